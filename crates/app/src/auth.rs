@@ -1,0 +1,338 @@
+//! Signing in and out: password checks, throttling, sessions and API tokens.
+
+use pacesetter_domain::{Scope, Timestamp, audit::sha256_hex, user::User};
+use pacesetter_store::{grants, sessions, throttle, tokens, users};
+use rand::RngCore;
+
+use crate::{Actor, App, AppError, Origin, Result, audit, password};
+
+/// A new session: the secret for the cookie and the form token bound to it.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf_token: String,
+    pub user: User,
+}
+
+/// 32 random bytes as hex: 256 bits, far past guessing.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const IP_WINDOW_SECS: i64 = 60;
+const ACCOUNT_WINDOW_SECS: i64 = 15 * 60;
+
+/// How long an account must wait after its latest failure, growing with the failures.
+fn account_delay_secs(failures: i64) -> i64 {
+    match failures {
+        f if f >= 25 => 10,
+        f if f >= 3 => 1,
+        _ => 0,
+    }
+}
+
+async fn check_throttle(app: &App, username: &str, origin: &Origin, now: Timestamp) -> Result<()> {
+    let mut conn = app.store.read().await?;
+    if let Some(ip) = &origin.ip
+        && let Some(counter) = throttle::get(&mut conn, &format!("ip:{ip}")).await?
+    {
+        let window_end = counter.window_start.plus_seconds(IP_WINDOW_SECS);
+        if window_end > now && counter.failures >= app.settings.login_failures_per_ip {
+            let retry = (window_end.datetime() - now.datetime())
+                .whole_seconds()
+                .max(1);
+            return Err(AppError::RateLimited {
+                retry_after_secs: retry,
+            });
+        }
+    }
+    if let Some(counter) = throttle::get(&mut conn, &format!("user:{username}")).await? {
+        let until = counter
+            .last_failure_at
+            .plus_seconds(account_delay_secs(counter.failures));
+        if counter.window_start.plus_seconds(ACCOUNT_WINDOW_SECS) > now && until > now {
+            let retry = (until.datetime() - now.datetime()).whole_seconds().max(1);
+            return Err(AppError::RateLimited {
+                retry_after_secs: retry,
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn count_failure(app: &App, username: &str, origin: &Origin, now: Timestamp) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    let mut keys = vec![(format!("user:{username}"), ACCOUNT_WINDOW_SECS)];
+    if let Some(ip) = &origin.ip {
+        keys.push((format!("ip:{ip}"), IP_WINDOW_SECS));
+    }
+    for (key, window) in keys {
+        let counter = match throttle::get(&mut tx, &key).await? {
+            Some(c) if c.window_start.plus_seconds(window) > now => throttle::Counter {
+                failures: c.failures + 1,
+                last_failure_at: now,
+                ..c
+            },
+            _ => throttle::Counter {
+                window_start: now,
+                failures: 1,
+                last_failure_at: now,
+            },
+        };
+        throttle::put(&mut tx, &key, counter).await?;
+    }
+    let who = audit::Who {
+        id: None,
+        name: username,
+        origin,
+    };
+    audit::record::<(), ()>(
+        &mut tx,
+        app.store.backend(),
+        who,
+        "auth.login_failed",
+        ("user", None),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::warn!(username = %username.escape_debug(), ip = ?origin.ip, "sign-in failed");
+    Ok(())
+}
+
+/// Checks a username and password, with throttling; the same error for an unknown user and
+/// a wrong password.
+async fn check_password(
+    app: &App,
+    username: &str,
+    password_text: &str,
+    origin: &Origin,
+) -> Result<User> {
+    let username = username.trim().to_ascii_lowercase();
+    let now = Timestamp::now();
+    check_throttle(app, &username, origin, now).await?;
+    let found = {
+        let mut conn = app.store.read().await?;
+        users::find_for_login(&mut conn, &username).await?
+    };
+    let verified = match &found {
+        Some((_, hash)) => {
+            let (password_text, hash) = (password_text.to_owned(), hash.clone());
+            tokio::task::spawn_blocking(move || password::verify(&password_text, &hash))
+                .await
+                .unwrap_or(false)
+        }
+        None => {
+            let password_text = password_text.to_owned();
+            let _ =
+                tokio::task::spawn_blocking(move || password::verify_dummy(&password_text)).await;
+            false
+        }
+    };
+    match found {
+        Some((user, _)) if verified => {
+            if user.disabled_at.is_some() {
+                return Err(AppError::AccountDisabled);
+            }
+            Ok(user)
+        }
+        _ => {
+            count_failure(app, &username, origin, now).await?;
+            Err(AppError::BadCredentials)
+        }
+    }
+}
+
+/// Signs in with a password and opens a server-side session.
+pub async fn login(
+    app: &App,
+    username: &str,
+    password_text: &str,
+    origin: &Origin,
+) -> Result<NewSession> {
+    let user = check_password(app, username, password_text, origin).await?;
+    let now = Timestamp::now();
+    let token = random_token();
+    let csrf_token = random_token();
+    let mut tx = app.store.write().await?;
+    throttle::clear(&mut tx, &format!("user:{}", user.username)).await?;
+    sessions::insert(
+        &mut tx,
+        &sha256_hex(token.as_bytes()),
+        user.id,
+        &csrf_token,
+        now,
+        now.plus_seconds(app.settings.session_max_secs),
+    )
+    .await?;
+    let who = audit::Who {
+        id: Some(user.id.0),
+        name: &user.username,
+        origin,
+    };
+    audit::record::<(), ()>(
+        &mut tx,
+        app.store.backend(),
+        who,
+        "auth.login",
+        ("user", Some(user.id.0)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(NewSession {
+        token,
+        csrf_token,
+        user,
+    })
+}
+
+/// Issues an API token for scripts after checking the password.
+pub async fn issue_token(
+    app: &App,
+    username: &str,
+    password_text: &str,
+    origin: &Origin,
+) -> Result<String> {
+    let user = check_password(app, username, password_text, origin).await?;
+    let now = Timestamp::now();
+    let token = random_token();
+    let mut tx = app.store.write().await?;
+    throttle::clear(&mut tx, &format!("user:{}", user.username)).await?;
+    let expires = now.plus_seconds(app.settings.api_token_days * 86_400);
+    let id = tokens::insert(
+        &mut tx,
+        &sha256_hex(token.as_bytes()),
+        user.id,
+        "api",
+        now,
+        expires,
+    )
+    .await?;
+    let who = audit::Who {
+        id: Some(user.id.0),
+        name: &user.username,
+        origin,
+    };
+    audit::record::<(), ()>(
+        &mut tx,
+        app.store.backend(),
+        who,
+        "auth.token_issued",
+        ("api_token", Some(id)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+async fn actor_for(app: &App, user_id: pacesetter_domain::UserId, origin: Origin) -> Result<Actor> {
+    let mut conn = app.store.read().await?;
+    let user = users::get(&mut conn, user_id)
+        .await
+        .map_err(|_| AppError::Unauthenticated)?;
+    if user.disabled_at.is_some() {
+        return Err(AppError::Unauthenticated);
+    }
+    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
+    Ok(Actor {
+        user,
+        scope,
+        origin,
+    })
+}
+
+/// The actor behind a session cookie, with the session's form token; ends sessions that
+/// were idle or lived too long.
+pub async fn session_actor(app: &App, token: &str, origin: Origin) -> Result<(Actor, String)> {
+    let hash = sha256_hex(token.as_bytes());
+    let now = Timestamp::now();
+    let session = {
+        let mut conn = app.store.read().await?;
+        sessions::find(&mut conn, &hash)
+            .await?
+            .ok_or(AppError::Unauthenticated)?
+    };
+    let idle_end = session
+        .last_seen_at
+        .plus_seconds(app.settings.session_idle_secs);
+    if session.expires_at <= now || idle_end <= now {
+        let mut tx = app.store.write().await?;
+        sessions::delete(&mut tx, &hash).await?;
+        tx.commit().await?;
+        return Err(AppError::Unauthenticated);
+    }
+    // Record activity at most once a minute, so reading pages rarely writes.
+    if session.last_seen_at.plus_seconds(60) <= now {
+        let mut tx = app.store.write().await?;
+        sessions::touch(&mut tx, &hash, now).await?;
+        tx.commit().await?;
+    }
+    let actor = actor_for(app, session.user_id, origin).await?;
+    Ok((actor, session.csrf_token))
+}
+
+/// The actor behind an API bearer token.
+pub async fn token_actor(app: &App, token: &str, origin: Origin) -> Result<Actor> {
+    let user_id = {
+        let mut conn = app.store.read().await?;
+        tokens::find_user(&mut conn, &sha256_hex(token.as_bytes()), Timestamp::now())
+            .await?
+            .ok_or(AppError::Unauthenticated)?
+    };
+    actor_for(app, user_id, origin).await
+}
+
+/// Ends a session on the server, so the old cookie is worthless.
+pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    sessions::delete(&mut tx, &sha256_hex(token.as_bytes())).await?;
+    audit::record::<(), ()>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "auth.logout",
+        ("user", Some(actor.user.id.0)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes an API token (the one the caller is using).
+pub async fn revoke_token(app: &App, actor: &Actor, token: &str) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    tokens::revoke(&mut tx, &sha256_hex(token.as_bytes()), Timestamp::now()).await?;
+    audit::record::<(), ()>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "auth.token_revoked",
+        ("user", Some(actor.user.id.0)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the caller's own interface language.
+pub async fn set_own_locale(
+    app: &App,
+    actor: &Actor,
+    locale: Option<pacesetter_domain::Locale>,
+) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    users::set_locale(&mut tx, actor.user.id, locale, Timestamp::now()).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,113 @@
+//! The app layer's one error type; the web layer maps it to HTTP in one place.
+
+use pacesetter_domain::ValidationError;
+use pacesetter_store::StoreError;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("this account is disabled")]
+    AccountDisabled,
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: i64 },
+    #[error("you do not have permission for this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Invalid(ValidationError),
+    /// A rule about the relation between records, e.g. a unit moved below itself.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The record changed since the caller read it; `current` is what is stored now.
+    #[error("the record was changed by someone else")]
+    Stale { current: serde_json::Value },
+    #[error("the database is unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl AppError {
+    /// The stable machine-readable code of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "unauthenticated",
+            Self::BadCredentials => "bad_credentials",
+            Self::AccountDisabled => "account_disabled",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Forbidden => "forbidden",
+            Self::NotFound("unit") => "unit_not_found",
+            Self::NotFound("user") => "user_not_found",
+            Self::NotFound("grant") => "grant_not_found",
+            Self::NotFound(_) => "not_found",
+            Self::Invalid(_) => "invalid_input",
+            Self::Conflict(code) => code,
+            Self::Stale { .. } => "stale_version",
+            Self::Unavailable(_) => "database_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn invalid(field: &'static str, code: &'static str) -> Self {
+        Self::Invalid(ValidationError::single(field, code))
+    }
+
+    /// Maps a store error met while working on `what`.
+    pub fn from_store(what: &'static str) -> impl FnOnce(StoreError) -> AppError {
+        move |error| match error {
+            StoreError::NotFound => AppError::NotFound(what),
+            StoreError::Duplicate("code") => AppError::invalid("code", "code_taken"),
+            StoreError::Duplicate("username") => AppError::invalid("username", "username_taken"),
+            StoreError::Duplicate("grant") => AppError::Conflict("grant_exists"),
+            StoreError::Duplicate(_) => AppError::Conflict("duplicate"),
+            StoreError::MissingReference => AppError::NotFound(what),
+            StoreError::Stale => AppError::Stale {
+                current: serde_json::Value::Null,
+            },
+            other => AppError::from(other),
+        }
+    }
+}
+
+impl From<ValidationError> for AppError {
+    fn from(error: ValidationError) -> Self {
+        Self::Invalid(error)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound("record"),
+            StoreError::Stale => Self::Stale {
+                current: serde_json::Value::Null,
+            },
+            StoreError::Connect(_) => Self::Unavailable(error),
+            StoreError::Database(sqlx_error) if is_unavailable(&sqlx_error) => {
+                Self::Unavailable(StoreError::Database(sqlx_error))
+            }
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+fn is_unavailable(error: &pacesetter_store::SqlxError) -> bool {
+    matches!(
+        error,
+        pacesetter_store::SqlxError::PoolTimedOut
+            | pacesetter_store::SqlxError::PoolClosed
+            | pacesetter_store::SqlxError::Io(_)
+    )
+}
+
+impl From<pacesetter_store::SqlxError> for AppError {
+    fn from(error: pacesetter_store::SqlxError) -> Self {
+        StoreError::from(error).into()
+    }
+}

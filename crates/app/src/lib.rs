@@ -1,0 +1,126 @@
+//! Pacesetter's use cases, shared by the JSON API and the web pages.
+//!
+//! Every function takes the acting user ([`Actor`]) and checks their permission on the units
+//! it touches before reading or writing; every change is written together with its audit
+//! record in one transaction.
+
+pub mod audit;
+pub mod auth;
+mod error;
+pub mod import;
+mod password;
+pub mod units;
+pub mod users;
+
+use pacesetter_domain::{Locale, Permission, Scope, unit::UnitPath, user::User};
+use pacesetter_store::Store;
+
+pub use error::{AppError, Result};
+
+/// Settings the use cases need; loaded by the binary from its configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session ends after this long without a request.
+    pub session_idle_secs: i64,
+    /// A session ends this long after sign-in, whatever happens.
+    pub session_max_secs: i64,
+    pub api_token_days: i64,
+    /// Failed sign-ins allowed per IP address per minute before a 429.
+    pub login_failures_per_ip: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle_secs: 30 * 60,
+            session_max_secs: 12 * 3600,
+            api_token_days: 30,
+            login_failures_per_ip: 10,
+        }
+    }
+}
+
+/// The application: the store and its settings. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub settings: Settings,
+}
+
+impl App {
+    pub fn new(store: Store, settings: Settings) -> Self {
+        Self { store, settings }
+    }
+}
+
+/// Where a request came from, for the audit log and the sign-in throttle.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// The signed-in user acting in a request, with their grants resolved to unit paths.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: User,
+    pub scope: Scope,
+    pub origin: Origin,
+}
+
+impl Actor {
+    pub fn can(&self, permission: Permission, target: &UnitPath) -> bool {
+        self.scope.allows(permission, target)
+    }
+
+    pub fn can_anywhere(&self, permission: Permission) -> bool {
+        self.scope.has_anywhere(permission)
+    }
+
+    pub fn require(&self, permission: Permission, target: &UnitPath) -> Result<()> {
+        if self.can(permission, target) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn locale(&self) -> Option<Locale> {
+        self.user.locale
+    }
+}
+
+/// A page of results and the total that matched.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Page number and size as asked for, clamped to sane values.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl PageRequest {
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
+        Self {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(50).clamp(1, 500),
+        }
+    }
+
+    pub fn offset(self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+}

@@ -1,0 +1,336 @@
+//! Accounts and role grants.
+
+use pacesetter_domain::{
+    Locale, Permission, Role, Timestamp, UnitId, UserId, ValidationError,
+    ids::GrantId,
+    password::check_new_password,
+    unit::Unit,
+    user::{Grant, User, parse_display_name, parse_username},
+};
+use pacesetter_store::{AnyConnection, grants, sessions, tokens, units, users as store};
+
+use crate::{Actor, App, AppError, Page, PageRequest, Result, audit, password};
+
+/// The raw fields of a new account.
+#[derive(Debug, Clone, Default)]
+pub struct NewUserInput<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub password: &'a str,
+    pub unit_id: Option<UnitId>,
+    pub locale: Option<Locale>,
+}
+
+/// The parsed fields of a new account, before it is stored.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidUser {
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: UnitId,
+}
+
+pub(crate) fn parse_new_user(input: &NewUserInput<'_>) -> Result<ValidUser, ValidationError> {
+    let mut errors = ValidationError::new();
+    let username = errors.check(parse_username(input.username));
+    let display_name = errors.check(parse_display_name(input.display_name));
+    errors.check(check_new_password(input.password));
+    if input.unit_id.is_none() {
+        errors.push("unit_id", "required");
+    }
+    match (username, display_name, input.unit_id) {
+        (Some(username), Some(display_name), Some(unit_id)) if errors.is_empty() => Ok(ValidUser {
+            username,
+            display_name,
+            unit_id,
+        }),
+        _ => Err(errors),
+    }
+}
+
+async fn unit_for(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: UnitId,
+    permission: Permission,
+) -> Result<Unit> {
+    let unit = units::get(conn, id)
+        .await
+        .map_err(|_| AppError::invalid("unit_id", "unit_not_found"))?;
+    if !actor.can(Permission::ViewUnits, &unit.path) {
+        return Err(AppError::invalid("unit_id", "unit_not_found"));
+    }
+    actor.require(permission, &unit.path)?;
+    Ok(unit)
+}
+
+/// Creates an account whose home unit is in the actor's scope.
+pub async fn create(app: &App, actor: &Actor, input: &NewUserInput<'_>) -> Result<User> {
+    let valid = parse_new_user(input)?;
+    let hash = hash_blocking(input.password).await?;
+    let mut tx = app.store.write().await?;
+    unit_for(&mut tx, actor, valid.unit_id, Permission::ManageUsers).await?;
+    let new = store::NewUser {
+        username: &valid.username,
+        display_name: &valid.display_name,
+        password_hash: &hash,
+        unit_id: valid.unit_id,
+        locale: input.locale,
+    };
+    let user = store::insert(&mut tx, &new, Timestamp::now())
+        .await
+        .map_err(AppError::from_store("user"))?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "user.create",
+        ("user", Some(user.id.0)),
+        None,
+        Some(&user),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub(crate) async fn hash_blocking(password_text: &str) -> Result<String> {
+    let password_text = password_text.to_owned();
+    tokio::task::spawn_blocking(move || password::hash(&password_text))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+/// A user the actor may see (home unit in scope), else `user_not_found`.
+async fn visible(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<(User, Unit)> {
+    let user = store::get(conn, id)
+        .await
+        .map_err(AppError::from_store("user"))?;
+    let unit = units::get(conn, user.unit_id).await?;
+    if actor.can(Permission::ViewUnits, &unit.path) {
+        Ok((user, unit))
+    } else {
+        Err(AppError::NotFound("user"))
+    }
+}
+
+/// Accounts whose home unit lies in the actor's scope.
+pub async fn list(
+    app: &App,
+    actor: &Actor,
+    q: Option<&str>,
+    unit: Option<UnitId>,
+    page: PageRequest,
+) -> Result<Page<User>> {
+    let mut conn = app.store.read().await?;
+    let within = actor.scope.roots(Permission::ViewUnits);
+    let (items, total) =
+        store::list_within(&mut conn, &within, unit, q, page.offset(), page.per_page).await?;
+    Ok(Page {
+        items,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// An account with its home unit and its grants (each with its unit).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct UserDetail {
+    pub user: User,
+    pub unit: Unit,
+    pub grants: Vec<(Grant, Unit)>,
+    pub can_manage: bool,
+}
+
+pub async fn detail(app: &App, actor: &Actor, id: UserId) -> Result<UserDetail> {
+    let mut conn = app.store.read().await?;
+    let (user, unit) = visible(&mut conn, actor, id).await?;
+    let mut with_units = Vec::new();
+    for grant in grants::for_user(&mut conn, user.id).await? {
+        let unit = units::get(&mut conn, grant.unit_id).await?;
+        with_units.push((grant, unit));
+    }
+    let can_manage = actor.can(Permission::ManageUsers, &unit.path);
+    Ok(UserDetail {
+        user,
+        unit,
+        grants: with_units,
+        can_manage,
+    })
+}
+
+/// Edits display name, home unit and language if `version` is current.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: UserId,
+    version: i64,
+    display_name: &str,
+    unit_id: UnitId,
+    locale: Option<Locale>,
+) -> Result<User> {
+    let display_name = parse_display_name(display_name).map_err(ValidationError::from)?;
+    let mut tx = app.store.write().await?;
+    let (before, home) = visible(&mut tx, actor, id).await?;
+    actor.require(Permission::ManageUsers, &home.path)?;
+    if before.version != version {
+        return Err(AppError::Stale {
+            current: serde_json::to_value(&before).unwrap_or_default(),
+        });
+    }
+    unit_for(&mut tx, actor, unit_id, Permission::ManageUsers).await?;
+    let after = store::update(
+        &mut tx,
+        id,
+        version,
+        &display_name,
+        unit_id,
+        locale,
+        Timestamp::now(),
+    )
+    .await
+    .map_err(AppError::from_store("user"))?;
+    audit::record(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "user.update",
+        ("user", Some(id.0)),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Disables an account (ending all its sessions and tokens at once) or enables it again.
+pub async fn set_disabled(
+    app: &App,
+    actor: &Actor,
+    id: UserId,
+    version: i64,
+    disabled: bool,
+) -> Result<User> {
+    let mut tx = app.store.write().await?;
+    let (before, home) = visible(&mut tx, actor, id).await?;
+    actor.require(Permission::ManageUsers, &home.path)?;
+    if before.id == actor.user.id && disabled {
+        return Err(AppError::Conflict("cannot_disable_self"));
+    }
+    let now = Timestamp::now();
+    let after = store::set_disabled(&mut tx, id, version, disabled.then_some(now), now)
+        .await
+        .map_err(AppError::from_store("user"))?;
+    if disabled {
+        sessions::delete_for_user(&mut tx, id).await?;
+        tokens::revoke_for_user(&mut tx, id, now).await?;
+    }
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
+    audit::record(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        action,
+        ("user", Some(id.0)),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Sets a new password for an account (an admin's reset) and ends its sessions.
+pub async fn reset_password(
+    app: &App,
+    actor: &Actor,
+    id: UserId,
+    new_password: &str,
+) -> Result<()> {
+    check_new_password(new_password).map_err(ValidationError::from)?;
+    let hash = hash_blocking(new_password).await?;
+    let mut tx = app.store.write().await?;
+    let (user, home) = visible(&mut tx, actor, id).await?;
+    actor.require(Permission::ManageUsers, &home.path)?;
+    store::set_password_hash(&mut tx, user.id, &hash, Timestamp::now()).await?;
+    sessions::delete_for_user(&mut tx, user.id).await?;
+    audit::record::<(), ()>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "user.password_reset",
+        ("user", Some(id.0)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Grants `role` on `unit` to a user.
+pub async fn grant(
+    app: &App,
+    actor: &Actor,
+    user_id: UserId,
+    role: Role,
+    unit_id: UnitId,
+) -> Result<Grant> {
+    let mut tx = app.store.write().await?;
+    let (user, _) = visible(&mut tx, actor, user_id).await?;
+    let unit = unit_for(&mut tx, actor, unit_id, Permission::ManageGrants).await?;
+    if role == Role::Admin {
+        actor.require(Permission::GrantAdmin, &unit.path)?;
+    }
+    let grant = grants::insert(&mut tx, user.id, role, unit.id, Timestamp::now())
+        .await
+        .map_err(AppError::from_store("grant"))?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "grant.create",
+        ("grant", Some(grant.id.0)),
+        None,
+        Some(&grant),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(grant)
+}
+
+/// Revokes a grant; it stops working on the holder's very next request.
+pub async fn revoke(app: &App, actor: &Actor, grant_id: GrantId) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    let grant = grants::get(&mut tx, grant_id)
+        .await
+        .map_err(AppError::from_store("grant"))?;
+    let unit = units::get(&mut tx, grant.unit_id).await?;
+    if !actor.can(Permission::ViewUnits, &unit.path) {
+        return Err(AppError::NotFound("grant"));
+    }
+    actor.require(Permission::ManageGrants, &unit.path)?;
+    if grant.role == Role::Admin {
+        actor.require(Permission::GrantAdmin, &unit.path)?;
+    }
+    grants::delete(&mut tx, grant_id)
+        .await
+        .map_err(AppError::from_store("grant"))?;
+    audit::record::<_, ()>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "grant.revoke",
+        ("grant", Some(grant_id.0)),
+        Some(&grant),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

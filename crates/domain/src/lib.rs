@@ -1,0 +1,24 @@
+//! Pure types and rules of Pacesetter: identifiers, units, roles, permissions, audit chain.
+//!
+//! Nothing here does IO, is async or knows SQL; every rule is a plain function that can be
+//! property-tested.
+
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod locale;
+pub mod password;
+pub mod permission;
+pub mod role;
+pub mod table;
+pub mod timestamp;
+pub mod unit;
+pub mod user;
+
+pub use error::{FieldError, ValidationError};
+pub use ids::{UnitId, UserId};
+pub use locale::Locale;
+pub use permission::{Permission, Scope};
+pub use role::Role;
+pub use timestamp::Timestamp;
+pub use unit::{UnitKind, UnitPath};

@@ -1,0 +1,87 @@
+//! UTC timestamps stored as fixed-width RFC 3339 text, which sorts correctly on every backend.
+
+use std::fmt;
+use time::{OffsetDateTime, UtcOffset, format_description::FormatItem, macros::format_description};
+
+const STORED: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+/// A moment in UTC with microsecond precision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(OffsetDateTime);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self::from_datetime(OffsetDateTime::now_utc())
+    }
+
+    pub fn from_datetime(at: OffsetDateTime) -> Self {
+        let utc = at.to_offset(UtcOffset::UTC);
+        // Truncate to what is stored, so a value read back compares equal.
+        let micros = utc.microsecond();
+        Self(utc.replace_nanosecond(micros * 1_000).unwrap_or(utc))
+    }
+
+    pub fn datetime(self) -> OffsetDateTime {
+        self.0
+    }
+
+    /// The text stored in the database, e.g. `2023-04-02T08:30:00.000000Z`.
+    pub fn to_db(self) -> String {
+        self.0
+            .format(STORED)
+            .unwrap_or_else(|_| self.0.unix_timestamp().to_string())
+    }
+
+    /// Parses stored text (any RFC 3339 value is accepted).
+    pub fn parse(text: &str) -> Option<Self> {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(Self::from_datetime)
+    }
+
+    pub fn plus_seconds(self, seconds: i64) -> Self {
+        Self(self.0 + time::Duration::seconds(seconds))
+    }
+
+    /// `YYYY-MM-DD HH:MM` in UTC+8 (China Standard Time), as the campaign office reads it.
+    pub fn display_cst(self) -> String {
+        let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+        let local = self.0.to_offset(cst);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            local.year(),
+            u8::from(local.month()),
+            local.day(),
+            local.hour(),
+            local.minute()
+        )
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_db())
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_db())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_text_round_trips_and_sorts() {
+        let a = Timestamp::parse("2023-04-02T08:30:00Z").unwrap();
+        let b = Timestamp::parse("2023-04-02T16:30:00.5+08:00").unwrap();
+        assert_eq!(a.to_db(), "2023-04-02T08:30:00.000000Z");
+        assert_eq!(Timestamp::parse(&a.to_db()), Some(a));
+        assert!(a.to_db() < b.to_db());
+        assert_eq!(a.display_cst(), "2023-04-02 16:30");
+    }
+}

@@ -1,0 +1,262 @@
+//! Reads the first sheet of an uploaded CSV or XLSX file into a [`Table`] of text, with
+//! limits checked before anything is expanded: no zip bomb, macro workbook or endless sheet
+//! gets past the door.
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx};
+use pacesetter_domain::table::Table;
+
+/// Largest upload accepted for an import.
+pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
+/// Most entries an XLSX container may hold.
+const MAX_ZIP_ENTRIES: usize = 500;
+/// Most bytes the XLSX parts may expand to, all together.
+const MAX_UNZIPPED_BYTES: u64 = 64 * 1024 * 1024;
+const MAX_ROWS: usize = 20_000;
+const MAX_COLUMNS: usize = 100;
+
+/// Why a file cannot be read; each maps to a stable error code.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReadError {
+    #[error("the file is larger than the import limit")]
+    TooLarge,
+    #[error("the file is neither CSV nor XLSX")]
+    UnknownFormat,
+    #[error("workbooks with macros are not accepted")]
+    MacroWorkbook,
+    #[error("the sheet is too large ({0})")]
+    SheetTooLarge(&'static str),
+    #[error("the file is damaged: {0}")]
+    Damaged(String),
+    #[error("the CSV file is not UTF-8 text (line {line})")]
+    NotUtf8 { line: usize },
+    #[error("the file holds no header row")]
+    Empty,
+}
+
+impl ReadError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::TooLarge => "file_too_large",
+            Self::UnknownFormat => "unsupported_file_type",
+            Self::MacroWorkbook => "macro_workbook",
+            Self::SheetTooLarge(_) => "sheet_too_large",
+            Self::Damaged(_) => "file_damaged",
+            Self::NotUtf8 { .. } => "not_utf8",
+            Self::Empty => "file_empty",
+        }
+    }
+}
+
+/// Reads a CSV or XLSX file, told apart by content (a zip container is XLSX), not by name.
+pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        // The legacy binary .xls format, often with macros: ask for XLSX instead.
+        Err(ReadError::UnknownFormat)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.contains(&0) {
+        return Err(ReadError::UnknownFormat);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut table = Table::default();
+    for record in reader.byte_records() {
+        let record = record.map_err(|e| ReadError::Damaged(e.to_string()))?;
+        // Line numbers from the record's byte offset, counted as an editor shows them.
+        let mut start = record
+            .position()
+            .map(|p| p.byte() as usize)
+            .unwrap_or(0)
+            .min(bytes.len());
+        // After a CRLF the reader may report the offset of the line break itself.
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        let line = bytes[..start].iter().filter(|&&b| b == b'\n').count() + 1;
+        if record.len() > MAX_COLUMNS {
+            return Err(ReadError::SheetTooLarge("columns"));
+        }
+        let mut cells = Vec::with_capacity(record.len());
+        for field in record.iter() {
+            let text = std::str::from_utf8(field).map_err(|_| ReadError::NotUtf8 { line })?;
+            cells.push(text.trim().to_owned());
+        }
+        push_row(&mut table, line, cells)?;
+    }
+    finish(table)
+}
+
+fn push_row(table: &mut Table, line: usize, cells: Vec<String>) -> Result<(), ReadError> {
+    if table.headers.is_empty() {
+        if cells.iter().any(|c| !c.is_empty()) {
+            table.headers = cells;
+        }
+        return Ok(());
+    }
+    if cells.iter().all(String::is_empty) {
+        return Ok(());
+    }
+    if table.rows.len() >= MAX_ROWS {
+        return Err(ReadError::SheetTooLarge("rows"));
+    }
+    table.rows.push((line, cells));
+    Ok(())
+}
+
+fn finish(table: Table) -> Result<Table, ReadError> {
+    if table.headers.is_empty() {
+        Err(ReadError::Empty)
+    } else {
+        Ok(table)
+    }
+}
+
+/// Checks the container's directory before any part is inflated.
+fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
+    let archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
+    if archive.len() > MAX_ZIP_ENTRIES {
+        return Err(ReadError::SheetTooLarge("entries"));
+    }
+    let mut declared: u64 = 0;
+    for name in archive.file_names() {
+        let lower = name.to_ascii_lowercase();
+        if lower.contains("vbaproject") || lower.ends_with(".bin") {
+            return Err(ReadError::MacroWorkbook);
+        }
+    }
+    let mut archive = archive;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|e| ReadError::Damaged(e.to_string()))?;
+        declared = declared.saturating_add(entry.size());
+    }
+    if declared > MAX_UNZIPPED_BYTES {
+        return Err(ReadError::SheetTooLarge("expanded size"));
+    }
+    // Declared sizes can lie: inflate each part through a counting reader with a hard cap.
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index(index)
+            .map_err(|e| ReadError::Damaged(e.to_string()))?;
+        let mut limited = entry.take(MAX_UNZIPPED_BYTES + 1 - total.min(MAX_UNZIPPED_BYTES));
+        let copied = std::io::copy(&mut limited, &mut std::io::sink())
+            .map_err(|e| ReadError::Damaged(e.to_string()))?;
+        total += copied;
+        if total > MAX_UNZIPPED_BYTES {
+            return Err(ReadError::SheetTooLarge("expanded size"));
+        }
+    }
+    Ok(())
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
+    check_container(bytes)?;
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
+    let Some(first) = workbook.sheet_names().first().cloned() else {
+        return Err(ReadError::Empty);
+    };
+    let range = workbook
+        .worksheet_range(&first)
+        .map_err(|e| ReadError::Damaged(e.to_string()))?;
+    let (rows, columns) = range.get_size();
+    if rows > MAX_ROWS + 20 || columns > MAX_COLUMNS {
+        return Err(ReadError::SheetTooLarge("dimension"));
+    }
+    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+    let mut table = Table::default();
+    for (offset, row) in range.rows().enumerate() {
+        // Values only: a formula's cached result is read, the formula is never evaluated.
+        let cells = row.iter().map(cell_text).collect();
+        push_row(&mut table, start_row + offset + 1, cells)?;
+    }
+    finish(table)
+}
+
+fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => excel_date(d.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(_) => String::new(),
+    }
+}
+
+/// An Excel date serial (days since 1899-12-30) as `YYYY-MM-DD`.
+fn excel_date(serial: f64) -> String {
+    let epoch = time::macros::date!(1899 - 12 - 30);
+    match epoch.checked_add(time::Duration::days(serial.floor() as i64)) {
+        Some(date) => format!(
+            "{:04}-{:02}-{:02}",
+            date.year(),
+            u8::from(date.month()),
+            date.day()
+        ),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excel_dates() {
+        assert_eq!(excel_date(45018.0), "2023-04-02");
+    }
+
+    #[test]
+    fn reads_csv_with_bom_and_crlf() {
+        let table =
+            read_table("\u{feff}编码,名称\r\n540100,拉萨市\n\n540200,\"日喀则市\"\r\n".as_bytes())
+                .unwrap();
+        assert_eq!(table.headers, vec!["编码", "名称"]);
+        assert_eq!(
+            table.rows,
+            vec![
+                (2, vec!["540100".into(), "拉萨市".into()]),
+                (4, vec!["540200".into(), "日喀则市".into()])
+            ]
+        );
+    }
+
+    #[test]
+    fn refuses_bad_csv() {
+        assert_eq!(
+            read_table(b"a,b\n\xff\xfe,1\n").unwrap_err(),
+            ReadError::NotUtf8 { line: 2 }
+        );
+        assert_eq!(read_table(b"").unwrap_err(), ReadError::Empty);
+        assert_eq!(read_table(b"a\0b").unwrap_err(), ReadError::UnknownFormat);
+    }
+
+    #[test]
+    fn refuses_damaged_zip() {
+        assert!(matches!(
+            read_table(b"PK\x03\x04garbage").unwrap_err(),
+            ReadError::Damaged(_)
+        ));
+    }
+}

@@ -1,0 +1,147 @@
+//! Persistence for Pacesetter: one sqlx `Any` pool over SQLite or PostgreSQL, embedded
+//! migrations, and one module of queries per aggregate.
+//!
+//! Queries are plain functions taking a `&mut AnyConnection`, so the app layer decides what
+//! runs inside one transaction. Backend differences live in [`backend`] and nowhere else.
+
+pub mod audit;
+pub mod backend;
+mod error;
+pub mod grants;
+mod migrate;
+mod row;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod units;
+pub mod users;
+
+use std::{path::Path, str::FromStr, time::Duration};
+
+pub use backend::Backend;
+pub use error::StoreError;
+pub use sqlx::{AnyConnection, Error as SqlxError};
+use sqlx::{
+    Executor,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    pool::PoolConnection,
+};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A connection pool and the backend it talks to.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: sqlx::AnyPool,
+    backend: Backend,
+}
+
+/// A connection from the pool, for reads.
+pub type ReadConn = PoolConnection<sqlx::Any>;
+
+/// A write transaction; commit it or it rolls back when dropped.
+pub type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Store {
+    /// Connects to `url` (`sqlite://…` or `postgres://…`), applies pragmas and runs the
+    /// embedded migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url).ok_or_else(|| StoreError::BadUrl(redact(url)))?;
+        let options =
+            AnyConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(backend.max_connections())
+            .acquire_timeout(Duration::from_secs(10));
+        let pool_options = match backend {
+            Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    // Per connection: these pragmas are not stored in the file.
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA synchronous = FULL").await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => pool_options,
+        };
+        let pool = pool_options
+            .connect_with(options)
+            .await
+            .map_err(StoreError::connect)?;
+        if backend == Backend::Sqlite {
+            // Stored in the file: WAL lets readers go on while one writer commits.
+            pool.execute("PRAGMA journal_mode = WAL")
+                .await
+                .map_err(StoreError::connect)?;
+        }
+        let store = Self { pool, backend };
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// The SQLite URL for a data directory, creating the file on first start.
+    pub fn sqlite_url(data_dir: &Path) -> String {
+        format!(
+            "sqlite://{}?mode=rwc",
+            data_dir.join("pacesetter.db").display()
+        )
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &sqlx::AnyPool {
+        &self.pool
+    }
+
+    pub async fn read(&self) -> Result<ReadConn> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Starts a write transaction; on SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so a read-then-write cannot fail half-way under contention.
+    pub async fn write(&self) -> Result<WriteTx> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db/x"),
+            "postgres://app:***@db/x"
+        );
+        assert_eq!(super::redact("postgres://db/x"), "postgres://db/x");
+    }
+}

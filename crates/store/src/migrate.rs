@@ -1,0 +1,54 @@
+//! Embedded, numbered, forward-only migrations, one folder per backend.
+
+use std::borrow::Cow;
+
+use sqlx::{
+    AssertSqlSafe, SqlSafeStr,
+    migrate::{Migration, MigrationType, Migrator},
+};
+
+use crate::{Backend, Result, Store, StoreError};
+
+/// (version, description, SQLite text, PostgreSQL text)
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+/// The highest migration this build knows.
+pub const LATEST: i64 = 1;
+
+fn migrator(backend: Backend) -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sqlite, postgres)| {
+            let sql = match backend {
+                Backend::Sqlite => *sqlite,
+                Backend::Postgres => *postgres,
+            };
+            Migration::new(
+                *version,
+                Cow::Borrowed(*description),
+                MigrationType::Simple,
+                AssertSqlSafe(sql).into_sql_str(),
+                false,
+            )
+        })
+        .collect::<Vec<_>>();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// Applies pending migrations; refuses a database that has migrations this build lacks
+/// (an older binary) or whose applied migrations were changed.
+pub(crate) async fn run(store: &Store) -> Result<()> {
+    debug_assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(LATEST));
+    migrator(store.backend())
+        .run(store.pool())
+        .await
+        .map_err(|error| StoreError::Migrate(error.to_string()))
+}

@@ -1,0 +1,54 @@
+//! Failure counters for sign-in throttling, kept in the database so that every instance
+//! behind a load balancer sees the same counts.
+
+use pacesetter_domain::Timestamp;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Result, row};
+
+/// Failures counted for one key (an IP or an account) in the current window.
+#[derive(Debug, Clone, Copy)]
+pub struct Counter {
+    pub window_start: Timestamp,
+    pub failures: i64,
+    pub last_failure_at: Timestamp,
+}
+
+pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<Counter>> {
+    let row = sqlx::query(
+        "SELECT window_start, failures, last_failure_at FROM login_throttle WHERE key = $1",
+    )
+    .bind(key.to_owned())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(Counter {
+            window_start: row::timestamp(&row, "window_start")?,
+            failures: row.try_get("failures")?,
+            last_failure_at: row::timestamp(&row, "last_failure_at")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn put(conn: &mut AnyConnection, key: &str, counter: Counter) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO login_throttle (key, window_start, failures, last_failure_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET window_start = $2, failures = $3, last_failure_at = $4",
+    )
+    .bind(key.to_owned())
+    .bind(counter.window_start.to_db())
+    .bind(counter.failures)
+    .bind(counter.last_failure_at.to_db())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn clear(conn: &mut AnyConnection, key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+        .bind(key.to_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

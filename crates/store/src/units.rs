@@ -1,0 +1,337 @@
+//! Units of both trees, stored with a materialised path for subtree queries.
+
+use pacesetter_domain::{
+    Timestamp, UnitId, UnitKind, UnitPath,
+    unit::{Unit, UnitFields},
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
+
+use crate::{Result, StoreError, row};
+
+const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, path, archived_at, version, created_at, updated_at";
+
+fn from_row(row: &AnyRow) -> Result<Unit> {
+    let kind: String = row.try_get("kind")?;
+    Ok(Unit {
+        id: UnitId(row.try_get("id")?),
+        parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(UnitId),
+        kind: UnitKind::parse(&kind).ok_or(StoreError::Database(sqlx::Error::Decode(
+            "bad unit kind".into(),
+        )))?,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        name_bo: row.try_get("name_bo")?,
+        name_en: row.try_get("name_en")?,
+        category: row.try_get("category")?,
+        path: UnitPath::from_db(row.try_get("path")?),
+        archived_at: row::opt_timestamp(row, "archived_at")?,
+        version: row.try_get("version")?,
+        created_at: row::timestamp(row, "created_at")?,
+        updated_at: row::timestamp(row, "updated_at")?,
+    })
+}
+
+/// Inserts a unit under `parent` (or at the top of its tree) and sets its path.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    parent: Option<&Unit>,
+    fields: &UnitFields,
+    now: Timestamp,
+) -> Result<Unit> {
+    let now_text = now.to_db();
+    let row = sqlx::query(
+        "INSERT INTO units (parent_id, kind, code, name, name_bo, name_en, category, path, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $8) RETURNING id",
+    )
+    .bind(parent.map(|p| p.id.0))
+    .bind(fields.kind.as_str())
+    .bind(fields.code.clone())
+    .bind(fields.name.clone())
+    .bind(fields.name_bo.clone())
+    .bind(fields.name_en.clone())
+    .bind(fields.category.clone())
+    .bind(now_text)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(StoreError::on_unique("code"))?;
+    let id = UnitId(row.try_get("id")?);
+    let path = match parent {
+        Some(parent) => parent.path.child(id),
+        None => UnitPath::root(id),
+    };
+    sqlx::query("UPDATE units SET path = $1 WHERE id = $2")
+        .bind(path.as_str().to_owned())
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    get(conn, id).await
+}
+
+pub async fn get(conn: &mut AnyConnection, id: UnitId) -> Result<Unit> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM units WHERE id = $1"
+    )))
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+pub async fn find_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Unit>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM units WHERE code = $1"
+    )))
+    .bind(code.to_owned())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Units whose ids are listed (e.g. the ancestors of a path), in the order given.
+pub async fn get_many(conn: &mut AnyConnection, ids: &[UnitId]) -> Result<Vec<Unit>> {
+    let mut units = Vec::with_capacity(ids.len());
+    for id in ids {
+        units.push(get(&mut *conn, *id).await?);
+    }
+    Ok(units)
+}
+
+/// Every unit, for imports that resolve names and codes (the region holds a few hundred).
+pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM units ORDER BY path"
+    )))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// What to list: always limited to the subtrees in `within`.
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    /// Subtree roots the caller may see; an empty list matches nothing.
+    pub within: Vec<UnitPath>,
+    pub kind: Option<UnitKind>,
+    pub parent: Option<UnitId>,
+    /// Only units in this subtree (the unit itself included).
+    pub under: Option<UnitPath>,
+    pub query: Option<String>,
+    pub include_archived: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One page of units and the total that match, in tree order.
+pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<Unit>, i64)> {
+    if filter.within.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    // Built only from fixed fragments and numbered placeholders; every value is bound.
+    let mut clauses = Vec::new();
+    let mut binds: Vec<Option<String>> = Vec::new();
+    let mut scope = Vec::new();
+    for root in &filter.within {
+        binds.push(Some(root.as_str().to_owned()));
+        binds.push(Some(upper_bound(root)));
+        scope.push(format!(
+            "(path >= ${} AND path < ${})",
+            binds.len() - 1,
+            binds.len()
+        ));
+    }
+    clauses.push(format!("({})", scope.join(" OR ")));
+    if let Some(kind) = filter.kind {
+        binds.push(Some(kind.as_str().to_owned()));
+        clauses.push(format!("kind = ${}", binds.len()));
+    }
+    if let Some(under) = &filter.under {
+        binds.push(Some(under.as_str().to_owned()));
+        binds.push(Some(upper_bound(under)));
+        clauses.push(format!(
+            "path >= ${} AND path < ${}",
+            binds.len() - 1,
+            binds.len()
+        ));
+    }
+    if let Some(query) = filter.query.as_deref().filter(|q| !q.trim().is_empty()) {
+        binds.push(Some(format!("%{}%", escape_like(query.trim()))));
+        let n = binds.len();
+        clauses.push(format!(
+            "(name LIKE ${n} ESCAPE '\\' OR name_bo LIKE ${n} ESCAPE '\\' OR LOWER(name_en) LIKE LOWER(${n}) ESCAPE '\\' OR code LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if !filter.include_archived {
+        clauses.push("archived_at IS NULL".to_owned());
+    }
+    let parent_clause = filter
+        .parent
+        .map(|parent| format!(" AND parent_id = {}", parent.0));
+    let where_sql = format!(
+        "{}{}",
+        clauses.join(" AND "),
+        parent_clause.unwrap_or_default()
+    );
+
+    let count_sql = format!("SELECT COUNT(*) AS n FROM units WHERE {where_sql}");
+    let mut count = sqlx::query(AssertSqlSafe(count_sql));
+    for bind in &binds {
+        count = count.bind(bind.clone());
+    }
+    let total: i64 = count.fetch_one(&mut *conn).await?.try_get("n")?;
+
+    let page_sql = format!(
+        "SELECT {COLUMNS} FROM units WHERE {where_sql} ORDER BY path LIMIT {} OFFSET {}",
+        filter.limit.clamp(1, 1000),
+        filter.offset.max(0)
+    );
+    let mut page = sqlx::query(AssertSqlSafe(page_sql));
+    for bind in &binds {
+        page = page.bind(bind.clone());
+    }
+    let rows = page.fetch_all(conn).await?;
+    let units = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
+    Ok((units, total))
+}
+
+/// Direct children of a unit, archived ones included, in tree order.
+pub async fn children(conn: &mut AnyConnection, parent: UnitId) -> Result<Vec<Unit>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM units WHERE parent_id = $1 ORDER BY path"
+    )))
+    .bind(parent.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Top-level units (the roots of the two trees).
+pub async fn roots(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM units WHERE parent_id IS NULL ORDER BY path"
+    )))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// How many active units lie strictly below `path`.
+pub async fn count_below(conn: &mut AnyConnection, path: &UnitPath) -> Result<i64> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM units WHERE path > $1 AND path < $2 AND archived_at IS NULL",
+    )
+    .bind(path.as_str().to_owned())
+    .bind(upper_bound(path))
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Updates the editable fields if `version` is still current.
+pub async fn update(
+    conn: &mut AnyConnection,
+    id: UnitId,
+    version: i64,
+    fields: &UnitFields,
+    now: Timestamp,
+) -> Result<Unit> {
+    let result = sqlx::query(
+        "UPDATE units SET kind = $1, code = $2, name = $3, name_bo = $4, name_en = $5, category = $6,
+             version = version + 1, updated_at = $7
+         WHERE id = $8 AND version = $9",
+    )
+    .bind(fields.kind.as_str())
+    .bind(fields.code.clone())
+    .bind(fields.name.clone())
+    .bind(fields.name_bo.clone())
+    .bind(fields.name_en.clone())
+    .bind(fields.category.clone())
+    .bind(now.to_db())
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::on_unique("code"))?;
+    if result.rows_affected() == 0 {
+        return Err(stale_or_missing(conn, id).await);
+    }
+    get(conn, id).await
+}
+
+/// Moves a unit and its whole subtree under `new_parent`.
+pub async fn move_to(
+    conn: &mut AnyConnection,
+    unit: &Unit,
+    version: i64,
+    new_parent: &Unit,
+    now: Timestamp,
+) -> Result<Unit> {
+    let result = sqlx::query("UPDATE units SET parent_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+        .bind(new_parent.id.0)
+        .bind(now.to_db())
+        .bind(unit.id.0)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
+    if result.rows_affected() == 0 {
+        return Err(stale_or_missing(conn, unit.id).await);
+    }
+    let old = unit.path.as_str().to_owned();
+    let new = new_parent.path.child(unit.id);
+    // Rewrites the prefix of every path in the subtree; lengths are in characters, and
+    // paths are ASCII, so both backends agree.
+    sqlx::query("UPDATE units SET path = $1 || SUBSTR(path, CAST($2 AS INTEGER)) WHERE path >= $3 AND path < $4")
+        .bind(new.as_str().to_owned())
+        .bind(old.len() as i64 + 1)
+        .bind(old.clone())
+        .bind(upper_bound(&unit.path))
+        .execute(&mut *conn)
+        .await?;
+    get(conn, unit.id).await
+}
+
+/// Archives (or restores, with `None`) a unit if `version` is still current.
+pub async fn set_archived(
+    conn: &mut AnyConnection,
+    id: UnitId,
+    version: i64,
+    archived_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Unit> {
+    let result = sqlx::query("UPDATE units SET archived_at = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
+        .bind(archived_at.map(Timestamp::to_db))
+        .bind(now.to_db())
+        .bind(id.0)
+        .bind(version)
+        .execute(&mut *conn)
+        .await?;
+    if result.rows_affected() == 0 {
+        return Err(stale_or_missing(conn, id).await);
+    }
+    get(conn, id).await
+}
+
+pub(crate) async fn stale_or_missing(conn: &mut AnyConnection, id: UnitId) -> StoreError {
+    match get(conn, id).await {
+        Ok(_) => StoreError::Stale,
+        Err(error) => error,
+    }
+}
+
+/// The smallest text greater than every path below `path`: `/1/2/` → `/1/20`.
+fn upper_bound(path: &UnitPath) -> String {
+    let text = path.as_str();
+    format!("{}0", &text[..text.len().saturating_sub(1)])
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
