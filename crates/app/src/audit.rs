@@ -19,11 +19,7 @@ pub struct Who<'a> {
 
 impl<'a> From<&'a Actor> for Who<'a> {
     fn from(actor: &'a Actor) -> Self {
-        Self {
-            id: Some(actor.user.id.0),
-            name: &actor.user.username,
-            origin: &actor.origin,
-        }
+        Self { id: Some(actor.user.id.0), name: &actor.user.username, origin: &actor.origin }
     }
 }
 
@@ -87,16 +83,9 @@ pub async fn verify(store: &Store) -> Result<Verdict> {
             (None, None) => Ok(Verdict::Intact { records }),
             (Some(head), Some(last)) if head == last => Ok(Verdict::Intact { records }),
             (Some((seq, _)), _) => Ok(Verdict::Broken(
-                ChainError::Gap {
-                    seq,
-                    expected: records as i64,
-                }
-                .to_string()
-                    + " (the newest records were removed)",
+                ChainError::Gap { seq, expected: records as i64 }.to_string() + " (the newest records were removed)",
             )),
-            (None, Some((seq, _))) => Ok(Verdict::Broken(format!(
-                "audit record {seq}: the chain head is missing"
-            ))),
+            (None, Some((seq, _))) => Ok(Verdict::Broken(format!("audit record {seq}: the chain head is missing"))),
         },
     }
 }
@@ -116,12 +105,7 @@ pub struct AuditView {
 }
 
 /// The newest audit records, for admins.
-pub async fn list(
-    app: &crate::App,
-    actor: &Actor,
-    entity: Option<&str>,
-    page: PageRequest,
-) -> Result<Page<AuditView>> {
+pub async fn list(app: &crate::App, actor: &Actor, entity: Option<&str>, page: PageRequest) -> Result<Page<AuditView>> {
     if !actor.can_anywhere(Permission::ViewAudit) {
         return Err(AppError::Forbidden);
     }
@@ -141,10 +125,5 @@ pub async fn list(
             ip: r.entry.ip,
         })
         .collect();
-    Ok(Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }

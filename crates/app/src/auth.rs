@@ -40,23 +40,15 @@ async fn check_throttle(app: &App, username: &str, origin: &Origin, now: Timesta
     {
         let window_end = counter.window_start.plus_seconds(IP_WINDOW_SECS);
         if window_end > now && counter.failures >= app.settings.login_failures_per_ip {
-            let retry = (window_end.datetime() - now.datetime())
-                .whole_seconds()
-                .max(1);
-            return Err(AppError::RateLimited {
-                retry_after_secs: retry,
-            });
+            let retry = (window_end.datetime() - now.datetime()).whole_seconds().max(1);
+            return Err(AppError::RateLimited { retry_after_secs: retry });
         }
     }
     if let Some(counter) = throttle::get(&mut conn, &format!("user:{username}")).await? {
-        let until = counter
-            .last_failure_at
-            .plus_seconds(account_delay_secs(counter.failures));
+        let until = counter.last_failure_at.plus_seconds(account_delay_secs(counter.failures));
         if counter.window_start.plus_seconds(ACCOUNT_WINDOW_SECS) > now && until > now {
             let retry = (until.datetime() - now.datetime()).whole_seconds().max(1);
-            return Err(AppError::RateLimited {
-                retry_after_secs: retry,
-            });
+            return Err(AppError::RateLimited { retry_after_secs: retry });
         }
     }
     Ok(())
@@ -70,34 +62,15 @@ async fn count_failure(app: &App, username: &str, origin: &Origin, now: Timestam
     }
     for (key, window) in keys {
         let counter = match throttle::get(&mut tx, &key).await? {
-            Some(c) if c.window_start.plus_seconds(window) > now => throttle::Counter {
-                failures: c.failures + 1,
-                last_failure_at: now,
-                ..c
-            },
-            _ => throttle::Counter {
-                window_start: now,
-                failures: 1,
-                last_failure_at: now,
-            },
+            Some(c) if c.window_start.plus_seconds(window) > now => {
+                throttle::Counter { failures: c.failures + 1, last_failure_at: now, ..c }
+            }
+            _ => throttle::Counter { window_start: now, failures: 1, last_failure_at: now },
         };
         throttle::put(&mut tx, &key, counter).await?;
     }
-    let who = audit::Who {
-        id: None,
-        name: username,
-        origin,
-    };
-    audit::record::<(), ()>(
-        &mut tx,
-        app.store.backend(),
-        who,
-        "auth.login_failed",
-        ("user", None),
-        None,
-        None,
-    )
-    .await?;
+    let who = audit::Who { id: None, name: username, origin };
+    audit::record::<(), ()>(&mut tx, app.store.backend(), who, "auth.login_failed", ("user", None), None, None).await?;
     tx.commit().await?;
     tracing::warn!(username = %username.escape_debug(), ip = ?origin.ip, "sign-in failed");
     Ok(())
@@ -105,12 +78,7 @@ async fn count_failure(app: &App, username: &str, origin: &Origin, now: Timestam
 
 /// Checks a username and password, with throttling; the same error for an unknown user and
 /// a wrong password.
-async fn check_password(
-    app: &App,
-    username: &str,
-    password_text: &str,
-    origin: &Origin,
-) -> Result<User> {
+async fn check_password(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<User> {
     let username = username.trim().to_ascii_lowercase();
     let now = Timestamp::now();
     check_throttle(app, &username, origin, now).await?;
@@ -121,14 +89,11 @@ async fn check_password(
     let verified = match &found {
         Some((_, hash)) => {
             let (password_text, hash) = (password_text.to_owned(), hash.clone());
-            tokio::task::spawn_blocking(move || password::verify(&password_text, &hash))
-                .await
-                .unwrap_or(false)
+            tokio::task::spawn_blocking(move || password::verify(&password_text, &hash)).await.unwrap_or(false)
         }
         None => {
             let password_text = password_text.to_owned();
-            let _ =
-                tokio::task::spawn_blocking(move || password::verify_dummy(&password_text)).await;
+            let _ = tokio::task::spawn_blocking(move || password::verify_dummy(&password_text)).await;
             false
         }
     };
@@ -147,12 +112,7 @@ async fn check_password(
 }
 
 /// Signs in with a password and opens a server-side session.
-pub async fn login(
-    app: &App,
-    username: &str,
-    password_text: &str,
-    origin: &Origin,
-) -> Result<NewSession> {
+pub async fn login(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<NewSession> {
     let user = check_password(app, username, password_text, origin).await?;
     let now = Timestamp::now();
     let token = random_token();
@@ -168,56 +128,23 @@ pub async fn login(
         now.plus_seconds(app.settings.session_max_secs),
     )
     .await?;
-    let who = audit::Who {
-        id: Some(user.id.0),
-        name: &user.username,
-        origin,
-    };
-    audit::record::<(), ()>(
-        &mut tx,
-        app.store.backend(),
-        who,
-        "auth.login",
-        ("user", Some(user.id.0)),
-        None,
-        None,
-    )
-    .await?;
+    let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };
+    audit::record::<(), ()>(&mut tx, app.store.backend(), who, "auth.login", ("user", Some(user.id.0)), None, None)
+        .await?;
     tx.commit().await?;
-    Ok(NewSession {
-        token,
-        csrf_token,
-        user,
-    })
+    Ok(NewSession { token, csrf_token, user })
 }
 
 /// Issues an API token for scripts after checking the password.
-pub async fn issue_token(
-    app: &App,
-    username: &str,
-    password_text: &str,
-    origin: &Origin,
-) -> Result<String> {
+pub async fn issue_token(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<String> {
     let user = check_password(app, username, password_text, origin).await?;
     let now = Timestamp::now();
     let token = random_token();
     let mut tx = app.store.write().await?;
     throttle::clear(&mut tx, &format!("user:{}", user.username)).await?;
     let expires = now.plus_seconds(app.settings.api_token_days * 86_400);
-    let id = tokens::insert(
-        &mut tx,
-        &sha256_hex(token.as_bytes()),
-        user.id,
-        "api",
-        now,
-        expires,
-    )
-    .await?;
-    let who = audit::Who {
-        id: Some(user.id.0),
-        name: &user.username,
-        origin,
-    };
+    let id = tokens::insert(&mut tx, &sha256_hex(token.as_bytes()), user.id, "api", now, expires).await?;
+    let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };
     audit::record::<(), ()>(
         &mut tx,
         app.store.backend(),
@@ -234,18 +161,12 @@ pub async fn issue_token(
 
 async fn actor_for(app: &App, user_id: pacesetter_domain::UserId, origin: Origin) -> Result<Actor> {
     let mut conn = app.store.read().await?;
-    let user = users::get(&mut conn, user_id)
-        .await
-        .map_err(|_| AppError::Unauthenticated)?;
+    let user = users::get(&mut conn, user_id).await.map_err(|_| AppError::Unauthenticated)?;
     if user.disabled_at.is_some() {
         return Err(AppError::Unauthenticated);
     }
     let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    Ok(Actor {
-        user,
-        scope,
-        origin,
-    })
+    Ok(Actor { user, scope, origin })
 }
 
 /// The actor behind a session cookie, with the session's form token; ends sessions that
@@ -255,13 +176,9 @@ pub async fn session_actor(app: &App, token: &str, origin: Origin) -> Result<(Ac
     let now = Timestamp::now();
     let session = {
         let mut conn = app.store.read().await?;
-        sessions::find(&mut conn, &hash)
-            .await?
-            .ok_or(AppError::Unauthenticated)?
+        sessions::find(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?
     };
-    let idle_end = session
-        .last_seen_at
-        .plus_seconds(app.settings.session_idle_secs);
+    let idle_end = session.last_seen_at.plus_seconds(app.settings.session_idle_secs);
     if session.expires_at <= now || idle_end <= now {
         let mut tx = app.store.write().await?;
         sessions::delete(&mut tx, &hash).await?;
@@ -326,11 +243,7 @@ pub async fn revoke_token(app: &App, actor: &Actor, token: &str) -> Result<()> {
 }
 
 /// Changes the caller's own interface language.
-pub async fn set_own_locale(
-    app: &App,
-    actor: &Actor,
-    locale: Option<pacesetter_domain::Locale>,
-) -> Result<()> {
+pub async fn set_own_locale(app: &App, actor: &Actor, locale: Option<pacesetter_domain::Locale>) -> Result<()> {
     let mut tx = app.store.write().await?;
     users::set_locale(&mut tx, actor.user.id, locale, Timestamp::now()).await?;
     tx.commit().await?;

@@ -67,9 +67,7 @@ impl AppError {
             StoreError::Duplicate("grant") => AppError::Conflict("grant_exists"),
             StoreError::Duplicate(_) => AppError::Conflict("duplicate"),
             StoreError::MissingReference => AppError::NotFound(what),
-            StoreError::Stale => AppError::Stale {
-                current: serde_json::Value::Null,
-            },
+            StoreError::Stale => AppError::Stale { current: serde_json::Value::Null },
             other => AppError::from(other),
         }
     }
@@ -85,9 +83,7 @@ impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::NotFound => Self::NotFound("record"),
-            StoreError::Stale => Self::Stale {
-                current: serde_json::Value::Null,
-            },
+            StoreError::Stale => Self::Stale { current: serde_json::Value::Null },
             StoreError::Connect(_) => Self::Unavailable(error),
             StoreError::Database(sqlx_error) if is_unavailable(&sqlx_error) => {
                 Self::Unavailable(StoreError::Database(sqlx_error))

@@ -130,11 +130,7 @@ struct PlannedUnit {
     existing: Option<Unit>,
 }
 
-async fn plan_units(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    table: &Table,
-) -> Result<(Preview, Vec<PlannedUnit>)> {
+async fn plan_units(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> Result<(Preview, Vec<PlannedUnit>)> {
     let columns = UnitColumns::find(table);
     let mut missing_columns = Vec::new();
     if columns.name.is_none() {
@@ -146,11 +142,8 @@ async fn plan_units(
     if table.rows.len() > MAX_ROWS {
         return Err(AppError::invalid("file", "too_many_rows"));
     }
-    let existing: HashMap<String, Unit> = units::all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|u| u.code.clone().map(|c| (c, u)))
-        .collect();
+    let existing: HashMap<String, Unit> =
+        units::all(conn).await?.into_iter().filter_map(|u| u.code.clone().map(|c| (c, u))).collect();
     // Kinds of the units the file itself creates, by code, so later rows can sit under them.
     let mut file_kinds: HashMap<String, UnitKind> = HashMap::new();
     let mut rows = Vec::new();
@@ -159,11 +152,7 @@ async fn plan_units(
         let cell = |c| Table::cell(row, c);
         let mut errors: Vec<CellError> = Vec::new();
         let mut push = |field: &'static str, code: &'static str| {
-            errors.push(CellError {
-                column: columns.letter_of(field),
-                field,
-                code,
-            });
+            errors.push(CellError { column: columns.letter_of(field), field, code });
         };
         let kind_text = cell(columns.kind);
         let kind = kind_from_label(kind_text);
@@ -185,11 +174,22 @@ async fn plan_units(
             }
         };
         let parent_code = Some(cell(columns.parent).trim().to_owned()).filter(|c| !c.is_empty());
-        let existing_unit = fields
-            .as_ref()
-            .and_then(|f| f.code.as_ref())
-            .and_then(|c| existing.get(c))
-            .cloned();
+        let existing_unit = fields.as_ref().and_then(|f| f.code.as_ref()).and_then(|c| existing.get(c)).cloned();
+        // A column the sheet does not have keeps the stored value instead of erasing it.
+        let fields = fields.map(|mut f| {
+            if let Some(unit) = &existing_unit {
+                if columns.name_bo.is_none() {
+                    f.name_bo = unit.name_bo.clone();
+                }
+                if columns.name_en.is_none() {
+                    f.name_en = unit.name_en.clone();
+                }
+                if columns.category.is_none() {
+                    f.category = unit.category.clone();
+                }
+            }
+            f
+        });
         let mut action = RowAction::Create;
         if let Some(unit) = &existing_unit {
             if !actor.can(Permission::ManageUnits, &unit.path) {
@@ -204,9 +204,7 @@ async fn plan_units(
             let parent_kind = match &parent_code {
                 None => None,
                 Some(code) => match (existing.get(code), file_kinds.get(code)) {
-                    (Some(parent), _) if actor.can(Permission::ManageUnits, &parent.path) => {
-                        Some(Some(parent.kind))
-                    }
+                    (Some(parent), _) if actor.can(Permission::ManageUnits, &parent.path) => Some(Some(parent.kind)),
                     (_, Some(kind)) => Some(Some(*kind)),
                     _ => {
                         push("parent", "parent_not_found");
@@ -215,15 +213,9 @@ async fn plan_units(
                 },
             };
             match (&parent_code, parent_kind) {
-                (None, _) if !actor.scope.roles().contains(&Role::Admin) => {
-                    push("parent", "required")
-                }
-                (None, _) if !fields.kind.may_sit_under(None) => {
-                    push("kind", "kind_not_allowed_here")
-                }
-                (Some(_), Some(kind)) if !fields.kind.may_sit_under(kind) => {
-                    push("kind", "kind_not_allowed_here")
-                }
+                (None, _) if !actor.scope.roles().contains(&Role::Admin) => push("parent", "required"),
+                (None, _) if !fields.kind.may_sit_under(None) => push("kind", "kind_not_allowed_here"),
+                (Some(_), Some(kind)) if !fields.kind.may_sit_under(kind) => push("kind", "kind_not_allowed_here"),
                 _ => {}
             }
             if let Some(code) = &fields.code {
@@ -233,30 +225,13 @@ async fn plan_units(
             }
         }
         let ok = errors.is_empty();
-        rows.push(PreviewRow {
-            line: *line,
-            action,
-            values: row.clone(),
-            errors,
-        });
+        rows.push(PreviewRow { line: *line, action, values: row.clone(), errors });
         if let (true, Some(fields)) = (ok, fields) {
-            planned.push(PlannedUnit {
-                fields,
-                parent_code,
-                existing: existing_unit,
-            });
+            planned.push(PlannedUnit { fields, parent_code, existing: existing_unit });
         }
     }
     let error_count = rows.iter().map(|r| r.errors.len()).sum();
-    Ok((
-        Preview {
-            headers: table.headers.clone(),
-            rows,
-            error_count,
-            missing_columns,
-        },
-        planned,
-    ))
+    Ok((Preview { headers: table.headers.clone(), rows, error_count, missing_columns }, planned))
 }
 
 /// Checks a units sheet and shows what a commit would do; writes nothing.
@@ -267,20 +242,11 @@ pub async fn preview_units(app: &App, actor: &Actor, table: &Table) -> Result<Pr
 }
 
 fn require_import(actor: &Actor) -> Result<()> {
-    if actor.can_anywhere(Permission::ManageUnits) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    if actor.can_anywhere(Permission::ManageUnits) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 /// Writes a clean units sheet in one transaction; refuses the whole file if any row fails.
-pub async fn commit_units(
-    app: &App,
-    actor: &Actor,
-    table: &Table,
-    file_sha256: &str,
-) -> Result<Summary> {
+pub async fn commit_units(app: &App, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
     require_import(actor)?;
     let mut tx = app.store.write().await?;
     let (preview, planned) = plan_units(&mut tx, actor, table).await?;
@@ -289,11 +255,7 @@ pub async fn commit_units(
     }
     let now = Timestamp::now();
     let backend = app.store.backend();
-    let mut summary = Summary {
-        created: 0,
-        updated: 0,
-        unchanged: 0,
-    };
+    let mut summary = Summary { created: 0, updated: 0, unchanged: 0 };
     for row in planned {
         match row.existing {
             Some(unit) if unit.fields() == row.fields => summary.unchanged += 1,
@@ -313,11 +275,9 @@ pub async fn commit_units(
             }
             None => {
                 let parent = match &row.parent_code {
-                    Some(code) => Some(
-                        units::find_by_code(&mut tx, code)
-                            .await?
-                            .ok_or(AppError::Conflict("import_has_errors"))?,
-                    ),
+                    Some(code) => {
+                        Some(units::find_by_code(&mut tx, code).await?.ok_or(AppError::Conflict("import_has_errors"))?)
+                    }
                     None => None,
                 };
                 let unit = units::insert(&mut tx, parent.as_ref(), &row.fields, now)
@@ -338,16 +298,7 @@ pub async fn commit_units(
         }
     }
     let note = serde_json::json!({ "sha256": file_sha256, "rows": table.rows.len(), "created": summary.created, "updated": summary.updated });
-    audit::record::<(), _>(
-        &mut tx,
-        backend,
-        actor.into(),
-        "import.units",
-        ("import", None),
-        None,
-        Some(&note),
-    )
-    .await?;
+    audit::record::<(), _>(&mut tx, backend, actor.into(), "import.units", ("import", None), None, Some(&note)).await?;
     tx.commit().await?;
     Ok(summary)
 }
@@ -384,11 +335,7 @@ struct PlannedUser {
     locale: Option<Locale>,
 }
 
-async fn plan_users(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    table: &Table,
-) -> Result<(Preview, Vec<PlannedUser>)> {
+async fn plan_users(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> Result<(Preview, Vec<PlannedUser>)> {
     let c = UserColumns {
         username: table.column(&["username", "用户名", "账号"]),
         display_name: table.column(&["display_name", "显示名称", "职务"]),
@@ -398,12 +345,9 @@ async fn plan_users(
         locale: table.column(&["locale", "语言"]),
     };
     let mut missing_columns = Vec::new();
-    for (name, column) in [
-        ("username", c.username),
-        ("display_name", c.display_name),
-        ("unit_code", c.unit),
-        ("password", c.password),
-    ] {
+    for (name, column) in
+        [("username", c.username), ("display_name", c.display_name), ("unit_code", c.unit), ("password", c.password)]
+    {
         if column.is_none() {
             missing_columns.push(name);
         }
@@ -411,11 +355,8 @@ async fn plan_users(
     if table.rows.len() > MAX_ROWS {
         return Err(AppError::invalid("file", "too_many_rows"));
     }
-    let by_code: HashMap<String, Unit> = units::all(conn)
-        .await?
-        .into_iter()
-        .filter_map(|u| u.code.clone().map(|code| (code, u)))
-        .collect();
+    let by_code: HashMap<String, Unit> =
+        units::all(conn).await?.into_iter().filter_map(|u| u.code.clone().map(|code| (code, u))).collect();
     let mut seen = std::collections::HashSet::new();
     let mut rows = Vec::new();
     let mut planned = Vec::new();
@@ -426,11 +367,7 @@ async fn plan_users(
         let unit = match by_code.get(cell(c.unit).trim()) {
             Some(unit) if actor.can(Permission::ManageUsers, &unit.path) => Some(unit.clone()),
             _ => {
-                errors.push(CellError {
-                    column: letter(c.unit),
-                    field: "unit_id",
-                    code: "unit_not_found",
-                });
+                errors.push(CellError { column: letter(c.unit), field: "unit_id", code: "unit_not_found" });
                 None
             }
         };
@@ -444,19 +381,13 @@ async fn plan_users(
         let valid = match parse_new_user(&input) {
             Ok(valid) => Some(valid),
             Err(invalid) => {
-                for FieldError { field, code } in
-                    invalid.fields.into_iter().filter(|f| f.field != "unit_id")
-                {
+                for FieldError { field, code } in invalid.fields.into_iter().filter(|f| f.field != "unit_id") {
                     let column = match field {
                         "username" => c.username,
                         "display_name" => c.display_name,
                         _ => c.password,
                     };
-                    errors.push(CellError {
-                        column: letter(column),
-                        field,
-                        code,
-                    });
+                    errors.push(CellError { column: letter(column), field, code });
                 }
                 None
             }
@@ -464,37 +395,18 @@ async fn plan_users(
         let role_text = cell(c.role).trim();
         let role = role_from_label(role_text);
         if !role_text.is_empty() && (role.is_none() || role == Some(Role::Admin)) {
-            errors.push(CellError {
-                column: letter(c.role),
-                field: "role",
-                code: "invalid_role",
-            });
+            errors.push(CellError { column: letter(c.role), field: "role", code: "invalid_role" });
         }
         let locale_text = cell(c.locale).trim();
         let locale = Locale::parse(locale_text);
         if !locale_text.is_empty() && locale.is_none() {
-            errors.push(CellError {
-                column: letter(c.locale),
-                field: "locale",
-                code: "invalid_locale",
-            });
+            errors.push(CellError { column: letter(c.locale), field: "locale", code: "invalid_locale" });
         }
         if let Some(valid) = &valid {
             if !seen.insert(valid.username.clone()) {
-                errors.push(CellError {
-                    column: letter(c.username),
-                    field: "username",
-                    code: "duplicate_in_file",
-                });
-            } else if users::find_by_username(conn, &valid.username)
-                .await?
-                .is_some()
-            {
-                errors.push(CellError {
-                    column: letter(c.username),
-                    field: "username",
-                    code: "username_taken",
-                });
+                errors.push(CellError { column: letter(c.username), field: "username", code: "duplicate_in_file" });
+            } else if users::find_by_username(conn, &valid.username).await?.is_some() {
+                errors.push(CellError { column: letter(c.username), field: "username", code: "username_taken" });
             }
         }
         // The preview never shows a password back.
@@ -503,12 +415,7 @@ async fn plan_users(
             *p = "••••••".to_owned();
         }
         let ok = errors.is_empty();
-        rows.push(PreviewRow {
-            line: *line,
-            action: RowAction::Create,
-            values,
-            errors,
-        });
+        rows.push(PreviewRow { line: *line, action: RowAction::Create, values, errors });
         if let (true, Some(valid), Some(unit)) = (ok, valid, unit) {
             planned.push(PlannedUser {
                 username: valid.username,
@@ -521,15 +428,7 @@ async fn plan_users(
         }
     }
     let error_count = rows.iter().map(|r| r.errors.len()).sum();
-    Ok((
-        Preview {
-            headers: table.headers.clone(),
-            rows,
-            error_count,
-            missing_columns,
-        },
-        planned,
-    ))
+    Ok((Preview { headers: table.headers.clone(), rows, error_count, missing_columns }, planned))
 }
 
 pub async fn preview_users(app: &App, actor: &Actor, table: &Table) -> Result<Preview> {
@@ -539,20 +438,11 @@ pub async fn preview_users(app: &App, actor: &Actor, table: &Table) -> Result<Pr
 }
 
 fn require_users(actor: &Actor) -> Result<()> {
-    if actor.can_anywhere(Permission::ManageUsers) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    if actor.can_anywhere(Permission::ManageUsers) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 /// Creates every account of a clean sheet in one transaction, with its role on its unit.
-pub async fn commit_users(
-    app: &App,
-    actor: &Actor,
-    table: &Table,
-    file_sha256: &str,
-) -> Result<Summary> {
+pub async fn commit_users(app: &App, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
     require_users(actor)?;
     // Hash outside the transaction: argon2 is slow by design.
     let planned = {
@@ -580,9 +470,7 @@ pub async fn commit_users(
             locale: user.locale,
         };
         // A name taken since the preview fails the whole import, leaving nothing behind.
-        let created = users::insert(&mut tx, &new, now)
-            .await
-            .map_err(AppError::from_store("user"))?;
+        let created = users::insert(&mut tx, &new, now).await.map_err(AppError::from_store("user"))?;
         audit::record::<(), _>(
             &mut tx,
             backend,
@@ -608,20 +496,7 @@ pub async fn commit_users(
         }
     }
     let note = serde_json::json!({ "sha256": file_sha256, "rows": table.rows.len(), "created": hashed.len() });
-    audit::record::<(), _>(
-        &mut tx,
-        backend,
-        actor.into(),
-        "import.users",
-        ("import", None),
-        None,
-        Some(&note),
-    )
-    .await?;
+    audit::record::<(), _>(&mut tx, backend, actor.into(), "import.users", ("import", None), None, Some(&note)).await?;
     tx.commit().await?;
-    Ok(Summary {
-        created: hashed.len(),
-        updated: 0,
-        unchanged: 0,
-    })
+    Ok(Summary { created: hashed.len(), updated: 0, unchanged: 0 })
 }

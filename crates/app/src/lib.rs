@@ -17,6 +17,11 @@ use pacesetter_store::Store;
 
 pub use error::{AppError, Result};
 
+/// Hashes a password with the same argon2id parameters as sign-in uses (for seeding).
+pub fn hash_password(password: &str) -> Result<String> {
+    password::hash(password)
+}
+
 /// Settings the use cases need; loaded by the binary from its configuration.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -31,12 +36,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self {
-            session_idle_secs: 30 * 60,
-            session_max_secs: 12 * 3600,
-            api_token_days: 30,
-            login_failures_per_ip: 10,
-        }
+        Self { session_idle_secs: 30 * 60, session_max_secs: 12 * 3600, api_token_days: 30, login_failures_per_ip: 10 }
     }
 }
 
@@ -78,11 +78,7 @@ impl Actor {
     }
 
     pub fn require(&self, permission: Permission, target: &UnitPath) -> Result<()> {
-        if self.can(permission, target) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
+        if self.can(permission, target) { Ok(()) } else { Err(AppError::Forbidden) }
     }
 
     pub fn locale(&self) -> Option<Locale> {
@@ -114,10 +110,7 @@ pub struct PageRequest {
 
 impl PageRequest {
     pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
-        Self {
-            page: page.unwrap_or(1).max(1),
-            per_page: per_page.unwrap_or(50).clamp(1, 500),
-        }
+        Self { page: page.unwrap_or(1).max(1), per_page: per_page.unwrap_or(50).clamp(1, 500) }
     }
 
     pub fn offset(self) -> i64 {

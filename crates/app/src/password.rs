@@ -26,9 +26,7 @@ pub(crate) fn verify(password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    hasher()
-        .map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok())
-        .unwrap_or(false)
+    hasher().map(|h| h.verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
 }
 
 /// Verifies against a fixed hash so that an unknown username costs as much time as a wrong
@@ -46,10 +44,7 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_with_owasp_parameters() {
         let stored = hash("grassland-horse-7").unwrap();
-        assert!(
-            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{stored}"
-        );
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
         assert!(verify("grassland-horse-7", &stored));
         assert!(!verify("grassland-horse-8", &stored));
         let long = "🐎".repeat(128);

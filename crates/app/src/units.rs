@@ -21,12 +21,7 @@ pub struct UnitQuery {
 }
 
 /// Units the actor may see, one page at a time.
-pub async fn list(
-    app: &App,
-    actor: &Actor,
-    query: &UnitQuery,
-    page: PageRequest,
-) -> Result<Page<Unit>> {
+pub async fn list(app: &App, actor: &Actor, query: &UnitQuery, page: PageRequest) -> Result<Page<Unit>> {
     let mut conn = app.store.read().await?;
     let under = match query.under {
         Some(id) => Some(visible(&mut conn, actor, id).await?.path),
@@ -43,24 +38,13 @@ pub async fn list(
         limit: page.per_page,
     };
     let (items, total) = store::list(&mut conn, &filter).await?;
-    Ok(Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
 
 /// A unit the actor may see; otherwise `unit_not_found`, so that existence does not leak.
 async fn visible(conn: &mut AnyConnection, actor: &Actor, id: UnitId) -> Result<Unit> {
-    let unit = store::get(conn, id)
-        .await
-        .map_err(AppError::from_store("unit"))?;
-    if actor.can(Permission::ViewUnits, &unit.path) {
-        Ok(unit)
-    } else {
-        Err(AppError::NotFound("unit"))
-    }
+    let unit = store::get(conn, id).await.map_err(AppError::from_store("unit"))?;
+    if actor.can(Permission::ViewUnits, &unit.path) { Ok(unit) } else { Err(AppError::NotFound("unit")) }
 }
 
 /// A person shown on a unit page with the roles they hold there.
@@ -103,15 +87,8 @@ pub async fn detail(app: &App, actor: &Actor, id: UnitId) -> Result<UnitDetail> 
         .collect();
     let children = store::children(&mut conn, unit.id).await?;
     let descendants = store::count_below(&mut conn, &unit.path).await?;
-    let (home, _) = users::list_within(
-        &mut conn,
-        std::slice::from_ref(&unit.path),
-        Some(unit.id),
-        None,
-        0,
-        500,
-    )
-    .await?;
+    let (home, _) =
+        users::list_within(&mut conn, std::slice::from_ref(&unit.path), Some(unit.id), None, 0, 500).await?;
     let mut people = Vec::with_capacity(home.len());
     for user in home {
         let grants = grants::for_user(&mut conn, user.id).await?;
@@ -123,15 +100,7 @@ pub async fn detail(app: &App, actor: &Actor, id: UnitId) -> Result<UnitDetail> 
         on_unit.push((grant, user));
     }
     let can_manage = actor.can(Permission::ManageUnits, &unit.path);
-    Ok(UnitDetail {
-        unit,
-        ancestors,
-        children,
-        descendants,
-        people,
-        grants: on_unit,
-        can_manage,
-    })
+    Ok(UnitDetail { unit, ancestors, children, descendants, people, grants: on_unit, can_manage })
 }
 
 /// Top-level units the actor can reach: the roots of the trees, or the tops of their grants.
@@ -162,19 +131,12 @@ pub async fn children(app: &App, actor: &Actor, id: UnitId) -> Result<Vec<(Unit,
 }
 
 /// Creates a unit under `parent` (`None`: a new tree root, admins only).
-pub async fn create(
-    app: &App,
-    actor: &Actor,
-    parent: Option<UnitId>,
-    input: &UnitInput<'_>,
-) -> Result<Unit> {
+pub async fn create(app: &App, actor: &Actor, parent: Option<UnitId>, input: &UnitInput<'_>) -> Result<Unit> {
     let fields = UnitFields::parse(input)?;
     let mut tx = app.store.write().await?;
     let parent = match parent {
         Some(id) => {
-            let parent = visible(&mut tx, actor, id)
-                .await
-                .map_err(|_| AppError::invalid("parent", "parent_not_found"))?;
+            let parent = visible(&mut tx, actor, id).await?;
             actor.require(Permission::ManageUnits, &parent.path)?;
             if parent.is_archived() {
                 return Err(AppError::invalid("parent", "parent_archived"));
@@ -182,11 +144,7 @@ pub async fn create(
             Some(parent)
         }
         None => {
-            if !actor
-                .scope
-                .roles()
-                .contains(&pacesetter_domain::Role::Admin)
-            {
+            if !actor.scope.roles().contains(&pacesetter_domain::Role::Admin) {
                 return Err(AppError::Forbidden);
             }
             None
@@ -214,13 +172,7 @@ pub async fn create(
 }
 
 /// Edits a unit's fields if `version` is what the editor saw.
-pub async fn update(
-    app: &App,
-    actor: &Actor,
-    id: UnitId,
-    version: i64,
-    input: &UnitInput<'_>,
-) -> Result<Unit> {
+pub async fn update(app: &App, actor: &Actor, id: UnitId, version: i64, input: &UnitInput<'_>) -> Result<Unit> {
     let fields = UnitFields::parse(input)?;
     let mut tx = app.store.write().await?;
     let before = visible(&mut tx, actor, id).await?;
@@ -235,9 +187,8 @@ pub async fn update(
     if !fields.kind.may_sit_under(parent_kind) {
         return Err(AppError::invalid("kind", "kind_not_allowed_here"));
     }
-    let after = store::update(&mut tx, id, version, &fields, Timestamp::now())
-        .await
-        .map_err(AppError::from_store("unit"))?;
+    let after =
+        store::update(&mut tx, id, version, &fields, Timestamp::now()).await.map_err(AppError::from_store("unit"))?;
     audit::record(
         &mut tx,
         app.store.backend(),
@@ -253,22 +204,14 @@ pub async fn update(
 }
 
 /// Moves a unit, with its subtree, under another parent.
-pub async fn move_unit(
-    app: &App,
-    actor: &Actor,
-    id: UnitId,
-    version: i64,
-    new_parent: UnitId,
-) -> Result<Unit> {
+pub async fn move_unit(app: &App, actor: &Actor, id: UnitId, version: i64, new_parent: UnitId) -> Result<Unit> {
     let mut tx = app.store.write().await?;
     let before = visible(&mut tx, actor, id).await?;
     actor.require(Permission::ManageUnits, &before.path)?;
     if before.version != version {
         return Err(stale(&before));
     }
-    let parent = visible(&mut tx, actor, new_parent)
-        .await
-        .map_err(|_| AppError::invalid("parent", "parent_not_found"))?;
+    let parent = visible(&mut tx, actor, new_parent).await?;
     actor.require(Permission::ManageUnits, &parent.path)?;
     if parent.path.is_within(&before.path) {
         return Err(AppError::invalid("parent", "move_into_own_subtree"));
@@ -297,13 +240,7 @@ pub async fn move_unit(
 }
 
 /// Archives a unit (hidden from lists, kept for history), or restores it.
-pub async fn set_archived(
-    app: &App,
-    actor: &Actor,
-    id: UnitId,
-    version: i64,
-    archived: bool,
-) -> Result<Unit> {
+pub async fn set_archived(app: &App, actor: &Actor, id: UnitId, version: i64, archived: bool) -> Result<Unit> {
     let mut tx = app.store.write().await?;
     let before = visible(&mut tx, actor, id).await?;
     actor.require(Permission::ManageUnits, &before.path)?;
@@ -317,11 +254,7 @@ pub async fn set_archived(
     let after = store::set_archived(&mut tx, id, version, when, Timestamp::now())
         .await
         .map_err(AppError::from_store("unit"))?;
-    let action = if archived {
-        "unit.archive"
-    } else {
-        "unit.restore"
-    };
+    let action = if archived { "unit.archive" } else { "unit.restore" };
     audit::record(
         &mut tx,
         app.store.backend(),
@@ -337,7 +270,5 @@ pub async fn set_archived(
 }
 
 fn stale(current: &Unit) -> AppError {
-    AppError::Stale {
-        current: serde_json::to_value(current).unwrap_or_default(),
-    }
+    AppError::Stale { current: serde_json::to_value(current).unwrap_or_default() }
 }

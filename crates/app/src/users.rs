@@ -38,26 +38,17 @@ pub(crate) fn parse_new_user(input: &NewUserInput<'_>) -> Result<ValidUser, Vali
         errors.push("unit_id", "required");
     }
     match (username, display_name, input.unit_id) {
-        (Some(username), Some(display_name), Some(unit_id)) if errors.is_empty() => Ok(ValidUser {
-            username,
-            display_name,
-            unit_id,
-        }),
+        (Some(username), Some(display_name), Some(unit_id)) if errors.is_empty() => {
+            Ok(ValidUser { username, display_name, unit_id })
+        }
         _ => Err(errors),
     }
 }
 
-async fn unit_for(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    id: UnitId,
-    permission: Permission,
-) -> Result<Unit> {
-    let unit = units::get(conn, id)
-        .await
-        .map_err(|_| AppError::invalid("unit_id", "unit_not_found"))?;
+async fn unit_for(conn: &mut AnyConnection, actor: &Actor, id: UnitId, permission: Permission) -> Result<Unit> {
+    let unit = units::get(conn, id).await.map_err(AppError::from_store("unit"))?;
     if !actor.can(Permission::ViewUnits, &unit.path) {
-        return Err(AppError::invalid("unit_id", "unit_not_found"));
+        return Err(AppError::NotFound("unit"));
     }
     actor.require(permission, &unit.path)?;
     Ok(unit)
@@ -76,9 +67,7 @@ pub async fn create(app: &App, actor: &Actor, input: &NewUserInput<'_>) -> Resul
         unit_id: valid.unit_id,
         locale: input.locale,
     };
-    let user = store::insert(&mut tx, &new, Timestamp::now())
-        .await
-        .map_err(AppError::from_store("user"))?;
+    let user = store::insert(&mut tx, &new, Timestamp::now()).await.map_err(AppError::from_store("user"))?;
     audit::record::<(), _>(
         &mut tx,
         app.store.backend(),
@@ -102,15 +91,9 @@ pub(crate) async fn hash_blocking(password_text: &str) -> Result<String> {
 
 /// A user the actor may see (home unit in scope), else `user_not_found`.
 async fn visible(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<(User, Unit)> {
-    let user = store::get(conn, id)
-        .await
-        .map_err(AppError::from_store("user"))?;
+    let user = store::get(conn, id).await.map_err(AppError::from_store("user"))?;
     let unit = units::get(conn, user.unit_id).await?;
-    if actor.can(Permission::ViewUnits, &unit.path) {
-        Ok((user, unit))
-    } else {
-        Err(AppError::NotFound("user"))
-    }
+    if actor.can(Permission::ViewUnits, &unit.path) { Ok((user, unit)) } else { Err(AppError::NotFound("user")) }
 }
 
 /// Accounts whose home unit lies in the actor's scope.
@@ -123,14 +106,8 @@ pub async fn list(
 ) -> Result<Page<User>> {
     let mut conn = app.store.read().await?;
     let within = actor.scope.roots(Permission::ViewUnits);
-    let (items, total) =
-        store::list_within(&mut conn, &within, unit, q, page.offset(), page.per_page).await?;
-    Ok(Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (items, total) = store::list_within(&mut conn, &within, unit, q, page.offset(), page.per_page).await?;
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
 
 /// An account with its home unit and its grants (each with its unit).
@@ -151,12 +128,7 @@ pub async fn detail(app: &App, actor: &Actor, id: UserId) -> Result<UserDetail> 
         with_units.push((grant, unit));
     }
     let can_manage = actor.can(Permission::ManageUsers, &unit.path);
-    Ok(UserDetail {
-        user,
-        unit,
-        grants: with_units,
-        can_manage,
-    })
+    Ok(UserDetail { user, unit, grants: with_units, can_manage })
 }
 
 /// Edits display name, home unit and language if `version` is current.
@@ -174,22 +146,12 @@ pub async fn update(
     let (before, home) = visible(&mut tx, actor, id).await?;
     actor.require(Permission::ManageUsers, &home.path)?;
     if before.version != version {
-        return Err(AppError::Stale {
-            current: serde_json::to_value(&before).unwrap_or_default(),
-        });
+        return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }
     unit_for(&mut tx, actor, unit_id, Permission::ManageUsers).await?;
-    let after = store::update(
-        &mut tx,
-        id,
-        version,
-        &display_name,
-        unit_id,
-        locale,
-        Timestamp::now(),
-    )
-    .await
-    .map_err(AppError::from_store("user"))?;
+    let after = store::update(&mut tx, id, version, &display_name, unit_id, locale, Timestamp::now())
+        .await
+        .map_err(AppError::from_store("user"))?;
     audit::record(
         &mut tx,
         app.store.backend(),
@@ -205,13 +167,7 @@ pub async fn update(
 }
 
 /// Disables an account (ending all its sessions and tokens at once) or enables it again.
-pub async fn set_disabled(
-    app: &App,
-    actor: &Actor,
-    id: UserId,
-    version: i64,
-    disabled: bool,
-) -> Result<User> {
+pub async fn set_disabled(app: &App, actor: &Actor, id: UserId, version: i64, disabled: bool) -> Result<User> {
     let mut tx = app.store.write().await?;
     let (before, home) = visible(&mut tx, actor, id).await?;
     actor.require(Permission::ManageUsers, &home.path)?;
@@ -226,11 +182,7 @@ pub async fn set_disabled(
         sessions::delete_for_user(&mut tx, id).await?;
         tokens::revoke_for_user(&mut tx, id, now).await?;
     }
-    let action = if disabled {
-        "user.disable"
-    } else {
-        "user.enable"
-    };
+    let action = if disabled { "user.disable" } else { "user.enable" };
     audit::record(
         &mut tx,
         app.store.backend(),
@@ -246,12 +198,7 @@ pub async fn set_disabled(
 }
 
 /// Sets a new password for an account (an admin's reset) and ends its sessions.
-pub async fn reset_password(
-    app: &App,
-    actor: &Actor,
-    id: UserId,
-    new_password: &str,
-) -> Result<()> {
+pub async fn reset_password(app: &App, actor: &Actor, id: UserId, new_password: &str) -> Result<()> {
     check_new_password(new_password).map_err(ValidationError::from)?;
     let hash = hash_blocking(new_password).await?;
     let mut tx = app.store.write().await?;
@@ -274,13 +221,7 @@ pub async fn reset_password(
 }
 
 /// Grants `role` on `unit` to a user.
-pub async fn grant(
-    app: &App,
-    actor: &Actor,
-    user_id: UserId,
-    role: Role,
-    unit_id: UnitId,
-) -> Result<Grant> {
+pub async fn grant(app: &App, actor: &Actor, user_id: UserId, role: Role, unit_id: UnitId) -> Result<Grant> {
     let mut tx = app.store.write().await?;
     let (user, _) = visible(&mut tx, actor, user_id).await?;
     let unit = unit_for(&mut tx, actor, unit_id, Permission::ManageGrants).await?;
@@ -307,9 +248,7 @@ pub async fn grant(
 /// Revokes a grant; it stops working on the holder's very next request.
 pub async fn revoke(app: &App, actor: &Actor, grant_id: GrantId) -> Result<()> {
     let mut tx = app.store.write().await?;
-    let grant = grants::get(&mut tx, grant_id)
-        .await
-        .map_err(AppError::from_store("grant"))?;
+    let grant = grants::get(&mut tx, grant_id).await.map_err(AppError::from_store("grant"))?;
     let unit = units::get(&mut tx, grant.unit_id).await?;
     if !actor.can(Permission::ViewUnits, &unit.path) {
         return Err(AppError::NotFound("grant"));
@@ -318,9 +257,7 @@ pub async fn revoke(app: &App, actor: &Actor, grant_id: GrantId) -> Result<()> {
     if grant.role == Role::Admin {
         actor.require(Permission::GrantAdmin, &unit.path)?;
     }
-    grants::delete(&mut tx, grant_id)
-        .await
-        .map_err(AppError::from_store("grant"))?;
+    grants::delete(&mut tx, grant_id).await.map_err(AppError::from_store("grant"))?;
     audit::record::<_, ()>(
         &mut tx,
         app.store.backend(),

@@ -60,13 +60,9 @@ pub struct StoredAudit {
 pub enum ChainError {
     #[error("audit record {seq}: its content does not match its hash (edited)")]
     Edited { seq: i64 },
-    #[error(
-        "audit record {seq}: it does not follow record {expected_prev} (a record was deleted or moved)"
-    )]
+    #[error("audit record {seq}: it does not follow record {expected_prev} (a record was deleted or moved)")]
     Broken { seq: i64, expected_prev: i64 },
-    #[error(
-        "audit record {seq}: expected sequence number {expected} (a record was deleted or moved)"
-    )]
+    #[error("audit record {seq}: expected sequence number {expected} (a record was deleted or moved)")]
     Gap { seq: i64, expected: i64 },
 }
 
@@ -78,16 +74,10 @@ pub fn verify_chain<I: IntoIterator<Item = StoredAudit>>(records: I) -> Result<u
     for record in records {
         let seq = record.entry.seq;
         if seq != expected_seq {
-            return Err(ChainError::Gap {
-                seq,
-                expected: expected_seq,
-            });
+            return Err(ChainError::Gap { seq, expected: expected_seq });
         }
         if record.prev_hash != prev_hash {
-            return Err(ChainError::Broken {
-                seq,
-                expected_prev: seq - 1,
-            });
+            return Err(ChainError::Broken { seq, expected_prev: seq - 1 });
         }
         if record.entry.hash(&record.prev_hash) != record.hash {
             return Err(ChainError::Edited { seq });
@@ -137,11 +127,7 @@ mod tests {
                     request_id: None,
                 };
                 let hash = entry.hash(&prev);
-                let stored = StoredAudit {
-                    entry,
-                    prev_hash: prev.clone(),
-                    hash: hash.clone(),
-                };
+                let stored = StoredAudit { entry, prev_hash: prev.clone(), hash: hash.clone() };
                 prev = hash;
                 stored
             })

@@ -21,9 +21,7 @@ impl ValidationError {
     }
 
     pub fn single(field: &'static str, code: &'static str) -> Self {
-        Self {
-            fields: vec![FieldError { field, code }],
-        }
+        Self { fields: vec![FieldError { field, code }] }
     }
 
     pub fn push(&mut self, field: &'static str, code: &'static str) {
@@ -51,20 +49,13 @@ impl ValidationError {
     }
 
     pub fn code_for(&self, field: &str) -> Option<&'static str> {
-        self.fields
-            .iter()
-            .find(|f| f.field == field)
-            .map(|f| f.code)
+        self.fields.iter().find(|f| f.field == field).map(|f| f.code)
     }
 }
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self
-            .fields
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.code))
-            .collect();
+        let parts: Vec<String> = self.fields.iter().map(|e| format!("{}: {}", e.field, e.code)).collect();
         write!(f, "invalid input ({})", parts.join(", "))
     }
 }
@@ -73,8 +64,6 @@ impl std::error::Error for ValidationError {}
 
 impl From<FieldError> for ValidationError {
     fn from(error: FieldError) -> Self {
-        Self {
-            fields: vec![error],
-        }
+        Self { fields: vec![error] }
     }
 }

@@ -37,9 +37,7 @@ impl Locale {
         let lower = tag.trim().to_ascii_lowercase();
         let primary = lower.split(['-', '_']).next().unwrap_or("");
         match primary {
-            "zh" if !lower.contains("hant") && !lower.contains("-tw") && !lower.contains("-hk") => {
-                Some(Self::ZhHans)
-            }
+            "zh" if !lower.contains("hant") && !lower.contains("-tw") && !lower.contains("-hk") => Some(Self::ZhHans),
             "zh" => Some(Self::ZhHans),
             "en" => Some(Self::En),
             "bo" => Some(Self::Bo),
@@ -77,10 +75,7 @@ mod tests {
     #[test]
     fn negotiates_by_quality_then_order() {
         assert_eq!(Locale::negotiate("bo-CN,zh;q=0.8"), Some(Locale::Bo));
-        assert_eq!(
-            Locale::negotiate("fr, en;q=0.5, zh-CN;q=0.9"),
-            Some(Locale::ZhHans)
-        );
+        assert_eq!(Locale::negotiate("fr, en;q=0.5, zh-CN;q=0.9"), Some(Locale::ZhHans));
         assert_eq!(Locale::negotiate("fr, de"), None);
         assert_eq!(Locale::negotiate("en;q=0, bo;q=0.1"), Some(Locale::Bo));
         assert_eq!(Locale::negotiate(""), None);

@@ -13,23 +13,14 @@ const COMMON: &str = include_str!("common_passwords.txt");
 pub fn check_new_password(password: &str) -> Result<(), FieldError> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {
-        return Err(FieldError {
-            field: "password",
-            code: "password_too_short",
-        });
+        return Err(FieldError { field: "password", code: "password_too_short" });
     }
     if chars > MAX_CHARS {
-        return Err(FieldError {
-            field: "password",
-            code: "password_too_long",
-        });
+        return Err(FieldError { field: "password", code: "password_too_long" });
     }
     let lower = password.to_lowercase();
     if COMMON.lines().any(|common| common == lower) {
-        return Err(FieldError {
-            field: "password",
-            code: "password_too_common",
-        });
+        return Err(FieldError { field: "password", code: "password_too_common" });
     }
     Ok(())
 }
@@ -40,18 +31,9 @@ mod tests {
 
     #[test]
     fn length_and_common_list_decide() {
-        assert_eq!(
-            check_new_password("short12").unwrap_err().code,
-            "password_too_short"
-        );
-        assert_eq!(
-            check_new_password("password1").unwrap_err().code,
-            "password_too_common"
-        );
-        assert_eq!(
-            check_new_password("Password1").unwrap_err().code,
-            "password_too_common"
-        );
+        assert_eq!(check_new_password("short12").unwrap_err().code, "password_too_short");
+        assert_eq!(check_new_password("password1").unwrap_err().code, "password_too_common");
+        assert_eq!(check_new_password("Password1").unwrap_err().code, "password_too_common");
         assert!(check_new_password("grassland-horse-7").is_ok());
         assert!(check_new_password(&"🐎".repeat(128)).is_ok());
         assert!(check_new_password(&"x".repeat(257)).is_err());

@@ -54,9 +54,7 @@ impl Scope {
 
     /// True when some grant holding `permission` covers `target`.
     pub fn allows(&self, permission: Permission, target: &UnitPath) -> bool {
-        self.grants
-            .iter()
-            .any(|g| permission.held_by(g.role) && target.is_within(&g.path))
+        self.grants.iter().any(|g| permission.held_by(g.role) && target.is_within(&g.path))
     }
 
     /// True when `permission` is held anywhere at all (to show a menu entry, say).
@@ -66,12 +64,8 @@ impl Scope {
 
     /// The subtree roots where `permission` holds, with nested ones removed.
     pub fn roots(&self, permission: Permission) -> Vec<UnitPath> {
-        let mut paths: Vec<UnitPath> = self
-            .grants
-            .iter()
-            .filter(|g| permission.held_by(g.role))
-            .map(|g| g.path.clone())
-            .collect();
+        let mut paths: Vec<UnitPath> =
+            self.grants.iter().filter(|g| permission.held_by(g.role)).map(|g| g.path.clone()).collect();
         paths.sort_by_key(|p| p.as_str().len());
         let mut roots: Vec<UnitPath> = Vec::new();
         for path in paths {
@@ -100,11 +94,7 @@ mod tests {
         for id in &ids[1..] {
             path = path.child(UnitId(*id));
         }
-        ScopedRole {
-            role,
-            unit_id: UnitId(*ids.last().unwrap_or(&0)),
-            path,
-        }
+        ScopedRole { role, unit_id: UnitId(*ids.last().unwrap_or(&0)), path }
     }
 
     #[test]
@@ -119,18 +109,9 @@ mod tests {
 
     #[test]
     fn roots_drop_nested_grants() {
-        let scope = Scope::new(vec![
-            grant(Role::Viewer, &[1, 2]),
-            grant(Role::Coordinator, &[1]),
-        ]);
-        assert_eq!(
-            scope.roots(Permission::ViewUnits),
-            vec![UnitPath::root(UnitId(1))]
-        );
-        assert_eq!(
-            scope.roots(Permission::ManageUnits),
-            vec![UnitPath::root(UnitId(1))]
-        );
+        let scope = Scope::new(vec![grant(Role::Viewer, &[1, 2]), grant(Role::Coordinator, &[1])]);
+        assert_eq!(scope.roots(Permission::ViewUnits), vec![UnitPath::root(UnitId(1))]);
+        assert_eq!(scope.roots(Permission::ManageUnits), vec![UnitPath::root(UnitId(1))]);
     }
 
     proptest! {

@@ -1,9 +1,7 @@
 //! Roles a user can hold on a unit; each covers the unit's whole subtree.
 
 /// A role granted on a unit.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -16,15 +14,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Self::Admin,
-        Self::Coordinator,
-        Self::Liaison,
-        Self::UnitApprover,
-        Self::Inspector,
-        Self::Judge,
-        Self::Viewer,
-    ];
+    pub const ALL: [Role; 7] =
+        [Self::Admin, Self::Coordinator, Self::Liaison, Self::UnitApprover, Self::Inspector, Self::Judge, Self::Viewer];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -28,16 +28,12 @@ impl Timestamp {
 
     /// The text stored in the database, e.g. `2023-04-02T08:30:00.000000Z`.
     pub fn to_db(self) -> String {
-        self.0
-            .format(STORED)
-            .unwrap_or_else(|_| self.0.unix_timestamp().to_string())
+        self.0.format(STORED).unwrap_or_else(|_| self.0.unix_timestamp().to_string())
     }
 
     /// Parses stored text (any RFC 3339 value is accepted).
     pub fn parse(text: &str) -> Option<Self> {
-        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .ok()
-            .map(Self::from_datetime)
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok().map(Self::from_datetime)
     }
 
     pub fn plus_seconds(self, seconds: i64) -> Self {

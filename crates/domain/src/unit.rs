@@ -52,9 +52,7 @@ impl UnitKind {
 
     pub fn axis(self) -> Axis {
         match self {
-            Self::SteeringGroup | Self::Office | Self::FunctionalGroup | Self::MemberUnit => {
-                Axis::Organisation
-            }
+            Self::SteeringGroup | Self::Office | Self::FunctionalGroup | Self::MemberUnit => Axis::Organisation,
             Self::Region | Self::Prefecture | Self::County => Axis::Territory,
         }
     }
@@ -120,33 +118,16 @@ pub const CODE_MAX_CHARS: usize = 32;
 pub const CATEGORY_MAX_CHARS: usize = 40;
 
 /// A unit's name: trimmed, 1–100 characters, no control characters.
-pub fn parse_name(
-    field: &'static str,
-    raw: &str,
-    required: bool,
-) -> Result<Option<String>, FieldError> {
+pub fn parse_name(field: &'static str, raw: &str, required: bool) -> Result<Option<String>, FieldError> {
     let text = raw.trim();
     if text.is_empty() {
-        return if required {
-            Err(FieldError {
-                field,
-                code: "required",
-            })
-        } else {
-            Ok(None)
-        };
+        return if required { Err(FieldError { field, code: "required" }) } else { Ok(None) };
     }
     if text.chars().count() > NAME_MAX_CHARS {
-        return Err(FieldError {
-            field,
-            code: "too_long",
-        });
+        return Err(FieldError { field, code: "too_long" });
     }
     if text.chars().any(char::is_control) {
-        return Err(FieldError {
-            field,
-            code: "control_characters",
-        });
+        return Err(FieldError { field, code: "control_characters" });
     }
     Ok(Some(text.to_owned()))
 }
@@ -158,17 +139,8 @@ pub fn parse_code(raw: &str) -> Result<Option<String>, FieldError> {
         return Ok(None);
     }
     let valid = text.chars().count() <= CODE_MAX_CHARS
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-    if valid {
-        Ok(Some(text.to_owned()))
-    } else {
-        Err(FieldError {
-            field: "code",
-            code: "invalid_code",
-        })
-    }
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if valid { Ok(Some(text.to_owned())) } else { Err(FieldError { field: "code", code: "invalid_code" }) }
 }
 
 /// A ranking category (分类), free text chosen by the office.
@@ -178,10 +150,7 @@ pub fn parse_category(raw: &str) -> Result<Option<String>, FieldError> {
         return Ok(None);
     }
     if text.chars().count() > CATEGORY_MAX_CHARS || text.chars().any(char::is_control) {
-        return Err(FieldError {
-            field: "category",
-            code: "invalid_category",
-        });
+        return Err(FieldError { field: "category", code: "invalid_category" });
     }
     Ok(Some(text.to_owned()))
 }
@@ -224,21 +193,11 @@ impl UnitFields {
         let name_en = errors.check(parse_name("name_en", input.name_en, false));
         let category = errors.check(parse_category(input.category));
         match (kind, code, name, name_bo, name_en, category) {
-            (
-                Some(kind),
-                Some(code),
-                Some(Some(name)),
-                Some(name_bo),
-                Some(name_en),
-                Some(category),
-            ) if errors.is_empty() => Ok(Self {
-                kind,
-                code,
-                name,
-                name_bo,
-                name_en,
-                category,
-            }),
+            (Some(kind), Some(code), Some(Some(name)), Some(name_bo), Some(name_en), Some(category))
+                if errors.is_empty() =>
+            {
+                Ok(Self { kind, code, name, name_bo, name_en, category })
+            }
             _ => Err(errors),
         }
     }
@@ -274,12 +233,7 @@ mod tests {
 
     #[test]
     fn unit_fields_name_every_bad_field() {
-        let input = UnitInput {
-            kind: "castle",
-            code: "a b",
-            name: "  ",
-            ..Default::default()
-        };
+        let input = UnitInput { kind: "castle", code: "a b", name: "  ", ..Default::default() };
         let error = UnitFields::parse(&input).unwrap_err();
         assert_eq!(error.code_for("kind"), Some("invalid_kind"));
         assert_eq!(error.code_for("code"), Some("invalid_code"));

@@ -6,33 +6,18 @@ use crate::FieldError;
 pub fn parse_username(raw: &str) -> Result<String, FieldError> {
     let text = raw.trim().to_ascii_lowercase();
     if text.is_empty() {
-        return Err(FieldError {
-            field: "username",
-            code: "required",
-        });
+        return Err(FieldError { field: "username", code: "required" });
     }
     let valid = (3..=32).contains(&text.len())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if valid {
-        Ok(text)
-    } else {
-        Err(FieldError {
-            field: "username",
-            code: "invalid_username",
-        })
-    }
+        && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if valid { Ok(text) } else { Err(FieldError { field: "username", code: "invalid_username" }) }
 }
 
 /// The name shown for a person: for the demo a position, never a personal name.
 pub fn parse_display_name(raw: &str) -> Result<String, FieldError> {
     match crate::unit::parse_name("display_name", raw, true)? {
         Some(name) => Ok(name),
-        None => Err(FieldError {
-            field: "display_name",
-            code: "required",
-        }),
+        None => Err(FieldError { field: "display_name", code: "required" }),
     }
 }
 
@@ -44,10 +29,7 @@ mod tests {
     fn usernames_are_normalised_and_checked() {
         assert_eq!(parse_username(" Lhasa ").unwrap(), "lhasa");
         assert_eq!(parse_username("ab").unwrap_err().code, "invalid_username");
-        assert_eq!(
-            parse_username("a b c").unwrap_err().code,
-            "invalid_username"
-        );
+        assert_eq!(parse_username("a b c").unwrap_err().code, "invalid_username");
         assert_eq!(parse_username("").unwrap_err().code, "required");
     }
 }

@@ -5,20 +5,14 @@
 /// start) while leaving genuine numbers alone.
 pub fn neutralise(text: &str) -> String {
     let starts_formula = text.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']);
-    if starts_formula && text.parse::<f64>().is_err() {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
+    if starts_formula && text.parse::<f64>().is_err() { format!("'{text}") } else { text.to_owned() }
 }
 
 /// Writes rows as CSV (UTF-8 with a BOM, so Excel shows Chinese and Tibetan correctly).
 pub fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> Vec<u8> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     {
-        let mut writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(&mut out);
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
         let _ = writer.write_record(headers);
         for row in rows {
             let _ = writer.write_record(row.iter().map(|cell| neutralise(cell)));

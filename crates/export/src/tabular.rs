@@ -69,19 +69,12 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     if bytes.contains(&0) {
         return Err(ReadError::UnknownFormat);
     }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut table = Table::default();
     for record in reader.byte_records() {
         let record = record.map_err(|e| ReadError::Damaged(e.to_string()))?;
         // Line numbers from the record's byte offset, counted as an editor shows them.
-        let mut start = record
-            .position()
-            .map(|p| p.byte() as usize)
-            .unwrap_or(0)
-            .min(bytes.len());
+        let mut start = record.position().map(|p| p.byte() as usize).unwrap_or(0).min(bytes.len());
         // After a CRLF the reader may report the offset of the line break itself.
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
@@ -118,17 +111,12 @@ fn push_row(table: &mut Table, line: usize, cells: Vec<String>) -> Result<(), Re
 }
 
 fn finish(table: Table) -> Result<Table, ReadError> {
-    if table.headers.is_empty() {
-        Err(ReadError::Empty)
-    } else {
-        Ok(table)
-    }
+    if table.headers.is_empty() { Err(ReadError::Empty) } else { Ok(table) }
 }
 
 /// Checks the container's directory before any part is inflated.
 fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
-    let archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
     if archive.len() > MAX_ZIP_ENTRIES {
         return Err(ReadError::SheetTooLarge("entries"));
     }
@@ -141,9 +129,7 @@ fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
     }
     let mut archive = archive;
     for index in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(index)
-            .map_err(|e| ReadError::Damaged(e.to_string()))?;
+        let entry = archive.by_index_raw(index).map_err(|e| ReadError::Damaged(e.to_string()))?;
         declared = declared.saturating_add(entry.size());
     }
     if declared > MAX_UNZIPPED_BYTES {
@@ -152,12 +138,10 @@ fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
     // Declared sizes can lie: inflate each part through a counting reader with a hard cap.
     let mut total: u64 = 0;
     for index in 0..archive.len() {
-        let entry = archive
-            .by_index(index)
-            .map_err(|e| ReadError::Damaged(e.to_string()))?;
+        let entry = archive.by_index(index).map_err(|e| ReadError::Damaged(e.to_string()))?;
         let mut limited = entry.take(MAX_UNZIPPED_BYTES + 1 - total.min(MAX_UNZIPPED_BYTES));
-        let copied = std::io::copy(&mut limited, &mut std::io::sink())
-            .map_err(|e| ReadError::Damaged(e.to_string()))?;
+        let copied =
+            std::io::copy(&mut limited, &mut std::io::sink()).map_err(|e| ReadError::Damaged(e.to_string()))?;
         total += copied;
         if total > MAX_UNZIPPED_BYTES {
             return Err(ReadError::SheetTooLarge("expanded size"));
@@ -168,14 +152,11 @@ fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
     check_container(bytes)?;
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
     let Some(first) = workbook.sheet_names().first().cloned() else {
         return Err(ReadError::Empty);
     };
-    let range = workbook
-        .worksheet_range(&first)
-        .map_err(|e| ReadError::Damaged(e.to_string()))?;
+    let range = workbook.worksheet_range(&first).map_err(|e| ReadError::Damaged(e.to_string()))?;
     let (rows, columns) = range.get_size();
     if rows > MAX_ROWS + 20 || columns > MAX_COLUMNS {
         return Err(ReadError::SheetTooLarge("dimension"));
@@ -208,12 +189,7 @@ fn cell_text(cell: &Data) -> String {
 fn excel_date(serial: f64) -> String {
     let epoch = time::macros::date!(1899 - 12 - 30);
     match epoch.checked_add(time::Duration::days(serial.floor() as i64)) {
-        Some(date) => format!(
-            "{:04}-{:02}-{:02}",
-            date.year(),
-            u8::from(date.month()),
-            date.day()
-        ),
+        Some(date) => format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day()),
         None => String::new(),
     }
 }
@@ -229,34 +205,23 @@ mod tests {
 
     #[test]
     fn reads_csv_with_bom_and_crlf() {
-        let table =
-            read_table("\u{feff}编码,名称\r\n540100,拉萨市\n\n540200,\"日喀则市\"\r\n".as_bytes())
-                .unwrap();
+        let table = read_table("\u{feff}编码,名称\r\n540100,拉萨市\n\n540200,\"日喀则市\"\r\n".as_bytes()).unwrap();
         assert_eq!(table.headers, vec!["编码", "名称"]);
         assert_eq!(
             table.rows,
-            vec![
-                (2, vec!["540100".into(), "拉萨市".into()]),
-                (4, vec!["540200".into(), "日喀则市".into()])
-            ]
+            vec![(2, vec!["540100".into(), "拉萨市".into()]), (4, vec!["540200".into(), "日喀则市".into()])]
         );
     }
 
     #[test]
     fn refuses_bad_csv() {
-        assert_eq!(
-            read_table(b"a,b\n\xff\xfe,1\n").unwrap_err(),
-            ReadError::NotUtf8 { line: 2 }
-        );
+        assert_eq!(read_table(b"a,b\n\xff\xfe,1\n").unwrap_err(), ReadError::NotUtf8 { line: 2 });
         assert_eq!(read_table(b"").unwrap_err(), ReadError::Empty);
         assert_eq!(read_table(b"a\0b").unwrap_err(), ReadError::UnknownFormat);
     }
 
     #[test]
     fn refuses_damaged_zip() {
-        assert!(matches!(
-            read_table(b"PK\x03\x04garbage").unwrap_err(),
-            ReadError::Damaged(_)
-        ));
+        assert!(matches!(read_table(b"PK\x03\x04garbage").unwrap_err(), ReadError::Damaged(_)));
     }
 }

@@ -1,1 +1,10 @@
-//! lib
+//! The Pacesetter binary's library half: configuration, wiring, the demo campaign and the
+//! command-line interface, so that tests can start the same server the binary starts.
+
+pub mod cli;
+mod cli_user;
+pub mod config;
+pub mod demo;
+pub mod server;
+
+pub use config::Config;

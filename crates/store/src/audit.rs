@@ -24,14 +24,9 @@ pub struct NewAudit {
 /// describes or not at all.
 pub async fn append(conn: &mut AnyConnection, backend: Backend, record: NewAudit) -> Result<i64> {
     backend.lock_audit_chain(conn).await?;
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *conn).await?;
     let (prev_seq, prev_hash) = match head {
-        Some(row) => (
-            row.try_get::<i64, _>("seq")?,
-            row.try_get::<String, _>("hash")?,
-        ),
+        Some(row) => (row.try_get::<i64, _>("seq")?, row.try_get::<String, _>("hash")?),
         None => (0, GENESIS.to_owned()),
     };
     let entry = AuditEntry {
@@ -100,11 +95,7 @@ fn from_row(row: &AnyRow) -> Result<StoredAudit> {
 const COLUMNS: &str = "seq, at, actor_id, actor_name, action, entity, entity_id, before_json, after_json, ip, request_id, prev_hash, hash";
 
 /// Records in sequence order from `after_seq` on, a page at a time (for the verifier).
-pub async fn page(
-    conn: &mut AnyConnection,
-    after_seq: i64,
-    limit: i64,
-) -> Result<Vec<StoredAudit>> {
+pub async fn page(conn: &mut AnyConnection, after_seq: i64, limit: i64) -> Result<Vec<StoredAudit>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
     )))
@@ -122,12 +113,11 @@ pub async fn latest(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<StoredAudit>, i64)> {
-    let total: i64 =
-        sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 = '' OR entity = $1)")
-            .bind(entity.unwrap_or("").to_owned())
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("n")?;
+    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM audit_log WHERE ($1 = '' OR entity = $1)")
+        .bind(entity.unwrap_or("").to_owned())
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_log WHERE ($1 = '' OR entity = $1) ORDER BY seq DESC LIMIT $2 OFFSET $3"
     )))
@@ -136,17 +126,11 @@ pub async fn latest(
     .bind(offset)
     .fetch_all(conn)
     .await?;
-    Ok((
-        rows.iter().map(from_row).collect::<Result<Vec<_>>>()?,
-        total,
-    ))
+    Ok((rows.iter().map(from_row).collect::<Result<Vec<_>>>()?, total))
 }
 
 /// The stored head: the newest record's sequence number and hash.
 pub async fn head(conn: &mut AnyConnection) -> Result<Option<(i64, String)>> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_optional(conn)
-        .await?;
-    row.map(|row| Ok((row.try_get("seq")?, row.try_get("hash")?)))
-        .transpose()
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(conn).await?;
+    row.map(|row| Ok((row.try_get("seq")?, row.try_get("hash")?))).transpose()
 }

@@ -39,9 +39,7 @@ impl Backend {
     /// `BEGIN IMMEDIATE` already holds the only write lock; PostgreSQL needs a lock.
     pub(crate) async fn lock_audit_chain(self, conn: &mut AnyConnection) -> Result<()> {
         if self == Self::Postgres {
-            sqlx::query("LOCK TABLE audit_head IN EXCLUSIVE MODE")
-                .execute(conn)
-                .await?;
+            sqlx::query("LOCK TABLE audit_head IN EXCLUSIVE MODE").execute(conn).await?;
         }
         Ok(())
     }

@@ -1,8 +1,6 @@
 //! Roles granted to users on units.
 
-use pacesetter_domain::{
-    Role, Timestamp, UnitId, UnitPath, UserId, ids::GrantId, permission::ScopedRole, user::Grant,
-};
+use pacesetter_domain::{Role, Timestamp, UnitId, UnitPath, UserId, ids::GrantId, permission::ScopedRole, user::Grant};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::{Result, StoreError, row};
@@ -12,20 +10,13 @@ fn from_row(row: &AnyRow) -> Result<Grant> {
     Ok(Grant {
         id: GrantId(row.try_get("id")?),
         user_id: UserId(row.try_get("user_id")?),
-        role: Role::parse(&role)
-            .ok_or(StoreError::Database(sqlx::Error::Decode("bad role".into())))?,
+        role: Role::parse(&role).ok_or(StoreError::Database(sqlx::Error::Decode("bad role".into())))?,
         unit_id: UnitId(row.try_get("unit_id")?),
         created_at: row::timestamp(row, "created_at")?,
     })
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    user: UserId,
-    role: Role,
-    unit: UnitId,
-    now: Timestamp,
-) -> Result<Grant> {
+pub async fn insert(conn: &mut AnyConnection, user: UserId, role: Role, unit: UnitId, now: Timestamp) -> Result<Grant> {
     let row = sqlx::query(
         "INSERT INTO grants (user_id, role, unit_id, created_at) VALUES ($1, $2, $3, $4)
          RETURNING id, user_id, role, unit_id, created_at",
@@ -41,44 +32,32 @@ pub async fn insert(
 }
 
 pub async fn get(conn: &mut AnyConnection, id: GrantId) -> Result<Grant> {
-    let row =
-        sqlx::query("SELECT id, user_id, role, unit_id, created_at FROM grants WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(conn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query("SELECT id, user_id, role, unit_id, created_at FROM grants WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
 pub async fn delete(conn: &mut AnyConnection, id: GrantId) -> Result<()> {
-    let result = sqlx::query("DELETE FROM grants WHERE id = $1")
-        .bind(id.0)
-        .execute(conn)
-        .await?;
-    if result.rows_affected() == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    let result = sqlx::query("DELETE FROM grants WHERE id = $1").bind(id.0).execute(conn).await?;
+    if result.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 pub async fn for_user(conn: &mut AnyConnection, user: UserId) -> Result<Vec<Grant>> {
-    let rows = sqlx::query(
-        "SELECT id, user_id, role, unit_id, created_at FROM grants WHERE user_id = $1 ORDER BY id",
-    )
-    .bind(user.0)
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query("SELECT id, user_id, role, unit_id, created_at FROM grants WHERE user_id = $1 ORDER BY id")
+        .bind(user.0)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
 pub async fn on_unit(conn: &mut AnyConnection, unit: UnitId) -> Result<Vec<Grant>> {
-    let rows = sqlx::query(
-        "SELECT id, user_id, role, unit_id, created_at FROM grants WHERE unit_id = $1 ORDER BY id",
-    )
-    .bind(unit.0)
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query("SELECT id, user_id, role, unit_id, created_at FROM grants WHERE unit_id = $1 ORDER BY id")
+        .bind(unit.0)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -95,8 +74,7 @@ pub async fn scope_of(conn: &mut AnyConnection, user: UserId) -> Result<Vec<Scop
         .map(|row| {
             let role: String = row.try_get("role")?;
             Ok(ScopedRole {
-                role: Role::parse(&role)
-                    .ok_or(StoreError::Database(sqlx::Error::Decode("bad role".into())))?,
+                role: Role::parse(&role).ok_or(StoreError::Database(sqlx::Error::Decode("bad role".into())))?,
                 unit_id: UnitId(row.try_get("unit_id")?),
                 path: UnitPath::from_db(row.try_get("path")?),
             })

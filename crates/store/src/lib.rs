@@ -48,11 +48,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| StoreError::BadUrl(redact(url)))?;
-        let options =
-            AnyConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
-        let pool_options = AnyPoolOptions::new()
-            .max_connections(backend.max_connections())
-            .acquire_timeout(Duration::from_secs(10));
+        let options = AnyConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
+        let pool_options =
+            AnyPoolOptions::new().max_connections(backend.max_connections()).acquire_timeout(Duration::from_secs(10));
         let pool_options = match backend {
             Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
@@ -65,15 +63,10 @@ impl Store {
             }),
             Backend::Postgres => pool_options,
         };
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .map_err(StoreError::connect)?;
+        let pool = pool_options.connect_with(options).await.map_err(StoreError::connect)?;
         if backend == Backend::Sqlite {
             // Stored in the file: WAL lets readers go on while one writer commits.
-            pool.execute("PRAGMA journal_mode = WAL")
-                .await
-                .map_err(StoreError::connect)?;
+            pool.execute("PRAGMA journal_mode = WAL").await.map_err(StoreError::connect)?;
         }
         let store = Self { pool, backend };
         migrate::run(&store).await?;
@@ -82,10 +75,7 @@ impl Store {
 
     /// The SQLite URL for a data directory, creating the file on first start.
     pub fn sqlite_url(data_dir: &Path) -> String {
-        format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.join("pacesetter.db").display()
-        )
+        format!("sqlite://{}?mode=rwc", data_dir.join("pacesetter.db").display())
     }
 
     pub fn backend(&self) -> Backend {
@@ -121,12 +111,7 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &credentials[..colon], &url[at..]),
                 None => url.to_owned(),
             }
         }
@@ -138,10 +123,7 @@ pub fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn redacts_passwords() {
-        assert_eq!(
-            super::redact("postgres://app:s3cret@db/x"),
-            "postgres://app:***@db/x"
-        );
+        assert_eq!(super::redact("postgres://app:s3cret@db/x"), "postgres://app:***@db/x");
         assert_eq!(super::redact("postgres://db/x"), "postgres://db/x");
     }
 }

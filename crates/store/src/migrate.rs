@@ -37,18 +37,12 @@ fn migrator(backend: Backend) -> Migrator {
             )
         })
         .collect::<Vec<_>>();
-    Migrator {
-        migrations: Cow::Owned(migrations),
-        ..Migrator::DEFAULT
-    }
+    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
 }
 
 /// Applies pending migrations; refuses a database that has migrations this build lacks
 /// (an older binary) or whose applied migrations were changed.
 pub(crate) async fn run(store: &Store) -> Result<()> {
     debug_assert_eq!(MIGRATIONS.last().map(|m| m.0), Some(LATEST));
-    migrator(store.backend())
-        .run(store.pool())
-        .await
-        .map_err(|error| StoreError::Migrate(error.to_string()))
+    migrator(store.backend()).run(store.pool()).await.map_err(|error| StoreError::Migrate(error.to_string()))
 }

@@ -7,11 +7,8 @@ use crate::{Result, StoreError};
 
 pub(crate) fn timestamp(row: &AnyRow, column: &str) -> Result<Timestamp> {
     let text: String = row.try_get(column)?;
-    Timestamp::parse(&text).ok_or_else(|| {
-        StoreError::Database(sqlx::Error::Decode(
-            format!("bad timestamp in {column}").into(),
-        ))
-    })
+    Timestamp::parse(&text)
+        .ok_or_else(|| StoreError::Database(sqlx::Error::Decode(format!("bad timestamp in {column}").into())))
 }
 
 pub(crate) fn opt_timestamp(row: &AnyRow, column: &str) -> Result<Option<Timestamp>> {

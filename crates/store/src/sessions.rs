@@ -38,10 +38,12 @@ pub async fn insert(
 }
 
 pub async fn find(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<SessionRow>> {
-    let row = sqlx::query("SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1")
-        .bind(token_hash.to_owned())
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query(
+        "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
+    )
+    .bind(token_hash.to_owned())
+    .fetch_optional(conn)
+    .await?;
     row.map(|row| {
         Ok(SessionRow {
             user_id: UserId(row.try_get("user_id")?),
@@ -64,26 +66,17 @@ pub async fn touch(conn: &mut AnyConnection, token_hash: &str, now: Timestamp) -
 }
 
 pub async fn delete(conn: &mut AnyConnection, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash.to_owned())
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()).execute(conn).await?;
     Ok(())
 }
 
 /// Ends every session of a user ("log out everywhere", or a disabled account).
 pub async fn delete_for_user(conn: &mut AnyConnection, user: UserId) -> Result<u64> {
-    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user.0)
-        .execute(conn)
-        .await?;
+    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(conn).await?;
     Ok(result.rows_affected())
 }
 
 pub async fn delete_expired(conn: &mut AnyConnection, now: Timestamp) -> Result<u64> {
-    let result = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-        .bind(now.to_db())
-        .execute(conn)
-        .await?;
+    let result = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now.to_db()).execute(conn).await?;
     Ok(result.rows_affected())
 }

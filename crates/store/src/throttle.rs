@@ -15,12 +15,10 @@ pub struct Counter {
 }
 
 pub async fn get(conn: &mut AnyConnection, key: &str) -> Result<Option<Counter>> {
-    let row = sqlx::query(
-        "SELECT window_start, failures, last_failure_at FROM login_throttle WHERE key = $1",
-    )
-    .bind(key.to_owned())
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query("SELECT window_start, failures, last_failure_at FROM login_throttle WHERE key = $1")
+        .bind(key.to_owned())
+        .fetch_optional(conn)
+        .await?;
     row.map(|row| {
         Ok(Counter {
             window_start: row::timestamp(&row, "window_start")?,
@@ -46,9 +44,6 @@ pub async fn put(conn: &mut AnyConnection, key: &str, counter: Counter) -> Resul
 }
 
 pub async fn clear(conn: &mut AnyConnection, key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-        .bind(key.to_owned())
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key.to_owned()).execute(conn).await?;
     Ok(())
 }

@@ -27,21 +27,13 @@ pub async fn insert(
 }
 
 /// The owner of a token that is neither revoked nor expired.
-pub async fn find_user(
-    conn: &mut AnyConnection,
-    token_hash: &str,
-    now: Timestamp,
-) -> Result<Option<UserId>> {
-    let row = sqlx::query(
-        "SELECT user_id, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-    )
-    .bind(token_hash.to_owned())
-    .fetch_optional(conn)
-    .await?;
+pub async fn find_user(conn: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<UserId>> {
+    let row = sqlx::query("SELECT user_id, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+        .bind(token_hash.to_owned())
+        .fetch_optional(conn)
+        .await?;
     match row {
-        Some(row) if row::timestamp(&row, "expires_at")? > now => {
-            Ok(Some(UserId(row.try_get("user_id")?)))
-        }
+        Some(row) if row::timestamp(&row, "expires_at")? > now => Ok(Some(UserId(row.try_get("user_id")?))),
         _ => Ok(None),
     }
 }

@@ -8,16 +8,15 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Result, StoreError, row};
 
-const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, path, archived_at, version, created_at, updated_at";
+const COLUMNS: &str =
+    "id, parent_id, kind, code, name, name_bo, name_en, category, path, archived_at, version, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<Unit> {
     let kind: String = row.try_get("kind")?;
     Ok(Unit {
         id: UnitId(row.try_get("id")?),
         parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(UnitId),
-        kind: UnitKind::parse(&kind).ok_or(StoreError::Database(sqlx::Error::Decode(
-            "bad unit kind".into(),
-        )))?,
+        kind: UnitKind::parse(&kind).ok_or(StoreError::Database(sqlx::Error::Decode("bad unit kind".into())))?,
         code: row.try_get("code")?,
         name: row.try_get("name")?,
         name_bo: row.try_get("name_bo")?,
@@ -68,23 +67,19 @@ pub async fn insert(
 }
 
 pub async fn get(conn: &mut AnyConnection, id: UnitId) -> Result<Unit> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM units WHERE id = $1"
-    )))
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM units WHERE id = $1")))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
 pub async fn find_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Unit>> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM units WHERE code = $1"
-    )))
-    .bind(code.to_owned())
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM units WHERE code = $1")))
+        .bind(code.to_owned())
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(from_row).transpose()
 }
 
@@ -99,11 +94,7 @@ pub async fn get_many(conn: &mut AnyConnection, ids: &[UnitId]) -> Result<Vec<Un
 
 /// Every unit, for imports that resolve names and codes (the region holds a few hundred).
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM units ORDER BY path"
-    )))
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM units ORDER BY path"))).fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -134,11 +125,7 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
     for root in &filter.within {
         binds.push(Some(root.as_str().to_owned()));
         binds.push(Some(upper_bound(root)));
-        scope.push(format!(
-            "(path >= ${} AND path < ${})",
-            binds.len() - 1,
-            binds.len()
-        ));
+        scope.push(format!("(path >= ${} AND path < ${})", binds.len() - 1, binds.len()));
     }
     clauses.push(format!("({})", scope.join(" OR ")));
     if let Some(kind) = filter.kind {
@@ -148,11 +135,7 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
     if let Some(under) = &filter.under {
         binds.push(Some(under.as_str().to_owned()));
         binds.push(Some(upper_bound(under)));
-        clauses.push(format!(
-            "path >= ${} AND path < ${}",
-            binds.len() - 1,
-            binds.len()
-        ));
+        clauses.push(format!("path >= ${} AND path < ${}", binds.len() - 1, binds.len()));
     }
     if let Some(query) = filter.query.as_deref().filter(|q| !q.trim().is_empty()) {
         binds.push(Some(format!("%{}%", escape_like(query.trim()))));
@@ -164,14 +147,8 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
     if !filter.include_archived {
         clauses.push("archived_at IS NULL".to_owned());
     }
-    let parent_clause = filter
-        .parent
-        .map(|parent| format!(" AND parent_id = {}", parent.0));
-    let where_sql = format!(
-        "{}{}",
-        clauses.join(" AND "),
-        parent_clause.unwrap_or_default()
-    );
+    let parent_clause = filter.parent.map(|parent| format!(" AND parent_id = {}", parent.0));
+    let where_sql = format!("{}{}", clauses.join(" AND "), parent_clause.unwrap_or_default());
 
     let count_sql = format!("SELECT COUNT(*) AS n FROM units WHERE {where_sql}");
     let mut count = sqlx::query(AssertSqlSafe(count_sql));
@@ -196,34 +173,28 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
 
 /// Direct children of a unit, archived ones included, in tree order.
 pub async fn children(conn: &mut AnyConnection, parent: UnitId) -> Result<Vec<Unit>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM units WHERE parent_id = $1 ORDER BY path"
-    )))
-    .bind(parent.0)
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM units WHERE parent_id = $1 ORDER BY path")))
+        .bind(parent.0)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// Top-level units (the roots of the two trees).
 pub async fn roots(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM units WHERE parent_id IS NULL ORDER BY path"
-    )))
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM units WHERE parent_id IS NULL ORDER BY path")))
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// How many active units lie strictly below `path`.
 pub async fn count_below(conn: &mut AnyConnection, path: &UnitPath) -> Result<i64> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM units WHERE path > $1 AND path < $2 AND archived_at IS NULL",
-    )
-    .bind(path.as_str().to_owned())
-    .bind(upper_bound(path))
-    .fetch_one(conn)
-    .await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM units WHERE path > $1 AND path < $2 AND archived_at IS NULL")
+        .bind(path.as_str().to_owned())
+        .bind(upper_bound(path))
+        .fetch_one(conn)
+        .await?;
     Ok(row.try_get("n")?)
 }
 
@@ -266,13 +237,15 @@ pub async fn move_to(
     new_parent: &Unit,
     now: Timestamp,
 ) -> Result<Unit> {
-    let result = sqlx::query("UPDATE units SET parent_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-        .bind(new_parent.id.0)
-        .bind(now.to_db())
-        .bind(unit.id.0)
-        .bind(version)
-        .execute(&mut *conn)
-        .await?;
+    let result = sqlx::query(
+        "UPDATE units SET parent_id = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
+    )
+    .bind(new_parent.id.0)
+    .bind(now.to_db())
+    .bind(unit.id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
     if result.rows_affected() == 0 {
         return Err(stale_or_missing(conn, unit.id).await);
     }
@@ -298,13 +271,15 @@ pub async fn set_archived(
     archived_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<Unit> {
-    let result = sqlx::query("UPDATE units SET archived_at = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-        .bind(archived_at.map(Timestamp::to_db))
-        .bind(now.to_db())
-        .bind(id.0)
-        .bind(version)
-        .execute(&mut *conn)
-        .await?;
+    let result = sqlx::query(
+        "UPDATE units SET archived_at = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
+    )
+    .bind(archived_at.map(Timestamp::to_db))
+    .bind(now.to_db())
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
     if result.rows_affected() == 0 {
         return Err(stale_or_missing(conn, id).await);
     }

@@ -5,8 +5,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Result, StoreError, row, units::escape_like};
 
-const COLUMNS: &str =
-    "id, username, display_name, unit_id, locale, disabled_at, version, created_at";
+const COLUMNS: &str = "id, username, display_name, unit_id, locale, disabled_at, version, created_at";
 
 fn from_row(row: &AnyRow) -> Result<User> {
     let locale: Option<String> = row.try_get("locale")?;
@@ -50,27 +49,20 @@ pub async fn insert(conn: &mut AnyConnection, user: &NewUser<'_>, now: Timestamp
 }
 
 pub async fn get(conn: &mut AnyConnection, id: UserId) -> Result<User> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users WHERE id = $1"
-    )))
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StoreError::NotFound)?;
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     from_row(&row)
 }
 
 /// The account and its password hash, for signing in.
-pub async fn find_for_login(
-    conn: &mut AnyConnection,
-    username: &str,
-) -> Result<Option<(User, String)>> {
-    let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, password_hash FROM users WHERE username = $1"
-    )))
-    .bind(username.to_owned())
-    .fetch_optional(conn)
-    .await?;
+pub async fn find_for_login(conn: &mut AnyConnection, username: &str) -> Result<Option<(User, String)>> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = $1")))
+        .bind(username.to_owned())
+        .fetch_optional(conn)
+        .await?;
     match row {
         Some(row) => Ok(Some((from_row(&row)?, row.try_get("password_hash")?))),
         None => Ok(None),
@@ -99,11 +91,7 @@ pub async fn list_within(
         binds.push(root.as_str().to_owned());
         let text = root.as_str();
         binds.push(format!("{}0", &text[..text.len().saturating_sub(1)]));
-        scope.push(format!(
-            "(u.path >= ${} AND u.path < ${})",
-            binds.len() - 1,
-            binds.len()
-        ));
+        scope.push(format!("(u.path >= ${} AND u.path < ${})", binds.len() - 1, binds.len()));
     }
     let mut where_sql = format!("({})", scope.join(" OR "));
     if let Some(unit) = unit {
@@ -117,18 +105,12 @@ pub async fn list_within(
         ));
     }
     let from = "FROM users s JOIN units u ON u.id = s.unit_id";
-    let mut count = sqlx::query(AssertSqlSafe(format!(
-        "SELECT COUNT(*) AS n {from} WHERE {where_sql}"
-    )));
+    let mut count = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n {from} WHERE {where_sql}")));
     for bind in &binds {
         count = count.bind(bind.clone());
     }
     let total: i64 = count.fetch_one(&mut *conn).await?.try_get("n")?;
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("s.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
     let mut page = sqlx::query(AssertSqlSafe(format!(
         "SELECT {columns} {from} WHERE {where_sql} ORDER BY s.username LIMIT {} OFFSET {}",
         limit.clamp(1, 1000),
@@ -138,10 +120,7 @@ pub async fn list_within(
         page = page.bind(bind.clone());
     }
     let rows = page.fetch_all(conn).await?;
-    Ok((
-        rows.iter().map(from_row).collect::<Result<Vec<_>>>()?,
-        total,
-    ))
+    Ok((rows.iter().map(from_row).collect::<Result<Vec<_>>>()?, total))
 }
 
 /// Updates name, home unit and language if `version` is still current.
@@ -173,12 +152,7 @@ pub async fn update(
 }
 
 /// Sets the interface language a person chose (no version check: it is their own preference).
-pub async fn set_locale(
-    conn: &mut AnyConnection,
-    id: UserId,
-    locale: Option<Locale>,
-    now: Timestamp,
-) -> Result<()> {
+pub async fn set_locale(conn: &mut AnyConnection, id: UserId, locale: Option<Locale>, now: Timestamp) -> Result<()> {
     sqlx::query("UPDATE users SET locale = $1, updated_at = $2 WHERE id = $3")
         .bind(locale.map(|l| l.tag()))
         .bind(now.to_db())
@@ -188,20 +162,13 @@ pub async fn set_locale(
     Ok(())
 }
 
-pub async fn set_password_hash(
-    conn: &mut AnyConnection,
-    id: UserId,
-    hash: &str,
-    now: Timestamp,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3",
-    )
-    .bind(hash.to_owned())
-    .bind(now.to_db())
-    .bind(id.0)
-    .execute(conn)
-    .await?;
+pub async fn set_password_hash(conn: &mut AnyConnection, id: UserId, hash: &str, now: Timestamp) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(hash.to_owned())
+        .bind(now.to_db())
+        .bind(id.0)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -212,13 +179,15 @@ pub async fn set_disabled(
     disabled_at: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<User> {
-    let result = sqlx::query("UPDATE users SET disabled_at = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4")
-        .bind(disabled_at.map(Timestamp::to_db))
-        .bind(now.to_db())
-        .bind(id.0)
-        .bind(version)
-        .execute(&mut *conn)
-        .await?;
+    let result = sqlx::query(
+        "UPDATE users SET disabled_at = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
+    )
+    .bind(disabled_at.map(Timestamp::to_db))
+    .bind(now.to_db())
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
     if result.rows_affected() == 0 {
         return Err(stale_or_missing(conn, id).await);
     }

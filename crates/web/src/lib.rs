@@ -1,1 +1,72 @@
-//! placeholder
+//! Pacesetter's HTTP layer: the JSON API under `/api/v1` (described by OpenAPI) and the
+//! server-rendered pages, both thin over the app layer.
+
+pub mod api;
+mod assets;
+pub mod authz;
+mod error;
+pub mod i18n;
+mod request;
+mod security;
+pub mod ui;
+
+use std::sync::Arc;
+
+use axum::Router;
+use pacesetter_app::App;
+
+pub use authz::RouteError;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` and use the `__Host-` prefix (serve over HTTPS).
+    pub secure_cookies: bool,
+    /// Shown on the health endpoint.
+    pub version: &'static str,
+    /// Printed on the login page of a demo, with the demo accounts.
+    pub demo: bool,
+}
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+}
+
+/// Largest request body accepted anywhere (imports are the largest uploads).
+pub const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
+
+/// Builds the whole router; refuses to build if a route has no entry in the authorization
+/// matrix.
+pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
+    let state = AppState { app, config: Arc::new(config) };
+    let (api_router, openapi) = api::router(state.clone());
+    let (ui_router, ui_routes) = ui::router(state.clone());
+    let mut inventory = authz::inventory_from_openapi(&openapi);
+    inventory.extend(ui_routes);
+    authz::check_inventory(&inventory)?;
+    let openapi = Arc::new(openapi);
+    Ok(Router::new()
+        .merge(api_router)
+        .merge(api::docs_router(openapi))
+        .merge(ui_router)
+        .merge(assets::router())
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(security::csrf_guard))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(request::assign_id))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)))
+}
+
+/// Every (method, path) the router serves, for the authorization test.
+pub fn route_inventory(app: App, config: WebConfig) -> Vec<authz::RouteKey> {
+    let state = AppState { app, config: Arc::new(config) };
+    let (_, openapi) = api::router(state.clone());
+    let (_, ui_routes) = ui::router(state);
+    let mut inventory = authz::inventory_from_openapi(&openapi);
+    inventory.extend(ui_routes);
+    inventory
+}

@@ -1,0 +1,217 @@
+//! The command line: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `config example`.
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+use crate::{Config, demo, server};
+
+#[derive(Parser, Debug)]
+#[command(name = "pacesetter", version, about = "Runs a multi-level campaign from plan to ranking.")]
+struct Cli {
+    /// A configuration file (default: ./pacesetter.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Debug, Default)]
+struct Place {
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Directory for the SQLite database and files.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// A postgres:// URL (also PACESETTER_DATABASE_URL).
+    #[arg(long)]
+    database: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the web UI and the API.
+    Serve(Place),
+    /// Serve with the demo campaign loaded (seeded on first start of an empty database).
+    Demo(Place),
+    /// Apply database migrations and exit.
+    Migrate(Place),
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Create an account with a role on a unit (the first admin of a new installation).
+    Add {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// The code of the home unit, where the role is granted.
+        #[arg(long)]
+        unit_code: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// The password (prefer the environment variable).
+        #[arg(long, env = "PACESETTER_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// Verify the hash chain; exits non-zero naming the first bad record.
+    Verify(Place),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print a configuration file with every default.
+    Example,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Config { command: ConfigCommand::Example } = cli.command {
+        print!("{}", Config::example());
+        return ExitCode::SUCCESS;
+    }
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&config);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("PACESETTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+fn apply(mut config: Config, place: Place) -> Config {
+    if let Some(listen) = place.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = place.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(url) = place.database {
+        config.database_url = Some(url);
+    }
+    config
+}
+
+async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
+    match command {
+        Command::Serve(place) => {
+            let config = apply(config, place);
+            let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
+            let app = server::app(&config, store);
+            server::serve(&config, app, false, |addr| {
+                println!("Pacesetter {} listening on http://{addr} ({})", server::VERSION, database_kind(&config));
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(place) => {
+            let config = apply(config, place);
+            let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
+            let app = server::app(&config, store);
+            if demo::is_seeded(&app).await.map_err(|e| e.to_string())? {
+                println!("The database already holds data; serving it as it is.");
+            } else {
+                demo::seed(&app).await.map_err(|e| e.to_string())?;
+                println!("Loaded the demo campaign.");
+            }
+            server::serve(&config, app, true, |addr| {
+                println!("Pacesetter demo: open http://{addr}/");
+                println!(
+                    "Demo accounts (password {}): admin, office, lhasa, inspector, judge1, viewer",
+                    demo::DEMO_PASSWORD
+                );
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate(place) => {
+            let config = apply(config, place);
+            server::open_store(&config).await.map_err(|e| e.to_string())?;
+            println!("The database schema is up to date.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User { command: UserCommand::Add { place, username, display_name, unit_code, role, password } } => {
+            let config = apply(config, place);
+            let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
+            let app = server::app(&config, store);
+            let user = crate::cli_user::add(&app, &username, &display_name, &unit_code, &role, &password)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("Created {} with the role {role} on {unit_code}.", user.username);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { command: AuditCommand::Verify(place) } => {
+            let config = apply(config, place);
+            let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
+            match pacesetter_app::audit::verify(&store).await.map_err(|e| e.to_string())? {
+                pacesetter_app::audit::Verdict::Intact { records } => {
+                    println!("The audit chain is intact: {records} records.");
+                    Ok(ExitCode::SUCCESS)
+                }
+                pacesetter_app::audit::Verdict::Broken(reason) => {
+                    println!("The audit chain is BROKEN: {reason}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Config { .. } => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn database_kind(config: &Config) -> String {
+    match &config.database_url {
+        Some(url) => format!("PostgreSQL {}", pacesetter_store::redact(url)),
+        None => format!("SQLite in {}", config.data_dir.display()),
+    }
+}

@@ -1,0 +1,174 @@
+//! Typed configuration, loaded in layers: defaults → `pacesetter.toml` (or `--config`) →
+//! `PACESETTER_*` environment variables → command-line flags.
+
+use std::{fmt, path::PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Everything an operator can set.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Where the SQLite database and uploaded files live.
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of the embedded SQLite file.
+    pub database_url: Option<String>,
+    /// Mark cookies Secure (set when serving over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Minutes without a request after which a session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in after which a session ends regardless.
+    pub session_max_hours: i64,
+    /// Failed sign-ins allowed per client address per minute.
+    pub login_failures_per_ip: i64,
+    /// `text` or `json` log lines.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".to_owned(),
+            data_dir: PathBuf::from("./pacesetter-data"),
+            database_url: None,
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_max_hours: 12,
+            login_failures_per_ip: 10,
+            log_format: "text".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    // The database URL may hold a password: never print it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(pacesetter_store::redact))
+            .field("secure_cookies", &self.secure_cookies)
+            .field("session_idle_minutes", &self.session_idle_minutes)
+            .field("session_max_hours", &self.session_max_hours)
+            .field("login_failures_per_ip", &self.login_failures_per_ip)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the layers; `file` is `--config`, else `pacesetter.toml` if it exists.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                if !path.exists() {
+                    return Err(ConfigError::Invalid(format!("the file {} does not exist", path.display())));
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("pacesetter.toml")),
+        }
+        let config: Config = figment.merge(Env::prefixed("PACESETTER_")).extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.session_idle_minutes < 1 || self.session_max_hours < 1 {
+            return Err(ConfigError::Invalid("session_idle_minutes and session_max_hours must be at least 1".into()));
+        }
+        if self.login_failures_per_ip < 1 {
+            return Err(ConfigError::Invalid("login_failures_per_ip must be at least 1".into()));
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(ConfigError::Invalid(format!("log_format must be text or json, not {:?}", self.log_format)));
+        }
+        if let Some(url) = &self.database_url
+            && pacesetter_store::Backend::from_url(url).is_none()
+        {
+            return Err(ConfigError::Invalid(format!(
+                "database_url must start with postgres:// or sqlite:, not {}",
+                pacesetter_store::redact(url)
+            )));
+        }
+        Ok(())
+    }
+
+    /// The database URL in force: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| pacesetter_store::Store::sqlite_url(&self.data_dir))
+    }
+
+    pub fn app_settings(&self) -> pacesetter_app::Settings {
+        pacesetter_app::Settings {
+            session_idle_secs: self.session_idle_minutes * 60,
+            session_max_secs: self.session_max_hours * 3600,
+            login_failures_per_ip: self.login_failures_per_ip,
+            ..Default::default()
+        }
+    }
+
+    /// The defaults as a commented TOML file, for `pacesetter config example`.
+    pub fn example() -> String {
+        let defaults = Config::default();
+        format!(
+            "# Pacesetter configuration. Every setting can also be given as an environment variable\n\
+             # PACESETTER_<NAME> (e.g. PACESETTER_DATABASE_URL), which wins over this file.\n\n\
+             # Address and port to listen on.\nlisten = {listen:?}\n\n\
+             # Where the SQLite database and uploaded files live.\ndata_dir = {data_dir:?}\n\n\
+             # Use PostgreSQL instead of the embedded SQLite database:\n# database_url = \"postgres://pacesetter@127.0.0.1/pacesetter\"\n\n\
+             # Mark cookies Secure; set this when serving over HTTPS.\nsecure_cookies = {secure}\n\n\
+             # Sessions end after this many idle minutes, and this many hours after sign-in.\n\
+             session_idle_minutes = {idle}\nsession_max_hours = {max}\n\n\
+             # Failed sign-ins allowed per client address per minute before answering 429.\nlogin_failures_per_ip = {ip}\n\n\
+             # Log lines as \"text\" or \"json\".\nlog_format = {log:?}\n",
+            listen = defaults.listen,
+            data_dir = defaults.data_dir.display().to_string(),
+            secure = defaults.secure_cookies,
+            idle = defaults.session_idle_minutes,
+            max = defaults.session_max_hours,
+            ip = defaults.login_failures_per_ip,
+            log = defaults.log_format,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_parses_back_to_the_defaults() {
+        let parsed: Config = toml::from_str(&Config::example()).unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
+    }
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let config = Config { database_url: Some("postgres://app:s3cret@db/p".into()), ..Config::default() };
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let config = Config { log_format: "xml".into(), ..Config::default() };
+        assert!(config.validate().unwrap_err().to_string().contains("log_format"));
+        let config = Config { database_url: Some("mysql://x".into()), ..Config::default() };
+        assert!(config.validate().unwrap_err().to_string().contains("database_url"));
+    }
+}

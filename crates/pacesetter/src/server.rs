@@ -1,0 +1,98 @@
+//! Wiring: the store, the app, the router and the background sweep, bound to a socket.
+
+use std::{net::SocketAddr, time::Duration};
+
+use pacesetter_app::App;
+use pacesetter_store::Store;
+use pacesetter_web::WebConfig;
+
+use crate::Config;
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] pacesetter_store::StoreError),
+    #[error(transparent)]
+    Routes(#[from] pacesetter_web::RouteError),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: String, source: std::io::Error },
+    #[error("server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the database named by the configuration, creating the data directory first.
+pub async fn open_store(config: &Config) -> Result<Store, ServeError> {
+    if config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
+    }
+    Ok(Store::connect(&config.database_url()).await?)
+}
+
+pub fn app(config: &Config, store: Store) -> App {
+    App::new(store, config.app_settings())
+}
+
+pub fn router(config: &Config, app: App, demo: bool) -> Result<axum::Router, ServeError> {
+    let web = WebConfig { secure_cookies: config.secure_cookies, version: VERSION, demo };
+    Ok(pacesetter_web::router(app, web)?)
+}
+
+/// Serves until Ctrl-C or SIGTERM; `on_ready` is called with the bound address.
+pub async fn serve(config: &Config, app: App, demo: bool, on_ready: impl FnOnce(SocketAddr)) -> Result<(), ServeError> {
+    let router = router(config, app.clone(), demo)?;
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|source| ServeError::Listen { addr: config.listen.clone(), source })?;
+    on_ready(listener.local_addr()?);
+    tokio::spawn(sweep_sessions(app));
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// Removes expired sessions every ten minutes; harmless when several instances run it.
+async fn sweep_sessions(app: App) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        let result = async {
+            let mut tx = app.store.write().await?;
+            let removed =
+                pacesetter_store::sessions::delete_expired(&mut tx, pacesetter_domain::Timestamp::now()).await?;
+            tx.commit().await?;
+            Ok::<u64, pacesetter_app::AppError>(removed)
+        }
+        .await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "session sweep failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,220 @@
+//! The units API: scope, validation, optimistic locking and the error format.
+
+use axum::http::{Method, StatusCode};
+use pacesetter_testkit::{Auth, each_backend};
+use serde_json::json;
+
+#[tokio::test]
+async fn health_names_the_database_and_needs_no_sign_in() {
+    each_backend!(|t| {
+        let response = t.get("/api/v1/health", &Auth::None).await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.json()["database"], t.backend.as_str());
+        assert!(response.json()["version"].is_string());
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert!(response.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+    });
+}
+
+#[tokio::test]
+async fn the_territory_has_seven_prefectures_and_seventy_four_counties() {
+    each_backend!(|t| {
+        let admin = t.token("admin").await;
+        let prefectures = t.get("/api/v1/units?kind=prefecture", &admin).await.json();
+        assert_eq!(prefectures["total"], 7);
+        let counties = t.get("/api/v1/units?kind=county&per_page=1", &admin).await.json();
+        assert_eq!(counties["total"], 74);
+        let lhasa = t.unit_id("540100").await;
+        let children = t.get(&format!("/api/v1/units?parent={lhasa}"), &admin).await.json();
+        assert_eq!(children["total"], 8);
+        let search = t.get("/api/v1/units?q=%E6%8B%89%E8%90%A8", &admin).await.json(); // 拉萨
+        assert_eq!(search["items"][0]["code"], "540100");
+        assert_eq!(t.get("/api/v1/units?kind=castle", &admin).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    });
+}
+
+#[tokio::test]
+async fn a_prefecture_liaison_sees_only_its_subtree() {
+    each_backend!(|t| {
+        let lhasa = t.token("lhasa").await;
+        let all = t.get("/api/v1/units?per_page=500", &lhasa).await.json();
+        assert_eq!(all["total"], 9, "Lhasa and its 8 counties");
+        let shigatse = t.unit_id("540200").await;
+        let response = t.get(&format!("/api/v1/units/{shigatse}"), &lhasa).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        assert_eq!(response.json()["error"]["code"], "unit_not_found");
+        // Not even a count leaks through a search.
+        let search = t.get("/api/v1/units?q=%E6%97%A5%E5%96%80%E5%88%99", &lhasa).await.json(); // 日喀则
+        assert_eq!(search["total"], 0);
+        let own = t.unit_id("540102").await;
+        let create = t
+            .json(Method::POST, "/api/v1/units", &lhasa, json!({"parent_id": own, "kind": "county", "name": "新县"}))
+            .await;
+        assert_eq!(create.status, StatusCode::FORBIDDEN);
+        assert_eq!(create.json()["error"]["code"], "forbidden");
+        assert_eq!(t.get("/api/v1/units", &Auth::None).await.status, StatusCode::UNAUTHORIZED);
+    });
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_stable_code_and_writes_nothing() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let region = t.unit_id("540000").await;
+        let bad = t
+            .json(
+                Method::POST,
+                "/api/v1/units",
+                &office,
+                json!({"parent_id": region, "kind": "county", "name": "  ", "code": "a b"}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let body = bad.json();
+        assert_eq!(body["error"]["code"], "invalid_input");
+        let fields: Vec<&str> =
+            body["error"]["details"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+        assert!(fields.contains(&"name") && fields.contains(&"code"), "{body}");
+        let misplaced = t
+            .json(Method::POST, "/api/v1/units", &office, json!({"parent_id": region, "kind": "county", "name": "县"}))
+            .await;
+        assert_eq!(misplaced.json()["error"]["details"][0]["code"], "kind_not_allowed_here");
+        let extra = t
+            .json(
+                Method::POST,
+                "/api/v1/units",
+                &office,
+                json!({"parent_id": region, "kind": "prefecture", "name": "x", "version": 9}),
+            )
+            .await;
+        assert_eq!(extra.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(extra.json()["error"]["code"], "invalid_body");
+        let malformed = t
+            .send(
+                axum::http::Request::post("/api/v1/units")
+                    .header("content-type", "application/json")
+                    .header(
+                        "authorization",
+                        match &office {
+                            Auth::Bearer(token) => format!("Bearer {token}"),
+                            _ => unreachable!(),
+                        },
+                    )
+                    .body(axum::body::Body::from("{\"name\":"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(malformed.status, StatusCode::BAD_REQUEST);
+        assert_eq!(malformed.json()["error"]["code"], "malformed_json");
+        let duplicate = t
+            .json(
+                Method::POST,
+                "/api/v1/units",
+                &office,
+                json!({"parent_id": region, "kind": "prefecture", "name": "重复", "code": "540100"}),
+            )
+            .await;
+        assert_eq!(duplicate.json()["error"]["details"][0]["code"], "code_taken");
+        let admin = t.token("admin").await;
+        assert_eq!(t.get("/api/v1/units?kind=prefecture", &admin).await.json()["total"], 7, "nothing was written");
+        assert_eq!(t.get("/api/v1/nowhere", &admin).await.json()["error"]["code"], "route_not_found");
+    });
+}
+
+#[tokio::test]
+async fn edits_need_the_current_version() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let region = t.unit_id("540000").await;
+        let created = t
+            .json(
+                Method::POST,
+                "/api/v1/units",
+                &office,
+                json!({"parent_id": region, "kind": "prefecture", "name": "试点市", "code": "T-1"}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let id = created.json()["id"].as_i64().unwrap();
+        let read = t.get(&format!("/api/v1/units/{id}"), &office).await;
+        assert_eq!(read.header("etag"), Some("\"1\""));
+        let body = json!({"kind": "prefecture", "name": "试点市（新）", "code": "T-1", "name_bo": "ལྷ་ས"});
+        let put = |etag: Option<&'static str>| {
+            let mut request = axum::http::Request::put(format!("/api/v1/units/{id}"))
+                .header("content-type", "application/json")
+                .header(
+                    "authorization",
+                    match &office {
+                        Auth::Bearer(token) => format!("Bearer {token}"),
+                        _ => unreachable!(),
+                    },
+                );
+            if let Some(etag) = etag {
+                request = request.header("if-match", etag);
+            }
+            request.body(axum::body::Body::from(body.to_string())).unwrap()
+        };
+        assert_eq!(t.send(put(None)).await.status, StatusCode::PRECONDITION_REQUIRED);
+        let first = t.send(put(Some("\"1\""))).await;
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+        assert_eq!(first.header("etag"), Some("\"2\""));
+        assert_eq!(first.json()["name_bo"], "ལྷ་ས");
+        let second = t.send(put(Some("\"1\""))).await;
+        assert_eq!(second.status, StatusCode::PRECONDITION_FAILED);
+        assert_eq!(second.json()["error"]["code"], "stale_version");
+        assert_eq!(second.json()["error"]["details"]["current"]["version"], 2);
+        // Archive, then restore, each against the current version.
+        let archive = t.send(
+            axum::http::Request::post(format!("/api/v1/units/{id}/archive"))
+                .header(
+                    "authorization",
+                    match &office {
+                        Auth::Bearer(token) => format!("Bearer {token}"),
+                        _ => unreachable!(),
+                    },
+                )
+                .header("if-match", "\"2\"")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        );
+        let archived = archive.await;
+        assert_eq!(archived.status, StatusCode::OK, "{}", archived.text());
+        assert_eq!(archived.json()["archived"], true);
+        let listed = t.get("/api/v1/units?q=T-1", &office).await.json();
+        assert_eq!(listed["total"], 0, "archived units leave the list");
+        let with_archived = t.get("/api/v1/units?q=T-1&include_archived=true", &office).await.json();
+        assert_eq!(with_archived["total"], 1);
+    });
+}
+
+#[tokio::test]
+async fn moving_a_unit_carries_its_subtree() {
+    each_backend!(|t| {
+        let admin = t.token("admin").await;
+        let chengguan = t.unit_id("540102").await;
+        let shigatse = t.unit_id("540200").await;
+        let bearer = match &admin {
+            Auth::Bearer(token) => format!("Bearer {token}"),
+            _ => unreachable!(),
+        };
+        let request = axum::http::Request::post(format!("/api/v1/units/{chengguan}/move"))
+            .header("authorization", bearer.clone())
+            .header("content-type", "application/json")
+            .header("if-match", "\"1\"")
+            .body(axum::body::Body::from(json!({"parent_id": shigatse}).to_string()))
+            .unwrap();
+        let moved = t.send(request).await;
+        assert_eq!(moved.status, StatusCode::OK, "{}", moved.text());
+        assert_eq!(moved.json()["parent_id"], shigatse);
+        let into_itself = axum::http::Request::post(format!("/api/v1/units/{shigatse}/move"))
+            .header("authorization", bearer)
+            .header("content-type", "application/json")
+            .header("if-match", "\"1\"")
+            .body(axum::body::Body::from(json!({"parent_id": chengguan}).to_string()))
+            .unwrap();
+        let refused = t.send(into_itself).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let counties = t.get(&format!("/api/v1/units?parent={shigatse}&per_page=1"), &admin).await.json();
+        assert_eq!(counties["total"], 19);
+    });
+}

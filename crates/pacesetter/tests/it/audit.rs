@@ -1,0 +1,81 @@
+//! The audit chain: every change is recorded, and tampering is found.
+
+use axum::http::Method;
+use pacesetter_app::audit::{Verdict, verify};
+use pacesetter_store::Backend;
+use pacesetter_testkit::each_backend;
+use serde_json::json;
+
+#[tokio::test]
+async fn changes_are_chained_and_tampering_is_detected() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let region = t.unit_id("540000").await;
+        for n in 0..3 {
+            let response = t
+                .json(
+                    Method::POST,
+                    "/api/v1/units",
+                    &office,
+                    json!({"parent_id": region, "kind": "prefecture", "name": format!("审计{n}")}),
+                )
+                .await;
+            assert_eq!(response.status, axum::http::StatusCode::CREATED);
+        }
+        let intact = verify(&t.app.store).await.unwrap();
+        let Verdict::Intact { records } = intact else { panic!("{intact:?}") };
+        assert!(records >= 5, "seed, token, three creates: {records}");
+
+        let mut conn = t.app.store.read().await.unwrap();
+        // The application cannot rewrite history.
+        let refused =
+            sqlx::query("UPDATE audit_log SET actor_name = 'someone' WHERE seq = 2").execute(&mut *conn).await;
+        assert!(refused.is_err(), "{:?}", t.backend);
+        // Someone with the database's owner rights switches the guard off and edits a record.
+        match t.backend {
+            Backend::Sqlite => {
+                sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
+                sqlx::query("DROP TRIGGER audit_log_no_delete").execute(&mut *conn).await.unwrap();
+            }
+            Backend::Postgres => {
+                sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+            }
+        }
+        sqlx::query("UPDATE audit_log SET after_json = '{\"name\":\"forged\"}' WHERE seq = 3")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        match verify(&t.app.store).await.unwrap() {
+            Verdict::Broken(reason) => assert!(reason.contains("record 3"), "{reason}"),
+            other => panic!("edit not detected: {other:?}"),
+        }
+    });
+}
+
+#[tokio::test]
+async fn deleting_the_newest_record_is_detected() {
+    each_backend!(|t| {
+        let mut conn = t.app.store.read().await.unwrap();
+        match t.backend {
+            Backend::Sqlite => {
+                sqlx::query("DROP TRIGGER audit_log_no_delete").execute(&mut *conn).await.unwrap();
+            }
+            Backend::Postgres => {
+                sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+            }
+        }
+        sqlx::query("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Broken(_)));
+    });
+}

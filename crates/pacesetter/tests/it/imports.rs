@@ -1,0 +1,83 @@
+//! Importing units and accounts: a preview with row-level errors, then all rows or none.
+
+use pacesetter_app::{AppError, Origin, auth, import};
+use pacesetter_export::read_table;
+use pacesetter_testkit::each_backend;
+
+async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> pacesetter_app::Actor {
+    let session = auth::login(&t.app, username, pacesetter::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
+}
+
+#[tokio::test]
+async fn a_sheet_with_one_bad_row_writes_nothing_and_names_the_cell() {
+    each_backend!(|t| {
+        let office = actor(&t, "office").await;
+        let csv = "编码,名称,藏文名称,类型,上级编码,类别\n\
+                   T-100,示范新区,,地市,540000,地市\n\
+                   T-101,示范一县,,县区,T-100,\n\
+                   T-102,,,县区,T-100,\n\
+                   T-103,示范三县,,县区,NOPE,\n";
+        let table = read_table(csv.as_bytes()).unwrap();
+        let preview = import::preview_units(&t.app, &office, &table).await.unwrap();
+        assert_eq!(preview.rows.len(), 4);
+        assert!(
+            preview.rows[0].errors.is_empty() && preview.rows[1].errors.is_empty(),
+            "a row may sit under one created earlier in the file"
+        );
+        assert_eq!(preview.rows[2].line, 4);
+        assert_eq!(preview.rows[2].errors[0].column, "B");
+        assert_eq!(preview.rows[2].errors[0].code, "required");
+        assert_eq!(preview.rows[3].errors[0].code, "parent_not_found");
+        let refused = import::commit_units(&t.app, &office, &table, "sha").await;
+        assert!(matches!(refused, Err(AppError::Conflict("import_has_errors"))));
+        let mut conn = t.app.store.read().await.unwrap();
+        assert!(
+            pacesetter_store::units::find_by_code(&mut conn, "T-100").await.unwrap().is_none(),
+            "nothing was written"
+        );
+        drop(conn);
+
+        let clean = read_table("编码,名称,类型,上级编码\nT-100,示范新区,地市,540000\nT-101,示范一县,县区,T-100\n540100,拉萨市,地市,540000\n".as_bytes()).unwrap();
+        let summary = import::commit_units(&t.app, &office, &clean, "sha").await.unwrap();
+        assert_eq!(
+            (summary.created, summary.updated, summary.unchanged),
+            (2, 0, 1),
+            "columns the sheet lacks keep their values"
+        );
+        // Importing the same file again changes nothing.
+        let again = import::preview_units(&t.app, &office, &clean).await.unwrap();
+        assert!(again.rows.iter().all(|r| r.action == import::RowAction::Unchanged), "{:?}", again.rows);
+    });
+}
+
+#[tokio::test]
+async fn a_liaison_cannot_import() {
+    each_backend!(|t| {
+        let liaison = actor(&t, "lhasa").await;
+        let table = read_table("编码,名称,类型,上级编码\nT-1,x,县区,540100\n".as_bytes()).unwrap();
+        assert!(matches!(import::preview_units(&t.app, &liaison, &table).await, Err(AppError::Forbidden)));
+    });
+}
+
+#[tokio::test]
+async fn accounts_import_with_their_roles() {
+    each_backend!(|t| {
+        let office = actor(&t, "office").await;
+        let csv = "用户名,显示名称,单位编码,角色,初始密码\nsn-liaison,山南市联络员,540500,联络员,grassland-horse-7\nsn-bad,山南,540500,国王,grassland-horse-7\n";
+        let table = read_table(csv.as_bytes()).unwrap();
+        let preview = import::preview_users(&t.app, &office, &table).await.unwrap();
+        assert_eq!(preview.rows[1].errors[0].code, "invalid_role");
+        assert_eq!(preview.rows[0].values[4], "••••••", "passwords never come back");
+        let clean = read_table(
+            "用户名,显示名称,单位编码,角色,初始密码\nsn-liaison,山南市联络员,540500,联络员,grassland-horse-7\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        let summary = import::commit_users(&t.app, &office, &clean, "sha").await.unwrap();
+        assert_eq!(summary.created, 1);
+        let session = auth::login(&t.app, "sn-liaison", "grassland-horse-7", &Origin::default()).await.unwrap();
+        let (actor, _) = auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap();
+        assert_eq!(actor.scope.roles(), vec![pacesetter_domain::Role::Liaison]);
+    });
+}

@@ -1,0 +1,11 @@
+//! The one integration-test binary: store, app and HTTP tests, each on every backend
+//! (SQLite always, PostgreSQL when `PACESETTER_TEST_POSTGRES` is set).
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests stop loudly on the unexpected")]
+
+mod api_units;
+mod audit;
+mod auth;
+mod authz_matrix;
+mod imports;
+mod pages;
+mod store;

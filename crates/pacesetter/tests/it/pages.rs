@@ -1,0 +1,129 @@
+//! The pages: languages, the unit forms with errors kept in place, and stale edits.
+
+use axum::http::StatusCode;
+use pacesetter_testkit::{Auth, each_backend};
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in() {
+    each_backend!(|t| {
+        let response = t.get("/units", &Auth::None).await;
+        assert_eq!(response.status, StatusCode::SEE_OTHER);
+        assert_eq!(response.header("location"), Some("/login?next=/units"));
+        let login = t.get("/login", &Auth::None).await;
+        assert_eq!(login.status, StatusCode::OK);
+        assert!(login.text().contains("<html lang=\"zh-Hans\">"));
+        assert!(login.text().contains("pacesetter-demo"), "the demo shows its accounts");
+    });
+}
+
+#[tokio::test]
+async fn pages_follow_the_users_language_then_accept_language() {
+    each_backend!(|t| {
+        let english = t
+            .send(
+                axum::http::Request::get("/login")
+                    .header("accept-language", "en-GB,en;q=0.9")
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert!(english.text().contains("<html lang=\"en\">") && english.text().contains("Sign in"));
+        let session = t.session("lhasa").await;
+        let chinese = t.get("/units", &session).await.text();
+        assert!(chinese.contains("组织与区划") && chinese.contains("拉萨市"));
+        let switched = t.form("/settings/language", &session, &[("lang", "bo"), ("back", "/units")]).await;
+        assert_eq!(switched.status, StatusCode::SEE_OTHER);
+        let tibetan = t.get("/units", &session).await.text();
+        assert!(tibetan.contains("<html lang=\"bo\">"), "the choice is stored on the account");
+        assert!(tibetan.contains("ཐོ་སུབ་པ།"), "attested Tibetan for sign out");
+        assert!(tibetan.contains("ལྷ་ས་གྲོང་ཁྱེར"), "Lhasa shows its Tibetan name");
+    });
+}
+
+#[tokio::test]
+async fn the_unit_form_keeps_input_and_shows_errors_next_to_fields() {
+    each_backend!(|t| {
+        let session = t.session("office").await;
+        let region = t.unit_id("540000").await.to_string();
+        let bad = t
+            .form(
+                "/units",
+                &session,
+                &[
+                    ("csrf", session.csrf()),
+                    ("parent_id", &region),
+                    ("kind", "prefecture"),
+                    ("name", ""),
+                    ("name_bo", "ལྷོ་ཁ"),
+                    ("code", "bad code"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let html = bad.text();
+        assert!(html.contains("此项为必填项"), "the name error");
+        assert!(html.contains("编码只能包含字母"), "the code error");
+        assert!(html.contains("value=\"ལྷོ་ཁ\""), "input kept");
+        let good = t
+            .form(
+                "/units",
+                &session,
+                &[
+                    ("csrf", session.csrf()),
+                    ("parent_id", &region),
+                    ("kind", "prefecture"),
+                    ("name", "示范市"),
+                    ("code", "T-9"),
+                ],
+            )
+            .await;
+        assert_eq!(good.status, StatusCode::SEE_OTHER);
+        let location = good.header("location").unwrap().to_owned();
+        let page = t.get(&location, &session).await.text();
+        assert!(page.contains("示范市") && page.contains("T-9"));
+    });
+}
+
+#[tokio::test]
+async fn a_stale_edit_shows_the_other_change_instead_of_overwriting_it() {
+    each_backend!(|t| {
+        let session = t.session("office").await;
+        let id = t.unit_id("540100").await;
+        let edit = |name: &'static str| {
+            let csrf = session.csrf().to_owned();
+            let path = format!("/units/{id}");
+            let t = &t;
+            let session = session.clone();
+            async move {
+                t.form(
+                    &path,
+                    &session,
+                    &[("csrf", &csrf), ("version", "1"), ("kind", "prefecture"), ("name", name), ("code", "540100")],
+                )
+                .await
+            }
+        };
+        assert_eq!(edit("拉萨市（甲）").await.status, StatusCode::SEE_OTHER);
+        let second = edit("拉萨市（乙）").await;
+        assert_eq!(second.status, StatusCode::CONFLICT);
+        let html = second.text();
+        assert!(html.contains("该记录已被其他人修改"));
+        assert!(html.contains("拉萨市（甲）"), "shows the other person's version");
+        assert!(html.contains("name=\"version\" value=\"2\""), "saving again is a deliberate choice");
+        assert!(html.contains("value=\"拉萨市（乙）\""), "keeps what this person typed");
+    });
+}
+
+#[tokio::test]
+async fn a_unit_page_shows_its_subtree_and_people() {
+    each_backend!(|t| {
+        let session = t.session("viewer").await;
+        let lhasa = t.unit_id("540100").await;
+        let html = t.get(&format!("/units/{lhasa}"), &session).await.text();
+        assert!(html.contains("城关区") && html.contains("拉萨市联络员") && html.contains("联络员"));
+        assert!(!html.contains("/edit"), "a viewer gets no edit button");
+        let liaison = t.session("lhasa").await;
+        let shigatse = t.unit_id("540200").await;
+        assert_eq!(t.get(&format!("/units/{shigatse}"), &liaison).await.status, StatusCode::NOT_FOUND);
+    });
+}

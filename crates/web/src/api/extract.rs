@@ -1,0 +1,78 @@
+//! The acting user of an API call: a bearer token, or the session cookie of the web UI.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use pacesetter_app::{Actor, AppError, auth};
+
+use crate::{AppState, error::ApiError, request};
+
+/// A signed-in caller; answers 401 otherwise.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let origin = request::origin_of(parts);
+        if let Some(token) = request::bearer_token(&parts.headers) {
+            return Ok(Self(auth::token_actor(&state.app, &token, origin).await?));
+        }
+        if let Some(token) = request::session_token(&parts.headers) {
+            return Ok(Self(auth::session_actor(&state.app, &token, origin).await?.0));
+        }
+        Err(ApiError(AppError::Unauthenticated))
+    }
+}
+
+/// The version a client says it edited, from `If-Match: "7"` (428 when absent).
+pub fn if_match(parts: &axum::http::HeaderMap) -> Result<i64, axum::response::Response> {
+    use axum::http::StatusCode;
+    let Some(value) = parts.get(axum::http::header::IF_MATCH) else {
+        return Err(crate::error::api_error(
+            StatusCode::PRECONDITION_REQUIRED,
+            "if_match_required",
+            "Send If-Match with the ETag you read, so that no one's change is overwritten.",
+        ));
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_owned())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            crate::error::api_error(StatusCode::BAD_REQUEST, "bad_if_match", "If-Match must be an ETag such as \"3\".")
+        })
+}
+
+/// The ETag of a versioned record.
+pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
+    [(axum::http::header::ETAG, format!("\"{version}\""))]
+}
+
+/// A JSON body whose rejections use the API's error format: 415 without a JSON content
+/// type, 400 for malformed JSON, 422 for a body of the wrong shape or with unknown fields.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::{extract::rejection::JsonRejection, http::StatusCode};
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => {
+                let (status, code) = match &rejection {
+                    JsonRejection::MissingJsonContentType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "json_required"),
+                    JsonRejection::JsonSyntaxError(_) => (StatusCode::BAD_REQUEST, "malformed_json"),
+                    JsonRejection::JsonDataError(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+                    JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+                    _ => (StatusCode::BAD_REQUEST, "bad_request"),
+                };
+                Err(crate::error::api_error(status, code, &rejection.body_text()))
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The JSON API under `/api/v1`, registered through utoipa-axum so that the routes and the
+//! OpenAPI document cannot drift apart.
+
+mod auth;
+mod extract;
+mod health;
+mod units;
+mod users;
+
+use std::sync::Arc;
+
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use auth::OriginParts as OriginOf;
+pub use extract::{ApiActor, ApiJson};
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Pacesetter API", description = "Campaign plans, units, people and rankings."),
+    components(schemas(crate::error::ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and the OpenAPI document describing them.
+pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(auth::create_token, auth::revoke_token))
+        .routes(routes!(auth::me))
+        .routes(routes!(units::list_units, units::create_unit))
+        .routes(routes!(units::get_unit, units::update_unit))
+        .routes(routes!(units::list_children))
+        .routes(routes!(units::move_unit))
+        .routes(routes!(units::archive_unit))
+        .routes(routes!(units::restore_unit))
+        .routes(routes!(users::list_users, users::create_user))
+        .routes(routes!(users::get_user))
+        .routes(routes!(users::create_grant))
+        .routes(routes!(users::delete_grant))
+        .with_state(state)
+        .split_for_parts();
+    (router, openapi)
+}
+
+/// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary.
+pub fn docs_router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router {
+    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi.as_ref().clone()))
+}

@@ -1,0 +1,195 @@
+//! `/api/v1/users` and role grants.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::{PageRequest, users};
+use pacesetter_domain::{
+    Locale, Role, UnitId, UserId,
+    ids::GrantId,
+    user::{Grant, User},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    api::{ApiActor, ApiJson, extract::etag},
+    error::ApiError,
+};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserResponse {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub unit_id: i64,
+    pub locale: Option<String>,
+    pub disabled: bool,
+    pub version: i64,
+}
+
+impl From<User> for UserResponse {
+    fn from(user: User) -> Self {
+        Self {
+            id: user.id.0,
+            username: user.username,
+            display_name: user.display_name,
+            unit_id: user.unit_id.0,
+            locale: user.locale.map(|l| l.tag().to_owned()),
+            disabled: user.disabled_at.is_some(),
+            version: user.version,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct GrantResponse {
+    pub id: i64,
+    pub user_id: i64,
+    /// admin, coordinator, liaison, unit_approver, inspector, judge, viewer
+    pub role: String,
+    pub unit_id: i64,
+}
+
+impl From<Grant> for GrantResponse {
+    fn from(grant: Grant) -> Self {
+        Self {
+            id: grant.id.0,
+            user_id: grant.user_id.0,
+            role: grant.role.as_str().to_owned(),
+            unit_id: grant.unit_id.0,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserList {
+    pub items: Vec<UserResponse>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UserListQuery {
+    /// Search in usernames and display names.
+    pub q: Option<String>,
+    /// Only people whose home unit is this one.
+    pub unit: Option<i64>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// People whose home unit the caller may see.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListQuery), security(("bearer" = [])),
+    responses((status = 200, body = UserList), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn list_users(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<UserListQuery>,
+) -> Result<Json<UserList>, ApiError> {
+    let page = users::list(
+        &state.app,
+        &actor,
+        query.q.as_deref(),
+        query.unit.map(UnitId),
+        PageRequest::new(query.page, query.per_page),
+    )
+    .await?;
+    Ok(Json(UserList {
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        items: page.items.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserRequest {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub unit_id: i64,
+    /// zh-Hans, en or bo
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// Creates an account whose home unit the caller manages.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserRequest, security(("bearer" = [])),
+    responses((status = 201, body = UserResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<UserRequest>,
+) -> Result<Response, ApiError> {
+    let input = users::NewUserInput {
+        username: &body.username,
+        display_name: &body.display_name,
+        password: &body.password,
+        unit_id: Some(UnitId(body.unit_id)),
+        locale: body.locale.as_deref().and_then(Locale::parse),
+    };
+    let user = users::create(&state.app, &actor, &input).await?;
+    Ok((StatusCode::CREATED, etag(user.version), Json(UserResponse::from(user))).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UserDetailResponse {
+    pub user: UserResponse,
+    pub grants: Vec<GrantResponse>,
+}
+
+/// One account with its role grants.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = UserDetailResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let detail = users::detail(&state.app, &actor, UserId(id)).await?;
+    let version = detail.user.version;
+    let body = UserDetailResponse {
+        user: detail.user.into(),
+        grants: detail.grants.into_iter().map(|(grant, _)| grant.into()).collect(),
+    };
+    Ok((etag(version), Json(body)).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantRequest {
+    pub role: String,
+    pub unit_id: i64,
+}
+
+/// Grants a role on a unit (and its subtree) to a user.
+#[utoipa::path(post, path = "/api/v1/users/{id}/grants", tag = "users", params(("id" = i64, Path)), request_body = GrantRequest, security(("bearer" = [])),
+    responses((status = 201, body = GrantResponse), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn create_grant(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<GrantRequest>,
+) -> Result<Response, ApiError> {
+    let role = Role::parse(&body.role).ok_or(pacesetter_app::AppError::invalid("role", "invalid_role"))?;
+    let grant = users::grant(&state.app, &actor, UserId(id), role, UnitId(body.unit_id)).await?;
+    Ok((StatusCode::CREATED, Json(GrantResponse::from(grant))).into_response())
+}
+
+/// Revokes a grant; the holder loses it on their next request.
+#[utoipa::path(delete, path = "/api/v1/grants/{id}", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn delete_grant(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    users::revoke(&state.app, &actor, GrantId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

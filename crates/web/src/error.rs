@@ -1,0 +1,105 @@
+//! The one place where app errors become HTTP responses.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::AppError;
+use serde::Serialize;
+
+/// An error answered to an API client as `{"error": {"code", "message", "details"}}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        Self(error)
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code, e.g. `unit_not_found`.
+    pub code: String,
+    /// A sentence for people, in English.
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub details: Option<serde_json::Value>,
+}
+
+/// The HTTP status of an app error.
+pub fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Unauthenticated | AppError::BadCredentials | AppError::AccountDisabled => StatusCode::UNAUTHORIZED,
+        AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Forbidden => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Logs what must be logged and hides internal text from clients.
+pub fn public_message(error: &AppError) -> String {
+    match error {
+        AppError::Internal(cause) => {
+            tracing::error!(%cause, "internal error");
+            "Something went wrong on the server; the error was logged.".to_owned()
+        }
+        AppError::Unavailable(cause) => {
+            tracing::error!(%cause, "database unavailable");
+            "The database is unavailable; try again shortly.".to_owned()
+        }
+        AppError::Forbidden => {
+            tracing::warn!("access denied");
+            error.to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.0);
+        let details = match &self.0 {
+            AppError::Invalid(invalid) => serde_json::to_value(&invalid.fields).ok(),
+            AppError::Stale { current } => Some(serde_json::json!({ "current": current })),
+            AppError::RateLimited { retry_after_secs } => Some(serde_json::json!({ "retry_after": retry_after_secs })),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail { code: self.0.code().to_owned(), message: public_message(&self.0), details },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::RateLimited { retry_after_secs } = self.0
+            && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    }
+}
+
+/// An error with a code of the HTTP layer itself (a missing header, a bad body).
+pub fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message.to_owned(), details: None } };
+    (status, Json(body)).into_response()
+}
+
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        api_error(StatusCode::NOT_FOUND, "route_not_found", "No such API route.")
+    } else {
+        crate::ui::not_found_page(uri).await
+    }
+}

@@ -1,0 +1,107 @@
+//! Interface text in Simplified Chinese, English and Tibetan, from one resource file per
+//! language (`locales/*.toml`, flat keys). A missing key falls back to Chinese, then to the
+//! key itself; a test checks that every file has every key.
+
+use std::{collections::HashMap, sync::OnceLock};
+
+use pacesetter_domain::Locale;
+
+const SOURCES: [(Locale, &str); 3] = [
+    (Locale::ZhHans, include_str!("../locales/zh-Hans.toml")),
+    (Locale::En, include_str!("../locales/en.toml")),
+    (Locale::Bo, include_str!("../locales/bo.toml")),
+];
+
+type Catalogue = HashMap<String, String>;
+
+fn catalogues() -> &'static HashMap<Locale, Catalogue> {
+    static CATALOGUES: OnceLock<HashMap<Locale, Catalogue>> = OnceLock::new();
+    CATALOGUES.get_or_init(|| {
+        SOURCES
+            .iter()
+            .map(|(locale, text)| {
+                let table: Catalogue = toml::from_str(text).unwrap_or_else(|error| {
+                    tracing::error!(locale = locale.tag(), %error, "locale file cannot be read");
+                    Catalogue::new()
+                });
+                (*locale, table)
+            })
+            .collect()
+    })
+}
+
+/// The keys of one language's file, for the completeness test.
+pub fn keys(locale: Locale) -> Vec<String> {
+    let mut keys: Vec<String> = catalogues().get(&locale).map(|c| c.keys().cloned().collect()).unwrap_or_default();
+    keys.sort();
+    keys
+}
+
+/// Translator for one request's language.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub locale: Locale,
+}
+
+impl Tr {
+    pub fn new(locale: Locale) -> Self {
+        Self { locale }
+    }
+
+    /// The text for `key`.
+    pub fn t(&self, key: &str) -> &'static str {
+        let all = catalogues();
+        all.get(&self.locale)
+            .and_then(|c| c.get(key))
+            .or_else(|| all.get(&Locale::ZhHans).and_then(|c| c.get(key)))
+            .map(String::as_str)
+            .unwrap_or_else(|| {
+                tracing::warn!(key, "missing translation");
+                ""
+            })
+    }
+
+    /// The text for `key` with `{name}` placeholders filled.
+    pub fn f(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut text = self.t(key).to_owned();
+        for (name, value) in args {
+            text = text.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        text
+    }
+
+    /// The message for an error or validation code, e.g. `error.code_taken`.
+    pub fn error(&self, code: &str) -> String {
+        let key = format!("error.{code}");
+        let text = self.t(&key);
+        if text.is_empty() { self.t("error.invalid_input").to_owned() } else { text.to_owned() }
+    }
+
+    /// The text for `key` with `{n}` filled.
+    pub fn n(&self, key: &str, n: impl std::fmt::Display) -> String {
+        self.t(key).replace("{n}", &n.to_string())
+    }
+
+    /// "Page 2 of 5".
+    pub fn pages(&self, page: impl std::fmt::Display, pages: impl std::fmt::Display) -> String {
+        self.t("pager.position").replace("{page}", &page.to_string()).replace("{pages}", &pages.to_string())
+    }
+
+    /// The name of a unit kind such as `prefecture`.
+    pub fn kind(&self, kind: &str) -> &'static str {
+        self.t(&format!("kind.{kind}"))
+    }
+
+    /// The name of a role such as `liaison`.
+    pub fn role(&self, role: &str) -> &'static str {
+        self.t(&format!("role.{role}"))
+    }
+
+    pub fn lang(&self) -> &'static str {
+        self.locale.tag()
+    }
+
+    pub fn is(&self, tag: &str) -> bool {
+        self.locale.tag() == tag
+    }
+}

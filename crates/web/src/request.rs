@@ -1,0 +1,71 @@
+//! Per-request context: an id for logs and audit, the client address, the session cookie.
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, Request},
+    http::{HeaderMap, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+use pacesetter_app::Origin;
+
+/// The id given to this request, echoed as `x-request-id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub async fn assign_id(mut request: Request, next: Next) -> Response {
+    let id = pacesetter_app::auth::random_token()[..16].to_owned();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", %method, path = %path.escape_debug(), request_id = %id);
+    let _enter = span.enter();
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Where the request came from. The socket address is used, never `X-Forwarded-For`, so a
+/// client cannot pick its own address to dodge the sign-in throttle.
+pub fn origin_of(parts: &axum::http::request::Parts) -> Origin {
+    let ip = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    let request_id = parts.extensions.get::<RequestId>().map(|r| r.0.clone());
+    Origin { ip, request_id }
+}
+
+pub const SESSION_COOKIE: &str = "pacesetter_session";
+pub const SECURE_SESSION_COOKIE: &str = "__Host-pacesetter_session";
+
+/// The session token from the cookie header, whichever of the two names is in use.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(text) = value.to_str() else { continue };
+        for pair in text.split(';') {
+            let mut kv = pair.trim().splitn(2, '=');
+            let (Some(name), Some(value)) = (kv.next(), kv.next()) else { continue };
+            if (name == SESSION_COOKIE || name == SECURE_SESSION_COOKIE) && !value.is_empty() {
+                return Some(value.to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// The bearer token of an `Authorization` header.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
+    let token = token.trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// The `Set-Cookie` value that opens (or, with an empty token, ends) a session.
+pub fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> String {
+    let name = if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
+    let secure_flag = if secure { "; Secure" } else { "" };
+    let max_age = if token.is_empty() { 0 } else { max_age_secs };
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure_flag}")
+}

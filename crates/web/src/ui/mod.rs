@@ -1,0 +1,68 @@
+//! Server-rendered pages. Handlers extract, call the app layer once, and render a template;
+//! forms work without JavaScript and carry the session's form token.
+
+mod context;
+mod login;
+mod units;
+mod users;
+
+use axum::{
+    Router,
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+
+pub use context::{PageCtx, PageUser};
+
+use crate::{AppState, authz::RouteKey};
+
+/// Records each page route as it is added, for the authorization inventory.
+struct Routes {
+    router: Router<AppState>,
+    keys: Vec<RouteKey>,
+}
+
+impl Routes {
+    fn add(mut self, method: &str, path: &str, handler: axum::routing::MethodRouter<AppState>) -> Self {
+        self.keys.push(RouteKey::new(method, path));
+        self.router = self.router.route(path, handler);
+        self
+    }
+}
+
+pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
+    let routes = Routes { router: Router::new(), keys: Vec::new() }
+        .add("GET", "/", get(|| async { Redirect::to("/units") }))
+        .add("GET", "/login", get(login::show))
+        .add("POST", "/login", post(login::submit))
+        .add("POST", "/logout", post(login::logout))
+        .add("POST", "/settings/language", post(login::set_language))
+        .add("GET", "/units", get(units::index))
+        .add("POST", "/units", post(units::create))
+        .add("GET", "/units/new", get(units::new_form))
+        .add("GET", "/units/{id}", get(units::show))
+        .add("POST", "/units/{id}", post(units::update))
+        .add("GET", "/units/{id}/edit", get(units::edit_form))
+        .add("POST", "/units/{id}/archive", post(units::archive))
+        .add("POST", "/units/{id}/restore", post(units::restore))
+        .add("GET", "/users", get(users::index))
+        .add("POST", "/users", post(users::create))
+        .add("GET", "/users/new", get(users::new_form))
+        .add("GET", "/users/{id}", get(users::show))
+        .add("POST", "/users/{id}/grants", post(users::grant))
+        .add("POST", "/grants/{id}/delete", post(users::revoke));
+    let mut keys = routes.keys;
+    keys.push(RouteKey::new("GET", "/static/{*file}"));
+    keys.push(RouteKey::new("GET", "/api/v1/openapi.json"));
+    keys.push(RouteKey::new("GET", "/api/docs"));
+    keys.push(RouteKey::new("GET", "/api/docs/{*rest}"));
+    keys.sort();
+    keys.dedup();
+    (routes.router.with_state(state), keys)
+}
+
+/// A generic error page in the visitor's language.
+pub async fn not_found_page(_uri: axum::http::Uri) -> Response {
+    let t = crate::i18n::Tr::new(pacesetter_domain::Locale::ZhHans);
+    context::message_page(t, axum::http::StatusCode::NOT_FOUND, "error.not_found").into_response()
+}

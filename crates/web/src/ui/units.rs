@@ -1,0 +1,434 @@
+//! The units pages: the two trees with search, a unit with its subtree and people, and the
+//! forms to create, edit, archive and restore.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use pacesetter_app::{AppError, Page, PageRequest, units};
+use pacesetter_domain::{
+    Locale, UnitId, UnitKind, ValidationError,
+    unit::{Unit, UnitInput},
+};
+use serde::Deserialize;
+
+use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use crate::AppState;
+
+/// A unit as a list row or tree node shows it.
+pub struct UnitRow {
+    pub id: i64,
+    pub name: String,
+    pub other_name: Option<String>,
+    pub kind_key: String,
+    pub code: String,
+    pub archived: bool,
+    pub below: i64,
+}
+
+impl UnitRow {
+    fn new(unit: &Unit, locale: Locale, below: i64) -> Self {
+        let name = unit.display_name(locale).to_owned();
+        // Show the Chinese name beside a Tibetan or English one, and the Tibetan beside Chinese.
+        let other_name = if name != unit.name { Some(unit.name.clone()) } else { unit.name_bo.clone() };
+        Self {
+            id: unit.id.0,
+            name,
+            other_name,
+            kind_key: format!("kind.{}", unit.kind.as_str()),
+            code: unit.code.clone().unwrap_or_default(),
+            archived: unit.is_archived(),
+            below,
+        }
+    }
+}
+
+pub struct TreeRoot {
+    pub root: UnitRow,
+    pub children: Vec<UnitRow>,
+}
+
+#[derive(Template)]
+#[template(path = "units/index.html")]
+struct IndexPage {
+    p: PageCtx,
+    trees: Vec<TreeRoot>,
+    rows: Vec<UnitRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    q: String,
+    kind: String,
+    kinds: Vec<&'static str>,
+    include_archived: bool,
+    can_create: bool,
+    searching: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct IndexQuery {
+    q: Option<String>,
+    kind: Option<String>,
+    page: Option<i64>,
+    archived: Option<String>,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(query): Query<IndexQuery>,
+) -> Response {
+    let locale = ctx.t.locale;
+    let kind = query.kind.as_deref().and_then(UnitKind::parse);
+    let include_archived = query.archived.is_some();
+    let filter = units::UnitQuery { kind, q: query.q.clone(), include_archived, ..Default::default() };
+    let list: Page<Unit> = match units::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await
+    {
+        Ok(list) => list,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let mut trees = Vec::new();
+    match units::tree_roots(&state.app, &actor).await {
+        Ok(roots) => {
+            for root in roots {
+                let children = units::children(&state.app, &actor, root.id).await.unwrap_or_default();
+                let below = children.iter().map(|(_, n)| n + 1).sum();
+                trees.push(TreeRoot {
+                    root: UnitRow::new(&root, locale, below),
+                    children: children.iter().map(|(u, n)| UnitRow::new(u, locale, *n)).collect(),
+                });
+            }
+        }
+        Err(error) => return error_page(ctx.t, &error),
+    }
+    let page = IndexPage {
+        searching: query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || kind.is_some(),
+        rows: list.items.iter().map(|u| UnitRow::new(u, locale, 0)).collect(),
+        total: list.total,
+        page: list.page,
+        pages: list.pages(),
+        q: query.q.unwrap_or_default(),
+        kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
+        kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+        include_archived,
+        can_create: actor.can_anywhere(pacesetter_domain::Permission::ManageUnits),
+        trees,
+        p: ctx.with_nav("units"),
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "units/show.html")]
+struct ShowPage {
+    p: PageCtx,
+    unit: UnitRow,
+    version: i64,
+    name_zh: String,
+    name_bo: String,
+    name_en: String,
+    category: String,
+    breadcrumb: Vec<UnitRow>,
+    children: Vec<UnitRow>,
+    descendants: i64,
+    people: Vec<PersonRow>,
+    can_manage: bool,
+}
+
+pub struct PersonRow {
+    pub id: i64,
+    pub display_name: String,
+    pub username: String,
+    pub roles: Vec<String>,
+    pub disabled: bool,
+}
+
+pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+    let detail = match units::detail(&state.app, &actor, UnitId(id)).await {
+        Ok(detail) => detail,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let locale = ctx.t.locale;
+    let mut people: Vec<PersonRow> = detail
+        .people
+        .iter()
+        .map(|person| PersonRow {
+            id: person.user.id.0,
+            display_name: person.user.display_name.clone(),
+            username: person.user.username.clone(),
+            roles: person
+                .grants
+                .iter()
+                .filter(|g| g.unit_id == detail.unit.id)
+                .map(|g| format!("role.{}", g.role.as_str()))
+                .collect(),
+            disabled: person.user.disabled_at.is_some(),
+        })
+        .collect();
+    for (grant, user) in &detail.grants {
+        if !people.iter().any(|p| p.id == user.id.0) {
+            people.push(PersonRow {
+                id: user.id.0,
+                display_name: user.display_name.clone(),
+                username: user.username.clone(),
+                roles: vec![format!("role.{}", grant.role.as_str())],
+                disabled: user.disabled_at.is_some(),
+            });
+        }
+    }
+    let unit = &detail.unit;
+    render(&ShowPage {
+        unit: UnitRow::new(unit, locale, detail.descendants),
+        version: unit.version,
+        name_zh: unit.name.clone(),
+        name_bo: unit.name_bo.clone().unwrap_or_default(),
+        name_en: unit.name_en.clone().unwrap_or_default(),
+        category: unit.category.clone().unwrap_or_default(),
+        breadcrumb: detail.ancestors.iter().map(|a| UnitRow::new(a, locale, 0)).collect(),
+        children: detail.children.iter().map(|c| UnitRow::new(c, locale, 0)).collect(),
+        descendants: detail.descendants,
+        people,
+        can_manage: detail.can_manage,
+        p: ctx.with_nav("units"),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "units/form.html")]
+struct FormPage {
+    p: PageCtx,
+    /// `None` when creating.
+    unit_id: Option<i64>,
+    parent: Option<UnitRow>,
+    form: UnitForm,
+    errors: ValidationError,
+    /// Set when someone else saved first: their version of the unit.
+    conflict: Option<UnitRow>,
+    kinds: Vec<&'static str>,
+}
+
+impl FormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct UnitForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    parent_id: Option<i64>,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    name_bo: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    category: String,
+}
+
+impl UnitForm {
+    fn input(&self) -> UnitInput<'_> {
+        UnitInput {
+            kind: &self.kind,
+            code: &self.code,
+            name: &self.name,
+            name_bo: &self.name_bo,
+            name_en: &self.name_en,
+            category: &self.category,
+        }
+    }
+
+    fn from_unit(unit: &Unit) -> Self {
+        Self {
+            csrf: String::new(),
+            parent_id: unit.parent_id.map(|p| p.0),
+            version: unit.version,
+            kind: unit.kind.as_str().to_owned(),
+            code: unit.code.clone().unwrap_or_default(),
+            name: unit.name.clone(),
+            name_bo: unit.name_bo.clone().unwrap_or_default(),
+            name_en: unit.name_en.clone().unwrap_or_default(),
+            category: unit.category.clone().unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    parent: Option<i64>,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(query): Query<NewQuery>,
+) -> Response {
+    let parent = match query.parent {
+        Some(id) => match units::get(&state.app, &actor, UnitId(id)).await {
+            Ok(unit) => Some(unit),
+            Err(error) => return error_page(ctx.t, &error),
+        },
+        None => None,
+    };
+    let kind = parent
+        .as_ref()
+        .and_then(|p| UnitKind::ALL.into_iter().find(|k| k.may_sit_under(Some(p.kind))))
+        .unwrap_or(UnitKind::MemberUnit);
+    let form = UnitForm { parent_id: query.parent, kind: kind.as_str().to_owned(), ..Default::default() };
+    let locale = ctx.t.locale;
+    render(&FormPage {
+        parent: parent.as_ref().map(|p| UnitRow::new(p, locale, 0)),
+        p: ctx.with_nav("units"),
+        unit_id: None,
+        form,
+        errors: ValidationError::new(),
+        conflict: None,
+        kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Form(form): Form<UnitForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match units::create(&state.app, &actor, form.parent_id.map(UnitId), &form.input()).await {
+        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
+        Err(error) => form_again(&state, &actor, ctx, None, form, error).await,
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let unit = match units::get(&state.app, &actor, UnitId(id)).await {
+        Ok(unit) if actor.can(pacesetter_domain::Permission::ManageUnits, &unit.path) => unit,
+        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    render(&FormPage {
+        p: ctx.with_nav("units"),
+        unit_id: Some(id),
+        parent: None,
+        form: UnitForm::from_unit(&unit),
+        errors: ValidationError::new(),
+        conflict: None,
+        kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+    })
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<UnitForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match units::update(&state.app, &actor, UnitId(id), form.version, &form.input()).await {
+        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
+        Err(error) => form_again(&state, &actor, ctx, Some(id), form, error).await,
+    }
+}
+
+/// Shows the form again with the input kept and the error next to its field; for a stale
+/// edit, shows the other person's version and takes their version number, so that saving
+/// again is a deliberate choice.
+async fn form_again(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    unit_id: Option<i64>,
+    mut form: UnitForm,
+    error: AppError,
+) -> Response {
+    let locale = ctx.t.locale;
+    let (status, errors, conflict) = match error {
+        AppError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
+        AppError::Stale { .. } => {
+            let current = match unit_id {
+                Some(id) => units::get(&state.app, actor, UnitId(id)).await.ok(),
+                None => None,
+            };
+            if let Some(current) = &current {
+                form.version = current.version;
+            }
+            (StatusCode::CONFLICT, ValidationError::new(), current.map(|c| UnitRow::new(&c, locale, 0)))
+        }
+        other => return error_page(ctx.t, &other),
+    };
+    let parent = match form.parent_id {
+        Some(id) if unit_id.is_none() => {
+            units::get(&state.app, actor, UnitId(id)).await.ok().map(|p| UnitRow::new(&p, locale, 0))
+        }
+        _ => None,
+    };
+    let page = FormPage {
+        p: ctx.with_nav("units"),
+        unit_id,
+        parent,
+        form,
+        errors,
+        conflict,
+        kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+    };
+    (status, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    csrf: String,
+    version: i64,
+}
+
+pub async fn archive(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    set_archived(state, page, id, form, true).await
+}
+
+pub async fn restore(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    set_archived(state, page, id, form, false).await
+}
+
+async fn set_archived(
+    state: AppState,
+    SignedIn { actor, ctx }: SignedIn,
+    id: i64,
+    form: VersionForm,
+    archived: bool,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match units::set_archived(&state.app, &actor, UnitId(id), form.version, archived).await {
+        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
