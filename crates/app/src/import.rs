@@ -218,10 +218,10 @@ async fn plan_units(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> R
                 (Some(_), Some(kind)) if !fields.kind.may_sit_under(kind) => push("kind", "kind_not_allowed_here"),
                 _ => {}
             }
-            if let Some(code) = &fields.code {
-                if file_kinds.insert(code.clone(), fields.kind).is_some() {
-                    push("code", "duplicate_in_file");
-                }
+            if let Some(code) = &fields.code
+                && file_kinds.insert(code.clone(), fields.kind).is_some()
+            {
+                push("code", "duplicate_in_file");
             }
         }
         let ok = errors.is_empty();

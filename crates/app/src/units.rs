@@ -112,6 +112,11 @@ pub async fn tree_roots(app: &App, actor: &Actor) -> Result<Vec<Unit>> {
             roots.push(store::get(&mut conn, *id).await?);
         }
     }
+    // The organisation tree first, then the territory, each in tree order.
+    roots.sort_by(|a, b| {
+        let axis = |u: &Unit| u.kind.axis() != pacesetter_domain::unit::Axis::Organisation;
+        axis(a).cmp(&axis(b)).then_with(|| a.path.as_str().cmp(b.path.as_str()))
+    });
     Ok(roots)
 }
 

@@ -69,9 +69,8 @@ pub enum ChainError {
 /// Walks records in sequence order and checks every link. Returns how many were checked.
 pub fn verify_chain<I: IntoIterator<Item = StoredAudit>>(records: I) -> Result<u64, ChainError> {
     let mut prev_hash = GENESIS.to_owned();
-    let mut expected_seq = 1;
     let mut count = 0;
-    for record in records {
+    for (expected_seq, record) in (1..).zip(records) {
         let seq = record.entry.seq;
         if seq != expected_seq {
             return Err(ChainError::Gap { seq, expected: expected_seq });
@@ -83,7 +82,6 @@ pub fn verify_chain<I: IntoIterator<Item = StoredAudit>>(records: I) -> Result<u
             return Err(ChainError::Edited { seq });
         }
         prev_hash = record.hash;
-        expected_seq += 1;
         count += 1;
     }
     Ok(count)

@@ -18,7 +18,7 @@ impl Table {
     }
 
     /// The cell of a row, or "" when the row is short or the column is absent.
-    pub fn cell<'a>(row: &'a [String], column: Option<usize>) -> &'a str {
+    pub fn cell(row: &[String], column: Option<usize>) -> &str {
         column.and_then(|c| row.get(c)).map(String::as_str).unwrap_or("")
     }
 }

@@ -74,7 +74,9 @@ impl UnitKind {
     }
 }
 
-/// The materialised path of a unit: the ids from the root down to the unit, as `/1/5/23/`.
+/// The materialised path of a unit: the ids from the root down to the unit, each padded to
+/// ten digits (`/0000000001/0000000005/`), so that text order is tree order with siblings in
+/// the order they were created.
 ///
 /// A unit's subtree is every unit whose path starts with its path, which both databases
 /// answer from an index.
@@ -84,11 +86,11 @@ pub struct UnitPath(String);
 
 impl UnitPath {
     pub fn root(id: UnitId) -> Self {
-        Self(format!("/{id}/"))
+        Self(format!("/{:010}/", id.0))
     }
 
     pub fn child(&self, id: UnitId) -> Self {
-        Self(format!("{}{id}/", self.0))
+        Self(format!("{}{:010}/", self.0, id.0))
     }
 
     pub fn from_db(text: String) -> Self {

@@ -83,7 +83,11 @@ impl Config {
             }
             None => figment = figment.merge(Toml::file("pacesetter.toml")),
         }
-        let config: Config = figment.merge(Env::prefixed("PACESETTER_")).extract().map_err(Box::new)?;
+        let mut config: Config = figment.merge(Env::prefixed("PACESETTER_")).extract().map_err(Box::new)?;
+        // `PACESETTER_DATABASE_URL=` (empty) means the default, as in most tools.
+        if config.database_url.as_deref().is_some_and(|url| url.trim().is_empty()) {
+            config.database_url = None;
+        }
         config.validate()?;
         Ok(config)
     }

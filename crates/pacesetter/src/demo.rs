@@ -41,6 +41,9 @@ fn english_name(code: &str) -> Option<&'static str> {
     }
 }
 
+/// A demo account: username, position shown as its name, home unit, roles with their units.
+type DemoAccount<'a> = (&'a str, &'a str, &'a Unit, &'a [(Role, &'a Unit)]);
+
 struct Seed<'a> {
     conn: &'a mut AnyConnection,
     now: Timestamp,
@@ -139,7 +142,7 @@ pub async fn seed(app: &App) -> Result<(), AppError> {
         .map(|(_, u)| u.clone())
         .ok_or(AppError::Internal("no Lhasa".into()))?;
 
-    let accounts: [(&str, &str, &Unit, &[(Role, &Unit)]); 6] = [
+    let accounts: [DemoAccount; 6] = [
         ("admin", "系统管理员", &office, &[(Role::Admin, &group), (Role::Admin, &region)]),
         ("office", "专项办工作人员", &office, &[(Role::Coordinator, &office), (Role::Coordinator, &region)]),
         ("lhasa", "拉萨市联络员", &lhasa, &[(Role::Liaison, &lhasa)]),

@@ -105,3 +105,53 @@ impl Tr {
         self.locale.tag() == tag
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_key() {
+        let chinese = keys(Locale::ZhHans);
+        assert!(chinese.len() > 100);
+        for locale in [Locale::En, Locale::Bo] {
+            assert_eq!(keys(locale), chinese, "{} differs from zh-Hans", locale.tag());
+        }
+    }
+
+    #[test]
+    fn every_key_a_template_or_handler_names_exists() {
+        let chinese: std::collections::HashSet<String> = keys(Locale::ZhHans).into_iter().collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = Vec::new();
+        let mut files = Vec::new();
+        for dir in ["templates", "templates/units", "templates/users", "src/ui"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    files.push(path);
+                }
+            }
+        }
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for pattern in ["t(\"", "key: \"", "_key = \""] {
+                for piece in text.split(pattern).skip(1) {
+                    let key = piece.split('"').next().unwrap_or("");
+                    if key.contains('.') && !key.contains(' ') && !chinese.contains(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from locales/zh-Hans.toml:\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let t = Tr::new(Locale::En);
+        assert_eq!(t.n("units.total", 95), "95 units");
+        assert_eq!(t.pages(2, 4), "Page 2 of 4");
+        assert_eq!(Tr::new(Locale::Bo).t("auth.sign_in"), "ཐོ་འཇུག");
+    }
+}
