@@ -40,16 +40,18 @@ impl Default for Settings {
     }
 }
 
-/// The application: the store and its settings. Cheap to clone.
+/// The application: the store, its settings, and the sheet reader of the export layer.
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct App {
     pub store: Store,
     pub settings: Settings,
+    pub read_sheet: pacesetter_domain::table::SheetReader,
 }
 
 impl App {
-    pub fn new(store: Store, settings: Settings) -> Self {
-        Self { store, settings }
+    pub fn new(store: Store, settings: Settings, read_sheet: pacesetter_domain::table::SheetReader) -> Self {
+        Self { store, settings, read_sheet }
     }
 }
 

@@ -23,6 +23,17 @@ impl Table {
     }
 }
 
+/// Why an uploaded file could not be read as a sheet: a stable code (`file_too_large`,
+/// `macro_workbook`, `not_utf8`, …) and a sentence for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetError {
+    pub code: &'static str,
+    pub detail: String,
+}
+
+/// Reads the bytes of an uploaded CSV or XLSX file; provided by the export layer.
+pub type SheetReader = fn(&[u8]) -> Result<Table, SheetError>;
+
 /// The spreadsheet column letter for a 0-based index (0 → A, 26 → AA), for error messages.
 pub fn column_letter(index: usize) -> String {
     let mut n = index + 1;

@@ -4,4 +4,4 @@
 pub mod csv_out;
 pub mod tabular;
 
-pub use tabular::{ReadError, read_table};
+pub use tabular::{ReadError, read_sheet, read_table};

@@ -49,6 +49,12 @@ impl ReadError {
     }
 }
 
+/// [`read_table`] in the shape the app layer takes, so it can read stored uploads again.
+pub fn read_sheet(bytes: &[u8]) -> Result<Table, pacesetter_domain::table::SheetError> {
+    read_table(bytes)
+        .map_err(|error| pacesetter_domain::table::SheetError { code: error.code(), detail: error.to_string() })
+}
+
 /// Reads a CSV or XLSX file, told apart by content (a zip container is XLSX), not by name.
 pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
     if bytes.len() > MAX_FILE_BYTES {

@@ -34,7 +34,7 @@ pub async fn open_store(config: &Config) -> Result<Store, ServeError> {
 }
 
 pub fn app(config: &Config, store: Store) -> App {
-    App::new(store, config.app_settings())
+    App::new(store, config.app_settings(), pacesetter_export::read_sheet)
 }
 
 pub fn router(config: &Config, app: App, demo: bool) -> Result<axum::Router, ServeError> {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backend;
 mod error;
 pub mod grants;
+pub mod imports;
 mod migrate;
 mod row;
 pub mod sessions;

@@ -10,15 +10,23 @@ use sqlx::{
 use crate::{Backend, Result, Store, StoreError};
 
 /// (version, description, SQLite text, PostgreSQL text)
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "imports",
+        include_str!("../migrations/sqlite/0002_imports.sql"),
+        include_str!("../migrations/postgres/0002_imports.sql"),
+    ),
+];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 1;
+pub const LATEST: i64 = 2;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -164,6 +164,35 @@ impl TestApp {
         self.send(builder.body(Body::from(body)).expect("request")).await
     }
 
+    /// A multipart form POST from a page of this site, with one file field named `file`.
+    pub async fn upload(
+        &self,
+        path: &str,
+        auth: &Auth,
+        fields: &[(&str, &str)],
+        filename: &str,
+        file: &[u8],
+    ) -> TestResponse {
+        let boundary = "pacesetter-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let builder = auth
+            .apply(Request::builder().method(Method::POST).uri(path))
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header("sec-fetch-site", "same-origin");
+        self.send(builder.body(Body::from(body)).expect("request")).await
+    }
+
     /// An API token for a demo account.
     pub async fn token(&self, username: &str) -> Auth {
         let response = self

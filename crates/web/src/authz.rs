@@ -35,6 +35,10 @@ pub enum Access {
     SignedIn,
     /// Needs `permission` on the target record's unit.
     Scoped,
+    /// Needs `permission` on some unit (the app layer limits the effect to the caller's scope).
+    Holds,
+    /// Only the record's owner, who must also hold `permission` somewhere.
+    Owner,
 }
 
 /// What record a scoped route acts on, to pick own / sibling / other-prefecture targets.
@@ -45,6 +49,7 @@ pub enum Target {
     Unit,
     User,
     Grant,
+    Import,
 }
 
 #[derive(Debug, Clone, Deserialize)]

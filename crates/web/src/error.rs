@@ -103,3 +103,18 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
         crate::ui::not_found_page(uri).await
     }
 }
+
+/// The answer to a request whose handler panicked: logged, and a generic body.
+pub fn panic_response(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = cause
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| cause.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown");
+    tracing::error!(panic = %detail, "handler panicked");
+    api_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "Something went wrong on the server; the error was logged.",
+    )
+}

@@ -87,6 +87,11 @@ impl Tr {
         self.t("pager.position").replace("{page}", &page.to_string()).replace("{pages}", &pages.to_string())
     }
 
+    /// The text for `prefix.suffix`, e.g. `("imports.status", "committed")`.
+    pub fn tk(&self, prefix: &str, suffix: &str) -> &'static str {
+        self.t(&format!("{prefix}.{suffix}"))
+    }
+
     /// The name of a unit kind such as `prefecture`.
     pub fn kind(&self, kind: &str) -> &'static str {
         self.t(&format!("kind.{kind}"))

@@ -81,3 +81,106 @@ async fn accounts_import_with_their_roles() {
         assert_eq!(actor.scope.roles(), vec![pacesetter_domain::Role::Liaison]);
     });
 }
+
+#[tokio::test]
+async fn the_import_api_previews_then_commits_once() {
+    use axum::http::{Method, StatusCode};
+    use pacesetter_testkit::Auth;
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let bearer = match &office {
+            Auth::Bearer(token) => format!("Bearer {token}"),
+            _ => unreachable!(),
+        };
+        let upload = |body: &'static str| {
+            axum::http::Request::post("/api/v1/imports?kind=units&filename=%E5%8D%95%E4%BD%8D.csv")
+                .header("authorization", bearer.clone())
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let bad = t.send(upload("编码,名称,类型,上级编码\nT-1,,地市,540000\n")).await;
+        assert_eq!(bad.status, StatusCode::CREATED, "{}", bad.text());
+        let bad_id = bad.json()["id"].as_i64().unwrap();
+        assert_eq!(bad.json()["preview"]["rows"][0]["errors"][0]["code"], "required");
+        assert_eq!(bad.json()["filename"], "单位.csv");
+        let refused =
+            t.json(Method::POST, &format!("/api/v1/imports/{bad_id}/commit"), &office, serde_json::json!({})).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        assert_eq!(refused.json()["error"]["code"], "import_has_errors");
+
+        let good = t.send(upload("编码,名称,类型,上级编码\nT-1,试点市,地市,540000\n")).await;
+        let id = good.json()["id"].as_i64().unwrap();
+        let committed =
+            t.json(Method::POST, &format!("/api/v1/imports/{id}/commit"), &office, serde_json::json!({})).await;
+        assert_eq!(committed.status, StatusCode::OK, "{}", committed.text());
+        assert_eq!(committed.json()["created"], 1);
+        let again = t.json(Method::POST, &format!("/api/v1/imports/{id}/commit"), &office, serde_json::json!({})).await;
+        assert_eq!(again.json()["error"]["code"], "import_already_committed");
+        assert_eq!(t.get(&format!("/api/v1/imports/{id}"), &office).await.json()["status"], "committed");
+        // Someone else's import does not exist for you.
+        let admin = t.token("admin").await;
+        assert_eq!(t.get(&format!("/api/v1/imports/{id}"), &admin).await.status, StatusCode::NOT_FOUND);
+        let garbage = t.send(upload("PK\u{3}\u{4}not a zip")).await;
+        assert_eq!(garbage.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(garbage.json()["error"]["details"][0]["code"], "file_damaged");
+        let liaison = t.token("lhasa").await;
+        let forbidden = t
+            .send(
+                axum::http::Request::post("/api/v1/imports?kind=units")
+                    .header(
+                        "authorization",
+                        match &liaison {
+                            Auth::Bearer(token) => format!("Bearer {token}"),
+                            _ => unreachable!(),
+                        },
+                    )
+                    .body(axum::body::Body::from("编码,名称,类型,上级编码\n"))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+    });
+}
+
+#[tokio::test]
+async fn the_import_pages_show_errors_at_their_cell_and_commit() {
+    use axum::http::StatusCode;
+    each_backend!(|t| {
+        let session = t.session("office").await;
+        let fields = [("csrf", session.csrf()), ("kind", "units")];
+        let bad = t
+            .upload(
+                "/imports",
+                &session,
+                &fields,
+                "units.csv",
+                "编码,名称,类型,上级编码\nT-1,试点市,城堡,540000\n".as_bytes(),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::SEE_OTHER);
+        let preview = t.get(bad.header("location").unwrap(), &session).await.text();
+        assert!(
+            preview.contains("cell-error") && preview.contains("请选择有效的单位类型"),
+            "the error sits in its cell"
+        );
+        assert!(!preview.contains("/commit"), "no commit button while errors remain");
+
+        let good = t
+            .upload(
+                "/imports",
+                &session,
+                &fields,
+                "units.csv",
+                "编码,名称,类型,上级编码\nT-1,试点市,地市,540000\n".as_bytes(),
+            )
+            .await;
+        let location = good.header("location").unwrap().to_owned();
+        assert!(t.get(&location, &session).await.text().contains("全部 1 行检查通过"));
+        let commit = t.form(&format!("{location}/commit"), &session, &[("csrf", session.csrf())]).await;
+        assert_eq!(commit.status, StatusCode::SEE_OTHER);
+        assert!(t.get(&location, &session).await.text().contains("新建 1 条"));
+        let empty = t.upload("/imports", &session, &fields, "empty.csv", b"").await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.text().contains("文件是空的"));
+    });
+}

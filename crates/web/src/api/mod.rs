@@ -4,6 +4,7 @@
 mod auth;
 mod extract;
 mod health;
+mod imports;
 mod units;
 mod users;
 
@@ -56,6 +57,9 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(users::get_user))
         .routes(routes!(users::create_grant))
         .routes(routes!(users::delete_grant))
+        .routes(routes!(imports::upload_import, imports::list_imports))
+        .routes(routes!(imports::get_import))
+        .routes(routes!(imports::commit_import))
         .with_state(state)
         .split_for_parts();
     (router, openapi)

@@ -17,6 +17,7 @@ pub struct PageUser {
     pub display_name: String,
     pub username: String,
     pub can_manage_users: bool,
+    pub can_import: bool,
 }
 
 /// Shared by every page template.
@@ -83,6 +84,8 @@ impl FromRequestParts<AppState> for SignedIn {
                     display_name: actor.user.display_name.clone(),
                     username: actor.user.username.clone(),
                     can_manage_users: actor.can_anywhere(Permission::ManageUsers),
+                    can_import: actor.can_anywhere(Permission::ManageUnits)
+                        || actor.can_anywhere(Permission::ManageUsers),
                 };
                 let ctx = PageCtx { t, user: Some(user), csrf, nav: "", locales: Locale::ALL, current_path };
                 Ok(Self { actor, ctx })

@@ -2,6 +2,7 @@
 //! forms work without JavaScript and carry the session's form token.
 
 mod context;
+mod imports;
 mod login;
 mod units;
 mod users;
@@ -50,7 +51,11 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/users/new", get(users::new_form))
         .add("GET", "/users/{id}", get(users::show))
         .add("POST", "/users/{id}/grants", post(users::grant))
-        .add("POST", "/grants/{id}/delete", post(users::revoke));
+        .add("POST", "/grants/{id}/delete", post(users::revoke))
+        .add("GET", "/imports", get(imports::index))
+        .add("POST", "/imports", post(imports::upload))
+        .add("GET", "/imports/{id}", get(imports::show))
+        .add("POST", "/imports/{id}/commit", post(imports::commit));
     let mut keys = routes.keys;
     keys.push(RouteKey::new("GET", "/static/{*file}"));
     keys.push(RouteKey::new("GET", "/api/v1/openapi.json"));

@@ -1,0 +1,189 @@
+//! Import jobs: an upload is stored with its hash, previewed as often as needed, and committed
+//! once by the person who uploaded it.
+
+use pacesetter_domain::{Permission, Timestamp, audit::sha256_hex, table::Table};
+use pacesetter_store::{StoreError, imports};
+
+use super::{Preview, Summary, units, users};
+use crate::{Actor, App, AppError, Result};
+
+/// Largest file accepted for an import.
+pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+
+/// What a sheet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportKind {
+    Units,
+    Users,
+}
+
+impl ImportKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Units => "units",
+            Self::Users => "users",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "units" => Some(Self::Units),
+            "users" => Some(Self::Users),
+            _ => None,
+        }
+    }
+
+    fn permission(self) -> Permission {
+        match self {
+            Self::Units => Permission::ManageUnits,
+            Self::Users => Permission::ManageUsers,
+        }
+    }
+}
+
+/// An import as its uploader sees it: the preview while it waits, the summary once done.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportJob {
+    pub id: i64,
+    pub kind: ImportKind,
+    pub filename: String,
+    pub sha256: String,
+    /// `previewed`, `committed` or `failed`.
+    pub status: String,
+    pub created_at: Timestamp,
+    pub preview: Option<Preview>,
+    pub summary: Option<serde_json::Value>,
+}
+
+fn sanitise_filename(name: &str) -> String {
+    // Shown, never used as a path: keep the last segment, drop control and bidi characters.
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .take(120)
+        .collect();
+    if clean.trim().is_empty() { "upload".to_owned() } else { clean }
+}
+
+fn read(app: &App, bytes: &[u8]) -> Result<Table> {
+    (app.read_sheet)(bytes).map_err(|error| {
+        tracing::info!(code = error.code, detail = %error.detail, "import file refused");
+        AppError::invalid("file", error.code)
+    })
+}
+
+async fn preview_of(app: &App, actor: &Actor, kind: ImportKind, table: &Table) -> Result<Preview> {
+    match kind {
+        ImportKind::Units => units::preview_units(app, actor, table).await,
+        ImportKind::Users => users::preview_users(app, actor, table).await,
+    }
+}
+
+/// Stores an upload after checking it can be read, and previews it; writes no unit or account.
+pub async fn upload(app: &App, actor: &Actor, kind: ImportKind, filename: &str, bytes: &[u8]) -> Result<ImportJob> {
+    if !actor.can_anywhere(kind.permission()) {
+        return Err(AppError::Forbidden);
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "file_empty"));
+    }
+    if bytes.len() > MAX_UPLOAD_BYTES {
+        return Err(AppError::invalid("file", "file_too_large"));
+    }
+    let table = read(app, bytes)?;
+    let preview = preview_of(app, actor, kind, &table).await?;
+    let sha256 = sha256_hex(bytes);
+    let filename = sanitise_filename(filename);
+    let now = Timestamp::now();
+    let mut tx = app.store.write().await?;
+    let id = imports::insert(&mut tx, kind.as_str(), actor.user.id, &filename, &sha256, bytes, now).await?;
+    tx.commit().await?;
+    Ok(ImportJob {
+        id,
+        kind,
+        filename,
+        sha256,
+        status: "previewed".into(),
+        created_at: now,
+        preview: Some(preview),
+        summary: None,
+    })
+}
+
+/// Loads an import of the actor's own; anyone else's answers `import_not_found`.
+async fn own(app: &App, actor: &Actor, id: i64) -> Result<(imports::ImportRow, Vec<u8>, ImportKind)> {
+    let mut conn = app.store.read().await?;
+    let (row, bytes) = imports::get(&mut conn, id).await.map_err(AppError::from_store("import"))?;
+    let kind = ImportKind::parse(&row.kind).ok_or(AppError::NotFound("import"))?;
+    if row.user_id != actor.user.id {
+        return Err(AppError::NotFound("import"));
+    }
+    Ok((row, bytes, kind))
+}
+
+/// An import with a fresh preview (the data may have changed since the upload).
+pub async fn job(app: &App, actor: &Actor, id: i64) -> Result<ImportJob> {
+    let (row, bytes, kind) = own(app, actor, id).await?;
+    let preview =
+        if row.status == "previewed" { Some(preview_of(app, actor, kind, &read(app, &bytes)?).await?) } else { None };
+    Ok(ImportJob {
+        id: row.id,
+        kind,
+        filename: row.filename,
+        sha256: row.sha256,
+        status: row.status,
+        created_at: row.created_at,
+        preview,
+        summary: row.summary_json.and_then(|s| serde_json::from_str(&s).ok()),
+    })
+}
+
+/// The actor's latest imports, newest first.
+pub async fn recent(app: &App, actor: &Actor) -> Result<Vec<ImportJob>> {
+    let mut conn = app.store.read().await?;
+    let rows = imports::recent_for(&mut conn, actor.user.id, 10).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            Some(ImportJob {
+                id: row.id,
+                kind: ImportKind::parse(&row.kind)?,
+                filename: row.filename,
+                sha256: row.sha256,
+                status: row.status,
+                created_at: row.created_at,
+                preview: None,
+                summary: row.summary_json.and_then(|s| serde_json::from_str(&s).ok()),
+            })
+        })
+        .collect())
+}
+
+/// Commits a previewed import: every row and the job's new status in one transaction, or
+/// nothing when any row fails (the job stays previewed, to be fixed and uploaded again).
+pub async fn commit(app: &App, actor: &Actor, id: i64) -> Result<Summary> {
+    let (row, bytes, kind) = own(app, actor, id).await?;
+    if row.status != "previewed" {
+        return Err(AppError::Conflict("import_already_committed"));
+    }
+    let table = read(app, &bytes)?;
+    let backend = app.store.backend();
+    let prepared = match kind {
+        ImportKind::Users => Some(users::prepare_users(app, actor, &table).await?),
+        ImportKind::Units => None,
+    };
+    let mut tx = app.store.write().await?;
+    let summary = match prepared {
+        Some(prepared) => users::apply_users(&mut tx, backend, actor, prepared, table.rows.len(), &row.sha256).await?,
+        None => units::apply_units(&mut tx, backend, actor, &table, &row.sha256).await?,
+    };
+    let json = serde_json::to_string(&summary).unwrap_or_default();
+    imports::finish(&mut tx, id, "committed", &json, Timestamp::now()).await.map_err(|error| match error {
+        StoreError::Stale => AppError::Conflict("import_already_committed"),
+        other => other.into(),
+    })?;
+    tx.commit().await?;
+    Ok(summary)
+}

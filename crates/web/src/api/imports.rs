@@ -1,0 +1,112 @@
+//! `/api/v1/imports`: upload a CSV or XLSX sheet of units or accounts, read its preview with
+//! row-level errors, then commit it — all rows or none.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::{AppError, import};
+use serde::{Deserialize, Serialize};
+
+use crate::{AppState, api::ApiActor, error::ApiError};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportResponse {
+    pub id: i64,
+    /// `units` or `users`.
+    pub kind: String,
+    pub filename: String,
+    pub sha256: String,
+    /// `previewed`, `committed` or `failed`.
+    pub status: String,
+    pub created_at: String,
+    /// While previewed: headers, rows with their action and cell errors, missing columns.
+    #[schema(value_type = Object)]
+    pub preview: Option<serde_json::Value>,
+    /// Once committed: how many records were created, updated or left unchanged.
+    #[schema(value_type = Object)]
+    pub summary: Option<serde_json::Value>,
+}
+
+impl From<import::ImportJob> for ImportResponse {
+    fn from(job: import::ImportJob) -> Self {
+        Self {
+            id: job.id,
+            kind: job.kind.as_str().to_owned(),
+            filename: job.filename,
+            sha256: job.sha256,
+            status: job.status,
+            created_at: job.created_at.to_db(),
+            preview: job.preview.and_then(|p| serde_json::to_value(p).ok()),
+            summary: job.summary,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct UploadQuery {
+    /// `units` or `users`.
+    pub kind: String,
+    /// The file's name, for the record.
+    pub filename: Option<String>,
+}
+
+/// Uploads a sheet (the request body is the file) and returns its preview; writes no data.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports", params(UploadQuery), security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ImportResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn upload_import(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<UploadQuery>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let kind = import::ImportKind::parse(&query.kind).ok_or(AppError::invalid("kind", "invalid_import_kind"))?;
+    let filename = query.filename.unwrap_or_else(|| format!("{}.upload", kind.as_str()));
+    let job = import::upload(&state.app, &actor, kind, &filename, &body).await?;
+    Ok((StatusCode::CREATED, Json(ImportResponse::from(job))).into_response())
+}
+
+/// The caller's latest imports.
+#[utoipa::path(get, path = "/api/v1/imports", tag = "imports", security(("bearer" = [])),
+    responses((status = 200, body = [ImportResponse])))]
+pub async fn list_imports(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<ImportResponse>>, ApiError> {
+    Ok(Json(import::recent(&state.app, &actor).await?.into_iter().map(Into::into).collect()))
+}
+
+/// One of the caller's imports, with a fresh preview while it is not committed.
+#[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_import(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<ImportResponse>, ApiError> {
+    Ok(Json(import::job(&state.app, &actor, id).await?.into()))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+/// Commits a previewed import: every row in one transaction, or `409 import_has_errors` and
+/// nothing written.
+#[utoipa::path(post, path = "/api/v1/imports/{id}/commit", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ImportSummary), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn commit_import(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<ImportSummary>, ApiError> {
+    let summary = import::commit(&state.app, &actor, id).await?;
+    Ok(Json(ImportSummary { created: summary.created, updated: summary.updated, unchanged: summary.unchanged }))
+}
