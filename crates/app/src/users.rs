@@ -271,3 +271,27 @@ pub async fn revoke(app: &App, actor: &Actor, grant_id: GrantId) -> Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// Ends every session and API token of an account ("sign out everywhere"): its owner may do it,
+/// and so may whoever manages the account.
+pub async fn sign_out_everywhere(app: &App, actor: &Actor, id: UserId) -> Result<u64> {
+    let mut tx = app.store.write().await?;
+    let (user, home) = visible(&mut tx, actor, id).await?;
+    if user.id != actor.user.id {
+        actor.require(Permission::ManageUsers, &home.path)?;
+    }
+    let ended = sessions::delete_for_user(&mut tx, user.id).await?;
+    tokens::revoke_for_user(&mut tx, user.id, Timestamp::now()).await?;
+    audit::record::<(), ()>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "user.sign_out_everywhere",
+        ("user", Some(id.0)),
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}

@@ -212,3 +212,120 @@ async fn cross_site_form_posts_are_refused() {
         assert_eq!(t.get("/api/v1/units?kind=prefecture", &admin).await.json()["total"], 7);
     });
 }
+
+#[tokio::test]
+async fn disabling_an_account_ends_its_sessions_and_tokens_at_once() {
+    each_backend!(|t| {
+        let session = t.session("lhasa").await;
+        let token = t.token("lhasa").await;
+        let user_id = t.get("/api/v1/me", &token).await.json()["id"].as_i64().unwrap();
+        let office = t.token("office").await;
+        let bearer = match &office {
+            Auth::Bearer(value) => format!("Bearer {value}"),
+            _ => unreachable!(),
+        };
+        let post = |path: String, etag: &'static str| {
+            axum::http::Request::post(path)
+                .header("authorization", bearer.clone())
+                .header("if-match", etag)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        let disabled = t.send(post(format!("/api/v1/users/{user_id}/disable"), "\"1\"")).await;
+        assert_eq!(disabled.status, StatusCode::OK, "{}", disabled.text());
+        assert_eq!(disabled.json()["disabled"], true);
+        assert_eq!(t.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(t.get("/units", &session).await.status, StatusCode::SEE_OTHER);
+        let login = t
+            .json(
+                Method::POST,
+                "/api/v1/auth/token",
+                &Auth::None,
+                json!({"username": "lhasa", "password": "pacesetter-demo"}),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::UNAUTHORIZED);
+        let enabled = t.send(post(format!("/api/v1/users/{user_id}/enable"), "\"2\"")).await;
+        assert_eq!(enabled.status, StatusCode::OK);
+        assert_eq!(t.token("lhasa").await.csrf(), "", "signs in again");
+    });
+}
+
+#[tokio::test]
+async fn a_password_reset_and_sign_out_everywhere_end_old_sessions() {
+    each_backend!(|t| {
+        let session = t.session("viewer").await;
+        let admin = t.token("admin").await;
+        let viewer_id = t.get("/api/v1/me", &t.token("viewer").await).await.json()["id"].as_i64().unwrap();
+        let weak = t
+            .json(Method::POST, &format!("/api/v1/users/{viewer_id}/password"), &admin, json!({"password": "12345678"}))
+            .await;
+        assert_eq!(weak.json()["error"]["details"][0]["code"], "password_too_common");
+        let reset = t
+            .json(
+                Method::POST,
+                &format!("/api/v1/users/{viewer_id}/password"),
+                &admin,
+                json!({"password": "yak-butter-tea-42"}),
+            )
+            .await;
+        assert_eq!(reset.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.get("/units", &session).await.status, StatusCode::SEE_OTHER, "old session ended");
+        let fresh = t
+            .json(
+                Method::POST,
+                "/api/v1/auth/token",
+                &Auth::None,
+                json!({"username": "viewer", "password": "yak-butter-tea-42"}),
+            )
+            .await;
+        assert_eq!(fresh.status, StatusCode::OK);
+        let token = Auth::Bearer(fresh.json()["token"].as_str().unwrap().to_owned());
+        // Anyone may sign themselves out everywhere; their tokens stop working too.
+        let out =
+            t.json(Method::POST, &format!("/api/v1/users/{viewer_id}/sign-out-everywhere"), &token, json!({})).await;
+        assert_eq!(out.status, StatusCode::OK, "{}", out.text());
+        assert_eq!(t.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+    });
+}
+
+#[tokio::test]
+async fn editing_an_account_in_the_page_keeps_input_and_detects_a_stale_version() {
+    each_backend!(|t| {
+        let session = t.session("office").await;
+        let lhasa = t.get("/api/v1/me", &t.token("lhasa").await).await.json();
+        let id = lhasa["id"].as_i64().unwrap();
+        let path = format!("/users/{id}");
+        let bad = t
+            .form(
+                &path,
+                &session,
+                &[("csrf", session.csrf()), ("version", "1"), ("display_name", "联络员"), ("unit_code", "NOPE")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("找不到该单位") && bad.text().contains("value=\"NOPE\""));
+        let good = t
+            .form(
+                &path,
+                &session,
+                &[
+                    ("csrf", session.csrf()),
+                    ("version", "1"),
+                    ("display_name", "拉萨市联络员（新）"),
+                    ("unit_code", "540100"),
+                ],
+            )
+            .await;
+        assert_eq!(good.status, StatusCode::SEE_OTHER);
+        let stale = t
+            .form(
+                &path,
+                &session,
+                &[("csrf", session.csrf()), ("version", "1"), ("display_name", "旧"), ("unit_code", "540100")],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT);
+        assert!(stale.text().contains("该记录已被其他人修改") && stale.text().contains("name=\"version\" value=\"2\""));
+    });
+}

@@ -177,6 +177,8 @@ impl World {
                         serde_json::json!({"username": format!("new-{n}"), "display_name": "新账号", "password": "grassland-horse-7", "unit_id": unit.id.0})
                     }
                     "/api/v1/users/{id}/grants" => serde_json::json!({"role": "viewer", "unit_id": unit.id.0}),
+                    "/api/v1/users/{id}" => serde_json::json!({"display_name": "居民账号", "unit_id": unit.id.0}),
+                    "/api/v1/users/{id}/password" => serde_json::json!({"password": "grassland-horse-7"}),
                     _ => serde_json::json!({}),
                 };
                 let method = Method::from_bytes(entry.method.as_bytes()).unwrap();
@@ -221,6 +223,14 @@ impl World {
                     ],
                     "/users/{id}/grants" => vec![("csrf", csrf), ("role", "viewer".into()), ("unit_code", code)],
                     "/grants/{id}/delete" => vec![("csrf", csrf), ("user_id", resident_text)],
+                    "/users/{id}" => vec![
+                        ("csrf", csrf),
+                        ("version", "1".into()),
+                        ("display_name", "居民账号".into()),
+                        ("unit_code", code),
+                    ],
+                    "/users/{id}/disable" | "/users/{id}/enable" => vec![("csrf", csrf), ("version", "1".into())],
+                    "/users/{id}/password" => vec![("csrf", csrf), ("password", "grassland-horse-7".into())],
                     _ => vec![("csrf", csrf)],
                 };
                 let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -3,7 +3,7 @@
 use axum::{
     Json,
     extract::{Path, Query, State},
-    http::StatusCode,
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{PageRequest, users};
@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState,
-    api::{ApiActor, ApiJson, extract::etag},
+    api::{
+        ApiActor, ApiJson,
+        extract::{etag, if_match},
+    },
     error::ApiError,
 };
 
@@ -192,4 +195,113 @@ pub async fn delete_grant(
 ) -> Result<StatusCode, ApiError> {
     users::revoke(&state.app, &actor, GrantId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdateRequest {
+    pub display_name: String,
+    pub unit_id: i64,
+    /// zh-Hans, en or bo; absent: follow the browser.
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+/// Edits an account's name, home unit and language; needs `If-Match`.
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserUpdateRequest, security(("bearer" = [])),
+    responses((status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+pub async fn update_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<UserUpdateRequest>,
+) -> Result<Response, ApiError> {
+    let version = match if_match(&headers) {
+        Ok(version) => version,
+        Err(response) => return Ok(response),
+    };
+    let locale = match body.locale.as_deref().filter(|l| !l.is_empty()) {
+        Some(text) => Some(Locale::parse(text).ok_or(pacesetter_app::AppError::invalid("locale", "invalid_locale"))?),
+        None => None,
+    };
+    let user = users::update(&state.app, &actor, UserId(id), version, &body.display_name, UnitId(body.unit_id), locale)
+        .await?;
+    Ok((etag(user.version), Json(UserResponse::from(user))).into_response())
+}
+
+/// Disables an account: its sessions and tokens end at once; needs `If-Match`.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = UserResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
+pub async fn disable_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    set_disabled(state, actor, id, headers, true).await
+}
+
+/// Enables a disabled account; needs `If-Match`.
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody)))]
+pub async fn enable_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    set_disabled(state, actor, id, headers, false).await
+}
+
+async fn set_disabled(
+    state: AppState,
+    actor: pacesetter_app::Actor,
+    id: i64,
+    headers: HeaderMap,
+    disabled: bool,
+) -> Result<Response, ApiError> {
+    let version = match if_match(&headers) {
+        Ok(version) => version,
+        Err(response) => return Ok(response),
+    };
+    let user = users::set_disabled(&state.app, &actor, UserId(id), version, disabled).await?;
+    Ok((etag(user.version), Json(UserResponse::from(user))).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRequest {
+    pub password: String,
+}
+
+/// Sets a new password for an account and ends its sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)), request_body = PasswordRequest, security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PasswordRequest>,
+) -> Result<StatusCode, ApiError> {
+    users::reset_password(&state.app, &actor, UserId(id), &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SignOutResponse {
+    /// How many sessions were ended.
+    pub sessions_ended: u64,
+}
+
+/// Ends every session and API token of an account (its owner, or whoever manages it).
+#[utoipa::path(post, path = "/api/v1/users/{id}/sign-out-everywhere", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = SignOutResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<SignOutResponse>, ApiError> {
+    let sessions_ended = users::sign_out_everywhere(&state.app, &actor, UserId(id)).await?;
+    Ok(Json(SignOutResponse { sessions_ended }))
 }

@@ -89,13 +89,42 @@ struct ShowPage {
     can_manage: bool,
     roles: Vec<&'static str>,
     error: String,
+    version: i64,
+    is_self: bool,
+    done: String,
 }
 
-pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
-    show_with(&state, &actor, ctx, id, String::new()).await
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    done: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<ShowQuery>,
+) -> Response {
+    let done = match query.done.as_deref() {
+        Some("password") => ctx.t.t("users.password_reset_done").to_owned(),
+        Some("signed_out") => ctx.t.t("users.signed_out_done").to_owned(),
+        _ => String::new(),
+    };
+    show_full(&state, &actor, ctx, id, String::new(), done).await
 }
 
 async fn show_with(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx, id: i64, error: String) -> Response {
+    show_full(state, actor, ctx, id, error, String::new()).await
+}
+
+async fn show_full(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    error: String,
+    done: String,
+) -> Response {
     let detail = match users::detail(&state.app, actor, UserId(id)).await {
         Ok(detail) => detail,
         Err(error) => return error_page(ctx.t, &error),
@@ -125,6 +154,9 @@ async fn show_with(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx
         can_manage: detail.can_manage,
         roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
         error,
+        version: detail.user.version,
+        is_self: detail.user.id == actor.user.id,
+        done,
         p: ctx.with_nav("users"),
     };
     (status, render(&page)).into_response()
@@ -259,6 +291,190 @@ pub async fn revoke(
     }
     match users::revoke(&state.app, &actor, GrantId(id)).await {
         Ok(()) => Redirect::to(&format!("/users/{}", form.user_id)).into_response(),
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/edit.html")]
+struct EditPage {
+    p: PageCtx,
+    id: i64,
+    username: String,
+    form: EditForm,
+    errors: ValidationError,
+    /// Set when someone else saved first.
+    conflict: bool,
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct EditForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    unit_code: String,
+    #[serde(default)]
+    locale: String,
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let detail = match users::detail(&state.app, &actor, UserId(id)).await {
+        Ok(detail) if detail.can_manage => detail,
+        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let form = EditForm {
+        csrf: String::new(),
+        version: detail.user.version,
+        display_name: detail.user.display_name.clone(),
+        unit_code: detail.unit.code.clone().unwrap_or_else(|| detail.unit.name.clone()),
+        locale: detail.user.locale.map(|l| l.tag().to_owned()).unwrap_or_default(),
+    };
+    render(&EditPage {
+        p: ctx.with_nav("users"),
+        id,
+        username: detail.user.username,
+        form,
+        errors: ValidationError::new(),
+        conflict: false,
+    })
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(mut form): Form<EditForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let unit = resolve_unit(&state, &actor, &form.unit_code).await.unwrap_or(UnitId(0));
+    let result = users::update(
+        &state.app,
+        &actor,
+        UserId(id),
+        form.version,
+        &form.display_name,
+        unit,
+        Locale::parse(&form.locale),
+    )
+    .await;
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Redirect::to(&format!("/users/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
+        Err(AppError::NotFound("unit")) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, ValidationError::single("unit_id", "unit_not_found"), false)
+        }
+        Err(AppError::Stale { current }) => {
+            // Take the stored version so that saving again is a deliberate choice.
+            form.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(form.version);
+            (StatusCode::CONFLICT, ValidationError::new(), true)
+        }
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let username = users::detail(&state.app, &actor, UserId(id)).await.map(|d| d.user.username).unwrap_or_default();
+    (status, render(&EditPage { p: ctx.with_nav("users"), id, username, form, errors, conflict })).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct VersionForm {
+    csrf: String,
+    version: i64,
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    set_disabled(state, page, id, form, true).await
+}
+
+pub async fn enable(
+    State(state): State<AppState>,
+    page: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<VersionForm>,
+) -> Response {
+    set_disabled(state, page, id, form, false).await
+}
+
+async fn set_disabled(
+    state: AppState,
+    SignedIn { actor, ctx }: SignedIn,
+    id: i64,
+    form: VersionForm,
+    disabled: bool,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match users::set_disabled(&state.app, &actor, UserId(id), form.version, disabled).await {
+        Ok(_) => Redirect::to(&format!("/users/{id}")).into_response(),
+        Err(AppError::Conflict(code)) => show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    password: String,
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match users::reset_password(&state.app, &actor, UserId(id), &form.password).await {
+        Ok(()) => Redirect::to(&format!("/users/{id}?done=password")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
+            show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match users::sign_out_everywhere(&state.app, &actor, UserId(id)).await {
+        // Signing oneself out everywhere ends this session too.
+        Ok(_) if actor.user.id.0 == id => Redirect::to("/login").into_response(),
+        Ok(_) => Redirect::to(&format!("/users/{id}?done=signed_out")).into_response(),
         Err(error) => error_page(ctx.t, &error),
     }
 }
