@@ -24,6 +24,23 @@ try {
       await page.screenshot({ path: `${out}/form-errors-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/users`);
       await page.screenshot({ path: `${out}/users-${lang}-${size}.png`, fullPage: true });
+      await page.click("text=拉萨市联络员");
+      await page.screenshot({ path: `${out}/user-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/imports`);
+      await page.setInputFiles("#file-units", {
+        name: "units.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from("编码,名称,类型,上级编码\nT-1,试点市,地市,540000\nT-2,,城堡,T-1\n"),
+      });
+      await Promise.all([page.waitForURL(/imports\/\d+/), page.click("form:has(#file-units) button")]);
+      await page.screenshot({ path: `${out}/import-preview-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/imports`);
+      await page.screenshot({ path: `${out}/imports-${lang}-${size}.png`, fullPage: true });
+      if (lang === "zh" && size === "desktop") {
+        await page.goto(`${env.base}/api/docs/`);
+        await page.waitForSelector(".opblock", { timeout: 10000 }).catch(() => {});
+        await page.screenshot({ path: `${out}/api-docs.png` });
+      }
       await context.close();
     }
   }

@@ -101,7 +101,9 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
 
 fn push_row(table: &mut Table, line: usize, cells: Vec<String>) -> Result<(), ReadError> {
     if table.headers.is_empty() {
-        if cells.iter().any(|c| !c.is_empty()) {
+        // Office sheets often open with a title row merged across the columns; the header
+        // row is the first one that names at least two columns.
+        if cells.iter().filter(|c| !c.is_empty()).count() >= 2 {
             table.headers = cells;
         }
         return Ok(());
@@ -229,5 +231,74 @@ mod tests {
     #[test]
     fn refuses_damaged_zip() {
         assert!(matches!(read_table(b"PK\x03\x04garbage").unwrap_err(), ReadError::Damaged(_)));
+    }
+}
+
+#[cfg(test)]
+mod xlsx_tests {
+    use std::io::Write;
+
+    use rust_xlsxwriter::{Format, Workbook};
+
+    use super::*;
+
+    /// The office's kind of sheet: a title row merged across, then headers, Chinese text,
+    /// numbers that are codes, and a date.
+    fn office_sheet() -> Vec<u8> {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.merge_range(0, 0, 0, 3, "2023年单位名单", &Format::new()).unwrap();
+        for (col, header) in ["编码", "名称", "类型", "上级编码"].iter().enumerate() {
+            sheet.write_string(1, col as u16, *header).unwrap();
+        }
+        sheet.write_number(2, 0, 540100.0).unwrap();
+        sheet.write_string(2, 1, "拉萨市").unwrap();
+        sheet.write_string(2, 2, "地市").unwrap();
+        sheet.write_number(2, 3, 540000.0).unwrap();
+        sheet.write_formula(3, 0, "=1+1").unwrap();
+        sheet.write_string(3, 1, "=HYPERLINK(\"x\")").unwrap();
+        workbook.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn reads_an_xlsx_with_a_merged_title_row() {
+        let table = read_table(&office_sheet()).unwrap();
+        assert_eq!(table.headers, vec!["编码", "名称", "类型", "上级编码"], "the merged title row is skipped");
+        assert_eq!(table.rows[0], (3, vec!["540100".into(), "拉萨市".into(), "地市".into(), "540000".into()]));
+        // A formula is never evaluated: its cached result is read (the writer stored 0; the
+        // formula would give 2).
+        assert_eq!(table.rows[1].1[0], "0");
+        assert_eq!(table.rows[1].1[1], "=HYPERLINK(\"x\")");
+    }
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut out = Vec::new();
+        {
+            let mut writer = zip::ZipWriter::new(std::io::Cursor::new(&mut out));
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            for (name, data) in entries {
+                writer.start_file(*name, options).unwrap();
+                writer.write_all(data).unwrap();
+            }
+            writer.finish().unwrap();
+        }
+        out
+    }
+
+    #[test]
+    fn refuses_a_zip_bomb_before_inflating_it() {
+        let huge = vec![b'0'; 80 * 1024 * 1024];
+        let bomb = zip_of(&[("xl/worksheets/sheet1.xml", &huge)]);
+        assert!(bomb.len() < 1024 * 1024, "the bomb is small: {}", bomb.len());
+        assert_eq!(read_table(&bomb).unwrap_err(), ReadError::SheetTooLarge("expanded size"));
+    }
+
+    #[test]
+    fn refuses_macros_and_too_many_entries() {
+        let macro_book = zip_of(&[("xl/workbook.xml", b"<workbook/>"), ("xl/vbaProject.bin", b"\0")]);
+        assert_eq!(read_table(&macro_book).unwrap_err(), ReadError::MacroWorkbook);
+        let names: Vec<String> = (0..600).map(|i| format!("x/{i}.xml")).collect();
+        let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"<a/>"[..])).collect();
+        assert_eq!(read_table(&zip_of(&entries)).unwrap_err(), ReadError::SheetTooLarge("entries"));
     }
 }

@@ -157,7 +157,7 @@ fn require_users(actor: &Actor) -> Result<()> {
 pub async fn commit_users(app: &App, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
     let prepared = prepare_users(app, actor, table).await?;
     let mut tx = app.store.write().await?;
-    let summary = apply_users(&mut *tx, app.store.backend(), actor, prepared, table.rows.len(), file_sha256).await?;
+    let summary = apply_users(&mut tx, app.store.backend(), actor, prepared, table.rows.len(), file_sha256).await?;
     tx.commit().await?;
     Ok(summary)
 }

@@ -214,6 +214,8 @@ impl World {
                         ("code", code),
                     ],
                     "/units/{id}/archive" | "/units/{id}/restore" => vec![("csrf", csrf), ("version", version)],
+                    // Into itself: refused for what it asks, after the permission check.
+                    "/units/{id}/move" => vec![("csrf", csrf), ("version", version), ("parent_code", code)],
                     "/users" => vec![
                         ("csrf", csrf),
                         ("username", format!("form-{n}")),

@@ -7,5 +7,6 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod imports;
+mod openapi;
 mod pages;
 mod store;

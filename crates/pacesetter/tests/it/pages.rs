@@ -127,3 +127,24 @@ async fn a_unit_page_shows_its_subtree_and_people() {
         assert_eq!(t.get(&format!("/units/{shigatse}"), &liaison).await.status, StatusCode::NOT_FOUND);
     });
 }
+
+#[tokio::test]
+async fn moving_a_unit_from_its_edit_page() {
+    each_backend!(|t| {
+        let session = t.session("admin").await;
+        let county = t.unit_id("540102").await;
+        let path = format!("/units/{county}/move");
+        let nowhere =
+            t.form(&path, &session, &[("csrf", session.csrf()), ("version", "1"), ("parent_code", "NOPE")]).await;
+        assert_eq!(nowhere.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(nowhere.text().contains("找不到上级单位") && nowhere.text().contains("value=\"NOPE\""));
+        let wrong_kind =
+            t.form(&path, &session, &[("csrf", session.csrf()), ("version", "1"), ("parent_code", "540000")]).await;
+        assert!(wrong_kind.text().contains("该类型的单位不能放在这个上级单位下面"));
+        let moved =
+            t.form(&path, &session, &[("csrf", session.csrf()), ("version", "1"), ("parent_code", "540200")]).await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER);
+        let page = t.get(&format!("/units/{county}"), &session).await.text();
+        assert!(page.contains("日喀则市"), "the breadcrumb shows the new parent");
+    });
+}

@@ -44,6 +44,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/units/{id}", get(units::show))
         .add("POST", "/units/{id}", post(units::update))
         .add("GET", "/units/{id}/edit", get(units::edit_form))
+        .add("POST", "/units/{id}/move", post(units::move_unit))
         .add("POST", "/units/{id}/archive", post(units::archive))
         .add("POST", "/units/{id}/restore", post(units::restore))
         .add("GET", "/users", get(users::index))

@@ -208,6 +208,9 @@ struct FormPage {
     /// Set when someone else saved first: their version of the unit.
     conflict: Option<UnitRow>,
     kinds: Vec<&'static str>,
+    /// The error of the move form, if a move was refused.
+    move_error: &'static str,
+    move_code: String,
 }
 
 impl FormPage {
@@ -296,6 +299,8 @@ pub async fn new_form(
         errors: ValidationError::new(),
         conflict: None,
         kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+        move_error: "",
+        move_code: String::new(),
     })
 }
 
@@ -331,6 +336,8 @@ pub async fn edit_form(
         errors: ValidationError::new(),
         conflict: None,
         kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+        move_error: "",
+        move_code: String::new(),
     })
 }
 
@@ -389,6 +396,8 @@ async fn form_again(
         errors,
         conflict,
         kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+        move_error: "",
+        move_code: String::new(),
     };
     (status, render(&page)).into_response()
 }
@@ -429,6 +438,61 @@ async fn set_archived(
     }
     match units::set_archived(&state.app, &actor, UnitId(id), form.version, archived).await {
         Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    csrf: String,
+    version: i64,
+    parent_code: String,
+}
+
+/// Moves a unit, with its subtree, under the unit with the given code.
+pub async fn move_unit(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<MoveForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let code = form.parent_code.trim();
+    let query = units::UnitQuery { q: Some(code.to_owned()), ..Default::default() };
+    let parent = match units::list(&state.app, &actor, &query, PageRequest::new(Some(1), Some(50))).await {
+        Ok(found) => found.items.into_iter().find(|u| u.code.as_deref() == Some(code) || u.name == code).map(|u| u.id),
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let result = match parent {
+        Some(parent) => units::move_unit(&state.app, &actor, UnitId(id), form.version, parent).await,
+        None => Err(AppError::invalid("parent", "parent_not_found")),
+    };
+    match result {
+        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
+        Err(error @ (AppError::Invalid(_) | AppError::NotFound("unit"))) => {
+            let errors = match error {
+                AppError::Invalid(errors) => errors,
+                _ => ValidationError::single("parent", "parent_not_found"),
+            };
+            let unit = match units::get(&state.app, &actor, UnitId(id)).await {
+                Ok(unit) => unit,
+                Err(error) => return error_page(ctx.t, &error),
+            };
+            let page = FormPage {
+                p: ctx.with_nav("units"),
+                unit_id: Some(id),
+                parent: None,
+                form: UnitForm::from_unit(&unit),
+                errors: ValidationError::new(),
+                conflict: None,
+                kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+                move_error: errors.fields.first().map(|f| f.code).unwrap_or("invalid_input"),
+                move_code: code.to_owned(),
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
         Err(error) => error_page(ctx.t, &error),
     }
 }

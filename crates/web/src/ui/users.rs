@@ -152,7 +152,12 @@ async fn show_full(
             })
             .collect(),
         can_manage: detail.can_manage,
-        roles: Role::ALL.iter().map(|r| r.as_str()).collect(),
+        // Only admins may grant the admin role; the others do not see it offered.
+        roles: Role::ALL
+            .iter()
+            .filter(|r| **r != Role::Admin || actor.can_anywhere(pacesetter_domain::Permission::GrantAdmin))
+            .map(|r| r.as_str())
+            .collect(),
         error,
         version: detail.user.version,
         is_self: detail.user.id == actor.user.id,
