@@ -249,8 +249,8 @@ fn refused(response: &TestResponse) -> bool {
     // A form where the unit is typed as a code answers an out-of-scope code exactly as a typo:
     // "unit not found" beside the field.
     let unknown_unit_field = response.status == StatusCode::UNPROCESSABLE_ENTITY
-        && response.text().contains("id=\"unit-error\">")
-        && !response.text().contains("id=\"unit-error\"></p>");
+        && response.text().contains("id=\"unit_code-error\">")
+        && !response.text().contains("id=\"unit_code-error\"></p>");
     to_login
         || unknown_unit_field
         || matches!(response.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)

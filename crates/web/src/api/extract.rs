@@ -23,24 +23,36 @@ impl FromRequestParts<AppState> for ApiActor {
     }
 }
 
-/// The version a client says it edited, from `If-Match: "7"` (428 when absent).
-pub fn if_match(parts: &axum::http::HeaderMap) -> Result<i64, axum::response::Response> {
-    use axum::http::StatusCode;
-    let Some(value) = parts.get(axum::http::header::IF_MATCH) else {
-        return Err(crate::error::api_error(
-            StatusCode::PRECONDITION_REQUIRED,
-            "if_match_required",
-            "Send If-Match with the ETag you read, so that no one's change is overwritten.",
-        ));
-    };
-    value
-        .to_str()
-        .ok()
-        .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_owned())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| {
-            crate::error::api_error(StatusCode::BAD_REQUEST, "bad_if_match", "If-Match must be an ETag such as \"3\".")
-        })
+/// The version a client says it edited, from `If-Match: "7"`; answers 428 when the header is
+/// absent, so that no edit can silently overwrite another.
+pub struct IfMatch(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        use axum::http::StatusCode;
+        let Some(value) = parts.headers.get(axum::http::header::IF_MATCH) else {
+            return Err(crate::error::api_error(
+                StatusCode::PRECONDITION_REQUIRED,
+                "if_match_required",
+                "Send If-Match with the ETag you read, so that no one's change is overwritten.",
+            ));
+        };
+        value
+            .to_str()
+            .ok()
+            .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_owned())
+            .and_then(|v| v.parse().ok())
+            .map(Self)
+            .ok_or_else(|| {
+                crate::error::api_error(
+                    StatusCode::BAD_REQUEST,
+                    "bad_if_match",
+                    "If-Match must be an ETag such as \"3\".",
+                )
+            })
+    }
 }
 
 /// The ETag of a versioned record.

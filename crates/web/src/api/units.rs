@@ -3,7 +3,7 @@
 use axum::{
     Json,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{PageRequest, units};
@@ -17,7 +17,7 @@ use crate::{
     AppState,
     api::{
         ApiActor, ApiJson,
-        extract::{etag, if_match},
+        extract::{IfMatch, etag},
     },
     error::ApiError,
 };
@@ -170,13 +170,9 @@ pub async fn update_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UnitRequest>,
 ) -> Result<Response, ApiError> {
-    let version = match if_match(&headers) {
-        Ok(version) => version,
-        Err(response) => return Ok(response),
-    };
     let unit = units::update(&state.app, &actor, UnitId(id), version, &body.input()).await?;
     Ok((etag(unit.version), Json(UnitResponse::from(unit))).into_response())
 }
@@ -213,13 +209,9 @@ pub async fn move_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<MoveRequest>,
 ) -> Result<Response, ApiError> {
-    let version = match if_match(&headers) {
-        Ok(version) => version,
-        Err(response) => return Ok(response),
-    };
     let unit = units::move_unit(&state.app, &actor, UnitId(id), version, UnitId(body.parent_id)).await?;
     Ok((etag(unit.version), Json(UnitResponse::from(unit))).into_response())
 }
@@ -231,9 +223,10 @@ pub async fn archive_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
-    set_archived(state, actor, id, headers, true).await
+    let unit = units::set_archived(&state.app, &actor, UnitId(id), version, true).await?;
+    Ok((etag(unit.version), Json(UnitResponse::from(unit))).into_response())
 }
 
 /// Restores an archived unit; needs `If-Match`.
@@ -243,22 +236,8 @@ pub async fn restore_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
-    set_archived(state, actor, id, headers, false).await
-}
-
-async fn set_archived(
-    state: AppState,
-    actor: pacesetter_app::Actor,
-    id: i64,
-    headers: HeaderMap,
-    archived: bool,
-) -> Result<Response, ApiError> {
-    let version = match if_match(&headers) {
-        Ok(version) => version,
-        Err(response) => return Ok(response),
-    };
-    let unit = units::set_archived(&state.app, &actor, UnitId(id), version, archived).await?;
+    let unit = units::set_archived(&state.app, &actor, UnitId(id), version, false).await?;
     Ok((etag(unit.version), Json(UnitResponse::from(unit))).into_response())
 }

@@ -3,7 +3,7 @@
 use axum::{
     Json,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{PageRequest, users};
@@ -18,7 +18,7 @@ use crate::{
     AppState,
     api::{
         ApiActor, ApiJson,
-        extract::{etag, if_match},
+        extract::{IfMatch, etag},
     },
     error::ApiError,
 };
@@ -214,13 +214,9 @@ pub async fn update_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UserUpdateRequest>,
 ) -> Result<Response, ApiError> {
-    let version = match if_match(&headers) {
-        Ok(version) => version,
-        Err(response) => return Ok(response),
-    };
     let locale = match body.locale.as_deref().filter(|l| !l.is_empty()) {
         Some(text) => Some(Locale::parse(text).ok_or(pacesetter_app::AppError::invalid("locale", "invalid_locale"))?),
         None => None,
@@ -237,9 +233,10 @@ pub async fn disable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
-    set_disabled(state, actor, id, headers, true).await
+    let user = users::set_disabled(&state.app, &actor, UserId(id), version, true).await?;
+    Ok((etag(user.version), Json(UserResponse::from(user))).into_response())
 }
 
 /// Enables a disabled account; needs `If-Match`.
@@ -249,23 +246,9 @@ pub async fn enable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
-    headers: HeaderMap,
+    IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
-    set_disabled(state, actor, id, headers, false).await
-}
-
-async fn set_disabled(
-    state: AppState,
-    actor: pacesetter_app::Actor,
-    id: i64,
-    headers: HeaderMap,
-    disabled: bool,
-) -> Result<Response, ApiError> {
-    let version = match if_match(&headers) {
-        Ok(version) => version,
-        Err(response) => return Ok(response),
-    };
-    let user = users::set_disabled(&state.app, &actor, UserId(id), version, disabled).await?;
+    let user = users::set_disabled(&state.app, &actor, UserId(id), version, false).await?;
     Ok((etag(user.version), Json(UserResponse::from(user))).into_response())
 }
 

@@ -214,6 +214,21 @@ struct FormPage {
 }
 
 impl FormPage {
+    /// The form for a new unit (`unit_id` None) or an existing one, with nothing wrong yet.
+    fn new(ctx: PageCtx, unit_id: Option<i64>, parent: Option<UnitRow>, form: UnitForm) -> Self {
+        Self {
+            p: ctx.with_nav("units"),
+            unit_id,
+            parent,
+            form,
+            errors: ValidationError::new(),
+            conflict: None,
+            kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
+            move_error: "",
+            move_code: String::new(),
+        }
+    }
+
     fn error(&self, field: &str) -> String {
         self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
     }
@@ -291,17 +306,7 @@ pub async fn new_form(
         .unwrap_or(UnitKind::MemberUnit);
     let form = UnitForm { parent_id: query.parent, kind: kind.as_str().to_owned(), ..Default::default() };
     let locale = ctx.t.locale;
-    render(&FormPage {
-        parent: parent.as_ref().map(|p| UnitRow::new(p, locale, 0)),
-        p: ctx.with_nav("units"),
-        unit_id: None,
-        form,
-        errors: ValidationError::new(),
-        conflict: None,
-        kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
-        move_error: "",
-        move_code: String::new(),
-    })
+    render(&FormPage::new(ctx, None, parent.as_ref().map(|p| UnitRow::new(p, locale, 0)), form))
 }
 
 pub async fn create(
@@ -328,17 +333,7 @@ pub async fn edit_form(
         Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
         Err(error) => return error_page(ctx.t, &error),
     };
-    render(&FormPage {
-        p: ctx.with_nav("units"),
-        unit_id: Some(id),
-        parent: None,
-        form: UnitForm::from_unit(&unit),
-        errors: ValidationError::new(),
-        conflict: None,
-        kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
-        move_error: "",
-        move_code: String::new(),
-    })
+    render(&FormPage::new(ctx, Some(id), None, UnitForm::from_unit(&unit)))
 }
 
 pub async fn update(
@@ -388,17 +383,7 @@ async fn form_again(
         }
         _ => None,
     };
-    let page = FormPage {
-        p: ctx.with_nav("units"),
-        unit_id,
-        parent,
-        form,
-        errors,
-        conflict,
-        kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
-        move_error: "",
-        move_code: String::new(),
-    };
+    let page = FormPage { errors, conflict, ..FormPage::new(ctx, unit_id, parent, form) };
     (status, render(&page)).into_response()
 }
 
@@ -481,15 +466,9 @@ pub async fn move_unit(
                 Err(error) => return error_page(ctx.t, &error),
             };
             let page = FormPage {
-                p: ctx.with_nav("units"),
-                unit_id: Some(id),
-                parent: None,
-                form: UnitForm::from_unit(&unit),
-                errors: ValidationError::new(),
-                conflict: None,
-                kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
                 move_error: errors.fields.first().map(|f| f.code).unwrap_or("invalid_input"),
                 move_code: code.to_owned(),
+                ..FormPage::new(ctx, Some(id), None, UnitForm::from_unit(&unit))
             };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
