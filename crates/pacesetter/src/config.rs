@@ -31,6 +31,18 @@ pub struct Config {
     pub log_format: String,
 }
 
+/// The names of the settings, as keys in the file and after `PACESETTER_` in the environment.
+const SETTINGS: [&str; 8] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "secure_cookies",
+    "session_idle_minutes",
+    "session_max_hours",
+    "login_failures_per_ip",
+    "log_format",
+];
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -83,7 +95,10 @@ impl Config {
             }
             None => figment = figment.merge(Toml::file("pacesetter.toml")),
         }
-        let mut config: Config = figment.merge(Env::prefixed("PACESETTER_")).extract().map_err(Box::new)?;
+        // Only the settings' own names: other PACESETTER_* variables (the log filter, test
+        // settings, a new password for `user add`) are not configuration.
+        let env = Env::prefixed("PACESETTER_").only(&SETTINGS);
+        let mut config: Config = figment.merge(env).extract().map_err(Box::new)?;
         // `PACESETTER_DATABASE_URL=` (empty) means the default, as in most tools.
         if config.database_url.as_deref().is_some_and(|url| url.trim().is_empty()) {
             config.database_url = None;
@@ -160,6 +175,17 @@ mod tests {
     fn the_example_parses_back_to_the_defaults() {
         let parsed: Config = toml::from_str(&Config::example()).unwrap();
         assert_eq!(format!("{parsed:?}"), format!("{:?}", Config::default()));
+    }
+
+    #[test]
+    fn every_setting_can_come_from_the_environment() {
+        let value =
+            toml::Value::try_from(Config { database_url: Some("postgres://x".into()), ..Config::default() }).unwrap();
+        let mut keys: Vec<&str> = value.as_table().unwrap().keys().map(String::as_str).collect();
+        let mut listed = SETTINGS.to_vec();
+        keys.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(keys, listed);
     }
 
     #[test]

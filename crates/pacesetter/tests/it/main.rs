@@ -6,6 +6,7 @@ mod api_units;
 mod audit;
 mod auth;
 mod authz_matrix;
+mod cli;
 mod imports;
 mod openapi;
 mod pages;

@@ -1,0 +1,64 @@
+//! The command line, run as the real binary: configuration, migration, and the audit
+//! verifier's exit codes.
+
+use std::process::Command;
+
+use pacesetter_store::Store;
+
+fn pacesetter() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pacesetter"));
+    command.env_remove("PACESETTER_DATABASE_URL").env("PACESETTER_LOG", "warn");
+    command
+}
+
+#[test]
+fn config_example_prints_every_setting() {
+    let output = pacesetter().args(["config", "example"]).output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for setting in ["listen", "data_dir", "database_url", "secure_cookies", "session_idle_minutes", "log_format"] {
+        assert!(text.contains(setting), "{setting} missing from:\n{text}");
+    }
+}
+
+#[test]
+fn a_bad_setting_is_named_and_refused() {
+    let output = pacesetter().args(["migrate"]).env("PACESETTER_LOG_FORMAT", "xml").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("log_format"));
+    let output = pacesetter().args(["migrate", "--database", "mysql://db/x"]).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a supported database URL"));
+}
+
+#[tokio::test]
+async fn audit_verify_exits_non_zero_naming_the_first_bad_record() {
+    let dir = std::env::temp_dir().join(format!("pacesetter-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data_dir = dir.to_str().unwrap().to_owned();
+    let migrate = pacesetter().args(["migrate", "--data-dir", &data_dir]).output().unwrap();
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
+
+    // Load the demo through the library, as `pacesetter demo` does, to have records to check.
+    let store = Store::connect(&Store::sqlite_url(&dir)).await.unwrap();
+    let app = pacesetter::server::app(&pacesetter::Config::default(), store.clone());
+    pacesetter::demo::seed(&app).await.unwrap();
+
+    let verify = pacesetter().args(["audit", "verify", "--data-dir", &data_dir]).output().unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("intact"));
+
+    let mut conn = store.read().await.unwrap();
+    sqlx::query("DROP TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor_name = 'someone else' WHERE seq = 1").execute(&mut *conn).await.unwrap();
+    drop(conn);
+    store.close().await;
+    let verify = pacesetter().args(["audit", "verify", "--data-dir", &data_dir]).output().unwrap();
+    assert_eq!(verify.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("audit record 1"),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
