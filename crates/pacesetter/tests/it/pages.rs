@@ -148,3 +148,16 @@ async fn moving_a_unit_from_its_edit_page() {
         assert!(page.contains("日喀则市"), "the breadcrumb shows the new parent");
     });
 }
+
+#[tokio::test]
+async fn the_list_narrows_to_a_subtree_and_keeps_it_while_searching() {
+    each_backend!(|t| {
+        let session = t.session("office").await;
+        let shigatse = t.unit_id("540200").await;
+        let html = t.get(&format!("/units?under={shigatse}&kind=county"), &session).await.text();
+        assert!(html.contains("共 18 个单位"), "the 18 counties of Shigatse");
+        assert!(html.contains(&format!("name=\"under\" value=\"{shigatse}\"")));
+        let liaison = t.session("lhasa").await;
+        assert_eq!(t.get(&format!("/units?under={shigatse}"), &liaison).await.status, StatusCode::NOT_FOUND);
+    });
+}

@@ -66,6 +66,8 @@ struct IndexPage {
     include_archived: bool,
     can_create: bool,
     searching: bool,
+    /// The subtree the list is limited to, if any.
+    under: Option<UnitRow>,
 }
 
 #[derive(Deserialize, Default)]
@@ -74,6 +76,8 @@ pub struct IndexQuery {
     kind: Option<String>,
     page: Option<i64>,
     archived: Option<String>,
+    /// Only this unit's subtree.
+    under: Option<i64>,
 }
 
 pub async fn index(
@@ -84,7 +88,20 @@ pub async fn index(
     let locale = ctx.t.locale;
     let kind = query.kind.as_deref().and_then(UnitKind::parse);
     let include_archived = query.archived.is_some();
-    let filter = units::UnitQuery { kind, q: query.q.clone(), include_archived, ..Default::default() };
+    let filter = units::UnitQuery {
+        kind,
+        q: query.q.clone(),
+        include_archived,
+        under: query.under.map(UnitId),
+        ..Default::default()
+    };
+    let under = match query.under {
+        Some(id) => match units::get(&state.app, &actor, UnitId(id)).await {
+            Ok(unit) => Some(UnitRow::new(&unit, locale, 0)),
+            Err(error) => return error_page(ctx.t, &error),
+        },
+        None => None,
+    };
     let list: Page<Unit> = match units::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await
     {
         Ok(list) => list,
@@ -105,7 +122,8 @@ pub async fn index(
         Err(error) => return error_page(ctx.t, &error),
     }
     let page = IndexPage {
-        searching: query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || kind.is_some(),
+        searching: query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || kind.is_some() || under.is_some(),
+        under,
         rows: list.items.iter().map(|u| UnitRow::new(u, locale, 0)).collect(),
         total: list.total,
         page: list.page,
