@@ -147,6 +147,7 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
     if !filter.include_archived {
         clauses.push("archived_at IS NULL".to_owned());
     }
+    // An integer id cannot carry SQL; it is inlined so the text binds stay one type.
     let parent_clause = filter.parent.map(|parent| format!(" AND parent_id = {}", parent.0));
     let where_sql = format!("{}{}", clauses.join(" AND "), parent_clause.unwrap_or_default());
 

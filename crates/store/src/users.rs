@@ -95,6 +95,7 @@ pub async fn list_within(
     }
     let mut where_sql = format!("({})", scope.join(" OR "));
     if let Some(unit) = unit {
+        // An integer id cannot carry SQL; it is inlined so the text binds stay one type.
         where_sql.push_str(&format!(" AND s.unit_id = {}", unit.0));
     }
     if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {

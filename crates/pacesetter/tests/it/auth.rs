@@ -329,3 +329,15 @@ async fn editing_an_account_in_the_page_keeps_input_and_detects_a_stale_version(
         assert!(stale.text().contains("该记录已被其他人修改") && stale.text().contains("name=\"version\" value=\"2\""));
     });
 }
+
+#[tokio::test]
+async fn a_script_can_revoke_its_own_token() {
+    each_backend!(|t| {
+        let token = t.token("inspector").await;
+        assert_eq!(t.get("/api/v1/me", &token).await.json()["username"], "inspector");
+        let revoked = t.json(Method::DELETE, "/api/v1/auth/token", &token, json!({})).await;
+        assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(t.json(Method::DELETE, "/api/v1/auth/token", &Auth::None, json!({})).await.status, StatusCode::UNAUTHORIZED);
+    });
+}
