@@ -338,6 +338,9 @@ async fn a_script_can_revoke_its_own_token() {
         let revoked = t.json(Method::DELETE, "/api/v1/auth/token", &token, json!({})).await;
         assert_eq!(revoked.status, StatusCode::NO_CONTENT);
         assert_eq!(t.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(t.json(Method::DELETE, "/api/v1/auth/token", &Auth::None, json!({})).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            t.json(Method::DELETE, "/api/v1/auth/token", &Auth::None, json!({})).await.status,
+            StatusCode::UNAUTHORIZED
+        );
     });
 }
