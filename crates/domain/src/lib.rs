@@ -3,13 +3,16 @@
 //! Nothing here does IO, is async or knows SQL; every rule is a plain function that can be
 //! property-tested.
 
+pub mod assignment;
 pub mod audit;
 pub mod error;
 pub mod ids;
+pub mod light;
 pub mod locale;
 pub mod password;
 pub mod permission;
 pub mod role;
+pub mod rollup;
 pub mod table;
 pub mod timestamp;
 pub mod unit;
