@@ -4,11 +4,13 @@
 //! it touches before reading or writing; every change is written together with its audit
 //! record in one transaction.
 
+pub mod assignments;
 pub mod audit;
 pub mod auth;
 mod error;
 pub mod import;
 mod password;
+pub mod plans;
 pub mod units;
 pub mod users;
 

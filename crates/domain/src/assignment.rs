@@ -1,7 +1,7 @@
 //! The assignment loop (交办 → 签收 → 推进 → 报送 → 审核 → 办结, or 退回), PRODUCT.md C3:
 //! which step may follow which, and who may take it.
 
-use crate::Role;
+use crate::{Permission, Role};
 
 /// Where an assignment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -94,11 +94,10 @@ impl Step {
     /// The roles that may take this step on an assignment in their scope: the unit's own
     /// people report; approvers and the office review; only the office closes.
     pub fn allowed_for(self, role: Role) -> bool {
-        use Role::*;
         match self {
-            Self::Acknowledge | Self::Update | Self::Report => matches!(role, Liaison | Coordinator),
-            Self::Accept | Self::Return => matches!(role, UnitApprover | Coordinator),
-            Self::Close => role == Coordinator,
+            Self::Acknowledge | Self::Update | Self::Report => Permission::ReportProgress.held_by(role),
+            Self::Accept | Self::Return => Permission::ReviewProgress.held_by(role),
+            Self::Close => role == Role::Coordinator,
         }
     }
 }

@@ -34,3 +34,15 @@ id_type!(
     /// A role granted to a user on a unit.
     GrantId
 );
+id_type!(
+    /// A campaign (one year's plan of a multi-year campaign).
+    CampaignId
+);
+id_type!(
+    /// A node of a campaign's plan: a pillar, a programme, a key task, a milestone.
+    PlanItemId
+);
+id_type!(
+    /// One unit's share of a key task.
+    AssignmentId
+);

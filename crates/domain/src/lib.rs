@@ -11,6 +11,7 @@ pub mod light;
 pub mod locale;
 pub mod password;
 pub mod permission;
+pub mod plan;
 pub mod role;
 pub mod rollup;
 pub mod table;

@@ -18,6 +18,12 @@ pub enum Permission {
     GrantAdmin,
     /// Read the audit log.
     ViewAudit,
+    /// Create and edit campaigns, their plans and tasks, and close assignments.
+    ManagePlans,
+    /// Sign for assignments and report their progress.
+    ReportProgress,
+    /// Accept or return reported progress.
+    ReviewProgress,
 }
 
 impl Permission {
@@ -25,10 +31,12 @@ impl Permission {
         use Role::*;
         match self {
             Self::ViewUnits => true,
-            Self::ManageUnits | Self::ManageUsers | Self::ManageGrants => {
+            Self::ManageUnits | Self::ManageUsers | Self::ManageGrants | Self::ManagePlans => {
                 matches!(role, Admin | Coordinator)
             }
             Self::GrantAdmin | Self::ViewAudit => role == Admin,
+            Self::ReportProgress => matches!(role, Liaison | Coordinator),
+            Self::ReviewProgress => matches!(role, UnitApprover | Coordinator),
         }
     }
 }

@@ -55,6 +55,31 @@ impl Timestamp {
     }
 }
 
+/// A calendar date as `YYYY-MM-DD`.
+pub fn format_date(date: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+}
+
+/// Parses `YYYY-MM-DD` (also `YYYY/MM/DD` and `YYYY.MM.DD`, as spreadsheets write them).
+pub fn parse_date(text: &str) -> Option<time::Date> {
+    let normalised: String = text.trim().chars().map(|c| if c == '/' || c == '.' { '-' } else { c }).collect();
+    let mut parts = normalised.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let month = time::Month::try_from(month.parse::<u8>().ok()?).ok()?;
+    time::Date::from_calendar_date(year.parse().ok()?, month, day.parse().ok()?).ok()
+}
+
+impl Timestamp {
+    /// The calendar day of this moment in China Standard Time (UTC+8).
+    pub fn date_cst(self) -> time::Date {
+        let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
+        self.0.to_offset(cst).date()
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_db())
@@ -79,5 +104,17 @@ mod tests {
         assert_eq!(Timestamp::parse(&a.to_db()), Some(a));
         assert!(a.to_db() < b.to_db());
         assert_eq!(a.display_cst(), "2023-04-02 16:30");
+        assert_eq!(a.date_cst(), time::macros::date!(2023 - 04 - 02));
+    }
+
+    #[test]
+    fn dates_parse_as_offices_write_them() {
+        let day = time::macros::date!(2023 - 04 - 02);
+        assert_eq!(parse_date("2023-04-02"), Some(day));
+        assert_eq!(parse_date(" 2023/4/2 "), Some(day));
+        assert_eq!(parse_date("2023.04.02"), Some(day));
+        assert_eq!(parse_date("2023-02-30"), None);
+        assert_eq!(parse_date("April"), None);
+        assert_eq!(format_date(day), "2023-04-02");
     }
 }

@@ -4,14 +4,18 @@
 //! Queries are plain functions taking a `&mut AnyConnection`, so the app layer decides what
 //! runs inside one transaction. Backend differences live in [`backend`] and nowhere else.
 
+pub mod assignments;
 pub mod audit;
 pub mod backend;
+pub mod campaigns;
 mod error;
 pub mod grants;
 pub mod imports;
 mod migrate;
+pub mod plan_items;
 mod row;
 pub mod sessions;
+mod sql;
 pub mod throttle;
 pub mod tokens;
 pub mod units;

@@ -23,10 +23,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_imports.sql"),
         include_str!("../migrations/postgres/0002_imports.sql"),
     ),
+    (
+        3,
+        "plans",
+        include_str!("../migrations/sqlite/0003_plans.sql"),
+        include_str!("../migrations/postgres/0003_plans.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 2;
+pub const LATEST: i64 = 3;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -6,7 +6,10 @@ use pacesetter_domain::{
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Result, StoreError, row};
+use crate::{
+    Result, StoreError, row,
+    sql::{Bind, Where, escape_like, upper_bound},
+};
 
 const COLUMNS: &str =
     "id, parent_id, kind, code, name, name_bo, name_en, category, path, archived_at, version, created_at, updated_at";
@@ -118,56 +121,40 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
     if filter.within.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    // Built only from fixed fragments and numbered placeholders; every value is bound.
-    let mut clauses = Vec::new();
-    let mut binds: Vec<Option<String>> = Vec::new();
-    let mut scope = Vec::new();
-    for root in &filter.within {
-        binds.push(Some(root.as_str().to_owned()));
-        binds.push(Some(upper_bound(root)));
-        scope.push(format!("(path >= ${} AND path < ${})", binds.len() - 1, binds.len()));
-    }
-    clauses.push(format!("({})", scope.join(" OR ")));
+    let mut filters = Where::default();
+    filters.within("path", &filter.within);
     if let Some(kind) = filter.kind {
-        binds.push(Some(kind.as_str().to_owned()));
-        clauses.push(format!("kind = ${}", binds.len()));
+        let p = filters.bind(Bind::Text(kind.as_str().to_owned()));
+        filters.push(format!("kind = {p}"));
     }
     if let Some(under) = &filter.under {
-        binds.push(Some(under.as_str().to_owned()));
-        binds.push(Some(upper_bound(under)));
-        clauses.push(format!("path >= ${} AND path < ${}", binds.len() - 1, binds.len()));
+        filters.within("path", std::slice::from_ref(under));
     }
-    if let Some(query) = filter.query.as_deref().filter(|q| !q.trim().is_empty()) {
-        binds.push(Some(format!("%{}%", escape_like(query.trim()))));
-        let n = binds.len();
-        clauses.push(format!(
-            "(name LIKE ${n} ESCAPE '\\' OR name_bo LIKE ${n} ESCAPE '\\' OR LOWER(name_en) LIKE LOWER(${n}) ESCAPE '\\' OR code LIKE ${n} ESCAPE '\\')"
+    if let Some(parent) = filter.parent {
+        let p = filters.bind(Bind::Int(parent.0));
+        filters.push(format!("parent_id = {p}"));
+    }
+    if let Some(query) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let p = filters.bind(Bind::Text(format!("%{}%", escape_like(query))));
+        filters.push(format!(
+            "(name LIKE {p} ESCAPE '\\' OR name_bo LIKE {p} ESCAPE '\\' OR LOWER(name_en) LIKE LOWER({p}) ESCAPE '\\' OR code LIKE {p} ESCAPE '\\')"
         ));
     }
     if !filter.include_archived {
-        clauses.push("archived_at IS NULL".to_owned());
+        filters.push("archived_at IS NULL".to_owned());
     }
-    // An integer id cannot carry SQL; it is inlined so the text binds stay one type.
-    let parent_clause = filter.parent.map(|parent| format!(" AND parent_id = {}", parent.0));
-    let where_sql = format!("{}{}", clauses.join(" AND "), parent_clause.unwrap_or_default());
-
-    let count_sql = format!("SELECT COUNT(*) AS n FROM units WHERE {where_sql}");
-    let mut count = sqlx::query(AssertSqlSafe(count_sql));
-    for bind in &binds {
-        count = count.bind(bind.clone());
-    }
-    let total: i64 = count.fetch_one(&mut *conn).await?.try_get("n")?;
-
+    let where_sql = filters.sql();
+    let total: i64 = filters
+        .query(format!("SELECT COUNT(*) AS n FROM units {where_sql}"))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
     let page_sql = format!(
-        "SELECT {COLUMNS} FROM units WHERE {where_sql} ORDER BY path LIMIT {} OFFSET {}",
+        "SELECT {COLUMNS} FROM units {where_sql} ORDER BY path LIMIT {} OFFSET {}",
         filter.limit.clamp(1, 1000),
         filter.offset.max(0)
     );
-    let mut page = sqlx::query(AssertSqlSafe(page_sql));
-    for bind in &binds {
-        page = page.bind(bind.clone());
-    }
-    let rows = page.fetch_all(conn).await?;
+    let rows = filters.query(page_sql).fetch_all(conn).await?;
     let units = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     Ok((units, total))
 }
@@ -292,22 +279,4 @@ pub(crate) async fn stale_or_missing(conn: &mut AnyConnection, id: UnitId) -> St
         Ok(_) => StoreError::Stale,
         Err(error) => error,
     }
-}
-
-/// The smallest text greater than every path below `path`: `/1/2/` → `/1/20`.
-fn upper_bound(path: &UnitPath) -> String {
-    let text = path.as_str();
-    format!("{}0", &text[..text.len().saturating_sub(1)])
-}
-
-/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
-pub(crate) fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

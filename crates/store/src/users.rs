@@ -3,7 +3,10 @@
 use pacesetter_domain::{Locale, Timestamp, UnitId, UserId, user::User};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Result, StoreError, row, units::escape_like};
+use crate::{
+    Result, StoreError, row,
+    sql::{Bind, Where, escape_like},
+};
 
 const COLUMNS: &str = "id, username, display_name, unit_id, locale, disabled_at, version, created_at";
 
@@ -85,42 +88,29 @@ pub async fn list_within(
     if within.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let mut binds: Vec<String> = Vec::new();
-    let mut scope = Vec::new();
-    for root in within {
-        binds.push(root.as_str().to_owned());
-        let text = root.as_str();
-        binds.push(format!("{}0", &text[..text.len().saturating_sub(1)]));
-        scope.push(format!("(u.path >= ${} AND u.path < ${})", binds.len() - 1, binds.len()));
-    }
-    let mut where_sql = format!("({})", scope.join(" OR "));
+    let mut filters = Where::default();
+    filters.within("u.path", within);
     if let Some(unit) = unit {
-        // An integer id cannot carry SQL; it is inlined so the text binds stay one type.
-        where_sql.push_str(&format!(" AND s.unit_id = {}", unit.0));
+        let p = filters.bind(Bind::Int(unit.0));
+        filters.push(format!("s.unit_id = {p}"));
     }
     if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
-        binds.push(format!("%{}%", escape_like(&query.to_lowercase())));
-        let n = binds.len();
-        where_sql.push_str(&format!(
-            " AND (s.username LIKE ${n} ESCAPE '\\' OR LOWER(s.display_name) LIKE ${n} ESCAPE '\\')"
-        ));
+        let p = filters.bind(Bind::Text(format!("%{}%", escape_like(&query.to_lowercase()))));
+        filters.push(format!("(s.username LIKE {p} ESCAPE '\\' OR LOWER(s.display_name) LIKE {p} ESCAPE '\\')"));
     }
+    let where_sql = filters.sql();
     let from = "FROM users s JOIN units u ON u.id = s.unit_id";
-    let mut count = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n {from} WHERE {where_sql}")));
-    for bind in &binds {
-        count = count.bind(bind.clone());
-    }
-    let total: i64 = count.fetch_one(&mut *conn).await?.try_get("n")?;
+    let total: i64 =
+        filters.query(format!("SELECT COUNT(*) AS n {from} {where_sql}")).fetch_one(&mut *conn).await?.try_get("n")?;
     let columns = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
-    let mut page = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {columns} {from} WHERE {where_sql} ORDER BY s.username LIMIT {} OFFSET {}",
-        limit.clamp(1, 1000),
-        offset.max(0)
-    )));
-    for bind in &binds {
-        page = page.bind(bind.clone());
-    }
-    let rows = page.fetch_all(conn).await?;
+    let rows = filters
+        .query(format!(
+            "SELECT {columns} {from} {where_sql} ORDER BY s.username LIMIT {} OFFSET {}",
+            limit.clamp(1, 1000),
+            offset.max(0)
+        ))
+        .fetch_all(conn)
+        .await?;
     Ok((rows.iter().map(from_row).collect::<Result<Vec<_>>>()?, total))
 }
 

@@ -39,6 +39,10 @@ pub enum Access {
     Holds,
     /// Only the record's owner, who must also hold `permission` somewhere.
     Owner,
+    /// Needs `permission` on the office that runs the target's campaign.
+    Campaign,
+    /// Needs `permission` on the assignment's unit, or `manage_plans` on its campaign's office.
+    Assignment,
 }
 
 /// What record a scoped route acts on, to pick own / sibling / other-prefecture targets.
@@ -50,6 +54,9 @@ pub enum Target {
     User,
     Grant,
     Import,
+    Campaign,
+    Task,
+    Assignment,
 }
 
 #[derive(Debug, Clone, Deserialize)]

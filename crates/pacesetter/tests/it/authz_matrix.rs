@@ -24,6 +24,72 @@ fn code_of(place: Place) -> &'static str {
     }
 }
 
+/// A campaign run by `unit`, with a project, a key task under it and the task's assignment to
+/// `unit`: (place, campaign, task, assignment).
+async fn plan_fixture(
+    tx: &mut pacesetter_store::AnyConnection,
+    place: Place,
+    unit: &pacesetter_domain::unit::Unit,
+) -> (Place, i64, i64, i64) {
+    use pacesetter_domain::{
+        plan::{CampaignFields, ItemFields, PlanLevel},
+        rollup::RollupRule,
+    };
+    let day = |text: &str| pacesetter_domain::timestamp::parse_date(text).unwrap();
+    let fields = CampaignFields {
+        name: format!("活动{}", code_of(place)),
+        name_bo: None,
+        year: 2023,
+        starts_on: day("2023-01-01"),
+        ends_on: day("2023-12-31"),
+        thresholds: Default::default(),
+        approval_required: false,
+        public_page: false,
+        as_of: Some(day("2023-06-30")),
+    };
+    let now = Timestamp::now();
+    let campaign = pacesetter_store::campaigns::insert(tx, &fields, unit.id, None, now).await.unwrap();
+    let levels = [
+        PlanLevel { depth: 1, name: "项目".into(), name_bo: None, rollup: RollupRule::WeightedMean, is_task: false },
+        PlanLevel {
+            depth: 2, name: "重点任务".into(), name_bo: None, rollup: RollupRule::WeightedMean, is_task: true
+        },
+    ];
+    pacesetter_store::campaigns::set_levels(tx, campaign.id, &levels).await.unwrap();
+    let project = ItemFields {
+        code: None,
+        title: "项目".into(),
+        title_bo: None,
+        description: None,
+        weight: 1,
+        starts_on: None,
+        due_on: None,
+    };
+    let project = pacesetter_store::plan_items::insert(tx, campaign.id, None, 1, &project, None, now).await.unwrap();
+    let task = ItemFields {
+        title: "任务".into(),
+        starts_on: Some(day("2023-03-01")),
+        due_on: Some(day("2023-09-30")),
+        ..ItemFields {
+            code: None,
+            title: String::new(),
+            title_bo: None,
+            description: None,
+            weight: 1,
+            starts_on: None,
+            due_on: None,
+        }
+    };
+    let task = pacesetter_store::plan_items::insert(tx, campaign.id, Some(project.id), 2, &task, Some(unit.id), now)
+        .await
+        .unwrap();
+    pacesetter_store::assignments::fan_out(tx, task.id, &[unit.id], day("2023-03-01"), day("2023-09-30"), now)
+        .await
+        .unwrap();
+    let assignment = pacesetter_store::assignments::for_item(tx, task.id).await.unwrap()[0].id.0;
+    (place, campaign.id.0, task.id.0, assignment)
+}
+
 /// A sheet with one row that can never be committed: a unit cannot sit under a county.
 const IMPORT_SHEET: &[u8] = "编码,名称,类型,上级编码\nX-1,无效,县区,540102\n".as_bytes();
 
@@ -34,6 +100,8 @@ fn permission(entry: &Entry) -> Permission {
         "manage_users" => Permission::ManageUsers,
         "manage_grants" => Permission::ManageGrants,
         "view_audit" => Permission::ViewAudit,
+        "manage_plans" => Permission::ManagePlans,
+        "report_progress" => Permission::ReportProgress,
         other => panic!("unknown permission {other} in authz_matrix.toml"),
     }
 }
@@ -44,6 +112,8 @@ struct World {
     residents: Vec<(Place, UserId)>,
     /// The account of each role, all granted on the own county.
     role_users: Vec<(Role, UserId)>,
+    /// At each place: a campaign run by that county, a key task, and its assignment there.
+    plans: Vec<(Place, i64, i64, i64)>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -80,8 +150,13 @@ impl World {
             pacesetter_store::grants::insert(&mut tx, user.id, role, own.id, Timestamp::now()).await.unwrap();
             role_users.push((role, user.id));
         }
+        let mut plans = Vec::new();
+        for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
+            let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
+            plans.push(plan_fixture(&mut tx, place, &unit).await);
+        }
         tx.commit().await.unwrap();
-        Self { t, residents, role_users, counter: Default::default() }
+        Self { t, residents, role_users, plans, counter: Default::default() }
     }
 
     fn next(&self) -> usize {
@@ -113,6 +188,10 @@ impl World {
         grant.id.0
     }
 
+    fn plan_at(&self, place: Place) -> (Place, i64, i64, i64) {
+        *self.plans.iter().find(|p| p.0 == place).unwrap()
+    }
+
     /// An import owned by `owner`, of a sheet whose only row cannot be committed (a unit under
     /// a county), so that a commit attempt changes nothing.
     async fn fresh_import(&self, owner: UserId) -> i64 {
@@ -132,6 +211,9 @@ impl World {
         let id = match entry.target {
             Target::User => resident,
             Target::Grant => self.fresh_grant(place).await,
+            Target::Campaign => self.plan_at(place).1,
+            Target::Task => self.plan_at(place).2,
+            Target::Assignment => self.plan_at(place).3,
             Target::Import => {
                 let caller = role.and_then(|r| self.role_users.iter().find(|(ur, _)| *ur == r)).map(|(_, id)| *id);
                 let owner = match (place, caller) {
@@ -178,6 +260,22 @@ impl World {
                     }
                     "/api/v1/users/{id}/grants" => serde_json::json!({"role": "viewer", "unit_id": unit.id.0}),
                     "/api/v1/users/{id}" => serde_json::json!({"display_name": "居民账号", "unit_id": unit.id.0}),
+                    "/api/v1/campaigns" => {
+                        serde_json::json!({"name": "新活动", "year": 2024, "starts_on": "2024-01-01", "ends_on": "2024-12-31",
+                        "office_unit_id": unit.id.0, "levels": [{"name": "任务", "rollup": "weighted_mean", "is_task": true}]})
+                    }
+                    "/api/v1/campaigns/{id}" => {
+                        serde_json::json!({"name": "改名", "year": 2023, "starts_on": "2023-01-01", "ends_on": "2023-12-31"})
+                    }
+                    "/api/v1/plan-items" => {
+                        serde_json::json!({"campaign_id": self.plan_at(place).1, "title": format!("项目{n}")})
+                    }
+                    "/api/v1/plan-items/{id}" => {
+                        serde_json::json!({"title": "任务", "lead_unit_id": unit.id.0, "starts_on": "2023-03-01", "due_on": "2023-09-30"})
+                    }
+                    "/api/v1/tasks/{id}/assignments" => serde_json::json!({"unit_ids": [unit.id.0]}),
+                    "/api/v1/assignments/{id}/steps" => serde_json::json!({"step": "acknowledge"}),
+                    "/api/v1/assignments/{id}/updates" => serde_json::json!({"percent": 10}),
                     "/api/v1/users/{id}/password" => serde_json::json!({"password": "grassland-horse-7"}),
                     _ => serde_json::json!({}),
                 };
@@ -264,6 +362,13 @@ fn expected_allowed(entry: &Entry, role: Option<Role>, place: Place) -> bool {
         (Access::Scoped, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
         (Access::Holds, Some(role)) => permission(entry).held_by(role),
         (Access::Owner, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
+        // The fixtures' campaigns are each run by the county at their place.
+        (Access::Campaign, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
+        (Access::Assignment, Some(role)) => {
+            let permission = permission(entry);
+            let runs_campaign = permission == Permission::ViewUnits && Permission::ManagePlans.held_by(role);
+            place == Place::Own && (permission.held_by(role) || runs_campaign)
+        }
     }
 }
 

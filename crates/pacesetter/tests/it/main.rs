@@ -10,4 +10,5 @@ mod cli;
 mod imports;
 mod openapi;
 mod pages;
+mod plans;
 mod store;

@@ -1,10 +1,12 @@
 //! The JSON API under `/api/v1`, registered through utoipa-axum so that the routes and the
 //! OpenAPI document cannot drift apart.
 
+mod assignments;
 mod auth;
 mod extract;
 mod health;
 mod imports;
+mod plans;
 mod units;
 mod users;
 
@@ -64,6 +66,16 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(imports::upload_import, imports::list_imports))
         .routes(routes!(imports::get_import))
         .routes(routes!(imports::commit_import))
+        .routes(routes!(plans::list_campaigns, plans::create_campaign))
+        .routes(routes!(plans::get_campaign, plans::update_campaign))
+        .routes(routes!(plans::get_plan))
+        .routes(routes!(plans::create_item))
+        .routes(routes!(plans::get_item, plans::update_item))
+        .routes(routes!(plans::assign_task))
+        .routes(routes!(assignments::list_assignments))
+        .routes(routes!(assignments::get_assignment))
+        .routes(routes!(assignments::take_step))
+        .routes(routes!(assignments::post_update))
         .with_state(state)
         .split_for_parts();
     (router, openapi)

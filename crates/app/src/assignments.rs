@@ -1,0 +1,273 @@
+//! Assignments: "my tasks", one assignment with its history, and the steps of the loop —
+//! sign for it, report progress, accept or return, close.
+
+use pacesetter_domain::{
+    Permission, Timestamp, UnitId, ValidationError,
+    assignment::{AssignmentState, Step},
+    ids::{AssignmentId, CampaignId, PlanItemId},
+    light::Light,
+    plan::{Assignment, AssignmentEvent, Campaign, PlanItem},
+    unit::Unit,
+};
+use pacesetter_store::{AnyConnection, assignments as store, campaigns, plan_items, units};
+
+use crate::{Actor, App, AppError, Page, PageRequest, Result, audit};
+
+/// An assignment as a list shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Line {
+    pub assignment: Assignment,
+    pub campaign_id: CampaignId,
+    pub item_code: Option<String>,
+    pub item_title: String,
+    pub unit_name: String,
+    pub unit_name_bo: Option<String>,
+    pub light: Light,
+    pub days_left: i64,
+}
+
+/// Filters of an assignment list.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub campaign: Option<CampaignId>,
+    pub item: Option<PlanItemId>,
+    pub unit: Option<UnitId>,
+    pub state: Option<AssignmentState>,
+    pub light: Option<Light>,
+    pub overdue: bool,
+    pub open_only: bool,
+    pub q: Option<String>,
+}
+
+/// The campaign whose day and thresholds a list uses: the one asked for, else the newest.
+async fn campaign_for(conn: &mut AnyConnection, id: Option<CampaignId>) -> Result<Option<Campaign>> {
+    match id {
+        Some(id) => Ok(Some(campaigns::get(conn, id).await.map_err(AppError::from_store("campaign"))?)),
+        None => Ok(campaigns::all(conn).await?.into_iter().next()),
+    }
+}
+
+/// Assignments the actor may see, the most urgent first. Within one campaign, its office's
+/// coordinators see every unit's; otherwise a unit's own subtree.
+pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) -> Result<Page<Line>> {
+    let mut conn = app.store.read().await?;
+    let Some(campaign) = campaign_for(&mut conn, query.campaign).await? else {
+        return Ok(Page { items: Vec::new(), total: 0, page: page.page, per_page: page.per_page });
+    };
+    let office = units::get(&mut conn, campaign.office_unit_id).await?;
+    let today = campaign.today(Timestamp::now());
+    let filter = store::Filter {
+        within: actor.scope.roots(Permission::ViewUnits),
+        all_units: query.campaign.is_some() && actor.can(Permission::ManagePlans, &office.path),
+        campaign: query.campaign,
+        item: query.item,
+        unit: query.unit,
+        state: query.state,
+        light: query.light,
+        overdue: query.overdue,
+        open_only: query.open_only,
+        query: query.q.clone(),
+        today,
+        thresholds: campaign.thresholds,
+        offset: page.offset(),
+        limit: page.per_page,
+    };
+    let (rows, total) = store::list(&mut conn, &filter).await?;
+    // Lights are per campaign; a list across campaigns uses each row's own.
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (day, thresholds) = if row.campaign_id == campaign.id {
+            (today, campaign.thresholds)
+        } else {
+            let other = campaigns::get(&mut conn, row.campaign_id).await?;
+            (other.today(Timestamp::now()), other.thresholds)
+        };
+        lines.push(Line {
+            light: row.assignment.light(day, thresholds),
+            days_left: row.assignment.days_left(day),
+            campaign_id: row.campaign_id,
+            item_code: row.item_code,
+            item_title: row.item_title,
+            unit_name: row.unit_name,
+            unit_name_bo: row.unit_name_bo,
+            assignment: row.assignment,
+        });
+    }
+    Ok(Page { items: lines, total, page: page.page, per_page: page.per_page })
+}
+
+/// Everything the assignment page shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Detail {
+    pub assignment: Assignment,
+    pub item: PlanItem,
+    pub campaign: Campaign,
+    pub unit: Unit,
+    pub light: Light,
+    pub days_left: i64,
+    pub events: Vec<AssignmentEvent>,
+    /// The steps this actor may take now.
+    pub steps: Vec<Step>,
+}
+
+struct Loaded {
+    assignment: Assignment,
+    item: PlanItem,
+    campaign: Campaign,
+    unit: Unit,
+    office: Unit,
+}
+
+/// An assignment the actor may see: its unit is in their scope, or they run its campaign.
+async fn visible(conn: &mut AnyConnection, actor: &Actor, id: AssignmentId) -> Result<Loaded> {
+    let assignment = store::get(conn, id).await.map_err(AppError::from_store("assignment"))?;
+    let item = plan_items::get(conn, assignment.item_id).await?;
+    let campaign = campaigns::get(conn, item.campaign_id).await?;
+    let unit = units::get(conn, assignment.unit_id).await?;
+    let office = units::get(conn, campaign.office_unit_id).await?;
+    if actor.can(Permission::ViewUnits, &unit.path) || actor.can(Permission::ManagePlans, &office.path) {
+        Ok(Loaded { assignment, item, campaign, unit, office })
+    } else {
+        Err(AppError::NotFound("assignment"))
+    }
+}
+
+/// Whether the actor holds a role allowing `step` on this assignment: through a grant over
+/// its unit, or as a coordinator of the campaign's office.
+fn may_take(actor: &Actor, loaded: &Loaded, step: Step) -> bool {
+    actor.scope.grants.iter().any(|grant| {
+        step.allowed_for(grant.role)
+            && (loaded.unit.path.is_within(&grant.path) || loaded.office.path.is_within(&grant.path))
+    })
+}
+
+fn possible_steps(actor: &Actor, loaded: &Loaded) -> Vec<Step> {
+    [Step::Acknowledge, Step::Update, Step::Report, Step::Accept, Step::Return, Step::Close]
+        .into_iter()
+        .filter(|step| loaded.assignment.state.after(*step).is_ok() && may_take(actor, loaded, *step))
+        .filter(|step| {
+            !(*step == Step::Close
+                && loaded.campaign.approval_required
+                && loaded.assignment.state == AssignmentState::Reported)
+        })
+        .collect()
+}
+
+pub async fn detail(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail> {
+    let mut conn = app.store.read().await?;
+    let loaded = visible(&mut conn, actor, id).await?;
+    let events = store::events(&mut conn, id).await?;
+    let today = loaded.campaign.today(Timestamp::now());
+    let steps = possible_steps(actor, &loaded);
+    Ok(Detail {
+        light: loaded.assignment.light(today, loaded.campaign.thresholds),
+        days_left: loaded.assignment.days_left(today),
+        events,
+        steps,
+        assignment: loaded.assignment,
+        item: loaded.item,
+        campaign: loaded.campaign,
+        unit: loaded.unit,
+    })
+}
+
+/// What a step carries: progress for updates and reports, a comment (required to return an
+/// assignment, and to report progress that leaves it red).
+#[derive(Debug, Clone, Default)]
+pub struct StepInput<'a> {
+    pub percent: Option<u8>,
+    pub comment: &'a str,
+}
+
+pub const COMMENT_MAX_CHARS: usize = 4000;
+
+/// Takes a step on an assignment if `version` is what the actor saw, recording who and when.
+pub async fn take_step(
+    app: &App,
+    actor: &Actor,
+    id: AssignmentId,
+    version: i64,
+    step: Step,
+    input: &StepInput<'_>,
+) -> Result<Assignment> {
+    let comment = input.comment.trim();
+    if comment.chars().count() > COMMENT_MAX_CHARS {
+        return Err(AppError::invalid("comment", "too_long"));
+    }
+    let mut tx = app.store.write().await?;
+    let loaded = visible(&mut tx, actor, id).await?;
+    if !may_take(actor, &loaded, step) {
+        return Err(AppError::Forbidden);
+    }
+    let before = loaded.assignment.clone();
+    if before.version != version {
+        return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
+    }
+    let next = before.state.after(step).map_err(|_| AppError::Conflict("step_not_allowed_now"))?;
+    if step == Step::Close && loaded.campaign.approval_required && before.state == AssignmentState::Reported {
+        return Err(AppError::Conflict("approval_required"));
+    }
+    let reports_progress = matches!(step, Step::Update | Step::Report);
+    let percent = if reports_progress {
+        match input.percent {
+            Some(p) if p <= 100 => p,
+            Some(_) => return Err(AppError::invalid("percent", "invalid_percent")),
+            None => return Err(AppError::invalid("percent", "required")),
+        }
+    } else {
+        before.percent
+    };
+    let mut errors = ValidationError::new();
+    if step == Step::Return && comment.is_empty() {
+        errors.push("comment", "return_needs_comment");
+    }
+    let today = loaded.campaign.today(Timestamp::now());
+    let after_light = Assignment { percent, state: next, ..before.clone() }.light(today, loaded.campaign.thresholds);
+    if reports_progress && after_light == Light::Red && comment.is_empty() {
+        errors.push("comment", "red_needs_note");
+    }
+    errors.into_result()?;
+    let now = Timestamp::now();
+    let after = store::set_state(&mut tx, id, version, next, percent, reports_progress, now)
+        .await
+        .map_err(AppError::from_store("assignment"))?;
+    let event = store::NewEvent {
+        step: step_name(step),
+        from: before.state,
+        to: next,
+        percent: reports_progress.then_some(percent),
+        comment: (!comment.is_empty()).then_some(comment),
+        actor: actor.user.id,
+    };
+    store::add_event(&mut tx, id, &event, now).await?;
+    let action = format!("assignment.{}", step_name(step));
+    audit::record(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        &action,
+        ("assignment", Some(id.0)),
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub fn step_name(step: Step) -> &'static str {
+    match step {
+        Step::Acknowledge => "acknowledge",
+        Step::Update => "update",
+        Step::Report => "report",
+        Step::Accept => "accept",
+        Step::Return => "return",
+        Step::Close => "close",
+    }
+}
+
+pub fn parse_step(text: &str) -> Option<Step> {
+    [Step::Acknowledge, Step::Update, Step::Report, Step::Accept, Step::Return, Step::Close]
+        .into_iter()
+        .find(|step| step_name(*step) == text)
+}

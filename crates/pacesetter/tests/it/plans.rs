@@ -1,0 +1,238 @@
+//! Campaigns, plans, key tasks fanned out to units, the assignment loop and the lights.
+
+use axum::http::{Method, StatusCode};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use serde_json::{Value, json};
+
+/// A JSON request with an `If-Match` header.
+async fn send_if_match(t: &TestApp, method: Method, path: &str, auth: &Auth, etag: &str, body: Value) -> TestResponse {
+    let mut request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .header("if-match", format!("\"{etag}\""));
+    if let Auth::Bearer(token) = auth {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    t.send(request.body(axum::body::Body::from(body.to_string())).unwrap()).await
+}
+
+/// The office's campaign of 2023, pinned to 2023-04-15, with a project and a speech heat
+/// task assigned to all seven prefectures; returns (campaign, task).
+async fn campaign_with_task(t: &TestApp, office: &Auth) -> (i64, i64) {
+    let office_unit = t.unit_id("ZXB").await;
+    let campaign = t
+        .json(
+            Method::POST,
+            "/api/v1/campaigns",
+            office,
+            json!({
+                "name": "2023年创建工作", "year": 2023, "starts_on": "2023-01-01", "ends_on": "2023-12-31",
+                "as_of": "2023-04-15", "office_unit_id": office_unit,
+                "levels": [
+                    {"name": "工程", "rollup": "weighted_mean"},
+                    {"name": "重点任务", "rollup": "worst_light", "is_task": true}
+                ]
+            }),
+        )
+        .await;
+    assert_eq!(campaign.status, StatusCode::CREATED, "{}", campaign.text());
+    let campaign_id = campaign.json()["id"].as_i64().unwrap();
+    let project = t
+        .json(
+            Method::POST,
+            "/api/v1/plan-items",
+            office,
+            json!({"campaign_id": campaign_id, "code": "GC-1", "title": "宣传教育工程", "weight": 3}),
+        )
+        .await;
+    assert_eq!(project.status, StatusCode::CREATED, "{}", project.text());
+    let prefectures: Vec<i64> = t.get("/api/v1/units?kind=prefecture", office).await.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
+    let task = t
+        .json(
+            Method::POST,
+            "/api/v1/plan-items",
+            office,
+            json!({
+                "parent_id": project.json()["id"], "code": "RW-1", "title": "各地市举办青年演讲比赛预赛",
+                "lead_unit_id": t.unit_id("CY-TW").await, "starts_on": "2023-03-01", "due_on": "2023-05-31",
+                "assign_to": prefectures
+            }),
+        )
+        .await;
+    assert_eq!(task.status, StatusCode::CREATED, "{}", task.text());
+    (campaign_id, task.json()["id"].as_i64().unwrap())
+}
+
+#[tokio::test]
+async fn a_task_fans_out_and_each_unit_walks_the_loop() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let (campaign, task) = campaign_with_task(&t, &office).await;
+        let all = t.get(&format!("/api/v1/assignments?campaign={campaign}&task={task}"), &office).await.json();
+        assert_eq!(all["total"], 7, "one assignment per prefecture");
+
+        let lhasa = t.token("lhasa").await;
+        let mine = t.get("/api/v1/assignments", &lhasa).await.json();
+        assert_eq!(mine["total"], 1, "a liaison sees only their own");
+        let id = mine["items"][0]["assignment"]["id"].as_i64().unwrap();
+        let path = format!("/api/v1/assignments/{id}");
+        assert_eq!(mine["items"][0]["light"], "red", "45 of 91 days gone and nothing done");
+
+        // Out of order: report before signing for it.
+        let early =
+            send_if_match(&t, Method::POST, &format!("{path}/updates"), &lhasa, "1", json!({"percent": 50})).await;
+        assert_eq!(early.status, StatusCode::CONFLICT);
+        assert_eq!(early.json()["error"]["code"], "step_not_allowed_now");
+        let ack =
+            send_if_match(&t, Method::POST, &format!("{path}/steps"), &lhasa, "1", json!({"step": "acknowledge"}))
+                .await;
+        assert_eq!(ack.status, StatusCode::OK, "{}", ack.text());
+        // Progress that leaves it red needs a note.
+        let silent =
+            send_if_match(&t, Method::POST, &format!("{path}/updates"), &lhasa, "2", json!({"percent": 10})).await;
+        assert_eq!(silent.json()["error"]["details"][0]["code"], "red_needs_note");
+        let noted = send_if_match(
+            &t,
+            Method::POST,
+            &format!("{path}/updates"),
+            &lhasa,
+            "2",
+            json!({"percent": 10, "narrative": "场地待定"}),
+        )
+        .await;
+        assert_eq!(noted.status, StatusCode::OK, "{}", noted.text());
+        let report = send_if_match(
+            &t,
+            Method::POST,
+            &format!("{path}/updates"),
+            &lhasa,
+            "3",
+            json!({"percent": 60, "narrative": "预赛已举办", "submit": true}),
+        )
+        .await;
+        assert_eq!(report.json()["state"], "reported");
+        // The liaison cannot close; the office can.
+        let not_yours =
+            send_if_match(&t, Method::POST, &format!("{path}/steps"), &lhasa, "4", json!({"step": "close"})).await;
+        assert_eq!(not_yours.status, StatusCode::FORBIDDEN);
+        let back =
+            send_if_match(&t, Method::POST, &format!("{path}/steps"), &office, "4", json!({"step": "return"})).await;
+        assert_eq!(back.json()["error"]["details"][0]["code"], "return_needs_comment");
+        let closed =
+            send_if_match(&t, Method::POST, &format!("{path}/steps"), &office, "4", json!({"step": "close"})).await;
+        assert_eq!(closed.json()["state"], "closed", "{}", closed.text());
+        let detail = t.get(&path, &lhasa).await.json();
+        assert_eq!(detail["light"], "done");
+        let steps: Vec<&str> =
+            detail["history"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap()).collect();
+        assert_eq!(steps, ["acknowledge", "update", "report", "close"]);
+        assert_eq!(detail["history"][1]["comment"], "场地待定");
+        // Stale versions are refused.
+        let stale =
+            send_if_match(&t, Method::POST, &format!("{path}/steps"), &office, "1", json!({"step": "close"})).await;
+        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+        // Another prefecture's assignment does not exist for Lhasa.
+        let other =
+            all["items"].as_array().unwrap().iter().find(|a| a["assignment"]["id"] != id).unwrap()["assignment"]["id"]
+                .clone();
+        assert_eq!(t.get(&format!("/api/v1/assignments/{other}"), &lhasa).await.status, StatusCode::NOT_FOUND);
+    });
+}
+
+#[tokio::test]
+async fn the_plan_rolls_up_by_each_levels_rule() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let (campaign, task) = campaign_with_task(&t, &office).await;
+        let plan = t.get(&format!("/api/v1/campaigns/{campaign}/plan"), &office).await.json();
+        let project = &plan[0];
+        assert_eq!(project["level"], "工程");
+        assert_eq!(project["rollup"], "weighted_mean");
+        assert_eq!(project["lights"]["red"], 7);
+        let task_node = &project["children"][0];
+        assert_eq!(task_node["item"]["id"], task);
+        assert_eq!(task_node["rollup"], "worst_light");
+        assert_eq!(task_node["percent"], 0.0);
+        assert_eq!(task_node["light"], "red");
+        // A task needs its dates and lead unit.
+        let incomplete = t
+            .json(
+                Method::POST,
+                "/api/v1/plan-items",
+                &office,
+                json!({"parent_id": project["item"]["id"], "title": "缺日期"}),
+            )
+            .await;
+        let body = incomplete.json();
+        let codes: Vec<&str> =
+            body["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+        assert!(
+            codes.contains(&"lead_unit_id") && codes.contains(&"starts_on") && codes.contains(&"due_on"),
+            "{codes:?}"
+        );
+        // Nobody but the office plans.
+        let lhasa = t.token("lhasa").await;
+        let refused =
+            t.json(Method::POST, "/api/v1/plan-items", &lhasa, json!({"campaign_id": campaign, "title": "x"})).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            t.get(&format!("/api/v1/campaigns/{campaign}/plan"), &lhasa).await.status,
+            StatusCode::OK,
+            "everyone reads the plan"
+        );
+    });
+}
+
+#[tokio::test]
+async fn the_light_filter_in_sql_agrees_with_the_domain_rule() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let (campaign, task) = campaign_with_task(&t, &office).await;
+        // Give the seven assignments different progress through the store, then compare.
+        let list = t.get(&format!("/api/v1/assignments?campaign={campaign}&task={task}"), &office).await.json();
+        let mut conn = t.app.store.write().await.unwrap();
+        for (i, line) in list["items"].as_array().unwrap().iter().enumerate() {
+            let id = pacesetter_domain::ids::AssignmentId(line["assignment"]["id"].as_i64().unwrap());
+            let state = if i == 6 {
+                pacesetter_domain::assignment::AssignmentState::Closed
+            } else {
+                pacesetter_domain::assignment::AssignmentState::InProgress
+            };
+            let percent = [0u8, 20, 30, 35, 40, 100, 5][i];
+            pacesetter_store::assignments::set_state(
+                &mut conn,
+                id,
+                1,
+                state,
+                percent,
+                true,
+                pacesetter_domain::Timestamp::now(),
+            )
+            .await
+            .unwrap();
+        }
+        conn.commit().await.unwrap();
+        let all = t.get(&format!("/api/v1/assignments?campaign={campaign}&task={task}"), &office).await.json();
+        for light in ["done", "green", "yellow", "red"] {
+            let filtered = t
+                .get(&format!("/api/v1/assignments?campaign={campaign}&task={task}&light={light}"), &office)
+                .await
+                .json();
+            let expected = all["items"].as_array().unwrap().iter().filter(|a| a["light"] == light).count();
+            assert_eq!(filtered["total"].as_u64().unwrap() as usize, expected, "{light}");
+            assert!(filtered["items"].as_array().unwrap().iter().all(|a| a["light"] == light));
+        }
+        // τ = 45/91 = 49.45 % on 2023-04-15: 40 % and 100 % are green; 20 % (gap 29.45), 30 % and
+        // 35 % yellow; 0 % red; the closed one done.
+        let count = |light: &str| all["items"].as_array().unwrap().iter().filter(|a| a["light"] == light).count();
+        assert_eq!((count("green"), count("yellow"), count("red"), count("done")), (2, 3, 1, 1));
+        let overdue = t.get(&format!("/api/v1/assignments?campaign={campaign}&overdue=true"), &office).await.json();
+        assert_eq!(overdue["total"], 0, "nothing is past 2023-05-31 on 2023-04-15");
+    });
+}

@@ -1,0 +1,315 @@
+//! Assignments (one unit's share of a key task) and the history of steps taken on them.
+
+use pacesetter_domain::{
+    Timestamp, UnitId, UserId,
+    assignment::AssignmentState,
+    ids::{AssignmentId, CampaignId, PlanItemId},
+    light::{Light, Thresholds},
+    plan::{Assignment, AssignmentEvent},
+    unit::UnitPath,
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
+use time::Date;
+
+use crate::{
+    Result, StoreError, row,
+    sql::{Bind, Where, escape_like},
+};
+
+const COLUMNS: &str =
+    "a.id, a.item_id, a.unit_id, a.state, a.percent, a.starts_day, a.due_day, a.last_update_at, a.version";
+
+fn day(row: &AnyRow, column: &str) -> Result<Date> {
+    let julian: i64 = row.try_get(column)?;
+    i32::try_from(julian)
+        .ok()
+        .and_then(|j| Date::from_julian_day(j).ok())
+        .ok_or_else(|| StoreError::Database(sqlx::Error::Decode(format!("bad {column}").into())))
+}
+
+fn from_row(row: &AnyRow) -> Result<Assignment> {
+    let state: String = row.try_get("state")?;
+    Ok(Assignment {
+        id: AssignmentId(row.try_get("id")?),
+        item_id: PlanItemId(row.try_get("item_id")?),
+        unit_id: UnitId(row.try_get("unit_id")?),
+        state: AssignmentState::parse(&state)
+            .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad assignment state".into())))?,
+        percent: row.try_get::<i64, _>("percent")?.clamp(0, 100) as u8,
+        starts_on: day(row, "starts_day")?,
+        due_on: day(row, "due_day")?,
+        last_update_at: row::opt_timestamp(row, "last_update_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+/// Creates one assignment per unit that does not have one for the task yet; returns how many
+/// were created.
+pub async fn fan_out(
+    conn: &mut AnyConnection,
+    item: PlanItemId,
+    units: &[UnitId],
+    starts: Date,
+    due: Date,
+    now: Timestamp,
+) -> Result<u64> {
+    let mut created = 0;
+    for unit in units {
+        let result = sqlx::query(
+            "INSERT INTO assignments (item_id, unit_id, state, percent, starts_day, due_day, created_at, updated_at)
+             VALUES ($1, $2, 'assigned', 0, $3, $4, $5, $5) ON CONFLICT (item_id, unit_id) DO NOTHING",
+        )
+        .bind(item.0)
+        .bind(unit.0)
+        .bind(i64::from(starts.to_julian_day()))
+        .bind(i64::from(due.to_julian_day()))
+        .bind(now.to_db())
+        .execute(&mut *conn)
+        .await?;
+        created += result.rows_affected();
+    }
+    Ok(created)
+}
+
+pub async fn get(conn: &mut AnyConnection, id: AssignmentId) -> Result<Assignment> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM assignments a WHERE a.id = $1")))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+/// Every assignment of a task, in unit order.
+pub async fn for_item(conn: &mut AnyConnection, item: PlanItemId) -> Result<Vec<Assignment>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM assignments a JOIN units u ON u.id = a.unit_id WHERE a.item_id = $1 ORDER BY u.path"
+    )))
+    .bind(item.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Every assignment of a campaign, for roll-ups.
+pub async fn for_campaign(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Vec<Assignment>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM assignments a JOIN plan_items i ON i.id = a.item_id WHERE i.campaign_id = $1"
+    )))
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Moves an assignment to `state` with `percent`, if `version` is still current.
+pub async fn set_state(
+    conn: &mut AnyConnection,
+    id: AssignmentId,
+    version: i64,
+    state: AssignmentState,
+    percent: u8,
+    progress_reported: bool,
+    now: Timestamp,
+) -> Result<Assignment> {
+    let result = sqlx::query(
+        "UPDATE assignments SET state = $1, percent = $2,
+             last_update_at = CASE WHEN $3 = 1 THEN $4 ELSE last_update_at END,
+             version = version + 1, updated_at = $4
+         WHERE id = $5 AND version = $6",
+    )
+    .bind(state.as_str())
+    .bind(i64::from(percent))
+    .bind(i64::from(progress_reported))
+    .bind(now.to_db())
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if result.rows_affected() == 0 {
+        return Err(match get(conn, id).await {
+            Ok(_) => StoreError::Stale,
+            Err(error) => error,
+        });
+    }
+    get(conn, id).await
+}
+
+/// A step to record in an assignment's history.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub step: &'a str,
+    pub from: AssignmentState,
+    pub to: AssignmentState,
+    pub percent: Option<u8>,
+    pub comment: Option<&'a str>,
+    pub actor: UserId,
+}
+
+pub async fn add_event(conn: &mut AnyConnection, id: AssignmentId, event: &NewEvent<'_>, now: Timestamp) -> Result<()> {
+    let NewEvent { step, from, to, percent, comment, actor } = *event;
+    sqlx::query(
+        "INSERT INTO assignment_events (assignment_id, step, from_state, to_state, percent, comment, actor_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id.0)
+    .bind(step.to_owned())
+    .bind(from.as_str())
+    .bind(to.as_str())
+    .bind(percent.map(i64::from))
+    .bind(comment.map(str::to_owned))
+    .bind(actor.0)
+    .bind(now.to_db())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The history of an assignment, oldest first, with who took each step.
+pub async fn events(conn: &mut AnyConnection, id: AssignmentId) -> Result<Vec<AssignmentEvent>> {
+    let rows = sqlx::query(
+        "SELECT e.step, e.from_state, e.to_state, e.percent, e.comment, e.actor_id, u.display_name, e.at
+         FROM assignment_events e JOIN users u ON u.id = e.actor_id WHERE e.assignment_id = $1 ORDER BY e.id",
+    )
+    .bind(id.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let state = |column: &str| -> Result<AssignmentState> {
+                let text: String = row.try_get(column)?;
+                AssignmentState::parse(&text)
+                    .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad state".into())))
+            };
+            Ok(AssignmentEvent {
+                step: row.try_get("step")?,
+                from_state: state("from_state")?,
+                to_state: state("to_state")?,
+                percent: row.try_get::<Option<i64>, _>("percent")?.map(|p| p.clamp(0, 100) as u8),
+                comment: row.try_get("comment")?,
+                actor_id: UserId(row.try_get("actor_id")?),
+                actor_name: row.try_get("display_name")?,
+                at: row::timestamp(row, "at")?,
+            })
+        })
+        .collect()
+}
+
+/// An assignment with what a list shows beside it.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub assignment: Assignment,
+    pub campaign_id: CampaignId,
+    pub item_code: Option<String>,
+    pub item_title: String,
+    pub unit_name: String,
+    pub unit_name_bo: Option<String>,
+}
+
+/// Filters of an assignment list; the day and thresholds decide lights and overdue.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// Only assignments of units in these subtrees, unless `all_units`.
+    pub within: Vec<UnitPath>,
+    pub all_units: bool,
+    pub campaign: Option<CampaignId>,
+    pub item: Option<PlanItemId>,
+    pub unit: Option<UnitId>,
+    pub state: Option<AssignmentState>,
+    pub light: Option<Light>,
+    pub overdue: bool,
+    pub open_only: bool,
+    pub query: Option<String>,
+    pub today: Date,
+    pub thresholds: Thresholds,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// The light of SCORING.md §4 as SQL over Julian day numbers, with the day and thresholds
+/// bound; the same integer comparisons as `domain::light::light`.
+fn light_sql(filters: &mut Where, today: Date, thresholds: Thresholds) -> String {
+    let t = filters.bind(Bind::Int(i64::from(today.to_julian_day())));
+    let y = filters.bind(Bind::Int(i64::from(thresholds.yellow_at)));
+    let r = filters.bind(Bind::Int(i64::from(thresholds.red_at)));
+    let total = "(CASE WHEN a.due_day - a.starts_day <= 0 THEN 1 ELSE a.due_day - a.starts_day END)";
+    let elapsed = format!(
+        "(CASE WHEN a.due_day - a.starts_day <= 0 THEN (CASE WHEN {t} >= a.starts_day THEN 1 ELSE 0 END) \
+         WHEN {t} <= a.starts_day THEN 0 WHEN {t} >= a.due_day THEN a.due_day - a.starts_day ELSE {t} - a.starts_day END)"
+    );
+    let gap = format!("(100 * {elapsed} - a.percent * {total})");
+    format!(
+        "(CASE WHEN a.state = 'closed' THEN 'done' WHEN {t} > a.due_day THEN 'red' \
+         WHEN {gap} < {y} * {total} THEN 'green' WHEN {gap} <= {r} * {total} THEN 'yellow' ELSE 'red' END)"
+    )
+}
+
+/// One page of assignments, the most urgent first: open before closed, earliest deadline first.
+pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<Listed>, i64)> {
+    let mut filters = Where::default();
+    if !filter.all_units {
+        filters.within("u.path", &filter.within);
+    }
+    if let Some(campaign) = filter.campaign {
+        let p = filters.bind(Bind::Int(campaign.0));
+        filters.push(format!("i.campaign_id = {p}"));
+    }
+    if let Some(item) = filter.item {
+        let p = filters.bind(Bind::Int(item.0));
+        filters.push(format!("a.item_id = {p}"));
+    }
+    if let Some(unit) = filter.unit {
+        let p = filters.bind(Bind::Int(unit.0));
+        filters.push(format!("a.unit_id = {p}"));
+    }
+    if let Some(state) = filter.state {
+        let p = filters.bind(Bind::Text(state.as_str().to_owned()));
+        filters.push(format!("a.state = {p}"));
+    }
+    if filter.overdue {
+        let p = filters.bind(Bind::Int(i64::from(filter.today.to_julian_day())));
+        filters.push(format!("a.state <> 'closed' AND a.due_day < {p}"));
+    }
+    if filter.open_only {
+        filters.push("a.state <> 'closed'".to_owned());
+    }
+    if let Some(light) = filter.light {
+        let expression = light_sql(&mut filters, filter.today, filter.thresholds);
+        let p = filters.bind(Bind::Text(light.as_str().to_owned()));
+        filters.push(format!("{expression} = {p}"));
+    }
+    if let Some(query) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let p = filters.bind(Bind::Text(format!("%{}%", escape_like(query))));
+        filters.push(format!(
+            "(i.title LIKE {p} ESCAPE '\\' OR i.code LIKE {p} ESCAPE '\\' OR u.name LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    let from = "FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id";
+    let where_sql = filters.sql();
+    let total: i64 =
+        filters.query(format!("SELECT COUNT(*) AS n {from} {where_sql}")).fetch_one(&mut *conn).await?.try_get("n")?;
+    let rows = filters
+        .query(format!(
+            "SELECT {COLUMNS}, i.campaign_id, i.code AS item_code, i.title AS item_title, u.name AS unit_name, u.name_bo AS unit_name_bo
+             {from} {where_sql}
+             ORDER BY CASE WHEN a.state = 'closed' THEN 1 ELSE 0 END, a.due_day, a.id LIMIT {} OFFSET {}",
+            filter.limit.clamp(1, 500),
+            filter.offset.max(0)
+        ))
+        .fetch_all(conn)
+        .await?;
+    let listed = rows
+        .iter()
+        .map(|row| {
+            Ok(Listed {
+                assignment: from_row(row)?,
+                campaign_id: CampaignId(row.try_get("campaign_id")?),
+                item_code: row.try_get("item_code")?,
+                item_title: row.try_get("item_title")?,
+                unit_name: row.try_get("unit_name")?,
+                unit_name_bo: row.try_get("unit_name_bo")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((listed, total))
+}

@@ -1,0 +1,83 @@
+//! A small builder for the few queries whose WHERE clause depends on the filters asked for.
+//! It only ever joins fixed fragments and numbered placeholders; every value is bound.
+
+use pacesetter_domain::unit::UnitPath;
+use sqlx::{Any, AssertSqlSafe, any::AnyArguments, query::Query};
+
+/// A value to bind.
+#[derive(Debug, Clone)]
+pub(crate) enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// WHERE clauses and their values, in placeholder order.
+#[derive(Debug, Default)]
+pub(crate) struct Where {
+    clauses: Vec<String>,
+    binds: Vec<Bind>,
+}
+
+impl Where {
+    /// Adds a value and returns its placeholder (`$3`).
+    pub(crate) fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    pub(crate) fn push(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+
+    /// `column` lies in one of the subtrees: a range scan per root on the materialised path.
+    pub(crate) fn within(&mut self, column: &str, roots: &[UnitPath]) {
+        let ranges: Vec<String> = roots
+            .iter()
+            .map(|root| {
+                let low = self.bind(Bind::Text(root.as_str().to_owned()));
+                let high = self.bind(Bind::Text(upper_bound(root)));
+                format!("({column} >= {low} AND {column} < {high})")
+            })
+            .collect();
+        if ranges.is_empty() {
+            self.clauses.push("1 = 0".to_owned());
+        } else {
+            self.clauses.push(format!("({})", ranges.join(" OR ")));
+        }
+    }
+
+    /// `WHERE …` (or nothing when there is no clause).
+    pub(crate) fn sql(&self) -> String {
+        if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }
+    }
+
+    /// A query of `sql` with every value bound in order.
+    pub(crate) fn query<'q>(&self, sql: String) -> Query<'q, Any, AnyArguments> {
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for bind in &self.binds {
+            query = match bind {
+                Bind::Int(value) => query.bind(*value),
+                Bind::Text(value) => query.bind(value.clone()),
+            };
+        }
+        query
+    }
+}
+
+/// The smallest text greater than every path below `path`: `/1/2/` → `/1/20`.
+pub(crate) fn upper_bound(path: &UnitPath) -> String {
+    let text = path.as_str();
+    format!("{}0", &text[..text.len().saturating_sub(1)])
+}
+
+/// Escapes `%`, `_` and `\` so user text matches literally inside a LIKE pattern.
+pub(crate) fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}

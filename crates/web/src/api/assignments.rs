@@ -1,0 +1,267 @@
+//! `/api/v1/assignments`: "my tasks" and every list of assignments, one assignment with its
+//! history, progress updates, and the steps of the loop.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::{AppError, PageRequest, assignments};
+use pacesetter_domain::{
+    UnitId,
+    assignment::AssignmentState,
+    ids::{AssignmentId, CampaignId, PlanItemId},
+    light::Light,
+    plan::Assignment,
+    timestamp::format_date,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    api::{
+        ApiActor, ApiJson,
+        extract::{IfMatch, etag},
+    },
+    error::ApiError,
+};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignmentResponse {
+    pub id: i64,
+    pub item_id: i64,
+    pub unit_id: i64,
+    /// assigned, acknowledged, in_progress, reported, reviewed, returned, closed
+    pub state: String,
+    pub percent: u8,
+    pub starts_on: String,
+    pub due_on: String,
+    pub last_update_at: Option<String>,
+    pub version: i64,
+}
+
+impl From<Assignment> for AssignmentResponse {
+    fn from(a: Assignment) -> Self {
+        Self {
+            id: a.id.0,
+            item_id: a.item_id.0,
+            unit_id: a.unit_id.0,
+            state: a.state.as_str().to_owned(),
+            percent: a.percent,
+            starts_on: format_date(a.starts_on),
+            due_on: format_date(a.due_on),
+            last_update_at: a.last_update_at.map(|t| t.to_db()),
+            version: a.version,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignmentLine {
+    pub assignment: AssignmentResponse,
+    pub campaign_id: i64,
+    pub task_code: Option<String>,
+    pub task_title: String,
+    pub unit_name: String,
+    /// done, green, yellow or red, for the campaign's day.
+    pub light: String,
+    /// Negative when overdue.
+    pub days_left: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignmentList {
+    pub items: Vec<AssignmentLine>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AssignmentQuery {
+    pub campaign: Option<i64>,
+    /// Only this key task's assignments.
+    pub task: Option<i64>,
+    pub unit: Option<i64>,
+    pub state: Option<String>,
+    /// done, green, yellow or red.
+    pub light: Option<String>,
+    /// Only open assignments past their deadline.
+    pub overdue: Option<bool>,
+    /// Leave closed assignments out.
+    pub open: Option<bool>,
+    /// Search in task titles and codes and unit names.
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn parse_light(text: &str) -> Option<Light> {
+    [Light::Done, Light::Green, Light::Yellow, Light::Red].into_iter().find(|l| l.as_str() == text)
+}
+
+/// Assignments the caller may see, the most urgent first.
+#[utoipa::path(get, path = "/api/v1/assignments", tag = "assignments", params(AssignmentQuery), security(("bearer" = [])),
+    responses((status = 200, body = AssignmentList), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn list_assignments(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Query(query): Query<AssignmentQuery>,
+) -> Result<Json<AssignmentList>, ApiError> {
+    let filter = assignments::Query {
+        campaign: query.campaign.map(CampaignId),
+        item: query.task.map(PlanItemId),
+        unit: query.unit.map(UnitId),
+        state: match query.state.as_deref().filter(|s| !s.is_empty()) {
+            Some(text) => Some(AssignmentState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
+            None => None,
+        },
+        light: match query.light.as_deref().filter(|s| !s.is_empty()) {
+            Some(text) => Some(parse_light(text).ok_or(AppError::invalid("light", "invalid_light"))?),
+            None => None,
+        },
+        overdue: query.overdue.unwrap_or(false),
+        open_only: query.open.unwrap_or(false),
+        q: query.q,
+    };
+    let page = assignments::list(&state.app, &actor, &filter, PageRequest::new(query.page, query.per_page)).await?;
+    Ok(Json(AssignmentList {
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        items: page
+            .items
+            .into_iter()
+            .map(|line| AssignmentLine {
+                campaign_id: line.campaign_id.0,
+                task_code: line.item_code,
+                task_title: line.item_title,
+                unit_name: line.unit_name,
+                light: line.light.as_str().to_owned(),
+                days_left: line.days_left,
+                assignment: line.assignment.into(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct EventResponse {
+    pub step: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub percent: Option<u8>,
+    pub comment: Option<String>,
+    pub actor_name: String,
+    pub at: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AssignmentDetail {
+    pub assignment: AssignmentResponse,
+    pub task_title: String,
+    pub unit_name: String,
+    pub light: String,
+    pub days_left: i64,
+    /// Steps the caller may take now.
+    pub steps: Vec<String>,
+    pub history: Vec<EventResponse>,
+}
+
+/// One assignment with its light, the steps open to the caller, and its history.
+#[utoipa::path(get, path = "/api/v1/assignments/{id}", tag = "assignments", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = AssignmentDetail), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_assignment(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let detail = assignments::detail(&state.app, &actor, AssignmentId(id)).await?;
+    let version = detail.assignment.version;
+    let body = AssignmentDetail {
+        task_title: detail.item.title,
+        unit_name: detail.unit.name,
+        light: detail.light.as_str().to_owned(),
+        days_left: detail.days_left,
+        steps: detail.steps.iter().map(|s| assignments::step_name(*s).to_owned()).collect(),
+        history: detail
+            .events
+            .into_iter()
+            .map(|e| EventResponse {
+                step: e.step,
+                from_state: e.from_state.as_str().to_owned(),
+                to_state: e.to_state.as_str().to_owned(),
+                percent: e.percent,
+                comment: e.comment,
+                actor_name: e.actor_name,
+                at: e.at.to_db(),
+            })
+            .collect(),
+        assignment: detail.assignment.into(),
+    };
+    Ok((etag(version), Json(body)).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepRequest {
+    /// acknowledge, accept, return or close.
+    pub step: String,
+    /// Required to return an assignment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Takes a step on an assignment; needs `If-Match`. Out-of-order steps answer 409.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/steps", tag = "assignments", params(("id" = i64, Path)), request_body = StepRequest, security(("bearer" = [])),
+    responses((status = 200, body = AssignmentResponse), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
+pub async fn take_step(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<StepRequest>,
+) -> Result<Response, ApiError> {
+    let step = assignments::parse_step(&body.step)
+        .filter(|s| {
+            !matches!(s, pacesetter_domain::assignment::Step::Update | pacesetter_domain::assignment::Step::Report)
+        })
+        .ok_or(AppError::invalid("step", "invalid_step"))?;
+    let input = assignments::StepInput { percent: None, comment: body.comment.as_deref().unwrap_or("") };
+    let assignment = assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await?;
+    Ok((etag(assignment.version), Json(AssignmentResponse::from(assignment))).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateRequest {
+    /// 0 to 100.
+    pub percent: u8,
+    /// What was done; required when the progress leaves the assignment red.
+    #[serde(default)]
+    pub narrative: Option<String>,
+    /// Submit for review (报送) rather than only record progress.
+    #[serde(default)]
+    pub submit: bool,
+}
+
+/// Posts a progress update; needs `If-Match`.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/updates", tag = "assignments", params(("id" = i64, Path)), request_body = UpdateRequest, security(("bearer" = [])),
+    responses((status = 200, body = AssignmentResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn post_update(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<UpdateRequest>,
+) -> Result<Response, ApiError> {
+    let step = if body.submit {
+        pacesetter_domain::assignment::Step::Report
+    } else {
+        pacesetter_domain::assignment::Step::Update
+    };
+    let input =
+        assignments::StepInput { percent: Some(body.percent), comment: body.narrative.as_deref().unwrap_or("") };
+    let assignment = assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await?;
+    Ok((etag(assignment.version), Json(AssignmentResponse::from(assignment))).into_response())
+}
