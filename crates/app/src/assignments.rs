@@ -190,14 +190,14 @@ pub async fn take_step(
     step: Step,
     input: &StepInput<'_>,
 ) -> Result<Assignment> {
-    let comment = input.comment.trim();
-    if comment.chars().count() > COMMENT_MAX_CHARS {
-        return Err(AppError::invalid("comment", "too_long"));
-    }
     let mut tx = app.store.write().await?;
     let loaded = visible(&mut tx, actor, id).await?;
     if !may_take(actor, &loaded, step) {
         return Err(AppError::Forbidden);
+    }
+    let comment = input.comment.trim();
+    if comment.chars().count() > COMMENT_MAX_CHARS {
+        return Err(AppError::invalid("comment", "too_long"));
     }
     let before = loaded.assignment.clone();
     if before.version != version {

@@ -51,8 +51,10 @@ pub async fn create_campaign(
     input: &CampaignInput<'_>,
     levels: &[PlanLevel],
 ) -> Result<Campaign> {
-    let fields = CampaignFields::parse(input)?;
-    check_levels(levels)?;
+    // Authorise before validating: someone who may not plan learns nothing from the errors.
+    if !actor.can_anywhere(Permission::ManagePlans) {
+        return Err(AppError::Forbidden);
+    }
     let mut tx = app.store.write().await?;
     let office =
         units::get(&mut tx, office).await.map_err(|_| AppError::invalid("office_unit_id", "unit_not_found"))?;
@@ -60,6 +62,8 @@ pub async fn create_campaign(
         return Err(AppError::invalid("office_unit_id", "unit_not_found"));
     }
     actor.require(Permission::ManagePlans, &office.path)?;
+    let fields = CampaignFields::parse(input)?;
+    check_levels(levels)?;
     let campaign = campaigns::insert(&mut tx, &fields, office.id, None, Timestamp::now()).await?;
     campaigns::set_levels(&mut tx, campaign.id, levels).await?;
     let after = serde_json::json!({ "campaign": &campaign, "levels": levels });
@@ -85,10 +89,10 @@ pub async fn update_campaign(
     version: i64,
     input: &CampaignInput<'_>,
 ) -> Result<Campaign> {
-    let fields = CampaignFields::parse(input)?;
     let mut tx = app.store.write().await?;
     let (before, office) = load_campaign(&mut tx, id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
+    let fields = CampaignFields::parse(input)?;
     if before.version != version {
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }
@@ -155,7 +159,6 @@ fn check_task(fields: &ItemFields, lead: Option<UnitId>) -> Result<(time::Date, 
 /// Creates a plan item under `parent` (or at the top); at the task level it is a key task,
 /// fanned out to its units in the same transaction.
 pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<PlanItem> {
-    let fields = ItemFields::parse(&new.input)?;
     let mut tx = app.store.write().await?;
     let parent = match new.parent {
         Some(id) => {
@@ -167,6 +170,7 @@ pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<
         parent.as_ref().map(|p| p.campaign_id).or(new.campaign).ok_or(AppError::invalid("campaign_id", "required"))?;
     let (campaign, office) = load_campaign(&mut tx, campaign_id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
+    let fields = ItemFields::parse(&new.input)?;
     let levels = campaigns::levels(&mut tx, campaign_id).await?;
     let depth = parent.as_ref().map(|p| p.depth + 1).unwrap_or(1);
     let level = levels.iter().find(|l| l.depth == depth).ok_or(AppError::invalid("parent_id", "below_task_level"))?;
@@ -218,11 +222,11 @@ pub async fn update_item(
     input: &ItemInput<'_>,
     lead_unit: Option<UnitId>,
 ) -> Result<PlanItem> {
-    let fields = ItemFields::parse(input)?;
     let mut tx = app.store.write().await?;
     let before = plan_items::get(&mut tx, id).await.map_err(AppError::from_store("item"))?;
     let (_, office) = load_campaign(&mut tx, before.campaign_id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
+    let fields = ItemFields::parse(input)?;
     if before.version != version {
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }

@@ -226,6 +226,8 @@ impl World {
         };
         let path =
             entry.path.replace("{id}", &id.to_string()).replace("{*file}", "app.css").replace("{*rest}", "index.html");
+        // The new-item form names its campaign in the query.
+        let path = if entry.path == "/plan-items/new" { format!("{path}?campaign={id}") } else { path };
         let n = self.next();
         let code = unit.code.clone().unwrap_or_default();
         let version = unit.version.to_string();
@@ -331,6 +333,37 @@ impl World {
                     ],
                     "/users/{id}/disable" | "/users/{id}/enable" => vec![("csrf", csrf), ("version", "1".into())],
                     "/users/{id}/password" => vec![("csrf", csrf), ("password", "grassland-horse-7".into())],
+                    "/campaigns" => vec![
+                        ("csrf", csrf),
+                        ("name", format!("活动{n}")),
+                        ("year", "2024".into()),
+                        ("starts_on", "2024-01-01".into()),
+                        ("ends_on", "2024-12-31".into()),
+                        ("yellow_at", "10".into()),
+                        ("red_at", "30".into()),
+                        ("office_code", code),
+                        ("level1", "任务".into()),
+                        ("rule1", "weighted_mean".into()),
+                    ],
+                    "/plan-items" => vec![
+                        ("csrf", csrf),
+                        ("campaign_id", self.plan_at(place).1.to_string()),
+                        ("title", format!("项目{n}")),
+                    ],
+                    "/plan-items/{id}" => vec![
+                        ("csrf", csrf),
+                        ("version", "1".into()),
+                        ("title", "任务".into()),
+                        ("lead_code", code),
+                        ("starts_on", "2023-03-01".into()),
+                        ("due_on", "2023-09-30".into()),
+                    ],
+                    "/plan-items/{id}/assign" => {
+                        vec![("csrf", csrf), ("assign", "list".into()), ("assign_codes", code)]
+                    }
+                    "/assignments/{id}/step" => {
+                        vec![("csrf", csrf), ("version", "1".into()), ("step", "acknowledge".into())]
+                    }
                     _ => vec![("csrf", csrf)],
                 };
                 let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();

@@ -236,3 +236,115 @@ async fn the_light_filter_in_sql_agrees_with_the_domain_rule() {
         assert_eq!(overdue["total"], 0, "nothing is past 2023-05-31 on 2023-04-15");
     });
 }
+
+#[tokio::test]
+async fn the_plan_pages_walk_from_campaign_to_a_closed_assignment() {
+    each_backend!(|t| {
+        let office = t.session("office").await;
+        let campaign = t
+            .form(
+                "/campaigns",
+                &office,
+                &[
+                    ("csrf", office.csrf()),
+                    ("name", "2023年创建工作"),
+                    ("year", "2023"),
+                    ("starts_on", "2023-01-01"),
+                    ("ends_on", "2023-12-31"),
+                    ("yellow_at", "10"),
+                    ("red_at", "30"),
+                    ("as_of", "2023-04-15"),
+                    ("office_code", "ZXB"),
+                    ("level1", "工程/行动"),
+                    ("rule1", "weighted_mean"),
+                    ("level2", "重点任务"),
+                    ("rule2", "worst_light"),
+                ],
+            )
+            .await;
+        assert_eq!(campaign.status, StatusCode::SEE_OTHER, "{}", campaign.text());
+        let campaign_path = campaign.header("location").unwrap().to_owned();
+        let campaign_id = campaign_path.rsplit('/').next().unwrap().to_owned();
+        let project = t
+            .form(
+                "/plan-items",
+                &office,
+                &[("csrf", office.csrf()), ("campaign_id", &campaign_id), ("title", "宣传教育工程"), ("weight", "2")],
+            )
+            .await;
+        assert_eq!(project.status, StatusCode::SEE_OTHER, "{}", project.text());
+        let project_id = project.header("location").unwrap().rsplit('/').next().unwrap().to_owned();
+        // A task without dates comes back with the errors beside the fields and the input kept.
+        let bad = t
+            .form(
+                "/plan-items",
+                &office,
+                &[
+                    ("csrf", office.csrf()),
+                    ("campaign_id", &campaign_id),
+                    ("parent_id", &project_id),
+                    ("title", "青年演讲比赛预赛"),
+                    ("lead_code", "CY-TW"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("此项为必填项") && bad.text().contains("value=\"青年演讲比赛预赛\""));
+        let task = t
+            .form(
+                "/plan-items",
+                &office,
+                &[
+                    ("csrf", office.csrf()),
+                    ("campaign_id", &campaign_id),
+                    ("parent_id", &project_id),
+                    ("title", "青年演讲比赛预赛"),
+                    ("lead_code", "CY-TW"),
+                    ("starts_on", "2023-03-01"),
+                    ("due_on", "2023-05-31"),
+                    ("assign", "prefectures"),
+                ],
+            )
+            .await;
+        assert_eq!(task.status, StatusCode::SEE_OTHER, "{}", task.text());
+        let task_page = t.get(task.header("location").unwrap(), &office).await.text();
+        assert!(task_page.contains("拉萨市") && task_page.contains("阿里地区"), "assigned to every prefecture");
+        let plan = t.get(&campaign_path, &office).await.text();
+        assert!(plan.contains("加权平均") && plan.contains("最差灯色"), "the rules are stated beside the numbers");
+
+        let lhasa = t.session("lhasa").await;
+        let mine = t.get("/assignments", &lhasa).await.text();
+        assert!(mine.contains("青年演讲比赛预赛") && mine.contains("共 1 项"));
+        let id: i64 = mine.split("href=\"/assignments/").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        let step = format!("/assignments/{id}/step");
+        assert_eq!(
+            t.form(&step, &lhasa, &[("csrf", lhasa.csrf()), ("version", "1"), ("step", "acknowledge")]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let red = t
+            .form(&step, &lhasa, &[("csrf", lhasa.csrf()), ("version", "2"), ("step", "update"), ("percent", "5")])
+            .await;
+        assert_eq!(red.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(red.text().contains("进度落后（红灯），请说明原因") && red.text().contains("value=\"5\""));
+        let green = t
+            .form(
+                &step,
+                &lhasa,
+                &[
+                    ("csrf", lhasa.csrf()),
+                    ("version", "2"),
+                    ("step", "update"),
+                    ("percent", "60"),
+                    ("comment", "预赛已举办"),
+                    ("submit", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(green.status, StatusCode::SEE_OTHER);
+        let page = t.get(&format!("/assignments/{id}"), &lhasa).await.text();
+        assert!(page.contains("绿灯") && page.contains("预赛已举办") && page.contains("已报送"));
+        let close = t.form(&step, &office, &[("csrf", office.csrf()), ("version", "3"), ("step", "close")]).await;
+        assert_eq!(close.status, StatusCode::SEE_OTHER);
+        assert!(t.get(&format!("/assignments/{id}"), &lhasa).await.text().contains("已办结"));
+    });
+}

@@ -1,9 +1,11 @@
 //! Server-rendered pages. Handlers extract, call the app layer once, and render a template;
 //! forms work without JavaScript and carry the session's form token.
 
+mod assignments;
 mod context;
 mod imports;
 mod login;
+mod plans;
 mod units;
 mod users;
 
@@ -59,6 +61,19 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/users/{id}/sign-out-everywhere", post(users::sign_out_everywhere))
         .add("POST", "/users/{id}/grants", post(users::grant))
         .add("POST", "/grants/{id}/delete", post(users::revoke))
+        .add("GET", "/campaigns", get(plans::campaigns))
+        .add("GET", "/campaigns/new", get(plans::new_campaign))
+        .add("POST", "/campaigns", post(plans::create_campaign))
+        .add("GET", "/campaigns/{id}", get(plans::campaign))
+        .add("GET", "/plan-items/new", get(plans::new_item))
+        .add("POST", "/plan-items", post(plans::create_item))
+        .add("GET", "/plan-items/{id}", get(plans::item))
+        .add("GET", "/plan-items/{id}/edit", get(plans::edit_item))
+        .add("POST", "/plan-items/{id}", post(plans::update_item))
+        .add("POST", "/plan-items/{id}/assign", post(plans::assign))
+        .add("GET", "/assignments", get(assignments::index))
+        .add("GET", "/assignments/{id}", get(assignments::show))
+        .add("POST", "/assignments/{id}/step", post(assignments::step))
         .add("GET", "/imports", get(imports::index))
         .add("POST", "/imports", post(imports::upload))
         .add("GET", "/imports/{id}", get(imports::show))

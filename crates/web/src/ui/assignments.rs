@@ -1,0 +1,294 @@
+//! "My tasks" and the assignment page: sign for it, report progress, accept, return, close.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
+use pacesetter_domain::{
+    Locale, ValidationError,
+    assignment::Step,
+    ids::{AssignmentId, CampaignId},
+    light::Light,
+    timestamp::format_date,
+};
+use serde::Deserialize;
+
+use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use crate::AppState;
+
+/// An assignment as a table row shows it.
+pub struct LineRow {
+    pub id: i64,
+    pub task: String,
+    pub code: String,
+    pub unit: String,
+    pub state_key: String,
+    pub percent: u8,
+    pub due_on: String,
+    pub days_left: i64,
+    pub light: String,
+}
+
+impl LineRow {
+    pub fn new(line: assignments::Line, locale: Locale) -> Self {
+        let unit = match (locale, &line.unit_name_bo) {
+            (Locale::Bo, Some(bo)) => bo.clone(),
+            _ => line.unit_name.clone(),
+        };
+        Self {
+            id: line.assignment.id.0,
+            task: line.item_title,
+            code: line.item_code.unwrap_or_default(),
+            unit,
+            state_key: format!("state.{}", line.assignment.state.as_str()),
+            percent: line.assignment.percent,
+            due_on: format_date(line.assignment.due_on),
+            days_left: line.days_left,
+            light: line.light.as_str().to_owned(),
+        }
+    }
+}
+
+pub struct CampaignOption {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "assignments/index.html")]
+struct IndexPage {
+    p: PageCtx,
+    lines: Vec<LineRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    campaigns: Vec<CampaignOption>,
+    campaign: i64,
+    light: String,
+    overdue: bool,
+    open: bool,
+    q: String,
+    lights: Vec<&'static str>,
+    /// The query string of the current filters, for the pager.
+    filters: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct IndexQuery {
+    campaign: Option<i64>,
+    light: Option<String>,
+    overdue: Option<String>,
+    open: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+fn parse_light(text: &str) -> Option<Light> {
+    [Light::Done, Light::Green, Light::Yellow, Light::Red].into_iter().find(|l| l.as_str() == text)
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(query): Query<IndexQuery>,
+) -> Response {
+    let campaigns = match plans::list_campaigns(&state.app, &actor).await {
+        Ok(list) => list,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let campaign = query.campaign.or(campaigns.first().map(|c| c.id.0));
+    let filter = assignments::Query {
+        campaign: campaign.map(CampaignId),
+        light: query.light.as_deref().and_then(parse_light),
+        overdue: query.overdue.is_some(),
+        open_only: query.open.is_some(),
+        q: query.q.clone(),
+        ..Default::default()
+    };
+    let list = match assignments::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await {
+        Ok(list) => list,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let locale = ctx.t.locale;
+    let light = query.light.clone().unwrap_or_default();
+    let filters = format!(
+        "campaign={}&light={}{}{}&q={}",
+        campaign.unwrap_or_default(),
+        light,
+        if filter.overdue { "&overdue=1" } else { "" },
+        if filter.open_only { "&open=1" } else { "" },
+        super::context::urlencode(query.q.as_deref().unwrap_or(""))
+    );
+    render(&IndexPage {
+        total: list.total,
+        page: list.page,
+        pages: list.pages(),
+        lines: list.items.into_iter().map(|line| LineRow::new(line, locale)).collect(),
+        campaigns: campaigns.into_iter().map(|c| CampaignOption { id: c.id.0, name: c.name }).collect(),
+        campaign: campaign.unwrap_or_default(),
+        light,
+        overdue: filter.overdue,
+        open: filter.open_only,
+        q: query.q.unwrap_or_default(),
+        lights: vec!["red", "yellow", "green", "done"],
+        filters,
+        p: ctx.with_nav("tasks"),
+    })
+}
+
+pub struct EventRow {
+    pub step_key: String,
+    pub percent: String,
+    pub comment: String,
+    pub actor: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "assignments/show.html")]
+struct ShowPage {
+    p: PageCtx,
+    detail: assignments::Detail,
+    unit_name: String,
+    starts_on: String,
+    due_on: String,
+    events: Vec<EventRow>,
+    steps: Vec<&'static str>,
+    can_update: bool,
+    errors: ValidationError,
+    error: String,
+    percent: String,
+    narrative: String,
+}
+
+impl ShowPage {
+    fn field_error(&self, field: &str) -> String {
+        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+    }
+}
+
+pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+    show_page(&state, &actor, ctx, id, Failure::default()).await
+}
+
+/// What went wrong with the last form, to show on the page again.
+#[derive(Default)]
+struct Failure {
+    errors: ValidationError,
+    error: String,
+    percent: String,
+    narrative: String,
+}
+
+async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failure: Failure) -> Response {
+    let detail = match assignments::detail(&state.app, actor, AssignmentId(id)).await {
+        Ok(detail) => detail,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let status = if failure.errors.is_empty() && failure.error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let events = detail
+        .events
+        .iter()
+        .map(|e| EventRow {
+            step_key: format!("step.{}", e.step),
+            percent: e.percent.map(|p| format!("{p}%")).unwrap_or_default(),
+            comment: e.comment.clone().unwrap_or_default(),
+            actor: e.actor_name.clone(),
+            at: e.at.display_cst(),
+        })
+        .collect();
+    let can_update = detail.steps.iter().any(|s| matches!(s, Step::Update | Step::Report));
+    let steps = detail
+        .steps
+        .iter()
+        .filter(|s| !matches!(s, Step::Update | Step::Report))
+        .map(|s| assignments::step_name(*s))
+        .collect();
+    let page = ShowPage {
+        unit_name: detail.unit.display_name(ctx.t.locale).to_owned(),
+        starts_on: format_date(detail.assignment.starts_on),
+        due_on: format_date(detail.assignment.due_on),
+        percent: if failure.percent.is_empty() { detail.assignment.percent.to_string() } else { failure.percent },
+        narrative: failure.narrative,
+        events,
+        steps,
+        can_update,
+        detail,
+        errors: failure.errors,
+        error: failure.error,
+        p: ctx.with_nav("tasks"),
+    };
+    (status, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    csrf: String,
+    version: i64,
+    step: String,
+    #[serde(default)]
+    percent: String,
+    #[serde(default)]
+    comment: String,
+    #[serde(default)]
+    submit: Option<String>,
+}
+
+pub async fn step(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<StepForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let step = match form.step.as_str() {
+        "update" if form.submit.is_some() => Some(Step::Report),
+        other => assignments::parse_step(other),
+    };
+    let Some(step) = step else { return error_page(ctx.t, &AppError::invalid("step", "invalid_step")) };
+    let percent = if matches!(step, Step::Update | Step::Report) {
+        match form.percent.trim().parse::<u8>() {
+            Ok(p) if p <= 100 => Some(p),
+            _ => {
+                let failure = Failure {
+                    errors: ValidationError::single("percent", "invalid_percent"),
+                    percent: form.percent,
+                    narrative: form.comment,
+                    ..Default::default()
+                };
+                return show_page(&state, &actor, ctx, id, failure).await;
+            }
+        }
+    } else {
+        None
+    };
+    let input = assignments::StepInput { percent, comment: &form.comment };
+    match assignments::take_step(&state.app, &actor, AssignmentId(id), form.version, step, &input).await {
+        Ok(_) => Redirect::to(&format!("/assignments/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let failure = Failure { errors, percent: form.percent, narrative: form.comment, ..Default::default() };
+            show_page(&state, &actor, ctx, id, failure).await
+        }
+        Err(error @ (AppError::Conflict(_) | AppError::Stale { .. })) => {
+            let code = if matches!(error, AppError::Stale { .. }) { "stale_version" } else { error.code() };
+            let failure = Failure {
+                error: ctx.t.error(code),
+                percent: form.percent,
+                narrative: form.comment,
+                ..Default::default()
+            };
+            show_page(&state, &actor, ctx, id, failure).await
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
