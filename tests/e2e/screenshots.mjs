@@ -22,6 +22,13 @@ try {
       await page.goto(`${env.base}/units/new?parent=15`);
       await page.click("button.btn-primary");
       await page.screenshot({ path: `${out}/form-errors-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/campaigns`);
+      await page.click("table a");
+      await page.screenshot({ path: `${out}/plan-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/assignments?light=red`);
+      await page.screenshot({ path: `${out}/tasks-${lang}-${size}.png`, fullPage: true });
+      await page.click("table.assignments tbody a");
+      await page.screenshot({ path: `${out}/assignment-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/users`);
       await page.screenshot({ path: `${out}/users-${lang}-${size}.png`, fullPage: true });
       await page.click("text=拉萨市联络员");

@@ -78,7 +78,7 @@ async fn a_task_fans_out_and_each_unit_walks_the_loop() {
         assert_eq!(all["total"], 7, "one assignment per prefecture");
 
         let lhasa = t.token("lhasa").await;
-        let mine = t.get("/api/v1/assignments", &lhasa).await.json();
+        let mine = t.get(&format!("/api/v1/assignments?campaign={campaign}"), &lhasa).await.json();
         assert_eq!(mine["total"], 1, "a liaison sees only their own");
         let id = mine["items"][0]["assignment"]["id"].as_i64().unwrap();
         let path = format!("/api/v1/assignments/{id}");
@@ -313,8 +313,8 @@ async fn the_plan_pages_walk_from_campaign_to_a_closed_assignment() {
         assert!(plan.contains("加权平均") && plan.contains("最差灯色"), "the rules are stated beside the numbers");
 
         let lhasa = t.session("lhasa").await;
-        let mine = t.get("/assignments", &lhasa).await.text();
-        assert!(mine.contains("青年演讲比赛预赛") && mine.contains("共 1 项"));
+        let mine = t.get(&format!("/assignments?campaign={campaign_id}"), &lhasa).await.text();
+        assert!(mine.contains("青年演讲比赛预赛") && mine.contains("共 1 项"), "{mine}");
         let id: i64 = mine.split("href=\"/assignments/").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
         let step = format!("/assignments/{id}/step");
         assert_eq!(
@@ -346,5 +346,27 @@ async fn the_plan_pages_walk_from_campaign_to_a_closed_assignment() {
         let close = t.form(&step, &office, &[("csrf", office.csrf()), ("version", "3"), ("step", "close")]).await;
         assert_eq!(close.status, StatusCode::SEE_OTHER);
         assert!(t.get(&format!("/assignments/{id}"), &lhasa).await.text().contains("已办结"));
+    });
+}
+
+#[tokio::test]
+async fn the_demo_plan_shows_every_light() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let campaigns = t.get("/api/v1/campaigns", &office).await.json();
+        let demo = campaigns.as_array().unwrap().iter().find(|c| c["year"] == 2023).unwrap();
+        assert_eq!(demo["as_of"], "2023-06-30");
+        let id = demo["id"].as_i64().unwrap();
+        let plan = t.get(&format!("/api/v1/campaigns/{id}/plan"), &office).await.json();
+        assert_eq!(plan.as_array().unwrap().len(), 10, "four projects and six actions");
+        for light in ["done", "green", "yellow", "red"] {
+            let listed =
+                t.get(&format!("/api/v1/assignments?campaign={id}&light={light}&per_page=1"), &office).await.json();
+            assert!(listed["total"].as_i64().unwrap() > 0, "no {light} assignment in the demo");
+        }
+        let lhasa = t.token("lhasa").await;
+        let own = t.get(&format!("/api/v1/assignments?campaign={id}"), &lhasa).await.json();
+        assert!(own["total"].as_i64().unwrap() >= 8, "Lhasa holds a share of the prefecture tasks");
+        assert!(own["items"].as_array().unwrap().iter().all(|a| a["unit_name"] == "拉萨市"));
     });
 }

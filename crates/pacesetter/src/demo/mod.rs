@@ -10,10 +10,12 @@ use pacesetter_domain::{
 };
 use pacesetter_store::{AnyConnection, grants, units, users};
 
+mod plan;
+
 /// The password of every demo account (printed at start; demo mode only).
 pub const DEMO_PASSWORD: &str = "pacesetter-demo";
 
-const DIVISIONS: &str = include_str!("../demo/tibet-divisions.csv");
+const DIVISIONS: &str = include_str!("../../demo/tibet-divisions.csv");
 
 /// Tibetan names attested in public Tibetan-language sources (see TIBETAN.md §3); the others
 /// wait for the office's official bilingual list rather than being invented.
@@ -157,6 +159,29 @@ pub async fn seed(app: &App) -> Result<(), AppError> {
             grants::insert(&mut tx, user.id, *role, unit.id, now).await?;
         }
     }
+    // A liaison for each of the other prefectures, so that every heat of the plan has someone
+    // reporting on it (positions, not names).
+    for (username, code) in [
+        ("shigatse", "540200"),
+        ("qamdo", "540300"),
+        ("nyingchi", "540400"),
+        ("shannan", "540500"),
+        ("nagqu", "540600"),
+        ("ngari", "542500"),
+    ] {
+        let Some((_, prefecture)) = prefectures.iter().find(|(c, _)| c == code) else { continue };
+        let display_name = format!("{}联络员", prefecture.name);
+        let new = users::NewUser {
+            username,
+            display_name: &display_name,
+            password_hash: &hash,
+            unit_id: prefecture.id,
+            locale: None,
+        };
+        let user = users::insert(&mut tx, &new, now).await?;
+        grants::insert(&mut tx, user.id, Role::Liaison, prefecture.id, now).await?;
+    }
+    plan::seed(&mut tx, office.id, time::macros::date!(2023 - 06 - 30), now).await?;
     let who = pacesetter_app::audit::Who { id: None, name: "demo", origin: &pacesetter_app::Origin::default() };
     let note = serde_json::json!({ "units": "demo organisation and territory", "accounts": 6 });
     pacesetter_app::audit::record::<(), _>(
