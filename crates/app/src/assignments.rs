@@ -108,6 +108,10 @@ pub struct Detail {
     pub events: Vec<AssignmentEvent>,
     /// The steps this actor may take now.
     pub steps: Vec<Step>,
+    /// Evidence attached to each step, by event id.
+    pub evidence: Vec<(i64, pacesetter_domain::evidence::Evidence)>,
+    /// The unit's library, to pick from when reporting.
+    pub library: Vec<pacesetter_domain::evidence::Evidence>,
 }
 
 struct Loaded {
@@ -159,11 +163,19 @@ pub async fn detail(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail
     let events = store::events(&mut conn, id).await?;
     let today = loaded.campaign.today(Timestamp::now());
     let steps = possible_steps(actor, &loaded);
+    let evidence = pacesetter_store::evidence::for_assignment(&mut conn, id).await?;
+    let library = if steps.iter().any(|s| matches!(s, Step::Update | Step::Report)) {
+        pacesetter_store::evidence::library(&mut conn, loaded.unit.id, 100).await?
+    } else {
+        Vec::new()
+    };
     Ok(Detail {
         light: loaded.assignment.light(today, loaded.campaign.thresholds),
         days_left: loaded.assignment.days_left(today),
         events,
         steps,
+        evidence,
+        library,
         assignment: loaded.assignment,
         item: loaded.item,
         campaign: loaded.campaign,
@@ -177,6 +189,8 @@ pub async fn detail(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail
 pub struct StepInput<'a> {
     pub percent: Option<u8>,
     pub comment: &'a str,
+    /// Evidence from the unit's library to attach to this step.
+    pub evidence: &'a [pacesetter_domain::evidence::EvidenceId],
 }
 
 pub const COMMENT_MAX_CHARS: usize = 4000;
@@ -217,6 +231,13 @@ pub async fn take_step(
     } else {
         before.percent
     };
+    // Evidence must be the unit's own: another unit's file cannot be linked here.
+    for id in input.evidence {
+        let evidence = crate::evidence::visible(&mut tx, actor, *id).await?;
+        if evidence.unit_id != before.unit_id {
+            return Err(AppError::NotFound("evidence"));
+        }
+    }
     let mut errors = ValidationError::new();
     if step == Step::Return && comment.is_empty() {
         errors.push("comment", "return_needs_comment");
@@ -239,7 +260,8 @@ pub async fn take_step(
         comment: (!comment.is_empty()).then_some(comment),
         actor: actor.user.id,
     };
-    store::add_event(&mut tx, id, &event, now).await?;
+    let event_id = store::add_event(&mut tx, id, &event, now).await?;
+    pacesetter_store::evidence::attach(&mut tx, event_id, input.evidence).await?;
     let action = format!("assignment.{}", step_name(step));
     audit::record(
         &mut tx,

@@ -49,6 +49,7 @@ impl AppError {
             Self::NotFound("item") => "item_not_found",
             Self::NotFound("assignment") => "assignment_not_found",
             Self::NotFound("import") => "import_not_found",
+            Self::NotFound("evidence") => "evidence_not_found",
             Self::NotFound(_) => "not_found",
             Self::Invalid(_) => "invalid_input",
             Self::Conflict(code) => code,

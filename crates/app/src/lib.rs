@@ -8,6 +8,8 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 mod error;
+pub mod evidence;
+pub mod files;
 pub mod import;
 mod password;
 pub mod plans;
@@ -49,11 +51,17 @@ pub struct App {
     pub store: Store,
     pub settings: Settings,
     pub read_sheet: pacesetter_domain::table::SheetReader,
+    pub files: files::FileStore,
 }
 
 impl App {
-    pub fn new(store: Store, settings: Settings, read_sheet: pacesetter_domain::table::SheetReader) -> Self {
-        Self { store, settings, read_sheet }
+    pub fn new(
+        store: Store,
+        settings: Settings,
+        read_sheet: pacesetter_domain::table::SheetReader,
+        files: files::FileStore,
+    ) -> Self {
+        Self { store, settings, read_sheet, files }
     }
 }
 

@@ -304,6 +304,7 @@ impl Assignment {
 /// A step taken on an assignment, for its history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AssignmentEvent {
+    pub id: i64,
     pub step: String,
     pub from_state: AssignmentState,
     pub to_state: AssignmentState,

@@ -34,7 +34,12 @@ pub async fn open_store(config: &Config) -> Result<Store, ServeError> {
 }
 
 pub fn app(config: &Config, store: Store) -> App {
-    App::new(store, config.app_settings(), pacesetter_export::read_sheet)
+    App::new(
+        store,
+        config.app_settings(),
+        pacesetter_export::read_sheet,
+        pacesetter_app::files::FileStore::new(&config.data_dir),
+    )
 }
 
 pub fn router(config: &Config, app: App, demo: bool) -> Result<axum::Router, ServeError> {

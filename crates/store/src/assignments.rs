@@ -146,11 +146,17 @@ pub struct NewEvent<'a> {
     pub actor: UserId,
 }
 
-pub async fn add_event(conn: &mut AnyConnection, id: AssignmentId, event: &NewEvent<'_>, now: Timestamp) -> Result<()> {
+/// Records a step; returns the event's id, to attach evidence to.
+pub async fn add_event(
+    conn: &mut AnyConnection,
+    id: AssignmentId,
+    event: &NewEvent<'_>,
+    now: Timestamp,
+) -> Result<i64> {
     let NewEvent { step, from, to, percent, comment, actor } = *event;
-    sqlx::query(
+    let row = sqlx::query(
         "INSERT INTO assignment_events (assignment_id, step, from_state, to_state, percent, comment, actor_id, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(id.0)
     .bind(step.to_owned())
@@ -160,15 +166,15 @@ pub async fn add_event(conn: &mut AnyConnection, id: AssignmentId, event: &NewEv
     .bind(comment.map(str::to_owned))
     .bind(actor.0)
     .bind(now.to_db())
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    Ok(row.try_get("id")?)
 }
 
 /// The history of an assignment, oldest first, with who took each step.
 pub async fn events(conn: &mut AnyConnection, id: AssignmentId) -> Result<Vec<AssignmentEvent>> {
     let rows = sqlx::query(
-        "SELECT e.step, e.from_state, e.to_state, e.percent, e.comment, e.actor_id, u.display_name, e.at
+        "SELECT e.id, e.step, e.from_state, e.to_state, e.percent, e.comment, e.actor_id, u.display_name, e.at
          FROM assignment_events e JOIN users u ON u.id = e.actor_id WHERE e.assignment_id = $1 ORDER BY e.id",
     )
     .bind(id.0)
@@ -182,6 +188,7 @@ pub async fn events(conn: &mut AnyConnection, id: AssignmentId) -> Result<Vec<As
                     .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad state".into())))
             };
             Ok(AssignmentEvent {
+                id: row.try_get("id")?,
                 step: row.try_get("step")?,
                 from_state: state("from_state")?,
                 to_state: state("to_state")?,

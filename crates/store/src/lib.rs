@@ -9,6 +9,7 @@ pub mod audit;
 pub mod backend;
 pub mod campaigns;
 mod error;
+pub mod evidence;
 pub mod grants;
 pub mod imports;
 mod migrate;

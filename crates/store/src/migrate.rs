@@ -29,10 +29,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_plans.sql"),
         include_str!("../migrations/postgres/0003_plans.sql"),
     ),
+    (
+        4,
+        "evidence",
+        include_str!("../migrations/sqlite/0004_evidence.sql"),
+        include_str!("../migrations/postgres/0004_evidence.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 3;
+pub const LATEST: i64 = 4;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

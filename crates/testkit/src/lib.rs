@@ -111,6 +111,8 @@ fn replace_database(url: &str, name: &str) -> String {
 /// The app on a fresh database with the demo organisation loaded, and its router.
 pub struct TestApp {
     pub db: TestDb,
+    /// The data directory (uploaded files).
+    pub data_dir: PathBuf,
     pub app: App,
     pub router: Router,
     pub backend: Backend,
@@ -121,16 +123,19 @@ impl TestApp {
         Self::with_config(backend, Config::default()).await
     }
 
-    pub async fn with_config(backend: Backend, config: Config) -> Self {
+    pub async fn with_config(backend: Backend, mut config: Config) -> Self {
         let db = TestDb::new(backend).await;
+        let data_dir = std::env::temp_dir().join(format!("pacesetter-files-{}", random_suffix()));
+        config.data_dir = data_dir.clone();
         let app = server::app(&config, db.store.clone());
         demo::seed(&app).await.expect("demo seed");
         let router = server::router(&config, app.clone(), true).expect("router");
-        Self { db, app, router, backend }
+        Self { db, data_dir, app, router, backend }
     }
 
     pub async fn remove(self) {
         self.db.remove().await;
+        let _ = std::fs::remove_dir_all(&self.data_dir);
     }
 
     /// Sends one request through the router, as a browser on the same origin would for

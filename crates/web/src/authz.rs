@@ -57,6 +57,7 @@ pub enum Target {
     Campaign,
     Task,
     Assignment,
+    Evidence,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -90,6 +90,9 @@ async fn plan_fixture(
     (place, campaign.id.0, task.id.0, assignment)
 }
 
+/// The smallest file the evidence library accepts.
+const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+
 /// A sheet with one row that can never be committed: a unit cannot sit under a county.
 const IMPORT_SHEET: &[u8] = "编码,名称,类型,上级编码\nX-1,无效,县区,540102\n".as_bytes();
 
@@ -114,6 +117,8 @@ struct World {
     role_users: Vec<(Role, UserId)>,
     /// At each place: a campaign run by that county, a key task, and its assignment there.
     plans: Vec<(Place, i64, i64, i64)>,
+    /// At each place: a file in that county's library.
+    files: Vec<(Place, i64)>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -155,8 +160,26 @@ impl World {
             let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
             plans.push(plan_fixture(&mut tx, place, &unit).await);
         }
+        let mut files = Vec::new();
+        let sha256 = t.app.files.put(PDF).unwrap();
+        let uploader = residents[0].1;
+        for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
+            let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
+            let new = pacesetter_store::evidence::NewFile {
+                unit: unit.id,
+                title: "材料.pdf",
+                sha256: &sha256,
+                content_type: "application/pdf",
+                size_bytes: PDF.len() as i64,
+                uploaded_by: uploader,
+            };
+            files.push((
+                place,
+                pacesetter_store::evidence::insert_file(&mut tx, &new, Timestamp::now()).await.unwrap().0.id.0,
+            ));
+        }
         tx.commit().await.unwrap();
-        Self { t, residents, role_users, plans, counter: Default::default() }
+        Self { t, residents, role_users, plans, files, counter: Default::default() }
     }
 
     fn next(&self) -> usize {
@@ -214,6 +237,7 @@ impl World {
             Target::Campaign => self.plan_at(place).1,
             Target::Task => self.plan_at(place).2,
             Target::Assignment => self.plan_at(place).3,
+            Target::Evidence => self.files.iter().find(|(p, _)| *p == place).unwrap().1,
             Target::Import => {
                 let caller = role.and_then(|r| self.role_users.iter().find(|(ur, _)| *ur == r)).map(|(_, id)| *id);
                 let owner = match (place, caller) {
@@ -233,7 +257,22 @@ impl World {
         let version = unit.version.to_string();
         let is_api = path.starts_with("/api/");
         match (entry.method.as_str(), is_api) {
+            ("GET", true) if entry.path == "/api/v1/evidence" => {
+                self.t.get(&format!("/api/v1/evidence?unit={}", unit.id), auth).await
+            }
             ("GET", _) => self.t.get(&path, auth).await,
+            ("POST", true) if entry.path == "/api/v1/evidence" => {
+                let mut request =
+                    axum::http::Request::post(format!("/api/v1/evidence?unit={}&filename=a.pdf", unit.id));
+                if let Auth::Bearer(token) = auth {
+                    request = request.header("authorization", format!("Bearer {token}"));
+                }
+                self.t.send(request.body(axum::body::Body::from(PDF)).unwrap()).await
+            }
+            ("POST", false) if entry.path == "/assignments/{id}/update" => {
+                let fields = [("csrf", auth.csrf()), ("version", "1"), ("percent", "10")];
+                self.t.upload(&path, auth, &fields, "a.pdf", PDF).await
+            }
             ("POST", true) if entry.path == "/api/v1/imports" => {
                 let mut request = axum::http::Request::post("/api/v1/imports?kind=units&filename=t.csv");
                 if let Auth::Bearer(token) = auth {
@@ -278,6 +317,9 @@ impl World {
                     "/api/v1/tasks/{id}/assignments" => serde_json::json!({"unit_ids": [unit.id.0]}),
                     "/api/v1/assignments/{id}/steps" => serde_json::json!({"step": "acknowledge"}),
                     "/api/v1/assignments/{id}/updates" => serde_json::json!({"percent": 10}),
+                    "/api/v1/evidence/links" => {
+                        serde_json::json!({"unit_id": unit.id.0, "url": "https://example.org/report"})
+                    }
                     "/api/v1/users/{id}/password" => serde_json::json!({"password": "grassland-horse-7"}),
                     _ => serde_json::json!({}),
                 };

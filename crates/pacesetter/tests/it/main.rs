@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod cli;
+mod evidence;
 mod imports;
 mod openapi;
 mod pages;

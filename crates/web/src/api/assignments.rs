@@ -3,13 +3,14 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{AppError, PageRequest, assignments};
 use pacesetter_domain::{
     UnitId,
     assignment::AssignmentState,
+    evidence::EvidenceId,
     ids::{AssignmentId, CampaignId, PlanItemId},
     light::Light,
     plan::Assignment,
@@ -21,7 +22,7 @@ use crate::{
     AppState,
     api::{
         ApiActor, ApiJson,
-        extract::{IfMatch, etag},
+        extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
 };
@@ -106,7 +107,7 @@ fn parse_light(text: &str) -> Option<Light> {
 pub async fn list_assignments(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Query(query): Query<AssignmentQuery>,
+    ApiQuery(query): ApiQuery<AssignmentQuery>,
 ) -> Result<Json<AssignmentList>, ApiError> {
     let filter = assignments::Query {
         campaign: query.campaign.map(CampaignId),
@@ -227,7 +228,7 @@ pub async fn take_step(
             !matches!(s, pacesetter_domain::assignment::Step::Update | pacesetter_domain::assignment::Step::Report)
         })
         .ok_or(AppError::invalid("step", "invalid_step"))?;
-    let input = assignments::StepInput { percent: None, comment: body.comment.as_deref().unwrap_or("") };
+    let input = assignments::StepInput { percent: None, comment: body.comment.as_deref().unwrap_or(""), evidence: &[] };
     let assignment = assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await?;
     Ok((etag(assignment.version), Json(AssignmentResponse::from(assignment))).into_response())
 }
@@ -243,6 +244,9 @@ pub struct UpdateRequest {
     /// Submit for review (报送) rather than only record progress.
     #[serde(default)]
     pub submit: bool,
+    /// Evidence from the unit's library (upload files first with `POST /api/v1/evidence`).
+    #[serde(default)]
+    pub evidence_ids: Vec<i64>,
 }
 
 /// Posts a progress update; needs `If-Match`.
@@ -255,13 +259,17 @@ pub async fn post_update(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UpdateRequest>,
 ) -> Result<Response, ApiError> {
+    let evidence: Vec<EvidenceId> = body.evidence_ids.iter().map(|id| EvidenceId(*id)).collect();
     let step = if body.submit {
         pacesetter_domain::assignment::Step::Report
     } else {
         pacesetter_domain::assignment::Step::Update
     };
-    let input =
-        assignments::StepInput { percent: Some(body.percent), comment: body.narrative.as_deref().unwrap_or("") };
+    let input = assignments::StepInput {
+        percent: Some(body.percent),
+        comment: body.narrative.as_deref().unwrap_or(""),
+        evidence: &evidence,
+    };
     let assignment = assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await?;
     Ok((etag(assignment.version), Json(AssignmentResponse::from(assignment))).into_response())
 }

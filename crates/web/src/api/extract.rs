@@ -88,3 +88,25 @@ where
         }
     }
 }
+
+/// Query parameters whose rejection uses the API's error format (400 `invalid_query`).
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(crate::error::api_error(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_query",
+                &rejection.body_text(),
+            )),
+        }
+    }
+}

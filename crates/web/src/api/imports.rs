@@ -4,14 +4,18 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{AppError, import};
 use serde::{Deserialize, Serialize};
 
-use crate::{AppState, api::ApiActor, error::ApiError};
+use crate::{
+    AppState,
+    api::{ApiActor, extract::ApiQuery},
+    error::ApiError,
+};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ImportResponse {
@@ -61,7 +65,7 @@ pub struct UploadQuery {
 pub async fn upload_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Query(query): Query<UploadQuery>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let kind = import::ImportKind::parse(&query.kind).ok_or(AppError::invalid("kind", "invalid_import_kind"))?;

@@ -3,6 +3,7 @@
 
 mod assignments;
 mod auth;
+mod evidence;
 mod extract;
 mod health;
 mod imports;
@@ -76,6 +77,9 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(assignments::get_assignment))
         .routes(routes!(assignments::take_step))
         .routes(routes!(assignments::post_update))
+        .routes(routes!(evidence::upload_evidence, evidence::library))
+        .routes(routes!(evidence::add_link))
+        .routes(routes!(evidence::download))
         .with_state(state)
         .split_for_parts();
     (router, openapi)

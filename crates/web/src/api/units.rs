@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -17,7 +17,7 @@ use crate::{
     AppState,
     api::{
         ApiActor, ApiJson,
-        extract::{IfMatch, etag},
+        extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
 };
@@ -86,7 +86,7 @@ pub struct UnitListQuery {
 pub async fn list_units(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Query(query): Query<UnitListQuery>,
+    ApiQuery(query): ApiQuery<UnitListQuery>,
 ) -> Result<Json<UnitList>, ApiError> {
     let kind = match query.kind.as_deref().filter(|k| !k.is_empty()) {
         Some(text) => Some(UnitKind::parse(text).ok_or(pacesetter_app::AppError::invalid("kind", "invalid_kind"))?),

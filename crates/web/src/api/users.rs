@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -18,7 +18,7 @@ use crate::{
     AppState,
     api::{
         ApiActor, ApiJson,
-        extract::{IfMatch, etag},
+        extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
 };
@@ -92,7 +92,7 @@ pub struct UserListQuery {
 pub async fn list_users(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Query(query): Query<UserListQuery>,
+    ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<UserList>, ApiError> {
     let page = users::list(
         &state.app,

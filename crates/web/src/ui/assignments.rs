@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::{
     Form,
-    extract::{Path, Query, State},
+    extract::{Multipart, Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -11,6 +11,7 @@ use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
 use pacesetter_domain::{
     Locale, ValidationError,
     assignment::Step,
+    evidence::EvidenceId,
     ids::{AssignmentId, CampaignId},
     light::Light,
     timestamp::format_date,
@@ -141,6 +142,7 @@ pub async fn index(
 }
 
 pub struct EventRow {
+    pub id: i64,
     pub step_key: String,
     pub percent: String,
     pub comment: String,
@@ -163,9 +165,36 @@ struct ShowPage {
     error: String,
     percent: String,
     narrative: String,
+    chosen: Vec<i64>,
+    /// Evidence per history row, by event id.
+    attached: Vec<(i64, EvidenceRow)>,
+    library: Vec<EvidenceRow>,
+}
+
+/// A piece of evidence as the page lists it.
+pub struct EvidenceRow {
+    pub id: i64,
+    pub title: String,
+    pub link: String,
+    pub is_link: bool,
+}
+
+impl EvidenceRow {
+    fn new(evidence: &pacesetter_domain::evidence::Evidence) -> Self {
+        Self {
+            id: evidence.id.0,
+            title: evidence.title.clone(),
+            link: evidence.url.clone().unwrap_or_else(|| format!("/api/v1/evidence/{}/download", evidence.id)),
+            is_link: evidence.is_link(),
+        }
+    }
 }
 
 impl ShowPage {
+    fn attached_to(&self, event: &i64) -> Vec<&EvidenceRow> {
+        self.attached.iter().filter(|(e, _)| e == event).map(|(_, row)| row).collect()
+    }
+
     fn field_error(&self, field: &str) -> String {
         self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
     }
@@ -182,6 +211,8 @@ struct Failure {
     error: String,
     percent: String,
     narrative: String,
+    /// Evidence already in the library from this attempt, to stay ticked.
+    chosen: Vec<i64>,
 }
 
 async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failure: Failure) -> Response {
@@ -198,6 +229,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         .events
         .iter()
         .map(|e| EventRow {
+            id: e.id,
             step_key: format!("step.{}", e.step),
             percent: e.percent.map(|p| format!("{p}%")).unwrap_or_default(),
             comment: e.comment.clone().unwrap_or_default(),
@@ -218,6 +250,9 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         due_on: format_date(detail.assignment.due_on),
         percent: if failure.percent.is_empty() { detail.assignment.percent.to_string() } else { failure.percent },
         narrative: failure.narrative,
+        chosen: failure.chosen,
+        attached: detail.evidence.iter().map(|(event, e)| (*event, EvidenceRow::new(e))).collect(),
+        library: detail.library.iter().map(EvidenceRow::new).collect(),
         events,
         steps,
         can_update,
@@ -272,7 +307,7 @@ pub async fn step(
     } else {
         None
     };
-    let input = assignments::StepInput { percent, comment: &form.comment };
+    let input = assignments::StepInput { percent, comment: &form.comment, evidence: &[] };
     match assignments::take_step(&state.app, &actor, AssignmentId(id), form.version, step, &input).await {
         Ok(_) => Redirect::to(&format!("/assignments/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
@@ -285,6 +320,101 @@ pub async fn step(
                 error: ctx.t.error(code),
                 percent: form.percent,
                 narrative: form.comment,
+                ..Default::default()
+            };
+            show_page(&state, &actor, ctx, id, failure).await
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+/// The progress form: percent, narrative, new files, a link, and evidence picked from the
+/// unit's library; files are checked and stored before the update is recorded.
+pub async fn update(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Response {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                if name == "file" {
+                    let filename = field.file_name().unwrap_or("").to_owned();
+                    match field.bytes().await {
+                        Ok(bytes) if !bytes.is_empty() => files.push((filename, bytes.to_vec())),
+                        Ok(_) => {}
+                        Err(_) => return error_page(ctx.t, &AppError::invalid("file", "evidence_too_large")),
+                    }
+                } else {
+                    fields.push((name, field.text().await.unwrap_or_default()));
+                }
+            }
+            Ok(None) => break,
+            Err(_) => return error_page(ctx.t, &AppError::invalid("file", "file_damaged")),
+        }
+    }
+    let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    if let Err(response) = check_csrf(&ctx, &value("csrf")) {
+        return response;
+    }
+    let detail = match assignments::detail(&state.app, &actor, AssignmentId(id)).await {
+        Ok(detail) => detail,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let unit = detail.unit.id;
+    let mut chosen: Vec<i64> =
+        fields.iter().filter(|(n, _)| n == "evidence").filter_map(|(_, v)| v.parse().ok()).collect();
+    let failure = |errors: ValidationError, chosen: Vec<i64>| Failure {
+        errors,
+        percent: value("percent"),
+        narrative: value("comment"),
+        chosen,
+        ..Default::default()
+    };
+    for (filename, bytes) in &files {
+        match pacesetter_app::evidence::upload(&state.app, &actor, unit, filename, bytes).await {
+            Ok(evidence) => chosen.push(evidence.id.0),
+            Err(AppError::Invalid(errors)) => return show_page(&state, &actor, ctx, id, failure(errors, chosen)).await,
+            Err(error) => return error_page(ctx.t, &error),
+        }
+    }
+    let url = value("link_url");
+    if !url.trim().is_empty() {
+        match pacesetter_app::evidence::add_link(&state.app, &actor, unit, &value("link_title"), &url).await {
+            Ok(evidence) => chosen.push(evidence.id.0),
+            Err(AppError::Invalid(errors)) => return show_page(&state, &actor, ctx, id, failure(errors, chosen)).await,
+            Err(error) => return error_page(ctx.t, &error),
+        }
+    }
+    let Ok(percent) = value("percent").trim().parse::<u8>() else {
+        return show_page(
+            &state,
+            &actor,
+            ctx,
+            id,
+            failure(ValidationError::single("percent", "invalid_percent"), chosen),
+        )
+        .await;
+    };
+    let step = if value("submit").is_empty() { Step::Update } else { Step::Report };
+    let version = value("version").parse().unwrap_or(0);
+    let evidence: Vec<EvidenceId> = chosen.iter().map(|id| EvidenceId(*id)).collect();
+    let comment = value("comment");
+    let input = assignments::StepInput { percent: Some(percent), comment: &comment, evidence: &evidence };
+    match assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await {
+        Ok(_) => Redirect::to(&format!("/assignments/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => show_page(&state, &actor, ctx, id, failure(errors, chosen)).await,
+        Err(error @ (AppError::Conflict(_) | AppError::Stale { .. })) => {
+            let code = if matches!(error, AppError::Stale { .. }) { "stale_version" } else { error.code() };
+            let failure = Failure {
+                error: ctx.t.error(code),
+                chosen,
+                percent: value("percent"),
+                narrative: comment,
                 ..Default::default()
             };
             show_page(&state, &actor, ctx, id, failure).await

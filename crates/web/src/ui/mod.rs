@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/assignments", get(assignments::index))
         .add("GET", "/assignments/{id}", get(assignments::show))
         .add("POST", "/assignments/{id}/step", post(assignments::step))
+        .add("POST", "/assignments/{id}/update", post(assignments::update))
         .add("GET", "/imports", get(imports::index))
         .add("POST", "/imports", post(imports::upload))
         .add("GET", "/imports/{id}", get(imports::show))

@@ -1,0 +1,123 @@
+//! The evidence library: uploading files (checked by content, stored once), adding links,
+//! listing a unit's library, and downloading with the same permission as reading the unit.
+
+use pacesetter_domain::{
+    Permission, Timestamp, UnitId, ValidationError,
+    evidence::{Evidence, EvidenceId, MAX_FILE_BYTES, display_filename, parse_url, sniff},
+    unit::Unit,
+};
+use pacesetter_store::{AnyConnection, evidence as store, units};
+
+use crate::{Actor, App, AppError, Result, audit};
+
+/// The unit, if the actor may add evidence to its library (they report for it).
+async fn reporting_unit(conn: &mut AnyConnection, actor: &Actor, unit: UnitId) -> Result<Unit> {
+    let unit = units::get(conn, unit).await.map_err(AppError::from_store("unit"))?;
+    if !actor.can(Permission::ViewUnits, &unit.path) {
+        return Err(AppError::NotFound("unit"));
+    }
+    actor.require(Permission::ReportProgress, &unit.path)?;
+    Ok(unit)
+}
+
+/// Adds a file to a unit's library; the same content again returns the stored record.
+pub async fn upload(app: &App, actor: &Actor, unit: UnitId, filename: &str, bytes: &[u8]) -> Result<Evidence> {
+    {
+        let mut conn = app.store.read().await?;
+        reporting_unit(&mut conn, actor, unit).await?;
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "file_empty"));
+    }
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(AppError::invalid("file", "evidence_too_large"));
+    }
+    let content_type = sniff(bytes).ok_or(AppError::invalid("file", "file_type_not_allowed"))?;
+    let files = app.files.clone();
+    let owned = bytes.to_vec();
+    let sha256 = tokio::task::spawn_blocking(move || files.put(&owned))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let title = display_filename(filename);
+    let mut tx = app.store.write().await?;
+    let new = store::NewFile {
+        unit,
+        title: &title,
+        sha256: &sha256,
+        content_type,
+        size_bytes: bytes.len() as i64,
+        uploaded_by: actor.user.id,
+    };
+    let (evidence, created) = store::insert_file(&mut tx, &new, Timestamp::now()).await?;
+    if created {
+        audit::record::<(), _>(
+            &mut tx,
+            app.store.backend(),
+            actor.into(),
+            "evidence.upload",
+            ("evidence", Some(evidence.id.0)),
+            None,
+            Some(&evidence),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(evidence)
+}
+
+/// Adds a link to a unit's library.
+pub async fn add_link(app: &App, actor: &Actor, unit: UnitId, title: &str, url: &str) -> Result<Evidence> {
+    let mut tx = app.store.write().await?;
+    reporting_unit(&mut tx, actor, unit).await?;
+    let url = parse_url(url).map_err(ValidationError::from)?;
+    let title = match title.trim() {
+        "" => url.clone(),
+        text => text.chars().filter(|c| !c.is_control()).take(200).collect(),
+    };
+    let evidence = store::insert_link(&mut tx, unit, &title, &url, actor.user.id, Timestamp::now()).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "evidence.link",
+        ("evidence", Some(evidence.id.0)),
+        None,
+        Some(&evidence),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(evidence)
+}
+
+/// A unit's library, for those who may see the unit.
+pub async fn library(app: &App, actor: &Actor, unit: UnitId) -> Result<Vec<Evidence>> {
+    let mut conn = app.store.read().await?;
+    let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store("unit"))?;
+    if !actor.can(Permission::ViewUnits, &unit.path) {
+        return Err(AppError::NotFound("unit"));
+    }
+    Ok(store::library(&mut conn, unit.id, 200).await?)
+}
+
+/// A piece of evidence the actor may see (its unit is in their scope).
+pub async fn get(app: &App, actor: &Actor, id: EvidenceId) -> Result<Evidence> {
+    let mut conn = app.store.read().await?;
+    visible(&mut conn, actor, id).await
+}
+
+pub(crate) async fn visible(conn: &mut AnyConnection, actor: &Actor, id: EvidenceId) -> Result<Evidence> {
+    let evidence = store::get(conn, id).await.map_err(AppError::from_store("evidence"))?;
+    let unit = units::get(conn, evidence.unit_id).await?;
+    if actor.can(Permission::ViewUnits, &unit.path) { Ok(evidence) } else { Err(AppError::NotFound("evidence")) }
+}
+
+/// A file's record and content, for download.
+pub async fn open(app: &App, actor: &Actor, id: EvidenceId) -> Result<(Evidence, Vec<u8>)> {
+    let evidence = get(app, actor, id).await?;
+    let sha256 = evidence.sha256.clone().ok_or(AppError::NotFound("evidence"))?;
+    let files = app.files.clone();
+    let bytes = tokio::task::spawn_blocking(move || files.read(&sha256))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok((evidence, bytes))
+}
