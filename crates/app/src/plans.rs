@@ -419,3 +419,92 @@ pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> 
         campaign: CampaignView { campaign, levels, office, can_manage },
     })
 }
+
+/// The progress dashboard of a campaign: top-level items × units, light counts, a trend.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Dashboard {
+    pub view: CampaignView,
+    pub today: time::Date,
+    pub rows: Vec<PlanItem>,
+    pub columns: Vec<Unit>,
+    /// `cells[row][column]`: the unit's assignments under the item, rolled up; `None` when it
+    /// has none there.
+    pub cells: Vec<Vec<Option<Rolled>>>,
+    pub totals: LightCounts,
+    /// Progress reports per week, the last twelve weeks up to the campaign's day.
+    pub trend: Vec<(time::Date, u32)>,
+}
+
+pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashboard> {
+    let mut conn = app.store.read().await?;
+    let (campaign, office) = load_campaign(&mut conn, id).await?;
+    let levels = campaigns::levels(&mut conn, id).await?;
+    let items = plan_items::all(&mut conn, id).await?;
+    let all_assignments = assignments::for_campaign(&mut conn, id).await?;
+    let today = campaign.today(Timestamp::now());
+    let manages = actor.can(Permission::ManagePlans, &office.path);
+    // Each item's top-level ancestor.
+    let parent_of: HashMap<PlanItemId, Option<PlanItemId>> = items.iter().map(|i| (i.id, i.parent_id)).collect();
+    let top_of = |mut id: PlanItemId| {
+        while let Some(Some(parent)) = parent_of.get(&id) {
+            id = *parent;
+        }
+        id
+    };
+    let rows: Vec<PlanItem> = items.iter().filter(|i| i.parent_id.is_none()).cloned().collect();
+    let mut unit_ids: Vec<UnitId> = all_assignments.iter().map(|a| a.unit_id).collect();
+    unit_ids.sort();
+    unit_ids.dedup();
+    let mut columns = Vec::new();
+    for unit_id in unit_ids {
+        let unit = units::get(&mut conn, unit_id).await?;
+        if manages || actor.can(Permission::ViewUnits, &unit.path) {
+            columns.push(unit);
+        }
+    }
+    columns.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
+    let mut grouped: HashMap<(PlanItemId, UnitId), Vec<Child>> = HashMap::new();
+    let mut totals = LightCounts::default();
+    let visible: std::collections::HashSet<UnitId> = columns.iter().map(|u| u.id).collect();
+    for a in all_assignments.iter().filter(|a| visible.contains(&a.unit_id)) {
+        let light = a.light(today, campaign.thresholds);
+        totals.add(light);
+        grouped.entry((top_of(a.item_id), a.unit_id)).or_default().push(Child {
+            weight: 1,
+            permille: u32::from(a.percent) * 10,
+            light,
+        });
+    }
+    let cells = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|unit| {
+                    grouped
+                        .get(&(row.id, unit.id))
+                        .and_then(|children| roll_up(pacesetter_domain::rollup::RollupRule::WeightedMean, children))
+                })
+                .collect()
+        })
+        .collect();
+    let week_start = |day: time::Date| day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
+    let last_week = week_start(today);
+    let weeks: Vec<time::Date> = (0..12).rev().map(|n| last_week - time::Duration::weeks(n)).collect();
+    let mut trend: Vec<(time::Date, u32)> = weeks.iter().map(|w| (*w, 0)).collect();
+    for at in assignments::report_times(&mut conn, id).await? {
+        let week = week_start(at.date_cst());
+        if let Some(slot) = trend.iter_mut().find(|(w, _)| *w == week) {
+            slot.1 += 1;
+        }
+    }
+    Ok(Dashboard {
+        view: CampaignView { campaign, levels, office, can_manage: manages },
+        today,
+        rows,
+        columns,
+        cells,
+        totals,
+        trend,
+    })
+}

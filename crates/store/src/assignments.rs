@@ -320,3 +320,15 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
         .collect::<Result<Vec<_>>>()?;
     Ok((listed, total))
 }
+
+/// When progress was reported on a campaign's assignments (updates and reports), for trends.
+pub async fn report_times(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Vec<Timestamp>> {
+    let rows = sqlx::query(
+        "SELECT e.at FROM assignment_events e JOIN assignments a ON a.id = e.assignment_id JOIN plan_items i ON i.id = a.item_id
+         WHERE i.campaign_id = $1 AND e.step IN ('update', 'report') ORDER BY e.at",
+    )
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| row::timestamp(row, "at")).collect()
+}

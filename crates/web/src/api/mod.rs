@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::list_campaigns, plans::create_campaign))
         .routes(routes!(plans::get_campaign, plans::update_campaign))
         .routes(routes!(plans::get_plan))
+        .routes(routes!(plans::get_dashboard))
         .routes(routes!(plans::create_item))
         .routes(routes!(plans::get_item, plans::update_item))
         .routes(routes!(plans::assign_task))

@@ -455,3 +455,72 @@ pub async fn get_item(
     };
     Ok((etag(version), Json(body)).into_response())
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DashboardCell {
+    pub percent: f64,
+    pub light: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DashboardAxis {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WeekCount {
+    /// The Monday of the week.
+    pub week: String,
+    pub reports: u32,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DashboardResponse {
+    pub as_of: String,
+    /// Top-level plan items.
+    pub rows: Vec<DashboardAxis>,
+    /// Units with assignments that the caller may see.
+    pub columns: Vec<DashboardAxis>,
+    /// `cells[row][column]`, null where the unit has nothing under the item.
+    pub cells: Vec<Vec<Option<DashboardCell>>>,
+    pub lights: LightCountsBody,
+    pub trend: Vec<WeekCount>,
+}
+
+/// Progress by top-level item × unit, light counts and the weekly trend of reports.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/dashboard", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = DashboardResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_dashboard(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<DashboardResponse>, ApiError> {
+    let board = plans::dashboard(&state.app, &actor, CampaignId(id)).await?;
+    Ok(Json(DashboardResponse {
+        as_of: format_date(board.today),
+        rows: board.rows.iter().map(|r| DashboardAxis { id: r.id.0, name: r.title.clone() }).collect(),
+        columns: board.columns.iter().map(|u| DashboardAxis { id: u.id.0, name: u.name.clone() }).collect(),
+        cells: board
+            .cells
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| {
+                        c.map(|r| DashboardCell {
+                            percent: f64::from(r.permille) / 10.0,
+                            light: r.light.as_str().to_owned(),
+                        })
+                    })
+                    .collect()
+            })
+            .collect(),
+        lights: LightCountsBody {
+            done: board.totals.done,
+            green: board.totals.green,
+            yellow: board.totals.yellow,
+            red: board.totals.red,
+        },
+        trend: board.trend.iter().map(|(week, n)| WeekCount { week: format_date(*week), reports: *n }).collect(),
+    }))
+}

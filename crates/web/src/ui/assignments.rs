@@ -76,6 +76,8 @@ struct IndexPage {
     lights: Vec<&'static str>,
     /// The query string of the current filters, for the pager.
     filters: String,
+    /// The unit the list is limited to (from the dashboard).
+    unit: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -85,6 +87,7 @@ pub struct IndexQuery {
     overdue: Option<String>,
     open: Option<String>,
     q: Option<String>,
+    unit: Option<i64>,
     page: Option<i64>,
 }
 
@@ -108,6 +111,7 @@ pub async fn index(
         overdue: query.overdue.is_some(),
         open_only: query.open.is_some(),
         q: query.q.clone(),
+        unit: query.unit.map(pacesetter_domain::UnitId),
         ..Default::default()
     };
     let list = match assignments::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await {
@@ -117,9 +121,10 @@ pub async fn index(
     let locale = ctx.t.locale;
     let light = query.light.clone().unwrap_or_default();
     let filters = format!(
-        "campaign={}&light={}{}{}&q={}",
+        "campaign={}&light={}{}{}{}&q={}",
         campaign.unwrap_or_default(),
         light,
+        query.unit.map(|u| format!("&unit={u}")).unwrap_or_default(),
         if filter.overdue { "&overdue=1" } else { "" },
         if filter.open_only { "&open=1" } else { "" },
         super::context::urlencode(query.q.as_deref().unwrap_or(""))
@@ -137,6 +142,7 @@ pub async fn index(
         q: query.q.unwrap_or_default(),
         lights: vec!["red", "yellow", "green", "done"],
         filters,
+        unit: query.unit,
         p: ctx.with_nav("tasks"),
     })
 }

@@ -65,6 +65,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/campaigns/new", get(plans::new_campaign))
         .add("POST", "/campaigns", post(plans::create_campaign))
         .add("GET", "/campaigns/{id}", get(plans::campaign))
+        .add("GET", "/campaigns/{id}/dashboard", get(plans::dashboard))
         .add("GET", "/plan-items/new", get(plans::new_item))
         .add("POST", "/plan-items", post(plans::create_item))
         .add("GET", "/plan-items/{id}", get(plans::item))

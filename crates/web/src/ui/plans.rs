@@ -695,3 +695,65 @@ pub async fn update_item(
     };
     (status, render(&page)).into_response()
 }
+
+#[derive(Template)]
+#[template(path = "plans/dashboard.html")]
+struct DashboardPage {
+    p: PageCtx,
+    campaign_id: i64,
+    campaign_name: String,
+    today: String,
+    totals: plans::LightCounts,
+    heatmap: String,
+    trend: String,
+    has_data: bool,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let board = match plans::dashboard(&state.app, &actor, CampaignId(id)).await {
+        Ok(board) => board,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let locale = ctx.t.locale;
+    let rows: Vec<String> = board
+        .rows
+        .iter()
+        .map(|r| format!("{}{}", r.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), r.title))
+        .collect();
+    let columns: Vec<String> = board.columns.iter().map(|u| u.display_name(locale).to_owned()).collect();
+    let cells: Vec<Vec<Option<pacesetter_export::charts::Cell>>> = board
+        .cells
+        .iter()
+        .map(|row| {
+            row.iter()
+                .zip(&board.columns)
+                .map(|(cell, unit)| {
+                    cell.map(|rolled| pacesetter_export::charts::Cell {
+                        permille: rolled.permille,
+                        light: rolled.light,
+                        href: format!("/assignments?campaign={id}&unit={}", unit.id),
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let heatmap = pacesetter_export::charts::heatmap(&rows, &columns, &cells, ctx.t.t("dashboard.heatmap"));
+    let labels: Vec<String> =
+        board.trend.iter().map(|(week, _)| format!("{}/{}", u8::from(week.month()), week.day())).collect();
+    let values: Vec<u32> = board.trend.iter().map(|(_, n)| *n).collect();
+    let trend = pacesetter_export::charts::bars(&labels, &values, ctx.t.t("dashboard.trend"));
+    render(&DashboardPage {
+        campaign_id: id,
+        campaign_name: board.view.campaign.name.clone(),
+        today: format_date(board.today),
+        totals: board.totals,
+        has_data: !board.columns.is_empty(),
+        heatmap,
+        trend,
+        p: ctx.with_nav("plans"),
+    })
+}

@@ -1,0 +1,187 @@
+//! SVG charts drawn on the server, the same for pages and PDF bulletins: no script, no
+//! external font or image, every label escaped.
+
+use std::fmt::Write;
+
+use pacesetter_domain::light::Light;
+
+/// Escapes text for XML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn fill(light: Light) -> &'static str {
+    match light {
+        Light::Done => "#98a2b3",
+        Light::Green => "#12a150",
+        Light::Yellow => "#f5b301",
+        Light::Red => "#d92d20",
+    }
+}
+
+/// One cell of a heat map: progress in tenths of a percent, its light, and where a click goes.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub permille: u32,
+    pub light: Light,
+    pub href: String,
+}
+
+/// A heat map of rows × columns; an empty cell (`None`) means nothing assigned there.
+pub fn heatmap(rows: &[String], columns: &[String], cells: &[Vec<Option<Cell>>], title: &str) -> String {
+    let label_width = 190;
+    let cell_width = 64;
+    let cell_height = 30;
+    let header = 70;
+    let width = label_width + cell_width * columns.len().max(1) + 10;
+    let height = header + cell_height * rows.len().max(1) + 10;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#,
+        escape(title)
+    );
+    let _ = write!(svg, "<title>{}</title>", escape(title));
+    for (i, column) in columns.iter().enumerate() {
+        let x = label_width + i * cell_width + cell_width / 2;
+        let _ = write!(
+            svg,
+            r#"<text x="{x}" y="{}" text-anchor="start" transform="rotate(-35 {x} {})" class="axis">{}</text>"#,
+            header - 8,
+            header - 8,
+            escape(column)
+        );
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let y = header + r * cell_height;
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="end" class="axis">{}</text>"#,
+            label_width - 8,
+            y + cell_height / 2 + 5,
+            escape(row)
+        );
+        for (c, cell) in cells.get(r).map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
+            let x = label_width + c * cell_width;
+            match cell {
+                Some(cell) => {
+                    let percent = format!("{:.0}%", f64::from(cell.permille) / 10.0);
+                    let _ = write!(
+                        svg,
+                        r#"<a href="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"><title>{} · {} · {}</title></rect><text x="{}" y="{}" text-anchor="middle" class="cell">{}</text></a>"#,
+                        escape(&cell.href),
+                        x + 2,
+                        y + 2,
+                        cell_width - 4,
+                        cell_height - 4,
+                        fill(cell.light),
+                        escape(row),
+                        escape(columns.get(c).map(String::as_str).unwrap_or("")),
+                        percent,
+                        x + cell_width / 2,
+                        y + cell_height / 2 + 5,
+                        percent
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        svg,
+                        r##"<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="#f2f4f7"/>"##,
+                        x + 2,
+                        y + 2,
+                        cell_width - 4,
+                        cell_height - 4
+                    );
+                }
+            }
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Vertical bars with labels under them, e.g. progress reports per week.
+pub fn bars(labels: &[String], values: &[u32], title: &str) -> String {
+    let bar_width = 34;
+    let chart_height = 140;
+    let top = 20;
+    let bottom = 36;
+    let width = 40 + bar_width * labels.len().max(1) + 10;
+    let height = top + chart_height + bottom;
+    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}"><title>{}</title>"#,
+        escape(title),
+        escape(title)
+    );
+    let baseline = top + chart_height;
+    let _ = write!(svg, r##"<line x1="36" y1="{baseline}" x2="{}" y2="{baseline}" stroke="#d0d5dd"/>"##, width - 6);
+    for (i, (label, value)) in labels.iter().zip(values).enumerate() {
+        let bar_height = (*value as usize * chart_height) / max as usize;
+        let x = 40 + i * bar_width;
+        let y = baseline - bar_height;
+        let _ = write!(
+            svg,
+            r##"<rect x="{}" y="{y}" width="{}" height="{bar_height}" rx="2" fill="#1d5fa7"><title>{}: {value}</title></rect>"##,
+            x + 4,
+            bar_width - 8,
+            escape(label)
+        );
+        if *value > 0 {
+            let _ = write!(
+                svg,
+                r#"<text x="{}" y="{}" text-anchor="middle" class="value">{value}</text>"#,
+                x + bar_width / 2,
+                y - 4
+            );
+        }
+        let _ = write!(
+            svg,
+            r#"<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>"#,
+            x + bar_width / 2,
+            baseline + 16,
+            escape(label)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_cannot_inject_markup() {
+        let svg = heatmap(
+            &["<script>alert(1)</script>".into()],
+            &["\"><img onerror=x>".into()],
+            &[vec![Some(Cell { permille: 455, light: Light::Yellow, href: "/x?a=1&b=2".into() })]],
+            "t",
+        );
+        assert!(!svg.contains("<script>") && !svg.contains("<img"));
+        assert!(svg.contains("&lt;script&gt;") && svg.contains("46%") && svg.contains("a=1&amp;b=2"));
+        assert!(svg.contains("#f5b301"));
+    }
+
+    #[test]
+    fn bars_scale_to_the_largest_value() {
+        let svg = bars(&["W1".into(), "W2".into()], &[2, 4], "trend");
+        assert!(svg.contains(r#"height="140""#), "the largest bar fills the chart");
+        assert!(svg.contains(r#"height="70""#));
+    }
+}
