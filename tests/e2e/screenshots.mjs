@@ -25,6 +25,8 @@ try {
       await page.goto(`${env.base}/campaigns`);
       await page.click("table a");
       await page.screenshot({ path: `${out}/plan-${lang}-${size}.png`, fullPage: true });
+      await page.click("text=进度看板");
+      await page.screenshot({ path: `${out}/dashboard-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/assignments?light=red`);
       await page.screenshot({ path: `${out}/tasks-${lang}-${size}.png`, fullPage: true });
       await page.click("table.assignments tbody a");

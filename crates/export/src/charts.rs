@@ -44,7 +44,7 @@ pub fn heatmap(rows: &[String], columns: &[String], cells: &[Vec<Option<Cell>>],
     let label_width = 190;
     let cell_width = 64;
     let cell_height = 30;
-    let header = 70;
+    let header = 120;
     let width = label_width + cell_width * columns.len().max(1) + 10;
     let height = header + cell_height * rows.len().max(1) + 10;
     let mut svg = String::new();
