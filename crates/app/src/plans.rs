@@ -508,3 +508,110 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
         trend,
     })
 }
+
+/// Carries a campaign into the next year: the same levels and top items, and every key task
+/// that is still open somewhere, assigned afresh to the units that have not closed it, with
+/// its dates moved on by a year.
+pub async fn roll_over(app: &App, actor: &Actor, id: CampaignId) -> Result<Campaign> {
+    let mut tx = app.store.write().await?;
+    let (from, office) = load_campaign(&mut tx, id).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    let next_year = |date: time::Date| date.replace_year(date.year() + 1).unwrap_or(date + time::Duration::days(365));
+    let fields = CampaignFields {
+        name: format!("{}（{}年续）", from.name, from.year + 1),
+        name_bo: from.name_bo.clone(),
+        year: from.year + 1,
+        starts_on: next_year(from.starts_on),
+        ends_on: next_year(from.ends_on),
+        thresholds: from.thresholds,
+        approval_required: from.approval_required,
+        public_page: false,
+        as_of: None,
+    };
+    let now = Timestamp::now();
+    let campaign = campaigns::insert(&mut tx, &fields, office.id, Some(from.id), now).await?;
+    let levels = campaigns::levels(&mut tx, id).await?;
+    campaigns::set_levels(&mut tx, campaign.id, &levels).await?;
+    let items = plan_items::all(&mut tx, id).await?;
+    let all_assignments = assignments::for_campaign(&mut tx, id).await?;
+    let is_task = |depth: u8| levels.iter().any(|l| l.depth == depth && l.is_task);
+    // Parents come before children in `all`, so a copied parent is always known.
+    let mut copied: HashMap<PlanItemId, PlanItemId> = HashMap::new();
+    let mut carried = 0;
+    for item in &items {
+        let parent = match item.parent_id {
+            Some(parent) => match copied.get(&parent) {
+                Some(new_parent) => Some(*new_parent),
+                None => continue,
+            },
+            None => None,
+        };
+        let open_units: Vec<UnitId> = all_assignments
+            .iter()
+            .filter(|a| a.item_id == item.id && !a.state.is_closed())
+            .map(|a| a.unit_id)
+            .collect();
+        if is_task(item.depth) && open_units.is_empty() {
+            continue;
+        }
+        let fields = ItemFields {
+            code: item.code.clone(),
+            title: item.title.clone(),
+            title_bo: item.title_bo.clone(),
+            description: item.description.clone(),
+            weight: item.weight,
+            starts_on: item.starts_on.map(next_year),
+            due_on: item.due_on.map(next_year),
+        };
+        let new = plan_items::insert(&mut tx, campaign.id, parent, item.depth, &fields, item.lead_unit_id, now).await?;
+        if is_task(item.depth)
+            && let (Some(starts), Some(due)) = (fields.starts_on, fields.due_on)
+        {
+            let co_units = plan_items::co_units(&mut tx, item.id).await?;
+            plan_items::set_co_units(&mut tx, new.id, &co_units).await?;
+            carried += assignments::fan_out(&mut tx, new.id, &open_units, starts, due, now).await?;
+        }
+        copied.insert(item.id, new.id);
+    }
+    let note = serde_json::json!({ "from": id.0, "to": campaign.id.0, "carried_assignments": carried });
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "campaign.roll_over",
+        ("campaign", Some(campaign.id.0)),
+        None,
+        Some(&note),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(campaign)
+}
+
+/// A campaign's plan as the public sees it, when the office has made it public; progress and
+/// lights only, no person.
+pub async fn public_plan(app: &App, id: CampaignId) -> Result<(Campaign, Vec<PlanNode>)> {
+    let campaign = {
+        let mut conn = app.store.read().await?;
+        campaigns::get(&mut conn, id).await.map_err(AppError::from_store("campaign"))?
+    };
+    if !campaign.public_page {
+        return Err(AppError::NotFound("campaign"));
+    }
+    let anonymous = Actor {
+        user: pacesetter_domain::user::User {
+            id: pacesetter_domain::UserId(0),
+            username: String::new(),
+            display_name: String::new(),
+            unit_id: campaign.office_unit_id,
+            locale: None,
+            disabled_at: None,
+            version: 0,
+            created_at: Timestamp::now(),
+        },
+        scope: pacesetter_domain::Scope::default(),
+        origin: crate::Origin::default(),
+    };
+    let (_, tree) = plan(app, &anonymous, id).await?;
+    Ok((campaign, tree))
+}

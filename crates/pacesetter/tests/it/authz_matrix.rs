@@ -44,7 +44,8 @@ async fn plan_fixture(
         ends_on: day("2023-12-31"),
         thresholds: Default::default(),
         approval_required: false,
-        public_page: false,
+        // Public, so that the public routes answer everyone.
+        public_page: true,
         as_of: Some(day("2023-06-30")),
     };
     let now = Timestamp::now();

@@ -397,3 +397,54 @@ async fn the_dashboard_crosses_pillars_with_units_within_scope() {
         );
     });
 }
+
+#[tokio::test]
+async fn a_year_rolls_over_carrying_only_open_work() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
+        let open =
+            t.get(&format!("/api/v1/assignments?campaign={id}&open=true&per_page=1"), &office).await.json()["total"]
+                .as_i64()
+                .unwrap();
+        let rolled = t.json(Method::POST, &format!("/api/v1/campaigns/{id}/rollover"), &office, json!({})).await;
+        assert_eq!(rolled.status, StatusCode::CREATED, "{}", rolled.text());
+        assert_eq!(rolled.json()["year"], 2024);
+        assert_eq!(rolled.json()["levels"].as_array().unwrap().len(), 2);
+        let next = rolled.json()["id"].as_i64().unwrap();
+        let carried = t.get(&format!("/api/v1/assignments?campaign={next}&per_page=1"), &office).await.json();
+        assert_eq!(carried["total"].as_i64().unwrap(), open, "every open assignment, and only those");
+        let plan = t.get(&format!("/api/v1/campaigns/{next}/plan"), &office).await.json();
+        assert_eq!(plan.as_array().unwrap().len(), 10, "the pillars carry over");
+        let lhasa = t.token("lhasa").await;
+        assert_eq!(
+            t.json(Method::POST, &format!("/api/v1/campaigns/{id}/rollover"), &lhasa, json!({})).await.status,
+            StatusCode::FORBIDDEN
+        );
+    });
+}
+
+#[tokio::test]
+async fn the_public_page_shows_progress_without_people() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
+        let plan = t.get(&format!("/api/v1/public/campaigns/{id}/plan"), &Auth::None).await;
+        assert_eq!(plan.status, StatusCode::OK);
+        assert_eq!(plan.json().as_array().unwrap().len(), 10);
+        let page = t.get(&format!("/public/campaigns/{id}"), &Auth::None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(html.contains("第一项工程") && !html.contains("联络员") && !html.contains("专项办工作人员"));
+        // A campaign the office did not make public does not exist for the public.
+        let private =
+            t.json(Method::POST, &format!("/api/v1/campaigns/{id}/rollover"), &office, json!({})).await.json()["id"]
+                .as_i64()
+                .unwrap();
+        assert_eq!(
+            t.get(&format!("/api/v1/public/campaigns/{private}/plan"), &Auth::None).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(t.get(&format!("/public/campaigns/{private}"), &Auth::None).await.status, StatusCode::NOT_FOUND);
+    });
+}

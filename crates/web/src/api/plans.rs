@@ -524,3 +524,30 @@ pub async fn get_dashboard(
         trend: board.trend.iter().map(|(week, n)| WeekCount { week: format_date(*week), reports: *n }).collect(),
     }))
 }
+
+/// Carries the campaign into the next year: its levels, its top items and every key task
+/// still open somewhere, assigned afresh to the units that have not closed it.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/rollover", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 201, body = CampaignResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn roll_over(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let campaign = plans::roll_over(&state.app, &actor, CampaignId(id)).await?;
+    let view = plans::campaign(&state.app, &actor, campaign.id).await?;
+    Ok((StatusCode::CREATED, etag(view.campaign.version), Json(campaign_response(view.campaign, &view.levels)))
+        .into_response())
+}
+
+/// A public campaign's plan with progress and lights, for anyone; 404 unless the office made
+/// it public.
+#[utoipa::path(get, path = "/api/v1/public/campaigns/{id}/plan", tag = "plans", params(("id" = i64, Path)),
+    responses((status = 200, body = [PlanNodeResponse]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn public_plan(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<PlanNodeResponse>>, ApiError> {
+    let (_, tree) = plans::public_plan(&state.app, CampaignId(id)).await?;
+    Ok(Json(tree.into_iter().map(node_response).collect()))
+}

@@ -66,6 +66,8 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/campaigns", post(plans::create_campaign))
         .add("GET", "/campaigns/{id}", get(plans::campaign))
         .add("GET", "/campaigns/{id}/dashboard", get(plans::dashboard))
+        .add("POST", "/campaigns/{id}/rollover", post(plans::roll_over))
+        .add("GET", "/public/campaigns/{id}", get(plans::public))
         .add("GET", "/plan-items/new", get(plans::new_item))
         .add("POST", "/plan-items", post(plans::create_item))
         .add("GET", "/plan-items/{id}", get(plans::item))

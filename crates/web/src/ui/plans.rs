@@ -757,3 +757,48 @@ pub async fn dashboard(
         p: ctx.with_nav("plans"),
     })
 }
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn roll_over(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match plans::roll_over(&state.app, &actor, CampaignId(id)).await {
+        Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "plans/public.html")]
+struct PublicPage {
+    p: PageCtx,
+    name: String,
+    as_of: String,
+    rows: Vec<PlanRow>,
+}
+
+/// The public progress page of a campaign the office made public: no sign-in, no person.
+pub async fn public(
+    State(state): State<AppState>,
+    super::context::Anyone { ctx }: super::context::Anyone,
+    Path(id): Path<i64>,
+) -> Response {
+    let (campaign, tree) = match plans::public_plan(&state.app, CampaignId(id)).await {
+        Ok(plan) => plan,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let mut rows = Vec::new();
+    flatten(&tree, &mut rows);
+    let as_of = format_date(campaign.today(pacesetter_domain::Timestamp::now()));
+    render(&PublicPage { p: ctx.with_nav("public"), name: campaign.name, as_of, rows })
+}
