@@ -13,6 +13,7 @@ pub mod files;
 pub mod import;
 mod password;
 pub mod plans;
+pub mod reminders;
 pub mod units;
 pub mod users;
 

@@ -10,6 +10,7 @@ pub mod evidence;
 pub mod ids;
 pub mod light;
 pub mod locale;
+pub mod notification;
 pub mod password;
 pub mod permission;
 pub mod plan;

@@ -54,7 +54,8 @@ pub async fn serve(config: &Config, app: App, demo: bool, on_ready: impl FnOnce(
         .await
         .map_err(|source| ServeError::Listen { addr: config.listen.clone(), source })?;
     on_ready(listener.local_addr()?);
-    tokio::spawn(sweep_sessions(app));
+    tokio::spawn(sweep_sessions(app.clone()));
+    tokio::spawn(send_reminders(app));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -76,6 +77,21 @@ async fn sweep_sessions(app: App) {
         .await;
         if let Err(error) = result {
             tracing::warn!(%error, "session sweep failed");
+        }
+    }
+}
+
+/// Sends due reminders at start and every hour; each goes out once, whichever instance claims it.
+async fn send_reminders(app: App) {
+    let mut interval = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        match pacesetter_app::reminders::run(&app).await {
+            Ok(summary) if summary.reminders > 0 => {
+                tracing::info!(reminders = summary.reminders, notifications = summary.notifications, "reminders sent");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "reminder run failed"),
         }
     }
 }

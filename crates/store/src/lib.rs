@@ -13,6 +13,7 @@ pub mod evidence;
 pub mod grants;
 pub mod imports;
 mod migrate;
+pub mod notifications;
 pub mod plan_items;
 mod row;
 pub mod sessions;

@@ -35,10 +35,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_evidence.sql"),
         include_str!("../migrations/postgres/0004_evidence.sql"),
     ),
+    (
+        5,
+        "notifications",
+        include_str!("../migrations/sqlite/0005_notifications.sql"),
+        include_str!("../migrations/postgres/0005_notifications.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 4;
+pub const LATEST: i64 = 5;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

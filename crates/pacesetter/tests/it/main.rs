@@ -12,4 +12,5 @@ mod imports;
 mod openapi;
 mod pages;
 mod plans;
+mod reminders;
 mod store;

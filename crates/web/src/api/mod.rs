@@ -73,6 +73,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::get_dashboard))
         .routes(routes!(plans::roll_over))
         .routes(routes!(plans::public_plan))
+        .routes(routes!(plans::list_notifications))
+        .routes(routes!(plans::mark_notifications_read))
         .routes(routes!(plans::create_item))
         .routes(routes!(plans::get_item, plans::update_item))
         .routes(routes!(plans::assign_task))

@@ -18,6 +18,8 @@ pub struct PageUser {
     pub username: String,
     pub can_manage_users: bool,
     pub can_import: bool,
+    /// Unread notifications, for the badge beside the inbox.
+    pub unread: i64,
 }
 
 /// Shared by every page template.
@@ -80,12 +82,14 @@ impl FromRequestParts<AppState> for SignedIn {
         match auth::session_actor(&state.app, &token, origin).await {
             Ok((actor, csrf)) => {
                 let t = Tr::new(locale_of(parts, Some(&actor)));
+                let unread = pacesetter_app::reminders::unread(&state.app, &actor).await.unwrap_or(0);
                 let user = PageUser {
                     display_name: actor.user.display_name.clone(),
                     username: actor.user.username.clone(),
                     can_manage_users: actor.can_anywhere(Permission::ManageUsers),
                     can_import: actor.can_anywhere(Permission::ManageUnits)
                         || actor.can_anywhere(Permission::ManageUsers),
+                    unread,
                 };
                 let ctx = PageCtx { t, user: Some(user), csrf, nav: "", locales: Locale::ALL, current_path };
                 Ok(Self { actor, ctx })

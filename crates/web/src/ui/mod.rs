@@ -4,6 +4,7 @@
 mod assignments;
 mod context;
 mod imports;
+mod inbox;
 mod login;
 mod plans;
 mod units;
@@ -78,6 +79,9 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/assignments/{id}", get(assignments::show))
         .add("POST", "/assignments/{id}/step", post(assignments::step))
         .add("POST", "/assignments/{id}/update", post(assignments::update))
+        .add("GET", "/inbox", get(inbox::index))
+        .add("POST", "/inbox/read", post(inbox::mark_read))
+        .add("POST", "/inbox/prefs", post(inbox::save_prefs))
         .add("GET", "/imports", get(imports::index))
         .add("POST", "/imports", post(imports::upload))
         .add("GET", "/imports/{id}", get(imports::show))

@@ -1,0 +1,167 @@
+//! The inbox, notification choices, and the reminder ledger.
+
+use pacesetter_domain::{
+    Timestamp, UserId,
+    ids::AssignmentId,
+    notification::{Notification, Prefs},
+};
+use sqlx::{AnyConnection, Row};
+
+use crate::{Result, row};
+
+pub struct NewNotification<'a> {
+    pub user: UserId,
+    pub kind: &'a str,
+    pub assignment: Option<AssignmentId>,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub link: &'a str,
+}
+
+pub async fn insert(conn: &mut AnyConnection, n: &NewNotification<'_>, now: Timestamp) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notifications (user_id, kind, assignment_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(n.user.0)
+    .bind(n.kind.to_owned())
+    .bind(n.assignment.map(|a| a.0))
+    .bind(n.title.to_owned())
+    .bind(n.body.to_owned())
+    .bind(n.link.to_owned())
+    .bind(now.to_db())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A person's notifications, newest first.
+pub async fn for_user(
+    conn: &mut AnyConnection,
+    user: UserId,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Notification>, i64)> {
+    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    let rows = sqlx::query(
+        "SELECT id, kind, assignment_id, title, body, link, created_at, read_at FROM notifications
+         WHERE user_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(user.0)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(Notification {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                assignment_id: r.try_get("assignment_id")?,
+                title: r.try_get("title")?,
+                body: r.try_get("body")?,
+                link: r.try_get("link")?,
+                created_at: row::timestamp(r, "created_at")?,
+                read: r.try_get::<Option<String>, _>("read_at")?.is_some(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((items, total))
+}
+
+pub async fn unread_count(conn: &mut AnyConnection, user: UserId) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Marks all of a person's notifications read.
+pub async fn mark_all_read(conn: &mut AnyConnection, user: UserId, now: Timestamp) -> Result<u64> {
+    let result = sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+        .bind(now.to_db())
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+pub async fn prefs(conn: &mut AnyConnection, user: UserId) -> Result<Prefs> {
+    let row = sqlx::query("SELECT due_soon, overdue, escalation FROM notification_prefs WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(r) => Ok(Prefs {
+            due_soon: r.try_get::<i64, _>("due_soon")? == 1,
+            overdue: r.try_get::<i64, _>("overdue")? == 1,
+            escalation: r.try_get::<i64, _>("escalation")? == 1,
+        }),
+        None => Ok(Prefs::default()),
+    }
+}
+
+pub async fn set_prefs(conn: &mut AnyConnection, user: UserId, prefs: Prefs) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notification_prefs (user_id, due_soon, overdue, escalation) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id) DO UPDATE SET due_soon = $2, overdue = $3, escalation = $4",
+    )
+    .bind(user.0)
+    .bind(i64::from(prefs.due_soon))
+    .bind(i64::from(prefs.overdue))
+    .bind(i64::from(prefs.escalation))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Claims a reminder: true for the one caller that records it first, false for everyone else.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    assignment: AssignmentId,
+    kind: &str,
+    day: i64,
+    now: Timestamp,
+) -> Result<bool> {
+    let result = sqlx::query(
+        "INSERT INTO reminder_ledger (assignment_id, kind, day, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(assignment.0)
+    .bind(kind.to_owned())
+    .bind(day)
+    .bind(now.to_db())
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// People holding one of `roles` through a grant on the unit or one of its ancestors (a grant
+/// covers its subtree), for reminders and escalation.
+pub async fn holders(
+    conn: &mut AnyConnection,
+    unit_path: &pacesetter_domain::UnitPath,
+    roles: &[&str],
+) -> Result<Vec<UserId>> {
+    let mut users = Vec::new();
+    for unit in unit_path.ids() {
+        let rows = sqlx::query(
+            "SELECT g.user_id, g.role FROM grants g JOIN users s ON s.id = g.user_id WHERE g.unit_id = $1 AND s.disabled_at IS NULL",
+        )
+        .bind(unit.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in rows {
+            let role: String = row.try_get("role")?;
+            let user = UserId(row.try_get("user_id")?);
+            if roles.contains(&role.as_str()) && !users.contains(&user) {
+                users.push(user);
+            }
+        }
+    }
+    Ok(users)
+}
