@@ -3,6 +3,7 @@
 
 pub mod charts;
 pub mod csv_out;
+pub mod plan_xlsx;
 pub mod tabular;
 
 pub use tabular::{ReadError, read_sheet, read_table};

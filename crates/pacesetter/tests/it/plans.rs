@@ -448,3 +448,29 @@ async fn the_public_page_shows_progress_without_people() {
         assert_eq!(t.get(&format!("/public/campaigns/{private}"), &Auth::None).await.status, StatusCode::NOT_FOUND);
     });
 }
+
+#[tokio::test]
+async fn the_plan_exports_to_the_offices_spreadsheet_layout_within_scope() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
+        let export = t.get(&format!("/api/v1/campaigns/{id}/export"), &office).await;
+        assert_eq!(export.status, StatusCode::OK);
+        assert!(export.header("content-type").unwrap().contains("spreadsheetml"));
+        assert!(export.header("content-disposition").unwrap().starts_with("attachment"));
+        let table = pacesetter_export::read_table(&export.body).unwrap();
+        assert!(table.headers.iter().any(|h| h == "重点任务") && table.headers.iter().any(|h| h == "牵头单位"));
+        assert_eq!(table.rows.len(), 14, "every key task of the demo");
+        let shared = |bytes: &[u8]| {
+            let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut archive.by_name("xl/sharedStrings.xml").unwrap(), &mut xml).unwrap();
+            xml
+        };
+        assert!(shared(&export.body).contains("日喀则市"));
+        let lhasa = t.token("lhasa").await;
+        let own = t.get(&format!("/api/v1/campaigns/{id}/export"), &lhasa).await;
+        assert_eq!(own.status, StatusCode::OK);
+        assert!(!shared(&own.body).contains("日喀则市"), "a liaison's export holds only their own assignments");
+    });
+}

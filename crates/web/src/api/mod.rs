@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::get_campaign, plans::update_campaign))
         .routes(routes!(plans::get_plan))
         .routes(routes!(plans::get_dashboard))
+        .routes(routes!(plans::export_plan))
         .routes(routes!(plans::roll_over))
         .routes(routes!(plans::public_plan))
         .routes(routes!(plans::list_notifications))

@@ -604,3 +604,105 @@ pub async fn mark_notifications_read(
 ) -> Result<Json<MarkedRead>, ApiError> {
     Ok(Json(MarkedRead { marked: pacesetter_app::reminders::mark_all_read(&state.app, &actor).await? }))
 }
+
+/// The plan and every visible assignment as an XLSX workbook in the office's own layout.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn export_plan(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    use pacesetter_export::plan_xlsx::{AssignmentRow, Headers, TaskRow};
+    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    let (view, tree) = plans::plan(&state.app, &actor, CampaignId(id)).await?;
+    let mut tasks = Vec::new();
+    for pillar in &tree {
+        let mut stack: Vec<&plans::PlanNode> = vec![pillar];
+        while let Some(node) = stack.pop() {
+            stack.extend(node.children.iter().rev());
+            if !node.level.is_task {
+                continue;
+            }
+            let item = plans::item(&state.app, &actor, node.item.id).await?;
+            tasks.push(TaskRow {
+                pillar: pillar.item.title.clone(),
+                code: node.item.code.clone().unwrap_or_default(),
+                title: node.item.title.clone(),
+                measures: node.item.description.clone().unwrap_or_default(),
+                lead: item.lead_unit.map(|u| u.name).unwrap_or_default(),
+                co_units: item.co_units.iter().map(|u| u.name.clone()).collect::<Vec<_>>().join("、"),
+                due_on: node.item.due_on.map(format_date).unwrap_or_default(),
+                percent: node.rolled.map(|r| f64::from(r.permille) / 10.0),
+                light: node.rolled.map(|r| t.tk("light", r.light.as_str()).to_owned()).unwrap_or_default(),
+            });
+        }
+    }
+    let mut assignment_rows = Vec::new();
+    let query = pacesetter_app::assignments::Query { campaign: Some(CampaignId(id)), ..Default::default() };
+    let mut page = 1;
+    loop {
+        let list = pacesetter_app::assignments::list(
+            &state.app,
+            &actor,
+            &query,
+            pacesetter_app::PageRequest::new(Some(page), Some(500)),
+        )
+        .await?;
+        let pages = list.pages();
+        for line in list.items {
+            assignment_rows.push(AssignmentRow {
+                task: line.item_title,
+                unit: line.unit_name,
+                state: t.tk("state", line.assignment.state.as_str()).to_owned(),
+                percent: line.assignment.percent,
+                light: t.tk("light", line.light.as_str()).to_owned(),
+                due_on: format_date(line.assignment.due_on),
+            });
+        }
+        if page >= pages {
+            break;
+        }
+        page += 1;
+    }
+    let s = |key: &str| t.t(key).to_owned();
+    let headers = Headers {
+        tasks_sheet: s("export.tasks_sheet"),
+        assignments_sheet: s("export.assignments_sheet"),
+        tasks: [
+            s("export.number"),
+            view.levels.first().map(|l| l.name.clone()).unwrap_or_default(),
+            s("units.code"),
+            s("plans.task"),
+            s("plans.description"),
+            s("plans.lead_unit"),
+            s("plans.co_units"),
+            s("plans.due_on"),
+            s("export.progress"),
+            s("plans.light"),
+        ],
+        assignments: [
+            s("plans.task"),
+            s("plans.unit"),
+            s("users.status"),
+            s("export.progress"),
+            s("plans.light"),
+            s("plans.due_on"),
+        ],
+    };
+    let bytes = pacesetter_export::plan_xlsx::write(&view.campaign.name, &headers, &tasks, &assignment_rows)
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static(
+            "attachment; filename=\"plan.xlsx\"; filename*=UTF-8''%E8%AE%A1%E5%88%92.xlsx",
+        ),
+    );
+    Ok(response)
+}
