@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod files;
 pub mod import;
 mod password;
+mod plan_reports;
 pub mod plans;
 pub mod reminders;
 pub mod units;

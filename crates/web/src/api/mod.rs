@@ -7,7 +7,9 @@ mod evidence;
 mod extract;
 mod health;
 mod imports;
+mod notifications;
 mod plans;
+mod reports;
 mod units;
 mod users;
 
@@ -70,12 +72,12 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(plans::list_campaigns, plans::create_campaign))
         .routes(routes!(plans::get_campaign, plans::update_campaign))
         .routes(routes!(plans::get_plan))
-        .routes(routes!(plans::get_dashboard))
-        .routes(routes!(plans::export_plan))
-        .routes(routes!(plans::roll_over))
-        .routes(routes!(plans::public_plan))
-        .routes(routes!(plans::list_notifications))
-        .routes(routes!(plans::mark_notifications_read))
+        .routes(routes!(reports::get_dashboard))
+        .routes(routes!(reports::export_plan))
+        .routes(routes!(reports::roll_over))
+        .routes(routes!(reports::public_plan))
+        .routes(routes!(notifications::list_notifications))
+        .routes(routes!(notifications::mark_notifications_read))
         .routes(routes!(plans::create_item))
         .routes(routes!(plans::get_item, plans::update_item))
         .routes(routes!(plans::assign_task))

@@ -6,7 +6,9 @@ mod context;
 mod imports;
 mod inbox;
 mod login;
+mod plan_items;
 mod plans;
+mod reports;
 mod units;
 mod users;
 
@@ -66,15 +68,15 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/campaigns/new", get(plans::new_campaign))
         .add("POST", "/campaigns", post(plans::create_campaign))
         .add("GET", "/campaigns/{id}", get(plans::campaign))
-        .add("GET", "/campaigns/{id}/dashboard", get(plans::dashboard))
-        .add("POST", "/campaigns/{id}/rollover", post(plans::roll_over))
-        .add("GET", "/public/campaigns/{id}", get(plans::public))
-        .add("GET", "/plan-items/new", get(plans::new_item))
-        .add("POST", "/plan-items", post(plans::create_item))
-        .add("GET", "/plan-items/{id}", get(plans::item))
-        .add("GET", "/plan-items/{id}/edit", get(plans::edit_item))
-        .add("POST", "/plan-items/{id}", post(plans::update_item))
-        .add("POST", "/plan-items/{id}/assign", post(plans::assign))
+        .add("GET", "/campaigns/{id}/dashboard", get(reports::dashboard))
+        .add("POST", "/campaigns/{id}/rollover", post(reports::roll_over))
+        .add("GET", "/public/campaigns/{id}", get(reports::public))
+        .add("GET", "/plan-items/new", get(plan_items::new_item))
+        .add("POST", "/plan-items", post(plan_items::create_item))
+        .add("GET", "/plan-items/{id}", get(plan_items::item))
+        .add("GET", "/plan-items/{id}/edit", get(plan_items::edit_item))
+        .add("POST", "/plan-items/{id}", post(plan_items::update_item))
+        .add("POST", "/plan-items/{id}/assign", post(plan_items::assign))
         .add("GET", "/assignments", get(assignments::index))
         .add("GET", "/assignments/{id}", get(assignments::show))
         .add("POST", "/assignments/{id}/step", post(assignments::step))

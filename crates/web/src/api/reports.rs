@@ -1,0 +1,217 @@
+//! Campaign-wide views built on the plan: the dashboard, the roll-over into the next year, the
+//! public plan and the XLSX export.
+
+use axum::{
+    Json,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::{AppError, plans};
+use pacesetter_domain::{ids::CampaignId, timestamp::format_date};
+use serde::Serialize;
+
+use super::plans::{CampaignResponse, LightCountsBody, PlanNodeResponse, campaign_response, node_response};
+use crate::{
+    AppState,
+    api::{ApiActor, extract::etag},
+    error::ApiError,
+};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DashboardCell {
+    pub percent: f64,
+    pub light: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DashboardAxis {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WeekCount {
+    /// The Monday of the week.
+    pub week: String,
+    pub reports: u32,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DashboardResponse {
+    pub as_of: String,
+    /// Top-level plan items.
+    pub rows: Vec<DashboardAxis>,
+    /// Units with assignments that the caller may see.
+    pub columns: Vec<DashboardAxis>,
+    /// `cells[row][column]`, null where the unit has nothing under the item.
+    pub cells: Vec<Vec<Option<DashboardCell>>>,
+    pub lights: LightCountsBody,
+    pub trend: Vec<WeekCount>,
+}
+
+/// Progress by top-level item × unit, light counts and the weekly trend of reports.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/dashboard", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = DashboardResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_dashboard(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Json<DashboardResponse>, ApiError> {
+    let board = plans::dashboard(&state.app, &actor, CampaignId(id)).await?;
+    Ok(Json(DashboardResponse {
+        as_of: format_date(board.today),
+        rows: board.rows.iter().map(|r| DashboardAxis { id: r.id.0, name: r.title.clone() }).collect(),
+        columns: board.columns.iter().map(|u| DashboardAxis { id: u.id.0, name: u.name.clone() }).collect(),
+        cells: board
+            .cells
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|c| {
+                        c.map(|r| DashboardCell {
+                            percent: f64::from(r.permille) / 10.0,
+                            light: r.light.as_str().to_owned(),
+                        })
+                    })
+                    .collect()
+            })
+            .collect(),
+        lights: LightCountsBody {
+            done: board.totals.done,
+            green: board.totals.green,
+            yellow: board.totals.yellow,
+            red: board.totals.red,
+        },
+        trend: board.trend.iter().map(|(week, n)| WeekCount { week: format_date(*week), reports: *n }).collect(),
+    }))
+}
+
+/// Carries the campaign into the next year: its levels, its top items and every key task
+/// still open somewhere, assigned afresh to the units that have not closed it.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/rollover", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 201, body = CampaignResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn roll_over(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let campaign = plans::roll_over(&state.app, &actor, CampaignId(id)).await?;
+    let view = plans::campaign(&state.app, &actor, campaign.id).await?;
+    Ok((StatusCode::CREATED, etag(view.campaign.version), Json(campaign_response(view.campaign, &view.levels)))
+        .into_response())
+}
+
+/// A public campaign's plan with progress and lights, for anyone; 404 unless the office made
+/// it public.
+#[utoipa::path(get, path = "/api/v1/public/campaigns/{id}/plan", tag = "plans", params(("id" = i64, Path)),
+    responses((status = 200, body = [PlanNodeResponse]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn public_plan(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<PlanNodeResponse>>, ApiError> {
+    let (_, tree) = plans::public_plan(&state.app, CampaignId(id)).await?;
+    Ok(Json(tree.into_iter().map(node_response).collect()))
+}
+
+/// The plan and every visible assignment as an XLSX workbook in the office's own layout.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/export", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn export_plan(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    use pacesetter_export::plan_xlsx::{AssignmentRow, Headers, TaskRow};
+    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    let (view, tree) = plans::plan(&state.app, &actor, CampaignId(id)).await?;
+    let mut tasks = Vec::new();
+    for pillar in &tree {
+        let mut stack: Vec<&plans::PlanNode> = vec![pillar];
+        while let Some(node) = stack.pop() {
+            stack.extend(node.children.iter().rev());
+            if !node.level.is_task {
+                continue;
+            }
+            let item = plans::item(&state.app, &actor, node.item.id).await?;
+            tasks.push(TaskRow {
+                pillar: pillar.item.title.clone(),
+                code: node.item.code.clone().unwrap_or_default(),
+                title: node.item.title.clone(),
+                measures: node.item.description.clone().unwrap_or_default(),
+                lead: item.lead_unit.map(|u| u.name).unwrap_or_default(),
+                co_units: item.co_units.iter().map(|u| u.name.clone()).collect::<Vec<_>>().join("、"),
+                due_on: node.item.due_on.map(format_date).unwrap_or_default(),
+                percent: node.rolled.map(|r| f64::from(r.permille) / 10.0),
+                light: node.rolled.map(|r| t.tk("light", r.light.as_str()).to_owned()).unwrap_or_default(),
+            });
+        }
+    }
+    let mut assignment_rows = Vec::new();
+    let query = pacesetter_app::assignments::Query { campaign: Some(CampaignId(id)), ..Default::default() };
+    let mut page = 1;
+    loop {
+        let list = pacesetter_app::assignments::list(
+            &state.app,
+            &actor,
+            &query,
+            pacesetter_app::PageRequest::new(Some(page), Some(500)),
+        )
+        .await?;
+        let pages = list.pages();
+        for line in list.items {
+            assignment_rows.push(AssignmentRow {
+                task: line.item_title,
+                unit: line.unit_name,
+                state: t.tk("state", line.assignment.state.as_str()).to_owned(),
+                percent: line.assignment.percent,
+                light: t.tk("light", line.light.as_str()).to_owned(),
+                due_on: format_date(line.assignment.due_on),
+            });
+        }
+        if page >= pages {
+            break;
+        }
+        page += 1;
+    }
+    let s = |key: &str| t.t(key).to_owned();
+    let headers = Headers {
+        tasks_sheet: s("export.tasks_sheet"),
+        assignments_sheet: s("export.assignments_sheet"),
+        tasks: [
+            s("export.number"),
+            view.levels.first().map(|l| l.name.clone()).unwrap_or_default(),
+            s("units.code"),
+            s("plans.task"),
+            s("plans.description"),
+            s("plans.lead_unit"),
+            s("plans.co_units"),
+            s("plans.due_on"),
+            s("export.progress"),
+            s("plans.light"),
+        ],
+        assignments: [
+            s("plans.task"),
+            s("plans.unit"),
+            s("users.status"),
+            s("export.progress"),
+            s("plans.light"),
+            s("plans.due_on"),
+        ],
+    };
+    let bytes = pacesetter_export::plan_xlsx::write(&view.campaign.name, &headers, &tasks, &assignment_rows)
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static(
+            "attachment; filename=\"plan.xlsx\"; filename*=UTF-8''%E8%AE%A1%E5%88%92.xlsx",
+        ),
+    );
+    Ok(response)
+}

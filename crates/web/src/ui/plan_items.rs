@@ -1,0 +1,414 @@
+//! The plan-item pages: creating and editing items and key tasks, a task with its
+//! assignments, and assigning it to more units.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
+use pacesetter_domain::{
+    UnitId, UnitKind, ValidationError,
+    ids::{CampaignId, PlanItemId},
+    plan::{ItemInput, PlanLevel},
+    timestamp::format_date,
+};
+use serde::Deserialize;
+
+use super::{
+    context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    plans::unit_by_code,
+};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "plans/item_form.html")]
+struct ItemFormPage {
+    p: PageCtx,
+    campaign_id: i64,
+    campaign_name: String,
+    parent_id: Option<i64>,
+    parent_title: String,
+    /// `None` when creating.
+    item_id: Option<i64>,
+    level_name: String,
+    is_task: bool,
+    form: ItemForm,
+    errors: ValidationError,
+    conflict: bool,
+}
+
+impl ItemFormPage {
+    fn error(&self, field: &str) -> String {
+        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    campaign_id: Option<i64>,
+    #[serde(default)]
+    parent_id: Option<i64>,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    title_bo: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    weight: String,
+    #[serde(default)]
+    lead_code: String,
+    #[serde(default)]
+    co_codes: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    due_on: String,
+    /// `lead`, `prefectures` or `list`.
+    #[serde(default)]
+    assign: String,
+    #[serde(default)]
+    assign_codes: String,
+}
+
+impl ItemForm {
+    fn input(&self) -> ItemInput<'_> {
+        ItemInput {
+            code: &self.code,
+            title: &self.title,
+            title_bo: &self.title_bo,
+            description: &self.description,
+            weight: &self.weight,
+            starts_on: &self.starts_on,
+            due_on: &self.due_on,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct NewItemQuery {
+    campaign: Option<i64>,
+    parent: Option<i64>,
+}
+
+/// The level a new item would sit at, and the names shown on its form.
+async fn new_item_context(
+    state: &AppState,
+    actor: &Actor,
+    campaign: Option<i64>,
+    parent: Option<i64>,
+) -> Result<(i64, String, String, PlanLevel), AppError> {
+    let (campaign_id, parent_title, depth) = match parent {
+        Some(parent) => {
+            let view = plans::item(&state.app, actor, PlanItemId(parent)).await?;
+            (view.campaign.campaign.id.0, view.item.title, view.item.depth + 1)
+        }
+        None => (campaign.ok_or(AppError::NotFound("campaign"))?, String::new(), 1),
+    };
+    let view = plans::campaign(&state.app, actor, CampaignId(campaign_id)).await?;
+    if !view.can_manage {
+        return Err(AppError::Forbidden);
+    }
+    let level = view.levels.iter().find(|l| l.depth == depth).cloned().ok_or(AppError::Conflict("below_task_level"))?;
+    Ok((campaign_id, view.campaign.name, parent_title, level))
+}
+
+pub async fn new_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(query): Query<NewItemQuery>,
+) -> Response {
+    let (campaign_id, campaign_name, parent_title, level) =
+        match new_item_context(&state, &actor, query.campaign, query.parent).await {
+            Ok(context) => context,
+            Err(error) => return error_page(ctx.t, &error),
+        };
+    let form = ItemForm {
+        campaign_id: Some(campaign_id),
+        parent_id: query.parent,
+        weight: "1".into(),
+        assign: "lead".into(),
+        ..Default::default()
+    };
+    render(&ItemFormPage {
+        p: ctx.with_nav("plans"),
+        campaign_id,
+        campaign_name,
+        parent_id: query.parent,
+        parent_title,
+        item_id: None,
+        level_name: level.name,
+        is_task: level.is_task,
+        form,
+        errors: ValidationError::new(),
+        conflict: false,
+    })
+}
+
+/// Units typed as codes separated by commas or spaces; an unknown one is reported.
+async fn units_by_codes(state: &AppState, actor: &Actor, text: &str) -> Result<Vec<UnitId>, AppError> {
+    let mut ids = Vec::new();
+    for code in text.split([',', '，', ' ', '、', '\n']).map(str::trim).filter(|c| !c.is_empty()) {
+        match unit_by_code(state, actor, code).await {
+            Some(id) if id.0 != 0 => ids.push(id),
+            _ => return Err(AppError::invalid("units", "unit_not_found")),
+        }
+    }
+    Ok(ids)
+}
+
+async fn prefectures(state: &AppState, actor: &Actor) -> Vec<UnitId> {
+    let query = pacesetter_app::units::UnitQuery { kind: Some(UnitKind::Prefecture), ..Default::default() };
+    pacesetter_app::units::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(100)))
+        .await
+        .map(|page| page.items.into_iter().map(|u| u.id).collect())
+        .unwrap_or_default()
+}
+
+pub async fn create_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Form(form): Form<ItemForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let result = async {
+        let lead = match form.lead_code.trim() {
+            "" => None,
+            code => Some(
+                unit_by_code(&state, &actor, code)
+                    .await
+                    .filter(|u| u.0 != 0)
+                    .ok_or(AppError::invalid("lead_unit_id", "unit_not_found"))?,
+            ),
+        };
+        let co_units = units_by_codes(&state, &actor, &form.co_codes)
+            .await
+            .map_err(|_| AppError::invalid("co_units", "unit_not_found"))?;
+        let assign_to = match form.assign.as_str() {
+            "prefectures" => prefectures(&state, &actor).await,
+            "list" => units_by_codes(&state, &actor, &form.assign_codes)
+                .await
+                .map_err(|_| AppError::invalid("assign_to", "unit_not_found"))?,
+            _ => Vec::new(),
+        };
+        let new = plans::NewItem {
+            campaign: form.campaign_id.map(CampaignId),
+            parent: form.parent_id.map(PlanItemId),
+            input: form.input(),
+            lead_unit: lead,
+            co_units,
+            assign_to,
+        };
+        plans::create_item(&state.app, &actor, &new).await
+    }
+    .await;
+    match result {
+        Ok(item) => Redirect::to(&format!("/plan-items/{}", item.id)).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let (campaign_id, campaign_name, parent_title, level) =
+                match new_item_context(&state, &actor, form.campaign_id, form.parent_id).await {
+                    Ok(context) => context,
+                    Err(error) => return error_page(ctx.t, &error),
+                };
+            let page = ItemFormPage {
+                p: ctx.with_nav("plans"),
+                campaign_id,
+                campaign_name,
+                parent_id: form.parent_id,
+                parent_title,
+                item_id: None,
+                level_name: level.name,
+                is_task: level.is_task,
+                form,
+                errors,
+                conflict: false,
+            };
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+pub struct UnitChip {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "plans/item.html")]
+struct ItemPage {
+    p: PageCtx,
+    view: plans::ItemView,
+    lead: Option<UnitChip>,
+    co_units: Vec<UnitChip>,
+    lines: Vec<super::assignments::LineRow>,
+    starts_on: String,
+    due_on: String,
+    error: String,
+}
+
+pub async fn item(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+    item_page(&state, &actor, ctx, id, String::new()).await
+}
+
+async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error: String) -> Response {
+    let view = match plans::item(&state.app, actor, PlanItemId(id)).await {
+        Ok(view) => view,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let locale = ctx.t.locale;
+    let query = assignments::Query {
+        campaign: Some(view.campaign.campaign.id),
+        item: Some(view.item.id),
+        ..Default::default()
+    };
+    let lines = match assignments::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(200))).await {
+        Ok(page) => page.items.into_iter().map(|line| super::assignments::LineRow::new(line, locale)).collect(),
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let chip = |u: &pacesetter_domain::unit::Unit| UnitChip { id: u.id.0, name: u.display_name(locale).to_owned() };
+    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ItemPage {
+        lead: view.lead_unit.as_ref().map(chip),
+        co_units: view.co_units.iter().map(chip).collect(),
+        starts_on: view.item.starts_on.map(format_date).unwrap_or_default(),
+        due_on: view.item.due_on.map(format_date).unwrap_or_default(),
+        view,
+        lines,
+        error,
+        p: ctx.with_nav("plans"),
+    };
+    (status, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    csrf: String,
+    #[serde(default)]
+    assign: String,
+    #[serde(default)]
+    assign_codes: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<AssignForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    // Only those who run the campaign learn whether the typed codes exist.
+    match plans::item(&state.app, &actor, PlanItemId(id)).await {
+        Ok(view) if view.campaign.can_manage => {}
+        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
+        Err(error) => return error_page(ctx.t, &error),
+    }
+    let units = match form.assign.as_str() {
+        "prefectures" => Ok(prefectures(&state, &actor).await),
+        _ => units_by_codes(&state, &actor, &form.assign_codes).await,
+    };
+    let result = match units {
+        Ok(units) => plans::assign(&state.app, &actor, PlanItemId(id), &units).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/plan-items/{id}")).into_response(),
+        Err(AppError::Invalid(_)) => item_page(&state, &actor, ctx.clone(), id, ctx.t.error("unit_not_found")).await,
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+pub async fn edit_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let view = match plans::item(&state.app, &actor, PlanItemId(id)).await {
+        Ok(view) if view.campaign.can_manage => view,
+        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let item = &view.item;
+    let form = ItemForm {
+        version: item.version,
+        code: item.code.clone().unwrap_or_default(),
+        title: item.title.clone(),
+        title_bo: item.title_bo.clone().unwrap_or_default(),
+        description: item.description.clone().unwrap_or_default(),
+        weight: item.weight.to_string(),
+        lead_code: view.lead_unit.as_ref().and_then(|u| u.code.clone()).unwrap_or_default(),
+        starts_on: item.starts_on.map(format_date).unwrap_or_default(),
+        due_on: item.due_on.map(format_date).unwrap_or_default(),
+        ..Default::default()
+    };
+    render(&ItemFormPage {
+        campaign_id: view.campaign.campaign.id.0,
+        campaign_name: view.campaign.campaign.name.clone(),
+        parent_id: item.parent_id.map(|p| p.0),
+        parent_title: view.parent.as_ref().map(|p| p.title.clone()).unwrap_or_default(),
+        item_id: Some(id),
+        level_name: view.level.name.clone(),
+        is_task: view.level.is_task,
+        form,
+        errors: ValidationError::new(),
+        conflict: false,
+        p: ctx.with_nav("plans"),
+    })
+}
+
+pub async fn update_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(mut form): Form<ItemForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let lead = match form.lead_code.trim() {
+        "" => None,
+        code => unit_by_code(&state, &actor, code).await,
+    };
+    let result = plans::update_item(&state.app, &actor, PlanItemId(id), form.version, &form.input(), lead).await;
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Redirect::to(&format!("/plan-items/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
+        Err(AppError::Stale { current }) => {
+            form.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(form.version);
+            (StatusCode::CONFLICT, ValidationError::new(), true)
+        }
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let view = match plans::item(&state.app, &actor, PlanItemId(id)).await {
+        Ok(view) => view,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let page = ItemFormPage {
+        campaign_id: view.campaign.campaign.id.0,
+        campaign_name: view.campaign.campaign.name.clone(),
+        parent_id: view.item.parent_id.map(|p| p.0),
+        parent_title: view.parent.as_ref().map(|p| p.title.clone()).unwrap_or_default(),
+        item_id: Some(id),
+        level_name: view.level.name.clone(),
+        is_task: view.level.is_task,
+        form,
+        errors,
+        conflict,
+        p: ctx.with_nav("plans"),
+    };
+    (status, render(&page)).into_response()
+}
