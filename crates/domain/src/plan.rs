@@ -216,17 +216,7 @@ pub const TITLE_MAX_CHARS: usize = 200;
 pub const DESCRIPTION_MAX_CHARS: usize = 4000;
 
 fn title(field: &'static str, text: &str, required: bool) -> Result<Option<String>, FieldError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return if required { Err(FieldError { field, code: "required" }) } else { Ok(None) };
-    }
-    if text.chars().count() > TITLE_MAX_CHARS {
-        return Err(FieldError { field, code: "too_long" });
-    }
-    if text.chars().any(char::is_control) {
-        return Err(FieldError { field, code: "control_characters" });
-    }
-    Ok(Some(text.to_owned()))
+    crate::unit::parse_text(field, text, required, TITLE_MAX_CHARS)
 }
 
 impl ItemFields {

@@ -121,11 +121,22 @@ pub const CATEGORY_MAX_CHARS: usize = 40;
 
 /// A unit's name: trimmed, 1–100 characters, no control characters.
 pub fn parse_name(field: &'static str, raw: &str, required: bool) -> Result<Option<String>, FieldError> {
+    parse_text(field, raw, required, NAME_MAX_CHARS)
+}
+
+/// One line of text: trimmed, at most `max_chars` characters, no control characters;
+/// `None` when empty and not required.
+pub fn parse_text(
+    field: &'static str,
+    raw: &str,
+    required: bool,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
     let text = raw.trim();
     if text.is_empty() {
         return if required { Err(FieldError { field, code: "required" }) } else { Ok(None) };
     }
-    if text.chars().count() > NAME_MAX_CHARS {
+    if text.chars().count() > max_chars {
         return Err(FieldError { field, code: "too_long" });
     }
     if text.chars().any(char::is_control) {

@@ -126,10 +126,7 @@ pub async fn update(
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
-        return Err(match get(conn, id).await {
-            Ok(_) => StoreError::Stale,
-            Err(error) => error,
-        });
+        return Err(crate::stale_unless_missing(get(conn, id).await));
     }
     get(conn, id).await
 }

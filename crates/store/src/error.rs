@@ -36,6 +36,15 @@ impl StoreError {
     }
 }
 
+/// Why a versioned update changed no row: the record is gone (`NotFound`, or the lookup's own
+/// error), or it exists with another version (`Stale`).
+pub(crate) fn stale_unless_missing<T>(lookup: Result<T, StoreError>) -> StoreError {
+    match lookup {
+        Ok(_) => StoreError::Stale,
+        Err(error) => error,
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         match &error {

@@ -27,6 +27,7 @@ use std::{path::Path, str::FromStr, time::Duration};
 
 pub use backend::Backend;
 pub use error::StoreError;
+use error::stale_unless_missing;
 pub use sqlx::{AnyConnection, Error as SqlxError};
 use sqlx::{
     Executor,

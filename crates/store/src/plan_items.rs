@@ -132,10 +132,7 @@ pub async fn update(
     .await
     .map_err(StoreError::on_unique("code"))?;
     if result.rows_affected() == 0 {
-        return Err(match get(conn, id).await {
-            Ok(_) => StoreError::Stale,
-            Err(error) => error,
-        });
+        return Err(crate::stale_unless_missing(get(conn, id).await));
     }
     get(conn, id).await
 }

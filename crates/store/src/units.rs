@@ -212,7 +212,7 @@ pub async fn update(
     .await
     .map_err(StoreError::on_unique("code"))?;
     if result.rows_affected() == 0 {
-        return Err(stale_or_missing(conn, id).await);
+        return Err(crate::stale_unless_missing(get(conn, id).await));
     }
     get(conn, id).await
 }
@@ -235,7 +235,7 @@ pub async fn move_to(
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
-        return Err(stale_or_missing(conn, unit.id).await);
+        return Err(crate::stale_unless_missing(get(conn, unit.id).await));
     }
     let old = unit.path.as_str().to_owned();
     let new = new_parent.path.child(unit.id);
@@ -269,14 +269,7 @@ pub async fn set_archived(
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
-        return Err(stale_or_missing(conn, id).await);
+        return Err(crate::stale_unless_missing(get(conn, id).await));
     }
     get(conn, id).await
-}
-
-pub(crate) async fn stale_or_missing(conn: &mut AnyConnection, id: UnitId) -> StoreError {
-    match get(conn, id).await {
-        Ok(_) => StoreError::Stale,
-        Err(error) => error,
-    }
 }

@@ -137,7 +137,7 @@ pub async fn update(
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
-        return Err(stale_or_missing(conn, id).await);
+        return Err(crate::stale_unless_missing(get(conn, id).await));
     }
     get(conn, id).await
 }
@@ -180,14 +180,7 @@ pub async fn set_disabled(
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {
-        return Err(stale_or_missing(conn, id).await);
+        return Err(crate::stale_unless_missing(get(conn, id).await));
     }
     get(conn, id).await
-}
-
-async fn stale_or_missing(conn: &mut AnyConnection, id: UserId) -> StoreError {
-    match get(conn, id).await {
-        Ok(_) => StoreError::Stale,
-        Err(error) => error,
-    }
 }

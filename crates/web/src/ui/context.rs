@@ -187,3 +187,9 @@ pub fn check_csrf(ctx: &PageCtx, submitted: &str) -> Result<(), Response> {
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
+
+/// A form that carries only the session's form token (sign out, mark read, roll over…).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}

@@ -10,7 +10,7 @@ use pacesetter_app::{PageRequest, reminders};
 use pacesetter_domain::notification::{Notification, Prefs};
 use serde::Deserialize;
 
-use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use super::context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render};
 use crate::AppState;
 
 #[derive(Template)]
@@ -53,11 +53,6 @@ pub async fn index(
         saved: query.saved.is_some(),
         p: ctx.with_nav("inbox"),
     })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn mark_read(

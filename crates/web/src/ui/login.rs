@@ -11,7 +11,7 @@ use pacesetter_app::{AppError, auth};
 use pacesetter_domain::Locale;
 use serde::Deserialize;
 
-use super::context::{Anyone, PageCtx, SignedIn, check_csrf, render};
+use super::context::{Anyone, CsrfForm, PageCtx, SignedIn, check_csrf, render};
 use crate::{AppState, request};
 
 #[derive(Template)]
@@ -95,11 +95,6 @@ pub async fn submit(
             (status, render(&page)).into_response()
         }
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn logout(

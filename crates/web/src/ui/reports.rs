@@ -9,10 +9,9 @@ use axum::{
 };
 use pacesetter_app::plans;
 use pacesetter_domain::{ids::CampaignId, timestamp::format_date};
-use serde::Deserialize;
 
 use super::{
-    context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render},
     plans::{PlanRow, flatten},
 };
 use crate::AppState;
@@ -77,11 +76,6 @@ pub async fn dashboard(
         trend,
         p: ctx.with_nav("plans"),
     })
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn roll_over(

@@ -12,7 +12,7 @@ use pacesetter_app::{AppError, PageRequest, users};
 use pacesetter_domain::{Locale, Role, UnitId, UserId, ValidationError, ids::GrantId};
 use serde::Deserialize;
 
-use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use super::context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render};
 use crate::AppState;
 
 pub struct UserRow {
@@ -460,11 +460,6 @@ pub async fn reset_password(
         }
         Err(error) => error_page(ctx.t, &error),
     }
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 pub async fn sign_out_everywhere(
