@@ -38,11 +38,26 @@ pub struct Settings {
     pub api_token_days: i64,
     /// Failed sign-ins allowed per IP address per minute before a 429.
     pub login_failures_per_ip: i64,
+    /// An SMTP server is configured: people may have reminders sent by email.
+    pub email_enabled: bool,
+    /// Hosts a reminder webhook may point at (the chat services the operator allows).
+    pub webhook_hosts: Vec<String>,
 }
+
+/// The chat services whose group robots take reminders unless the operator says otherwise.
+pub const DEFAULT_WEBHOOK_HOSTS: [&str; 4] =
+    ["qyapi.weixin.qq.com", "oapi.dingtalk.com", "open.feishu.cn", "open.larksuite.com"];
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { session_idle_secs: 30 * 60, session_max_secs: 12 * 3600, api_token_days: 30, login_failures_per_ip: 10 }
+        Self {
+            session_idle_secs: 30 * 60,
+            session_max_secs: 12 * 3600,
+            api_token_days: 30,
+            login_failures_per_ip: 10,
+            email_enabled: false,
+            webhook_hosts: DEFAULT_WEBHOOK_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
+        }
     }
 }
 

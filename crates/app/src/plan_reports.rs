@@ -1,16 +1,17 @@
 //! Campaign-wide work built on the plan: the dashboard, the roll-over into the next year, and
 //! the plan as the public sees it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     ids::{CampaignId, PlanItemId},
     plan::{Campaign, CampaignFields, ItemFields, PlanItem},
     rollup::{Child, Rolled, roll_up},
-    unit::Unit,
+    unit::{Unit, UnitPath},
 };
-use pacesetter_store::{assignments, campaigns, plan_items, units};
+use pacesetter_store::{AnyConnection, assignments, campaigns, plan_items, units};
+use time::Date;
 
 use crate::{
     Actor, App, AppError, Result, audit,
@@ -37,9 +38,15 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
     let (campaign, office) = load_campaign(&mut conn, id).await?;
     let levels = campaigns::levels(&mut conn, id).await?;
     let items = plan_items::all(&mut conn, id).await?;
-    let all_assignments = assignments::for_campaign(&mut conn, id).await?;
     let today = campaign.today(Timestamp::now());
     let manages = actor.can(Permission::ManagePlans, &office.path);
+    // The office's coordinators see every unit; anyone else the subtrees they may view, and
+    // only those assignments are read.
+    let within = (!manages).then(|| actor.scope.roots(Permission::ViewUnits));
+    let visible_assignments = match &within {
+        None => assignments::for_campaign(&mut conn, id).await?,
+        Some(roots) => assignments::for_campaign_within(&mut conn, id, roots).await?,
+    };
     // Each item's top-level ancestor.
     let parent_of: HashMap<PlanItemId, Option<PlanItemId>> = items.iter().map(|i| (i.id, i.parent_id)).collect();
     let top_of = |mut id: PlanItemId| {
@@ -49,21 +56,12 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
         id
     };
     let rows: Vec<PlanItem> = items.iter().filter(|i| i.parent_id.is_none()).cloned().collect();
-    let mut unit_ids: Vec<UnitId> = all_assignments.iter().map(|a| a.unit_id).collect();
-    unit_ids.sort();
-    unit_ids.dedup();
-    let mut columns = Vec::new();
-    for unit_id in unit_ids {
-        let unit = units::get(&mut conn, unit_id).await?;
-        if manages || actor.can(Permission::ViewUnits, &unit.path) {
-            columns.push(unit);
-        }
-    }
+    let assigned: HashSet<UnitId> = visible_assignments.iter().map(|a| a.unit_id).collect();
+    let mut columns = units_among(&mut conn, within.as_deref(), &assigned).await?;
     columns.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
     let mut grouped: HashMap<(PlanItemId, UnitId), Vec<Child>> = HashMap::new();
     let mut totals = LightCounts::default();
-    let visible: std::collections::HashSet<UnitId> = columns.iter().map(|u| u.id).collect();
-    for a in all_assignments.iter().filter(|a| visible.contains(&a.unit_id)) {
+    for a in &visible_assignments {
         let light = a.light(today, campaign.thresholds);
         totals.add(light);
         grouped.entry((top_of(a.item_id), a.unit_id)).or_default().push(Child {
@@ -85,16 +83,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
                 .collect()
         })
         .collect();
-    let week_start = |day: time::Date| day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
-    let last_week = week_start(today);
-    let weeks: Vec<time::Date> = (0..12).rev().map(|n| last_week - time::Duration::weeks(n)).collect();
-    let mut trend: Vec<(time::Date, u32)> = weeks.iter().map(|w| (*w, 0)).collect();
-    for at in assignments::report_times(&mut conn, id).await? {
-        let week = week_start(at.date_cst());
-        if let Some(slot) = trend.iter_mut().find(|(w, _)| *w == week) {
-            slot.1 += 1;
-        }
-    }
+    let trend = weekly_reports(&mut conn, id, today).await?;
     Ok(Dashboard {
         view: CampaignView { campaign, levels, office, can_manage: manages },
         today,
@@ -104,6 +93,50 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
         totals,
         trend,
     })
+}
+
+/// The units among `ids`, read a page of a subtree at a time (or all at once for the whole
+/// organisation) rather than one query per unit: a coordinator's dashboard has a column for
+/// every assigned unit in the country. `within: None` means every unit.
+async fn units_among(
+    conn: &mut AnyConnection,
+    within: Option<&[UnitPath]>,
+    ids: &HashSet<UnitId>,
+) -> Result<Vec<Unit>> {
+    let Some(roots) = within else {
+        return Ok(units::all(conn).await?.into_iter().filter(|u| ids.contains(&u.id)).collect());
+    };
+    const PAGE: i64 = 1000;
+    let mut found = Vec::with_capacity(ids.len());
+    let mut filter =
+        units::UnitFilter { within: roots.to_vec(), include_archived: true, limit: PAGE, ..Default::default() };
+    loop {
+        let (page, total) = units::list(conn, &filter).await?;
+        found.extend(page.into_iter().filter(|u| ids.contains(&u.id)));
+        filter.offset += PAGE;
+        if filter.offset >= total || found.len() == ids.len() {
+            return Ok(found);
+        }
+    }
+}
+
+/// Progress reports per week, the last twelve weeks up to the campaign's day, each report on
+/// its day in China Standard Time.
+async fn weekly_reports(conn: &mut AnyConnection, id: CampaignId, today: Date) -> Result<Vec<(Date, u32)>> {
+    let week_start = |day: Date| day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
+    let last_week = week_start(today);
+    let weeks: Vec<Date> = (0..12).rev().map(|n| last_week - time::Duration::weeks(n)).collect();
+    let mut trend: Vec<(Date, u32)> = weeks.iter().map(|w| (*w, 0)).collect();
+    let cst_midnight = |day: Date| Timestamp::from_datetime(day.midnight().assume_offset(time::macros::offset!(+8)));
+    let from = cst_midnight(last_week - time::Duration::weeks(11));
+    let to = cst_midnight(last_week + time::Duration::weeks(1));
+    for (hour, count) in assignments::reports_per_hour(conn, id, from, to).await? {
+        let week = week_start(hour.date_cst());
+        if let Some(slot) = trend.iter_mut().find(|(w, _)| *w == week) {
+            slot.1 = slot.1.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+        }
+    }
+    Ok(trend)
 }
 
 /// Carries a campaign into the next year: the same levels and top items, and every key task

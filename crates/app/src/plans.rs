@@ -35,6 +35,19 @@ pub async fn list_campaigns(app: &App, _actor: &Actor) -> Result<Vec<Campaign>> 
     Ok(campaigns::all(&mut conn).await?)
 }
 
+/// The campaigns whose plan the actor may change.
+pub async fn manageable_campaigns(app: &App, actor: &Actor) -> Result<Vec<Campaign>> {
+    let mut conn = app.store.read().await?;
+    let mut manageable = Vec::new();
+    for campaign in campaigns::all(&mut conn).await? {
+        let office = units::get(&mut conn, campaign.office_unit_id).await?;
+        if actor.can(Permission::ManagePlans, &office.path) {
+            manageable.push(campaign);
+        }
+    }
+    Ok(manageable)
+}
+
 pub async fn campaign(app: &App, actor: &Actor, id: CampaignId) -> Result<CampaignView> {
     let mut conn = app.store.read().await?;
     let (campaign, office) = load_campaign(&mut conn, id).await?;

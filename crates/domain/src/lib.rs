@@ -14,6 +14,7 @@ pub mod notification;
 pub mod password;
 pub mod permission;
 pub mod plan;
+pub mod plan_sheet;
 pub mod role;
 pub mod rollup;
 pub mod table;

@@ -5,7 +5,7 @@
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
-use pacesetter_domain::table::Table;
+use pacesetter_domain::table::{Grid, Table};
 
 /// Largest upload accepted for an import.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -13,7 +13,8 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 const MAX_ZIP_ENTRIES: usize = 500;
 /// Most bytes the XLSX parts may expand to, all together.
 const MAX_UNZIPPED_BYTES: u64 = 64 * 1024 * 1024;
-const MAX_ROWS: usize = 20_000;
+/// Most rows a sheet may hold: a national task breakdown, with room for header rows.
+const MAX_ROWS: usize = 100_100;
 const MAX_COLUMNS: usize = 100;
 
 /// Why a file cannot be read; each maps to a stable error code.
@@ -49,14 +50,20 @@ impl ReadError {
     }
 }
 
-/// [`read_table`] in the shape the app layer takes, so it can read stored uploads again.
-pub fn read_sheet(bytes: &[u8]) -> Result<Table, pacesetter_domain::table::SheetError> {
-    read_table(bytes)
+/// [`read_grid`] in the shape the app layer takes, so it can read stored uploads again.
+pub fn read_sheet(bytes: &[u8]) -> Result<Grid, pacesetter_domain::table::SheetError> {
+    read_grid(bytes)
         .map_err(|error| pacesetter_domain::table::SheetError { code: error.code(), detail: error.to_string() })
 }
 
-/// Reads a CSV or XLSX file, told apart by content (a zip container is XLSX), not by name.
+/// Reads a CSV or XLSX file as a table: its header row and the data rows below.
 pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
+    Table::from_grid(read_grid(bytes)?).ok_or(ReadError::Empty)
+}
+
+/// Reads every non-empty row of a CSV or XLSX file, told apart by content (a zip container
+/// is XLSX), not by name.
+pub fn read_grid(bytes: &[u8]) -> Result<Grid, ReadError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge);
     }
@@ -70,13 +77,13 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
+fn read_csv(bytes: &[u8]) -> Result<Grid, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.contains(&0) {
         return Err(ReadError::UnknownFormat);
     }
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
-    let mut table = Table::default();
+    let mut grid = Grid::default();
     for record in reader.byte_records() {
         let record = record.map_err(|e| ReadError::Damaged(e.to_string()))?;
         // Line numbers from the record's byte offset, counted as an editor shows them.
@@ -94,32 +101,24 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
             let text = std::str::from_utf8(field).map_err(|_| ReadError::NotUtf8 { line })?;
             cells.push(text.trim().to_owned());
         }
-        push_row(&mut table, line, cells)?;
+        push_row(&mut grid, line, cells)?;
     }
-    finish(table)
+    finish(grid)
 }
 
-fn push_row(table: &mut Table, line: usize, cells: Vec<String>) -> Result<(), ReadError> {
-    if table.headers.is_empty() {
-        // Office sheets often open with a title row merged across the columns; the header
-        // row is the first one that names at least two columns.
-        if cells.iter().filter(|c| !c.is_empty()).count() >= 2 {
-            table.headers = cells;
-        }
-        return Ok(());
-    }
+fn push_row(grid: &mut Grid, line: usize, cells: Vec<String>) -> Result<(), ReadError> {
     if cells.iter().all(String::is_empty) {
         return Ok(());
     }
-    if table.rows.len() >= MAX_ROWS {
+    if grid.rows.len() >= MAX_ROWS {
         return Err(ReadError::SheetTooLarge("rows"));
     }
-    table.rows.push((line, cells));
+    grid.rows.push((line, cells));
     Ok(())
 }
 
-fn finish(table: Table) -> Result<Table, ReadError> {
-    if table.headers.is_empty() { Err(ReadError::Empty) } else { Ok(table) }
+fn finish(grid: Grid) -> Result<Grid, ReadError> {
+    if grid.rows.is_empty() { Err(ReadError::Empty) } else { Ok(grid) }
 }
 
 /// Checks the container's directory before any part is inflated.
@@ -158,7 +157,7 @@ fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
     Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
+fn read_xlsx(bytes: &[u8]) -> Result<Grid, ReadError> {
     check_container(bytes)?;
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
     let Some(first) = workbook.sheet_names().first().cloned() else {
@@ -169,14 +168,37 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, ReadError> {
     if rows > MAX_ROWS + 20 || columns > MAX_COLUMNS {
         return Err(ReadError::SheetTooLarge("dimension"));
     }
-    let start_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-    let mut table = Table::default();
-    for (offset, row) in range.rows().enumerate() {
-        // Values only: a formula's cached result is read, the formula is never evaluated.
-        let cells = row.iter().map(cell_text).collect();
-        push_row(&mut table, start_row + offset + 1, cells)?;
+    let merged = match workbook.worksheet_merge_cells(&first) {
+        Some(regions) => regions.map_err(|e| ReadError::Damaged(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let (start_row, start_column) = range.start().unwrap_or((0, 0));
+    // Values only: a formula's cached result is read, the formula is never evaluated.
+    let mut cells: Vec<Vec<String>> = range.rows().map(|row| row.iter().map(cell_text).collect()).collect();
+    for region in &merged {
+        fill_region(&mut cells, (start_row, start_column), region.start, region.end);
     }
-    finish(table)
+    let mut grid = Grid::default();
+    for (offset, row) in cells.into_iter().enumerate() {
+        push_row(&mut grid, start_row as usize + offset + 1, row)?;
+    }
+    finish(grid)
+}
+
+/// Copies a merged region's value (its top-left cell) into every cell of the region; `origin`
+/// is the sheet position of `cells[0][0]`. Regions outside the used range are ignored.
+fn fill_region(cells: &mut [Vec<String>], origin: (u32, u32), start: (u32, u32), end: (u32, u32)) {
+    let index = |(row, column): (u32, u32)| {
+        Some(((row.checked_sub(origin.0)?) as usize, (column.checked_sub(origin.1)?) as usize))
+    };
+    let Some((top, left)) = index(start) else { return };
+    let Some(value) = cells.get(top).and_then(|r| r.get(left)).cloned() else { return };
+    let Some((bottom, right)) = index(end) else { return };
+    for row in cells.iter_mut().take(bottom + 1).skip(top) {
+        for cell in row.iter_mut().take(right + 1).skip(left) {
+            cell.clone_from(&value);
+        }
+    }
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -269,6 +291,34 @@ mod xlsx_tests {
         // formula would give 2).
         assert_eq!(table.rows[1].1[0], "0");
         assert_eq!(table.rows[1].1[1], "=HYPERLINK(\"x\")");
+    }
+
+    #[test]
+    fn merged_cells_fill_their_region() {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.merge_range(0, 0, 0, 2, "任务分解表", &Format::new()).unwrap();
+        sheet.merge_range(1, 0, 2, 0, "重点任务", &Format::new()).unwrap();
+        sheet.merge_range(1, 1, 1, 2, "责任分工", &Format::new()).unwrap();
+        sheet.write_string(2, 1, "牵头单位").unwrap();
+        sheet.write_string(2, 2, "责任单位").unwrap();
+        sheet.merge_range(3, 0, 4, 0, "办好论坛", &Format::new()).unwrap();
+        sheet.write_string(3, 1, "宣传部").unwrap();
+        sheet.write_string(4, 1, "文化厅").unwrap();
+        let grid = read_grid(&workbook.save_to_buffer().unwrap()).unwrap();
+        let texts: Vec<Vec<&str>> =
+            grid.rows.iter().map(|(_, cells)| cells.iter().map(String::as_str).collect()).collect();
+        assert_eq!(
+            texts,
+            vec![
+                vec!["任务分解表", "任务分解表", "任务分解表"],
+                vec!["重点任务", "责任分工", "责任分工"],
+                vec!["重点任务", "牵头单位", "责任单位"],
+                vec!["办好论坛", "宣传部", ""],
+                vec!["办好论坛", "文化厅", ""],
+            ]
+        );
+        assert_eq!(grid.rows[4].0, 5, "line numbers as the spreadsheet shows them");
     }
 
     fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {

@@ -29,10 +29,20 @@ pub struct Config {
     pub login_failures_per_ip: i64,
     /// `text` or `json` log lines.
     pub log_format: String,
+    /// The address people reach the site at (`https://pacesetter.example.gov.cn`), for links in
+    /// emails and webhook messages; without it they carry the path only.
+    pub public_url: Option<String>,
+    /// The SMTP server reminders are emailed through (`smtps://user:pass@host:465`,
+    /// `smtp://host:587?tls=required`); without it, email is off.
+    pub smtp_url: Option<String>,
+    /// The sender of reminder emails.
+    pub mail_from: String,
+    /// Hosts a person's reminder webhook may point at.
+    pub webhook_hosts: Vec<String>,
 }
 
 /// The names of the settings, as keys in the file and after `PACESETTER_` in the environment.
-const SETTINGS: [&str; 8] = [
+const SETTINGS: [&str; 12] = [
     "listen",
     "data_dir",
     "database_url",
@@ -41,6 +51,10 @@ const SETTINGS: [&str; 8] = [
     "session_max_hours",
     "login_failures_per_ip",
     "log_format",
+    "public_url",
+    "smtp_url",
+    "mail_from",
+    "webhook_hosts",
 ];
 
 impl Default for Config {
@@ -54,6 +68,10 @@ impl Default for Config {
             session_max_hours: 12,
             login_failures_per_ip: 10,
             log_format: "text".to_owned(),
+            public_url: None,
+            smtp_url: None,
+            mail_from: "Pacesetter <noreply@localhost>".to_owned(),
+            webhook_hosts: pacesetter_app::DEFAULT_WEBHOOK_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
         }
     }
 }
@@ -70,6 +88,10 @@ impl fmt::Debug for Config {
             .field("session_max_hours", &self.session_max_hours)
             .field("login_failures_per_ip", &self.login_failures_per_ip)
             .field("log_format", &self.log_format)
+            .field("public_url", &self.public_url)
+            .field("smtp_url", &self.smtp_url.as_deref().map(pacesetter_store::redact))
+            .field("mail_from", &self.mail_from)
+            .field("webhook_hosts", &self.webhook_hosts)
             .finish()
     }
 }
@@ -100,8 +122,10 @@ impl Config {
         let env = Env::prefixed("PACESETTER_").only(&SETTINGS);
         let mut config: Config = figment.merge(env).extract().map_err(Box::new)?;
         // `PACESETTER_DATABASE_URL=` (empty) means the default, as in most tools.
-        if config.database_url.as_deref().is_some_and(|url| url.trim().is_empty()) {
-            config.database_url = None;
+        for url in [&mut config.database_url, &mut config.smtp_url, &mut config.public_url] {
+            if url.as_deref().is_some_and(|url| url.trim().is_empty()) {
+                *url = None;
+            }
         }
         config.validate()?;
         Ok(config)
@@ -125,6 +149,19 @@ impl Config {
                 pacesetter_store::redact(url)
             )));
         }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid(format!("public_url must start with https:// or http://, not {url}")));
+        }
+        if let Some(url) = &self.smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "smtp_url must start with smtp:// or smtps://, not {}",
+                pacesetter_store::redact(url)
+            )));
+        }
         Ok(())
     }
 
@@ -138,6 +175,8 @@ impl Config {
             session_idle_secs: self.session_idle_minutes * 60,
             session_max_secs: self.session_max_hours * 3600,
             login_failures_per_ip: self.login_failures_per_ip,
+            email_enabled: self.smtp_url.is_some(),
+            webhook_hosts: self.webhook_hosts.clone(),
             ..Default::default()
         }
     }
@@ -155,7 +194,14 @@ impl Config {
              # Sessions end after this many idle minutes, and this many hours after sign-in.\n\
              session_idle_minutes = {idle}\nsession_max_hours = {max}\n\n\
              # Failed sign-ins allowed per client address per minute before answering 429.\nlogin_failures_per_ip = {ip}\n\n\
-             # Log lines as \"text\" or \"json\".\nlog_format = {log:?}\n",
+             # Log lines as \"text\" or \"json\".\nlog_format = {log:?}\n\n\
+             # The address people reach the site at, for links in reminder emails and webhooks:\n\
+             # public_url = \"https://pacesetter.example.gov.cn\"\n\n\
+             # Email reminders (off without a server), e.g. \"smtps://user:password@mail.example.gov.cn:465\"\n\
+             # or \"smtp://mail.example.gov.cn:587?tls=required\":\n# smtp_url = \"\"\n\
+             mail_from = {from:?}\n\n\
+             # Chat services whose group-robot webhooks people may have reminders sent to.\n\
+             webhook_hosts = {hosts:?}\n",
             listen = defaults.listen,
             data_dir = defaults.data_dir.display().to_string(),
             secure = defaults.secure_cookies,
@@ -163,6 +209,8 @@ impl Config {
             max = defaults.session_max_hours,
             ip = defaults.login_failures_per_ip,
             log = defaults.log_format,
+            from = defaults.mail_from,
+            hosts = defaults.webhook_hosts,
         )
     }
 }
@@ -179,8 +227,13 @@ mod tests {
 
     #[test]
     fn every_setting_can_come_from_the_environment() {
-        let value =
-            toml::Value::try_from(Config { database_url: Some("postgres://x".into()), ..Config::default() }).unwrap();
+        let value = toml::Value::try_from(Config {
+            database_url: Some("postgres://x".into()),
+            public_url: Some("https://x".into()),
+            smtp_url: Some("smtp://x".into()),
+            ..Config::default()
+        })
+        .unwrap();
         let mut keys: Vec<&str> = value.as_table().unwrap().keys().map(String::as_str).collect();
         let mut listed = SETTINGS.to_vec();
         keys.sort_unstable();
@@ -189,9 +242,14 @@ mod tests {
     }
 
     #[test]
-    fn debug_hides_the_database_password() {
-        let config = Config { database_url: Some("postgres://app:s3cret@db/p".into()), ..Config::default() };
+    fn debug_hides_the_passwords() {
+        let config = Config {
+            database_url: Some("postgres://app:s3cret@db/p".into()),
+            smtp_url: Some("smtps://mailer:m41l@mail.example/".into()),
+            ..Config::default()
+        };
         assert!(!format!("{config:?}").contains("s3cret"));
+        assert!(!format!("{config:?}").contains("m41l"));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod cli;
 mod cli_user;
 pub mod config;
+pub mod delivery;
 pub mod demo;
 pub mod server;
 

@@ -22,6 +22,8 @@ pub enum ServeError {
     Listen { addr: String, source: std::io::Error },
     #[error("server stopped: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Courier(#[from] crate::delivery::CourierError),
 }
 
 /// Opens the database named by the configuration, creating the data directory first.
@@ -53,9 +55,12 @@ pub async fn serve(config: &Config, app: App, demo: bool, on_ready: impl FnOnce(
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .map_err(|source| ServeError::Listen { addr: config.listen.clone(), source })?;
+    let courier =
+        crate::delivery::RealCourier::new(config.smtp_url.as_deref(), &config.mail_from, config.public_url.as_deref())?;
     on_ready(listener.local_addr()?);
     tokio::spawn(sweep_sessions(app.clone()));
-    tokio::spawn(send_reminders(app));
+    tokio::spawn(send_reminders(app.clone()));
+    tokio::spawn(deliver_reminders(app, courier));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
@@ -92,6 +97,26 @@ async fn send_reminders(app: App) {
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "reminder run failed"),
+        }
+    }
+}
+
+/// Sends queued reminder emails and webhook messages every minute.
+async fn deliver_reminders(app: App, courier: crate::delivery::RealCourier) {
+    let mut interval = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        interval.tick().await;
+        match pacesetter_app::reminders::deliver(&app, &courier).await {
+            Ok(summary) if summary != Default::default() => {
+                tracing::info!(
+                    sent = summary.sent,
+                    retrying = summary.retrying,
+                    failed = summary.failed,
+                    "reminders delivered"
+                );
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "reminder delivery failed"),
         }
     }
 }

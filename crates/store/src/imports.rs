@@ -15,10 +15,12 @@ pub struct ImportRow {
     pub sha256: String,
     pub status: String,
     pub summary_json: Option<String>,
+    /// What the import needs beyond the file (a plan's campaign and column mapping).
+    pub options_json: Option<String>,
     pub created_at: Timestamp,
 }
 
-const COLUMNS: &str = "id, kind, user_id, filename, sha256, status, summary_json, created_at";
+const COLUMNS: &str = "id, kind, user_id, filename, sha256, status, summary_json, options_json, created_at";
 
 fn from_row(row: &AnyRow) -> Result<ImportRow> {
     Ok(ImportRow {
@@ -29,28 +31,33 @@ fn from_row(row: &AnyRow) -> Result<ImportRow> {
         sha256: row.try_get("sha256")?,
         status: row.try_get("status")?,
         summary_json: row.try_get("summary_json")?,
+        options_json: row.try_get("options_json")?,
         created_at: row::timestamp(row, "created_at")?,
     })
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    kind: &str,
-    user: UserId,
-    filename: &str,
-    sha256: &str,
-    content: &[u8],
-    now: Timestamp,
-) -> Result<i64> {
+/// A file as uploaded, before anything is written from it.
+#[derive(Debug, Clone, Copy)]
+pub struct NewImport<'a> {
+    pub kind: &'a str,
+    pub user: UserId,
+    pub filename: &'a str,
+    pub sha256: &'a str,
+    pub content: &'a [u8],
+    pub options_json: Option<&'a str>,
+}
+
+pub async fn insert(conn: &mut AnyConnection, new: NewImport<'_>, now: Timestamp) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO imports (kind, user_id, filename, sha256, content, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, 'previewed', $6) RETURNING id",
+        "INSERT INTO imports (kind, user_id, filename, sha256, content, status, options_json, created_at)
+         VALUES ($1, $2, $3, $4, $5, 'previewed', $6, $7) RETURNING id",
     )
-    .bind(kind.to_owned())
-    .bind(user.0)
-    .bind(filename.to_owned())
-    .bind(sha256.to_owned())
-    .bind(content.to_vec())
+    .bind(new.kind.to_owned())
+    .bind(new.user.0)
+    .bind(new.filename.to_owned())
+    .bind(new.sha256.to_owned())
+    .bind(new.content.to_vec())
+    .bind(new.options_json.map(str::to_owned))
     .bind(now.to_db())
     .fetch_one(conn)
     .await?;
@@ -77,6 +84,16 @@ pub async fn recent_for(conn: &mut AnyConnection, user: UserId, limit: i64) -> R
     .fetch_all(conn)
     .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Replaces the options of an import still waiting to be committed.
+pub async fn set_options(conn: &mut AnyConnection, id: i64, options_json: &str) -> Result<()> {
+    let result = sqlx::query("UPDATE imports SET options_json = $1 WHERE id = $2 AND status = 'previewed'")
+        .bind(options_json.to_owned())
+        .bind(id)
+        .execute(conn)
+        .await?;
+    if result.rows_affected() == 0 { Err(StoreError::Stale) } else { Ok(()) }
 }
 
 /// Marks an import committed or failed, once: a second commit finds it no longer previewed.

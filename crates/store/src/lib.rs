@@ -14,6 +14,7 @@ pub mod grants;
 pub mod imports;
 mod migrate;
 pub mod notifications;
+pub mod plan_import;
 pub mod plan_items;
 mod row;
 pub mod sessions;

@@ -41,10 +41,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_notifications.sql"),
         include_str!("../migrations/postgres/0005_notifications.sql"),
     ),
+    (
+        6,
+        "plan import and delivery",
+        include_str!("../migrations/sqlite/0006_plan_import_and_delivery.sql"),
+        include_str!("../migrations/postgres/0006_plan_import_and_delivery.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 5;
+pub const LATEST: i64 = 6;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -3,7 +3,7 @@
 use pacesetter_domain::{
     Timestamp, UserId,
     ids::AssignmentId,
-    notification::{Notification, Prefs},
+    notification::{Channels, Notification, Prefs},
 };
 use sqlx::{AnyConnection, Row};
 
@@ -18,9 +18,11 @@ pub struct NewNotification<'a> {
     pub link: &'a str,
 }
 
-pub async fn insert(conn: &mut AnyConnection, n: &NewNotification<'_>, now: Timestamp) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO notifications (user_id, kind, assignment_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+/// Puts a notification in the inbox; returns its id.
+pub async fn insert(conn: &mut AnyConnection, n: &NewNotification<'_>, now: Timestamp) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO notifications (user_id, kind, assignment_id, title, body, link, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(n.user.0)
     .bind(n.kind.to_owned())
@@ -29,9 +31,9 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewNotification<'_>, now: Time
     .bind(n.body.to_owned())
     .bind(n.link.to_owned())
     .bind(now.to_db())
-    .execute(conn)
+    .fetch_one(conn)
     .await?;
-    Ok(())
+    Ok(row.try_get("id")?)
 }
 
 /// A person's notifications, newest first.
@@ -164,4 +166,133 @@ pub async fn holders(
         }
     }
     Ok(users)
+}
+
+/// Where a person wants reminders besides the inbox.
+pub async fn channels(conn: &mut AnyConnection, user: UserId) -> Result<Channels> {
+    let row = sqlx::query("SELECT email, webhook_url FROM notification_prefs WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_optional(conn)
+        .await?;
+    match row {
+        Some(r) => Ok(Channels { email: r.try_get("email")?, webhook_url: r.try_get("webhook_url")? }),
+        None => Ok(Channels::default()),
+    }
+}
+
+pub async fn set_channels(conn: &mut AnyConnection, user: UserId, channels: &Channels) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO notification_prefs (user_id, email, webhook_url) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id) DO UPDATE SET email = $2, webhook_url = $3",
+    )
+    .bind(user.0)
+    .bind(channels.email.clone())
+    .bind(channels.webhook_url.clone())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Queues a notification for delivery by `channel` (`email` or `webhook`) to `target`.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    notification: i64,
+    channel: &str,
+    target: &str,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO deliveries (notification_id, channel, target, status, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, 'pending', $4, $4)",
+    )
+    .bind(notification)
+    .bind(channel.to_owned())
+    .bind(target.to_owned())
+    .bind(now.to_db())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A delivery that is due, with what it carries.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    pub id: i64,
+    pub channel: String,
+    pub target: String,
+    pub attempts: i64,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+}
+
+/// Pending deliveries whose time has come and that no instance holds, oldest first.
+pub async fn due_deliveries(conn: &mut AnyConnection, now: Timestamp, limit: i64) -> Result<Vec<DueDelivery>> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.channel, d.target, d.attempts, n.title, n.body, n.link
+         FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+         WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (d.claimed_until IS NULL OR d.claimed_until < $1)
+         ORDER BY d.next_attempt_at, d.id LIMIT $2",
+    )
+    .bind(now.to_db())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DueDelivery {
+                id: r.try_get("id")?,
+                channel: r.try_get("channel")?,
+                target: r.try_get("target")?,
+                attempts: r.try_get("attempts")?,
+                title: r.try_get("title")?,
+                body: r.try_get("body")?,
+                link: r.try_get("link")?,
+            })
+        })
+        .collect()
+}
+
+/// Takes a delivery for sending until `until`: true for the one instance that gets it. A
+/// delivery another instance has just sent, or failed and put back to wait, is not due again.
+pub async fn claim_delivery(conn: &mut AnyConnection, id: i64, now: Timestamp, until: Timestamp) -> Result<bool> {
+    let result = sqlx::query(
+        "UPDATE deliveries SET claimed_until = $1, attempts = attempts + 1
+         WHERE id = $2 AND status = 'pending' AND next_attempt_at <= $3
+             AND (claimed_until IS NULL OR claimed_until < $3)",
+    )
+    .bind(until.to_db())
+    .bind(id)
+    .bind(now.to_db())
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Records how a send went: sent, tried again at `retry_at`, or given up (`retry_at` none).
+pub async fn finish_delivery(
+    conn: &mut AnyConnection,
+    id: i64,
+    outcome: std::result::Result<(), &str>,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<()> {
+    let (status, error, next) = match (outcome, retry_at) {
+        (Ok(()), _) => ("sent", None, now),
+        (Err(error), Some(at)) => ("pending", Some(error), at),
+        (Err(error), None) => ("failed", Some(error), now),
+    };
+    sqlx::query(
+        "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3, claimed_until = NULL,
+             sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END
+         WHERE id = $5",
+    )
+    .bind(status.to_owned())
+    .bind(error.map(|e| e.chars().take(500).collect::<String>()))
+    .bind(next.to_db())
+    .bind(now.to_db())
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -169,6 +169,12 @@ impl TestApp {
         self.send(builder.body(Body::from(body)).expect("request")).await
     }
 
+    /// A POST whose body is the bytes of a file, as the import API takes it.
+    pub async fn post_bytes(&self, path: &str, auth: &Auth, bytes: Vec<u8>) -> TestResponse {
+        let builder = auth.apply(Request::builder().method(Method::POST).uri(path));
+        self.send(builder.body(Body::from(bytes)).expect("request")).await
+    }
+
     /// A multipart form POST from a page of this site, with one file field named `file`.
     pub async fn upload(
         &self,
@@ -307,6 +313,13 @@ macro_rules! each_backend {
     (|$app:ident| $body:block) => {
         for backend in $crate::backends() {
             let $app = $crate::TestApp::new(backend).await;
+            $body
+            $app.remove().await;
+        }
+    };
+    (config = $config:expr, |$app:ident| $body:block) => {
+        for backend in $crate::backends() {
+            let $app = $crate::TestApp::with_config(backend, $config).await;
             $body
             $app.remove().await;
         }

@@ -1,10 +1,15 @@
 //! Import jobs: an upload is stored with its hash, previewed as often as needed, and committed
 //! once by the person who uploaded it.
 
-use pacesetter_domain::{Permission, Timestamp, audit::sha256_hex, table::Table};
+use pacesetter_domain::{
+    Permission, Timestamp,
+    audit::sha256_hex,
+    plan_sheet::Mapping,
+    table::{Grid, Table},
+};
 use pacesetter_store::{StoreError, imports};
 
-use super::{Preview, Summary, units, users};
+use super::{Preview, Summary, plan, units, users};
 use crate::{Actor, App, AppError, Result};
 
 /// Largest file accepted for an import.
@@ -16,6 +21,8 @@ pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
 pub enum ImportKind {
     Units,
     Users,
+    /// A campaign's task-breakdown sheet.
+    Plan,
 }
 
 impl ImportKind {
@@ -23,6 +30,7 @@ impl ImportKind {
         match self {
             Self::Units => "units",
             Self::Users => "users",
+            Self::Plan => "plan",
         }
     }
 
@@ -30,6 +38,7 @@ impl ImportKind {
         match text {
             "units" => Some(Self::Units),
             "users" => Some(Self::Users),
+            "plan" => Some(Self::Plan),
             _ => None,
         }
     }
@@ -38,7 +47,24 @@ impl ImportKind {
         match self {
             Self::Units => Permission::ManageUnits,
             Self::Users => Permission::ManageUsers,
+            Self::Plan => Permission::ManagePlans,
         }
+    }
+}
+
+/// What an import needs beyond its file: a plan's campaign, and the column mapping chosen in
+/// the preview (the one guessed from the headers until then).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Options {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<Mapping>,
+}
+
+impl Options {
+    fn from_row(row: &imports::ImportRow) -> Self {
+        row.options_json.as_deref().and_then(|json| serde_json::from_str(json).ok()).unwrap_or_default()
     }
 }
 
@@ -52,6 +78,7 @@ pub struct ImportJob {
     /// `previewed`, `committed` or `failed`.
     pub status: String,
     pub created_at: Timestamp,
+    pub options: Options,
     pub preview: Option<Preview>,
     pub summary: Option<serde_json::Value>,
 }
@@ -67,24 +94,39 @@ fn sanitise_filename(name: &str) -> String {
     if clean.trim().is_empty() { "upload".to_owned() } else { clean }
 }
 
-fn read(app: &App, bytes: &[u8]) -> Result<Table> {
+fn read(app: &App, bytes: &[u8]) -> Result<Grid> {
     (app.read_sheet)(bytes).map_err(|error| {
         tracing::info!(code = error.code, detail = %error.detail, "import file refused");
         AppError::invalid("file", error.code)
     })
 }
 
-async fn preview_of(app: &App, actor: &Actor, kind: ImportKind, table: &Table) -> Result<Preview> {
+fn table(grid: Grid) -> Result<Table> {
+    Table::from_grid(grid).ok_or(AppError::invalid("file", "file_empty"))
+}
+
+async fn preview_of(app: &App, actor: &Actor, kind: ImportKind, grid: Grid, options: &Options) -> Result<Preview> {
     match kind {
-        ImportKind::Units => units::preview_units(app, actor, table).await,
-        ImportKind::Users => users::preview_users(app, actor, table).await,
+        ImportKind::Units => units::preview_units(app, actor, &table(grid)?).await,
+        ImportKind::Users => users::preview_users(app, actor, &table(grid)?).await,
+        ImportKind::Plan => plan::preview_plan(app, actor, &grid, options).await,
     }
 }
 
-/// Stores an upload after checking it can be read, and previews it; writes no unit or account.
-pub async fn upload(app: &App, actor: &Actor, kind: ImportKind, filename: &str, bytes: &[u8]) -> Result<ImportJob> {
+/// Stores an upload after checking it can be read, and previews it; writes nothing else.
+pub async fn upload(
+    app: &App,
+    actor: &Actor,
+    kind: ImportKind,
+    filename: &str,
+    bytes: &[u8],
+    options: Options,
+) -> Result<ImportJob> {
     if !actor.can_anywhere(kind.permission()) {
         return Err(AppError::Forbidden);
+    }
+    if kind == ImportKind::Plan && options.campaign_id.is_none() {
+        return Err(AppError::invalid("campaign_id", "required"));
     }
     if bytes.is_empty() {
         return Err(AppError::invalid("file", "file_empty"));
@@ -92,13 +134,21 @@ pub async fn upload(app: &App, actor: &Actor, kind: ImportKind, filename: &str, 
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(AppError::invalid("file", "file_too_large"));
     }
-    let table = read(app, bytes)?;
-    let preview = preview_of(app, actor, kind, &table).await?;
+    let preview = preview_of(app, actor, kind, read(app, bytes)?, &options).await?;
     let sha256 = sha256_hex(bytes);
     let filename = sanitise_filename(filename);
     let now = Timestamp::now();
+    let options_json = serde_json::to_string(&options).unwrap_or_default();
+    let new = imports::NewImport {
+        kind: kind.as_str(),
+        user: actor.user.id,
+        filename: &filename,
+        sha256: &sha256,
+        content: bytes,
+        options_json: Some(&options_json),
+    };
     let mut tx = app.store.write().await?;
-    let id = imports::insert(&mut tx, kind.as_str(), actor.user.id, &filename, &sha256, bytes, now).await?;
+    let id = imports::insert(&mut tx, new, now).await?;
     tx.commit().await?;
     Ok(ImportJob {
         id,
@@ -107,6 +157,7 @@ pub async fn upload(app: &App, actor: &Actor, kind: ImportKind, filename: &str, 
         sha256,
         status: "previewed".into(),
         created_at: now,
+        options,
         preview: Some(preview),
         summary: None,
     })
@@ -126,8 +177,12 @@ async fn own(app: &App, actor: &Actor, id: i64) -> Result<(imports::ImportRow, V
 /// An import with a fresh preview (the data may have changed since the upload).
 pub async fn job(app: &App, actor: &Actor, id: i64) -> Result<ImportJob> {
     let (row, bytes, kind) = own(app, actor, id).await?;
-    let preview =
-        if row.status == "previewed" { Some(preview_of(app, actor, kind, &read(app, &bytes)?).await?) } else { None };
+    let options = Options::from_row(&row);
+    let preview = if row.status == "previewed" {
+        Some(preview_of(app, actor, kind, read(app, &bytes)?, &options).await?)
+    } else {
+        None
+    };
     Ok(ImportJob {
         id: row.id,
         kind,
@@ -135,6 +190,7 @@ pub async fn job(app: &App, actor: &Actor, id: i64) -> Result<ImportJob> {
         sha256: row.sha256,
         status: row.status,
         created_at: row.created_at,
+        options,
         preview,
         summary: row.summary_json.and_then(|s| serde_json::from_str(&s).ok()),
     })
@@ -148,6 +204,7 @@ pub async fn recent(app: &App, actor: &Actor) -> Result<Vec<ImportJob>> {
         .into_iter()
         .filter_map(|row| {
             Some(ImportJob {
+                options: Options::from_row(&row),
                 id: row.id,
                 kind: ImportKind::parse(&row.kind)?,
                 filename: row.filename,
@@ -161,6 +218,27 @@ pub async fn recent(app: &App, actor: &Actor) -> Result<Vec<ImportJob>> {
         .collect())
 }
 
+/// Sets the column mapping of a task sheet still waiting to be committed, and previews it
+/// again with the new mapping (checked by [`Mapping::from_letters`]).
+pub async fn set_mapping(app: &App, actor: &Actor, id: i64, mapping: Mapping) -> Result<ImportJob> {
+    let (row, _, kind) = own(app, actor, id).await?;
+    if !actor.can_anywhere(kind.permission()) {
+        return Err(AppError::Forbidden);
+    }
+    if kind != ImportKind::Plan {
+        return Err(AppError::invalid("mapping", "mapping_not_allowed"));
+    }
+    let options = Options { mapping: Some(mapping), ..Options::from_row(&row) };
+    let json = serde_json::to_string(&options).unwrap_or_default();
+    let mut tx = app.store.write().await?;
+    imports::set_options(&mut tx, id, &json).await.map_err(|error| match error {
+        StoreError::Stale => AppError::Conflict("import_already_committed"),
+        other => other.into(),
+    })?;
+    tx.commit().await?;
+    job(app, actor, id).await
+}
+
 /// Commits a previewed import: every row and the job's new status in one transaction, or
 /// nothing when any row fails (the job stays previewed, to be fixed and uploaded again).
 pub async fn commit(app: &App, actor: &Actor, id: i64) -> Result<Summary> {
@@ -168,16 +246,26 @@ pub async fn commit(app: &App, actor: &Actor, id: i64) -> Result<Summary> {
     if row.status != "previewed" {
         return Err(AppError::Conflict("import_already_committed"));
     }
-    let table = read(app, &bytes)?;
+    let grid = read(app, &bytes)?;
+    let options = Options::from_row(&row);
     let backend = app.store.backend();
-    let prepared = match kind {
-        ImportKind::Users => Some(users::prepare_users(app, actor, &table).await?),
-        ImportKind::Units => None,
-    };
-    let mut tx = app.store.write().await?;
-    let summary = match prepared {
-        Some(prepared) => users::apply_users(&mut tx, backend, actor, prepared, table.rows.len(), &row.sha256).await?,
-        None => units::apply_units(&mut tx, backend, actor, &table, &row.sha256).await?,
+    let mut tx;
+    let summary = match kind {
+        ImportKind::Users => {
+            // Passwords are hashed before the transaction opens, so it stays short.
+            let table = table(grid)?;
+            let prepared = users::prepare_users(app, actor, &table).await?;
+            tx = app.store.write().await?;
+            users::apply_users(&mut tx, backend, actor, prepared, table.rows.len(), &row.sha256).await?
+        }
+        ImportKind::Units => {
+            tx = app.store.write().await?;
+            units::apply_units(&mut tx, backend, actor, &table(grid)?, &row.sha256).await?
+        }
+        ImportKind::Plan => {
+            tx = app.store.write().await?;
+            plan::apply_plan(&mut tx, backend, actor, &grid, &options, &row.sha256).await?
+        }
     };
     let json = serde_json::to_string(&summary).unwrap_or_default();
     imports::finish(&mut tx, id, "committed", &json, Timestamp::now()).await.map_err(|error| match error {

@@ -3,15 +3,21 @@
 //! import jobs, so the file that was previewed is the file that is committed.
 
 mod jobs;
+mod plan;
 mod units;
 mod users;
 
-pub use jobs::{ImportJob, ImportKind, commit, job, recent, upload};
+pub use jobs::{ImportJob, ImportKind, Options, commit, job, recent, set_mapping, upload};
+pub use plan::{FieldColumn, MappingView};
 pub use units::{commit_units, preview_units};
 pub use users::{commit_users, preview_users};
 
-/// The most rows one import may hold.
+/// The most rows one import of units or accounts may hold.
 pub const MAX_ROWS: usize = 5_000;
+/// The most rows of a task-breakdown sheet: a national plan.
+pub const MAX_PLAN_ROWS: usize = 100_000;
+/// A preview lists this many rows, and every row with an error beyond them.
+pub const PREVIEW_ROWS: usize = 200;
 
 /// What committing a row will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -20,6 +26,8 @@ pub enum RowAction {
     Create,
     Update,
     Unchanged,
+    /// A heading row of a task sheet (一、文化润心工程): it names the plan item above the tasks.
+    Heading,
 }
 
 /// One problem in one cell.
@@ -29,6 +37,15 @@ pub struct CellError {
     pub column: String,
     pub field: &'static str,
     pub code: &'static str,
+    /// What the cell probably meant (the names of units most like an unknown one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
+}
+
+impl CellError {
+    pub fn new(column: String, field: &'static str, code: &'static str) -> Self {
+        Self { column, field, code, suggestions: Vec::new() }
+    }
 }
 
 /// A row of the preview.
@@ -44,12 +61,26 @@ pub struct PreviewRow {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Preview {
     pub headers: Vec<String>,
+    /// The first [`PREVIEW_ROWS`] rows and every row with an error.
     pub rows: Vec<PreviewRow>,
+    /// How many data rows the sheet holds.
+    pub row_count: usize,
     pub error_count: usize,
     pub missing_columns: Vec<&'static str>,
+    /// For a task sheet: which column holds what, to be corrected in the preview.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<MappingView>,
 }
 
 impl Preview {
+    /// A preview of `rows`, keeping the first rows and every row with an error.
+    pub fn new(headers: Vec<String>, rows: Vec<PreviewRow>, missing_columns: Vec<&'static str>) -> Self {
+        let row_count = rows.len();
+        let error_count = rows.iter().map(|r| r.errors.len()).sum();
+        let rows = rows.into_iter().enumerate().filter(|(i, r)| *i < PREVIEW_ROWS || !r.errors.is_empty());
+        Self { headers, rows: rows.map(|(_, r)| r).collect(), row_count, error_count, missing_columns, mapping: None }
+    }
+
     pub fn is_clean(&self) -> bool {
         self.error_count == 0 && self.missing_columns.is_empty()
     }

@@ -97,7 +97,7 @@ async fn plan_units(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> R
         let cell = |c| Table::cell(row, c);
         let mut errors: Vec<CellError> = Vec::new();
         let mut push = |field: &'static str, code: &'static str| {
-            errors.push(CellError { column: columns.letter_of(field), field, code });
+            errors.push(CellError::new(columns.letter_of(field), field, code));
         };
         let kind_text = cell(columns.kind);
         let kind = kind_from_label(kind_text);
@@ -175,8 +175,7 @@ async fn plan_units(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> R
             planned.push(PlannedUnit { fields, parent_code, existing: existing_unit });
         }
     }
-    let error_count = rows.iter().map(|r| r.errors.len()).sum();
-    Ok((Preview { headers: table.headers.clone(), rows, error_count, missing_columns }, planned))
+    Ok((Preview::new(table.headers.clone(), rows, missing_columns), planned))
 }
 
 /// Checks a units sheet and shows what a commit would do; writes nothing.

@@ -79,7 +79,7 @@ async fn plan_users(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> R
         let unit = match by_code.get(cell(c.unit).trim()) {
             Some(unit) if actor.can(Permission::ManageUsers, &unit.path) => Some(unit.clone()),
             _ => {
-                errors.push(CellError { column: letter(c.unit), field: "unit_id", code: "unit_not_found" });
+                errors.push(CellError::new(letter(c.unit), "unit_id", "unit_not_found"));
                 None
             }
         };
@@ -99,7 +99,7 @@ async fn plan_users(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> R
                         "display_name" => c.display_name,
                         _ => c.password,
                     };
-                    errors.push(CellError { column: letter(column), field, code });
+                    errors.push(CellError::new(letter(column), field, code));
                 }
                 None
             }
@@ -107,18 +107,18 @@ async fn plan_users(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> R
         let role_text = cell(c.role).trim();
         let role = role_from_label(role_text);
         if !role_text.is_empty() && (role.is_none() || role == Some(Role::Admin)) {
-            errors.push(CellError { column: letter(c.role), field: "role", code: "invalid_role" });
+            errors.push(CellError::new(letter(c.role), "role", "invalid_role"));
         }
         let locale_text = cell(c.locale).trim();
         let locale = Locale::parse(locale_text);
         if !locale_text.is_empty() && locale.is_none() {
-            errors.push(CellError { column: letter(c.locale), field: "locale", code: "invalid_locale" });
+            errors.push(CellError::new(letter(c.locale), "locale", "invalid_locale"));
         }
         if let Some(valid) = &valid {
             if !seen.insert(valid.username.clone()) {
-                errors.push(CellError { column: letter(c.username), field: "username", code: "duplicate_in_file" });
+                errors.push(CellError::new(letter(c.username), "username", "duplicate_in_file"));
             } else if users::find_by_username(conn, &valid.username).await?.is_some() {
-                errors.push(CellError { column: letter(c.username), field: "username", code: "username_taken" });
+                errors.push(CellError::new(letter(c.username), "username", "username_taken"));
             }
         }
         // The preview never shows a password back.
@@ -139,8 +139,7 @@ async fn plan_users(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> R
             });
         }
     }
-    let error_count = rows.iter().map(|r| r.errors.len()).sum();
-    Ok((Preview { headers: table.headers.clone(), rows, error_count, missing_columns }, planned))
+    Ok((Preview::new(table.headers.clone(), rows, missing_columns), planned))
 }
 
 pub async fn preview_users(app: &App, actor: &Actor, table: &Table) -> Result<Preview> {

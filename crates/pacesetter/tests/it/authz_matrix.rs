@@ -220,10 +220,15 @@ impl World {
     /// a county), so that a commit attempt changes nothing.
     async fn fresh_import(&self, owner: UserId) -> i64 {
         let mut tx = self.t.app.store.write().await.unwrap();
-        let id =
-            pacesetter_store::imports::insert(&mut tx, "units", owner, "t.csv", "sha", IMPORT_SHEET, Timestamp::now())
-                .await
-                .unwrap();
+        let new = pacesetter_store::imports::NewImport {
+            kind: "units",
+            user: owner,
+            filename: "t.csv",
+            sha256: "sha",
+            content: IMPORT_SHEET,
+            options_json: None,
+        };
+        let id = pacesetter_store::imports::insert(&mut tx, new, Timestamp::now()).await.unwrap();
         tx.commit().await.unwrap();
         id
     }

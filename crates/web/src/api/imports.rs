@@ -1,5 +1,6 @@
-//! `/api/v1/imports`: upload a CSV or XLSX sheet of units or accounts, read its preview with
-//! row-level errors, then commit it — all rows or none.
+//! `/api/v1/imports`: upload a CSV or XLSX sheet of units, accounts or a campaign's task
+//! breakdown, read its preview with row-level errors (and, for a task sheet, correct which
+//! column holds what), then commit it — all rows or none.
 
 use axum::{
     Json,
@@ -9,6 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{AppError, import};
+use pacesetter_domain::plan_sheet::Mapping;
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -20,14 +22,18 @@ use crate::{
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ImportResponse {
     pub id: i64,
-    /// `units` or `users`.
+    /// `units`, `users` or `plan`.
     pub kind: String,
+    /// The campaign a task sheet is imported into.
+    pub campaign_id: Option<i64>,
     pub filename: String,
     pub sha256: String,
     /// `previewed`, `committed` or `failed`.
     pub status: String,
     pub created_at: String,
-    /// While previewed: headers, rows with their action and cell errors, missing columns.
+    /// While previewed: headers, the first 200 rows and every row with an error, each with its
+    /// action and cell errors (with suggestions for unknown unit names), missing columns, and
+    /// for a task sheet the column mapping.
     #[schema(value_type = Object)]
     pub preview: Option<serde_json::Value>,
     /// Once committed: how many records were created, updated or left unchanged.
@@ -40,6 +46,7 @@ impl From<import::ImportJob> for ImportResponse {
         Self {
             id: job.id,
             kind: job.kind.as_str().to_owned(),
+            campaign_id: job.options.campaign_id,
             filename: job.filename,
             sha256: job.sha256,
             status: job.status,
@@ -52,8 +59,10 @@ impl From<import::ImportJob> for ImportResponse {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct UploadQuery {
-    /// `units` or `users`.
+    /// `units`, `users` or `plan`.
     pub kind: String,
+    /// For `plan`: the campaign whose plan the sheet fills.
+    pub campaign: Option<i64>,
     /// The file's name, for the record.
     pub filename: Option<String>,
 }
@@ -70,7 +79,8 @@ pub async fn upload_import(
 ) -> Result<Response, ApiError> {
     let kind = import::ImportKind::parse(&query.kind).ok_or(AppError::invalid("kind", "invalid_import_kind"))?;
     let filename = query.filename.unwrap_or_else(|| format!("{}.upload", kind.as_str()));
-    let job = import::upload(&state.app, &actor, kind, &filename, &body).await?;
+    let options = import::Options { campaign_id: query.campaign, mapping: None };
+    let job = import::upload(&state.app, &actor, kind, &filename, &body, options).await?;
     Ok((StatusCode::CREATED, Json(ImportResponse::from(job))).into_response())
 }
 
@@ -93,6 +103,28 @@ pub async fn get_import(
     Path(id): Path<i64>,
 ) -> Result<Json<ImportResponse>, ApiError> {
     Ok(Json(import::job(&state.app, &actor, id).await?.into()))
+}
+
+/// Which column holds each field of a task sheet: a column letter, or null (or absent) for
+/// nothing. Fields: `seq`, `parent`, `code`, `title`, `measures`, `lead`, `units`, `starts_on`,
+/// `due_on`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"title": "B", "measures": "C", "lead": "D", "units": "E", "due_on": "F"}))]
+pub struct MappingRequest(pub std::collections::BTreeMap<String, Option<String>>);
+
+/// Sets which column of a task sheet holds each field, and returns the new preview.
+#[utoipa::path(put, path = "/api/v1/imports/{id}/mapping", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
+    request_body = MappingRequest,
+    responses((status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_mapping(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    crate::api::extract::ApiJson(request): crate::api::extract::ApiJson<MappingRequest>,
+) -> Result<Json<ImportResponse>, ApiError> {
+    let entries = request.0.iter().map(|(field, letter)| (field.as_str(), letter.as_deref().unwrap_or("")));
+    let mapping = Mapping::from_letters(entries).map_err(|e| AppError::invalid(e.field, e.code))?;
+    Ok(Json(import::set_mapping(&state.app, &actor, id, mapping).await?.into()))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

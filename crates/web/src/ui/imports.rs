@@ -1,14 +1,15 @@
 //! The import pages: upload a sheet, read its preview with every error at its row and
-//! column, then commit it.
+//! column (for a task sheet, correct which column holds what), then commit it.
 
 use askama::Template;
 use axum::{
     Form,
-    extract::{Multipart, Path, State},
+    extract::{Multipart, Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use pacesetter_app::{AppError, import};
+use pacesetter_app::{AppError, import, plans};
+use pacesetter_domain::plan::Campaign;
 use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
@@ -21,6 +22,10 @@ struct IndexPage {
     recent: Vec<import::ImportJob>,
     can_units: bool,
     can_users: bool,
+    /// Campaigns whose plan the actor may fill from a task sheet.
+    campaigns: Vec<Campaign>,
+    /// The campaign to preselect (from the plan page's link), 0 for none.
+    campaign: i64,
     /// The kind whose form failed, and why.
     error_kind: String,
     error: String,
@@ -30,11 +35,17 @@ async fn index_page(
     state: &AppState,
     actor: &pacesetter_app::Actor,
     ctx: PageCtx,
-    error_kind: &str,
+    (error_kind, campaign): (&str, Option<i64>),
     error: String,
 ) -> Response {
-    let recent = match import::recent(&state.app, actor).await {
-        Ok(recent) => recent,
+    let loaded = async {
+        Ok::<_, AppError>((
+            import::recent(&state.app, actor).await?,
+            plans::manageable_campaigns(&state.app, actor).await?,
+        ))
+    };
+    let (recent, campaigns) = match loaded.await {
+        Ok(loaded) => loaded,
         Err(error) => return error_page(ctx.t, &error),
     };
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -42,6 +53,8 @@ async fn index_page(
         recent,
         can_units: actor.can_anywhere(pacesetter_domain::Permission::ManageUnits),
         can_users: actor.can_anywhere(pacesetter_domain::Permission::ManageUsers),
+        campaigns,
+        campaign: campaign.unwrap_or(0),
         error_kind: error_kind.to_owned(),
         error,
         p: ctx.with_nav("imports"),
@@ -49,8 +62,17 @@ async fn index_page(
     (status, render(&page)).into_response()
 }
 
-pub async fn index(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> Response {
-    index_page(&state, &actor, ctx, "", String::new()).await
+#[derive(Deserialize)]
+pub struct IndexQuery {
+    campaign: Option<i64>,
+}
+
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(query): Query<IndexQuery>,
+) -> Response {
+    index_page(&state, &actor, ctx, ("", query.campaign), String::new()).await
 }
 
 /// Takes the multipart upload (form token, kind, file) and shows its preview.
@@ -60,6 +82,7 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Response {
     let (mut csrf, mut kind, mut filename, mut bytes) = (String::new(), String::new(), String::new(), Vec::new());
+    let mut campaign: Option<i64> = None;
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) => {
@@ -69,7 +92,8 @@ pub async fn upload(
                     match field.bytes().await {
                         Ok(data) => bytes = data.to_vec(),
                         Err(_) => {
-                            return index_page(&state, &actor, ctx.clone(), &kind, ctx.t.error("file_too_large")).await;
+                            let form = (kind.as_str(), campaign);
+                            return index_page(&state, &actor, ctx.clone(), form, ctx.t.error("file_too_large")).await;
                         }
                     }
                 } else {
@@ -77,25 +101,29 @@ pub async fn upload(
                     match name.as_str() {
                         "csrf" => csrf = text,
                         "kind" => kind = text,
+                        "campaign" => campaign = text.trim().parse().ok(),
                         _ => {}
                     }
                 }
             }
             Ok(None) => break,
-            Err(_) => return index_page(&state, &actor, ctx.clone(), &kind, ctx.t.error("file_damaged")).await,
+            Err(_) => {
+                return index_page(&state, &actor, ctx.clone(), (&kind, campaign), ctx.t.error("file_damaged")).await;
+            }
         }
     }
     if let Err(response) = check_csrf(&ctx, &csrf) {
         return response;
     }
     let Some(import_kind) = import::ImportKind::parse(&kind) else {
-        return index_page(&state, &actor, ctx.clone(), "", ctx.t.error("invalid_import_kind")).await;
+        return index_page(&state, &actor, ctx.clone(), ("", campaign), ctx.t.error("invalid_import_kind")).await;
     };
-    match import::upload(&state.app, &actor, import_kind, &filename, &bytes).await {
+    let options = import::Options { campaign_id: campaign, mapping: None };
+    match import::upload(&state.app, &actor, import_kind, &filename, &bytes, options).await {
         Ok(job) => Redirect::to(&format!("/imports/{}", job.id)).into_response(),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
-            index_page(&state, &actor, ctx.clone(), &kind, ctx.t.error(code)).await
+            index_page(&state, &actor, ctx.clone(), (&kind, campaign), ctx.t.error(code)).await
         }
         Err(error) => error_page(ctx.t, &error),
     }
@@ -105,6 +133,14 @@ pub async fn upload(
 pub struct Cell {
     pub text: String,
     pub error: String,
+}
+
+/// One field of a task sheet in the mapping form.
+pub struct MappingField {
+    pub name: &'static str,
+    pub label: String,
+    pub selected: String,
+    pub required: bool,
 }
 
 pub struct Row {
@@ -127,6 +163,14 @@ struct ShowPage {
     error_count: usize,
     missing: Vec<String>,
     clean: bool,
+    /// Data rows in the sheet, and for a task sheet the tasks they make.
+    row_count: usize,
+    task_count: usize,
+    /// Rows not listed because they are fine and past the first ones.
+    hidden_rows: usize,
+    /// For a task sheet: the columns (letter and header) and the mapping form.
+    columns: Vec<(String, String)>,
+    mapping: Vec<MappingField>,
     summary: String,
     error: String,
 }
@@ -139,11 +183,34 @@ async fn show_page(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx
     let t = ctx.t;
     let (mut headers, mut rows, mut error_count, mut missing, mut clean) =
         (Vec::new(), Vec::new(), 0, Vec::new(), false);
+    let (mut row_count, mut task_count, mut columns, mut mapping) = (0, 0, Vec::new(), Vec::new());
     if let Some(preview) = &job.preview {
         headers = preview.headers.clone();
         error_count = preview.error_count;
         clean = preview.is_clean();
-        missing = preview.missing_columns.iter().map(|c| c.to_string()).collect();
+        row_count = preview.row_count;
+        missing = preview.missing_columns.iter().map(|c| t.tk("imports.field", c).to_owned()).collect();
+        if let Some(view) = &preview.mapping {
+            task_count = view.tasks;
+            columns = view
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, header)| (pacesetter_domain::table::column_letter(i), header.clone()))
+                .collect();
+            mapping = view
+                .fields
+                .iter()
+                .map(|f| {
+                    let name = f.field.as_str();
+                    let label = match name {
+                        "parent" if !view.parent_level.is_empty() => view.parent_level.clone(),
+                        _ => t.tk("imports.field", name).to_owned(),
+                    };
+                    MappingField { name, label, selected: f.column.clone().unwrap_or_default(), required: f.required }
+                })
+                .collect();
+        }
         for row in &preview.rows {
             let width = headers.len().max(row.values.len());
             let cells = (0..width)
@@ -153,13 +220,13 @@ async fn show_page(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx
                         .errors
                         .iter()
                         .filter(|e| e.column == letter)
-                        .map(|e| t.error(e.code))
+                        .map(|e| cell_message(t, e))
                         .collect::<Vec<_>>()
                         .join("；");
                     Cell { text: row.values.get(i).cloned().unwrap_or_default(), error }
                 })
                 .collect();
-            let row_errors = row.errors.iter().filter(|e| e.column.is_empty()).map(|e| t.error(e.code)).collect();
+            let row_errors = row.errors.iter().filter(|e| e.column.is_empty()).map(|e| cell_message(t, e)).collect();
             let action =
                 serde_json::to_value(row.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             rows.push(Row {
@@ -184,6 +251,7 @@ async fn show_page(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx
         .unwrap_or_default();
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
     let sha_short = job.sha256.chars().take(12).collect();
+    let hidden_rows = row_count.saturating_sub(rows.len());
     let page = ShowPage {
         p: ctx.with_nav("imports"),
         job,
@@ -193,10 +261,25 @@ async fn show_page(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx
         error_count,
         missing,
         clean,
+        row_count,
+        task_count,
+        hidden_rows,
+        columns,
+        mapping,
         summary,
         error,
     };
     (status, render(&page)).into_response()
+}
+
+/// A cell's error in words, with the names it probably meant.
+fn cell_message(t: crate::i18n::Tr, error: &import::CellError) -> String {
+    let message = t.error(error.code);
+    if error.suggestions.is_empty() {
+        message
+    } else {
+        format!("{message} {}", t.t("imports.did_you_mean").replace("{names}", &error.suggestions.join("、")))
+    }
 }
 
 pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
@@ -219,6 +302,35 @@ pub async fn commit(
     }
     match import::commit(&state.app, &actor, id).await {
         Ok(_) => Redirect::to(&format!("/imports/{id}")).into_response(),
+        Err(AppError::Conflict(code)) => show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+/// The mapping form: one select per field, each naming a column letter or nothing.
+pub async fn set_mapping(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
+    if let Err(response) = check_csrf(&ctx, csrf) {
+        return response;
+    }
+    let entries = form.iter().filter(|(k, _)| k != "csrf").map(|(k, v)| (k.as_str(), v.as_str()));
+    let result = match pacesetter_domain::plan_sheet::Mapping::from_letters(entries) {
+        Ok(mapping) => import::set_mapping(&state.app, &actor, id, mapping).await.map(|_| ()),
+        Err(error) => Err(AppError::invalid(error.field, error.code)),
+    };
+    match result {
+        Ok(()) => Redirect::to(&format!("/imports/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
+            let mut page = show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await;
+            *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            page
+        }
         Err(AppError::Conflict(code)) => show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
         Err(error) => error_page(ctx.t, &error),
     }

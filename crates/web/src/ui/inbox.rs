@@ -4,9 +4,10 @@ use askama::Template;
 use axum::{
     Form,
     extract::{Query, State},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use pacesetter_app::{PageRequest, reminders};
+use pacesetter_app::{AppError, PageRequest, reminders};
 use pacesetter_domain::notification::{Notification, Prefs};
 use serde::Deserialize;
 
@@ -22,7 +23,28 @@ struct InboxPage {
     page: i64,
     pages: i64,
     prefs: Prefs,
+    /// The email address and webhook, as stored or as just typed.
+    email: String,
+    webhook_url: String,
+    email_enabled: bool,
+    webhook_hosts: String,
+    /// Field → message, for a form sent back.
+    errors: Vec<(String, String)>,
     saved: bool,
+}
+
+impl InboxPage {
+    fn error_for(&self, field: &str) -> &str {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str()).unwrap_or("")
+    }
+}
+
+/// The preferences form as sent back after an error: what was typed, and what was wrong.
+struct Retry {
+    prefs: Prefs,
+    email: String,
+    webhook_url: String,
+    errors: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -36,23 +58,48 @@ pub async fn index(
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<InboxQuery>,
 ) -> Response {
-    let list = match reminders::inbox(&state.app, &actor, PageRequest::new(query.page, Some(30))).await {
-        Ok(list) => list,
+    inbox_page(&state, &actor, ctx, query.page, query.saved.is_some(), None).await
+}
+
+async fn inbox_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    page: Option<i64>,
+    saved: bool,
+    retry: Option<Retry>,
+) -> Response {
+    let loaded = async {
+        let list = reminders::inbox(&state.app, actor, PageRequest::new(page, Some(30))).await?;
+        let prefs = reminders::prefs(&state.app, actor).await?;
+        let channels = reminders::channels(&state.app, actor).await?;
+        Ok::<_, AppError>((list, prefs, channels))
+    };
+    let (list, prefs, channels) = match loaded.await {
+        Ok(loaded) => loaded,
         Err(error) => return error_page(ctx.t, &error),
     };
-    let prefs = match reminders::prefs(&state.app, &actor).await {
-        Ok(prefs) => prefs,
-        Err(error) => return error_page(ctx.t, &error),
+    let settings = &state.app.settings;
+    let status = if retry.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let (prefs, email, webhook_url, errors) = match retry {
+        Some(retry) => (retry.prefs, retry.email, retry.webhook_url, retry.errors),
+        None => (prefs, channels.email.unwrap_or_default(), channels.webhook_url.unwrap_or_default(), Vec::new()),
     };
-    render(&InboxPage {
+    let page = InboxPage {
         total: list.total,
         page: list.page,
         pages: list.pages(),
         items: list.items,
         prefs,
-        saved: query.saved.is_some(),
+        email,
+        webhook_url,
+        email_enabled: settings.email_enabled,
+        webhook_hosts: settings.webhook_hosts.join("、"),
+        errors,
+        saved,
         p: ctx.with_nav("inbox"),
-    })
+    };
+    (status, render(&page)).into_response()
 }
 
 pub async fn mark_read(
@@ -75,6 +122,10 @@ pub struct PrefsForm {
     due_soon: Option<String>,
     overdue: Option<String>,
     escalation: Option<String>,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    webhook_url: String,
 }
 
 pub async fn save_prefs(
@@ -90,8 +141,13 @@ pub async fn save_prefs(
         overdue: form.overdue.is_some(),
         escalation: form.escalation.is_some(),
     };
-    match reminders::set_prefs(&state.app, &actor, prefs).await {
-        Ok(()) => Redirect::to("/inbox?saved=1").into_response(),
+    match reminders::set_prefs(&state.app, &actor, prefs, &form.email, &form.webhook_url).await {
+        Ok(_) => Redirect::to("/inbox?saved=1").into_response(),
+        Err(AppError::Invalid(invalid)) => {
+            let errors = invalid.fields.iter().map(|f| (f.field.to_owned(), ctx.t.error(f.code))).collect();
+            let retry = Retry { prefs, email: form.email, webhook_url: form.webhook_url, errors };
+            inbox_page(&state, &actor, ctx, None, false, Some(retry)).await
+        }
         Err(error) => error_page(ctx.t, &error),
     }
 }

@@ -87,7 +87,8 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/imports", get(imports::index))
         .add("POST", "/imports", post(imports::upload))
         .add("GET", "/imports/{id}", get(imports::show))
-        .add("POST", "/imports/{id}/commit", post(imports::commit));
+        .add("POST", "/imports/{id}/commit", post(imports::commit))
+        .add("POST", "/imports/{id}/mapping", post(imports::set_mapping));
     let mut keys = routes.keys;
     keys.push(RouteKey::new("GET", "/static/{*file}"));
     keys.push(RouteKey::new("GET", "/api/v1/openapi.json"));

@@ -1,0 +1,572 @@
+//! Importing an office's task-breakdown sheet (任务分解表) into a campaign: find the header rows,
+//! map the columns (corrected in the preview when the guess is wrong), group the rows of one
+//! task (a task merged over several rows of measures), match unit names with suggestions for
+//! the ones not found, and read deadlines as offices write them. A task already in the plan
+//! (same code, or same title under the same parent) is updated or left alone, so the exported
+//! sheet, edited and imported again, creates no duplicates.
+
+use std::collections::{HashMap, HashSet};
+
+use pacesetter_domain::{
+    FieldError, Permission, Timestamp, UnitId,
+    ids::{CampaignId, PlanItemId},
+    plan::{Campaign, ItemFields, ItemInput, PlanItem},
+    plan_sheet::{self, Mapping, SheetField},
+    table::{Grid, Table, column_letter},
+    timestamp::format_date,
+    unit::Unit,
+};
+use pacesetter_store::{AnyConnection, Backend, assignments, campaigns, plan_import, plan_items, units};
+use time::Date;
+
+use super::{CellError, MAX_PLAN_ROWS, Preview, PreviewRow, RowAction, Summary, jobs::Options};
+use crate::{Actor, App, AppError, Result, audit, plans::load_campaign};
+
+/// The columns of the sheet and which field each holds, for the mapping form.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MappingView {
+    /// Each column's header text, by column index.
+    pub columns: Vec<String>,
+    pub fields: Vec<FieldColumn>,
+    /// The campaign's name for the level above tasks (工程/行动).
+    pub parent_level: String,
+    /// How many tasks the rows make.
+    pub tasks: usize,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldColumn {
+    pub field: SheetField,
+    /// The column letter, or `None` when nothing is read for the field.
+    pub column: Option<String>,
+    pub required: bool,
+}
+
+const REQUIRED: [SheetField; 3] = [SheetField::Title, SheetField::Lead, SheetField::DueOn];
+
+/// What the import reads from the database once.
+struct Context {
+    campaign: Campaign,
+    task_depth: u8,
+    parent_level: String,
+    /// Items at the level above tasks, by title without spaces.
+    parents: HashMap<String, PlanItem>,
+    tasks_by_code: HashMap<String, PlanItem>,
+    tasks_by_title: HashMap<(Option<PlanItemId>, String), PlanItem>,
+    /// Codes of items that are not tasks (a task may not take one).
+    other_codes: HashSet<String>,
+    co_units: HashMap<PlanItemId, Vec<UnitId>>,
+    units: UnitIndex,
+}
+
+/// The units the importer can see, found by name, Tibetan name or code.
+struct UnitIndex {
+    units: Vec<Unit>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl UnitIndex {
+    fn new(units: Vec<Unit>) -> Self {
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, unit) in units.iter().enumerate() {
+            let names = [Some(&unit.name), unit.name_bo.as_ref(), unit.code.as_ref()];
+            for name in names.into_iter().flatten() {
+                let entry = by_name.entry(squeeze(name)).or_default();
+                if !entry.contains(&i) {
+                    entry.push(i);
+                }
+            }
+        }
+        Self { units, by_name }
+    }
+
+    /// The units a cell names, or the errors of the names not found.
+    fn resolve(&self, names: &[&str], column: &str, field: &'static str) -> (Vec<UnitId>, Vec<CellError>) {
+        let mut found = Vec::new();
+        let mut errors = Vec::new();
+        for name in names {
+            if let Some(kind) = plan_sheet::every_unit_of(name) {
+                found.extend(self.units.iter().filter(|u| u.kind == kind).map(|u| u.id));
+                continue;
+            }
+            match self.by_name.get(&squeeze(name)).map(Vec::as_slice) {
+                Some([one]) => found.push(self.units[*one].id),
+                Some(many) => {
+                    let mut error = CellError::new(column.to_owned(), field, "unit_ambiguous");
+                    error.suggestions = many.iter().map(|i| self.qualified(*i)).collect();
+                    errors.push(error);
+                }
+                None => {
+                    let mut error = CellError::new(column.to_owned(), field, "unit_not_found");
+                    error.suggestions = plan_sheet::suggestions(name, self.units.iter().map(|u| u.name.as_str()));
+                    errors.push(error);
+                }
+            }
+        }
+        let mut seen = HashSet::new();
+        found.retain(|id| seen.insert(*id));
+        (found, errors)
+    }
+
+    /// A unit's name with its parent's, to tell two units of the same name apart.
+    fn qualified(&self, index: usize) -> String {
+        let unit = &self.units[index];
+        match unit.parent_id.and_then(|p| self.units.iter().find(|u| u.id == p)) {
+            Some(parent) => format!("{}（{}）", unit.name, parent.name),
+            None => unit.name.clone(),
+        }
+    }
+}
+
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+async fn context(conn: &mut AnyConnection, actor: &Actor, campaign_id: CampaignId) -> Result<Context> {
+    let (campaign, office) = load_campaign(conn, campaign_id).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    let levels = campaigns::levels(conn, campaign_id).await?;
+    let task_depth = levels.iter().find(|l| l.is_task).map(|l| l.depth).unwrap_or(1);
+    let parent_level = levels.iter().find(|l| l.depth + 1 == task_depth).map(|l| l.name.clone()).unwrap_or_default();
+    let mut parents = HashMap::new();
+    let mut tasks_by_code = HashMap::new();
+    let mut tasks_by_title = HashMap::new();
+    let mut other_codes = HashSet::new();
+    for item in plan_items::all(conn, campaign_id).await? {
+        if item.depth == task_depth {
+            if let Some(code) = &item.code {
+                tasks_by_code.insert(code.clone(), item.clone());
+            }
+            tasks_by_title.insert((item.parent_id, squeeze(&item.title)), item);
+        } else {
+            if let Some(code) = &item.code {
+                other_codes.insert(code.clone());
+            }
+            if item.depth + 1 == task_depth {
+                parents.insert(squeeze(&item.title), item);
+            }
+        }
+    }
+    let co_units = plan_import::co_units_by_task(conn, campaign_id).await?;
+    let visible = units::all(conn)
+        .await?
+        .into_iter()
+        .filter(|u| u.archived_at.is_none() && actor.can(Permission::ViewUnits, &u.path))
+        .collect();
+    Ok(Context {
+        campaign,
+        task_depth,
+        parent_level,
+        parents,
+        tasks_by_code,
+        tasks_by_title,
+        other_codes,
+        co_units,
+        units: UnitIndex::new(visible),
+    })
+}
+
+/// Where a task goes: at the top, under an item of the plan, or under one the import creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parent {
+    Top,
+    Existing(PlanItemId),
+    New(usize),
+}
+
+/// A task as it will be written.
+struct PlannedTask {
+    parent: Parent,
+    existing: Option<PlanItem>,
+    fields: ItemFields,
+    lead: UnitId,
+    co_units: Vec<UnitId>,
+    starts: Date,
+    due: Date,
+    action: RowAction,
+}
+
+/// The result of reading the sheet against the plan.
+struct Planned {
+    preview: Preview,
+    new_parents: Vec<String>,
+    tasks: Vec<PlannedTask>,
+}
+
+/// The rows of one task: consecutive rows with the same parent, code and title.
+struct Group<'a> {
+    parent: String,
+    code: String,
+    title: String,
+    rows: Vec<(usize, &'a [String])>,
+}
+
+/// Reads the sheet with `mapping` (the guessed one when `None`) and decides every row.
+fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned> {
+    let Some(header) = plan_sheet::find_header(grid, &ctx.parent_level) else {
+        let mut preview = Preview::new(Vec::new(), Vec::new(), REQUIRED.iter().map(|f| f.as_str()).collect());
+        preview.mapping = Some(MappingView {
+            columns: Vec::new(),
+            fields: field_columns(&Mapping::default()),
+            parent_level: ctx.parent_level.clone(),
+            tasks: 0,
+        });
+        return Ok(Planned { preview, new_parents: Vec::new(), tasks: Vec::new() });
+    };
+    let data = &grid.rows[header.data_from..];
+    if data.len() > MAX_PLAN_ROWS {
+        return Err(AppError::invalid("file", "too_many_plan_rows"));
+    }
+    let mapping = mapping.cloned().unwrap_or_else(|| header.mapping.clone());
+    let column = |field: SheetField| mapping.column(field);
+    let letter = |field: SheetField| column(field).map(column_letter).unwrap_or_default();
+    let text = |row: &[String], field: SheetField| Table::cell(row, column(field)).trim().to_owned();
+
+    let mut actions: Vec<RowAction> = vec![RowAction::Create; data.len()];
+    let mut errors: Vec<Vec<CellError>> = vec![Vec::new(); data.len()];
+    // Group the rows into tasks, noting headings on the way.
+    let mut groups: Vec<(Group<'_>, Vec<usize>)> = Vec::new();
+    let mut heading = String::new();
+    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    for (index, (line, cells)) in data.iter().enumerate() {
+        if let Some(text) = plan_sheet::heading(cells, column(SheetField::Title)) {
+            heading = plan_sheet::one_line(text);
+            actions[index] = RowAction::Heading;
+            continue;
+        }
+        let parent = match plan_sheet::one_line(plan_sheet::strip_ordinal(&text(cells, SheetField::Parent))) {
+            named if !named.is_empty() => named,
+            _ => heading.clone(),
+        };
+        let code = text(cells, SheetField::Code);
+        let title = plan_sheet::one_line(plan_sheet::strip_ordinal(&text(cells, SheetField::Title)));
+        let key = (squeeze(&parent), code.clone(), squeeze(&title));
+        let continues =
+            groups.last().is_some_and(|(g, _)| (squeeze(&g.parent), g.code.clone(), squeeze(&g.title)) == key);
+        if continues && !title.is_empty() {
+            if let Some((group, indexes)) = groups.last_mut() {
+                group.rows.push((*line, cells));
+                indexes.push(index);
+            }
+            continue;
+        }
+        if !title.is_empty() && seen.insert(key, groups.len()).is_some() {
+            errors[index].push(CellError::new(letter(SheetField::Title), "title", "duplicate_in_file"));
+        }
+        groups.push((Group { parent, code, title, rows: vec![(*line, cells)] }, vec![index]));
+    }
+
+    let mut new_parents: Vec<String> = Vec::new();
+    let mut tasks = Vec::new();
+    let mut taken_codes: HashSet<String> = HashSet::new();
+    for (group, indexes) in &groups {
+        let first = indexes[0];
+        let (task, task_errors) = plan_task(ctx, group, &mapping, &mut new_parents);
+        // Errors of a later row of the group are reported on that row.
+        for (row_offset, error) in task_errors {
+            errors[indexes[row_offset.min(indexes.len() - 1)]].push(error);
+        }
+        if let Some(task) = task {
+            if let Some(code) = &task.fields.code
+                && !taken_codes.insert(code.clone())
+            {
+                errors[first].push(CellError::new(letter(SheetField::Code), "code", "duplicate_in_file"));
+            }
+            for &index in indexes {
+                actions[index] = task.action;
+            }
+            tasks.push(task);
+        }
+    }
+    let rows = data
+        .iter()
+        .zip(actions)
+        .zip(errors)
+        .map(|(((line, cells), action), errors)| PreviewRow { line: *line, action, values: cells.clone(), errors })
+        .collect();
+    let missing = REQUIRED.iter().filter(|f| column(**f).is_none()).map(|f| f.as_str()).collect();
+    let mut preview = Preview::new(header.columns.clone(), rows, missing);
+    if !preview.is_clean() {
+        tasks.clear();
+    }
+    preview.mapping = Some(MappingView {
+        columns: header.columns,
+        fields: field_columns(&mapping),
+        parent_level: ctx.parent_level.clone(),
+        tasks: groups.len(),
+    });
+    Ok(Planned { preview, new_parents, tasks })
+}
+
+fn field_columns(mapping: &Mapping) -> Vec<FieldColumn> {
+    SheetField::ALL
+        .into_iter()
+        .map(|field| FieldColumn {
+            field,
+            column: mapping.column(field).map(column_letter),
+            required: REQUIRED.contains(&field),
+        })
+        .collect()
+}
+
+/// Decides one task from its rows; errors carry the offset of the row they belong to.
+fn plan_task(
+    ctx: &Context,
+    group: &Group<'_>,
+    mapping: &Mapping,
+    new_parents: &mut Vec<String>,
+) -> (Option<PlannedTask>, Vec<(usize, CellError)>) {
+    let column = |field: SheetField| mapping.column(field);
+    let letter = |field: SheetField| column(field).map(column_letter).unwrap_or_default();
+    let cell = |row: &[String], field: SheetField| Table::cell(row, column(field)).trim().to_owned();
+    let mut errors: Vec<(usize, CellError)> = Vec::new();
+    let first = group.rows[0].1;
+
+    let parent = if ctx.task_depth <= 1 {
+        Some(Parent::Top)
+    } else {
+        let key = squeeze(&group.parent);
+        match ctx.parents.get(&key) {
+            Some(item) => Some(Parent::Existing(item.id)),
+            None if group.parent.is_empty() => {
+                errors.push((0, CellError::new(letter(SheetField::Parent), "parent", "required")));
+                None
+            }
+            // Only items at the top of the plan are created by an import; deeper ones must exist.
+            None if ctx.task_depth == 2 => {
+                Some(Parent::New(new_parents.iter().position(|p| squeeze(p) == key).unwrap_or_else(|| {
+                    new_parents.push(group.parent.clone());
+                    new_parents.len() - 1
+                })))
+            }
+            None => {
+                let mut error = CellError::new(letter(SheetField::Parent), "parent", "parent_item_not_found");
+                error.suggestions =
+                    plan_sheet::suggestions(&group.parent, ctx.parents.values().map(|p| p.title.as_str()));
+                errors.push((0, error));
+                None
+            }
+        }
+    };
+
+    // Units: the first name in the lead column leads; every other name co-implements.
+    let lead_names = plan_sheet::split_units(Table::cell(first, column(SheetField::Lead)));
+    let (leads, lead_errors) = ctx.units.resolve(&lead_names, &letter(SheetField::Lead), "lead");
+    errors.extend(lead_errors.into_iter().map(|e| (0, e)));
+    if lead_names.is_empty() && column(SheetField::Lead).is_some() {
+        errors.push((0, CellError::new(letter(SheetField::Lead), "lead", "required")));
+    }
+    let mut co_units: Vec<UnitId> = leads.iter().skip(1).copied().collect();
+    for (offset, (_, row)) in group.rows.iter().enumerate() {
+        let names = plan_sheet::split_units(Table::cell(row, column(SheetField::Units)));
+        let (found, unit_errors) = ctx.units.resolve(&names, &letter(SheetField::Units), "units");
+        errors.extend(unit_errors.into_iter().map(|e| (offset, e)));
+        if offset > 0 {
+            let more = plan_sheet::split_units(Table::cell(row, column(SheetField::Lead)));
+            let (found, lead_errors) = ctx.units.resolve(&more, &letter(SheetField::Lead), "lead");
+            errors.extend(lead_errors.into_iter().map(|e| (offset, e)));
+            co_units.extend(found);
+        }
+        co_units.extend(found);
+    }
+    let lead = leads.first().copied();
+    let mut seen = HashSet::new();
+    co_units.retain(|u| Some(*u) != lead && seen.insert(*u));
+
+    // Dates: the earliest start and the latest deadline of the task's rows.
+    let (year, end) = (ctx.campaign.year, ctx.campaign.ends_on);
+    let mut due: Option<Date> = None;
+    let mut starts: Option<Date> = None;
+    for (offset, (_, row)) in group.rows.iter().enumerate() {
+        for (field, name) in [(SheetField::DueOn, "due_on"), (SheetField::StartsOn, "starts_on")] {
+            let text = cell(row, field);
+            if text.is_empty() {
+                continue;
+            }
+            match plan_sheet::parse_deadline(&text, year, end) {
+                Some(date) if field == SheetField::DueOn => due = due.max(Some(date)),
+                Some(date) => starts = Some(starts.map_or(date, |s| s.min(date))),
+                None => errors.push((offset, CellError::new(letter(field), name, "invalid_deadline"))),
+            }
+        }
+    }
+    if due.is_none() && column(SheetField::DueOn).is_some() && !errors.iter().any(|(_, e)| e.field == "due_on") {
+        errors.push((0, CellError::new(letter(SheetField::DueOn), "due_on", "required")));
+    }
+
+    let existing = if group.code.is_empty() {
+        match parent {
+            Some(Parent::Existing(id)) => ctx.tasks_by_title.get(&(Some(id), squeeze(&group.title))),
+            Some(Parent::Top) => ctx.tasks_by_title.get(&(None, squeeze(&group.title))),
+            _ => None,
+        }
+    } else {
+        if ctx.other_codes.contains(&group.code) {
+            errors.push((0, CellError::new(letter(SheetField::Code), "code", "item_code_taken")));
+        }
+        ctx.tasks_by_code.get(&group.code)
+    };
+    let starts = starts.or(existing.and_then(|e| e.starts_on)).unwrap_or(ctx.campaign.starts_on);
+    let mut measures: Vec<String> = Vec::new();
+    for (_, row) in &group.rows {
+        let text = cell(row, SheetField::Measures);
+        if !text.is_empty() && !measures.contains(&text) {
+            measures.push(text);
+        }
+    }
+    let description = match (column(SheetField::Measures), existing) {
+        // A sheet without the column keeps what the plan says.
+        (None, Some(item)) => item.description.clone().unwrap_or_default(),
+        _ => measures.join("\n"),
+    };
+    let weight = existing.map(|e| e.weight.to_string()).unwrap_or_default();
+    let title_bo = existing.and_then(|e| e.title_bo.clone()).unwrap_or_default();
+    let (starts_text, due_text) = (format_date(starts), due.map(format_date).unwrap_or_default());
+    let input = ItemInput {
+        code: &group.code,
+        title: &group.title,
+        title_bo: &title_bo,
+        description: &description,
+        weight: &weight,
+        starts_on: &starts_text,
+        due_on: &due_text,
+    };
+    let fields = match ItemFields::parse(&input) {
+        Ok(fields) => Some(fields),
+        Err(invalid) => {
+            for FieldError { field, code } in invalid.fields {
+                let sheet_field = match field {
+                    "code" => SheetField::Code,
+                    "description" => SheetField::Measures,
+                    "starts_on" => SheetField::StartsOn,
+                    "due_on" => SheetField::DueOn,
+                    _ => SheetField::Title,
+                };
+                if !(field == "due_on" && code == "required") {
+                    errors.push((0, CellError::new(letter(sheet_field), field, code)));
+                }
+            }
+            None
+        }
+    };
+    let (Some(parent), Some(fields), Some(lead), Some(due), true) = (parent, fields, lead, due, errors.is_empty())
+    else {
+        return (None, errors);
+    };
+    let action = match existing {
+        None => RowAction::Create,
+        Some(item) => {
+            let mut before = ctx.co_units.get(&item.id).cloned().unwrap_or_default();
+            let mut after = co_units.clone();
+            before.sort();
+            after.sort();
+            let same = item_fields(item) == fields && item.lead_unit_id == Some(lead) && before == after;
+            if same { RowAction::Unchanged } else { RowAction::Update }
+        }
+    };
+    let task = PlannedTask { parent, existing: existing.cloned(), fields, lead, co_units, starts, due, action };
+    (Some(task), errors)
+}
+
+fn item_fields(item: &PlanItem) -> ItemFields {
+    ItemFields {
+        code: item.code.clone(),
+        title: item.title.clone(),
+        title_bo: item.title_bo.clone(),
+        description: item.description.clone(),
+        weight: item.weight,
+        starts_on: item.starts_on,
+        due_on: item.due_on,
+    }
+}
+
+fn campaign_of(options: &Options) -> Result<CampaignId> {
+    options.campaign_id.map(CampaignId).ok_or(AppError::invalid("campaign_id", "required"))
+}
+
+/// Checks a task sheet against the campaign's plan and shows what a commit would do.
+pub(super) async fn preview_plan(app: &App, actor: &Actor, grid: &Grid, options: &Options) -> Result<Preview> {
+    let mut conn = app.store.read().await?;
+    let ctx = context(&mut conn, actor, campaign_of(options)?).await?;
+    Ok(plan(&ctx, grid, options.mapping.as_ref())?.preview)
+}
+
+/// Writes a clean task sheet inside the caller's transaction: new parents, updated tasks one
+/// by one (each audited with before and after), new tasks in bulk.
+pub(super) async fn apply_plan(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    actor: &Actor,
+    grid: &Grid,
+    options: &Options,
+    file_sha256: &str,
+) -> Result<Summary> {
+    let ctx = context(&mut *tx, actor, campaign_of(options)?).await?;
+    let planned = plan(&ctx, grid, options.mapping.as_ref())?;
+    if !planned.preview.is_clean() {
+        return Err(AppError::Conflict("import_has_errors"));
+    }
+    let now = Timestamp::now();
+    let campaign = ctx.campaign.id;
+    let mut parent_ids = Vec::with_capacity(planned.new_parents.len());
+    for title in &planned.new_parents {
+        let fields = ItemFields::parse(&ItemInput { title, ..ItemInput::default() })?;
+        let item = plan_items::insert(&mut *tx, campaign, None, 1, &fields, None, now)
+            .await
+            .map_err(AppError::from_store("item"))?;
+        parent_ids.push(item.id);
+    }
+    let mut summary = Summary { created: 0, updated: 0, unchanged: 0 };
+    let mut new_tasks = Vec::new();
+    for task in planned.tasks {
+        let parent = match task.parent {
+            Parent::Top => None,
+            Parent::Existing(id) => Some(id),
+            Parent::New(index) => parent_ids.get(index).copied(),
+        };
+        let new = plan_import::NewTask {
+            parent,
+            depth: ctx.task_depth,
+            fields: task.fields,
+            lead: task.lead,
+            co_units: task.co_units,
+            starts: task.starts,
+            due: task.due,
+        };
+        match (task.action, task.existing) {
+            (RowAction::Unchanged, _) => summary.unchanged += 1,
+            (_, Some(before)) => {
+                let after = plan_items::update(&mut *tx, before.id, before.version, &new.fields, Some(new.lead), now)
+                    .await
+                    .map_err(AppError::from_store("item"))?;
+                plan_items::set_co_units(&mut *tx, before.id, &new.co_units).await?;
+                assignments::fan_out(&mut *tx, before.id, &new.targets(), new.starts, new.due, now).await?;
+                let (from, to) = (("plan_item", Some(before.id.0)), (Some(&before), Some(&after)));
+                audit::record(&mut *tx, backend, actor.into(), "plan_item.update", from, to.0, to.1).await?;
+                summary.updated += 1;
+            }
+            (_, None) => new_tasks.push(new),
+        }
+    }
+    summary.created = plan_import::insert_tasks(&mut *tx, campaign, &new_tasks, now).await?.len();
+    let note = serde_json::json!({
+        "sha256": file_sha256,
+        "campaign_id": campaign.0,
+        "rows": planned.preview.row_count,
+        "parents_created": parent_ids.len(),
+        "created": summary.created,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+    });
+    audit::record::<(), _>(
+        &mut *tx,
+        backend,
+        actor.into(),
+        "import.plan",
+        ("campaign", Some(campaign.0)),
+        None,
+        Some(&note),
+    )
+    .await?;
+    Ok(summary)
+}

@@ -1,0 +1,424 @@
+//! Reading an office's task-breakdown sheet (任务分解表): which column holds what, where the
+//! header rows end, the deadlines offices write in words, and the lists of units in one cell.
+//! Everything here is pure; the app layer matches names against the database.
+
+use time::{Date, Month};
+
+use crate::table::Grid;
+
+/// What a column of a task-breakdown sheet can hold, in the order the mapping form lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetField {
+    /// 序号: only read to tell task rows from heading rows.
+    Seq,
+    /// The plan item above the tasks (工程/行动).
+    Parent,
+    Code,
+    Title,
+    Measures,
+    Lead,
+    Units,
+    StartsOn,
+    DueOn,
+}
+
+impl SheetField {
+    pub const ALL: [Self; 9] = [
+        Self::Seq,
+        Self::Parent,
+        Self::Code,
+        Self::Title,
+        Self::Measures,
+        Self::Lead,
+        Self::Units,
+        Self::StartsOn,
+        Self::DueOn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Seq => "seq",
+            Self::Parent => "parent",
+            Self::Code => "code",
+            Self::Title => "title",
+            Self::Measures => "measures",
+            Self::Lead => "lead",
+            Self::Units => "units",
+            Self::StartsOn => "starts_on",
+            Self::DueOn => "due_on",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
+    /// Headers offices use for the column, and those of Pacesetter's own export in Chinese and
+    /// English (compared without spaces or line breaks, ignoring case).
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            Self::Seq => &["序号", "No.", "seq"],
+            Self::Parent => &["工程/行动", "工程", "行动", "所属工程", "重点工程", "板块", "类别", "parent"],
+            Self::Code => &["编号", "任务编号", "编码", "Code"],
+            Self::Title => &["重点任务", "工作任务", "主要任务", "任务名称", "任务", "Key task", "title"],
+            Self::Measures => &["具体措施", "工作措施", "主要措施", "措施", "工作内容", "具体内容", "Measures"],
+            Self::Lead => &["牵头单位", "牵头部门", "牵头", "Lead unit", "lead"],
+            Self::Units => &["责任单位", "责任部门", "配合单位", "参与单位", "协办单位", "Co-units", "units"],
+            Self::StartsOn => &["开始时间", "开始日期", "启动时间", "Start date", "starts_on"],
+            Self::DueOn => &["完成时限", "完成时间", "时间节点", "截止时间", "时限", "Due", "Deadline", "due_on"],
+        }
+    }
+
+    /// Whether a header cell names this field; `parent_level` is the campaign's own name for
+    /// the level above tasks, which an exported sheet uses as its header.
+    fn matches(self, header: &str, parent_level: &str) -> bool {
+        let header = squeeze(header).to_lowercase();
+        if header.is_empty() {
+            return false;
+        }
+        self.synonyms().iter().any(|s| header == squeeze(s).to_lowercase())
+            || (self == Self::Parent && header == squeeze(parent_level).to_lowercase())
+    }
+}
+
+/// A text without any whitespace (headers break lines at will: "完成\n时限").
+fn squeeze(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Which column holds each field: `None` where the sheet has no such column.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Mapping(pub std::collections::BTreeMap<String, usize>);
+
+impl Mapping {
+    pub fn column(&self, field: SheetField) -> Option<usize> {
+        self.0.get(field.as_str()).copied()
+    }
+
+    pub fn set(&mut self, field: SheetField, column: Option<usize>) {
+        match column {
+            Some(column) => self.0.insert(field.as_str().to_owned(), column),
+            None => self.0.remove(field.as_str()),
+        };
+    }
+
+    /// A mapping from `(field, column letter)` pairs as a form or a request sends them; an
+    /// empty letter maps nothing. Refuses an unknown field, a bad letter, or a column given
+    /// to two fields.
+    pub fn from_letters<'a>(entries: impl Iterator<Item = (&'a str, &'a str)>) -> Result<Self, crate::FieldError> {
+        let error = |code| crate::FieldError { field: "mapping", code };
+        let mut mapping = Self::default();
+        for (field, letter) in entries {
+            let field = SheetField::parse(field).ok_or(error("invalid_field"))?;
+            let letter = letter.trim();
+            if letter.is_empty() {
+                continue;
+            }
+            let column = crate::table::column_index(letter).ok_or(error("invalid_column"))?;
+            if mapping.0.values().any(|c| *c == column) {
+                return Err(error("column_mapped_twice"));
+            }
+            mapping.set(field, Some(column));
+        }
+        Ok(mapping)
+    }
+}
+
+/// The header rows of a sheet: where they are, each column's header text, and the mapping
+/// the headers suggest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Index in the grid of the first data row.
+    pub data_from: usize,
+    /// Each column's header, the texts of several header rows joined ("责任分工 / 牵头单位").
+    pub columns: Vec<String>,
+    pub mapping: Mapping,
+}
+
+/// Header rows are looked for among the first rows only.
+const HEADER_SEARCH_ROWS: usize = 20;
+
+/// Finds the header rows: the first row naming at least two known fields, and the rows right
+/// below it that still name one (a grouped header such as 责任分工 over 牵头单位 and 责任单位).
+pub fn find_header(grid: &Grid, parent_level: &str) -> Option<Header> {
+    let known =
+        |cells: &[String]| SheetField::ALL.iter().filter(|f| cells.iter().any(|c| f.matches(c, parent_level))).count();
+    let first = grid.rows.iter().take(HEADER_SEARCH_ROWS).position(|(_, cells)| known(cells) >= 2)?;
+    let mut last = first;
+    while grid.rows.get(last + 1).is_some_and(|(_, cells)| known(cells) >= 1) && last + 1 - first < 4 {
+        last += 1;
+    }
+    let header_rows = &grid.rows[first..=last];
+    let width = header_rows.iter().map(|(_, cells)| cells.len()).max().unwrap_or(0);
+    let mut columns = Vec::with_capacity(width);
+    for column in 0..width {
+        let mut parts: Vec<&str> = Vec::new();
+        for (_, cells) in header_rows {
+            let text = cells.get(column).map(|c| c.trim()).unwrap_or("");
+            if !text.is_empty() && !parts.contains(&text) {
+                parts.push(text);
+            }
+        }
+        columns.push(parts.join(" / "));
+    }
+    let mut mapping = Mapping::default();
+    let mut taken = vec![false; width];
+    for field in SheetField::ALL {
+        // The lowest header row is the most specific: 牵头单位 under 责任分工.
+        let found = header_rows.iter().rev().find_map(|(_, cells)| {
+            (0..width).find(|&c| !taken[c] && cells.get(c).is_some_and(|text| field.matches(text, parent_level)))
+        });
+        if let Some(column) = found {
+            taken[column] = true;
+            mapping.set(field, Some(column));
+        }
+    }
+    Some(Header { data_from: last + 1, columns, mapping })
+}
+
+/// A heading row inside the data (一、文化润心工程): one text across the row, or text with
+/// nothing in the title column. Returns the heading without its ordinal.
+pub fn heading(cells: &[String], title_column: Option<usize>) -> Option<&str> {
+    let mut texts = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
+    let first = texts.next()?;
+    let one_text = texts.all(|t| t == first);
+    let no_title = title_column.and_then(|c| cells.get(c)).is_none_or(|t| t.trim().is_empty());
+    (one_text || no_title).then(|| strip_ordinal(first))
+}
+
+/// Drops a leading ordinal: "一、", "（二）", "3.", "4．".
+pub fn strip_ordinal(text: &str) -> &str {
+    let trimmed = text.trim();
+    let body = trimmed.trim_start_matches(['（', '(']);
+    let digits = body.trim_start_matches(|c: char| c.is_ascii_digit() || "一二三四五六七八九十百".contains(c));
+    if digits.len() == body.len() {
+        return trimmed;
+    }
+    match digits.chars().next() {
+        Some(mark @ ('、' | '.' | '．' | '）' | ')')) => digits[mark.len_utf8()..].trim_start(),
+        _ => trimmed,
+    }
+}
+
+/// One line of text from a cell: line breaks typed inside a cell disappear between Chinese
+/// characters and become a space between words.
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let joins_words = out.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
+            && line.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        if joins_words {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// The unit names in a cell: "自治区党委宣传部、自治区文化厅，拉萨市" → three names.
+pub fn split_units(text: &str) -> Vec<&str> {
+    text.split(['、', '，', ',', '；', ';', '/', '／', '\n', '\r', ' ', '\u{3000}'])
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
+/// Words in a unit cell that stand for every unit of a kind.
+pub fn every_unit_of(name: &str) -> Option<crate::UnitKind> {
+    match squeeze(name).as_str() {
+        "各地(市)" | "各地（市）" | "各地市" | "各地区" | "7地市" | "七地市" => {
+            Some(crate::UnitKind::Prefecture)
+        }
+        "各县(区)" | "各县（区）" | "各县区" | "74县(区)" | "74县（区）" => {
+            Some(crate::UnitKind::County)
+        }
+        _ => None,
+    }
+}
+
+/// A deadline as offices write it, in a campaign of `year`:
+/// `2023-08-31`, `2023/8/31`, `2023.8.31`, `2023年8月31日`, `2023年8月`, `8月底前`, `年底前`,
+/// `长期坚持`; a month alone means its last day, "long-term" the campaign's last day.
+pub fn parse_deadline(text: &str, year: i32, campaign_end: Date) -> Option<Date> {
+    let text = squeeze(text);
+    let text = text.trim_end_matches('前').trim_end_matches('底').trim_end_matches('末');
+    if text.is_empty() {
+        return None;
+    }
+    if matches!(text, "长期坚持" | "长期" | "持续推进" | "常态化" | "全年") {
+        return Some(campaign_end);
+    }
+    if matches!(text, "年" | "年内" | "年度内") {
+        return Date::from_calendar_date(year, Month::December, 31).ok();
+    }
+    let numbers: Vec<i64> = text
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().unwrap_or(i64::MAX))
+        .collect();
+    // Only digits and the separators of a date may appear.
+    if !text.chars().all(|c| c.is_ascii_digit() || "-/.年月日号".contains(c)) {
+        return None;
+    }
+    let (y, m, d) = match numbers.as_slice() {
+        [y, m, d] if *y >= 1000 => (*y, *m, Some(*d)),
+        [y, m] if *y >= 1000 => (*y, *m, None),
+        [m, d] if text.contains('月') && text.contains(['日', '号']) => (i64::from(year), *m, Some(*d)),
+        [m] if text.ends_with('月') => (i64::from(year), *m, None),
+        _ => return None,
+    };
+    let month = Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let y = i32::try_from(y).ok()?;
+    match d {
+        Some(d) => Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok(),
+        None => Date::from_calendar_date(y, month, time::util::days_in_month(month, y)).ok(),
+    }
+}
+
+/// How alike two names are, from 0 to 1: shared character pairs (Dice), so that 宣传部 finds
+/// 自治区党委宣传部 and 拉萨 finds 拉萨市.
+pub fn likeness(a: &str, b: &str) -> f64 {
+    fn pairs(text: &str) -> Vec<(char, char)> {
+        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        if chars.len() == 1 {
+            return vec![(chars[0], chars[0])];
+        }
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+    let (left, mut right) = (pairs(a), pairs(b));
+    if left.is_empty() || right.is_empty() {
+        return 0.0;
+    }
+    let total = left.len() + right.len();
+    let mut shared = 0;
+    for pair in &left {
+        if let Some(i) = right.iter().position(|p| p == pair) {
+            right.swap_remove(i);
+            shared += 1;
+        }
+    }
+    let dice = 2.0 * shared as f64 / total as f64;
+    let contained = if b.contains(a) || a.contains(b) { 0.5 } else { 0.0 };
+    (dice + contained).min(1.0)
+}
+
+/// Up to three names from `candidates` most like `name`, best first.
+pub fn suggestions<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(f64, &str)> =
+        candidates.map(|c| (likeness(name, c), c)).filter(|(score, _)| *score >= 0.4).collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored.into_iter().take(3).map(|(_, c)| c.to_owned()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    fn grid(rows: &[&[&str]]) -> Grid {
+        Grid {
+            rows: rows
+                .iter()
+                .enumerate()
+                .map(|(i, cells)| (i + 1, cells.iter().map(|c| c.to_string()).collect()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn finds_a_two_row_header_under_a_title() {
+        let sheet = grid(&[
+            &["2023年任务分解表", "2023年任务分解表", "2023年任务分解表", "2023年任务分解表", "2023年任务分解表"],
+            &["序号", "重点任务", "责任分工", "责任分工", "完成\n时限"],
+            &["序号", "重点任务", "牵头单位", "责任单位", "完成\n时限"],
+            &["1", "办好论坛", "宣传部", "各地（市）", "2023年8月底前"],
+        ]);
+        let header = find_header(&sheet, "工程/行动").unwrap();
+        assert_eq!(header.data_from, 3);
+        assert_eq!(header.columns[2], "责任分工 / 牵头单位");
+        assert_eq!(header.mapping.column(SheetField::Seq), Some(0));
+        assert_eq!(header.mapping.column(SheetField::Title), Some(1));
+        assert_eq!(header.mapping.column(SheetField::Lead), Some(2));
+        assert_eq!(header.mapping.column(SheetField::Units), Some(3));
+        assert_eq!(header.mapping.column(SheetField::DueOn), Some(4));
+        assert_eq!(header.mapping.column(SheetField::Measures), None);
+    }
+
+    #[test]
+    fn the_campaign_level_name_is_a_header() {
+        let sheet = grid(&[&["序号", "工程/行动", "重点任务"], &["1", "x", "y"]]);
+        let header = find_header(&sheet, "工程/行动").unwrap();
+        assert_eq!(header.mapping.column(SheetField::Parent), Some(1));
+        assert!(find_header(&grid(&[&["a", "b"], &["c", "d"]]), "工程").is_none());
+    }
+
+    #[test]
+    fn mappings_from_a_form() {
+        let mapping = Mapping::from_letters([("title", "B"), ("lead", "d"), ("units", "")].into_iter()).unwrap();
+        assert_eq!(mapping.column(SheetField::Title), Some(1));
+        assert_eq!(mapping.column(SheetField::Lead), Some(3));
+        assert_eq!(mapping.column(SheetField::Units), None);
+        let code =
+            |entries: &[(&'static str, &'static str)]| Mapping::from_letters(entries.iter().copied()).unwrap_err().code;
+        assert_eq!(code(&[("title", "B"), ("lead", "B")]), "column_mapped_twice");
+        assert_eq!(code(&[("colour", "B")]), "invalid_field");
+        assert_eq!(code(&[("title", "B2")]), "invalid_column");
+    }
+
+    #[test]
+    fn headings_inside_the_data() {
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(heading(&row(&["一、文化润心工程", "一、文化润心工程"]), Some(1)), Some("文化润心工程"));
+        assert_eq!(heading(&row(&["（二）理论武装", "", ""]), Some(1)), Some("理论武装"));
+        assert_eq!(heading(&row(&["1", "办好论坛"]), Some(1)), None);
+    }
+
+    #[test]
+    fn ordinals_and_lines() {
+        assert_eq!(strip_ordinal("一、文化润心工程"), "文化润心工程");
+        assert_eq!(strip_ordinal("12．举办论坛"), "举办论坛");
+        assert_eq!(strip_ordinal("十大行动"), "十大行动", "a number that is part of the name stays");
+        assert_eq!(one_line("举办全区\n民族团结论坛"), "举办全区民族团结论坛");
+        assert_eq!(one_line("Forum\nplanning"), "Forum planning");
+    }
+
+    #[test]
+    fn unit_lists() {
+        assert_eq!(
+            split_units("自治区党委宣传部、自治区文化厅，拉萨市\n日喀则市"),
+            ["自治区党委宣传部", "自治区文化厅", "拉萨市", "日喀则市"]
+        );
+        assert_eq!(every_unit_of("各地（市）"), Some(crate::UnitKind::Prefecture));
+        assert_eq!(every_unit_of("拉萨市"), None);
+    }
+
+    #[test]
+    fn deadlines_as_offices_write_them() {
+        let end = date!(2023 - 12 - 31);
+        let parse = |text| parse_deadline(text, 2023, end);
+        assert_eq!(parse("2023-08-31"), Some(date!(2023 - 08 - 31)));
+        assert_eq!(parse("2023/8/31"), Some(date!(2023 - 08 - 31)));
+        assert_eq!(parse("2023.8.31"), Some(date!(2023 - 08 - 31)));
+        assert_eq!(parse("2023年8月31日"), Some(date!(2023 - 08 - 31)));
+        assert_eq!(parse("2023年8月底前"), Some(date!(2023 - 08 - 31)));
+        assert_eq!(parse("2024年2月"), Some(date!(2024 - 02 - 29)));
+        assert_eq!(parse("9月底前"), Some(date!(2023 - 09 - 30)));
+        assert_eq!(parse("10月15日前"), Some(date!(2023 - 10 - 15)));
+        assert_eq!(parse("年底前"), Some(date!(2023 - 12 - 31)));
+        assert_eq!(parse("长期坚持"), Some(end));
+        for bad in ["2023-02-30", "明年", "2023-13-01", "下半年", "8", "2023年8月31日12时"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn suggestions_find_the_full_name() {
+        let names = ["自治区党委宣传部", "自治区文化厅", "拉萨市", "日喀则市"];
+        assert_eq!(suggestions("宣传部", names.into_iter())[0], "自治区党委宣传部");
+        assert_eq!(suggestions("拉萨", names.into_iter())[0], "拉萨市");
+        assert!(suggestions("财政局", names.into_iter()).is_empty());
+    }
+}

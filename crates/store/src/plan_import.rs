@@ -1,0 +1,186 @@
+//! Bulk writes for a task-breakdown import: a national sheet holds 100,000 tasks, so new tasks,
+//! their co-units and their assignments go in as multi-row INSERTs, a few hundred rows per
+//! statement, instead of one round trip per row.
+
+use std::collections::HashMap;
+
+use pacesetter_domain::{
+    Timestamp, UnitId,
+    ids::{CampaignId, PlanItemId},
+    plan::ItemFields,
+    timestamp::format_date,
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+use time::Date;
+
+use crate::{Result, StoreError};
+
+/// Rows per INSERT: well under both backends' limits on bound values (SQLite 32,766).
+const BATCH: usize = 400;
+
+/// A key task to create, with the units it is fanned out to.
+#[derive(Debug, Clone)]
+pub struct NewTask {
+    pub parent: Option<PlanItemId>,
+    pub depth: u8,
+    pub fields: ItemFields,
+    pub lead: UnitId,
+    pub co_units: Vec<UnitId>,
+    pub starts: Date,
+    pub due: Date,
+}
+
+impl NewTask {
+    /// The lead unit and the co-units, each once.
+    pub fn targets(&self) -> Vec<UnitId> {
+        let mut targets = vec![self.lead];
+        for unit in &self.co_units {
+            if !targets.contains(unit) {
+                targets.push(*unit);
+            }
+        }
+        targets
+    }
+}
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `width` values.
+fn placeholders(rows: usize, width: usize, extra: &str) -> String {
+    (0..rows)
+        .map(|r| {
+            let values: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({}{extra})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many children each parent has now, so new items go after them.
+async fn next_positions(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    tasks: &[NewTask],
+) -> Result<HashMap<Option<PlanItemId>, i64>> {
+    let mut next = HashMap::new();
+    for task in tasks {
+        if next.contains_key(&task.parent) {
+            continue;
+        }
+        let count: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM plan_items WHERE campaign_id = $1 AND COALESCE(parent_id, 0) = COALESCE($2, 0)",
+        )
+        .bind(campaign.0)
+        .bind(task.parent.map(|p| p.0))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+        next.insert(task.parent, count);
+    }
+    Ok(next)
+}
+
+/// Creates the tasks with their co-units and one assignment per target unit; returns the new
+/// ids in the order of `tasks`.
+pub async fn insert_tasks(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    tasks: &[NewTask],
+    now: Timestamp,
+) -> Result<Vec<PlanItemId>> {
+    let mut next = next_positions(conn, campaign, tasks).await?;
+    // Each new task's (parent, position) is unique, which maps the returned ids back to tasks
+    // whatever order the database returns them in.
+    let mut keys = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        let position = next.entry(task.parent).or_insert(0);
+        keys.push((task.parent, *position));
+        *position += 1;
+    }
+    let stamp = now.to_db();
+    let mut ids: HashMap<(Option<PlanItemId>, i64), PlanItemId> = HashMap::with_capacity(tasks.len());
+    for (chunk, chunk_keys) in tasks.chunks(BATCH).zip(keys.chunks(BATCH)) {
+        let sql = format!(
+            "INSERT INTO plan_items (campaign_id, parent_id, depth, code, title, description, weight, lead_unit_id,
+                 starts_on, due_on, position, created_at, updated_at)
+             VALUES {} RETURNING id, parent_id, position",
+            placeholders(chunk.len(), 13, "")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (task, (parent, position)) in chunk.iter().zip(chunk_keys) {
+            query = query
+                .bind(campaign.0)
+                .bind(parent.map(|p| p.0))
+                .bind(i64::from(task.depth))
+                .bind(task.fields.code.clone())
+                .bind(task.fields.title.clone())
+                .bind(task.fields.description.clone())
+                .bind(i64::from(task.fields.weight))
+                .bind(task.lead.0)
+                .bind(format_date(task.starts))
+                .bind(format_date(task.due))
+                .bind(*position)
+                .bind(stamp.clone())
+                .bind(stamp.clone());
+        }
+        let rows = query.fetch_all(&mut *conn).await.map_err(StoreError::on_unique("code"))?;
+        for row in rows {
+            let parent = row.try_get::<Option<i64>, _>("parent_id")?.map(PlanItemId);
+            ids.insert((parent, row.try_get("position")?), PlanItemId(row.try_get("id")?));
+        }
+    }
+    let ids: Vec<PlanItemId> =
+        keys.iter().map(|key| ids.get(key).copied().ok_or(StoreError::NotFound)).collect::<Result<_>>()?;
+    let co_units: Vec<(PlanItemId, UnitId)> =
+        tasks.iter().zip(&ids).flat_map(|(task, id)| task.co_units.iter().map(move |unit| (*id, *unit))).collect();
+    for chunk in co_units.chunks(BATCH) {
+        let sql = format!("INSERT INTO task_co_units (item_id, unit_id) VALUES {}", placeholders(chunk.len(), 2, ""));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (item, unit) in chunk {
+            query = query.bind(item.0).bind(unit.0);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let assignments: Vec<(PlanItemId, UnitId, &NewTask)> = tasks
+        .iter()
+        .zip(&ids)
+        .flat_map(|(task, id)| task.targets().into_iter().map(move |unit| (*id, unit, task)))
+        .collect();
+    for chunk in assignments.chunks(BATCH) {
+        // Every new assignment starts assigned at 0 %: written into each row, not bound.
+        let sql = format!(
+            "INSERT INTO assignments (item_id, unit_id, starts_day, due_day, created_at, updated_at, state, percent)
+             VALUES {}",
+            placeholders(chunk.len(), 6, ", 'assigned', 0")
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (item, unit, task) in chunk {
+            query = query
+                .bind(item.0)
+                .bind(unit.0)
+                .bind(i64::from(task.starts.to_julian_day()))
+                .bind(i64::from(task.due.to_julian_day()))
+                .bind(stamp.clone())
+                .bind(stamp.clone());
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(ids)
+}
+
+/// The co-units of every task of a campaign, by task.
+pub async fn co_units_by_task(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+) -> Result<HashMap<PlanItemId, Vec<UnitId>>> {
+    let rows = sqlx::query(
+        "SELECT c.item_id, c.unit_id FROM task_co_units c JOIN plan_items i ON i.id = c.item_id
+         WHERE i.campaign_id = $1 ORDER BY c.item_id, c.unit_id",
+    )
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    let mut by_task: HashMap<PlanItemId, Vec<UnitId>> = HashMap::new();
+    for row in rows {
+        by_task.entry(PlanItemId(row.try_get("item_id")?)).or_default().push(UnitId(row.try_get("unit_id")?));
+    }
+    Ok(by_task)
+}
