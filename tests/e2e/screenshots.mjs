@@ -44,7 +44,21 @@ try {
       await Promise.all([page.waitForURL(/imports\/\d+/), page.click("form:has(#file-units) button")]);
       await page.screenshot({ path: `${out}/import-preview-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/imports`);
+      await page.setInputFiles("#file-plan", {
+        name: "任务分解表.csv",
+        mimeType: "text/csv",
+        buffer: Buffer.from(
+          "2023年重点任务分解表,,,,,\n序号,工程/行动,重点任务,具体措施,牵头单位,责任单位,完成时限\n" +
+            "1,第二项工程,举办创建工作培训班,制定培训方案,自治区党委宣传部,各地（市）,2023年9月底前\n" +
+            "2,第二项工程,编印案例集,征集评选,宣传部,拉萨市,下半年\n",
+        ),
+      });
+      await Promise.all([page.waitForURL(/imports\/\d+/), page.click("#plan button")]);
+      await page.screenshot({ path: `${out}/plan-import-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/imports`);
       await page.screenshot({ path: `${out}/imports-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/inbox`);
+      await page.screenshot({ path: `${out}/inbox-${lang}-${size}.png`, fullPage: true });
       if (lang === "zh" && size === "desktop") {
         await page.goto(`${env.base}/api/docs/`);
         await page.waitForSelector(".opblock", { timeout: 10000 }).catch(() => {});

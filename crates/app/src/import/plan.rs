@@ -97,7 +97,7 @@ impl UnitIndex {
                     errors.push(error);
                 }
                 None => {
-                    let mut error = CellError::new(column.to_owned(), field, "unit_not_found");
+                    let mut error = CellError::new(column.to_owned(), field, "unit_name_unknown");
                     error.suggestions = plan_sheet::suggestions(name, self.units.iter().map(|u| u.name.as_str()));
                     errors.push(error);
                 }

@@ -80,7 +80,7 @@ async fn an_office_sheet_is_previewed_with_its_errors_then_imported_once() {
         assert_eq!(rows[1]["action"], "create");
         let errors = rows[3]["errors"].as_array().unwrap();
         let lead = errors.iter().find(|e| e["field"] == "lead").unwrap();
-        assert_eq!((lead["column"].as_str(), lead["code"].as_str()), (Some("D"), Some("unit_not_found")));
+        assert_eq!((lead["column"].as_str(), lead["code"].as_str()), (Some("D"), Some("unit_name_unknown")));
         assert_eq!(lead["suggestions"][0], "自治区党委宣传部");
         let due = errors.iter().find(|e| e["field"] == "due_on").unwrap();
         assert_eq!((due["column"].as_str(), due["code"].as_str()), (Some("F"), Some("invalid_deadline")));

@@ -68,6 +68,8 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/campaigns/new", get(plans::new_campaign))
         .add("POST", "/campaigns", post(plans::create_campaign))
         .add("GET", "/campaigns/{id}", get(plans::campaign))
+        .add("GET", "/campaigns/{id}/edit", get(plans::edit_campaign))
+        .add("POST", "/campaigns/{id}", post(plans::update_campaign))
         .add("GET", "/campaigns/{id}/dashboard", get(reports::dashboard))
         .add("POST", "/campaigns/{id}/rollover", post(reports::roll_over))
         .add("GET", "/public/campaigns/{id}", get(reports::public))

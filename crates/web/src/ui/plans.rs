@@ -74,6 +74,17 @@ struct CampaignFormPage {
     form: CampaignForm,
     errors: ValidationError,
     rules: Vec<String>,
+    /// The campaign being edited (its levels and office stay as they are), or none for a new one.
+    editing: Option<Editing>,
+}
+
+/// What the edit form shows besides the fields.
+struct Editing {
+    id: i64,
+    /// The levels, top first, as "工程/行动 → 重点任务".
+    levels: String,
+    /// Someone saved the campaign since the form was opened.
+    conflict: bool,
 }
 
 impl CampaignFormPage {
@@ -97,6 +108,8 @@ impl CampaignFormPage {
 pub struct CampaignForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    version: i64,
     #[serde(default)]
     name: String,
     #[serde(default)]
@@ -141,6 +154,7 @@ impl Default for CampaignForm {
     fn default() -> Self {
         Self {
             csrf: String::new(),
+            version: 0,
             name: String::new(),
             name_bo: String::new(),
             year: String::new(),
@@ -205,7 +219,102 @@ pub async fn new_campaign(SignedIn { ctx, .. }: SignedIn) -> Response {
         form: CampaignForm::default(),
         errors: ValidationError::new(),
         rules: rules(),
+        editing: None,
     })
+}
+
+impl CampaignForm {
+    fn input(&self) -> CampaignInput<'_> {
+        CampaignInput {
+            name: &self.name,
+            name_bo: &self.name_bo,
+            year: &self.year,
+            starts_on: &self.starts_on,
+            ends_on: &self.ends_on,
+            yellow_at: &self.yellow_at,
+            red_at: &self.red_at,
+            approval_required: self.approval_required.is_some(),
+            public_page: self.public_page.is_some(),
+            as_of: &self.as_of,
+        }
+    }
+
+    /// The form filled with a stored campaign.
+    fn of(campaign: &pacesetter_domain::plan::Campaign) -> Self {
+        let checked = |on: bool| on.then(|| "1".to_owned());
+        Self {
+            version: campaign.version,
+            name: campaign.name.clone(),
+            name_bo: campaign.name_bo.clone().unwrap_or_default(),
+            year: campaign.year.to_string(),
+            starts_on: format_date(campaign.starts_on),
+            ends_on: format_date(campaign.ends_on),
+            yellow_at: campaign.thresholds.yellow_at.to_string(),
+            red_at: campaign.thresholds.red_at.to_string(),
+            as_of: campaign.as_of.map(format_date).unwrap_or_default(),
+            approval_required: checked(campaign.approval_required),
+            public_page: checked(campaign.public_page),
+            ..Self::default()
+        }
+    }
+}
+
+/// The campaign's settings form; its levels and office are shown, not edited.
+pub async fn edit_campaign(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    let view = match plans::campaign(&state.app, &actor, CampaignId(id)).await {
+        Ok(view) if view.can_manage => view,
+        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    render(&CampaignFormPage {
+        form: CampaignForm::of(&view.campaign),
+        errors: ValidationError::new(),
+        rules: rules(),
+        editing: Some(Editing { id, levels: level_path(&view.levels), conflict: false }),
+        p: ctx.with_nav("plans"),
+    })
+}
+
+fn level_path(levels: &[PlanLevel]) -> String {
+    levels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(" → ")
+}
+
+pub async fn update_campaign(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(mut form): Form<CampaignForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let result = plans::update_campaign(&state.app, &actor, CampaignId(id), form.version, &form.input()).await;
+    let (status, errors, conflict) = match result {
+        Ok(_) => return Redirect::to(&format!("/campaigns/{id}")).into_response(),
+        Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
+        // Someone saved first: keep what this person typed, take the new version, and say so.
+        Err(AppError::Stale { current }) => {
+            form.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(form.version);
+            (StatusCode::CONFLICT, ValidationError::new(), true)
+        }
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let levels = match plans::campaign(&state.app, &actor, CampaignId(id)).await {
+        Ok(view) => level_path(&view.levels),
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let page = CampaignFormPage {
+        form,
+        errors,
+        rules: rules(),
+        editing: Some(Editing { id, levels, conflict }),
+        p: ctx.with_nav("plans"),
+    };
+    (status, render(&page)).into_response()
 }
 
 pub async fn create_campaign(
@@ -216,23 +325,11 @@ pub async fn create_campaign(
     if let Err(response) = check_csrf(&ctx, &form.csrf) {
         return response;
     }
-    let input = CampaignInput {
-        name: &form.name,
-        name_bo: &form.name_bo,
-        year: &form.year,
-        starts_on: &form.starts_on,
-        ends_on: &form.ends_on,
-        yellow_at: &form.yellow_at,
-        red_at: &form.red_at,
-        approval_required: form.approval_required.is_some(),
-        public_page: form.public_page.is_some(),
-        as_of: &form.as_of,
-    };
     let office = unit_by_code(&state, &actor, &form.office_code).await.unwrap_or(UnitId(0));
-    match plans::create_campaign(&state.app, &actor, office, &input, &form.levels()).await {
+    match plans::create_campaign(&state.app, &actor, office, &form.input(), &form.levels()).await {
         Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
         Err(AppError::Invalid(errors)) => {
-            let page = CampaignFormPage { p: ctx.with_nav("plans"), form, errors, rules: rules() };
+            let page = CampaignFormPage { p: ctx.with_nav("plans"), form, errors, rules: rules(), editing: None };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
         Err(error) => error_page(ctx.t, &error),
