@@ -5,11 +5,12 @@ use pacesetter_domain::{
     Permission, Timestamp, UnitId, ValidationError,
     assignment::{AssignmentState, Step},
     ids::{AssignmentId, CampaignId, PlanItemId},
+    indicator::{Indicator, parse_decimal},
     light::Light,
     plan::{Assignment, AssignmentEvent, Campaign, PlanItem},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, assignments as store, campaigns, plan_items, units};
+use pacesetter_store::{AnyConnection, assignments as store, campaigns, indicators, plan_items, units};
 
 use crate::{Actor, App, AppError, Page, PageRequest, Result, audit};
 
@@ -112,6 +113,17 @@ pub struct Detail {
     pub evidence: Vec<(i64, pacesetter_domain::evidence::Evidence)>,
     /// The unit's library, to pick from when reporting.
     pub library: Vec<pacesetter_domain::evidence::Evidence>,
+    /// The task's indicators, and every value reported on this assignment as
+    /// (event id, indicator id, value), oldest first.
+    pub indicators: Vec<Indicator>,
+    pub values: Vec<(i64, i64, String)>,
+}
+
+impl Detail {
+    /// The latest value reported for an indicator.
+    pub fn latest(&self, indicator: i64) -> Option<&str> {
+        self.values.iter().rev().find(|(_, i, _)| *i == indicator).map(|(_, _, v)| v.as_str())
+    }
 }
 
 struct Loaded {
@@ -169,7 +181,11 @@ pub async fn detail(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail
     } else {
         Vec::new()
     };
+    let indicators = indicators::for_item(&mut conn, loaded.item.id).await?;
+    let values = indicators::values_for_assignment(&mut conn, id).await?;
     Ok(Detail {
+        indicators,
+        values,
         light: loaded.assignment.light(today, loaded.campaign.thresholds),
         days_left: loaded.assignment.days_left(today),
         events,
@@ -191,6 +207,8 @@ pub struct StepInput<'a> {
     pub comment: &'a str,
     /// Evidence from the unit's library to attach to this step.
     pub evidence: &'a [pacesetter_domain::evidence::EvidenceId],
+    /// Values for the task's indicators, by indicator id, as typed (empty ones are skipped).
+    pub indicators: &'a [(i64, &'a str)],
 }
 
 pub const COMMENT_MAX_CHARS: usize = 4000;
@@ -239,6 +257,7 @@ pub async fn take_step(
         }
     }
     let mut errors = ValidationError::new();
+    let values = indicator_values(&mut tx, loaded.item.id, reports_progress, input.indicators, &mut errors).await?;
     if step == Step::Return && comment.is_empty() {
         errors.push("comment", "return_needs_comment");
     }
@@ -262,6 +281,7 @@ pub async fn take_step(
     };
     let event_id = store::add_event(&mut tx, id, &event, now).await?;
     pacesetter_store::evidence::attach(&mut tx, event_id, input.evidence).await?;
+    indicators::add_values(&mut tx, event_id, &values).await?;
     let action = format!("assignment.{}", step_name(step));
     audit::record(
         &mut tx,
@@ -275,6 +295,37 @@ pub async fn take_step(
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Checks the indicator values of a step: only progress carries them, each for an indicator
+/// of this task, each a decimal number; a value that is no number goes to `errors`.
+async fn indicator_values(
+    conn: &mut AnyConnection,
+    item: PlanItemId,
+    reports_progress: bool,
+    typed: &[(i64, &str)],
+    errors: &mut ValidationError,
+) -> Result<Vec<(i64, String)>> {
+    let typed: Vec<(i64, &str)> = typed.iter().filter(|(_, v)| !v.trim().is_empty()).copied().collect();
+    if typed.is_empty() {
+        return Ok(Vec::new());
+    }
+    if !reports_progress {
+        return Err(AppError::invalid("indicators", "indicators_with_progress_only"));
+    }
+    let known = indicators::for_item(conn, item).await?;
+    let mut values = Vec::with_capacity(typed.len());
+    for (id, text) in typed {
+        if !known.iter().any(|i| i.id == id) {
+            return Err(AppError::invalid("indicators", "indicator_not_found"));
+        }
+        match parse_decimal(text) {
+            Some(value) if !values.iter().any(|(seen, _)| *seen == id) => values.push((id, value)),
+            Some(_) => return Err(AppError::invalid("indicators", "duplicate_indicator")),
+            None => errors.push("indicators", "invalid_indicator_value"),
+        }
+    }
+    Ok(values)
 }
 
 pub fn step_name(step: Step) -> &'static str {

@@ -78,6 +78,12 @@ impl AppError {
     }
 }
 
+impl From<pacesetter_domain::FieldError> for AppError {
+    fn from(error: pacesetter_domain::FieldError) -> Self {
+        Self::invalid(error.field, error.code)
+    }
+}
+
 impl From<ValidationError> for AppError {
     fn from(error: ValidationError) -> Self {
         Self::Invalid(error)

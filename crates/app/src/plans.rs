@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     ids::{CampaignId, PlanItemId},
+    indicator::{Indicator, IndicatorSpec},
     light::Light,
     plan::{Campaign, CampaignFields, CampaignInput, ItemFields, ItemInput, PlanItem, PlanLevel, check_levels},
     rollup::{Child, Rolled, roll_up},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, plan_items, units};
+use pacesetter_store::{AnyConnection, assignments, campaigns, indicators, plan_items, units};
 
 use crate::{Actor, App, AppError, Result, audit};
 
@@ -136,6 +137,8 @@ pub struct NewItem<'a> {
     pub co_units: Vec<UnitId>,
     /// Units to assign the task to; empty means the lead unit and the co-units.
     pub assign_to: Vec<UnitId>,
+    /// What units report besides their percentage (tasks only).
+    pub indicators: Vec<IndicatorSpec>,
 }
 
 /// Units the actor can see, by id; anything else is refused as not found.
@@ -187,6 +190,10 @@ pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<
     let levels = campaigns::levels(&mut tx, campaign_id).await?;
     let depth = parent.as_ref().map(|p| p.depth + 1).unwrap_or(1);
     let level = levels.iter().find(|l| l.depth == depth).ok_or(AppError::invalid("parent_id", "below_task_level"))?;
+    IndicatorSpec::check_all(&new.indicators)?;
+    if !level.is_task && !new.indicators.is_empty() {
+        return Err(AppError::invalid("indicators", "indicators_only_on_tasks"));
+    }
     let now = Timestamp::now();
     let item = if level.is_task {
         let (starts, due) = check_task(&fields, new.lead_unit)?;
@@ -206,6 +213,7 @@ pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<
         };
         targets.dedup();
         assignments::fan_out(&mut tx, item.id, &targets, starts, due, now).await?;
+        indicators::set_for_item(&mut tx, item.id, &new.indicators).await?;
         item
     } else {
         plan_items::insert(&mut tx, campaign.id, parent.as_ref().map(|p| p.id), depth, &fields, new.lead_unit, now)
@@ -226,7 +234,8 @@ pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<
     Ok(item)
 }
 
-/// Edits a plan item if `version` is current.
+/// Edits a plan item if `version` is current; `indicators`, when given, become the task's
+/// indicators (one keeps its reported values while its name stays).
 pub async fn update_item(
     app: &App,
     actor: &Actor,
@@ -234,6 +243,7 @@ pub async fn update_item(
     version: i64,
     input: &ItemInput<'_>,
     lead_unit: Option<UnitId>,
+    indicators: Option<&[IndicatorSpec]>,
 ) -> Result<PlanItem> {
     let mut tx = app.store.write().await?;
     let before = plan_items::get(&mut tx, id).await.map_err(AppError::from_store("item"))?;
@@ -244,8 +254,16 @@ pub async fn update_item(
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }
     let levels = campaigns::levels(&mut tx, before.campaign_id).await?;
-    if levels.iter().any(|l| l.depth == before.depth && l.is_task) {
+    let is_task = levels.iter().any(|l| l.depth == before.depth && l.is_task);
+    if is_task {
         check_task(&fields, lead_unit)?;
+    }
+    if let Some(specs) = indicators {
+        IndicatorSpec::check_all(specs)?;
+        if !is_task && !specs.is_empty() {
+            return Err(AppError::invalid("indicators", "indicators_only_on_tasks"));
+        }
+        indicators::set_for_item(&mut tx, id, specs).await?;
     }
     if let Some(lead) = lead_unit {
         visible_units(&mut tx, actor, &[lead]).await?;
@@ -402,6 +420,7 @@ pub struct ItemView {
     pub parent: Option<PlanItem>,
     pub lead_unit: Option<Unit>,
     pub co_units: Vec<Unit>,
+    pub indicators: Vec<Indicator>,
 }
 
 pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> {
@@ -422,6 +441,7 @@ pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> 
     for unit in plan_items::co_units(&mut conn, id).await? {
         co_units.push(units::get(&mut conn, unit).await?);
     }
+    let indicators = indicators::for_item(&mut conn, id).await?;
     let can_manage = actor.can(Permission::ManagePlans, &office.path);
     Ok(ItemView {
         item,
@@ -429,6 +449,7 @@ pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> 
         parent,
         lead_unit,
         co_units,
+        indicators,
         campaign: CampaignView { campaign, levels, office, can_manage },
     })
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod error;
 pub mod evidence;
 pub mod ids;
+pub mod indicator;
 pub mod light;
 pub mod locale;
 pub mod notification;

@@ -12,6 +12,7 @@ mod error;
 pub mod evidence;
 pub mod grants;
 pub mod imports;
+pub mod indicators;
 mod migrate;
 pub mod notifications;
 pub mod plan_import;

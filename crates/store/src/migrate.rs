@@ -47,10 +47,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_plan_import_and_delivery.sql"),
         include_str!("../migrations/postgres/0006_plan_import_and_delivery.sql"),
     ),
+    (
+        7,
+        "indicators",
+        include_str!("../migrations/sqlite/0007_indicators.sql"),
+        include_str!("../migrations/postgres/0007_indicators.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 6;
+pub const LATEST: i64 = 7;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

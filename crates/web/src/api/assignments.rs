@@ -155,6 +155,27 @@ pub struct EventResponse {
     pub comment: Option<String>,
     pub actor_name: String,
     pub at: String,
+    /// Indicator values this step reported.
+    pub indicators: Vec<IndicatorValue>,
+}
+
+/// A value reported for one of the task's indicators.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IndicatorValue {
+    pub indicator_id: i64,
+    pub name: String,
+    /// A decimal number as text.
+    pub value: String,
+}
+
+/// An indicator of the task with its target and the latest value reported here.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct IndicatorStatus {
+    pub id: i64,
+    pub name: String,
+    pub unit: Option<String>,
+    pub target: Option<String>,
+    pub latest: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -166,6 +187,7 @@ pub struct AssignmentDetail {
     pub days_left: i64,
     /// Steps the caller may take now.
     pub steps: Vec<String>,
+    pub indicators: Vec<IndicatorStatus>,
     pub history: Vec<EventResponse>,
 }
 
@@ -179,25 +201,52 @@ pub async fn get_assignment(
 ) -> Result<Response, ApiError> {
     let detail = assignments::detail(&state.app, &actor, AssignmentId(id)).await?;
     let version = detail.assignment.version;
+    let indicators = detail
+        .indicators
+        .iter()
+        .map(|i| IndicatorStatus {
+            id: i.id,
+            name: i.name.clone(),
+            unit: i.unit.clone(),
+            target: i.target.clone(),
+            latest: detail.latest(i.id).map(str::to_owned),
+        })
+        .collect();
+    let values_of = |event: i64| {
+        detail
+            .values
+            .iter()
+            .filter(|(e, _, _)| *e == event)
+            .map(|(_, indicator, value)| IndicatorValue {
+                indicator_id: *indicator,
+                name: detail.indicators.iter().find(|i| i.id == *indicator).map(|i| i.name.clone()).unwrap_or_default(),
+                value: value.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let history = detail
+        .events
+        .iter()
+        .map(|e| EventResponse {
+            step: e.step.clone(),
+            from_state: e.from_state.as_str().to_owned(),
+            to_state: e.to_state.as_str().to_owned(),
+            percent: e.percent,
+            comment: e.comment.clone(),
+            actor_name: e.actor_name.clone(),
+            at: e.at.to_db(),
+            indicators: values_of(e.id),
+        })
+        .collect();
     let body = AssignmentDetail {
+        indicators,
+        history,
         task_title: detail.item.title,
         unit_name: detail.unit.name,
         light: detail.light.as_str().to_owned(),
         days_left: detail.days_left,
         steps: detail.steps.iter().map(|s| assignments::step_name(*s).to_owned()).collect(),
-        history: detail
-            .events
-            .into_iter()
-            .map(|e| EventResponse {
-                step: e.step,
-                from_state: e.from_state.as_str().to_owned(),
-                to_state: e.to_state.as_str().to_owned(),
-                percent: e.percent,
-                comment: e.comment,
-                actor_name: e.actor_name,
-                at: e.at.to_db(),
-            })
-            .collect(),
+
         assignment: detail.assignment.into(),
     };
     Ok((etag(version), Json(body)).into_response())
@@ -228,7 +277,8 @@ pub async fn take_step(
             !matches!(s, pacesetter_domain::assignment::Step::Update | pacesetter_domain::assignment::Step::Report)
         })
         .ok_or(AppError::invalid("step", "invalid_step"))?;
-    let input = assignments::StepInput { percent: None, comment: body.comment.as_deref().unwrap_or(""), evidence: &[] };
+    let input =
+        assignments::StepInput { comment: body.comment.as_deref().unwrap_or(""), ..assignments::StepInput::default() };
     let assignment = assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await?;
     Ok((etag(assignment.version), Json(AssignmentResponse::from(assignment))).into_response())
 }
@@ -247,6 +297,10 @@ pub struct UpdateRequest {
     /// Evidence from the unit's library (upload files first with `POST /api/v1/evidence`).
     #[serde(default)]
     pub evidence_ids: Vec<i64>,
+    /// Values for the task's indicators: indicator id → decimal number as text.
+    #[serde(default)]
+    #[schema(example = json!({"12": "350"}))]
+    pub indicators: std::collections::BTreeMap<i64, String>,
 }
 
 /// Posts a progress update; needs `If-Match`.
@@ -265,10 +319,12 @@ pub async fn post_update(
     } else {
         pacesetter_domain::assignment::Step::Update
     };
+    let values: Vec<(i64, &str)> = body.indicators.iter().map(|(id, value)| (*id, value.as_str())).collect();
     let input = assignments::StepInput {
         percent: Some(body.percent),
         comment: body.narrative.as_deref().unwrap_or(""),
         evidence: &evidence,
+        indicators: &values,
     };
     let assignment = assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await?;
     Ok((etag(assignment.version), Json(AssignmentResponse::from(assignment))).into_response())

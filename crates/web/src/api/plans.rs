@@ -11,6 +11,7 @@ use pacesetter_app::{AppError, plans};
 use pacesetter_domain::{
     UnitId,
     ids::{CampaignId, PlanItemId},
+    indicator::{Indicator, IndicatorSpec},
     plan::{Campaign, CampaignInput, ItemInput, PlanItem, PlanLevel},
     rollup::RollupRule,
     timestamp::format_date,
@@ -343,9 +344,48 @@ pub struct PlanItemRequest {
     pub starts_on: Option<String>,
     #[serde(default)]
     pub due_on: Option<String>,
+    /// Key tasks: what units report besides their percentage. On an edit, absent keeps the
+    /// indicators as they are and `[]` removes them all.
+    #[serde(default)]
+    pub indicators: Option<Vec<IndicatorBody>>,
+}
+
+/// An indicator of a key task.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorBody {
+    /// Set by the server; ignored in requests.
+    #[serde(default, skip_deserializing)]
+    pub id: Option<i64>,
+    pub name: String,
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// A decimal number as text ("500", "95.5").
+    #[serde(default)]
+    pub target: Option<String>,
+}
+
+impl From<&Indicator> for IndicatorBody {
+    fn from(indicator: &Indicator) -> Self {
+        Self {
+            id: Some(indicator.id),
+            name: indicator.name.clone(),
+            unit: indicator.unit.clone(),
+            target: indicator.target.clone(),
+        }
+    }
 }
 
 impl PlanItemRequest {
+    fn indicators(&self) -> Result<Option<Vec<IndicatorSpec>>, AppError> {
+        let Some(bodies) = &self.indicators else { return Ok(None) };
+        let specs = bodies
+            .iter()
+            .map(|b| IndicatorSpec::new(&b.name, b.unit.as_deref().unwrap_or(""), b.target.as_deref().unwrap_or("")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(specs))
+    }
+
     fn input<'a>(&'a self, weight: &'a str) -> ItemInput<'a> {
         ItemInput {
             code: self.code.as_deref().unwrap_or(""),
@@ -375,6 +415,7 @@ pub async fn create_item(
         lead_unit: body.lead_unit_id.map(UnitId),
         co_units: body.co_unit_ids.iter().map(|id| UnitId(*id)).collect(),
         assign_to: body.assign_to.iter().map(|id| UnitId(*id)).collect(),
+        indicators: body.indicators()?.unwrap_or_default(),
     };
     let item = plans::create_item(&state.app, &actor, &new).await?;
     Ok((StatusCode::CREATED, etag(item.version), Json(PlanItemResponse::from(item))).into_response())
@@ -391,6 +432,7 @@ pub async fn update_item(
     ApiJson(body): ApiJson<PlanItemRequest>,
 ) -> Result<Response, ApiError> {
     let weight = body.weight.map(|w| w.to_string()).unwrap_or_default();
+    let indicators = body.indicators()?;
     let item = plans::update_item(
         &state.app,
         &actor,
@@ -398,6 +440,7 @@ pub async fn update_item(
         version,
         &body.input(&weight),
         body.lead_unit_id.map(UnitId),
+        indicators.as_deref(),
     )
     .await?;
     Ok((etag(item.version), Json(PlanItemResponse::from(item))).into_response())
@@ -435,6 +478,7 @@ pub struct PlanItemDetail {
     pub level: String,
     pub is_task: bool,
     pub co_unit_ids: Vec<i64>,
+    pub indicators: Vec<IndicatorBody>,
 }
 
 /// One plan item with its level and co-units.
@@ -451,6 +495,7 @@ pub async fn get_item(
         level: view.level.name.clone(),
         is_task: view.level.is_task,
         co_unit_ids: view.co_units.iter().map(|u| u.id.0).collect(),
+        indicators: view.indicators.iter().map(IndicatorBody::from).collect(),
         item: view.item.into(),
     };
     Ok((etag(version), Json(body)).into_response())

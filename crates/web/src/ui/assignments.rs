@@ -151,6 +151,8 @@ pub struct EventRow {
     pub id: i64,
     pub step_key: String,
     pub percent: String,
+    /// Indicator values reported with this step: "培训人数 350 人；举办场次 2 场".
+    pub values: String,
     pub comment: String,
     pub actor: String,
     pub at: String,
@@ -175,6 +177,17 @@ struct ShowPage {
     /// Evidence per history row, by event id.
     attached: Vec<(i64, EvidenceRow)>,
     library: Vec<EvidenceRow>,
+    indicators: Vec<IndicatorRow>,
+}
+
+/// An indicator of the task: its target, the latest value, and what was just typed.
+pub struct IndicatorRow {
+    pub id: i64,
+    pub name: String,
+    pub unit: String,
+    pub target: String,
+    pub latest: String,
+    pub typed: String,
 }
 
 /// A piece of evidence as the page lists it.
@@ -210,6 +223,25 @@ pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
     show_page(&state, &actor, ctx, id, Failure::default()).await
 }
 
+/// The values one step reported, as a line of text.
+fn event_values(detail: &assignments::Detail, event: i64) -> String {
+    detail
+        .values
+        .iter()
+        .filter(|(e, _, _)| *e == event)
+        .filter_map(|(_, indicator, value)| {
+            let indicator = detail.indicators.iter().find(|i| i.id == *indicator)?;
+            Some(format!(
+                "{} {}{}",
+                indicator.name,
+                value,
+                indicator.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 /// What went wrong with the last form, to show on the page again.
 #[derive(Default)]
 struct Failure {
@@ -219,6 +251,8 @@ struct Failure {
     narrative: String,
     /// Evidence already in the library from this attempt, to stay ticked.
     chosen: Vec<i64>,
+    /// Indicator values as typed, by indicator id.
+    indicators: Vec<(i64, String)>,
 }
 
 async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failure: Failure) -> Response {
@@ -238,6 +272,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
             id: e.id,
             step_key: format!("step.{}", e.step),
             percent: e.percent.map(|p| format!("{p}%")).unwrap_or_default(),
+            values: event_values(&detail, e.id),
             comment: e.comment.clone().unwrap_or_default(),
             actor: e.actor_name.clone(),
             at: e.at.display_cst(),
@@ -250,7 +285,20 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         .filter(|s| !matches!(s, Step::Update | Step::Report))
         .map(|s| assignments::step_name(*s))
         .collect();
+    let indicators = detail
+        .indicators
+        .iter()
+        .map(|i| IndicatorRow {
+            id: i.id,
+            name: i.name.clone(),
+            unit: i.unit.clone().unwrap_or_default(),
+            target: i.target.clone().unwrap_or_default(),
+            latest: detail.latest(i.id).unwrap_or_default().to_owned(),
+            typed: failure.indicators.iter().find(|(id, _)| *id == i.id).map(|(_, v)| v.clone()).unwrap_or_default(),
+        })
+        .collect();
     let page = ShowPage {
+        indicators,
         unit_name: detail.unit.display_name(ctx.t.locale).to_owned(),
         starts_on: format_date(detail.assignment.starts_on),
         due_on: format_date(detail.assignment.due_on),
@@ -313,7 +361,7 @@ pub async fn step(
     } else {
         None
     };
-    let input = assignments::StepInput { percent, comment: &form.comment, evidence: &[] };
+    let input = assignments::StepInput { percent, comment: &form.comment, ..Default::default() };
     match assignments::take_step(&state.app, &actor, AssignmentId(id), form.version, step, &input).await {
         Ok(_) => Redirect::to(&format!("/assignments/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
@@ -374,11 +422,17 @@ pub async fn update(
     let unit = detail.unit.id;
     let mut chosen: Vec<i64> =
         fields.iter().filter(|(n, _)| n == "evidence").filter_map(|(_, v)| v.parse().ok()).collect();
+    // Indicator inputs are named `indicator_<id>`.
+    let typed: Vec<(i64, String)> = fields
+        .iter()
+        .filter_map(|(name, v)| Some((name.strip_prefix("indicator_")?.parse().ok()?, v.clone())))
+        .collect();
     let failure = |errors: ValidationError, chosen: Vec<i64>| Failure {
         errors,
         percent: value("percent"),
         narrative: value("comment"),
         chosen,
+        indicators: typed.clone(),
         ..Default::default()
     };
     for (filename, bytes) in &files {
@@ -410,7 +464,9 @@ pub async fn update(
     let version = value("version").parse().unwrap_or(0);
     let evidence: Vec<EvidenceId> = chosen.iter().map(|id| EvidenceId(*id)).collect();
     let comment = value("comment");
-    let input = assignments::StepInput { percent: Some(percent), comment: &comment, evidence: &evidence };
+    let values: Vec<(i64, &str)> = typed.iter().map(|(id, v)| (*id, v.as_str())).collect();
+    let input =
+        assignments::StepInput { percent: Some(percent), comment: &comment, evidence: &evidence, indicators: &values };
     match assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await {
         Ok(_) => Redirect::to(&format!("/assignments/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => show_page(&state, &actor, ctx, id, failure(errors, chosen)).await,
@@ -421,6 +477,7 @@ pub async fn update(
                 chosen,
                 percent: value("percent"),
                 narrative: comment,
+                indicators: typed.clone(),
                 ..Default::default()
             };
             show_page(&state, &actor, ctx, id, failure).await

@@ -12,6 +12,7 @@ use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
 use pacesetter_domain::{
     UnitId, UnitKind, ValidationError,
     ids::{CampaignId, PlanItemId},
+    indicator::IndicatorSpec,
     plan::{ItemInput, PlanLevel},
     timestamp::format_date,
 };
@@ -79,6 +80,9 @@ pub struct ItemForm {
     assign: String,
     #[serde(default)]
     assign_codes: String,
+    /// One indicator per line: `名称, 单位, 目标`.
+    #[serde(default)]
+    indicators: String,
 }
 
 impl ItemForm {
@@ -210,6 +214,7 @@ pub async fn create_item(
             lead_unit: lead,
             co_units,
             assign_to,
+            indicators: IndicatorSpec::parse_lines(&form.indicators)?,
         };
         plans::create_item(&state.app, &actor, &new).await
     }
@@ -332,6 +337,11 @@ pub async fn assign(
     }
 }
 
+/// Whether an item is a key task (only tasks carry indicators, so only their form has them).
+async fn view_is_task(state: &AppState, actor: &pacesetter_app::Actor, id: i64) -> bool {
+    plans::item(&state.app, actor, PlanItemId(id)).await.is_ok_and(|view| view.level.is_task)
+}
+
 pub async fn edit_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
@@ -353,6 +363,7 @@ pub async fn edit_item(
         lead_code: view.lead_unit.as_ref().and_then(|u| u.code.clone()).unwrap_or_default(),
         starts_on: item.starts_on.map(format_date).unwrap_or_default(),
         due_on: item.due_on.map(format_date).unwrap_or_default(),
+        indicators: view.indicators.iter().map(|i| i.spec().to_line()).collect::<Vec<_>>().join("\n"),
         ..Default::default()
     };
     render(&ItemFormPage {
@@ -383,7 +394,13 @@ pub async fn update_item(
         "" => None,
         code => unit_by_code(&state, &actor, code).await,
     };
-    let result = plans::update_item(&state.app, &actor, PlanItemId(id), form.version, &form.input(), lead).await;
+    let result = match IndicatorSpec::parse_lines(&form.indicators) {
+        Ok(specs) => {
+            let indicators = view_is_task(&state, &actor, id).await.then_some(specs.as_slice());
+            plans::update_item(&state.app, &actor, PlanItemId(id), form.version, &form.input(), lead, indicators).await
+        }
+        Err(error) => Err(error.into()),
+    };
     let (status, errors, conflict) = match result {
         Ok(_) => return Redirect::to(&format!("/plan-items/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),

@@ -1,0 +1,94 @@
+//! Indicators of key tasks and the values progress updates report for them.
+
+use pacesetter_domain::{
+    ids::{AssignmentId, PlanItemId},
+    indicator::{Indicator, IndicatorSpec},
+};
+use sqlx::{AnyConnection, Row, any::AnyRow};
+
+use crate::Result;
+
+fn from_row(row: &AnyRow) -> Result<Indicator> {
+    Ok(Indicator {
+        id: row.try_get("id")?,
+        item_id: PlanItemId(row.try_get("item_id")?),
+        name: row.try_get("name")?,
+        unit: row.try_get("unit")?,
+        target: row.try_get("target")?,
+    })
+}
+
+/// A task's indicators, in the order the coordinator listed them.
+pub async fn for_item(conn: &mut AnyConnection, item: PlanItemId) -> Result<Vec<Indicator>> {
+    let rows = sqlx::query(
+        "SELECT id, item_id, name, unit, target FROM task_indicators WHERE item_id = $1 ORDER BY position, id",
+    )
+    .bind(item.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Makes a task's indicators `specs`: an indicator keeps its id (and its reported values) while
+/// its name stays; one no longer listed goes, with its values.
+pub async fn set_for_item(conn: &mut AnyConnection, item: PlanItemId, specs: &[IndicatorSpec]) -> Result<()> {
+    let existing = for_item(&mut *conn, item).await?;
+    for old in existing.iter().filter(|old| !specs.iter().any(|s| s.name == old.name)) {
+        sqlx::query("DELETE FROM task_indicators WHERE id = $1").bind(old.id).execute(&mut *conn).await?;
+    }
+    for (position, spec) in specs.iter().enumerate() {
+        match existing.iter().find(|old| old.name == spec.name) {
+            Some(old) => {
+                sqlx::query("UPDATE task_indicators SET unit = $1, target = $2, position = $3 WHERE id = $4")
+                    .bind(spec.unit.clone())
+                    .bind(spec.target.clone())
+                    .bind(position as i64)
+                    .bind(old.id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO task_indicators (item_id, position, name, unit, target) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(item.0)
+                .bind(position as i64)
+                .bind(spec.name.clone())
+                .bind(spec.unit.clone())
+                .bind(spec.target.clone())
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records the values a progress update reported: (indicator id, canonical decimal).
+pub async fn add_values(conn: &mut AnyConnection, event: i64, values: &[(i64, String)]) -> Result<()> {
+    for (indicator, value) in values {
+        sqlx::query("INSERT INTO indicator_values (event_id, indicator_id, value) VALUES ($1, $2, $3)")
+            .bind(event)
+            .bind(*indicator)
+            .bind(value.clone())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every value reported on an assignment: (event id, indicator id, value), oldest first.
+pub async fn values_for_assignment(
+    conn: &mut AnyConnection,
+    assignment: AssignmentId,
+) -> Result<Vec<(i64, i64, String)>> {
+    let rows = sqlx::query(
+        "SELECT v.event_id, v.indicator_id, v.value FROM indicator_values v
+         JOIN assignment_events e ON e.id = v.event_id
+         WHERE e.assignment_id = $1 ORDER BY v.event_id, v.indicator_id",
+    )
+    .bind(assignment.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("event_id")?, r.try_get("indicator_id")?, r.try_get("value")?))).collect()
+}
