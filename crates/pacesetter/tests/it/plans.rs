@@ -595,3 +595,28 @@ async fn units_report_indicator_values_with_their_progress() {
         );
     });
 }
+
+#[tokio::test]
+async fn reviewers_list_what_awaits_review() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let (campaign, _) = campaign_with_task(&t, &office).await;
+        let lhasa = t.token("lhasa").await;
+        let mine = t.get(&format!("/api/v1/assignments?campaign={campaign}"), &lhasa).await.json();
+        let path = format!("/api/v1/assignments/{}", mine["items"][0]["assignment"]["id"]);
+        let steps = format!("{path}/steps");
+        let ack = send_if_match(&t, Method::POST, &steps, &lhasa, "1", json!({"step": "acknowledge"})).await;
+        assert_eq!(ack.status, StatusCode::OK);
+        let report = json!({"percent": 100, "submit": true});
+        let reported = send_if_match(&t, Method::POST, &format!("{path}/updates"), &lhasa, "2", report).await;
+        assert_eq!(reported.status, StatusCode::OK, "{}", reported.text());
+
+        let session = t.session("office").await;
+        let page = t.get(&format!("/assignments?campaign={campaign}&state=reported"), &session).await.text();
+        let tags: Vec<&str> =
+            page.split("<td><span class=\"tag\">").skip(1).map(|s| s.split('<').next().unwrap()).collect();
+        assert_eq!(tags, ["已报送"], "only the reported one of seven");
+        let api = t.get(&format!("/api/v1/assignments?campaign={campaign}&state=reported"), &office).await.json();
+        assert_eq!(api["total"], 1);
+    });
+}

@@ -10,7 +10,7 @@ use axum::{
 use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
 use pacesetter_domain::{
     Locale, ValidationError,
-    assignment::Step,
+    assignment::{AssignmentState, Step},
     evidence::EvidenceId,
     ids::{AssignmentId, CampaignId},
     light::Light,
@@ -70,6 +70,9 @@ struct IndexPage {
     campaigns: Vec<CampaignOption>,
     campaign: i64,
     light: String,
+    /// The state asked for (`reported` lists what awaits review), or "".
+    state: String,
+    states: Vec<&'static str>,
     overdue: bool,
     open: bool,
     q: String,
@@ -84,6 +87,7 @@ struct IndexPage {
 pub struct IndexQuery {
     campaign: Option<i64>,
     light: Option<String>,
+    state: Option<String>,
     overdue: Option<String>,
     open: Option<String>,
     q: Option<String>,
@@ -108,6 +112,7 @@ pub async fn index(
     let filter = assignments::Query {
         campaign: campaign.map(CampaignId),
         light: query.light.as_deref().and_then(parse_light),
+        state: query.state.as_deref().and_then(AssignmentState::parse),
         overdue: query.overdue.is_some(),
         open_only: query.open.is_some(),
         q: query.q.clone(),
@@ -120,10 +125,12 @@ pub async fn index(
     };
     let locale = ctx.t.locale;
     let light = query.light.clone().unwrap_or_default();
+    let state_filter = filter.state.map(|s| s.as_str()).unwrap_or_default().to_owned();
     let filters = format!(
-        "campaign={}&light={}{}{}{}&q={}",
+        "campaign={}&light={}&state={}{}{}{}&q={}",
         campaign.unwrap_or_default(),
         light,
+        state_filter,
         query.unit.map(|u| format!("&unit={u}")).unwrap_or_default(),
         if filter.overdue { "&overdue=1" } else { "" },
         if filter.open_only { "&open=1" } else { "" },
@@ -141,6 +148,8 @@ pub async fn index(
         open: filter.open_only,
         q: query.q.unwrap_or_default(),
         lights: vec!["red", "yellow", "green", "done"],
+        state: state_filter,
+        states: ["assigned", "acknowledged", "in_progress", "reported", "returned", "reviewed", "closed"].to_vec(),
         filters,
         unit: query.unit,
         p: ctx.with_nav("tasks"),
