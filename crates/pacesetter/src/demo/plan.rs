@@ -8,12 +8,13 @@ use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     assignment::{AssignmentState, Step},
     ids::PlanItemId,
+    indicator::{Indicator, IndicatorSpec},
     light::Thresholds,
     plan::{Assignment, CampaignFields, ItemFields, PlanLevel},
     rollup::RollupRule,
     timestamp::parse_date,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, plan_items, units, users};
+use pacesetter_store::{AnyConnection, assignments, campaigns, indicators, plan_items, units, users};
 use time::Date;
 
 const PREFECTURES: [&str; 7] = ["540100", "540200", "540300", "540400", "540500", "540600", "542500"];
@@ -284,14 +285,34 @@ pub(super) async fn seed(
             targets.push(host);
         }
         assignments::fan_out(conn, item.id, &targets, starts, due, now).await?;
+        let specs: Vec<IndicatorSpec> = INDICATORS
+            .iter()
+            .filter(|(code, _)| *code == task.code)
+            .flat_map(|(_, list)| list.iter())
+            .map(|(name, unit, target)| IndicatorSpec {
+                name: (*name).into(),
+                unit: Some((*unit).into()),
+                target: Some(target.to_string()),
+            })
+            .collect();
+        indicators::set_for_item(conn, item.id, &specs).await?;
+        let indicators = indicators::for_item(conn, item.id).await?;
         for assignment in assignments::for_item(conn, item.id).await? {
             serial += 1;
             let actor = reporter(conn, assignment.unit_id, office_user).await?;
-            history(conn, &assignment, as_of, serial, actor, office_user).await?;
+            history(conn, &assignment, as_of, serial, (actor, office_user), &indicators).await?;
         }
     }
     Ok(())
 }
+
+/// Indicators of some demo tasks: (task code, [(name, unit, target)]). Units report values in
+/// step with their progress.
+const INDICATORS: [(&str, &[(&str, &str, u32)]); 3] = [
+    ("RW-01", &[("举办场次", "场", 4), ("参会人数", "人", 600)]),
+    ("RW-02", &[("参赛选手", "人", 70)]),
+    ("RW-03", &[("征集作品", "件", 300)]),
+];
 
 /// One step of a demo history: the step, its progress, its comment, who, when.
 type DemoStep = (Step, Option<u8>, Option<&'static str>, UserId, Timestamp);
@@ -302,8 +323,8 @@ async fn history(
     assignment: &Assignment,
     as_of: Date,
     serial: usize,
-    reporter: UserId,
-    office: UserId,
+    (reporter, office): (UserId, UserId),
+    task_indicators: &[Indicator],
 ) -> Result<(), AppError> {
     let total = (assignment.due_on - assignment.starts_on).whole_days().max(1);
     let elapsed = (as_of - assignment.starts_on).whole_days().clamp(0, total);
@@ -364,7 +385,18 @@ async fn history(
             comment,
             actor,
         };
-        assignments::add_event(conn, assignment.id, &event, when).await?;
+        let event_id = assignments::add_event(conn, assignment.id, &event, when).await?;
+        // Indicator values grow with the progress reported: a share of each target.
+        if let Some(percent) = percent {
+            let values: Vec<(i64, String)> = task_indicators
+                .iter()
+                .filter_map(|i| {
+                    let target: u32 = i.target.as_deref()?.parse().ok()?;
+                    Some((i.id, (target * u32::from(percent) / 100).to_string()))
+                })
+                .collect();
+            indicators::add_values(conn, event_id, &values).await?;
+        }
         state = next;
         version = updated.version;
     }
