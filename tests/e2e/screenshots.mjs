@@ -27,6 +27,14 @@ try {
       await page.screenshot({ path: `${out}/plan-${lang}-${size}.png`, fullPage: true });
       await page.click("text=进度看板");
       await page.screenshot({ path: `${out}/dashboard-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/assignments?q=${encodeURIComponent("民族团结进步论坛")}&state=in_progress`);
+      await page.screenshot({ path: `${out}/tasks-filtered-${lang}-${size}.png`, fullPage: true });
+      await page.click("table.assignments tbody a");
+      await page.screenshot({ path: `${out}/assignment-indicators-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/campaigns`);
+      await page.click("table a");
+      await page.click("a:has-text('编辑'), a:has-text('རྩོམ་སྒྲིག')");
+      await page.screenshot({ path: `${out}/campaign-edit-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/assignments?light=red`);
       await page.screenshot({ path: `${out}/tasks-${lang}-${size}.png`, fullPage: true });
       await page.click("table.assignments tbody a");
