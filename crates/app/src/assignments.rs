@@ -97,6 +97,30 @@ pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) ->
     Ok(Page { items: lines, total, page: page.page, per_page: page.per_page })
 }
 
+/// The latest indicator values of the actor's visible assignments in a campaign, as a line of
+/// text per assignment ("举办场次 2/4 场；参会人数 426/600 人"), for lists and exports.
+pub async fn indicator_lines(
+    app: &App,
+    campaign: CampaignId,
+    visible: &std::collections::HashSet<AssignmentId>,
+) -> Result<std::collections::HashMap<AssignmentId, String>> {
+    let mut conn = app.store.read().await?;
+    let mut lines: std::collections::HashMap<AssignmentId, String> = std::collections::HashMap::new();
+    for (assignment, indicator, value) in indicators::latest_for_campaign(&mut conn, campaign).await? {
+        if !visible.contains(&assignment) {
+            continue;
+        }
+        let target = indicator.target.map(|t| format!("/{t}")).unwrap_or_default();
+        let unit = indicator.unit.map(|u| format!(" {u}")).unwrap_or_default();
+        let line = lines.entry(assignment).or_default();
+        if !line.is_empty() {
+            line.push('；');
+        }
+        line.push_str(&format!("{} {value}{target}{unit}", indicator.name));
+    }
+    Ok(lines)
+}
+
 /// Everything the assignment page shows.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Detail {

@@ -29,6 +29,8 @@ pub struct AssignmentRow {
     pub percent: u8,
     pub light: String,
     pub due_on: String,
+    /// The latest indicator values: "举办场次 2/4 场；参会人数 426/600 人".
+    pub indicators: String,
 }
 
 /// Column headers, in the campaign's language.
@@ -37,7 +39,7 @@ pub struct Headers {
     pub tasks_sheet: String,
     pub assignments_sheet: String,
     pub tasks: [String; 10],
-    pub assignments: [String; 6],
+    pub assignments: [String; 7],
 }
 
 fn header_format() -> Format {
@@ -97,7 +99,7 @@ pub fn write(
     {
         let sheet = workbook.add_worksheet();
         sheet.set_name(&headers.assignments_sheet)?;
-        write_headers(sheet, &headers.assignments, &[40.0, 20.0, 10.0, 8.0, 8.0, 12.0])?;
+        write_headers(sheet, &headers.assignments, &[40.0, 20.0, 10.0, 8.0, 8.0, 12.0, 36.0])?;
         for (i, a) in assignments.iter().enumerate() {
             let row = i as u32 + 1;
             sheet.write_string(row, 0, &a.task)?;
@@ -106,6 +108,7 @@ pub fn write(
             sheet.write_number(row, 3, f64::from(a.percent))?;
             sheet.write_string(row, 4, &a.light)?;
             sheet.write_string(row, 5, &a.due_on)?;
+            sheet.write_string(row, 6, &a.indicators)?;
         }
     }
     workbook.save_to_buffer()
@@ -132,7 +135,7 @@ mod tests {
                 s("进度"),
                 s("灯色"),
             ],
-            assignments: [s("重点任务"), s("单位"), s("状态"), s("进度"), s("灯色"), s("完成时限")],
+            assignments: [s("重点任务"), s("单位"), s("状态"), s("进度"), s("灯色"), s("完成时限"), s("指标")],
         }
     }
 
@@ -156,6 +159,7 @@ mod tests {
             percent: 40,
             light: "黄灯".into(),
             due_on: "2023-08-31".into(),
+            indicators: "举办场次 2/4 场".into(),
         };
         let bytes = write("计划", &headers(), &[task], &[assignment]).unwrap();
         let table = crate::read_table(&bytes).unwrap();

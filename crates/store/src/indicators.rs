@@ -92,3 +92,34 @@ pub async fn values_for_assignment(
     .await?;
     rows.iter().map(|r| Ok((r.try_get("event_id")?, r.try_get("indicator_id")?, r.try_get("value")?))).collect()
 }
+
+/// The latest value of every indicator on every assignment of a campaign:
+/// (assignment id, indicator, value), in the order of the task's indicators.
+pub async fn latest_for_campaign(
+    conn: &mut AnyConnection,
+    campaign: pacesetter_domain::ids::CampaignId,
+) -> Result<Vec<(AssignmentId, Indicator, String)>> {
+    let rows = sqlx::query(
+        "SELECT e.assignment_id, t.id, t.item_id, t.name, t.unit, t.target, v.value
+         FROM indicator_values v
+         JOIN assignment_events e ON e.id = v.event_id
+         JOIN task_indicators t ON t.id = v.indicator_id
+         JOIN plan_items i ON i.id = t.item_id
+         WHERE i.campaign_id = $1
+         ORDER BY e.assignment_id, t.position, t.id, v.event_id DESC",
+    )
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    let mut latest: Vec<(AssignmentId, Indicator, String)> = Vec::new();
+    for row in &rows {
+        let assignment = AssignmentId(row.try_get("assignment_id")?);
+        let indicator = from_row(row)?;
+        // Rows of one (assignment, indicator) come newest first: keep the first.
+        let seen = latest.last().is_some_and(|(a, i, _)| *a == assignment && i.id == indicator.id);
+        if !seen {
+            latest.push((assignment, indicator, row.try_get("value")?));
+        }
+    }
+    Ok(latest)
+}

@@ -468,6 +468,10 @@ async fn the_plan_exports_to_the_offices_spreadsheet_layout_within_scope() {
             xml
         };
         assert!(shared(&export.body).contains("日喀则市"));
+        assert!(
+            shared(&export.body).contains("/600 人"),
+            "the latest indicator values against their targets, beside each assignment"
+        );
         let lhasa = t.token("lhasa").await;
         let own = t.get(&format!("/api/v1/campaigns/{id}/export"), &lhasa).await;
         assert_eq!(own.status, StatusCode::OK);

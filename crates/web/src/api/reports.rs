@@ -160,20 +160,30 @@ pub async fn export_plan(
         .await?;
         let pages = list.pages();
         for line in list.items {
-            assignment_rows.push(AssignmentRow {
-                task: line.item_title,
-                unit: line.unit_name,
-                state: t.tk("state", line.assignment.state.as_str()).to_owned(),
-                percent: line.assignment.percent,
-                light: t.tk("light", line.light.as_str()).to_owned(),
-                due_on: format_date(line.assignment.due_on),
-            });
+            assignment_rows.push((
+                line.assignment.id,
+                AssignmentRow {
+                    task: line.item_title,
+                    unit: line.unit_name,
+                    state: t.tk("state", line.assignment.state.as_str()).to_owned(),
+                    percent: line.assignment.percent,
+                    light: t.tk("light", line.light.as_str()).to_owned(),
+                    due_on: format_date(line.assignment.due_on),
+                    indicators: String::new(),
+                },
+            ));
         }
         if page >= pages {
             break;
         }
         page += 1;
     }
+    let visible = assignment_rows.iter().map(|(id, _)| *id).collect();
+    let mut lines = pacesetter_app::assignments::indicator_lines(&state.app, CampaignId(id), &visible).await?;
+    let assignment_rows: Vec<AssignmentRow> = assignment_rows
+        .into_iter()
+        .map(|(id, row)| AssignmentRow { indicators: lines.remove(&id).unwrap_or_default(), ..row })
+        .collect();
     let s = |key: &str| t.t(key).to_owned();
     let headers = Headers {
         tasks_sheet: s("export.tasks_sheet"),
@@ -197,6 +207,7 @@ pub async fn export_plan(
             s("export.progress"),
             s("plans.light"),
             s("plans.due_on"),
+            s("plans.indicators"),
         ],
     };
     let bytes = pacesetter_export::plan_xlsx::write(&view.campaign.name, &headers, &tasks, &assignment_rows)
