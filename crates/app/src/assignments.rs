@@ -148,6 +148,14 @@ impl Detail {
     pub fn latest(&self, indicator: i64) -> Option<&str> {
         self.values.iter().rev().find(|(_, i, _)| *i == indicator).map(|(_, _, v)| v.as_str())
     }
+
+    /// The values one step reported, with their indicators.
+    pub fn values_of(&self, event: i64) -> impl Iterator<Item = (&Indicator, &str)> {
+        self.values
+            .iter()
+            .filter(move |(e, _, _)| *e == event)
+            .filter_map(|(_, id, value)| Some((self.indicators.iter().find(|i| i.id == *id)?, value.as_str())))
+    }
 }
 
 struct Loaded {

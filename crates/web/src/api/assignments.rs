@@ -212,18 +212,6 @@ pub async fn get_assignment(
             latest: detail.latest(i.id).map(str::to_owned),
         })
         .collect();
-    let values_of = |event: i64| {
-        detail
-            .values
-            .iter()
-            .filter(|(e, _, _)| *e == event)
-            .map(|(_, indicator, value)| IndicatorValue {
-                indicator_id: *indicator,
-                name: detail.indicators.iter().find(|i| i.id == *indicator).map(|i| i.name.clone()).unwrap_or_default(),
-                value: value.clone(),
-            })
-            .collect::<Vec<_>>()
-    };
     let history = detail
         .events
         .iter()
@@ -235,7 +223,10 @@ pub async fn get_assignment(
             comment: e.comment.clone(),
             actor_name: e.actor_name.clone(),
             at: e.at.to_db(),
-            indicators: values_of(e.id),
+            indicators: detail
+                .values_of(e.id)
+                .map(|(i, value)| IndicatorValue { indicator_id: i.id, name: i.name.clone(), value: value.to_owned() })
+                .collect(),
         })
         .collect();
     let body = AssignmentDetail {

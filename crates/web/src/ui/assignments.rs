@@ -234,19 +234,10 @@ pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
 
 /// The values one step reported, as a line of text.
 fn event_values(detail: &assignments::Detail, event: i64) -> String {
+    let unit = |u: &Option<String>| u.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
     detail
-        .values
-        .iter()
-        .filter(|(e, _, _)| *e == event)
-        .filter_map(|(_, indicator, value)| {
-            let indicator = detail.indicators.iter().find(|i| i.id == *indicator)?;
-            Some(format!(
-                "{} {}{}",
-                indicator.name,
-                value,
-                indicator.unit.as_deref().map(|u| format!(" {u}")).unwrap_or_default()
-            ))
-        })
+        .values_of(event)
+        .map(|(i, value)| format!("{} {value}{}", i.name, unit(&i.unit)))
         .collect::<Vec<_>>()
         .join("；")
 }
