@@ -177,14 +177,15 @@ pub fn find_header(grid: &Grid, parent_level: &str) -> Option<Header> {
     Some(Header { data_from: last + 1, columns, mapping })
 }
 
-/// A heading row inside the data (一、文化润心工程): one text across the row, or text with
-/// nothing in the title column. Returns the heading without its ordinal.
+/// A heading row inside the data (一、文化润心工程): one text across the row (merged), or a
+/// single text with nothing in the title column. Returns the heading without its ordinal. A row
+/// with an empty title but other cells filled is not a heading: it continues the task above.
 pub fn heading(cells: &[String], title_column: Option<usize>) -> Option<&str> {
-    let mut texts = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty());
-    let first = texts.next()?;
-    let one_text = texts.all(|t| t == first);
+    let texts: Vec<&str> = cells.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect();
+    let first = *texts.first()?;
+    let one_text = texts.len() > 1 && texts.iter().all(|t| *t == first);
     let no_title = title_column.and_then(|c| cells.get(c)).is_none_or(|t| t.trim().is_empty());
-    (one_text || no_title).then(|| strip_ordinal(first))
+    (one_text || (no_title && texts.len() == 1)).then(|| strip_ordinal(first))
 }
 
 /// Drops a leading ordinal: "一、", "（二）", "3.", "4．".
@@ -374,6 +375,7 @@ mod tests {
         assert_eq!(heading(&row(&["一、文化润心工程", "一、文化润心工程"]), Some(1)), Some("文化润心工程"));
         assert_eq!(heading(&row(&["（二）理论武装", "", ""]), Some(1)), Some("理论武装"));
         assert_eq!(heading(&row(&["1", "办好论坛"]), Some(1)), None);
+        assert_eq!(heading(&row(&["", "", "组织培训", "宣传部"]), Some(1)), None, "a task's next measure");
     }
 
     #[test]

@@ -240,6 +240,14 @@ fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned
         };
         let code = text(cells, SheetField::Code);
         let title = plan_sheet::one_line(plan_sheet::strip_ordinal(&text(cells, SheetField::Title)));
+        // A blank title under a task means "as above": another measure of the same task.
+        if title.is_empty()
+            && let Some((group, indexes)) = groups.last_mut()
+        {
+            group.rows.push((*line, cells));
+            indexes.push(index);
+            continue;
+        }
         let key = (squeeze(&parent), code.clone(), squeeze(&title));
         let continues =
             groups.last().is_some_and(|(g, _)| (squeeze(&g.parent), g.code.clone(), squeeze(&g.title)) == key);

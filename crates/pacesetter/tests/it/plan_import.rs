@@ -36,6 +36,9 @@ fn office_sheet(second_lead: &str, second_due: &str) -> Vec<u8> {
     sheet.write_string(6, 2, "征集、评选、编印").unwrap();
     sheet.write_string(6, 3, second_lead).unwrap();
     sheet.write_string(6, 5, second_due).unwrap();
+    // The next measure of the same task, its title left blank ("as above"), not merged.
+    sheet.write_string(7, 2, "组织专家评审").unwrap();
+    sheet.write_string(7, 4, "拉萨市").unwrap();
     workbook.save_to_buffer().unwrap()
 }
 
@@ -112,7 +115,13 @@ async fn an_office_sheet_is_previewed_with_its_errors_then_imported_once() {
         let edited = upload(&t, &office, campaign, office_sheet("自治区党委宣传部", "2023年12月20日")).await;
         let (_, summary) = commit(&t, &office, edited["id"].as_i64().unwrap()).await;
         assert_eq!((summary["created"].as_i64(), summary["updated"].as_i64()), (Some(0), Some(1)));
-        assert_eq!(tasks_titled(&t, campaign, "编印创建工作案例集").await.len(), 1);
+        let cases = tasks_titled(&t, campaign, "编印创建工作案例集").await;
+        assert_eq!(cases.len(), 1);
+        assert_eq!(
+            cases[0].description.as_deref(),
+            Some("征集、评选、编印\n组织专家评审"),
+            "a blank title continues the task"
+        );
     });
 }
 
