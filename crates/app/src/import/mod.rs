@@ -16,8 +16,10 @@ pub use users::{commit_users, preview_users};
 pub const MAX_ROWS: usize = 5_000;
 /// The most rows of a task-breakdown sheet: a national plan.
 pub const MAX_PLAN_ROWS: usize = 100_000;
-/// A preview lists this many rows, and every row with an error beyond them.
+/// A preview lists this many rows, and rows with an error beyond them…
 pub const PREVIEW_ROWS: usize = 200;
+/// …up to this many rows in all (a wrong mapping can make every row of a large sheet wrong).
+pub const PREVIEW_MAX_ROWS: usize = 1_000;
 
 /// What committing a row will do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +63,7 @@ pub struct PreviewRow {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Preview {
     pub headers: Vec<String>,
-    /// The first [`PREVIEW_ROWS`] rows and every row with an error.
+    /// The first [`PREVIEW_ROWS`] rows and the rows with an error, [`PREVIEW_MAX_ROWS`] at most.
     pub rows: Vec<PreviewRow>,
     /// How many data rows the sheet holds.
     pub row_count: usize,
@@ -73,12 +75,13 @@ pub struct Preview {
 }
 
 impl Preview {
-    /// A preview of `rows`, keeping the first rows and every row with an error.
+    /// A preview of `rows`, keeping the first rows and the rows with an error.
     pub fn new(headers: Vec<String>, rows: Vec<PreviewRow>, missing_columns: Vec<&'static str>) -> Self {
         let row_count = rows.len();
         let error_count = rows.iter().map(|r| r.errors.len()).sum();
         let rows = rows.into_iter().enumerate().filter(|(i, r)| *i < PREVIEW_ROWS || !r.errors.is_empty());
-        Self { headers, rows: rows.map(|(_, r)| r).collect(), row_count, error_count, missing_columns, mapping: None }
+        let rows = rows.map(|(_, r)| r).take(PREVIEW_MAX_ROWS).collect();
+        Self { headers, rows, row_count, error_count, missing_columns, mapping: None }
     }
 
     pub fn is_clean(&self) -> bool {
@@ -92,4 +95,24 @@ pub struct Summary {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(line: usize, bad: bool) -> PreviewRow {
+        let errors = if bad { vec![CellError::new("B".into(), "title", "required")] } else { Vec::new() };
+        PreviewRow { line, action: RowAction::Create, values: Vec::new(), errors }
+    }
+
+    #[test]
+    fn a_preview_lists_the_first_rows_and_the_wrong_ones_within_a_cap() {
+        let rows = (0..5_000).map(|i| row(i, i % 3 == 0)).collect();
+        let preview = Preview::new(Vec::new(), rows, Vec::new());
+        assert_eq!((preview.row_count, preview.error_count), (5_000, 1_667));
+        assert_eq!(preview.rows.len(), PREVIEW_MAX_ROWS);
+        assert!(preview.rows[PREVIEW_ROWS..].iter().all(|r| !r.errors.is_empty()), "past the first rows, only errors");
+        assert!(!preview.is_clean());
+    }
 }
