@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod audit;
 pub mod error;
+pub mod evaluation;
 pub mod evidence;
 pub mod ids;
 pub mod indicator;

@@ -1,0 +1,15 @@
+//! Comprehensive evaluation (综合考评, SCORING.md §1): schemes, the scoring of leaves by their
+//! rubrics, and the engine that turns score entries into grades and ranks.
+
+pub mod engine;
+pub mod rubric;
+pub mod scheme;
+
+pub use engine::{Bonus, Deduction, LeafResult, UnitInput, UnitResult, Veto, VetoEffect, evaluate, evaluate_unit};
+pub use rubric::{Answer, AnswerError, Entry, LeafScore};
+pub use scheme::{
+    Aggregation, Band, Combine, Level, Node, Quota, RankStyle, Rounding, Rubric, Scheme, SchemeError, TieBreaker,
+};
+
+#[cfg(test)]
+mod tests;
