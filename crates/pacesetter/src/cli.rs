@@ -1,4 +1,5 @@
-//! The command line: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `config example`.
+//! The command line: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `evaluate`,
+//! `config example`.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -52,6 +53,16 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Run an evaluation scheme on files, without a server: a scheme (JSON) and the units'
+    /// score entries (JSON); prints results by category and rank.
+    Evaluate {
+        #[arg(long)]
+        scheme: PathBuf,
+        #[arg(long)]
+        entries: PathBuf,
+        #[arg(long, value_enum, default_value = "table")]
+        format: crate::cli_evaluate::Format,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -89,9 +100,13 @@ enum ConfigCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    if let Command::Config { command: ConfigCommand::Example } = cli.command {
-        print!("{}", Config::example());
-        return ExitCode::SUCCESS;
+    match &cli.command {
+        Command::Config { command: ConfigCommand::Example } => {
+            print!("{}", Config::example());
+            return ExitCode::SUCCESS;
+        }
+        Command::Evaluate { scheme, entries, format } => return crate::cli_evaluate::run(scheme, entries, *format),
+        _ => {}
     }
     let config = match Config::load(cli.config.as_deref()) {
         Ok(config) => config,
@@ -209,7 +224,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 }
             }
         }
-        Command::Config { .. } => Ok(ExitCode::SUCCESS),
+        Command::Config { .. } | Command::Evaluate { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -2,6 +2,7 @@
 //! command-line interface, so that tests can start the same server the binary starts.
 
 pub mod cli;
+mod cli_evaluate;
 mod cli_user;
 pub mod config;
 pub mod delivery;

@@ -62,3 +62,30 @@ async fn audit_verify_exits_non_zero_naming_the_first_bad_record() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn evaluate_runs_a_scheme_on_files_and_names_a_bad_node() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evaluation");
+    let (scheme, entries) = (format!("{examples}/scheme.json"), format!("{examples}/entries.json"));
+    let output = pacesetter()
+        .args(["evaluate", "--scheme", &scheme, "--entries", &entries, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(results[0]["unit"], 540100);
+    assert_eq!(results[0]["final_score"], "93.80", "SCORING.md's worked example");
+    assert_eq!(results[0]["grade"], "优秀");
+    let table = pacesetter().args(["evaluate", "--scheme", &scheme, "--entries", &entries]).output().unwrap();
+    assert!(String::from_utf8(table.stdout).unwrap().lines().nth(1).unwrap().contains("93.80"));
+
+    let mut broken: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&scheme).unwrap()).unwrap();
+    broken["nodes"][1]["points"] = "9".into();
+    let path = std::env::temp_dir().join(format!("pacesetter-scheme-{}.json", std::process::id()));
+    std::fs::write(&path, broken.to_string()).unwrap();
+    let refused =
+        pacesetter().args(["evaluate", "--scheme", path.to_str().unwrap(), "--entries", &entries]).output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("checklist_does_not_add_up at node A1"));
+}
