@@ -306,9 +306,12 @@ pub(super) async fn seed(
     Ok(())
 }
 
+/// An indicator of a demo task: name, unit, target.
+type IndicatorSeed = (&'static str, &'static str, u32);
+
 /// Indicators of some demo tasks: (task code, [(name, unit, target)]). Units report values in
 /// step with their progress.
-const INDICATORS: [(&str, &[(&str, &str, u32)]); 3] = [
+const INDICATORS: [(&str, &[IndicatorSeed]); 3] = [
     ("RW-01", &[("举办场次", "场", 4), ("参会人数", "人", 600)]),
     ("RW-02", &[("参赛选手", "人", 70)]),
     ("RW-03", &[("征集作品", "件", 300)]),
