@@ -34,12 +34,10 @@ pub struct Dashboard {
 }
 
 pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashboard> {
-    let t0 = std::time::Instant::now();
     let mut conn = app.store.read().await?;
     let (campaign, office) = load_campaign(&mut conn, id).await?;
     let levels = campaigns::levels(&mut conn, id).await?;
     let items = plan_items::all(&mut conn, id).await?;
-    eprintln!("TIMING head {:?}", t0.elapsed());
     let today = campaign.today(Timestamp::now());
     let manages = actor.can(Permission::ManagePlans, &office.path);
     // The office's coordinators see every unit; anyone else the subtrees they may view, and
@@ -49,7 +47,6 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
         None => assignments::for_campaign(&mut conn, id).await?,
         Some(roots) => assignments::for_campaign_within(&mut conn, id, roots).await?,
     };
-    eprintln!("TIMING assignments {:?}", t0.elapsed());
     // Each item's top-level ancestor.
     let parent_of: HashMap<PlanItemId, Option<PlanItemId>> = items.iter().map(|i| (i.id, i.parent_id)).collect();
     let top_of = |mut id: PlanItemId| {
@@ -62,7 +59,6 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
     let assigned: HashSet<UnitId> = visible_assignments.iter().map(|a| a.unit_id).collect();
     let mut columns = units_among(&mut conn, within.as_deref(), &assigned).await?;
     columns.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
-    eprintln!("TIMING columns {:?}", t0.elapsed());
     let mut grouped: HashMap<(PlanItemId, UnitId), Vec<Child>> = HashMap::new();
     let mut totals = LightCounts::default();
     for a in &visible_assignments {
@@ -87,9 +83,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
                 .collect()
         })
         .collect();
-    eprintln!("TIMING cells {:?}", t0.elapsed());
     let trend = weekly_reports(&mut conn, id, today).await?;
-    eprintln!("TIMING trend {:?}", t0.elapsed());
     Ok(Dashboard {
         view: CampaignView { campaign, levels, office, can_manage: manages },
         today,

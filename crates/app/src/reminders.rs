@@ -35,7 +35,7 @@ pub async fn run(app: &App) -> Result<RunSummary> {
     for campaign in campaigns::all(&mut tx).await? {
         let today = campaign.today(now);
         let office = units::get(&mut tx, campaign.office_unit_id).await?;
-        for assignment in assignments::for_campaign(&mut tx, campaign.id).await? {
+        for assignment in assignments::due_for_reminders(&mut tx, campaign.id, today, &DAYS_BEFORE).await? {
             if assignment.state == AssignmentState::Closed {
                 continue;
             }

@@ -102,6 +102,30 @@ pub async fn for_campaign(conn: &mut AnyConnection, campaign: CampaignId) -> Res
     rows.iter().map(from_row).collect()
 }
 
+/// The open assignments of a campaign that a reminder run looks at on `today`: those due in
+/// exactly one of `days_before` days, and those overdue. The rest of a national campaign's
+/// million assignments are never read.
+pub async fn due_for_reminders(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    today: Date,
+    days_before: &[i64],
+) -> Result<Vec<Assignment>> {
+    let mut filters = Where::default();
+    let p = filters.bind(Bind::Int(campaign.0));
+    filters.push(format!("i.campaign_id = {p}"));
+    filters.push("a.state <> 'closed'".to_owned());
+    let today = i64::from(today.to_julian_day());
+    let mut windows = vec![format!("a.due_day < {}", filters.bind(Bind::Int(today)))];
+    for days in days_before {
+        windows.push(format!("a.due_day = {}", filters.bind(Bind::Int(today + days))));
+    }
+    filters.push(format!("({})", windows.join(" OR ")));
+    let sql = format!("SELECT {COLUMNS} FROM assignments a JOIN plan_items i ON i.id = a.item_id {}", filters.sql());
+    let rows = filters.query(sql).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// The joins of assignments with their items and units, when only units in some subtrees are
 /// wanted. Without statistics SQLite would start from the campaign's items and read every
 /// assignment of the campaign (a million nationally) to keep a county's few hundred; starting

@@ -46,3 +46,42 @@ async fn people_choose_what_they_receive() {
         assert!(page.contains("接收哪些提醒"));
     });
 }
+
+#[tokio::test]
+async fn the_reminder_query_picks_exactly_what_the_rule_would() {
+    each_backend!(|t| {
+        let mut conn = t.app.store.read().await.unwrap();
+        let campaign = pacesetter_store::campaigns::all(&mut conn).await.unwrap().remove(0);
+        let all = pacesetter_store::assignments::for_campaign(&mut conn, campaign.id).await.unwrap();
+        let start = campaign.as_of.unwrap() - time::Duration::days(120);
+        let mut seen = 0;
+        for step in 0..60 {
+            let today = start + time::Duration::days(step * 4);
+            let mut expected: Vec<i64> = all
+                .iter()
+                .filter(|a| a.state != pacesetter_domain::assignment::AssignmentState::Closed)
+                .filter(|a| {
+                    let left = a.days_left(today);
+                    left < 0 || reminders::DAYS_BEFORE.contains(&left)
+                })
+                .map(|a| a.id.0)
+                .collect();
+            let mut found: Vec<i64> = pacesetter_store::assignments::due_for_reminders(
+                &mut conn,
+                campaign.id,
+                today,
+                &reminders::DAYS_BEFORE,
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| a.id.0)
+            .collect();
+            expected.sort_unstable();
+            found.sort_unstable();
+            assert_eq!(found, expected, "on {today}");
+            seen += found.len();
+        }
+        assert!(seen > 100, "the days cover reminders before deadlines and overdue ones: {seen}");
+    });
+}
