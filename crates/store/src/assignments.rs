@@ -126,11 +126,11 @@ pub async fn due_for_reminders(
     rows.iter().map(from_row).collect()
 }
 
-/// The joins of assignments with their items and units, when only units in some subtrees are
-/// wanted. Without statistics SQLite would start from the campaign's items and read every
-/// assignment of the campaign (a million nationally) to keep a county's few hundred; starting
-/// from the subtrees' units reads only theirs. SQLite keeps the left table of a CROSS JOIN as
-/// the outer loop; PostgreSQL plans it as any inner join. The join conditions are pushed here.
+/// Joins assignments with their items and units, starting from the units, for queries limited
+/// to some subtrees; the join conditions go into `filters`. Without statistics SQLite would
+/// start from the campaign's items and read every assignment of the campaign (a million
+/// nationally) to keep a county's few hundred. SQLite keeps the left table of a CROSS JOIN as
+/// the outer loop; PostgreSQL plans it as any inner join.
 fn from_units_first(filters: &mut Where) -> &'static str {
     filters.push("a.unit_id = u.id".to_owned());
     filters.push("i.id = a.item_id".to_owned());

@@ -1,0 +1,343 @@
+//! The national-scale benchmark (PRODUCT.md, "Scale the design must hold"): the progress
+//! dashboard and "my tasks" on SQLite, on the national dataset and, in the same run, on the
+//! region-sized baseline, printed side by side against the 50 ms p99 target.
+//!
+//! `cargo bench -p pacesetter --bench national`; see docs/benchmarks.md for the settings.
+
+#[path = "national/dataset.rs"]
+mod dataset;
+#[path = "national/report.rs"]
+mod report;
+
+use std::{
+    future::Future,
+    path::PathBuf,
+    pin::Pin,
+    time::{Duration, Instant},
+};
+
+use dataset::{BoxError, Layout, Opened, Shape};
+use pacesetter_app::{
+    Actor, App, Origin, PageRequest, Settings,
+    assignments::{self, Query},
+    files::FileStore,
+    plans,
+};
+use pacesetter_domain::{Permission, Scope, Timestamp, UserId, ids::CampaignId, light::Light};
+use pacesetter_store::{assignments as store_assignments, campaigns, grants, users};
+use report::{Row, Summary};
+use time::{Date, macros::offset};
+
+/// The product's target for both pages.
+const TARGET_P99_MS: f64 = 50.0;
+
+/// How the run is tuned from the environment.
+#[derive(Debug)]
+struct Options {
+    /// `PACESETTER_BENCH_SCALE`: shrinks the national dataset (1.0 is PRODUCT.md's size).
+    scale: f64,
+    /// `PACESETTER_BENCH_ITERATIONS`: timed calls per query and dataset.
+    iterations: usize,
+    /// `PACESETTER_BENCH_SECONDS`: stop a query early after this long, so that a slow query
+    /// still reports (with fewer samples) instead of running for hours.
+    budget: Duration,
+    /// `PACESETTER_BENCH_DIR`: where the generated databases are cached.
+    dir: PathBuf,
+}
+
+impl Options {
+    fn from_env() -> Result<Self, BoxError> {
+        fn var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, BoxError> {
+            match std::env::var(name) {
+                Ok(text) => text.trim().parse().map_err(|_| format!("{name}: cannot read {text:?}").into()),
+                Err(_) => Ok(default),
+            }
+        }
+        let scale: f64 = var("PACESETTER_BENCH_SCALE", 1.0)?;
+        if !(scale > 0.0 && scale <= 1.0) {
+            return Err("PACESETTER_BENCH_SCALE must be in (0, 1]".into());
+        }
+        let dir = match std::env::var_os("PACESETTER_BENCH_DIR") {
+            Some(dir) => PathBuf::from(dir),
+            None => default_dir()?,
+        };
+        Ok(Self {
+            scale,
+            iterations: var("PACESETTER_BENCH_ITERATIONS", 200)?.max(1),
+            budget: Duration::from_secs(var("PACESETTER_BENCH_SECONDS", 120)?),
+            dir,
+        })
+    }
+}
+
+/// `<target dir>/bench-data`: the bench binary lives in `<target dir>/<profile>/deps/`, and the
+/// target directory is never committed.
+fn default_dir() -> Result<PathBuf, BoxError> {
+    let exe = std::env::current_exe()?;
+    let target = exe.ancestors().nth(3).ok_or("cannot place the bench data beside the target directory")?;
+    Ok(target.join("bench-data"))
+}
+
+/// A dataset with the app over it and the people who look at it.
+struct Fixture {
+    app: App,
+    opened: Opened,
+    campaign: CampaignId,
+    coordinator: Actor,
+    prefecture_liaisons: Vec<Actor>,
+    county_liaisons: Vec<Actor>,
+}
+
+impl Fixture {
+    async fn load(options: &Options, shape: Shape) -> Result<Self, BoxError> {
+        let opened = dataset::open(&options.dir, shape).await?;
+        let app = App::new(
+            opened.store.clone(),
+            Settings::default(),
+            pacesetter_export::read_sheet,
+            FileStore::new(&options.dir),
+        );
+        let layout = opened.layout;
+        let campaign = CampaignId(shape.campaigns);
+        let coordinator = actor(&app, layout.coordinator()).await?;
+        let prefecture_liaisons =
+            sample(&app, shape.prefectures, options.iterations, |n| layout.prefecture_liaison(n)).await?;
+        let county_liaisons = sample(&app, shape.counties, options.iterations, |n| layout.county_liaison(n)).await?;
+        Ok(Self { app, opened, campaign, coordinator, prefecture_liaisons, county_liaisons })
+    }
+
+    fn layout(&self) -> Layout {
+        self.opened.layout
+    }
+}
+
+/// The signed-in user as the web layer would resolve them.
+async fn actor(app: &App, user: i64) -> Result<Actor, BoxError> {
+    let mut conn = app.store.read().await?;
+    let user = users::get(&mut conn, UserId(user)).await?;
+    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
+    Ok(Actor { user, scope, origin: Origin::default() })
+}
+
+/// Up to `wanted` of the `count` liaisons, spread over the whole tree (a stride, not the first
+/// few), so that successive calls look at different units.
+async fn sample(app: &App, count: i64, wanted: usize, user_of: impl Fn(i64) -> i64) -> Result<Vec<Actor>, BoxError> {
+    let wanted = (wanted as i64).min(count).max(1);
+    let mut actors = Vec::with_capacity(wanted as usize);
+    for k in 0..wanted {
+        actors.push(actor(app, user_of(k * count / wanted)).await?);
+    }
+    Ok(actors)
+}
+
+/// What one call returned, for the size column.
+type Size = String;
+type Call<'a> = Pin<Box<dyn Future<Output = Result<Size, BoxError>> + 'a>>;
+
+/// The measured queries. Each call `i` may pick a different actor. The indented rows time the
+/// store queries a dashboard is made of, to show where its time goes.
+#[derive(Debug, Clone, Copy)]
+enum Scenario {
+    DashboardCoordinator,
+    CoordinatorReads,
+    DashboardPrefecture,
+    PrefectureReads,
+    Trend,
+    MyTasksCounty,
+    MyTasksCountyRed,
+    MyTasksCountyOverdue,
+}
+
+impl Scenario {
+    const ALL: [Scenario; 8] = [
+        Self::DashboardCoordinator,
+        Self::CoordinatorReads,
+        Self::DashboardPrefecture,
+        Self::PrefectureReads,
+        Self::Trend,
+        Self::MyTasksCounty,
+        Self::MyTasksCountyRed,
+        Self::MyTasksCountyOverdue,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::DashboardCoordinator => "dashboard · office coordinator",
+            Self::CoordinatorReads => "  ├ its read of every assignment",
+            Self::DashboardPrefecture => "dashboard · prefecture liaison",
+            Self::PrefectureReads => "  ├ its read of the subtree's",
+            Self::Trend => "  └ weekly trend (both dashboards)",
+            Self::MyTasksCounty => "my tasks · county liaison",
+            Self::MyTasksCountyRed => "my tasks · county liaison, red",
+            Self::MyTasksCountyOverdue => "my tasks · county liaison, overdue",
+        }
+    }
+
+    /// The product's p99 target, for the pages themselves (not their parts).
+    fn target_ms(self) -> Option<f64> {
+        match self {
+            Self::CoordinatorReads | Self::PrefectureReads | Self::Trend => None,
+            _ => Some(TARGET_P99_MS),
+        }
+    }
+
+    fn call<'a>(self, fixture: &'a Fixture, i: usize) -> Call<'a> {
+        let pick = |actors: &'a [Actor]| &actors[i % actors.len()];
+        match self {
+            Self::DashboardCoordinator => Box::pin(dashboard(fixture, &fixture.coordinator)),
+            Self::CoordinatorReads => Box::pin(reads(fixture, None)),
+            Self::DashboardPrefecture => Box::pin(dashboard(fixture, pick(&fixture.prefecture_liaisons))),
+            Self::PrefectureReads => Box::pin(reads(fixture, Some(pick(&fixture.prefecture_liaisons)))),
+            Self::Trend => Box::pin(trend(fixture)),
+            Self::MyTasksCounty => Box::pin(my_tasks(fixture, pick(&fixture.county_liaisons), Query::default())),
+            Self::MyTasksCountyRed => Box::pin(my_tasks(
+                fixture,
+                pick(&fixture.county_liaisons),
+                Query { light: Some(Light::Red), ..Query::default() },
+            )),
+            Self::MyTasksCountyOverdue => {
+                Box::pin(my_tasks(fixture, pick(&fixture.county_liaisons), Query { overdue: true, ..Query::default() }))
+            }
+        }
+    }
+}
+
+/// A count in a few characters: 3.36M, 3.0k, 345.
+fn compact(n: usize) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.1}k", n as f64 / 1e3),
+        _ => format!("{:.2}M", n as f64 / 1e6),
+    }
+}
+
+async fn dashboard(fixture: &Fixture, actor: &Actor) -> Result<Size, BoxError> {
+    let board = plans::dashboard(&fixture.app, actor, fixture.campaign).await?;
+    Ok(format!("{}×{}", board.rows.len(), board.columns.len()))
+}
+
+/// The dashboard's read of assignments: the whole campaign for the office, else the
+/// subtrees the actor may view.
+async fn reads(fixture: &Fixture, actor: Option<&Actor>) -> Result<Size, BoxError> {
+    let mut conn = fixture.app.store.read().await?;
+    let read = match actor {
+        None => store_assignments::for_campaign(&mut conn, fixture.campaign).await?,
+        Some(actor) => {
+            let roots = actor.scope.roots(Permission::ViewUnits);
+            store_assignments::for_campaign_within(&mut conn, fixture.campaign, &roots).await?
+        }
+    };
+    Ok(compact(read.len()))
+}
+
+/// The dashboard's trend query over its window: the twelve weeks up to the campaign's day,
+/// whole days in China Standard Time.
+async fn trend(fixture: &Fixture) -> Result<Size, BoxError> {
+    let mut conn = fixture.app.store.read().await?;
+    let today = campaigns::get(&mut conn, fixture.campaign).await?.today(Timestamp::now());
+    let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    let cst_midnight = |day: Date| Timestamp::from_datetime(day.midnight().assume_offset(offset!(+8)));
+    let (from, to) =
+        (cst_midnight(monday - time::Duration::weeks(11)), cst_midnight(monday + time::Duration::weeks(1)));
+    let hours = store_assignments::reports_per_hour(&mut conn, fixture.campaign, from, to).await?;
+    let reports: i64 = hours.iter().map(|(_, n)| n).sum();
+    Ok(compact(usize::try_from(reports)?))
+}
+
+/// The assignments page as the UI opens it: the newest campaign, first page.
+async fn my_tasks(fixture: &Fixture, actor: &Actor, query: Query) -> Result<Size, BoxError> {
+    let query = Query { campaign: Some(fixture.campaign), ..query };
+    let page = assignments::list(&fixture.app, actor, &query, PageRequest::new(None, None)).await?;
+    Ok(format!("{}/{}", page.items.len(), page.total))
+}
+
+/// Warms up (a tenth of the calls, at most ten), then times up to `iterations` calls or until
+/// the time budget is spent.
+async fn measure(fixture: &Fixture, scenario: Scenario, options: &Options) -> Result<(Summary, Size), BoxError> {
+    let started = Instant::now();
+    let mut size = String::new();
+    for i in 0..(options.iterations / 10).clamp(1, 10) {
+        size = scenario.call(fixture, i).await?;
+        if started.elapsed() > options.budget / 10 {
+            break;
+        }
+    }
+    let started = Instant::now();
+    let mut timings = Vec::with_capacity(options.iterations);
+    for i in 0..options.iterations {
+        let call = Instant::now();
+        size = scenario.call(fixture, i).await?;
+        timings.push(call.elapsed());
+        if started.elapsed() > options.budget {
+            break;
+        }
+    }
+    Ok((Summary::of(&timings), size))
+}
+
+async fn count(app: &App, table: &str) -> Result<i64, BoxError> {
+    use sqlx::Row;
+    let mut conn = app.store.read().await?;
+    let row =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}"))).fetch_one(&mut *conn).await?;
+    Ok(row.try_get("n")?)
+}
+
+async fn describe(fixture: &Fixture) -> Result<String, BoxError> {
+    let app = &fixture.app;
+    let shape = fixture.layout().shape;
+    let source = if fixture.opened.cached { "cached; generated in" } else { "generated in" };
+    Ok(format!(
+        "{:<8} {:>6} units ({} provinces, {} prefectures, {} counties, {} townships), {} campaign(s), \
+         {:>9} assignments, {:>9} progress events ({source} {:.1} s)",
+        shape.name,
+        count(app, "units").await?,
+        shape.provinces,
+        shape.prefectures,
+        shape.counties,
+        shape.townships,
+        count(app, "campaigns").await?,
+        count(app, "assignments").await?,
+        count(app, "assignment_events").await?,
+        fixture.opened.generation.as_secs_f64(),
+    ))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), BoxError> {
+    let options = Options::from_env()?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("Pacesetter national benchmark — SQLite, {cores} cores, data in {}", options.dir.display());
+    let baseline = Fixture::load(&options, Shape::region()).await?;
+    let national = Fixture::load(&options, Shape::national(options.scale)).await?;
+    println!("{}", describe(&baseline).await?);
+    println!("{}", describe(&national).await?);
+    println!(
+        "{} timed calls per query after warm-up (at most {} s each); actors vary per call",
+        options.iterations,
+        options.budget.as_secs()
+    );
+    let mut rows = Vec::new();
+    for scenario in Scenario::ALL {
+        let (baseline_summary, baseline_size) = measure(&baseline, scenario, &options).await?;
+        let (national_summary, national_size) = measure(&national, scenario, &options).await?;
+        eprintln!("  measured {}", scenario.label());
+        rows.push(Row {
+            query: scenario.label().to_owned(),
+            baseline_size,
+            baseline: baseline_summary,
+            national_size,
+            national: national_summary,
+            target_ms: scenario.target_ms(),
+        });
+    }
+    let national_name =
+        if options.scale < 1.0 { format!("national × {}", options.scale) } else { "national".to_owned() };
+    report::print_table(&rows, "region (baseline)", &national_name);
+    println!(
+        "size: dashboard rows×columns; reads: assignments read; trend: progress reports counted; \
+         my tasks: rows on the page/total"
+    );
+    println!("ratio: national p99 / baseline p99; parts of a page (indented) have no target of their own");
+    Ok(())
+}
