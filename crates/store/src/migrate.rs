@@ -53,10 +53,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_indicators.sql"),
         include_str!("../migrations/postgres/0007_indicators.sql"),
     ),
+    (
+        8,
+        "report counts",
+        include_str!("../migrations/sqlite/0008_report_counts.sql"),
+        include_str!("../migrations/postgres/0008_report_counts.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 7;
+pub const LATEST: i64 = 8;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -104,3 +104,48 @@ async fn an_edited_migration_or_a_newer_database_is_refused() {
     assert!(matches!(error, StoreError::Migrate(_)), "{error}");
     db.remove().await;
 }
+
+#[tokio::test]
+async fn report_counts_match_the_events_they_count() {
+    pacesetter_testkit::each_backend!(|t| {
+        let lhasa = t.token("lhasa").await;
+        // One more report through the API, on top of the demo's history.
+        let mine = t.get("/api/v1/assignments?state=in_progress", &lhasa).await.json();
+        let assignment = &mine["items"][0]["assignment"];
+        let request = axum::http::Request::post(format!("/api/v1/assignments/{}/updates", assignment["id"]))
+            .header(
+                "authorization",
+                match &lhasa {
+                    pacesetter_testkit::Auth::Bearer(t) => format!("Bearer {t}"),
+                    _ => unreachable!(),
+                },
+            )
+            .header("content-type", "application/json")
+            .header("if-match", format!("\"{}\"", assignment["version"]))
+            .body(axum::body::Body::from(serde_json::json!({"percent": 99, "narrative": "接近完成"}).to_string()))
+            .unwrap();
+        assert_eq!(t.send(request).await.status, axum::http::StatusCode::OK);
+        let mut conn = t.app.store.read().await.unwrap();
+        let campaign = pacesetter_store::campaigns::all(&mut conn).await.unwrap().remove(0);
+        let far = |years: i64| pacesetter_domain::Timestamp::now().plus_seconds(years * 365 * 86_400);
+        let mut counted =
+            pacesetter_store::assignments::reports_per_hour(&mut conn, campaign.id, far(-10), far(1)).await.unwrap();
+        let rows = sqlx::query(
+            "SELECT SUBSTR(e.at, 1, 13) AS hour, COUNT(*) AS n FROM assignment_events e
+             JOIN assignments a ON a.id = e.assignment_id JOIN plan_items i ON i.id = a.item_id
+             WHERE i.campaign_id = $1 AND e.step IN ('update', 'report') GROUP BY SUBSTR(e.at, 1, 13)",
+        )
+        .bind(campaign.id.0)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let mut direct: Vec<(String, i64)> =
+            rows.iter().map(|r| (sqlx::Row::get::<String, _>(r, "hour"), sqlx::Row::get::<i64, _>(r, "n"))).collect();
+        let mut counted: Vec<(String, i64)> =
+            counted.drain(..).map(|(at, n)| (at.to_db().chars().take(13).collect(), n)).collect();
+        direct.sort();
+        counted.sort();
+        assert!(direct.len() > 10, "the demo's history and today's report: {}", direct.len());
+        assert_eq!(counted, direct);
+    });
+}
