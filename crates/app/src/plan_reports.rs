@@ -43,10 +43,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
     // The office's coordinators see every unit; anyone else the subtrees they may view, and
     // only those assignments are read.
     let within = (!manages).then(|| actor.scope.roots(Permission::ViewUnits));
-    let visible_assignments = match &within {
-        None => assignments::for_campaign(&mut conn, id).await?,
-        Some(roots) => assignments::for_campaign_within(&mut conn, id, roots).await?,
-    };
+    let visible_assignments = assignments::progress_of_campaign(&mut conn, id, within.as_deref()).await?;
     // Each item's top-level ancestor.
     let parent_of: HashMap<PlanItemId, Option<PlanItemId>> = items.iter().map(|i| (i.id, i.parent_id)).collect();
     let top_of = |mut id: PlanItemId| {
@@ -62,11 +59,11 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashb
     let mut grouped: HashMap<(PlanItemId, UnitId), Vec<Child>> = HashMap::new();
     let mut totals = LightCounts::default();
     for a in &visible_assignments {
-        let light = a.light(today, campaign.thresholds);
+        let light = pacesetter_domain::light::light(&a.progress, today, campaign.thresholds);
         totals.add(light);
         grouped.entry((top_of(a.item_id), a.unit_id)).or_default().push(Child {
             weight: 1,
-            permille: u32::from(a.percent) * 10,
+            permille: u32::from(a.progress.percent) * 10,
             light,
         });
     }

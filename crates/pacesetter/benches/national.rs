@@ -220,13 +220,8 @@ async fn dashboard(fixture: &Fixture, actor: &Actor) -> Result<Size, BoxError> {
 /// subtrees the actor may view.
 async fn reads(fixture: &Fixture, actor: Option<&Actor>) -> Result<Size, BoxError> {
     let mut conn = fixture.app.store.read().await?;
-    let read = match actor {
-        None => store_assignments::for_campaign(&mut conn, fixture.campaign).await?,
-        Some(actor) => {
-            let roots = actor.scope.roots(Permission::ViewUnits);
-            store_assignments::for_campaign_within(&mut conn, fixture.campaign, &roots).await?
-        }
-    };
+    let roots = actor.map(|actor| actor.scope.roots(Permission::ViewUnits));
+    let read = store_assignments::progress_of_campaign(&mut conn, fixture.campaign, roots.as_deref()).await?;
     Ok(compact(read.len()))
 }
 
