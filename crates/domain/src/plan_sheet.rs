@@ -82,8 +82,9 @@ impl SheetField {
     }
 }
 
-/// A text without any whitespace (headers break lines at will: "完成\n时限").
-fn squeeze(text: &str) -> String {
+/// A text without any whitespace, for comparing names and headers (headers break lines at
+/// will: "完成\n时限"; a title may too).
+pub fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 

@@ -254,9 +254,15 @@ pub async fn add_event(
     Ok(row.try_get("id")?)
 }
 
+/// The hour of a moment as `report_counts` keys it: the stored text's first 13 characters
+/// (`2023-04-02T08`).
+fn hour_of(at: Timestamp) -> String {
+    at.to_db().chars().take(13).collect()
+}
+
 /// Adds one to the campaign's count of reports in the hour of `at` (the dashboard's trend).
 async fn count_report(conn: &mut AnyConnection, assignment: AssignmentId, at: Timestamp) -> Result<()> {
-    let hour: String = at.to_db().chars().take(13).collect();
+    let hour = hour_of(at);
     sqlx::query(
         "INSERT INTO report_counts (campaign_id, hour, reports)
          SELECT i.campaign_id, $1, 1 FROM assignments a JOIN plan_items i ON i.id = a.item_id WHERE a.id = $2
@@ -435,12 +441,11 @@ pub async fn reports_per_hour(
 ) -> Result<Vec<(Timestamp, i64)>> {
     // Stored timestamps are fixed-width RFC 3339 text and hours their first 13 characters
     // (`2023-04-02T08`), so text ranges are time ranges. Counted as reports are written.
-    let hour = |t: Timestamp| t.to_db().chars().take(13).collect::<String>();
     let rows =
         sqlx::query("SELECT hour, reports AS n FROM report_counts WHERE campaign_id = $1 AND hour >= $2 AND hour < $3")
             .bind(campaign.0)
-            .bind(hour(from))
-            .bind(hour(to))
+            .bind(hour_of(from))
+            .bind(hour_of(to))
             .fetch_all(conn)
             .await?;
     rows.iter()

@@ -11,7 +11,7 @@ use pacesetter_domain::{
     FieldError, Permission, Timestamp, UnitId,
     ids::{CampaignId, PlanItemId},
     plan::{Campaign, ItemFields, ItemInput, PlanItem},
-    plan_sheet::{self, Mapping, SheetField},
+    plan_sheet::{self, Mapping, SheetField, squeeze},
     table::{Grid, Table, column_letter},
     timestamp::format_date,
     unit::Unit,
@@ -116,10 +116,6 @@ impl UnitIndex {
             None => unit.name.clone(),
         }
     }
-}
-
-fn squeeze(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 async fn context(conn: &mut AnyConnection, actor: &Actor, campaign_id: CampaignId) -> Result<Context> {
