@@ -1,16 +1,16 @@
 //! Campaign-wide work built on the plan: the dashboard, the roll-over into the next year, and
 //! the plan as the public sees it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     ids::{CampaignId, PlanItemId},
     plan::{Campaign, CampaignFields, ItemFields, PlanItem},
-    rollup::{Child, Rolled, roll_up},
-    unit::{Unit, UnitPath},
+    rollup::{Rolled, Tally},
+    unit::Unit,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, plan_items, units};
+use pacesetter_store::{AnyConnection, assignments, campaigns, plan_items, progress_cells, units};
 use time::Date;
 
 use crate::{
@@ -18,103 +18,217 @@ use crate::{
     plans::{CampaignView, LightCounts, PlanNode, load_campaign, plan},
 };
 
-/// The progress dashboard of a campaign: top-level items × units, light counts, a trend.
+/// The progress dashboard of a campaign: top-level items × the units one level below the unit
+/// looked at, light counts, a trend. Cells are read from the roll-ups kept as assignments are
+/// written (`progress_cells`), so a national campaign's page reads a few hundred of them.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Dashboard {
     pub view: CampaignView,
     pub today: time::Date,
+    /// The unit whose subtree the columns divide; `None` at the top of a scope with several
+    /// roots, whose columns come from each of them.
+    pub focus: Option<Unit>,
+    /// The units above `focus` that the viewer may open, top first, for the way back up.
+    pub trail: Vec<Unit>,
     pub rows: Vec<PlanItem>,
-    pub columns: Vec<Unit>,
-    /// `cells[row][column]`: the unit's assignments under the item, rolled up; `None` when it
-    /// has none there.
-    pub cells: Vec<Vec<Option<Rolled>>>,
+    pub columns: Vec<Column>,
+    /// `cells[row][column]`: the column's assignments under the item; `None` when it has
+    /// none there.
+    pub cells: Vec<Vec<Option<Cell>>>,
+    /// Per row, every column together.
+    pub row_totals: Vec<Option<Cell>>,
     pub totals: LightCounts,
     /// Progress reports per week, the last twelve weeks up to the campaign's day.
     pub trend: Vec<(time::Date, u32)>,
 }
 
-pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId) -> Result<Dashboard> {
+/// Assignments rolled up (the weighted mean of SCORING.md with equal weights) and counted by
+/// light.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Cell {
+    pub rolled: Rolled,
+    pub lights: LightCounts,
+}
+
+impl Cell {
+    fn of(tally: &Tally) -> Option<Self> {
+        let rolled = tally.mean()?;
+        let mut lights = LightCounts::default();
+        lights.add_tally(tally);
+        Some(Self { rolled, lights })
+    }
+}
+
+/// A column of the heat map: a unit's whole subtree, or only the unit's own assignments
+/// (本级) beside its branches.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Column {
+    pub unit: Unit,
+    pub own: bool,
+    /// The column opens a level further down (a subtree with units below it).
+    pub drill: bool,
+}
+
+/// Tallies per (unit, top-level item).
+type Tallies = HashMap<(UnitId, PlanItemId), Tally>;
+
+pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<Dashboard> {
     let mut conn = app.store.read().await?;
     let (campaign, office) = load_campaign(&mut conn, id).await?;
     let levels = campaigns::levels(&mut conn, id).await?;
-    let items = plan_items::all(&mut conn, id).await?;
     let today = campaign.today(Timestamp::now());
     let manages = actor.can(Permission::ManagePlans, &office.path);
-    // The office's coordinators see every unit; anyone else the subtrees they may view, and
-    // only those assignments are read.
-    let within = (!manages).then(|| actor.scope.roots(Permission::ViewUnits));
-    let visible_assignments = assignments::progress_of_campaign(&mut conn, id, within.as_deref()).await?;
-    // Each item's top-level ancestor.
-    let parent_of: HashMap<PlanItemId, Option<PlanItemId>> = items.iter().map(|i| (i.id, i.parent_id)).collect();
-    let top_of = |mut id: PlanItemId| {
-        while let Some(Some(parent)) = parent_of.get(&id) {
-            id = *parent;
+    // The office's coordinators see every unit; anyone else the subtrees they may view.
+    let roots: Vec<Unit> = if manages {
+        units::roots(&mut conn).await?
+    } else {
+        let mut roots = Vec::new();
+        for path in actor.scope.roots(Permission::ViewUnits) {
+            if let Some(id) = path.ids().last() {
+                roots.push(units::get(&mut conn, *id).await?);
+            }
         }
-        id
+        roots
     };
-    let rows: Vec<PlanItem> = items.iter().filter(|i| i.parent_id.is_none()).cloned().collect();
-    let assigned: HashSet<UnitId> = visible_assignments.iter().map(|a| a.unit_id).collect();
-    let mut columns = units_among(&mut conn, within.as_deref(), &assigned).await?;
-    columns.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
-    let mut grouped: HashMap<(PlanItemId, UnitId), Vec<Child>> = HashMap::new();
+    let rows: Vec<PlanItem> =
+        plan_items::all(&mut conn, id).await?.into_iter().filter(|i| i.parent_id.is_none()).collect();
+    let (focus, trail, columns, tallies) = match focus {
+        Some(unit) => {
+            let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store("unit"))?;
+            let Some(root) = roots.iter().find(|r| unit.path.is_within(&r.path)) else {
+                return Err(AppError::NotFound("unit"));
+            };
+            let trail = trail_to(&mut conn, root, &unit).await?;
+            let (columns, tallies) = columns_of(&mut conn, id, &unit, today).await?;
+            (Some(unit), trail, columns, tallies)
+        }
+        None => {
+            let mut columns = Vec::new();
+            let mut tallies = Tallies::new();
+            let mut looked_at = Vec::new();
+            for root in &roots {
+                // A unit whose assignments all lie in one branch says nothing as a column of
+                // its own: open the branch instead (专项组 → 办公室 → its groups).
+                let mut unit = root.clone();
+                let (mut found, mut counted) = columns_of(&mut conn, id, &unit, today).await?;
+                while let [only] = found.as_slice()
+                    && !only.own
+                    && only.drill
+                {
+                    unit = only.unit.clone();
+                    (found, counted) = columns_of(&mut conn, id, &unit, today).await?;
+                }
+                if !found.is_empty() {
+                    looked_at.push((root, unit));
+                }
+                columns.extend(found);
+                tallies.extend(counted);
+            }
+            // Columns from several roots: no single unit is looked at.
+            match looked_at.as_slice() {
+                [(root, unit)] => {
+                    let trail = trail_to(&mut conn, root, unit).await?;
+                    (Some(unit.clone()), trail, columns, tallies)
+                }
+                _ => (None, Vec::new(), columns, tallies),
+            }
+        }
+    };
     let mut totals = LightCounts::default();
-    for a in &visible_assignments {
-        let light = pacesetter_domain::light::light(&a.progress, today, campaign.thresholds);
-        totals.add(light);
-        grouped.entry((top_of(a.item_id), a.unit_id)).or_default().push(Child {
-            weight: 1,
-            permille: u32::from(a.progress.percent) * 10,
-            light,
-        });
-    }
+    let mut row_totals = Vec::with_capacity(rows.len());
     let cells = rows
         .iter()
         .map(|row| {
-            columns
+            let mut together = Tally::default();
+            let line = columns
                 .iter()
-                .map(|unit| {
-                    grouped
-                        .get(&(row.id, unit.id))
-                        .and_then(|children| roll_up(pacesetter_domain::rollup::RollupRule::WeightedMean, children))
+                .map(|column| {
+                    let tally = tallies.get(&(column_key(column), row.id)).copied().unwrap_or_default();
+                    together.add(&tally);
+                    Cell::of(&tally)
                 })
-                .collect()
+                .collect();
+            totals.add_tally(&together);
+            row_totals.push(Cell::of(&together));
+            line
         })
         .collect();
     let trend = weekly_reports(&mut conn, id, today).await?;
     Ok(Dashboard {
         view: CampaignView { campaign, levels, office, can_manage: manages },
         today,
+        focus,
+        trail,
         rows,
         columns,
         cells,
+        row_totals,
         totals,
         trend,
     })
 }
 
-/// The units among `ids`, read a page of a subtree at a time (or all at once for the whole
-/// organisation) rather than one query per unit: a coordinator's dashboard has a column for
-/// every assigned unit in the country. `within: None` means every unit.
-async fn units_among(
+/// The units from `root` down to `unit`'s parent.
+async fn trail_to(conn: &mut AnyConnection, root: &Unit, unit: &Unit) -> Result<Vec<Unit>> {
+    let mut trail = Vec::new();
+    for above in unit.path.ids().into_iter().skip(root.path.depth() - 1).take_while(|a| *a != unit.id) {
+        trail.push(units::get(conn, above).await?);
+    }
+    Ok(trail)
+}
+
+/// Own columns are keyed by a unit id no real unit has (the negated id), so that a unit's
+/// subtree and its own assignments can sit side by side in one map.
+fn column_key(column: &Column) -> UnitId {
+    if column.own { UnitId(-column.unit.id.0) } else { column.unit.id }
+}
+
+/// The columns that divide `parent`'s subtree: each child with assignments below it, and the
+/// parent's own assignments when it has any; with their tallies, keyed by `column_key`.
+async fn columns_of(
     conn: &mut AnyConnection,
-    within: Option<&[UnitPath]>,
-    ids: &HashSet<UnitId>,
-) -> Result<Vec<Unit>> {
-    let Some(roots) = within else {
-        return Ok(units::all(conn).await?.into_iter().filter(|u| ids.contains(&u.id)).collect());
-    };
-    const PAGE: i64 = 1000;
-    let mut found = Vec::with_capacity(ids.len());
-    let mut filter =
-        units::UnitFilter { within: roots.to_vec(), include_archived: true, limit: PAGE, ..Default::default() };
-    loop {
-        let (page, total) = units::list(conn, &filter).await?;
-        found.extend(page.into_iter().filter(|u| ids.contains(&u.id)));
-        filter.offset += PAGE;
-        if filter.offset >= total || found.len() == ids.len() {
-            return Ok(found);
+    campaign: CampaignId,
+    parent: &Unit,
+    today: Date,
+) -> Result<(Vec<Column>, Tallies)> {
+    let children = units::children(conn, parent.id).await?;
+    let mut ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
+    ids.push(parent.id);
+    let counted = progress_cells::tallies(conn, campaign, &ids, today).await?;
+    let with_children = units::with_children(conn, &ids).await?;
+    let mut tallies = Tallies::new();
+    let mut own: HashMap<PlanItemId, Tally> = HashMap::new();
+    for ((unit, item), tally) in &counted {
+        if *unit == parent.id {
+            own.entry(*item).or_default().add(tally);
         }
     }
+    let mut columns = Vec::new();
+    for child in children {
+        let mut any = false;
+        for ((unit, item), tally) in &counted {
+            if *unit == child.id && tally.count() > 0 {
+                any = true;
+                tallies.insert((child.id, *item), *tally);
+                if let Some(rest) = own.get_mut(item) {
+                    *rest = rest.without(tally);
+                }
+            }
+        }
+        if any {
+            let drill = with_children.contains(&child.id);
+            columns.push(Column { unit: child, own: false, drill });
+        }
+    }
+    own.retain(|_, tally| tally.count() > 0);
+    if !own.is_empty() {
+        let column = Column { unit: parent.clone(), own: true, drill: false };
+        for (item, tally) in own {
+            tallies.insert((column_key(&column), item), tally);
+        }
+        columns.push(column);
+    }
+    Ok((columns, tallies))
 }
 
 /// Progress reports per week, the last twelve weeks up to the campaign's day, each report on

@@ -11,7 +11,7 @@ use pacesetter_domain::{
     rollup::{Child, Rolled, roll_up},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, indicators, plan_items, units};
+use pacesetter_store::{AnyConnection, assignments, campaigns, indicators, plan_items, progress_cells, units};
 
 use crate::{Actor, App, AppError, Result, audit};
 
@@ -113,6 +113,10 @@ pub async fn update_campaign(
     let after = campaigns::update(&mut tx, id, version, &fields, Timestamp::now())
         .await
         .map_err(AppError::from_store("campaign"))?;
+    if after.thresholds != before.thresholds {
+        // Every light turns on other days now.
+        progress_cells::rebuild(&mut tx, id).await?;
+    }
     audit::record(
         &mut tx,
         app.store.backend(),
@@ -330,6 +334,14 @@ impl LightCounts {
         }
     }
 
+    pub(crate) fn add_tally(&mut self, tally: &pacesetter_domain::rollup::Tally) {
+        let count = |light: Light| u32::try_from(tally.lights[light as usize]).unwrap_or(u32::MAX);
+        self.done += count(Light::Done);
+        self.green += count(Light::Green);
+        self.yellow += count(Light::Yellow);
+        self.red += count(Light::Red);
+    }
+
     fn merge(&mut self, other: LightCounts) {
         self.done += other.done;
         self.green += other.green;
@@ -454,4 +466,6 @@ pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> 
     })
 }
 
-pub use crate::plan_reports::{Dashboard, dashboard, public_plan, roll_over};
+pub use crate::plan_reports::{
+    Cell as DashboardCell, Column as DashboardColumn, Dashboard, dashboard, public_plan, roll_over,
+};

@@ -96,6 +96,61 @@ pub fn light(progress: &Progress, today: Date, thresholds: Thresholds) -> Light 
     }
 }
 
+/// The days an open assignment's light turns, as time passes with its progress unchanged:
+/// yellow (or worse) from `yellow_from`, red from `red_from`. `Date::MIN` means "from the
+/// outset". Stored roll-ups keep these, not today's colour, so that a dashboard can count the
+/// lights of any day without rereading the assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Turns {
+    pub yellow_from: Date,
+    pub red_from: Date,
+}
+
+impl Turns {
+    /// The light on `today`, the same as `light` gives for the assignment.
+    pub fn light_on(self, today: Date) -> Light {
+        if today >= self.red_from {
+            Light::Red
+        } else if today >= self.yellow_from {
+            Light::Yellow
+        } else {
+            Light::Green
+        }
+    }
+}
+
+/// When the light of an open assignment turns; `None` for a closed one (done for good).
+///
+/// The light never improves as days pass (`time_never_helps`), and it is red from the day after
+/// the deadline, so the first day of each colour is found by bisection between the last day
+/// before anything is elapsed and that day.
+pub fn turns(progress: &Progress, thresholds: Thresholds) -> Option<Turns> {
+    if progress.closed {
+        return None;
+    }
+    // Before both the start and the deadline nothing is elapsed nor overdue: the light is the
+    // same on every earlier day.
+    let outset = progress.start.min(progress.deadline).previous_day().unwrap_or(Date::MIN);
+    let overdue = progress.deadline.next_day().unwrap_or(Date::MAX);
+    let first_day = |colour: Light| {
+        if light(progress, outset, thresholds) >= colour {
+            return Date::MIN;
+        }
+        // light(low) < colour <= light(high)
+        let (mut low, mut high) = (outset, overdue);
+        while (high - low).whole_days() > 1 {
+            let middle = low + time::Duration::days((high - low).whole_days() / 2);
+            if light(progress, middle, thresholds) >= colour {
+                high = middle;
+            } else {
+                low = middle;
+            }
+        }
+        high
+    };
+    Some(Turns { yellow_from: first_day(Light::Yellow), red_from: first_day(Light::Red) })
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -172,11 +227,22 @@ mod tests {
             prop_assert!(light(&p, day(early), Thresholds::default()) <= light(&p, day(late), Thresholds::default()));
         }
 
+        /// The turning days give the light of every day.
+        #[test]
+        fn turns_give_the_light_of_every_day(start in -5i64..40, len in -5i64..400, at in -30i64..450, percent in 0u8..=100, y in 0u32..=50, r in 0u32..=50) {
+            let thresholds = Thresholds::new(y.min(r), y.max(r)).unwrap();
+            let p = Progress { start: day(start), deadline: day(start + len), percent, closed: false };
+            let turns = turns(&p, thresholds).unwrap();
+            prop_assert!(turns.yellow_from <= turns.red_from);
+            prop_assert_eq!(turns.light_on(day(at)), light(&p, day(at), thresholds));
+        }
+
         /// A closed assignment is done whatever the dates.
         #[test]
         fn closed_is_done(len in 0i64..400, at in -30i64..450, percent in 0u8..=100) {
             let p = Progress { start: day(0), deadline: day(len), percent, closed: true };
             prop_assert_eq!(light(&p, day(at), Thresholds::default()), Light::Done);
+            prop_assert_eq!(turns(&p, Thresholds::default()), None);
         }
     }
 }

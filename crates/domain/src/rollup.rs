@@ -77,6 +77,11 @@ fn mean_light(children: &[Child]) -> Light {
     for child in children {
         weights[child.light as usize] += u64::from(child.weight.max(1));
     }
+    majority(weights)
+}
+
+/// The colour with the most weight (`weights` indexed by `Light`), the worse one on a tie.
+fn majority(weights: [u64; 4]) -> Light {
     let mut best = Light::Done;
     for light in [Light::Done, Light::Green, Light::Yellow, Light::Red] {
         if weights[light as usize] >= weights[best as usize] {
@@ -84,6 +89,50 @@ fn mean_light(children: &[Child]) -> Light {
         }
     }
     best
+}
+
+/// Assignments of equal weight, counted rather than listed: how many have each light and their
+/// progress added up. The dashboard keeps these per plan item and unit subtree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Indexed by `Light`.
+    pub lights: [u64; 4],
+    /// Σ progress in tenths of a percent.
+    pub permille_sum: u64,
+}
+
+impl Tally {
+    pub fn count(&self) -> u64 {
+        self.lights.iter().sum()
+    }
+
+    pub fn add(&mut self, other: &Tally) {
+        for (mine, theirs) in self.lights.iter_mut().zip(other.lights) {
+            *mine += theirs;
+        }
+        self.permille_sum += other.permille_sum;
+    }
+
+    /// What remains of `self` without `part` (a subtree without some of its branches).
+    pub fn without(&self, part: &Tally) -> Tally {
+        let mut rest = *self;
+        for (mine, theirs) in rest.lights.iter_mut().zip(part.lights) {
+            *mine = mine.saturating_sub(theirs);
+        }
+        rest.permille_sum = rest.permille_sum.saturating_sub(part.permille_sum);
+        rest
+    }
+
+    /// What `roll_up(RollupRule::WeightedMean, …)` gives for these assignments, each of
+    /// weight 1; `None` for none.
+    pub fn mean(&self) -> Option<Rolled> {
+        let count = self.count();
+        if count == 0 {
+            return None;
+        }
+        let permille = ((2 * self.permille_sum + count) / (2 * count)) as u32;
+        Some(Rolled { permille: permille.min(1000), light: majority(self.lights) })
+    }
 }
 
 #[cfg(test)]
@@ -128,6 +177,18 @@ mod tests {
             let high = children.iter().map(|c| c.permille).max().unwrap();
             prop_assert!(low <= rolled.permille && rolled.permille <= high);
             prop_assert_eq!(roll_up(RollupRule::Minimum, &children).unwrap().permille, low);
+        }
+
+        /// Counting assignments gives what listing them does.
+        #[test]
+        fn a_tally_rolls_up_as_its_children(children in prop::collection::vec((0u32..=1000, lights()), 0..40)) {
+            let children: Vec<Child> = children.into_iter().map(|(p, l)| child(1, p, l)).collect();
+            let mut tally = Tally::default();
+            for c in &children {
+                tally.lights[c.light as usize] += 1;
+                tally.permille_sum += u64::from(c.permille);
+            }
+            prop_assert_eq!(tally.mean(), roll_up(RollupRule::WeightedMean, &children));
         }
 
         /// The worst light is never better than any child's.

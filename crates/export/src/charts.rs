@@ -31,16 +31,25 @@ fn fill(light: Light) -> &'static str {
     }
 }
 
-/// One cell of a heat map: progress in tenths of a percent, its light, and where a click goes.
+/// One cell of a heat map: progress in tenths of a percent, its light, where a click goes, and
+/// what its tooltip adds (e.g. the counts by light).
 #[derive(Debug, Clone)]
 pub struct Cell {
     pub permille: u32,
     pub light: Light,
     pub href: String,
+    pub note: String,
+}
+
+/// A column of a heat map: its label, and where a click on the label goes.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub label: String,
+    pub href: Option<String>,
 }
 
 /// A heat map of rows × columns; an empty cell (`None`) means nothing assigned there.
-pub fn heatmap(rows: &[String], columns: &[String], cells: &[Vec<Option<Cell>>], title: &str) -> String {
+pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>], title: &str) -> String {
     let label_width = 190;
     let cell_width = 64;
     let cell_height = 30;
@@ -56,13 +65,19 @@ pub fn heatmap(rows: &[String], columns: &[String], cells: &[Vec<Option<Cell>>],
     let _ = write!(svg, "<title>{}</title>", escape(title));
     for (i, column) in columns.iter().enumerate() {
         let x = label_width + i * cell_width + cell_width / 2;
-        let _ = write!(
-            svg,
-            r#"<text x="{x}" y="{}" text-anchor="start" transform="rotate(-35 {x} {})" class="axis">{}</text>"#,
+        let label = format!(
+            r#"<text x="{x}" y="{}" text-anchor="start" transform="rotate(-35 {x} {})" class="axis{}">{}</text>"#,
             header - 8,
             header - 8,
-            escape(column)
+            if column.href.is_some() { " link" } else { "" },
+            escape(&column.label)
         );
+        match &column.href {
+            Some(href) => {
+                let _ = write!(svg, r#"<a href="{}">{label}</a>"#, escape(href));
+            }
+            None => svg.push_str(&label),
+        }
     }
     for (r, row) in rows.iter().enumerate() {
         let y = header + r * cell_height;
@@ -80,7 +95,7 @@ pub fn heatmap(rows: &[String], columns: &[String], cells: &[Vec<Option<Cell>>],
                     let percent = format!("{:.0}%", f64::from(cell.permille) / 10.0);
                     let _ = write!(
                         svg,
-                        r#"<a href="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"><title>{} · {} · {}</title></rect><text x="{}" y="{}" text-anchor="middle" class="cell">{}</text></a>"#,
+                        r#"<a href="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"><title>{} · {} · {} · {}</title></rect><text x="{}" y="{}" text-anchor="middle" class="cell">{}</text></a>"#,
                         escape(&cell.href),
                         x + 2,
                         y + 2,
@@ -88,8 +103,9 @@ pub fn heatmap(rows: &[String], columns: &[String], cells: &[Vec<Option<Cell>>],
                         cell_height - 4,
                         fill(cell.light),
                         escape(row),
-                        escape(columns.get(c).map(String::as_str).unwrap_or("")),
+                        escape(columns.get(c).map(|c| c.label.as_str()).unwrap_or("")),
                         percent,
+                        escape(&cell.note),
                         x + cell_width / 2,
                         y + cell_height / 2 + 5,
                         percent
@@ -169,12 +185,13 @@ mod tests {
     fn labels_cannot_inject_markup() {
         let svg = heatmap(
             &["<script>alert(1)</script>".into()],
-            &["\"><img onerror=x>".into()],
-            &[vec![Some(Cell { permille: 455, light: Light::Yellow, href: "/x?a=1&b=2".into() })]],
+            &[Column { label: "\"><img onerror=x>".into(), href: Some("/d?unit=1&x=<".into()) }],
+            &[vec![Some(Cell { permille: 455, light: Light::Yellow, href: "/x?a=1&b=2".into(), note: "<b>".into() })]],
             "t",
         );
-        assert!(!svg.contains("<script>") && !svg.contains("<img"));
+        assert!(!svg.contains("<script>") && !svg.contains("<img") && !svg.contains("<b>"));
         assert!(svg.contains("&lt;script&gt;") && svg.contains("46%") && svg.contains("a=1&amp;b=2"));
+        assert!(svg.contains(r#"<a href="/d?unit=1&amp;x=&lt;">"#), "column labels link, escaped");
         assert!(svg.contains("#f5b301"));
     }
 

@@ -12,12 +12,14 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 use time::Date;
 
 use crate::{
-    Result, StoreError, row,
+    Result, StoreError, progress_cells, row,
     sql::{Bind, Where, escape_like},
 };
 
 const COLUMNS: &str =
     "a.id, a.item_id, a.unit_id, a.state, a.percent, a.starts_day, a.due_day, a.last_update_at, a.version";
+/// `COLUMNS` of a row just written (`RETURNING`).
+const WRITTEN: &str = "id, item_id, unit_id, state, percent, starts_day, due_day, last_update_at, version";
 
 fn day(row: &AnyRow, column: &str) -> Result<Date> {
     let julian: i64 = row.try_get(column)?;
@@ -43,6 +45,53 @@ fn from_row(row: &AnyRow) -> Result<Assignment> {
     })
 }
 
+/// What decides the light of an assignment row (`state`, `percent`, `starts_day`, `due_day`).
+pub(crate) fn progress_of_row(row: &AnyRow) -> Result<Progress> {
+    let state: String = row.try_get("state")?;
+    Ok(Progress {
+        start: day(row, "starts_day")?,
+        deadline: day(row, "due_day")?,
+        percent: row.try_get::<i64, _>("percent")?.clamp(0, 100) as u8,
+        closed: state == AssignmentState::Closed.as_str(),
+    })
+}
+
+fn progress_of(assignment: &Assignment) -> Progress {
+    Progress {
+        start: assignment.starts_on,
+        deadline: assignment.due_on,
+        percent: assignment.percent,
+        closed: assignment.state.is_closed(),
+    }
+}
+
+/// Keeps the dashboard's roll-ups current as one task's assignments change from `before` to
+/// `after` (new ones have no `before`).
+async fn recount(
+    conn: &mut AnyConnection,
+    item: PlanItemId,
+    before: &[&Assignment],
+    after: &[&Assignment],
+) -> Result<()> {
+    if before.is_empty() && after.is_empty() {
+        return Ok(());
+    }
+    let (campaign, thresholds, top) = progress_cells::task_context(conn, item).await?;
+    let units: Vec<UnitId> = before.iter().chain(after).map(|a| a.unit_id).collect();
+    let paths = crate::units::paths_of(conn, &units).await?;
+    let mut changes = progress_cells::Changes::new(campaign, thresholds);
+    let counted = |a: &Assignment| {
+        paths.get(&a.unit_id).map(|path| progress_cells::Counted { top, unit: path.clone(), progress: progress_of(a) })
+    };
+    for a in before {
+        changes.remove(&counted(a).ok_or(StoreError::NotFound)?);
+    }
+    for a in after {
+        changes.add(&counted(a).ok_or(StoreError::NotFound)?);
+    }
+    changes.apply(conn).await
+}
+
 /// Creates one assignment per unit that does not have one for the task yet; returns how many
 /// were created.
 pub async fn fan_out(
@@ -53,22 +102,26 @@ pub async fn fan_out(
     due: Date,
     now: Timestamp,
 ) -> Result<u64> {
-    let mut created = 0;
+    let mut created = Vec::new();
     for unit in units {
-        let result = sqlx::query(
+        let row = sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO assignments (item_id, unit_id, state, percent, starts_day, due_day, created_at, updated_at)
-             VALUES ($1, $2, 'assigned', 0, $3, $4, $5, $5) ON CONFLICT (item_id, unit_id) DO NOTHING",
-        )
+             VALUES ($1, $2, 'assigned', 0, $3, $4, $5, $5) ON CONFLICT (item_id, unit_id) DO NOTHING
+             RETURNING {WRITTEN}"
+        )))
         .bind(item.0)
         .bind(unit.0)
         .bind(i64::from(starts.to_julian_day()))
         .bind(i64::from(due.to_julian_day()))
         .bind(now.to_db())
-        .execute(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-        created += result.rows_affected();
+        if let Some(row) = row {
+            created.push(from_row(&row)?);
+        }
     }
-    Ok(created)
+    recount(conn, item, &[], &created.iter().collect::<Vec<_>>()).await?;
+    Ok(created.len() as u64)
 }
 
 pub async fn get(conn: &mut AnyConnection, id: AssignmentId) -> Result<Assignment> {
@@ -137,54 +190,6 @@ fn from_units_first(filters: &mut Where) -> &'static str {
     "FROM units u CROSS JOIN assignments a CROSS JOIN plan_items i"
 }
 
-/// What a progress view needs of an assignment: its task, its unit, and what decides its
-/// light — nothing more, so that a dashboard reading thousands of them decodes few columns
-/// and no timestamps.
-#[derive(Debug, Clone, Copy)]
-pub struct Progressed {
-    pub item_id: PlanItemId,
-    pub unit_id: UnitId,
-    pub progress: Progress,
-}
-
-/// The progress of every assignment of a campaign, or of those whose unit lies in one of the
-/// subtrees `within` (read units first, see `from_units_first`).
-pub async fn progress_of_campaign(
-    conn: &mut AnyConnection,
-    campaign: CampaignId,
-    within: Option<&[UnitPath]>,
-) -> Result<Vec<Progressed>> {
-    let mut filters = Where::default();
-    let from = match within {
-        Some(roots) => {
-            let from = from_units_first(&mut filters);
-            filters.within("u.path", roots);
-            from
-        }
-        None => "FROM assignments a JOIN plan_items i ON i.id = a.item_id",
-    };
-    let p = filters.bind(Bind::Int(campaign.0));
-    filters.push(format!("i.campaign_id = {p}"));
-    let sql =
-        format!("SELECT a.item_id, a.unit_id, a.state, a.percent, a.starts_day, a.due_day {from} {}", filters.sql());
-    let rows = filters.query(sql).fetch_all(conn).await?;
-    rows.iter()
-        .map(|row| {
-            let state: String = row.try_get("state")?;
-            Ok(Progressed {
-                item_id: PlanItemId(row.try_get("item_id")?),
-                unit_id: UnitId(row.try_get("unit_id")?),
-                progress: Progress {
-                    start: day(row, "starts_day")?,
-                    deadline: day(row, "due_day")?,
-                    percent: row.try_get::<i64, _>("percent")?.clamp(0, 100) as u8,
-                    closed: state == AssignmentState::Closed.as_str(),
-                },
-            })
-        })
-        .collect()
-}
-
 /// Moves an assignment to `state` with `percent`, if `version` is still current.
 pub async fn set_state(
     conn: &mut AnyConnection,
@@ -195,6 +200,7 @@ pub async fn set_state(
     progress_reported: bool,
     now: Timestamp,
 ) -> Result<Assignment> {
+    let before = get(conn, id).await?;
     let result = sqlx::query(
         "UPDATE assignments SET state = $1, percent = $2,
              last_update_at = CASE WHEN $3 = 1 THEN $4 ELSE last_update_at END,
@@ -212,7 +218,9 @@ pub async fn set_state(
     if result.rows_affected() == 0 {
         return Err(crate::stale_unless_missing(get(conn, id).await));
     }
-    get(conn, id).await
+    let after = get(conn, id).await?;
+    recount(conn, after.item_id, &[&before], &[&after]).await?;
+    Ok(after)
 }
 
 /// A step to record in an assignment's history.

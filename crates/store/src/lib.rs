@@ -17,6 +17,7 @@ mod migrate;
 pub mod notifications;
 pub mod plan_import;
 pub mod plan_items;
+pub mod progress_cells;
 mod row;
 pub mod sessions;
 mod sql;

@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use pacesetter_domain::{
     Timestamp, UnitId,
     ids::{CampaignId, PlanItemId},
+    light::Progress,
     plan::ItemFields,
     timestamp::format_date,
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use time::Date;
 
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, progress_cells, sql::placeholders};
 
 /// Rows per INSERT: 2,000 rows of at most 13 values stay under both backends' limits on bound
 /// values (SQLite 32,766, PostgreSQL 65,535).
@@ -42,21 +43,6 @@ impl NewTask {
         }
         targets
     }
-}
-
-/// `($1, $2, …), ($n+1, …)` for `rows` rows of `width` values; on SQLite anonymous `?`, because
-/// SQLite finds a named parameter's name by a linear scan, which makes binding thousands of
-/// `$N` in one statement quadratic (a 100,000-row import spent 25 s there).
-fn placeholders(conn: &AnyConnection, rows: usize, width: usize, extra: &str) -> String {
-    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
-    (0..rows)
-        .map(|r| {
-            let values: Vec<String> =
-                (1..=width).map(|c| if anonymous { "?".to_owned() } else { format!("${}", r * width + c) }).collect();
-            format!("({}{extra})", values.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// How many children each parent has now, so new items go after them.
@@ -169,7 +155,30 @@ pub async fn insert_tasks(
         }
         query.execute(&mut *conn).await?;
     }
+    count_new_assignments(conn, campaign, &assignments).await?;
     Ok(ids)
+}
+
+/// Counts new assignments (assigned, at 0 %) into the dashboard's roll-ups.
+async fn count_new_assignments(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    assignments: &[(PlanItemId, UnitId, &NewTask)],
+) -> Result<()> {
+    let thresholds = progress_cells::thresholds_of(conn, campaign).await?;
+    let tops = progress_cells::tops_of_campaign(conn, campaign).await?;
+    let units: Vec<UnitId> = assignments.iter().map(|(_, unit, _)| *unit).collect();
+    let paths = crate::units::paths_of(conn, &units).await?;
+    let mut changes = progress_cells::Changes::new(campaign, thresholds);
+    for (item, unit, task) in assignments {
+        let counted = progress_cells::Counted {
+            top: tops.get(item).copied().unwrap_or(*item),
+            unit: paths.get(unit).cloned().ok_or(StoreError::NotFound)?,
+            progress: Progress { start: task.starts, deadline: task.due, percent: 0, closed: false },
+        };
+        changes.add(&counted);
+    }
+    changes.apply(conn).await
 }
 
 /// The co-units of every task of a campaign, by task.

@@ -2,7 +2,7 @@
 //! It only ever joins fixed fragments and numbered placeholders; every value is bound.
 
 use pacesetter_domain::unit::UnitPath;
-use sqlx::{Any, AssertSqlSafe, any::AnyArguments, query::Query};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, any::AnyArguments, query::Query};
 
 /// A value to bind.
 #[derive(Debug, Clone)]
@@ -80,4 +80,19 @@ pub(crate) fn escape_like(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `width` values; on SQLite anonymous `?`, because
+/// SQLite finds a named parameter's name by a linear scan, which makes binding thousands of
+/// `$N` in one statement quadratic (a 100,000-row import spent 25 s there).
+pub(crate) fn placeholders(conn: &AnyConnection, rows: usize, width: usize, extra: &str) -> String {
+    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    (0..rows)
+        .map(|r| {
+            let values: Vec<String> =
+                (1..=width).map(|c| if anonymous { "?".to_owned() } else { format!("${}", r * width + c) }).collect();
+            format!("({}{extra})", values.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,5 +1,7 @@
 //! Units of both trees, stored with a materialised path for subtree queries.
 
+use std::collections::HashMap;
+
 use pacesetter_domain::{
     Timestamp, UnitId, UnitKind, UnitPath,
     unit::{Unit, UnitFields},
@@ -217,7 +219,45 @@ pub async fn update(
     get(conn, id).await
 }
 
-/// Moves a unit and its whole subtree under `new_parent`.
+/// Those of `ids` that have units below them.
+pub async fn with_children(conn: &mut AnyConnection, ids: &[UnitId]) -> Result<std::collections::HashSet<UnitId>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(500) {
+        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT DISTINCT parent_id FROM units WHERE parent_id IN ({})", listed.join(", "));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.0);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.insert(UnitId(row.try_get("parent_id")?));
+        }
+    }
+    Ok(found)
+}
+
+/// The paths of `ids`, for the units that exist.
+pub async fn paths_of(conn: &mut AnyConnection, ids: &[UnitId]) -> Result<HashMap<UnitId, UnitPath>> {
+    let mut paths = HashMap::with_capacity(ids.len());
+    let mut wanted: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    for chunk in wanted.chunks(500) {
+        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT id, path FROM units WHERE id IN ({})", listed.join(", "));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            paths.insert(UnitId(row.try_get("id")?), UnitPath::from_db(row.try_get("path")?));
+        }
+    }
+    Ok(paths)
+}
+
+/// Moves a unit and its whole subtree under `new_parent`, and its counts on the dashboard with
+/// it.
 pub async fn move_to(
     conn: &mut AnyConnection,
     unit: &Unit,
@@ -248,6 +288,7 @@ pub async fn move_to(
         .bind(upper_bound(&unit.path))
         .execute(&mut *conn)
         .await?;
+    crate::progress_cells::move_subtree(conn, unit.id, &unit.path, &new).await?;
     get(conn, unit.id).await
 }
 

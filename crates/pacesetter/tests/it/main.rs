@@ -8,6 +8,7 @@ mod auth;
 mod authz_matrix;
 mod campaign_settings;
 mod cli;
+mod dashboard;
 mod delivery;
 mod evidence;
 mod imports;

@@ -8,26 +8,50 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{AppError, plans};
-use pacesetter_domain::{ids::CampaignId, timestamp::format_date};
-use serde::Serialize;
+use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date, unit::Unit};
+use serde::{Deserialize, Serialize};
 
 use super::plans::{CampaignResponse, LightCountsBody, PlanNodeResponse, campaign_response, node_response};
 use crate::{
     AppState,
-    api::{ApiActor, extract::etag},
+    api::{
+        ApiActor,
+        extract::{ApiQuery, etag},
+    },
     error::ApiError,
 };
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DashboardCell {
+    /// The mean progress of the assignments.
     pub percent: f64,
+    /// The light of the cell: the colour most of them have, the worse one on a tie.
     pub light: String,
+    /// The assignments by light.
+    pub lights: LightCountsBody,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DashboardAxis {
     pub id: i64,
     pub name: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DashboardColumn {
+    /// The unit.
+    pub id: i64,
+    pub name: String,
+    /// Only the unit's own assignments (本级), beside its branches; otherwise its whole subtree.
+    pub own: bool,
+    /// There are units below to drill into (`?unit=` this id).
+    pub drill: bool,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct DashboardParams {
+    /// The unit whose subtree the columns divide; by default the top of what the caller sees.
+    pub unit: Option<i64>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -40,49 +64,60 @@ pub struct WeekCount {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct DashboardResponse {
     pub as_of: String,
+    /// The unit whose subtree the columns divide; null at the top of a scope with several roots.
+    pub focus: Option<DashboardAxis>,
+    /// The units above `focus` the caller may open, top first.
+    pub trail: Vec<DashboardAxis>,
     /// Top-level plan items.
     pub rows: Vec<DashboardAxis>,
-    /// Units with assignments that the caller may see.
-    pub columns: Vec<DashboardAxis>,
-    /// `cells[row][column]`, null where the unit has nothing under the item.
+    /// The units one level below `focus` with assignments, and `focus`'s own.
+    pub columns: Vec<DashboardColumn>,
+    /// `cells[row][column]`, null where the column has nothing under the item.
     pub cells: Vec<Vec<Option<DashboardCell>>>,
+    /// Per row, every column together.
+    pub row_totals: Vec<Option<DashboardCell>>,
     pub lights: LightCountsBody,
     pub trend: Vec<WeekCount>,
 }
 
-/// Progress by top-level item × unit, light counts and the weekly trend of reports.
-#[utoipa::path(get, path = "/api/v1/campaigns/{id}/dashboard", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
+fn lights_body(lights: &plans::LightCounts) -> LightCountsBody {
+    LightCountsBody { done: lights.done, green: lights.green, yellow: lights.yellow, red: lights.red }
+}
+
+fn dashboard_cell(cell: Option<plans::DashboardCell>) -> Option<DashboardCell> {
+    cell.map(|c| DashboardCell {
+        percent: f64::from(c.rolled.permille) / 10.0,
+        light: c.rolled.light.as_str().to_owned(),
+        lights: lights_body(&c.lights),
+    })
+}
+
+/// Progress by top-level item × the units one level below `unit` (drill down by passing a
+/// column's id), light counts and the weekly trend of reports. Read from roll-ups kept as
+/// assignments change.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/dashboard", tag = "plans", params(("id" = i64, Path), DashboardParams), security(("bearer" = [])),
     responses((status = 200, body = DashboardResponse), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_dashboard(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<DashboardParams>,
 ) -> Result<Json<DashboardResponse>, ApiError> {
-    let board = plans::dashboard(&state.app, &actor, CampaignId(id)).await?;
+    let board = plans::dashboard(&state.app, &actor, CampaignId(id), params.unit.map(UnitId)).await?;
+    let axis = |u: &Unit| DashboardAxis { id: u.id.0, name: u.name.clone() };
     Ok(Json(DashboardResponse {
         as_of: format_date(board.today),
+        focus: board.focus.as_ref().map(axis),
+        trail: board.trail.iter().map(axis).collect(),
         rows: board.rows.iter().map(|r| DashboardAxis { id: r.id.0, name: r.title.clone() }).collect(),
-        columns: board.columns.iter().map(|u| DashboardAxis { id: u.id.0, name: u.name.clone() }).collect(),
-        cells: board
-            .cells
+        columns: board
+            .columns
             .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|c| {
-                        c.map(|r| DashboardCell {
-                            percent: f64::from(r.permille) / 10.0,
-                            light: r.light.as_str().to_owned(),
-                        })
-                    })
-                    .collect()
-            })
+            .map(|c| DashboardColumn { id: c.unit.id.0, name: c.unit.name.clone(), own: c.own, drill: c.drill })
             .collect(),
-        lights: LightCountsBody {
-            done: board.totals.done,
-            green: board.totals.green,
-            yellow: board.totals.yellow,
-            red: board.totals.red,
-        },
+        cells: board.cells.iter().map(|row| row.iter().copied().map(dashboard_cell).collect()).collect(),
+        row_totals: board.row_totals.iter().copied().map(dashboard_cell).collect(),
+        lights: lights_body(&board.totals),
         trend: board.trend.iter().map(|(week, n)| WeekCount { week: format_date(*week), reports: *n }).collect(),
     }))
 }

@@ -4,11 +4,12 @@
 use askama::Template;
 use axum::{
     Form,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
 use pacesetter_app::plans;
-use pacesetter_domain::{ids::CampaignId, timestamp::format_date};
+use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date};
+use pacesetter_export::charts;
 
 use super::{
     context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render},
@@ -23,53 +24,97 @@ struct DashboardPage {
     campaign_id: i64,
     campaign_name: String,
     today: String,
+    /// The way back up: (label, link), the last one the unit looked at (no link).
+    trail: Vec<(String, Option<String>)>,
     totals: plans::LightCounts,
     heatmap: String,
     trend: String,
     has_data: bool,
 }
 
+#[derive(serde::Deserialize)]
+pub struct DashboardQuery {
+    /// The unit whose subtree the columns divide (drill-down).
+    unit: Option<i64>,
+}
+
 pub async fn dashboard(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
+    Query(query): Query<DashboardQuery>,
 ) -> Response {
-    let board = match plans::dashboard(&state.app, &actor, CampaignId(id)).await {
+    let board = match plans::dashboard(&state.app, &actor, CampaignId(id), query.unit.map(UnitId)).await {
         Ok(board) => board,
         Err(error) => return error_page(ctx.t, &error),
     };
-    let locale = ctx.t.locale;
+    let t = ctx.t;
+    let locale = t.locale;
+    let drill = |unit: UnitId| format!("/campaigns/{id}/dashboard?unit={}", unit.0);
+    let listed = |unit: UnitId| format!("/assignments?campaign={id}&unit={}", unit.0);
     let rows: Vec<String> = board
         .rows
         .iter()
         .map(|r| format!("{}{}", r.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), r.title))
         .collect();
-    let columns: Vec<String> = board.columns.iter().map(|u| u.display_name(locale).to_owned()).collect();
-    let cells: Vec<Vec<Option<pacesetter_export::charts::Cell>>> = board
-        .cells
+    // The first column is every column together; a click on a column goes a level down, or to
+    // the assignments where there is no level below.
+    let mut columns = vec![charts::Column { label: t.t("dashboard.all").to_owned(), href: None }];
+    let mut hrefs = vec![format!("/assignments?campaign={id}")];
+    for column in &board.columns {
+        let name = column.unit.display_name(locale);
+        let (label, href) = if column.own {
+            (format!("{name}（{}）", t.t("dashboard.own")), listed(column.unit.id))
+        } else if column.drill {
+            (name.to_owned(), drill(column.unit.id))
+        } else {
+            (name.to_owned(), listed(column.unit.id))
+        };
+        columns.push(charts::Column { label, href: Some(href.clone()) });
+        hrefs.push(href);
+    }
+    let cells: Vec<Vec<Option<charts::Cell>>> = board
+        .row_totals
         .iter()
-        .map(|row| {
-            row.iter()
-                .zip(&board.columns)
-                .map(|(cell, unit)| {
-                    cell.map(|rolled| pacesetter_export::charts::Cell {
-                        permille: rolled.permille,
-                        light: rolled.light,
-                        href: format!("/assignments?campaign={id}&unit={}", unit.id),
+        .zip(&board.cells)
+        .map(|(total, row)| {
+            std::iter::once(total)
+                .chain(row)
+                .zip(&hrefs)
+                .map(|(cell, href)| {
+                    cell.map(|cell| charts::Cell {
+                        permille: cell.rolled.permille,
+                        light: cell.rolled.light,
+                        href: href.clone(),
+                        note: t.f(
+                            "dashboard.cell_lights",
+                            &[
+                                ("red", &cell.lights.red),
+                                ("yellow", &cell.lights.yellow),
+                                ("green", &cell.lights.green),
+                                ("done", &cell.lights.done),
+                            ],
+                        ),
                     })
                 })
                 .collect()
         })
         .collect();
-    let heatmap = pacesetter_export::charts::heatmap(&rows, &columns, &cells, ctx.t.t("dashboard.heatmap"));
+    let heatmap = charts::heatmap(&rows, &columns, &cells, t.t("dashboard.heatmap"));
     let labels: Vec<String> =
         board.trend.iter().map(|(week, _)| format!("{}/{}", u8::from(week.month()), week.day())).collect();
     let values: Vec<u32> = board.trend.iter().map(|(_, n)| *n).collect();
-    let trend = pacesetter_export::charts::bars(&labels, &values, ctx.t.t("dashboard.trend"));
+    let trend = charts::bars(&labels, &values, t.t("dashboard.trend"));
+    let mut trail = vec![(t.t("dashboard.everything").to_owned(), Some(format!("/campaigns/{id}/dashboard")))];
+    trail.extend(board.trail.iter().map(|u| (u.display_name(locale).to_owned(), Some(drill(u.id)))));
+    if let Some(focus) = &board.focus {
+        trail.push((focus.display_name(locale).to_owned(), None));
+    }
     render(&DashboardPage {
         campaign_id: id,
         campaign_name: board.view.campaign.name.clone(),
         today: format_date(board.today),
+        trail,
         totals: board.totals,
         has_data: !board.columns.is_empty(),
         heatmap,

@@ -1,0 +1,210 @@
+//! The progress dashboard: top-level items × the units one level down, drilled from the region
+//! to a prefecture, read from roll-ups that must always agree with the assignments themselves
+//! (the list computes each light from its assignment, the dashboard from stored counts).
+
+use axum::http::{Method, StatusCode};
+use pacesetter_testkit::{Auth, TestApp, each_backend};
+use serde_json::{Value, json};
+
+use crate::plans::send_if_match;
+
+const LIGHTS: [&str; 4] = ["done", "green", "yellow", "red"];
+
+/// Assignments by light as the assignment list counts them (`extra`: more filters).
+async fn listed(t: &TestApp, campaign: i64, auth: &Auth, extra: &str) -> [u64; 4] {
+    let mut counts = [0; 4];
+    for (count, light) in counts.iter_mut().zip(LIGHTS) {
+        let path = format!("/api/v1/assignments?campaign={campaign}&light={light}&per_page=1{extra}");
+        *count = t.get(&path, auth).await.json()["total"].as_u64().unwrap();
+    }
+    counts
+}
+
+fn lights(counts: &Value) -> [u64; 4] {
+    LIGHTS.map(|light| counts[light].as_u64().unwrap())
+}
+
+/// A column's counts over every row.
+fn column(board: &Value, index: usize) -> [u64; 4] {
+    let mut sum = [0; 4];
+    for row in board["cells"].as_array().unwrap() {
+        if !row[index].is_null() {
+            for (total, n) in sum.iter_mut().zip(lights(&row[index]["lights"])) {
+                *total += n;
+            }
+        }
+    }
+    sum
+}
+
+fn column_index(board: &Value, name: &str) -> usize {
+    board["columns"].as_array().unwrap().iter().position(|c| c["name"] == name).unwrap_or_else(|| {
+        panic!("no column {name} in {}", board["columns"]);
+    })
+}
+
+async fn board(t: &TestApp, campaign: i64, auth: &Auth, unit: Option<i64>) -> Value {
+    let query = unit.map(|u| format!("?unit={u}")).unwrap_or_default();
+    let response = t.get(&format!("/api/v1/campaigns/{campaign}/dashboard{query}"), auth).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()
+}
+
+#[tokio::test]
+async fn the_dashboard_crosses_pillars_with_units_one_level_down() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
+        let top = board(&t, id, &office, None).await;
+        assert_eq!(top["rows"].as_array().unwrap().len(), 10);
+        assert!(top["focus"].is_null(), "the office sees two trees: the organisation and the region");
+        let names: Vec<&str> = top["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        for name in ["综合协调组", "宣传教育组", "拉萨市", "日喀则市", "阿里地区"] {
+            assert!(names.contains(&name), "{name} in {names:?}");
+        }
+        assert!(!names.contains(&"专项组办公室"), "a single branch is opened, not shown as one column");
+        assert!(lights(&top["lights"]).iter().sum::<u64>() > 50);
+        assert_eq!(lights(&top["lights"]), listed(&t, id, &office, "").await, "the counts are the assignments'");
+        // Each row's total is its columns together.
+        for (row, total) in top["cells"].as_array().unwrap().iter().zip(top["row_totals"].as_array().unwrap()) {
+            let mut sum = [0; 4];
+            for cell in row.as_array().unwrap().iter().filter(|c| !c.is_null()) {
+                for (s, n) in sum.iter_mut().zip(lights(&cell["lights"])) {
+                    *s += n;
+                }
+            }
+            assert_eq!(total.is_null(), sum == [0; 4]);
+            if !total.is_null() {
+                assert_eq!(lights(&total["lights"]), sum);
+            }
+        }
+        assert_eq!(top["trend"].as_array().unwrap().len(), 12);
+        assert!(top["trend"].as_array().unwrap().iter().any(|w| w["reports"].as_u64().unwrap() > 0));
+
+        // Drill from the region to Lhasa: its own assignments beside its counties'.
+        let lhasa_id = t.unit_id("540100").await;
+        let lhasa_column = top["columns"][column_index(&top, "拉萨市")].clone();
+        assert_eq!(lhasa_column["drill"], true);
+        let drilled = board(&t, id, &office, Some(lhasa_id)).await;
+        assert_eq!(drilled["focus"]["name"], "拉萨市");
+        assert_eq!(drilled["trail"][0]["name"], "西藏自治区");
+        let own = column_index(&drilled, "拉萨市");
+        assert_eq!(drilled["columns"][own]["own"], true);
+        assert_eq!(lights(&drilled["lights"]), column(&top, column_index(&top, "拉萨市")));
+        assert_eq!(column(&drilled, own), listed(&t, id, &office, &format!("&unit={lhasa_id}")).await);
+
+        // The liaison starts at their prefecture, sees the same, and nothing beside it.
+        let lhasa = t.token("lhasa").await;
+        let theirs = board(&t, id, &lhasa, None).await;
+        assert_eq!(theirs["focus"]["name"], "拉萨市");
+        assert_eq!(theirs["trail"].as_array().unwrap().len(), 0);
+        assert_eq!(theirs["lights"], drilled["lights"]);
+        let shigatse = t.unit_id("540200").await;
+        let refused = t.get(&format!("/api/v1/campaigns/{id}/dashboard?unit={shigatse}"), &lhasa).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND);
+
+        let session = t.session("office").await;
+        let page = t.get(&format!("/campaigns/{id}/dashboard"), &session).await.text();
+        assert!(page.contains("<svg") && page.contains("日喀则市"));
+        assert!(page.contains(&format!("/campaigns/{id}/dashboard?unit={lhasa_id}")), "columns drill down");
+        let page = t.get(&format!("/campaigns/{id}/dashboard?unit={lhasa_id}"), &session).await.text();
+        assert!(page.contains("拉萨市（本级）") && page.contains(&format!("/assignments?campaign={id}&amp;unit=")));
+    });
+}
+
+#[tokio::test]
+async fn the_roll_ups_follow_reports_thresholds_and_moved_units() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let campaign = t.get("/api/v1/campaigns", &office).await.json()[0].clone();
+        let id = campaign["id"].as_i64().unwrap();
+        let agree = |board: Value, listed: [u64; 4]| {
+            assert_eq!(lights(&board["lights"]), listed, "the dashboard counts what the list counts");
+        };
+
+        // A report moves a light.
+        let lhasa = t.token("lhasa").await;
+        // A red one not yet overdue (an overdue one stays red whatever is reported).
+        let mine = t.get(&format!("/api/v1/assignments?campaign={id}&light=red&per_page=100"), &lhasa).await.json();
+        let today = campaign["as_of"].as_str().unwrap();
+        let item = mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["assignment"]["due_on"].as_str().unwrap() >= today)
+            .expect("Lhasa has a red assignment still in time");
+        let path = format!("/api/v1/assignments/{}", item["assignment"]["id"]);
+        let mut version = item["assignment"]["version"].as_i64().unwrap().to_string();
+        if item["assignment"]["state"] == "assigned" {
+            let ack = send_if_match(
+                &t,
+                Method::POST,
+                &format!("{path}/steps"),
+                &lhasa,
+                &version,
+                json!({"step": "acknowledge"}),
+            )
+            .await;
+            version = ack.json()["version"].as_i64().unwrap().to_string();
+        }
+        let before = board(&t, id, &office, None).await;
+        let report = send_if_match(
+            &t,
+            Method::POST,
+            &format!("{path}/updates"),
+            &lhasa,
+            &version,
+            json!({"percent": 100, "narrative": "已完成"}),
+        )
+        .await;
+        assert_eq!(report.status, StatusCode::OK, "{}", report.text());
+        let after = board(&t, id, &office, None).await;
+        assert_eq!(lights(&after["lights"])[3] + 1, lights(&before["lights"])[3], "one red fewer");
+        agree(after, listed(&t, id, &office, "").await);
+
+        // New thresholds turn every light on other days.
+        let body = json!({
+            "name": campaign["name"], "year": campaign["year"], "starts_on": campaign["starts_on"],
+            "ends_on": campaign["ends_on"], "yellow_at": 1, "red_at": 5, "as_of": campaign["as_of"],
+        });
+        let saved = send_if_match(
+            &t,
+            Method::PUT,
+            &format!("/api/v1/campaigns/{id}"),
+            &office,
+            &campaign["version"].to_string(),
+            body,
+        )
+        .await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+        agree(board(&t, id, &office, None).await, listed(&t, id, &office, "").await);
+
+        // A department moved to another group takes its counts along.
+        let top = board(&t, id, &office, None).await;
+        let (from, to) = (column_index(&top, "宣传教育组"), column_index(&top, "综合协调组"));
+        let (from_before, to_before) = (column(&top, from), column(&top, to));
+        let moved_id = t.unit_id("CY-XCB").await;
+        let moved = listed(&t, id, &office, &format!("&unit={moved_id}")).await;
+        assert!(moved.iter().sum::<u64>() > 0, "the propaganda department leads tasks");
+        let admin = t.token("admin").await;
+        let group = t.unit_id("ZNZ-01").await;
+        let response = send_if_match(
+            &t,
+            Method::POST,
+            &format!("/api/v1/units/{moved_id}/move"),
+            &admin,
+            "1",
+            json!({"parent_id": group}),
+        )
+        .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        let top = board(&t, id, &office, None).await;
+        let (from_after, to_after) =
+            (column(&top, column_index(&top, "宣传教育组")), column(&top, column_index(&top, "综合协调组")));
+        for light in 0..4 {
+            assert_eq!(from_after[light] + moved[light], from_before[light]);
+            assert_eq!(to_after[light], to_before[light] + moved[light]);
+        }
+        agree(top, listed(&t, id, &office, "").await);
+    });
+}

@@ -1,0 +1,371 @@
+//! The dashboard's roll-ups (migration 0009): per campaign, top-level plan item and unit
+//! subtree, the assignments counted with their progress, and the days their lights turn.
+//!
+//! Every write of an assignment goes through [`Changes`]: the assignment as it was counted is
+//! taken out, as it is now is put in, at its unit and every ancestor. A moved unit carries its
+//! subtree's counts from its old ancestors to its new ones; new thresholds count a campaign
+//! again from its assignments.
+
+use std::collections::HashMap;
+
+use pacesetter_domain::{
+    UnitId,
+    ids::{CampaignId, PlanItemId},
+    light::{Light, Progress, Thresholds, turns},
+    rollup::Tally,
+    unit::UnitPath,
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
+use time::Date;
+
+use crate::{
+    Result, StoreError,
+    sql::{Bind, Where, placeholders},
+};
+
+/// One assignment as the roll-ups count it.
+#[derive(Debug, Clone)]
+pub struct Counted {
+    /// The top-level plan item above the assignment's task.
+    pub top: PlanItemId,
+    pub unit: UnitPath,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct CellDelta {
+    assignments: i64,
+    closed: i64,
+    permille_sum: i64,
+}
+
+/// The tables of turning days: per day, and per month keyed by the month's first day.
+const TURN_TABLES: [&str; 2] = ["light_turns", "light_turns_monthly"];
+
+/// Turning counts per (unit, item, day): yellow, red.
+type Turned = HashMap<(UnitId, PlanItemId, i64), (i64, i64)>;
+
+/// Changes to one campaign's roll-ups, gathered in memory and written in a few statements.
+#[derive(Debug)]
+pub struct Changes {
+    campaign: CampaignId,
+    thresholds: Thresholds,
+    cells: HashMap<(UnitId, PlanItemId), CellDelta>,
+    /// Indexed as `TURN_TABLES`.
+    turns: [Turned; 2],
+}
+
+fn day_key(day: Date) -> i64 {
+    i64::from(day.to_julian_day())
+}
+
+fn month_key(day: Date) -> i64 {
+    day_key(day.replace_day(1).unwrap_or(day))
+}
+
+impl Changes {
+    pub fn new(campaign: CampaignId, thresholds: Thresholds) -> Self {
+        Self { campaign, thresholds, cells: HashMap::new(), turns: [HashMap::new(), HashMap::new()] }
+    }
+
+    /// Counts an assignment in.
+    pub fn add(&mut self, counted: &Counted) {
+        self.count(counted, 1);
+    }
+
+    /// Takes an assignment, as it was counted, out.
+    pub fn remove(&mut self, counted: &Counted) {
+        self.count(counted, -1);
+    }
+
+    fn count(&mut self, counted: &Counted, sign: i64) {
+        let progress = &counted.progress;
+        let turned = turns(progress, self.thresholds);
+        for unit in counted.unit.ids() {
+            let cell = self.cells.entry((unit, counted.top)).or_default();
+            cell.assignments += sign;
+            cell.closed += sign * i64::from(progress.closed);
+            cell.permille_sum += sign * i64::from(progress.percent.min(100)) * 10;
+            if let Some(turned) = turned {
+                let [daily, monthly] = &mut self.turns;
+                daily.entry((unit, counted.top, day_key(turned.yellow_from))).or_default().0 += sign;
+                daily.entry((unit, counted.top, day_key(turned.red_from))).or_default().1 += sign;
+                monthly.entry((unit, counted.top, month_key(turned.yellow_from))).or_default().0 += sign;
+                monthly.entry((unit, counted.top, month_key(turned.red_from))).or_default().1 += sign;
+            }
+        }
+    }
+
+    /// Writes the changes; counts that cancel out are not written at all.
+    pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
+        const BATCH: usize = 1000;
+        let campaign = self.campaign.0;
+        let cells: Vec<_> = self
+            .cells
+            .into_iter()
+            .filter(|(_, d)| d.assignments != 0 || d.closed != 0 || d.permille_sum != 0)
+            .collect();
+        for chunk in cells.chunks(BATCH) {
+            let sql = format!(
+                "INSERT INTO progress_cells (campaign_id, unit_id, item_id, assignments, closed, permille_sum) VALUES {}
+                 ON CONFLICT (campaign_id, unit_id, item_id) DO UPDATE SET
+                     assignments = progress_cells.assignments + excluded.assignments,
+                     closed = progress_cells.closed + excluded.closed,
+                     permille_sum = progress_cells.permille_sum + excluded.permille_sum",
+                placeholders(conn, chunk.len(), 6, "")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for ((unit, item), delta) in chunk {
+                query = query
+                    .bind(campaign)
+                    .bind(unit.0)
+                    .bind(item.0)
+                    .bind(delta.assignments)
+                    .bind(delta.closed)
+                    .bind(delta.permille_sum);
+            }
+            query.execute(&mut *conn).await?;
+        }
+        for (table, turned) in TURN_TABLES.into_iter().zip(self.turns) {
+            let turned: Vec<_> = turned.into_iter().filter(|(_, (y, r))| *y != 0 || *r != 0).collect();
+            for chunk in turned.chunks(BATCH) {
+                let sql = format!(
+                    "INSERT INTO {table} (campaign_id, unit_id, item_id, day, to_yellow, to_red) VALUES {}
+                     ON CONFLICT (campaign_id, unit_id, item_id, day) DO UPDATE SET
+                         to_yellow = {table}.to_yellow + excluded.to_yellow,
+                         to_red = {table}.to_red + excluded.to_red",
+                    placeholders(conn, chunk.len(), 6, "")
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for ((unit, item, day), (yellow, red)) in chunk {
+                    query = query.bind(campaign).bind(unit.0).bind(item.0).bind(*day).bind(*yellow).bind(*red);
+                }
+                query.execute(&mut *conn).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The campaign of a task, its thresholds and the top-level item above it.
+pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<(CampaignId, Thresholds, PlanItemId)> {
+    let row = sqlx::query(
+        "WITH RECURSIVE up (id, parent_id) AS (
+             SELECT id, parent_id FROM plan_items WHERE id = $1
+             UNION ALL
+             SELECT p.id, p.parent_id FROM plan_items p JOIN up ON p.id = up.parent_id
+         )
+         SELECT up.id AS top, c.id AS campaign_id, c.yellow_at, c.red_at
+         FROM up JOIN plan_items i ON i.id = up.id JOIN campaigns c ON c.id = i.campaign_id
+         WHERE up.parent_id IS NULL",
+    )
+    .bind(item.0)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    Ok((CampaignId(row.try_get("campaign_id")?), thresholds_from(&row)?, PlanItemId(row.try_get("top")?)))
+}
+
+/// The top-level item above every item of a campaign.
+pub async fn tops_of_campaign(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+) -> Result<HashMap<PlanItemId, PlanItemId>> {
+    let rows = sqlx::query("SELECT id, parent_id FROM plan_items WHERE campaign_id = $1")
+        .bind(campaign.0)
+        .fetch_all(conn)
+        .await?;
+    let mut parent_of = HashMap::with_capacity(rows.len());
+    for row in &rows {
+        parent_of.insert(PlanItemId(row.try_get("id")?), row.try_get::<Option<i64>, _>("parent_id")?.map(PlanItemId));
+    }
+    let top = |mut id: PlanItemId| {
+        // Bounded by the number of items, should the data ever hold a cycle.
+        for _ in 0..parent_of.len() {
+            match parent_of.get(&id) {
+                Some(Some(parent)) => id = *parent,
+                _ => break,
+            }
+        }
+        id
+    };
+    Ok(parent_of.keys().map(|id| (*id, top(*id))).collect())
+}
+
+fn thresholds_from(row: &AnyRow) -> Result<Thresholds> {
+    let column = |name: &str| -> Result<u32> { Ok(row.try_get::<i64, _>(name)?.clamp(0, 100) as u32) };
+    Ok(Thresholds { yellow_at: column("yellow_at")?, red_at: column("red_at")? })
+}
+
+/// A campaign's light thresholds.
+pub async fn thresholds_of(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Thresholds> {
+    let row = sqlx::query("SELECT yellow_at, red_at FROM campaigns WHERE id = $1")
+        .bind(campaign.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    thresholds_from(&row)
+}
+
+/// Counts a campaign's roll-ups again from its assignments: when its thresholds change, and
+/// for the campaigns that existed before roll-ups were kept.
+pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<()> {
+    sqlx::query("DELETE FROM progress_cells WHERE campaign_id = $1").bind(campaign.0).execute(&mut *conn).await?;
+    for table in TURN_TABLES {
+        sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE campaign_id = $1")))
+            .bind(campaign.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let thresholds = thresholds_of(conn, campaign).await?;
+    let tops = tops_of_campaign(conn, campaign).await?;
+    let rows = sqlx::query(
+        "SELECT a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
+         FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
+         WHERE i.campaign_id = $1",
+    )
+    .bind(campaign.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut changes = Changes::new(campaign, thresholds);
+    for row in &rows {
+        let item = PlanItemId(row.try_get("item_id")?);
+        let counted = Counted {
+            top: tops.get(&item).copied().unwrap_or(item),
+            unit: UnitPath::from_db(row.try_get("path")?),
+            progress: crate::assignments::progress_of_row(row)?,
+        };
+        changes.add(&counted);
+    }
+    changes.apply(conn).await?;
+    sqlx::query("DELETE FROM progress_cells_pending WHERE campaign_id = $1").bind(campaign.0).execute(conn).await?;
+    Ok(())
+}
+
+/// The campaigns whose roll-ups are still to be counted (see migration 0009).
+pub async fn pending(conn: &mut AnyConnection) -> Result<Vec<CampaignId>> {
+    let rows =
+        sqlx::query("SELECT campaign_id FROM progress_cells_pending ORDER BY campaign_id").fetch_all(conn).await?;
+    rows.iter().map(|row| Ok(CampaignId(row.try_get("campaign_id")?))).collect()
+}
+
+/// Carries the counts of a moved unit's subtree (kept on the unit itself) from its old
+/// ancestors to its new ones. Call it with the paths before and after the move.
+pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath, new: &UnitPath) -> Result<()> {
+    let above = |path: &UnitPath| -> Vec<UnitId> { path.ids().into_iter().filter(|id| *id != unit).collect() };
+    let (old_above, new_above) = (above(old), above(new));
+    let cells = sqlx::query(
+        "SELECT campaign_id, item_id, assignments, closed, permille_sum FROM progress_cells WHERE unit_id = $1",
+    )
+    .bind(unit.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_campaign: HashMap<i64, Changes> = HashMap::new();
+    // Moving counts needs no thresholds: the turning days move as they are.
+    fn changes_of(by: &mut HashMap<i64, Changes>, campaign: i64) -> &mut Changes {
+        by.entry(campaign).or_insert_with(|| Changes::new(CampaignId(campaign), Thresholds::default()))
+    }
+    for row in &cells {
+        let item = PlanItemId(row.try_get("item_id")?);
+        let moved = CellDelta {
+            assignments: row.try_get("assignments")?,
+            closed: row.try_get("closed")?,
+            permille_sum: row.try_get("permille_sum")?,
+        };
+        let changes = changes_of(&mut by_campaign, row.try_get("campaign_id")?);
+        for (ancestors, sign) in [(&old_above, -1), (&new_above, 1)] {
+            for ancestor in ancestors {
+                let cell = changes.cells.entry((*ancestor, item)).or_default();
+                cell.assignments += sign * moved.assignments;
+                cell.closed += sign * moved.closed;
+                cell.permille_sum += sign * moved.permille_sum;
+            }
+        }
+    }
+    for (index, table) in TURN_TABLES.into_iter().enumerate() {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT campaign_id, item_id, day, to_yellow, to_red FROM {table} WHERE unit_id = $1"
+        )))
+        .bind(unit.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            let (item, day) = (PlanItemId(row.try_get("item_id")?), row.try_get::<i64, _>("day")?);
+            let moved: (i64, i64) = (row.try_get("to_yellow")?, row.try_get("to_red")?);
+            let changes = changes_of(&mut by_campaign, row.try_get("campaign_id")?);
+            for (ancestors, sign) in [(&old_above, -1), (&new_above, 1)] {
+                for ancestor in ancestors {
+                    let turn = changes.turns[index].entry((*ancestor, item, day)).or_default();
+                    turn.0 += sign * moved.0;
+                    turn.1 += sign * moved.1;
+                }
+            }
+        }
+    }
+    for (_, changes) in by_campaign {
+        changes.apply(conn).await?;
+    }
+    Ok(())
+}
+
+/// The tallies of a campaign's top-level items under each of `units` (each unit's whole
+/// subtree), with the lights of `today`.
+pub async fn tallies(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    units: &[UnitId],
+    today: Date,
+) -> Result<HashMap<(UnitId, PlanItemId), Tally>> {
+    let mut tallies: HashMap<(UnitId, PlanItemId), Tally> = HashMap::new();
+    if units.is_empty() {
+        return Ok(tallies);
+    }
+    let mut filters = Where::default();
+    let p = filters.bind(Bind::Int(campaign.0));
+    filters.push(format!("campaign_id = {p}"));
+    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
+    filters.push(format!("unit_id IN ({})", listed.join(", ")));
+    let cells = filters
+        .query(format!(
+            "SELECT unit_id, item_id, assignments, closed, permille_sum FROM progress_cells {} AND assignments > 0",
+            filters.sql()
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in &cells {
+        let key = (UnitId(row.try_get("unit_id")?), PlanItemId(row.try_get("item_id")?));
+        let (assignments, closed): (i64, i64) = (row.try_get("assignments")?, row.try_get("closed")?);
+        let tally = tallies.entry(key).or_default();
+        tally.lights[Light::Done as usize] = closed.max(0) as u64;
+        tally.lights[Light::Green as usize] = (assignments - closed).max(0) as u64;
+        tally.permille_sum = row.try_get::<i64, _>("permille_sum")?.max(0) as u64;
+    }
+    // The months before this one, then this month's days up to today.
+    let month = filters.bind(Bind::Int(month_key(today)));
+    let day = filters.bind(Bind::Int(day_key(today)));
+    let where_sql = filters.sql();
+    let turned = filters
+        .query(format!(
+            "SELECT unit_id, item_id, CAST(SUM(to_yellow) AS BIGINT) AS yellow, CAST(SUM(to_red) AS BIGINT) AS red
+             FROM (SELECT unit_id, item_id, to_yellow, to_red FROM light_turns_monthly {where_sql} AND day < {month}
+                   UNION ALL
+                   SELECT unit_id, item_id, to_yellow, to_red FROM light_turns {where_sql}
+                       AND day >= {month} AND day <= {day}) AS turned
+             GROUP BY unit_id, item_id"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in &turned {
+        let key = (UnitId(row.try_get("unit_id")?), PlanItemId(row.try_get("item_id")?));
+        let Some(tally) = tallies.get_mut(&key) else { continue };
+        // Red ones have turned yellow first (or the same day).
+        let red = row.try_get::<i64, _>("red")?.max(0) as u64;
+        let yellow = (row.try_get::<i64, _>("yellow")?.max(0) as u64).saturating_sub(red);
+        let open = tally.lights[Light::Green as usize];
+        tally.lights[Light::Red as usize] = red.min(open);
+        tally.lights[Light::Yellow as usize] = yellow.min(open - red.min(open));
+        tally.lights[Light::Green as usize] =
+            open - tally.lights[Light::Red as usize] - tally.lights[Light::Yellow as usize];
+    }
+    Ok(tallies)
+}
