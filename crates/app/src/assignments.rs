@@ -33,6 +33,8 @@ pub struct Query {
     pub campaign: Option<CampaignId>,
     pub item: Option<PlanItemId>,
     pub unit: Option<UnitId>,
+    /// Only the assignments of this unit's subtree (the dashboard's drill-down).
+    pub under: Option<UnitId>,
     pub state: Option<AssignmentState>,
     pub light: Option<Light>,
     pub overdue: bool,
@@ -57,9 +59,18 @@ pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) ->
     };
     let office = units::get(&mut conn, campaign.office_unit_id).await?;
     let today = campaign.today(Timestamp::now());
+    let mut within = actor.scope.roots(Permission::ViewUnits);
+    let mut all_units = query.campaign.is_some() && actor.can(Permission::ManagePlans, &office.path);
+    if let Some(under) = query.under {
+        let unit = units::get(&mut conn, under).await.map_err(AppError::from_store("unit"))?;
+        let visible = all_units || within.iter().any(|root| unit.path.is_within(root));
+        // A subtree outside the actor's scope lists nothing, as any filter would.
+        within = if visible { vec![unit.path] } else { Vec::new() };
+        all_units = false;
+    }
     let filter = store::Filter {
-        within: actor.scope.roots(Permission::ViewUnits),
-        all_units: query.campaign.is_some() && actor.can(Permission::ManagePlans, &office.path),
+        within,
+        all_units,
         campaign: query.campaign,
         item: query.item,
         unit: query.unit,

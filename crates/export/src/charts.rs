@@ -54,7 +54,10 @@ pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>],
     let cell_width = 64;
     let cell_height = 30;
     let header = 120;
-    let width = label_width + cell_width * columns.len().max(1) + 10;
+    // Column labels slant up and to the right (35°): the last one needs room beyond its cell.
+    let longest = columns.iter().map(|c| c.label.chars().count()).max().unwrap_or(0);
+    let overhang = (longest * 11).saturating_sub(cell_width / 2);
+    let width = label_width + cell_width * columns.len().max(1) + 10 + overhang;
     let height = header + cell_height * rows.len().max(1) + 10;
     let mut svg = String::new();
     let _ = write!(

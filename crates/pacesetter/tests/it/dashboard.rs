@@ -92,6 +92,8 @@ async fn the_dashboard_crosses_pillars_with_units_one_level_down() {
         assert_eq!(drilled["columns"][own]["own"], true);
         assert_eq!(lights(&drilled["lights"]), column(&top, column_index(&top, "拉萨市")));
         assert_eq!(column(&drilled, own), listed(&t, id, &office, &format!("&unit={lhasa_id}")).await);
+        let under_lhasa = listed(&t, id, &office, &format!("&under={lhasa_id}")).await;
+        assert_eq!(lights(&drilled["lights"]), under_lhasa, "its counts open the subtree's assignments");
 
         // The liaison starts at their prefecture, sees the same, and nothing beside it.
         let lhasa = t.token("lhasa").await;
@@ -102,6 +104,7 @@ async fn the_dashboard_crosses_pillars_with_units_one_level_down() {
         let shigatse = t.unit_id("540200").await;
         let refused = t.get(&format!("/api/v1/campaigns/{id}/dashboard?unit={shigatse}"), &lhasa).await;
         assert_eq!(refused.status, StatusCode::NOT_FOUND);
+        assert_eq!(listed(&t, id, &lhasa, &format!("&under={shigatse}")).await, [0; 4], "nor its assignments");
 
         let session = t.session("office").await;
         let page = t.get(&format!("/campaigns/{id}/dashboard"), &session).await.text();
@@ -109,6 +112,7 @@ async fn the_dashboard_crosses_pillars_with_units_one_level_down() {
         assert!(page.contains(&format!("/campaigns/{id}/dashboard?unit={lhasa_id}")), "columns drill down");
         let page = t.get(&format!("/campaigns/{id}/dashboard?unit={lhasa_id}"), &session).await.text();
         assert!(page.contains("拉萨市（本级）") && page.contains(&format!("/assignments?campaign={id}&amp;unit=")));
+        assert!(page.contains(&format!("/assignments?campaign={id}&under={lhasa_id}&light=red")));
     });
 }
 

@@ -83,7 +83,10 @@ pub struct AssignmentQuery {
     pub campaign: Option<i64>,
     /// Only this key task's assignments.
     pub task: Option<i64>,
+    /// Only this unit's own assignments.
     pub unit: Option<i64>,
+    /// Only the assignments of this unit's subtree.
+    pub under: Option<i64>,
     pub state: Option<String>,
     /// done, green, yellow or red.
     pub light: Option<String>,
@@ -113,6 +116,7 @@ pub async fn list_assignments(
         campaign: query.campaign.map(CampaignId),
         item: query.task.map(PlanItemId),
         unit: query.unit.map(UnitId),
+        under: query.under.map(UnitId),
         state: match query.state.as_deref().filter(|s| !s.is_empty()) {
             Some(text) => Some(AssignmentState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
             None => None,

@@ -81,6 +81,8 @@ struct IndexPage {
     filters: String,
     /// The unit the list is limited to (from the dashboard).
     unit: Option<i64>,
+    /// The subtree the list is limited to (from the dashboard).
+    under: Option<i64>,
 }
 
 #[derive(Deserialize, Default)]
@@ -92,6 +94,7 @@ pub struct IndexQuery {
     open: Option<String>,
     q: Option<String>,
     unit: Option<i64>,
+    under: Option<i64>,
     page: Option<i64>,
 }
 
@@ -117,6 +120,7 @@ pub async fn index(
         open_only: query.open.is_some(),
         q: query.q.clone(),
         unit: query.unit.map(pacesetter_domain::UnitId),
+        under: query.under.map(pacesetter_domain::UnitId),
         ..Default::default()
     };
     let list = match assignments::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await {
@@ -127,11 +131,12 @@ pub async fn index(
     let light = query.light.clone().unwrap_or_default();
     let state_filter = filter.state.map(|s| s.as_str()).unwrap_or_default().to_owned();
     let filters = format!(
-        "campaign={}&light={}&state={}{}{}{}&q={}",
+        "campaign={}&light={}&state={}{}{}{}{}&q={}",
         campaign.unwrap_or_default(),
         light,
         state_filter,
         query.unit.map(|u| format!("&unit={u}")).unwrap_or_default(),
+        query.under.map(|u| format!("&under={u}")).unwrap_or_default(),
         if filter.overdue { "&overdue=1" } else { "" },
         if filter.open_only { "&open=1" } else { "" },
         super::context::urlencode(query.q.as_deref().unwrap_or(""))
@@ -152,6 +157,7 @@ pub async fn index(
         states: ["assigned", "acknowledged", "in_progress", "reported", "returned", "reviewed", "closed"].to_vec(),
         filters,
         unit: query.unit,
+        under: query.under,
         p: ctx.with_nav("tasks"),
     })
 }

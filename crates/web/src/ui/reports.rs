@@ -26,6 +26,9 @@ struct DashboardPage {
     today: String,
     /// The way back up: (label, link), the last one the unit looked at (no link).
     trail: Vec<(String, Option<String>)>,
+    /// `&under=…` when a unit is looked at, so the counts open that subtree's assignments
+    /// (built from an id only: written into links unescaped).
+    scope: String,
     totals: plans::LightCounts,
     heatmap: String,
     trend: String,
@@ -60,7 +63,8 @@ pub async fn dashboard(
     // The first column is every column together; a click on a column goes a level down, or to
     // the assignments where there is no level below.
     let mut columns = vec![charts::Column { label: t.t("dashboard.all").to_owned(), href: None }];
-    let mut hrefs = vec![format!("/assignments?campaign={id}")];
+    let scope = board.focus.as_ref().map(|f| format!("&under={}", f.id.0)).unwrap_or_default();
+    let mut hrefs = vec![format!("/assignments?campaign={id}{scope}")];
     for column in &board.columns {
         let name = column.unit.display_name(locale);
         let (label, href) = if column.own {
@@ -115,6 +119,7 @@ pub async fn dashboard(
         campaign_name: board.view.campaign.name.clone(),
         today: format_date(board.today),
         trail,
+        scope,
         totals: board.totals,
         has_data: !board.columns.is_empty(),
         heatmap,
