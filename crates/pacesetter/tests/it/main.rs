@@ -9,6 +9,7 @@ mod authz_matrix;
 mod campaign_settings;
 mod cli;
 mod delivery;
+mod evaluations;
 mod evidence;
 mod imports;
 mod openapi;
