@@ -1,5 +1,5 @@
 //! Evaluation (综合考评, SCORING.md §1): schemes and the units they rank. Score entries and
-//! items are in `entries`, runs, results, explanations and appeals in `runs`.
+//! items are in `entries`, runs, results and explanations in `runs`, appeals in `appeals`.
 //!
 //! Who may do what: the campaign office's coordinators (`manage_plans` on the office) build
 //! schemes, record items, run, publish and decide appeals; a unit's liaisons
@@ -7,6 +7,7 @@
 //! are assigned to) enter inspector scores. Every signed-in user may read a scheme; a unit's
 //! entries are read by those who see the unit and by the office.
 
+pub mod appeals;
 pub mod entries;
 pub mod runs;
 

@@ -1,6 +1,6 @@
 //! Runs: gathering every unit's inputs, evaluating, freezing inputs and results; publishing;
 //! re-running a frozen run to check it reproduces; what-if copies under other weights or
-//! bands; results and explanations; appeals (复核) that publish a new version.
+//! bands; results and explanations. Appeals are in `appeals`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -9,8 +9,7 @@ use pacesetter_domain::{
     evaluation::{
         Answer, Band, Quota, Rubric, Scheme, UnitInput, UnitResult, evaluate,
         records::{
-            Appeal, AppealId, Decision, FrozenInputs, LeafNotes, Run, RunId, RunKind, SchemeId, Source, check_bounds,
-            in_bounds, unit_input,
+            Appeal, FrozenInputs, LeafNotes, Run, RunId, RunKind, SchemeId, Source, check_bounds, in_bounds, unit_input,
         },
         rubric::Entry,
     },
@@ -26,7 +25,7 @@ use crate::{Actor, App, AppError, Result, audit};
 
 /// Reads every unit's entries and items, and computes `task_completion` leaves from the
 /// units' assignments: the inputs a run freezes.
-async fn gather(conn: &mut AnyConnection, ctx: &Context) -> Result<FrozenInputs> {
+pub(super) async fn gather(conn: &mut AnyConnection, ctx: &Context) -> Result<FrozenInputs> {
     let id = ctx.scheme.id;
     let scheme = &ctx.scheme.scheme;
     let members = evaluations::members(conn, id).await?;
@@ -96,7 +95,7 @@ fn sha256(text: &str) -> String {
 }
 
 /// Evaluates and stores a run of `kind`, with its audit record, in the caller's transaction.
-async fn store_run(
+pub(super) async fn store_run(
     app: &App,
     tx: &mut AnyConnection,
     actor: &Actor,
@@ -167,7 +166,7 @@ fn ordered(mut results: Vec<UnitResult>) -> Vec<UnitResult> {
 
 /// A run and its scheme's context, if the caller may see it: the office sees every run,
 /// others only published ones.
-async fn visible_run(conn: &mut AnyConnection, actor: &Actor, id: RunId) -> Result<(Run, Context)> {
+pub(super) async fn visible_run(conn: &mut AnyConnection, actor: &Actor, id: RunId) -> Result<(Run, Context)> {
     let run = store::get_run(conn, id).await.map_err(AppError::from_store("evaluation_run"))?;
     let ctx = load(conn, run.scheme_id).await?;
     if run.kind != RunKind::Published && !ctx.coordinates(actor) {
@@ -431,103 +430,4 @@ pub async fn explain(app: &App, actor: &Actor, id: RunId, unit: UnitId) -> Resul
         precision: inputs.scheme.precision,
         result,
     })
-}
-
-/// Files an appeal (复核) against a unit's published result; the unit (or the office, which
-/// reports for the units below it) does this.
-pub async fn appeal(app: &App, actor: &Actor, id: RunId, unit: UnitId, reason: &str) -> Result<Appeal> {
-    let mut tx = app.store.write().await?;
-    let (run, ctx) = visible_run(&mut tx, actor, id).await?;
-    unit_for(&mut tx, &ctx, actor, unit, Permission::ReportProgress).await?;
-    if run.kind != RunKind::Published {
-        return Err(AppError::Conflict("run_not_published"));
-    }
-    let (_, results_json) = store::run_data(&mut tx, id).await?;
-    let results: Vec<UnitResult> =
-        serde_json::from_str(&results_json).map_err(|e| AppError::Internal(format!("stored results: {e}")))?;
-    if !results.iter().any(|r| r.unit == unit.0) {
-        return Err(AppError::invalid("unit_id", "unit_not_in_evaluation"));
-    }
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(AppError::invalid("reason", "required"));
-    }
-    if store::appeals(&mut tx, run.scheme_id, Some(unit)).await?.iter().any(|a| a.decision.is_none()) {
-        return Err(AppError::Conflict("appeal_open"));
-    }
-    let appeal = store::insert_appeal(&mut tx, id, unit, reason, actor.user.id, Timestamp::now()).await?;
-    audit::record::<(), _>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "evaluation_appeal.file",
-        ("evaluation_appeal", Some(appeal.id.0)),
-        None,
-        Some(&appeal),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(appeal)
-}
-
-/// Decides an appeal: upheld publishes a new version from the current inputs (the corrected
-/// entries and items), the old version kept; dismissed leaves the published result.
-pub async fn decide(
-    app: &App,
-    actor: &Actor,
-    id: AppealId,
-    decision: Decision,
-    note: Option<&str>,
-) -> Result<(Appeal, Option<Run>)> {
-    let mut tx = app.store.write().await?;
-    let before = store::get_appeal(&mut tx, id).await.map_err(AppError::from_store("appeal"))?;
-    let run = store::get_run(&mut tx, before.run_id).await?;
-    let ctx = load(&mut tx, run.scheme_id).await?;
-    ctx.require_coordinator(actor)?;
-    if before.decision.is_some() {
-        return Err(AppError::Conflict("appeal_decided"));
-    }
-    let note = note.map(str::trim).filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 2000) {
-        return Err(AppError::invalid("note", "too_long"));
-    }
-    let new_run = match decision {
-        Decision::Dismissed => None,
-        Decision::Upheld => {
-            let latest = store::latest_published(&mut tx, run.scheme_id)
-                .await?
-                .ok_or(AppError::Conflict("run_not_published"))?;
-            let inputs = gather(&mut tx, &ctx).await?;
-            let version = latest.version.unwrap_or(0) + 1;
-            let (new, _) =
-                store_run(app, &mut tx, actor, &inputs, RunKind::Published, Some(version), Some(latest.id)).await?;
-            Some(new)
-        }
-    };
-    let decided = store::decide_appeal(
-        &mut tx,
-        id,
-        actor.user.id,
-        decision,
-        note,
-        new_run.as_ref().map(|r| r.id),
-        Timestamp::now(),
-    )
-    .await
-    .map_err(|e| match e {
-        pacesetter_store::StoreError::Stale => AppError::Conflict("appeal_decided"),
-        other => AppError::from(other),
-    })?;
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "evaluation_appeal.decide",
-        ("evaluation_appeal", Some(id.0)),
-        Some(&before),
-        Some(&decided),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((decided, new_run))
 }

@@ -7,7 +7,10 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use pacesetter_app::{AppError, evaluations::runs};
+use pacesetter_app::{
+    AppError,
+    evaluations::{appeals, runs},
+};
 use pacesetter_domain::{
     UnitId,
     evaluation::{
@@ -437,7 +440,7 @@ pub async fn file_appeal(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<AppealRequest>,
 ) -> Result<Response, ApiError> {
-    let appeal = runs::appeal(&state.app, &actor, RunId(id), UnitId(body.unit_id), &body.reason).await?;
+    let appeal = appeals::file(&state.app, &actor, RunId(id), UnitId(body.unit_id), &body.reason).await?;
     Ok((StatusCode::CREATED, Json(AppealResponse::from(appeal))).into_response())
 }
 
@@ -467,6 +470,6 @@ pub async fn decide_appeal(
     ApiJson(body): ApiJson<DecisionRequest>,
 ) -> Result<Json<DecisionResponse>, ApiError> {
     let decision = Decision::parse(&body.decision).ok_or(AppError::invalid("decision", "invalid_decision"))?;
-    let (appeal, new_run) = runs::decide(&state.app, &actor, AppealId(id), decision, body.note.as_deref()).await?;
+    let (appeal, new_run) = appeals::decide(&state.app, &actor, AppealId(id), decision, body.note.as_deref()).await?;
     Ok(Json(DecisionResponse { appeal: appeal.into(), new_run: new_run.map(Into::into) }))
 }
