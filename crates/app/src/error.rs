@@ -21,6 +21,10 @@ pub enum AppError {
     NotFound(&'static str),
     #[error("{0}")]
     Invalid(ValidationError),
+    /// Input refused by a rule that names where it failed (an evaluation scheme's node, a
+    /// leaf, the leaves still missing); the place goes to the response's `details`.
+    #[error("{code}")]
+    Unprocessable { code: &'static str, details: serde_json::Value },
     /// A rule about the relation between records, e.g. a unit moved below itself.
     #[error("conflict: {0}")]
     Conflict(&'static str),
@@ -50,8 +54,12 @@ impl AppError {
             Self::NotFound("assignment") => "assignment_not_found",
             Self::NotFound("import") => "import_not_found",
             Self::NotFound("evidence") => "evidence_not_found",
+            Self::NotFound("evaluation") => "evaluation_not_found",
+            Self::NotFound("evaluation_run") => "evaluation_run_not_found",
+            Self::NotFound("appeal") => "appeal_not_found",
             Self::NotFound(_) => "not_found",
             Self::Invalid(_) => "invalid_input",
+            Self::Unprocessable { code, .. } => code,
             Self::Conflict(code) => code,
             Self::Stale { .. } => "stale_version",
             Self::Unavailable(_) => "database_unavailable",

@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 mod error;
+pub mod evaluations;
 pub mod evidence;
 pub mod files;
 pub mod import;

@@ -24,6 +24,9 @@ pub enum Permission {
     ReportProgress,
     /// Accept or return reported progress.
     ReviewProgress,
+    /// Enter inspector scores in an evaluation (督导评分) for the units in scope: an inspector
+    /// is assigned to units by a grant on them (or on a unit above them).
+    Inspect,
 }
 
 impl Permission {
@@ -37,6 +40,7 @@ impl Permission {
             Self::GrantAdmin | Self::ViewAudit => role == Admin,
             Self::ReportProgress => matches!(role, Liaison | Coordinator),
             Self::ReviewProgress => matches!(role, UnitApprover | Coordinator),
+            Self::Inspect => matches!(role, Inspector | Coordinator),
         }
     }
 }

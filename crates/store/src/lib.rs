@@ -9,6 +9,8 @@ pub mod audit;
 pub mod backend;
 pub mod campaigns;
 mod error;
+pub mod evaluation_runs;
+pub mod evaluations;
 pub mod evidence;
 pub mod grants;
 pub mod imports;

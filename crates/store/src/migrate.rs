@@ -65,10 +65,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_progress_cells.sql"),
         include_str!("../migrations/postgres/0009_progress_cells.sql"),
     ),
+    (
+        10,
+        "evaluations",
+        include_str!("../migrations/sqlite/0010_evaluations.sql"),
+        include_str!("../migrations/postgres/0010_evaluations.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 9;
+pub const LATEST: i64 = 10;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -58,6 +58,10 @@ pub enum Target {
     Task,
     Assignment,
     Evidence,
+    /// An evaluation scheme (its campaign's office runs it).
+    Evaluation,
+    EvaluationRun,
+    EvaluationAppeal,
 }
 
 #[derive(Debug, Clone, Deserialize)]

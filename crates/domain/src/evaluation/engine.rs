@@ -61,7 +61,7 @@ pub struct UnitInput {
 }
 
 /// One leaf of a unit's result: both inputs, how each was scored, the combined value.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LeafResult {
     pub code: String,
     pub max: Decimal,
@@ -73,7 +73,7 @@ pub struct LeafResult {
 }
 
 /// One unit's result.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct UnitResult {
     pub unit: i64,
     pub category: String,

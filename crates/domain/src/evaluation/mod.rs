@@ -2,6 +2,7 @@
 //! rubrics, and the engine that turns score entries into grades and ranks.
 
 pub mod engine;
+pub mod records;
 pub mod rubric;
 pub mod scheme;
 

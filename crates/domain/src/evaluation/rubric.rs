@@ -30,7 +30,7 @@ pub struct Entry {
 }
 
 /// A leaf's score from one entry, with how it was reached.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LeafScore {
     pub score: Decimal,
     pub step: String,

@@ -91,6 +91,61 @@ async fn plan_fixture(
     (place, campaign.id.0, task.id.0, assignment)
 }
 
+/// An active evaluation scheme of the place's campaign ranking the place's county, with a
+/// published run and an open appeal: (place, scheme, run, appeal).
+async fn evaluation_fixture(
+    tx: &mut pacesetter_store::AnyConnection,
+    place: Place,
+    campaign: i64,
+    unit: &pacesetter_domain::unit::Unit,
+    by: UserId,
+) -> (Place, i64, i64, i64) {
+    use pacesetter_domain::{
+        evaluation::{
+            Scheme, UnitInput, evaluate,
+            records::{FrozenInputs, Member, RunKind, SchemeStatus},
+        },
+        ids::CampaignId,
+    };
+    use pacesetter_store::{evaluation_runs, evaluations};
+    let scheme: Scheme = serde_json::from_value(EVALUATION_SCHEME.clone()).unwrap();
+    let now = Timestamp::now();
+    let stored = evaluations::insert_scheme(tx, CampaignId(campaign), "考评", &scheme, by, now).await.unwrap();
+    evaluations::update_scheme(tx, stored.id, 1, "考评", &scheme, SchemeStatus::Active, now).await.unwrap();
+    let member =
+        Member { unit_id: unit.id, category: "县区".into(), self_leaves: vec!["L1".into()], submitted_at: None };
+    evaluations::set_members(tx, stored.id, &[member]).await.unwrap();
+    let units = vec![UnitInput { unit: unit.id.0, category: "县区".into(), ..UnitInput::default() }];
+    let results = evaluate(&scheme, &units).unwrap();
+    let inputs = FrozenInputs { scheme_id: stored.id, scheme_version: 2, scheme, units, notes: Default::default() };
+    let (inputs, results) = (serde_json::to_string(&inputs).unwrap(), serde_json::to_string(&results).unwrap());
+    let new = evaluation_runs::NewRun {
+        scheme: stored.id,
+        kind: RunKind::Published,
+        version: Some(1),
+        parent: None,
+        inputs_json: &inputs,
+        results_json: &results,
+        by,
+    };
+    let run = evaluation_runs::insert_run(tx, &new, now).await.unwrap();
+    let appeal = evaluation_runs::insert_appeal(tx, run.id, unit.id, "复核", by, now).await.unwrap();
+    (place, stored.id.0, run.id.0, appeal.id.0)
+}
+
+/// One leaf worth everything: enough for every evaluation route to do its work.
+static EVALUATION_SCHEME: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    serde_json::json!({
+        "total_points": "100", "aggregation": "points",
+        "nodes": [{"code": "L1", "parent": null, "name": "达标", "points": "100", "rubric": {"kind": "binary"}}],
+        "combine": {"kind": "inspector_overrides", "self_when_uninspected": true},
+        "discrepancy_pct": "10", "evidence_gate": false, "bonus_cap": "5", "deduction_cap": null,
+        "bands": [{"name": "合格", "min": "60"}, {"name": "不合格", "min": "0"}],
+        "quotas": [], "tie_overflow": false, "tie_breakers": [], "rank_style": "competition",
+        "rounding": "half_up", "precision": 2
+    })
+});
+
 /// The smallest file the evidence library accepts.
 const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
@@ -106,6 +161,7 @@ fn permission(entry: &Entry) -> Permission {
         "view_audit" => Permission::ViewAudit,
         "manage_plans" => Permission::ManagePlans,
         "report_progress" => Permission::ReportProgress,
+        "inspect" => Permission::Inspect,
         other => panic!("unknown permission {other} in authz_matrix.toml"),
     }
 }
@@ -120,6 +176,8 @@ struct World {
     plans: Vec<(Place, i64, i64, i64)>,
     /// At each place: a file in that county's library.
     files: Vec<(Place, i64)>,
+    /// At each place: an evaluation of that county's campaign, its published run, an open appeal.
+    evaluations: Vec<(Place, i64, i64, i64)>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -179,8 +237,14 @@ impl World {
                 pacesetter_store::evidence::insert_file(&mut tx, &new, Timestamp::now()).await.unwrap().0.id.0,
             ));
         }
+        let mut evaluations = Vec::new();
+        for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
+            let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
+            let campaign = plans.iter().find(|p| p.0 == place).unwrap().1;
+            evaluations.push(evaluation_fixture(&mut tx, place, campaign, &unit, uploader).await);
+        }
         tx.commit().await.unwrap();
-        Self { t, residents, role_users, plans, files, counter: Default::default() }
+        Self { t, residents, role_users, plans, files, evaluations, counter: Default::default() }
     }
 
     fn next(&self) -> usize {
@@ -210,6 +274,10 @@ impl World {
         };
         tx.commit().await.unwrap();
         grant.id.0
+    }
+
+    fn evaluation_at(&self, place: Place) -> (Place, i64, i64, i64) {
+        *self.evaluations.iter().find(|e| e.0 == place).unwrap()
     }
 
     fn plan_at(&self, place: Place) -> (Place, i64, i64, i64) {
@@ -244,6 +312,9 @@ impl World {
             Target::Task => self.plan_at(place).2,
             Target::Assignment => self.plan_at(place).3,
             Target::Evidence => self.files.iter().find(|(p, _)| *p == place).unwrap().1,
+            Target::Evaluation => self.evaluation_at(place).1,
+            Target::EvaluationRun => self.evaluation_at(place).2,
+            Target::EvaluationAppeal => self.evaluation_at(place).3,
             Target::Import => {
                 let caller = role.and_then(|r| self.role_users.iter().find(|(ur, _)| *ur == r)).map(|(_, id)| *id);
                 let owner = match (place, caller) {
@@ -256,8 +327,15 @@ impl World {
         };
         let path =
             entry.path.replace("{id}", &id.to_string()).replace("{*file}", "app.css").replace("{*rest}", "index.html");
-        // The new-item form names its campaign in the query.
-        let path = if entry.path == "/plan-items/new" { format!("{path}?campaign={id}") } else { path };
+        // The new-item form names its campaign in the query; a unit's evaluation entries and
+        // explanation name the unit.
+        let path = match entry.path.as_str() {
+            "/plan-items/new" => format!("{path}?campaign={id}"),
+            "/api/v1/evaluations/{id}/entries" | "/api/v1/evaluations/runs/{id}/explanation" => {
+                format!("{path}?unit_id={}", unit.id)
+            }
+            _ => path,
+        };
         let n = self.next();
         let code = unit.code.clone().unwrap_or_default();
         let version = unit.version.to_string();
@@ -327,6 +405,23 @@ impl World {
                         serde_json::json!({"unit_id": unit.id.0, "url": "https://example.org/report"})
                     }
                     "/api/v1/users/{id}/password" => serde_json::json!({"password": "grassland-horse-7"}),
+                    "/api/v1/evaluations" => {
+                        serde_json::json!({"campaign_id": self.plan_at(place).1, "name": format!("考评{n}"),
+                        "scheme": *EVALUATION_SCHEME, "units": []})
+                    }
+                    "/api/v1/evaluations/{id}" => {
+                        serde_json::json!({"name": "考评", "scheme": *EVALUATION_SCHEME, "units": []})
+                    }
+                    "/api/v1/evaluations/{id}/self-entries" | "/api/v1/evaluations/{id}/inspector-entries" => {
+                        serde_json::json!({"unit_id": unit.id.0, "leaf": "L1", "answer": {"kind": "met", "value": true}})
+                    }
+                    "/api/v1/evaluations/{id}/submissions" => serde_json::json!({"unit_id": unit.id.0}),
+                    "/api/v1/evaluations/{id}/items" => serde_json::json!({"unit_id": unit.id.0,
+                        "effect": {"kind": "bonus", "points": "1", "cap": "1"}, "source": "表彰"}),
+                    "/api/v1/evaluations/runs/{id}/appeals" => {
+                        serde_json::json!({"unit_id": unit.id.0, "reason": "复核"})
+                    }
+                    "/api/v1/evaluations/appeals/{id}/decision" => serde_json::json!({"decision": "upheld"}),
                     _ => serde_json::json!({}),
                 };
                 let method = Method::from_bytes(entry.method.as_bytes()).unwrap();

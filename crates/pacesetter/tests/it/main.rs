@@ -10,6 +10,7 @@ mod campaign_settings;
 mod cli;
 mod dashboard;
 mod delivery;
+mod evaluations;
 mod evidence;
 mod imports;
 mod openapi;

@@ -3,6 +3,8 @@
 
 mod assignments;
 mod auth;
+mod evaluation_runs;
+mod evaluations;
 mod evidence;
 mod extract;
 mod health;
@@ -90,6 +92,21 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(evidence::upload_evidence, evidence::library))
         .routes(routes!(evidence::add_link))
         .routes(routes!(evidence::download))
+        .routes(routes!(evaluations::list_evaluations, evaluations::create_evaluation))
+        .routes(routes!(evaluations::get_evaluation, evaluations::update_evaluation))
+        .routes(routes!(evaluations::get_entries))
+        .routes(routes!(evaluations::save_self_entry))
+        .routes(routes!(evaluations::save_inspector_entry))
+        .routes(routes!(evaluations::submit_self_assessment))
+        .routes(routes!(evaluations::add_item))
+        .routes(routes!(evaluation_runs::list_runs, evaluation_runs::create_run))
+        .routes(routes!(evaluation_runs::get_run))
+        .routes(routes!(evaluation_runs::publish_run))
+        .routes(routes!(evaluation_runs::verify_run))
+        .routes(routes!(evaluation_runs::what_if))
+        .routes(routes!(evaluation_runs::explain))
+        .routes(routes!(evaluation_runs::file_appeal))
+        .routes(routes!(evaluation_runs::decide_appeal))
         .with_state(state)
         .split_for_parts();
     (router, openapi)

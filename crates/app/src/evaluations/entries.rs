@@ -1,0 +1,317 @@
+//! Score entries (a unit's self-assessment, an inspector's scores), submitting a
+//! self-assessment, bonus/deduction/veto items, and one unit's sheet: both entries side by
+//! side, what is flagged, what is still missing.
+
+use pacesetter_domain::{
+    Permission, Timestamp, UnitId,
+    evaluation::{
+        Answer, LeafScore, evaluate_unit,
+        records::{
+            Item, ItemEffect, Member, SchemeId, SchemeStatus, ScoreEntry, Source, answer_in_bounds, item_in_bounds,
+            unit_input,
+        },
+        rubric,
+    },
+    evidence::{EvidenceId, parse_url},
+};
+use pacesetter_store::{AnyConnection, evaluation_runs, evaluations as store, evidence};
+use serde_json::json;
+
+use super::{Context, computed, load, require_open_for, unit_for, unprocessable};
+use crate::{Actor, App, AppError, Result, audit};
+
+/// What a scorer saves for one leaf.
+#[derive(Debug, Clone)]
+pub struct EntryInput {
+    pub unit: UnitId,
+    pub leaf: String,
+    /// `domain::evaluation::Answer` as JSON, e.g. `{"kind": "level", "value": "A"}`.
+    pub answer: serde_json::Value,
+    pub comment: Option<String>,
+    pub evidence: Vec<EvidenceId>,
+    /// The version the scorer last saw; `None` for a first entry.
+    pub version: Option<i64>,
+}
+
+async fn member(conn: &mut AnyConnection, scheme: SchemeId, unit: UnitId) -> Result<Member> {
+    store::members(conn, scheme)
+        .await?
+        .into_iter()
+        .find(|m| m.unit_id == unit)
+        .ok_or(AppError::invalid("unit_id", "unit_not_in_evaluation"))
+}
+
+/// Evidence must come from the unit's own library; another unit's is "not found".
+async fn check_evidence(conn: &mut AnyConnection, unit: UnitId, ids: &[EvidenceId]) -> Result<Vec<EvidenceId>> {
+    if ids.len() > 50 {
+        return Err(AppError::invalid("evidence_ids", "too_many"));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+    for id in &ids {
+        match evidence::get(conn, *id).await {
+            Ok(found) if found.unit_id == unit => {}
+            _ => return Err(AppError::invalid("evidence_ids", "evidence_not_found")),
+        }
+    }
+    Ok(ids)
+}
+
+fn comment(text: Option<&str>) -> Result<Option<String>> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > 2000) {
+        return Err(AppError::invalid("comment", "too_long"));
+    }
+    Ok(text.map(str::to_owned))
+}
+
+/// Saves a self-assessment entry (`Source::SelfAssessment`, needs `report_progress` on the
+/// unit) or an inspector's entry (`Source::Inspector`, needs `inspect` on the unit).
+pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input: &EntryInput) -> Result<ScoreEntry> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    let permission = match source {
+        Source::SelfAssessment => Permission::ReportProgress,
+        Source::Inspector => Permission::Inspect,
+    };
+    unit_for(&mut tx, &ctx, actor, input.unit, permission).await?;
+    if ctx.scheme.status != SchemeStatus::Active {
+        return Err(AppError::Conflict("evaluation_not_open"));
+    }
+    let member = member(&mut tx, id, input.unit).await?;
+    let scheme = &ctx.scheme.scheme;
+    let leaf = scheme
+        .leaves()
+        .find(|l| l.code == input.leaf)
+        .ok_or_else(|| unprocessable("leaf_not_in_scheme", json!({ "leaf": input.leaf })))?;
+    if computed(scheme, &leaf.code) {
+        return Err(unprocessable("leaf_computed", json!({ "leaf": leaf.code })));
+    }
+    if source == Source::SelfAssessment {
+        if !member.self_leaves.contains(&leaf.code) {
+            return Err(unprocessable("leaf_not_self_assessed", json!({ "leaf": leaf.code })));
+        }
+        if member.submitted_at.is_some() {
+            return Err(AppError::Conflict("self_assessment_submitted"));
+        }
+    }
+    require_open_for(&mut tx, id, input.unit).await?;
+    let answer: Answer = serde_json::from_value(input.answer.clone())
+        .ok()
+        .filter(answer_in_bounds)
+        .ok_or_else(|| unprocessable("answer_invalid", json!({ "leaf": leaf.code })))?;
+    let evidence = check_evidence(&mut tx, input.unit, &input.evidence).await?;
+    let Some(leaf_rubric) = &leaf.rubric else { return Err(AppError::Conflict("leaf_without_rubric")) };
+    let entry = rubric::Entry { answer: answer.clone(), evidence: evidence.len() as u32 };
+    rubric::score(&leaf.code, leaf_rubric, scheme.leaf_max(leaf), &entry, scheme.evidence_gate)
+        .map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))?;
+    let comment = comment(input.comment.as_deref())?;
+    let before = store::entries(&mut tx, id, Some(input.unit))
+        .await?
+        .into_iter()
+        .find(|e| e.leaf == leaf.code && e.source == source);
+    match (&before, input.version) {
+        (None, None) => {}
+        (Some(current), Some(version)) if current.version == version => {}
+        (current, _) => return Err(AppError::Stale { current: serde_json::to_value(current).unwrap_or_default() }),
+    }
+    let new = store::NewEntry {
+        scheme: id,
+        unit: input.unit,
+        leaf: &leaf.code,
+        source,
+        answer: &answer,
+        comment: comment.as_deref(),
+        evidence: &evidence,
+        by: actor.user.id,
+    };
+    let saved = store::save_entry(&mut tx, &new, input.version, Timestamp::now())
+        .await
+        .map_err(AppError::from_store("entry"))?;
+    audit::record(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "evaluation_entry.save",
+        ("evaluation_entry", Some(saved.id.0)),
+        before.as_ref(),
+        Some(&saved),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// The leaves a unit must still self-assess.
+fn missing(ctx: &Context, member: &Member, entries: &[ScoreEntry]) -> Vec<String> {
+    member
+        .self_leaves
+        .iter()
+        .filter(|code| ctx.scheme.scheme.node(code).is_some() && !computed(&ctx.scheme.scheme, code))
+        .filter(|code| !entries.iter().any(|e| e.source == Source::SelfAssessment && &&e.leaf == code))
+        .cloned()
+        .collect()
+}
+
+/// Hands in a unit's self-assessment; refused while leaves are missing, and final.
+pub async fn submit(app: &App, actor: &Actor, id: SchemeId, unit: UnitId) -> Result<Member> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    unit_for(&mut tx, &ctx, actor, unit, Permission::ReportProgress).await?;
+    if ctx.scheme.status != SchemeStatus::Active {
+        return Err(AppError::Conflict("evaluation_not_open"));
+    }
+    let member = member(&mut tx, id, unit).await?;
+    let entries = store::entries(&mut tx, id, Some(unit)).await?;
+    let missing = missing(&ctx, &member, &entries);
+    if !missing.is_empty() {
+        return Err(unprocessable("self_assessment_incomplete", json!({ "missing": missing })));
+    }
+    if !store::submit(&mut tx, id, unit, actor.user.id, Timestamp::now()).await? {
+        return Err(AppError::Conflict("self_assessment_submitted"));
+    }
+    let submitted = self::member(&mut tx, id, unit).await?;
+    audit::record(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "evaluation.submit",
+        ("evaluation", Some(id.0)),
+        Some(&member),
+        Some(&submitted),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(submitted)
+}
+
+/// A bonus, deduction or veto item as asked for.
+#[derive(Debug, Clone)]
+pub struct ItemInput {
+    pub unit: UnitId,
+    /// `ItemEffect` as JSON: `{"kind": "bonus", "points": "2", "cap": "3"}`,
+    /// `{"kind": "deduction", "count": 2, "per": "0.5"}`, `{"kind": "veto", "effect": {"kind": "fail"}}`.
+    pub effect: serde_json::Value,
+    pub source: String,
+    pub source_link: Option<String>,
+}
+
+/// Records an item for a unit, with its source; the office's coordinators do this.
+pub async fn add_item(app: &App, actor: &Actor, id: SchemeId, input: &ItemInput) -> Result<Item> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    ctx.require_coordinator(actor)?;
+    unit_for(&mut tx, &ctx, actor, input.unit, Permission::ViewUnits).await?;
+    if ctx.scheme.status != SchemeStatus::Active {
+        return Err(AppError::Conflict("evaluation_not_open"));
+    }
+    member(&mut tx, id, input.unit).await?;
+    require_open_for(&mut tx, id, input.unit).await?;
+    let effect: ItemEffect = serde_json::from_value(input.effect.clone())
+        .ok()
+        .filter(item_in_bounds)
+        .ok_or(AppError::invalid("effect", "item_invalid"))?;
+    let negative = match &effect {
+        ItemEffect::Bonus { points, cap } => points.is_sign_negative() || cap.is_sign_negative(),
+        ItemEffect::Deduction { per, .. } => per.is_sign_negative(),
+        ItemEffect::Veto { effect: pacesetter_domain::evaluation::VetoEffect::CapGrade { grade } } => {
+            !ctx.scheme.scheme.bands.iter().any(|b| &b.name == grade)
+        }
+        ItemEffect::Veto { .. } => false,
+    };
+    if negative {
+        return Err(AppError::invalid("effect", "item_invalid"));
+    }
+    let source = input.source.trim();
+    if source.is_empty() || source.chars().count() > 500 {
+        return Err(AppError::invalid("source", "required"));
+    }
+    let link = match input.source_link.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        Some(link) => Some(parse_url(link)?),
+        None => None,
+    };
+    let new = store::NewItem {
+        scheme: id,
+        unit: input.unit,
+        effect: &effect,
+        source,
+        source_link: link.as_deref(),
+        by: actor.user.id,
+    };
+    let item = store::insert_item(&mut tx, &new, Timestamp::now()).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "evaluation_item.create",
+        ("evaluation_item", Some(item.id.0)),
+        None,
+        Some(&item),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(item)
+}
+
+/// One leaf of a unit's sheet: both entries side by side, scored, flagged when they differ too
+/// much.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SheetLeaf {
+    pub code: String,
+    pub name: String,
+    pub max: rust_decimal::Decimal,
+    pub self_assessed: bool,
+    pub computed: bool,
+    pub self_entry: Option<ScoreEntry>,
+    pub inspector_entry: Option<ScoreEntry>,
+    pub self_score: Option<LeafScore>,
+    pub inspector_score: Option<LeafScore>,
+    pub flagged: bool,
+}
+
+/// A unit's sheet in a scheme.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Sheet {
+    pub member: Member,
+    pub leaves: Vec<SheetLeaf>,
+    /// Leaves the unit must still self-assess.
+    pub missing: Vec<String>,
+    pub items: Vec<Item>,
+    pub published: bool,
+}
+
+/// A unit's sheet; read by those who see the unit, and by the office.
+pub async fn sheet(app: &App, actor: &Actor, id: SchemeId, unit: UnitId) -> Result<Sheet> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    unit_for(&mut conn, &ctx, actor, unit, Permission::ViewUnits).await?;
+    let member = member(&mut conn, id, unit).await?;
+    let entries = store::entries(&mut conn, id, Some(unit)).await?;
+    let items = store::items(&mut conn, id, Some(unit)).await?;
+    let scheme = &ctx.scheme.scheme;
+    // Scores as the engine gives them; an entry that no longer fits an edited rubric shows
+    // without a score rather than hiding the sheet.
+    let scored = evaluate_unit(scheme, &unit_input(&member, &entries, &items)).ok();
+    let leaves = scheme
+        .leaves()
+        .map(|leaf| {
+            let result = scored.as_ref().and_then(|r| r.leaves.iter().find(|l| l.code == leaf.code));
+            let entry = |source| entries.iter().find(|e| e.leaf == leaf.code && e.source == source).cloned();
+            SheetLeaf {
+                code: leaf.code.clone(),
+                name: leaf.name.clone(),
+                max: scheme.leaf_max(leaf),
+                self_assessed: member.self_leaves.contains(&leaf.code),
+                computed: computed(scheme, &leaf.code),
+                self_entry: entry(Source::SelfAssessment),
+                inspector_entry: entry(Source::Inspector),
+                self_score: result.and_then(|r| r.self_score.clone()),
+                inspector_score: result.and_then(|r| r.inspector_score.clone()),
+                flagged: result.is_some_and(|r| r.flagged),
+            }
+        })
+        .collect();
+    let published = evaluation_runs::latest_published(&mut conn, id).await?.is_some();
+    Ok(Sheet { missing: missing(&ctx, &member, &entries), member, leaves, items, published })
+}

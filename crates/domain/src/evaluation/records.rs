@@ -1,0 +1,363 @@
+//! What the evaluation keeps between requests: schemes as stored, the units they rank, score
+//! entries, bonus/deduction/veto items, runs with their frozen inputs, and appeals (复核). Also
+//! the bounds on every number a person types, so that exact arithmetic can never overflow.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::{
+    engine::{Bonus, Deduction, UnitInput, Veto, VetoEffect},
+    rubric::Answer,
+    scheme::{Combine, Rubric, Scheme, SchemeError},
+};
+use crate::{Timestamp, UnitId, UserId, evidence::EvidenceId, ids::CampaignId};
+
+macro_rules! evaluation_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+evaluation_id!(
+    /// An evaluation scheme of a campaign.
+    SchemeId
+);
+evaluation_id!(
+    /// One score entry (a unit's or an inspector's answer for a leaf).
+    EntryId
+);
+evaluation_id!(
+    /// A bonus, deduction or veto item.
+    ItemId
+);
+evaluation_id!(
+    /// A run: a draft, a published version or a what-if.
+    RunId
+);
+evaluation_id!(
+    /// An appeal (复核) against a published result.
+    AppealId
+);
+
+/// Whether a scheme is still being built or open for scoring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SchemeStatus {
+    /// Being built: no entries are taken yet.
+    Draft,
+    /// Open for self-assessment, inspection and runs.
+    Active,
+}
+
+impl SchemeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Active => "active",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Draft, Self::Active].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A scheme as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredScheme {
+    pub id: SchemeId,
+    pub campaign_id: CampaignId,
+    pub name: String,
+    pub scheme: Scheme,
+    pub status: SchemeStatus,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A unit ranked by a scheme: its category and the leaves it self-assesses.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Member {
+    pub unit_id: UnitId,
+    pub category: String,
+    pub self_leaves: Vec<String>,
+    pub submitted_at: Option<Timestamp>,
+}
+
+/// Who entered a score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The unit's own self-assessment (自评).
+    #[serde(rename = "self")]
+    SelfAssessment,
+    Inspector,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SelfAssessment => "self",
+            Self::Inspector => "inspector",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::SelfAssessment, Self::Inspector].into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A stored score entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScoreEntry {
+    pub id: EntryId,
+    pub scheme_id: SchemeId,
+    pub unit_id: UnitId,
+    pub leaf: String,
+    pub source: Source,
+    pub answer: Answer,
+    pub comment: Option<String>,
+    pub evidence: Vec<EvidenceId>,
+    pub entered_by: UserId,
+    pub entered_at: Timestamp,
+    pub version: i64,
+}
+
+/// What a bonus, deduction or veto item does.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ItemEffect {
+    Bonus { points: Decimal, cap: Decimal },
+    Deduction { count: u32, per: Decimal },
+    Veto { effect: VetoEffect },
+}
+
+/// A bonus, deduction or veto item of a unit, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Item {
+    pub id: ItemId,
+    pub scheme_id: SchemeId,
+    pub unit_id: UnitId,
+    pub effect: ItemEffect,
+    pub source: String,
+    pub source_link: Option<String>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+}
+
+/// The kinds of run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Draft,
+    /// Frozen; re-running it reproduces every number.
+    Published,
+    /// A scratch copy under other weights or bands; never published.
+    WhatIf,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::WhatIf => "what_if",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Draft, Self::Published, Self::WhatIf].into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// Everything a run read, as it was: enough to compute and explain it again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FrozenInputs {
+    pub scheme_id: SchemeId,
+    /// The scheme's version when the run read it.
+    pub scheme_version: i64,
+    pub scheme: Scheme,
+    pub units: Vec<UnitInput>,
+    /// Per unit and leaf, what the explanation shows beside the numbers.
+    pub notes: BTreeMap<i64, BTreeMap<String, LeafNotes>>,
+}
+
+/// The evidence and comments behind a unit's two entries for one leaf.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LeafNotes {
+    #[serde(default)]
+    pub self_evidence: Vec<EvidenceId>,
+    #[serde(default)]
+    pub inspector_evidence: Vec<EvidenceId>,
+    #[serde(default)]
+    pub self_comment: Option<String>,
+    #[serde(default)]
+    pub inspector_comment: Option<String>,
+    /// Computed by the server (task_completion), with how.
+    #[serde(default)]
+    pub computed: Option<String>,
+}
+
+/// A run as stored, without its (large) inputs and results.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Run {
+    pub id: RunId,
+    pub scheme_id: SchemeId,
+    pub kind: RunKind,
+    /// 1, 2, … for published versions.
+    pub version: Option<i64>,
+    pub parent_run_id: Option<RunId>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub published_by: Option<UserId>,
+    pub published_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// The result changes: a new published version.
+    Upheld,
+    /// The published result stands.
+    Dismissed,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Upheld => "upheld",
+            Self::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Upheld, Self::Dismissed].into_iter().find(|d| d.as_str() == text)
+    }
+}
+
+/// An appeal (复核) against a unit's published result.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Appeal {
+    pub id: AppealId,
+    pub run_id: RunId,
+    pub unit_id: UnitId,
+    pub reason: String,
+    pub filed_by: UserId,
+    pub created_at: Timestamp,
+    pub reviewer_id: Option<UserId>,
+    pub decision: Option<Decision>,
+    pub note: Option<String>,
+    pub decided_at: Option<Timestamp>,
+    pub new_run_id: Option<RunId>,
+}
+
+/// Builds a unit's engine input from its stored entries and items.
+pub fn unit_input(member: &Member, entries: &[ScoreEntry], items: &[Item]) -> UnitInput {
+    let mut input = UnitInput { unit: member.unit_id.0, category: member.category.clone(), ..UnitInput::default() };
+    for entry in entries.iter().filter(|e| e.unit_id == member.unit_id) {
+        let scored = super::rubric::Entry { answer: entry.answer.clone(), evidence: entry.evidence.len() as u32 };
+        match entry.source {
+            Source::SelfAssessment => input.self_entries.insert(entry.leaf.clone(), scored),
+            Source::Inspector => input.inspector_entries.insert(entry.leaf.clone(), scored),
+        };
+    }
+    for item in items.iter().filter(|i| i.unit_id == member.unit_id) {
+        let source = item.source.clone();
+        match &item.effect {
+            ItemEffect::Bonus { points, cap } => input.bonuses.push(Bonus { points: *points, cap: *cap, source }),
+            ItemEffect::Deduction { count, per } => {
+                input.deductions.push(Deduction { count: *count, per: *per, source })
+            }
+            ItemEffect::Veto { effect } => input.vetoes.push(Veto { effect: effect.clone(), source }),
+        }
+    }
+    input
+}
+
+/// The largest magnitude a typed number may have, and its most decimal places. Within these,
+/// no sum, product or quotient the engine forms can leave `Decimal`'s range.
+pub const MAX_MAGNITUDE: i64 = 1_000_000_000;
+pub const MAX_SCALE: u32 = 6;
+/// Nodes in a scheme, and bands, quotas, tie-breakers, levels or checklist items in one place.
+pub const MAX_NODES: usize = 1_000;
+pub const MAX_LIST: usize = 100;
+
+/// A typed number within the bounds.
+pub fn in_bounds(value: Decimal) -> bool {
+    value.abs() <= Decimal::from(MAX_MAGNITUDE) && value.normalize().scale() <= MAX_SCALE
+}
+
+/// Refuses a scheme with a number out of bounds or a list too long, naming where.
+pub fn check_bounds(scheme: &Scheme) -> Result<(), SchemeError> {
+    let at = |node: &str, code: &'static str| SchemeError { node: node.to_owned(), code };
+    let settings =
+        [Some(scheme.total_points), Some(scheme.discrepancy_pct), Some(scheme.bonus_cap), scheme.deduction_cap];
+    let bands = scheme.bands.iter().map(|b| b.min);
+    let quotas = scheme.quotas.iter().map(|q| q.share);
+    let combine = match scheme.combine {
+        Combine::Weighted { self_weight, inspector_weight } => vec![self_weight, inspector_weight],
+        Combine::InspectorOverrides { .. } => Vec::new(),
+    };
+    if !settings.into_iter().flatten().chain(bands).chain(quotas).chain(combine).all(in_bounds) {
+        return Err(at("scheme", "number_out_of_bounds"));
+    }
+    if scheme.nodes.len() > MAX_NODES
+        || [scheme.bands.len(), scheme.quotas.len(), scheme.tie_breakers.len()].iter().any(|n| *n > MAX_LIST)
+        || scheme.precision > MAX_SCALE
+    {
+        return Err(at("scheme", "scheme_too_large"));
+    }
+    for node in &scheme.nodes {
+        let numbers: Vec<Decimal> = match &node.rubric {
+            Some(Rubric::Levels { levels }) if levels.len() > MAX_LIST => {
+                return Err(at(&node.code, "rubric_too_large"));
+            }
+            Some(Rubric::Checklist { items }) if items.len() > MAX_LIST => {
+                return Err(at(&node.code, "rubric_too_large"));
+            }
+            Some(Rubric::TaskCompletion { plan_items }) if plan_items.len() > MAX_LIST => {
+                return Err(at(&node.code, "rubric_too_large"));
+            }
+            Some(Rubric::Levels { levels }) => levels.iter().map(|l| l.fraction).collect(),
+            Some(Rubric::Checklist { items }) => items.clone(),
+            Some(Rubric::Ratio { floor, target }) => vec![*floor, *target],
+            Some(Rubric::Efficacy { x_low, x_high }) => vec![*x_low, *x_high],
+            Some(Rubric::DeductFromMax { per_occurrence }) => vec![*per_occurrence],
+            Some(Rubric::Binary | Rubric::Survey | Rubric::TaskCompletion { .. }) | None => Vec::new(),
+        };
+        if !numbers.into_iter().chain(node.points).chain(node.weight).all(in_bounds) {
+            return Err(at(&node.code, "number_out_of_bounds"));
+        }
+    }
+    Ok(())
+}
+
+/// An answer whose numbers are within bounds (checklists no longer than any rubric allows).
+pub fn answer_in_bounds(answer: &Answer) -> bool {
+    match answer {
+        Answer::Value(value) => in_bounds(*value),
+        Answer::Checked(items) => items.len() <= MAX_LIST,
+        Answer::Occurrences(n) => i64::from(*n) <= MAX_MAGNITUDE,
+        Answer::Level(name) => name.chars().count() <= 200,
+        Answer::Met(_) => true,
+    }
+}
+
+/// An item whose numbers are within bounds.
+pub fn item_in_bounds(effect: &ItemEffect) -> bool {
+    match effect {
+        ItemEffect::Bonus { points, cap } => in_bounds(*points) && in_bounds(*cap),
+        ItemEffect::Deduction { count, per } => i64::from(*count) <= MAX_MAGNITUDE && in_bounds(*per),
+        ItemEffect::Veto { .. } => true,
+    }
+}
