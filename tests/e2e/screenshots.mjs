@@ -27,7 +27,8 @@ try {
       await page.screenshot({ path: `${out}/plan-${lang}-${size}.png`, fullPage: true });
       await page.click("text=进度看板");
       await page.screenshot({ path: `${out}/dashboard-${lang}-${size}.png`, fullPage: true });
-      await page.click("svg.heatmap a:has(text:text-is('拉萨市'))");
+      // The fourth column that opens a level down: the first prefecture (after three groups).
+      await page.locator("svg.heatmap a[href*='dashboard?unit=']").nth(3).click();
       await page.screenshot({ path: `${out}/dashboard-lhasa-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/assignments?q=${encodeURIComponent("民族团结进步论坛")}&state=in_progress`);
       await page.screenshot({ path: `${out}/tasks-filtered-${lang}-${size}.png`, fullPage: true });
