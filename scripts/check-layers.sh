@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The dependency direction of ARCHITECTURE.md: domain ← store ← app ← export, web ← pacesetter.
+# The dependency direction of ARCHITECTURE.md: domain ← store ← app ← export, web ← pacesetter,
+# and pdf (typst) ← web.
 # Fails when a crate reaches a layer or a library it must not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,12 @@ deps pacesetter-store | forbid "store" axum pacesetter-app pacesetter-web pacese
 deps pacesetter-app | forbid "app" axum askama pacesetter-web pacesetter-export
 deps pacesetter-export | forbid "export" axum sqlx pacesetter-web
 direct pacesetter-web | forbid "web (never sees SQL types)" sqlx pacesetter-store
+# typst takes minutes to build: only the PDF crate holds it, and that crate holds nothing of ours,
+# so that edits to the other crates never rebuild it.
+deps pacesetter-pdf | forbid "pdf (typst only)" pacesetter-domain pacesetter-store pacesetter-app pacesetter-export pacesetter-web
+for crate in pacesetter-domain pacesetter-store pacesetter-app pacesetter-export; do
+  deps "$crate" | forbid "$crate (typst stays in pacesetter-pdf)" typst pacesetter-pdf
+done
 
 if [ "$fail" -ne 0 ]; then exit 1; fi
-echo "layering: ok (domain ← store ← app ← export, web ← pacesetter)"
+echo "layering: ok (domain ← store ← app ← export, web ← pacesetter; pdf ← web)"

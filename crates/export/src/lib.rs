@@ -1,6 +1,7 @@
 //! Reading and writing the files offices exchange: CSV and XLSX sheets for imports and
-//! exports (later: PDF bulletins and SVG charts).
+//! exports, SVG charts, and the bulletin (通报) of an evaluation.
 
+pub mod bulletin;
 pub mod charts;
 pub mod csv_out;
 pub mod plan_xlsx;

@@ -39,10 +39,13 @@ pub struct Config {
     pub mail_from: String,
     /// Hosts a person's reminder webhook may point at.
     pub webhook_hosts: Vec<String>,
+    /// Where the fonts of PDF bulletins are found (searched recursively): Noto Sans CJK SC
+    /// (Debian `fonts-noto-cjk`) and Noto Serif Tibetan (`fonts-noto-core`).
+    pub fonts_dir: PathBuf,
 }
 
 /// The names of the settings, as keys in the file and after `PACESETTER_` in the environment.
-const SETTINGS: [&str; 12] = [
+const SETTINGS: [&str; 13] = [
     "listen",
     "data_dir",
     "database_url",
@@ -55,6 +58,7 @@ const SETTINGS: [&str; 12] = [
     "smtp_url",
     "mail_from",
     "webhook_hosts",
+    "fonts_dir",
 ];
 
 impl Default for Config {
@@ -72,6 +76,7 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Pacesetter <noreply@localhost>".to_owned(),
             webhook_hosts: pacesetter_app::DEFAULT_WEBHOOK_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
+            fonts_dir: PathBuf::from("/usr/share/fonts"),
         }
     }
 }
@@ -92,6 +97,7 @@ impl fmt::Debug for Config {
             .field("smtp_url", &self.smtp_url.as_deref().map(pacesetter_store::redact))
             .field("mail_from", &self.mail_from)
             .field("webhook_hosts", &self.webhook_hosts)
+            .field("fonts_dir", &self.fonts_dir)
             .finish()
     }
 }
@@ -201,7 +207,9 @@ impl Config {
              # or \"smtp://mail.example.gov.cn:587?tls=required\":\n# smtp_url = \"\"\n\
              mail_from = {from:?}\n\n\
              # Chat services whose group-robot webhooks people may have reminders sent to.\n\
-             webhook_hosts = {hosts:?}\n",
+             webhook_hosts = {hosts:?}\n\n\
+             # Fonts for PDF bulletins (Noto Sans CJK SC from fonts-noto-cjk, Noto Serif Tibetan\n\
+             # from fonts-noto-core), searched recursively.\nfonts_dir = {fonts:?}\n",
             listen = defaults.listen,
             data_dir = defaults.data_dir.display().to_string(),
             secure = defaults.secure_cookies,
@@ -211,6 +219,7 @@ impl Config {
             log = defaults.log_format,
             from = defaults.mail_from,
             hosts = defaults.webhook_hosts,
+            fonts = defaults.fonts_dir.display().to_string(),
         )
     }
 }

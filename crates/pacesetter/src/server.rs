@@ -45,7 +45,12 @@ pub fn app(config: &Config, store: Store) -> App {
 }
 
 pub fn router(config: &Config, app: App, demo: bool) -> Result<axum::Router, ServeError> {
-    let web = WebConfig { secure_cookies: config.secure_cookies, version: VERSION, demo };
+    let web = WebConfig {
+        secure_cookies: config.secure_cookies,
+        version: VERSION,
+        demo,
+        fonts_dir: config.fonts_dir.clone(),
+    };
     Ok(pacesetter_web::router(app, web)?)
 }
 

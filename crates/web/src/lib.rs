@@ -4,6 +4,7 @@
 pub mod api;
 mod assets;
 pub mod authz;
+mod bulletin;
 mod error;
 pub mod i18n;
 mod request;
@@ -26,6 +27,8 @@ pub struct WebConfig {
     pub version: &'static str,
     /// Printed on the login page of a demo, with the demo accounts.
     pub demo: bool,
+    /// Where the bulletin's fonts are looked for (Noto Sans CJK, Noto Serif Tibetan).
+    pub fonts_dir: std::path::PathBuf,
 }
 
 /// What every handler can reach.

@@ -8,6 +8,7 @@
 //! entries are read by those who see the unit and by the office.
 
 pub mod appeals;
+pub mod bulletin;
 pub mod entries;
 pub mod runs;
 

@@ -3,6 +3,7 @@
 
 mod assignments;
 mod auth;
+mod evaluation_bulletins;
 mod evaluation_runs;
 mod evaluations;
 mod evidence;
@@ -107,6 +108,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluation_runs::explain))
         .routes(routes!(evaluation_runs::file_appeal))
         .routes(routes!(evaluation_runs::decide_appeal))
+        .routes(routes!(evaluation_bulletins::bulletin_pdf))
+        .routes(routes!(evaluation_bulletins::bulletin_xlsx))
         .with_state(state)
         .split_for_parts();
     (router, openapi)

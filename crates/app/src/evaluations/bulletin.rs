@@ -1,0 +1,55 @@
+//! What the bulletin (通报) of a published run shows: the campaign, the issuing office, and
+//! each unit's result with its names, limited to the units the reader sees.
+
+use std::collections::HashMap;
+
+use pacesetter_domain::{
+    UnitId,
+    evaluation::{
+        UnitResult,
+        records::{Run, RunId, RunKind},
+    },
+    plan::Campaign,
+    unit::Unit,
+};
+use pacesetter_store::units;
+
+use super::runs;
+use crate::{Actor, App, AppError, Result};
+
+/// A published run as its bulletin prints it.
+#[derive(Debug, Clone)]
+pub struct BulletinView {
+    pub run: Run,
+    pub campaign: Campaign,
+    pub office: Unit,
+    pub scheme_name: String,
+    /// By category, in rank order, then the units a veto excludes.
+    pub results: Vec<UnitResult>,
+    /// The units of `results`, by id.
+    pub units: HashMap<i64, Unit>,
+}
+
+/// A published run's results and names, for whoever may read its results; drafts and
+/// what-ifs have no bulletin.
+pub async fn bulletin(app: &App, actor: &Actor, id: RunId) -> Result<BulletinView> {
+    let view = runs::results(app, actor, id).await?;
+    if view.run.kind != RunKind::Published {
+        return Err(AppError::Conflict("run_not_published"));
+    }
+    let mut conn = app.store.read().await?;
+    let ctx = super::load(&mut conn, view.run.scheme_id).await?;
+    let mut names = HashMap::with_capacity(view.results.len());
+    for result in &view.results {
+        let unit = units::get(&mut conn, UnitId(result.unit)).await.map_err(AppError::from_store("unit"))?;
+        names.insert(result.unit, unit);
+    }
+    Ok(BulletinView {
+        run: view.run,
+        campaign: ctx.campaign,
+        office: ctx.office,
+        scheme_name: view.scheme_name,
+        results: view.results,
+        units: names,
+    })
+}

@@ -1,0 +1,65 @@
+//! The bulletin (通报) of a published run as files: the XLSX from `export`, the PDF compiled by
+//! typst (`pacesetter-pdf`) off the async threads, with fonts from the configured directory.
+
+use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
+use pacesetter_domain::timestamp::format_date;
+use pacesetter_export::bulletin::{Bulletin, Header, TEMPLATE, UnitLine};
+use pacesetter_pdf::{FontSet, PdfError};
+
+/// The font families the template asks for, with the Debian package that installs each.
+const FONTS: [(&str, &str); 2] = [("Noto Sans CJK SC", "fonts-noto-cjk"), ("Noto Serif Tibetan", "fonts-noto-core")];
+
+/// The bulletin's content in the campaign's language (Chinese, with Tibetan names).
+pub(crate) fn content(view: BulletinView) -> Bulletin {
+    let published = view.run.published_at.unwrap_or(view.run.created_at);
+    let header = Header {
+        campaign: view.campaign.name,
+        campaign_bo: view.campaign.name_bo,
+        scheme: view.scheme_name,
+        version: view.run.version.unwrap_or(1),
+        published_on: format_date(published.datetime().date()),
+        office: view.office.name,
+    };
+    let lines = view
+        .results
+        .into_iter()
+        .map(|r| {
+            let unit = view.units.get(&r.unit);
+            UnitLine {
+                unit: unit.map(|u| u.name.clone()).unwrap_or_else(|| r.unit.to_string()),
+                unit_bo: unit.and_then(|u| u.name_bo.clone()),
+                category: r.category,
+                rank: r.rank,
+                base: r.base,
+                bonus: r.bonus,
+                deductions: r.deductions,
+                final_score: r.final_score,
+                grade: r.grade,
+                vetoed: r.vetoed,
+                quota_moved: r.quota_moved,
+            }
+        })
+        .collect();
+    Bulletin::new(header, lines)
+}
+
+pub(crate) fn xlsx(bulletin: &Bulletin) -> Result<Vec<u8>, AppError> {
+    bulletin.xlsx().map_err(|e| AppError::Internal(format!("bulletin xlsx: {e}")))
+}
+
+/// Compiles the PDF on a blocking thread (typst takes about a second a page).
+pub(crate) async fn pdf(fonts_dir: &std::path::Path, bulletin: Bulletin) -> Result<Vec<u8>, AppError> {
+    let dirs = vec![fonts_dir.to_path_buf()];
+    let job = move || -> Result<Vec<u8>, PdfError> {
+        let fonts = FontSet::shared(&dirs);
+        for (family, package) in FONTS {
+            fonts.require(family, package)?;
+        }
+        let today = time::OffsetDateTime::now_utc().date();
+        let today = (today.year(), u8::from(today.month()), today.day());
+        pacesetter_pdf::compile(&fonts, TEMPLATE, &[("/bulletin.json", bulletin.json())], Some(today))
+    };
+    let outcome = tokio::task::spawn_blocking(job).await.map_err(|e| AppError::Internal(e.to_string()))?;
+    // A missing font is the operator's to fix: the log names the package to install.
+    outcome.map_err(|e| AppError::Internal(format!("bulletin pdf: {e}")))
+}
