@@ -53,13 +53,20 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
-    /// Run an evaluation scheme on files, without a server: a scheme (JSON) and the units'
-    /// score entries (JSON); prints results by category and rank.
+    /// Run an evaluation scheme on files, without a server — a scheme (JSON, or the office's
+    /// indicator table as XLSX/CSV) and the units' score entries (JSON, XLSX or CSV) — or re-run
+    /// a stored run from its frozen inputs (`--run ID`, read-only); prints results by category
+    /// and rank.
     Evaluate {
-        #[arg(long)]
-        scheme: PathBuf,
-        #[arg(long)]
-        entries: PathBuf,
+        #[arg(long, required_unless_present = "run", requires = "entries")]
+        scheme: Option<PathBuf>,
+        #[arg(long, requires = "scheme")]
+        entries: Option<PathBuf>,
+        /// A stored run to evaluate again from the database.
+        #[arg(long, conflicts_with_all = ["scheme", "entries"])]
+        run: Option<i64>,
+        #[command(flatten)]
+        place: Place,
         #[arg(long, value_enum, default_value = "table")]
         format: crate::cli_evaluate::Format,
     },
@@ -105,7 +112,9 @@ pub fn main() -> ExitCode {
             print!("{}", Config::example());
             return ExitCode::SUCCESS;
         }
-        Command::Evaluate { scheme, entries, format } => return crate::cli_evaluate::run(scheme, entries, *format),
+        Command::Evaluate { scheme: Some(scheme), entries: Some(entries), format, .. } => {
+            return crate::cli_evaluate::run(scheme, entries, *format);
+        }
         _ => {}
     }
     let config = match Config::load(cli.config.as_deref()) {
@@ -223,6 +232,11 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                     Ok(ExitCode::from(1))
                 }
             }
+        }
+        Command::Evaluate { run: Some(run), place, format, .. } => {
+            let config = apply(config, place);
+            let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
+            crate::cli_evaluate::rerun(&store, run, format).await
         }
         Command::Config { .. } | Command::Evaluate { .. } => Ok(ExitCode::SUCCESS),
     }

@@ -10,6 +10,7 @@
 pub mod appeals;
 pub mod bulletin;
 pub mod entries;
+pub mod import;
 pub mod runs;
 
 use std::collections::BTreeSet;

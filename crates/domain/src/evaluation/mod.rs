@@ -5,6 +5,7 @@ pub mod engine;
 pub mod records;
 pub mod rubric;
 pub mod scheme;
+pub mod sheet;
 
 pub use engine::{Bonus, Deduction, LeafResult, UnitInput, UnitResult, Veto, VetoEffect, evaluate, evaluate_unit};
 pub use rubric::{Answer, AnswerError, Entry, LeafScore};

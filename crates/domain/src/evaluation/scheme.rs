@@ -74,6 +74,12 @@ pub struct Node {
     /// Leaves only.
     #[serde(default)]
     pub rubric: Option<Rubric>,
+    /// How it is assessed (查阅资料, 实地查看, 座谈, 问卷…): shown to scorers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub methods: Vec<String>,
+    /// The evidence it needs, in words: shown to scorers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
 }
 
 /// How a self-assessment and an inspector's score of the same leaf combine.

@@ -19,6 +19,8 @@ fn leaf(code: &str, points: &str, rubric: Rubric) -> Node {
         points: Some(d(points)),
         weight: None,
         rubric: Some(rubric),
+        methods: Vec::new(),
+        evidence: None,
     }
 }
 
@@ -163,6 +165,8 @@ fn weights_must_sum_to_one_and_score_out_of_a_hundred() {
         points: None,
         weight: Some(d(weight)),
         rubric,
+        methods: Vec::new(),
+        evidence: None,
     };
     let mut scheme = example_scheme(Combine::InspectorOverrides { self_when_uninspected: true });
     scheme.aggregation = Aggregation::Weights;

@@ -364,6 +364,16 @@ impl World {
                 }
                 self.t.send(request.body(axum::body::Body::from(IMPORT_SHEET)).unwrap()).await
             }
+            ("POST", true) if entry.path == "/api/v1/evaluations/import" => {
+                let campaign = self.plan_at(place).1;
+                let mut request =
+                    axum::http::Request::post(format!("/api/v1/evaluations/import?campaign={campaign}&name=n{n}"));
+                if let Auth::Bearer(token) = auth {
+                    request = request.header("authorization", format!("Bearer {token}"));
+                }
+                let sheet = format!("指标编码,指标名称,分值,评分方法,自评单位\nL1,达标,100,是否,{code}\n");
+                self.t.send(request.body(axum::body::Body::from(sheet)).unwrap()).await
+            }
             ("POST", false) if entry.path == "/imports" => {
                 self.t.upload(&path, auth, &[("csrf", auth.csrf()), ("kind", "units")], "t.csv", IMPORT_SHEET).await
             }

@@ -89,3 +89,46 @@ fn evaluate_runs_a_scheme_on_files_and_names_a_bad_node() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("checklist_does_not_add_up at node A1"));
 }
+
+#[test]
+fn evaluate_reads_the_office_indicator_table_and_entries_as_sheets() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evaluation");
+    let entries = format!("{examples}/entries.csv");
+    for scheme in ["scheme.xlsx", "scheme.csv"] {
+        let scheme = format!("{examples}/{scheme}");
+        let output = pacesetter()
+            .args(["evaluate", "--scheme", &scheme, "--entries", &entries, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        // The worked example's base score; bonuses, deductions and vetoes are not in the sheet.
+        assert_eq!(results[0]["unit"], 540100);
+        assert_eq!(results[0]["final_score"], "90.80");
+        assert_eq!(results.as_array().unwrap().len(), 4);
+    }
+
+    // Bad cells are listed by row and column; an inconsistent tree names the node.
+    let path = std::env::temp_dir().join(format!("pacesetter-scheme-{}.csv", std::process::id()));
+    std::fs::write(
+        &path,
+        "指标编码,上级编码,指标名称,分值,评分方法,评分参数\nA,,甲,10,,\nA1,A,乙,八,清单,4;4\nA2,A,丙,2,魔法,\n",
+    )
+    .unwrap();
+    let refused =
+        pacesetter().args(["evaluate", "--scheme", path.to_str().unwrap(), "--entries", &entries]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr).into_owned();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr.contains("row 3 column D (分值): not_a_number"), "{stderr}");
+    assert!(stderr.contains("row 4 column E (评分方法): unknown_rubric"), "{stderr}");
+    std::fs::write(&path, "指标编码,上级编码,指标名称,分值,评分方法,评分参数\nA,,甲,10,,\nA1,A,乙,8,清单,4;4\n")
+        .unwrap();
+    let refused =
+        pacesetter().args(["evaluate", "--scheme", path.to_str().unwrap(), "--entries", &entries]).output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("at node A"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

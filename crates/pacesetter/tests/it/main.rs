@@ -11,6 +11,7 @@ mod cli;
 mod dashboard;
 mod delivery;
 mod evaluation_bulletin;
+mod evaluation_import;
 mod evaluations;
 mod evidence;
 mod imports;

@@ -172,7 +172,11 @@ pub async fn list_evaluations(
     ))
 }
 
-async fn scheme_view(state: &AppState, actor: &pacesetter_app::Actor, id: SchemeId) -> Result<Response, ApiError> {
+pub(super) async fn scheme_view(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    id: SchemeId,
+) -> Result<Response, ApiError> {
     let view = evaluations::get(&state.app, actor, id).await?;
     let version = view.scheme.version;
     let body = scheme_response(view.scheme, view.members, view.can_manage, view.published_version);
@@ -190,6 +194,35 @@ pub async fn create_evaluation(
 ) -> Result<Response, ApiError> {
     let campaign = body.campaign_id.ok_or(AppError::invalid("campaign_id", "required"))?;
     let stored = evaluations::create(&state.app, &actor, CampaignId(campaign), &body.input()).await?;
+    let response = scheme_view(&state, &actor, stored.id).await?;
+    Ok((StatusCode::CREATED, response).into_response())
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// The campaign the scheme is for.
+    pub campaign: i64,
+    /// The scheme's name.
+    pub name: String,
+}
+
+/// Creates a scheme (a draft) from the office's indicator table, XLSX or CSV (the request body
+/// is the file): one row per indicator with the headers 指标编码, 上级编码, 指标名称, 分值 or
+/// 权重, 评分方法, 评分参数, 考核方式, 佐证要求, 自评单位. Bad cells answer
+/// `422 sheet_has_errors` with every `{row, column, header, code}`; an inconsistent tree
+/// answers its code with the `node`. The units named under 自评单位 are the units ranked, each
+/// in its own category.
+#[utoipa::path(post, path = "/api/v1/evaluations/import", tag = "evaluations", params(ImportQuery), security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn import_evaluation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    crate::api::extract::ApiQuery(query): crate::api::extract::ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let stored =
+        evaluations::import::import(&state.app, &actor, CampaignId(query.campaign), &query.name, &body).await?;
     let response = scheme_view(&state, &actor, stored.id).await?;
     Ok((StatusCode::CREATED, response).into_response())
 }

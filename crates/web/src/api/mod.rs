@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(evidence::add_link))
         .routes(routes!(evidence::download))
         .routes(routes!(evaluations::list_evaluations, evaluations::create_evaluation))
+        .routes(routes!(evaluations::import_evaluation))
         .routes(routes!(evaluations::get_evaluation, evaluations::update_evaluation))
         .routes(routes!(evaluations::get_entries))
         .routes(routes!(evaluations::save_self_entry))
