@@ -190,7 +190,8 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 println!("The database already holds data; serving it as it is.");
             } else {
                 demo::seed(&app).await.map_err(|e| e.to_string())?;
-                println!("Loaded the demo campaign.");
+                let (_, _, published) = demo::evaluation::seed(&app).await.map_err(|e| e.to_string())?;
+                println!("Loaded the demo campaign, with its evaluation (published run {published}).");
             }
             server::serve(&config, app, true, |addr| {
                 println!("Pacesetter demo: open http://{addr}/");

@@ -10,6 +10,7 @@ use pacesetter_domain::{
 };
 use pacesetter_store::{AnyConnection, grants, units, users};
 
+pub mod evaluation;
 mod plan;
 
 /// The password of every demo account (printed at start; demo mode only).

@@ -10,6 +10,7 @@ mod campaign_settings;
 mod cli;
 mod dashboard;
 mod delivery;
+mod demo_evaluation;
 mod evaluation_bulletin;
 mod evaluation_import;
 mod evaluations;

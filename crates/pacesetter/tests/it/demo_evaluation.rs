@@ -1,0 +1,49 @@
+//! The demo's evaluation on every backend: a 100-point scheme ranking the 7 prefectures and the
+//! lead departments in their own categories, self and inspector scores, bonus and deduction
+//! items, a draft trial run and a published run whose bulletin downloads.
+
+use axum::http::StatusCode;
+use pacesetter_testkit::each_backend;
+
+#[tokio::test]
+async fn the_demo_has_an_evaluation_with_a_published_and_a_draft_run() {
+    each_backend!(|t| {
+        let (scheme, draft, published) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
+        let office = t.token("office").await;
+        let viewer = t.token("viewer").await;
+
+        let evaluation = t.get(&format!("/api/v1/evaluations/{}", scheme.0), &office).await.json();
+        assert_eq!(evaluation["name"], pacesetter::demo::evaluation::SCHEME_NAME);
+        assert_eq!(evaluation["scheme"]["total_points"], "100");
+        let categories: Vec<&str> =
+            evaluation["units"].as_array().unwrap().iter().map(|u| u["category"].as_str().unwrap()).collect();
+        assert_eq!(categories.iter().filter(|c| **c == "地市").count(), 7);
+        assert_eq!(categories.iter().filter(|c| **c == "牵头部门").count(), 9);
+
+        let runs = t.get(&format!("/api/v1/evaluations/{}/runs", scheme.0), &office).await.json();
+        let kinds: Vec<&str> = runs.as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["published", "draft"], "{runs}");
+        assert_eq!(runs[1]["id"], draft);
+
+        let results = t.get(&format!("/api/v1/evaluations/runs/{published}"), &office).await.json();
+        let lines = results["results"].as_array().unwrap();
+        assert_eq!(lines.len(), 16);
+        assert!(lines.iter().any(|l| l["bonus"] != "0"), "bonus items count");
+        assert!(lines.iter().any(|l| l["deductions"] != "0"), "deduction items count");
+        assert!(lines.iter().any(|l| !l["flagged_leaves"].as_array().unwrap().is_empty()), "self and inspector differ");
+        let firsts = lines.iter().filter(|l| l["rank"] == 1).count();
+        assert!(firsts >= 2, "ranked within each category");
+        let scores: Vec<f64> = lines.iter().map(|l| l["final_score"].as_str().unwrap().parse().unwrap()).collect();
+        assert!(scores.iter().all(|s| (60.0..=100.0).contains(s)), "plausible scores: {scores:?}");
+
+        // The published run's bulletin, for anyone signed in; the draft has none.
+        let xlsx = t.get(&format!("/api/v1/evaluations/runs/{published}/bulletin.xlsx"), &viewer).await;
+        assert_eq!(xlsx.status, StatusCode::OK, "{}", xlsx.text());
+        let pdf = t.get(&format!("/api/v1/evaluations/runs/{published}/bulletin.pdf"), &office).await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        assert!(text.contains("2023年民族团结进步模范区创建工作计划") && text.contains("ལྷ་ས་གྲོང་ཁྱེར"));
+        let none = t.get(&format!("/api/v1/evaluations/runs/{draft}/bulletin.pdf"), &office).await;
+        assert_eq!(none.status, StatusCode::CONFLICT);
+    });
+}
