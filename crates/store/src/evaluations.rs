@@ -136,15 +136,15 @@ pub async fn members(conn: &mut AnyConnection, scheme: SchemeId) -> Result<Vec<M
     .bind(scheme.0)
     .fetch_all(&mut *conn)
     .await?;
+    // Grouped once: scanning every leaf row for every unit is quadratic at scale.
+    let mut leaves_of: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for leaf in &leaves {
+        leaves_of.entry(leaf.try_get("unit_id")?).or_default().push(leaf.try_get("leaf_code")?);
+    }
     let mut members = Vec::with_capacity(rows.len());
     for row in &rows {
         let unit: i64 = row.try_get("unit_id")?;
-        let mut self_leaves = Vec::new();
-        for leaf in &leaves {
-            if leaf.try_get::<i64, _>("unit_id")? == unit {
-                self_leaves.push(leaf.try_get("leaf_code")?);
-            }
-        }
+        let self_leaves = leaves_of.remove(&unit).unwrap_or_default();
         members.push(Member {
             unit_id: UnitId(unit),
             category: row.try_get("category")?,
@@ -239,16 +239,16 @@ pub async fn entries(conn: &mut AnyConnection, scheme: SchemeId, unit: Option<Un
     .bind(unit)
     .fetch_all(&mut *conn)
     .await?;
+    // Grouped once: scanning every link for every entry is quadratic at scale.
+    let mut evidence_of: std::collections::HashMap<i64, Vec<EvidenceId>> = std::collections::HashMap::new();
+    for link in &evidence {
+        evidence_of.entry(link.try_get("entry_id")?).or_default().push(EvidenceId(link.try_get("evidence_id")?));
+    }
     let mut entries = Vec::with_capacity(rows.len());
     for row in &rows {
         let id: i64 = row.try_get("id")?;
         let source: String = row.try_get("source")?;
-        let mut attached = Vec::new();
-        for link in &evidence {
-            if link.try_get::<i64, _>("entry_id")? == id {
-                attached.push(EvidenceId(link.try_get("evidence_id")?));
-            }
-        }
+        let attached = evidence_of.remove(&id).unwrap_or_default();
         entries.push(ScoreEntry {
             id: EntryId(id),
             scheme_id: SchemeId(row.try_get("scheme_id")?),

@@ -9,7 +9,8 @@ use pacesetter_domain::{
     evaluation::{
         Answer, Band, Quota, Rubric, Scheme, UnitInput, UnitResult, evaluate,
         records::{
-            Appeal, FrozenInputs, LeafNotes, Run, RunId, RunKind, SchemeId, Source, check_bounds, in_bounds, unit_input,
+            Appeal, FrozenInputs, Item, LeafNotes, Run, RunId, RunKind, SchemeId, ScoreEntry, Source, check_bounds,
+            in_bounds, unit_input,
         },
         rubric::Entry,
     },
@@ -45,7 +46,23 @@ pub(super) async fn gather(conn: &mut AnyConnection, ctx: &Context) -> Result<Fr
             }
         }
     }
-    let mut units: Vec<UnitInput> = members.iter().map(|m| unit_input(m, &entries, &items)).collect();
+    // Each unit's own entries and items, found once: filtering the whole list per unit is
+    // quadratic, and at national scale (45,000 units × 400 entries) never finishes.
+    let mut entries_of: HashMap<i64, Vec<ScoreEntry>> = HashMap::new();
+    for entry in entries {
+        entries_of.entry(entry.unit_id.0).or_default().push(entry);
+    }
+    let mut items_of: HashMap<i64, Vec<Item>> = HashMap::new();
+    for item in items {
+        items_of.entry(item.unit_id.0).or_default().push(item);
+    }
+    let mut units: Vec<UnitInput> = members
+        .iter()
+        .map(|m| {
+            let own = entries_of.get(&m.unit_id.0).map_or(&[][..], Vec::as_slice);
+            unit_input(m, own, items_of.get(&m.unit_id.0).map_or(&[][..], Vec::as_slice))
+        })
+        .collect();
     let tasks: Vec<(&str, &[i64])> = scheme
         .leaves()
         .filter_map(|l| match &l.rubric {
