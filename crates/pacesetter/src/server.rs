@@ -63,6 +63,12 @@ pub async fn serve(config: &Config, app: App, demo: bool, on_ready: impl FnOnce(
     let courier =
         crate::delivery::RealCourier::new(config.smtp_url.as_deref(), &config.mail_from, config.public_url.as_deref())?;
     on_ready(listener.local_addr()?);
+    let fonts_dir = config.fonts_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        for problem in pacesetter_web::missing_fonts(&fonts_dir) {
+            tracing::warn!(%problem, "PDF bulletins will fail until the font is installed");
+        }
+    });
     tokio::spawn(sweep_sessions(app.clone()));
     tokio::spawn(send_reminders(app.clone()));
     tokio::spawn(deliver_reminders(app, courier));

@@ -43,6 +43,14 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
     Bulletin::new(header, lines)
 }
 
+/// Scans `fonts_dir` (once per process) and says which font the bulletins need is missing,
+/// naming its Debian package; the server checks at start so that the operator hears of it
+/// before anyone asks for a PDF, and the first PDF does not wait for the scan.
+pub fn missing_fonts(fonts_dir: &std::path::Path) -> Vec<String> {
+    let fonts = FontSet::shared(&[fonts_dir.to_path_buf()]);
+    FONTS.iter().filter_map(|(family, package)| fonts.require(family, package).err().map(|e| e.to_string())).collect()
+}
+
 pub(crate) fn xlsx(bulletin: &Bulletin) -> Result<Vec<u8>, AppError> {
     bulletin.xlsx().map_err(|e| AppError::Internal(format!("bulletin xlsx: {e}")))
 }
@@ -62,4 +70,15 @@ pub(crate) async fn pdf(fonts_dir: &std::path::Path, bulletin: Bulletin) -> Resu
     let outcome = tokio::task::spawn_blocking(job).await.map_err(|e| AppError::Internal(e.to_string()))?;
     // A missing font is the operator's to fix: the log names the package to install.
     outcome.map_err(|e| AppError::Internal(format!("bulletin pdf: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn missing_fonts_are_named_with_their_package() {
+        let problems = super::missing_fonts(std::path::Path::new("/nonexistent-fonts"));
+        assert_eq!(problems.len(), 2);
+        assert!(problems[0].contains("fonts-noto-cjk") && problems[1].contains("fonts-noto-core"), "{problems:?}");
+        assert!(super::missing_fonts(std::path::Path::new("/usr/share/fonts")).is_empty());
+    }
 }

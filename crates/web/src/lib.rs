@@ -5,6 +5,7 @@ pub mod api;
 mod assets;
 pub mod authz;
 mod bulletin;
+pub use bulletin::missing_fonts;
 mod error;
 pub mod i18n;
 mod request;
