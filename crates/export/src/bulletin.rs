@@ -26,6 +26,8 @@ pub struct Row {
     pub grade: String,
     /// Why the grade is not the plain one (一票否决, quota), or empty.
     pub note: String,
+    /// A veto applies: its bar is grey.
+    pub vetoed: bool,
     /// The final score as a share of the category's best, for the bar (0–1).
     pub ratio: f64,
 }
@@ -118,6 +120,7 @@ impl Bulletin {
                 final_score: line.final_score.to_string(),
                 grade: line.grade,
                 note: note.to_owned(),
+                vetoed: line.vetoed,
                 ratio: 0.0,
             };
             if let Some(category) = categories.last_mut() {
