@@ -10,6 +10,7 @@ mod campaign_settings;
 mod cli;
 mod dashboard;
 mod delivery;
+mod evaluation_pages;
 mod evaluations;
 mod evidence;
 mod imports;
