@@ -97,7 +97,7 @@ test("self-assess, inspector score, run and explain", async () => {
   await page.click("a:has-text('得分说明')");
   const explanation = await page.locator("main").innerText();
   assert.match(explanation, /B → 0\.8 × 60/);
-  assert.match(explanation, /88 = 88/);
+  assert.match(explanation, /48 \+ 40 = 88/);
   assert.match(explanation, /88\.00/);
   await officeContext.close();
 });

@@ -186,7 +186,7 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
         assert_eq!(explain.status, StatusCode::OK);
         let text = explain.text();
         assert!(
-            text.contains("88 = 88") && text.contains("获评先进集体") && text.contains("<strong>90.00</strong>"),
+            text.contains("48 + 40 = 88") && text.contains("获评先进集体") && text.contains("<strong>90.00</strong>"),
             "{text}"
         );
         assert!(text.contains("B → 0.8 × 60"));

@@ -546,7 +546,8 @@ pub async fn explain(
         };
         items.push(ItemLine { kind_key: "evaluation.item.veto", text, source: v.source.clone() });
     }
-    let leaves_sum: rust_decimal::Decimal = e.leaves.iter().map(|l| l.result.combined).sum();
+    // Under points the base is the leaves' sum, shown term by term.
+    let leaves_sum = e.leaves.iter().map(|l| dec(l.result.combined)).collect::<Vec<_>>().join(" + ");
     render(&ExplainPage {
         run_id: id,
         scheme_name: scheme.scheme.name.clone(),
@@ -554,7 +555,7 @@ pub async fn explain(
         rows,
         items,
         base: dec(e.result.base),
-        leaves_sum: dec(leaves_sum),
+        leaves_sum,
         weights,
         bonus: dec(e.result.bonus),
         bonus_cap: dec(e.bonus_cap),
