@@ -211,6 +211,10 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
         // Published, then appealed by the unit and decided by the office.
         redirected_to(&post(&t, &format!("{run}/publish"), &office, &[("csrf", office.csrf().into())]).await);
         assert_eq!(t.get(&run, &lhasa).await.status, StatusCode::OK);
+        let not_theirs =
+            post(&t, &format!("{run}/what-if"), &lhasa, &[("csrf", lhasa.csrf().into()), ("bands", "乱写".into())])
+                .await;
+        assert_eq!(not_theirs.status, StatusCode::FORBIDDEN, "refused before the input is judged");
         let appeal = [
             ("csrf", lhasa.csrf().to_owned()),
             ("unit_id", lhasa_unit.to_string()),

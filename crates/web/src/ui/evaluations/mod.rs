@@ -2,14 +2,22 @@
 //! sheets, items, runs with results, explanations, what-ifs and appeals. Every page calls the
 //! same app functions as the JSON API, which also check who may do what.
 
+mod appeals;
+mod editor;
+mod explain;
 mod form;
+mod items;
 mod runs;
 mod schemes;
 mod sheets;
 
-pub use runs::{decide_appeal, explain, file_appeal, publish, show_run, start_run, verify, what_if};
-pub use schemes::{create, edit, index, new_scheme, show, update};
-pub use sheets::{add_item, inspect, items, save_inspection, save_self, self_assess, submit};
+pub use appeals::{decide_appeal, file_appeal};
+pub use editor::{create, edit, new_scheme, update};
+pub use explain::explain;
+pub use items::{add_item, items};
+pub use runs::{publish, show_run, start_run, verify, what_if};
+pub use schemes::{index, show};
+pub use sheets::{inspect, save_inspection, save_self, self_assess, submit};
 
 use pacesetter_domain::{evaluation::Answer, unit::Unit};
 use rust_decimal::Decimal;

@@ -1,32 +1,27 @@
-//! Runs: starting one, its results per category with a ranking chart, a unit's score
-//! explained line by line, the what-if comparison, publishing, the re-run check, and appeals
-//! (复核) with the office's decision.
+//! Runs: starting one, its results per category with a ranking chart, the what-if
+//! comparison, publishing and the re-run check. Explanations and appeals have their own files.
 
 use std::collections::HashMap;
 
 use askama::Template;
 use axum::{
     Form,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use pacesetter_app::{
     Actor, AppError,
-    evaluations::{self, appeals, entries, runs},
+    evaluations::{self, entries, runs},
 };
-use pacesetter_domain::{
-    UnitId,
-    evaluation::{
-        UnitResult, VetoEffect,
-        records::{AppealId, Decision, RunId, RunKind, SchemeId},
-    },
+use pacesetter_domain::evaluation::{
+    UnitResult,
+    records::{RunId, RunKind, SchemeId},
 };
 use pacesetter_export::charts;
-use serde::Deserialize;
 use serde_json::json;
 
-use super::{answer_text, dec, parse_decimal, unit_name};
+use super::{dec, parse_decimal, unit_name};
 use crate::{
     AppState,
     i18n::Tr,
@@ -124,11 +119,11 @@ pub struct MoveRow {
 }
 
 /// A final score with the scheme's decimal places ("90.00").
-fn fixed(value: rust_decimal::Decimal, precision: u32) -> String {
+pub(super) fn fixed(value: rust_decimal::Decimal, precision: u32) -> String {
     format!("{:.*}", precision as usize, value)
 }
 
-fn rank_text(rank: Option<u32>, t: Tr) -> String {
+pub(super) fn rank_text(rank: Option<u32>, t: Tr) -> String {
     rank.map(|r| r.to_string()).unwrap_or_else(|| t.t("evaluation.not_ranked").to_owned())
 }
 
@@ -189,7 +184,7 @@ async fn names_of(
 
 /// What a run page shows beyond the results.
 #[derive(Default)]
-struct Extra {
+pub(super) struct Extra {
     verification: Option<(bool, String)>,
     error: String,
     moves: Vec<MoveRow>,
@@ -198,7 +193,14 @@ struct Extra {
     quotas: Option<String>,
 }
 
-async fn run_page(
+impl Extra {
+    /// Only a message above the results.
+    pub(super) fn error(message: String) -> Self {
+        Self { error: message, ..Self::default() }
+    }
+}
+
+pub(super) async fn run_page(
     state: &AppState,
     actor: &Actor,
     ctx: PageCtx,
@@ -337,6 +339,8 @@ pub async fn what_if(
     }
     let (weights, current) = match runs::results(&state.app, &actor, RunId(id)).await {
         Ok(view) => match evaluations::get(&state.app, &actor, view.run.scheme_id).await {
+            // The office's alone; nobody else learns how their input would be judged.
+            Ok(scheme) if !scheme.can_manage => return error_page(ctx.t, &AppError::Forbidden),
             Ok(scheme) => (
                 scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights,
                 scheme.scheme.scheme,
@@ -408,240 +412,6 @@ pub async fn what_if(
                 None => ctx.t.error(code),
             };
             run_page(&state, &actor, ctx, id, extra(message), StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(error) => error_page(ctx.t, &error),
-    }
-}
-
-pub struct ExplainRow {
-    pub code: String,
-    pub name: String,
-    pub max: String,
-    pub self_answer: String,
-    pub self_step: String,
-    pub self_score: String,
-    pub inspector_answer: String,
-    pub inspector_step: String,
-    pub inspector_score: String,
-    pub evidence: Vec<(String, String)>,
-    pub comments: String,
-    pub computed: String,
-    pub combined: String,
-    pub flagged: bool,
-}
-
-pub struct ItemLine {
-    pub kind_key: &'static str,
-    pub text: String,
-    pub source: String,
-}
-
-#[derive(Template)]
-#[template(path = "evaluations/explain.html")]
-struct ExplainPage {
-    p: PageCtx,
-    run_id: i64,
-    scheme_name: String,
-    unit: String,
-    rows: Vec<ExplainRow>,
-    items: Vec<ItemLine>,
-    base: String,
-    leaves_sum: String,
-    weights: bool,
-    bonus: String,
-    bonus_cap: String,
-    deductions: String,
-    deduction_cap: String,
-    raw: String,
-    final_score: String,
-    rounding_key: String,
-    precision: u32,
-    grade: String,
-    rank: String,
-    category: String,
-    vetoed: bool,
-    quota_moved: bool,
-}
-
-#[derive(Deserialize)]
-pub struct ExplainQuery {
-    unit_id: i64,
-}
-
-pub async fn explain(
-    State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-    Query(query): Query<ExplainQuery>,
-) -> Response {
-    let result = async {
-        let explanation = runs::explain(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
-        let unit = pacesetter_app::units::get(&state.app, &actor, UnitId(query.unit_id)).await;
-        let scheme = evaluations::get(&state.app, &actor, explanation.run.scheme_id).await?;
-        Ok::<_, AppError>((explanation, unit, scheme))
-    }
-    .await;
-    let (e, unit, scheme) = match result {
-        Ok(found) => found,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let t = ctx.t;
-    let weights = scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
-    let rows = e
-        .leaves
-        .iter()
-        .map(|l| {
-            let evidence = l
-                .notes
-                .self_evidence
-                .iter()
-                .chain(&l.notes.inspector_evidence)
-                .enumerate()
-                .map(|(i, id)| (format!("/api/v1/evidence/{id}/download"), t.n("evaluation.evidence_n", i + 1)))
-                .collect();
-            let comments = [&l.notes.self_comment, &l.notes.inspector_comment]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("；");
-            ExplainRow {
-                code: l.code.clone(),
-                name: l.name.clone(),
-                max: dec(l.result.max),
-                self_answer: l.self_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
-                self_step: l.result.self_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
-                self_score: l.result.self_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
-                inspector_answer: l.inspector_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
-                inspector_step: l.result.inspector_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
-                inspector_score: l.result.inspector_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
-                evidence,
-                comments,
-                computed: l.notes.computed.clone().unwrap_or_default(),
-                combined: dec(l.result.combined),
-                flagged: l.result.flagged,
-            }
-        })
-        .collect();
-    let mut items = Vec::new();
-    for b in &e.input.bonuses {
-        items.push(ItemLine {
-            kind_key: "evaluation.item.bonus",
-            text: t.f("evaluation.bonus_text", &[("points", &dec(b.points)), ("cap", &dec(b.cap))]),
-            source: b.source.clone(),
-        });
-    }
-    for d in &e.input.deductions {
-        items.push(ItemLine {
-            kind_key: "evaluation.item.deduction",
-            text: t.f("evaluation.deduction_text", &[("n", &d.count), ("per", &dec(d.per))]),
-            source: d.source.clone(),
-        });
-    }
-    for v in &e.input.vetoes {
-        let text = match &v.effect {
-            VetoEffect::Fail => t.t("evaluation.veto.fail").to_owned(),
-            VetoEffect::CapGrade { grade } => t.f("evaluation.veto.cap_grade", &[("grade", grade)]),
-            VetoEffect::ExcludeFromRanking => t.t("evaluation.veto.exclude").to_owned(),
-        };
-        items.push(ItemLine { kind_key: "evaluation.item.veto", text, source: v.source.clone() });
-    }
-    // Under points the base is the leaves' sum, shown term by term.
-    let leaves_sum = e.leaves.iter().map(|l| dec(l.result.combined)).collect::<Vec<_>>().join(" + ");
-    render(&ExplainPage {
-        run_id: id,
-        scheme_name: scheme.scheme.name.clone(),
-        unit: unit.map(|u| unit_name(&u, t)).unwrap_or_default(),
-        rows,
-        items,
-        base: dec(e.result.base),
-        leaves_sum,
-        weights,
-        bonus: dec(e.result.bonus),
-        bonus_cap: dec(e.bonus_cap),
-        deductions: dec(e.result.deductions),
-        deduction_cap: e.deduction_cap.map(dec).unwrap_or_default(),
-        raw: dec(e.result.raw),
-        final_score: fixed(e.result.final_score, e.precision),
-        rounding_key: format!(
-            "evaluation.rounding.{}",
-            serde_json::to_value(e.rounding).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-        ),
-        precision: e.precision,
-        grade: e.result.grade.clone(),
-        rank: rank_text(e.result.rank, t),
-        category: e.result.category.clone(),
-        vetoed: e.result.vetoed,
-        quota_moved: e.result.quota_moved,
-        p: ctx.with_nav("evaluations"),
-    })
-}
-
-#[derive(Deserialize)]
-pub struct AppealForm {
-    csrf: String,
-    #[serde(default)]
-    unit_id: i64,
-    #[serde(default)]
-    reason: String,
-}
-
-pub async fn file_appeal(
-    State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-    Form(form): Form<AppealForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match appeals::file(&state.app, &actor, RunId(id), UnitId(form.unit_id), &form.reason).await {
-        Ok(_) => Redirect::to(&format!("/evaluations/runs/{id}#appeals")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
-            let message = ctx.t.f("evaluation.appeal_error", &[("message", &ctx.t.error(code))]);
-            run_page(
-                &state,
-                &actor,
-                ctx,
-                id,
-                Extra { error: message, ..Default::default() },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(AppError::Conflict(code)) => {
-            let message = ctx.t.error(code);
-            run_page(&state, &actor, ctx, id, Extra { error: message, ..Default::default() }, StatusCode::CONFLICT)
-                .await
-        }
-        Err(error) => error_page(ctx.t, &error),
-    }
-}
-
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    csrf: String,
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    note: String,
-}
-
-pub async fn decide_appeal(
-    State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    let decision = Decision::parse(&form.decision).unwrap_or(Decision::Dismissed);
-    match appeals::decide(&state.app, &actor, AppealId(id), decision, Some(&form.note)).await {
-        Ok((appeal, new_run)) => {
-            let run = new_run.map(|r| r.id).unwrap_or(appeal.run_id);
-            Redirect::to(&format!("/evaluations/runs/{run}#appeals")).into_response()
         }
         Err(error) => error_page(ctx.t, &error),
     }
