@@ -465,3 +465,78 @@ pub fn assessable_leaves(scheme: &Scheme) -> Vec<String> {
         .map(|l| l.code.clone())
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn base() -> Vec<(String, String)> {
+        fields(&[
+            ("name", "考评"),
+            ("total_points", "100"),
+            ("aggregation", "points"),
+            ("combine", "inspector_overrides"),
+            ("discrepancy_pct", "10"),
+            ("bonus_cap", "5"),
+            ("bands", "优秀 90\n不合格 0"),
+            ("quotas", "优秀 0.3"),
+            ("tie_breakers", "基础分\n指标 A1"),
+            ("precision", "2"),
+            ("n0_code", "A1"),
+            ("n0_name", "宣传"),
+            ("n0_amount", "60"),
+            ("n0_rubric", "levels"),
+            ("n0_params", "A=1, B＝0.8/2，C=0.6"),
+            ("n1_code", "A2"),
+            ("n1_name", "机制"),
+            ("n1_amount", "40"),
+            ("n1_rubric", "checklist"),
+            ("n1_params", "20；20"),
+            ("n2_code", ""),
+            ("n3_code", "X"),
+            ("n3_remove", "1"),
+        ])
+    }
+
+    #[test]
+    fn the_notation_becomes_a_scheme_that_checks() {
+        let form = SchemeForm::from_fields(&base());
+        assert_eq!(form.nodes.len(), 3, "the row ticked for removal is gone, the blank one kept");
+        let json = form.scheme_json(&|_| None).unwrap();
+        let scheme: Scheme = serde_json::from_value(json).unwrap();
+        scheme.check().unwrap();
+        let Some(Rubric::Levels { levels }) = &scheme.nodes[0].rubric else { panic!("levels") };
+        assert_eq!((levels[1].name.as_str(), levels[1].min_evidence), ("B", 2));
+        assert_eq!(scheme.tie_breakers[1], TieBreaker::IndicatorDesc { code: "A1".into() });
+        assert_eq!(params_of(scheme.nodes[0].rubric.as_ref().unwrap(), &|_| String::new()), "A=1, B=0.8/2, C=0.6");
+    }
+
+    #[test]
+    fn mistakes_are_named_where_they_were_made() {
+        let mut bad = base();
+        bad.retain(|(k, _)| k != "n1_params" && k != "bands");
+        bad.push(("n1_params".into(), "二十, 20".into()));
+        bad.push(("bands".into(), "优秀".into()));
+        let mistakes = SchemeForm::from_fields(&bad).scheme_json(&|_| None).unwrap_err();
+        assert!(mistakes.iter().any(|m| m.place == Place::Node(1) && m.code == "rubric_params_unreadable"));
+        assert!(mistakes.iter().any(|m| m.place == Place::Field("bands") && m.code == "line_unreadable"));
+    }
+
+    #[test]
+    fn task_completion_names_plan_items_by_code() {
+        let mut with_task = base();
+        with_task.retain(|(k, _)| k != "n1_rubric" && k != "n1_params");
+        with_task.extend(fields(&[("n1_rubric", "task_completion"), ("n1_params", "GC-1, GC-9")]));
+        let known = |code: &str| (code == "GC-1").then_some(7);
+        let mistakes = SchemeForm::from_fields(&with_task).scheme_json(&known).unwrap_err();
+        assert_eq!(mistakes[0].code, "plan_item_not_in_campaign");
+        with_task.retain(|(k, _)| k != "n1_params");
+        with_task.push(("n1_params".into(), "GC-1".into()));
+        let json = SchemeForm::from_fields(&with_task).scheme_json(&known).unwrap();
+        assert_eq!(json["nodes"][1]["rubric"], serde_json::json!({"kind": "task_completion", "plan_items": [7]}));
+    }
+}
