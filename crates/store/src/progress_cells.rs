@@ -1,17 +1,20 @@
 //! The dashboard's roll-ups (migration 0009): per campaign, top-level plan item and unit
 //! subtree, the assignments counted with their progress, and the days their lights turn.
 //!
+//! An assignment is counted at every unit strictly above its own. A unit's own assignments are
+//! read directly when asked for (a unit has few of its own), so the units without children —
+//! most of a national tree — have no rows at all, and writes touch one level fewer.
+//!
 //! Every write of an assignment goes through [`Changes`]: the assignment as it was counted is
-//! taken out, as it is now is put in, at its unit and every ancestor. A moved unit carries its
-//! subtree's counts from its old ancestors to its new ones; new thresholds count a campaign
-//! again from its assignments.
+//! taken out, as it is now is put in. A moved unit carries its subtree's counts from its old
+//! ancestors to its new ones; new thresholds count a campaign again from its assignments.
 
 use std::collections::HashMap;
 
 use pacesetter_domain::{
     UnitId,
     ids::{CampaignId, PlanItemId},
-    light::{Light, Progress, Thresholds, turns},
+    light::{Light, Progress, Thresholds, light, turns},
     rollup::Tally,
     unit::UnitPath,
 };
@@ -81,7 +84,9 @@ impl Changes {
     fn count(&mut self, counted: &Counted, sign: i64) {
         let progress = &counted.progress;
         let turned = turns(progress, self.thresholds);
-        for unit in counted.unit.ids() {
+        let mut path = counted.unit.ids();
+        path.pop();
+        for unit in path {
             let cell = self.cells.entry((unit, counted.top)).or_default();
             cell.assignments += sign;
             cell.closed += sign * i64::from(progress.closed);
@@ -249,22 +254,48 @@ pub async fn pending(conn: &mut AnyConnection) -> Result<Vec<CampaignId>> {
     rows.iter().map(|row| Ok(CampaignId(row.try_get("campaign_id")?))).collect()
 }
 
-/// Carries the counts of a moved unit's subtree (kept on the unit itself) from its old
-/// ancestors to its new ones. Call it with the paths before and after the move.
+/// Carries the counts of a moved unit's subtree (its descendants', kept on the unit, and its
+/// own) from its old ancestors to its new ones. Call it with the paths before and after the
+/// move.
 pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath, new: &UnitPath) -> Result<()> {
     let above = |path: &UnitPath| -> Vec<UnitId> { path.ids().into_iter().filter(|id| *id != unit).collect() };
     let (old_above, new_above) = (above(old), above(new));
+    let mut by_campaign: HashMap<i64, Changes> = HashMap::new();
+    // The unit's own assignments, counted above it only.
+    let own = sqlx::query(
+        "SELECT i.campaign_id, a.item_id, a.state, a.percent, a.starts_day, a.due_day
+         FROM assignments a JOIN plan_items i ON i.id = a.item_id WHERE a.unit_id = $1",
+    )
+    .bind(unit.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tops: HashMap<i64, HashMap<PlanItemId, PlanItemId>> = HashMap::new();
+    for row in &own {
+        let campaign: i64 = row.try_get("campaign_id")?;
+        if let std::collections::hash_map::Entry::Vacant(entry) = by_campaign.entry(campaign) {
+            let thresholds = thresholds_of(conn, CampaignId(campaign)).await?;
+            entry.insert(Changes::new(CampaignId(campaign), thresholds));
+            tops.insert(campaign, tops_of_campaign(conn, CampaignId(campaign)).await?);
+        }
+        let item = PlanItemId(row.try_get("item_id")?);
+        let top = tops.get(&campaign).and_then(|t| t.get(&item)).copied().unwrap_or(item);
+        let progress = crate::assignments::progress_of_row(row)?;
+        if let Some(changes) = by_campaign.get_mut(&campaign) {
+            changes.remove(&Counted { top, unit: old.clone(), progress });
+            changes.add(&Counted { top, unit: new.clone(), progress });
+        }
+    }
+    // What is counted on the unit (its descendants'), carried as it is: the turning days do
+    // not depend on where the unit sits.
+    fn changes_of(by: &mut HashMap<i64, Changes>, campaign: i64) -> &mut Changes {
+        by.entry(campaign).or_insert_with(|| Changes::new(CampaignId(campaign), Thresholds::default()))
+    }
     let cells = sqlx::query(
         "SELECT campaign_id, item_id, assignments, closed, permille_sum FROM progress_cells WHERE unit_id = $1",
     )
     .bind(unit.0)
     .fetch_all(&mut *conn)
     .await?;
-    let mut by_campaign: HashMap<i64, Changes> = HashMap::new();
-    // Moving counts needs no thresholds: the turning days move as they are.
-    fn changes_of(by: &mut HashMap<i64, Changes>, campaign: i64) -> &mut Changes {
-        by.entry(campaign).or_insert_with(|| Changes::new(CampaignId(campaign), Thresholds::default()))
-    }
     for row in &cells {
         let item = PlanItemId(row.try_get("item_id")?);
         let moved = CellDelta {
@@ -309,7 +340,7 @@ pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath
 }
 
 /// The tallies of a campaign's top-level items under each of `units` (each unit's whole
-/// subtree), with the lights of `today`.
+/// subtree: what is counted on it, and its own assignments), with the lights of `today`.
 pub async fn tallies(
     conn: &mut AnyConnection,
     campaign: CampaignId,
@@ -367,5 +398,40 @@ pub async fn tallies(
         tally.lights[Light::Green as usize] =
             open - tally.lights[Light::Red as usize] - tally.lights[Light::Yellow as usize];
     }
+    add_own(conn, campaign, units, today, &mut tallies).await?;
     Ok(tallies)
+}
+
+/// Adds the units' own assignments, read and lit one by one.
+async fn add_own(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    units: &[UnitId],
+    today: Date,
+    tallies: &mut HashMap<(UnitId, PlanItemId), Tally>,
+) -> Result<()> {
+    let thresholds = thresholds_of(conn, campaign).await?;
+    let tops = tops_of_campaign(conn, campaign).await?;
+    let mut filters = Where::default();
+    let p = filters.bind(Bind::Int(campaign.0));
+    filters.push(format!("i.campaign_id = {p}"));
+    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
+    filters.push(format!("a.unit_id IN ({})", listed.join(", ")));
+    let rows = filters
+        .query(format!(
+            "SELECT a.item_id, a.unit_id, a.state, a.percent, a.starts_day, a.due_day
+             FROM assignments a JOIN plan_items i ON i.id = a.item_id {}",
+            filters.sql()
+        ))
+        .fetch_all(conn)
+        .await?;
+    for row in &rows {
+        let item = PlanItemId(row.try_get("item_id")?);
+        let top = tops.get(&item).copied().unwrap_or(item);
+        let progress = crate::assignments::progress_of_row(row)?;
+        let tally = tallies.entry((UnitId(row.try_get("unit_id")?), top)).or_default();
+        tally.lights[light(&progress, today, thresholds) as usize] += 1;
+        tally.permille_sum += u64::from(progress.percent.min(100)) * 10;
+    }
+    Ok(())
 }
