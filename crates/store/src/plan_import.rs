@@ -181,6 +181,28 @@ async fn count_new_assignments(
     changes.apply(conn).await
 }
 
+/// A count and the latest change of some rows.
+pub type Version = (i64, Option<String>);
+
+/// What checking a task sheet against a campaign depends on, to tell whether a check still
+/// holds: the campaign's items, their co-units (a count: they change with their item), and
+/// the units.
+pub async fn versions(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(Version, i64, Version)> {
+    let version = |row: &sqlx::any::AnyRow| -> Result<Version> { Ok((row.try_get("n")?, row.try_get("latest")?)) };
+    let items = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM plan_items WHERE campaign_id = $1")
+        .bind(campaign.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let co_units = sqlx::query(
+        "SELECT COUNT(*) AS n FROM task_co_units c JOIN plan_items i ON i.id = c.item_id WHERE i.campaign_id = $1",
+    )
+    .bind(campaign.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let units = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM units").fetch_one(conn).await?;
+    Ok((version(&items)?, co_units.try_get("n")?, version(&units)?))
+}
+
 /// The co-units of every task of a campaign, by task.
 pub async fn co_units_by_task(
     conn: &mut AnyConnection,
