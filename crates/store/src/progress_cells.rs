@@ -105,11 +105,14 @@ impl Changes {
     pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
         const BATCH: usize = 1000;
         let campaign = self.campaign.0;
-        let cells: Vec<_> = self
+        // In key order, so that a large batch (a campaign counted from scratch) appends to the
+        // primary-key index instead of scattering writes over it.
+        let mut cells: Vec<_> = self
             .cells
             .into_iter()
             .filter(|(_, d)| d.assignments != 0 || d.closed != 0 || d.permille_sum != 0)
             .collect();
+        cells.sort_unstable_by_key(|((unit, item), _)| (unit.0, item.0));
         for chunk in cells.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO progress_cells (campaign_id, unit_id, item_id, assignments, closed, permille_sum) VALUES {}
@@ -132,7 +135,8 @@ impl Changes {
             query.execute(&mut *conn).await?;
         }
         for (table, turned) in TURN_TABLES.into_iter().zip(self.turns) {
-            let turned: Vec<_> = turned.into_iter().filter(|(_, (y, r))| *y != 0 || *r != 0).collect();
+            let mut turned: Vec<_> = turned.into_iter().filter(|(_, (y, r))| *y != 0 || *r != 0).collect();
+            turned.sort_unstable_by_key(|((unit, item, day), _)| (unit.0, item.0, *day));
             for chunk in turned.chunks(BATCH) {
                 let sql = format!(
                     "INSERT INTO {table} (campaign_id, unit_id, item_id, day, to_yellow, to_red) VALUES {}
@@ -224,23 +228,34 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
     }
     let thresholds = thresholds_of(conn, campaign).await?;
     let tops = tops_of_campaign(conn, campaign).await?;
-    let rows = sqlx::query(
-        "SELECT a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
-         FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
-         WHERE i.campaign_id = $1",
-    )
-    .bind(campaign.0)
-    .fetch_all(&mut *conn)
-    .await?;
     let mut changes = Changes::new(campaign, thresholds);
-    for row in &rows {
-        let item = PlanItemId(row.try_get("item_id")?);
-        let counted = Counted {
-            top: tops.get(&item).copied().unwrap_or(item),
-            unit: UnitPath::from_db(row.try_get("path")?),
-            progress: crate::assignments::progress_of_row(row)?,
-        };
-        changes.add(&counted);
+    // A page of assignments at a time: a national campaign has a million.
+    const PAGE: i64 = 50_000;
+    let mut after = 0_i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT a.id, a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
+             FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
+             WHERE i.campaign_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
+        )
+        .bind(campaign.0)
+        .bind(after)
+        .bind(PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            let item = PlanItemId(row.try_get("item_id")?);
+            let counted = Counted {
+                top: tops.get(&item).copied().unwrap_or(item),
+                unit: UnitPath::from_db(row.try_get("path")?),
+                progress: crate::assignments::progress_of_row(row)?,
+            };
+            changes.add(&counted);
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == PAGE => after = last.try_get("id")?,
+            _ => break,
+        }
     }
     changes.apply(conn).await?;
     sqlx::query("DELETE FROM progress_cells_pending WHERE campaign_id = $1").bind(campaign.0).execute(conn).await?;
