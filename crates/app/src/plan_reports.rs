@@ -72,7 +72,8 @@ pub struct Column {
 /// Tallies per (unit, top-level item).
 type Tallies = HashMap<(UnitId, PlanItemId), Tally>;
 
-/// The most columns a top view shows by opening several roots; wider, it shows the roots.
+/// The most branches a top view opens side by side from several roots; beyond, it shows the
+/// roots.
 const MAX_COLUMNS: usize = 60;
 
 pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<Dashboard> {
@@ -104,6 +105,12 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
             let (columns, tallies) = columns_of(&mut conn, id, std::slice::from_ref(&unit), today).await?;
             (Some(unit), trail, columns, tallies)
         }
+        // Several roots with more branches than a page shows side by side (a country's
+        // provinces' prefectures): the roots themselves.
+        None if roots.len() > 1 && branch_count(&mut conn, &roots).await? > MAX_COLUMNS => {
+            let (columns, tallies) = roots_as_columns(&mut conn, id, roots, today).await?;
+            (None, Vec::new(), columns, tallies)
+        }
         None => {
             let (found, mut tallies) = columns_of(&mut conn, id, &roots, today).await?;
             // A unit whose assignments all lie in one branch says nothing as a column of its
@@ -133,24 +140,6 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
                 [(root, unit)] => {
                     let trail = trail_to(&mut conn, root, unit).await?;
                     (Some(unit.clone()), trail, columns, tallies)
-                }
-                // Several roots: each one's branches side by side, or the roots themselves when
-                // that would be too wide to read (a country's provinces, not its prefectures).
-                _ if columns.len() > MAX_COLUMNS => {
-                    let mut as_roots = Vec::new();
-                    let mut kept = Tallies::new();
-                    let with_children =
-                        units::with_children(&mut conn, &roots.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
-                    for root in roots {
-                        let counted: Vec<_> =
-                            tallies.iter().filter(|((unit, _), _)| *unit == root.id).map(|(k, v)| (*k, *v)).collect();
-                        if counted.iter().any(|(_, t)| t.count() > 0) {
-                            kept.extend(counted);
-                            let drill = with_children.contains(&root.id);
-                            as_roots.push(Column { unit: root, own: false, drill });
-                        }
-                    }
-                    (None, Vec::new(), as_roots, kept)
                 }
                 _ => (None, Vec::new(), columns, tallies),
             }
@@ -188,6 +177,33 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
         totals,
         trend,
     })
+}
+
+/// How many units sit directly below `parents`.
+async fn branch_count(conn: &mut AnyConnection, parents: &[Unit]) -> Result<usize> {
+    let ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
+    Ok(units::children_of_many(conn, &ids).await?.len())
+}
+
+/// Each root with assignments as one column of its whole subtree.
+async fn roots_as_columns(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    roots: Vec<Unit>,
+    today: Date,
+) -> Result<(Vec<Column>, Tallies)> {
+    let ids: Vec<UnitId> = roots.iter().map(|r| r.id).collect();
+    let tallies = progress_cells::tallies(conn, campaign, &ids, today).await?;
+    let with_children = units::with_children(conn, &ids).await?;
+    let columns = roots
+        .into_iter()
+        .filter(|root| tallies.iter().any(|((unit, _), tally)| *unit == root.id && tally.count() > 0))
+        .map(|root| {
+            let drill = with_children.contains(&root.id);
+            Column { unit: root, own: false, drill }
+        })
+        .collect();
+    Ok((columns, tallies))
 }
 
 /// The units from `root` down to `unit`'s parent.
