@@ -122,13 +122,28 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
         )
         .await;
         assert_eq!(incomplete.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let answers = [
+        // "None of the items" answers a checklist (0 points); it is not left blank.
+        let none_met = [
             ("csrf", lhasa.csrf().to_owned()),
             ("unit_id", lhasa_unit.to_string()),
             ("k0", "A1".into()),
             ("a0", "A".into()),
+            ("k1", "A2".into()),
+            ("a1", "none".into()),
+        ];
+        let saved = redirected_to(&post(&t, &format!("/evaluations/{id}/self"), &lhasa, &none_met).await);
+        let sheet = t.get(&saved, &lhasa).await.text();
+        assert!(!sheet.contains("项未自评"), "{sheet}");
+        assert!(sheet.contains(r#"value="none" checked"#), "the answer shows as given");
+        let answers = [
+            ("csrf", lhasa.csrf().to_owned()),
+            ("unit_id", lhasa_unit.to_string()),
+            ("k0", "A1".into()),
+            ("v0", "1".into()),
+            ("a0", "A".into()),
             ("c0", "已开展宣传".into()),
             ("k1", "A2".into()),
+            ("v1", "1".into()),
             ("a1", "0".into()),
             ("a1", "1".into()),
         ];

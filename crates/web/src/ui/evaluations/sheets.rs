@@ -125,10 +125,15 @@ fn input_kind(rubric: &Rubric) -> &'static str {
     }
 }
 
+/// The form value of a checklist answered "none of the items met".
+const NONE_MET: &str = "none";
+
 /// The form values of a stored answer.
 fn values_of(answer: &Answer) -> Vec<String> {
     match answer {
         Answer::Level(name) => vec![name.clone()],
+        // "None of them" is an answer too, not a blank.
+        Answer::Checked(items) if items.is_empty() => vec![NONE_MET.to_owned()],
         Answer::Checked(items) => items.iter().map(usize::to_string).collect(),
         Answer::Value(value) => vec![dec(*value)],
         Answer::Occurrences(n) => vec![n.to_string()],
@@ -144,6 +149,7 @@ fn answer_of(rubric: &Rubric, values: &[String]) -> Result<Option<serde_json::Va
         Rubric::Levels { .. } => json!({"kind": "level", "value": first}),
         Rubric::Checklist { .. } if values.iter().all(|v| v.trim().is_empty()) => return Ok(None),
         Rubric::Checklist { .. } => {
+            // Ticked items win over a ticked "none of them".
             let items: Vec<usize> = values.iter().filter_map(|v| v.parse().ok()).collect();
             json!({"kind": "checked", "value": items})
         }
@@ -233,6 +239,11 @@ async fn sheet_page(
                     label: t.f("evaluation.checklist_item", &[("n", &(i + 1)), ("points", &dec(*points))]),
                     chosen: values.contains(&i.to_string()),
                 })
+                .chain(std::iter::once(Choice {
+                    value: NONE_MET.to_owned(),
+                    label: t.t("evaluation.none_met").to_owned(),
+                    chosen: values.iter().all(|v| v == NONE_MET) && !values.is_empty(),
+                }))
                 .collect(),
             Rubric::Binary => ["yes", "no"]
                 .iter()
