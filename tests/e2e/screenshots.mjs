@@ -1,11 +1,50 @@
 // Takes screenshots of the main pages in Chinese and Tibetan, at desktop and phone widths,
 // into $SHOTS (default ./screenshots), for a person to look at.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { start, signIn } from "./server.mjs";
 
 const out = process.env.SHOTS ?? "screenshots";
 mkdirSync(out, { recursive: true });
 const env = await start();
+// An evaluation to look at (the demo has none of its own yet): the worked example's scheme,
+// three prefectures, two of them scored on both sides, a bonus, and a draft run.
+async function api(path, token, body, method = body ? "POST" : "GET", headers = {}) {
+  const response = await fetch(`${env.base}${path}`, {
+    method,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+const { token } = await api("/api/v1/auth/token", null, { username: "office", password: "pacesetter-demo" });
+const scheme = JSON.parse(readFileSync(new URL("../../examples/evaluation/scheme.json", import.meta.url), "utf8"));
+const [campaign] = await api("/api/v1/campaigns", token);
+const prefectures = (await api("/api/v1/units?kind=prefecture", token)).items.slice(0, 3);
+const members = prefectures.map((u) => ({ unit_id: u.id, category: "地（市）" }));
+const evaluation = await api("/api/v1/evaluations", token, { campaign_id: campaign.id, name: "2023年度综合考评", scheme, units: members });
+await api(`/api/v1/evaluations/${evaluation.id}`, token, { name: "2023年度综合考评", status: "active", scheme, units: members },
+  "PUT", { "if-match": `"${evaluation.version}"` });
+const answers = [
+  ["A1", { kind: "checked", value: [0, 1, 2, 3] }, { kind: "checked", value: [0, 1, 2, 3] }],
+  ["A2", { kind: "checked", value: [0, 1, 2, 3, 4, 5, 6, 7] }, { kind: "checked", value: [0, 1, 2, 3, 4, 5, 6] }],
+  ["B1", { kind: "level", value: "A" }, { kind: "level", value: "B" }],
+  ["B2", { kind: "value", value: "0.92" }, { kind: "value", value: "0.84" }],
+  ["C1", { kind: "level", value: "A" }, { kind: "level", value: "A" }],
+  ["D1", { kind: "value", value: "1" }, { kind: "value", value: "0.932" }],
+];
+for (const [i, unit] of prefectures.slice(0, 2).entries()) {
+  for (const [leaf, own, inspected] of answers) {
+    const base = `/api/v1/evaluations/${evaluation.id}`;
+    await api(`${base}/self-entries`, token, { unit_id: unit.id, leaf, answer: own, comment: "已按要求完成。" }, "PUT");
+    const answer = i === 1 && leaf === "C1" ? { kind: "level", value: "C" } : inspected;
+    await api(`${base}/inspector-entries`, token, { unit_id: unit.id, leaf, answer }, "PUT");
+  }
+}
+await api(`/api/v1/evaluations/${evaluation.id}/items`, token, { unit_id: prefectures[0].id, effect: { kind: "bonus", points: "2", cap: "3" }, source: "获评全国先进集体" });
+const run = await api(`/api/v1/evaluations/${evaluation.id}/runs`, token, {});
+const runId = run.run_id ?? run.id ?? run.run?.id;
+
 const sizes = { desktop: { width: 1280, height: 860 }, phone: { width: 390, height: 844 } };
 try {
   for (const [lang, cookie] of [["zh", "zh-Hans"], ["bo", "bo"]]) {
@@ -68,6 +107,29 @@ try {
       await page.screenshot({ path: `${out}/plan-import-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/imports`);
       await page.screenshot({ path: `${out}/imports-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations`);
+      await page.screenshot({ path: `${out}/evaluations-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/${evaluation.id}`);
+      await page.screenshot({ path: `${out}/evaluation-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/${evaluation.id}/self?unit_id=${prefectures[2].id}`);
+      await page.screenshot({ path: `${out}/evaluation-self-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/${evaluation.id}/inspect?unit_id=${prefectures[1].id}`);
+      await page.screenshot({ path: `${out}/evaluation-inspect-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/${evaluation.id}/items`);
+      await page.screenshot({ path: `${out}/evaluation-items-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/runs/${runId}`);
+      await page.screenshot({ path: `${out}/evaluation-run-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/runs/${runId}/explain?unit_id=${prefectures[0].id}`);
+      await page.screenshot({ path: `${out}/evaluation-explain-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/runs/${runId}`);
+      await page.click("details summary");
+      await page.fill("textarea[name=bands]", "优秀 95\n良好 80\n合格 60\n不合格 0");
+      await Promise.all([page.waitForLoadState("load"), page.click("button:has-text('测算并比较'), details button[type=submit]")]);
+      await page.screenshot({ path: `${out}/evaluation-what-if-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/evaluations/${evaluation.id}/edit`);
+      await page.fill("input[name=n1_params]", "2, 2, 2, 1");
+      await Promise.all([page.waitForLoadState("load"), page.click("form.scheme-form button.btn-primary")]);
+      await page.screenshot({ path: `${out}/evaluation-form-error-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/inbox`);
       await page.screenshot({ path: `${out}/inbox-${lang}-${size}.png`, fullPage: true });
       if (lang === "zh" && size === "desktop") {

@@ -70,6 +70,8 @@ pub struct App {
     pub settings: Settings,
     pub read_sheet: pacesetter_domain::table::SheetReader,
     pub files: files::FileStore,
+    /// Task sheets checked by a preview, for their commit to reuse while nothing changed.
+    checked_plans: import::CheckedPlans,
 }
 
 impl App {
@@ -79,7 +81,7 @@ impl App {
         read_sheet: pacesetter_domain::table::SheetReader,
         files: files::FileStore,
     ) -> Self {
-        Self { store, settings, read_sheet, files }
+        Self { store, settings, read_sheet, files, checked_plans: import::CheckedPlans::default() }
     }
 }
 

@@ -72,6 +72,10 @@ pub struct Column {
 /// Tallies per (unit, top-level item).
 type Tallies = HashMap<(UnitId, PlanItemId), Tally>;
 
+/// The most branches a top view opens side by side from several roots; beyond, it shows the
+/// roots.
+const MAX_COLUMNS: usize = 60;
+
 pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<Dashboard> {
     let mut conn = app.store.read().await?;
     let (campaign, office) = load_campaign(&mut conn, id).await?;
@@ -90,8 +94,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
         }
         roots
     };
-    let rows: Vec<PlanItem> =
-        plan_items::all(&mut conn, id).await?.into_iter().filter(|i| i.parent_id.is_none()).collect();
+    let rows = plan_items::top_level(&mut conn, id).await?;
     let (focus, trail, columns, tallies) = match focus {
         Some(unit) => {
             let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store("unit"))?;
@@ -99,32 +102,40 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
                 return Err(AppError::NotFound("unit"));
             };
             let trail = trail_to(&mut conn, root, &unit).await?;
-            let (columns, tallies) = columns_of(&mut conn, id, &unit, today).await?;
+            let (columns, tallies) = columns_of(&mut conn, id, std::slice::from_ref(&unit), today).await?;
             (Some(unit), trail, columns, tallies)
         }
+        // Several roots with more branches than a page shows side by side (a country's
+        // provinces' prefectures): the roots themselves.
+        None if roots.len() > 1 && branch_count(&mut conn, &roots).await? > MAX_COLUMNS => {
+            let (columns, tallies) = roots_as_columns(&mut conn, id, roots, today).await?;
+            (None, Vec::new(), columns, tallies)
+        }
         None => {
-            let mut columns = Vec::new();
-            let mut tallies = Tallies::new();
-            let mut looked_at = Vec::new();
+            let (found, mut tallies) = columns_of(&mut conn, id, &roots, today).await?;
+            // A unit whose assignments all lie in one branch says nothing as a column of its
+            // own: open the branch instead (专项组 → 办公室 → its groups).
+            let mut columns = Vec::with_capacity(found.len());
+            let mut looked_at: Vec<(&Unit, Unit)> = Vec::new();
             for root in &roots {
-                // A unit whose assignments all lie in one branch says nothing as a column of
-                // its own: open the branch instead (专项组 → 办公室 → its groups).
+                let mut mine: Vec<Column> =
+                    found.iter().filter(|c| c.unit.path.is_within(&root.path)).cloned().collect();
+                if mine.is_empty() {
+                    continue;
+                }
                 let mut unit = root.clone();
-                let (mut found, mut counted) = columns_of(&mut conn, id, &unit, today).await?;
-                while let [only] = found.as_slice()
+                while let [only] = mine.as_slice()
                     && !only.own
                     && only.drill
                 {
                     unit = only.unit.clone();
-                    (found, counted) = columns_of(&mut conn, id, &unit, today).await?;
+                    let (below, counted) = columns_of(&mut conn, id, std::slice::from_ref(&unit), today).await?;
+                    mine = below;
+                    tallies.extend(counted);
                 }
-                if !found.is_empty() {
-                    looked_at.push((root, unit));
-                }
-                columns.extend(found);
-                tallies.extend(counted);
+                columns.extend(mine);
+                looked_at.push((root, unit));
             }
-            // Columns from several roots: no single unit is looked at.
             match looked_at.as_slice() {
                 [(root, unit)] => {
                     let trail = trail_to(&mut conn, root, unit).await?;
@@ -168,6 +179,33 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
     })
 }
 
+/// How many units sit directly below `parents`.
+async fn branch_count(conn: &mut AnyConnection, parents: &[Unit]) -> Result<usize> {
+    let ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
+    Ok(units::children_of_many(conn, &ids).await?.len())
+}
+
+/// Each root with assignments as one column of its whole subtree.
+async fn roots_as_columns(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    roots: Vec<Unit>,
+    today: Date,
+) -> Result<(Vec<Column>, Tallies)> {
+    let ids: Vec<UnitId> = roots.iter().map(|r| r.id).collect();
+    let tallies = progress_cells::tallies(conn, campaign, &ids, today).await?;
+    let with_children = units::with_children(conn, &ids).await?;
+    let columns = roots
+        .into_iter()
+        .filter(|root| tallies.iter().any(|((unit, _), tally)| *unit == root.id && tally.count() > 0))
+        .map(|root| {
+            let drill = with_children.contains(&root.id);
+            Column { unit: root, own: false, drill }
+        })
+        .collect();
+    Ok((columns, tallies))
+}
+
 /// The units from `root` down to `unit`'s parent.
 async fn trail_to(conn: &mut AnyConnection, root: &Unit, unit: &Unit) -> Result<Vec<Unit>> {
     let mut trail = Vec::new();
@@ -183,50 +221,57 @@ fn column_key(column: &Column) -> UnitId {
     if column.own { UnitId(-column.unit.id.0) } else { column.unit.id }
 }
 
-/// The columns that divide `parent`'s subtree: each child with assignments below it, and the
-/// parent's own assignments when it has any; with their tallies, keyed by `column_key`.
+/// The columns that divide each parent's subtree: each child with assignments below it, and
+/// the parent's own assignments when it has any; with their tallies keyed by `column_key`,
+/// and the parents' whole tallies under their own ids. One round of queries for all parents.
 async fn columns_of(
     conn: &mut AnyConnection,
     campaign: CampaignId,
-    parent: &Unit,
+    parents: &[Unit],
     today: Date,
 ) -> Result<(Vec<Column>, Tallies)> {
-    let children = units::children(conn, parent.id).await?;
+    let parent_ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
+    let children = units::children_of_many(conn, &parent_ids).await?;
     let mut ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
-    ids.push(parent.id);
+    ids.extend(&parent_ids);
     let counted = progress_cells::tallies(conn, campaign, &ids, today).await?;
-    let with_children = units::with_children(conn, &ids).await?;
+    let child_ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
+    let with_children = units::with_children(conn, &child_ids).await?;
     let mut tallies = Tallies::new();
-    let mut own: HashMap<PlanItemId, Tally> = HashMap::new();
-    for ((unit, item), tally) in &counted {
-        if *unit == parent.id {
-            own.entry(*item).or_default().add(tally);
-        }
-    }
     let mut columns = Vec::new();
-    for child in children {
-        let mut any = false;
+    for parent in parents {
+        // What is left of the parent's subtree once its branches are taken out: its own.
+        let mut own: HashMap<PlanItemId, Tally> = HashMap::new();
         for ((unit, item), tally) in &counted {
-            if *unit == child.id && tally.count() > 0 {
-                any = true;
-                tallies.insert((child.id, *item), *tally);
-                if let Some(rest) = own.get_mut(item) {
-                    *rest = rest.without(tally);
-                }
+            if *unit == parent.id {
+                own.entry(*item).or_default().add(tally);
+                tallies.insert((parent.id, *item), *tally);
             }
         }
-        if any {
-            let drill = with_children.contains(&child.id);
-            columns.push(Column { unit: child, own: false, drill });
+        for child in children.iter().filter(|c| c.parent_id == Some(parent.id)) {
+            let mut any = false;
+            for ((unit, item), tally) in &counted {
+                if *unit == child.id && tally.count() > 0 {
+                    any = true;
+                    tallies.insert((child.id, *item), *tally);
+                    if let Some(rest) = own.get_mut(item) {
+                        *rest = rest.without(tally);
+                    }
+                }
+            }
+            if any {
+                let drill = with_children.contains(&child.id);
+                columns.push(Column { unit: child.clone(), own: false, drill });
+            }
         }
-    }
-    own.retain(|_, tally| tally.count() > 0);
-    if !own.is_empty() {
-        let column = Column { unit: parent.clone(), own: true, drill: false };
-        for (item, tally) in own {
-            tallies.insert((column_key(&column), item), tally);
+        own.retain(|_, tally| tally.count() > 0);
+        if !own.is_empty() {
+            let column = Column { unit: parent.clone(), own: true, drill: false };
+            for (item, tally) in own {
+                tallies.insert((column_key(&column), item), tally);
+            }
+            columns.push(column);
         }
-        columns.push(column);
     }
     Ok((columns, tallies))
 }

@@ -180,6 +180,51 @@ pub fn bars(labels: &[String], values: &[u32], title: &str) -> String {
     svg
 }
 
+/// One bar of a ranking chart: its label ("1 拉萨市"), its length, and the text at its end.
+#[derive(Debug, Clone)]
+pub struct RankBar {
+    pub label: String,
+    /// Only for drawing; the exact score is in `text`.
+    pub value: f64,
+    pub text: String,
+}
+
+/// Horizontal bars in rank order, scaled to `max` (the most a score can be), labels on the left.
+pub fn ranking(bars: &[RankBar], max: f64, title: &str) -> String {
+    let (label_width, bar_area, row, top) = (170.0, 300.0, 26.0, 8.0);
+    let width = label_width + bar_area + 110.0;
+    let height = top * 2.0 + row * bars.len().max(1) as f64;
+    let max = if max > 0.0 { max } else { 1.0 };
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart ranking" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}"><title>{}</title>"#,
+        escape(title),
+        escape(title)
+    );
+    for (i, bar) in bars.iter().enumerate() {
+        let y = top + row * i as f64;
+        let length = (bar.value.clamp(0.0, max) / max * bar_area).round();
+        let label: String = bar.label.chars().take(14).collect();
+        let _ = write!(
+            svg,
+            r##"<text x="{}" y="{}" text-anchor="end" class="axis">{}</text><rect x="{label_width}" y="{}" width="{length}" height="{}" rx="2" fill="#1d5fa7"><title>{}: {}</title></rect><text x="{}" y="{}" class="value">{}</text>"##,
+            label_width - 8.0,
+            y + 17.0,
+            escape(&label),
+            y + 5.0,
+            row - 10.0,
+            escape(&bar.label),
+            escape(&bar.text),
+            label_width + length + 6.0,
+            y + 17.0,
+            escape(&bar.text)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,6 +241,17 @@ mod tests {
         assert!(svg.contains("&lt;script&gt;") && svg.contains("46%") && svg.contains("a=1&amp;b=2"));
         assert!(svg.contains(r#"<a href="/d?unit=1&amp;x=&lt;">"#), "column labels link, escaped");
         assert!(svg.contains("#f5b301"));
+    }
+
+    #[test]
+    fn ranking_bars_scale_to_the_maximum_and_escape_labels() {
+        let bars = [
+            RankBar { label: "1 <b>".into(), value: 105.0, text: "105.00 优秀".into() },
+            RankBar { label: "2 乙".into(), value: 52.5, text: "52.50 & 合格".into() },
+        ];
+        let svg = ranking(&bars, 105.0, "排名");
+        assert!(svg.contains(r#"width="300""#) && svg.contains(r#"width="150""#));
+        assert!(!svg.contains("<b>") && svg.contains("1 &lt;b&gt;") && svg.contains("52.50 &amp; 合格"));
     }
 
     #[test]

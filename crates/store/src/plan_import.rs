@@ -86,19 +86,24 @@ pub async fn insert_tasks(
         keys.push((task.parent, *position));
         *position += 1;
     }
+    // The same for every row, and only digits and `-:.TZ`: written into the statements rather
+    // than bound 2 × 400,000 times.
     let stamp = now.to_db();
+    if !stamp.chars().all(|c| c.is_ascii_digit() || "-:.TZ".contains(c)) {
+        return Err(StoreError::Database(sqlx::Error::Protocol(format!("unexpected timestamp {stamp}"))));
+    }
+    let constant = format!(", {}, '{stamp}', '{stamp}'", campaign.0);
     let mut ids: HashMap<(Option<PlanItemId>, i64), PlanItemId> = HashMap::with_capacity(tasks.len());
     for (chunk, chunk_keys) in tasks.chunks(BATCH).zip(keys.chunks(BATCH)) {
         let sql = format!(
-            "INSERT INTO plan_items (campaign_id, parent_id, depth, code, title, description, weight, lead_unit_id,
-                 starts_on, due_on, position, created_at, updated_at)
+            "INSERT INTO plan_items (parent_id, depth, code, title, description, weight, lead_unit_id,
+                 starts_on, due_on, position, campaign_id, created_at, updated_at)
              VALUES {} RETURNING id, parent_id, position",
-            placeholders(conn, chunk.len(), 13, "")
+            placeholders(conn, chunk.len(), 10, &constant)
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (task, (parent, position)) in chunk.iter().zip(chunk_keys) {
             query = query
-                .bind(campaign.0)
                 .bind(parent.map(|p| p.0))
                 .bind(i64::from(task.depth))
                 .bind(task.fields.code.clone())
@@ -108,9 +113,7 @@ pub async fn insert_tasks(
                 .bind(task.lead.0)
                 .bind(format_date(task.starts))
                 .bind(format_date(task.due))
-                .bind(*position)
-                .bind(stamp.clone())
-                .bind(stamp.clone());
+                .bind(*position);
         }
         let rows = query.fetch_all(&mut *conn).await.map_err(StoreError::on_unique("code"))?;
         for row in rows {
@@ -141,7 +144,7 @@ pub async fn insert_tasks(
         let sql = format!(
             "INSERT INTO assignments (item_id, unit_id, starts_day, due_day, created_at, updated_at, state, percent)
              VALUES {}",
-            placeholders(conn, chunk.len(), 6, ", 'assigned', 0")
+            placeholders(conn, chunk.len(), 4, &format!(", '{stamp}', '{stamp}', 'assigned', 0"))
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for (item, unit, task) in chunk {
@@ -149,9 +152,7 @@ pub async fn insert_tasks(
                 .bind(item.0)
                 .bind(unit.0)
                 .bind(i64::from(task.starts.to_julian_day()))
-                .bind(i64::from(task.due.to_julian_day()))
-                .bind(stamp.clone())
-                .bind(stamp.clone());
+                .bind(i64::from(task.due.to_julian_day()));
         }
         query.execute(&mut *conn).await?;
     }
@@ -179,6 +180,28 @@ async fn count_new_assignments(
         changes.add(&counted);
     }
     changes.apply(conn).await
+}
+
+/// A count and the latest change of some rows.
+pub type Version = (i64, Option<String>);
+
+/// What checking a task sheet against a campaign depends on, to tell whether a check still
+/// holds: the campaign's items, their co-units (a count: they change with their item), and
+/// the units.
+pub async fn versions(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(Version, i64, Version)> {
+    let version = |row: &sqlx::any::AnyRow| -> Result<Version> { Ok((row.try_get("n")?, row.try_get("latest")?)) };
+    let items = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM plan_items WHERE campaign_id = $1")
+        .bind(campaign.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let co_units = sqlx::query(
+        "SELECT COUNT(*) AS n FROM task_co_units c JOIN plan_items i ON i.id = c.item_id WHERE i.campaign_id = $1",
+    )
+    .bind(campaign.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let units = sqlx::query("SELECT COUNT(*) AS n, MAX(updated_at) AS latest FROM units").fetch_one(conn).await?;
+    Ok((version(&items)?, co_units.try_get("n")?, version(&units)?))
 }
 
 /// The co-units of every task of a campaign, by task.

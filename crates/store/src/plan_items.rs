@@ -104,6 +104,17 @@ pub async fn all(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Vec<P
     rows.iter().map(from_row).collect()
 }
 
+/// The top-level items of a campaign, in order.
+pub async fn top_level(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Vec<PlanItem>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM plan_items WHERE campaign_id = $1 AND parent_id IS NULL ORDER BY position, id"
+    )))
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub async fn update(
     conn: &mut AnyConnection,
     id: PlanItemId,

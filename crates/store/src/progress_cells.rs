@@ -1,17 +1,20 @@
 //! The dashboard's roll-ups (migration 0009): per campaign, top-level plan item and unit
 //! subtree, the assignments counted with their progress, and the days their lights turn.
 //!
+//! An assignment is counted at every unit strictly above its own. A unit's own assignments are
+//! read directly when asked for (a unit has few of its own), so the units without children —
+//! most of a national tree — have no rows at all, and writes touch one level fewer.
+//!
 //! Every write of an assignment goes through [`Changes`]: the assignment as it was counted is
-//! taken out, as it is now is put in, at its unit and every ancestor. A moved unit carries its
-//! subtree's counts from its old ancestors to its new ones; new thresholds count a campaign
-//! again from its assignments.
+//! taken out, as it is now is put in. A moved unit carries its subtree's counts from its old
+//! ancestors to its new ones; new thresholds count a campaign again from its assignments.
 
 use std::collections::HashMap;
 
 use pacesetter_domain::{
     UnitId,
     ids::{CampaignId, PlanItemId},
-    light::{Light, Progress, Thresholds, turns},
+    light::{Light, Progress, Thresholds, light, turns},
     rollup::Tally,
     unit::UnitPath,
 };
@@ -81,7 +84,9 @@ impl Changes {
     fn count(&mut self, counted: &Counted, sign: i64) {
         let progress = &counted.progress;
         let turned = turns(progress, self.thresholds);
-        for unit in counted.unit.ids() {
+        let mut path = counted.unit.ids();
+        path.pop();
+        for unit in path {
             let cell = self.cells.entry((unit, counted.top)).or_default();
             cell.assignments += sign;
             cell.closed += sign * i64::from(progress.closed);
@@ -100,11 +105,14 @@ impl Changes {
     pub async fn apply(self, conn: &mut AnyConnection) -> Result<()> {
         const BATCH: usize = 1000;
         let campaign = self.campaign.0;
-        let cells: Vec<_> = self
+        // In key order, so that a large batch (a campaign counted from scratch) appends to the
+        // primary-key index instead of scattering writes over it.
+        let mut cells: Vec<_> = self
             .cells
             .into_iter()
             .filter(|(_, d)| d.assignments != 0 || d.closed != 0 || d.permille_sum != 0)
             .collect();
+        cells.sort_unstable_by_key(|((unit, item), _)| (unit.0, item.0));
         for chunk in cells.chunks(BATCH) {
             let sql = format!(
                 "INSERT INTO progress_cells (campaign_id, unit_id, item_id, assignments, closed, permille_sum) VALUES {}
@@ -127,7 +135,8 @@ impl Changes {
             query.execute(&mut *conn).await?;
         }
         for (table, turned) in TURN_TABLES.into_iter().zip(self.turns) {
-            let turned: Vec<_> = turned.into_iter().filter(|(_, (y, r))| *y != 0 || *r != 0).collect();
+            let mut turned: Vec<_> = turned.into_iter().filter(|(_, (y, r))| *y != 0 || *r != 0).collect();
+            turned.sort_unstable_by_key(|((unit, item, day), _)| (unit.0, item.0, *day));
             for chunk in turned.chunks(BATCH) {
                 let sql = format!(
                     "INSERT INTO {table} (campaign_id, unit_id, item_id, day, to_yellow, to_red) VALUES {}
@@ -219,23 +228,34 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
     }
     let thresholds = thresholds_of(conn, campaign).await?;
     let tops = tops_of_campaign(conn, campaign).await?;
-    let rows = sqlx::query(
-        "SELECT a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
-         FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
-         WHERE i.campaign_id = $1",
-    )
-    .bind(campaign.0)
-    .fetch_all(&mut *conn)
-    .await?;
     let mut changes = Changes::new(campaign, thresholds);
-    for row in &rows {
-        let item = PlanItemId(row.try_get("item_id")?);
-        let counted = Counted {
-            top: tops.get(&item).copied().unwrap_or(item),
-            unit: UnitPath::from_db(row.try_get("path")?),
-            progress: crate::assignments::progress_of_row(row)?,
-        };
-        changes.add(&counted);
+    // A page of assignments at a time: a national campaign has a million.
+    const PAGE: i64 = 50_000;
+    let mut after = 0_i64;
+    loop {
+        let rows = sqlx::query(
+            "SELECT a.id, a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
+             FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
+             WHERE i.campaign_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
+        )
+        .bind(campaign.0)
+        .bind(after)
+        .bind(PAGE)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            let item = PlanItemId(row.try_get("item_id")?);
+            let counted = Counted {
+                top: tops.get(&item).copied().unwrap_or(item),
+                unit: UnitPath::from_db(row.try_get("path")?),
+                progress: crate::assignments::progress_of_row(row)?,
+            };
+            changes.add(&counted);
+        }
+        match rows.last() {
+            Some(last) if rows.len() as i64 == PAGE => after = last.try_get("id")?,
+            _ => break,
+        }
     }
     changes.apply(conn).await?;
     sqlx::query("DELETE FROM progress_cells_pending WHERE campaign_id = $1").bind(campaign.0).execute(conn).await?;
@@ -249,22 +269,48 @@ pub async fn pending(conn: &mut AnyConnection) -> Result<Vec<CampaignId>> {
     rows.iter().map(|row| Ok(CampaignId(row.try_get("campaign_id")?))).collect()
 }
 
-/// Carries the counts of a moved unit's subtree (kept on the unit itself) from its old
-/// ancestors to its new ones. Call it with the paths before and after the move.
+/// Carries the counts of a moved unit's subtree (its descendants', kept on the unit, and its
+/// own) from its old ancestors to its new ones. Call it with the paths before and after the
+/// move.
 pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath, new: &UnitPath) -> Result<()> {
     let above = |path: &UnitPath| -> Vec<UnitId> { path.ids().into_iter().filter(|id| *id != unit).collect() };
     let (old_above, new_above) = (above(old), above(new));
+    let mut by_campaign: HashMap<i64, Changes> = HashMap::new();
+    // The unit's own assignments, counted above it only.
+    let own = sqlx::query(
+        "SELECT i.campaign_id, a.item_id, a.state, a.percent, a.starts_day, a.due_day
+         FROM assignments a JOIN plan_items i ON i.id = a.item_id WHERE a.unit_id = $1",
+    )
+    .bind(unit.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tops: HashMap<i64, HashMap<PlanItemId, PlanItemId>> = HashMap::new();
+    for row in &own {
+        let campaign: i64 = row.try_get("campaign_id")?;
+        if let std::collections::hash_map::Entry::Vacant(entry) = by_campaign.entry(campaign) {
+            let thresholds = thresholds_of(conn, CampaignId(campaign)).await?;
+            entry.insert(Changes::new(CampaignId(campaign), thresholds));
+            tops.insert(campaign, tops_of_campaign(conn, CampaignId(campaign)).await?);
+        }
+        let item = PlanItemId(row.try_get("item_id")?);
+        let top = tops.get(&campaign).and_then(|t| t.get(&item)).copied().unwrap_or(item);
+        let progress = crate::assignments::progress_of_row(row)?;
+        if let Some(changes) = by_campaign.get_mut(&campaign) {
+            changes.remove(&Counted { top, unit: old.clone(), progress });
+            changes.add(&Counted { top, unit: new.clone(), progress });
+        }
+    }
+    // What is counted on the unit (its descendants'), carried as it is: the turning days do
+    // not depend on where the unit sits.
+    fn changes_of(by: &mut HashMap<i64, Changes>, campaign: i64) -> &mut Changes {
+        by.entry(campaign).or_insert_with(|| Changes::new(CampaignId(campaign), Thresholds::default()))
+    }
     let cells = sqlx::query(
         "SELECT campaign_id, item_id, assignments, closed, permille_sum FROM progress_cells WHERE unit_id = $1",
     )
     .bind(unit.0)
     .fetch_all(&mut *conn)
     .await?;
-    let mut by_campaign: HashMap<i64, Changes> = HashMap::new();
-    // Moving counts needs no thresholds: the turning days move as they are.
-    fn changes_of(by: &mut HashMap<i64, Changes>, campaign: i64) -> &mut Changes {
-        by.entry(campaign).or_insert_with(|| Changes::new(CampaignId(campaign), Thresholds::default()))
-    }
     for row in &cells {
         let item = PlanItemId(row.try_get("item_id")?);
         let moved = CellDelta {
@@ -309,7 +355,7 @@ pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath
 }
 
 /// The tallies of a campaign's top-level items under each of `units` (each unit's whole
-/// subtree), with the lights of `today`.
+/// subtree: what is counted on it, and its own assignments), with the lights of `today`.
 pub async fn tallies(
     conn: &mut AnyConnection,
     campaign: CampaignId,
@@ -367,5 +413,40 @@ pub async fn tallies(
         tally.lights[Light::Green as usize] =
             open - tally.lights[Light::Red as usize] - tally.lights[Light::Yellow as usize];
     }
+    add_own(conn, campaign, units, today, &mut tallies).await?;
     Ok(tallies)
+}
+
+/// Adds the units' own assignments, read and lit one by one.
+async fn add_own(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    units: &[UnitId],
+    today: Date,
+    tallies: &mut HashMap<(UnitId, PlanItemId), Tally>,
+) -> Result<()> {
+    let thresholds = thresholds_of(conn, campaign).await?;
+    let tops = tops_of_campaign(conn, campaign).await?;
+    let mut filters = Where::default();
+    let p = filters.bind(Bind::Int(campaign.0));
+    filters.push(format!("i.campaign_id = {p}"));
+    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
+    filters.push(format!("a.unit_id IN ({})", listed.join(", ")));
+    let rows = filters
+        .query(format!(
+            "SELECT a.item_id, a.unit_id, a.state, a.percent, a.starts_day, a.due_day
+             FROM assignments a JOIN plan_items i ON i.id = a.item_id {}",
+            filters.sql()
+        ))
+        .fetch_all(conn)
+        .await?;
+    for row in &rows {
+        let item = PlanItemId(row.try_get("item_id")?);
+        let top = tops.get(&item).copied().unwrap_or(item);
+        let progress = crate::assignments::progress_of_row(row)?;
+        let tally = tallies.entry((UnitId(row.try_get("unit_id")?), top)).or_default();
+        tally.lights[light(&progress, today, thresholds) as usize] += 1;
+        tally.permille_sum += u64::from(progress.percent.min(100)) * 10;
+    }
+    Ok(())
 }

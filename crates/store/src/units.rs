@@ -170,6 +170,24 @@ pub async fn children(conn: &mut AnyConnection, parent: UnitId) -> Result<Vec<Un
     rows.iter().map(from_row).collect()
 }
 
+/// The children of every unit in `parents`, in tree order.
+pub async fn children_of_many(conn: &mut AnyConnection, parents: &[UnitId]) -> Result<Vec<Unit>> {
+    let mut found = Vec::new();
+    for chunk in parents.chunks(500) {
+        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("SELECT {COLUMNS} FROM units WHERE parent_id IN ({}) ORDER BY path", listed.join(", "));
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.0);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            found.push(from_row(&row)?);
+        }
+    }
+    found.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
+    Ok(found)
+}
+
 /// Top-level units (the roots of the two trees).
 pub async fn roots(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
     let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM units WHERE parent_id IS NULL ORDER BY path")))

@@ -130,7 +130,9 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut missing = Vec::new();
         let mut files = Vec::new();
-        for dir in ["templates", "templates/units", "templates/users", "src/ui"] {
+        for dir in
+            ["templates", "templates/units", "templates/users", "templates/evaluations", "src/ui", "src/ui/evaluations"]
+        {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() {

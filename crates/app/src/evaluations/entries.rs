@@ -283,9 +283,52 @@ pub struct Sheet {
 
 /// A unit's sheet; read by those who see the unit, and by the office.
 pub async fn sheet(app: &App, actor: &Actor, id: SchemeId, unit: UnitId) -> Result<Sheet> {
+    sheet_needing(app, actor, id, unit, Permission::ViewUnits).await
+}
+
+/// A unit's sheet for the one who fills in `source`: the unit's liaison for its
+/// self-assessment, an inspector assigned to it for the inspector's scores.
+pub async fn sheet_for(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, source: Source) -> Result<Sheet> {
+    let permission = match source {
+        Source::SelfAssessment => Permission::ReportProgress,
+        Source::Inspector => Permission::Inspect,
+    };
+    sheet_needing(app, actor, id, unit, permission).await
+}
+
+/// A unit ranked by a scheme as the pages list it, with what the caller may fill in for it.
+#[derive(Debug, Clone)]
+pub struct MemberLine {
+    pub member: Member,
+    pub unit: pacesetter_domain::unit::Unit,
+    pub can_self_assess: bool,
+    pub can_inspect: bool,
+}
+
+/// The scheme's units the caller sees (the office sees all), in the scheme's order.
+pub async fn member_lines(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<MemberLine>> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
-    unit_for(&mut conn, &ctx, actor, unit, Permission::ViewUnits).await?;
+    let mut lines = Vec::new();
+    for member in store::members(&mut conn, id).await? {
+        let Ok(unit) = pacesetter_store::units::get(&mut conn, member.unit_id).await else { continue };
+        if !actor.can(Permission::ViewUnits, &unit.path) && !ctx.coordinates(actor) {
+            continue;
+        }
+        lines.push(MemberLine {
+            can_self_assess: actor.can(Permission::ReportProgress, &unit.path),
+            can_inspect: actor.can(Permission::Inspect, &unit.path),
+            member,
+            unit,
+        });
+    }
+    Ok(lines)
+}
+
+async fn sheet_needing(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, permission: Permission) -> Result<Sheet> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    unit_for(&mut conn, &ctx, actor, unit, permission).await?;
     let member = member(&mut conn, id, unit).await?;
     let entries = store::entries(&mut conn, id, Some(unit)).await?;
     let items = store::items(&mut conn, id, Some(unit)).await?;

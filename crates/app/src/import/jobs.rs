@@ -94,7 +94,7 @@ fn sanitise_filename(name: &str) -> String {
     if clean.trim().is_empty() { "upload".to_owned() } else { clean }
 }
 
-fn read(app: &App, bytes: &[u8]) -> Result<Grid> {
+pub(super) fn read(app: &App, bytes: &[u8]) -> Result<Grid> {
     (app.read_sheet)(bytes).map_err(|error| {
         tracing::info!(code = error.code, detail = %error.detail, "import file refused");
         AppError::invalid("file", error.code)
@@ -105,11 +105,24 @@ fn table(grid: Grid) -> Result<Table> {
     Table::from_grid(grid).ok_or(AppError::invalid("file", "file_empty"))
 }
 
-async fn preview_of(app: &App, actor: &Actor, kind: ImportKind, grid: Grid, options: &Options) -> Result<Preview> {
+/// A preview, and what keeps its check for the commit of the import once it has an id
+/// (task sheets only).
+type Kept = Option<Box<dyn FnOnce(i64) + Send>>;
+
+async fn preview_of(
+    app: &App,
+    actor: &Actor,
+    kind: ImportKind,
+    grid: Grid,
+    options: &Options,
+) -> Result<(Preview, Kept)> {
     match kind {
-        ImportKind::Units => units::preview_units(app, actor, &table(grid)?).await,
-        ImportKind::Users => users::preview_users(app, actor, &table(grid)?).await,
-        ImportKind::Plan => plan::preview_plan(app, actor, &grid, options).await,
+        ImportKind::Units => Ok((units::preview_units(app, actor, &table(grid)?).await?, None)),
+        ImportKind::Users => Ok((users::preview_users(app, actor, &table(grid)?).await?, None)),
+        ImportKind::Plan => {
+            let (preview, keep) = plan::preview_plan(app, actor, &grid, options).await?;
+            Ok((preview, Some(Box::new(keep))))
+        }
     }
 }
 
@@ -134,7 +147,7 @@ pub async fn upload(
     if bytes.len() > MAX_UPLOAD_BYTES {
         return Err(AppError::invalid("file", "file_too_large"));
     }
-    let preview = preview_of(app, actor, kind, read(app, bytes)?, &options).await?;
+    let (preview, keep) = preview_of(app, actor, kind, read(app, bytes)?, &options).await?;
     let sha256 = sha256_hex(bytes);
     let filename = sanitise_filename(filename);
     let now = Timestamp::now();
@@ -150,6 +163,9 @@ pub async fn upload(
     let mut tx = app.store.write().await?;
     let id = imports::insert(&mut tx, new, now).await?;
     tx.commit().await?;
+    if let Some(keep) = keep {
+        keep(id);
+    }
     Ok(ImportJob {
         id,
         kind,
@@ -179,7 +195,11 @@ pub async fn job(app: &App, actor: &Actor, id: i64) -> Result<ImportJob> {
     let (row, bytes, kind) = own(app, actor, id).await?;
     let options = Options::from_row(&row);
     let preview = if row.status == "previewed" {
-        Some(preview_of(app, actor, kind, read(app, &bytes)?, &options).await?)
+        let (preview, keep) = preview_of(app, actor, kind, read(app, &bytes)?, &options).await?;
+        if let Some(keep) = keep {
+            keep(row.id);
+        }
+        Some(preview)
     } else {
         None
     };
@@ -246,25 +266,24 @@ pub async fn commit(app: &App, actor: &Actor, id: i64) -> Result<Summary> {
     if row.status != "previewed" {
         return Err(AppError::Conflict("import_already_committed"));
     }
-    let grid = read(app, &bytes)?;
     let options = Options::from_row(&row);
     let backend = app.store.backend();
     let mut tx;
     let summary = match kind {
         ImportKind::Users => {
             // Passwords are hashed before the transaction opens, so it stays short.
-            let table = table(grid)?;
+            let table = table(read(app, &bytes)?)?;
             let prepared = users::prepare_users(app, actor, &table).await?;
             tx = app.store.write().await?;
             users::apply_users(&mut tx, backend, actor, prepared, table.rows.len(), &row.sha256).await?
         }
         ImportKind::Units => {
             tx = app.store.write().await?;
-            units::apply_units(&mut tx, backend, actor, &table(grid)?, &row.sha256).await?
+            units::apply_units(&mut tx, backend, actor, &table(read(app, &bytes)?)?, &row.sha256).await?
         }
         ImportKind::Plan => {
             tx = app.store.write().await?;
-            plan::apply_plan(&mut tx, backend, actor, &grid, &options, &row.sha256).await?
+            plan::apply_plan(app, &mut tx, actor, (id, &bytes), &options, &row.sha256).await?
         }
     };
     let json = serde_json::to_string(&summary).unwrap_or_default();

@@ -4,6 +4,8 @@
 
 mod jobs;
 mod plan;
+
+pub(crate) use plan::CheckedPlans;
 mod units;
 mod users;
 

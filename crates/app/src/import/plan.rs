@@ -5,7 +5,10 @@
 //! (same code, or same title under the same parent) is updated or left alone, so the exported
 //! sheet, edited and imported again, creates no duplicates.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet, VecDeque},
+    sync::{Arc, Mutex},
+};
 
 use pacesetter_domain::{
     FieldError, Permission, Timestamp, UnitId,
@@ -16,7 +19,7 @@ use pacesetter_domain::{
     timestamp::format_date,
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, Backend, assignments, campaigns, plan_import, plan_items, units};
+use pacesetter_store::{AnyConnection, assignments, campaigns, plan_import, plan_items, units};
 use time::Date;
 
 use super::{CellError, MAX_PLAN_ROWS, Preview, PreviewRow, RowAction, Summary, jobs::Options};
@@ -184,9 +187,74 @@ struct PlannedTask {
 
 /// The result of reading the sheet against the plan.
 struct Planned {
+    campaign: CampaignId,
+    task_depth: u8,
     preview: Preview,
     new_parents: Vec<String>,
     tasks: Vec<PlannedTask>,
+}
+
+/// What a checked sheet depends on besides its own bytes: who imports it with which mapping,
+/// the campaign's settings, its plan items and their co-units, and the units. A commit reuses
+/// the preview's check when all of it is as it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fingerprint {
+    user: i64,
+    scope: String,
+    options: String,
+    campaign_version: i64,
+    items: plan_import::Version,
+    co_units: i64,
+    units: plan_import::Version,
+}
+
+impl Fingerprint {
+    async fn of(conn: &mut AnyConnection, actor: &Actor, options: &Options, campaign: &Campaign) -> Result<Self> {
+        let (items, co_units, units) = plan_import::versions(conn, campaign.id).await?;
+        Ok(Self {
+            user: actor.user.id.0,
+            scope: format!("{:?}", actor.scope.roots(Permission::ViewUnits)),
+            options: serde_json::to_string(options).unwrap_or_default(),
+            campaign_version: campaign.version,
+            items,
+            co_units,
+            units,
+        })
+    }
+}
+
+/// The last few task sheets checked by a preview, by import; a commit takes its own out. Each
+/// server instance keeps its own: a commit on another instance checks the sheet again.
+#[derive(Clone, Default)]
+pub(crate) struct CheckedPlans(Arc<Mutex<VecDeque<(i64, Fingerprint, Planned)>>>);
+
+impl std::fmt::Debug for CheckedPlans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept: Vec<i64> = self.0.lock().map(|k| k.iter().map(|(id, _, _)| *id).collect()).unwrap_or_default();
+        f.debug_tuple("CheckedPlans").field(&kept).finish()
+    }
+}
+
+impl CheckedPlans {
+    /// A national sheet's check holds 100,000 tasks: keep a handful.
+    const KEPT: usize = 4;
+
+    fn put(&self, import: i64, fingerprint: Fingerprint, planned: Planned) {
+        let Ok(mut kept) = self.0.lock() else { return };
+        kept.retain(|(id, _, _)| *id != import);
+        if kept.len() >= Self::KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((import, fingerprint, planned));
+    }
+
+    /// The check kept for `import`, if it was made on what `fingerprint` describes.
+    fn take(&self, import: i64, fingerprint: &Fingerprint) -> Option<Planned> {
+        let mut kept = self.0.lock().ok()?;
+        let index = kept.iter().position(|(id, _, _)| *id == import)?;
+        let (_, checked, planned) = kept.remove(index)?;
+        (checked == *fingerprint).then_some(planned)
+    }
 }
 
 /// The rows of one task: consecutive rows with the same parent, code and title.
@@ -207,7 +275,13 @@ fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned
             parent_level: ctx.parent_level.clone(),
             tasks: 0,
         });
-        return Ok(Planned { preview, new_parents: Vec::new(), tasks: Vec::new() });
+        return Ok(Planned {
+            campaign: ctx.campaign.id,
+            task_depth: ctx.task_depth,
+            preview,
+            new_parents: Vec::new(),
+            tasks: Vec::new(),
+        });
     };
     let data = &grid.rows[header.data_from..];
     if data.len() > MAX_PLAN_ROWS {
@@ -299,7 +373,7 @@ fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned
         parent_level: ctx.parent_level.clone(),
         tasks: groups.len(),
     });
-    Ok(Planned { preview, new_parents, tasks })
+    Ok(Planned { campaign: ctx.campaign.id, task_depth: ctx.task_depth, preview, new_parents, tasks })
 }
 
 fn field_columns(mapping: &Mapping) -> Vec<FieldColumn> {
@@ -488,30 +562,50 @@ fn campaign_of(options: &Options) -> Result<CampaignId> {
     options.campaign_id.map(CampaignId).ok_or(AppError::invalid("campaign_id", "required"))
 }
 
-/// Checks a task sheet against the campaign's plan and shows what a commit would do.
-pub(super) async fn preview_plan(app: &App, actor: &Actor, grid: &Grid, options: &Options) -> Result<Preview> {
+/// Checks a task sheet against the campaign's plan and shows what a commit would do; the
+/// returned closure keeps the check for the commit of the import, given its id.
+pub(super) async fn preview_plan(
+    app: &App,
+    actor: &Actor,
+    grid: &Grid,
+    options: &Options,
+) -> Result<(Preview, impl FnOnce(i64) + Send + use<>)> {
     let mut conn = app.store.read().await?;
     let ctx = context(&mut conn, actor, campaign_of(options)?).await?;
-    Ok(plan(&ctx, grid, options.mapping.as_ref())?.preview)
+    let fingerprint = Fingerprint::of(&mut conn, actor, options, &ctx.campaign).await?;
+    let planned = plan(&ctx, grid, options.mapping.as_ref())?;
+    let preview = planned.preview.clone();
+    let kept = app.checked_plans.clone();
+    Ok((preview, move |import| kept.put(import, fingerprint, planned)))
 }
 
 /// Writes a clean task sheet inside the caller's transaction: new parents, updated tasks one
 /// by one (each audited with before and after), new tasks in bulk.
 pub(super) async fn apply_plan(
+    app: &App,
     tx: &mut AnyConnection,
-    backend: Backend,
     actor: &Actor,
-    grid: &Grid,
+    import: (i64, &[u8]),
     options: &Options,
     file_sha256: &str,
 ) -> Result<Summary> {
-    let ctx = context(&mut *tx, actor, campaign_of(options)?).await?;
-    let planned = plan(&ctx, grid, options.mapping.as_ref())?;
+    let backend = app.store.backend();
+    // What the preview checked, if nothing it depends on changed since; else check again.
+    let (campaign, office) = load_campaign(&mut *tx, campaign_of(options)?).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    let fingerprint = Fingerprint::of(&mut *tx, actor, options, &campaign).await?;
+    let planned = match app.checked_plans.take(import.0, &fingerprint) {
+        Some(planned) => planned,
+        None => {
+            let ctx = context(&mut *tx, actor, campaign.id).await?;
+            plan(&ctx, &super::jobs::read(app, import.1)?, options.mapping.as_ref())?
+        }
+    };
     if !planned.preview.is_clean() {
         return Err(AppError::Conflict("import_has_errors"));
     }
     let now = Timestamp::now();
-    let campaign = ctx.campaign.id;
+    let campaign = planned.campaign;
     let mut parent_ids = Vec::with_capacity(planned.new_parents.len());
     for title in &planned.new_parents {
         let fields = ItemFields::parse(&ItemInput { title, ..ItemInput::default() })?;
@@ -530,7 +624,7 @@ pub(super) async fn apply_plan(
         };
         let new = plan_import::NewTask {
             parent,
-            depth: ctx.task_depth,
+            depth: planned.task_depth,
             fields: task.fields,
             lead: task.lead,
             co_units: task.co_units,

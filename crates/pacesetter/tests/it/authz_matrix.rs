@@ -330,7 +330,10 @@ impl World {
         // The new-item form names its campaign in the query; a unit's evaluation entries and
         // explanation name the unit.
         let path = match entry.path.as_str() {
-            "/plan-items/new" => format!("{path}?campaign={id}"),
+            "/plan-items/new" | "/evaluations/new" => format!("{path}?campaign={id}"),
+            "/evaluations/{id}/self" | "/evaluations/{id}/inspect" | "/evaluations/runs/{id}/explain" => {
+                format!("{path}?unit_id={}", unit.id)
+            }
             "/api/v1/evaluations/{id}/entries" | "/api/v1/evaluations/runs/{id}/explanation" => {
                 format!("{path}?unit_id={}", unit.id)
             }
@@ -517,6 +520,15 @@ impl World {
                     "/assignments/{id}/step" => {
                         vec![("csrf", csrf), ("version", "1".into()), ("step", "acknowledge".into())]
                     }
+                    "/evaluations" => vec![("csrf", csrf), ("campaign_id", self.plan_at(place).1.to_string())],
+                    "/evaluations/{id}/self"
+                    | "/evaluations/{id}/inspect"
+                    | "/evaluations/{id}/submit"
+                    | "/evaluations/{id}/items" => vec![("csrf", csrf), ("unit_id", unit.id.0.to_string())],
+                    "/evaluations/runs/{id}/appeals" => {
+                        vec![("csrf", csrf), ("unit_id", unit.id.0.to_string()), ("reason", "复核".into())]
+                    }
+                    "/evaluations/appeals/{id}/decision" => vec![("csrf", csrf), ("decision", "dismissed".into())],
                     _ => vec![("csrf", csrf)],
                 };
                 let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();

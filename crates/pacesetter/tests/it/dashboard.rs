@@ -212,3 +212,34 @@ async fn the_roll_ups_follow_reports_thresholds_and_moved_units() {
         agree(top, listed(&t, id, &office, "").await);
     });
 }
+
+#[tokio::test]
+async fn a_top_view_too_wide_to_read_shows_the_roots() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
+        // Sixty more prefecture-level units under the region: its branches no longer fit.
+        let mut tx = t.app.store.write().await.unwrap();
+        let region =
+            pacesetter_store::units::get(&mut tx, pacesetter_domain::UnitId(t.unit_id("540000").await)).await.unwrap();
+        for n in 0..60 {
+            let fields = pacesetter_domain::unit::UnitFields {
+                kind: pacesetter_domain::UnitKind::Prefecture,
+                code: Some(format!("T-{n}")),
+                name: format!("试点{n}"),
+                name_bo: None,
+                name_en: None,
+                category: None,
+            };
+            pacesetter_store::units::insert(&mut tx, Some(&region), &fields, pacesetter_domain::Timestamp::now())
+                .await
+                .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let top = board(&t, id, &office, None).await;
+        let names: Vec<&str> = top["columns"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["民族团结进步模范区创建专项组", "西藏自治区"]);
+        assert!(top["columns"].as_array().unwrap().iter().all(|c| c["drill"] == true && c["own"] == false));
+        assert_eq!(lights(&top["lights"]), listed(&t, id, &office, "").await);
+    });
+}

@@ -13,6 +13,7 @@ mod delivery;
 mod demo_evaluation;
 mod evaluation_bulletin;
 mod evaluation_import;
+mod evaluation_pages;
 mod evaluations;
 mod evidence;
 mod imports;

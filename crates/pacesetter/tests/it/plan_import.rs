@@ -204,3 +204,30 @@ async fn a_liaison_cannot_import_a_plan_and_the_page_shows_the_mapping() {
         assert!(mapped.text().contains("同一列不能对应两项内容"));
     });
 }
+
+#[tokio::test]
+async fn a_commit_checks_again_when_what_the_preview_read_has_changed() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let campaign = demo_campaign(&t, &office).await;
+        let checked = upload(&t, &office, campaign, office_sheet("自治区党委宣传部", "2023年11月15日")).await;
+        assert_eq!(checked["preview"]["error_count"], 0, "{}", checked["preview"]);
+        // The lead department is renamed between the preview and the commit: the name in the
+        // sheet no longer finds it, and the commit must see that rather than reuse the check.
+        let admin = t.token("admin").await;
+        let department = t.unit_id("CY-XCB").await;
+        let renamed = crate::plans::send_if_match(
+            &t,
+            Method::PUT,
+            &format!("/api/v1/units/{department}"),
+            &admin,
+            "1",
+            json!({"kind": "member_unit", "code": "CY-XCB", "name": "自治区党委宣传部（更名）", "category": "牵头部门"}),
+        )
+        .await;
+        assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text());
+        let (status, refused) = commit(&t, &office, checked["id"].as_i64().unwrap()).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("import_has_errors")));
+        assert!(tasks_titled(&t, campaign, "举办创建工作培训班").await.is_empty(), "nothing was written");
+    });
+}

@@ -3,6 +3,7 @@
 
 mod assignments;
 mod context;
+mod evaluations;
 mod imports;
 mod inbox;
 mod login;
@@ -83,6 +84,27 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/assignments/{id}", get(assignments::show))
         .add("POST", "/assignments/{id}/step", post(assignments::step))
         .add("POST", "/assignments/{id}/update", post(assignments::update))
+        .add("GET", "/evaluations", get(evaluations::index))
+        .add("GET", "/evaluations/new", get(evaluations::new_scheme))
+        .add("POST", "/evaluations", post(evaluations::create))
+        .add("GET", "/evaluations/{id}", get(evaluations::show))
+        .add("GET", "/evaluations/{id}/edit", get(evaluations::edit))
+        .add("POST", "/evaluations/{id}", post(evaluations::update))
+        .add("GET", "/evaluations/{id}/self", get(evaluations::self_assess))
+        .add("POST", "/evaluations/{id}/self", post(evaluations::save_self))
+        .add("POST", "/evaluations/{id}/submit", post(evaluations::submit))
+        .add("GET", "/evaluations/{id}/inspect", get(evaluations::inspect))
+        .add("POST", "/evaluations/{id}/inspect", post(evaluations::save_inspection))
+        .add("GET", "/evaluations/{id}/items", get(evaluations::items))
+        .add("POST", "/evaluations/{id}/items", post(evaluations::add_item))
+        .add("POST", "/evaluations/{id}/runs", post(evaluations::start_run))
+        .add("GET", "/evaluations/runs/{id}", get(evaluations::show_run))
+        .add("GET", "/evaluations/runs/{id}/verify", get(evaluations::verify))
+        .add("POST", "/evaluations/runs/{id}/publish", post(evaluations::publish))
+        .add("POST", "/evaluations/runs/{id}/what-if", post(evaluations::what_if))
+        .add("GET", "/evaluations/runs/{id}/explain", get(evaluations::explain))
+        .add("POST", "/evaluations/runs/{id}/appeals", post(evaluations::file_appeal))
+        .add("POST", "/evaluations/appeals/{id}/decision", post(evaluations::decide_appeal))
         .add("GET", "/inbox", get(inbox::index))
         .add("POST", "/inbox/read", post(inbox::mark_read))
         .add("POST", "/inbox/prefs", post(inbox::save_prefs))

@@ -1,0 +1,192 @@
+//! A unit's score explained line by line from a run's frozen inputs: each leaf with both
+//! answers, the rubric step, the evidence and comments, the combined value; every item with
+//! its source; and the sum down to the rounded final score.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    response::Response,
+};
+use pacesetter_app::{
+    AppError,
+    evaluations::{self, runs},
+};
+use pacesetter_domain::{
+    UnitId,
+    evaluation::{VetoEffect, records::RunId},
+};
+use serde::Deserialize;
+
+use super::{
+    answer_text, dec,
+    runs::{fixed, rank_text},
+    unit_name,
+};
+use crate::{
+    AppState,
+    ui::context::{PageCtx, SignedIn, error_page, render},
+};
+
+pub struct ExplainRow {
+    pub code: String,
+    pub name: String,
+    pub max: String,
+    pub self_answer: String,
+    pub self_step: String,
+    pub self_score: String,
+    pub inspector_answer: String,
+    pub inspector_step: String,
+    pub inspector_score: String,
+    pub evidence: Vec<(String, String)>,
+    pub comments: String,
+    pub computed: String,
+    pub combined: String,
+    pub flagged: bool,
+}
+
+pub struct ItemLine {
+    pub kind_key: &'static str,
+    pub text: String,
+    pub source: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluations/explain.html")]
+struct ExplainPage {
+    p: PageCtx,
+    run_id: i64,
+    scheme_name: String,
+    unit: String,
+    rows: Vec<ExplainRow>,
+    items: Vec<ItemLine>,
+    base: String,
+    leaves_sum: String,
+    weights: bool,
+    bonus: String,
+    bonus_cap: String,
+    deductions: String,
+    deduction_cap: String,
+    raw: String,
+    final_score: String,
+    rounding_key: String,
+    precision: u32,
+    grade: String,
+    rank: String,
+    category: String,
+    vetoed: bool,
+    quota_moved: bool,
+}
+
+#[derive(Deserialize)]
+pub struct ExplainQuery {
+    unit_id: i64,
+}
+
+pub async fn explain(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<ExplainQuery>,
+) -> Response {
+    let result = async {
+        let explanation = runs::explain(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
+        let unit = pacesetter_app::units::get(&state.app, &actor, UnitId(query.unit_id)).await;
+        let scheme = evaluations::get(&state.app, &actor, explanation.run.scheme_id).await?;
+        Ok::<_, AppError>((explanation, unit, scheme))
+    }
+    .await;
+    let (e, unit, scheme) = match result {
+        Ok(found) => found,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let t = ctx.t;
+    let weights = scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
+    let rows = e
+        .leaves
+        .iter()
+        .map(|l| {
+            let evidence = l
+                .notes
+                .self_evidence
+                .iter()
+                .chain(&l.notes.inspector_evidence)
+                .enumerate()
+                .map(|(i, id)| (format!("/api/v1/evidence/{id}/download"), t.n("evaluation.evidence_n", i + 1)))
+                .collect();
+            let comments = [&l.notes.self_comment, &l.notes.inspector_comment]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("；");
+            ExplainRow {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                max: dec(l.result.max),
+                self_answer: l.self_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
+                self_step: l.result.self_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
+                self_score: l.result.self_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
+                inspector_answer: l.inspector_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
+                inspector_step: l.result.inspector_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
+                inspector_score: l.result.inspector_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
+                evidence,
+                comments,
+                computed: l.notes.computed.clone().unwrap_or_default(),
+                combined: dec(l.result.combined),
+                flagged: l.result.flagged,
+            }
+        })
+        .collect();
+    let mut items = Vec::new();
+    for b in &e.input.bonuses {
+        items.push(ItemLine {
+            kind_key: "evaluation.item.bonus",
+            text: t.f("evaluation.bonus_text", &[("points", &dec(b.points)), ("cap", &dec(b.cap))]),
+            source: b.source.clone(),
+        });
+    }
+    for d in &e.input.deductions {
+        items.push(ItemLine {
+            kind_key: "evaluation.item.deduction",
+            text: t.f("evaluation.deduction_text", &[("n", &d.count), ("per", &dec(d.per))]),
+            source: d.source.clone(),
+        });
+    }
+    for v in &e.input.vetoes {
+        let text = match &v.effect {
+            VetoEffect::Fail => t.t("evaluation.veto.fail").to_owned(),
+            VetoEffect::CapGrade { grade } => t.f("evaluation.veto.cap_grade", &[("grade", grade)]),
+            VetoEffect::ExcludeFromRanking => t.t("evaluation.veto.exclude").to_owned(),
+        };
+        items.push(ItemLine { kind_key: "evaluation.item.veto", text, source: v.source.clone() });
+    }
+    // Under points the base is the leaves' sum, shown term by term.
+    let leaves_sum = e.leaves.iter().map(|l| dec(l.result.combined)).collect::<Vec<_>>().join(" + ");
+    render(&ExplainPage {
+        run_id: id,
+        scheme_name: scheme.scheme.name.clone(),
+        unit: unit.map(|u| unit_name(&u, t)).unwrap_or_default(),
+        rows,
+        items,
+        base: dec(e.result.base),
+        leaves_sum,
+        weights,
+        bonus: dec(e.result.bonus),
+        bonus_cap: dec(e.bonus_cap),
+        deductions: dec(e.result.deductions),
+        deduction_cap: e.deduction_cap.map(dec).unwrap_or_default(),
+        raw: dec(e.result.raw),
+        final_score: fixed(e.result.final_score, e.precision),
+        rounding_key: format!(
+            "evaluation.rounding.{}",
+            serde_json::to_value(e.rounding).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        ),
+        precision: e.precision,
+        grade: e.result.grade.clone(),
+        rank: rank_text(e.result.rank, t),
+        category: e.result.category.clone(),
+        vetoed: e.result.vetoed,
+        quota_moved: e.result.quota_moved,
+        p: ctx.with_nav("evaluations"),
+    })
+}

@@ -1,0 +1,274 @@
+//! The office's bonus, deduction and veto items (加分项, 扣分项, 一票否决) per unit, each with
+//! its source, and the form that records one.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use pacesetter_app::{
+    Actor, AppError,
+    evaluations::{self, entries},
+};
+use pacesetter_domain::{
+    UnitId,
+    evaluation::{
+        VetoEffect,
+        records::{ItemEffect, SchemeId},
+    },
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{dec, parse_decimal, unit_name};
+use crate::{
+    AppState,
+    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+};
+
+pub struct ItemRow {
+    pub unit: String,
+    pub kind_key: String,
+    pub effect: String,
+    pub source: String,
+    pub link: String,
+    pub at: String,
+}
+
+pub struct UnitOption {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluations/items.html")]
+struct ItemsPage {
+    p: PageCtx,
+    scheme_id: i64,
+    scheme_name: String,
+    items: Vec<ItemRow>,
+    units: Vec<UnitOption>,
+    grades: Vec<String>,
+    form: ItemForm,
+    error: String,
+    field: String,
+    page: usize,
+    pages: usize,
+}
+
+/// What the items page shows beyond what is stored: a message beside a field, the page.
+#[derive(Default)]
+struct Shown {
+    error: String,
+    field: String,
+    page: usize,
+}
+
+/// Items a page lists.
+const PER_PAGE: usize = 50;
+
+#[derive(Deserialize, Default, Clone)]
+pub struct ItemForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    unit_id: i64,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    points: String,
+    #[serde(default)]
+    cap: String,
+    #[serde(default)]
+    count: String,
+    #[serde(default)]
+    per: String,
+    #[serde(default)]
+    veto: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    source_link: String,
+}
+
+/// The effect of an item in words: "+2（上限 3）", "2 × 0.5", "一票否决：不得评为优秀".
+fn effect_text(effect: &ItemEffect, t: crate::i18n::Tr) -> String {
+    match effect {
+        ItemEffect::Bonus { points, cap } => {
+            t.f("evaluation.bonus_text", &[("points", &dec(*points)), ("cap", &dec(*cap))])
+        }
+        ItemEffect::Deduction { count, per } => t.f("evaluation.deduction_text", &[("n", count), ("per", &dec(*per))]),
+        ItemEffect::Veto { effect: VetoEffect::Fail } => t.t("evaluation.veto.fail").to_owned(),
+        ItemEffect::Veto { effect: VetoEffect::CapGrade { grade } } => {
+            t.f("evaluation.veto.cap_grade", &[("grade", grade)])
+        }
+        ItemEffect::Veto { effect: VetoEffect::ExcludeFromRanking } => t.t("evaluation.veto.exclude").to_owned(),
+    }
+}
+
+pub(super) fn kind_key(effect: &ItemEffect) -> &'static str {
+    match effect {
+        ItemEffect::Bonus { .. } => "evaluation.item.bonus",
+        ItemEffect::Deduction { .. } => "evaluation.item.deduction",
+        ItemEffect::Veto { .. } => "evaluation.item.veto",
+    }
+}
+
+async fn items_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, form: ItemForm, shown: Shown) -> Response {
+    let Shown { error, field, page } = shown;
+    let result = async {
+        let view = evaluations::get(&state.app, actor, SchemeId(id)).await?;
+        if !view.can_manage {
+            return Err(AppError::Forbidden);
+        }
+        let lines = entries::member_lines(&state.app, actor, SchemeId(id)).await?;
+        let mut items = Vec::new();
+        for line in &lines {
+            let sheet = entries::sheet(&state.app, actor, SchemeId(id), line.unit.id).await?;
+            for item in sheet.items {
+                items.push(ItemRow {
+                    unit: unit_name(&line.unit, ctx.t),
+                    kind_key: kind_key(&item.effect).to_owned(),
+                    effect: effect_text(&item.effect, ctx.t),
+                    source: item.source.clone(),
+                    link: item.source_link.clone().unwrap_or_default(),
+                    at: item.created_at.display_cst(),
+                });
+            }
+        }
+        Ok((view, lines, items))
+    }
+    .await;
+    let (view, lines, items) = match result {
+        Ok(found) => found,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let pages = items.len().div_ceil(PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let page = ItemsPage {
+        scheme_id: id,
+        scheme_name: view.scheme.name.clone(),
+        items: items.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(),
+        page,
+        pages,
+        units: lines.iter().map(|l| UnitOption { id: l.unit.id.0, name: unit_name(&l.unit, ctx.t) }).collect(),
+        grades: view.scheme.scheme.bands.iter().map(|b| b.name.clone()).collect(),
+        form,
+        error,
+        field,
+        p: ctx.with_nav("evaluations"),
+    };
+    (status, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<usize>,
+}
+
+pub async fn items(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let form = ItemForm { kind: "bonus".into(), count: "1".into(), ..Default::default() };
+    let shown = Shown { page: query.page.unwrap_or(1), ..Shown::default() };
+    items_page(&state, &actor, ctx, id, form, shown).await
+}
+
+pub async fn add_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<ItemForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match evaluations::get(&state.app, &actor, SchemeId(id)).await {
+        Ok(view) if view.can_manage => {}
+        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
+        Err(error) => return error_page(ctx.t, &error),
+    }
+    let number = |text: &str| parse_decimal(text).map(|d| d.to_string());
+    let effect = match form.kind.as_str() {
+        "bonus" => match (number(&form.points), number(&form.cap)) {
+            (Some(points), Some(cap)) => json!({"kind": "bonus", "points": points, "cap": cap}),
+            (Some(points), None) if form.cap.trim().is_empty() => {
+                json!({"kind": "bonus", "points": points, "cap": points})
+            }
+            _ => {
+                return items_page(
+                    &state,
+                    &actor,
+                    ctx.clone(),
+                    id,
+                    form,
+                    Shown { error: ctx.t.error("not_a_number"), field: "points".into(), page: 1 },
+                )
+                .await;
+            }
+        },
+        "deduction" => match (form.count.trim().parse::<u32>(), number(&form.per)) {
+            (Ok(count), Some(per)) => json!({"kind": "deduction", "count": count, "per": per}),
+            _ => {
+                return items_page(
+                    &state,
+                    &actor,
+                    ctx.clone(),
+                    id,
+                    form,
+                    Shown { error: ctx.t.error("not_a_number"), field: "per".into(), page: 1 },
+                )
+                .await;
+            }
+        },
+        _ => {
+            let effect = match form.veto.as_str() {
+                "cap_grade" => json!({"kind": "cap_grade", "grade": form.grade}),
+                "exclude_from_ranking" => json!({"kind": "exclude_from_ranking"}),
+                _ => json!({"kind": "fail"}),
+            };
+            json!({"kind": "veto", "effect": effect})
+        }
+    };
+    let input = entries::ItemInput {
+        unit: UnitId(form.unit_id),
+        effect,
+        source: form.source.clone(),
+        source_link: Some(form.source_link.clone()),
+    };
+    match entries::add_item(&state.app, &actor, SchemeId(id), &input).await {
+        Ok(_) => Redirect::to(&format!("/evaluations/{id}/items")).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let (field, code) = errors.fields.first().map(|f| (f.field, f.code)).unwrap_or(("source", "invalid_input"));
+            items_page(
+                &state,
+                &actor,
+                ctx.clone(),
+                id,
+                form,
+                Shown { error: ctx.t.error(code), field: field.to_owned(), page: 1 },
+            )
+            .await
+        }
+        Err(AppError::Conflict(code)) => {
+            items_page(
+                &state,
+                &actor,
+                ctx.clone(),
+                id,
+                form,
+                Shown { error: ctx.t.error(code), field: String::new(), page: 1 },
+            )
+            .await
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}

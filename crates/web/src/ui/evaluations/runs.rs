@@ -1,0 +1,418 @@
+//! Runs: starting one, its results per category with a ranking chart, the what-if
+//! comparison, publishing and the re-run check. Explanations and appeals have their own files.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use pacesetter_app::{
+    Actor, AppError,
+    evaluations::{self, entries, runs},
+};
+use pacesetter_domain::evaluation::{
+    UnitResult,
+    records::{RunId, RunKind, SchemeId},
+};
+use pacesetter_export::charts;
+use serde_json::json;
+
+use super::{dec, parse_decimal, unit_name};
+use crate::{
+    AppState,
+    i18n::Tr,
+    ui::context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render},
+};
+
+pub async fn start_run(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match runs::run(&state.app, &actor, SchemeId(id)).await {
+        Ok(view) => Redirect::to(&format!("/evaluations/runs/{}", view.run.id)).into_response(),
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+pub struct ResultRow {
+    pub unit_id: i64,
+    pub unit: String,
+    pub rank: String,
+    pub final_score: String,
+    pub grade: String,
+    pub base: String,
+    pub bonus: String,
+    pub deductions: String,
+    pub vetoed: bool,
+    pub quota_moved: bool,
+    pub flags: usize,
+}
+
+pub struct Category {
+    pub name: String,
+    pub rows: Vec<ResultRow>,
+    pub chart: String,
+}
+
+pub struct AppealRow {
+    pub id: i64,
+    pub unit: String,
+    pub reason: String,
+    pub at: String,
+    pub decision_key: String,
+    pub note: String,
+    pub open: bool,
+}
+
+pub struct NodeInput {
+    pub code: String,
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluations/run.html")]
+struct RunPage {
+    p: PageCtx,
+    run_id: i64,
+    scheme_id: i64,
+    scheme_name: String,
+    kind_key: String,
+    version: String,
+    published: bool,
+    draft: bool,
+    can_manage: bool,
+    categories: Vec<Category>,
+    appeals: Vec<AppealRow>,
+    /// Units the caller may appeal for.
+    appealable: Vec<(i64, String)>,
+    /// The re-run check's outcome, when asked for.
+    verification: Option<(bool, String)>,
+    what_if_nodes: Vec<NodeInput>,
+    weights: bool,
+    bands: String,
+    quotas: String,
+    error: String,
+    /// The what-if's moves against this run, once computed.
+    moves: Vec<MoveRow>,
+}
+
+pub struct MoveRow {
+    pub unit: String,
+    pub category: String,
+    pub rank_before: String,
+    pub rank: String,
+    pub grade_before: String,
+    pub grade: String,
+    pub final_before: String,
+    pub final_score: String,
+    pub moved: &'static str,
+}
+
+/// A final score with the scheme's decimal places ("90.00").
+pub(super) fn fixed(value: rust_decimal::Decimal, precision: u32) -> String {
+    format!("{:.*}", precision as usize, value)
+}
+
+pub(super) fn rank_text(rank: Option<u32>, t: Tr) -> String {
+    rank.map(|r| r.to_string()).unwrap_or_else(|| t.t("evaluation.not_ranked").to_owned())
+}
+
+/// Results grouped by category, each with a horizontal bar chart of final scores.
+fn categories(
+    results: &[UnitResult],
+    names: &HashMap<i64, String>,
+    t: Tr,
+    total: f64,
+    precision: u32,
+) -> Vec<Category> {
+    let mut out: Vec<Category> = Vec::new();
+    for r in results {
+        let row = ResultRow {
+            unit_id: r.unit,
+            unit: names.get(&r.unit).cloned().unwrap_or_else(|| t.t("evaluation.unknown_unit").to_owned()),
+            rank: rank_text(r.rank, t),
+            final_score: fixed(r.final_score, precision),
+            grade: r.grade.clone(),
+            base: dec(r.base.round_dp(6)),
+            bonus: dec(r.bonus),
+            deductions: dec(r.deductions),
+            vetoed: r.vetoed,
+            quota_moved: r.quota_moved,
+            flags: r.leaves.iter().filter(|l| l.flagged).count(),
+        };
+        match out.iter_mut().find(|c| c.name == r.category) {
+            Some(category) => category.rows.push(row),
+            None => out.push(Category { name: r.category.clone(), rows: vec![row], chart: String::new() }),
+        }
+    }
+    for category in &mut out {
+        let bars: Vec<charts::RankBar> = category
+            .rows
+            .iter()
+            .map(|r| charts::RankBar {
+                label: format!("{} {}", r.rank, r.unit),
+                value: r.final_score.parse().unwrap_or(0.0),
+                text: format!("{} {}", r.final_score, r.grade),
+            })
+            .collect();
+        category.chart = charts::ranking(&bars, total, &t.f("evaluation.chart_title", &[("category", &category.name)]));
+    }
+    out
+}
+
+async fn names_of(
+    state: &AppState,
+    actor: &Actor,
+    scheme: SchemeId,
+    t: Tr,
+) -> (HashMap<i64, String>, Vec<(i64, String)>) {
+    let lines = entries::member_lines(&state.app, actor, scheme).await.unwrap_or_default();
+    let names = lines.iter().map(|l| (l.unit.id.0, unit_name(&l.unit, t))).collect();
+    let appealable = lines.iter().filter(|l| l.can_self_assess).map(|l| (l.unit.id.0, unit_name(&l.unit, t))).collect();
+    (names, appealable)
+}
+
+/// What a run page shows beyond the results.
+#[derive(Default)]
+pub(super) struct Extra {
+    verification: Option<(bool, String)>,
+    error: String,
+    moves: Vec<MoveRow>,
+    nodes: Vec<(String, String)>,
+    bands: Option<String>,
+    quotas: Option<String>,
+}
+
+impl Extra {
+    /// Only a message above the results.
+    pub(super) fn error(message: String) -> Self {
+        Self { error: message, ..Self::default() }
+    }
+}
+
+pub(super) async fn run_page(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    id: i64,
+    extra: Extra,
+    status: StatusCode,
+) -> Response {
+    let result = async {
+        let view = runs::results(&state.app, actor, RunId(id)).await?;
+        let scheme = evaluations::get(&state.app, actor, view.run.scheme_id).await?;
+        Ok::<_, AppError>((view, scheme))
+    }
+    .await;
+    let (view, scheme) = match result {
+        Ok(found) => found,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let t = ctx.t;
+    let (names, appealable) = names_of(state, actor, view.run.scheme_id, t).await;
+    let s = &scheme.scheme.scheme;
+    let weights = s.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
+    let total: f64 = (s.total_points + s.bonus_cap).to_string().parse().unwrap_or(100.0);
+    let appeals = view
+        .appeals
+        .iter()
+        .map(|a| AppealRow {
+            id: a.id.0,
+            unit: names.get(&a.unit_id.0).cloned().unwrap_or_default(),
+            reason: a.reason.clone(),
+            at: a.created_at.display_cst(),
+            decision_key: a.decision.map(|d| format!("evaluation.decision.{}", d.as_str())).unwrap_or_default(),
+            note: a.note.clone().unwrap_or_default(),
+            open: a.decision.is_none(),
+        })
+        .collect();
+    let kept = |code: &str| extra.nodes.iter().find(|(c, _)| c == code).map(|(_, v)| v.clone());
+    let page = RunPage {
+        run_id: id,
+        scheme_id: view.run.scheme_id.0,
+        scheme_name: view.scheme_name.clone(),
+        kind_key: format!("evaluation.run_kind.{}", view.run.kind.as_str()),
+        version: view.run.version.map(|v| t.n("evaluation.version_n", v)).unwrap_or_default(),
+        published: view.run.kind == RunKind::Published,
+        draft: view.run.kind == RunKind::Draft && scheme.published_version.is_none(),
+        can_manage: scheme.can_manage,
+        categories: categories(&view.results, &names, t, total, s.precision),
+        appeals,
+        appealable: if view.run.kind == RunKind::Published { appealable } else { Vec::new() },
+        verification: extra.verification,
+        what_if_nodes: s
+            .nodes
+            .iter()
+            .map(|n| NodeInput {
+                code: n.code.clone(),
+                name: n.name.clone(),
+                value: kept(&n.code)
+                    .unwrap_or_else(|| (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default()),
+            })
+            .collect(),
+        weights,
+        bands: extra.bands.unwrap_or_else(|| {
+            s.bands.iter().map(|b| format!("{} {}", b.name, dec(b.min))).collect::<Vec<_>>().join("\n")
+        }),
+        quotas: extra.quotas.unwrap_or_else(|| {
+            s.quotas.iter().map(|q| format!("{} {}", q.grade, dec(q.share))).collect::<Vec<_>>().join("\n")
+        }),
+        error: extra.error,
+        moves: extra.moves,
+        p: ctx.with_nav("evaluations"),
+    };
+    (status, render(&page)).into_response()
+}
+
+pub async fn show_run(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    run_page(&state, &actor, ctx, id, Extra::default(), StatusCode::OK).await
+}
+
+/// Re-runs the frozen inputs and shows whether every number came out the same.
+pub async fn verify(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+    match runs::verify(&state.app, &actor, RunId(id)).await {
+        Ok(check) => {
+            let t = ctx.t;
+            let (names, _) = names_of(&state, &actor, check.run.scheme_id, t).await;
+            let differing =
+                check.differing_units.iter().map(|u| names.get(u).cloned().unwrap_or_default()).collect::<Vec<_>>();
+            let extra = Extra { verification: Some((check.identical, differing.join("、"))), ..Default::default() };
+            run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match runs::publish(&state.app, &actor, RunId(id)).await {
+        Ok(_) => Redirect::to(&format!("/evaluations/runs/{id}")).into_response(),
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+/// Lines of "name number" as JSON objects, or `None` if a line cannot be read.
+fn pairs(text: &str, key: &str, value_key: &str) -> Option<Vec<serde_json::Value>> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let (name, value) = line.rsplit_once([' ', '\t', '\u{3000}'])?;
+            let value = parse_decimal(value)?;
+            Some(json!({key: name.trim(), value_key: value.to_string()}))
+        })
+        .collect()
+}
+
+/// Evaluates the run's frozen inputs under other points or weights, bands or quotas and shows
+/// how ranks move; the run itself is untouched.
+pub async fn what_if(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    if let Err(response) = check_csrf(&ctx, &value("csrf")) {
+        return response;
+    }
+    let (weights, current) = match runs::results(&state.app, &actor, RunId(id)).await {
+        Ok(view) => match evaluations::get(&state.app, &actor, view.run.scheme_id).await {
+            // The office's alone; nobody else learns how their input would be judged.
+            Ok(scheme) if !scheme.can_manage => return error_page(ctx.t, &AppError::Forbidden),
+            Ok(scheme) => (
+                scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights,
+                scheme.scheme.scheme,
+            ),
+            Err(error) => return error_page(ctx.t, &error),
+        },
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let nodes: Vec<(String, String)> =
+        fields.iter().filter_map(|(n, v)| Some((n.strip_prefix("node_")?.to_owned(), v.trim().to_owned()))).collect();
+    let mut changes = serde_json::Map::new();
+    let mut bad = false;
+    for (code, typed) in &nodes {
+        let Some(node) = current.node(code) else { continue };
+        let was = if weights { node.weight } else { node.points };
+        match parse_decimal(typed) {
+            Some(d) if Some(d) != was => {
+                let key = if weights { "weight" } else { "points" };
+                changes.insert(code.clone(), json!({key: d.to_string()}));
+            }
+            Some(_) => {}
+            None => bad = true,
+        }
+    }
+    let bands = pairs(&value("bands"), "name", "min");
+    let quotas = pairs(&value("quotas"), "grade", "share");
+    let extra = |error: String| Extra {
+        error,
+        nodes: nodes.clone(),
+        bands: Some(value("bands")),
+        quotas: Some(value("quotas")),
+        ..Default::default()
+    };
+    let (Some(bands), Some(quotas), false) = (bands, quotas, bad) else {
+        let message = ctx.t.error("line_unreadable");
+        return run_page(&state, &actor, ctx, id, extra(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let body = json!({"nodes": changes, "bands": bands, "quotas": quotas});
+    match runs::what_if(&state.app, &actor, RunId(id), &body).await {
+        Ok(result) => {
+            let t = ctx.t;
+            let (names, _) = names_of(&state, &actor, result.run.scheme_id, t).await;
+            let moves = result
+                .moves
+                .iter()
+                .map(|m| MoveRow {
+                    unit: names.get(&m.unit).cloned().unwrap_or_default(),
+                    category: m.category.clone(),
+                    rank_before: rank_text(m.rank_before, t),
+                    rank: rank_text(m.rank, t),
+                    grade_before: m.grade_before.clone(),
+                    grade: m.grade.clone(),
+                    final_before: fixed(m.final_before, current.precision),
+                    final_score: fixed(m.final_score, current.precision),
+                    moved: match (m.rank_before, m.rank) {
+                        (Some(a), Some(b)) if b < a => "up",
+                        (Some(a), Some(b)) if b > a => "down",
+                        _ => "",
+                    },
+                })
+                .collect();
+            let extra = Extra { moves, ..extra(String::new()) };
+            run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
+        }
+        Err(AppError::Unprocessable { code, details }) => {
+            let node = details.get("node").and_then(|n| n.as_str()).filter(|n| *n != "scheme");
+            let message = match node {
+                Some(node) => ctx.t.f("evaluation.error_at_node", &[("node", &node), ("message", &ctx.t.error(code))]),
+                None => ctx.t.error(code),
+            };
+            run_page(&state, &actor, ctx, id, extra(message), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}

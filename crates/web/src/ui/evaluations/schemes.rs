@@ -1,0 +1,254 @@
+//! The list of schemes and a scheme's page: its tree, its units, its runs, and what the
+//! caller may do there. The editor is in `editor`.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    response::Response,
+};
+use pacesetter_app::{
+    Actor, AppError,
+    evaluations::{self, entries, runs},
+    plans,
+};
+use pacesetter_domain::{
+    evaluation::records::{SchemeId, SchemeStatus},
+    ids::CampaignId,
+};
+use serde::Deserialize;
+
+use super::{dec, form::assessable_leaves, unit_name};
+use crate::{
+    AppState,
+    ui::context::{PageCtx, SignedIn, error_page, render},
+};
+
+pub struct SchemeRow {
+    pub id: i64,
+    pub name: String,
+    pub campaign: String,
+    pub status_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluations/index.html")]
+struct IndexPage {
+    p: PageCtx,
+    schemes: Vec<SchemeRow>,
+    campaign: Option<i64>,
+    can_create: bool,
+}
+
+#[derive(Deserialize)]
+pub struct CampaignQuery {
+    campaign: Option<i64>,
+}
+
+/// Every scheme, or one campaign's; everyone signed in reads them, like plans.
+pub async fn index(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(query): Query<CampaignQuery>,
+) -> Response {
+    let result = async {
+        let campaigns = plans::list_campaigns(&state.app, &actor).await?;
+        let list = evaluations::list(&state.app, &actor, query.campaign.map(CampaignId)).await?;
+        let can_create = match query.campaign {
+            Some(id) => plans::campaign(&state.app, &actor, CampaignId(id)).await?.can_manage,
+            None => false,
+        };
+        let schemes = list
+            .into_iter()
+            .map(|s| SchemeRow {
+                id: s.id.0,
+                campaign: campaigns.iter().find(|c| c.id == s.campaign_id).map(|c| c.name.clone()).unwrap_or_default(),
+                name: s.name,
+                status_key: format!("evaluation.status.{}", s.status.as_str()),
+            })
+            .collect();
+        Ok::<_, AppError>((schemes, can_create))
+    }
+    .await;
+    match result {
+        Ok((schemes, can_create)) => {
+            render(&IndexPage { p: ctx.with_nav("evaluations"), schemes, campaign: query.campaign, can_create })
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+pub struct NodeLine {
+    pub code: String,
+    pub name: String,
+    pub depth: usize,
+    pub amount: String,
+    pub rubric_key: String,
+    pub params: String,
+}
+
+pub struct MemberLineRow {
+    pub unit_id: i64,
+    pub name: String,
+    pub category: String,
+    pub leaves: String,
+    pub submitted: bool,
+    pub can_self: bool,
+    pub can_inspect: bool,
+}
+
+pub struct RunRow {
+    pub id: i64,
+    pub kind_key: String,
+    pub version: String,
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "evaluations/show.html")]
+struct ShowPage {
+    p: PageCtx,
+    id: i64,
+    name: String,
+    campaign_id: i64,
+    campaign: String,
+    status_key: String,
+    active: bool,
+    can_manage: bool,
+    published: Option<i64>,
+    total: String,
+    weights: bool,
+    nodes: Vec<NodeLine>,
+    members: Vec<MemberLineRow>,
+    page: usize,
+    pages: usize,
+    runs: Vec<RunRow>,
+    bands: String,
+}
+
+fn depth_of(scheme: &pacesetter_domain::evaluation::Scheme, code: &str) -> usize {
+    let mut depth = 1;
+    let mut parent = scheme.node(code).and_then(|n| n.parent.clone());
+    while let Some(p) = parent {
+        depth += 1;
+        if depth > 4 {
+            break;
+        }
+        parent = scheme.node(&p).and_then(|n| n.parent.clone());
+    }
+    depth
+}
+
+/// Plan items by code (or by number), both ways, for `task_completion` leaves.
+pub(super) async fn plan_codes(state: &AppState, actor: &Actor, campaign: CampaignId) -> Vec<(i64, String)> {
+    fn walk(nodes: &[plans::PlanNode], out: &mut Vec<(i64, String)>) {
+        for node in nodes {
+            let code = node.item.code.clone().unwrap_or_else(|| format!("#{}", node.item.id.0));
+            out.push((node.item.id.0, code));
+            walk(&node.children, out);
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok((_, tree)) = plans::plan(&state.app, actor, campaign).await {
+        walk(&tree, &mut out);
+    }
+    out
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<usize>,
+}
+
+/// Units a scheme's page lists at a time.
+const UNITS_PER_PAGE: usize = 50;
+
+pub async fn show(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let result = async {
+        let view = evaluations::get(&state.app, &actor, SchemeId(id)).await?;
+        let campaign = plans::campaign(&state.app, &actor, view.scheme.campaign_id).await?;
+        let lines = entries::member_lines(&state.app, &actor, SchemeId(id)).await?;
+        let run_list = runs::list(&state.app, &actor, SchemeId(id)).await?;
+        let codes = plan_codes(&state, &actor, view.scheme.campaign_id).await;
+        Ok::<_, AppError>((view, campaign, lines, run_list, codes))
+    }
+    .await;
+    let (view, campaign, lines, run_list, codes) = match result {
+        Ok(found) => found,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let t = ctx.t;
+    let scheme = &view.scheme.scheme;
+    let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
+    let item_code = |id: i64| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()).unwrap_or_default();
+    let nodes = scheme
+        .nodes
+        .iter()
+        .map(|n| NodeLine {
+            code: n.code.clone(),
+            name: n.name.clone(),
+            depth: depth_of(scheme, &n.code),
+            amount: (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default(),
+            rubric_key: n
+                .rubric
+                .as_ref()
+                .map(|r| format!("evaluation.rubric.{}", super::form::rubric_kind(r)))
+                .unwrap_or_default(),
+            params: n.rubric.as_ref().map(|r| super::form::params_of(r, &item_code)).unwrap_or_default(),
+        })
+        .collect();
+    let all_leaves = assessable_leaves(scheme);
+    let pages = lines.len().div_ceil(UNITS_PER_PAGE).max(1);
+    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let members = lines
+        .into_iter()
+        .skip((page - 1) * UNITS_PER_PAGE)
+        .take(UNITS_PER_PAGE)
+        .map(|l| MemberLineRow {
+            unit_id: l.unit.id.0,
+            name: unit_name(&l.unit, t),
+            category: l.member.category.clone(),
+            leaves: if l.member.self_leaves == all_leaves {
+                t.t("evaluation.all_leaves").to_owned()
+            } else {
+                l.member.self_leaves.join("、")
+            },
+            submitted: l.member.submitted_at.is_some(),
+            can_self: l.can_self_assess,
+            can_inspect: l.can_inspect,
+        })
+        .collect();
+    let runs = run_list
+        .into_iter()
+        .rev()
+        .map(|r| RunRow {
+            id: r.id.0,
+            kind_key: format!("evaluation.run_kind.{}", r.kind.as_str()),
+            version: r.version.map(|v| t.n("evaluation.version_n", v)).unwrap_or_default(),
+            at: r.created_at.display_cst(),
+        })
+        .collect();
+    render(&ShowPage {
+        id,
+        name: view.scheme.name.clone(),
+        campaign_id: campaign.campaign.id.0,
+        campaign: campaign.campaign.name.clone(),
+        status_key: format!("evaluation.status.{}", view.scheme.status.as_str()),
+        active: view.scheme.status == SchemeStatus::Active,
+        can_manage: view.can_manage,
+        published: view.published_version,
+        total: dec(scheme.total_points),
+        weights,
+        bands: scheme.bands.iter().map(|b| format!("{} ≥ {}", b.name, dec(b.min))).collect::<Vec<_>>().join("，"),
+        nodes,
+        members,
+        page,
+        pages,
+        runs,
+        p: ctx.with_nav("evaluations"),
+    })
+}
