@@ -377,6 +377,11 @@ impl World {
                 let sheet = format!("指标编码,指标名称,分值,评分方法,自评单位\nL1,达标,100,是否,{code}\n");
                 self.t.send(request.body(axum::body::Body::from(sheet)).unwrap()).await
             }
+            ("POST", false) if entry.path == "/campaigns/{id}/evaluations/import" => {
+                let sheet = format!("指标编码,指标名称,分值,评分方法,自评单位\nL1,达标,100,是否,{code}\n");
+                let fields = [("csrf", auth.csrf()), ("name", "导入方案")];
+                self.t.upload(&path, auth, &fields, "s.csv", sheet.as_bytes()).await
+            }
             ("POST", false) if entry.path == "/imports" => {
                 self.t.upload(&path, auth, &[("csrf", auth.csrf()), ("kind", "units")], "t.csv", IMPORT_SHEET).await
             }

@@ -55,3 +55,34 @@ async fn an_indicator_table_becomes_a_draft_scheme_with_its_units() {
         assert_eq!(refused.json()["error"]["details"]["units"], serde_json::json!(["不存在的单位"]));
     });
 }
+
+#[tokio::test]
+async fn the_office_imports_an_indicator_table_on_the_evaluations_page() {
+    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evaluation/scheme.xlsx")).unwrap();
+    each_backend!(|t| {
+        let token = t.token("office").await;
+        let (campaign, _) = campaign_with_task(&t, &token).await;
+        let office = t.session("office").await;
+        let page = t.get(&format!("/evaluations?campaign={campaign}"), &office).await.text();
+        let action = format!("/campaigns/{campaign}/evaluations/import");
+        assert!(page.contains(&action), "the office is offered the import");
+        let lhasa = t.session("lhasa").await;
+        let theirs = t.get(&format!("/evaluations?campaign={campaign}"), &lhasa).await.text();
+        assert!(!theirs.contains(&action), "a liaison is not");
+
+        // A wrong cell comes back named by row and column, with the name kept.
+        let bad = "指标编码,指标名称,分值,评分方法,自评单位\nA1,甲,十,是否,540100\n";
+        let fields = [("csrf", office.csrf()), ("name", "2023年度考评（草稿）")];
+        let refused = t.upload(&action, &office, &fields, "指标.csv", bad.as_bytes()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let text = refused.text();
+        assert!(text.contains("第 2 行 C 列（分值）") && text.contains("2023年度考评（草稿）"), "{text}");
+
+        let created = t.upload(&action, &office, &fields, "scheme.xlsx", &xlsx).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+        let scheme = t.get(created.header("location").unwrap(), &office).await;
+        assert!(scheme.text().contains("2023年度考评（草稿）"));
+        let refused = t.upload(&action, &lhasa, &[("csrf", lhasa.csrf()), ("name", "x")], "s.xlsx", &xlsx).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    });
+}

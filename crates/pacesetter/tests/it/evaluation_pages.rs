@@ -225,7 +225,13 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
 
         // Published, then appealed by the unit and decided by the office.
         redirected_to(&post(&t, &format!("{run}/publish"), &office, &[("csrf", office.csrf().into())]).await);
-        assert_eq!(t.get(&run, &lhasa).await.status, StatusCode::OK);
+        let theirs = t.get(&run, &lhasa).await;
+        assert_eq!(theirs.status, StatusCode::OK);
+        let run_id = run.trim_start_matches("/evaluations/runs/");
+        let xlsx = format!("/api/v1/evaluations/runs/{run_id}/bulletin.xlsx");
+        assert!(theirs.text().contains(&xlsx) && theirs.text().contains("bulletin.pdf"), "the bulletin is offered");
+        let download = t.get(&xlsx, &lhasa).await;
+        assert_eq!(download.status, StatusCode::OK, "the page's session downloads it");
         let not_theirs =
             post(&t, &format!("{run}/what-if"), &lhasa, &[("csrf", lhasa.csrf().into()), ("bands", "乱写".into())])
                 .await;

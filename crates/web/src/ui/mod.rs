@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/evaluations", get(evaluations::index))
         .add("GET", "/evaluations/new", get(evaluations::new_scheme))
         .add("POST", "/evaluations", post(evaluations::create))
+        .add("POST", "/campaigns/{id}/evaluations/import", post(evaluations::import))
         .add("GET", "/evaluations/{id}", get(evaluations::show))
         .add("GET", "/evaluations/{id}/edit", get(evaluations::edit))
         .add("POST", "/evaluations/{id}", post(evaluations::update))

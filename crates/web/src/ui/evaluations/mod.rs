@@ -16,7 +16,7 @@ pub use editor::{create, edit, new_scheme, update};
 pub use explain::explain;
 pub use items::{add_item, items};
 pub use runs::{publish, show_run, start_run, verify, what_if};
-pub use schemes::{index, show};
+pub use schemes::{import, index, show};
 pub use sheets::{inspect, save_inspection, save_self, self_assess, submit};
 
 use pacesetter_domain::{evaluation::Answer, unit::Unit};

@@ -3,8 +3,9 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
-    response::Response,
+    extract::{Multipart, Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -20,7 +21,8 @@ use serde::Deserialize;
 use super::{dec, form::assessable_leaves, unit_name};
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, error_page, render},
+    i18n::Tr,
+    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
 };
 
 pub struct SchemeRow {
@@ -37,6 +39,9 @@ struct IndexPage {
     schemes: Vec<SchemeRow>,
     campaign: Option<i64>,
     can_create: bool,
+    /// The import form's name, kept when the import is refused, and what was wrong.
+    import_name: String,
+    import_errors: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -50,11 +55,23 @@ pub async fn index(
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<CampaignQuery>,
 ) -> Response {
+    index_page(&state, &actor, ctx, query, (String::new(), Vec::new()), StatusCode::OK).await
+}
+
+/// The list, with the import form as it was sent and what was wrong with it.
+async fn index_page(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    query: CampaignQuery,
+    (import_name, import_errors): (String, Vec<String>),
+    status: StatusCode,
+) -> Response {
     let result = async {
-        let campaigns = plans::list_campaigns(&state.app, &actor).await?;
-        let list = evaluations::list(&state.app, &actor, query.campaign.map(CampaignId)).await?;
+        let campaigns = plans::list_campaigns(&state.app, actor).await?;
+        let list = evaluations::list(&state.app, actor, query.campaign.map(CampaignId)).await?;
         let can_create = match query.campaign {
-            Some(id) => plans::campaign(&state.app, &actor, CampaignId(id)).await?.can_manage,
+            Some(id) => plans::campaign(&state.app, actor, CampaignId(id)).await?.can_manage,
             None => false,
         };
         let schemes = list
@@ -71,10 +88,98 @@ pub async fn index(
     .await;
     match result {
         Ok((schemes, can_create)) => {
-            render(&IndexPage { p: ctx.with_nav("evaluations"), schemes, campaign: query.campaign, can_create })
+            let page = IndexPage {
+                p: ctx.with_nav("evaluations"),
+                schemes,
+                campaign: query.campaign,
+                can_create,
+                import_name,
+                import_errors,
+            };
+            (status, render(&page)).into_response()
         }
         Err(error) => error_page(ctx.t, &error),
     }
+}
+
+/// Imports a scheme from the office's indicator table (XLSX or CSV, one row per indicator)
+/// and opens it; a refused table comes back with every wrong cell named and the name kept.
+pub async fn import(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(campaign): Path<i64>,
+    mut multipart: Multipart,
+) -> Response {
+    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    let t = ctx.t;
+    let query = || CampaignQuery { campaign: Some(campaign) };
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or("") {
+                "file" => match field.bytes().await {
+                    Ok(data) => bytes = data.to_vec(),
+                    Err(_) => {
+                        let refused = (name, vec![t.error("file_too_large")]);
+                        return index_page(&state, &actor, ctx, query(), refused, StatusCode::UNPROCESSABLE_ENTITY)
+                            .await;
+                    }
+                },
+                "csrf" => csrf = field.text().await.unwrap_or_default(),
+                "name" => name = field.text().await.unwrap_or_default(),
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(_) => {
+                let refused = (name, vec![t.error("file_damaged")]);
+                return index_page(&state, &actor, ctx, query(), refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+            }
+        }
+    }
+    if let Err(response) = check_csrf(&ctx, &csrf) {
+        return response;
+    }
+    if bytes.is_empty() {
+        let refused = (name, vec![t.error("file_empty")]);
+        return index_page(&state, &actor, ctx, query(), refused, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    match evaluations::import::import(&state.app, &actor, CampaignId(campaign), name.trim(), &bytes).await {
+        Ok(scheme) => Redirect::to(&format!("/evaluations/{}", scheme.id.0)).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let messages = errors.fields.iter().map(|f| t.error(f.code)).collect();
+            index_page(&state, &actor, ctx, query(), (name, messages), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(AppError::Unprocessable { code, details }) => {
+            let messages = import_messages(t, code, &details);
+            index_page(&state, &actor, ctx, query(), (name, messages), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => error_page(t, &error),
+    }
+}
+
+/// What was wrong with an indicator table, a line per cell, unit or node.
+fn import_messages(t: Tr, code: &str, details: &serde_json::Value) -> Vec<String> {
+    let text = |value: &serde_json::Value| value.as_str().map(str::to_owned).unwrap_or_else(|| value.to_string());
+    let mut messages = vec![t.error(code)];
+    if let Some(cells) = details.get("errors").and_then(|e| e.as_array()) {
+        messages.extend(cells.iter().map(|cell| {
+            t.f(
+                "evaluation.import_cell",
+                &[
+                    ("row", &text(&cell["row"])),
+                    ("column", &text(&cell["column"])),
+                    ("header", &text(&cell["header"])),
+                    ("message", &t.error(cell["code"].as_str().unwrap_or("invalid_input"))),
+                ],
+            )
+        }));
+    }
+    if let Some(units) = details.get("units").and_then(|u| u.as_array()) {
+        messages.extend(units.iter().map(|unit| t.f("evaluation.import_unknown_unit", &[("name", &text(unit))])));
+    }
+    if let Some(node) = details.get("node").and_then(|n| n.as_str()) {
+        messages.push(t.f("evaluation.import_node", &[("node", &node)]));
+    }
+    messages
 }
 
 pub struct NodeLine {
