@@ -10,6 +10,7 @@ pub mod evaluation;
 pub mod evidence;
 pub mod ids;
 pub mod indicator;
+pub mod inspection;
 pub mod light;
 pub mod locale;
 pub mod notification;
