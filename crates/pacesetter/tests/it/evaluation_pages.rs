@@ -163,18 +163,35 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
         assert_eq!(t.get(&inspect_path, &lhasa).await.status, StatusCode::FORBIDDEN);
         let inspect = t.get(&inspect_path, &inspector).await;
         assert_eq!(inspect.status, StatusCode::OK);
-        assert!(inspect.text().contains("已开展宣传"));
+        let text = inspect.text();
+        assert!(text.contains("已开展宣传"));
+        // The inspector cites the unit's own library rather than asking for the papers again.
+        let link =
+            serde_json::json!({"unit_id": lhasa_unit, "url": "https://example.org/xuanchuan", "title": "宣传报道汇编"});
+        let added = t.json(axum::http::Method::POST, "/api/v1/evidence/links", &t.token("lhasa").await, link).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{}", added.text());
+        let text = t.get(&inspect_path, &inspector).await.text();
+        assert!(text.contains("宣传报道汇编"));
+        let cited = text
+            .split(r#"name="e0" value=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the unit's library is offered to the inspector")
+            .to_owned();
         let scores = [
             ("csrf", inspector.csrf().to_owned()),
             ("unit_id", lhasa_unit.to_string()),
             ("k0", "A1".into()),
+            ("e0", cited.clone()),
             ("a0", "B".into()),
             ("k1", "A2".into()),
             ("a1", "0".into()),
             ("a1", "1".into()),
         ];
         redirected_to(&post(&t, &format!("/evaluations/{id}/inspect"), &inspector, &scores).await);
-        assert!(t.get(&inspect_path, &inspector).await.text().contains("差异过大，待复核"));
+        let scored = t.get(&inspect_path, &inspector).await.text();
+        assert!(scored.contains("差异过大，待复核"));
+        assert!(scored.contains(&format!(r#"name="e0" value="{cited}" checked"#)), "the citation is kept");
 
         // Items are the office's.
         assert_eq!(t.get(&format!("/evaluations/{id}/items"), &lhasa).await.status, StatusCode::FORBIDDEN);

@@ -181,11 +181,8 @@ async fn sheet_page(
         let sheet = entries::sheet_for(&state.app, actor, SchemeId(id), UnitId(unit), source).await?;
         let view = evaluations::get(&state.app, actor, SchemeId(id)).await?;
         let unit = pacesetter_app::units::get(&state.app, actor, UnitId(unit)).await?;
-        let library = if source == Source::SelfAssessment {
-            pacesetter_app::evidence::library(&state.app, actor, unit.id).await.unwrap_or_default()
-        } else {
-            Vec::new()
-        };
+        // The unit's library, for the unit's answers and the inspector's alike (材料只报一次).
+        let library = pacesetter_app::evidence::library(&state.app, actor, unit.id).await.unwrap_or_default();
         Ok::<_, AppError>((sheet, view, unit, library))
     }
     .await;
@@ -412,14 +409,14 @@ async fn save_sheet(
         let unchanged = current.as_ref().is_some_and(|e| {
             serde_json::to_value(&e.answer).ok().as_ref() == Some(&answer)
                 && e.comment.clone().unwrap_or_default() == comment
-                && (source == Source::Inspector || {
+                && {
                     let mut mine: Vec<i64> = e.evidence.iter().map(|i| i.0).collect();
                     let mut now = kept.evidence.clone();
                     mine.sort_unstable();
                     now.sort_unstable();
                     now.dedup();
                     mine == now
-                })
+                }
         });
         if unchanged {
             typed.push((leaf.code.clone(), kept));
@@ -430,7 +427,7 @@ async fn save_sheet(
             leaf: leaf.code.clone(),
             answer,
             comment: (!comment.is_empty()).then_some(comment),
-            evidence: if source == Source::Inspector { Vec::new() } else { evidence },
+            evidence,
             version: value(&format!("v{index}")).parse().ok(),
         };
         match entries::save(&state.app, actor, SchemeId(id), source, &input).await {
