@@ -8,6 +8,8 @@
 mod dataset;
 #[path = "national/report.rs"]
 mod report;
+#[path = "national/shape.rs"]
+mod shape;
 
 use std::{
     future::Future,

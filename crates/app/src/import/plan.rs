@@ -5,10 +5,7 @@
 //! (same code, or same title under the same parent) is updated or left alone, so the exported
 //! sheet, edited and imported again, creates no duplicates.
 
-use std::{
-    collections::{HashMap, HashSet, VecDeque},
-    sync::{Arc, Mutex},
-};
+use std::collections::{HashMap, HashSet};
 
 use pacesetter_domain::{
     FieldError, Permission, Timestamp, UnitId,
@@ -17,7 +14,6 @@ use pacesetter_domain::{
     plan_sheet::{self, Mapping, SheetField, squeeze},
     table::{Grid, Table, column_letter},
     timestamp::format_date,
-    unit::Unit,
 };
 use pacesetter_store::{AnyConnection, assignments, campaigns, plan_import, plan_items, units};
 use time::Date;
@@ -60,65 +56,6 @@ struct Context {
     other_codes: HashSet<String>,
     co_units: HashMap<PlanItemId, Vec<UnitId>>,
     units: UnitIndex,
-}
-
-/// The units the importer can see, found by name, Tibetan name or code.
-struct UnitIndex {
-    units: Vec<Unit>,
-    by_name: HashMap<String, Vec<usize>>,
-}
-
-impl UnitIndex {
-    fn new(units: Vec<Unit>) -> Self {
-        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, unit) in units.iter().enumerate() {
-            let names = [Some(&unit.name), unit.name_bo.as_ref(), unit.code.as_ref()];
-            for name in names.into_iter().flatten() {
-                let entry = by_name.entry(squeeze(name)).or_default();
-                if !entry.contains(&i) {
-                    entry.push(i);
-                }
-            }
-        }
-        Self { units, by_name }
-    }
-
-    /// The units a cell names, or the errors of the names not found.
-    fn resolve(&self, names: &[&str], column: &str, field: &'static str) -> (Vec<UnitId>, Vec<CellError>) {
-        let mut found = Vec::new();
-        let mut errors = Vec::new();
-        for name in names {
-            if let Some(kind) = plan_sheet::every_unit_of(name) {
-                found.extend(self.units.iter().filter(|u| u.kind == kind).map(|u| u.id));
-                continue;
-            }
-            match self.by_name.get(&squeeze(name)).map(Vec::as_slice) {
-                Some([one]) => found.push(self.units[*one].id),
-                Some(many) => {
-                    let mut error = CellError::new(column.to_owned(), field, "unit_ambiguous");
-                    error.suggestions = many.iter().map(|i| self.qualified(*i)).collect();
-                    errors.push(error);
-                }
-                None => {
-                    let mut error = CellError::new(column.to_owned(), field, "unit_name_unknown");
-                    error.suggestions = plan_sheet::suggestions(name, self.units.iter().map(|u| u.name.as_str()));
-                    errors.push(error);
-                }
-            }
-        }
-        let mut seen = HashSet::new();
-        found.retain(|id| seen.insert(*id));
-        (found, errors)
-    }
-
-    /// A unit's name with its parent's, to tell two units of the same name apart.
-    fn qualified(&self, index: usize) -> String {
-        let unit = &self.units[index];
-        match unit.parent_id.and_then(|p| self.units.iter().find(|u| u.id == p)) {
-            Some(parent) => format!("{}（{}）", unit.name, parent.name),
-            None => unit.name.clone(),
-        }
-    }
 }
 
 async fn context(conn: &mut AnyConnection, actor: &Actor, campaign_id: CampaignId) -> Result<Context> {
@@ -194,68 +131,11 @@ struct Planned {
     tasks: Vec<PlannedTask>,
 }
 
-/// What a checked sheet depends on besides its own bytes: who imports it with which mapping,
-/// the campaign's settings, its plan items and their co-units, and the units. A commit reuses
-/// the preview's check when all of it is as it was.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Fingerprint {
-    user: i64,
-    scope: String,
-    options: String,
-    campaign_version: i64,
-    items: plan_import::Version,
-    co_units: i64,
-    units: plan_import::Version,
-}
-
-impl Fingerprint {
-    async fn of(conn: &mut AnyConnection, actor: &Actor, options: &Options, campaign: &Campaign) -> Result<Self> {
-        let (items, co_units, units) = plan_import::versions(conn, campaign.id).await?;
-        Ok(Self {
-            user: actor.user.id.0,
-            scope: format!("{:?}", actor.scope.roots(Permission::ViewUnits)),
-            options: serde_json::to_string(options).unwrap_or_default(),
-            campaign_version: campaign.version,
-            items,
-            co_units,
-            units,
-        })
-    }
-}
-
-/// The last few task sheets checked by a preview, by import; a commit takes its own out. Each
-/// server instance keeps its own: a commit on another instance checks the sheet again.
-#[derive(Clone, Default)]
-pub(crate) struct CheckedPlans(Arc<Mutex<VecDeque<(i64, Fingerprint, Planned)>>>);
-
-impl std::fmt::Debug for CheckedPlans {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kept: Vec<i64> = self.0.lock().map(|k| k.iter().map(|(id, _, _)| *id).collect()).unwrap_or_default();
-        f.debug_tuple("CheckedPlans").field(&kept).finish()
-    }
-}
-
-impl CheckedPlans {
-    /// A national sheet's check holds 100,000 tasks: keep a handful.
-    const KEPT: usize = 4;
-
-    fn put(&self, import: i64, fingerprint: Fingerprint, planned: Planned) {
-        let Ok(mut kept) = self.0.lock() else { return };
-        kept.retain(|(id, _, _)| *id != import);
-        if kept.len() >= Self::KEPT {
-            kept.pop_front();
-        }
-        kept.push_back((import, fingerprint, planned));
-    }
-
-    /// The check kept for `import`, if it was made on what `fingerprint` describes.
-    fn take(&self, import: i64, fingerprint: &Fingerprint) -> Option<Planned> {
-        let mut kept = self.0.lock().ok()?;
-        let index = kept.iter().position(|(id, _, _)| *id == import)?;
-        let (_, checked, planned) = kept.remove(index)?;
-        (checked == *fingerprint).then_some(planned)
-    }
-}
+mod checked;
+mod unit_names;
+pub(crate) use checked::CheckedPlans;
+use checked::Fingerprint;
+use unit_names::UnitIndex;
 
 /// The rows of one task: consecutive rows with the same parent, code and title.
 struct Group<'a> {

@@ -5,6 +5,7 @@
 mod api_units;
 mod audit;
 mod auth;
+mod authz_fixtures;
 mod authz_matrix;
 mod campaign_settings;
 mod cli;

@@ -1,0 +1,144 @@
+//! What the route-inventory test (`authz_matrix`) aims its requests at: the places relative to
+//! the caller's grant, and a campaign and an evaluation at each place for the routes that need
+//! a record of their own.
+
+use pacesetter_domain::{Timestamp, UserId};
+
+/// Where a request is aimed, relative to the caller's grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    Own,
+    Sibling,
+    OtherPrefecture,
+}
+
+/// Codes of the demo units used as targets: the grant sits on 城关区 (Lhasa).
+pub(crate) fn code_of(place: Place) -> &'static str {
+    match place {
+        Place::Own => "540102",
+        Place::Sibling => "540103",
+        Place::OtherPrefecture => "540202",
+    }
+}
+
+/// A campaign run by `unit`, with a project, a key task under it and the task's assignment to
+/// `unit`: (place, campaign, task, assignment).
+pub(crate) async fn plan_fixture(
+    tx: &mut pacesetter_store::AnyConnection,
+    place: Place,
+    unit: &pacesetter_domain::unit::Unit,
+) -> (Place, i64, i64, i64) {
+    use pacesetter_domain::{
+        plan::{CampaignFields, ItemFields, PlanLevel},
+        rollup::RollupRule,
+    };
+    let day = |text: &str| pacesetter_domain::timestamp::parse_date(text).unwrap();
+    let fields = CampaignFields {
+        name: format!("活动{}", code_of(place)),
+        name_bo: None,
+        year: 2023,
+        starts_on: day("2023-01-01"),
+        ends_on: day("2023-12-31"),
+        thresholds: Default::default(),
+        approval_required: false,
+        // Public, so that the public routes answer everyone.
+        public_page: true,
+        as_of: Some(day("2023-06-30")),
+    };
+    let now = Timestamp::now();
+    let campaign = pacesetter_store::campaigns::insert(tx, &fields, unit.id, None, now).await.unwrap();
+    let levels = [
+        PlanLevel { depth: 1, name: "项目".into(), name_bo: None, rollup: RollupRule::WeightedMean, is_task: false },
+        PlanLevel {
+            depth: 2, name: "重点任务".into(), name_bo: None, rollup: RollupRule::WeightedMean, is_task: true
+        },
+    ];
+    pacesetter_store::campaigns::set_levels(tx, campaign.id, &levels).await.unwrap();
+    let project = ItemFields {
+        code: None,
+        title: "项目".into(),
+        title_bo: None,
+        description: None,
+        weight: 1,
+        starts_on: None,
+        due_on: None,
+    };
+    let project = pacesetter_store::plan_items::insert(tx, campaign.id, None, 1, &project, None, now).await.unwrap();
+    let task = ItemFields {
+        title: "任务".into(),
+        starts_on: Some(day("2023-03-01")),
+        due_on: Some(day("2023-09-30")),
+        ..ItemFields {
+            code: None,
+            title: String::new(),
+            title_bo: None,
+            description: None,
+            weight: 1,
+            starts_on: None,
+            due_on: None,
+        }
+    };
+    let task = pacesetter_store::plan_items::insert(tx, campaign.id, Some(project.id), 2, &task, Some(unit.id), now)
+        .await
+        .unwrap();
+    pacesetter_store::assignments::fan_out(tx, task.id, &[unit.id], day("2023-03-01"), day("2023-09-30"), now)
+        .await
+        .unwrap();
+    let assignment = pacesetter_store::assignments::for_item(tx, task.id).await.unwrap()[0].id.0;
+    (place, campaign.id.0, task.id.0, assignment)
+}
+
+/// An active evaluation scheme of the place's campaign ranking the place's county, with a
+/// published run and an open appeal: (place, scheme, run, appeal).
+pub(crate) async fn evaluation_fixture(
+    tx: &mut pacesetter_store::AnyConnection,
+    place: Place,
+    campaign: i64,
+    unit: &pacesetter_domain::unit::Unit,
+    by: UserId,
+) -> (Place, i64, i64, i64) {
+    use pacesetter_domain::{
+        evaluation::{
+            Scheme, UnitInput, evaluate,
+            records::{FrozenInputs, Member, RunKind, SchemeStatus},
+        },
+        ids::CampaignId,
+    };
+    use pacesetter_store::{evaluation_runs, evaluations};
+    let scheme: Scheme = serde_json::from_value(EVALUATION_SCHEME.clone()).unwrap();
+    let now = Timestamp::now();
+    let stored = evaluations::insert_scheme(tx, CampaignId(campaign), "考评", &scheme, by, now).await.unwrap();
+    evaluations::update_scheme(tx, stored.id, 1, "考评", &scheme, SchemeStatus::Active, now).await.unwrap();
+    let member =
+        Member { unit_id: unit.id, category: "县区".into(), self_leaves: vec!["L1".into()], submitted_at: None };
+    evaluations::set_members(tx, stored.id, &[member]).await.unwrap();
+    let units = vec![UnitInput { unit: unit.id.0, category: "县区".into(), ..UnitInput::default() }];
+    let results = evaluate(&scheme, &units).unwrap();
+    let inputs = FrozenInputs { scheme_id: stored.id, scheme_version: 2, scheme, units, notes: Default::default() };
+    let (inputs, results) = (serde_json::to_string(&inputs).unwrap(), serde_json::to_string(&results).unwrap());
+    let new = evaluation_runs::NewRun {
+        scheme: stored.id,
+        kind: RunKind::Published,
+        version: Some(1),
+        parent: None,
+        inputs_json: &inputs,
+        results_json: &results,
+        by,
+    };
+    let run = evaluation_runs::insert_run(tx, &new, now).await.unwrap();
+    let appeal = evaluation_runs::insert_appeal(tx, run.id, unit.id, "复核", by, now).await.unwrap();
+    (place, stored.id.0, run.id.0, appeal.id.0)
+}
+
+/// One leaf worth everything: enough for every evaluation route to do its work.
+pub(crate) static EVALUATION_SCHEME: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    serde_json::json!({
+        "total_points": "100", "aggregation": "points",
+        "nodes": [{"code": "L1", "parent": null, "name": "达标", "points": "100", "rubric": {"kind": "binary"}}],
+        "combine": {"kind": "inspector_overrides", "self_when_uninspected": true},
+        "discrepancy_pct": "10", "evidence_gate": false, "bonus_cap": "5", "deduction_cap": null,
+        "bands": [{"name": "合格", "min": "60"}, {"name": "不合格", "min": "0"}],
+        "quotas": [], "tie_overflow": false, "tie_breakers": [], "rank_style": "competition",
+        "rounding": "half_up", "precision": 2
+    })
+});
