@@ -102,17 +102,17 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
                 return Err(AppError::NotFound("unit"));
             };
             let trail = trail_to(&mut conn, root, &unit).await?;
-            let (columns, tallies) = columns_of(&mut conn, id, std::slice::from_ref(&unit), today).await?;
+            let (columns, tallies) = columns_of(&mut conn, &campaign, std::slice::from_ref(&unit), today).await?;
             (Some(unit), trail, columns, tallies)
         }
         // Several roots with more branches than a page shows side by side (a country's
         // provinces' prefectures): the roots themselves.
         None if roots.len() > 1 && branch_count(&mut conn, &roots).await? > MAX_COLUMNS => {
-            let (columns, tallies) = roots_as_columns(&mut conn, id, roots, today).await?;
+            let (columns, tallies) = roots_as_columns(&mut conn, &campaign, roots, today).await?;
             (None, Vec::new(), columns, tallies)
         }
         None => {
-            let (found, mut tallies) = columns_of(&mut conn, id, &roots, today).await?;
+            let (found, mut tallies) = columns_of(&mut conn, &campaign, &roots, today).await?;
             // A unit whose assignments all lie in one branch says nothing as a column of its
             // own: open the branch instead (专项组 → 办公室 → its groups).
             let mut columns = Vec::with_capacity(found.len());
@@ -129,7 +129,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
                     && only.drill
                 {
                     unit = only.unit.clone();
-                    let (below, counted) = columns_of(&mut conn, id, std::slice::from_ref(&unit), today).await?;
+                    let (below, counted) = columns_of(&mut conn, &campaign, std::slice::from_ref(&unit), today).await?;
                     mine = below;
                     tallies.extend(counted);
                 }
@@ -188,7 +188,7 @@ async fn branch_count(conn: &mut AnyConnection, parents: &[Unit]) -> Result<usiz
 /// Each root with assignments as one column of its whole subtree.
 async fn roots_as_columns(
     conn: &mut AnyConnection,
-    campaign: CampaignId,
+    campaign: &Campaign,
     roots: Vec<Unit>,
     today: Date,
 ) -> Result<(Vec<Column>, Tallies)> {
@@ -226,7 +226,7 @@ fn column_key(column: &Column) -> UnitId {
 /// and the parents' whole tallies under their own ids. One round of queries for all parents.
 async fn columns_of(
     conn: &mut AnyConnection,
-    campaign: CampaignId,
+    campaign: &Campaign,
     parents: &[Unit],
     today: Date,
 ) -> Result<(Vec<Column>, Tallies)> {

@@ -15,6 +15,7 @@ use pacesetter_domain::{
     UnitId,
     ids::{CampaignId, PlanItemId},
     light::{Light, Progress, Thresholds, light, turns},
+    plan::Campaign,
     rollup::Tally,
     unit::UnitPath,
 };
@@ -208,12 +209,7 @@ fn thresholds_from(row: &AnyRow) -> Result<Thresholds> {
 
 /// A campaign's light thresholds.
 pub async fn thresholds_of(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Thresholds> {
-    let row = sqlx::query("SELECT yellow_at, red_at FROM campaigns WHERE id = $1")
-        .bind(campaign.0)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-    thresholds_from(&row)
+    Ok(crate::campaigns::get(conn, campaign).await?.thresholds)
 }
 
 /// Counts a campaign's roll-ups again from its assignments: when its thresholds change, and
@@ -358,7 +354,7 @@ pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath
 /// subtree: what is counted on it, and its own assignments), with the lights of `today`.
 pub async fn tallies(
     conn: &mut AnyConnection,
-    campaign: CampaignId,
+    campaign: &Campaign,
     units: &[UnitId],
     today: Date,
 ) -> Result<HashMap<(UnitId, PlanItemId), Tally>> {
@@ -367,7 +363,7 @@ pub async fn tallies(
         return Ok(tallies);
     }
     let mut filters = Where::default();
-    let p = filters.bind(Bind::Int(campaign.0));
+    let p = filters.bind(Bind::Int(campaign.id.0));
     filters.push(format!("campaign_id = {p}"));
     let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
     filters.push(format!("unit_id IN ({})", listed.join(", ")));
@@ -420,15 +416,14 @@ pub async fn tallies(
 /// Adds the units' own assignments, read and lit one by one.
 async fn add_own(
     conn: &mut AnyConnection,
-    campaign: CampaignId,
+    campaign: &Campaign,
     units: &[UnitId],
     today: Date,
     tallies: &mut HashMap<(UnitId, PlanItemId), Tally>,
 ) -> Result<()> {
-    let thresholds = thresholds_of(conn, campaign).await?;
-    let tops = tops_of_campaign(conn, campaign).await?;
+    let tops = tops_of_campaign(conn, campaign.id).await?;
     let mut filters = Where::default();
-    let p = filters.bind(Bind::Int(campaign.0));
+    let p = filters.bind(Bind::Int(campaign.id.0));
     filters.push(format!("i.campaign_id = {p}"));
     let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
     filters.push(format!("a.unit_id IN ({})", listed.join(", ")));
@@ -445,7 +440,7 @@ async fn add_own(
         let top = tops.get(&item).copied().unwrap_or(item);
         let progress = crate::assignments::progress_of_row(row)?;
         let tally = tallies.entry((UnitId(row.try_get("unit_id")?), top)).or_default();
-        tally.lights[light(&progress, today, thresholds) as usize] += 1;
+        tally.lights[light(&progress, today, campaign.thresholds) as usize] += 1;
         tally.permille_sum += u64::from(progress.percent.min(100)) * 10;
     }
     Ok(())
