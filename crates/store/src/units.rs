@@ -170,20 +170,24 @@ pub async fn children(conn: &mut AnyConnection, parent: UnitId) -> Result<Vec<Un
     rows.iter().map(from_row).collect()
 }
 
-/// The children of every unit in `parents`, in tree order.
-pub async fn children_of_many(conn: &mut AnyConnection, parents: &[UnitId]) -> Result<Vec<Unit>> {
-    let mut found = Vec::new();
-    for chunk in parents.chunks(500) {
+/// The rows of `select … WHERE {column} IN (ids)`, asked 500 ids at a time.
+async fn rows_where_in(conn: &mut AnyConnection, select: &str, column: &str, ids: &[UnitId]) -> Result<Vec<AnyRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(500) {
         let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql = format!("SELECT {COLUMNS} FROM units WHERE parent_id IN ({}) ORDER BY path", listed.join(", "));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
+        let mut query = sqlx::query(AssertSqlSafe(format!("{select} WHERE {column} IN ({})", listed.join(", "))));
         for id in chunk {
             query = query.bind(id.0);
         }
-        for row in query.fetch_all(&mut *conn).await? {
-            found.push(from_row(&row)?);
-        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
     }
+    Ok(rows)
+}
+
+/// The children of every unit in `parents`, in tree order.
+pub async fn children_of_many(conn: &mut AnyConnection, parents: &[UnitId]) -> Result<Vec<Unit>> {
+    let rows = rows_where_in(conn, &format!("SELECT {COLUMNS} FROM units"), "parent_id", parents).await?;
+    let mut found = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     found.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
     Ok(found)
 }
@@ -239,39 +243,17 @@ pub async fn update(
 
 /// Those of `ids` that have units below them.
 pub async fn with_children(conn: &mut AnyConnection, ids: &[UnitId]) -> Result<std::collections::HashSet<UnitId>> {
-    let mut found = std::collections::HashSet::new();
-    for chunk in ids.chunks(500) {
-        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql = format!("SELECT DISTINCT parent_id FROM units WHERE parent_id IN ({})", listed.join(", "));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(id.0);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            found.insert(UnitId(row.try_get("parent_id")?));
-        }
-    }
-    Ok(found)
+    let rows = rows_where_in(conn, "SELECT DISTINCT parent_id FROM units", "parent_id", ids).await?;
+    rows.iter().map(|row| Ok(UnitId(row.try_get("parent_id")?))).collect()
 }
 
 /// The paths of `ids`, for the units that exist.
 pub async fn paths_of(conn: &mut AnyConnection, ids: &[UnitId]) -> Result<HashMap<UnitId, UnitPath>> {
-    let mut paths = HashMap::with_capacity(ids.len());
-    let mut wanted: Vec<i64> = ids.iter().map(|id| id.0).collect();
-    wanted.sort_unstable();
+    let mut wanted = ids.to_vec();
+    wanted.sort_unstable_by_key(|id| id.0);
     wanted.dedup();
-    for chunk in wanted.chunks(500) {
-        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql = format!("SELECT id, path FROM units WHERE id IN ({})", listed.join(", "));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            paths.insert(UnitId(row.try_get("id")?), UnitPath::from_db(row.try_get("path")?));
-        }
-    }
-    Ok(paths)
+    let rows = rows_where_in(conn, "SELECT id, path FROM units", "id", &wanted).await?;
+    rows.iter().map(|row| Ok((UnitId(row.try_get("id")?), UnitPath::from_db(row.try_get("path")?)))).collect()
 }
 
 /// Moves a unit and its whole subtree under `new_parent`, and its counts on the dashboard with
