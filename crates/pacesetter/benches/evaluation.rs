@@ -1,7 +1,7 @@
 //! The evaluation benchmark at national scale (PRODUCT.md, "Scale the design must hold"):
 //! 45,000 units × 200 leaves with a self and an inspector score each, measured two ways —
 //! (a) the engine alone on inputs generated in memory, (b) a full run from the database
-//! (read every entry, evaluate, freeze inputs and results, audit) — next to the region's 81
+//! (read every scorecard and item, evaluate, freeze inputs and results, audit) — next to the region's 81
 //! units in the same run. Targets: engine < 1 s, full run < 15 s, peak memory < 1 GiB.
 //!
 //! `cargo bench -p pacesetter --bench evaluation`. `PACESETTER_BENCH_SCALE` (0–1] shrinks the
@@ -18,7 +18,7 @@ use std::{
 use pacesetter_app::{Actor, App, Origin, Settings, evaluations::runs, files::FileStore};
 use pacesetter_domain::{
     Scope, UserId,
-    evaluation::{Answer, Entry, Scheme, UnitInput, evaluate, records::SchemeId},
+    evaluation::{Answer, Compiled, Entry, Scheme, UnitInput, records::SchemeId},
 };
 use pacesetter_store::{Store, grants, users};
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 type BoxError = Box<dyn Error>;
 
 /// Bump when the generator changes, so that cached databases are made again.
-const DATASET_VERSION: u32 = 1;
+const DATASET_VERSION: u32 = 2;
 const NATIONAL_UNITS: i64 = 45_000;
 const REGION_UNITS: i64 = 81;
 const LEAVES: i64 = 200;
@@ -88,20 +88,54 @@ fn answer(u: i64, i: i64, s: i64) -> Value {
     }
 }
 
-fn inputs(units: i64) -> Result<Vec<UnitInput>, BoxError> {
-    let mut list = Vec::with_capacity(units as usize);
-    for u in 2..units + 2 {
-        let mut input = UnitInput { unit: u, category: format!("C{}", u % CATEGORIES), ..UnitInput::default() };
-        for i in 1..=LEAVES {
-            for s in 0..2 {
-                let answer: Answer = serde_json::from_value(answer(u, i, s))?;
-                let entries = if s == 0 { &mut input.self_entries } else { &mut input.inspector_entries };
-                entries.insert(format!("L{i:03}"), Entry { answer, evidence: 0 });
+/// Unit `u`'s input. The answers depend on `u` only through `u % 60` (31 is invertible mod
+/// 60, and 60 is a multiple of every modulus in [`answer`]), so 60 templates serve every unit.
+struct Inputs(Vec<UnitInput>);
+
+impl Inputs {
+    fn new() -> Result<Self, BoxError> {
+        let mut templates = Vec::with_capacity(60);
+        for u in 0..60 {
+            let mut input = UnitInput::default();
+            for i in 1..=LEAVES {
+                for s in 0..2 {
+                    let answer: Answer = serde_json::from_value(answer(u, i, s))?;
+                    let entries = if s == 0 { &mut input.self_entries } else { &mut input.inspector_entries };
+                    entries.insert(format!("L{i:03}"), Entry { answer, evidence: 0 });
+                }
             }
+            templates.push(input);
         }
-        list.push(input);
+        Ok(Self(templates))
     }
-    Ok(list)
+
+    fn of(&self, u: i64) -> UnitInput {
+        UnitInput { unit: u, category: format!("C{}", u % CATEGORIES), ..self.0[(u % 60) as usize].clone() }
+    }
+}
+
+/// The engine alone on `units` units: built a thousand at a time (not timed), evaluated on
+/// every core, then ranked; the inputs are never all in memory at once, as in a run.
+fn engine(scheme: &Scheme, units: i64) -> Result<Duration, BoxError> {
+    let templates = Inputs::new()?;
+    let mut took = Duration::ZERO;
+    let started = Instant::now();
+    let compiled = Compiled::new(scheme);
+    took += started.elapsed();
+    let mut standings = Vec::with_capacity(units as usize);
+    let mut next = 2;
+    while next < units + 2 {
+        let chunk: Vec<UnitInput> = (next..(next + 1000).min(units + 2)).map(|u| templates.of(u)).collect();
+        next += chunk.len() as i64;
+        let started = Instant::now();
+        standings.extend(compiled.stand_all(&chunk).map_err(|e| format!("{} at {}", e.code, e.leaf))?);
+        took += started.elapsed();
+    }
+    let started = Instant::now();
+    compiled.rank(&mut standings);
+    took += started.elapsed();
+    assert_eq!(standings.len(), units as usize);
+    Ok(took)
 }
 
 /// Peak and current resident memory of this process, in KiB.
@@ -190,6 +224,15 @@ async fn generate(file: &Path, units: i64, scheme: &Scheme) -> Result<Duration, 
     tx.commit().await?;
     sqlx::raw_sql("PRAGMA journal_mode = WAL").execute(&mut conn).await?;
     conn.close().await?;
+    eprintln!("  entries written in {:.1?}", started.elapsed());
+    // The scorecards, by the code that builds them after migration 11.
+    let rebuilding = Instant::now();
+    let store = Store::connect(&url(&partial)).await?;
+    let mut tx = store.write().await?;
+    pacesetter_store::scorecards::rebuild(&mut tx, SchemeId(1)).await?;
+    tx.commit().await?;
+    store.close().await;
+    eprintln!("  scorecards built from the entries in {:.1?}", rebuilding.elapsed());
     std::fs::rename(&partial, file)?;
     Ok(started.elapsed())
 }
@@ -219,12 +262,7 @@ struct Row {
 
 async fn measure(dir: &Path, name: &str, units: i64, scheme: &Scheme) -> Result<Row, BoxError> {
     // (a) The engine alone.
-    let generated = inputs(units)?;
-    let started = Instant::now();
-    let results = evaluate(scheme, &generated).map_err(|e| format!("{} at {}", e.code, e.leaf))?;
-    let engine = started.elapsed();
-    assert_eq!(results.len(), units as usize);
-    drop((generated, results));
+    let engine = engine(scheme, units)?;
     let engine_peak_kib = memory().0;
 
     // (b) A full run from the database, as the office starts it.
@@ -239,15 +277,21 @@ async fn measure(dir: &Path, name: &str, units: i64, scheme: &Scheme) -> Result<
         let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
         Actor { user, scope, origin: Origin::default() }
     };
-    // `PACESETTER_BENCH_PHASES=1`: how long reading the members and the entries takes alone.
+    // `PACESETTER_BENCH_PHASES=1`: how long reading the members and their scorecards takes alone.
     if std::env::var_os("PACESETTER_BENCH_PHASES").is_some() {
         let mut conn = store.read().await?;
         let started = Instant::now();
         let members = pacesetter_store::evaluations::members(&mut conn, SchemeId(1)).await?;
         eprintln!("  {name}: {} members read in {:.2?}", members.len(), started.elapsed());
         let started = Instant::now();
-        let entries = pacesetter_store::evaluations::entries(&mut conn, SchemeId(1), None).await?;
-        eprintln!("  {name}: {} entries read in {:.2?}", entries.len(), started.elapsed());
+        let (mut after, mut cards) = (pacesetter_domain::UnitId(0), 0);
+        loop {
+            let page = pacesetter_store::scorecards::page(&mut conn, SchemeId(1), after, 2_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.unit;
+            cards += page.len();
+        }
+        eprintln!("  {name}: {cards} scorecards read in {:.2?}", started.elapsed());
     }
     let started = Instant::now();
     let view = runs::run(&app, &actor, SchemeId(1)).await?;

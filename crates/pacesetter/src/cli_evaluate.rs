@@ -5,12 +5,10 @@
 
 use std::{collections::BTreeMap, path::Path, process::ExitCode};
 
+use pacesetter_app::evaluations::runs::ordered;
+
 use pacesetter_domain::{
-    evaluation::{
-        Entry, Scheme, UnitInput, UnitResult, evaluate,
-        records::{FrozenInputs, RunId},
-        sheet,
-    },
+    evaluation::{Entry, Scheme, UnitInput, UnitLine, evaluate, records::RunId, sheet},
     table::{Table, column_letter},
 };
 
@@ -111,19 +109,6 @@ fn read_entries(path: &Path, scheme: &Scheme) -> Result<Vec<UnitInput>, String> 
     }
 }
 
-/// By category, ranked units first in rank order, then the excluded ones.
-fn ordered(mut results: Vec<UnitResult>) -> Vec<UnitResult> {
-    results.sort_by(|a, b| {
-        (a.category.as_str(), a.rank.is_none(), a.rank, a.unit).cmp(&(
-            b.category.as_str(),
-            b.rank.is_none(),
-            b.rank,
-            b.unit,
-        ))
-    });
-    results
-}
-
 /// Reads, checks and evaluates; a bad scheme exits 2 naming the node, like a bad setting.
 pub fn run(scheme: &Path, entries: &Path, format: Format) -> ExitCode {
     let outcome = (|| {
@@ -131,7 +116,7 @@ pub fn run(scheme: &Path, entries: &Path, format: Format) -> ExitCode {
         scheme.check().map_err(|e| format!("the scheme is inconsistent: {} at node {}", e.code, e.node))?;
         let inputs = read_entries(entries, &scheme)?;
         let results = evaluate(&scheme, &inputs).map_err(|e| format!("{} at leaf {}", e.code, e.leaf))?;
-        Ok::<_, String>(ordered(results))
+        Ok::<_, String>(ordered(results.into_iter().map(|r| r.line).collect()))
     })();
     match outcome {
         Ok(results) => {
@@ -148,14 +133,10 @@ pub fn run(scheme: &Path, entries: &Path, format: Format) -> ExitCode {
 /// Evaluates a stored run's frozen inputs again; exit 1 if they do not give the stored results.
 pub async fn rerun(store: &pacesetter_store::Store, id: i64, format: Format) -> Result<ExitCode, String> {
     let mut conn = store.read().await.map_err(|e| e.to_string())?;
-    let (inputs, stored) = pacesetter_store::evaluation_runs::run_data(&mut conn, RunId(id))
-        .await
-        .map_err(|e| format!("run {id}: {e}"))?;
-    let inputs: FrozenInputs = serde_json::from_str(&inputs).map_err(|e| format!("run {id}: frozen inputs: {e}"))?;
-    let results = evaluate(&inputs.scheme, &inputs.units).map_err(|e| format!("{} at leaf {}", e.code, e.leaf))?;
-    let identical = serde_json::to_string(&results).map_err(|e| e.to_string())? == stored;
-    print_results(&ordered(results), format);
-    if identical {
+    let (check, lines) =
+        pacesetter_app::evaluations::runs::check(&mut conn, RunId(id)).await.map_err(|e| format!("run {id}: {e}"))?;
+    print_results(&ordered(lines), format);
+    if check.identical {
         eprintln!("run {id}: the frozen inputs give the stored results, byte for byte");
         Ok(ExitCode::SUCCESS)
     } else {
@@ -164,7 +145,7 @@ pub async fn rerun(store: &pacesetter_store::Store, id: i64, format: Format) -> 
     }
 }
 
-fn print_results(results: &[UnitResult], format: Format) {
+fn print_results(results: &[UnitLine], format: Format) {
     match format {
         Format::Json => println!("{}", serde_json::to_string_pretty(results).unwrap_or_default()),
         Format::Csv => {
@@ -175,11 +156,10 @@ fn print_results(results: &[UnitResult], format: Format) {
 }
 const HEADERS: [&str; 10] = ["类别", "单位", "名次", "最终得分", "等次", "基础分", "加分", "扣分", "复核指标", "否决"];
 
-fn rows(results: &[UnitResult]) -> Vec<Vec<String>> {
+fn rows(results: &[UnitLine]) -> Vec<Vec<String>> {
     results
         .iter()
         .map(|r| {
-            let flagged: Vec<&str> = r.leaves.iter().filter(|l| l.flagged).map(|l| l.code.as_str()).collect();
             vec![
                 r.category.clone(),
                 r.unit.to_string(),
@@ -189,7 +169,7 @@ fn rows(results: &[UnitResult]) -> Vec<Vec<String>> {
                 r.base.normalize().to_string(),
                 r.bonus.normalize().to_string(),
                 r.deductions.normalize().to_string(),
-                flagged.join(" "),
+                r.flagged.join(" "),
                 if r.vetoed { "是".into() } else { String::new() },
             ]
         })

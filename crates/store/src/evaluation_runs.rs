@@ -4,15 +4,18 @@
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     assignment::AssignmentState,
-    evaluation::records::{Appeal, AppealId, Decision, Run, RunId, RunKind, SchemeId},
+    evaluation::{
+        Scheme,
+        records::{Appeal, AppealId, Decision, Run, RunId, RunKind, SchemeId},
+    },
     ids::{CampaignId, PlanItemId},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Result, StoreError, evaluations::decode_error, row};
 
-const RUN_COLUMNS: &str =
-    "id, scheme_id, kind, version, parent_run_id, created_by, created_at, published_by, published_at";
+const RUN_COLUMNS: &str = "id, scheme_id, kind, version, parent_run_id, created_by, created_at, published_by, \
+                           published_at, scheme_version, inputs_sha256, results_sha256";
 
 fn run_from_row(row: &AnyRow) -> Result<Run> {
     let kind: String = row.try_get("kind")?;
@@ -26,25 +29,29 @@ fn run_from_row(row: &AnyRow) -> Result<Run> {
         created_at: row::timestamp(row, "created_at")?,
         published_by: row.try_get::<Option<i64>, _>("published_by")?.map(UserId),
         published_at: row::opt_timestamp(row, "published_at")?,
+        scheme_version: row.try_get("scheme_version")?,
+        inputs_sha256: row.try_get("inputs_sha256")?,
+        results_sha256: row.try_get("results_sha256")?,
     })
 }
 
-/// A run to store: what it read and what it computed, as JSON text.
+/// A run to start: its rows of inputs and results follow, then [`finish_run`].
 pub struct NewRun<'a> {
     pub scheme: SchemeId,
     pub kind: RunKind,
     /// The published version number; only for published runs.
     pub version: Option<i64>,
     pub parent: Option<RunId>,
-    pub inputs_json: &'a str,
-    pub results_json: &'a str,
+    /// The scheme as the run reads it, and its version then.
+    pub scheme_json: &'a str,
+    pub scheme_version: i64,
     pub by: UserId,
 }
 
 pub async fn insert_run(conn: &mut AnyConnection, new: &NewRun<'_>, now: Timestamp) -> Result<Run> {
     let published = new.kind == RunKind::Published;
     let row = sqlx::query(
-        "INSERT INTO evaluation_runs (scheme_id, kind, version, parent_run_id, inputs_json, results_json, created_by,
+        "INSERT INTO evaluation_runs (scheme_id, kind, version, parent_run_id, scheme_json, scheme_version, created_by,
              created_at, published_by, published_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
@@ -52,8 +59,8 @@ pub async fn insert_run(conn: &mut AnyConnection, new: &NewRun<'_>, now: Timesta
     .bind(new.kind.as_str())
     .bind(new.version)
     .bind(new.parent.map(|p| p.0))
-    .bind(new.inputs_json.to_owned())
-    .bind(new.results_json.to_owned())
+    .bind(new.scheme_json.to_owned())
+    .bind(new.scheme_version)
     .bind(new.by.0)
     .bind(now.to_db())
     .bind(published.then_some(new.by.0))
@@ -62,6 +69,17 @@ pub async fn insert_run(conn: &mut AnyConnection, new: &NewRun<'_>, now: Timesta
     .await
     .map_err(StoreError::on_unique("version"))?;
     get_run(conn, RunId(row.try_get("id")?)).await
+}
+
+/// Records the digests of a run's inputs and results once every row is written.
+pub async fn finish_run(conn: &mut AnyConnection, id: RunId, inputs_sha256: &str, results_sha256: &str) -> Result<Run> {
+    sqlx::query("UPDATE evaluation_runs SET inputs_sha256 = $1, results_sha256 = $2 WHERE id = $3")
+        .bind(inputs_sha256.to_owned())
+        .bind(results_sha256.to_owned())
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    get_run(conn, id).await
 }
 
 pub async fn get_run(conn: &mut AnyConnection, id: RunId) -> Result<Run> {
@@ -73,14 +91,14 @@ pub async fn get_run(conn: &mut AnyConnection, id: RunId) -> Result<Run> {
     run_from_row(&row)
 }
 
-/// A run's frozen inputs and its results, as the JSON text stored.
-pub async fn run_data(conn: &mut AnyConnection, id: RunId) -> Result<(String, String)> {
-    let row = sqlx::query("SELECT inputs_json, results_json FROM evaluation_runs WHERE id = $1")
+/// The scheme as a run read it.
+pub async fn run_scheme(conn: &mut AnyConnection, id: RunId) -> Result<Scheme> {
+    let row = sqlx::query("SELECT scheme_json FROM evaluation_runs WHERE id = $1")
         .bind(id.0)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(StoreError::NotFound)?;
-    Ok((row.try_get("inputs_json")?, row.try_get("results_json")?))
+    crate::evaluations::json(&row, "scheme_json")
 }
 
 /// A scheme's runs, newest first.
@@ -217,21 +235,25 @@ pub async fn decide_appeal(
     get_appeal(conn, id).await
 }
 
-/// The state of every assignment of the scheme's units in the campaign, by task: what a
-/// `task_completion` leaf is computed from.
+/// The state of every assignment in the campaign of the scheme's units `from..=to` (by id), by
+/// unit and task: what a `task_completion` leaf is computed from.
 pub async fn member_assignments(
     conn: &mut AnyConnection,
     campaign: CampaignId,
     scheme: SchemeId,
+    from: UnitId,
+    to: UnitId,
 ) -> Result<Vec<(PlanItemId, UnitId, AssignmentState)>> {
     let rows = sqlx::query(
         "SELECT a.item_id, a.unit_id, a.state FROM assignments a
          JOIN evaluation_units m ON m.unit_id = a.unit_id AND m.scheme_id = $2
          JOIN plan_items i ON i.id = a.item_id
-         WHERE i.campaign_id = $1 ORDER BY a.unit_id, a.item_id",
+         WHERE i.campaign_id = $1 AND a.unit_id BETWEEN $3 AND $4 ORDER BY a.unit_id, a.item_id",
     )
     .bind(campaign.0)
     .bind(scheme.0)
+    .bind(from.0)
+    .bind(to.0)
     .fetch_all(conn)
     .await?;
     rows.iter()

@@ -221,22 +221,34 @@ const ENTRY_COLUMNS: &str =
 
 /// A scheme's entries, of one unit or (`None`) of all, by unit, leaf and source.
 pub async fn entries(conn: &mut AnyConnection, scheme: SchemeId, unit: Option<UnitId>) -> Result<Vec<ScoreEntry>> {
-    let unit = unit.map_or(0, |u| u.0);
+    let (from, to) = unit.map_or((UnitId(i64::MIN), UnitId(i64::MAX)), |u| (u, u));
+    entries_between(conn, scheme, from, to).await
+}
+
+/// The entries of the units `from..=to` (by id), ordered by unit, leaf and source.
+pub async fn entries_between(
+    conn: &mut AnyConnection,
+    scheme: SchemeId,
+    from: UnitId,
+    to: UnitId,
+) -> Result<Vec<ScoreEntry>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {ENTRY_COLUMNS} FROM evaluation_entries WHERE scheme_id = $1 AND ($2 = 0 OR unit_id = $2)
+        "SELECT {ENTRY_COLUMNS} FROM evaluation_entries WHERE scheme_id = $1 AND unit_id BETWEEN $2 AND $3
          ORDER BY unit_id, leaf_code, source"
     )))
     .bind(scheme.0)
-    .bind(unit)
+    .bind(from.0)
+    .bind(to.0)
     .fetch_all(&mut *conn)
     .await?;
     let evidence = sqlx::query(
         "SELECT ee.entry_id, ee.evidence_id FROM evaluation_entry_evidence ee
          JOIN evaluation_entries e ON e.id = ee.entry_id
-         WHERE e.scheme_id = $1 AND ($2 = 0 OR e.unit_id = $2) ORDER BY ee.entry_id, ee.evidence_id",
+         WHERE e.scheme_id = $1 AND e.unit_id BETWEEN $2 AND $3 ORDER BY ee.entry_id, ee.evidence_id",
     )
     .bind(scheme.0)
-    .bind(unit)
+    .bind(from.0)
+    .bind(to.0)
     .fetch_all(&mut *conn)
     .await?;
     // Grouped once: scanning every link for every entry is quadratic at scale.
@@ -337,11 +349,13 @@ pub async fn save_entry(
         .execute(&mut *conn)
         .await?;
     }
-    entries(conn, new.scheme, Some(new.unit))
+    let saved = entries(conn, new.scheme, Some(new.unit))
         .await?
         .into_iter()
         .find(|e| e.id == EntryId(id))
-        .ok_or(StoreError::NotFound)
+        .ok_or(StoreError::NotFound)?;
+    crate::scorecards::record(conn, &saved).await?;
+    Ok(saved)
 }
 
 const ITEM_COLUMNS: &str = "id, scheme_id, unit_id, kind, points, cap, count, per, effect, effect_grade, source, \
@@ -444,11 +458,19 @@ pub async fn insert_item(conn: &mut AnyConnection, new: &NewItem<'_>, now: Times
 
 /// A scheme's items, of one unit or (`None`) of all, in the order they were recorded.
 pub async fn items(conn: &mut AnyConnection, scheme: SchemeId, unit: Option<UnitId>) -> Result<Vec<Item>> {
+    let (from, to) = unit.map_or((UnitId(i64::MIN), UnitId(i64::MAX)), |u| (u, u));
+    items_between(conn, scheme, from, to).await
+}
+
+/// The items of the units `from..=to` (by id), ordered by unit and id.
+pub async fn items_between(conn: &mut AnyConnection, scheme: SchemeId, from: UnitId, to: UnitId) -> Result<Vec<Item>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {ITEM_COLUMNS} FROM evaluation_items WHERE scheme_id = $1 AND ($2 = 0 OR unit_id = $2) ORDER BY unit_id, id"
+        "SELECT {ITEM_COLUMNS} FROM evaluation_items WHERE scheme_id = $1 AND unit_id BETWEEN $2 AND $3
+         ORDER BY unit_id, id"
     )))
     .bind(scheme.0)
-    .bind(unit.map_or(0, |u| u.0))
+    .bind(from.0)
+    .bind(to.0)
     .fetch_all(conn)
     .await?;
     rows.iter().map(item_from_row).collect()

@@ -71,10 +71,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_evaluations.sql"),
         include_str!("../migrations/postgres/0010_evaluations.sql"),
     ),
+    (
+        11,
+        "evaluation at scale",
+        include_str!("../migrations/sqlite/0011_evaluation_at_scale.sql"),
+        include_str!("../migrations/postgres/0011_evaluation_at_scale.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 10;
+pub const LATEST: i64 = 11;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS
@@ -107,6 +113,14 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
     for campaign in pending {
         let mut tx = store.write().await?;
         crate::progress_cells::rebuild(&mut tx, campaign).await?;
+        tx.commit().await?;
+    }
+    // And writing the scorecards of schemes with entries from before migration 11 (the token
+    // format is Rust's). One transaction per scheme.
+    let pending = crate::scorecards::pending(&mut *store.read().await?).await?;
+    for scheme in pending {
+        let mut tx = store.write().await?;
+        crate::scorecards::rebuild(&mut tx, scheme).await?;
         tx.commit().await?;
     }
     Ok(())

@@ -3,16 +3,13 @@
 
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
-    evaluation::{
-        UnitResult,
-        records::{Appeal, AppealId, Decision, Run, RunId, RunKind},
-    },
+    evaluation::records::{Appeal, AppealId, Decision, Run, RunId, RunKind},
 };
-use pacesetter_store::evaluation_runs as store;
+use pacesetter_store::{StoreError, evaluation_run_rows, evaluation_runs as store};
 
 use super::{
     load,
-    runs::{gather, store_run, visible_run},
+    runs::{RunSpec, store_run, visible_run},
     unit_for,
 };
 use crate::{Actor, App, AppError, Result, audit};
@@ -26,11 +23,10 @@ pub async fn file(app: &App, actor: &Actor, id: RunId, unit: UnitId, reason: &st
     if run.kind != RunKind::Published {
         return Err(AppError::Conflict("run_not_published"));
     }
-    let (_, results_json) = store::run_data(&mut tx, id).await?;
-    let results: Vec<UnitResult> =
-        serde_json::from_str(&results_json).map_err(|e| AppError::Internal(format!("stored results: {e}")))?;
-    if !results.iter().any(|r| r.unit == unit.0) {
-        return Err(AppError::invalid("unit_id", "unit_not_in_evaluation"));
+    match evaluation_run_rows::result_of(&mut tx, id, unit).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Err(AppError::invalid("unit_id", "unit_not_in_evaluation")),
+        Err(other) => return Err(other.into()),
     }
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 2000 {
@@ -81,10 +77,16 @@ pub async fn decide(
             let latest = store::latest_published(&mut tx, run.scheme_id)
                 .await?
                 .ok_or(AppError::Conflict("run_not_published"))?;
-            let inputs = gather(&mut tx, &ctx).await?;
-            let version = latest.version.unwrap_or(0) + 1;
-            let (new, _) =
-                store_run(app, &mut tx, actor, &inputs, RunKind::Published, Some(version), Some(latest.id)).await?;
+            let scheme = ctx.scheme.scheme.clone();
+            let spec = RunSpec {
+                scheme: &scheme,
+                scheme_version: ctx.scheme.version,
+                from: None,
+                kind: RunKind::Published,
+                version: Some(latest.version.unwrap_or(0) + 1),
+                parent: Some(latest.id),
+            };
+            let (new, _) = store_run(app, &mut tx, actor, &ctx, spec).await?;
             Some(new)
         }
     };

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use pacesetter_domain::{
     UnitId,
     evaluation::{
-        UnitResult,
+        UnitLine,
         records::{Run, RunId, RunKind},
     },
     plan::Campaign,
@@ -25,7 +25,7 @@ pub struct BulletinView {
     pub office: Unit,
     pub scheme_name: String,
     /// By category, in rank order, then the units a veto excludes.
-    pub results: Vec<UnitResult>,
+    pub results: Vec<UnitLine>,
     /// The units of `results`, by id.
     pub units: HashMap<i64, Unit>,
 }

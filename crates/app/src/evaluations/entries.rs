@@ -8,13 +8,13 @@ use pacesetter_domain::{
         Answer, LeafScore, evaluate_unit,
         records::{
             Item, ItemEffect, Member, SchemeId, SchemeStatus, ScoreEntry, Source, answer_in_bounds, item_in_bounds,
-            unit_input,
         },
         rubric,
+        scorecard::{Extras, unit_input},
     },
     evidence::{EvidenceId, parse_url},
 };
-use pacesetter_store::{AnyConnection, evaluation_runs, evaluations as store, evidence};
+use pacesetter_store::{AnyConnection, evaluation_runs, evaluations as store, evidence, scorecards};
 use serde_json::json;
 
 use super::{Context, computed, load, require_open_for, unit_for, unprocessable};
@@ -335,7 +335,10 @@ async fn sheet_needing(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, per
     let scheme = &ctx.scheme.scheme;
     // Scores as the engine gives them; an entry that no longer fits an edited rubric shows
     // without a score rather than hiding the sheet.
-    let scored = evaluate_unit(scheme, &unit_input(&member, &entries, &items)).ok();
+    // The scorecard is what a run reads: the sheet shows what the run would score.
+    let card = scorecards::get(&mut conn, id, unit).await?;
+    let (input, _) = unit_input(unit.0, &member.category, card, Extras::from_items(&items));
+    let scored = evaluate_unit(scheme, &input).ok();
     let leaves = scheme
         .leaves()
         .map(|leaf| {

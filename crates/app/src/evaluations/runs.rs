@@ -1,22 +1,25 @@
-//! Runs: gathering every unit's inputs, evaluating, freezing inputs and results; publishing;
-//! re-running a frozen run to check it reproduces; what-if copies under other weights or
-//! bands; results and explanations. Appeals are in `appeals`.
+//! Runs: reading every unit's inputs a page at a time, evaluating, freezing the inputs and
+//! results one row per unit with digests of both; publishing; re-running a frozen run to check
+//! it reproduces; what-if copies under other weights or bands; results and explanations.
+//! Appeals are in `appeals`. A national run (45,000 units × 400 entries) never holds more than
+//! a page of inputs, and each unit's result only as a line (decision 0009).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     evaluation::{
-        Answer, Band, Quota, Rubric, Scheme, UnitInput, UnitResult, evaluate,
-        records::{
-            Appeal, FrozenInputs, Item, LeafNotes, Run, RunId, RunKind, SchemeId, ScoreEntry, Source, check_bounds,
-            in_bounds, unit_input,
-        },
-        rubric::Entry,
+        Answer, Band, Compiled, Quota, Rubric, Scheme, Standing, UnitInput, UnitLine, UnitResult, par_map,
+        records::{Appeal, LeafNotes, Run, RunId, RunKind, check_bounds, in_bounds},
+        scorecard::{Extras, FrozenUnit},
     },
     ids::PlanItemId,
 };
-use pacesetter_store::{AnyConnection, evaluation_runs as store, evaluations, plan_items};
+use pacesetter_store::{
+    AnyConnection,
+    evaluation_run_rows::{self as rows, StoredLine},
+    evaluation_runs as store, evaluations, plan_items, scorecards,
+};
 use rust_decimal::Decimal;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -24,117 +27,203 @@ use sha2::{Digest, Sha256};
 use super::{Context, load, unit_for, unprocessable};
 use crate::{Actor, App, AppError, Result, audit};
 
-/// Reads every unit's entries and items, and computes `task_completion` leaves from the
-/// units' assignments: the inputs a run freezes.
-pub(super) async fn gather(conn: &mut AnyConnection, ctx: &Context) -> Result<FrozenInputs> {
-    let id = ctx.scheme.id;
-    let scheme = &ctx.scheme.scheme;
-    let members = evaluations::members(conn, id).await?;
-    let entries = evaluations::entries(conn, id, None).await?;
-    let items = evaluations::items(conn, id, None).await?;
-    let mut notes: BTreeMap<i64, BTreeMap<String, LeafNotes>> = BTreeMap::new();
-    for entry in &entries {
-        let note = notes.entry(entry.unit_id.0).or_default().entry(entry.leaf.clone()).or_default();
-        match entry.source {
-            Source::SelfAssessment => {
-                note.self_evidence = entry.evidence.clone();
-                note.self_comment = entry.comment.clone();
-            }
-            Source::Inspector => {
-                note.inspector_evidence = entry.evidence.clone();
-                note.inspector_comment = entry.comment.clone();
-            }
+/// Units read, evaluated and written at a time.
+const PAGE: i64 = 2_000;
+
+/// The `task_completion` leaves of a scheme, each with the plan items it counts (the named
+/// ones and everything below them).
+struct TaskLeaves(Vec<(String, BTreeSet<PlanItemId>)>);
+
+impl TaskLeaves {
+    async fn of(conn: &mut AnyConnection, ctx: &Context) -> Result<Self> {
+        let named: Vec<(&str, &[i64])> = ctx
+            .scheme
+            .scheme
+            .leaves()
+            .filter_map(|l| match &l.rubric {
+                Some(Rubric::TaskCompletion { plan_items }) => Some((l.code.as_str(), plan_items.as_slice())),
+                _ => None,
+            })
+            .collect();
+        if named.is_empty() {
+            return Ok(Self(Vec::new()));
         }
-    }
-    // Each unit's own entries and items, found once: filtering the whole list per unit is
-    // quadratic, and at national scale (45,000 units × 400 entries) never finishes.
-    let mut entries_of: HashMap<i64, Vec<ScoreEntry>> = HashMap::new();
-    for entry in entries {
-        entries_of.entry(entry.unit_id.0).or_default().push(entry);
-    }
-    let mut items_of: HashMap<i64, Vec<Item>> = HashMap::new();
-    for item in items {
-        items_of.entry(item.unit_id.0).or_default().push(item);
-    }
-    let mut units: Vec<UnitInput> = members
-        .iter()
-        .map(|m| {
-            let own = entries_of.get(&m.unit_id.0).map_or(&[][..], Vec::as_slice);
-            unit_input(m, own, items_of.get(&m.unit_id.0).map_or(&[][..], Vec::as_slice))
-        })
-        .collect();
-    let tasks: Vec<(&str, &[i64])> = scheme
-        .leaves()
-        .filter_map(|l| match &l.rubric {
-            Some(Rubric::TaskCompletion { plan_items }) => Some((l.code.as_str(), plan_items.as_slice())),
-            _ => None,
-        })
-        .collect();
-    if !tasks.is_empty() {
         let plan = plan_items::all(conn, ctx.campaign.id).await?;
-        let assignments = store::member_assignments(conn, ctx.campaign.id, id).await?;
-        for (code, roots) in tasks {
-            // The named items and everything below them.
-            let mut under: BTreeSet<PlanItemId> = roots.iter().map(|r| PlanItemId(*r)).collect();
-            for item in &plan {
-                if item.parent_id.is_some_and(|p| under.contains(&p)) {
-                    under.insert(item.id);
+        let leaves = named
+            .into_iter()
+            .map(|(code, roots)| {
+                let mut under: BTreeSet<PlanItemId> = roots.iter().map(|r| PlanItemId(*r)).collect();
+                for item in &plan {
+                    if item.parent_id.is_some_and(|p| under.contains(&p)) {
+                        under.insert(item.id);
+                    }
                 }
-            }
-            for input in &mut units {
-                let mine = assignments.iter().filter(|(item, unit, _)| unit.0 == input.unit && under.contains(item));
-                let (total, done) = mine.fold((0u32, 0u32), |(t, d), (_, _, s)| (t + 1, d + u32::from(s.is_closed())));
-                if total == 0 {
-                    continue;
-                }
-                // The same computed entry on both sides: it combines to itself and is never flagged.
-                let entry = Entry { answer: Answer::Value(Decimal::from(done) / Decimal::from(total)), evidence: 0 };
-                input.self_entries.insert(code.to_owned(), entry.clone());
-                input.inspector_entries.insert(code.to_owned(), entry);
-                let note = notes.entry(input.unit).or_default().entry(code.to_owned()).or_default();
-                note.computed = Some(format!("{done}/{total} 项任务已办结"));
-            }
-        }
+                (code.to_owned(), under)
+            })
+            .collect();
+        Ok(Self(leaves))
     }
-    Ok(FrozenInputs { scheme_id: id, scheme_version: ctx.scheme.version, scheme: scheme.clone(), units, notes })
 }
 
-fn compute(inputs: &FrozenInputs) -> Result<Vec<UnitResult>> {
-    evaluate(&inputs.scheme, &inputs.units).map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))
+/// The next page of members after `after`, with their scorecards as stored and their items
+/// and computed leaves as they stand now: the inputs a run freezes.
+async fn live_page(
+    conn: &mut AnyConnection,
+    ctx: &Context,
+    tasks: &TaskLeaves,
+    after: UnitId,
+) -> Result<Vec<FrozenUnit>> {
+    let id = ctx.scheme.id;
+    let cards = scorecards::page(conn, id, after, PAGE).await?;
+    let (Some(first), Some(last)) = (cards.first().map(|c| c.unit), cards.last().map(|c| c.unit)) else {
+        return Ok(Vec::new());
+    };
+    let mut items_of: HashMap<i64, Vec<_>> = HashMap::new();
+    for item in evaluations::items_between(conn, id, first, last).await? {
+        items_of.entry(item.unit_id.0).or_default().push(item);
+    }
+    let mut assignments_of: HashMap<i64, Vec<_>> = HashMap::new();
+    if !tasks.0.is_empty() {
+        for (item, unit, state) in store::member_assignments(conn, ctx.campaign.id, id, first, last).await? {
+            assignments_of.entry(unit.0).or_default().push((item, state));
+        }
+    }
+    Ok(cards
+        .into_iter()
+        .map(|card| {
+            let mut extras = Extras::from_items(items_of.get(&card.unit.0).map_or(&[][..], Vec::as_slice));
+            let assigned = assignments_of.get(&card.unit.0).map_or(&[][..], Vec::as_slice);
+            for (code, under) in &tasks.0 {
+                let mine = assigned.iter().filter(|(item, _)| under.contains(item));
+                let (total, done) = mine.fold((0u32, 0u32), |(t, d), (_, s)| (t + 1, d + u32::from(s.is_closed())));
+                if total > 0 {
+                    let fraction = Decimal::from(done) / Decimal::from(total);
+                    extras.computed.insert(code.clone(), (fraction, format!("{done}/{total} 项任务已办结")));
+                }
+            }
+            FrozenUnit {
+                unit: card.unit.0,
+                category: card.category,
+                scorecard: card.scorecard,
+                extras: extras.to_text(),
+            }
+        })
+        .collect())
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-fn sha256(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+fn hex(digest: Sha256) -> String {
+    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Evaluates and stores a run of `kind`, with its audit record, in the caller's transaction.
+fn thaw(unit: &FrozenUnit) -> Result<(UnitInput, BTreeMap<String, LeafNotes>)> {
+    unit.thaw().map_err(|e| AppError::Internal(format!("frozen inputs of unit {}: {e}", unit.unit)))
+}
+
+/// Evaluates a page of units on every core.
+fn stand(compiled: &Compiled<'_>, page: &[FrozenUnit]) -> Result<Vec<Standing>> {
+    par_map(page, |unit| {
+        let (input, _) = thaw(unit)?;
+        compiled.stand(&input).map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))
+    })
+}
+
+/// Where a run's inputs are read from.
+#[derive(Clone, Copy)]
+enum Read<'a> {
+    /// The scheme's scorecards and items as they stand now.
+    Live(&'a Context),
+    /// The frozen inputs of a run.
+    Frozen(RunId),
+}
+
+/// Every unit's standing from a run's inputs, ranked, with the digest of the inputs; live
+/// inputs are frozen into run `into` as they are read.
+async fn evaluate_pages(
+    conn: &mut AnyConnection,
+    read: Read<'_>,
+    compiled: &Compiled<'_>,
+    into: Option<RunId>,
+) -> Result<(Vec<Standing>, String)> {
+    let tasks = match read {
+        Read::Live(ctx) => TaskLeaves::of(conn, ctx).await?,
+        Read::Frozen(_) => TaskLeaves(Vec::new()),
+    };
+    let (mut standings, mut digest, mut after) = (Vec::new(), Sha256::new(), UnitId(0));
+    loop {
+        let page = match read {
+            Read::Frozen(run) => rows::inputs_page(conn, run, after, PAGE).await?,
+            Read::Live(ctx) => live_page(conn, ctx, &tasks, after).await?,
+        };
+        let Some(last) = page.last() else { break };
+        after = UnitId(last.unit);
+        for unit in &page {
+            digest.update(unit.digest_line().as_bytes());
+        }
+        if let (Read::Live(_), Some(run)) = (read, into) {
+            rows::insert_inputs(conn, run, &page).await?;
+        }
+        standings.extend(stand(compiled, &page)?);
+    }
+    compiled.rank(&mut standings);
+    Ok((standings, hex(digest)))
+}
+
+/// The result lines of ranked standings in unit order, and their digest.
+fn lines(compiled: &Compiled<'_>, standings: &[Standing]) -> (Vec<StoredLine>, String) {
+    let mut digest = Sha256::new();
+    let lines: Vec<StoredLine> = standings.iter().map(|s| StoredLine::new(compiled.line(s))).collect();
+    for line in &lines {
+        digest.update(line.json.as_bytes());
+        digest.update(b"\n");
+    }
+    (lines, hex(digest))
+}
+
+/// What a new run reads: the live inputs, or a frozen run's (a what-if).
+pub(super) struct RunSpec<'a> {
+    pub scheme: &'a Scheme,
+    /// The version of the scheme it was made from.
+    pub scheme_version: i64,
+    pub from: Option<RunId>,
+    pub kind: RunKind,
+    pub version: Option<i64>,
+    pub parent: Option<RunId>,
+}
+
+/// Evaluates and stores a run, with its audit record, in the caller's transaction.
 pub(super) async fn store_run(
     app: &App,
     tx: &mut AnyConnection,
     actor: &Actor,
-    inputs: &FrozenInputs,
-    kind: RunKind,
-    version: Option<i64>,
-    parent: Option<RunId>,
-) -> Result<(Run, Vec<UnitResult>)> {
-    let results = compute(inputs)?;
-    let (inputs_json, results_json) = (to_json(inputs)?, to_json(&results)?);
+    ctx: &Context,
+    spec: RunSpec<'_>,
+) -> Result<(Run, Vec<UnitLine>)> {
+    let scheme_json = to_json(spec.scheme)?;
     let new = store::NewRun {
-        scheme: inputs.scheme_id,
-        kind,
-        version,
-        parent,
-        inputs_json: &inputs_json,
-        results_json: &results_json,
+        scheme: ctx.scheme.id,
+        kind: spec.kind,
+        version: spec.version,
+        parent: spec.parent,
+        scheme_json: &scheme_json,
+        scheme_version: spec.scheme_version,
         by: actor.user.id,
     };
     let run = store::insert_run(tx, &new, Timestamp::now()).await.map_err(AppError::from_store("evaluation_run"))?;
-    let after = json!({ "run": &run, "inputs_sha256": sha256(&inputs_json), "results_sha256": sha256(&results_json) });
-    let action = if kind == RunKind::Published { "evaluation_run.publish" } else { "evaluation_run.create" };
+    if let Some(from) = spec.from {
+        rows::copy_inputs(tx, from, run.id).await?;
+    }
+    let compiled = Compiled::new(spec.scheme);
+    let read = spec.from.map_or(Read::Live(ctx), Read::Frozen);
+    let (standings, inputs_sha256) = evaluate_pages(tx, read, &compiled, Some(run.id)).await?;
+    let (lines, results_sha256) = lines(&compiled, &standings);
+    drop(standings);
+    rows::insert_results(tx, run.id, &lines).await?;
+    let run = store::finish_run(tx, run.id, &inputs_sha256, &results_sha256).await?;
+    let action = if spec.kind == RunKind::Published { "evaluation_run.publish" } else { "evaluation_run.create" };
     audit::record::<(), _>(
         tx,
         app.store.backend(),
@@ -142,10 +231,10 @@ pub(super) async fn store_run(
         action,
         ("evaluation_run", Some(run.id.0)),
         None,
-        Some(&after),
+        Some(&json!({ "run": &run })),
     )
     .await?;
-    Ok((run, results))
+    Ok((run, lines.into_iter().map(|l| l.line).collect()))
 }
 
 /// A run with its results as the caller may see them.
@@ -153,23 +242,31 @@ pub(super) async fn store_run(
 pub struct RunView {
     pub run: Run,
     pub scheme_name: String,
-    pub results: Vec<UnitResult>,
+    pub results: Vec<UnitLine>,
     pub appeals: Vec<Appeal>,
 }
 
 /// Runs the scheme on the current inputs as a draft.
-pub async fn run(app: &App, actor: &Actor, id: SchemeId) -> Result<RunView> {
+pub async fn run(app: &App, actor: &Actor, id: pacesetter_domain::evaluation::records::SchemeId) -> Result<RunView> {
     let mut tx = app.store.write().await?;
     let ctx = load(&mut tx, id).await?;
     ctx.require_coordinator(actor)?;
-    let inputs = gather(&mut tx, &ctx).await?;
-    let (run, results) = store_run(app, &mut tx, actor, &inputs, RunKind::Draft, None, None).await?;
+    let scheme = ctx.scheme.scheme.clone();
+    let spec = RunSpec {
+        scheme: &scheme,
+        scheme_version: ctx.scheme.version,
+        from: None,
+        kind: RunKind::Draft,
+        version: None,
+        parent: None,
+    };
+    let (run, results) = store_run(app, &mut tx, actor, &ctx, spec).await?;
     tx.commit().await?;
     Ok(RunView { run, scheme_name: ctx.scheme.name, results: ordered(results), appeals: Vec::new() })
 }
 
 /// By category, ranked units in rank order, then the excluded ones.
-fn ordered(mut results: Vec<UnitResult>) -> Vec<UnitResult> {
+pub fn ordered(mut results: Vec<UnitLine>) -> Vec<UnitLine> {
     results.sort_by(|a, b| {
         (a.category.as_str(), a.rank.is_none(), a.rank, a.unit).cmp(&(
             b.category.as_str(),
@@ -192,38 +289,24 @@ pub(super) async fn visible_run(conn: &mut AnyConnection, actor: &Actor, id: Run
     Ok((run, ctx))
 }
 
-fn parse_frozen(inputs: &str, results: &str) -> Result<(FrozenInputs, Vec<UnitResult>)> {
-    let inputs = serde_json::from_str(inputs).map_err(|e| AppError::Internal(format!("frozen inputs: {e}")))?;
-    let results = serde_json::from_str(results).map_err(|e| AppError::Internal(format!("stored results: {e}")))?;
-    Ok((inputs, results))
-}
-
 /// A run's results: all of them for the office, the units they see for everyone else.
 pub async fn results(app: &App, actor: &Actor, id: RunId) -> Result<RunView> {
     let mut conn = app.store.read().await?;
     let (run, ctx) = visible_run(&mut conn, actor, id).await?;
-    let (inputs_json, results_json) = store::run_data(&mut conn, id).await?;
-    let (_, results) = parse_frozen(&inputs_json, &results_json)?;
-    let mut visible = Vec::with_capacity(results.len());
-    for result in results {
-        if ctx.coordinates(actor) || sees(&mut conn, actor, UnitId(result.unit)).await? {
-            visible.push(result);
-        }
-    }
+    let roots = (!ctx.coordinates(actor)).then(|| actor.scope.roots(Permission::ViewUnits));
+    let visible: Vec<UnitLine> =
+        rows::results(&mut conn, id, roots.as_deref()).await?.into_iter().map(|l| l.line).collect();
+    let units: BTreeSet<i64> = visible.iter().map(|r| r.unit).collect();
     let appeals = store::appeals(&mut conn, ctx.scheme.id, None)
         .await?
         .into_iter()
-        .filter(|a| a.run_id == id && visible.iter().any(|r| r.unit == a.unit_id.0))
+        .filter(|a| a.run_id == id && units.contains(&a.unit_id.0))
         .collect();
     Ok(RunView { run, scheme_name: ctx.scheme.name, results: ordered(visible), appeals })
 }
 
-async fn sees(conn: &mut AnyConnection, actor: &Actor, unit: UnitId) -> Result<bool> {
-    Ok(pacesetter_store::units::get(conn, unit).await.is_ok_and(|u| actor.can(Permission::ViewUnits, &u.path)))
-}
-
 /// A scheme's runs: all of them for the office, published ones for everyone else.
-pub async fn list(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<Run>> {
+pub async fn list(app: &App, actor: &Actor, id: pacesetter_domain::evaluation::records::SchemeId) -> Result<Vec<Run>> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
     let runs = store::runs(&mut conn, id).await?;
@@ -245,8 +328,6 @@ pub async fn publish(app: &App, actor: &Actor, id: RunId) -> Result<Run> {
     let published = store::publish(&mut tx, id, 1, actor.user.id, Timestamp::now())
         .await
         .map_err(AppError::from_store("evaluation_run"))?;
-    let (inputs, results) = store::run_data(&mut tx, id).await?;
-    let after = json!({ "run": &published, "inputs_sha256": sha256(&inputs), "results_sha256": sha256(&results) });
     audit::record(
         &mut tx,
         app.store.backend(),
@@ -254,7 +335,7 @@ pub async fn publish(app: &App, actor: &Actor, id: RunId) -> Result<Run> {
         "evaluation_run.publish",
         ("evaluation_run", Some(id.0)),
         Some(&run),
-        Some(&after),
+        Some(&json!({ "run": &published })),
     )
     .await?;
     tx.commit().await?;
@@ -265,28 +346,55 @@ pub async fn publish(app: &App, actor: &Actor, id: RunId) -> Result<Run> {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Verification {
     pub run: Run,
-    /// The recomputed results are byte for byte the stored ones.
+    /// The frozen inputs and stored lines are those the run recorded (their digests match),
+    /// and the recomputed lines are byte for byte the stored ones.
     pub identical: bool,
-    /// Units whose recomputed result differs.
+    /// The frozen inputs still hash to the digest recorded when the run was made.
+    pub inputs_intact: bool,
+    /// Units whose recomputed line differs from the stored one.
     pub differing_units: Vec<i64>,
 }
 
 /// Re-runs a run from its frozen inputs and compares every number with what was stored.
 pub async fn verify(app: &App, actor: &Actor, id: RunId) -> Result<Verification> {
     let mut conn = app.store.read().await?;
-    let (run, ctx) = visible_run(&mut conn, actor, id).await?;
+    let (_, ctx) = visible_run(&mut conn, actor, id).await?;
     ctx.require_coordinator(actor)?;
-    let (inputs_json, results_json) = store::run_data(&mut conn, id).await?;
-    let (inputs, stored) = parse_frozen(&inputs_json, &results_json)?;
-    let again = compute(&inputs)?;
-    let identical = to_json(&again)? == results_json;
-    let differing_units = again
-        .iter()
-        .filter(|r| stored.iter().find(|s| s.unit == r.unit) != Some(*r))
-        .map(|r| r.unit)
-        .chain(stored.iter().filter(|s| !again.iter().any(|r| r.unit == s.unit)).map(|s| s.unit))
-        .collect();
-    Ok(Verification { run, identical, differing_units })
+    Ok(check(&mut conn, id).await?.0)
+}
+
+/// [`verify`] for whoever holds the database (the CLI), with the recomputed lines in unit order.
+pub async fn check(conn: &mut AnyConnection, id: RunId) -> Result<(Verification, Vec<UnitLine>)> {
+    let run = store::get_run(conn, id).await.map_err(AppError::from_store("evaluation_run"))?;
+    let scheme = store::run_scheme(conn, id).await?;
+    let compiled = Compiled::new(&scheme);
+    let (standings, inputs_sha256) = evaluate_pages(conn, Read::Frozen(id), &compiled, None).await?;
+    let (again, _) = lines(&compiled, &standings);
+    drop(standings);
+    let (mut differing_units, mut stored_digest, mut after) = (Vec::new(), Sha256::new(), UnitId(0));
+    let mut pending = again.iter().peekable();
+    loop {
+        let page = rows::results_page(conn, id, after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = UnitId(last.line.unit);
+        for stored in page {
+            stored_digest.update(stored.json.as_bytes());
+            stored_digest.update(b"\n");
+            // Units recomputed but not stored, then the stored one itself.
+            while let Some(extra) = pending.next_if(|l| l.line.unit < stored.line.unit) {
+                differing_units.push(extra.line.unit);
+            }
+            match pending.next_if(|l| l.line.unit == stored.line.unit) {
+                Some(recomputed) if recomputed.json == stored.json => {}
+                _ => differing_units.push(stored.line.unit),
+            }
+        }
+    }
+    differing_units.extend(pending.map(|l| l.line.unit));
+    let inputs_intact = inputs_sha256 == run.inputs_sha256;
+    let identical = inputs_intact && differing_units.is_empty() && hex(stored_digest) == run.results_sha256;
+    let lines = again.into_iter().map(|l| l.line).collect();
+    Ok((Verification { run, identical, inputs_intact, differing_units }, lines))
 }
 
 /// Changes for a what-if copy of a run's scheme.
@@ -366,12 +474,19 @@ pub async fn what_if(app: &App, actor: &Actor, id: RunId, changes: &serde_json::
     if changes.nodes.values().flat_map(|c| c.points.into_iter().chain(c.weight)).any(|d| !in_bounds(d)) {
         return Err(unprocessable("number_out_of_bounds", json!({ "node": "scheme" })));
     }
-    let (inputs_json, results_json) = store::run_data(&mut tx, id).await?;
-    let (mut inputs, before) = parse_frozen(&inputs_json, &results_json)?;
-    inputs.scheme = apply(&inputs.scheme, &changes)?;
-    let (run, after) = store_run(app, &mut tx, actor, &inputs, RunKind::WhatIf, None, Some(base.id)).await?;
+    let scheme = apply(&store::run_scheme(&mut tx, id).await?, &changes)?;
+    let before = rows::results(&mut tx, id, None).await?;
+    let spec = RunSpec {
+        scheme: &scheme,
+        scheme_version: base.scheme_version,
+        from: Some(base.id),
+        kind: RunKind::WhatIf,
+        version: None,
+        parent: Some(base.id),
+    };
+    let (run, after) = store_run(app, &mut tx, actor, &ctx, spec).await?;
     tx.commit().await?;
-    let before: HashMap<i64, &UnitResult> = before.iter().map(|r| (r.unit, r)).collect();
+    let before: HashMap<i64, &UnitLine> = before.iter().map(|r| (r.line.unit, &r.line)).collect();
     let moves = ordered(after)
         .into_iter()
         .filter_map(|r| {
@@ -415,22 +530,23 @@ pub struct Explanation {
     pub precision: u32,
 }
 
-/// Explains a unit's score line by line, from the run's frozen inputs.
+/// Explains a unit's score line by line: its leaves scored again from the run's frozen
+/// inputs, beside the line the run stored.
 pub async fn explain(app: &App, actor: &Actor, id: RunId, unit: UnitId) -> Result<Explanation> {
     let mut conn = app.store.read().await?;
     let (run, ctx) = visible_run(&mut conn, actor, id).await?;
     unit_for(&mut conn, &ctx, actor, unit, Permission::ViewUnits).await?;
-    let (inputs_json, results_json) = store::run_data(&mut conn, id).await?;
-    let (inputs, results) = parse_frozen(&inputs_json, &results_json)?;
-    let result = results.into_iter().find(|r| r.unit == unit.0).ok_or(AppError::NotFound("unit"))?;
-    let input = inputs.units.iter().find(|i| i.unit == unit.0).cloned().unwrap_or_default();
-    let notes = inputs.notes.get(&unit.0).cloned().unwrap_or_default();
+    let line = rows::result_of(&mut conn, id, unit).await.map_err(AppError::from_store("unit"))?;
+    let (input, notes) = thaw(&rows::input_of(&mut conn, id, unit).await.map_err(AppError::from_store("unit"))?)?;
+    let scheme = store::run_scheme(&mut conn, id).await?;
+    let result =
+        Compiled::new(&scheme).explain(&input, line).map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))?;
     let leaves = result
         .leaves
         .iter()
         .map(|leaf| ExplainedLeaf {
             code: leaf.code.clone(),
-            name: inputs.scheme.node(&leaf.code).map(|n| n.name.clone()).unwrap_or_default(),
+            name: scheme.node(&leaf.code).map(|n| n.name.clone()).unwrap_or_default(),
             result: leaf.clone(),
             self_answer: input.self_entries.get(&leaf.code).map(|e| e.answer.clone()),
             inspector_answer: input.inspector_entries.get(&leaf.code).map(|e| e.answer.clone()),
@@ -441,10 +557,10 @@ pub async fn explain(app: &App, actor: &Actor, id: RunId, unit: UnitId) -> Resul
         run,
         leaves,
         input,
-        bonus_cap: inputs.scheme.bonus_cap,
-        deduction_cap: inputs.scheme.deduction_cap,
-        rounding: inputs.scheme.rounding,
-        precision: inputs.scheme.precision,
+        bonus_cap: scheme.bonus_cap,
+        deduction_cap: scheme.deduction_cap,
+        rounding: scheme.rounding,
+        precision: scheme.precision,
         result,
     })
 }

@@ -3,13 +3,13 @@
 //! once, vetoes, grades, ranks within the category and quotas. Exact decimals throughout; every
 //! number a unit's explanation shows adds up to its result.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::{Decimal, RoundingStrategy, prelude::ToPrimitive};
 
 use super::{
-    rubric::{self, AnswerError, Entry},
-    scheme::{Aggregation, Combine, RankStyle, Rounding, Scheme, TieBreaker},
+    rubric::{self, AnswerError, Entry, Scored},
+    scheme::{Aggregation, Combine, RankStyle, Rounding, Rubric, Scheme, TieBreaker},
 };
 
 /// A bonus item (加分项) with its own cap and its source.
@@ -72,12 +72,11 @@ pub struct LeafResult {
     pub flagged: bool,
 }
 
-/// One unit's result.
+/// A unit's line of a run: what the ranking shows, without the leaves.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct UnitResult {
+pub struct UnitLine {
     pub unit: i64,
     pub category: String,
-    pub leaves: Vec<LeafResult>,
     pub base: Decimal,
     pub bonus: Decimal,
     pub deductions: Decimal,
@@ -91,19 +90,383 @@ pub struct UnitResult {
     pub vetoed: bool,
     /// A quota moved the unit down from the grade its score earned.
     pub quota_moved: bool,
+    /// The leaves whose two scores differ by more than the scheme allows, by code.
+    #[serde(default)]
+    pub flagged: Vec<String>,
+}
+
+/// One unit's result: its line and every leaf behind it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UnitResult {
+    #[serde(flatten)]
+    pub line: UnitLine,
+    pub leaves: Vec<LeafResult>,
+}
+
+impl std::ops::Deref for UnitResult {
+    type Target = UnitLine;
+
+    fn deref(&self) -> &UnitLine {
+        &self.line
+    }
 }
 
 /// Evaluates every unit, then grades and ranks each category.
 pub fn evaluate(scheme: &Scheme, inputs: &[UnitInput]) -> Result<Vec<UnitResult>, AnswerError> {
-    let mut results = inputs.iter().map(|input| evaluate_unit(scheme, input)).collect::<Result<Vec<_>, _>>()?;
-    let mut categories: Vec<String> = results.iter().map(|r| r.category.clone()).collect();
-    categories.sort();
-    categories.dedup();
-    for category in categories {
-        let mut members: Vec<&mut UnitResult> = results.iter_mut().filter(|r| r.category == category).collect();
-        rank_category(scheme, inputs, &mut members);
+    let compiled = Compiled::new(scheme);
+    let mut standings = compiled.stand_all(inputs)?;
+    compiled.rank(&mut standings);
+    inputs.iter().zip(&standings).map(|(input, standing)| compiled.explain(input, compiled.line(standing))).collect()
+}
+
+/// Steps 1–6 of the algorithm for one unit, before ranking and quotas.
+pub fn evaluate_unit(scheme: &Scheme, input: &UnitInput) -> Result<UnitResult, AnswerError> {
+    let compiled = Compiled::new(scheme);
+    let standing = compiled.stand(input)?;
+    compiled.explain(input, compiled.line(&standing))
+}
+
+/// A unit's numbers before and after ranking, as compact as they can be kept for a nation's
+/// units at once: leaves are not kept, flagged ones only by index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub unit: i64,
+    pub category: String,
+    pub base: Decimal,
+    pub bonus: Decimal,
+    pub deductions: Decimal,
+    pub raw: Decimal,
+    pub final_score: Decimal,
+    /// Index of the grade band, after vetoes (and, once ranked, quotas).
+    band: usize,
+    pub rank: Option<u32>,
+    pub vetoed: bool,
+    pub quota_moved: bool,
+    /// A veto takes the unit out of the ranking.
+    excluded: bool,
+    /// Indexes of the flagged leaves.
+    flagged: Vec<u16>,
+    /// Per tie-breaker, the value it compares (only `IndicatorDesc` needs one).
+    ties: Vec<Decimal>,
+}
+
+/// A leaf of a compiled scheme.
+#[derive(Debug)]
+struct Leaf<'s> {
+    code: &'s str,
+    rubric: &'s Rubric,
+    max: Decimal,
+    /// Two scores further apart than this are flagged: discrepancy % of the max, × 100.
+    flag_above: Decimal,
+}
+
+/// One leaf of one unit, scored without words.
+struct Line<'s> {
+    own: Option<Scored<'s>>,
+    inspected: Option<Scored<'s>>,
+    combined: Decimal,
+    flagged: bool,
+}
+
+/// A scheme prepared once for evaluating many units: its leaves with their maxima and the
+/// tree as indexes, so that no unit searches the node list.
+#[derive(Debug)]
+pub struct Compiled<'s> {
+    scheme: &'s Scheme,
+    leaves: Vec<Leaf<'s>>,
+    /// Leaf indexes in code order, to walk a unit's entries (kept by code) alongside.
+    by_code: Vec<usize>,
+    /// Per node (scheme order): its children, and its leaf index when it is a scored leaf.
+    children: Vec<Vec<usize>>,
+    leaf_of: Vec<Option<usize>>,
+    roots: Vec<usize>,
+    /// Per tie-breaker, the node an `IndicatorDesc` names (`None`: another kind, or no node).
+    tie_nodes: Vec<Option<usize>>,
+}
+
+impl<'s> Compiled<'s> {
+    pub fn new(scheme: &'s Scheme) -> Self {
+        let index: HashMap<&str, usize> = scheme.nodes.iter().enumerate().map(|(i, n)| (n.code.as_str(), i)).collect();
+        let mut children = vec![Vec::new(); scheme.nodes.len()];
+        let mut roots = Vec::new();
+        for (i, node) in scheme.nodes.iter().enumerate() {
+            match node.parent.as_deref() {
+                None => roots.push(i),
+                // A parent that is not in the scheme leaves the node out of every sum, as
+                // `Scheme::children` does; a checked scheme has none.
+                Some(parent) => {
+                    if let Some(p) = index.get(parent) {
+                        children[*p].push(i);
+                    }
+                }
+            }
+        }
+        let mut leaves = Vec::new();
+        let mut leaf_of = vec![None; scheme.nodes.len()];
+        for (i, node) in scheme.nodes.iter().enumerate() {
+            let (true, Some(rubric)) = (children[i].is_empty(), &node.rubric) else { continue };
+            let max = scheme.leaf_max(node);
+            leaf_of[i] = Some(leaves.len());
+            leaves.push(Leaf { code: &node.code, rubric, max, flag_above: scheme.discrepancy_pct * max });
+        }
+        let mut by_code: Vec<usize> = (0..leaves.len()).collect();
+        by_code.sort_by_key(|i| leaves[*i].code);
+        let tie_nodes = scheme
+            .tie_breakers
+            .iter()
+            .map(|t| match t {
+                TieBreaker::IndicatorDesc { code } => index.get(code.as_str()).copied(),
+                _ => None,
+            })
+            .collect();
+        Compiled { scheme, leaves, by_code, children, leaf_of, roots, tie_nodes }
     }
-    Ok(results)
+
+    pub fn scheme(&self) -> &'s Scheme {
+        self.scheme
+    }
+
+    /// The scored leaves' codes, in the scheme's order: the order frozen inputs keep.
+    pub fn leaf_codes(&self) -> impl ExactSizeIterator<Item = &'s str> + '_ {
+        self.leaves.iter().map(|l| l.code)
+    }
+
+    /// A unit's entries (kept by code) in leaf order.
+    pub fn in_leaf_order<'i>(&self, entries: &'i BTreeMap<String, Entry>) -> Vec<Option<&'i Entry>> {
+        let mut ordered = vec![None; self.leaves.len()];
+        let mut wanted = self.by_code.iter().peekable();
+        for (code, entry) in entries {
+            while let Some(&&i) = wanted.peek() {
+                match self.leaves[i].code.cmp(code.as_str()) {
+                    std::cmp::Ordering::Less => {
+                        wanted.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        ordered[i] = Some(entry);
+                        wanted.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+        }
+        ordered
+    }
+
+    /// Scores and combines every leaf of a unit (step 1 and the discrepancy flags).
+    fn lines(&self, input: &UnitInput) -> Result<Vec<Line<'s>>, AnswerError> {
+        let scheme = self.scheme;
+        let (own, inspected) = (self.in_leaf_order(&input.self_entries), self.in_leaf_order(&input.inspector_entries));
+        let mut lines = Vec::with_capacity(self.leaves.len());
+        for (i, leaf) in self.leaves.iter().enumerate() {
+            let score = |entry: Option<&Entry>| {
+                entry.map(|e| rubric::reach(leaf.code, leaf.rubric, leaf.max, e, scheme.evidence_gate)).transpose()
+            };
+            let (own, inspected) = (score(own[i])?, score(inspected[i])?);
+            let (s, n) = (own.map(|s| s.score), inspected.map(|s| s.score));
+            let combined = match scheme.combine {
+                Combine::InspectorOverrides { self_when_uninspected } => match (n, s) {
+                    (Some(n), _) => n,
+                    (None, Some(s)) if self_when_uninspected => s,
+                    _ => Decimal::ZERO,
+                },
+                Combine::Weighted { self_weight, inspector_weight } => {
+                    s.unwrap_or_default() * self_weight + n.unwrap_or_default() * inspector_weight
+                }
+            };
+            let flagged = match (s, n) {
+                (Some(s), Some(n)) => (s - n).abs() * Decimal::ONE_HUNDRED > leaf.flag_above,
+                _ => false,
+            };
+            lines.push(Line { own, inspected, combined, flagged });
+        }
+        Ok(lines)
+    }
+
+    /// Steps 1–6 for one unit: its numbers before ranking and quotas.
+    pub fn stand(&self, input: &UnitInput) -> Result<Standing, AnswerError> {
+        let scheme = self.scheme;
+        let lines = self.lines(input)?;
+        let base = match scheme.aggregation {
+            Aggregation::Points => lines.iter().map(|l| l.combined).sum(),
+            Aggregation::Weights => self.weighted(&self.roots, &lines) * scheme.total_points / Decimal::ONE_HUNDRED,
+        };
+        let bonus =
+            input.bonuses.iter().map(|b| b.points.min(b.cap).max(Decimal::ZERO)).sum::<Decimal>().min(scheme.bonus_cap);
+        let deducted: Decimal = input.deductions.iter().map(|d| Decimal::from(d.count) * d.per).sum();
+        let deductions = scheme.deduction_cap.map_or(deducted, |cap| deducted.min(cap));
+        let raw = (base + bonus - deductions).clamp(Decimal::ZERO, scheme.total_points + scheme.bonus_cap);
+        let final_score = round(scheme, raw);
+        let lowest = scheme.bands.len().saturating_sub(1);
+        let mut band = scheme.bands.iter().position(|b| final_score >= b.min).unwrap_or(lowest);
+        for veto in &input.vetoes {
+            match &veto.effect {
+                VetoEffect::Fail => band = lowest,
+                VetoEffect::CapGrade { grade } => {
+                    if let Some(cap) = scheme.bands.iter().position(|b| &b.name == grade) {
+                        band = band.max(cap);
+                    }
+                }
+                VetoEffect::ExcludeFromRanking => {}
+            }
+        }
+        let ties =
+            self.tie_nodes.iter().map(|node| node.map_or(Decimal::ZERO, |n| self.indicator(n, &lines))).collect();
+        Ok(Standing {
+            unit: input.unit,
+            category: input.category.clone(),
+            base,
+            bonus,
+            deductions,
+            raw,
+            final_score,
+            band,
+            rank: None,
+            vetoed: !input.vetoes.is_empty(),
+            quota_moved: false,
+            excluded: input.vetoes.iter().any(|v| v.effect == VetoEffect::ExcludeFromRanking),
+            flagged: lines.iter().enumerate().filter(|(_, l)| l.flagged).map(|(i, _)| i as u16).collect(),
+            ties,
+        })
+    }
+
+    /// [`Compiled::stand`] for every unit, on every core.
+    pub fn stand_all(&self, inputs: &[UnitInput]) -> Result<Vec<Standing>, AnswerError> {
+        par_map(inputs, |input| self.stand(input))
+    }
+
+    /// A node's 0–100 score under weights: its leaves' combined scores, weighted up the tree.
+    fn weighted(&self, nodes: &[usize], lines: &[Line<'_>]) -> Decimal {
+        nodes
+            .iter()
+            .map(|n| {
+                let score = match self.leaf_of[*n] {
+                    Some(leaf) => lines[leaf].combined,
+                    None => self.weighted(&self.children[*n], lines),
+                };
+                self.scheme.nodes[*n].weight.unwrap_or_default() * score
+            })
+            .sum()
+    }
+
+    /// A node's combined score for a tie-break: a leaf's, or the sum of its leaves' below it.
+    fn indicator(&self, node: usize, lines: &[Line<'_>]) -> Decimal {
+        match self.leaf_of[node] {
+            Some(leaf) => lines[leaf].combined,
+            None => self.children[node].iter().map(|c| self.indicator(*c, lines)).sum(),
+        }
+    }
+
+    /// Ranks every category and applies the quotas in rank order.
+    pub fn rank(&self, standings: &mut [Standing]) {
+        let mut categories: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, s) in standings.iter().enumerate() {
+            categories.entry(s.category.as_str()).or_default().push(i);
+        }
+        let categories: Vec<Vec<usize>> = categories.into_values().collect();
+        for members in categories {
+            self.rank_category(standings, members);
+        }
+    }
+
+    /// Orders two units by final score, then the tie-breakers; `Equal` means they share a rank.
+    fn compare(&self, a: &Standing, b: &Standing) -> std::cmp::Ordering {
+        let mut order = b.final_score.cmp(&a.final_score);
+        for (k, breaker) in self.scheme.tie_breakers.iter().enumerate() {
+            if order.is_ne() {
+                break;
+            }
+            order = match breaker {
+                TieBreaker::BaseDesc => b.base.cmp(&a.base),
+                TieBreaker::DeductionsAsc => a.deductions.cmp(&b.deductions),
+                TieBreaker::IndicatorDesc { .. } => b.ties[k].cmp(&a.ties[k]),
+            };
+        }
+        order
+    }
+
+    fn rank_category(&self, all: &mut [Standing], mut members: Vec<usize>) {
+        let scheme = self.scheme;
+        members.sort_by(|a, b| {
+            let (a, b) = (&all[*a], &all[*b]);
+            a.excluded.cmp(&b.excluded).then_with(|| self.compare(a, b)).then(a.unit.cmp(&b.unit))
+        });
+        let ranked = members.iter().filter(|i| !all[**i].excluded).count();
+        let (mut rank, mut dense) = (0u32, 0u32);
+        for index in 0..ranked {
+            let tied = index > 0 && self.compare(&all[members[index - 1]], &all[members[index]]).is_eq();
+            if !tied {
+                rank = index as u32 + 1;
+                dense += 1;
+            }
+            all[members[index]].rank = Some(match scheme.rank_style {
+                RankStyle::Competition => rank,
+                RankStyle::Dense => dense,
+            });
+        }
+        for (band_index, band) in scheme.bands.iter().enumerate() {
+            let Some(quota) = scheme.quotas.iter().find(|q| q.grade == band.name) else { continue };
+            if band_index + 1 >= scheme.bands.len() {
+                continue;
+            }
+            let allowed = (quota.share * Decimal::from(ranked)).floor().to_usize().unwrap_or(0);
+            let holders: Vec<usize> =
+                members[..ranked].iter().copied().filter(|i| all[*i].band == band_index).collect();
+            if holders.len() <= allowed {
+                continue;
+            }
+            // The first `allowed` keep the grade; at the boundary, units tied with the last kept
+            // one all keep it (tie_overflow) or all drop (so the share is never exceeded).
+            let boundary_rank = all[holders[allowed]].rank;
+            let last_kept_rank = allowed.checked_sub(1).map(|i| all[holders[i]].rank);
+            let tie_at_boundary = last_kept_rank == Some(boundary_rank);
+            for (position, index) in holders.iter().enumerate() {
+                let rank = all[*index].rank;
+                let keeps =
+                    if tie_at_boundary && rank == boundary_rank { scheme.tie_overflow } else { position < allowed };
+                if !keeps {
+                    all[*index].band = band_index + 1;
+                    all[*index].quota_moved = true;
+                }
+            }
+        }
+    }
+
+    /// A unit's line, as runs store and show it.
+    pub fn line(&self, standing: &Standing) -> UnitLine {
+        UnitLine {
+            unit: standing.unit,
+            category: standing.category.clone(),
+            base: standing.base,
+            bonus: standing.bonus,
+            deductions: standing.deductions,
+            raw: standing.raw,
+            final_score: standing.final_score,
+            grade: self.scheme.bands.get(standing.band).map(|b| b.name.clone()).unwrap_or_default(),
+            rank: standing.rank,
+            vetoed: standing.vetoed,
+            quota_moved: standing.quota_moved,
+            flagged: standing.flagged.iter().map(|i| self.leaves[usize::from(*i)].code.to_owned()).collect(),
+        }
+    }
+
+    /// Every leaf behind a unit's `line`, scored again from its inputs and put in words.
+    pub fn explain(&self, input: &UnitInput, line: UnitLine) -> Result<UnitResult, AnswerError> {
+        let leaves = self
+            .lines(input)?
+            .into_iter()
+            .zip(&self.leaves)
+            .map(|(l, leaf)| LeafResult {
+                code: leaf.code.to_owned(),
+                max: leaf.max,
+                self_score: l.own.map(|s| s.to_leaf_score(leaf.max)),
+                inspector_score: l.inspected.map(|s| s.to_leaf_score(leaf.max)),
+                combined: l.combined,
+                flagged: l.flagged,
+            })
+            .collect();
+        Ok(UnitResult { line, leaves })
+    }
 }
 
 fn round(scheme: &Scheme, value: Decimal) -> Decimal {
@@ -114,155 +477,23 @@ fn round(scheme: &Scheme, value: Decimal) -> Decimal {
     value.round_dp_with_strategy(scheme.precision, strategy)
 }
 
-/// Steps 1–6 of the algorithm for one unit, before ranking and quotas.
-pub fn evaluate_unit(scheme: &Scheme, input: &UnitInput) -> Result<UnitResult, AnswerError> {
-    let mut leaves = Vec::new();
-    for leaf in scheme.leaves() {
-        let Some(leaf_rubric) = &leaf.rubric else { continue };
-        let max = scheme.leaf_max(leaf);
-        let score = |entry: Option<&Entry>| {
-            entry.map(|e| rubric::score(&leaf.code, leaf_rubric, max, e, scheme.evidence_gate)).transpose()
-        };
-        let self_score = score(input.self_entries.get(&leaf.code))?;
-        let inspector_score = score(input.inspector_entries.get(&leaf.code))?;
-        let (own, inspected) = (self_score.as_ref().map(|s| s.score), inspector_score.as_ref().map(|s| s.score));
-        let combined = match scheme.combine {
-            Combine::InspectorOverrides { self_when_uninspected } => match (inspected, own) {
-                (Some(i), _) => i,
-                (None, Some(s)) if self_when_uninspected => s,
-                _ => Decimal::ZERO,
-            },
-            Combine::Weighted { self_weight, inspector_weight } => {
-                own.unwrap_or_default() * self_weight + inspected.unwrap_or_default() * inspector_weight
-            }
-        };
-        let flagged = match (own, inspected) {
-            (Some(s), Some(i)) => (s - i).abs() * Decimal::ONE_HUNDRED > scheme.discrepancy_pct * max,
-            _ => false,
-        };
-        leaves.push(LeafResult { code: leaf.code.clone(), max, self_score, inspector_score, combined, flagged });
+/// `f` over every item, on every core, in order; the first error wins.
+pub fn par_map<T: Sync, R: Send, E: Send>(items: &[T], f: impl Fn(&T) -> Result<R, E> + Sync) -> Result<Vec<R>, E> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(64);
+    if items.len() <= chunk {
+        return items.iter().map(&f).collect();
     }
-    let base = match scheme.aggregation {
-        Aggregation::Points => leaves.iter().map(|l| l.combined).sum(),
-        Aggregation::Weights => weighted(scheme, None, &leaves) * scheme.total_points / Decimal::ONE_HUNDRED,
-    };
-    let bonus =
-        input.bonuses.iter().map(|b| b.points.min(b.cap).max(Decimal::ZERO)).sum::<Decimal>().min(scheme.bonus_cap);
-    let deducted: Decimal = input.deductions.iter().map(|d| Decimal::from(d.count) * d.per).sum();
-    let deductions = scheme.deduction_cap.map_or(deducted, |cap| deducted.min(cap));
-    let raw = (base + bonus - deductions).clamp(Decimal::ZERO, scheme.total_points + scheme.bonus_cap);
-    let final_score = round(scheme, raw);
-    let lowest = scheme.bands.len().saturating_sub(1);
-    let mut band = scheme.bands.iter().position(|b| final_score >= b.min).unwrap_or(lowest);
-    for veto in &input.vetoes {
-        match &veto.effect {
-            VetoEffect::Fail => band = lowest,
-            VetoEffect::CapGrade { grade } => {
-                if let Some(cap) = scheme.bands.iter().position(|b| &b.name == grade) {
-                    band = band.max(cap);
-                }
-            }
-            VetoEffect::ExcludeFromRanking => {}
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Result<Vec<_>, _>>()))
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        for worker in workers {
+            all.extend(worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
         }
-    }
-    Ok(UnitResult {
-        unit: input.unit,
-        category: input.category.clone(),
-        leaves,
-        base,
-        bonus,
-        deductions,
-        raw,
-        final_score,
-        grade: scheme.bands.get(band).map(|b| b.name.clone()).unwrap_or_default(),
-        rank: None,
-        vetoed: !input.vetoes.is_empty(),
-        quota_moved: false,
+        Ok(all)
     })
-}
-
-/// A node's 0–100 score under weights: its leaves' combined scores, weighted up the tree.
-fn weighted(scheme: &Scheme, parent: Option<&str>, leaves: &[LeafResult]) -> Decimal {
-    scheme
-        .children(parent)
-        .map(|child| {
-            let score = match leaves.iter().find(|l| l.code == child.code) {
-                Some(leaf) => leaf.combined,
-                None => weighted(scheme, Some(&child.code), leaves),
-            };
-            child.weight.unwrap_or_default() * score
-        })
-        .sum()
-}
-
-/// Orders two results by final score, then the tie-breakers; `Equal` means they share a rank.
-fn compare(scheme: &Scheme, a: &UnitResult, b: &UnitResult) -> std::cmp::Ordering {
-    let mut order = b.final_score.cmp(&a.final_score);
-    for breaker in &scheme.tie_breakers {
-        if order.is_ne() {
-            break;
-        }
-        order = match breaker {
-            TieBreaker::BaseDesc => b.base.cmp(&a.base),
-            TieBreaker::DeductionsAsc => a.deductions.cmp(&b.deductions),
-            TieBreaker::IndicatorDesc { code } => {
-                indicator_score(scheme, b, code).cmp(&indicator_score(scheme, a, code))
-            }
-        };
-    }
-    order
-}
-
-/// A node's combined score for a tie-break: a leaf's, or the sum of its leaves' below it.
-fn indicator_score(scheme: &Scheme, result: &UnitResult, code: &str) -> Decimal {
-    match result.leaves.iter().find(|l| l.code == code) {
-        Some(leaf) => leaf.combined,
-        None => scheme.children(Some(code)).map(|c| indicator_score(scheme, result, &c.code)).sum(),
-    }
-}
-
-/// Ranks one category and applies the quotas in rank order.
-fn rank_category(scheme: &Scheme, inputs: &[UnitInput], members: &mut [&mut UnitResult]) {
-    let excluded = |r: &UnitResult| {
-        inputs
-            .iter()
-            .find(|i| i.unit == r.unit)
-            .is_some_and(|i| i.vetoes.iter().any(|v| v.effect == VetoEffect::ExcludeFromRanking))
-    };
-    members.sort_by(|a, b| excluded(a).cmp(&excluded(b)).then_with(|| compare(scheme, a, b)).then(a.unit.cmp(&b.unit)));
-    let ranked = members.iter().filter(|r| !excluded(r)).count();
-    let (mut rank, mut dense) = (0u32, 0u32);
-    for index in 0..ranked {
-        let tied = index > 0 && compare(scheme, members[index - 1], members[index]).is_eq();
-        if !tied {
-            rank = index as u32 + 1;
-            dense += 1;
-        }
-        members[index].rank = Some(match scheme.rank_style {
-            RankStyle::Competition => rank,
-            RankStyle::Dense => dense,
-        });
-    }
-    for (band_index, band) in scheme.bands.iter().enumerate() {
-        let Some(quota) = scheme.quotas.iter().find(|q| q.grade == band.name) else { continue };
-        let Some(next) = scheme.bands.get(band_index + 1) else { continue };
-        let allowed = (quota.share * Decimal::from(ranked)).floor().to_usize().unwrap_or(0);
-        let holders: Vec<usize> = (0..ranked).filter(|i| members[*i].grade == band.name).collect();
-        if holders.len() <= allowed {
-            continue;
-        }
-        // The first `allowed` keep the grade; at the boundary, units tied with the last kept
-        // one all keep it (tie_overflow) or all drop (so the share is never exceeded).
-        let boundary_rank = members[holders[allowed]].rank;
-        let last_kept_rank = allowed.checked_sub(1).map(|i| members[holders[i]].rank);
-        let tie_at_boundary = last_kept_rank == Some(boundary_rank);
-        for (position, index) in holders.iter().enumerate() {
-            let rank = members[*index].rank;
-            let keeps = if tie_at_boundary && rank == boundary_rank { scheme.tie_overflow } else { position < allowed };
-            if !keeps {
-                members[*index].grade = next.name.clone();
-                members[*index].quota_moved = true;
-            }
-        }
-    }
 }

@@ -5,10 +5,14 @@ pub mod engine;
 pub mod records;
 pub mod rubric;
 pub mod scheme;
+pub mod scorecard;
 pub mod sheet;
 
-pub use engine::{Bonus, Deduction, LeafResult, UnitInput, UnitResult, Veto, VetoEffect, evaluate, evaluate_unit};
-pub use rubric::{Answer, AnswerError, Entry, LeafScore};
+pub use engine::{
+    Bonus, Compiled, Deduction, LeafResult, Standing, UnitInput, UnitLine, UnitResult, Veto, VetoEffect, evaluate,
+    evaluate_unit, par_map,
+};
+pub use rubric::{Answer, AnswerError, Entry, LeafScore, Reached, Scored};
 pub use scheme::{
     Aggregation, Band, Combine, Level, Node, Quota, RankStyle, Rounding, Rubric, Scheme, SchemeError, TieBreaker,
 };

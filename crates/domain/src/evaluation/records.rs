@@ -2,12 +2,10 @@
 //! entries, bonus/deduction/veto items, runs with their frozen inputs, and appeals (复核). Also
 //! the bounds on every number a person types, so that exact arithmetic can never overflow.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 
 use super::{
-    engine::{Bonus, Deduction, UnitInput, Veto, VetoEffect},
+    engine::VetoEffect,
     rubric::Answer,
     scheme::{Combine, Rubric, Scheme, SchemeError},
 };
@@ -180,18 +178,6 @@ impl RunKind {
     }
 }
 
-/// Everything a run read, as it was: enough to compute and explain it again.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct FrozenInputs {
-    pub scheme_id: SchemeId,
-    /// The scheme's version when the run read it.
-    pub scheme_version: i64,
-    pub scheme: Scheme,
-    pub units: Vec<UnitInput>,
-    /// Per unit and leaf, what the explanation shows beside the numbers.
-    pub notes: BTreeMap<i64, BTreeMap<String, LeafNotes>>,
-}
-
 /// The evidence and comments behind a unit's two entries for one leaf.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LeafNotes {
@@ -208,7 +194,7 @@ pub struct LeafNotes {
     pub computed: Option<String>,
 }
 
-/// A run as stored, without its (large) inputs and results.
+/// A run as stored, without its inputs and results (one row per unit each).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Run {
     pub id: RunId,
@@ -221,6 +207,11 @@ pub struct Run {
     pub created_at: Timestamp,
     pub published_by: Option<UserId>,
     pub published_at: Option<Timestamp>,
+    /// The scheme's version when the run read it.
+    pub scheme_version: i64,
+    /// SHA-256 of every unit's frozen inputs, and of every result line, in unit order.
+    pub inputs_sha256: String,
+    pub results_sha256: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -259,29 +250,6 @@ pub struct Appeal {
     pub note: Option<String>,
     pub decided_at: Option<Timestamp>,
     pub new_run_id: Option<RunId>,
-}
-
-/// Builds a unit's engine input from its stored entries and items.
-pub fn unit_input(member: &Member, entries: &[ScoreEntry], items: &[Item]) -> UnitInput {
-    let mut input = UnitInput { unit: member.unit_id.0, category: member.category.clone(), ..UnitInput::default() };
-    for entry in entries.iter().filter(|e| e.unit_id == member.unit_id) {
-        let scored = super::rubric::Entry { answer: entry.answer.clone(), evidence: entry.evidence.len() as u32 };
-        match entry.source {
-            Source::SelfAssessment => input.self_entries.insert(entry.leaf.clone(), scored),
-            Source::Inspector => input.inspector_entries.insert(entry.leaf.clone(), scored),
-        };
-    }
-    for item in items.iter().filter(|i| i.unit_id == member.unit_id) {
-        let source = item.source.clone();
-        match &item.effect {
-            ItemEffect::Bonus { points, cap } => input.bonuses.push(Bonus { points: *points, cap: *cap, source }),
-            ItemEffect::Deduction { count, per } => {
-                input.deductions.push(Deduction { count: *count, per: *per, source })
-            }
-            ItemEffect::Veto { effect } => input.vetoes.push(Veto { effect: effect.clone(), source }),
-        }
-    }
-    input
 }
 
 /// The largest magnitude a typed number may have, and its most decimal places. Within these,

@@ -49,54 +49,130 @@ fn clamp01(x: Decimal) -> Decimal {
     x.clamp(Decimal::ZERO, Decimal::ONE)
 }
 
-/// Scores `entry` for a leaf worth `max` under `rubric`; `gate` applies 无佐证不得分 to levels.
+/// How a leaf's score was reached: the numbers its explanation shows, kept without text so
+/// that scoring a nation's units allocates nothing; [`Reached::describe`] puts it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reached<'r> {
+    /// The level chosen and the fraction it earned; `gated` when the evidence allowed less.
+    Level {
+        name: &'r str,
+        fraction: Decimal,
+        gated: bool,
+    },
+    Checklist {
+        met: usize,
+        of: usize,
+    },
+    Ratio {
+        value: Decimal,
+        floor: Decimal,
+        target: Decimal,
+        fraction: Decimal,
+    },
+    Efficacy {
+        value: Decimal,
+        points: Decimal,
+    },
+    Deducted {
+        occurrences: u32,
+        per: Decimal,
+    },
+    Binary {
+        met: bool,
+    },
+    /// A satisfaction or completion fraction of the max.
+    Fraction {
+        fraction: Decimal,
+    },
+}
+
+impl Reached<'_> {
+    /// The step in words, for a leaf worth `max`.
+    pub fn describe(&self, max: Decimal) -> String {
+        match *self {
+            Reached::Level { name, fraction, gated } => {
+                let gate_note = if gated { "（佐证不足，按可证明的等次）" } else { "" };
+                format!("{name} → {fraction} × {max}{gate_note}")
+            }
+            Reached::Checklist { met, of } => format!("{met}/{of} 项"),
+            Reached::Ratio { value, floor, target, fraction } => {
+                format!("{value} → ({value} − {floor}) / ({target} − {floor}) = {fraction}")
+            }
+            Reached::Efficacy { value, points } => format!("{value} → 功效分 {points}"),
+            Reached::Deducted { occurrences, per } => format!("{occurrences} × {per} 扣分"),
+            Reached::Binary { met } => if met { "达标" } else { "未达标" }.to_owned(),
+            Reached::Fraction { fraction } => format!("{fraction} × {max}"),
+        }
+    }
+}
+
+/// A leaf's score from one entry and how it was reached, before it is put in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scored<'r> {
+    pub score: Decimal,
+    pub reached: Reached<'r>,
+}
+
+impl Scored<'_> {
+    pub fn to_leaf_score(&self, max: Decimal) -> LeafScore {
+        LeafScore { score: self.score, step: self.reached.describe(max) }
+    }
+}
+
+/// Scores `entry` for a leaf worth `max` under `rubric`, with the step in words.
 pub fn score(leaf: &str, rubric: &Rubric, max: Decimal, entry: &Entry, gate: bool) -> Result<LeafScore, AnswerError> {
+    Ok(reach(leaf, rubric, max, entry, gate)?.to_leaf_score(max))
+}
+
+/// Scores `entry` for a leaf worth `max` under `rubric`; `gate` applies 无佐证不得分 to levels.
+pub fn reach<'r>(
+    leaf: &str,
+    rubric: &'r Rubric,
+    max: Decimal,
+    entry: &Entry,
+    gate: bool,
+) -> Result<Scored<'r>, AnswerError> {
     let wrong = |code| AnswerError { leaf: leaf.to_owned(), code };
-    let fraction_of = |fraction: Decimal| (max * fraction, fraction);
-    let (score, step) = match (rubric, &entry.answer) {
+    let (score, reached) = match (rubric, &entry.answer) {
         (Rubric::Levels { levels }, Answer::Level(name)) => {
-            let level = levels.iter().find(|l| &l.name == name).ok_or(wrong("unknown_level"))?;
+            let level = levels.iter().find(|l| &l.name == name).ok_or_else(|| wrong("unknown_level"))?;
             let fraction = if gate { gated(levels, level, entry.evidence) } else { level.fraction };
-            let gate_note = if fraction < level.fraction { "（佐证不足，按可证明的等次）" } else { "" };
-            let (score, fraction) = fraction_of(fraction);
-            (score, format!("{name} → {fraction} × {max}{gate_note}"))
+            let gated = fraction < level.fraction;
+            (max * fraction, Reached::Level { name: &level.name, fraction, gated })
         }
         (Rubric::Checklist { items }, Answer::Checked(met)) => {
             if met.iter().any(|i| *i >= items.len()) {
                 return Err(wrong("unknown_item"));
             }
-            let mut met = met.clone();
-            met.sort_unstable();
-            met.dedup();
-            let score = met.iter().map(|i| items[*i]).sum::<Decimal>();
-            (score, format!("{}/{} 项", met.len(), items.len()))
+            // Each item met counts once, in the items' order.
+            let counted = || items.iter().enumerate().filter(|(i, _)| met.contains(i));
+            let score = counted().map(|(_, points)| *points).sum::<Decimal>();
+            (score, Reached::Checklist { met: counted().count(), of: items.len() })
         }
-        (Rubric::Ratio { floor, target }, Answer::Value(r)) => {
-            let fraction = clamp01((*r - *floor) / (*target - *floor));
-            (max * fraction, format!("{r} → ({r} − {floor}) / ({target} − {floor}) = {fraction}"))
+        (Rubric::Ratio { floor, target }, Answer::Value(value)) => {
+            let fraction = clamp01((*value - *floor) / (*target - *floor));
+            (max * fraction, Reached::Ratio { value: *value, floor: *floor, target: *target, fraction })
         }
-        (Rubric::Efficacy { x_low, x_high }, Answer::Value(x)) => {
+        (Rubric::Efficacy { x_low, x_high }, Answer::Value(value)) => {
             let hundred = Decimal::ONE_HUNDRED;
-            let points = (Decimal::from(60) + Decimal::from(40) * (*x - *x_low) / (*x_high - *x_low))
+            let points = (Decimal::from(60) + Decimal::from(40) * (*value - *x_low) / (*x_high - *x_low))
                 .clamp(Decimal::ZERO, hundred);
-            (points * max / hundred, format!("{x} → 功效分 {points}"))
+            (points * max / hundred, Reached::Efficacy { value: *value, points })
         }
         (Rubric::DeductFromMax { per_occurrence }, Answer::Occurrences(n)) => {
             let deducted = Decimal::from(*n) * *per_occurrence;
-            ((max - deducted).max(Decimal::ZERO), format!("{n} × {per_occurrence} 扣分"))
+            ((max - deducted).max(Decimal::ZERO), Reached::Deducted { occurrences: *n, per: *per_occurrence })
         }
-        (Rubric::Binary, Answer::Met(met)) => {
-            (if *met { max } else { Decimal::ZERO }, if *met { "达标" } else { "未达标" }.to_owned())
-        }
+        (Rubric::Binary, Answer::Met(met)) => (if *met { max } else { Decimal::ZERO }, Reached::Binary { met: *met }),
         (Rubric::Survey | Rubric::TaskCompletion { .. }, Answer::Value(fraction)) => {
             if *fraction < Decimal::ZERO || *fraction > Decimal::ONE {
                 return Err(wrong("fraction_out_of_range"));
             }
-            (max * *fraction, format!("{fraction} × {max}"))
+            (max * *fraction, Reached::Fraction { fraction: *fraction })
         }
         _ => return Err(wrong("answer_does_not_fit_rubric")),
     };
-    Ok(LeafScore { score, step })
+    Ok(Scored { score, reached })
 }
 
 /// The fraction a levels leaf may reach with `evidence` pieces attached: no more than the best

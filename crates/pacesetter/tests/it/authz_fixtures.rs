@@ -100,11 +100,12 @@ pub(crate) async fn evaluation_fixture(
     use pacesetter_domain::{
         evaluation::{
             Scheme, UnitInput, evaluate,
-            records::{FrozenInputs, Member, RunKind, SchemeStatus},
+            records::{Member, RunKind, SchemeStatus},
+            scorecard::FrozenUnit,
         },
         ids::CampaignId,
     };
-    use pacesetter_store::{evaluation_runs, evaluations};
+    use pacesetter_store::{evaluation_run_rows, evaluation_runs, evaluations};
     let scheme: Scheme = serde_json::from_value(EVALUATION_SCHEME.clone()).unwrap();
     let now = Timestamp::now();
     let stored = evaluations::insert_scheme(tx, CampaignId(campaign), "考评", &scheme, by, now).await.unwrap();
@@ -114,18 +115,22 @@ pub(crate) async fn evaluation_fixture(
     evaluations::set_members(tx, stored.id, &[member]).await.unwrap();
     let units = vec![UnitInput { unit: unit.id.0, category: "县区".into(), ..UnitInput::default() }];
     let results = evaluate(&scheme, &units).unwrap();
-    let inputs = FrozenInputs { scheme_id: stored.id, scheme_version: 2, scheme, units, notes: Default::default() };
-    let (inputs, results) = (serde_json::to_string(&inputs).unwrap(), serde_json::to_string(&results).unwrap());
+    let scheme_json = serde_json::to_string(&scheme).unwrap();
     let new = evaluation_runs::NewRun {
         scheme: stored.id,
         kind: RunKind::Published,
         version: Some(1),
         parent: None,
-        inputs_json: &inputs,
-        results_json: &results,
+        scheme_json: &scheme_json,
+        scheme_version: 2,
         by,
     };
     let run = evaluation_runs::insert_run(tx, &new, now).await.unwrap();
+    let frozen =
+        FrozenUnit { unit: unit.id.0, category: "县区".into(), scorecard: String::new(), extras: String::new() };
+    evaluation_run_rows::insert_inputs(tx, run.id, &[frozen]).await.unwrap();
+    let lines: Vec<_> = results.into_iter().map(|r| evaluation_run_rows::StoredLine::new(r.line)).collect();
+    evaluation_run_rows::insert_results(tx, run.id, &lines).await.unwrap();
     let appeal = evaluation_runs::insert_appeal(tx, run.id, unit.id, "复核", by, now).await.unwrap();
     (place, stored.id.0, run.id.0, appeal.id.0)
 }

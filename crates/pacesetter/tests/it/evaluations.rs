@@ -356,6 +356,30 @@ async fn a_scheme_is_scored_run_explained_published_and_appealed() {
             (verified["identical"].as_bool(), verified["differing_units"].as_array().map(Vec::len)),
             (Some(true), Some(0))
         );
+        // Tampering with a frozen row shows: the inputs no longer hash to the recorded digest,
+        // and the stored line its inputs no longer give is named. Then the row is put back.
+        let set_extras = |extras: String| {
+            let store = t.app.store.clone();
+            async move {
+                let mut tx = store.write().await.unwrap();
+                let sql = "UPDATE evaluation_run_inputs SET extras = $1 WHERE run_id = $2 AND unit_id = $3";
+                sqlx::query(sql).bind(extras).bind(run_id).bind(lhasa_unit).execute(&mut *tx).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+        };
+        let frozen = {
+            let mut conn = t.app.store.read().await.unwrap();
+            let run = pacesetter_domain::evaluation::records::RunId(run_id);
+            let unit = pacesetter_domain::UnitId(lhasa_unit);
+            pacesetter_store::evaluation_run_rows::input_of(&mut conn, run, unit).await.unwrap()
+        };
+        set_extras(r#"{"bonuses":[{"points":"0","cap":"0","source":"改"}]}"#.to_owned()).await;
+        let verified = t.get(&format!("{run_path}/verify"), &office).await.json();
+        assert_eq!((verified["identical"].as_bool(), verified["inputs_intact"].as_bool()), (Some(false), Some(false)));
+        // Its score changed, and with it the rank of the unit it passed.
+        assert_eq!(verified["differing_units"], json!([lhasa_unit, shigatse_unit]));
+        set_extras(frozen.extras).await;
+        assert_eq!(t.get(&format!("{run_path}/verify"), &office).await.json()["identical"], true);
         let seen_by_lhasa = t.get(&run_path, &lhasa).await.json();
         assert_eq!(seen_by_lhasa["results"].as_array().unwrap().len(), 1, "a unit sees its own line");
         let other_line = t.get(&format!("{run_path}/explanation?unit_id={shigatse_unit}"), &lhasa).await;
@@ -434,6 +458,36 @@ async fn a_scheme_is_scored_run_explained_published_and_appealed() {
         assert_eq!(relocked.json()["error"]["code"], "evaluation_published");
         let runs = t.get(&format!("{base}/runs"), &lhasa).await.json();
         assert_eq!(runs.as_array().unwrap().len(), 2, "two published versions; drafts and what-ifs stay the office's");
+
+        // The scorecards kept with every entry saved are what building them from the entries gives.
+        let scheme = pacesetter_domain::evaluation::records::SchemeId(id);
+        let cards = || async {
+            let mut conn = t.app.store.read().await.unwrap();
+            let mut cards = Vec::new();
+            for member in pacesetter_store::evaluations::members(&mut conn, scheme).await.unwrap() {
+                cards.push(pacesetter_store::scorecards::get(&mut conn, scheme, member.unit_id).await.unwrap());
+            }
+            cards
+        };
+        let kept = cards().await;
+        assert!(kept.iter().all(|c| !c.inspected.is_empty()) && !kept[0].own.is_empty(), "{kept:?}");
+        let mut tx = t.app.store.write().await.unwrap();
+        pacesetter_store::scorecards::rebuild(&mut tx, scheme).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(cards().await, kept);
+        // Entries written around the application (a bulk load, or before migration 11) mark
+        // their scheme pending; opening the store builds its scorecards.
+        let mut tx = t.app.store.write().await.unwrap();
+        sqlx::query("UPDATE evaluation_units SET scorecard = ''").execute(&mut *tx).await.unwrap();
+        sqlx::query("INSERT INTO evaluation_scorecards_pending (scheme_id) VALUES ($1)")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(cards().await.iter().all(|c| c.inspected.is_empty()));
+        pacesetter_store::Store::connect(&t.db.url).await.unwrap().close().await;
+        assert_eq!(cards().await, kept);
 
         // Every entry, item, publication and appeal is in the audit chain, which verifies.
         let mut conn = t.app.store.read().await.unwrap();

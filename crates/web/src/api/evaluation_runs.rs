@@ -14,7 +14,7 @@ use pacesetter_app::{
 use pacesetter_domain::{
     UnitId,
     evaluation::{
-        UnitResult, VetoEffect,
+        UnitLine, VetoEffect,
         records::{Appeal, AppealId, Decision, Run, RunId, SchemeId},
     },
 };
@@ -40,6 +40,10 @@ pub struct RunResponse {
     pub created_by: i64,
     pub created_at: String,
     pub published_at: Option<String>,
+    /// SHA-256 of every unit's frozen inputs, and of every result line, in unit order: also in
+    /// the run's audit record, so that a changed row shows.
+    pub inputs_sha256: String,
+    pub results_sha256: String,
 }
 
 impl From<Run> for RunResponse {
@@ -53,6 +57,8 @@ impl From<Run> for RunResponse {
             created_by: r.created_by.0,
             created_at: r.created_at.to_db(),
             published_at: r.published_at.map(|t| t.to_db()),
+            inputs_sha256: r.inputs_sha256,
+            results_sha256: r.results_sha256,
         }
     }
 }
@@ -79,10 +85,10 @@ pub struct ResultLine {
     pub flagged_leaves: Vec<String>,
 }
 
-impl From<UnitResult> for ResultLine {
-    fn from(r: UnitResult) -> Self {
+impl From<UnitLine> for ResultLine {
+    fn from(r: UnitLine) -> Self {
         Self {
-            flagged_leaves: r.leaves.iter().filter(|l| l.flagged).map(|l| l.code.clone()).collect(),
+            flagged_leaves: r.flagged,
             unit_id: r.unit,
             category: r.category,
             rank: r.rank,
@@ -201,8 +207,12 @@ pub async fn publish_run(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct VerifyResponse {
     pub run: RunResponse,
-    /// Re-running the frozen inputs gave the stored results byte for byte.
+    /// The frozen inputs and stored lines match their recorded digests, and re-running the
+    /// frozen inputs gave the stored lines byte for byte.
     pub identical: bool,
+    /// The frozen inputs still hash to the digest recorded when the run was made.
+    pub inputs_intact: bool,
+    /// Units whose recomputed line differs from the stored one.
     pub differing_units: Vec<i64>,
 }
 
@@ -218,6 +228,7 @@ pub async fn verify_run(
     Ok(Json(VerifyResponse {
         run: outcome.run.into(),
         identical: outcome.identical,
+        inputs_intact: outcome.inputs_intact,
         differing_units: outcome.differing_units,
     }))
 }
@@ -419,7 +430,7 @@ pub async fn explain(
             .collect(),
         rounding: serde_json::to_value(e.rounding).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
         precision: e.precision,
-        result: e.result.into(),
+        result: e.result.line.into(),
     }))
 }
 

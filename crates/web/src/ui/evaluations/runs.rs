@@ -15,7 +15,7 @@ use pacesetter_app::{
     evaluations::{self, entries, runs},
 };
 use pacesetter_domain::evaluation::{
-    UnitResult,
+    UnitLine,
     records::{RunId, RunKind, SchemeId},
 };
 use pacesetter_export::charts;
@@ -96,7 +96,7 @@ struct RunPage {
     /// Units the caller may appeal for.
     appealable: Vec<(i64, String)>,
     /// The re-run check's outcome, when asked for.
-    verification: Option<(bool, String)>,
+    verification: Option<(bool, bool, String)>,
     what_if_nodes: Vec<NodeInput>,
     weights: bool,
     bands: String,
@@ -128,13 +128,7 @@ pub(super) fn rank_text(rank: Option<u32>, t: Tr) -> String {
 }
 
 /// Results grouped by category, each with a horizontal bar chart of final scores.
-fn categories(
-    results: &[UnitResult],
-    names: &HashMap<i64, String>,
-    t: Tr,
-    total: f64,
-    precision: u32,
-) -> Vec<Category> {
+fn categories(results: &[UnitLine], names: &HashMap<i64, String>, t: Tr, total: f64, precision: u32) -> Vec<Category> {
     let mut out: Vec<Category> = Vec::new();
     for r in results {
         let row = ResultRow {
@@ -148,7 +142,7 @@ fn categories(
             deductions: dec(r.deductions),
             vetoed: r.vetoed,
             quota_moved: r.quota_moved,
-            flags: r.leaves.iter().filter(|l| l.flagged).count(),
+            flags: r.flagged.len(),
         };
         match out.iter_mut().find(|c| c.name == r.category) {
             Some(category) => category.rows.push(row),
@@ -185,7 +179,7 @@ async fn names_of(
 /// What a run page shows beyond the results.
 #[derive(Default)]
 pub(super) struct Extra {
-    verification: Option<(bool, String)>,
+    verification: Option<(bool, bool, String)>,
     error: String,
     moves: Vec<MoveRow>,
     nodes: Vec<(String, String)>,
@@ -290,7 +284,8 @@ pub async fn verify(State(state): State<AppState>, SignedIn { actor, ctx }: Sign
             let (names, _) = names_of(&state, &actor, check.run.scheme_id, t).await;
             let differing =
                 check.differing_units.iter().map(|u| names.get(u).cloned().unwrap_or_default()).collect::<Vec<_>>();
-            let extra = Extra { verification: Some((check.identical, differing.join("、"))), ..Default::default() };
+            let verification = Some((check.identical, check.inputs_intact, differing.join("、")));
+            let extra = Extra { verification, ..Default::default() };
             run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
         }
         Err(error) => error_page(ctx.t, &error),
