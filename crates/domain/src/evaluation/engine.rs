@@ -156,7 +156,7 @@ struct Leaf<'s> {
     code: &'s str,
     rubric: &'s Rubric,
     max: Decimal,
-    /// Two scores further apart than this are flagged: discrepancy % of the max, × 100.
+    /// Two scores further apart than this are flagged: the discrepancy percentage of the max.
     flag_above: Decimal,
 }
 
@@ -207,7 +207,9 @@ impl<'s> Compiled<'s> {
             let (true, Some(rubric)) = (children[i].is_empty(), &node.rubric) else { continue };
             let max = scheme.leaf_max(node);
             leaf_of[i] = Some(leaves.len());
-            leaves.push(Leaf { code: &node.code, rubric, max, flag_above: scheme.discrepancy_pct * max });
+            // Dividing by a hundred is exact in decimal.
+            let flag_above = scheme.discrepancy_pct * max / Decimal::ONE_HUNDRED;
+            leaves.push(Leaf { code: &node.code, rubric, max, flag_above });
         }
         let mut by_code: Vec<usize> = (0..leaves.len()).collect();
         by_code.sort_by_key(|i| leaves[*i].code);
@@ -253,11 +255,11 @@ impl<'s> Compiled<'s> {
         ordered
     }
 
-    /// Scores and combines every leaf of a unit (step 1 and the discrepancy flags).
-    fn lines(&self, input: &UnitInput) -> Result<Vec<Line<'s>>, AnswerError> {
+    /// Scores and combines every leaf of a unit in order (step 1 and the discrepancy flags),
+    /// handing each to `each` with its index.
+    fn walk(&self, input: &UnitInput, mut each: impl FnMut(usize, Line<'s>)) -> Result<(), AnswerError> {
         let scheme = self.scheme;
         let (own, inspected) = (self.in_leaf_order(&input.self_entries), self.in_leaf_order(&input.inspector_entries));
-        let mut lines = Vec::with_capacity(self.leaves.len());
         for (i, leaf) in self.leaves.iter().enumerate() {
             let score = |entry: Option<&Entry>| {
                 entry.map(|e| rubric::reach(leaf.code, leaf.rubric, leaf.max, e, scheme.evidence_gate)).transpose()
@@ -275,21 +277,27 @@ impl<'s> Compiled<'s> {
                 }
             };
             let flagged = match (s, n) {
-                (Some(s), Some(n)) => (s - n).abs() * Decimal::ONE_HUNDRED > leaf.flag_above,
+                (Some(s), Some(n)) => (s - n).abs() > leaf.flag_above,
                 _ => false,
             };
-            lines.push(Line { own, inspected, combined, flagged });
+            each(i, Line { own, inspected, combined, flagged });
         }
-        Ok(lines)
+        Ok(())
     }
 
     /// Steps 1–6 for one unit: its numbers before ranking and quotas.
     pub fn stand(&self, input: &UnitInput) -> Result<Standing, AnswerError> {
         let scheme = self.scheme;
-        let lines = self.lines(input)?;
+        let (mut combined, mut flagged) = (Vec::with_capacity(self.leaves.len()), Vec::new());
+        self.walk(input, |i, line| {
+            combined.push(line.combined);
+            if line.flagged {
+                flagged.push(i as u16);
+            }
+        })?;
         let base = match scheme.aggregation {
-            Aggregation::Points => lines.iter().map(|l| l.combined).sum(),
-            Aggregation::Weights => self.weighted(&self.roots, &lines) * scheme.total_points / Decimal::ONE_HUNDRED,
+            Aggregation::Points => combined.iter().sum(),
+            Aggregation::Weights => self.weighted(&self.roots, &combined) * scheme.total_points / Decimal::ONE_HUNDRED,
         };
         let bonus =
             input.bonuses.iter().map(|b| b.points.min(b.cap).max(Decimal::ZERO)).sum::<Decimal>().min(scheme.bonus_cap);
@@ -310,8 +318,13 @@ impl<'s> Compiled<'s> {
                 VetoEffect::ExcludeFromRanking => {}
             }
         }
-        let ties =
-            self.tie_nodes.iter().map(|node| node.map_or(Decimal::ZERO, |n| self.indicator(n, &lines))).collect();
+        let by_indicator = self.scheme.tie_breakers.iter().any(|t| matches!(t, TieBreaker::IndicatorDesc { .. }));
+        let ties = match by_indicator {
+            true => {
+                self.tie_nodes.iter().map(|node| node.map_or(Decimal::ZERO, |n| self.indicator(n, &combined))).collect()
+            }
+            false => Vec::new(),
+        };
         Ok(Standing {
             unit: input.unit,
             category: input.category.clone(),
@@ -325,7 +338,7 @@ impl<'s> Compiled<'s> {
             vetoed: !input.vetoes.is_empty(),
             quota_moved: false,
             excluded: input.vetoes.iter().any(|v| v.effect == VetoEffect::ExcludeFromRanking),
-            flagged: lines.iter().enumerate().filter(|(_, l)| l.flagged).map(|(i, _)| i as u16).collect(),
+            flagged,
             ties,
         })
     }
@@ -336,13 +349,13 @@ impl<'s> Compiled<'s> {
     }
 
     /// A node's 0–100 score under weights: its leaves' combined scores, weighted up the tree.
-    fn weighted(&self, nodes: &[usize], lines: &[Line<'_>]) -> Decimal {
+    fn weighted(&self, nodes: &[usize], combined: &[Decimal]) -> Decimal {
         nodes
             .iter()
             .map(|n| {
                 let score = match self.leaf_of[*n] {
-                    Some(leaf) => lines[leaf].combined,
-                    None => self.weighted(&self.children[*n], lines),
+                    Some(leaf) => combined[leaf],
+                    None => self.weighted(&self.children[*n], combined),
                 };
                 self.scheme.nodes[*n].weight.unwrap_or_default() * score
             })
@@ -350,10 +363,10 @@ impl<'s> Compiled<'s> {
     }
 
     /// A node's combined score for a tie-break: a leaf's, or the sum of its leaves' below it.
-    fn indicator(&self, node: usize, lines: &[Line<'_>]) -> Decimal {
+    fn indicator(&self, node: usize, combined: &[Decimal]) -> Decimal {
         match self.leaf_of[node] {
-            Some(leaf) => lines[leaf].combined,
-            None => self.children[node].iter().map(|c| self.indicator(*c, lines)).sum(),
+            Some(leaf) => combined[leaf],
+            None => self.children[node].iter().map(|c| self.indicator(*c, combined)).sum(),
         }
     }
 
@@ -452,11 +465,10 @@ impl<'s> Compiled<'s> {
 
     /// Every leaf behind a unit's `line`, scored again from its inputs and put in words.
     pub fn explain(&self, input: &UnitInput, line: UnitLine) -> Result<UnitResult, AnswerError> {
-        let leaves = self
-            .lines(input)?
-            .into_iter()
-            .zip(&self.leaves)
-            .map(|(l, leaf)| LeafResult {
+        let mut leaves = Vec::with_capacity(self.leaves.len());
+        self.walk(input, |i, l| {
+            let leaf = &self.leaves[i];
+            leaves.push(LeafResult {
                 code: leaf.code.to_owned(),
                 max: leaf.max,
                 self_score: l.own.map(|s| s.to_leaf_score(leaf.max)),
@@ -464,7 +476,7 @@ impl<'s> Compiled<'s> {
                 combined: l.combined,
                 flagged: l.flagged,
             })
-            .collect();
+        })?;
         Ok(UnitResult { line, leaves })
     }
 }

@@ -150,7 +150,12 @@ pub fn reach<'r>(
             (score, Reached::Checklist { met: counted().count(), of: items.len() })
         }
         (Rubric::Ratio { floor, target }, Answer::Value(value)) => {
-            let fraction = clamp01((*value - *floor) / (*target - *floor));
+            // Outside floor..target the fraction is clamped anyway: no division needed.
+            let fraction = match (value <= floor, value >= target) {
+                (true, _) => Decimal::ZERO,
+                (_, true) => Decimal::ONE,
+                _ => clamp01((*value - *floor) / (*target - *floor)),
+            };
             (max * fraction, Reached::Ratio { value: *value, floor: *floor, target: *target, fraction })
         }
         (Rubric::Efficacy { x_low, x_high }, Answer::Value(value)) => {

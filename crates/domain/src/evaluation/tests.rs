@@ -319,3 +319,19 @@ proptest! {
         prop_assert_eq!(explained.clamp(Decimal::ZERO, d("105")), result.raw);
     }
 }
+
+#[test]
+fn an_indicator_breaks_a_tie_and_an_unknown_one_counts_nothing() {
+    let mut scheme = example_scheme(Combine::InspectorOverrides { self_when_uninspected: true });
+    // Same total: unit 1 loses 5 points on D1, unit 2 the same 5 points on C1 (level C).
+    let mut first = partial(1, "x", "0.8");
+    first.self_entries.insert("C1".into(), entry(Answer::Level("A".into())));
+    let mut second = full_marks(2, "x");
+    second.self_entries.insert("C1".into(), entry(Answer::Level("B".into())));
+    let units = vec![first, second];
+    scheme.tie_breakers = vec![TieBreaker::IndicatorDesc { code: "D1".into() }];
+    let ranks = |scheme: &Scheme| evaluate(scheme, &units).unwrap().iter().map(|r| r.rank).collect::<Vec<_>>();
+    assert_eq!(ranks(&scheme), [Some(2), Some(1)], "unit 2 has the higher D1");
+    scheme.tie_breakers = vec![TieBreaker::IndicatorDesc { code: "NOPE".into() }];
+    assert_eq!(ranks(&scheme), [Some(1), Some(1)], "an indicator not in the scheme breaks no tie");
+}
