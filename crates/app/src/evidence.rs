@@ -121,3 +121,21 @@ pub async fn open(app: &App, actor: &Actor, id: EvidenceId) -> Result<(Evidence,
         .map_err(|e| AppError::Internal(e.to_string()))??;
     Ok((evidence, bytes))
 }
+
+/// Evidence cited for a unit must come from that unit's own library; another unit's is "not
+/// found". At most 50, each once, in id order.
+pub(crate) async fn owned_by(conn: &mut AnyConnection, unit: UnitId, ids: &[EvidenceId]) -> Result<Vec<EvidenceId>> {
+    if ids.len() > 50 {
+        return Err(AppError::invalid("evidence_ids", "too_many"));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+    for id in &ids {
+        match store::get(conn, *id).await {
+            Ok(found) if found.unit_id == unit => {}
+            _ => return Err(AppError::invalid("evidence_ids", "evidence_not_found")),
+        }
+    }
+    Ok(ids)
+}

@@ -12,10 +12,12 @@ pub mod evaluations;
 pub mod evidence;
 pub mod files;
 pub mod import;
+pub mod inspections;
 mod password;
 mod plan_reports;
 pub mod plans;
 pub mod reminders;
+mod text;
 pub mod units;
 pub mod users;
 

@@ -21,6 +21,7 @@ macro_rules! id_type {
         }
     };
 }
+pub(crate) use id_type;
 
 id_type!(
     /// An organisation or territory unit.

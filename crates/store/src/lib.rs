@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod grants;
 pub mod imports;
 pub mod indicators;
+pub mod inspections;
 mod migrate;
 pub mod notifications;
 pub mod plan_import;

@@ -77,10 +77,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_evaluation_at_scale.sql"),
         include_str!("../migrations/postgres/0011_evaluation_at_scale.sql"),
     ),
+    (
+        12,
+        "inspections",
+        include_str!("../migrations/sqlite/0012_inspections.sql"),
+        include_str!("../migrations/postgres/0012_inspections.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 11;
+pub const LATEST: i64 = 12;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

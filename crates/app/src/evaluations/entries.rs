@@ -14,7 +14,7 @@ use pacesetter_domain::{
     },
     evidence::{EvidenceId, parse_url},
 };
-use pacesetter_store::{AnyConnection, evaluation_runs, evaluations as store, evidence, scorecards};
+use pacesetter_store::{AnyConnection, evaluation_runs, evaluations as store, scorecards};
 use serde_json::json;
 
 use super::{Context, computed, load, require_open_for, unit_for, unprocessable};
@@ -39,31 +39,6 @@ async fn member(conn: &mut AnyConnection, scheme: SchemeId, unit: UnitId) -> Res
         .into_iter()
         .find(|m| m.unit_id == unit)
         .ok_or(AppError::invalid("unit_id", "unit_not_in_evaluation"))
-}
-
-/// Evidence must come from the unit's own library; another unit's is "not found".
-async fn check_evidence(conn: &mut AnyConnection, unit: UnitId, ids: &[EvidenceId]) -> Result<Vec<EvidenceId>> {
-    if ids.len() > 50 {
-        return Err(AppError::invalid("evidence_ids", "too_many"));
-    }
-    let mut ids = ids.to_vec();
-    ids.sort_by_key(|id| id.0);
-    ids.dedup();
-    for id in &ids {
-        match evidence::get(conn, *id).await {
-            Ok(found) if found.unit_id == unit => {}
-            _ => return Err(AppError::invalid("evidence_ids", "evidence_not_found")),
-        }
-    }
-    Ok(ids)
-}
-
-fn comment(text: Option<&str>) -> Result<Option<String>> {
-    let text = text.map(str::trim).filter(|t| !t.is_empty());
-    if text.is_some_and(|t| t.chars().count() > 2000) {
-        return Err(AppError::invalid("comment", "too_long"));
-    }
-    Ok(text.map(str::to_owned))
 }
 
 /// Saves a self-assessment entry (`Source::SelfAssessment`, needs `report_progress` on the
@@ -101,12 +76,12 @@ pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input:
         .ok()
         .filter(answer_in_bounds)
         .ok_or_else(|| unprocessable("answer_invalid", json!({ "leaf": leaf.code })))?;
-    let evidence = check_evidence(&mut tx, input.unit, &input.evidence).await?;
+    let evidence = crate::evidence::owned_by(&mut tx, input.unit, &input.evidence).await?;
     let Some(leaf_rubric) = &leaf.rubric else { return Err(AppError::Conflict("leaf_without_rubric")) };
     let entry = rubric::Entry { answer: answer.clone(), evidence: evidence.len() as u32 };
     rubric::score(&leaf.code, leaf_rubric, scheme.leaf_max(leaf), &entry, scheme.evidence_gate)
         .map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))?;
-    let comment = comment(input.comment.as_deref())?;
+    let comment = crate::text::optional("comment", input.comment.as_deref(), 2000)?;
     let before = store::entries(&mut tx, id, Some(input.unit))
         .await?
         .into_iter()

@@ -9,40 +9,29 @@ use super::{
     rubric::Answer,
     scheme::{Combine, Rubric, Scheme, SchemeError},
 };
-use crate::{Timestamp, UnitId, UserId, evidence::EvidenceId, ids::CampaignId};
+use crate::{
+    Timestamp, UnitId, UserId,
+    evidence::EvidenceId,
+    ids::{CampaignId, id_type},
+};
 
-macro_rules! evaluation_id {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub i64);
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
-evaluation_id!(
+id_type!(
     /// An evaluation scheme of a campaign.
     SchemeId
 );
-evaluation_id!(
+id_type!(
     /// One score entry (a unit's or an inspector's answer for a leaf).
     EntryId
 );
-evaluation_id!(
+id_type!(
     /// A bonus, deduction or veto item.
     ItemId
 );
-evaluation_id!(
+id_type!(
     /// A run: a draft, a published version or a what-if.
     RunId
 );
-evaluation_id!(
+id_type!(
     /// An appeal (复核) against a published result.
     AppealId
 );

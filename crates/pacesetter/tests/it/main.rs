@@ -18,6 +18,7 @@ mod evaluation_pages;
 mod evaluations;
 mod evidence;
 mod imports;
+mod inspections;
 mod openapi;
 mod pages;
 mod plan_import;

@@ -1,0 +1,209 @@
+//! Inspections through the application layer, on every backend: a round planned with a team,
+//! targets and a checklist built from the targets' tasks; a self-inspection handed in; an
+//! inspector's check and a finding; its rectification item responded to, reopened with a
+//! reason, responded to again and closed (销号); the ledger by state and by who may see it.
+
+use pacesetter_app::{
+    Actor, AppError, Origin, auth,
+    inspections::{self, CheckInput, FindingInput, LedgerQuery, RectificationInput, RoundInput, StepInput},
+};
+use pacesetter_domain::{
+    Timestamp, UnitId,
+    ids::CampaignId,
+    inspection::{
+        RectificationState, RectificationStep, Severity,
+        records::{CheckSource, CheckStatus, RoundStatus},
+    },
+};
+use pacesetter_testkit::each_backend;
+use time::macros::date;
+
+use crate::plans::campaign_with_task;
+
+async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> Actor {
+    let session = auth::login(&t.app, username, pacesetter::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
+}
+
+fn code(error: AppError) -> String {
+    match error {
+        AppError::Invalid(e) => e.fields[0].code.to_owned(),
+        AppError::Unprocessable { code, .. } | AppError::Conflict(code) => code.to_owned(),
+        AppError::Forbidden => "forbidden".to_owned(),
+        AppError::Stale { .. } => "stale".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_finding_is_rectified_through_to_closure() {
+    each_backend!(|t| {
+        let (office, lhasa, shigatse, inspector) = (
+            actor(&t, "office").await,
+            actor(&t, "lhasa").await,
+            actor(&t, "shigatse").await,
+            actor(&t, "inspector").await,
+        );
+        let (campaign, task) = campaign_with_task(&t, &t.token("office").await).await;
+        let campaign = CampaignId(campaign);
+        let (lhasa_unit, shigatse_unit) = (UnitId(t.unit_id("540100").await), UnitId(t.unit_id("540200").await));
+        let app = &t.app;
+
+        // The office plans a round; a liaison may not.
+        let input = RoundInput {
+            name: "2023年第一轮调研督导".into(),
+            starts_on: date!(2023 - 05 - 08),
+            ends_on: date!(2023 - 05 - 19),
+            scheme_id: None,
+        };
+        assert_eq!(code(inspections::create_round(app, &lhasa, campaign, &input).await.unwrap_err()), "forbidden");
+        let backwards = RoundInput { ends_on: date!(2023 - 05 - 01), ..input.clone() };
+        assert_eq!(
+            code(inspections::create_round(app, &office, campaign, &backwards).await.unwrap_err()),
+            "ends_before_start"
+        );
+        let round = inspections::create_round(app, &office, campaign, &input).await.unwrap();
+        assert_eq!(round.status, RoundStatus::Planning);
+        let team = inspections::add_team(app, &office, round.id, "第一督导组", inspector.user.id, &[office.user.id])
+            .await
+            .unwrap();
+        assert_eq!(team.members, [inspector.user.id, office.user.id], "the leader first");
+        inspections::set_targets(
+            app,
+            &office,
+            round.id,
+            &[(lhasa_unit, Some(team.id)), (shigatse_unit, Some(team.id))],
+        )
+        .await
+        .unwrap();
+
+        // The checklist starts from the targets' tasks; the office adds its own point.
+        let mut items = inspections::proposed_checklist(app, &office, round.id).await.unwrap();
+        assert!(items.iter().any(|i| i.plan_item_id.map(|p| p.0) == Some(task)), "the assigned task is proposed");
+        items.push(inspections::ItemInput {
+            title: "民族团结进步宣传月活动开展情况".into(),
+            plan_item_id: None,
+            indicator_code: None,
+            evidence_request: Some("活动方案、照片".into()),
+        });
+        let checklist = inspections::set_checklist(app, &office, round.id, &items).await.unwrap();
+        assert_eq!(checklist.len(), items.len());
+        let first = checklist[0].id;
+
+        // Before the round, Lhasa inspects itself and hands it in; then it is fixed.
+        let answer = |unit, status| CheckInput {
+            unit,
+            item: first,
+            status,
+            comment: Some("已建立台账".into()),
+            evidence: vec![],
+        };
+        let own = answer(lhasa_unit, CheckStatus::Partly);
+        inspections::save_check(app, &lhasa, round.id, CheckSource::SelfInspection, &own).await.unwrap();
+        let by_other = inspections::save_check(app, &shigatse, round.id, CheckSource::SelfInspection, &own).await;
+        assert!(matches!(by_other, Err(AppError::NotFound(_) | AppError::Forbidden)), "{by_other:?}");
+        let early = answer(lhasa_unit, CheckStatus::Unmet);
+        let too_early = inspections::save_check(app, &inspector, round.id, CheckSource::Inspector, &early).await;
+        assert_eq!(code(too_early.unwrap_err()), "round_status", "inspectors check once the round is under way");
+        let again = inspections::set_checklist(app, &office, round.id, &items).await;
+        assert_eq!(code(again.unwrap_err()), "checklist_answered", "answers are never dropped");
+        inspections::submit_self(app, &lhasa, round.id, lhasa_unit).await.unwrap();
+        let late = inspections::save_check(app, &lhasa, round.id, CheckSource::SelfInspection, &own).await;
+        assert_eq!(code(late.unwrap_err()), "self_inspection_submitted");
+
+        // The round starts; it cannot go back to planning.
+        let round = inspections::update_round(app, &office, round.id, round.version, &input, RoundStatus::Active)
+            .await
+            .unwrap();
+        let back =
+            inspections::update_round(app, &office, round.id, round.version, &input, RoundStatus::Planning).await;
+        assert_eq!(code(back.unwrap_err()), "round_cannot_go_back");
+        inspections::save_check(app, &inspector, round.id, CheckSource::Inspector, &early).await.unwrap();
+        let sheet = inspections::sheet(app, &lhasa, round.id, lhasa_unit).await.unwrap();
+        let line = &sheet.lines[0];
+        assert_eq!(
+            (line.self_check.as_ref().map(|c| c.status), line.inspector_check.as_ref().map(|c| c.status)),
+            (Some(CheckStatus::Partly), Some(CheckStatus::Unmet)),
+            "both answers side by side"
+        );
+        assert!(!sheet.can_self_inspect && !sheet.can_inspect);
+
+        // A finding with its rectification item, given to Lhasa.
+        let today = Timestamp::now().date_cst();
+        let finding = FindingInput {
+            unit: lhasa_unit,
+            item: Some(first),
+            plan_item: Some(pacesetter_domain::ids::PlanItemId(task)),
+            indicator_code: None,
+            severity: Severity::Major,
+            category: "台账资料".into(),
+            description: "乡镇一级台账缺失，活动记录不完整".into(),
+            rectification: Some(RectificationInput {
+                unit: lhasa_unit,
+                measure: "补齐乡镇台账并建立月报制度".into(),
+                due_on: today + time::Duration::days(30),
+            }),
+        };
+        let by_liaison = inspections::record_finding(app, &lhasa, round.id, &finding).await;
+        assert_eq!(code(by_liaison.unwrap_err()), "forbidden");
+        let recorded = inspections::record_finding(app, &inspector, round.id, &finding).await.unwrap();
+        let item = recorded.rectification.clone().unwrap();
+        assert_eq!(item.state, RectificationState::Open);
+
+        // Respond → reopen (with a reason) → respond → close; each by whom it falls to.
+        let step = |step, text: &str, version| StepInput { step, text: text.into(), evidence: vec![], version };
+        let closing_own = inspections::take_step(app, &lhasa, item.id, &step(RectificationStep::Close, "", 1)).await;
+        assert_eq!(code(closing_own.unwrap_err()), "forbidden", "the unit does not close its own item");
+        let empty = inspections::take_step(app, &lhasa, item.id, &step(RectificationStep::Respond, " ", 1)).await;
+        assert_eq!(code(empty.unwrap_err()), "response_needs_text");
+        let responded =
+            inspections::take_step(app, &lhasa, item.id, &step(RectificationStep::Respond, "已补齐台账", 1))
+                .await
+                .unwrap();
+        assert_eq!(responded.rectification.as_ref().unwrap().state, RectificationState::Responded);
+        let stale = inspections::take_step(app, &inspector, item.id, &step(RectificationStep::Close, "", 1)).await;
+        assert_eq!(code(stale.unwrap_err()), "stale");
+        let no_reason = inspections::take_step(app, &inspector, item.id, &step(RectificationStep::Reopen, "", 2)).await;
+        assert_eq!(code(no_reason.unwrap_err()), "reopen_needs_reason");
+        inspections::take_step(app, &inspector, item.id, &step(RectificationStep::Reopen, "缺少两个乡镇的数据", 2))
+            .await
+            .unwrap();
+        inspections::take_step(app, &lhasa, item.id, &step(RectificationStep::Respond, "已补充", 3)).await.unwrap();
+        let closed =
+            inspections::take_step(app, &inspector, item.id, &step(RectificationStep::Close, "", 4)).await.unwrap();
+        assert_eq!(closed.rectification.as_ref().unwrap().state, RectificationState::Closed);
+        let steps: Vec<_> = closed.steps.iter().map(|s| s.step).collect();
+        use RectificationStep::*;
+        assert_eq!(steps, [Respond, Reopen, Respond, Close]);
+        let after_close = inspections::take_step(app, &lhasa, item.id, &step(Respond, "再次反馈", 5)).await;
+        assert_eq!(code(after_close.unwrap_err()), "step_not_allowed_now");
+
+        // The ledger: the office sees the closed finding; Shigatse does not see Lhasa's.
+        let closed_only =
+            LedgerQuery { state: Some(RectificationState::Closed), per_page: 50, ..LedgerQuery::default() };
+        let (lines, count) = inspections::ledger(app, &office, campaign, &closed_only).await.unwrap();
+        assert_eq!((lines.len(), count), (1, 1));
+        assert_eq!(lines[0].finding.description, "乡镇一级台账缺失，活动记录不完整");
+        let (theirs, _) = inspections::ledger(app, &shigatse, campaign, &closed_only).await.unwrap();
+        assert!(theirs.is_empty());
+        let open_only = LedgerQuery { state: Some(RectificationState::Open), per_page: 50, ..LedgerQuery::default() };
+        assert_eq!(inspections::ledger(app, &office, campaign, &open_only).await.unwrap().1, 0);
+        assert!(inspections::finding(app, &shigatse, recorded.finding.id).await.is_err());
+
+        // It survives a restart, and every step is in the audit chain, which verifies.
+        let reopened = pacesetter_store::Store::connect(&t.db.url).await.unwrap();
+        let mut conn = reopened.read().await.unwrap();
+        let stored = pacesetter_store::inspections::get_rectification(&mut conn, item.id).await.unwrap();
+        assert_eq!((stored.state, stored.version), (RectificationState::Closed, 5));
+        drop(conn);
+        reopened.close().await;
+        let mut conn = t.app.store.read().await.unwrap();
+        let (records, _) = pacesetter_store::audit::latest(&mut conn, Some("rectification"), 0, 100).await.unwrap();
+        assert_eq!(records.len(), 5, "created, then four steps");
+        drop(conn);
+        assert!(matches!(
+            pacesetter_app::audit::verify(&t.app.store).await.unwrap(),
+            pacesetter_app::audit::Verdict::Intact { .. }
+        ));
+    });
+}

@@ -1,0 +1,734 @@
+//! Inspection rounds with their teams, targets and checklist; self-inspection and inspector
+//! checks; findings with photos; rectification items and the steps taken on them.
+
+use pacesetter_domain::{
+    Timestamp, UnitId, UserId,
+    ids::{CampaignId, PlanItemId},
+    inspection::{
+        RectificationState, RectificationStep, Severity,
+        records::{
+            Check, CheckItem, CheckItemId, CheckSource, CheckStatus, Finding, FindingId, Photo, Rectification,
+            RectificationId, Round, RoundId, RoundStatus, StepTaken, Target, Team, TeamId, evidence_from_db,
+            evidence_to_db,
+        },
+    },
+    timestamp::format_date,
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
+use time::Date;
+
+use crate::{
+    Result, StoreError,
+    campaigns::date,
+    evaluations::decode_error,
+    row,
+    sql::{Bind, Where},
+};
+
+const ROUND_COLUMNS: &str =
+    "id, campaign_id, name, starts_on, ends_on, status, scheme_id, created_by, created_at, updated_at, version";
+
+fn round_from_row(row: &AnyRow) -> Result<Round> {
+    let status: String = row.try_get("status")?;
+    Ok(Round {
+        id: RoundId(row.try_get("id")?),
+        campaign_id: CampaignId(row.try_get("campaign_id")?),
+        name: row.try_get("name")?,
+        starts_on: date(row, "starts_on")?,
+        ends_on: date(row, "ends_on")?,
+        status: RoundStatus::parse(&status).ok_or_else(|| decode_error("round status"))?,
+        scheme_id: row.try_get("scheme_id")?,
+        created_by: UserId(row.try_get("created_by")?),
+        created_at: row::timestamp(row, "created_at")?,
+        updated_at: row::timestamp(row, "updated_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+/// A round's name, dates and scheme.
+pub struct RoundFields<'a> {
+    pub name: &'a str,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub scheme_id: Option<i64>,
+}
+
+pub async fn insert_round(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    fields: &RoundFields<'_>,
+    by: UserId,
+    now: Timestamp,
+) -> Result<Round> {
+    let row = sqlx::query(
+        "INSERT INTO inspection_rounds (campaign_id, name, starts_on, ends_on, scheme_id, created_by, created_at,
+             updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(campaign.0)
+    .bind(fields.name.to_owned())
+    .bind(format_date(fields.starts_on))
+    .bind(format_date(fields.ends_on))
+    .bind(fields.scheme_id)
+    .bind(by.0)
+    .bind(now.to_db())
+    .fetch_one(&mut *conn)
+    .await?;
+    get_round(conn, RoundId(row.try_get("id")?)).await
+}
+
+pub async fn get_round(conn: &mut AnyConnection, id: RoundId) -> Result<Round> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {ROUND_COLUMNS} FROM inspection_rounds WHERE id = $1")))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    round_from_row(&row)
+}
+
+/// A campaign's rounds, newest first.
+pub async fn rounds(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Vec<Round>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {ROUND_COLUMNS} FROM inspection_rounds WHERE campaign_id = $1 ORDER BY starts_on DESC, id DESC"
+    )))
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(round_from_row).collect()
+}
+
+/// Changes a round at `version`: its fields and status. `Stale` when it moved on meanwhile.
+pub async fn update_round(
+    conn: &mut AnyConnection,
+    id: RoundId,
+    version: i64,
+    fields: &RoundFields<'_>,
+    status: RoundStatus,
+    now: Timestamp,
+) -> Result<Round> {
+    let done = sqlx::query(
+        "UPDATE inspection_rounds SET name = $1, starts_on = $2, ends_on = $3, scheme_id = $4, status = $5,
+             updated_at = $6, version = version + 1
+         WHERE id = $7 AND version = $8",
+    )
+    .bind(fields.name.to_owned())
+    .bind(format_date(fields.starts_on))
+    .bind(format_date(fields.ends_on))
+    .bind(fields.scheme_id)
+    .bind(status.as_str())
+    .bind(now.to_db())
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::stale_unless_missing(get_round(conn, id).await));
+    }
+    get_round(conn, id).await
+}
+
+pub async fn insert_team(
+    conn: &mut AnyConnection,
+    round: RoundId,
+    name: &str,
+    leader: UserId,
+    members: &[UserId],
+) -> Result<Team> {
+    let row = sqlx::query("INSERT INTO inspection_teams (round_id, name, leader_id) VALUES ($1, $2, $3) RETURNING id")
+        .bind(round.0)
+        .bind(name.to_owned())
+        .bind(leader.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let id: i64 = row.try_get("id")?;
+    let mut everyone = vec![leader];
+    everyone.extend(members.iter().copied().filter(|m| *m != leader));
+    everyone.dedup();
+    for member in &everyone {
+        sqlx::query("INSERT INTO inspection_team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(member.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(Team { id: TeamId(id), round_id: round, name: name.to_owned(), leader_id: leader, members: everyone })
+}
+
+/// A round's teams with their members, in the order they were formed.
+pub async fn teams(conn: &mut AnyConnection, round: RoundId) -> Result<Vec<Team>> {
+    let rows = sqlx::query("SELECT id, name, leader_id FROM inspection_teams WHERE round_id = $1 ORDER BY id")
+        .bind(round.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    let members = sqlx::query(
+        "SELECT m.team_id, m.user_id FROM inspection_team_members m JOIN inspection_teams t ON t.id = m.team_id
+         WHERE t.round_id = $1 ORDER BY m.team_id, m.user_id",
+    )
+    .bind(round.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            let leader = UserId(row.try_get("leader_id")?);
+            let mut everyone = vec![leader];
+            for member in &members {
+                let (team, user): (i64, i64) = (member.try_get("team_id")?, member.try_get("user_id")?);
+                if team == id && user != leader.0 {
+                    everyone.push(UserId(user));
+                }
+            }
+            Ok(Team {
+                id: TeamId(id),
+                round_id: round,
+                name: row.try_get("name")?,
+                leader_id: leader,
+                members: everyone,
+            })
+        })
+        .collect()
+}
+
+/// Makes `wanted` (unit, team) the round's targets; units no longer wanted leave with their
+/// checks.
+pub async fn set_targets(conn: &mut AnyConnection, round: RoundId, wanted: &[(UnitId, Option<TeamId>)]) -> Result<()> {
+    for current in targets(conn, round).await? {
+        if !wanted.iter().any(|(unit, _)| *unit == current.unit_id) {
+            sqlx::query("DELETE FROM inspection_targets WHERE round_id = $1 AND unit_id = $2")
+                .bind(round.0)
+                .bind(current.unit_id.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    for (unit, team) in wanted {
+        sqlx::query(
+            "INSERT INTO inspection_targets (round_id, unit_id, team_id) VALUES ($1, $2, $3)
+             ON CONFLICT (round_id, unit_id) DO UPDATE SET team_id = $3",
+        )
+        .bind(round.0)
+        .bind(unit.0)
+        .bind(team.map(|t| t.0))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn target_from_row(row: &AnyRow) -> Result<Target> {
+    Ok(Target {
+        round_id: RoundId(row.try_get("round_id")?),
+        unit_id: UnitId(row.try_get("unit_id")?),
+        team_id: row.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        self_submitted_at: row::opt_timestamp(row, "self_submitted_at")?,
+    })
+}
+
+/// A round's targets in the units' tree order.
+pub async fn targets(conn: &mut AnyConnection, round: RoundId) -> Result<Vec<Target>> {
+    let rows = sqlx::query(
+        "SELECT t.round_id, t.unit_id, t.team_id, t.self_submitted_at FROM inspection_targets t
+         JOIN units u ON u.id = t.unit_id WHERE t.round_id = $1 ORDER BY u.path",
+    )
+    .bind(round.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(target_from_row).collect()
+}
+
+pub async fn target(conn: &mut AnyConnection, round: RoundId, unit: UnitId) -> Result<Target> {
+    let row = sqlx::query(
+        "SELECT round_id, unit_id, team_id, self_submitted_at FROM inspection_targets WHERE round_id = $1 AND unit_id = $2",
+    )
+    .bind(round.0)
+    .bind(unit.0)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    target_from_row(&row)
+}
+
+/// Marks a target's self-inspection handed in; false when it already was.
+pub async fn submit_self(conn: &mut AnyConnection, round: RoundId, unit: UnitId, now: Timestamp) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE inspection_targets SET self_submitted_at = $1
+         WHERE round_id = $2 AND unit_id = $3 AND self_submitted_at IS NULL",
+    )
+    .bind(now.to_db())
+    .bind(round.0)
+    .bind(unit.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A checklist point to write.
+pub struct NewItem {
+    pub title: String,
+    pub plan_item_id: Option<PlanItemId>,
+    pub indicator_code: Option<String>,
+    pub evidence_request: Option<String>,
+}
+
+/// Makes `items` the round's checklist, in that order, replacing what it had (and the checks
+/// given against it: callers refuse once there are any).
+pub async fn replace_items(conn: &mut AnyConnection, round: RoundId, items: &[NewItem]) -> Result<Vec<CheckItem>> {
+    sqlx::query("UPDATE findings SET item_id = NULL WHERE round_id = $1").bind(round.0).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM inspection_items WHERE round_id = $1").bind(round.0).execute(&mut *conn).await?;
+    for (position, item) in items.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO inspection_items (round_id, position, title, plan_item_id, indicator_code, evidence_request)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(round.0)
+        .bind(position as i64)
+        .bind(item.title.clone())
+        .bind(item.plan_item_id.map(|p| p.0))
+        .bind(item.indicator_code.clone())
+        .bind(item.evidence_request.clone())
+        .execute(&mut *conn)
+        .await?;
+    }
+    items_of(conn, round).await
+}
+
+/// Whether anyone has answered the round's checklist yet.
+pub async fn has_checks(conn: &mut AnyConnection, round: RoundId) -> Result<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM inspection_checks WHERE round_id = $1")
+        .bind(round.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+/// A round's checklist, in order.
+pub async fn items_of(conn: &mut AnyConnection, round: RoundId) -> Result<Vec<CheckItem>> {
+    let rows = sqlx::query(
+        "SELECT id, round_id, position, title, plan_item_id, indicator_code, evidence_request FROM inspection_items
+         WHERE round_id = $1 ORDER BY position, id",
+    )
+    .bind(round.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(CheckItem {
+                id: CheckItemId(row.try_get("id")?),
+                round_id: RoundId(row.try_get("round_id")?),
+                position: row.try_get("position")?,
+                title: row.try_get("title")?,
+                plan_item_id: row.try_get::<Option<i64>, _>("plan_item_id")?.map(PlanItemId),
+                indicator_code: row.try_get("indicator_code")?,
+                evidence_request: row.try_get("evidence_request")?,
+            })
+        })
+        .collect()
+}
+
+/// Saves a unit's or the inspectors' answer to a checklist point, replacing the earlier one.
+pub async fn save_check(conn: &mut AnyConnection, check: &Check) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO inspection_checks (round_id, unit_id, item_id, source, status, comment, evidence_ids, checked_by,
+             checked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (round_id, unit_id, item_id, source) DO UPDATE SET status = $5, comment = $6, evidence_ids = $7,
+             checked_by = $8, checked_at = $9",
+    )
+    .bind(check.round_id.0)
+    .bind(check.unit_id.0)
+    .bind(check.item_id.0)
+    .bind(check.source.as_str())
+    .bind(check.status.as_str())
+    .bind(check.comment.clone())
+    .bind(evidence_to_db(&check.evidence))
+    .bind(check.checked_by.0)
+    .bind(check.checked_at.to_db())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A target's answers, both sources, in checklist order.
+pub async fn checks(conn: &mut AnyConnection, round: RoundId, unit: UnitId) -> Result<Vec<Check>> {
+    let rows = sqlx::query(
+        "SELECT c.round_id, c.unit_id, c.item_id, c.source, c.status, c.comment, c.evidence_ids, c.checked_by,
+             c.checked_at
+         FROM inspection_checks c JOIN inspection_items i ON i.id = c.item_id
+         WHERE c.round_id = $1 AND c.unit_id = $2 ORDER BY i.position, c.source",
+    )
+    .bind(round.0)
+    .bind(unit.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let (source, status, evidence): (String, String, String) =
+                (row.try_get("source")?, row.try_get("status")?, row.try_get("evidence_ids")?);
+            Ok(Check {
+                round_id: RoundId(row.try_get("round_id")?),
+                unit_id: UnitId(row.try_get("unit_id")?),
+                item_id: CheckItemId(row.try_get("item_id")?),
+                source: CheckSource::parse(&source).ok_or_else(|| decode_error("check source"))?,
+                status: CheckStatus::parse(&status).ok_or_else(|| decode_error("check status"))?,
+                comment: row.try_get("comment")?,
+                evidence: evidence_from_db(&evidence).ok_or_else(|| decode_error("evidence ids"))?,
+                checked_by: UserId(row.try_get("checked_by")?),
+                checked_at: row::timestamp(row, "checked_at")?,
+            })
+        })
+        .collect()
+}
+
+/// A finding to record.
+pub struct NewFinding<'a> {
+    pub round: RoundId,
+    pub unit: UnitId,
+    pub item: Option<CheckItemId>,
+    pub plan_item: Option<PlanItemId>,
+    pub indicator_code: Option<&'a str>,
+    pub severity: Severity,
+    pub category: &'a str,
+    pub description: &'a str,
+    pub by: UserId,
+}
+
+pub async fn insert_finding(conn: &mut AnyConnection, new: &NewFinding<'_>, now: Timestamp) -> Result<Finding> {
+    let row = sqlx::query(
+        "INSERT INTO findings (round_id, unit_id, item_id, plan_item_id, indicator_code, severity, category,
+             description, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(new.round.0)
+    .bind(new.unit.0)
+    .bind(new.item.map(|i| i.0))
+    .bind(new.plan_item.map(|p| p.0))
+    .bind(new.indicator_code.map(str::to_owned))
+    .bind(new.severity.as_str())
+    .bind(new.category.to_owned())
+    .bind(new.description.to_owned())
+    .bind(new.by.0)
+    .bind(now.to_db())
+    .fetch_one(&mut *conn)
+    .await?;
+    get_finding(conn, FindingId(row.try_get("id")?)).await
+}
+
+pub async fn add_photo(conn: &mut AnyConnection, finding: FindingId, photo: &Photo) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO finding_photos (finding_id, sha256, content_type, size_bytes, position)
+         SELECT $1, $2, $3, $4, COUNT(*) FROM finding_photos WHERE finding_id = $1
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(finding.0)
+    .bind(photo.sha256.clone())
+    .bind(photo.content_type.clone())
+    .bind(photo.size_bytes)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+const FINDING_COLUMNS: &str = "f.id, f.round_id, f.unit_id, f.item_id, f.plan_item_id, f.indicator_code, f.severity, \
+                               f.category, f.description, f.created_by, f.created_at";
+
+fn finding_from_row(row: &AnyRow) -> Result<Finding> {
+    let severity: String = row.try_get("severity")?;
+    Ok(Finding {
+        id: FindingId(row.try_get("id")?),
+        round_id: RoundId(row.try_get("round_id")?),
+        unit_id: UnitId(row.try_get("unit_id")?),
+        item_id: row.try_get::<Option<i64>, _>("item_id")?.map(CheckItemId),
+        plan_item_id: row.try_get::<Option<i64>, _>("plan_item_id")?.map(PlanItemId),
+        indicator_code: row.try_get("indicator_code")?,
+        severity: Severity::parse(&severity).ok_or_else(|| decode_error("severity"))?,
+        category: row.try_get("category")?,
+        description: row.try_get("description")?,
+        photos: Vec::new(),
+        created_by: UserId(row.try_get("created_by")?),
+        created_at: row::timestamp(row, "created_at")?,
+    })
+}
+
+async fn photos(conn: &mut AnyConnection, finding: FindingId) -> Result<Vec<Photo>> {
+    let rows = sqlx::query(
+        "SELECT sha256, content_type, size_bytes FROM finding_photos WHERE finding_id = $1 ORDER BY position",
+    )
+    .bind(finding.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Photo {
+                sha256: row.try_get("sha256")?,
+                content_type: row.try_get("content_type")?,
+                size_bytes: row.try_get("size_bytes")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn get_finding(conn: &mut AnyConnection, id: FindingId) -> Result<Finding> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {FINDING_COLUMNS} FROM findings f WHERE f.id = $1")))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut finding = finding_from_row(&row)?;
+    finding.photos = photos(conn, id).await?;
+    Ok(finding)
+}
+
+/// Which findings a ledger lists.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub round: Option<RoundId>,
+    /// Units within these subtrees (the reader's scope, or a chosen prefecture).
+    pub within: Option<Vec<pacesetter_domain::UnitPath>>,
+    pub severity: Option<Severity>,
+    pub state: Option<RectificationState>,
+}
+
+/// A finding with its rectification item, as the ledger lists it.
+#[derive(Debug, Clone)]
+pub struct LedgerLine {
+    pub finding: Finding,
+    pub rectification: Option<Rectification>,
+}
+
+/// A campaign's findings, newest first, `limit` after `offset`, with the number matching.
+pub async fn ledger(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    filter: &LedgerFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<LedgerLine>, i64)> {
+    let mut clauses = Where::default();
+    let campaign_at = clauses.bind(Bind::Int(campaign.0));
+    clauses.push(format!("r.campaign_id = {campaign_at}"));
+    if let Some(round) = filter.round {
+        let at = clauses.bind(Bind::Int(round.0));
+        clauses.push(format!("f.round_id = {at}"));
+    }
+    if let Some(roots) = &filter.within {
+        clauses.within("u.path", roots);
+    }
+    if let Some(severity) = filter.severity {
+        let at = clauses.bind(Bind::Text(severity.as_str().to_owned()));
+        clauses.push(format!("f.severity = {at}"));
+    }
+    if let Some(state) = filter.state {
+        let at = clauses.bind(Bind::Text(state.as_str().to_owned()));
+        clauses.push(format!("x.state = {at}"));
+    }
+    let from = "FROM findings f JOIN inspection_rounds r ON r.id = f.round_id JOIN units u ON u.id = f.unit_id
+                LEFT JOIN rectifications x ON x.finding_id = f.id";
+    let count: i64 = clauses
+        .query(format!("SELECT COUNT(*) AS n {from} {}", clauses.sql()))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    let rows = clauses
+        .query(format!(
+            "SELECT {FINDING_COLUMNS}, x.id AS x_id {from} {} ORDER BY f.id DESC LIMIT {} OFFSET {}",
+            clauses.sql(),
+            limit.max(0),
+            offset.max(0)
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut finding = finding_from_row(row)?;
+        finding.photos = photos(conn, finding.id).await?;
+        let rectification = match row.try_get::<Option<i64>, _>("x_id")? {
+            Some(id) => Some(get_rectification(conn, RectificationId(id)).await?),
+            None => None,
+        };
+        lines.push(LedgerLine { finding, rectification });
+    }
+    Ok((lines, count))
+}
+
+const RECTIFICATION_COLUMNS: &str = "id, finding_id, unit_id, measure, given_on, due_on, state, version, updated_at";
+
+fn rectification_from_row(row: &AnyRow) -> Result<Rectification> {
+    let state: String = row.try_get("state")?;
+    Ok(Rectification {
+        id: RectificationId(row.try_get("id")?),
+        finding_id: FindingId(row.try_get("finding_id")?),
+        unit_id: UnitId(row.try_get("unit_id")?),
+        measure: row.try_get("measure")?,
+        given_on: date(row, "given_on")?,
+        due_on: date(row, "due_on")?,
+        state: RectificationState::parse(&state).ok_or_else(|| decode_error("rectification state"))?,
+        version: row.try_get("version")?,
+        updated_at: row::timestamp(row, "updated_at")?,
+    })
+}
+
+/// Gives a finding its rectification item; a finding has one at most (`Duplicate`).
+pub async fn insert_rectification(
+    conn: &mut AnyConnection,
+    finding: FindingId,
+    unit: UnitId,
+    measure: &str,
+    (given_on, due_on): (Date, Date),
+    now: Timestamp,
+) -> Result<Rectification> {
+    let row = sqlx::query(
+        "INSERT INTO rectifications (finding_id, unit_id, measure, given_on, due_on, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(finding.0)
+    .bind(unit.0)
+    .bind(measure.to_owned())
+    .bind(format_date(given_on))
+    .bind(format_date(due_on))
+    .bind(now.to_db())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(StoreError::on_unique("rectification"))?;
+    get_rectification(conn, RectificationId(row.try_get("id")?)).await
+}
+
+pub async fn get_rectification(conn: &mut AnyConnection, id: RectificationId) -> Result<Rectification> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {RECTIFICATION_COLUMNS} FROM rectifications WHERE id = $1")))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    rectification_from_row(&row)
+}
+
+/// Records a step and the state it leads to, if the item is still at `version`; `Stale`
+/// otherwise.
+pub async fn take_step(
+    conn: &mut AnyConnection,
+    id: RectificationId,
+    version: i64,
+    step: &StepTaken,
+    next: RectificationState,
+) -> Result<Rectification> {
+    let done = sqlx::query(
+        "UPDATE rectifications SET state = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
+    )
+    .bind(next.as_str())
+    .bind(step.taken_at.to_db())
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::stale_unless_missing(get_rectification(conn, id).await));
+    }
+    sqlx::query(
+        "INSERT INTO rectification_steps (rectification_id, step, text, evidence_ids, taken_by, taken_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.0)
+    .bind(step.step.as_str())
+    .bind(step.text.clone())
+    .bind(evidence_to_db(&step.evidence))
+    .bind(step.taken_by.0)
+    .bind(step.taken_at.to_db())
+    .execute(&mut *conn)
+    .await?;
+    get_rectification(conn, id).await
+}
+
+/// The steps taken on an item, oldest first.
+pub async fn steps(conn: &mut AnyConnection, id: RectificationId) -> Result<Vec<StepTaken>> {
+    let rows = sqlx::query(
+        "SELECT id, rectification_id, step, text, evidence_ids, taken_by, taken_at FROM rectification_steps
+         WHERE rectification_id = $1 ORDER BY id",
+    )
+    .bind(id.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let (step, evidence): (String, String) = (row.try_get("step")?, row.try_get("evidence_ids")?);
+            Ok(StepTaken {
+                id: row.try_get("id")?,
+                rectification_id: RectificationId(row.try_get("rectification_id")?),
+                step: RectificationStep::parse(&step).ok_or_else(|| decode_error("step"))?,
+                text: row.try_get("text")?,
+                evidence: evidence_from_db(&evidence).ok_or_else(|| decode_error("evidence ids"))?,
+                taken_by: UserId(row.try_get("taken_by")?),
+                taken_at: row::timestamp(row, "taken_at")?,
+            })
+        })
+        .collect()
+}
+
+/// A finding's rectification item, if it has one.
+pub async fn rectification_of(conn: &mut AnyConnection, finding: FindingId) -> Result<Option<Rectification>> {
+    let row =
+        sqlx::query(AssertSqlSafe(format!("SELECT {RECTIFICATION_COLUMNS} FROM rectifications WHERE finding_id = $1")))
+            .bind(finding.0)
+            .fetch_optional(conn)
+            .await?;
+    row.as_ref().map(rectification_from_row).transpose()
+}
+
+/// The tasks of a campaign assigned to any of `units`, by position, with their titles.
+pub async fn assigned_tasks(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    units: &[UnitId],
+) -> Result<Vec<(PlanItemId, String)>> {
+    let mut tasks: Vec<(PlanItemId, String, i64)> = Vec::new();
+    for chunk in units.chunks(500) {
+        let list = chunk.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(", ");
+        // Ids are integers formatted here, never text from a request.
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT DISTINCT i.id, i.title, i.position FROM plan_items i JOIN assignments a ON a.item_id = i.id
+             WHERE i.campaign_id = $1 AND a.unit_id IN ({list})"
+        )))
+        .bind(campaign.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            tasks.push((PlanItemId(row.try_get("id")?), row.try_get("title")?, row.try_get("position")?));
+        }
+    }
+    tasks.sort_by_key(|t| (t.2, t.0));
+    tasks.dedup_by_key(|t| t.0);
+    Ok(tasks.into_iter().map(|(id, title, _)| (id, title)).collect())
+}
+
+/// The evidence a unit already holds for a checklist point: what it attached to its reports on
+/// the point's task, or cited in its evaluation entries for the point's indicator.
+pub async fn held_evidence(
+    conn: &mut AnyConnection,
+    item: &CheckItem,
+    scheme: Option<i64>,
+    unit: UnitId,
+) -> Result<Vec<pacesetter_domain::evidence::EvidenceId>> {
+    use pacesetter_domain::evidence::EvidenceId;
+    let mut held: Vec<EvidenceId> = Vec::new();
+    if let Some(task) = item.plan_item_id {
+        let rows = sqlx::query(
+            "SELECT DISTINCT ee.evidence_id FROM event_evidence ee
+             JOIN assignment_events e ON e.id = ee.event_id JOIN assignments a ON a.id = e.assignment_id
+             WHERE a.item_id = $1 AND a.unit_id = $2 ORDER BY ee.evidence_id",
+        )
+        .bind(task.0)
+        .bind(unit.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        for row in &rows {
+            held.push(EvidenceId(row.try_get("evidence_id")?));
+        }
+    }
+    if let (Some(code), Some(scheme)) = (&item.indicator_code, scheme) {
+        let card = crate::scorecards::get(conn, pacesetter_domain::evaluation::records::SchemeId(scheme), unit).await?;
+        for mark in [card.own.get(code), card.inspected.get(code)].into_iter().flatten() {
+            held.extend(mark.evidence.iter().copied());
+        }
+    }
+    held.sort_by_key(|id| id.0);
+    held.dedup();
+    Ok(held)
+}
