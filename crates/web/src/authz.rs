@@ -62,6 +62,12 @@ pub enum Target {
     Evaluation,
     EvaluationRun,
     EvaluationAppeal,
+    /// An inspection round (its campaign's office runs it; its targets are checked).
+    InspectionRound,
+    /// A finding, on its unit.
+    Finding,
+    /// A rectification item, on its responsible unit.
+    Rectification,
 }
 
 #[derive(Debug, Clone, Deserialize)]

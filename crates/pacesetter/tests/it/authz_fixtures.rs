@@ -147,3 +147,46 @@ pub(crate) static EVALUATION_SCHEME: std::sync::LazyLock<serde_json::Value> = st
         "rounding": "half_up", "precision": 2
     })
 });
+
+/// An active inspection round of the place's campaign visiting the place's county, with one
+/// checklist point and a finding whose rectification item is open:
+/// (place, round, item, finding, rectification).
+pub(crate) async fn inspection_fixture(
+    tx: &mut pacesetter_store::AnyConnection,
+    place: Place,
+    campaign: i64,
+    unit: &pacesetter_domain::unit::Unit,
+    by: UserId,
+) -> (Place, i64, i64, i64, i64) {
+    use pacesetter_domain::{ids::CampaignId, inspection::Severity, inspection::records::RoundStatus};
+    use pacesetter_store::inspections as store;
+    let day = |text: &str| pacesetter_domain::timestamp::parse_date(text).unwrap();
+    let now = Timestamp::now();
+    let fields = store::RoundFields {
+        name: "调研督导",
+        starts_on: day("2023-05-01"),
+        ends_on: day("2023-05-31"),
+        scheme_id: None,
+    };
+    let round = store::insert_round(tx, CampaignId(campaign), &fields, by, now).await.unwrap();
+    let round = store::update_round(tx, round.id, round.version, &fields, RoundStatus::Active, now).await.unwrap();
+    store::set_targets(tx, round.id, &[(unit.id, None)]).await.unwrap();
+    let point =
+        store::NewItem { title: "要点".into(), plan_item_id: None, indicator_code: None, evidence_request: None };
+    let item = store::replace_items(tx, round.id, &[point]).await.unwrap().remove(0);
+    let new = store::NewFinding {
+        round: round.id,
+        unit: unit.id,
+        item: Some(item.id),
+        plan_item: None,
+        indicator_code: None,
+        severity: Severity::Minor,
+        category: "台账",
+        description: "缺失",
+        by,
+    };
+    let finding = store::insert_finding(tx, &new, now).await.unwrap();
+    let dates = (day("2023-05-10"), day("2023-06-10"));
+    let item_due = store::insert_rectification(tx, finding.id, unit.id, "补齐", dates, now).await.unwrap();
+    (place, round.id.0, item.id.0, finding.id.0, item_due.id.0)
+}

@@ -7,7 +7,7 @@ use pacesetter_domain::{Permission, Role, Timestamp, UserId};
 use pacesetter_testkit::{Auth, TestApp, TestResponse, backends};
 use pacesetter_web::authz::{Access, Entry, Target, matrix};
 
-use crate::authz_fixtures::{EVALUATION_SCHEME, Place, code_of, evaluation_fixture, plan_fixture};
+use crate::authz_fixtures::{EVALUATION_SCHEME, Place, code_of, evaluation_fixture, inspection_fixture, plan_fixture};
 
 /// The smallest file the evidence library accepts.
 const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
@@ -41,6 +41,8 @@ struct World {
     files: Vec<(Place, i64)>,
     /// At each place: an evaluation of that county's campaign, its published run, an open appeal.
     evaluations: Vec<(Place, i64, i64, i64)>,
+    /// Per place: (place, round, checklist point, finding, rectification item).
+    inspections: Vec<(Place, i64, i64, i64, i64)>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -100,14 +102,15 @@ impl World {
                 pacesetter_store::evidence::insert_file(&mut tx, &new, Timestamp::now()).await.unwrap().0.id.0,
             ));
         }
-        let mut evaluations = Vec::new();
+        let (mut evaluations, mut inspections) = (Vec::new(), Vec::new());
         for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
             let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
             let campaign = plans.iter().find(|p| p.0 == place).unwrap().1;
             evaluations.push(evaluation_fixture(&mut tx, place, campaign, &unit, uploader).await);
+            inspections.push(inspection_fixture(&mut tx, place, campaign, &unit, uploader).await);
         }
         tx.commit().await.unwrap();
-        Self { t, residents, role_users, plans, files, evaluations, counter: Default::default() }
+        Self { t, residents, role_users, plans, files, evaluations, inspections, counter: Default::default() }
     }
 
     fn next(&self) -> usize {
@@ -137,6 +140,10 @@ impl World {
         };
         tx.commit().await.unwrap();
         grant.id.0
+    }
+
+    fn inspection_at(&self, place: Place) -> (Place, i64, i64, i64, i64) {
+        *self.inspections.iter().find(|e| e.0 == place).unwrap()
     }
 
     fn evaluation_at(&self, place: Place) -> (Place, i64, i64, i64) {
@@ -178,6 +185,9 @@ impl World {
             Target::Evaluation => self.evaluation_at(place).1,
             Target::EvaluationRun => self.evaluation_at(place).2,
             Target::EvaluationAppeal => self.evaluation_at(place).3,
+            Target::InspectionRound => self.inspection_at(place).1,
+            Target::Finding => self.inspection_at(place).3,
+            Target::Rectification => self.inspection_at(place).4,
             Target::Import => {
                 let caller = role.and_then(|r| self.role_users.iter().find(|(ur, _)| *ur == r)).map(|(_, id)| *id);
                 let owner = match (place, caller) {
@@ -197,7 +207,9 @@ impl World {
             "/evaluations/{id}/self" | "/evaluations/{id}/inspect" | "/evaluations/runs/{id}/explain" => {
                 format!("{path}?unit_id={}", unit.id)
             }
-            "/api/v1/evaluations/{id}/entries" | "/api/v1/evaluations/runs/{id}/explanation" => {
+            "/api/v1/evaluations/{id}/entries"
+            | "/api/v1/evaluations/runs/{id}/explanation"
+            | "/api/v1/inspection-rounds/{id}/sheet" => {
                 format!("{path}?unit_id={}", unit.id)
             }
             _ => path,
@@ -303,6 +315,24 @@ impl World {
                         serde_json::json!({"unit_id": unit.id.0, "reason": "复核"})
                     }
                     "/api/v1/evaluations/appeals/{id}/decision" => serde_json::json!({"decision": "upheld"}),
+                    "/api/v1/campaigns/{id}/inspection-rounds" | "/api/v1/inspection-rounds/{id}" => {
+                        serde_json::json!({"name": format!("督导{n}"), "starts_on": "2023-05-01", "ends_on": "2023-05-31"})
+                    }
+                    "/api/v1/inspection-rounds/{id}/teams" => {
+                        serde_json::json!({"name": "督导组", "leader_id": resident})
+                    }
+                    "/api/v1/inspection-rounds/{id}/targets" => {
+                        serde_json::json!({"targets": [{"unit_id": unit.id.0}]})
+                    }
+                    "/api/v1/inspection-rounds/{id}/checklist" => serde_json::json!({"items": [{"title": "要点"}]}),
+                    "/api/v1/inspection-rounds/{id}/self-checks"
+                    | "/api/v1/inspection-rounds/{id}/inspector-checks" => {
+                        serde_json::json!({"unit_id": unit.id.0, "item_id": self.inspection_at(place).2, "status": "met"})
+                    }
+                    "/api/v1/inspection-rounds/{id}/self-inspections" => serde_json::json!({"unit_id": unit.id.0}),
+                    "/api/v1/inspection-rounds/{id}/findings" => serde_json::json!({"unit_id": unit.id.0,
+                        "severity": "minor", "category": "台账", "description": "缺失"}),
+                    "/api/v1/rectifications/{id}/steps" => serde_json::json!({"step": "respond", "text": "已整改"}),
                     _ => serde_json::json!({}),
                 };
                 let method = Method::from_bytes(entry.method.as_bytes()).unwrap();

@@ -207,3 +207,84 @@ async fn a_finding_is_rectified_through_to_closure() {
         ));
     });
 }
+
+#[tokio::test]
+async fn the_loop_runs_through_the_api_and_bad_input_gets_a_field_error() {
+    use axum::http::{Method, StatusCode};
+    use serde_json::json;
+
+    use crate::plans::send_if_match;
+
+    each_backend!(|t| {
+        let (office, lhasa, inspector) = (t.token("office").await, t.token("lhasa").await, t.token("inspector").await);
+        let (campaign, task) = campaign_with_task(&t, &office).await;
+        let lhasa_unit = t.unit_id("540100").await;
+        let rounds = format!("/api/v1/campaigns/{campaign}/inspection-rounds");
+        let bad = t
+            .json(Method::POST, &rounds, &office, json!({"name": "督导", "starts_on": "五月", "ends_on": "2023-05-31"}))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text());
+        assert_eq!(bad.json()["error"]["details"][0]["field"], "starts_on", "{}", bad.text());
+        let created = t
+            .json(
+                Method::POST,
+                &rounds,
+                &office,
+                json!({"name": "第一轮调研督导", "starts_on": "2023-05-08", "ends_on": "2023-05-19"}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let round = created.json()["id"].as_i64().unwrap();
+        let base = format!("/api/v1/inspection-rounds/{round}");
+        let targets = t
+            .json(Method::PUT, &format!("{base}/targets"), &office, json!({"targets": [{"unit_id": lhasa_unit}]}))
+            .await;
+        assert_eq!(targets.status, StatusCode::OK, "{}", targets.text());
+        let proposed = t.get(&format!("{base}/proposed-checklist"), &office).await.json();
+        assert_eq!(proposed[0]["plan_item_id"], task);
+        let checklist = t.json(Method::PUT, &format!("{base}/checklist"), &office, json!({"items": proposed})).await;
+        assert_eq!(checklist.status, StatusCode::OK, "{}", checklist.text());
+        let item = checklist.json()[0]["id"].as_i64().unwrap();
+        let own = json!({"unit_id": lhasa_unit, "item_id": item, "status": "partly", "comment": "部分乡镇未建台账"});
+        assert_eq!(t.json(Method::PUT, &format!("{base}/self-checks"), &lhasa, own).await.status, StatusCode::OK);
+        let started = send_if_match(
+            &t,
+            Method::PUT,
+            &base,
+            &office,
+            "1",
+            json!({"name": "第一轮调研督导", "starts_on": "2023-05-08", "ends_on": "2023-05-19", "status": "active"}),
+        )
+        .await;
+        assert_eq!(started.json()["status"], "active", "{}", started.text());
+
+        let finding = json!({"unit_id": lhasa_unit, "item_id": item, "severity": "grave", "category": "台账", "description": "缺失"});
+        let refused = t.json(Method::POST, &format!("{base}/findings"), &inspector, finding).await;
+        assert_eq!(refused.json()["error"]["details"][0]["field"], "severity", "{}", refused.text());
+        let finding = json!({"unit_id": lhasa_unit, "item_id": item, "severity": "major", "category": "台账资料",
+            "description": "乡镇一级台账缺失", "rectification": {"unit_id": lhasa_unit, "measure": "补齐台账", "due_on": "2099-06-30"}});
+        let recorded = t.json(Method::POST, &format!("{base}/findings"), &inspector, finding).await;
+        assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text());
+        let item_id = recorded.json()["rectification"]["id"].as_i64().unwrap();
+        let steps = format!("/api/v1/rectifications/{item_id}/steps");
+        let responded =
+            send_if_match(&t, Method::POST, &steps, &lhasa, "1", json!({"step": "respond", "text": "已补齐"})).await;
+        assert_eq!(responded.json()["rectification"]["state"], "responded", "{}", responded.text());
+        let closed = send_if_match(&t, Method::POST, &steps, &inspector, "2", json!({"step": "close"})).await;
+        assert_eq!(closed.json()["rectification"]["state"], "closed", "{}", closed.text());
+        let again =
+            send_if_match(&t, Method::POST, &steps, &lhasa, "3", json!({"step": "respond", "text": "再报"})).await;
+        assert_eq!(again.json()["error"]["code"], "step_not_allowed_now", "{}", again.text());
+
+        let finding_id = recorded.json()["finding"]["id"].as_i64().unwrap();
+        let shown = t.get(&format!("/api/v1/findings/{finding_id}"), &lhasa).await.json();
+        assert_eq!(shown["steps"].as_array().unwrap().len(), 2);
+        let ledger = t.get(&format!("/api/v1/campaigns/{campaign}/findings?state=closed"), &office).await.json();
+        assert_eq!(
+            (ledger["total"].as_i64(), ledger["items"][0]["finding"]["id"].as_i64()),
+            (Some(1), Some(finding_id))
+        );
+        let none = t.get(&format!("/api/v1/campaigns/{campaign}/findings?state=open"), &office).await.json();
+        assert_eq!(none["total"], 0);
+    });
+}

@@ -10,6 +10,7 @@ mod evidence;
 mod extract;
 mod health;
 mod imports;
+mod inspections;
 mod notifications;
 mod plans;
 mod reports;
@@ -111,6 +112,20 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluation_runs::decide_appeal))
         .routes(routes!(evaluation_bulletins::bulletin_pdf))
         .routes(routes!(evaluation_bulletins::bulletin_xlsx))
+        .routes(routes!(inspections::list_rounds, inspections::create_round))
+        .routes(routes!(inspections::get_round, inspections::update_round))
+        .routes(routes!(inspections::add_team))
+        .routes(routes!(inspections::set_targets))
+        .routes(routes!(inspections::proposed_checklist))
+        .routes(routes!(inspections::set_checklist))
+        .routes(routes!(inspections::sheet))
+        .routes(routes!(inspections::save_self_check))
+        .routes(routes!(inspections::save_inspector_check))
+        .routes(routes!(inspections::submit_self))
+        .routes(routes!(inspections::record_finding))
+        .routes(routes!(inspections::get_finding))
+        .routes(routes!(inspections::take_step))
+        .routes(routes!(inspections::ledger))
         .with_state(state)
         .split_for_parts();
     (router, openapi)
