@@ -191,7 +191,8 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             } else {
                 demo::seed(&app).await.map_err(|e| e.to_string())?;
                 let (_, _, published) = demo::evaluation::seed(&app).await.map_err(|e| e.to_string())?;
-                println!("Loaded the demo campaign, with its evaluation (published run {published}).");
+                demo::inspection::seed(&app).await.map_err(|e| e.to_string())?;
+                println!("Loaded the demo campaign, with its evaluation (published run {published}) and inspections.");
             }
             server::serve(&config, app, true, |addr| {
                 println!("Pacesetter demo: open http://{addr}/");

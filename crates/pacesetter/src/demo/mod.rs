@@ -11,6 +11,7 @@ use pacesetter_domain::{
 use pacesetter_store::{AnyConnection, grants, units, users};
 
 pub mod evaluation;
+pub mod inspection;
 mod plan;
 
 /// The password of every demo account (printed at start; demo mode only).

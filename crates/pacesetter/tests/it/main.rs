@@ -12,6 +12,7 @@ mod cli;
 mod dashboard;
 mod delivery;
 mod demo_evaluation;
+mod demo_inspection;
 mod evaluation_bulletin;
 mod evaluation_import;
 mod evaluation_pages;

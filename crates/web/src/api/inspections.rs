@@ -527,6 +527,8 @@ pub struct RectificationBody {
     pub due_on: String,
     /// `open`, `responded`, `closed` or `reopened`.
     pub state: String,
+    /// Past its deadline with the unit still to respond.
+    pub overdue: bool,
     pub version: i64,
 }
 
@@ -539,6 +541,7 @@ impl From<Rectification> for RectificationBody {
             given_on: format_date(r.given_on),
             due_on: format_date(r.due_on),
             state: r.state.as_str().to_owned(),
+            overdue: r.state.is_overdue(r.due_on, pacesetter_domain::Timestamp::now().date_cst()),
             version: r.version,
         }
     }

@@ -1,0 +1,260 @@
+//! The demo campaign's inspections (调研督导): a completed round over the 7 prefectures with
+//! synthetic, anonymised self-inspections, inspector checks and findings whose rectification
+//! items stand in every state (open, responded, closed, reopened, overdue), and a round still in
+//! planning. Rounds, checks, findings and steps go through the app layer as the demo accounts;
+//! the rectification items of 2023 are written with their 2023 dates, which the app refuses
+//! for new items (a deadline in the past), and audited like the rest.
+
+use pacesetter_app::{
+    Actor, App, AppError, Origin, audit,
+    inspections::{self, CheckInput, FindingInput, RoundInput, StepInput},
+};
+use pacesetter_domain::{
+    Timestamp, UnitId,
+    inspection::{
+        RectificationStep::{self, Close, Reopen, Respond},
+        Severity,
+        records::{CheckSource, CheckStatus, FindingId, Rectification, RoundId, RoundStatus},
+    },
+    permission::Scope,
+};
+use pacesetter_store::{campaigns, evaluations, grants, inspections as store, units, users};
+use time::{Date, macros::date};
+
+pub const ROUND_NAME: &str = "2023年第二季度创建工作调研督导";
+pub const PLANNED_ROUND_NAME: &str = "2023年第三季度创建工作调研督导";
+
+async fn actor(app: &App, username: &str) -> Result<Actor, AppError> {
+    let mut conn = app.store.read().await?;
+    let user = users::find_by_username(&mut conn, username)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("no demo account {username}")))?;
+    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
+    Ok(Actor { user, scope, origin: Origin::default() })
+}
+
+/// What each prefecture's finding is, and how far its rectification has come.
+struct Case {
+    code: &'static str,
+    liaison: &'static str,
+    severity: Severity,
+    category: &'static str,
+    description: &'static str,
+    measure: &'static str,
+    due_on: Date,
+    /// The steps taken, in order: `(step, by the inspector?, text)`.
+    steps: &'static [(RectificationStep, bool, &'static str)],
+}
+
+const CASES: [Case; 7] = [
+    Case {
+        code: "540100",
+        liaison: "lhasa",
+        severity: Severity::Major,
+        category: "台账资料",
+        description: "部分乡镇创建工作台账缺失，活动记录不完整",
+        measure: "补齐乡镇台账，建立月报制度",
+        due_on: date!(2023 - 06 - 30),
+        steps: &[(Respond, false, "已补齐12个乡镇台账，建立月报制度"), (Close, true, "")],
+    },
+    Case {
+        code: "540200",
+        liaison: "shigatse",
+        severity: Severity::Minor,
+        category: "宣传教育",
+        description: "宣传阵地内容更新不及时",
+        measure: "更新宣传栏内容并明确专人负责",
+        due_on: date!(2023 - 07 - 15),
+        steps: &[(Respond, false, "已更新全部宣传栏，明确3名专人负责")],
+    },
+    Case {
+        code: "540300",
+        liaison: "qamdo",
+        severity: Severity::Major,
+        category: "示范创建",
+        description: "示范单位命名后跟踪管理不到位",
+        measure: "建立示范单位动态管理台账",
+        due_on: date!(2023 - 07 - 31),
+        steps: &[(Respond, false, "已建立动态管理台账"), (Reopen, true, "台账缺少县级示范单位，请补充后再报")],
+    },
+    Case {
+        code: "540400",
+        liaison: "nyingchi",
+        severity: Severity::Minor,
+        category: "活动开展",
+        description: "民族团结进步宣传月活动覆盖面不足",
+        measure: "在第三季度补充开展进社区、进学校活动",
+        // Far enough ahead that it is open, not overdue.
+        due_on: date!(2099 - 12 - 31),
+        steps: &[],
+    },
+    Case {
+        code: "540500",
+        liaison: "shannan",
+        severity: Severity::Serious,
+        category: "问题整改",
+        description: "上一轮督导反馈问题未按期整改",
+        measure: "制定整改清单，逐项销号",
+        due_on: date!(2023 - 06 - 20),
+        steps: &[],
+    },
+    Case {
+        code: "540600",
+        liaison: "nagqu",
+        severity: Severity::Minor,
+        category: "台账资料",
+        description: "佐证材料归档不规范",
+        measure: "按统一目录整理归档佐证材料",
+        due_on: date!(2023 - 06 - 30),
+        steps: &[(Respond, false, "已按统一目录完成归档"), (Close, true, "")],
+    },
+    Case {
+        code: "542500",
+        liaison: "ngari",
+        severity: Severity::Major,
+        category: "组织领导",
+        description: "创建工作领导小组会议未按季度召开",
+        measure: "按季度召开领导小组会议并印发纪要",
+        due_on: date!(2023 - 07 - 10),
+        steps: &[(Respond, false, "已召开会议"), (Reopen, true, "未见会议纪要，请补充")],
+    },
+];
+
+/// Seeds both rounds; returns the completed one and the one in planning.
+pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
+    let office = actor(app, "office").await?;
+    let inspector = actor(app, "inspector").await?;
+    let (campaign, scheme) = {
+        let mut conn = app.store.read().await?;
+        let campaign = campaigns::all(&mut conn)
+            .await?
+            .into_iter()
+            .find(|c| c.year == 2023)
+            .ok_or_else(|| AppError::Internal("the demo campaign is missing".into()))?;
+        let scheme = evaluations::schemes(&mut conn, Some(campaign.id)).await?.first().map(|s| s.id.0);
+        (campaign, scheme)
+    };
+    let mut prefectures: Vec<(UnitId, &Case)> = Vec::new();
+    {
+        let mut conn = app.store.read().await?;
+        for case in &CASES {
+            if let Some(unit) = units::find_by_code(&mut conn, case.code).await? {
+                prefectures.push((unit.id, case));
+            }
+        }
+    }
+
+    // The completed round: a team, the prefectures, the checklist the round proposes.
+    let input = RoundInput {
+        name: ROUND_NAME.into(),
+        starts_on: date!(2023 - 05 - 08),
+        ends_on: date!(2023 - 05 - 26),
+        scheme_id: scheme,
+    };
+    let round = inspections::create_round(app, &office, campaign.id, &input).await?;
+    let team =
+        inspections::add_team(app, &office, round.id, "第一督导组", inspector.user.id, &[office.user.id]).await?;
+    let targets: Vec<_> = prefectures.iter().map(|(unit, _)| (*unit, Some(team.id))).collect();
+    inspections::set_targets(app, &office, round.id, &targets).await?;
+    let mut checklist = inspections::proposed_checklist(app, &office, round.id).await?;
+    checklist.truncate(8);
+    let items = inspections::set_checklist(app, &office, round.id, &checklist).await?;
+
+    // Self-inspection before the visit: every prefecture answers the first points; most hand
+    // it in.
+    let statuses = [CheckStatus::Met, CheckStatus::Partly, CheckStatus::Met, CheckStatus::Unmet];
+    for (n, (unit, case)) in prefectures.iter().enumerate() {
+        let liaison = actor(app, case.liaison).await?;
+        for (k, item) in items.iter().take(4).enumerate() {
+            let input = CheckInput {
+                unit: *unit,
+                item: item.id,
+                status: statuses[(n + k) % statuses.len()],
+                comment: Some("已对照要点自查".into()),
+                evidence: Vec::new(),
+            };
+            inspections::save_check(app, &liaison, round.id, CheckSource::SelfInspection, &input).await?;
+        }
+        if n != 3 {
+            inspections::submit_self(app, &liaison, round.id, *unit).await?;
+        }
+    }
+    let round = inspections::update_round(app, &office, round.id, round.version, &input, RoundStatus::Active).await?;
+
+    // On site: the inspectors check the same points, a notch stricter, and record a finding.
+    for (n, (unit, case)) in prefectures.iter().enumerate() {
+        for (k, item) in items.iter().take(4).enumerate() {
+            let input = CheckInput {
+                unit: *unit,
+                item: item.id,
+                status: statuses[(n + k + 1) % statuses.len()],
+                comment: Some("现场查看、查阅资料".into()),
+                evidence: Vec::new(),
+            };
+            inspections::save_check(app, &inspector, round.id, CheckSource::Inspector, &input).await?;
+        }
+        let finding = FindingInput {
+            unit: *unit,
+            item: items.first().map(|i| i.id),
+            plan_item: items.first().and_then(|i| i.plan_item_id),
+            indicator_code: None,
+            severity: case.severity,
+            category: case.category.into(),
+            description: case.description.into(),
+            rectification: None,
+        };
+        let recorded = inspections::record_finding(app, &inspector, round.id, &finding).await?;
+        let item = rectification(app, &inspector, recorded.finding.id, *unit, case).await?;
+        let liaison = actor(app, case.liaison).await?;
+        let mut version = item.version;
+        for (step, by_inspector, text) in case.steps {
+            let who = if *by_inspector { &inspector } else { &liaison };
+            let input = StepInput { step: *step, text: (*text).into(), evidence: Vec::new(), version };
+            let view = inspections::take_step(app, who, item.id, &input).await?;
+            version = view.rectification.map_or(version, |r| r.version);
+        }
+    }
+    inspections::update_round(app, &office, round.id, round.version, &input, RoundStatus::Completed).await?;
+
+    // The next round, still being planned.
+    let next = RoundInput {
+        name: PLANNED_ROUND_NAME.into(),
+        starts_on: date!(2023 - 09 - 04),
+        ends_on: date!(2023 - 09 - 22),
+        scheme_id: scheme,
+    };
+    let planned = inspections::create_round(app, &office, campaign.id, &next).await?;
+    let team = inspections::add_team(app, &office, planned.id, "第二督导组", inspector.user.id, &[]).await?;
+    let visited: Vec<_> = prefectures.iter().take(3).map(|(unit, _)| (*unit, Some(team.id))).collect();
+    inspections::set_targets(app, &office, planned.id, &visited).await?;
+    let mut checklist = inspections::proposed_checklist(app, &office, planned.id).await?;
+    checklist.truncate(6);
+    inspections::set_checklist(app, &office, planned.id, &checklist).await?;
+    Ok((round.id, planned.id))
+}
+
+/// The finding's rectification item, given on the last day of the round with its 2023
+/// deadline, and audited as the app would.
+async fn rectification(
+    app: &App,
+    by: &Actor,
+    finding: FindingId,
+    unit: UnitId,
+    case: &Case,
+) -> Result<Rectification, AppError> {
+    let mut tx = app.store.write().await?;
+    let dates = (date!(2023 - 05 - 26), case.due_on);
+    let item = store::insert_rectification(&mut tx, finding, unit, case.measure, dates, Timestamp::now()).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        by.into(),
+        "rectification.create",
+        ("rectification", Some(item.id.0)),
+        None,
+        Some(&item),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(item)
+}
