@@ -107,6 +107,10 @@ try {
       await page.screenshot({ path: `${out}/plan-import-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/imports`);
       await page.screenshot({ path: `${out}/imports-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/inspections`);
+      await page.screenshot({ path: `${out}/inspections-${lang}-${size}.png`, fullPage: true });
+      await page.click("table a[href^='/findings/']");
+      await page.screenshot({ path: `${out}/finding-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/evaluations`);
       await page.screenshot({ path: `${out}/evaluations-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/evaluations/${evaluation.id}`);

@@ -678,6 +678,8 @@ pub struct LedgerQuery {
     pub under: Option<UnitId>,
     pub severity: Option<Severity>,
     pub state: Option<RectificationState>,
+    /// Only items past their deadline with the unit still to respond.
+    pub overdue: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -700,7 +702,13 @@ pub async fn ledger(
         }
         roots = vec![unit.path];
     }
-    let filter = LedgerFilter { round: query.round, within: Some(roots), severity: query.severity, state: query.state };
+    let filter = LedgerFilter {
+        round: query.round,
+        within: Some(roots),
+        severity: query.severity,
+        state: query.state,
+        overdue_before: query.overdue.then(|| Timestamp::now().date_cst()),
+    };
     let per_page = query.per_page.clamp(1, 200);
     Ok(store::ledger(&mut conn, campaign, &filter, query.page.max(0) * per_page, per_page).await?)
 }

@@ -486,6 +486,8 @@ pub struct LedgerFilter {
     pub within: Option<Vec<pacesetter_domain::UnitPath>>,
     pub severity: Option<Severity>,
     pub state: Option<RectificationState>,
+    /// Only items still owed by their unit whose deadline is before this day.
+    pub overdue_before: Option<Date>,
 }
 
 /// A finding with its rectification item, as the ledger lists it.
@@ -520,6 +522,11 @@ pub async fn ledger(
     if let Some(state) = filter.state {
         let at = clauses.bind(Bind::Text(state.as_str().to_owned()));
         clauses.push(format!("x.state = {at}"));
+    }
+    if let Some(day) = filter.overdue_before {
+        // As `RectificationState::is_overdue`: waiting for the unit, past the deadline.
+        let at = clauses.bind(Bind::Text(format_date(day)));
+        clauses.push(format!("x.state IN ('open', 'reopened') AND x.due_on < {at}"));
     }
     let from = "FROM findings f JOIN inspection_rounds r ON r.id = f.round_id JOIN units u ON u.id = f.unit_id
                 LEFT JOIN rectifications x ON x.finding_id = f.id";

@@ -41,7 +41,8 @@ struct Case {
     category: &'static str,
     description: &'static str,
     measure: &'static str,
-    due_on: Date,
+    /// `None`: a month from the day the demo is loaded, so that it is open, not overdue.
+    due_on: Option<Date>,
     /// The steps taken, in order: `(step, by the inspector?, text)`.
     steps: &'static [(RectificationStep, bool, &'static str)],
 }
@@ -54,7 +55,7 @@ const CASES: [Case; 7] = [
         category: "台账资料",
         description: "部分乡镇创建工作台账缺失，活动记录不完整",
         measure: "补齐乡镇台账，建立月报制度",
-        due_on: date!(2023 - 06 - 30),
+        due_on: Some(date!(2023 - 06 - 30)),
         steps: &[(Respond, false, "已补齐12个乡镇台账，建立月报制度"), (Close, true, "")],
     },
     Case {
@@ -64,7 +65,7 @@ const CASES: [Case; 7] = [
         category: "宣传教育",
         description: "宣传阵地内容更新不及时",
         measure: "更新宣传栏内容并明确专人负责",
-        due_on: date!(2023 - 07 - 15),
+        due_on: Some(date!(2023 - 07 - 15)),
         steps: &[(Respond, false, "已更新全部宣传栏，明确3名专人负责")],
     },
     Case {
@@ -74,7 +75,7 @@ const CASES: [Case; 7] = [
         category: "示范创建",
         description: "示范单位命名后跟踪管理不到位",
         measure: "建立示范单位动态管理台账",
-        due_on: date!(2023 - 07 - 31),
+        due_on: Some(date!(2023 - 07 - 31)),
         steps: &[(Respond, false, "已建立动态管理台账"), (Reopen, true, "台账缺少县级示范单位，请补充后再报")],
     },
     Case {
@@ -84,8 +85,7 @@ const CASES: [Case; 7] = [
         category: "活动开展",
         description: "民族团结进步宣传月活动覆盖面不足",
         measure: "在第三季度补充开展进社区、进学校活动",
-        // Far enough ahead that it is open, not overdue.
-        due_on: date!(2099 - 12 - 31),
+        due_on: None,
         steps: &[],
     },
     Case {
@@ -95,7 +95,7 @@ const CASES: [Case; 7] = [
         category: "问题整改",
         description: "上一轮督导反馈问题未按期整改",
         measure: "制定整改清单，逐项销号",
-        due_on: date!(2023 - 06 - 20),
+        due_on: Some(date!(2023 - 06 - 20)),
         steps: &[],
     },
     Case {
@@ -105,7 +105,7 @@ const CASES: [Case; 7] = [
         category: "台账资料",
         description: "佐证材料归档不规范",
         measure: "按统一目录整理归档佐证材料",
-        due_on: date!(2023 - 06 - 30),
+        due_on: Some(date!(2023 - 06 - 30)),
         steps: &[(Respond, false, "已按统一目录完成归档"), (Close, true, "")],
     },
     Case {
@@ -115,7 +115,7 @@ const CASES: [Case; 7] = [
         category: "组织领导",
         description: "创建工作领导小组会议未按季度召开",
         measure: "按季度召开领导小组会议并印发纪要",
-        due_on: date!(2023 - 07 - 10),
+        due_on: Some(date!(2023 - 07 - 10)),
         steps: &[(Respond, false, "已召开会议"), (Reopen, true, "未见会议纪要，请补充")],
     },
 ];
@@ -243,7 +243,8 @@ async fn rectification(
     case: &Case,
 ) -> Result<Rectification, AppError> {
     let mut tx = app.store.write().await?;
-    let dates = (date!(2023 - 05 - 26), case.due_on);
+    let due_on = case.due_on.unwrap_or_else(|| Timestamp::now().date_cst() + time::Duration::days(30));
+    let dates = (date!(2023 - 05 - 26), due_on);
     let item = store::insert_rectification(&mut tx, finding, unit, case.measure, dates, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,

@@ -427,6 +427,12 @@ impl World {
                         vec![("csrf", csrf), ("unit_id", unit.id.0.to_string()), ("reason", "复核".into())]
                     }
                     "/evaluations/appeals/{id}/decision" => vec![("csrf", csrf), ("decision", "dismissed".into())],
+                    "/findings/{id}/step" => vec![
+                        ("csrf", csrf),
+                        ("version", "1".into()),
+                        ("step", "respond".into()),
+                        ("text", "已整改".into()),
+                    ],
                     _ => vec![("csrf", csrf)],
                 };
                 let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();

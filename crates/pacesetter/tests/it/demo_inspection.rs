@@ -26,6 +26,9 @@ async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_plann
         let overdue = items.iter().filter(|r| r["overdue"] == true).count();
         assert_eq!(overdue, 3, "the open one of 2023 and both reopened ones are late; one open item is not");
 
+        let late = t.get(&format!("/api/v1/campaigns/{campaign}/findings?overdue=true"), &office).await.json();
+        assert_eq!(late["total"], 3);
+
         // A liaison sees its own prefecture's finding only.
         let lhasa = t.token("lhasa").await;
         let theirs = t.get(&format!("/api/v1/campaigns/{campaign}/findings"), &lhasa).await.json();

@@ -288,3 +288,57 @@ async fn the_loop_runs_through_the_api_and_bad_input_gets_a_field_error() {
         assert_eq!(none["total"], 0);
     });
 }
+
+#[tokio::test]
+async fn a_finding_is_responded_to_and_closed_through_the_pages() {
+    use axum::http::StatusCode;
+
+    each_backend!(|t| {
+        pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
+        let (round, _) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        let (office, nyingchi, inspector) =
+            (t.session("office").await, t.session("nyingchi").await, t.session("inspector").await);
+        let ledger = t.get("/inspections?state=open", &office).await;
+        assert_eq!(ledger.status, StatusCode::OK);
+        let page = ledger.text();
+        assert!(page.contains("问题台账") && page.contains("待整改") && page.contains("逾期"), "{page}");
+        // Nyingchi's open item (its deadline is ahead).
+        let finding = {
+            let token = t.token("nyingchi").await;
+            let campaign =
+                t.get(&format!("/api/v1/inspection-rounds/{}", round.0), &token).await.json()["round"]["campaign_id"]
+                    .as_i64()
+                    .unwrap();
+            let theirs = t.get(&format!("/api/v1/campaigns/{campaign}/findings?state=open"), &token).await.json();
+            theirs["items"][0]["finding"]["id"].as_i64().unwrap()
+        };
+        let path = format!("/findings/{finding}");
+        let shown = t.get(&path, &nyingchi).await.text();
+        assert!(shown.contains("提交整改情况") && !shown.contains("核验通过，销号"), "the unit responds, never closes");
+        let step = format!("{path}/step");
+        let empty = t
+            .form(&step, &nyingchi, &[("csrf", nyingchi.csrf()), ("version", "1"), ("step", "respond"), ("text", " ")])
+            .await;
+        assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(empty.text().contains("请写明整改情况"), "the message beside the form");
+        let done = t
+            .form(
+                &step,
+                &nyingchi,
+                &[
+                    ("csrf", nyingchi.csrf()),
+                    ("version", "1"),
+                    ("step", "respond"),
+                    ("text", "已在8个社区、5所学校开展活动"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+        let to_verify = t.get(&path, &inspector).await.text();
+        assert!(to_verify.contains("已在8个社区、5所学校开展活动") && to_verify.contains("核验通过，销号"));
+        let closed =
+            t.form(&step, &inspector, &[("csrf", inspector.csrf()), ("version", "2"), ("step", "close")]).await;
+        assert_eq!(closed.status, StatusCode::SEE_OTHER);
+        assert!(t.get(&path, &office).await.text().contains("已销号"));
+    });
+}

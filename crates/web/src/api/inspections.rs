@@ -696,6 +696,8 @@ pub struct LedgerParams {
     pub severity: Option<String>,
     /// The rectification item's state.
     pub state: Option<String>,
+    /// Only items past their deadline with the unit still to respond.
+    pub overdue: Option<bool>,
     /// From 0.
     pub page: Option<i64>,
     /// At most 200; 50 when left out.
@@ -729,6 +731,7 @@ pub async fn ledger(
             None => None,
             Some(text) => Some(RectificationState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
         },
+        overdue: params.overdue.unwrap_or(false),
         page: params.page.unwrap_or(0),
         per_page: params.per_page.unwrap_or(50),
     };

@@ -6,6 +6,7 @@ mod context;
 mod evaluations;
 mod imports;
 mod inbox;
+mod inspections;
 mod login;
 mod plan_items;
 mod plans;
@@ -106,6 +107,9 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/evaluations/runs/{id}/explain", get(evaluations::explain))
         .add("POST", "/evaluations/runs/{id}/appeals", post(evaluations::file_appeal))
         .add("POST", "/evaluations/appeals/{id}/decision", post(evaluations::decide_appeal))
+        .add("GET", "/inspections", get(inspections::index))
+        .add("GET", "/findings/{id}", get(inspections::finding))
+        .add("POST", "/findings/{id}/step", post(inspections::take_step))
         .add("GET", "/inbox", get(inbox::index))
         .add("POST", "/inbox/read", post(inbox::mark_read))
         .add("POST", "/inbox/prefs", post(inbox::save_prefs))
