@@ -111,6 +111,11 @@ try {
       await page.screenshot({ path: `${out}/inspections-${lang}-${size}.png`, fullPage: true });
       await page.click("table a[href^='/findings/']");
       await page.screenshot({ path: `${out}/finding-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/inspections`);
+      await page.click("table a[href^='/inspection-rounds/']");
+      await page.screenshot({ path: `${out}/inspection-round-${lang}-${size}.png`, fullPage: true });
+      await page.click("table a[href*='/units/']");
+      await page.screenshot({ path: `${out}/inspection-sheet-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/evaluations`);
       await page.screenshot({ path: `${out}/evaluations-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/evaluations/${evaluation.id}`);

@@ -200,6 +200,8 @@ impl World {
         };
         let path =
             entry.path.replace("{id}", &id.to_string()).replace("{*file}", "app.css").replace("{*rest}", "index.html");
+        // A round's target, in the path: the place's unit.
+        let path = path.replace("{unit}", &unit.id.0.to_string());
         // The new-item form names its campaign in the query; a unit's evaluation entries and
         // explanation name the unit.
         let path = match entry.path.as_str() {
@@ -427,6 +429,22 @@ impl World {
                         vec![("csrf", csrf), ("unit_id", unit.id.0.to_string()), ("reason", "复核".into())]
                     }
                     "/evaluations/appeals/{id}/decision" => vec![("csrf", csrf), ("decision", "dismissed".into())],
+                    "/inspection-rounds/{id}/status" => {
+                        vec![("csrf", csrf), ("version", "2".into()), ("status", "completed".into())]
+                    }
+                    "/inspection-rounds/{id}/units/{unit}/self" | "/inspection-rounds/{id}/units/{unit}/inspect" => {
+                        vec![
+                            ("csrf", csrf),
+                            ("item_id", self.inspection_at(place).2.to_string()),
+                            ("status", "met".into()),
+                        ]
+                    }
+                    "/inspection-rounds/{id}/units/{unit}/findings" => vec![
+                        ("csrf", csrf),
+                        ("severity", "minor".into()),
+                        ("category", "台账".into()),
+                        ("description", "缺失".into()),
+                    ],
                     "/findings/{id}/step" => vec![
                         ("csrf", csrf),
                         ("version", "1".into()),

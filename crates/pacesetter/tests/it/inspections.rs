@@ -342,3 +342,100 @@ async fn a_finding_is_responded_to_and_closed_through_the_pages() {
         assert!(t.get(&path, &office).await.text().contains("已销号"));
     });
 }
+
+#[tokio::test]
+async fn a_round_is_worked_through_on_its_sheet_pages() {
+    use axum::http::StatusCode;
+
+    each_backend!(|t| {
+        pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
+        let (_, planned) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        let (office, lhasa, inspector) =
+            (t.session("office").await, t.session("lhasa").await, t.session("inspector").await);
+        let round = format!("/inspection-rounds/{}", planned.0);
+        let page = t.get(&round, &office).await.text();
+        assert!(page.contains("开始督导") && page.contains("检查清单") && page.contains("拉萨市"), "{page}");
+        let lhasa_unit = t.unit_id("540100").await;
+        let sheet = format!("{round}/units/{lhasa_unit}");
+        let own = t.get(&sheet, &lhasa).await.text();
+        assert!(
+            own.contains("提交自查") && own.contains("尚无佐证"),
+            "the unit self-inspects while the round is planned"
+        );
+        let item = {
+            let token = t.token("office").await;
+            t.get(&format!("/api/v1/inspection-rounds/{}", planned.0), &token).await.json()["items"][0]["id"]
+                .as_i64()
+                .unwrap()
+        };
+        let item_text = item.to_string();
+        let unanswered =
+            t.form(&format!("{sheet}/self"), &lhasa, &[("csrf", lhasa.csrf()), ("item_id", &item_text)]).await;
+        assert_eq!(unanswered.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unanswered.text().contains("请选择一个状态"));
+        let answered = t
+            .form(
+                &format!("{sheet}/self"),
+                &lhasa,
+                &[("csrf", lhasa.csrf()), ("item_id", &item_text), ("status", "partly"), ("comment", "两个县未完成")],
+            )
+            .await;
+        assert_eq!(answered.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            t.form(&format!("{sheet}/submit"), &lhasa, &[("csrf", lhasa.csrf())]).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        // The office starts the round; the inspector checks and records a finding on a phone.
+        let version = {
+            let token = t.token("office").await;
+            t.get(&format!("/api/v1/inspection-rounds/{}", planned.0), &token).await.json()["round"]["version"]
+                .to_string()
+        };
+        let started = t
+            .form(
+                &format!("{round}/status"),
+                &office,
+                &[("csrf", office.csrf()), ("version", &version), ("status", "active")],
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER);
+        let on_site = t.get(&sheet, &inspector).await.text();
+        assert!(
+            on_site.contains("两个县未完成") && on_site.contains("记录问题"),
+            "the unit's own answer beside the form"
+        );
+        let checked = t
+            .form(
+                &format!("{sheet}/inspect"),
+                &inspector,
+                &[("csrf", inspector.csrf()), ("item_id", &item_text), ("status", "unmet")],
+            )
+            .await;
+        assert_eq!(checked.status, StatusCode::SEE_OTHER);
+        let fields = |due: &'static str| {
+            vec![
+                ("csrf", inspector.csrf().to_owned()),
+                ("item_id", item_text.clone()),
+                ("severity", "major".to_owned()),
+                ("category", "台账".to_owned()),
+                ("description", "两个县台账缺失".to_owned()),
+                ("measure", "补齐台账".to_owned()),
+                ("due_on", due.to_owned()),
+            ]
+        };
+        let path = format!("{sheet}/findings");
+        let bad = fields("下月");
+        let refused = t.form(&path, &inspector, &bad.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.text().contains("日期格式") && refused.text().contains("两个县台账缺失"),
+            "the form comes back as sent"
+        );
+        let good = fields("2099-01-31");
+        let recorded = t.form(&path, &inspector, &good.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.text());
+        let finding = recorded.header("location").unwrap().to_owned();
+        assert!(t.get(&finding, &lhasa).await.text().contains("提交整改情况"), "Lhasa can respond to it");
+    });
+}

@@ -6,6 +6,7 @@ mod context;
 mod evaluations;
 mod imports;
 mod inbox;
+mod inspection_rounds;
 mod inspections;
 mod login;
 mod plan_items;
@@ -110,6 +111,13 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/inspections", get(inspections::index))
         .add("GET", "/findings/{id}", get(inspections::finding))
         .add("POST", "/findings/{id}/step", post(inspections::take_step))
+        .add("GET", "/inspection-rounds/{id}", get(inspection_rounds::round))
+        .add("POST", "/inspection-rounds/{id}/status", post(inspection_rounds::advance))
+        .add("GET", "/inspection-rounds/{id}/units/{unit}", get(inspection_rounds::sheet))
+        .add("POST", "/inspection-rounds/{id}/units/{unit}/self", post(inspection_rounds::save_self))
+        .add("POST", "/inspection-rounds/{id}/units/{unit}/inspect", post(inspection_rounds::save_inspection))
+        .add("POST", "/inspection-rounds/{id}/units/{unit}/submit", post(inspection_rounds::submit))
+        .add("POST", "/inspection-rounds/{id}/units/{unit}/findings", post(inspection_rounds::record_finding))
         .add("GET", "/inbox", get(inbox::index))
         .add("POST", "/inbox/read", post(inbox::mark_read))
         .add("POST", "/inbox/prefs", post(inbox::save_prefs))

@@ -1,0 +1,407 @@
+//! A round's page (its teams, targets and checklist, moved forward by the office) and a
+//! target's sheet: each checklist point with the evidence the unit already holds, its own
+//! answer and the inspectors', the forms the caller may use — self-inspection, the inspectors'
+//! check, a finding with its rectification item — sized for a phone on site.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use pacesetter_app::{
+    Actor, AppError,
+    inspections::{self, CheckInput, FindingInput, RectificationInput, RoundInput},
+    units,
+};
+use pacesetter_domain::{
+    UnitId,
+    inspection::{
+        Severity,
+        records::{Check, CheckItemId, CheckSource, CheckStatus, RoundId, RoundStatus},
+    },
+    timestamp::{format_date, parse_date},
+};
+use serde::Deserialize;
+
+use crate::{
+    AppState,
+    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+};
+
+pub struct TargetRow {
+    pub unit_id: i64,
+    pub unit: String,
+    pub team: String,
+    pub submitted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "inspections/round.html")]
+struct RoundPage {
+    p: PageCtx,
+    id: i64,
+    campaign: i64,
+    name: String,
+    dates: String,
+    status: &'static str,
+    version: i64,
+    /// The status the office may move the round to next.
+    next_status: Option<&'static str>,
+    teams: Vec<(String, usize)>,
+    targets: Vec<TargetRow>,
+    items: Vec<(String, String)>,
+}
+
+/// A round: who visits whom, with what checklist.
+pub async fn round(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+    let t = ctx.t;
+    let view = match inspections::round(&state.app, &actor, RoundId(id)).await {
+        Ok(view) => view,
+        Err(error) => return error_page(t, &error),
+    };
+    let manages =
+        pacesetter_app::plans::campaign(&state.app, &actor, view.round.campaign_id).await.is_ok_and(|c| c.can_manage);
+    let mut targets = Vec::new();
+    for target in &view.targets {
+        // Targets the caller cannot see are left out, as everywhere.
+        let Ok(unit) = units::get(&state.app, &actor, target.unit_id).await else { continue };
+        targets.push(TargetRow {
+            unit_id: unit.id.0,
+            unit: unit.display_name(t.locale).to_owned(),
+            team: view
+                .teams
+                .iter()
+                .find(|team| Some(team.id) == target.team_id)
+                .map(|team| team.name.clone())
+                .unwrap_or_default(),
+            submitted: target.self_submitted_at.is_some(),
+        });
+    }
+    let next_status = match (manages, view.round.status) {
+        (true, RoundStatus::Planning) => Some("active"),
+        (true, RoundStatus::Active) => Some("completed"),
+        _ => None,
+    };
+    let page = RoundPage {
+        id,
+        campaign: view.round.campaign_id.0,
+        name: view.round.name.clone(),
+        dates: format!("{} — {}", format_date(view.round.starts_on), format_date(view.round.ends_on)),
+        status: view.round.status.as_str(),
+        version: view.round.version,
+        next_status,
+        teams: view.teams.iter().map(|team| (team.name.clone(), team.members.len())).collect(),
+        targets,
+        items: view.items.iter().map(|i| (i.title.clone(), i.evidence_request.clone().unwrap_or_default())).collect(),
+        p: ctx.with_nav("inspections"),
+    };
+    render(&page).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AdvanceForm {
+    csrf: String,
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    status: String,
+}
+
+/// Moves a round forward (planning → under way → completed).
+pub async fn advance(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<AdvanceForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let result = async {
+        let round = inspections::round(&state.app, &actor, RoundId(id)).await?.round;
+        let status = RoundStatus::parse(&form.status).ok_or(AppError::invalid("status", "invalid_status"))?;
+        let input = RoundInput {
+            name: round.name.clone(),
+            starts_on: round.starts_on,
+            ends_on: round.ends_on,
+            scheme_id: round.scheme_id,
+        };
+        inspections::update_round(&state.app, &actor, round.id, form.version, &input, status).await
+    }
+    .await;
+    match result {
+        Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}")).into_response(),
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+pub struct AnswerView {
+    pub status: &'static str,
+    pub comment: String,
+}
+
+impl From<&Check> for AnswerView {
+    fn from(c: &Check) -> Self {
+        Self { status: c.status.as_str(), comment: c.comment.clone().unwrap_or_default() }
+    }
+}
+
+pub struct PointRow {
+    pub id: i64,
+    pub title: String,
+    pub evidence_request: String,
+    pub held: usize,
+    pub own: Option<AnswerView>,
+    pub inspected: Option<AnswerView>,
+}
+
+#[derive(Template)]
+#[template(path = "inspections/sheet.html")]
+struct SheetPage {
+    p: PageCtx,
+    round_id: i64,
+    round: String,
+    unit_id: i64,
+    unit: String,
+    submitted: bool,
+    can_self_inspect: bool,
+    can_inspect: bool,
+    points: Vec<PointRow>,
+    statuses: Vec<&'static str>,
+    severities: Vec<&'static str>,
+    /// A refused form's message, and the finding form as it was sent.
+    error: String,
+    finding: FindingFields,
+}
+
+#[derive(Deserialize, Default)]
+pub struct FindingFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    item_id: String,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    measure: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+/// A target's checklist with both answers and the forms the caller may use.
+pub async fn sheet(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path((id, unit)): Path<(i64, i64)>,
+) -> Response {
+    sheet_page(&state, &actor, ctx, (id, unit), String::new(), FindingFields::default(), StatusCode::OK).await
+}
+
+async fn sheet_page(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    (id, unit): (i64, i64),
+    error: String,
+    finding: FindingFields,
+    status: StatusCode,
+) -> Response {
+    let t = ctx.t;
+    let sheet = match inspections::sheet(&state.app, actor, RoundId(id), UnitId(unit)).await {
+        Ok(sheet) => sheet,
+        Err(error) => return error_page(t, &error),
+    };
+    let name = match units::get(&state.app, actor, UnitId(unit)).await {
+        Ok(found) => found.display_name(t.locale).to_owned(),
+        Err(error) => return error_page(t, &error),
+    };
+    let page = SheetPage {
+        round_id: id,
+        round: sheet.round.name.clone(),
+        unit_id: unit,
+        unit: name,
+        submitted: sheet.target.self_submitted_at.is_some(),
+        can_self_inspect: sheet.can_self_inspect,
+        can_inspect: sheet.can_inspect,
+        points: sheet
+            .lines
+            .iter()
+            .map(|l| PointRow {
+                id: l.item.id.0,
+                title: l.item.title.clone(),
+                evidence_request: l.item.evidence_request.clone().unwrap_or_default(),
+                held: l.held.len(),
+                own: l.self_check.as_ref().map(Into::into),
+                inspected: l.inspector_check.as_ref().map(Into::into),
+            })
+            .collect(),
+        statuses: CheckStatus::ALL.iter().map(|s| s.as_str()).collect(),
+        severities: Severity::ALL.iter().map(|s| s.as_str()).collect(),
+        error,
+        finding,
+        p: ctx.with_nav("inspections"),
+    };
+    (status, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct CheckForm {
+    csrf: String,
+    #[serde(default)]
+    item_id: i64,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn save_check(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    (id, unit): (i64, i64),
+    source: CheckSource,
+    form: CheckForm,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let input = CheckInput {
+        unit: UnitId(unit),
+        item: CheckItemId(form.item_id),
+        // An unknown status is refused by the permission-checked call below as invalid.
+        status: CheckStatus::parse(&form.status).unwrap_or(CheckStatus::NotApplicable),
+        comment: Some(form.comment),
+        evidence: Vec::new(),
+    };
+    let known = CheckStatus::parse(&form.status).is_some();
+    match inspections::save_check(&state.app, actor, RoundId(id), source, &input).await {
+        Ok(_) if known => {
+            Redirect::to(&format!("/inspection-rounds/{id}/units/{unit}#point-{}", form.item_id)).into_response()
+        }
+        Ok(_) => {
+            let message = ctx.t.error("invalid_status");
+            sheet_page(
+                state,
+                actor,
+                ctx,
+                (id, unit),
+                message,
+                FindingFields::default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(error) => refused(state, actor, ctx, (id, unit), error, FindingFields::default()).await,
+    }
+}
+
+/// A refused form: the sheet again with the reason, or the error page for who may not.
+async fn refused(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    at: (i64, i64),
+    error: AppError,
+    finding: FindingFields,
+) -> Response {
+    let code = match &error {
+        AppError::Unprocessable { code, .. } | AppError::Conflict(code) => *code,
+        AppError::Invalid(errors) => errors.fields.first().map_or("invalid_input", |f| f.code),
+        _ => return error_page(ctx.t, &error),
+    };
+    let message = ctx.t.error(code);
+    sheet_page(state, actor, ctx, at, message, finding, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+pub async fn save_self(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(at): Path<(i64, i64)>,
+    Form(form): Form<CheckForm>,
+) -> Response {
+    save_check(&state, &actor, ctx, at, CheckSource::SelfInspection, form).await
+}
+
+pub async fn save_inspection(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(at): Path<(i64, i64)>,
+    Form(form): Form<CheckForm>,
+) -> Response {
+    save_check(&state, &actor, ctx, at, CheckSource::Inspector, form).await
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// Hands the unit's self-inspection in.
+pub async fn submit(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path((id, unit)): Path<(i64, i64)>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    match inspections::submit_self(&state.app, &actor, RoundId(id), UnitId(unit)).await {
+        Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}/units/{unit}")).into_response(),
+        Err(error) => refused(&state, &actor, ctx, (id, unit), error, FindingFields::default()).await,
+    }
+}
+
+/// Records a finding on the target, with its rectification item when a measure is given.
+pub async fn record_finding(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path((id, unit)): Path<(i64, i64)>,
+    Form(form): Form<FindingFields>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let (severity, due_on) = (Severity::parse(&form.severity), parse_date(&form.due_on));
+    let wants_rectification = !form.measure.trim().is_empty();
+    let unreadable = match (severity, wants_rectification && due_on.is_none()) {
+        (None, _) => Some("invalid_severity"),
+        (_, true) => Some("invalid_date"),
+        _ => None,
+    };
+    // Said beside the form only to whoever may record findings here; anyone else is refused
+    // by the call below, as for any other input.
+    if let Some(code) = unreadable {
+        let may = inspections::sheet(&state.app, &actor, RoundId(id), UnitId(unit)).await.is_ok_and(|s| s.can_inspect);
+        if may {
+            let message = ctx.t.error(code);
+            return sheet_page(&state, &actor, ctx, (id, unit), message, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    }
+    let rectification = wants_rectification.then(|| RectificationInput {
+        unit: UnitId(unit),
+        measure: form.measure.clone(),
+        due_on: due_on.unwrap_or(time::Date::MIN),
+    });
+    let input = FindingInput {
+        unit: UnitId(unit),
+        item: form.item_id.parse().ok().map(CheckItemId),
+        plan_item: None,
+        indicator_code: None,
+        severity: severity.unwrap_or(Severity::Minor),
+        category: form.category.clone(),
+        description: form.description.clone(),
+        rectification,
+    };
+    match inspections::record_finding(&state.app, &actor, RoundId(id), &input).await {
+        Ok(view) => Redirect::to(&format!("/findings/{}", view.finding.id.0)).into_response(),
+        Err(error) => refused(&state, &actor, ctx, (id, unit), error, form).await,
+    }
+}
