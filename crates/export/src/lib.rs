@@ -5,6 +5,7 @@ pub mod bulletin;
 pub mod charts;
 pub mod csv_out;
 pub mod plan_xlsx;
+pub mod table_xlsx;
 pub mod tabular;
 
 pub use tabular::{ReadError, read_sheet, read_table};

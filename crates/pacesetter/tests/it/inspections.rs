@@ -286,6 +286,14 @@ async fn the_loop_runs_through_the_api_and_bad_input_gets_a_field_error() {
         );
         let none = t.get(&format!("/api/v1/campaigns/{campaign}/findings?state=open"), &office).await.json();
         assert_eq!(none["total"], 0);
+        let xlsx = t.get(&format!("/api/v1/campaigns/{campaign}/findings.xlsx?state=closed"), &office).await;
+        assert_eq!(xlsx.status, StatusCode::OK);
+        let grid = pacesetter_export::read_sheet(&xlsx.body).unwrap();
+        let cells: Vec<&String> = grid.rows.iter().flat_map(|(_, row)| row).collect();
+        assert!(
+            cells.iter().any(|c| c.as_str() == "乡镇一级台账缺失") && cells.iter().any(|c| c.as_str() == "已销号"),
+            "{cells:?}"
+        );
     });
 }
 

@@ -704,6 +704,26 @@ pub struct LedgerParams {
     pub per_page: Option<i64>,
 }
 
+impl LedgerParams {
+    fn query(&self) -> Result<LedgerQuery, AppError> {
+        Ok(LedgerQuery {
+            round: self.round_id.map(RoundId),
+            under: self.under.map(UnitId),
+            severity: match self.severity.as_deref() {
+                None => None,
+                Some(text) => Some(Severity::parse(text).ok_or(AppError::invalid("severity", "invalid_severity"))?),
+            },
+            state: match self.state.as_deref() {
+                None => None,
+                Some(text) => Some(RectificationState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
+            },
+            overdue: self.overdue.unwrap_or(false),
+            page: self.page.unwrap_or(0),
+            per_page: self.per_page.unwrap_or(50),
+        })
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct LedgerResponse {
     pub items: Vec<FindingResponse>,
@@ -720,25 +740,93 @@ pub async fn ledger(
     Path(id): Path<i64>,
     ApiQuery(params): ApiQuery<LedgerParams>,
 ) -> Result<Json<LedgerResponse>, ApiError> {
-    let query = LedgerQuery {
-        round: params.round_id.map(RoundId),
-        under: params.under.map(UnitId),
-        severity: match params.severity.as_deref() {
-            None => None,
-            Some(text) => Some(Severity::parse(text).ok_or(AppError::invalid("severity", "invalid_severity"))?),
-        },
-        state: match params.state.as_deref() {
-            None => None,
-            Some(text) => Some(RectificationState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
-        },
-        overdue: params.overdue.unwrap_or(false),
-        page: params.page.unwrap_or(0),
-        per_page: params.per_page.unwrap_or(50),
-    };
+    let query = params.query()?;
     let (lines, total) = inspections::ledger(&state.app, &actor, CampaignId(id), &query).await?;
     let items = lines
         .into_iter()
         .map(|l| FindingView { finding: l.finding, rectification: l.rectification, steps: Vec::new() }.into())
         .collect();
     Ok(Json(LedgerResponse { items, total }))
+}
+
+/// The findings ledger as an XLSX workbook, with the same filters, in the caller's language.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/findings.xlsx", tag = "inspections", params(("id" = i64, Path), LedgerParams), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn ledger_xlsx(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiQuery(params): ApiQuery<LedgerParams>,
+) -> Result<Response, ApiError> {
+    use pacesetter_export::table_xlsx::{Column, write};
+    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    let campaign = CampaignId(id);
+    let rounds = inspections::rounds(&state.app, &actor, campaign).await?;
+    let mut query = LedgerQuery { per_page: 200, page: 0, ..params.query()? };
+    let mut lines = Vec::new();
+    loop {
+        let (page, total) = inspections::ledger(&state.app, &actor, campaign, &query).await?;
+        let done = page.is_empty() || lines.len() + page.len() >= total as usize;
+        lines.extend(page);
+        if done {
+            break;
+        }
+        query.page += 1;
+    }
+    let today = pacesetter_domain::Timestamp::now().date_cst();
+    let mut names: std::collections::HashMap<UnitId, String> = std::collections::HashMap::new();
+    let mut rows = Vec::with_capacity(lines.len());
+    for line in &lines {
+        let f = &line.finding;
+        let r = line.rectification.as_ref();
+        for unit in std::iter::once(f.unit_id).chain(r.map(|r| r.unit_id)) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(unit) {
+                let found = pacesetter_app::units::get(&state.app, &actor, unit).await;
+                slot.insert(found.map(|u| u.display_name(t.locale).to_owned()).unwrap_or_default());
+            }
+        }
+        let name = |unit: UnitId| names.get(&unit).cloned().unwrap_or_default();
+        rows.push(vec![
+            name(f.unit_id),
+            rounds.iter().find(|x| x.id == f.round_id).map(|x| x.name.clone()).unwrap_or_default(),
+            t.tk("inspection.severity", f.severity.as_str()).to_owned(),
+            f.category.clone(),
+            f.description.clone(),
+            r.map(|r| name(r.unit_id)).unwrap_or_default(),
+            r.map(|r| r.measure.clone()).unwrap_or_default(),
+            r.map(|r| format_date(r.due_on)).unwrap_or_default(),
+            t.tk("inspection.state", r.map_or("none", |r| r.state.as_str())).to_owned(),
+            if r.is_some_and(|r| r.state.is_overdue(r.due_on, today)) {
+                t.t("inspection.overdue").to_owned()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    let columns = [
+        ("inspection.unit", 14.0),
+        ("inspection.round", 24.0),
+        ("inspection.severity", 9.0),
+        ("inspection.category", 12.0),
+        ("inspection.description", 36.0),
+        ("inspection.responsible", 14.0),
+        ("inspection.measure", 30.0),
+        ("inspection.due_on", 12.0),
+        ("inspection.state_label", 10.0),
+        ("inspection.overdue", 8.0),
+    ];
+    let columns: Vec<Column> = columns.iter().map(|(key, width)| Column { heading: t.t(key), width: *width }).collect();
+    let ledger = t.t("inspection.ledger");
+    let bytes = write(ledger, ledger, &columns, &rows).map_err(|e| AppError::Internal(format!("ledger xlsx: {e}")))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"findings.xlsx\""),
+    );
+    Ok(response)
 }

@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(inspections::get_finding))
         .routes(routes!(inspections::take_step))
         .routes(routes!(inspections::ledger))
+        .routes(routes!(inspections::ledger_xlsx))
         .with_state(state)
         .split_for_parts();
     (router, openapi)

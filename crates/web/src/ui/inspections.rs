@@ -73,6 +73,8 @@ struct IndexPage {
     severities: Vec<&'static str>,
     states: Vec<&'static str>,
     filters: String,
+    /// The same filters as the export's query.
+    api_filters: String,
     page: i64,
     pages: i64,
 }
@@ -124,6 +126,7 @@ impl IndexPage {
             severities: Severity::ALL.iter().map(|s| severity_key(*s)).collect(),
             states: RectificationState::ALL.iter().map(|s| s.as_str()).collect(),
             filters: String::new(),
+            api_filters: String::new(),
             page: 1,
             pages: 0,
         }
@@ -189,18 +192,24 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
         });
     }
     let mut filters = format!("campaign={campaign}");
+    let mut api_filters = Vec::new();
     if let Some(round) = q.round {
         filters.push_str(&format!("&round={round}"));
+        api_filters.push(format!("round_id={round}"));
     }
     if let Some(s) = severity {
         filters.push_str(&format!("&severity={}", s.as_str()));
+        api_filters.push(format!("severity={}", s.as_str()));
     }
     if let Some(s) = chosen_state {
         filters.push_str(&format!("&state={}", s.as_str()));
+        api_filters.push(format!("state={}", s.as_str()));
     }
     if overdue {
         filters.push_str("&overdue=1");
+        api_filters.push("overdue=true".to_owned());
     }
+    page.api_filters = api_filters.join("&");
     page.campaigns = campaigns.iter().map(|c| (c.id.0, c.name.clone())).collect();
     page.campaign = campaign;
     page.rounds = rounds

@@ -1,0 +1,51 @@
+//! A titled table as a one-sheet workbook: a bold title, a header row, then every cell as a
+//! string (so nothing a user typed can become a formula), the header frozen.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+
+/// One column: its heading and width in characters.
+pub struct Column<'a> {
+    pub heading: &'a str,
+    pub width: f64,
+}
+
+pub fn write(
+    title: &str,
+    sheet_name: &str,
+    columns: &[Column<'_>],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
+    let header = Format::new().set_bold().set_background_color(0xEEF2F7).set_border(FormatBorder::Thin).set_text_wrap();
+    let top = Format::new().set_align(FormatAlign::Top).set_text_wrap();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    sheet.write_string_with_format(0, 0, title, &Format::new().set_bold())?;
+    for (col, column) in columns.iter().enumerate() {
+        sheet.write_string_with_format(2, col as u16, column.heading, &header)?;
+        sheet.set_column_width(col as u16, column.width)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (col, text) in row.iter().enumerate() {
+            sheet.write_string_with_format(3 + i as u32, col as u16, text, &top)?;
+        }
+    }
+    sheet.set_freeze_panes(3, 0)?;
+    workbook.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_formula_typed_by_a_user_stays_text() {
+        let columns = [Column { heading: "问题", width: 20.0 }];
+        let bytes = write("问题台账", "台账", &columns, &[vec!["=1+1".to_owned()]]).unwrap();
+        let grid = crate::read_sheet(&bytes).unwrap();
+        let cell = |line: usize| grid.rows.iter().find(|(n, _)| *n == line).map(|(_, cells)| cells[0].clone());
+        assert_eq!(cell(3).as_deref(), Some("问题"), "the header on the third line");
+        assert_eq!(cell(4).as_deref(), Some("=1+1"));
+    }
+}
