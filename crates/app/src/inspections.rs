@@ -712,3 +712,66 @@ pub async fn ledger(
     let per_page = query.per_page.clamp(1, 200);
     Ok(store::ledger(&mut conn, campaign, &filter, query.page.max(0) * per_page, per_page).await?)
 }
+
+/// Deduction items (扣分项) for an evaluation scheme from its campaign's findings whose
+/// rectification is overdue or was reopened: one item per finding, of `per` points, on the
+/// finding's unit when the scheme ranks it, its source naming the finding and its link pointing
+/// to it (`/findings/{id}`). A finding already deducted in this scheme is skipped, so running it
+/// again adds only what is new. Returns the items created.
+pub async fn deduct_from_findings(
+    app: &App,
+    actor: &Actor,
+    scheme: pacesetter_domain::evaluation::records::SchemeId,
+    per: rust_decimal::Decimal,
+) -> Result<Vec<pacesetter_domain::evaluation::records::Item>> {
+    use crate::evaluations::entries::{self, ItemInput};
+    let (members, linked, lines) = {
+        let mut conn = app.store.read().await?;
+        let stored = evaluations::get_scheme(&mut conn, scheme).await.map_err(AppError::from_store("evaluation"))?;
+        let (_, office) = load_campaign(&mut conn, stored.campaign_id).await?;
+        actor.require(Permission::ManagePlans, &office.path)?;
+        let members: BTreeSet<UnitId> =
+            evaluations::members(&mut conn, scheme).await?.into_iter().map(|m| m.unit_id).collect();
+        let linked: BTreeSet<String> =
+            evaluations::items(&mut conn, scheme, None).await?.into_iter().filter_map(|i| i.source_link).collect();
+        let filter = LedgerFilter::default();
+        let (mut lines, mut offset) = (Vec::new(), 0);
+        loop {
+            let (page, total) = store::ledger(&mut conn, stored.campaign_id, &filter, offset, 200).await?;
+            offset += page.len() as i64;
+            let done = page.is_empty() || offset >= total;
+            lines.extend(page);
+            if done {
+                break;
+            }
+        }
+        (members, linked, lines)
+    };
+    let today = Timestamp::now().date_cst();
+    let mut created = Vec::new();
+    for line in lines {
+        let Some(item) = &line.rectification else { continue };
+        let late = item.state.is_overdue(item.due_on, today);
+        if !(late || item.state == RectificationState::Reopened) || !members.contains(&line.finding.unit_id) {
+            continue;
+        }
+        let link = format!("/findings/{}", line.finding.id.0);
+        if linked.contains(&link) {
+            continue;
+        }
+        let why = if late { "整改逾期" } else { "整改被退回" };
+        let input = ItemInput {
+            unit: line.finding.unit_id,
+            effect: json!({ "kind": "deduction", "count": 1, "per": per.to_string() }),
+            source: format!("督导问题{why}：{}", line.finding.description.chars().take(200).collect::<String>()),
+            source_link: Some(link),
+        };
+        created.push(entries::add_item(app, actor, scheme, &input).await?);
+    }
+    Ok(created)
+}
+
+/// `/findings/{id}`: the link a deduction carries to the finding it comes from.
+pub(crate) fn is_finding_link(link: &str) -> bool {
+    link.strip_prefix("/findings/").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}

@@ -203,6 +203,8 @@ pub async fn add_item(app: &App, actor: &Actor, id: SchemeId, input: &ItemInput)
         return Err(AppError::invalid("source", "required"));
     }
     let link = match input.source_link.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        // A finding of this deployment, as `inspections::deduct_from_findings` links them.
+        Some(link) if crate::inspections::is_finding_link(link) => Some(link.to_owned()),
         Some(link) => Some(parse_url(link)?),
         None => None,
     };

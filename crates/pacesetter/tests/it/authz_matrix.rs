@@ -313,6 +313,7 @@ impl World {
                     "/api/v1/evaluations/{id}/submissions" => serde_json::json!({"unit_id": unit.id.0}),
                     "/api/v1/evaluations/{id}/items" => serde_json::json!({"unit_id": unit.id.0,
                         "effect": {"kind": "bonus", "points": "1", "cap": "1"}, "source": "表彰"}),
+                    "/api/v1/evaluations/{id}/finding-deductions" => serde_json::json!({"points_per_finding": "0.5"}),
                     "/api/v1/evaluations/runs/{id}/appeals" => {
                         serde_json::json!({"unit_id": unit.id.0, "reason": "复核"})
                     }

@@ -35,3 +35,50 @@ async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_plann
         assert_eq!(theirs["total"], 1);
     });
 }
+
+#[tokio::test]
+async fn overdue_and_reopened_findings_become_deductions_traceable_to_them() {
+    use axum::http::{Method, StatusCode};
+    use serde_json::json;
+
+    each_backend!(|t| {
+        let (round, _) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        let office = t.token("office").await;
+        let campaign =
+            t.get(&format!("/api/v1/inspection-rounds/{}", round.0), &office).await.json()["round"]["campaign_id"]
+                .as_i64()
+                .unwrap();
+        let scheme: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../examples/evaluation/scheme.json")).unwrap();
+        let units: Vec<serde_json::Value> = t.get("/api/v1/units?kind=prefecture", &office).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| json!({"unit_id": u["id"], "category": "地市"}))
+            .collect();
+        let body = json!({"campaign_id": campaign, "name": "督导扣分测试", "scheme": scheme, "units": units});
+        let created = t.json(Method::POST, "/api/v1/evaluations", &office, body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let id = created.json()["id"].as_i64().unwrap();
+        let activate = json!({"name": "督导扣分测试", "status": "active", "scheme": scheme, "units": units});
+        let active =
+            crate::plans::send_if_match(&t, Method::PUT, &format!("/api/v1/evaluations/{id}"), &office, "1", activate)
+                .await;
+        assert_eq!(active.status, StatusCode::OK, "{}", active.text());
+
+        let path = format!("/api/v1/evaluations/{id}/finding-deductions");
+        let refused = t.json(Method::POST, &path, &office, json!({"points_per_finding": "-1"})).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let by_liaison = t.json(Method::POST, &path, &t.token("lhasa").await, json!({"points_per_finding": "1"})).await;
+        assert_eq!(by_liaison.status, StatusCode::FORBIDDEN);
+        let made = t.json(Method::POST, &path, &office, json!({"points_per_finding": "0.5"})).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+        let items = made.json();
+        let items = items.as_array().unwrap();
+        assert_eq!(items.len(), 3, "the overdue open item and the two reopened ones: {items:?}");
+        assert!(items.iter().all(|i| i["source_link"].as_str().unwrap().starts_with("/findings/")));
+        assert!(items.iter().any(|i| i["source"].as_str().unwrap().contains("上一轮督导反馈问题未按期整改")));
+        let again = t.json(Method::POST, &path, &office, json!({"points_per_finding": "0.5"})).await;
+        assert_eq!(again.json().as_array().unwrap().len(), 0, "each finding is deducted once");
+    });
+}

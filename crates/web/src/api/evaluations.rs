@@ -459,6 +459,36 @@ pub struct SheetLeafResponse {
     pub flagged: bool,
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindingDeductionsRequest {
+    /// Points deducted per finding, e.g. "0.5".
+    pub points_per_finding: String,
+}
+
+/// Deduction items from the campaign's findings whose rectification is overdue or was
+/// reopened: one per finding of a unit the scheme ranks, linked to it; findings already
+/// deducted are skipped. Returns the items created (possibly none).
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/finding-deductions", tag = "evaluations", params(("id" = i64, Path)), request_body = FindingDeductionsRequest, security(("bearer" = [])),
+    responses((status = 201, body = [ItemResponse]), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn finding_deductions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<FindingDeductionsRequest>,
+) -> Result<Response, ApiError> {
+    let per = body
+        .points_per_finding
+        .trim()
+        .parse::<rust_decimal::Decimal>()
+        .ok()
+        .filter(|p| p.is_sign_positive() && !p.is_zero())
+        .ok_or(AppError::invalid("points_per_finding", "item_invalid"))?;
+    let items = pacesetter_app::inspections::deduct_from_findings(&state.app, &actor, SchemeId(id), per).await?;
+    let body: Vec<ItemResponse> = items.into_iter().map(Into::into).collect();
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SheetResponse {
     pub unit: MemberBody,

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(evaluations::save_inspector_entry))
         .routes(routes!(evaluations::submit_self_assessment))
         .routes(routes!(evaluations::add_item))
+        .routes(routes!(evaluations::finding_deductions))
         .routes(routes!(evaluation_runs::list_runs, evaluation_runs::create_run))
         .routes(routes!(evaluation_runs::get_run))
         .routes(routes!(evaluation_runs::publish_run))
