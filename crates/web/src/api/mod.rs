@@ -8,6 +8,7 @@ mod evaluation_runs;
 mod evaluations;
 mod evidence;
 mod extract;
+mod findings;
 mod health;
 mod imports;
 mod inspections;
@@ -123,11 +124,11 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(inspections::save_self_check))
         .routes(routes!(inspections::save_inspector_check))
         .routes(routes!(inspections::submit_self))
-        .routes(routes!(inspections::record_finding))
-        .routes(routes!(inspections::get_finding))
-        .routes(routes!(inspections::take_step))
-        .routes(routes!(inspections::ledger))
-        .routes(routes!(inspections::ledger_xlsx))
+        .routes(routes!(findings::record_finding))
+        .routes(routes!(findings::get_finding))
+        .routes(routes!(findings::take_step))
+        .routes(routes!(findings::ledger))
+        .routes(routes!(findings::ledger_xlsx))
         .with_state(state)
         .split_for_parts();
     (router, openapi)
@@ -136,4 +137,20 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 /// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary.
 pub fn docs_router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi.as_ref().clone()))
+}
+
+/// An XLSX workbook as a download; `disposition` is the `Content-Disposition` value.
+pub(crate) fn xlsx_download(bytes: Vec<u8>, disposition: &'static str) -> axum::response::Response {
+    use axum::{
+        http::{HeaderValue, header},
+        response::IntoResponse,
+    };
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
+    response
 }

@@ -247,17 +247,5 @@ pub async fn export_plan(
     };
     let bytes = pacesetter_export::plan_xlsx::write(&view.campaign.name, &headers, &tasks, &assignment_rows)
         .map_err(|error| AppError::Internal(error.to_string()))?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    );
-    headers.insert(
-        axum::http::header::CONTENT_DISPOSITION,
-        axum::http::HeaderValue::from_static(
-            "attachment; filename=\"plan.xlsx\"; filename*=UTF-8''%E8%AE%A1%E5%88%92.xlsx",
-        ),
-    );
-    Ok(response)
+    Ok(super::xlsx_download(bytes, "attachment; filename=\"plan.xlsx\"; filename*=UTF-8''%E8%AE%A1%E5%88%92.xlsx"))
 }

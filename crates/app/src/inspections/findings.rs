@@ -1,0 +1,323 @@
+//! Findings (问题) with their rectification items (整改), the steps taken on them, the findings
+//! ledger, and the deductions an evaluation takes from them.
+
+use std::collections::BTreeSet;
+
+use pacesetter_domain::{
+    Permission, Timestamp, UnitId,
+    evidence::EvidenceId,
+    ids::{CampaignId, PlanItemId},
+    inspection::{
+        RectificationState, RectificationStep, Severity,
+        records::{CheckItemId, Finding, FindingId, Rectification, RectificationId, RoundId, RoundStatus, StepTaken},
+    },
+};
+use pacesetter_store::{
+    AnyConnection, StoreError, evaluations, inspections as store,
+    inspections::{LedgerFilter, LedgerLine, NewFinding},
+    units,
+};
+use serde_json::json;
+use time::Date;
+
+use super::{Context, load, require_status, unit_for};
+use crate::{Actor, App, AppError, Result, audit, evidence::owned_by, plans::load_campaign, text};
+
+/// The rectification a finding demands: who, what, by when.
+#[derive(Debug, Clone)]
+pub struct RectificationInput {
+    pub unit: UnitId,
+    pub measure: String,
+    pub due_on: Date,
+}
+
+/// A finding as an inspector records it.
+#[derive(Debug, Clone)]
+pub struct FindingInput {
+    pub unit: UnitId,
+    pub item: Option<CheckItemId>,
+    pub plan_item: Option<PlanItemId>,
+    pub indicator_code: Option<String>,
+    pub severity: Severity,
+    pub category: String,
+    pub description: String,
+    pub rectification: Option<RectificationInput>,
+}
+
+/// A finding with its rectification item and the steps taken on it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FindingView {
+    pub finding: Finding,
+    pub rectification: Option<Rectification>,
+    pub steps: Vec<StepTaken>,
+}
+
+/// Records a finding (问题) on a target while the round is under way, with its rectification
+/// item (整改) when one is demanded.
+pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &FindingInput) -> Result<FindingView> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    unit_for(&mut tx, &ctx, actor, input.unit, Permission::Inspect).await?;
+    require_status(&ctx.round, &[RoundStatus::Active])?;
+    store::target(&mut tx, id, input.unit).await.map_err(|_| AppError::invalid("unit_id", "unit_not_in_round"))?;
+    if let Some(item) = input.item
+        && !store::items_of(&mut tx, id).await?.iter().any(|i| i.id == item)
+    {
+        return Err(AppError::invalid("item_id", "item_not_in_round"));
+    }
+    if let Some(plan_item) = input.plan_item {
+        match pacesetter_store::plan_items::get(&mut tx, plan_item).await {
+            Ok(found) if found.campaign_id == ctx.campaign.id => {}
+            _ => return Err(AppError::invalid("plan_item_id", "plan_item_not_found")),
+        }
+    }
+    let (category, description) =
+        (text::required("category", &input.category, 50)?, text::required("description", &input.description, 4000)?);
+    let indicator = text::optional("indicator_code", input.indicator_code.as_deref(), 50)?;
+    let new = NewFinding {
+        round: id,
+        unit: input.unit,
+        item: input.item,
+        plan_item: input.plan_item,
+        indicator_code: indicator.as_deref(),
+        severity: input.severity,
+        category: &category,
+        description: &description,
+        by: actor.user.id,
+    };
+    let now = Timestamp::now();
+    let finding = store::insert_finding(&mut tx, &new, now).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "finding.create",
+        ("finding", Some(finding.id.0)),
+        None,
+        Some(&finding),
+    )
+    .await?;
+    let rectification = match &input.rectification {
+        Some(demand) => Some(demand_rectification(app, &mut tx, actor, &ctx, &finding, demand, now).await?),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok(FindingView { finding, rectification, steps: Vec::new() })
+}
+
+async fn demand_rectification(
+    app: &App,
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    ctx: &Context,
+    finding: &Finding,
+    demand: &RectificationInput,
+    now: Timestamp,
+) -> Result<Rectification> {
+    // The responsible unit: the one inspected, or another the inspector or the office sees.
+    match units::get(tx, demand.unit).await {
+        Ok(found) if actor.can(Permission::ViewUnits, &found.path) || ctx.coordinates(actor) => {}
+        _ => return Err(AppError::invalid("unit_id", "unit_not_found")),
+    }
+    let measure = text::required("measure", &demand.measure, 2000)?;
+    let given_on = now.date_cst();
+    if demand.due_on < given_on {
+        return Err(AppError::invalid("due_on", "due_in_the_past"));
+    }
+    let item = store::insert_rectification(tx, finding.id, demand.unit, &measure, (given_on, demand.due_on), now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate(_) => AppError::Conflict("rectification_exists"),
+            other => other.into(),
+        })?;
+    audit::record::<(), _>(
+        tx,
+        app.store.backend(),
+        actor.into(),
+        "rectification.create",
+        ("rectification", Some(item.id.0)),
+        None,
+        Some(&item),
+    )
+    .await?;
+    Ok(item)
+}
+
+/// A finding, if the caller sees its unit (or runs the campaign).
+pub async fn finding(app: &App, actor: &Actor, id: FindingId) -> Result<FindingView> {
+    let mut conn = app.store.read().await?;
+    let finding = store::get_finding(&mut conn, id).await.map_err(AppError::from_store("finding"))?;
+    let ctx = load(&mut conn, finding.round_id).await?;
+    unit_for(&mut conn, &ctx, actor, finding.unit_id, Permission::ViewUnits)
+        .await
+        .map_err(|_| AppError::NotFound("finding"))?;
+    let rectification = store::rectification_of(&mut conn, id).await?;
+    let steps = match &rectification {
+        Some(item) => store::steps(&mut conn, item.id).await?,
+        None => Vec::new(),
+    };
+    Ok(FindingView { finding, rectification, steps })
+}
+
+/// A step on a rectification item, as asked for.
+#[derive(Debug, Clone)]
+pub struct StepInput {
+    pub step: RectificationStep,
+    pub text: String,
+    pub evidence: Vec<EvidenceId>,
+    /// The version the actor last saw.
+    pub version: i64,
+}
+
+/// Takes a step on a rectification item: the responsible unit responds (`report_progress`),
+/// the inspectors close it or reopen it with a reason (`inspect`).
+pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &StepInput) -> Result<FindingView> {
+    let mut tx = app.store.write().await?;
+    let before = store::get_rectification(&mut tx, id).await.map_err(AppError::from_store("rectification"))?;
+    let finding = store::get_finding(&mut tx, before.finding_id).await?;
+    let ctx = load(&mut tx, finding.round_id).await?;
+    unit_for(&mut tx, &ctx, actor, before.unit_id, input.step.permission()).await?;
+    if before.version != input.version {
+        return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
+    }
+    let next = before.state.after(input.step, &input.text).map_err(|e| AppError::Unprocessable {
+        code: e.code(),
+        details: json!({ "state": before.state.as_str(), "step": input.step.as_str() }),
+    })?;
+    let text = input.text.trim();
+    if text.chars().count() > 4000 {
+        return Err(AppError::invalid("text", "too_long"));
+    }
+    let step = StepTaken {
+        id: 0,
+        rectification_id: id,
+        step: input.step,
+        text: text.to_owned(),
+        evidence: owned_by(&mut tx, before.unit_id, &input.evidence).await?,
+        taken_by: actor.user.id,
+        taken_at: Timestamp::now(),
+    };
+    let after = store::take_step(&mut tx, id, before.version, &step, next).await.map_err(|e| match e {
+        StoreError::Stale => AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() },
+        other => other.into(),
+    })?;
+    audit::record(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        &format!("rectification.{}", input.step.as_str()),
+        ("rectification", Some(id.0)),
+        Some(&before),
+        Some(&json!({ "item": &after, "step": &step })),
+    )
+    .await?;
+    let steps = store::steps(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(FindingView { finding, rectification: Some(after), steps })
+}
+
+/// What the findings ledger lists, as asked for.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerQuery {
+    pub round: Option<RoundId>,
+    /// Only findings of this unit and the units below it.
+    pub under: Option<UnitId>,
+    pub severity: Option<Severity>,
+    pub state: Option<RectificationState>,
+    /// Only items past their deadline with the unit still to respond.
+    pub overdue: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// A campaign's findings ledger: those of the units the caller sees (the office sees the
+/// region); newest first, a page at a time, with the number matching.
+pub async fn ledger(
+    app: &App,
+    actor: &Actor,
+    campaign: CampaignId,
+    query: &LedgerQuery,
+) -> Result<(Vec<LedgerLine>, i64)> {
+    let mut conn = app.store.read().await?;
+    load_campaign(&mut conn, campaign).await?;
+    let mut roots = actor.scope.roots(Permission::ViewUnits);
+    if let Some(under) = query.under {
+        let unit = units::get(&mut conn, under).await.map_err(|_| AppError::invalid("under", "unit_not_found"))?;
+        if !roots.iter().any(|r| unit.path.is_within(r)) {
+            return Err(AppError::invalid("under", "unit_not_found"));
+        }
+        roots = vec![unit.path];
+    }
+    let filter = LedgerFilter {
+        round: query.round,
+        within: Some(roots),
+        severity: query.severity,
+        state: query.state,
+        overdue_before: query.overdue.then(|| Timestamp::now().date_cst()),
+    };
+    let per_page = query.per_page.clamp(1, 200);
+    Ok(store::ledger(&mut conn, campaign, &filter, query.page.max(0) * per_page, per_page).await?)
+}
+
+/// Deduction items (扣分项) for an evaluation scheme from its campaign's findings whose
+/// rectification is overdue or was reopened: one item per finding, of `per` points, on the
+/// finding's unit when the scheme ranks it, its source naming the finding and its link pointing
+/// to it (`/findings/{id}`). A finding already deducted in this scheme is skipped, so running it
+/// again adds only what is new. Returns the items created.
+pub async fn deduct_from_findings(
+    app: &App,
+    actor: &Actor,
+    scheme: pacesetter_domain::evaluation::records::SchemeId,
+    per: rust_decimal::Decimal,
+) -> Result<Vec<pacesetter_domain::evaluation::records::Item>> {
+    use crate::evaluations::entries::{self, ItemInput};
+    let (members, linked, lines) = {
+        let mut conn = app.store.read().await?;
+        let stored = evaluations::get_scheme(&mut conn, scheme).await.map_err(AppError::from_store("evaluation"))?;
+        let (_, office) = load_campaign(&mut conn, stored.campaign_id).await?;
+        actor.require(Permission::ManagePlans, &office.path)?;
+        let members: BTreeSet<UnitId> =
+            evaluations::members(&mut conn, scheme).await?.into_iter().map(|m| m.unit_id).collect();
+        let linked: BTreeSet<String> =
+            evaluations::items(&mut conn, scheme, None).await?.into_iter().filter_map(|i| i.source_link).collect();
+        let filter = LedgerFilter::default();
+        let (mut lines, mut offset) = (Vec::new(), 0);
+        loop {
+            let (page, total) = store::ledger(&mut conn, stored.campaign_id, &filter, offset, 200).await?;
+            offset += page.len() as i64;
+            let done = page.is_empty() || offset >= total;
+            lines.extend(page);
+            if done {
+                break;
+            }
+        }
+        (members, linked, lines)
+    };
+    let today = Timestamp::now().date_cst();
+    let mut created = Vec::new();
+    for line in lines {
+        let Some(item) = &line.rectification else { continue };
+        let late = item.state.is_overdue(item.due_on, today);
+        if !(late || item.state == RectificationState::Reopened) || !members.contains(&line.finding.unit_id) {
+            continue;
+        }
+        let link = format!("/findings/{}", line.finding.id.0);
+        if linked.contains(&link) {
+            continue;
+        }
+        let why = if late { "整改逾期" } else { "整改被退回" };
+        let input = ItemInput {
+            unit: line.finding.unit_id,
+            effect: json!({ "kind": "deduction", "count": 1, "per": per.to_string() }),
+            source: format!("督导问题{why}：{}", line.finding.description.chars().take(200).collect::<String>()),
+            source_link: Some(link),
+        };
+        created.push(entries::add_item(app, actor, scheme, &input).await?);
+    }
+    Ok(created)
+}
+
+/// `/findings/{id}`: the link a deduction carries to the finding it comes from.
+pub(crate) fn is_finding_link(link: &str) -> bool {
+    link.strip_prefix("/findings/").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}

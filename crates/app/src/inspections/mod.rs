@@ -1,0 +1,343 @@
+//! Inspections (调研督导, PRODUCT.md C6): rounds planned by the campaign office with teams,
+//! target units and a checklist built from the targets' tasks and the evaluation's indicators;
+//! the units' self-inspection against the same checklist; inspectors' checks and findings;
+//! each finding's rectification item through response, verification and closure (销号).
+//!
+//! Who may do what: the office's coordinators (`manage_plans` on the office) plan rounds; a
+//! unit's liaisons (`report_progress`) self-inspect and respond to rectification items; those
+//! with `inspect` on a unit check it, record findings and verify responses. Every signed-in user
+//! may read a round; findings and items are read by those who see the unit and by the office.
+
+mod checks;
+mod findings;
+
+use std::collections::BTreeSet;
+
+use pacesetter_domain::{
+    Permission, Timestamp, UnitId, UserId,
+    ids::{CampaignId, PlanItemId},
+    inspection::records::{CheckItem, Round, RoundId, RoundStatus, Target, Team, TeamId},
+    plan::Campaign,
+    unit::Unit,
+};
+use pacesetter_store::{
+    AnyConnection, StoreError, evaluations, inspections as store,
+    inspections::{NewItem, RoundFields},
+    units,
+};
+use serde_json::json;
+use time::Date;
+
+use crate::{Actor, App, AppError, Result, audit, plans::load_campaign, text};
+
+/// A round with its campaign and office.
+struct Context {
+    round: Round,
+    campaign: Campaign,
+    office: Unit,
+}
+
+impl Context {
+    fn coordinates(&self, actor: &Actor) -> bool {
+        actor.can(Permission::ManagePlans, &self.office.path)
+    }
+
+    fn require_coordinator(&self, actor: &Actor) -> Result<()> {
+        actor.require(Permission::ManagePlans, &self.office.path)
+    }
+}
+
+async fn load(conn: &mut AnyConnection, id: RoundId) -> Result<Context> {
+    let round = store::get_round(conn, id).await.map_err(AppError::from_store("inspection_round"))?;
+    let (campaign, office) = load_campaign(conn, round.campaign_id).await?;
+    Ok(Context { round, campaign, office })
+}
+
+/// A unit the actor may act on: one they see, or any below the office when they run the
+/// campaign; anything else is not found. Then `permission` on it, or 403.
+async fn unit_for(
+    conn: &mut AnyConnection,
+    ctx: &Context,
+    actor: &Actor,
+    unit: UnitId,
+    permission: Permission,
+) -> Result<Unit> {
+    let unit = units::get(conn, unit).await.map_err(AppError::from_store("unit"))?;
+    if !actor.can(Permission::ViewUnits, &unit.path) && !ctx.coordinates(actor) {
+        return Err(AppError::NotFound("unit"));
+    }
+    actor.require(permission, &unit.path)?;
+    Ok(unit)
+}
+
+/// A round's name, dates and the evaluation scheme it also scores, as asked for.
+#[derive(Debug, Clone)]
+pub struct RoundInput {
+    pub name: String,
+    pub starts_on: Date,
+    pub ends_on: Date,
+    pub scheme_id: Option<i64>,
+}
+
+async fn checked_fields(conn: &mut AnyConnection, campaign: CampaignId, input: &RoundInput) -> Result<String> {
+    let name = text::required("name", &input.name, 200)?;
+    if input.ends_on < input.starts_on {
+        return Err(AppError::invalid("ends_on", "ends_before_start"));
+    }
+    if let Some(scheme) = input.scheme_id {
+        match evaluations::get_scheme(conn, pacesetter_domain::evaluation::records::SchemeId(scheme)).await {
+            Ok(found) if found.campaign_id == campaign => {}
+            _ => return Err(AppError::invalid("scheme_id", "evaluation_not_found")),
+        }
+    }
+    Ok(name)
+}
+
+/// Plans a round (调研督导) of a campaign; it starts in planning.
+pub async fn create_round(app: &App, actor: &Actor, campaign: CampaignId, input: &RoundInput) -> Result<Round> {
+    let mut tx = app.store.write().await?;
+    let (_, office) = load_campaign(&mut tx, campaign).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    let name = checked_fields(&mut tx, campaign, input).await?;
+    let fields =
+        RoundFields { name: &name, starts_on: input.starts_on, ends_on: input.ends_on, scheme_id: input.scheme_id };
+    let round = store::insert_round(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "inspection_round.create",
+        ("inspection_round", Some(round.id.0)),
+        None,
+        Some(&round),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(round)
+}
+
+/// Changes a round's fields and moves it forward: planning → active → completed.
+pub async fn update_round(
+    app: &App,
+    actor: &Actor,
+    id: RoundId,
+    version: i64,
+    input: &RoundInput,
+    status: RoundStatus,
+) -> Result<Round> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    ctx.require_coordinator(actor)?;
+    let name = checked_fields(&mut tx, ctx.campaign.id, input).await?;
+    let order = |s: RoundStatus| RoundStatus::ALL.iter().position(|x| *x == s);
+    if order(status) < order(ctx.round.status) {
+        return Err(AppError::invalid("status", "round_cannot_go_back"));
+    }
+    let fields =
+        RoundFields { name: &name, starts_on: input.starts_on, ends_on: input.ends_on, scheme_id: input.scheme_id };
+    let updated =
+        store::update_round(&mut tx, id, version, &fields, status, Timestamp::now()).await.map_err(|e| match e {
+            StoreError::Stale => AppError::Stale { current: serde_json::to_value(&ctx.round).unwrap_or_default() },
+            other => AppError::from_store("inspection_round")(other),
+        })?;
+    audit::record(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "inspection_round.update",
+        ("inspection_round", Some(id.0)),
+        Some(&ctx.round),
+        Some(&updated),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// A campaign's rounds, newest first.
+pub async fn rounds(app: &App, _actor: &Actor, campaign: CampaignId) -> Result<Vec<Round>> {
+    let mut conn = app.store.read().await?;
+    load_campaign(&mut conn, campaign).await?;
+    Ok(store::rounds(&mut conn, campaign).await?)
+}
+
+/// A round with everything planned for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoundView {
+    pub round: Round,
+    pub teams: Vec<Team>,
+    pub targets: Vec<Target>,
+    pub items: Vec<CheckItem>,
+}
+
+pub async fn round(app: &App, _actor: &Actor, id: RoundId) -> Result<RoundView> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    Ok(RoundView {
+        teams: store::teams(&mut conn, id).await?,
+        targets: store::targets(&mut conn, id).await?,
+        items: store::items_of(&mut conn, id).await?,
+        round: ctx.round,
+    })
+}
+
+fn require_status(round: &Round, allowed: &[RoundStatus]) -> Result<()> {
+    if allowed.contains(&round.status) { Ok(()) } else { Err(AppError::Conflict("round_status")) }
+}
+
+/// Forms a team of inspectors (with its leader) for a round not yet completed.
+pub async fn add_team(
+    app: &App,
+    actor: &Actor,
+    id: RoundId,
+    name: &str,
+    leader: UserId,
+    members: &[UserId],
+) -> Result<Team> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    ctx.require_coordinator(actor)?;
+    require_status(&ctx.round, &[RoundStatus::Planning, RoundStatus::Active])?;
+    let name = text::required("name", name, 100)?;
+    if members.len() > 50 {
+        return Err(AppError::invalid("member_ids", "too_many"));
+    }
+    for user in std::iter::once(&leader).chain(members) {
+        if pacesetter_store::users::get(&mut tx, *user).await.is_err() {
+            return Err(AppError::invalid("member_ids", "user_not_found"));
+        }
+    }
+    let team = store::insert_team(&mut tx, id, &name, leader, members).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "inspection_team.create",
+        ("inspection_team", Some(team.id.0)),
+        None,
+        Some(&team),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(team)
+}
+
+/// Makes `targets` (unit, team) the units the round visits; each must lie below the office.
+pub async fn set_targets(app: &App, actor: &Actor, id: RoundId, targets: &[(UnitId, Option<TeamId>)]) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    ctx.require_coordinator(actor)?;
+    require_status(&ctx.round, &[RoundStatus::Planning, RoundStatus::Active])?;
+    if targets.len() > 5_000 {
+        return Err(AppError::invalid("targets", "too_many"));
+    }
+    let teams: BTreeSet<TeamId> = store::teams(&mut tx, id).await?.into_iter().map(|t| t.id).collect();
+    for (unit, team) in targets {
+        match units::get(&mut tx, *unit).await {
+            Ok(found) if actor.can(Permission::ViewUnits, &found.path) => {}
+            _ => return Err(AppError::invalid("targets", "unit_not_found")),
+        }
+        if team.is_some_and(|t| !teams.contains(&t)) {
+            return Err(AppError::invalid("targets", "team_not_in_round"));
+        }
+    }
+    store::set_targets(&mut tx, id, targets).await?;
+    let after = json!({ "targets": targets.iter().map(|(u, t)| json!({"unit_id": u.0, "team_id": t.map(|t| t.0)})).collect::<Vec<_>>() });
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "inspection_round.targets",
+        ("inspection_round", Some(id.0)),
+        None,
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A checklist point as the office writes it.
+#[derive(Debug, Clone)]
+pub struct ItemInput {
+    pub title: String,
+    pub plan_item_id: Option<PlanItemId>,
+    pub indicator_code: Option<String>,
+    pub evidence_request: Option<String>,
+}
+
+/// The checklist a round would start from: every task assigned to one of its targets, then
+/// every leaf of the evaluation scheme it scores, each with the evidence its indicator asks for.
+pub async fn proposed_checklist(app: &App, actor: &Actor, id: RoundId) -> Result<Vec<ItemInput>> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    ctx.require_coordinator(actor)?;
+    let targets: Vec<UnitId> = store::targets(&mut conn, id).await?.into_iter().map(|t| t.unit_id).collect();
+    let mut items = Vec::new();
+    for (plan_item, title) in store::assigned_tasks(&mut conn, ctx.campaign.id, &targets).await? {
+        items.push(ItemInput {
+            title,
+            plan_item_id: Some(plan_item),
+            indicator_code: None,
+            evidence_request: Some("任务台账、过程材料与成效佐证".to_owned()),
+        });
+    }
+    if let Some(scheme) = ctx.round.scheme_id {
+        let stored = evaluations::get_scheme(&mut conn, pacesetter_domain::evaluation::records::SchemeId(scheme))
+            .await
+            .map_err(AppError::from_store("evaluation"))?;
+        for leaf in stored.scheme.leaves() {
+            items.push(ItemInput {
+                title: format!("{} {}", leaf.code, leaf.name),
+                plan_item_id: None,
+                indicator_code: Some(leaf.code.clone()),
+                evidence_request: leaf.evidence.clone(),
+            });
+        }
+    }
+    Ok(items)
+}
+
+/// Makes `items` the round's checklist while it is being planned and nobody has answered it.
+pub async fn set_checklist(app: &App, actor: &Actor, id: RoundId, items: &[ItemInput]) -> Result<Vec<CheckItem>> {
+    let mut tx = app.store.write().await?;
+    let ctx = load(&mut tx, id).await?;
+    ctx.require_coordinator(actor)?;
+    require_status(&ctx.round, &[RoundStatus::Planning])?;
+    // Replacing the checklist would drop the answers given to it.
+    if store::has_checks(&mut tx, id).await? {
+        return Err(AppError::Conflict("checklist_answered"));
+    }
+    if items.len() > 500 {
+        return Err(AppError::invalid("items", "too_many"));
+    }
+    let mut checked = Vec::with_capacity(items.len());
+    for item in items {
+        checked.push(NewItem {
+            title: text::required("items", &item.title, 500)?,
+            plan_item_id: item.plan_item_id,
+            indicator_code: text::optional("items", item.indicator_code.as_deref(), 50)?,
+            evidence_request: text::optional("items", item.evidence_request.as_deref(), 1000)?,
+        });
+    }
+    let saved = store::replace_items(&mut tx, id, &checked).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        app.store.backend(),
+        actor.into(),
+        "inspection_round.checklist",
+        ("inspection_round", Some(id.0)),
+        None,
+        Some(&saved),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+pub use checks::{CheckInput, Sheet, SheetLine, save_check, sheet, submit_self};
+pub(crate) use findings::is_finding_link;
+pub use findings::{
+    FindingInput, FindingView, LedgerQuery, RectificationInput, StepInput, deduct_from_findings, finding, ledger,
+    record_finding, take_step,
+};

@@ -1,0 +1,324 @@
+//! Findings with their photos, the ledger, rectification items and the steps taken on them.
+
+use pacesetter_domain::{
+    Timestamp, UnitId, UserId,
+    ids::{CampaignId, PlanItemId},
+    inspection::{
+        RectificationState, RectificationStep, Severity,
+        records::{
+            CheckItemId, Finding, FindingId, Photo, Rectification, RectificationId, RoundId, StepTaken,
+            evidence_from_db, evidence_to_db,
+        },
+    },
+    timestamp::format_date,
+};
+use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
+use time::Date;
+
+use crate::{
+    Result, StoreError,
+    campaigns::date,
+    evaluations::decode_error,
+    row,
+    sql::{Bind, Where},
+};
+
+/// A finding to record.
+pub struct NewFinding<'a> {
+    pub round: RoundId,
+    pub unit: UnitId,
+    pub item: Option<CheckItemId>,
+    pub plan_item: Option<PlanItemId>,
+    pub indicator_code: Option<&'a str>,
+    pub severity: Severity,
+    pub category: &'a str,
+    pub description: &'a str,
+    pub by: UserId,
+}
+
+pub async fn insert_finding(conn: &mut AnyConnection, new: &NewFinding<'_>, now: Timestamp) -> Result<Finding> {
+    let row = sqlx::query(
+        "INSERT INTO findings (round_id, unit_id, item_id, plan_item_id, indicator_code, severity, category,
+             description, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(new.round.0)
+    .bind(new.unit.0)
+    .bind(new.item.map(|i| i.0))
+    .bind(new.plan_item.map(|p| p.0))
+    .bind(new.indicator_code.map(str::to_owned))
+    .bind(new.severity.as_str())
+    .bind(new.category.to_owned())
+    .bind(new.description.to_owned())
+    .bind(new.by.0)
+    .bind(now.to_db())
+    .fetch_one(&mut *conn)
+    .await?;
+    get_finding(conn, FindingId(row.try_get("id")?)).await
+}
+
+pub async fn add_photo(conn: &mut AnyConnection, finding: FindingId, photo: &Photo) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO finding_photos (finding_id, sha256, content_type, size_bytes, position)
+         SELECT $1, $2, $3, $4, COUNT(*) FROM finding_photos WHERE finding_id = $1
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(finding.0)
+    .bind(photo.sha256.clone())
+    .bind(photo.content_type.clone())
+    .bind(photo.size_bytes)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+const FINDING_COLUMNS: &str = "f.id, f.round_id, f.unit_id, f.item_id, f.plan_item_id, f.indicator_code, f.severity, \
+                               f.category, f.description, f.created_by, f.created_at";
+
+fn finding_from_row(row: &AnyRow) -> Result<Finding> {
+    let severity: String = row.try_get("severity")?;
+    Ok(Finding {
+        id: FindingId(row.try_get("id")?),
+        round_id: RoundId(row.try_get("round_id")?),
+        unit_id: UnitId(row.try_get("unit_id")?),
+        item_id: row.try_get::<Option<i64>, _>("item_id")?.map(CheckItemId),
+        plan_item_id: row.try_get::<Option<i64>, _>("plan_item_id")?.map(PlanItemId),
+        indicator_code: row.try_get("indicator_code")?,
+        severity: Severity::parse(&severity).ok_or_else(|| decode_error("severity"))?,
+        category: row.try_get("category")?,
+        description: row.try_get("description")?,
+        photos: Vec::new(),
+        created_by: UserId(row.try_get("created_by")?),
+        created_at: row::timestamp(row, "created_at")?,
+    })
+}
+
+async fn photos(conn: &mut AnyConnection, finding: FindingId) -> Result<Vec<Photo>> {
+    let rows = sqlx::query(
+        "SELECT sha256, content_type, size_bytes FROM finding_photos WHERE finding_id = $1 ORDER BY position",
+    )
+    .bind(finding.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Photo {
+                sha256: row.try_get("sha256")?,
+                content_type: row.try_get("content_type")?,
+                size_bytes: row.try_get("size_bytes")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn get_finding(conn: &mut AnyConnection, id: FindingId) -> Result<Finding> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {FINDING_COLUMNS} FROM findings f WHERE f.id = $1")))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let mut finding = finding_from_row(&row)?;
+    finding.photos = photos(conn, id).await?;
+    Ok(finding)
+}
+
+/// Which findings a ledger lists.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    pub round: Option<RoundId>,
+    /// Units within these subtrees (the reader's scope, or a chosen prefecture).
+    pub within: Option<Vec<pacesetter_domain::UnitPath>>,
+    pub severity: Option<Severity>,
+    pub state: Option<RectificationState>,
+    /// Only items still owed by their unit whose deadline is before this day.
+    pub overdue_before: Option<Date>,
+}
+
+/// A finding with its rectification item, as the ledger lists it.
+#[derive(Debug, Clone)]
+pub struct LedgerLine {
+    pub finding: Finding,
+    pub rectification: Option<Rectification>,
+}
+
+/// A campaign's findings, newest first, `limit` after `offset`, with the number matching.
+pub async fn ledger(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    filter: &LedgerFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<LedgerLine>, i64)> {
+    let mut clauses = Where::default();
+    let campaign_at = clauses.bind(Bind::Int(campaign.0));
+    clauses.push(format!("r.campaign_id = {campaign_at}"));
+    if let Some(round) = filter.round {
+        let at = clauses.bind(Bind::Int(round.0));
+        clauses.push(format!("f.round_id = {at}"));
+    }
+    if let Some(roots) = &filter.within {
+        clauses.within("u.path", roots);
+    }
+    if let Some(severity) = filter.severity {
+        let at = clauses.bind(Bind::Text(severity.as_str().to_owned()));
+        clauses.push(format!("f.severity = {at}"));
+    }
+    if let Some(state) = filter.state {
+        let at = clauses.bind(Bind::Text(state.as_str().to_owned()));
+        clauses.push(format!("x.state = {at}"));
+    }
+    if let Some(day) = filter.overdue_before {
+        // As `RectificationState::is_overdue`: waiting for the unit, past the deadline.
+        let at = clauses.bind(Bind::Text(format_date(day)));
+        clauses.push(format!("x.state IN ('open', 'reopened') AND x.due_on < {at}"));
+    }
+    let from = "FROM findings f JOIN inspection_rounds r ON r.id = f.round_id JOIN units u ON u.id = f.unit_id
+                LEFT JOIN rectifications x ON x.finding_id = f.id";
+    let count: i64 = clauses
+        .query(format!("SELECT COUNT(*) AS n {from} {}", clauses.sql()))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    let rows = clauses
+        .query(format!(
+            "SELECT {FINDING_COLUMNS}, x.id AS x_id {from} {} ORDER BY f.id DESC LIMIT {} OFFSET {}",
+            clauses.sql(),
+            limit.max(0),
+            offset.max(0)
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut lines = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut finding = finding_from_row(row)?;
+        finding.photos = photos(conn, finding.id).await?;
+        let rectification = match row.try_get::<Option<i64>, _>("x_id")? {
+            Some(id) => Some(get_rectification(conn, RectificationId(id)).await?),
+            None => None,
+        };
+        lines.push(LedgerLine { finding, rectification });
+    }
+    Ok((lines, count))
+}
+
+const RECTIFICATION_COLUMNS: &str = "id, finding_id, unit_id, measure, given_on, due_on, state, version, updated_at";
+
+fn rectification_from_row(row: &AnyRow) -> Result<Rectification> {
+    let state: String = row.try_get("state")?;
+    Ok(Rectification {
+        id: RectificationId(row.try_get("id")?),
+        finding_id: FindingId(row.try_get("finding_id")?),
+        unit_id: UnitId(row.try_get("unit_id")?),
+        measure: row.try_get("measure")?,
+        given_on: date(row, "given_on")?,
+        due_on: date(row, "due_on")?,
+        state: RectificationState::parse(&state).ok_or_else(|| decode_error("rectification state"))?,
+        version: row.try_get("version")?,
+        updated_at: row::timestamp(row, "updated_at")?,
+    })
+}
+
+/// Gives a finding its rectification item; a finding has one at most (`Duplicate`).
+pub async fn insert_rectification(
+    conn: &mut AnyConnection,
+    finding: FindingId,
+    unit: UnitId,
+    measure: &str,
+    (given_on, due_on): (Date, Date),
+    now: Timestamp,
+) -> Result<Rectification> {
+    let row = sqlx::query(
+        "INSERT INTO rectifications (finding_id, unit_id, measure, given_on, due_on, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(finding.0)
+    .bind(unit.0)
+    .bind(measure.to_owned())
+    .bind(format_date(given_on))
+    .bind(format_date(due_on))
+    .bind(now.to_db())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(StoreError::on_unique("rectification"))?;
+    get_rectification(conn, RectificationId(row.try_get("id")?)).await
+}
+
+pub async fn get_rectification(conn: &mut AnyConnection, id: RectificationId) -> Result<Rectification> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {RECTIFICATION_COLUMNS} FROM rectifications WHERE id = $1")))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    rectification_from_row(&row)
+}
+
+/// Records a step and the state it leads to, if the item is still at `version`; `Stale`
+/// otherwise.
+pub async fn take_step(
+    conn: &mut AnyConnection,
+    id: RectificationId,
+    version: i64,
+    step: &StepTaken,
+    next: RectificationState,
+) -> Result<Rectification> {
+    let done = sqlx::query(
+        "UPDATE rectifications SET state = $1, version = version + 1, updated_at = $2 WHERE id = $3 AND version = $4",
+    )
+    .bind(next.as_str())
+    .bind(step.taken_at.to_db())
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::stale_unless_missing(get_rectification(conn, id).await));
+    }
+    sqlx::query(
+        "INSERT INTO rectification_steps (rectification_id, step, text, evidence_ids, taken_by, taken_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.0)
+    .bind(step.step.as_str())
+    .bind(step.text.clone())
+    .bind(evidence_to_db(&step.evidence))
+    .bind(step.taken_by.0)
+    .bind(step.taken_at.to_db())
+    .execute(&mut *conn)
+    .await?;
+    get_rectification(conn, id).await
+}
+
+/// The steps taken on an item, oldest first.
+pub async fn steps(conn: &mut AnyConnection, id: RectificationId) -> Result<Vec<StepTaken>> {
+    let rows = sqlx::query(
+        "SELECT id, rectification_id, step, text, evidence_ids, taken_by, taken_at FROM rectification_steps
+         WHERE rectification_id = $1 ORDER BY id",
+    )
+    .bind(id.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let (step, evidence): (String, String) = (row.try_get("step")?, row.try_get("evidence_ids")?);
+            Ok(StepTaken {
+                id: row.try_get("id")?,
+                rectification_id: RectificationId(row.try_get("rectification_id")?),
+                step: RectificationStep::parse(&step).ok_or_else(|| decode_error("step"))?,
+                text: row.try_get("text")?,
+                evidence: evidence_from_db(&evidence).ok_or_else(|| decode_error("evidence ids"))?,
+                taken_by: UserId(row.try_get("taken_by")?),
+                taken_at: row::timestamp(row, "taken_at")?,
+            })
+        })
+        .collect()
+}
+
+/// A finding's rectification item, if it has one.
+pub async fn rectification_of(conn: &mut AnyConnection, finding: FindingId) -> Result<Option<Rectification>> {
+    let row =
+        sqlx::query(AssertSqlSafe(format!("SELECT {RECTIFICATION_COLUMNS} FROM rectifications WHERE finding_id = $1")))
+            .bind(finding.0)
+            .fetch_optional(conn)
+            .await?;
+    row.as_ref().map(rectification_from_row).transpose()
+}
