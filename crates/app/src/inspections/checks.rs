@@ -1,6 +1,7 @@
 //! A target's sheet: the checklist with the evidence the unit already holds, its own answers
 //! and the inspectors', and the self-inspection handed in.
 
+use pacesetter_domain::evaluation::records::SchemeId;
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     evidence::EvidenceId,
@@ -39,9 +40,13 @@ pub async fn sheet(app: &App, actor: &Actor, id: RoundId, unit: UnitId) -> Resul
     let found = unit_for(&mut conn, &ctx, actor, unit, Permission::ViewUnits).await?;
     let target = store::target(&mut conn, id, unit).await.map_err(|_| AppError::NotFound("inspection_target"))?;
     let checks = store::checks(&mut conn, id, unit).await?;
+    let card = match ctx.round.scheme_id {
+        Some(scheme) => Some(pacesetter_store::scorecards::get(&mut conn, SchemeId(scheme), unit).await?),
+        None => None,
+    };
     let mut lines = Vec::new();
     for item in store::items_of(&mut conn, id).await? {
-        let held = store::held_evidence(&mut conn, &item, ctx.round.scheme_id, unit).await?;
+        let held = store::held_evidence(&mut conn, &item, card.as_ref(), unit).await?;
         let answer = |source| checks.iter().find(|c| c.item_id == item.id && c.source == source).cloned();
         lines.push(SheetLine {
             self_check: answer(CheckSource::SelfInspection),

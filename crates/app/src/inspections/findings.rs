@@ -230,6 +230,50 @@ pub struct LedgerQuery {
     pub per_page: i64,
 }
 
+/// The store's filter for a ledger query: the units the caller sees, or the subtree asked for
+/// within them.
+async fn ledger_filter(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    campaign: CampaignId,
+    query: &LedgerQuery,
+) -> Result<LedgerFilter> {
+    load_campaign(conn, campaign).await?;
+    let mut roots = actor.scope.roots(Permission::ViewUnits);
+    if let Some(under) = query.under {
+        let unit = units::get(conn, under).await.map_err(|_| AppError::invalid("under", "unit_not_found"))?;
+        if !roots.iter().any(|r| unit.path.is_within(r)) {
+            return Err(AppError::invalid("under", "unit_not_found"));
+        }
+        roots = vec![unit.path];
+    }
+    Ok(LedgerFilter {
+        round: query.round,
+        within: Some(roots),
+        severity: query.severity,
+        state: query.state,
+        overdue_before: query.overdue.then(|| Timestamp::now().date_cst()),
+    })
+}
+
+/// How many findings of the ledger `query` asks for stand in each rectification state (every
+/// state, in order, zero where none), and how many are overdue.
+pub async fn ledger_counts(
+    app: &App,
+    actor: &Actor,
+    campaign: CampaignId,
+    query: &LedgerQuery,
+) -> Result<(Vec<(RectificationState, i64)>, i64)> {
+    let mut conn = app.store.read().await?;
+    let filter = ledger_filter(&mut conn, actor, campaign, query).await?;
+    let (found, late) = store::ledger_counts(&mut conn, campaign, &filter, Timestamp::now().date_cst()).await?;
+    let counts = RectificationState::ALL
+        .iter()
+        .map(|state| (*state, found.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n)))
+        .collect();
+    Ok((counts, late))
+}
+
 /// A campaign's findings ledger: those of the units the caller sees (the office sees the
 /// region); newest first, a page at a time, with the number matching.
 pub async fn ledger(
@@ -239,22 +283,7 @@ pub async fn ledger(
     query: &LedgerQuery,
 ) -> Result<(Vec<LedgerLine>, i64)> {
     let mut conn = app.store.read().await?;
-    load_campaign(&mut conn, campaign).await?;
-    let mut roots = actor.scope.roots(Permission::ViewUnits);
-    if let Some(under) = query.under {
-        let unit = units::get(&mut conn, under).await.map_err(|_| AppError::invalid("under", "unit_not_found"))?;
-        if !roots.iter().any(|r| unit.path.is_within(r)) {
-            return Err(AppError::invalid("under", "unit_not_found"));
-        }
-        roots = vec![unit.path];
-    }
-    let filter = LedgerFilter {
-        round: query.round,
-        within: Some(roots),
-        severity: query.severity,
-        state: query.state,
-        overdue_before: query.overdue.then(|| Timestamp::now().date_cst()),
-    };
+    let filter = ledger_filter(&mut conn, actor, campaign, query).await?;
     let per_page = query.per_page.clamp(1, 200);
     Ok(store::ledger(&mut conn, campaign, &filter, query.page.max(0) * per_page, per_page).await?)
 }

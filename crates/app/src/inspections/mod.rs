@@ -339,5 +339,5 @@ pub use checks::{CheckInput, Sheet, SheetLine, save_check, sheet, submit_self};
 pub(crate) use findings::is_finding_link;
 pub use findings::{
     FindingInput, FindingView, LedgerQuery, RectificationInput, StepInput, deduct_from_findings, finding, ledger,
-    record_finding, take_step,
+    ledger_counts, record_finding, take_step,
 };

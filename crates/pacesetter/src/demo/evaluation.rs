@@ -4,32 +4,23 @@
 //! the final run published (its bulletin is then available). Everything goes through the app
 //! layer as the demo accounts, so it is checked and audited like real work.
 
+use super::actor;
 use pacesetter_app::{
-    Actor, App, AppError, Origin,
+    Actor, App, AppError,
     evaluations::{self, MemberInput, SchemeInput, entries, runs},
 };
 use pacesetter_domain::{
     UnitId,
     evaluation::records::{SchemeId, SchemeStatus, Source},
-    permission::Scope,
     unit::Unit,
 };
-use pacesetter_store::{campaigns, grants, units, users};
+use pacesetter_store::{campaigns, units};
 use serde_json::{Value, json};
 
 /// The worked example of SCORING.md §1: 100 points over four first-level indicators.
 const SCHEME: &str = include_str!("../../../../examples/evaluation/scheme.json");
 
 pub const SCHEME_NAME: &str = "2023年度民族团结进步模范区创建工作综合考评";
-
-async fn actor(app: &App, username: &str) -> Result<Actor, AppError> {
-    let mut conn = app.store.read().await?;
-    let user = users::find_by_username(&mut conn, username)
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("no demo account {username}")))?;
-    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    Ok(Actor { user, scope, origin: Origin::default() })
-}
 
 /// A fixed spread of plausible scores: `n` picks one of the steps, the same each time.
 fn step<T: Copy>(n: usize, steps: &[T]) -> T {

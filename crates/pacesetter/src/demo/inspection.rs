@@ -5,8 +5,9 @@
 //! the rectification items of 2023 are written with their 2023 dates, which the app refuses
 //! for new items (a deadline in the past), and audited like the rest.
 
+use super::actor;
 use pacesetter_app::{
-    Actor, App, AppError, Origin, audit,
+    Actor, App, AppError, audit,
     inspections::{self, CheckInput, FindingInput, RoundInput, StepInput},
 };
 use pacesetter_domain::{
@@ -16,22 +17,12 @@ use pacesetter_domain::{
         Severity,
         records::{CheckSource, CheckStatus, FindingId, Rectification, RoundId, RoundStatus},
     },
-    permission::Scope,
 };
-use pacesetter_store::{campaigns, evaluations, grants, inspections as store, units, users};
+use pacesetter_store::{campaigns, evaluations, inspections as store, units};
 use time::{Date, macros::date};
 
 pub const ROUND_NAME: &str = "2023年第二季度创建工作调研督导";
 pub const PLANNED_ROUND_NAME: &str = "2023年第三季度创建工作调研督导";
-
-async fn actor(app: &App, username: &str) -> Result<Actor, AppError> {
-    let mut conn = app.store.read().await?;
-    let user = users::find_by_username(&mut conn, username)
-        .await?
-        .ok_or_else(|| AppError::Internal(format!("no demo account {username}")))?;
-    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    Ok(Actor { user, scope, origin: Origin::default() })
-}
 
 /// What each prefecture's finding is, and how far its rectification has come.
 struct Case {

@@ -199,3 +199,14 @@ pub async fn seed(app: &App) -> Result<(), AppError> {
     tx.commit().await?;
     Ok(())
 }
+
+/// A demo account acting as itself, so that what the demo writes is checked and audited like
+/// real work.
+pub(crate) async fn actor(app: &App, username: &str) -> Result<pacesetter_app::Actor, AppError> {
+    let mut conn = app.store.read().await?;
+    let user = users::find_by_username(&mut conn, username)
+        .await?
+        .ok_or_else(|| AppError::Internal(format!("no demo account {username}")))?;
+    let scope = pacesetter_domain::permission::Scope::new(grants::scope_of(&mut conn, user.id).await?);
+    Ok(pacesetter_app::Actor { user, scope, origin: pacesetter_app::Origin::default() })
+}

@@ -141,14 +141,12 @@ pub struct LedgerLine {
     pub rectification: Option<Rectification>,
 }
 
-/// A campaign's findings, newest first, `limit` after `offset`, with the number matching.
-pub async fn ledger(
-    conn: &mut AnyConnection,
-    campaign: CampaignId,
-    filter: &LedgerFilter,
-    offset: i64,
-    limit: i64,
-) -> Result<(Vec<LedgerLine>, i64)> {
+const LEDGER_FROM: &str =
+    "FROM findings f JOIN inspection_rounds r ON r.id = f.round_id JOIN units u ON u.id = f.unit_id
+                           LEFT JOIN rectifications x ON x.finding_id = f.id";
+
+/// The WHERE clause of a campaign's ledger under `filter`, over [`LEDGER_FROM`].
+fn ledger_where(campaign: CampaignId, filter: &LedgerFilter) -> Where {
     let mut clauses = Where::default();
     let campaign_at = clauses.bind(Bind::Int(campaign.0));
     clauses.push(format!("r.campaign_id = {campaign_at}"));
@@ -172,8 +170,48 @@ pub async fn ledger(
         let at = clauses.bind(Bind::Text(format_date(day)));
         clauses.push(format!("x.state IN ('open', 'reopened') AND x.due_on < {at}"));
     }
-    let from = "FROM findings f JOIN inspection_rounds r ON r.id = f.round_id JOIN units u ON u.id = f.unit_id
-                LEFT JOIN rectifications x ON x.finding_id = f.id";
+    clauses
+}
+
+/// How many of a campaign's findings under `filter` stand in each rectification state (states
+/// without any are left out), and how many of them were overdue before `today`: one query.
+pub async fn ledger_counts(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    filter: &LedgerFilter,
+    today: Date,
+) -> Result<(Vec<(RectificationState, i64)>, i64)> {
+    let mut clauses = ledger_where(campaign, filter);
+    let today = clauses.bind(Bind::Text(format_date(today)));
+    let sql = format!(
+        "SELECT x.state, COUNT(*) AS n,
+             SUM(CASE WHEN x.state IN ('open', 'reopened') AND x.due_on < {today} THEN 1 ELSE 0 END) AS late
+         {LEDGER_FROM} {} AND x.state IS NOT NULL GROUP BY x.state",
+        clauses.sql()
+    );
+    let rows = clauses.query(sql).fetch_all(conn).await?;
+    let (mut counts, mut late) = (Vec::new(), 0);
+    for row in &rows {
+        let state: String = row.try_get("state")?;
+        counts.push((
+            RectificationState::parse(&state).ok_or_else(|| decode_error("rectification state"))?,
+            row.try_get("n")?,
+        ));
+        late += row.try_get::<i64, _>("late")?;
+    }
+    Ok((counts, late))
+}
+
+/// A campaign's findings, newest first, `limit` after `offset`, with the number matching.
+pub async fn ledger(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    filter: &LedgerFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<LedgerLine>, i64)> {
+    let clauses = ledger_where(campaign, filter);
+    let from = LEDGER_FROM;
     let count: i64 = clauses
         .query(format!("SELECT COUNT(*) AS n {from} {}", clauses.sql()))
         .fetch_one(&mut *conn)

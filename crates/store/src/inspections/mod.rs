@@ -400,11 +400,12 @@ pub async fn assigned_tasks(
 }
 
 /// The evidence a unit already holds for a checklist point: what it attached to its reports on
-/// the point's task, or cited in its evaluation entries for the point's indicator.
+/// the point's task, or cited in its evaluation entries (`card`, the unit's scorecard in the
+/// round's scheme) for the point's indicator.
 pub async fn held_evidence(
     conn: &mut AnyConnection,
     item: &CheckItem,
-    scheme: Option<i64>,
+    card: Option<&pacesetter_domain::evaluation::scorecard::Scorecard>,
     unit: UnitId,
 ) -> Result<Vec<pacesetter_domain::evidence::EvidenceId>> {
     use pacesetter_domain::evidence::EvidenceId;
@@ -423,8 +424,7 @@ pub async fn held_evidence(
             held.push(EvidenceId(row.try_get("evidence_id")?));
         }
     }
-    if let (Some(code), Some(scheme)) = (&item.indicator_code, scheme) {
-        let card = crate::scorecards::get(conn, pacesetter_domain::evaluation::records::SchemeId(scheme), unit).await?;
+    if let (Some(code), Some(card)) = (&item.indicator_code, card) {
         for mark in [card.own.get(code), card.inspected.get(code)].into_iter().flatten() {
             held.extend(mark.evidence.iter().copied());
         }

@@ -168,13 +168,10 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
         ..LedgerQuery::default()
     };
     let (lines, total) = inspections::ledger(&state.app, actor, in_campaign, &query).await?;
-    for item_state in RectificationState::ALL {
-        let query = LedgerQuery { state: Some(item_state), per_page: 1, ..LedgerQuery::default() };
-        let (_, n) = inspections::ledger(&state.app, actor, in_campaign, &query).await?;
-        page.counts.push((item_state.as_str(), n));
-    }
-    let late = LedgerQuery { overdue: true, per_page: 1, ..LedgerQuery::default() };
-    page.overdue_count = inspections::ledger(&state.app, actor, in_campaign, &late).await?.1;
+    let (counts, overdue_count) =
+        inspections::ledger_counts(&state.app, actor, in_campaign, &LedgerQuery::default()).await?;
+    page.counts = counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect();
+    page.overdue_count = overdue_count;
     let round_name = |id: RoundId| rounds.iter().find(|r| r.id == id).map(|r| r.name.clone()).unwrap_or_default();
     let today = Timestamp::now().date_cst();
     for line in lines {
