@@ -1,9 +1,12 @@
 // Browser test of an inspection: the office starts the demo's planned round; the inspector, on a
-// phone, records a finding with a rectification item on Lhasa's checklist; Lhasa's liaison
-// responds; the inspector verifies and closes it (销号).
+// phone, records a finding with a photo and a rectification item on Lhasa's checklist; Lhasa's
+// liaison responds with a file as evidence; the inspector verifies and closes it (销号).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { start, signIn } from "./server.mjs";
+
+const PHOTO = fileURLToPath(new URL("../../crates/domain/fixtures/photo-gps.jpg", import.meta.url));
 
 let env;
 before(async () => {
@@ -47,10 +50,16 @@ test("finding, response, verification and closure", async () => {
   await page.fill("#f-description", "论坛筹备台账不完整");
   await page.fill("#f-measure", "补齐筹备台账");
   await page.fill("#f-due", "2099-03-31");
+  await page.setInputFiles("#f-photo", PHOTO);
   await submit(page, "button:has-text('记录问题') >> nth=-1");
   assert.match(page.url(), /\/findings\/\d+$/);
   const finding = new URL(page.url()).pathname;
   assert.match(await page.locator("#rectification").innerText(), /待整改/);
+  // The photo taken on site is shown (loaded, not a broken image).
+  const photo = page.locator("ul.photos img");
+  assert.equal(await photo.count(), 1);
+  await photo.evaluate((img) => img.decode());
+  assert.ok((await photo.evaluate((img) => img.naturalWidth)) > 0);
   await context.close();
 
   // Lhasa's liaison responds.
@@ -61,6 +70,7 @@ test("finding, response, verification and closure", async () => {
   await submit(page, "button:has-text('提交整改情况')");
   assert.match(await page.locator("#step-error").innerText(), /请写明整改情况/);
   await page.fill("#respond-text", "已补齐筹备台账并归档");
+  await page.setInputFiles("#file", { name: "筹备台账.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n%%EOF\n") });
   await submit(page, "button:has-text('提交整改情况')");
   assert.match(await page.locator("#rectification").innerText(), /已反馈/);
   await context.close();
@@ -69,6 +79,7 @@ test("finding, response, verification and closure", async () => {
   ({ context, page } = await as("inspector"));
   await page.goto(`${env.base}${finding}`);
   assert.match(await page.locator(".timeline").innerText(), /已补齐筹备台账并归档/);
+  assert.match(await page.locator(".timeline a").innerText(), /筹备台账\.pdf/, "the evidence with the response");
   await submit(page, "button:has-text('核验通过，销号')");
   assert.match(await page.locator("#rectification").innerText(), /已销号/);
   await page.goto(`${env.base}/inspections?state=closed`);

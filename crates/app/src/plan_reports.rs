@@ -312,6 +312,7 @@ pub async fn roll_over(app: &App, actor: &Actor, id: CampaignId) -> Result<Campa
         thresholds: from.thresholds,
         approval_required: from.approval_required,
         public_page: false,
+        keep_photo_location: from.keep_photo_location,
         as_of: None,
     };
     let now = Timestamp::now();

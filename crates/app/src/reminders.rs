@@ -1,6 +1,7 @@
 //! Reminders and escalation (PRODUCT.md C4): before a deadline (30, 7 and 1 days), daily once
-//! overdue, and after a week overdue to the unit's approvers and the campaign office. Each
-//! reminder is claimed in the database first, so it goes out once however many instances run.
+//! overdue, and after a week overdue to the unit's approvers and the campaign office.
+//! Rectification items (整改) likewise, 7 and 1 days before their deadline, and after a week
+//! overdue also to the inspector who found the problem. Each reminder is claimed in the database first, so it goes out once however many instances run.
 //! Besides the inbox, a reminder is queued for each person's email address and chat webhook;
 //! [`deliver`] sends the queue through a [`Courier`], claiming each item so that one instance
 //! sends it, and retrying with a growing pause when the far end fails.
@@ -10,12 +11,17 @@ use std::{future::Future, pin::Pin};
 use pacesetter_domain::{
     Timestamp, ValidationError, assignment::AssignmentState, notification::Channels, timestamp::format_date,
 };
-use pacesetter_store::{assignments, campaigns, notifications as store, plan_items, units};
+use pacesetter_store::{
+    assignments, campaigns, inspections::follow_up as inspections, notifications as store, plan_items, units,
+};
 
 use crate::{Actor, App, Page, PageRequest, Result};
 
 /// Days before the deadline on which the unit is reminded.
 pub const DAYS_BEFORE: [i64; 3] = [30, 7, 1];
+/// Days before its deadline on which a rectification item's unit is reminded (items run weeks,
+/// not months).
+pub const RECTIFICATION_DAYS_BEFORE: [i64; 2] = [7, 1];
 /// Days overdue after which the approvers and the office are told.
 pub const ESCALATE_AFTER: i64 = 7;
 
@@ -26,8 +32,8 @@ pub struct RunSummary {
     pub notifications: u32,
 }
 
-/// Sends what is due today, per campaign (each on its own day). Safe to run any number of
-/// times a day, from any number of instances.
+/// Sends what is due today, per campaign (each on its own day): reminders on assignments and
+/// on rectification items. Safe to run any number of times a day, from any number of instances.
 pub async fn run(app: &App) -> Result<RunSummary> {
     let mut tx = app.store.write().await?;
     let mut summary = RunSummary::default();
@@ -40,22 +46,15 @@ pub async fn run(app: &App) -> Result<RunSummary> {
                 continue;
             }
             let days_left = assignment.days_left(today);
-            let kind = if DAYS_BEFORE.contains(&days_left) {
-                "due_soon"
-            } else if days_left < 0 {
-                "overdue"
-            } else {
-                continue;
-            };
-            if !store::claim(&mut tx, assignment.id, kind, i64::from(today.to_julian_day()), now).await? {
+            let Some(kind) = Kind::of(days_left, &DAYS_BEFORE) else { continue };
+            if !store::claim(&mut tx, assignment.id, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
                 continue;
             }
             summary.reminders += 1;
             let item = plan_items::get(&mut tx, assignment.item_id).await?;
             let unit = units::get(&mut tx, assignment.unit_id).await?;
-            let link = format!("/assignments/{}", assignment.id);
             let (title, body) = match kind {
-                "due_soon" => (
+                Kind::DueSoon => (
                     format!("任务将于{}天后到期：{}", days_left, item.title),
                     format!(
                         "{}的任务“{}”完成时限为{}，当前进度{}%。",
@@ -65,7 +64,7 @@ pub async fn run(app: &App) -> Result<RunSummary> {
                         assignment.percent
                     ),
                 ),
-                _ => (
+                Kind::Overdue => (
                     format!("任务已超期{}天：{}", -days_left, item.title),
                     format!(
                         "{}的任务“{}”已于{}到期，当前进度{}%，请尽快办理。",
@@ -76,47 +75,140 @@ pub async fn run(app: &App) -> Result<RunSummary> {
                     ),
                 ),
             };
+            let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
             let mut recipients = store::holders(&mut tx, &unit.path, &["liaison"]).await?;
-            let escalate = kind == "overdue" && -days_left >= ESCALATE_AFTER;
             if escalate {
-                for user in store::holders(&mut tx, &unit.path, &["unit_approver"]).await? {
-                    if !recipients.contains(&user) {
-                        recipients.push(user);
-                    }
-                }
-                for user in store::holders(&mut tx, &office.path, &["coordinator"]).await? {
-                    if !recipients.contains(&user) {
-                        recipients.push(user);
-                    }
-                }
+                recipients.extend(store::holders(&mut tx, &unit.path, &["unit_approver"]).await?);
+                recipients.extend(store::holders(&mut tx, &office.path, &["coordinator"]).await?);
             }
-            for user in recipients {
-                let notification_kind = if escalate { "escalation" } else { kind };
-                if !store::prefs(&mut tx, user).await?.wants(notification_kind) {
-                    continue;
-                }
-                let new = store::NewNotification {
-                    user,
-                    kind: notification_kind,
-                    assignment: Some(assignment.id),
-                    title: &title,
-                    body: &body,
-                    link: &link,
-                };
-                let id = store::insert(&mut tx, &new, now).await?;
-                summary.notifications += 1;
-                let channels = store::channels(&mut tx, user).await?;
-                if let (true, Some(email)) = (app.settings.email_enabled, &channels.email) {
-                    store::enqueue(&mut tx, id, "email", email, now).await?;
-                }
-                if let Some(url) = &channels.webhook_url {
-                    store::enqueue(&mut tx, id, "webhook", url, now).await?;
-                }
+            let message = Message {
+                kind,
+                escalate,
+                assignment: Some(assignment.id),
+                title,
+                body,
+                link: format!("/assignments/{}", assignment.id),
+            };
+            summary.notifications += notify(app, &mut tx, recipients, &message, now).await?;
+        }
+        for due in inspections::due_for_reminders(&mut tx, campaign.id, today, &RECTIFICATION_DAYS_BEFORE).await? {
+            let item = &due.item;
+            let days_left = (item.due_on - today).whole_days();
+            let Some(kind) = Kind::of(days_left, &RECTIFICATION_DAYS_BEFORE) else { continue };
+            if !inspections::claim_reminder(&mut tx, item.id, kind.as_str(), i64::from(today.to_julian_day()), now)
+                .await?
+            {
+                continue;
             }
+            summary.reminders += 1;
+            let unit = units::get(&mut tx, item.unit_id).await?;
+            let what = format!("{}的整改事项“{}”（{}发现的{}问题）", unit.name, item.measure, due.round, due.category);
+            let (title, body) = match kind {
+                Kind::DueSoon => (
+                    format!("整改事项将于{}天后到期：{}", days_left, due.category),
+                    format!("{what}整改时限为{}，请按时整改并反馈。", format_date(item.due_on)),
+                ),
+                Kind::Overdue => (
+                    format!("整改事项已超期{}天：{}", -days_left, due.category),
+                    format!("{what}已于{}到期，请尽快整改并反馈。", format_date(item.due_on)),
+                ),
+            };
+            // Past a week, the unit's approvers, the office and the inspector who found it.
+            let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
+            let mut recipients = store::holders(&mut tx, &unit.path, &["liaison"]).await?;
+            if escalate {
+                recipients.extend(store::holders(&mut tx, &unit.path, &["unit_approver"]).await?);
+                recipients.extend(store::holders(&mut tx, &office.path, &["coordinator"]).await?);
+                recipients.push(due.inspector);
+            }
+            let message = Message {
+                kind,
+                escalate,
+                assignment: None,
+                title,
+                body,
+                link: format!("/findings/{}", item.finding_id),
+            };
+            summary.notifications += notify(app, &mut tx, recipients, &message, now).await?;
         }
     }
     tx.commit().await?;
     Ok(summary)
+}
+
+/// Which reminder is due: before the deadline, or once it has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    DueSoon,
+    Overdue,
+}
+
+impl Kind {
+    /// The reminder due with `days_left` until the deadline, if any.
+    fn of(days_left: i64, days_before: &[i64]) -> Option<Self> {
+        if days_before.contains(&days_left) {
+            Some(Self::DueSoon)
+        } else if days_left < 0 {
+            Some(Self::Overdue)
+        } else {
+            None
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::DueSoon => "due_soon",
+            Self::Overdue => "overdue",
+        }
+    }
+}
+
+/// One reminder's text, link and subject.
+struct Message {
+    kind: Kind,
+    escalate: bool,
+    assignment: Option<pacesetter_domain::ids::AssignmentId>,
+    title: String,
+    body: String,
+    link: String,
+}
+
+/// Puts the message in each recipient's inbox (once each, where their preferences want it)
+/// and queues it for their email and chat webhook; how many notifications were made.
+async fn notify(
+    app: &App,
+    tx: &mut pacesetter_store::AnyConnection,
+    mut recipients: Vec<pacesetter_domain::UserId>,
+    message: &Message,
+    now: Timestamp,
+) -> Result<u32> {
+    let mut seen = std::collections::HashSet::new();
+    recipients.retain(|user| seen.insert(*user));
+    let kind = if message.escalate { "escalation" } else { message.kind.as_str() };
+    let mut made = 0;
+    for user in recipients {
+        if !store::prefs(tx, user).await?.wants(kind) {
+            continue;
+        }
+        let new = store::NewNotification {
+            user,
+            kind,
+            assignment: message.assignment,
+            title: &message.title,
+            body: &message.body,
+            link: &message.link,
+        };
+        let id = store::insert(tx, &new, now).await?;
+        made += 1;
+        let channels = store::channels(tx, user).await?;
+        if let (true, Some(email)) = (app.settings.email_enabled, &channels.email) {
+            store::enqueue(tx, id, "email", email, now).await?;
+        }
+        if let Some(url) = &channels.webhook_url {
+            store::enqueue(tx, id, "webhook", url, now).await?;
+        }
+    }
+    Ok(made)
 }
 
 /// The actor's inbox, newest first.

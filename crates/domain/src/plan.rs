@@ -27,6 +27,8 @@ pub struct Campaign {
     pub thresholds: Thresholds,
     pub approval_required: bool,
     pub public_page: bool,
+    /// Whether photos of findings keep where they were taken (otherwise stripped on upload).
+    pub keep_photo_location: bool,
     /// The day lights are computed for, when pinned (the demo); otherwise today.
     pub as_of: Option<Date>,
     pub carried_from: Option<CampaignId>,
@@ -86,6 +88,7 @@ pub struct CampaignFields {
     pub thresholds: Thresholds,
     pub approval_required: bool,
     pub public_page: bool,
+    pub keep_photo_location: bool,
     pub as_of: Option<Date>,
 }
 
@@ -101,6 +104,7 @@ pub struct CampaignInput<'a> {
     pub red_at: &'a str,
     pub approval_required: bool,
     pub public_page: bool,
+    pub keep_photo_location: bool,
     pub as_of: &'a str,
 }
 
@@ -161,6 +165,7 @@ impl CampaignFields {
                     thresholds,
                     approval_required: input.approval_required,
                     public_page: input.public_page,
+                    keep_photo_location: input.keep_photo_location,
                     as_of,
                 })
             }

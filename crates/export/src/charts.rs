@@ -133,13 +133,29 @@ pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>],
 
 /// Vertical bars with labels under them, e.g. progress reports per week.
 pub fn bars(labels: &[String], values: &[u32], title: &str) -> String {
+    grouped_bars(labels, &[Series { name: "", values, colour: "#1d5fa7" }], title)
+}
+
+/// One series of a grouped bar chart.
+#[derive(Debug, Clone, Copy)]
+pub struct Series<'a> {
+    /// Shown in the legend when there is more than one series.
+    pub name: &'a str,
+    pub values: &'a [u32],
+    pub colour: &'a str,
+}
+
+/// Vertical bars side by side per label (one per series), with a legend when there are several,
+/// e.g. findings found and closed per month.
+pub fn grouped_bars(labels: &[String], series: &[Series<'_>], title: &str) -> String {
     let bar_width = 34;
+    let group_width = bar_width + 16 * series.len().saturating_sub(1);
     let chart_height = 140;
-    let top = 20;
+    let top = if series.len() > 1 { 40 } else { 20 };
     let bottom = 36;
-    let width = 40 + bar_width * labels.len().max(1) + 10;
+    let width = 40 + group_width * labels.len().max(1) + 10;
     let height = top + chart_height + bottom;
-    let max = values.iter().copied().max().unwrap_or(0).max(1);
+    let max = series.iter().flat_map(|s| s.values.iter().copied()).max().unwrap_or(0).max(1);
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -147,31 +163,48 @@ pub fn bars(labels: &[String], values: &[u32], title: &str) -> String {
         escape(title),
         escape(title)
     );
-    let baseline = top + chart_height;
-    let _ = write!(svg, r##"<line x1="36" y1="{baseline}" x2="{}" y2="{baseline}" stroke="#d0d5dd"/>"##, width - 6);
-    for (i, (label, value)) in labels.iter().zip(values).enumerate() {
-        let bar_height = (*value as usize * chart_height) / max as usize;
-        let x = 40 + i * bar_width;
-        let y = baseline - bar_height;
-        let _ = write!(
-            svg,
-            r##"<rect x="{}" y="{y}" width="{}" height="{bar_height}" rx="2" fill="#1d5fa7"><title>{}: {value}</title></rect>"##,
-            x + 4,
-            bar_width - 8,
-            escape(label)
-        );
-        if *value > 0 {
+    if series.len() > 1 {
+        for (k, one) in series.iter().enumerate() {
+            let x = 40 + k * 110;
             let _ = write!(
                 svg,
-                r#"<text x="{}" y="{}" text-anchor="middle" class="value">{value}</text>"#,
-                x + bar_width / 2,
-                y - 4
+                r#"<rect x="{x}" y="8" width="12" height="12" rx="2" fill="{}"/><text x="{}" y="18" class="axis">{}</text>"#,
+                escape(one.colour),
+                x + 18,
+                escape(one.name)
             );
+        }
+    }
+    let baseline = top + chart_height;
+    let _ = write!(svg, r##"<line x1="36" y1="{baseline}" x2="{}" y2="{baseline}" stroke="#d0d5dd"/>"##, width - 6);
+    let slot = (group_width - 8) / series.len().max(1);
+    for (i, label) in labels.iter().enumerate() {
+        let x = 40 + i * group_width;
+        for (k, one) in series.iter().enumerate() {
+            let value = one.values.get(i).copied().unwrap_or(0);
+            let bar_height = (value as usize * chart_height) / max as usize;
+            let y = baseline - bar_height;
+            let left = x + 4 + k * slot;
+            let named =
+                if one.name.is_empty() { escape(label) } else { format!("{} {}", escape(label), escape(one.name)) };
+            let _ = write!(
+                svg,
+                r##"<rect x="{left}" y="{y}" width="{slot}" height="{bar_height}" rx="2" fill="{}"><title>{named}: {value}</title></rect>"##,
+                escape(one.colour)
+            );
+            if value > 0 {
+                let _ = write!(
+                    svg,
+                    r#"<text x="{}" y="{}" text-anchor="middle" class="value">{value}</text>"#,
+                    left + slot / 2,
+                    y - 4
+                );
+            }
         }
         let _ = write!(
             svg,
             r#"<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>"#,
-            x + bar_width / 2,
+            x + group_width / 2,
             baseline + 16,
             escape(label)
         );

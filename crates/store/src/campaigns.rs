@@ -13,7 +13,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 use crate::{Result, StoreError, row};
 
 const COLUMNS: &str = "id, name, name_bo, year, starts_on, ends_on, office_unit_id, yellow_at, red_at, \
-                       approval_required, public_page, as_of, carried_from_id, version, created_at";
+                       approval_required, public_page, keep_photo_location, as_of, carried_from_id, version, created_at";
 
 fn decode_error(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(format!("bad {what}").into()))
@@ -44,6 +44,7 @@ fn from_row(row: &AnyRow) -> Result<Campaign> {
         },
         approval_required: row.try_get::<i64, _>("approval_required")? == 1,
         public_page: row.try_get::<i64, _>("public_page")? == 1,
+        keep_photo_location: row.try_get::<i64, _>("keep_photo_location")? == 1,
         as_of: opt_date(row, "as_of")?,
         carried_from: row.try_get::<Option<i64>, _>("carried_from_id")?.map(CampaignId),
         version: row.try_get("version")?,
@@ -60,8 +61,8 @@ pub async fn insert(
 ) -> Result<Campaign> {
     let row = sqlx::query(
         "INSERT INTO campaigns (name, name_bo, year, starts_on, ends_on, office_unit_id, yellow_at, red_at,
-             approval_required, public_page, as_of, carried_from_id, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+             approval_required, public_page, as_of, carried_from_id, created_at, updated_at, keep_photo_location)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
     )
     .bind(fields.name.clone())
     .bind(fields.name_bo.clone())
@@ -76,6 +77,7 @@ pub async fn insert(
     .bind(fields.as_of.map(format_date))
     .bind(carried_from.map(|c| c.0))
     .bind(now.to_db())
+    .bind(i64::from(fields.keep_photo_location))
     .fetch_one(&mut *conn)
     .await?;
     get(conn, CampaignId(row.try_get("id")?)).await
@@ -107,7 +109,8 @@ pub async fn update(
 ) -> Result<Campaign> {
     let result = sqlx::query(
         "UPDATE campaigns SET name = $1, name_bo = $2, year = $3, starts_on = $4, ends_on = $5, yellow_at = $6, red_at = $7,
-             approval_required = $8, public_page = $9, as_of = $10, version = version + 1, updated_at = $11
+             approval_required = $8, public_page = $9, as_of = $10, version = version + 1, updated_at = $11,
+             keep_photo_location = $14
          WHERE id = $12 AND version = $13",
     )
     .bind(fields.name.clone())
@@ -123,6 +126,7 @@ pub async fn update(
     .bind(now.to_db())
     .bind(id.0)
     .bind(version)
+    .bind(i64::from(fields.keep_photo_location))
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {

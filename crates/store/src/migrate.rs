@@ -83,10 +83,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_inspections.sql"),
         include_str!("../migrations/postgres/0012_inspections.sql"),
     ),
+    (
+        13,
+        "rectification follow-up",
+        include_str!("../migrations/sqlite/0013_rectification_follow_up.sql"),
+        include_str!("../migrations/postgres/0013_rectification_follow_up.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 12;
+pub const LATEST: i64 = 13;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -184,6 +184,17 @@ impl TestApp {
         filename: &str,
         file: &[u8],
     ) -> TestResponse {
+        self.multipart(path, auth, fields, &[("file", filename, file)]).await
+    }
+
+    /// A multipart form with text `fields` and `files` as (field, file name, content).
+    pub async fn multipart(
+        &self,
+        path: &str,
+        auth: &Auth,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> TestResponse {
         let boundary = "pacesetter-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
@@ -192,11 +203,14 @@ impl TestApp {
                     .as_bytes(),
             );
         }
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
-        );
-        body.extend_from_slice(file);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        for (field, filename, file) in files {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+            );
+            body.extend_from_slice(file);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let builder = auth
             .apply(Request::builder().method(Method::POST).uri(path))
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))

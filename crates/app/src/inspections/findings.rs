@@ -20,7 +20,7 @@ use pacesetter_store::{
 use serde_json::json;
 use time::Date;
 
-use super::{Context, load, require_status, unit_for};
+use super::{Context, load, photos, require_status, unit_for};
 use crate::{Actor, App, AppError, Result, audit, evidence::owned_by, plans::load_campaign, text};
 
 /// The rectification a finding demands: who, what, by when.
@@ -42,6 +42,8 @@ pub struct FindingInput {
     pub category: String,
     pub description: String,
     pub rectification: Option<RectificationInput>,
+    /// Photos as uploaded; checked, cleaned and stored before anything is recorded.
+    pub photos: Vec<Vec<u8>>,
 }
 
 /// A finding with its rectification item and the steps taken on it.
@@ -50,11 +52,17 @@ pub struct FindingView {
     pub finding: Finding,
     pub rectification: Option<Rectification>,
     pub steps: Vec<StepTaken>,
+    /// The campaign's day (pinned in the demo), which overdue is judged on.
+    pub today: Date,
 }
 
 /// Records a finding (问题) on a target while the round is under way, with its rectification
 /// item (整改) when one is demanded.
 pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &FindingInput) -> Result<FindingView> {
+    let photos = match input.photos.is_empty() {
+        true => Vec::new(),
+        false => photos::prepare(app, photos::keeps_location(app, actor, id, input.unit).await?, &input.photos).await?,
+    };
     let mut tx = app.store.write().await?;
     let ctx = load(&mut tx, id).await?;
     unit_for(&mut tx, &ctx, actor, input.unit, Permission::Inspect).await?;
@@ -86,7 +94,10 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
         by: actor.user.id,
     };
     let now = Timestamp::now();
-    let finding = store::insert_finding(&mut tx, &new, now).await?;
+    let mut finding = store::insert_finding(&mut tx, &new, now).await?;
+    if photos::attach(&mut tx, &finding, &photos).await? > 0 {
+        finding = store::get_finding(&mut tx, finding.id).await?;
+    }
     audit::record::<(), _>(
         &mut tx,
         app.store.backend(),
@@ -102,7 +113,7 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
         None => None,
     };
     tx.commit().await?;
-    Ok(FindingView { finding, rectification, steps: Vec::new() })
+    Ok(FindingView { finding, rectification, steps: Vec::new(), today: ctx.campaign.today(now) })
 }
 
 async fn demand_rectification(
@@ -156,7 +167,7 @@ pub async fn finding(app: &App, actor: &Actor, id: FindingId) -> Result<FindingV
         Some(item) => store::steps(&mut conn, item.id).await?,
         None => Vec::new(),
     };
-    Ok(FindingView { finding, rectification, steps })
+    Ok(FindingView { finding, rectification, steps, today: ctx.campaign.today(Timestamp::now()) })
 }
 
 /// A step on a rectification item, as asked for.
@@ -213,7 +224,7 @@ pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &St
     .await?;
     let steps = store::steps(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(FindingView { finding, rectification: Some(after), steps })
+    Ok(FindingView { finding, rectification: Some(after), steps, today: ctx.campaign.today(Timestamp::now()) })
 }
 
 /// What the findings ledger lists, as asked for.
@@ -231,14 +242,14 @@ pub struct LedgerQuery {
 }
 
 /// The store's filter for a ledger query: the units the caller sees, or the subtree asked for
-/// within them.
+/// within them; and the campaign's day, which overdue is judged on (pinned for the demo).
 async fn ledger_filter(
     conn: &mut AnyConnection,
     actor: &Actor,
     campaign: CampaignId,
     query: &LedgerQuery,
-) -> Result<LedgerFilter> {
-    load_campaign(conn, campaign).await?;
+) -> Result<(LedgerFilter, Date)> {
+    let today = load_campaign(conn, campaign).await?.0.today(Timestamp::now());
     let mut roots = actor.scope.roots(Permission::ViewUnits);
     if let Some(under) = query.under {
         let unit = units::get(conn, under).await.map_err(|_| AppError::invalid("under", "unit_not_found"))?;
@@ -247,13 +258,14 @@ async fn ledger_filter(
         }
         roots = vec![unit.path];
     }
-    Ok(LedgerFilter {
+    let filter = LedgerFilter {
         round: query.round,
         within: Some(roots),
         severity: query.severity,
         state: query.state,
-        overdue_before: query.overdue.then(|| Timestamp::now().date_cst()),
-    })
+        overdue_before: query.overdue.then_some(today),
+    };
+    Ok((filter, today))
 }
 
 /// How many findings of the ledger `query` asks for stand in each rectification state (every
@@ -265,13 +277,33 @@ pub async fn ledger_counts(
     query: &LedgerQuery,
 ) -> Result<(Vec<(RectificationState, i64)>, i64)> {
     let mut conn = app.store.read().await?;
-    let filter = ledger_filter(&mut conn, actor, campaign, query).await?;
-    let (found, late) = store::ledger_counts(&mut conn, campaign, &filter, Timestamp::now().date_cst()).await?;
+    let (filter, today) = ledger_filter(&mut conn, actor, campaign, query).await?;
+    let (found, late) = store::ledger_counts(&mut conn, campaign, &filter, today).await?;
     let counts = RectificationState::ALL
         .iter()
         .map(|state| (*state, found.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n)))
         .collect();
     Ok((counts, late))
+}
+
+/// Per month of `year` (January first, twelve entries), how many findings the ledger `query`
+/// asks for were recorded and how many rectification items were closed.
+pub async fn ledger_trend(
+    app: &App,
+    actor: &Actor,
+    campaign: CampaignId,
+    query: &LedgerQuery,
+    year: i32,
+) -> Result<Vec<(i64, i64)>> {
+    let mut conn = app.store.read().await?;
+    let (filter, _) = ledger_filter(&mut conn, actor, campaign, query).await?;
+    let mut months = vec![(0, 0); 12];
+    for (month, found, closed) in store::ledger_trend(&mut conn, campaign, &filter, year).await? {
+        if let Some(slot) = months.get_mut(usize::from(month).wrapping_sub(1)) {
+            *slot = (found, closed);
+        }
+    }
+    Ok(months)
 }
 
 /// A campaign's findings ledger: those of the units the caller sees (the office sees the
@@ -283,7 +315,7 @@ pub async fn ledger(
     query: &LedgerQuery,
 ) -> Result<(Vec<LedgerLine>, i64)> {
     let mut conn = app.store.read().await?;
-    let filter = ledger_filter(&mut conn, actor, campaign, query).await?;
+    let (filter, _) = ledger_filter(&mut conn, actor, campaign, query).await?;
     let per_page = query.per_page.clamp(1, 200);
     Ok(store::ledger(&mut conn, campaign, &filter, query.page.max(0) * per_page, per_page).await?)
 }
@@ -300,11 +332,12 @@ pub async fn deduct_from_findings(
     per: rust_decimal::Decimal,
 ) -> Result<Vec<pacesetter_domain::evaluation::records::Item>> {
     use crate::evaluations::entries::{self, ItemInput};
-    let (members, linked, lines) = {
+    let (members, linked, lines, today) = {
         let mut conn = app.store.read().await?;
         let stored = evaluations::get_scheme(&mut conn, scheme).await.map_err(AppError::from_store("evaluation"))?;
-        let (_, office) = load_campaign(&mut conn, stored.campaign_id).await?;
+        let (campaign, office) = load_campaign(&mut conn, stored.campaign_id).await?;
         actor.require(Permission::ManagePlans, &office.path)?;
+        let today = campaign.today(Timestamp::now());
         let members: BTreeSet<UnitId> =
             evaluations::members(&mut conn, scheme).await?.into_iter().map(|m| m.unit_id).collect();
         let linked: BTreeSet<String> =
@@ -320,9 +353,8 @@ pub async fn deduct_from_findings(
                 break;
             }
         }
-        (members, linked, lines)
+        (members, linked, lines, today)
     };
-    let today = Timestamp::now().date_cst();
     let mut created = Vec::new();
     for line in lines {
         let Some(item) = &line.rectification else { continue };

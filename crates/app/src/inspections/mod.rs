@@ -8,8 +8,10 @@
 //! with `inspect` on a unit check it, record findings and verify responses. Every signed-in user
 //! may read a round; findings and items are read by those who see the unit and by the office.
 
+mod burden;
 mod checks;
 mod findings;
+mod photos;
 
 use std::collections::BTreeSet;
 
@@ -313,6 +315,14 @@ pub async fn set_checklist(app: &App, actor: &Actor, id: RoundId, items: &[ItemI
     }
     let mut checked = Vec::with_capacity(items.len());
     for item in items {
+        // A point's task is one of the campaign's, or the point is refused (never a 500 from
+        // the foreign key, never a task of another campaign).
+        if let Some(plan_item) = item.plan_item_id {
+            match pacesetter_store::plan_items::get(&mut tx, plan_item).await {
+                Ok(found) if found.campaign_id == ctx.campaign.id => {}
+                _ => return Err(AppError::invalid("plan_item_id", "plan_item_not_in_campaign")),
+            }
+        }
         checked.push(NewItem {
             title: text::required("items", &item.title, 500)?,
             plan_item_id: item.plan_item_id,
@@ -335,9 +345,11 @@ pub async fn set_checklist(app: &App, actor: &Actor, id: RoundId, items: &[ItemI
     Ok(saved)
 }
 
+pub use burden::{BurdenLine, BurdenQuery, burden};
 pub use checks::{CheckInput, Sheet, SheetLine, save_check, sheet, submit_self};
 pub(crate) use findings::is_finding_link;
 pub use findings::{
     FindingInput, FindingView, LedgerQuery, RectificationInput, StepInput, deduct_from_findings, finding, ledger,
-    ledger_counts, record_finding, take_step,
+    ledger_counts, ledger_trend, record_finding, take_step,
 };
+pub use photos::{add_photos, photo};

@@ -6,6 +6,8 @@
 //! reopens it with a reason, and the unit responds again. A closed item can be reopened (a
 //! later visit finds the problem back) but never responded to.
 
+pub mod burden;
+pub mod photo;
 pub mod records;
 
 use time::Date;

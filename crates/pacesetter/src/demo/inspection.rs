@@ -33,7 +33,7 @@ struct Case {
     description: &'static str,
     measure: &'static str,
     /// `None`: a month from the day the demo is loaded, so that it is open, not overdue.
-    due_on: Option<Date>,
+    due_on: Date,
     /// The steps taken, in order: `(step, by the inspector?, text)`.
     steps: &'static [(RectificationStep, bool, &'static str)],
 }
@@ -46,7 +46,7 @@ const CASES: [Case; 7] = [
         category: "台账资料",
         description: "部分乡镇创建工作台账缺失，活动记录不完整",
         measure: "补齐乡镇台账，建立月报制度",
-        due_on: Some(date!(2023 - 06 - 30)),
+        due_on: date!(2023 - 06 - 30),
         steps: &[(Respond, false, "已补齐12个乡镇台账，建立月报制度"), (Close, true, "")],
     },
     Case {
@@ -56,7 +56,7 @@ const CASES: [Case; 7] = [
         category: "宣传教育",
         description: "宣传阵地内容更新不及时",
         measure: "更新宣传栏内容并明确专人负责",
-        due_on: Some(date!(2023 - 07 - 15)),
+        due_on: date!(2023 - 07 - 15),
         steps: &[(Respond, false, "已更新全部宣传栏，明确3名专人负责")],
     },
     Case {
@@ -66,7 +66,7 @@ const CASES: [Case; 7] = [
         category: "示范创建",
         description: "示范单位命名后跟踪管理不到位",
         measure: "建立示范单位动态管理台账",
-        due_on: Some(date!(2023 - 07 - 31)),
+        due_on: date!(2023 - 07 - 31),
         steps: &[(Respond, false, "已建立动态管理台账"), (Reopen, true, "台账缺少县级示范单位，请补充后再报")],
     },
     Case {
@@ -76,7 +76,7 @@ const CASES: [Case; 7] = [
         category: "活动开展",
         description: "民族团结进步宣传月活动覆盖面不足",
         measure: "在第三季度补充开展进社区、进学校活动",
-        due_on: None,
+        due_on: date!(2023 - 07 - 20),
         steps: &[],
     },
     Case {
@@ -86,7 +86,7 @@ const CASES: [Case; 7] = [
         category: "问题整改",
         description: "上一轮督导反馈问题未按期整改",
         measure: "制定整改清单，逐项销号",
-        due_on: Some(date!(2023 - 06 - 20)),
+        due_on: date!(2023 - 06 - 20),
         steps: &[],
     },
     Case {
@@ -96,7 +96,7 @@ const CASES: [Case; 7] = [
         category: "台账资料",
         description: "佐证材料归档不规范",
         measure: "按统一目录整理归档佐证材料",
-        due_on: Some(date!(2023 - 06 - 30)),
+        due_on: date!(2023 - 06 - 30),
         steps: &[(Respond, false, "已按统一目录完成归档"), (Close, true, "")],
     },
     Case {
@@ -106,7 +106,7 @@ const CASES: [Case; 7] = [
         category: "组织领导",
         description: "创建工作领导小组会议未按季度召开",
         measure: "按季度召开领导小组会议并印发纪要",
-        due_on: Some(date!(2023 - 07 - 10)),
+        due_on: date!(2023 - 07 - 10),
         steps: &[(Respond, false, "已召开会议"), (Reopen, true, "未见会议纪要，请补充")],
     },
 ];
@@ -193,6 +193,9 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
             category: case.category.into(),
             description: case.description.into(),
             rectification: None,
+            // Two findings carry a photo taken on site (a placeholder image, as synthetic as
+            // the findings).
+            photos: if n < 2 { vec![SITE_PHOTO.to_vec()] } else { Vec::new() },
         };
         let recorded = inspections::record_finding(app, &inspector, round.id, &finding).await?;
         let item = rectification(app, &inspector, recorded.finding.id, *unit, case).await?;
@@ -206,6 +209,7 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
         }
     }
     inspections::update_round(app, &office, round.id, round.version, &input, RoundStatus::Completed).await?;
+    date_in_2023(app, round.id).await?;
 
     // The next round, still being planned.
     let next = RoundInput {
@@ -224,6 +228,27 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
     Ok((round.id, planned.id))
 }
 
+/// A photo as a phone takes it, with its location (stripped when the finding is recorded).
+const SITE_PHOTO: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
+
+/// Dates the round's findings during the visit and the steps on their items in the weeks
+/// after (the app stamps both with today), so the dashboard's trend shows the campaign's year.
+async fn date_in_2023(app: &App, round: RoundId) -> Result<(), AppError> {
+    let at = |day: time::Date| {
+        Timestamp::from_datetime(day.with_time(time::Time::MIDNIGHT + time::Duration::hours(2)).assume_utc())
+    };
+    let mut tx = app.store.write().await?;
+    store::redate(
+        &mut tx,
+        round,
+        |n| at(date!(2023 - 05 - 08) + time::Duration::days(2 * n as i64)),
+        |n, k| at(date!(2023 - 06 - 02) + time::Duration::days(11 * k as i64 + n as i64)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The finding's rectification item, given on the last day of the round with its 2023
 /// deadline, and audited as the app would.
 async fn rectification(
@@ -234,8 +259,7 @@ async fn rectification(
     case: &Case,
 ) -> Result<Rectification, AppError> {
     let mut tx = app.store.write().await?;
-    let due_on = case.due_on.unwrap_or_else(|| Timestamp::now().date_cst() + time::Duration::days(30));
-    let dates = (date!(2023 - 05 - 26), due_on);
+    let dates = (date!(2023 - 05 - 26), case.due_on);
     let item = store::insert_rectification(&mut tx, finding, unit, case.measure, dates, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,

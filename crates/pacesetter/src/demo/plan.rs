@@ -220,6 +220,7 @@ pub(super) async fn seed(
         thresholds: Thresholds::default(),
         approval_required: false,
         public_page: true,
+        keep_photo_location: false,
         as_of: Some(as_of),
     };
     let campaign = campaigns::insert(conn, &fields, office, None, now).await?;

@@ -43,6 +43,7 @@ pub(crate) async fn plan_fixture(
         approval_required: false,
         // Public, so that the public routes answer everyone.
         public_page: true,
+        keep_photo_location: false,
         as_of: Some(day("2023-06-30")),
     };
     let now = Timestamp::now();
@@ -186,6 +187,12 @@ pub(crate) async fn inspection_fixture(
         by,
     };
     let finding = store::insert_finding(tx, &new, now).await.unwrap();
+    let photo = pacesetter_domain::inspection::records::Photo {
+        sha256: pacesetter_domain::audit::sha256_hex(crate::authz_matrix::PHOTO),
+        content_type: "image/jpeg".into(),
+        size_bytes: crate::authz_matrix::PHOTO.len() as i64,
+    };
+    store::add_photo(tx, finding.id, &photo).await.unwrap();
     let dates = (day("2023-05-10"), day("2023-06-10"));
     let item_due = store::insert_rectification(tx, finding.id, unit.id, "补齐", dates, now).await.unwrap();
     (place, round.id.0, item.id.0, finding.id.0, item_due.id.0)

@@ -9,6 +9,9 @@ use pacesetter_web::authz::{Access, Entry, Target, matrix};
 
 use crate::authz_fixtures::{EVALUATION_SCHEME, Place, code_of, evaluation_fixture, inspection_fixture, plan_fixture};
 
+/// A photo of a finding, as a phone takes it.
+pub(crate) const PHOTO: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
+
 /// The smallest file the evidence library accepts.
 const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
@@ -86,6 +89,7 @@ impl World {
         }
         let mut files = Vec::new();
         let sha256 = t.app.files.put(PDF).unwrap();
+        t.app.files.put(PHOTO).unwrap();
         let uploader = residents[0].1;
         for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
             let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
@@ -202,10 +206,12 @@ impl World {
             entry.path.replace("{id}", &id.to_string()).replace("{*file}", "app.css").replace("{*rest}", "index.html");
         // A round's target, in the path: the place's unit.
         let path = path.replace("{unit}", &unit.id.0.to_string());
+        // A finding's photo: the one the fixture put on every finding.
+        let path = path.replace("{sha256}", &pacesetter_domain::audit::sha256_hex(PHOTO));
         // The new-item form names its campaign in the query; a unit's evaluation entries and
         // explanation name the unit.
         let path = match entry.path.as_str() {
-            "/plan-items/new" | "/evaluations/new" => format!("{path}?campaign={id}"),
+            "/plan-items/new" | "/evaluations/new" | "/inspection-rounds/new" => format!("{path}?campaign={id}"),
             "/evaluations/{id}/self" | "/evaluations/{id}/inspect" | "/evaluations/runs/{id}/explain" => {
                 format!("{path}?unit_id={}", unit.id)
             }
@@ -258,6 +264,25 @@ impl World {
                 let sheet = format!("指标编码,指标名称,分值,评分方法,自评单位\nL1,达标,100,是否,{code}\n");
                 let fields = [("csrf", auth.csrf()), ("name", "导入方案")];
                 self.t.upload(&path, auth, &fields, "s.csv", sheet.as_bytes()).await
+            }
+            ("POST", true) if entry.path == "/api/v1/findings/{id}/photos" => {
+                let mut request = axum::http::Request::post(&path);
+                if let Auth::Bearer(token) = auth {
+                    request = request.header("authorization", format!("Bearer {token}"));
+                }
+                self.t.send(request.body(axum::body::Body::from(PHOTO)).unwrap()).await
+            }
+            ("POST", false) if entry.path == "/findings/{id}/photos" => {
+                self.t.multipart(&path, auth, &[("csrf", auth.csrf())], &[("photo", "site.jpg", PHOTO)]).await
+            }
+            ("POST", false) if entry.path == "/inspection-rounds/{id}/units/{unit}/findings" => {
+                let fields =
+                    [("csrf", auth.csrf()), ("severity", "minor"), ("category", "台账"), ("description", "缺失")];
+                self.t.multipart(&path, auth, &fields, &[]).await
+            }
+            ("POST", false) if entry.path == "/findings/{id}/step" => {
+                let fields = [("csrf", auth.csrf()), ("version", "1"), ("step", "respond"), ("text", "已整改")];
+                self.t.multipart(&path, auth, &fields, &[]).await
             }
             ("POST", false) if entry.path == "/imports" => {
                 self.t.upload(&path, auth, &[("csrf", auth.csrf()), ("kind", "units")], "t.csv", IMPORT_SHEET).await
@@ -430,6 +455,23 @@ impl World {
                         vec![("csrf", csrf), ("unit_id", unit.id.0.to_string()), ("reason", "复核".into())]
                     }
                     "/evaluations/appeals/{id}/decision" => vec![("csrf", csrf), ("decision", "dismissed".into())],
+                    // A new round of the place's campaign, or the fixture's round renamed.
+                    "/inspection-rounds" | "/inspection-rounds/{id}" => vec![
+                        ("csrf", csrf),
+                        ("campaign_id", self.plan_at(place).1.to_string()),
+                        ("version", "2".into()),
+                        ("name", format!("督导{n}")),
+                        ("starts_on", "2023-05-01".into()),
+                        ("ends_on", "2023-05-31".into()),
+                    ],
+                    "/inspection-rounds/{id}/teams" => {
+                        vec![("csrf", csrf), ("name", "督导组".into()), ("leader", resident_text)]
+                    }
+                    // The place's county stays the round's target, as the fixture made it.
+                    "/inspection-rounds/{id}/targets" => vec![("csrf", csrf), ("unit", unit.id.0.to_string())],
+                    "/evaluations/{id}/finding-deductions" => {
+                        vec![("csrf", csrf), ("points_per_finding", "0.5".into())]
+                    }
                     "/inspection-rounds/{id}/status" => {
                         vec![("csrf", csrf), ("version", "2".into()), ("status", "completed".into())]
                     }
@@ -440,18 +482,6 @@ impl World {
                             ("status", "met".into()),
                         ]
                     }
-                    "/inspection-rounds/{id}/units/{unit}/findings" => vec![
-                        ("csrf", csrf),
-                        ("severity", "minor".into()),
-                        ("category", "台账".into()),
-                        ("description", "缺失".into()),
-                    ],
-                    "/findings/{id}/step" => vec![
-                        ("csrf", csrf),
-                        ("version", "1".into()),
-                        ("step", "respond".into()),
-                        ("text", "已整改".into()),
-                    ],
                     _ => vec![("csrf", csrf)],
                 };
                 let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();

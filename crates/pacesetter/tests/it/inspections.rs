@@ -86,6 +86,12 @@ async fn a_finding_is_rectified_through_to_closure() {
             indicator_code: None,
             evidence_request: Some("活动方案、照片".into()),
         });
+        let foreign = inspections::ItemInput {
+            plan_item_id: Some(pacesetter_domain::ids::PlanItemId(i64::MAX)),
+            ..items[items.len() - 1].clone()
+        };
+        let refused = inspections::set_checklist(app, &office, round.id, &[foreign]).await.unwrap_err();
+        assert_eq!(code(refused), "plan_item_not_in_campaign", "a task that is not the campaign's");
         let checklist = inspections::set_checklist(app, &office, round.id, &items).await.unwrap();
         assert_eq!(checklist.len(), items.len());
         let first = checklist[0].id;
@@ -143,6 +149,7 @@ async fn a_finding_is_rectified_through_to_closure() {
                 measure: "补齐乡镇台账并建立月报制度".into(),
                 due_on: today + time::Duration::days(30),
             }),
+            photos: Vec::new(),
         };
         let by_liaison = inspections::record_finding(app, &lhasa, round.id, &finding).await;
         assert_eq!(code(by_liaison.unwrap_err()), "forbidden");
@@ -325,12 +332,18 @@ async fn a_finding_is_responded_to_and_closed_through_the_pages() {
         assert!(shown.contains("提交整改情况") && !shown.contains("核验通过，销号"), "the unit responds, never closes");
         let step = format!("{path}/step");
         let empty = t
-            .form(&step, &nyingchi, &[("csrf", nyingchi.csrf()), ("version", "1"), ("step", "respond"), ("text", " ")])
+            .multipart(
+                &step,
+                &nyingchi,
+                &[("csrf", nyingchi.csrf()), ("version", "1"), ("step", "respond"), ("text", " ")],
+                &[],
+            )
             .await;
         assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(empty.text().contains("请写明整改情况"), "the message beside the form");
+        // The response comes with a new file, which lands in the unit's library and is cited.
         let done = t
-            .form(
+            .multipart(
                 &step,
                 &nyingchi,
                 &[
@@ -339,13 +352,37 @@ async fn a_finding_is_responded_to_and_closed_through_the_pages() {
                     ("step", "respond"),
                     ("text", "已在8个社区、5所学校开展活动"),
                 ],
+                &[("file", "整改台账.pdf", b"%PDF-1.4\n%%EOF\n")],
             )
             .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
         let to_verify = t.get(&path, &inspector).await.text();
         assert!(to_verify.contains("已在8个社区、5所学校开展活动") && to_verify.contains("核验通过，销号"));
-        let closed =
-            t.form(&step, &inspector, &[("csrf", inspector.csrf()), ("version", "2"), ("step", "close")]).await;
+        assert!(to_verify.contains("整改台账.pdf"), "the cited evidence is shown with the response");
+        // The inspector adds a photo; a file that is not a photo is refused beside the form.
+        let photos = format!("{path}/photos");
+        let bad =
+            t.multipart(&photos, &inspector, &[("csrf", inspector.csrf())], &[("photo", "x.jpg", b"<svg/>")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.text().contains("请上传 JPEG、PNG 或 WebP 格式的照片"));
+        let photo: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
+        let added =
+            t.multipart(&photos, &inspector, &[("csrf", inspector.csrf())], &[("photo", "site.jpg", photo)]).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text());
+        assert!(
+            t.multipart(&photos, &nyingchi, &[("csrf", nyingchi.csrf())], &[("photo", "site.jpg", photo)]).await.status
+                == StatusCode::FORBIDDEN,
+            "the unit does not add photos to its own finding"
+        );
+        let shown = t.get(&path, &nyingchi).await.text();
+        let src = shown.split("src=\"/api/v1/findings/").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+        let image = t.get(&format!("/api/v1/findings/{src}"), &nyingchi).await;
+        assert_eq!(image.status, StatusCode::OK);
+        assert_eq!(image.header("content-type"), Some("image/jpeg"));
+        assert!(!image.body.windows(10).any(|w| w == b"PhoneMaker"), "stored without the phone's metadata");
+        let closed = t
+            .multipart(&step, &inspector, &[("csrf", inspector.csrf()), ("version", "2"), ("step", "close")], &[])
+            .await;
         assert_eq!(closed.status, StatusCode::SEE_OTHER);
         assert!(t.get(&path, &office).await.text().contains("已销号"));
     });
@@ -434,16 +471,26 @@ async fn a_round_is_worked_through_on_its_sheet_pages() {
         };
         let path = format!("{sheet}/findings");
         let bad = fields("下月");
-        let refused = t.form(&path, &inspector, &bad.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        let photo: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
+        let refused =
+            t.multipart(&path, &inspector, &bad.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>(), &[]).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             refused.text().contains("日期格式") && refused.text().contains("两个县台账缺失"),
             "the form comes back as sent"
         );
         let good = fields("2099-01-31");
-        let recorded = t.form(&path, &inspector, &good.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+        let good_fields = good.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>();
+        // A photo that is not whole refuses the finding, which comes back as sent.
+        let cut = t.multipart(&path, &inspector, &good_fields, &[("photo", "site.jpg", &photo[..200])]).await;
+        assert_eq!(cut.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(cut.text().contains("照片文件不完整") && cut.text().contains("两个县台账缺失"));
+        // Taken on the phone with the finding.
+        let recorded = t.multipart(&path, &inspector, &good_fields, &[("photo", "site.jpg", photo)]).await;
         assert_eq!(recorded.status, StatusCode::SEE_OTHER, "{}", recorded.text());
         let finding = recorded.header("location").unwrap().to_owned();
-        assert!(t.get(&finding, &lhasa).await.text().contains("提交整改情况"), "Lhasa can respond to it");
+        let shown = t.get(&finding, &lhasa).await.text();
+        assert!(shown.contains("提交整改情况"), "Lhasa can respond to it");
+        assert!(shown.contains("<img src=\"/api/v1/findings/"), "with the photo");
     });
 }

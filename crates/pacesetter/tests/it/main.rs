@@ -19,6 +19,8 @@ mod evaluation_pages;
 mod evaluations;
 mod evidence;
 mod imports;
+mod inspection_follow_up;
+mod inspection_planning;
 mod inspections;
 mod openapi;
 mod pages;

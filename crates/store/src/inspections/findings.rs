@@ -202,6 +202,42 @@ pub async fn ledger_counts(
     Ok((counts, late))
 }
 
+/// Per month of `year` (1 to 12), how many of a campaign's findings under `filter` were
+/// recorded, and how many rectification items were closed (销号); months without either are
+/// left out.
+pub async fn ledger_trend(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    filter: &LedgerFilter,
+    year: i32,
+) -> Result<Vec<(u8, i64, i64)>> {
+    let mut by_month: std::collections::BTreeMap<u8, (i64, i64)> = std::collections::BTreeMap::new();
+    let queries = [
+        ("f.created_at", String::new()),
+        ("s.taken_at", " JOIN rectification_steps s ON s.rectification_id = x.id AND s.step = 'close'".to_owned()),
+    ];
+    for (k, (column, join)) in queries.iter().enumerate() {
+        let mut clauses = ledger_where(campaign, filter);
+        let (low, high) = (
+            clauses.bind(Bind::Text(format!("{year:04}-01-01"))),
+            clauses.bind(Bind::Text(format!("{:04}-01-01", year + 1))),
+        );
+        clauses.push(format!("{column} >= {low} AND {column} < {high}"));
+        let sql = format!(
+            "SELECT substr({column}, 6, 2) AS month, COUNT(*) AS n {LEDGER_FROM}{join} {} GROUP BY 1",
+            clauses.sql()
+        );
+        for row in clauses.query(sql).fetch_all(&mut *conn).await? {
+            let month: String = row.try_get("month")?;
+            let Ok(month) = month.parse::<u8>() else { continue };
+            let entry = by_month.entry(month).or_default();
+            let n: i64 = row.try_get("n")?;
+            if k == 0 { entry.0 += n } else { entry.1 += n }
+        }
+    }
+    Ok(by_month.into_iter().map(|(month, (found, closed))| (month, found, closed)).collect())
+}
+
 /// A campaign's findings, newest first, `limit` after `offset`, with the number matching.
 pub async fn ledger(
     conn: &mut AnyConnection,
@@ -241,7 +277,7 @@ pub async fn ledger(
 
 const RECTIFICATION_COLUMNS: &str = "id, finding_id, unit_id, measure, given_on, due_on, state, version, updated_at";
 
-fn rectification_from_row(row: &AnyRow) -> Result<Rectification> {
+pub(super) fn rectification_from_row(row: &AnyRow) -> Result<Rectification> {
     let state: String = row.try_get("state")?;
     Ok(Rectification {
         id: RectificationId(row.try_get("id")?),
@@ -359,4 +395,41 @@ pub async fn rectification_of(conn: &mut AnyConnection, finding: FindingId) -> R
             .fetch_optional(conn)
             .await?;
     row.as_ref().map(rectification_from_row).transpose()
+}
+
+/// Dates a round's findings and the steps on their items, as a history loaded afterwards (the
+/// demo): the n-th finding at `finding_at(n)`, the k-th step on its item at `step_at(n, k)`.
+pub async fn redate(
+    conn: &mut AnyConnection,
+    round: RoundId,
+    finding_at: impl Fn(usize) -> Timestamp,
+    step_at: impl Fn(usize, usize) -> Timestamp,
+) -> Result<()> {
+    let findings = sqlx::query("SELECT id FROM findings WHERE round_id = $1 ORDER BY id")
+        .bind(round.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    for (n, row) in findings.iter().enumerate() {
+        let finding: i64 = row.try_get("id")?;
+        sqlx::query("UPDATE findings SET created_at = $1 WHERE id = $2")
+            .bind(finding_at(n).to_db())
+            .bind(finding)
+            .execute(&mut *conn)
+            .await?;
+        let steps = sqlx::query(
+            "SELECT s.id FROM rectification_steps s JOIN rectifications r ON r.id = s.rectification_id
+             WHERE r.finding_id = $1 ORDER BY s.id",
+        )
+        .bind(finding)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (k, step) in steps.iter().enumerate() {
+            sqlx::query("UPDATE rectification_steps SET taken_at = $1 WHERE id = $2")
+                .bind(step_at(n, k).to_db())
+                .bind(step.try_get::<i64, _>("id")?)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }

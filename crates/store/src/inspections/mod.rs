@@ -2,6 +2,7 @@
 //! checks; findings with photos; rectification items and the steps taken on them.
 
 mod findings;
+pub mod follow_up;
 
 pub use findings::*;
 

@@ -3,8 +3,9 @@
 
 use axum::{
     Json,
+    body::Bytes,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{
@@ -47,6 +48,15 @@ pub struct FindingBody {
     pub description: String,
     pub created_by: i64,
     pub created_at: String,
+    /// In the order taken; each is read at `/api/v1/findings/{id}/photos/{sha256}`.
+    pub photos: Vec<PhotoBody>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PhotoBody {
+    pub sha256: String,
+    pub content_type: String,
+    pub size_bytes: i64,
 }
 
 impl From<Finding> for FindingBody {
@@ -63,6 +73,11 @@ impl From<Finding> for FindingBody {
             description: f.description,
             created_by: f.created_by.0,
             created_at: f.created_at.to_db(),
+            photos: f
+                .photos
+                .into_iter()
+                .map(|p| PhotoBody { sha256: p.sha256, content_type: p.content_type, size_bytes: p.size_bytes })
+                .collect(),
         }
     }
 }
@@ -82,8 +97,9 @@ pub struct RectificationBody {
     pub version: i64,
 }
 
-impl From<Rectification> for RectificationBody {
-    fn from(r: Rectification) -> Self {
+impl RectificationBody {
+    /// The item as of the campaign's day `today`, which overdue is judged on.
+    fn new(r: Rectification, today: time::Date) -> Self {
         Self {
             id: r.id.0,
             unit_id: r.unit_id.0,
@@ -91,7 +107,7 @@ impl From<Rectification> for RectificationBody {
             given_on: format_date(r.given_on),
             due_on: format_date(r.due_on),
             state: r.state.as_str().to_owned(),
-            overdue: r.state.is_overdue(r.due_on, pacesetter_domain::Timestamp::now().date_cst()),
+            overdue: r.state.is_overdue(r.due_on, today),
             version: r.version,
         }
     }
@@ -130,7 +146,7 @@ impl From<FindingView> for FindingResponse {
     fn from(v: FindingView) -> Self {
         Self {
             finding: v.finding.into(),
-            rectification: v.rectification.map(Into::into),
+            rectification: v.rectification.map(|r| RectificationBody::new(r, v.today)),
             steps: v.steps.into_iter().map(Into::into).collect(),
         }
     }
@@ -189,6 +205,7 @@ pub async fn record_finding(
         category: body.category,
         description: body.description,
         rectification,
+        photos: Vec::new(),
     };
     let view = inspections::record_finding(&state.app, &actor, RoundId(id), &input).await?;
     Ok((StatusCode::CREATED, Json(FindingResponse::from(view))).into_response())
@@ -203,6 +220,43 @@ pub async fn get_finding(
     Path(id): Path<i64>,
 ) -> Result<Json<FindingResponse>, ApiError> {
     Ok(Json(inspections::finding(&state.app, &actor, FindingId(id)).await?.into()))
+}
+
+/// Adds a photo to a finding (the body is the image: JPEG, PNG or WebP, at most 10 MB); where it
+/// was taken is stripped unless the campaign keeps it. For the inspectors of the finding's unit.
+#[utoipa::path(post, path = "/api/v1/findings/{id}/photos", tag = "inspections", params(("id" = i64, Path)), security(("bearer" = [])),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses((status = 201, body = FindingBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_photo(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let finding = inspections::add_photos(&state.app, &actor, FindingId(id), &[body.to_vec()]).await?;
+    Ok((StatusCode::CREATED, Json(FindingBody::from(finding))).into_response())
+}
+
+/// One photo of a finding, for whoever sees the finding.
+#[utoipa::path(get, path = "/api/v1/findings/{id}/photos/{sha256}", tag = "inspections",
+    params(("id" = i64, Path), ("sha256" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn photo(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, sha256)): Path<(i64, String)>,
+) -> Result<Response, ApiError> {
+    let (photo, bytes) = inspections::photo(&state.app, &actor, FindingId(id), &sha256).await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&photo.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
+    // The content never changes under its hash; only who may see it does.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
+    Ok(response)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -281,6 +335,16 @@ pub struct LedgerResponse {
     pub total: i64,
 }
 
+/// The campaign's day (pinned in the demo), which a ledger judges overdue on.
+async fn campaign_today(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    campaign: CampaignId,
+) -> Result<time::Date, ApiError> {
+    let view = pacesetter_app::plans::campaign(&state.app, actor, campaign).await?;
+    Ok(view.campaign.today(pacesetter_domain::Timestamp::now()))
+}
+
 /// A campaign's findings ledger, newest first, limited to the units the caller sees.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/findings", tag = "inspections", params(("id" = i64, Path), LedgerParams), security(("bearer" = [])),
     responses((status = 200, body = LedgerResponse), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
@@ -292,9 +356,10 @@ pub async fn ledger(
 ) -> Result<Json<LedgerResponse>, ApiError> {
     let query = params.query()?;
     let (lines, total) = inspections::ledger(&state.app, &actor, CampaignId(id), &query).await?;
+    let today = campaign_today(&state, &actor, CampaignId(id)).await?;
     let items = lines
         .into_iter()
-        .map(|l| FindingView { finding: l.finding, rectification: l.rectification, steps: Vec::new() }.into())
+        .map(|l| FindingView { finding: l.finding, rectification: l.rectification, steps: Vec::new(), today }.into())
         .collect();
     Ok(Json(LedgerResponse { items, total }))
 }
@@ -323,7 +388,7 @@ pub async fn ledger_xlsx(
         }
         query.page += 1;
     }
-    let today = pacesetter_domain::Timestamp::now().date_cst();
+    let today = campaign_today(&state, &actor, campaign).await?;
     let mut names: std::collections::HashMap<UnitId, String> = std::collections::HashMap::new();
     let mut rows = Vec::with_capacity(lines.len());
     for line in &lines {

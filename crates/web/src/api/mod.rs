@@ -3,6 +3,7 @@
 
 mod assignments;
 mod auth;
+mod burden;
 mod evaluation_bulletins;
 mod evaluation_runs;
 mod evaluations;
@@ -126,6 +127,9 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(inspections::submit_self))
         .routes(routes!(findings::record_finding))
         .routes(routes!(findings::get_finding))
+        .routes(routes!(findings::add_photo))
+        .routes(routes!(burden::burden))
+        .routes(routes!(findings::photo))
         .routes(routes!(findings::take_step))
         .routes(routes!(findings::ledger))
         .routes(routes!(findings::ledger_xlsx))

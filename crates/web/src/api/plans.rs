@@ -53,6 +53,8 @@ pub struct CampaignResponse {
     pub red_at: u32,
     pub approval_required: bool,
     pub public_page: bool,
+    /// Whether photos of findings keep where they were taken.
+    pub keep_photo_location: bool,
     /// The day lights are computed for, when pinned.
     pub as_of: Option<String>,
     pub version: i64,
@@ -72,6 +74,7 @@ pub(super) fn campaign_response(campaign: Campaign, levels: &[PlanLevel]) -> Cam
         red_at: campaign.thresholds.red_at,
         approval_required: campaign.approval_required,
         public_page: campaign.public_page,
+        keep_photo_location: campaign.keep_photo_location,
         as_of: campaign.as_of.map(format_date),
         version: campaign.version,
         levels: levels
@@ -119,6 +122,9 @@ pub struct CampaignRequest {
     pub approval_required: bool,
     #[serde(default)]
     pub public_page: bool,
+    /// Keep where photos of findings were taken (off: stripped on upload).
+    #[serde(default)]
+    pub keep_photo_location: bool,
     #[serde(default)]
     pub as_of: Option<String>,
     /// Only when creating: the office that runs it.
@@ -159,6 +165,7 @@ impl CampaignRequest {
             red_at: &text.red,
             approval_required: self.approval_required,
             public_page: self.public_page,
+            keep_photo_location: self.keep_photo_location,
             as_of: self.as_of.as_deref().unwrap_or(""),
         }
     }

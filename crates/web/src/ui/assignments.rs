@@ -214,7 +214,7 @@ pub struct EvidenceRow {
 }
 
 impl EvidenceRow {
-    fn new(evidence: &pacesetter_domain::evidence::Evidence) -> Self {
+    pub(crate) fn new(evidence: &pacesetter_domain::evidence::Evidence) -> Self {
         Self {
             id: evidence.id.0,
             title: evidence.title.clone(),

@@ -1,141 +1,37 @@
-//! A round's page (its teams, targets and checklist, moved forward by the office) and a
-//! target's sheet: each checklist point with the evidence the unit already holds, its own
-//! answer and the inspectors', the forms the caller may use — self-inspection, the inspectors'
-//! check, a finding with its rectification item — sized for a phone on site.
+//! A round's target sheet: each checklist point with the evidence the unit already holds, its
+//! own answer and the inspectors', the forms the caller may use — self-inspection, the
+//! inspectors' check, a finding with its rectification item — sized for a phone on site. The
+//! round's own page and its planning are in `round_planning`.
 
 use askama::Template;
 use axum::{
     Form,
-    extract::{Path, State},
+    extract::{Multipart, Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use pacesetter_app::{
     Actor, AppError,
-    inspections::{self, CheckInput, FindingInput, RectificationInput, RoundInput},
+    inspections::{self, CheckInput, FindingInput, RectificationInput},
     units,
 };
 use pacesetter_domain::{
     UnitId,
     inspection::{
         Severity,
-        records::{Check, CheckItemId, CheckSource, CheckStatus, RoundId, RoundStatus},
+        records::{Check, CheckItemId, CheckSource, CheckStatus, RoundId},
     },
-    timestamp::{format_date, parse_date},
+    timestamp::parse_date,
 };
 use serde::Deserialize;
 
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::{
+        context::{PageCtx, SignedIn, check_csrf, error_page, render},
+        multipart::MultipartForm,
+    },
 };
-
-pub struct TargetRow {
-    pub unit_id: i64,
-    pub unit: String,
-    pub team: String,
-    pub submitted: bool,
-}
-
-#[derive(Template)]
-#[template(path = "inspections/round.html")]
-struct RoundPage {
-    p: PageCtx,
-    id: i64,
-    campaign: i64,
-    name: String,
-    dates: String,
-    status: &'static str,
-    version: i64,
-    /// The status the office may move the round to next.
-    next_status: Option<&'static str>,
-    teams: Vec<(String, usize)>,
-    targets: Vec<TargetRow>,
-    items: Vec<(String, String)>,
-}
-
-/// A round: who visits whom, with what checklist.
-pub async fn round(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
-    let t = ctx.t;
-    let view = match inspections::round(&state.app, &actor, RoundId(id)).await {
-        Ok(view) => view,
-        Err(error) => return error_page(t, &error),
-    };
-    let manages =
-        pacesetter_app::plans::campaign(&state.app, &actor, view.round.campaign_id).await.is_ok_and(|c| c.can_manage);
-    let mut targets = Vec::new();
-    for target in &view.targets {
-        // Targets the caller cannot see are left out, as everywhere.
-        let Ok(unit) = units::get(&state.app, &actor, target.unit_id).await else { continue };
-        targets.push(TargetRow {
-            unit_id: unit.id.0,
-            unit: unit.display_name(t.locale).to_owned(),
-            team: view
-                .teams
-                .iter()
-                .find(|team| Some(team.id) == target.team_id)
-                .map(|team| team.name.clone())
-                .unwrap_or_default(),
-            submitted: target.self_submitted_at.is_some(),
-        });
-    }
-    let next_status = match (manages, view.round.status) {
-        (true, RoundStatus::Planning) => Some("active"),
-        (true, RoundStatus::Active) => Some("completed"),
-        _ => None,
-    };
-    let page = RoundPage {
-        id,
-        campaign: view.round.campaign_id.0,
-        name: view.round.name.clone(),
-        dates: format!("{} — {}", format_date(view.round.starts_on), format_date(view.round.ends_on)),
-        status: view.round.status.as_str(),
-        version: view.round.version,
-        next_status,
-        teams: view.teams.iter().map(|team| (team.name.clone(), team.members.len())).collect(),
-        targets,
-        items: view.items.iter().map(|i| (i.title.clone(), i.evidence_request.clone().unwrap_or_default())).collect(),
-        p: ctx.with_nav("inspections"),
-    };
-    render(&page).into_response()
-}
-
-#[derive(Deserialize)]
-pub struct AdvanceForm {
-    csrf: String,
-    #[serde(default)]
-    version: i64,
-    #[serde(default)]
-    status: String,
-}
-
-/// Moves a round forward (planning → under way → completed).
-pub async fn advance(
-    State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-    Form(form): Form<AdvanceForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    let result = async {
-        let round = inspections::round(&state.app, &actor, RoundId(id)).await?.round;
-        let status = RoundStatus::parse(&form.status).ok_or(AppError::invalid("status", "invalid_status"))?;
-        let input = RoundInput {
-            name: round.name.clone(),
-            starts_on: round.starts_on,
-            ends_on: round.ends_on,
-            scheme_id: round.scheme_id,
-        };
-        inspections::update_round(&state.app, &actor, round.id, form.version, &input, status).await
-    }
-    .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}")).into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
-}
 
 pub struct AnswerView {
     pub status: &'static str,
@@ -176,22 +72,30 @@ struct SheetPage {
     finding: FindingFields,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Default)]
 pub struct FindingFields {
-    #[serde(default)]
     csrf: String,
-    #[serde(default)]
     item_id: String,
-    #[serde(default)]
     severity: String,
-    #[serde(default)]
     category: String,
-    #[serde(default)]
     description: String,
-    #[serde(default)]
     measure: String,
-    #[serde(default)]
     due_on: String,
+}
+
+impl FindingFields {
+    /// The finding form as sent with its photos (multipart, so a phone can attach them).
+    fn read(form: &MultipartForm) -> Self {
+        Self {
+            csrf: form.value("csrf"),
+            item_id: form.value("item_id"),
+            severity: form.value("severity"),
+            category: form.value("category"),
+            description: form.value("description"),
+            measure: form.value("measure"),
+            due_on: form.value("due_on"),
+        }
+    }
 }
 
 /// A target's checklist with both answers and the forms the caller may use.
@@ -364,8 +268,13 @@ pub async fn record_finding(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path((id, unit)): Path<(i64, i64)>,
-    Form(form): Form<FindingFields>,
+    multipart: Multipart,
 ) -> Response {
+    let sent = match MultipartForm::read(multipart).await {
+        Ok(sent) => sent,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let form = FindingFields::read(&sent);
     if let Err(response) = check_csrf(&ctx, &form.csrf) {
         return response;
     }
@@ -399,6 +308,7 @@ pub async fn record_finding(
         category: form.category.clone(),
         description: form.description.clone(),
         rectification,
+        photos: sent.files("photo").map(|upload| upload.bytes.clone()).collect(),
     };
     match inspections::record_finding(&state.app, &actor, RoundId(id), &input).await {
         Ok(view) => Redirect::to(&format!("/findings/{}", view.finding.id.0)).into_response(),

@@ -1,27 +1,20 @@
 //! The inspection pages (调研督导): a campaign's rounds and its findings ledger (问题台账) with
-//! counts by state and filters; a finding with its rectification item (整改), every step
-//! taken, and the step the caller may take — the unit responds, the inspectors close it (销号)
-//! or send it back with a reason. The same app functions as the JSON API check who may do what.
+//! counts by state and filters, each line leading to the finding's page (`ui::findings`).
 
 use askama::Template;
 use axum::{
-    Form,
-    extract::{Path, Query, State},
-    http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    extract::{Query, State},
+    response::{IntoResponse, Response},
 };
 use pacesetter_app::{
     Actor, AppError,
-    inspections::{self, FindingView, LedgerQuery, StepInput},
+    inspections::{self, LedgerQuery},
     plans, units,
 };
 use pacesetter_domain::{
-    Permission, Timestamp, UnitId,
+    Timestamp, UnitId,
     ids::CampaignId,
-    inspection::{
-        RectificationState, RectificationStep, Severity,
-        records::{FindingId, RoundId},
-    },
+    inspection::{RectificationState, Severity, records::RoundId},
     timestamp::format_date,
 };
 use serde::Deserialize;
@@ -29,7 +22,7 @@ use serde::Deserialize;
 use crate::{
     AppState,
     i18n::Tr,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, error_page, render},
 };
 
 const PER_PAGE: i64 = 20;
@@ -51,6 +44,8 @@ pub struct FindingRow {
     pub state: &'static str,
     pub due_on: String,
     pub overdue: bool,
+    /// The rectification item's light, as for assignments; empty without an item.
+    pub light: &'static str,
 }
 
 #[derive(Template)]
@@ -59,7 +54,12 @@ struct IndexPage {
     p: PageCtx,
     campaigns: Vec<(i64, String)>,
     campaign: i64,
+    /// Whether the caller runs the campaign: plans rounds, sees the burden meter.
+    manages: bool,
     rounds: Vec<RoundRow>,
+    /// The units below the office to filter on (prefectures, departments), and the one chosen.
+    units: Vec<(i64, String)>,
+    under: i64,
     /// Findings by the state of their rectification item, and how many are overdue.
     counts: Vec<(&'static str, i64)>,
     overdue_count: i64,
@@ -83,6 +83,7 @@ struct IndexPage {
 pub struct IndexQuery {
     campaign: Option<i64>,
     round: Option<i64>,
+    under: Option<i64>,
     #[serde(default)]
     severity: String,
     #[serde(default)]
@@ -92,7 +93,7 @@ pub struct IndexQuery {
     page: Option<i64>,
 }
 
-fn severity_key(severity: Severity) -> &'static str {
+pub(super) fn severity_key(severity: Severity) -> &'static str {
     match severity {
         Severity::Minor => "minor",
         Severity::Major => "major",
@@ -101,7 +102,7 @@ fn severity_key(severity: Severity) -> &'static str {
 }
 
 /// A unit's name in the page's language, or a placeholder when the caller may not see it.
-async fn unit_label(state: &AppState, actor: &Actor, unit: UnitId, t: Tr) -> String {
+pub(super) async fn unit_label(state: &AppState, actor: &Actor, unit: UnitId, t: Tr) -> String {
     match units::get(&state.app, actor, unit).await {
         Ok(found) => found.display_name(t.locale).to_owned(),
         Err(_) => t.t("inspection.unknown_unit").to_owned(),
@@ -114,7 +115,10 @@ impl IndexPage {
             p,
             campaigns: Vec::new(),
             campaign: 0,
+            manages: false,
             rounds: Vec::new(),
+            units: Vec::new(),
+            under: 0,
             counts: Vec::new(),
             overdue_count: 0,
             rows: Vec::new(),
@@ -152,6 +156,17 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
     let mut campaigns = plans::list_campaigns(&state.app, actor).await?;
     campaigns.sort_by_key(|c| std::cmp::Reverse((c.year, c.id.0)));
     let Some(campaign) = q.campaign.or_else(|| campaigns.first().map(|c| c.id.0)) else { return Ok(()) };
+    let Some(chosen) = campaigns.iter().find(|c| c.id.0 == campaign) else {
+        return Err(AppError::NotFound("campaign"));
+    };
+    let thresholds = chosen.thresholds;
+    page.manages = plans::campaign(&state.app, actor, chosen.id).await.is_ok_and(|c| c.can_manage);
+    page.units = units::children(&state.app, actor, chosen.office_unit_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(unit, _)| (unit.id.0, unit.display_name(t.locale).to_owned()))
+        .collect();
     let in_campaign = CampaignId(campaign);
     let rounds = inspections::rounds(&state.app, actor, in_campaign).await?;
     let severity = Severity::parse(&q.severity);
@@ -160,12 +175,12 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
     let number = q.page.unwrap_or(1).max(1);
     let query = LedgerQuery {
         round: q.round.map(RoundId),
+        under: q.under.map(UnitId),
         severity,
         state: chosen_state,
         overdue,
         page: number - 1,
         per_page: PER_PAGE,
-        ..LedgerQuery::default()
     };
     let (lines, total) = inspections::ledger(&state.app, actor, in_campaign, &query).await?;
     let (counts, overdue_count) =
@@ -173,7 +188,7 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
     page.counts = counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect();
     page.overdue_count = overdue_count;
     let round_name = |id: RoundId| rounds.iter().find(|r| r.id == id).map(|r| r.name.clone()).unwrap_or_default();
-    let today = Timestamp::now().date_cst();
+    let today = chosen.today(Timestamp::now());
     for line in lines {
         let f = &line.finding;
         page.rows.push(FindingRow {
@@ -186,6 +201,10 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
             state: line.rectification.as_ref().map_or("none", |r| r.state.as_str()),
             due_on: line.rectification.as_ref().map(|r| format_date(r.due_on)).unwrap_or_default(),
             overdue: line.rectification.as_ref().is_some_and(|r| r.state.is_overdue(r.due_on, today)),
+            light: line
+                .rectification
+                .as_ref()
+                .map_or("", |r| r.state.light(r.given_on, r.due_on, today, thresholds).as_str()),
         });
     }
     let mut filters = format!("campaign={campaign}");
@@ -193,6 +212,10 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
     if let Some(round) = q.round {
         filters.push_str(&format!("&round={round}"));
         api_filters.push(format!("round_id={round}"));
+    }
+    if let Some(under) = q.under {
+        filters.push_str(&format!("&under={under}"));
+        api_filters.push(format!("under={under}"));
     }
     if let Some(s) = severity {
         filters.push_str(&format!("&severity={}", s.as_str()));
@@ -220,6 +243,7 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
         .collect();
     page.total = total;
     page.round = q.round.unwrap_or(0);
+    page.under = q.under.unwrap_or(0);
     page.severity = severity.map(|s| s.as_str().to_owned()).unwrap_or_default();
     page.state = chosen_state.map(|s| s.as_str().to_owned()).unwrap_or_default();
     page.overdue = overdue;
@@ -229,170 +253,95 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
     Ok(())
 }
 
-pub struct StepRow {
-    pub at: String,
-    pub step_key: String,
-    pub text: String,
+/// One unit's line on the burden meter: each month's total, with its parts for the tooltip.
+pub struct BurdenRow {
+    pub unit: String,
+    /// (total, inspections, requests, forms, over the line) for January to December.
+    pub months: Vec<(i64, i64, i64, i64, bool)>,
+    pub inspections: i64,
+    pub requests: i64,
+    pub forms: i64,
+    pub months_over: usize,
 }
 
 #[derive(Template)]
-#[template(path = "inspections/finding.html")]
-struct FindingPage {
+#[template(path = "inspections/burden.html")]
+struct BurdenPage {
     p: PageCtx,
-    id: i64,
-    campaign: i64,
-    unit: String,
-    severity: &'static str,
-    category: String,
-    description: String,
-    created_at: String,
-    /// The rectification item: responsible unit, measure, dates, state.
-    item: Option<ItemBlock>,
-    steps: Vec<StepRow>,
-    can_respond: bool,
-    can_close: bool,
-    can_reopen: bool,
-    /// A refused step's message and text, shown again beside the form.
-    error: String,
-    text: String,
+    year: i32,
+    years: Vec<i32>,
+    /// January to December, in the page's language.
+    month_names: Vec<&'static str>,
+    units: Vec<(i64, String)>,
+    under: i64,
+    rows: Vec<BurdenRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
 }
 
-pub struct ItemBlock {
-    pub unit: String,
-    pub measure: String,
-    pub given_on: String,
-    pub due_on: String,
-    pub state: &'static str,
-    pub overdue: bool,
-    pub version: i64,
+#[derive(Deserialize, Default)]
+pub struct BurdenQueryForm {
+    year: Option<i32>,
+    under: Option<i64>,
+    page: Option<i64>,
 }
 
-/// A finding with its rectification item and the steps the caller may take.
-pub async fn finding(
+/// The burden meter (减负监测): what each unit received per month of a year, for the office.
+pub async fn burden(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-) -> Response {
-    finding_page(&state, &actor, ctx, id, (String::new(), String::new()), StatusCode::OK).await
-}
-
-async fn finding_page(
-    state: &AppState,
-    actor: &Actor,
-    ctx: PageCtx,
-    id: i64,
-    (error, text): (String, String),
-    status: StatusCode,
+    Query(q): Query<BurdenQueryForm>,
 ) -> Response {
     let t = ctx.t;
-    let view: FindingView = match inspections::finding(&state.app, actor, FindingId(id)).await {
-        Ok(view) => view,
+    // The newest campaign's year unless another is asked for.
+    let this_year = Timestamp::now().date_cst().year();
+    let newest = plans::list_campaigns(&state.app, &actor).await.ok().and_then(|c| c.iter().map(|c| c.year).max());
+    let year = q.year.filter(|y| (2000..=2100).contains(y)).or(newest).unwrap_or(this_year);
+    let query = inspections::BurdenQuery {
+        year,
+        under: q.under.map(UnitId),
+        page: pacesetter_app::PageRequest::new(q.page, Some(PER_PAGE)),
+    };
+    let found = match inspections::burden(&state.app, &actor, &query).await {
+        Ok(found) => found,
         Err(error) => return error_page(t, &error),
     };
-    let round = match inspections::round(&state.app, actor, view.finding.round_id).await {
-        Ok(round) => round.round,
-        Err(error) => return error_page(t, &error),
-    };
-    let today = Timestamp::now().date_cst();
-    let (mut can_respond, mut can_close, mut can_reopen) = (false, false, false);
-    let item = match &view.rectification {
-        Some(r) => {
-            if let Ok(responsible) = units::get(&state.app, actor, r.unit_id).await {
-                let (answers, judges) = (
-                    actor.can(Permission::ReportProgress, &responsible.path),
-                    actor.can(Permission::Inspect, &responsible.path),
-                );
-                can_respond = answers && r.state.awaits_unit();
-                can_close = judges && r.state == RectificationState::Responded;
-                can_reopen = judges && matches!(r.state, RectificationState::Responded | RectificationState::Closed);
-            }
-            Some(ItemBlock {
-                unit: unit_label(state, actor, r.unit_id, t).await,
-                measure: r.measure.clone(),
-                given_on: format_date(r.given_on),
-                due_on: format_date(r.due_on),
-                state: r.state.as_str(),
-                overdue: r.state.is_overdue(r.due_on, today),
-                version: r.version,
-            })
+    // The filter offers the units directly below the caller's top units (prefectures, departments).
+    let mut units = Vec::new();
+    for root in pacesetter_app::units::tree_roots(&state.app, &actor).await.unwrap_or_default() {
+        for (unit, _) in units::children(&state.app, &actor, root.id).await.unwrap_or_default() {
+            units.push((unit.id.0, unit.display_name(t.locale).to_owned()));
         }
-        None => None,
-    };
-    let f = &view.finding;
-    let page = FindingPage {
-        id,
-        campaign: round.campaign_id.0,
-        unit: unit_label(state, actor, f.unit_id, t).await,
-        severity: severity_key(f.severity),
-        category: f.category.clone(),
-        description: f.description.clone(),
-        created_at: f.created_at.display_cst(),
-        item,
-        steps: view
-            .steps
-            .iter()
-            .map(|s| StepRow {
-                at: s.taken_at.display_cst(),
-                step_key: format!("inspection.step.{}", s.step.as_str()),
-                text: s.text.clone(),
-            })
-            .collect(),
-        can_respond,
-        can_close,
-        can_reopen,
-        error,
-        text,
+    }
+    let pages = found.pages();
+    let rows = found
+        .items
+        .into_iter()
+        .map(|line| BurdenRow {
+            unit: line.unit.display_name(t.locale).to_owned(),
+            months: line
+                .months
+                .iter()
+                .map(|m| (m.total(), m.inspections, m.requests, m.forms, m.over_line()))
+                .collect(),
+            inspections: line.total.inspections,
+            requests: line.total.requests,
+            forms: line.total.forms,
+            months_over: line.months_over,
+        })
+        .collect();
+    let page = BurdenPage {
+        year,
+        years: (year.min(this_year) - 3..=year.max(this_year) + 1).rev().collect(),
+        month_names: (1..=12).map(|m| t.t(&format!("month.{m}"))).collect(),
+        units,
+        under: q.under.unwrap_or(0),
+        rows,
+        total: found.total,
+        page: found.page,
+        pages,
         p: ctx.with_nav("inspections"),
     };
-    (status, render(&page)).into_response()
-}
-
-#[derive(Deserialize)]
-pub struct StepForm {
-    csrf: String,
-    #[serde(default)]
-    version: i64,
-    #[serde(default)]
-    step: String,
-    #[serde(default)]
-    text: String,
-}
-
-/// Takes a step on a finding's rectification item; a refused one shows the page again with
-/// the message beside the form and the text kept.
-pub async fn take_step(
-    State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-    Form(form): Form<StepForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    let view = match inspections::finding(&state.app, &actor, FindingId(id)).await {
-        Ok(view) => view,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let Some(item) = view.rectification else { return error_page(ctx.t, &AppError::NotFound("rectification")) };
-    let input = StepInput {
-        step: RectificationStep::parse(&form.step).unwrap_or(RectificationStep::Respond),
-        text: form.text.clone(),
-        evidence: Vec::new(),
-        version: form.version,
-    };
-    let error = match inspections::take_step(&state.app, &actor, item.id, &input).await {
-        Ok(_) => return Redirect::to(&format!("/findings/{id}")).into_response(),
-        Err(error) => error,
-    };
-    // What was asked for was refused: the page again, the reason beside the form, the text kept.
-    let (code, status) = match &error {
-        AppError::Unprocessable { code, .. } | AppError::Conflict(code) => (*code, StatusCode::UNPROCESSABLE_ENTITY),
-        AppError::Invalid(errors) => {
-            (errors.fields.first().map_or("invalid_input", |f| f.code), StatusCode::UNPROCESSABLE_ENTITY)
-        }
-        AppError::Stale { .. } => ("stale_version", StatusCode::CONFLICT),
-        _ => return error_page(ctx.t, &error),
-    };
-    let message = ctx.t.error(code);
-    finding_page(&state, &actor, ctx, id, (message, form.text), status).await
+    render(&page).into_response()
 }

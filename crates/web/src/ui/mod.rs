@@ -4,14 +4,17 @@
 mod assignments;
 mod context;
 mod evaluations;
+mod findings;
 mod imports;
 mod inbox;
 mod inspection_rounds;
 mod inspections;
 mod login;
+mod multipart;
 mod plan_items;
 mod plans;
 mod reports;
+mod round_planning;
 mod units;
 mod users;
 
@@ -100,6 +103,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/evaluations/{id}/inspect", post(evaluations::save_inspection))
         .add("GET", "/evaluations/{id}/items", get(evaluations::items))
         .add("POST", "/evaluations/{id}/items", post(evaluations::add_item))
+        .add("POST", "/evaluations/{id}/finding-deductions", post(evaluations::finding_deductions))
         .add("POST", "/evaluations/{id}/runs", post(evaluations::start_run))
         .add("GET", "/evaluations/runs/{id}", get(evaluations::show_run))
         .add("GET", "/evaluations/runs/{id}/verify", get(evaluations::verify))
@@ -109,10 +113,19 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/evaluations/runs/{id}/appeals", post(evaluations::file_appeal))
         .add("POST", "/evaluations/appeals/{id}/decision", post(evaluations::decide_appeal))
         .add("GET", "/inspections", get(inspections::index))
-        .add("GET", "/findings/{id}", get(inspections::finding))
-        .add("POST", "/findings/{id}/step", post(inspections::take_step))
-        .add("GET", "/inspection-rounds/{id}", get(inspection_rounds::round))
-        .add("POST", "/inspection-rounds/{id}/status", post(inspection_rounds::advance))
+        .add("GET", "/inspections/burden", get(inspections::burden))
+        .add("GET", "/findings/{id}", get(findings::finding))
+        .add("POST", "/findings/{id}/step", post(findings::take_step))
+        .add("POST", "/findings/{id}/photos", post(findings::add_photos))
+        .add("GET", "/inspection-rounds/new", get(round_planning::new_round))
+        .add("POST", "/inspection-rounds", post(round_planning::create_round))
+        .add("GET", "/inspection-rounds/{id}", get(round_planning::round))
+        .add("POST", "/inspection-rounds/{id}", post(round_planning::update_round))
+        .add("POST", "/inspection-rounds/{id}/status", post(round_planning::advance))
+        .add("POST", "/inspection-rounds/{id}/teams", post(round_planning::add_team))
+        .add("POST", "/inspection-rounds/{id}/targets", post(round_planning::set_targets))
+        .add("POST", "/inspection-rounds/{id}/checklist", post(round_planning::save_checklist))
+        .add("POST", "/inspection-rounds/{id}/checklist/generate", post(round_planning::generate_checklist))
         .add("GET", "/inspection-rounds/{id}/units/{unit}", get(inspection_rounds::sheet))
         .add("POST", "/inspection-rounds/{id}/units/{unit}/self", post(inspection_rounds::save_self))
         .add("POST", "/inspection-rounds/{id}/units/{unit}/inspect", post(inspection_rounds::save_inspection))

@@ -133,6 +133,8 @@ pub struct CampaignForm {
     #[serde(default)]
     public_page: Option<String>,
     #[serde(default)]
+    keep_photo_location: Option<String>,
+    #[serde(default)]
     level1: String,
     #[serde(default)]
     rule1: String,
@@ -166,6 +168,7 @@ impl Default for CampaignForm {
             office_code: "ZXB".into(),
             approval_required: None,
             public_page: None,
+            keep_photo_location: None,
             level1: "工程/行动".into(),
             rule1: "weighted_mean".into(),
             level2: "重点任务".into(),
@@ -235,6 +238,7 @@ impl CampaignForm {
             red_at: &self.red_at,
             approval_required: self.approval_required.is_some(),
             public_page: self.public_page.is_some(),
+            keep_photo_location: self.keep_photo_location.is_some(),
             as_of: &self.as_of,
         }
     }
@@ -254,6 +258,7 @@ impl CampaignForm {
             as_of: campaign.as_of.map(format_date).unwrap_or_default(),
             approval_required: checked(campaign.approval_required),
             public_page: checked(campaign.public_page),
+            keep_photo_location: checked(campaign.keep_photo_location),
             ..Self::default()
         }
     }

@@ -7,7 +7,7 @@ use axum::{
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
-use pacesetter_app::plans;
+use pacesetter_app::{inspections, plans};
 use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date};
 use pacesetter_export::charts;
 
@@ -33,6 +33,11 @@ struct DashboardPage {
     heatmap: String,
     trend: String,
     has_data: bool,
+    /// Findings of the campaign (in the unit looked at) by rectification state, the overdue
+    /// ones, and found against closed per month of the campaign's year.
+    findings: Vec<(&'static str, i64)>,
+    findings_overdue: i64,
+    findings_trend: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -109,6 +114,23 @@ pub async fn dashboard(
         board.trend.iter().map(|(week, _)| format!("{}/{}", u8::from(week.month()), week.day())).collect();
     let values: Vec<u32> = board.trend.iter().map(|(_, n)| *n).collect();
     let trend = charts::bars(&labels, &values, t.t("dashboard.trend"));
+    let ledger = inspections::LedgerQuery { under: query.unit.map(UnitId), ..Default::default() };
+    let (found, findings_overdue) =
+        inspections::ledger_counts(&state.app, &actor, CampaignId(id), &ledger).await.unwrap_or_default();
+    let months = inspections::ledger_trend(&state.app, &actor, CampaignId(id), &ledger, board.view.campaign.year)
+        .await
+        .unwrap_or_default();
+    let month_labels: Vec<String> = (1..=12).map(|m| t.t(&format!("month.{m}")).to_owned()).collect();
+    let (opened, closed): (Vec<u32>, Vec<u32>) =
+        months.iter().map(|(f, c)| (u32::try_from(*f).unwrap_or(0), u32::try_from(*c).unwrap_or(0))).unzip();
+    let findings_trend = charts::grouped_bars(
+        &month_labels,
+        &[
+            charts::Series { name: t.t("dashboard.findings_found"), values: &opened, colour: "#b42318" },
+            charts::Series { name: t.t("dashboard.findings_closed"), values: &closed, colour: "#1e7b45" },
+        ],
+        t.t("dashboard.findings_trend"),
+    );
     let mut trail = vec![(t.t("dashboard.everything").to_owned(), Some(format!("/campaigns/{id}/dashboard")))];
     trail.extend(board.trail.iter().map(|u| (u.display_name(locale).to_owned(), Some(drill(u.id)))));
     if let Some(focus) = &board.focus {
@@ -124,6 +146,9 @@ pub async fn dashboard(
         has_data: !board.columns.is_empty(),
         heatmap,
         trend,
+        findings: found.into_iter().map(|(s, n)| (s.as_str(), n)).collect(),
+        findings_overdue,
+        findings_trend,
         p: ctx.with_nav("plans"),
     })
 }

@@ -1,5 +1,6 @@
 //! The office's bonus, deduction and veto items (加分项, 扣分项, 一票否决) per unit, each with
-//! its source, and the form that records one.
+//! its source, the form that records one, and the button that turns overdue or reopened
+//! inspection findings into deduction items.
 
 use askama::Template;
 use axum::{
@@ -56,14 +57,23 @@ struct ItemsPage {
     field: String,
     page: usize,
     pages: usize,
+    /// The finding-deduction form's points, and its message when refused.
+    per_finding: String,
+    deduct_error: String,
+    /// What the last deduction run made.
+    notice: String,
 }
 
-/// What the items page shows beyond what is stored: a message beside a field, the page.
+/// What the items page shows beyond what is stored: a message beside a field, the page, the
+/// finding-deduction form as sent with its message, what the last deduction run made.
 #[derive(Default)]
 struct Shown {
     error: String,
     field: String,
     page: usize,
+    per_finding: String,
+    deduct_error: String,
+    notice: String,
 }
 
 /// Items a page lists.
@@ -119,7 +129,7 @@ pub(super) fn kind_key(effect: &ItemEffect) -> &'static str {
 }
 
 async fn items_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, form: ItemForm, shown: Shown) -> Response {
-    let Shown { error, field, page } = shown;
+    let Shown { error, field, page, per_finding, deduct_error, notice } = shown;
     let result = async {
         let view = evaluations::get(&state.app, actor, SchemeId(id)).await?;
         if !view.can_manage {
@@ -147,7 +157,8 @@ async fn items_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, form
         Ok(found) => found,
         Err(error) => return error_page(ctx.t, &error),
     };
-    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status =
+        if error.is_empty() && deduct_error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let pages = items.len().div_ceil(PER_PAGE).max(1);
     let page = page.clamp(1, pages);
     let page = ItemsPage {
@@ -161,14 +172,24 @@ async fn items_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, form
         form,
         error,
         field,
+        per_finding: if per_finding.is_empty() { DEFAULT_PER_FINDING.to_owned() } else { per_finding },
+        deduct_error,
+        notice,
         p: ctx.with_nav("evaluations"),
     };
     (status, render(&page)).into_response()
 }
 
+/// The add-item form as it starts: a bonus, one occurrence for a deduction.
+fn blank_form() -> ItemForm {
+    ItemForm { kind: "bonus".into(), count: "1".into(), ..Default::default() }
+}
+
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<usize>,
+    /// How many deduction items the last run from findings made.
+    deducted: Option<String>,
 }
 
 pub async fn items(
@@ -177,8 +198,13 @@ pub async fn items(
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
 ) -> Response {
-    let form = ItemForm { kind: "bonus".into(), count: "1".into(), ..Default::default() };
-    let shown = Shown { page: query.page.unwrap_or(1), ..Shown::default() };
+    let form = blank_form();
+    let notice = match query.deducted.as_deref().map(str::parse::<usize>) {
+        Some(Ok(0)) => ctx.t.t("evaluation.finding_deductions_none").to_owned(),
+        Some(Ok(n)) => ctx.t.n("evaluation.finding_deductions_done", n),
+        _ => String::new(),
+    };
+    let shown = Shown { page: query.page.unwrap_or(1), notice, ..Shown::default() };
     items_page(&state, &actor, ctx, id, form, shown).await
 }
 
@@ -210,7 +236,7 @@ pub async fn add_item(
                     ctx.clone(),
                     id,
                     form,
-                    Shown { error: ctx.t.error("not_a_number"), field: "points".into(), page: 1 },
+                    Shown { error: ctx.t.error("not_a_number"), field: "points".into(), page: 1, ..Shown::default() },
                 )
                 .await;
             }
@@ -224,7 +250,7 @@ pub async fn add_item(
                     ctx.clone(),
                     id,
                     form,
-                    Shown { error: ctx.t.error("not_a_number"), field: "per".into(), page: 1 },
+                    Shown { error: ctx.t.error("not_a_number"), field: "per".into(), page: 1, ..Shown::default() },
                 )
                 .await;
             }
@@ -254,7 +280,7 @@ pub async fn add_item(
                 ctx.clone(),
                 id,
                 form,
-                Shown { error: ctx.t.error(code), field: field.to_owned(), page: 1 },
+                Shown { error: ctx.t.error(code), field: field.to_owned(), page: 1, ..Shown::default() },
             )
             .await
         }
@@ -265,9 +291,54 @@ pub async fn add_item(
                 ctx.clone(),
                 id,
                 form,
-                Shown { error: ctx.t.error(code), field: String::new(), page: 1 },
+                Shown { error: ctx.t.error(code), field: String::new(), page: 1, ..Shown::default() },
             )
             .await
+        }
+        Err(error) => error_page(ctx.t, &error),
+    }
+}
+
+/// Points per finding the deduction form starts with.
+const DEFAULT_PER_FINDING: &str = "0.5";
+
+#[derive(Deserialize)]
+pub struct DeductionForm {
+    csrf: String,
+    #[serde(default)]
+    points_per_finding: String,
+}
+
+/// Deduction items from the campaign's findings whose rectification is overdue or was
+/// reopened (one per finding, never twice); back to the items with how many were made.
+pub async fn finding_deductions(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Form(form): Form<DeductionForm>,
+) -> Response {
+    if let Err(response) = check_csrf(&ctx, &form.csrf) {
+        return response;
+    }
+    let refused = |code: &str| Shown {
+        deduct_error: ctx.t.error(code),
+        per_finding: form.points_per_finding.clone(),
+        page: 1,
+        ..Shown::default()
+    };
+    let Some(per) = parse_decimal(&form.points_per_finding).filter(|p| p.is_sign_positive() && !p.is_zero()) else {
+        // Told beside the form by the items page, which only the office sees.
+        let shown = refused("item_invalid");
+        return items_page(&state, &actor, ctx.clone(), id, blank_form(), shown).await;
+    };
+    match pacesetter_app::inspections::deduct_from_findings(&state.app, &actor, SchemeId(id), per).await {
+        Ok(made) => Redirect::to(&format!("/evaluations/{id}/items?deducted={}", made.len())).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            let shown = refused(errors.fields.first().map_or("invalid_input", |f| f.code));
+            items_page(&state, &actor, ctx.clone(), id, blank_form(), shown).await
+        }
+        Err(AppError::Conflict(code) | AppError::Unprocessable { code, .. }) => {
+            items_page(&state, &actor, ctx.clone(), id, blank_form(), refused(code)).await
         }
         Err(error) => error_page(ctx.t, &error),
     }

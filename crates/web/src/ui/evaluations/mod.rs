@@ -14,7 +14,7 @@ mod sheets;
 pub use appeals::{decide_appeal, file_appeal};
 pub use editor::{create, edit, new_scheme, update};
 pub use explain::explain;
-pub use items::{add_item, items};
+pub use items::{add_item, finding_deductions, items};
 pub use runs::{publish, show_run, start_run, verify, what_if};
 pub use schemes::{import, index, show};
 pub use sheets::{inspect, save_inspection, save_self, self_assess, submit};

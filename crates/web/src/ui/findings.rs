@@ -1,0 +1,275 @@
+//! A finding's page: what was found, with the photos taken on site, and its rectification item
+//! (整改) with every step taken and the step the caller may take — the unit responds with what
+//! was done and its evidence, the inspectors close it (销号) or send it back with a reason. The
+//! forms are multipart, so a phone can attach photos and files; the same app functions as the
+//! JSON API check who may do what.
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use pacesetter_app::{
+    Actor, AppError, evidence,
+    inspections::{self, FindingView, StepInput},
+    units,
+};
+use pacesetter_domain::{
+    Permission,
+    evidence::EvidenceId,
+    inspection::{RectificationState, RectificationStep, photo::MAX_PHOTOS, records::FindingId},
+    timestamp::format_date,
+};
+
+use super::{
+    assignments::EvidenceRow,
+    inspections::{severity_key, unit_label},
+    multipart::MultipartForm,
+};
+use crate::{
+    AppState,
+    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+};
+
+pub struct StepRow {
+    pub at: String,
+    pub step_key: String,
+    pub text: String,
+    pub evidence: Vec<EvidenceRow>,
+}
+
+pub struct ItemBlock {
+    pub unit: String,
+    pub measure: String,
+    pub given_on: String,
+    pub due_on: String,
+    pub state: &'static str,
+    pub overdue: bool,
+    pub version: i64,
+}
+
+/// What a refused form asked for, shown again beside it.
+#[derive(Default)]
+struct Refusal {
+    /// The message beside the step forms.
+    message: String,
+    text: String,
+    chosen: Vec<i64>,
+    /// The message beside the photo form.
+    photo_message: String,
+}
+
+#[derive(Template)]
+#[template(path = "inspections/finding.html")]
+struct FindingPage {
+    p: PageCtx,
+    id: i64,
+    campaign: i64,
+    unit: String,
+    severity: &'static str,
+    category: String,
+    description: String,
+    created_at: String,
+    /// Where each photo is read, in the order taken.
+    photos: Vec<String>,
+    can_add_photos: bool,
+    /// The rectification item: responsible unit, measure, dates, state.
+    item: Option<ItemBlock>,
+    steps: Vec<StepRow>,
+    can_respond: bool,
+    can_close: bool,
+    can_reopen: bool,
+    /// The responsible unit's library, to cite in a response.
+    library: Vec<EvidenceRow>,
+    refusal: Refusal,
+}
+
+/// A finding with its photos, its rectification item and the steps the caller may take.
+pub async fn finding(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Response {
+    finding_page(&state, &actor, ctx, id, Refusal::default(), StatusCode::OK).await
+}
+
+async fn finding_page(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    id: i64,
+    refusal: Refusal,
+    status: StatusCode,
+) -> Response {
+    let t = ctx.t;
+    let view: FindingView = match inspections::finding(&state.app, actor, FindingId(id)).await {
+        Ok(view) => view,
+        Err(error) => return error_page(t, &error),
+    };
+    let round = match inspections::round(&state.app, actor, view.finding.round_id).await {
+        Ok(round) => round.round,
+        Err(error) => return error_page(t, &error),
+    };
+    let f = &view.finding;
+    let can_add_photos = f.photos.len() < MAX_PHOTOS
+        && units::get(&state.app, actor, f.unit_id).await.is_ok_and(|u| actor.can(Permission::Inspect, &u.path));
+    let today = view.today;
+    let (mut can_respond, mut can_close, mut can_reopen) = (false, false, false);
+    let mut library = Vec::new();
+    let item = match &view.rectification {
+        Some(r) => {
+            if let Ok(responsible) = units::get(&state.app, actor, r.unit_id).await {
+                let (answers, judges) = (
+                    actor.can(Permission::ReportProgress, &responsible.path),
+                    actor.can(Permission::Inspect, &responsible.path),
+                );
+                can_respond = answers && r.state.awaits_unit();
+                can_close = judges && r.state == RectificationState::Responded;
+                can_reopen = judges && matches!(r.state, RectificationState::Responded | RectificationState::Closed);
+            }
+            if can_respond {
+                library = evidence::library(&state.app, actor, r.unit_id)
+                    .await
+                    .unwrap_or_default()
+                    .iter()
+                    .take(30)
+                    .map(EvidenceRow::new)
+                    .collect();
+            }
+            Some(ItemBlock {
+                unit: unit_label(state, actor, r.unit_id, t).await,
+                measure: r.measure.clone(),
+                given_on: format_date(r.given_on),
+                due_on: format_date(r.due_on),
+                state: r.state.as_str(),
+                overdue: r.state.is_overdue(r.due_on, today),
+                version: r.version,
+            })
+        }
+        None => None,
+    };
+    let mut steps = Vec::with_capacity(view.steps.len());
+    for s in &view.steps {
+        let mut cited = Vec::with_capacity(s.evidence.len());
+        for &evidence_id in &s.evidence {
+            if let Ok(found) = evidence::get(&state.app, actor, evidence_id).await {
+                cited.push(EvidenceRow::new(&found));
+            }
+        }
+        steps.push(StepRow {
+            at: s.taken_at.display_cst(),
+            step_key: format!("inspection.step.{}", s.step.as_str()),
+            text: s.text.clone(),
+            evidence: cited,
+        });
+    }
+    let page = FindingPage {
+        id,
+        campaign: round.campaign_id.0,
+        unit: unit_label(state, actor, f.unit_id, t).await,
+        severity: severity_key(f.severity),
+        category: f.category.clone(),
+        description: f.description.clone(),
+        created_at: f.created_at.display_cst(),
+        photos: f.photos.iter().map(|p| format!("/api/v1/findings/{id}/photos/{}", p.sha256)).collect(),
+        can_add_photos,
+        item,
+        steps,
+        can_respond,
+        can_close,
+        can_reopen,
+        library,
+        refusal,
+        p: ctx.with_nav("inspections"),
+    };
+    (status, render(&page)).into_response()
+}
+
+/// The message for a refused step or upload, and the status to answer with; `None` for a
+/// refusal that is not about the input (not found, forbidden), shown as an error page.
+fn refused_input(ctx: &PageCtx, error: &AppError) -> Option<(String, StatusCode)> {
+    let (code, status) = match error {
+        AppError::Unprocessable { code, .. } | AppError::Conflict(code) => (*code, StatusCode::UNPROCESSABLE_ENTITY),
+        AppError::Invalid(errors) => {
+            (errors.fields.first().map_or("invalid_input", |f| f.code), StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        AppError::Stale { .. } => ("stale_version", StatusCode::CONFLICT),
+        _ => return None,
+    };
+    Some((ctx.t.error(code), status))
+}
+
+/// Takes a step on a finding's rectification item; a response may upload files and cite
+/// evidence from the unit's library. A refused step shows the page again with the message
+/// beside the form and the text and choices kept.
+pub async fn take_step(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    let form = match MultipartForm::read(multipart).await {
+        Ok(form) => form,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    if let Err(response) = check_csrf(&ctx, &form.value("csrf")) {
+        return response;
+    }
+    let view = match inspections::finding(&state.app, &actor, FindingId(id)).await {
+        Ok(view) => view,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    let Some(item) = view.rectification else { return error_page(ctx.t, &AppError::NotFound("rectification")) };
+    let step = RectificationStep::parse(&form.value("step")).unwrap_or(RectificationStep::Respond);
+    let mut chosen = form.numbers("evidence");
+    let result = async {
+        // Files come with a response only, into the responsible unit's library.
+        if step == RectificationStep::Respond {
+            for upload in form.files("file") {
+                let stored =
+                    evidence::upload(&state.app, &actor, item.unit_id, &upload.filename, &upload.bytes).await?;
+                chosen.push(stored.id.0);
+            }
+        }
+        let input = StepInput {
+            step,
+            text: form.value("text"),
+            evidence: chosen.iter().copied().map(EvidenceId).collect(),
+            version: form.value("version").parse().unwrap_or(0),
+        };
+        inspections::take_step(&state.app, &actor, item.id, &input).await
+    }
+    .await;
+    let error = match result {
+        Ok(_) => return Redirect::to(&format!("/findings/{id}")).into_response(),
+        Err(error) => error,
+    };
+    let Some((message, status)) = refused_input(&ctx, &error) else { return error_page(ctx.t, &error) };
+    let refusal = Refusal { message, text: form.value("text"), chosen, ..Refusal::default() };
+    finding_page(&state, &actor, ctx, id, refusal, status).await
+}
+
+/// Adds photos taken on site to a finding; a refused photo (not an image, too large, too many)
+/// adds none and says why beside the form.
+pub async fn add_photos(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    multipart: Multipart,
+) -> Response {
+    let form = match MultipartForm::read(multipart).await {
+        Ok(form) => form,
+        Err(error) => return error_page(ctx.t, &error),
+    };
+    if let Err(response) = check_csrf(&ctx, &form.value("csrf")) {
+        return response;
+    }
+    let photos: Vec<Vec<u8>> = form.files("photo").map(|upload| upload.bytes.clone()).collect();
+    let error = match inspections::add_photos(&state.app, &actor, FindingId(id), &photos).await {
+        Ok(_) => return Redirect::to(&format!("/findings/{id}")).into_response(),
+        Err(error) => error,
+    };
+    let Some((photo_message, status)) = refused_input(&ctx, &error) else { return error_page(ctx.t, &error) };
+    finding_page(&state, &actor, ctx, id, Refusal { photo_message, ..Refusal::default() }, status).await
+}

@@ -1,0 +1,53 @@
+//! Multipart forms read whole (the server's body limit bounds them): text fields by name, and
+//! the files chosen, each with its field and file name. A file input left empty sends no file.
+
+use axum::extract::Multipart;
+use pacesetter_app::AppError;
+
+pub struct MultipartForm {
+    fields: Vec<(String, String)>,
+    files: Vec<Upload>,
+}
+
+/// One file as sent.
+pub struct Upload {
+    pub field: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+impl MultipartForm {
+    /// Reads every part; a body cut short or malformed is refused as a damaged `file`.
+    pub async fn read(mut multipart: Multipart) -> Result<Self, AppError> {
+        let damaged = || AppError::invalid("file", "file_damaged");
+        let mut form = Self { fields: Vec::new(), files: Vec::new() };
+        while let Some(part) = multipart.next_field().await.map_err(|_| damaged())? {
+            let field = part.name().unwrap_or("").to_owned();
+            match part.file_name().map(str::to_owned) {
+                Some(filename) => {
+                    let bytes = part.bytes().await.map_err(|_| damaged())?;
+                    if !bytes.is_empty() {
+                        form.files.push(Upload { field, filename, bytes: bytes.to_vec() });
+                    }
+                }
+                None => form.fields.push((field, part.text().await.map_err(|_| damaged())?)),
+            }
+        }
+        Ok(form)
+    }
+
+    /// The first value of a text field, or empty.
+    pub fn value(&self, name: &str) -> String {
+        self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// Every value of a repeated field (checkboxes) that reads as a number.
+    pub fn numbers(&self, name: &str) -> Vec<i64> {
+        self.fields.iter().filter(|(n, _)| n == name).filter_map(|(_, v)| v.trim().parse().ok()).collect()
+    }
+
+    /// The files sent under `field`, in order.
+    pub fn files<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Upload> {
+        self.files.iter().filter(move |f| f.field == field)
+    }
+}
