@@ -68,11 +68,19 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
     unit_for(&mut tx, &ctx, actor, input.unit, Permission::Inspect).await?;
     require_status(&ctx.round, &[RoundStatus::Active])?;
     store::target(&mut tx, id, input.unit).await.map_err(|_| AppError::invalid("unit_id", "unit_not_in_round"))?;
-    if let Some(item) = input.item
-        && !store::items_of(&mut tx, id).await?.iter().any(|i| i.id == item)
-    {
-        return Err(AppError::invalid("item_id", "item_not_in_round"));
-    }
+    // The checklist point found wanting, whose task and indicator the finding is linked to
+    // unless others are named.
+    let point = match input.item {
+        Some(item) => Some(
+            store::items_of(&mut tx, id)
+                .await?
+                .into_iter()
+                .find(|i| i.id == item)
+                .ok_or(AppError::invalid("item_id", "item_not_in_round"))?,
+        ),
+        None => None,
+    };
+    let plan_item = input.plan_item.or_else(|| point.as_ref().and_then(|p| p.plan_item_id));
     if let Some(plan_item) = input.plan_item {
         match pacesetter_store::plan_items::get(&mut tx, plan_item).await {
             Ok(found) if found.campaign_id == ctx.campaign.id => {}
@@ -81,12 +89,13 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
     }
     let (category, description) =
         (text::required("category", &input.category, 50)?, text::required("description", &input.description, 4000)?);
-    let indicator = text::optional("indicator_code", input.indicator_code.as_deref(), 50)?;
+    let named = input.indicator_code.as_deref().or_else(|| point.as_ref().and_then(|p| p.indicator_code.as_deref()));
+    let indicator = text::optional("indicator_code", named, 50)?;
     let new = NewFinding {
         round: id,
         unit: input.unit,
         item: input.item,
-        plan_item: input.plan_item,
+        plan_item,
         indicator_code: indicator.as_deref(),
         severity: input.severity,
         category: &category,

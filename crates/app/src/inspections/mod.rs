@@ -156,11 +156,44 @@ pub async fn update_round(
     Ok(updated)
 }
 
-/// A campaign's rounds, newest first.
-pub async fn rounds(app: &App, _actor: &Actor, campaign: CampaignId) -> Result<Vec<Round>> {
+/// The campaign's rounds the actor may see, newest first.
+pub async fn rounds(app: &App, actor: &Actor, campaign: CampaignId) -> Result<Vec<Round>> {
     let mut conn = app.store.read().await?;
-    load_campaign(&mut conn, campaign).await?;
-    Ok(store::rounds(&mut conn, campaign).await?)
+    let (_, office) = load_campaign(&mut conn, campaign).await?;
+    let all = store::rounds(&mut conn, campaign).await?;
+    if actor.can(Permission::ManagePlans, &office.path) {
+        return Ok(all);
+    }
+    let mut seen = Vec::with_capacity(all.len());
+    for round in all {
+        let (teams, targets) = (store::teams(&mut conn, round.id).await?, store::targets(&mut conn, round.id).await?);
+        if sees(&mut conn, actor, &teams, &targets).await?.is_some() {
+            seen.push(round);
+        }
+    }
+    Ok(seen)
+}
+
+/// Which of a round's targets the actor sees — all of them for a member of one of its teams,
+/// those within their scope for anyone else — or `None` when the round is not theirs to see
+/// (no team of theirs, no target of theirs). The office sees every round (checked before).
+async fn sees(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    teams: &[Team],
+    targets: &[Target],
+) -> Result<Option<Vec<Target>>> {
+    if teams.iter().any(|team| team.members.contains(&actor.user.id)) {
+        return Ok(Some(targets.to_vec()));
+    }
+    let mut own = Vec::new();
+    for target in targets {
+        let unit = units::get(conn, target.unit_id).await?;
+        if actor.can(Permission::ViewUnits, &unit.path) {
+            own.push(target.clone());
+        }
+    }
+    Ok((!own.is_empty()).then_some(own))
 }
 
 /// A round with everything planned for it.
@@ -172,15 +205,16 @@ pub struct RoundView {
     pub items: Vec<CheckItem>,
 }
 
-pub async fn round(app: &App, _actor: &Actor, id: RoundId) -> Result<RoundView> {
+/// A round, for the office, its inspectors and the units it visits (who see their own targets
+/// only); anyone else is told it does not exist.
+pub async fn round(app: &App, actor: &Actor, id: RoundId) -> Result<RoundView> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
-    Ok(RoundView {
-        teams: store::teams(&mut conn, id).await?,
-        targets: store::targets(&mut conn, id).await?,
-        items: store::items_of(&mut conn, id).await?,
-        round: ctx.round,
-    })
+    let (teams, mut targets) = (store::teams(&mut conn, id).await?, store::targets(&mut conn, id).await?);
+    if !ctx.coordinates(actor) {
+        targets = sees(&mut conn, actor, &teams, &targets).await?.ok_or(AppError::NotFound("inspection_round"))?;
+    }
+    Ok(RoundView { teams, targets, items: store::items_of(&mut conn, id).await?, round: ctx.round })
 }
 
 fn require_status(round: &Round, allowed: &[RoundStatus]) -> Result<()> {

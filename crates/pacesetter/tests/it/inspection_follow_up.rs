@@ -243,3 +243,26 @@ async fn the_dashboard_counts_findings_and_draws_their_trend() {
         assert!(page.contains("/inspections?campaign=") && page.contains("&overdue=1"));
     });
 }
+
+#[tokio::test]
+async fn a_unit_sees_the_rounds_visiting_it_and_an_inspector_the_rounds_they_are_on() {
+    each_backend!(|t| {
+        let (done, planned) = seeded(&t).await;
+        let office = actor(&t, "office").await;
+        let campaign = inspections::round(&t.app, &office, done).await.unwrap().round.campaign_id;
+        // Nagqu is visited by the completed round only, and sees its own target in it.
+        let nagqu = actor(&t, "nagqu").await;
+        let theirs: Vec<RoundId> =
+            inspections::rounds(&t.app, &nagqu, campaign).await.unwrap().into_iter().map(|r| r.id).collect();
+        assert_eq!(theirs, [done]);
+        assert!(matches!(inspections::round(&t.app, &nagqu, planned).await, Err(AppError::NotFound(_))));
+        let seen = inspections::round(&t.app, &nagqu, done).await.unwrap();
+        assert_eq!(seen.targets.len(), 1, "not the other prefectures'");
+        // The inspector leads both teams and sees every target; the office sees everything.
+        let inspector = actor(&t, "inspector").await;
+        assert_eq!(inspections::round(&t.app, &inspector, done).await.unwrap().targets.len(), 7);
+        assert_eq!(inspections::rounds(&t.app, &office, campaign).await.unwrap().len(), 2);
+        let page = t.get(&format!("/inspection-rounds/{}", planned.0), &t.session("nagqu").await).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+    });
+}

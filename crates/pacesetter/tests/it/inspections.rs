@@ -450,6 +450,11 @@ async fn a_round_is_worked_through_on_its_sheet_pages() {
             on_site.contains("两个县未完成") && on_site.contains("记录问题"),
             "the unit's own answer beside the form"
         );
+        assert!(
+            on_site.contains("督导组考评打分") && on_site.contains(&format!("/inspect?unit_id={lhasa_unit}")),
+            "the round scores the demo's evaluation: the inspector's way to it"
+        );
+        assert!(!own.contains("督导组考评打分"), "not for the unit itself");
         let checked = t
             .form(
                 &format!("{sheet}/inspect"),
@@ -492,5 +497,7 @@ async fn a_round_is_worked_through_on_its_sheet_pages() {
         let shown = t.get(&finding, &lhasa).await.text();
         assert!(shown.contains("提交整改情况"), "Lhasa can respond to it");
         assert!(shown.contains("<img src=\"/api/v1/findings/"), "with the photo");
+        let recorded = t.get(&format!("/api/v1{finding}"), &t.token("inspector").await).await.json();
+        assert!(recorded["finding"]["plan_item_id"].is_i64(), "linked to the point's task: {recorded}");
     });
 }

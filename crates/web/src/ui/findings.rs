@@ -29,7 +29,7 @@ use super::{
 };
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, error_page, render},
 };
 
 pub struct StepRow {
@@ -209,13 +209,10 @@ pub async fn take_step(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Response {
-    let form = match MultipartForm::read(multipart).await {
+    let form = match MultipartForm::from_page(&ctx, multipart).await {
         Ok(form) => form,
-        Err(error) => return error_page(ctx.t, &error),
+        Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&ctx, &form.value("csrf")) {
-        return response;
-    }
     let view = match inspections::finding(&state.app, &actor, FindingId(id)).await {
         Ok(view) => view,
         Err(error) => return error_page(ctx.t, &error),
@@ -258,13 +255,10 @@ pub async fn add_photos(
     Path(id): Path<i64>,
     multipart: Multipart,
 ) -> Response {
-    let form = match MultipartForm::read(multipart).await {
+    let form = match MultipartForm::from_page(&ctx, multipart).await {
         Ok(form) => form,
-        Err(error) => return error_page(ctx.t, &error),
+        Err(response) => return response,
     };
-    if let Err(response) = check_csrf(&ctx, &form.value("csrf")) {
-        return response;
-    }
     let photos: Vec<Vec<u8>> = form.files("photo").map(|upload| upload.bytes.clone()).collect();
     let error = match inspections::add_photos(&state.app, &actor, FindingId(id), &photos).await {
         Ok(_) => return Redirect::to(&format!("/findings/{id}")).into_response(),

@@ -64,6 +64,8 @@ struct SheetPage {
     submitted: bool,
     can_self_inspect: bool,
     can_inspect: bool,
+    /// The evaluation scheme the round also scores, where the inspectors enter their scores.
+    scheme_id: Option<i64>,
     points: Vec<PointRow>,
     statuses: Vec<&'static str>,
     severities: Vec<&'static str>,
@@ -74,7 +76,6 @@ struct SheetPage {
 
 #[derive(Default)]
 pub struct FindingFields {
-    csrf: String,
     item_id: String,
     severity: String,
     category: String,
@@ -87,7 +88,6 @@ impl FindingFields {
     /// The finding form as sent with its photos (multipart, so a phone can attach them).
     fn read(form: &MultipartForm) -> Self {
         Self {
-            csrf: form.value("csrf"),
             item_id: form.value("item_id"),
             severity: form.value("severity"),
             category: form.value("category"),
@@ -133,6 +133,7 @@ async fn sheet_page(
         submitted: sheet.target.self_submitted_at.is_some(),
         can_self_inspect: sheet.can_self_inspect,
         can_inspect: sheet.can_inspect,
+        scheme_id: sheet.round.scheme_id,
         points: sheet
             .lines
             .iter()
@@ -270,14 +271,11 @@ pub async fn record_finding(
     Path((id, unit)): Path<(i64, i64)>,
     multipart: Multipart,
 ) -> Response {
-    let sent = match MultipartForm::read(multipart).await {
+    let sent = match MultipartForm::from_page(&ctx, multipart).await {
         Ok(sent) => sent,
-        Err(error) => return error_page(ctx.t, &error),
+        Err(response) => return response,
     };
     let form = FindingFields::read(&sent);
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
     let (severity, due_on) = (Severity::parse(&form.severity), parse_date(&form.due_on));
     let wants_rectification = !form.measure.trim().is_empty();
     let unreadable = match (severity, wants_rectification && due_on.is_none()) {

@@ -72,7 +72,8 @@ struct IndexPage {
     overdue: bool,
     severities: Vec<&'static str>,
     states: Vec<&'static str>,
-    filters: String,
+    /// The pager's links: the ledger with its filters, up to `page=`.
+    pager_link: String,
     /// The same filters as the export's query.
     api_filters: String,
     page: i64,
@@ -129,7 +130,7 @@ impl IndexPage {
             overdue: false,
             severities: Severity::ALL.iter().map(|s| severity_key(*s)).collect(),
             states: RectificationState::ALL.iter().map(|s| s.as_str()).collect(),
-            filters: String::new(),
+            pager_link: String::new(),
             api_filters: String::new(),
             page: 1,
             pages: 0,
@@ -247,7 +248,7 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
     page.severity = severity.map(|s| s.as_str().to_owned()).unwrap_or_default();
     page.state = chosen_state.map(|s| s.as_str().to_owned()).unwrap_or_default();
     page.overdue = overdue;
-    page.filters = filters;
+    page.pager_link = format!("/inspections?{filters}&");
     page.page = number;
     page.pages = (total + PER_PAGE - 1) / PER_PAGE;
     Ok(())
@@ -274,6 +275,8 @@ struct BurdenPage {
     month_names: Vec<&'static str>,
     units: Vec<(i64, String)>,
     under: i64,
+    /// The pager's links, up to `page=`.
+    pager_link: String,
     rows: Vec<BurdenRow>,
     total: i64,
     page: i64,
@@ -337,6 +340,10 @@ pub async fn burden(
         month_names: (1..=12).map(|m| t.t(&format!("month.{m}"))).collect(),
         units,
         under: q.under.unwrap_or(0),
+        pager_link: format!(
+            "/inspections/burden?year={year}{}&",
+            q.under.map(|u| format!("&under={u}")).unwrap_or_default()
+        ),
         rows,
         total: found.total,
         page: found.page,

@@ -1,8 +1,10 @@
 //! Multipart forms read whole (the server's body limit bounds them): text fields by name, and
 //! the files chosen, each with its field and file name. A file input left empty sends no file.
 
-use axum::extract::Multipart;
+use axum::{extract::Multipart, response::Response};
 use pacesetter_app::AppError;
+
+use super::context::{PageCtx, check_csrf, error_page};
 
 pub struct MultipartForm {
     fields: Vec<(String, String)>,
@@ -33,6 +35,14 @@ impl MultipartForm {
                 None => form.fields.push((field, part.text().await.map_err(|_| damaged())?)),
             }
         }
+        Ok(form)
+    }
+
+    /// A page's form, once its form token is checked: otherwise the response to give (the
+    /// refusal of a missing or wrong token, or an error page for a body that cannot be read).
+    pub async fn from_page(ctx: &PageCtx, multipart: Multipart) -> Result<Self, Response> {
+        let form = Self::read(multipart).await.map_err(|error| error_page(ctx.t, &error))?;
+        check_csrf(ctx, &form.value("csrf"))?;
         Ok(form)
     }
 
