@@ -23,7 +23,7 @@ use pacesetter_app::{
     Actor, App, Origin, PageRequest, Settings,
     assignments::{self, Query},
     files::FileStore,
-    plans,
+    inspections, plans,
 };
 use pacesetter_domain::{
     Scope, Timestamp, UnitId, UserId,
@@ -153,10 +153,11 @@ enum Scenario {
     MyTasksCountyRed,
     MyTasksCountyOverdue,
     Report,
+    Burden,
 }
 
 impl Scenario {
-    const ALL: [Scenario; 8] = [
+    const ALL: [Scenario; 9] = [
         Self::DashboardCoordinator,
         Self::DashboardCoordinatorPrefecture,
         Self::DashboardPrefecture,
@@ -165,6 +166,7 @@ impl Scenario {
         Self::MyTasksCountyRed,
         Self::MyTasksCountyOverdue,
         Self::Report,
+        Self::Burden,
     ];
 
     fn label(self) -> &'static str {
@@ -177,13 +179,14 @@ impl Scenario {
             Self::MyTasksCountyRed => "my tasks · county liaison, red",
             Self::MyTasksCountyOverdue => "my tasks · county liaison, overdue",
             Self::Report => "progress update write (rolled back)",
+            Self::Burden => "burden meter · office coordinator",
         }
     }
 
     /// The product's p99 target, for the pages themselves (not their parts, not writes).
     fn target_ms(self) -> Option<f64> {
         match self {
-            Self::Trend | Self::Report => None,
+            Self::Trend | Self::Report | Self::Burden => None,
             _ => Some(TARGET_P99_MS),
         }
     }
@@ -209,6 +212,7 @@ impl Scenario {
                 Box::pin(my_tasks(fixture, pick(&fixture.county_liaisons), Query { overdue: true, ..Query::default() }))
             }
             Self::Report => Box::pin(report(fixture, i)),
+            Self::Burden => Box::pin(burden(fixture)),
         }
     }
 }
@@ -225,6 +229,15 @@ fn compact(n: usize) -> String {
 async fn dashboard(fixture: &Fixture, actor: &Actor, unit: Option<UnitId>) -> Result<Size, BoxError> {
     let board = plans::dashboard(&fixture.app, actor, fixture.campaign, unit).await?;
     Ok(format!("{}×{}", board.rows.len(), board.columns.len()))
+}
+
+/// The burden meter's first page for the whole region: every unit's year, counted from its
+/// tasks (the dataset has no inspections, so this is the tasks' share of the work).
+async fn burden(fixture: &Fixture) -> Result<Size, BoxError> {
+    let year = plans::campaign(&fixture.app, &fixture.coordinator, fixture.campaign).await?.campaign.year;
+    let query = inspections::BurdenQuery { year, under: None, page: PageRequest::new(None, Some(50)) };
+    let page = inspections::burden(&fixture.app, &fixture.coordinator, &query).await?;
+    Ok(format!("{}/{}", page.items.len(), compact(page.total as usize)))
 }
 
 /// What a progress update writes to the assignment and the dashboard's roll-ups (the unit and

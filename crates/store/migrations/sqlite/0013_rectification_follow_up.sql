@@ -15,5 +15,5 @@ CREATE TABLE rectification_reminders (
 );
 
 -- The burden meter counts what each unit received by month.
-CREATE INDEX assignments_unit_created ON assignments (unit_id, created_at);
+CREATE INDEX assignments_start ON assignments (starts_day, unit_id);
 CREATE INDEX rectifications_unit_given ON rectifications (unit_id, given_on);
