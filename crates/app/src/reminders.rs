@@ -47,7 +47,8 @@ pub async fn run(app: &App) -> Result<RunSummary> {
             }
             let days_left = assignment.days_left(today);
             let Some(kind) = Kind::of(days_left, &DAYS_BEFORE) else { continue };
-            if !store::claim(&mut tx, assignment.id, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
+            let about = store::Reminded::Assignment(assignment.id);
+            if !store::claim(&mut tx, about, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
                 continue;
             }
             summary.reminders += 1;
@@ -95,9 +96,8 @@ pub async fn run(app: &App) -> Result<RunSummary> {
             let item = &due.item;
             let days_left = (item.due_on - today).whole_days();
             let Some(kind) = Kind::of(days_left, &RECTIFICATION_DAYS_BEFORE) else { continue };
-            if !inspections::claim_reminder(&mut tx, item.id, kind.as_str(), i64::from(today.to_julian_day()), now)
-                .await?
-            {
+            let about = store::Reminded::Rectification(item.id);
+            if !store::claim(&mut tx, about, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
                 continue;
             }
             summary.reminders += 1;

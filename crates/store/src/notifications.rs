@@ -3,6 +3,7 @@
 use pacesetter_domain::{
     Timestamp, UserId,
     ids::AssignmentId,
+    inspection::records::RectificationId,
     notification::{Channels, Notification, Prefs},
 };
 use sqlx::{AnyConnection, Row};
@@ -122,23 +123,29 @@ pub async fn set_prefs(conn: &mut AnyConnection, user: UserId, prefs: Prefs) -> 
     Ok(())
 }
 
-/// Claims a reminder: true for the one caller that records it first, false for everyone else.
-pub async fn claim(
-    conn: &mut AnyConnection,
-    assignment: AssignmentId,
-    kind: &str,
-    day: i64,
-    now: Timestamp,
-) -> Result<bool> {
-    let result = sqlx::query(
-        "INSERT INTO reminder_ledger (assignment_id, kind, day, sent_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-    )
-    .bind(assignment.0)
-    .bind(kind.to_owned())
-    .bind(day)
-    .bind(now.to_db())
-    .execute(conn)
-    .await?;
+/// What a reminder is about: each kind has its own ledger of reminders sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reminded {
+    Assignment(AssignmentId),
+    Rectification(RectificationId),
+}
+
+/// Claims a reminder (`kind` on `day`): true for the one caller that records it first, false for
+/// everyone else.
+pub async fn claim(conn: &mut AnyConnection, about: Reminded, kind: &str, day: i64, now: Timestamp) -> Result<bool> {
+    let (sql, id) = match about {
+        Reminded::Assignment(id) => (
+            "INSERT INTO reminder_ledger (assignment_id, kind, day, sent_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+            id.0,
+        ),
+        Reminded::Rectification(id) => (
+            "INSERT INTO rectification_reminders (rectification_id, kind, day, sent_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT DO NOTHING",
+            id.0,
+        ),
+    };
+    let result = sqlx::query(sql).bind(id).bind(kind.to_owned()).bind(day).bind(now.to_db()).execute(conn).await?;
     Ok(result.rows_affected() == 1)
 }
 

@@ -52,7 +52,9 @@ pub struct FindingView {
     pub finding: Finding,
     pub rectification: Option<Rectification>,
     pub steps: Vec<StepTaken>,
-    /// The campaign's day (pinned in the demo), which overdue is judged on.
+    /// The campaign the finding's round belongs to, and its day (pinned in the demo), which
+    /// overdue is judged on.
+    pub campaign: CampaignId,
     pub today: Date,
 }
 
@@ -122,7 +124,13 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
         None => None,
     };
     tx.commit().await?;
-    Ok(FindingView { finding, rectification, steps: Vec::new(), today: ctx.campaign.today(now) })
+    Ok(FindingView {
+        finding,
+        rectification,
+        steps: Vec::new(),
+        campaign: ctx.campaign.id,
+        today: ctx.campaign.today(now),
+    })
 }
 
 async fn demand_rectification(
@@ -176,7 +184,13 @@ pub async fn finding(app: &App, actor: &Actor, id: FindingId) -> Result<FindingV
         Some(item) => store::steps(&mut conn, item.id).await?,
         None => Vec::new(),
     };
-    Ok(FindingView { finding, rectification, steps, today: ctx.campaign.today(Timestamp::now()) })
+    Ok(FindingView {
+        finding,
+        rectification,
+        steps,
+        campaign: ctx.campaign.id,
+        today: ctx.campaign.today(Timestamp::now()),
+    })
 }
 
 /// A step on a rectification item, as asked for.
@@ -233,7 +247,13 @@ pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &St
     .await?;
     let steps = store::steps(&mut tx, id).await?;
     tx.commit().await?;
-    Ok(FindingView { finding, rectification: Some(after), steps, today: ctx.campaign.today(Timestamp::now()) })
+    Ok(FindingView {
+        finding,
+        rectification: Some(after),
+        steps,
+        campaign: ctx.campaign.id,
+        today: ctx.campaign.today(Timestamp::now()),
+    })
 }
 
 /// What the findings ledger lists, as asked for.

@@ -1,12 +1,8 @@
-//! Following rectification items up — the items due for a reminder and the claim that sends
-//! each reminder once — and the burden meter's counts of what each unit received by month.
+//! Following rectification items up — the items due for a reminder (claimed once through
+//! `notifications::claim`) — and the burden meter's counts of what each unit received by month.
 
 use pacesetter_domain::{
-    Timestamp, UnitId, UserId,
-    ids::CampaignId,
-    inspection::records::{Rectification, RectificationId},
-    timestamp::format_date,
-    unit::UnitPath,
+    UnitId, UserId, ids::CampaignId, inspection::records::Rectification, timestamp::format_date, unit::UnitPath,
 };
 use sqlx::{AnyConnection, Row};
 use time::{Date, Duration};
@@ -63,27 +59,6 @@ pub async fn due_for_reminders(
             })
         })
         .collect()
-}
-
-/// Claims the reminder `kind` on `day` for an item; false when it was already sent.
-pub async fn claim_reminder(
-    conn: &mut AnyConnection,
-    item: RectificationId,
-    kind: &str,
-    day: i64,
-    now: Timestamp,
-) -> Result<bool> {
-    let result = sqlx::query(
-        "INSERT INTO rectification_reminders (rectification_id, kind, day, sent_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING",
-    )
-    .bind(item.0)
-    .bind(kind.to_owned())
-    .bind(day)
-    .bind(now.to_db())
-    .execute(conn)
-    .await?;
-    Ok(result.rows_affected() == 1)
 }
 
 /// What a unit receives that the burden meter counts.

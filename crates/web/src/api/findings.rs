@@ -359,7 +359,11 @@ pub async fn ledger(
     let today = campaign_today(&state, &actor, CampaignId(id)).await?;
     let items = lines
         .into_iter()
-        .map(|l| FindingView { finding: l.finding, rectification: l.rectification, steps: Vec::new(), today }.into())
+        .map(|l| {
+            let campaign = CampaignId(id);
+            FindingView { finding: l.finding, rectification: l.rectification, steps: Vec::new(), campaign, today }
+                .into()
+        })
         .collect();
     Ok(Json(LedgerResponse { items, total }))
 }

@@ -24,7 +24,7 @@ use pacesetter_domain::{
 
 use super::{
     assignments::EvidenceRow,
-    inspections::{severity_key, unit_label},
+    inspections::{name_of, severity_key},
     multipart::MultipartForm,
 };
 use crate::{
@@ -107,19 +107,19 @@ async fn finding_page(
         Ok(view) => view,
         Err(error) => return error_page(t, &error),
     };
-    let round = match inspections::round(&state.app, actor, view.finding.round_id).await {
-        Ok(round) => round.round,
-        Err(error) => return error_page(t, &error),
-    };
     let f = &view.finding;
-    let can_add_photos = f.photos.len() < MAX_PHOTOS
-        && units::get(&state.app, actor, f.unit_id).await.is_ok_and(|u| actor.can(Permission::Inspect, &u.path));
+    // The finding's unit and the responsible one, each read once (a unit the caller may not see
+    // is named by a placeholder and offers no step).
+    let found_at = units::get(&state.app, actor, f.unit_id).await.ok();
+    let can_add_photos =
+        f.photos.len() < MAX_PHOTOS && found_at.as_ref().is_some_and(|u| actor.can(Permission::Inspect, &u.path));
     let today = view.today;
     let (mut can_respond, mut can_close, mut can_reopen) = (false, false, false);
     let mut library = Vec::new();
     let item = match &view.rectification {
         Some(r) => {
-            if let Ok(responsible) = units::get(&state.app, actor, r.unit_id).await {
+            let responsible = units::get(&state.app, actor, r.unit_id).await.ok();
+            if let Some(responsible) = &responsible {
                 let (answers, judges) = (
                     actor.can(Permission::ReportProgress, &responsible.path),
                     actor.can(Permission::Inspect, &responsible.path),
@@ -138,7 +138,7 @@ async fn finding_page(
                     .collect();
             }
             Some(ItemBlock {
-                unit: unit_label(state, actor, r.unit_id, t).await,
+                unit: name_of(responsible.as_ref(), t),
                 measure: r.measure.clone(),
                 given_on: format_date(r.given_on),
                 due_on: format_date(r.due_on),
@@ -166,8 +166,8 @@ async fn finding_page(
     }
     let page = FindingPage {
         id,
-        campaign: round.campaign_id.0,
-        unit: unit_label(state, actor, f.unit_id, t).await,
+        campaign: view.campaign.0,
+        unit: name_of(found_at.as_ref(), t),
         severity: severity_key(f.severity),
         category: f.category.clone(),
         description: f.description.clone(),

@@ -104,9 +104,14 @@ pub(super) fn severity_key(severity: Severity) -> &'static str {
 
 /// A unit's name in the page's language, or a placeholder when the caller may not see it.
 pub(super) async fn unit_label(state: &AppState, actor: &Actor, unit: UnitId, t: Tr) -> String {
-    match units::get(&state.app, actor, unit).await {
-        Ok(found) => found.display_name(t.locale).to_owned(),
-        Err(_) => t.t("inspection.unknown_unit").to_owned(),
+    name_of(units::get(&state.app, actor, unit).await.ok().as_ref(), t)
+}
+
+/// A unit's name in the page's language, or the placeholder for one the caller may not see.
+pub(super) fn name_of(unit: Option<&pacesetter_domain::unit::Unit>, t: Tr) -> String {
+    match unit {
+        Some(found) => found.display_name(t.locale).to_owned(),
+        None => t.t("inspection.unknown_unit").to_owned(),
     }
 }
 
