@@ -62,10 +62,14 @@ pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) ->
     let mut within = actor.scope.roots(Permission::ViewUnits);
     let mut all_units = query.campaign.is_some() && actor.can(Permission::ManagePlans, &office.path);
     if let Some(under) = query.under {
-        let unit = units::get(&mut conn, under).await.map_err(AppError::from_store("unit"))?;
-        let visible = all_units || within.iter().any(|root| unit.path.is_within(root));
-        // A subtree outside the actor's scope lists nothing, as any filter would.
-        within = if visible { vec![unit.path] } else { Vec::new() };
+        // A unit outside the actor's scope lists nothing, exactly as a unit that does not
+        // exist: the answer must not tell the two apart.
+        within = match units::get(&mut conn, under).await {
+            Ok(unit) if all_units => vec![unit.path],
+            Ok(unit) => unit.path.narrow(&within),
+            Err(pacesetter_store::StoreError::NotFound) => Vec::new(),
+            Err(other) => return Err(other.into()),
+        };
         all_units = false;
     }
     let filter = store::Filter {
@@ -78,7 +82,7 @@ pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) ->
         light: query.light,
         overdue: query.overdue,
         open_only: query.open_only,
-        query: query.q.clone(),
+        query: crate::text::search_term(query.q.as_deref())?,
         today,
         thresholds: campaign.thresholds,
         offset: page.offset(),

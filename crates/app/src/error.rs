@@ -23,11 +23,15 @@ pub enum AppError {
     Invalid(ValidationError),
     /// Input refused by a rule that names where it failed (an evaluation scheme's node, a
     /// leaf, the leaves still missing); the place goes to the response's `details`.
-    #[error("{code}")]
+    #[error("{}", unprocessable_message(.code))]
     Unprocessable { code: &'static str, details: serde_json::Value },
     /// A rule about the relation between records, e.g. a unit moved below itself.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// A conflict with a record the caller should know of, e.g. the campaign a roll-over
+    /// already made; the record goes to the response's `details`.
+    #[error("conflict: {code}")]
+    ConflictWith { code: &'static str, details: serde_json::Value },
     /// The record changed since the caller read it; `current` is what is stored now.
     #[error("the record was changed by someone else")]
     Stale { current: serde_json::Value },
@@ -35,6 +39,14 @@ pub enum AppError {
     Unavailable(#[source] StoreError),
     #[error("internal error")]
     Internal(String),
+}
+
+/// The sentence for an `Unprocessable` code that has one; the code itself otherwise.
+fn unprocessable_message(code: &str) -> String {
+    match code {
+        "search_too_long" => format!("A search term is at most {} characters.", crate::text::SEARCH_MAX_CHARS),
+        other => other.to_owned(),
+    }
 }
 
 impl AppError {
@@ -60,7 +72,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::Invalid(_) => "invalid_input",
             Self::Unprocessable { code, .. } => code,
-            Self::Conflict(code) => code,
+            Self::Conflict(code) | Self::ConflictWith { code, .. } => code,
             Self::Stale { .. } => "stale_version",
             Self::Unavailable(_) => "database_unavailable",
             Self::Internal(_) => "internal_error",
@@ -103,7 +115,7 @@ impl From<StoreError> for AppError {
         match error {
             StoreError::NotFound => Self::NotFound("record"),
             StoreError::Stale => Self::Stale { current: serde_json::Value::Null },
-            StoreError::Connect(_) => Self::Unavailable(error),
+            StoreError::Connect(_) | StoreError::Damaged(_) => Self::Unavailable(error),
             StoreError::Database(sqlx_error) if is_unavailable(&sqlx_error) => {
                 Self::Unavailable(StoreError::Database(sqlx_error))
             }

@@ -142,6 +142,13 @@ pub struct PageRequest {
     pub per_page: i64,
 }
 
+/// The first page of 50.
+impl Default for PageRequest {
+    fn default() -> Self {
+        Self::new(None, None)
+    }
+}
+
 impl PageRequest {
     pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
         Self { page: page.unwrap_or(1).max(1), per_page: per_page.unwrap_or(50).clamp(1, 500) }

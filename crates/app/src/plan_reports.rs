@@ -297,11 +297,19 @@ async fn weekly_reports(conn: &mut AnyConnection, id: CampaignId, today: Date) -
 
 /// Carries a campaign into the next year: the same levels and top items, and every key task
 /// that is still open somewhere, assigned afresh to the units that have not closed it, with
-/// its dates moved on by a year.
+/// its dates moved on by a year. Once only: a campaign already carried over answers
+/// `already_rolled_over` with the campaign it became.
 pub async fn roll_over(app: &App, actor: &Actor, id: CampaignId) -> Result<Campaign> {
     let mut tx = app.store.write().await?;
     let (from, office) = load_campaign(&mut tx, id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
+    campaigns::lock(&mut tx, id).await?;
+    if let Some(existing) = campaigns::carried_from(&mut tx, id).await? {
+        return Err(AppError::ConflictWith {
+            code: "already_rolled_over",
+            details: serde_json::json!({ "campaign_id": existing.id.0, "name": existing.name, "year": existing.year }),
+        });
+    }
     let next_year = |date: time::Date| date.replace_year(date.year() + 1).unwrap_or(date + time::Duration::days(365));
     let fields = CampaignFields {
         name: format!("{}（{}年续）", from.name, from.year + 1),

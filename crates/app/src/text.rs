@@ -22,3 +22,20 @@ pub(crate) fn optional(field: &'static str, value: Option<&str>, max: usize) -> 
         None => Ok(None),
     }
 }
+
+/// The longest search term a list takes: more than any name or title, and short enough that
+/// no pattern gets expensive for the database.
+pub const SEARCH_MAX_CHARS: usize = 200;
+
+/// A list's free-text filter: trimmed, blank taken as none, refused past
+/// [`SEARCH_MAX_CHARS`] with `search_too_long`.
+pub fn search_term(value: Option<&str>) -> Result<Option<String>> {
+    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    if value.chars().count() > SEARCH_MAX_CHARS {
+        return Err(AppError::Unprocessable {
+            code: "search_too_long",
+            details: serde_json::json!({ "field": "q", "max_chars": SEARCH_MAX_CHARS }),
+        });
+    }
+    Ok(Some(value.to_owned()))
+}

@@ -32,7 +32,7 @@ pub async fn list(app: &App, actor: &Actor, query: &UnitQuery, page: PageRequest
         kind: query.kind,
         parent: query.parent,
         under,
-        query: query.q.clone(),
+        query: crate::text::search_term(query.q.as_deref())?,
         include_archived: query.include_archived,
         offset: page.offset(),
         limit: page.per_page,

@@ -106,7 +106,9 @@ pub async fn list(
 ) -> Result<Page<User>> {
     let mut conn = app.store.read().await?;
     let within = actor.scope.roots(Permission::ViewUnits);
-    let (items, total) = store::list_within(&mut conn, &within, unit, q, page.offset(), page.per_page).await?;
+    let q = crate::text::search_term(q)?;
+    let (items, total) =
+        store::list_within(&mut conn, &within, unit, q.as_deref(), page.offset(), page.per_page).await?;
     Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
 

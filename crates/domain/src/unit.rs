@@ -113,6 +113,17 @@ impl UnitPath {
     pub fn depth(&self) -> usize {
         self.ids().len()
     }
+
+    /// The parts of the subtrees `roots` that lie under `self`: the subtree itself where a root
+    /// holds it, the roots below it where it is an ancestor of them, nothing where they are
+    /// apart. A filter "under this unit" asks for exactly this, so that an ancestor of the
+    /// caller's units narrows to their own and a unit elsewhere reads like one that is missing.
+    pub fn narrow(&self, roots: &[UnitPath]) -> Vec<UnitPath> {
+        if roots.iter().any(|root| self.is_within(root)) {
+            return vec![self.clone()];
+        }
+        roots.iter().filter(|root| root.is_within(self)).cloned().collect()
+    }
 }
 
 pub const NAME_MAX_CHARS: usize = 100;
@@ -218,6 +229,18 @@ impl UnitFields {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn narrowing_a_scope_to_a_subtree() {
+        let region = UnitPath::root(UnitId(1));
+        let lhasa = region.child(UnitId(2));
+        let county = lhasa.child(UnitId(3));
+        let shigatse = region.child(UnitId(4));
+        assert_eq!(county.narrow(std::slice::from_ref(&lhasa)), vec![county.clone()]);
+        assert_eq!(region.narrow(std::slice::from_ref(&lhasa)), vec![lhasa.clone()]);
+        assert_eq!(shigatse.narrow(std::slice::from_ref(&lhasa)), Vec::<UnitPath>::new());
+        assert_eq!(region.narrow(&[lhasa.clone(), shigatse.clone()]), vec![lhasa, shigatse]);
+    }
+
     use super::*;
 
     #[test]

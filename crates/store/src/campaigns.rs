@@ -92,6 +92,25 @@ pub async fn get(conn: &mut AnyConnection, id: CampaignId) -> Result<Campaign> {
     from_row(&row)
 }
 
+/// Holds the campaign's row until the transaction ends (a no-op update takes PostgreSQL's row
+/// lock; SQLite's write transaction already holds the database), so that two requests acting
+/// on one campaign, such as two roll-overs, run one after the other.
+pub async fn lock(conn: &mut AnyConnection, id: CampaignId) -> Result<()> {
+    let done = sqlx::query("UPDATE campaigns SET version = version WHERE id = $1").bind(id.0).execute(conn).await?;
+    if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+}
+
+/// The campaign carried over from `id`, if it has been.
+pub async fn carried_from(conn: &mut AnyConnection, id: CampaignId) -> Result<Option<Campaign>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM campaigns WHERE carried_from_id = $1 ORDER BY id LIMIT 1"
+    )))
+    .bind(id.0)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// Every campaign, newest year first.
 pub async fn all(conn: &mut AnyConnection) -> Result<Vec<Campaign>> {
     let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM campaigns ORDER BY year DESC, id DESC")))

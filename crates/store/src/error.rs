@@ -18,8 +18,19 @@ pub enum StoreError {
     Stale,
     #[error("a referenced record does not exist")]
     MissingReference,
+    /// The database file fails SQLite's integrity check (a copy taken while it was written,
+    /// a disk fault): nothing should be served from it.
+    #[error("the database is damaged ({0}); restore it from a backup")]
+    Damaged(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+}
+
+/// SQLite's result codes for a damaged file (`SQLITE_CORRUPT` and its extended codes) and for
+/// a file that is not a database (`SQLITE_NOTADB`).
+fn is_damaged(error: &dyn sqlx::error::DatabaseError) -> bool {
+    let primary = error.code().and_then(|code| code.parse::<i64>().ok()).map(|code| code & 0xff);
+    matches!(primary, Some(11 | 26))
 }
 
 impl StoreError {
@@ -52,6 +63,7 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Database(db) => match db.kind() {
                 ErrorKind::UniqueViolation => Self::Duplicate("key"),
                 ErrorKind::ForeignKeyViolation => Self::MissingReference,
+                _ if is_damaged(db.as_ref()) => Self::Damaged(db.message().to_owned()),
                 _ => Self::Database(error),
             },
             _ => Self::Database(error),

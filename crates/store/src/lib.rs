@@ -83,6 +83,9 @@ impl Store {
             }),
             Backend::Postgres => pool_options,
         };
+        if backend == Backend::Sqlite {
+            check_integrity(&options).await?;
+        }
         let pool = pool_options.connect_with(options).await.map_err(StoreError::connect)?;
         if backend == Backend::Sqlite {
             // Stored in the file: WAL lets readers go on while one writer commits.
@@ -91,6 +94,12 @@ impl Store {
         let store = Self { pool, backend };
         migrate::run(&store).await?;
         Ok(store)
+    }
+
+    /// Whether the database answers a query now: the health check.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&self.pool).await?;
+        Ok(())
     }
 
     /// The SQLite URL for a data directory, creating the file on first start.
@@ -123,6 +132,22 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Refuses a damaged SQLite file before anything is served from it, on one connection of its
+/// own (the pool would retry a failing connection until it timed out, hiding the cause).
+/// `PRAGMA quick_check` reads every page and record without matching indexes against their
+/// tables, so it stays in seconds at national scale. PostgreSQL looks after its own files.
+async fn check_integrity(options: &AnyConnectOptions) -> Result<()> {
+    let damaged = |error: sqlx::Error| match StoreError::from(error) {
+        StoreError::Damaged(cause) => StoreError::Damaged(cause),
+        other => StoreError::Connect(other.to_string()),
+    };
+    let mut conn = sqlx::ConnectOptions::connect(options).await.map_err(damaged)?;
+    let rows: Vec<(String,)> = sqlx::query_as("PRAGMA quick_check(5)").fetch_all(&mut conn).await.map_err(damaged)?;
+    sqlx::Connection::close(conn).await.map_err(damaged)?;
+    let problems: Vec<String> = rows.into_iter().map(|(line,)| line).filter(|line| line != "ok").collect();
+    if problems.is_empty() { Ok(()) } else { Err(StoreError::Damaged(problems.join("; "))) }
 }
 
 /// The URL without its password, for messages and logs.

@@ -42,7 +42,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Invalid(_) | AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
         AppError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,7 +73,7 @@ impl IntoResponse for ApiError {
         let status = status_of(&self.0);
         let details = match &self.0 {
             AppError::Invalid(invalid) => serde_json::to_value(&invalid.fields).ok(),
-            AppError::Unprocessable { details, .. } => Some(details.clone()),
+            AppError::Unprocessable { details, .. } | AppError::ConflictWith { details, .. } => Some(details.clone()),
             AppError::Stale { current } => Some(serde_json::json!({ "current": current })),
             AppError::RateLimited { retry_after_secs } => Some(serde_json::json!({ "retry_after": retry_after_secs })),
             _ => None,

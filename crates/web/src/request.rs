@@ -9,6 +9,7 @@ use axum::{
     response::Response,
 };
 use pacesetter_app::Origin;
+use tracing::Instrument;
 
 /// The id given to this request, echoed as `x-request-id`.
 #[derive(Debug, Clone)]
@@ -20,8 +21,9 @@ pub async fn assign_id(mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let span = tracing::info_span!("request", %method, path = %path.escape_debug(), request_id = %id);
-    let _enter = span.enter();
-    let mut response = next.run(request).await;
+    // The span follows the future: a guard from `span.enter()` held across the await would be
+    // left on whichever worker thread resumes it and corrupt the subscriber's span stack.
+    let mut response = next.run(request).instrument(span).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
     }

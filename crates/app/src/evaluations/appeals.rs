@@ -63,7 +63,16 @@ pub async fn decide(
     let before = store::get_appeal(&mut tx, id).await.map_err(AppError::from_store("appeal"))?;
     let run = store::get_run(&mut tx, before.run_id).await?;
     let ctx = load(&mut tx, run.scheme_id).await?;
-    ctx.require_coordinator(actor)?;
+    if !ctx.coordinates(actor) {
+        // Only the office and the unit that filed it know of an appeal; to anyone else it
+        // answers as one that does not exist.
+        let unit = pacesetter_store::units::get(&mut tx, before.unit_id).await?;
+        return Err(if actor.can(Permission::ViewUnits, &unit.path) {
+            AppError::Forbidden
+        } else {
+            AppError::NotFound("appeal")
+        });
+    }
     if before.decision.is_some() {
         return Err(AppError::Conflict("appeal_decided"));
     }

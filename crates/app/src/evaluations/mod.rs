@@ -191,10 +191,17 @@ pub async fn list(app: &App, _actor: &Actor, campaign: Option<CampaignId>) -> Re
     Ok(store::schemes(&mut conn, campaign).await?)
 }
 
+/// A scheme with the units it ranks: every unit for the office, otherwise those the caller
+/// sees (a unit's progress through self-assessment is its own and the office's business).
 pub async fn get(app: &App, actor: &Actor, id: SchemeId) -> Result<SchemeView> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
-    let members = store::members(&mut conn, id).await?;
+    let mut members = store::members(&mut conn, id).await?;
+    if !ctx.coordinates(actor) {
+        let ids: Vec<UnitId> = members.iter().map(|m| m.unit_id).collect();
+        let paths = units::paths_of(&mut conn, &ids).await?;
+        members.retain(|m| paths.get(&m.unit_id).is_some_and(|path| actor.can(Permission::ViewUnits, path)));
+    }
     let published_version = evaluation_runs::latest_published(&mut conn, id).await?.and_then(|r| r.version);
     Ok(SchemeView { can_manage: ctx.coordinates(actor), scheme: ctx.scheme, members, published_version })
 }

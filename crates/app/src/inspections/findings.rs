@@ -21,7 +21,7 @@ use serde_json::json;
 use time::Date;
 
 use super::{Context, load, photos, require_status, unit_for};
-use crate::{Actor, App, AppError, Result, audit, evidence::owned_by, plans::load_campaign, text};
+use crate::{Actor, App, AppError, PageRequest, Result, audit, evidence::owned_by, plans::load_campaign, text};
 
 /// The rectification a finding demands: who, what, by when.
 #[derive(Debug, Clone)]
@@ -210,7 +210,11 @@ pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &St
     let before = store::get_rectification(&mut tx, id).await.map_err(AppError::from_store("rectification"))?;
     let finding = store::get_finding(&mut tx, before.finding_id).await?;
     let ctx = load(&mut tx, finding.round_id).await?;
-    unit_for(&mut tx, &ctx, actor, before.unit_id, input.step.permission()).await?;
+    // An item of a unit the actor does not see answers as one that does not exist.
+    unit_for(&mut tx, &ctx, actor, before.unit_id, input.step.permission()).await.map_err(|error| match error {
+        AppError::NotFound(_) => AppError::NotFound("rectification"),
+        other => other,
+    })?;
     if before.version != input.version {
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }
@@ -266,8 +270,8 @@ pub struct LedgerQuery {
     pub state: Option<RectificationState>,
     /// Only items past their deadline with the unit still to respond.
     pub overdue: bool,
-    pub page: i64,
-    pub per_page: i64,
+    /// Counted from 1, like every list.
+    pub page: PageRequest,
 }
 
 /// The store's filter for a ledger query: the units the caller sees, or the subtree asked for
@@ -282,10 +286,11 @@ async fn ledger_filter(
     let mut roots = actor.scope.roots(Permission::ViewUnits);
     if let Some(under) = query.under {
         let unit = units::get(conn, under).await.map_err(|_| AppError::invalid("under", "unit_not_found"))?;
-        if !roots.iter().any(|r| unit.path.is_within(r)) {
+        roots = unit.path.narrow(&roots);
+        // Out of scope answers as missing does, so that the answer does not tell them apart.
+        if roots.is_empty() {
             return Err(AppError::invalid("under", "unit_not_found"));
         }
-        roots = vec![unit.path];
     }
     let filter = LedgerFilter {
         round: query.round,
@@ -345,8 +350,8 @@ pub async fn ledger(
 ) -> Result<(Vec<LedgerLine>, i64)> {
     let mut conn = app.store.read().await?;
     let (filter, _) = ledger_filter(&mut conn, actor, campaign, query).await?;
-    let per_page = query.per_page.clamp(1, 200);
-    Ok(store::ledger(&mut conn, campaign, &filter, query.page.max(0) * per_page, per_page).await?)
+    let page = PageRequest { per_page: query.page.per_page.min(200), ..query.page };
+    Ok(store::ledger(&mut conn, campaign, &filter, page.offset(), page.per_page).await?)
 }
 
 /// Deduction items (扣分项) for an evaluation scheme from its campaign's findings whose

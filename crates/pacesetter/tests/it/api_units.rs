@@ -12,6 +12,7 @@ async fn health_names_the_database_and_needs_no_sign_in() {
         assert_eq!(response.json()["database"], t.backend.as_str());
         assert!(response.json()["version"].is_string());
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(response.header("cache-control"), Some("private, no-store"));
         assert!(response.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
     });
 }
@@ -216,5 +217,64 @@ async fn moving_a_unit_carries_its_subtree() {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         let counties = t.get(&format!("/api/v1/units?parent={shigatse}&per_page=1"), &admin).await.json();
         assert_eq!(counties["total"], 19);
+    });
+}
+
+#[tokio::test]
+async fn health_reports_a_database_that_does_not_answer() {
+    each_backend!(|t| {
+        t.app.store.close().await;
+        let response = t.get("/api/v1/health", &Auth::None).await;
+        assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.json()["status"], "database_unavailable");
+    });
+}
+
+#[tokio::test]
+async fn a_search_term_past_its_limit_is_refused_with_the_limit() {
+    each_backend!(|t| {
+        let admin = t.token("admin").await;
+        let session = t.session("admin").await;
+        let long = "a".repeat(50_000);
+        let fits = "a".repeat(200);
+        for list in ["/api/v1/units", "/api/v1/users", "/api/v1/assignments"] {
+            let refused = t.get(&format!("{list}?q={long}"), &admin).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{list}: {}", refused.text());
+            let error = &refused.json()["error"];
+            assert_eq!(error["code"], "search_too_long");
+            assert_eq!(error["details"]["max_chars"], 200);
+            assert!(error["message"].as_str().unwrap().contains("200"), "{error}");
+            assert_eq!(t.get(&format!("{list}?q={fits}"), &admin).await.status, StatusCode::OK, "{list}");
+        }
+        for page in ["/units", "/users", "/assignments"] {
+            let refused = t.get(&format!("{page}?q={long}"), &session).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+            let html = refused.text();
+            assert!(html.contains("搜索词最多 200 个字符") && !html.contains("服务器出错"), "{page}: {html}");
+        }
+    });
+}
+
+#[tokio::test]
+async fn if_match_compares_strongly() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let Auth::Bearer(token) = &office else { unreachable!() };
+        let id = t.unit_id("540100").await;
+        let version = t.get(&format!("/api/v1/units/{id}"), &office).await.header("etag").unwrap().to_owned();
+        let weak = format!("W/{version}");
+        let body = json!({"kind": "prefecture", "name": "拉萨市", "code": "540100"});
+        let put = |tag: &str| {
+            axum::http::Request::put(format!("/api/v1/units/{id}"))
+                .header("content-type", "application/json")
+                .header("authorization", format!("Bearer {token}"))
+                .header("if-match", tag)
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap()
+        };
+        let refused = t.send(put(&weak)).await;
+        assert_eq!(refused.status, StatusCode::PRECONDITION_FAILED, "{}", refused.text());
+        assert_eq!(refused.json()["error"]["code"], "stale_version");
+        assert_eq!(t.send(put(&version)).await.status, StatusCode::OK);
     });
 }

@@ -26,6 +26,16 @@ async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_plann
         let overdue = items.iter().filter(|r| r["overdue"] == true).count();
         assert_eq!(overdue, 1, "on the demo's day (30 June 2023) Shannan's open item is late; the others are not yet");
 
+        // Pages count from 1, as every list does; a page past the end is empty.
+        let page = |n: &str| format!("/api/v1/campaigns/{campaign}/findings?per_page=1&page={n}");
+        let ids = |value: serde_json::Value| value["items"][0]["finding"]["id"].clone();
+        let first = ids(t.get(&page("1"), &office).await.json());
+        assert_eq!(first, ledger["items"][0]["finding"]["id"]);
+        assert_eq!(ids(t.get(&page("2"), &office).await.json()), ledger["items"][1]["finding"]["id"]);
+        let far = t.get(&page(&(i64::MAX - 1).to_string()), &office).await;
+        assert_eq!(far.status, axum::http::StatusCode::OK);
+        assert_eq!(far.json()["items"].as_array().unwrap().len(), 0);
+
         let late = t.get(&format!("/api/v1/campaigns/{campaign}/findings?overdue=true"), &office).await.json();
         assert_eq!(late["total"], 1);
 

@@ -261,5 +261,20 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
         redirected_to(&post(&t, &format!("{run}/appeals"), &lhasa, &appeal).await);
         let published = t.get(&run, &office).await.text();
         assert!(published.contains("A1 材料已补充") && published.contains("/decision"));
+        // A decision cannot be taken back: one the form does not carry, or garbled, is refused.
+        let decision = published
+            .split("action=\"")
+            .filter_map(|rest| rest.split('"').next())
+            .find(|action| action.ends_with("/decision"))
+            .unwrap()
+            .to_owned();
+        for garbled in ["", "dismis", "upheld;drop"] {
+            let refused =
+                post(&t, &decision, &office, &[("csrf", office.csrf().into()), ("decision", garbled.into())]).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{garbled:?}");
+            assert!(refused.text().contains("请选择“采纳”或“维持原结果”"), "{}", refused.text());
+        }
+        let still_open = t.get(&run, &office).await.text();
+        assert!(still_open.contains(&decision), "the appeal is still open");
     });
 }

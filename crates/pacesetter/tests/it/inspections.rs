@@ -187,13 +187,13 @@ async fn a_finding_is_rectified_through_to_closure() {
 
         // The ledger: the office sees the closed finding; Shigatse does not see Lhasa's.
         let closed_only =
-            LedgerQuery { state: Some(RectificationState::Closed), per_page: 50, ..LedgerQuery::default() };
+            LedgerQuery { state: Some(RectificationState::Closed), ..LedgerQuery::default() };
         let (lines, count) = inspections::ledger(app, &office, campaign, &closed_only).await.unwrap();
         assert_eq!((lines.len(), count), (1, 1));
         assert_eq!(lines[0].finding.description, "乡镇一级台账缺失，活动记录不完整");
         let (theirs, _) = inspections::ledger(app, &shigatse, campaign, &closed_only).await.unwrap();
         assert!(theirs.is_empty());
-        let open_only = LedgerQuery { state: Some(RectificationState::Open), per_page: 50, ..LedgerQuery::default() };
+        let open_only = LedgerQuery { state: Some(RectificationState::Open), ..LedgerQuery::default() };
         assert_eq!(inspections::ledger(app, &office, campaign, &open_only).await.unwrap().1, 0);
         assert!(inspections::finding(app, &shigatse, recorded.finding.id).await.is_err());
 

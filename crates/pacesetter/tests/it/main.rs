@@ -18,6 +18,7 @@ mod evaluation_import;
 mod evaluation_pages;
 mod evaluations;
 mod evidence;
+mod existence;
 mod imports;
 mod inspection_follow_up;
 mod inspection_planning;

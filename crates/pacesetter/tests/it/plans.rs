@@ -458,3 +458,33 @@ async fn the_plan_exports_to_the_offices_spreadsheet_layout_within_scope() {
         assert!(!shared(&own.body).contains("日喀则市"), "a liaison's export holds only their own assignments");
     });
 }
+
+#[tokio::test]
+async fn a_campaign_rolls_over_once() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
+        let rollover = format!("/api/v1/campaigns/{id}/rollover");
+        let first = t.json(Method::POST, &rollover, &office, json!({})).await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        let next = first.json()["id"].as_i64().unwrap();
+        let assignments = || async { t.get("/api/v1/assignments?per_page=1", &office).await.json()["total"].clone() };
+        let before = assignments().await;
+        for _ in 0..2 {
+            let again = t.json(Method::POST, &rollover, &office, json!({})).await;
+            assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+            assert_eq!(again.json()["error"]["code"], "already_rolled_over");
+            assert_eq!(again.json()["error"]["details"]["campaign_id"], next);
+        }
+        assert_eq!(assignments().await, before, "nothing copied twice");
+        let campaigns = t.get("/api/v1/campaigns", &office).await.json();
+        assert_eq!(campaigns.as_array().unwrap().iter().filter(|c| c["year"] == 2024).count(), 1);
+        // The page's button leads to the campaign it became.
+        let session = t.session("office").await;
+        let page = t.form(&format!("/campaigns/{id}/rollover"), &session, &[("csrf", session.csrf())]).await;
+        assert_eq!(page.header("location"), Some(format!("/campaigns/{next}").as_str()));
+        // Exports are not kept by shared caches.
+        let export = t.get(&format!("/api/v1/campaigns/{id}/export"), &office).await;
+        assert_eq!(export.header("cache-control"), Some("private, no-store"));
+    });
+}

@@ -149,3 +149,35 @@ async fn report_counts_match_the_events_they_count() {
         assert_eq!(counted, direct);
     });
 }
+
+#[tokio::test]
+async fn a_damaged_database_file_is_refused_at_start_and_named() {
+    let dir = std::env::temp_dir().join(format!("pacesetter-damaged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = pacesetter_store::Store::sqlite_url(&dir);
+    let store = pacesetter_store::Store::connect(&url).await.unwrap();
+    let app = pacesetter::server::app(&pacesetter::Config::default(), store.clone());
+    pacesetter::demo::seed(&app).await.unwrap();
+    store.close().await;
+    // What a copy taken while the server wrote looks like: pages of the file overwritten.
+    let path = dir.join("pacesetter.db");
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(!dir.join("pacesetter.db-wal").exists() || std::fs::metadata(dir.join("pacesetter.db-wal")).unwrap().len() == 0);
+    let half = bytes.len() / 2;
+    for byte in &mut bytes[half..] {
+        *byte = 0x55;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let refused = pacesetter_store::Store::connect(&url).await.err().expect("a damaged file is refused");
+    assert!(matches!(refused, StoreError::Damaged(_)), "{refused:?}");
+    let migrate = std::process::Command::new(env!("CARGO_BIN_EXE_pacesetter"))
+        .args(["migrate", "--data-dir", dir.to_str().unwrap()])
+        .env_remove("PACESETTER_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!migrate.status.success());
+    assert!(String::from_utf8_lossy(&migrate.stderr).contains("damaged"), "{}", String::from_utf8_lossy(&migrate.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

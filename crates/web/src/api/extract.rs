@@ -24,7 +24,8 @@ impl FromRequestParts<AppState> for ApiActor {
 }
 
 /// The version a client says it edited, from `If-Match: "7"`; answers 428 when the header is
-/// absent, so that no edit can silently overwrite another.
+/// absent, so that no edit can silently overwrite another, and 412 for a weak tag (`W/"7"`),
+/// which If-Match's strong comparison never matches (RFC 9110 §13.1.1).
 pub struct IfMatch(pub i64);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
@@ -39,11 +40,19 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 "Send If-Match with the ETag you read, so that no one's change is overwritten.",
             ));
         };
-        value
-            .to_str()
+        let text = value.to_str().unwrap_or_default().trim();
+        if text.starts_with("W/") {
+            return Err(crate::error::api_error(
+                StatusCode::PRECONDITION_FAILED,
+                "stale_version",
+                "A weak ETag never matches If-Match; send the ETag as it was given, such as \"3\".",
+            ));
+        }
+        text.strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(text)
+            .parse()
             .ok()
-            .map(|v| v.trim().trim_start_matches("W/").trim_matches('"').to_owned())
-            .and_then(|v| v.parse().ok())
             .map(Self)
             .ok_or_else(|| {
                 crate::error::api_error(

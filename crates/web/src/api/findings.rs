@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{
-    AppError,
+    AppError, PageRequest,
     inspections::{self, FindingInput, FindingView, LedgerQuery, RectificationInput, StepInput},
 };
 use pacesetter_domain::{
@@ -302,7 +302,7 @@ pub struct LedgerParams {
     pub state: Option<String>,
     /// Only items past their deadline with the unit still to respond.
     pub overdue: Option<bool>,
-    /// From 0.
+    /// From 1.
     pub page: Option<i64>,
     /// At most 200; 50 when left out.
     pub per_page: Option<i64>,
@@ -322,8 +322,7 @@ impl LedgerParams {
                 Some(text) => Some(RectificationState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
             },
             overdue: self.overdue.unwrap_or(false),
-            page: self.page.unwrap_or(0),
-            per_page: self.per_page.unwrap_or(50),
+            page: PageRequest::new(self.page, self.per_page),
         })
     }
 }
@@ -381,7 +380,7 @@ pub async fn ledger_xlsx(
     let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
     let campaign = CampaignId(id);
     let rounds = inspections::rounds(&state.app, &actor, campaign).await?;
-    let mut query = LedgerQuery { per_page: 200, page: 0, ..params.query()? };
+    let mut query = LedgerQuery { page: PageRequest::new(Some(1), Some(200)), ..params.query()? };
     let mut lines = Vec::new();
     loop {
         let (page, total) = inspections::ledger(&state.app, &actor, campaign, &query).await?;
@@ -390,7 +389,7 @@ pub async fn ledger_xlsx(
         if done {
             break;
         }
-        query.page += 1;
+        query.page.page += 1;
     }
     let today = campaign_today(&state, &actor, campaign).await?;
     let mut names: std::collections::HashMap<UnitId, String> = std::collections::HashMap::new();

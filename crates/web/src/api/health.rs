@@ -1,20 +1,37 @@
-//! `GET /api/v1/health`: is the server up, and on which database.
+//! `GET /api/v1/health`: is the server up, on which database, and does the database answer.
 
-use axum::{Json, extract::State};
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
 use serde::Serialize;
 
 use crate::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct HealthResponse {
+    /// `ok`, or `database_unavailable` when the database does not answer or is damaged.
     pub status: &'static str,
     pub version: &'static str,
     /// `sqlite` or `postgres`.
     pub database: &'static str,
 }
 
-/// Reports the version and the database kind; answers without signing in.
-#[utoipa::path(get, path = "/api/v1/health", tag = "platform", responses((status = 200, body = HealthResponse)))]
-pub async fn health(State(state): State<AppState>) -> Json<HealthResponse> {
-    Json(HealthResponse { status: "ok", version: state.config.version, database: state.app.store.backend().as_str() })
+/// Reports the version and the database kind, after a query to the database; answers without
+/// signing in, 503 when the database fails (a load balancer then takes the instance out).
+#[utoipa::path(get, path = "/api/v1/health", tag = "platform",
+    responses((status = 200, body = HealthResponse), (status = 503, body = HealthResponse)))]
+pub async fn health(State(state): State<AppState>) -> Response {
+    let database = state.app.store.backend().as_str();
+    let version = state.config.version;
+    match state.app.store.ping().await {
+        Ok(()) => Json(HealthResponse { status: "ok", version, database }).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "health check: the database failed");
+            let body = HealthResponse { status: "database_unavailable", version, database };
+            (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response()
+        }
+    }
 }

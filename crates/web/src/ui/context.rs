@@ -155,12 +155,16 @@ struct MessagePage {
 
 /// A page that only says what went wrong, with the right status.
 pub fn message_page(t: Tr, status: StatusCode, key: &'static str) -> Response {
-    let p = PageCtx { t, user: None, csrf: String::new(), nav: "", locales: Locale::ALL, current_path: "/".into() };
-    let message = t.t(key).to_owned();
-    (status, render(&MessagePage { p, title_key: key, message })).into_response()
+    message_page_saying(t, status, key, t.t(key).to_owned())
 }
 
-/// The page for an app error that no form can show next to a field.
+fn message_page_saying(t: Tr, status: StatusCode, title_key: &'static str, message: String) -> Response {
+    let p = PageCtx { t, user: None, csrf: String::new(), nav: "", locales: Locale::ALL, current_path: "/".into() };
+    (status, render(&MessagePage { p, title_key, message })).into_response()
+}
+
+/// The page for an app error that no form can show next to a field: refused input says what
+/// was refused (each field's message), and only a fault of the server says it was logged.
 pub fn error_page(t: Tr, error: &AppError) -> Response {
     let status = crate::error::status_of(error);
     let _ = crate::error::public_message(error);
@@ -170,9 +174,24 @@ pub fn error_page(t: Tr, error: &AppError) -> Response {
         AppError::Unavailable(_) => "error.database_unavailable",
         AppError::Stale { .. } => "error.stale_version",
         AppError::Conflict(_) => "error.conflict",
-        _ => "error.internal_error",
+        AppError::Unauthenticated => "error.unauthenticated",
+        AppError::BadCredentials | AppError::AccountDisabled => "error.bad_credentials",
+        AppError::Invalid(_) | AppError::Unprocessable { .. } | AppError::ConflictWith { .. } => "error.invalid_input",
+        AppError::RateLimited { .. } => "error.rate_limited",
+        AppError::Internal(_) => "error.internal_error",
     };
-    message_page(t, status, key)
+    let message = match error {
+        AppError::Invalid(invalid) => {
+            let each: Vec<String> = invalid.fields.iter().map(|f| t.error(f.code)).collect();
+            each.join(" ")
+        }
+        AppError::Unprocessable { code, .. } | AppError::ConflictWith { code, .. } => t.error(code),
+        AppError::RateLimited { retry_after_secs } => {
+            t.t("error.rate_limited_wait").replace("{seconds}", &retry_after_secs.to_string())
+        }
+        _ => t.t(key).to_owned(),
+    };
+    message_page_saying(t, status, key, message)
 }
 
 /// Checks the form token against the session's.

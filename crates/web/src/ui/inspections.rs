@@ -185,8 +185,7 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
         severity,
         state: chosen_state,
         overdue,
-        page: number - 1,
-        per_page: PER_PAGE,
+        page: pacesetter_app::PageRequest::new(Some(number), Some(PER_PAGE)),
     };
     let (lines, total) = inspections::ledger(&state.app, actor, in_campaign, &query).await?;
     let (counts, overdue_count) =

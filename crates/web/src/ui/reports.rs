@@ -7,7 +7,7 @@ use axum::{
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect, Response},
 };
-use pacesetter_app::{inspections, plans};
+use pacesetter_app::{AppError, inspections, plans};
 use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date};
 use pacesetter_export::charts;
 
@@ -164,6 +164,10 @@ pub async fn roll_over(
     }
     match plans::roll_over(&state.app, &actor, CampaignId(id)).await {
         Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
+        // Carried over before: the page of the campaign it became.
+        Err(AppError::ConflictWith { code: "already_rolled_over", details }) => {
+            Redirect::to(&format!("/campaigns/{}", details["campaign_id"])).into_response()
+        }
         Err(error) => error_page(ctx.t, &error),
     }
 }

@@ -71,7 +71,10 @@ pub async fn decide_appeal(
     if let Err(response) = check_csrf(&ctx, &form.csrf) {
         return response;
     }
-    let decision = Decision::parse(&form.decision).unwrap_or(Decision::Dismissed);
+    // A decision cannot be taken back, so one that cannot be read is refused, never guessed.
+    let Some(decision) = Decision::parse(&form.decision) else {
+        return error_page(ctx.t, &AppError::invalid("decision", "invalid_decision"));
+    };
     match appeals::decide(&state.app, &actor, AppealId(id), decision, Some(&form.note)).await {
         Ok((appeal, new_run)) => {
             let run = new_run.map(|r| r.id).unwrap_or(appeal.run_id);
