@@ -9,6 +9,7 @@ mod authz_fixtures;
 mod authz_matrix;
 mod campaign_settings;
 mod cli;
+mod damaged_sheets;
 mod dashboard;
 mod delivery;
 mod demo_evaluation;
