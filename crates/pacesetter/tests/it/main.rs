@@ -19,6 +19,7 @@ mod evaluation_import;
 mod evaluation_pages;
 mod evaluations;
 mod evidence;
+mod fuzz_corpus;
 mod imports;
 mod inspection_follow_up;
 mod inspection_planning;
