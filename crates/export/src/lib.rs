@@ -3,6 +3,7 @@
 
 pub mod bulletin;
 pub mod charts;
+mod contain;
 pub mod csv_out;
 pub mod plan_xlsx;
 pub mod table_xlsx;

@@ -1,11 +1,14 @@
 //! Reads the first sheet of an uploaded CSV or XLSX file into a [`Table`] of text, with
 //! limits checked before anything is expanded: no zip bomb, macro workbook or endless sheet
-//! gets past the door.
+//! gets past the door. Every library call on the bytes runs [`contained`]: whatever a damaged
+//! file makes a library do, the answer is an error for that file.
 
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Range, Reader, Xlsx};
 use pacesetter_domain::table::{Grid, Table};
+
+use crate::contain::contained;
 
 /// Largest upload accepted for an import.
 pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
@@ -30,6 +33,9 @@ pub enum ReadError {
     SheetTooLarge(&'static str),
     #[error("the file is damaged: {0}")]
     Damaged(String),
+    /// The container opened but the reader failed inside the sheet (it panicked on it).
+    #[error("the sheet inside the file is damaged ({0}); open it in a spreadsheet program and save it again")]
+    SheetDamaged(String),
     #[error("the CSV file is not UTF-8 text (line {line})")]
     NotUtf8 { line: usize },
     #[error("the file holds no header row")]
@@ -44,6 +50,7 @@ impl ReadError {
             Self::MacroWorkbook => "macro_workbook",
             Self::SheetTooLarge(_) => "sheet_too_large",
             Self::Damaged(_) => "file_damaged",
+            Self::SheetDamaged(_) => "sheet_damaged",
             Self::NotUtf8 { .. } => "not_utf8",
             Self::Empty => "file_empty",
         }
@@ -72,19 +79,27 @@ pub fn read_grid(bytes: &[u8]) -> Result<Grid, ReadError> {
     } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         // The legacy binary .xls format, often with macros: ask for XLSX instead.
         Err(ReadError::UnknownFormat)
+    } else if pacesetter_domain::evidence::sniff(bytes).is_some() {
+        // A PDF or an image would otherwise be read as a CSV of one odd column.
+        Err(ReadError::UnknownFormat)
     } else {
         read_csv(bytes)
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Grid, ReadError> {
+/// Reads `bytes` as CSV whatever they start with (the fuzz target of the CSV reader).
+pub fn read_csv(bytes: &[u8]) -> Result<Grid, ReadError> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.contains(&0) {
         return Err(ReadError::UnknownFormat);
     }
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut grid = Grid::default();
-    for record in reader.byte_records() {
+    let mut records = reader.byte_records();
+    while let Some(record) = contained(|| records.next()).map_err(ReadError::SheetDamaged)? {
         let record = record.map_err(|e| ReadError::Damaged(e.to_string()))?;
         // Line numbers from the record's byte offset, counted as an editor shows them.
         let mut start = record.position().map(|p| p.byte() as usize).unwrap_or(0).min(bytes.len());
@@ -123,6 +138,10 @@ fn finish(grid: Grid) -> Result<Grid, ReadError> {
 
 /// Checks the container's directory before any part is inflated.
 fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
+    contained(|| check_container_uncontained(bytes)).map_err(ReadError::SheetDamaged)?
+}
+
+fn check_container_uncontained(bytes: &[u8]) -> Result<(), ReadError> {
     let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
     if archive.len() > MAX_ZIP_ENTRIES {
         return Err(ReadError::SheetTooLarge("entries"));
@@ -154,24 +173,35 @@ fn check_container(bytes: &[u8]) -> Result<(), ReadError> {
             return Err(ReadError::SheetTooLarge("expanded size"));
         }
     }
+    // A Word document or any other zip is not a spreadsheet (calamine would read no sheet).
+    let workbook = |name: &str| name.replace('\\', "/").eq_ignore_ascii_case("xl/workbook.xml");
+    if !archive.file_names().any(workbook) {
+        return Err(ReadError::UnknownFormat);
+    }
     Ok(())
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Grid, ReadError> {
-    check_container(bytes)?;
+/// The first sheet's cells and merged regions, as calamine reads them.
+fn first_sheet(bytes: &[u8]) -> Result<(Range<Data>, Vec<calamine::Dimensions>), ReadError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::Damaged(e.to_string()))?;
     let Some(first) = workbook.sheet_names().first().cloned() else {
         return Err(ReadError::Empty);
     };
     let range = workbook.worksheet_range(&first).map_err(|e| ReadError::Damaged(e.to_string()))?;
-    let (rows, columns) = range.get_size();
-    if rows > MAX_ROWS + 20 || columns > MAX_COLUMNS {
-        return Err(ReadError::SheetTooLarge("dimension"));
-    }
     let merged = match workbook.worksheet_merge_cells(&first) {
         Some(regions) => regions.map_err(|e| ReadError::Damaged(e.to_string()))?,
         None => Vec::new(),
     };
+    Ok((range, merged))
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Grid, ReadError> {
+    check_container(bytes)?;
+    let (range, merged) = contained(|| first_sheet(bytes)).map_err(ReadError::SheetDamaged)??;
+    let (rows, columns) = range.get_size();
+    if rows > MAX_ROWS + 20 || columns > MAX_COLUMNS {
+        return Err(ReadError::SheetTooLarge("dimension"));
+    }
     let (start_row, start_column) = range.start().unwrap_or((0, 0));
     // Values only: a formula's cached result is read, the formula is never evaluated.
     let mut cells: Vec<Vec<String>> = range.rows().map(|row| row.iter().map(cell_text).collect()).collect();

@@ -8,5 +8,6 @@ pub mod config;
 pub mod delivery;
 pub mod demo;
 pub mod server;
+pub mod untrusted;
 
 pub use config::Config;

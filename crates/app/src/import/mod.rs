@@ -10,7 +10,7 @@ mod units;
 mod users;
 
 pub use jobs::{ImportJob, ImportKind, Options, commit, job, recent, set_mapping, upload};
-pub use plan::{FieldColumn, MappingView};
+pub use plan::{FieldColumn, MappingView, preview_task_sheet_offline};
 pub use units::{commit_units, preview_units};
 pub use users::{commit_users, preview_users};
 

@@ -132,9 +132,11 @@ struct Planned {
 }
 
 mod checked;
+mod offline;
 mod unit_names;
 pub(crate) use checked::CheckedPlans;
 use checked::Fingerprint;
+pub use offline::preview_task_sheet_offline;
 use unit_names::UnitIndex;
 
 /// The rows of one task: consecutive rows with the same parent, code and title.

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// The office's sheet: a merged title, a two-row header with 责任分工 over the two unit columns,
 /// a heading row for the pillar, one task merged over two rows of measures, and a second task.
-fn office_sheet(second_lead: &str, second_due: &str) -> Vec<u8> {
+pub(crate) fn office_sheet(second_lead: &str, second_due: &str) -> Vec<u8> {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
     let f = Format::new();
