@@ -79,3 +79,36 @@ async fn deleting_the_newest_record_is_detected() {
         assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Broken(_)));
     });
 }
+
+#[tokio::test]
+async fn truncating_the_log_is_refused_on_postgres() {
+    each_backend!(|t| {
+        if t.backend == Backend::Postgres {
+            let mut conn = t.app.store.read().await.unwrap();
+            for table in ["audit_log", "audit_head"] {
+                let refused = sqlx::query(sqlx::AssertSqlSafe(format!("TRUNCATE {table}"))).execute(&mut *conn).await;
+                assert!(refused.is_err(), "TRUNCATE {table} went through");
+            }
+            drop(conn);
+            assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
+        }
+    });
+}
+
+#[tokio::test]
+async fn the_head_can_be_neither_deleted_nor_rewound() {
+    each_backend!(|t| {
+        let mut conn = t.app.store.read().await.unwrap();
+        let deleted = sqlx::query("DELETE FROM audit_head").execute(&mut *conn).await;
+        assert!(deleted.is_err(), "{:?}: the head was deleted", t.backend);
+        let rewound =
+            sqlx::query("UPDATE audit_head SET seq = seq - 1, hash = (SELECT hash FROM audit_log WHERE seq = 1)")
+                .execute(&mut *conn)
+                .await;
+        assert!(rewound.is_err(), "{:?}: the head was rewound", t.backend);
+        let elsewhere = sqlx::query("UPDATE audit_head SET seq = seq + 1").execute(&mut *conn).await;
+        assert!(elsewhere.is_err(), "{:?}: the head points past the log", t.backend);
+        drop(conn);
+        assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
+    });
+}
