@@ -67,6 +67,9 @@ pub enum Verdict {
 /// Walks the whole chain in pages and compares its end with the stored head.
 pub async fn verify(store: &Store) -> Result<Verdict> {
     let mut conn = store.read().await?;
+    if let Some(table) = store::missing_tables(&mut conn, store.backend()).await?.first() {
+        return Ok(Verdict::Broken(format!("the {table} table is missing")));
+    }
     let mut all = Vec::new();
     let mut after = 0;
     loop {

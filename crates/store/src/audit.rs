@@ -144,3 +144,14 @@ pub async fn head(conn: &mut AnyConnection) -> Result<Option<(i64, String)>> {
     let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(conn).await?;
     row.map(|row| Ok((row.try_get("seq")?, row.try_get("hash")?))).transpose()
 }
+
+/// The audit tables that do not exist (dropped), so the verifier can name them.
+pub async fn missing_tables(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<&'static str>> {
+    let mut missing = Vec::new();
+    for table in ["audit_log", "audit_head"] {
+        if !backend.table_exists(&mut *conn, table).await? {
+            missing.push(table);
+        }
+    }
+    Ok(missing)
+}

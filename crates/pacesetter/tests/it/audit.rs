@@ -112,3 +112,16 @@ async fn the_head_can_be_neither_deleted_nor_rewound() {
         assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
     });
 }
+
+#[tokio::test]
+async fn a_missing_audit_table_is_named() {
+    each_backend!(|t| {
+        let mut conn = t.app.store.read().await.unwrap();
+        sqlx::query("DROP TABLE audit_log").execute(&mut *conn).await.unwrap();
+        drop(conn);
+        match verify(&t.app.store).await {
+            Ok(Verdict::Broken(reason)) => assert!(reason.contains("the audit_log table is missing"), "{reason}"),
+            other => panic!("{:?}: {other:?}", t.backend),
+        }
+    });
+}
