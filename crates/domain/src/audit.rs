@@ -112,6 +112,12 @@ pub enum ChainError {
         "audit record {seq}: hashed with encoding {version}, which is unknown or older than the record before it (edited)"
     )]
     Version { seq: i64, version: i64 },
+    #[error(
+        "audit record {anchored} is missing: the chain ends at record {last}, but the audit anchor was written after record {anchored} (the newest records were removed)"
+    )]
+    Truncated { last: i64, anchored: i64 },
+    #[error("audit record {seq}: its hash differs from the one the audit anchor recorded (the chain was rewritten)")]
+    Rewritten { seq: i64 },
 }
 
 /// Walks records in sequence order and checks every link. Returns how many were checked.
@@ -142,6 +148,46 @@ pub fn verify_chain<I: IntoIterator<Item = StoredAudit>>(records: I) -> Result<u
         count += 1;
     }
     Ok(count)
+}
+
+/// The newest committed record as last seen by the application, kept outside the database
+/// (the `audit-anchor` file) so that removing records and rewinding the head is found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: String,
+}
+
+const ANCHOR_HEADER: &str = "pacesetter audit anchor v1";
+
+impl Anchor {
+    /// The file's text: a header line, then `seq N` and `hash H`.
+    pub fn to_text(&self) -> String {
+        format!("{ANCHOR_HEADER}\nseq {}\nhash {}\n", self.seq, self.hash)
+    }
+
+    /// Reads the file's text; `None` when it is not an anchor.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut lines = text.lines();
+        if lines.next()? != ANCHOR_HEADER {
+            return None;
+        }
+        let seq = lines.next()?.strip_prefix("seq ")?.parse().ok()?;
+        let hash = lines.next()?.strip_prefix("hash ")?;
+        let is_hash = hash.len() == GENESIS.len() && hash.bytes().all(|b| b.is_ascii_hexdigit());
+        (is_hash && seq > 0 && lines.next().is_none()).then(|| Self { seq, hash: hash.to_owned() })
+    }
+
+    /// Checks a verified chain against the anchor: the chain must reach the anchored record,
+    /// and that record must still have the anchored hash. `hash_at_anchor` is the hash of the
+    /// chain's record with the anchor's sequence number, if there is one.
+    pub fn check(&self, last_seq: i64, hash_at_anchor: Option<&str>) -> Result<(), ChainError> {
+        match hash_at_anchor {
+            _ if last_seq < self.seq => Err(ChainError::Truncated { last: last_seq, anchored: self.seq }),
+            Some(hash) if hash == self.hash => Ok(()),
+            _ => Err(ChainError::Rewritten { seq: self.seq }),
+        }
+    }
 }
 
 fn to_hex(bytes: &[u8]) -> String {
@@ -238,6 +284,19 @@ mod tests {
         let mut unknown = records;
         unknown[0].hash_version = 9;
         assert_eq!(verify_chain(unknown), Err(ChainError::Version { seq: 1, version: 9 }));
+    }
+
+    #[test]
+    fn the_anchor_round_trips_and_finds_cut_or_rewritten_chains() {
+        let records = chain(5);
+        let anchor = Anchor { seq: 4, hash: records[3].hash.clone() };
+        assert_eq!(Anchor::parse(&anchor.to_text()), Some(anchor.clone()));
+        assert_eq!(Anchor::parse("pacesetter audit anchor v1\nseq 4\nhash xyz\n"), None);
+        assert_eq!(anchor.check(5, Some(&records[3].hash)), Ok(()));
+        assert_eq!(anchor.check(4, Some(&records[3].hash)), Ok(()));
+        assert_eq!(anchor.check(3, None), Err(ChainError::Truncated { last: 3, anchored: 4 }));
+        assert_eq!(anchor.check(0, None), Err(ChainError::Truncated { last: 0, anchored: 4 }));
+        assert_eq!(anchor.check(5, Some(&records[2].hash)), Err(ChainError::Rewritten { seq: 4 }));
     }
 
     #[test]

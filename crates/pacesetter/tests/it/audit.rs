@@ -80,6 +80,42 @@ async fn deleting_the_newest_record_is_detected() {
     });
 }
 
+/// Creates `n` prefectures through the API, one audit record each.
+async fn make_changes(t: &pacesetter_testkit::TestApp, n: usize) {
+    let office = t.token("office").await;
+    let region = t.unit_id("540000").await;
+    for n in 0..n {
+        let body = json!({"parent_id": region, "kind": "prefecture", "name": format!("截断{n}")});
+        let response = t.json(Method::POST, "/api/v1/units", &office, body).await;
+        assert_eq!(response.status, axum::http::StatusCode::CREATED);
+    }
+}
+
+/// Switches off every guard of the audit tables, as the database's owner could.
+async fn disable_guards(t: &pacesetter_testkit::TestApp, conn: &mut sqlx::AnyConnection) {
+    match t.backend {
+        Backend::Sqlite => {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_log', 'audit_head')",
+            )
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+            for name in names {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {name}"))).execute(&mut *conn).await.unwrap();
+            }
+        }
+        Backend::Postgres => {
+            for table in ["audit_log", "audit_head"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!("ALTER TABLE {table} DISABLE TRIGGER USER")))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn truncating_the_log_is_refused_on_postgres() {
     each_backend!(|t| {
@@ -110,6 +146,52 @@ async fn the_head_can_be_neither_deleted_nor_rewound() {
         assert!(elsewhere.is_err(), "{:?}: the head points past the log", t.backend);
         drop(conn);
         assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
+    });
+}
+
+#[tokio::test]
+async fn cutting_off_the_newest_records_and_rewinding_the_head_is_detected() {
+    each_backend!(|t| {
+        make_changes(&t, 3).await;
+        let mut conn = t.app.store.read().await.unwrap();
+        disable_guards(&t, &mut conn).await;
+        let newest: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await.unwrap();
+        assert!(newest > 3, "the demo leaves records: {newest}");
+        let keep = newest - 2;
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1").bind(keep).execute(&mut *conn).await.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1)")
+            .bind(keep)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        match verify(&t.app.store).await.unwrap() {
+            Verdict::Broken(reason) => {
+                assert!(reason.contains(&format!("record {newest}")) && reason.contains("removed"), "{reason}")
+            }
+            other => panic!("{:?}: truncation not detected: {other:?}", t.backend),
+        }
+    });
+}
+
+#[tokio::test]
+async fn emptying_the_log_and_its_head_is_detected() {
+    each_backend!(|t| {
+        make_changes(&t, 1).await;
+        let mut conn = t.app.store.read().await.unwrap();
+        disable_guards(&t, &mut conn).await;
+        let statements: &[&str] = match t.backend {
+            Backend::Sqlite => &["DELETE FROM audit_log", "DELETE FROM audit_head"],
+            Backend::Postgres => &["TRUNCATE audit_log", "DELETE FROM audit_head"],
+        };
+        for statement in statements {
+            sqlx::query(*statement).execute(&mut *conn).await.unwrap();
+        }
+        drop(conn);
+        match verify(&t.app.store).await.unwrap() {
+            Verdict::Broken(reason) => assert!(reason.contains("removed"), "{reason}"),
+            other => panic!("{:?}: an emptied log passed: {other:?}", t.backend),
+        }
     });
 }
 
