@@ -207,3 +207,43 @@ async fn a_missing_audit_table_is_named() {
         }
     });
 }
+
+#[tokio::test]
+async fn dates_in_audit_records_and_stale_bodies_are_iso_strings() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let office_unit = t.unit_id("ZXB").await;
+        let created = t
+            .json(
+                Method::POST,
+                "/api/v1/campaigns",
+                &office,
+                json!({
+                    "name": "审计日期", "year": 2023, "starts_on": "2023-01-01", "ends_on": "2023-06-30",
+                    "office_unit_id": office_unit,
+                    "levels": [{"name": "重点任务", "rollup": "worst_light", "is_task": true}]
+                }),
+            )
+            .await;
+        assert_eq!(created.status, axum::http::StatusCode::CREATED, "{}", created.text());
+        let id = created.json()["id"].as_i64().unwrap();
+        let path = format!("/api/v1/campaigns/{id}");
+        let edit = json!({"name": "审计日期（改）", "year": 2023, "starts_on": "2023-01-01", "ends_on": "2023-06-30"});
+        let updated = crate::plans::send_if_match(&t, Method::PUT, &path, &office, "1", edit.clone()).await;
+        assert_eq!(updated.status, axum::http::StatusCode::OK, "{}", updated.text());
+        let stale = crate::plans::send_if_match(&t, Method::PUT, &path, &office, "1", edit).await;
+        assert_eq!(stale.status, axum::http::StatusCode::PRECONDITION_FAILED);
+        let current = &stale.json()["error"]["details"]["current"];
+        assert_eq!(current["ends_on"], "2023-06-30", "{current}");
+        assert_eq!(current["starts_on"], "2023-01-01", "{current}");
+
+        let mut conn = t.app.store.read().await.unwrap();
+        let (records, _) = pacesetter_store::audit::latest(&mut conn, Some("campaign"), 0, 1).await.unwrap();
+        let record = &records[0].entry;
+        assert_eq!(record.action, "campaign.update");
+        for side in [&record.before, &record.after] {
+            let value: serde_json::Value = serde_json::from_str(side.as_deref().unwrap()).unwrap();
+            assert_eq!(value["ends_on"], "2023-06-30", "{value}");
+        }
+    });
+}
