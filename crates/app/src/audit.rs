@@ -64,9 +64,19 @@ pub enum Verdict {
     Broken(String),
 }
 
-/// Walks the whole chain in pages and compares its end with the stored head.
+/// Walks the whole chain in pages, then compares its end with the stored head and with the
+/// anchor file (when the store has one), which records removal of the newest records even when
+/// the head was rewound to match.
 pub async fn verify(store: &Store) -> Result<Verdict> {
+    // The anchor first: it only ever names committed records, which the walk below then sees.
+    let anchor = match store.audit_anchor().map(|anchor| anchor.read()).transpose() {
+        Ok(anchor) => anchor.flatten(),
+        Err(error) => return Ok(Verdict::Broken(error.to_string())),
+    };
     let mut conn = store.read().await?;
+    if let Some(table) = store::missing_tables(&mut conn, store.backend()).await?.first() {
+        return Ok(Verdict::Broken(format!("the {table} table is missing")));
+    }
     let mut all = Vec::new();
     let mut after = 0;
     loop {
@@ -77,16 +87,23 @@ pub async fn verify(store: &Store) -> Result<Verdict> {
     }
     let head = store::head(&mut conn).await?;
     let last = all.last().map(|r| (r.entry.seq, r.hash.clone()));
-    match verify_chain(all) {
-        Err(error) => Ok(Verdict::Broken(error.to_string())),
-        Ok(records) => match (head, last) {
-            (None, None) => Ok(Verdict::Intact { records }),
-            (Some(head), Some(last)) if head == last => Ok(Verdict::Intact { records }),
-            (Some((seq, _)), _) => Ok(Verdict::Broken(
-                ChainError::Gap { seq, expected: records as i64 }.to_string() + " (the newest records were removed)",
-            )),
-            (None, Some((seq, _))) => Ok(Verdict::Broken(format!("audit record {seq}: the chain head is missing"))),
-        },
+    let at_anchor = anchor.as_ref().and_then(|a| all.iter().find(|r| r.entry.seq == a.seq)).map(|r| r.hash.clone());
+    let records = match verify_chain(all) {
+        Ok(records) => records,
+        Err(error) => return Ok(Verdict::Broken(error.to_string())),
+    };
+    if let Some(anchor) = anchor
+        && let Err(error) = anchor.check(records as i64, at_anchor.as_deref())
+    {
+        return Ok(Verdict::Broken(error.to_string()));
+    }
+    match (head, last) {
+        (None, None) => Ok(Verdict::Intact { records }),
+        (Some(head), Some(last)) if head == last => Ok(Verdict::Intact { records }),
+        (Some((seq, _)), _) => Ok(Verdict::Broken(
+            ChainError::Gap { seq, expected: records as i64 }.to_string() + " (the newest records were removed)",
+        )),
+        (None, Some((seq, _))) => Ok(Verdict::Broken(format!("audit record {seq}: the chain head is missing"))),
     }
 }
 

@@ -20,7 +20,9 @@ pub struct Campaign {
     pub name: String,
     pub name_bo: Option<String>,
     pub year: i32,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub starts_on: Date,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub ends_on: Date,
     /// The office that runs it: coordinators whose grant covers it manage the plan.
     pub office_unit_id: UnitId,
@@ -30,6 +32,7 @@ pub struct Campaign {
     /// Whether photos of findings keep where they were taken (otherwise stripped on upload).
     pub keep_photo_location: bool,
     /// The day lights are computed for, when pinned (the demo); otherwise today.
+    #[serde(serialize_with = "crate::timestamp::iso_date_option")]
     pub as_of: Option<Date>,
     pub carried_from: Option<CampaignId>,
     pub version: i64,
@@ -187,7 +190,9 @@ pub struct PlanItem {
     pub description: Option<String>,
     pub weight: u32,
     pub lead_unit_id: Option<UnitId>,
+    #[serde(serialize_with = "crate::timestamp::iso_date_option")]
     pub starts_on: Option<Date>,
+    #[serde(serialize_with = "crate::timestamp::iso_date_option")]
     pub due_on: Option<Date>,
     pub position: i64,
     pub version: i64,
@@ -273,7 +278,9 @@ pub struct Assignment {
     pub unit_id: UnitId,
     pub state: AssignmentState,
     pub percent: u8,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub starts_on: Date,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub due_on: Date,
     pub last_update_at: Option<Timestamp>,
     pub version: i64,

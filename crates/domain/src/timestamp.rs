@@ -60,6 +60,21 @@ pub fn format_date(date: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
+/// Serialises a date as `YYYY-MM-DD`, as the API's bodies write dates, for domain types that
+/// are serialised whole (audit records, the `current` of a 412): `time`'s own serde writes a
+/// `[year, ordinal]` array. Use with `#[serde(serialize_with = "iso_date")]`.
+pub fn iso_date<S: serde::Serializer>(date: &time::Date, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_date(*date))
+}
+
+/// [`iso_date`] for an optional date (`null` when absent).
+pub fn iso_date_option<S: serde::Serializer>(date: &Option<time::Date>, serializer: S) -> Result<S::Ok, S::Error> {
+    match date {
+        Some(date) => serializer.serialize_some(&format_date(*date)),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// Parses `YYYY-MM-DD` (also `YYYY/MM/DD` and `YYYY.MM.DD`, as spreadsheets write them).
 pub fn parse_date(text: &str) -> Option<time::Date> {
     let normalised: String = text.trim().chars().map(|c| if c == '/' || c == '.' { '-' } else { c }).collect();
@@ -116,5 +131,21 @@ mod tests {
         assert_eq!(parse_date("2023-02-30"), None);
         assert_eq!(parse_date("April"), None);
         assert_eq!(format_date(day), "2023-04-02");
+    }
+
+    #[test]
+    fn dates_serialise_as_iso_text() {
+        #[derive(serde::Serialize)]
+        struct Dated {
+            #[serde(serialize_with = "iso_date")]
+            on: time::Date,
+            #[serde(serialize_with = "iso_date_option")]
+            until: Option<time::Date>,
+            #[serde(serialize_with = "iso_date_option")]
+            never: Option<time::Date>,
+        }
+        let day = time::macros::date!(2023 - 06 - 30);
+        let json = serde_json::to_string(&Dated { on: day, until: Some(day), never: None }).unwrap();
+        assert_eq!(json, r#"{"on":"2023-06-30","until":"2023-06-30","never":null}"#);
     }
 }

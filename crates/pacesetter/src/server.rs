@@ -32,12 +32,17 @@ pub async fn open_store(config: &Config) -> Result<Store, ServeError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
     }
-    Ok(Store::connect(&config.database_url()).await?)
+    Ok(Store::connect(&config.database_url()).await?.with_audit_anchor(audit_anchor(config)))
+}
+
+/// The audit anchor file in the data directory (docs/decisions/0012-audit-anchor.md).
+pub fn audit_anchor(config: &Config) -> std::path::PathBuf {
+    config.data_dir.join("audit-anchor")
 }
 
 pub fn app(config: &Config, store: Store) -> App {
     App::new(
-        store,
+        store.with_audit_anchor(audit_anchor(config)),
         config.app_settings(),
         pacesetter_export::read_sheet,
         pacesetter_app::files::FileStore::new(&config.data_dir),

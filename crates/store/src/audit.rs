@@ -1,6 +1,6 @@
 //! The append-only, hash-chained audit log.
 
-use pacesetter_domain::audit::{AuditEntry, GENESIS, StoredAudit};
+use pacesetter_domain::audit::{AuditEntry, GENESIS, HASH_VERSION, StoredAudit};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::{Backend, Result};
@@ -44,8 +44,8 @@ pub async fn append(conn: &mut AnyConnection, backend: Backend, record: NewAudit
     };
     let hash = entry.hash(&prev_hash);
     sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity, entity_id, before_json, after_json, ip, request_id, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO audit_log (seq, at, actor_id, actor_name, action, entity, entity_id, before_json, after_json, ip, request_id, prev_hash, hash, hash_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(entry.seq)
     .bind(entry.at.clone())
@@ -60,15 +60,24 @@ pub async fn append(conn: &mut AnyConnection, backend: Backend, record: NewAudit
     .bind(entry.request_id.clone())
     .bind(prev_hash)
     .bind(hash.clone())
+    .bind(HASH_VERSION)
     .execute(&mut *conn)
     .await?;
-    sqlx::query(
-        "INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = $1, hash = $2",
-    )
-    .bind(entry.seq)
-    .bind(hash)
-    .execute(conn)
-    .await?;
+    // Update, else insert the first head: the guards refuse a second insert (SQLite's upsert
+    // would run the insert trigger even when it updates).
+    let moved = sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(entry.seq)
+        .bind(hash.clone())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    if moved == 0 {
+        sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)")
+            .bind(entry.seq)
+            .bind(hash)
+            .execute(conn)
+            .await?;
+    }
     Ok(entry.seq)
 }
 
@@ -89,10 +98,11 @@ fn from_row(row: &AnyRow) -> Result<StoredAudit> {
         },
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
+        hash_version: row.try_get("hash_version")?,
     })
 }
 
-const COLUMNS: &str = "seq, at, actor_id, actor_name, action, entity, entity_id, before_json, after_json, ip, request_id, prev_hash, hash";
+const COLUMNS: &str = "seq, at, actor_id, actor_name, action, entity, entity_id, before_json, after_json, ip, request_id, prev_hash, hash, hash_version";
 
 /// Records in sequence order from `after_seq` on, a page at a time (for the verifier).
 pub async fn page(conn: &mut AnyConnection, after_seq: i64, limit: i64) -> Result<Vec<StoredAudit>> {
@@ -133,4 +143,15 @@ pub async fn latest(
 pub async fn head(conn: &mut AnyConnection) -> Result<Option<(i64, String)>> {
     let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(conn).await?;
     row.map(|row| Ok((row.try_get("seq")?, row.try_get("hash")?))).transpose()
+}
+
+/// The audit tables that do not exist (dropped), so the verifier can name them.
+pub async fn missing_tables(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<&'static str>> {
+    let mut missing = Vec::new();
+    for table in ["audit_log", "audit_head"] {
+        if !backend.table_exists(&mut *conn, table).await? {
+            missing.push(table);
+        }
+    }
+    Ok(missing)
 }

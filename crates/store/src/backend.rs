@@ -43,4 +43,16 @@ impl Backend {
         }
         Ok(())
     }
+
+    /// Whether a table of the application's schema exists.
+    pub(crate) async fn table_exists(self, conn: &mut AnyConnection, table: &str) -> Result<bool> {
+        let sql = match self {
+            Self::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = $1",
+            Self::Postgres => {
+                "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"
+            }
+        };
+        let n: i64 = sqlx::query_scalar(sql).bind(table.to_owned()).fetch_one(conn).await?;
+        Ok(n > 0)
+    }
 }

@@ -6,6 +6,7 @@
 
 pub mod assignments;
 pub mod audit;
+pub mod audit_anchor;
 pub mod backend;
 pub mod campaigns;
 mod error;
@@ -31,8 +32,15 @@ pub mod tokens;
 pub mod units;
 pub mod users;
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{
+    ops::{Deref, DerefMut},
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
+};
 
+pub use audit_anchor::AuditAnchor;
 pub use backend::Backend;
 pub use error::StoreError;
 use error::stale_unless_missing;
@@ -50,13 +58,46 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: sqlx::AnyPool,
     backend: Backend,
+    anchor: Option<Arc<AuditAnchor>>,
 }
 
 /// A connection from the pool, for reads.
 pub type ReadConn = PoolConnection<sqlx::Any>;
 
-/// A write transaction; commit it or it rolls back when dropped.
-pub type WriteTx = sqlx::Transaction<'static, sqlx::Any>;
+/// A write transaction; commit it or it rolls back when dropped. Committing also moves the
+/// audit anchor, when the store has one.
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    store: Store,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        if let Some(anchor) = &self.store.anchor {
+            self.store.advance_anchor(anchor.clone()).await;
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        Ok(self.tx.rollback().await?)
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
 
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`), applies pragmas and runs the
@@ -91,7 +132,7 @@ impl Store {
             // Stored in the file: WAL lets readers go on while one writer commits.
             pool.execute("PRAGMA journal_mode = WAL").await.map_err(StoreError::connect)?;
         }
-        let store = Self { pool, backend };
+        let store = Self { pool, backend, anchor: None };
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -105,6 +146,41 @@ impl Store {
     /// The SQLite URL for a data directory, creating the file on first start.
     pub fn sqlite_url(data_dir: &Path) -> String {
         format!("sqlite://{}?mode=rwc", data_dir.join("pacesetter.db").display())
+    }
+
+    /// The same store, anchoring its audit chain in the file at `path` (in the data directory).
+    pub fn with_audit_anchor(mut self, path: PathBuf) -> Self {
+        if self.anchor.as_ref().is_none_or(|anchor| anchor.path() != path) {
+            self.anchor = Some(Arc::new(AuditAnchor::new(path)));
+        }
+        self
+    }
+
+    pub fn audit_anchor(&self) -> Option<&AuditAnchor> {
+        self.anchor.as_deref()
+    }
+
+    /// Copies the committed head to the anchor file. Runs after the commit, so a failure here
+    /// cannot undo the change: it is logged, and the anchor stays at an older, true record.
+    async fn advance_anchor(&self, anchor: Arc<AuditAnchor>) {
+        let head = match self.read().await {
+            Ok(mut conn) => audit::head(&mut conn).await,
+            Err(error) => Err(error),
+        };
+        let head = match head {
+            Ok(Some((seq, hash))) => pacesetter_domain::audit::Anchor { seq, hash },
+            Ok(None) => return,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the audit head to anchor it");
+                return;
+            }
+        };
+        let path = anchor.path().display().to_string();
+        match tokio::task::spawn_blocking(move || anchor.advance(&head)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, %path, "cannot write the audit anchor"),
+            Err(error) => tracing::error!(%error, %path, "cannot write the audit anchor"),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -126,7 +202,7 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(tx)
+        Ok(WriteTx { tx, store: self.clone() })
     }
 
     pub async fn close(&self) {

@@ -89,10 +89,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_rectification_follow_up.sql"),
         include_str!("../migrations/postgres/0013_rectification_follow_up.sql"),
     ),
+    (
+        14,
+        "audit guards",
+        include_str!("../migrations/sqlite/0014_audit_guards.sql"),
+        include_str!("../migrations/postgres/0014_audit_guards.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 13;
+pub const LATEST: i64 = 14;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

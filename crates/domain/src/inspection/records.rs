@@ -119,7 +119,9 @@ pub struct Round {
     pub id: RoundId,
     pub campaign_id: CampaignId,
     pub name: String,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub starts_on: Date,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub ends_on: Date,
     pub status: RoundStatus,
     pub scheme_id: Option<i64>,
@@ -204,7 +206,9 @@ pub struct Rectification {
     /// The responsible unit.
     pub unit_id: UnitId,
     pub measure: String,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub given_on: Date,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub due_on: Date,
     pub state: RectificationState,
     pub version: i64,

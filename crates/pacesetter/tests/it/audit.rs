@@ -79,3 +79,171 @@ async fn deleting_the_newest_record_is_detected() {
         assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Broken(_)));
     });
 }
+
+/// Creates `n` prefectures through the API, one audit record each.
+async fn make_changes(t: &pacesetter_testkit::TestApp, n: usize) {
+    let office = t.token("office").await;
+    let region = t.unit_id("540000").await;
+    for n in 0..n {
+        let body = json!({"parent_id": region, "kind": "prefecture", "name": format!("截断{n}")});
+        let response = t.json(Method::POST, "/api/v1/units", &office, body).await;
+        assert_eq!(response.status, axum::http::StatusCode::CREATED);
+    }
+}
+
+/// Switches off every guard of the audit tables, as the database's owner could.
+async fn disable_guards(t: &pacesetter_testkit::TestApp, conn: &mut sqlx::AnyConnection) {
+    match t.backend {
+        Backend::Sqlite => {
+            let names: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_log', 'audit_head')",
+            )
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+            for name in names {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DROP TRIGGER {name}"))).execute(&mut *conn).await.unwrap();
+            }
+        }
+        Backend::Postgres => {
+            for table in ["audit_log", "audit_head"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!("ALTER TABLE {table} DISABLE TRIGGER USER")))
+                    .execute(&mut *conn)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn truncating_the_log_is_refused_on_postgres() {
+    each_backend!(|t| {
+        if t.backend == Backend::Postgres {
+            let mut conn = t.app.store.read().await.unwrap();
+            for table in ["audit_log", "audit_head"] {
+                let refused = sqlx::query(sqlx::AssertSqlSafe(format!("TRUNCATE {table}"))).execute(&mut *conn).await;
+                assert!(refused.is_err(), "TRUNCATE {table} went through");
+            }
+            drop(conn);
+            assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
+        }
+    });
+}
+
+#[tokio::test]
+async fn the_head_can_be_neither_deleted_nor_rewound() {
+    each_backend!(|t| {
+        let mut conn = t.app.store.read().await.unwrap();
+        let deleted = sqlx::query("DELETE FROM audit_head").execute(&mut *conn).await;
+        assert!(deleted.is_err(), "{:?}: the head was deleted", t.backend);
+        let rewound =
+            sqlx::query("UPDATE audit_head SET seq = seq - 1, hash = (SELECT hash FROM audit_log WHERE seq = 1)")
+                .execute(&mut *conn)
+                .await;
+        assert!(rewound.is_err(), "{:?}: the head was rewound", t.backend);
+        let elsewhere = sqlx::query("UPDATE audit_head SET seq = seq + 1").execute(&mut *conn).await;
+        assert!(elsewhere.is_err(), "{:?}: the head points past the log", t.backend);
+        drop(conn);
+        assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
+    });
+}
+
+#[tokio::test]
+async fn cutting_off_the_newest_records_and_rewinding_the_head_is_detected() {
+    each_backend!(|t| {
+        make_changes(&t, 3).await;
+        let mut conn = t.app.store.read().await.unwrap();
+        disable_guards(&t, &mut conn).await;
+        let newest: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await.unwrap();
+        assert!(newest > 3, "the demo leaves records: {newest}");
+        let keep = newest - 2;
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1").bind(keep).execute(&mut *conn).await.unwrap();
+        sqlx::query("UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1)")
+            .bind(keep)
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        match verify(&t.app.store).await.unwrap() {
+            Verdict::Broken(reason) => {
+                assert!(reason.contains(&format!("record {newest}")) && reason.contains("removed"), "{reason}")
+            }
+            other => panic!("{:?}: truncation not detected: {other:?}", t.backend),
+        }
+    });
+}
+
+#[tokio::test]
+async fn emptying_the_log_and_its_head_is_detected() {
+    each_backend!(|t| {
+        make_changes(&t, 1).await;
+        let mut conn = t.app.store.read().await.unwrap();
+        disable_guards(&t, &mut conn).await;
+        let statements: &[&str] = match t.backend {
+            Backend::Sqlite => &["DELETE FROM audit_log", "DELETE FROM audit_head"],
+            Backend::Postgres => &["TRUNCATE audit_log", "DELETE FROM audit_head"],
+        };
+        for statement in statements {
+            sqlx::query(*statement).execute(&mut *conn).await.unwrap();
+        }
+        drop(conn);
+        match verify(&t.app.store).await.unwrap() {
+            Verdict::Broken(reason) => assert!(reason.contains("removed"), "{reason}"),
+            other => panic!("{:?}: an emptied log passed: {other:?}", t.backend),
+        }
+    });
+}
+
+#[tokio::test]
+async fn a_missing_audit_table_is_named() {
+    each_backend!(|t| {
+        let mut conn = t.app.store.read().await.unwrap();
+        sqlx::query("DROP TABLE audit_log").execute(&mut *conn).await.unwrap();
+        drop(conn);
+        match verify(&t.app.store).await {
+            Ok(Verdict::Broken(reason)) => assert!(reason.contains("the audit_log table is missing"), "{reason}"),
+            other => panic!("{:?}: {other:?}", t.backend),
+        }
+    });
+}
+
+#[tokio::test]
+async fn dates_in_audit_records_and_stale_bodies_are_iso_strings() {
+    each_backend!(|t| {
+        let office = t.token("office").await;
+        let office_unit = t.unit_id("ZXB").await;
+        let created = t
+            .json(
+                Method::POST,
+                "/api/v1/campaigns",
+                &office,
+                json!({
+                    "name": "审计日期", "year": 2023, "starts_on": "2023-01-01", "ends_on": "2023-06-30",
+                    "office_unit_id": office_unit,
+                    "levels": [{"name": "重点任务", "rollup": "worst_light", "is_task": true}]
+                }),
+            )
+            .await;
+        assert_eq!(created.status, axum::http::StatusCode::CREATED, "{}", created.text());
+        let id = created.json()["id"].as_i64().unwrap();
+        let path = format!("/api/v1/campaigns/{id}");
+        let edit = json!({"name": "审计日期（改）", "year": 2023, "starts_on": "2023-01-01", "ends_on": "2023-06-30"});
+        let updated = crate::plans::send_if_match(&t, Method::PUT, &path, &office, "1", edit.clone()).await;
+        assert_eq!(updated.status, axum::http::StatusCode::OK, "{}", updated.text());
+        let stale = crate::plans::send_if_match(&t, Method::PUT, &path, &office, "1", edit).await;
+        assert_eq!(stale.status, axum::http::StatusCode::PRECONDITION_FAILED);
+        let current = &stale.json()["error"]["details"]["current"];
+        assert_eq!(current["ends_on"], "2023-06-30", "{current}");
+        assert_eq!(current["starts_on"], "2023-01-01", "{current}");
+
+        let mut conn = t.app.store.read().await.unwrap();
+        let (records, _) = pacesetter_store::audit::latest(&mut conn, Some("campaign"), 0, 1).await.unwrap();
+        let record = &records[0].entry;
+        assert_eq!(record.action, "campaign.update");
+        for side in [&record.before, &record.after] {
+            let value: serde_json::Value = serde_json::from_str(side.as_deref().unwrap()).unwrap();
+            assert_eq!(value["ends_on"], "2023-06-30", "{value}");
+        }
+    });
+}

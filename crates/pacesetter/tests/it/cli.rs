@@ -41,7 +41,8 @@ async fn audit_verify_exits_non_zero_naming_the_first_bad_record() {
 
     // Load the demo through the library, as `pacesetter demo` does, to have records to check.
     let store = Store::connect(&Store::sqlite_url(&dir)).await.unwrap();
-    let app = pacesetter::server::app(&pacesetter::Config::default(), store.clone());
+    let config = pacesetter::Config { data_dir: dir.clone(), ..pacesetter::Config::default() };
+    let app = pacesetter::server::app(&config, store.clone());
     pacesetter::demo::seed(&app).await.unwrap();
 
     let verify = pacesetter().args(["audit", "verify", "--data-dir", &data_dir]).output().unwrap();
@@ -140,7 +141,8 @@ async fn evaluate_reruns_the_demo_s_published_run_from_the_database() {
     std::fs::create_dir_all(&dir).unwrap();
     let data_dir = dir.to_str().unwrap().to_owned();
     let store = Store::connect(&Store::sqlite_url(&dir)).await.unwrap();
-    let app = pacesetter::server::app(&pacesetter::Config::default(), store.clone());
+    let config = pacesetter::Config { data_dir: dir.clone(), ..pacesetter::Config::default() };
+    let app = pacesetter::server::app(&config, store.clone());
     pacesetter::demo::seed(&app).await.unwrap();
     let (_, draft, published) = pacesetter::demo::evaluation::seed(&app).await.unwrap();
     store.close().await;
