@@ -28,4 +28,5 @@ mod plan_import;
 mod plans;
 mod reminders;
 mod reporting;
+mod sign_in;
 mod store;
