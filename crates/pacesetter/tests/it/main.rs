@@ -31,3 +31,4 @@ mod reminders;
 mod reporting;
 mod sign_in;
 mod store;
+mod text_input;
