@@ -7,10 +7,12 @@ use pacesetter_domain::{
     text,
     user::{USERNAME_MAX_CHARS, User, parse_username},
 };
-use pacesetter_store::{grants, sessions, throttle, tokens, users};
+use pacesetter_store::{grants, sessions, tokens, users};
 use rand::RngCore;
 
 use crate::{Actor, App, AppError, Origin, Result, audit, password};
+
+pub mod throttle;
 
 /// A new session: the secret for the cookie and the form token bound to it.
 #[derive(Debug, Clone)]
@@ -25,41 +27,6 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-const IP_WINDOW_SECS: i64 = 60;
-const ACCOUNT_WINDOW_SECS: i64 = 15 * 60;
-
-/// How long an account must wait after its latest failure, growing with the failures.
-fn account_delay_secs(failures: i64) -> i64 {
-    match failures {
-        f if f >= 25 => 10,
-        f if f >= 3 => 1,
-        _ => 0,
-    }
-}
-
-async fn check_throttle(app: &App, account: Option<&str>, origin: &Origin, now: Timestamp) -> Result<()> {
-    let mut conn = app.store.read().await?;
-    if let Some(ip) = &origin.ip
-        && let Some(counter) = throttle::get(&mut conn, &format!("ip:{ip}")).await?
-    {
-        let window_end = counter.window_start.plus_seconds(IP_WINDOW_SECS);
-        if window_end > now && counter.failures >= app.settings.login_failures_per_ip {
-            let retry = (window_end.datetime() - now.datetime()).whole_seconds().max(1);
-            return Err(AppError::RateLimited { retry_after_secs: retry });
-        }
-    }
-    if let Some(username) = account
-        && let Some(counter) = throttle::get(&mut conn, &format!("user:{username}")).await?
-    {
-        let until = counter.last_failure_at.plus_seconds(account_delay_secs(counter.failures));
-        if counter.window_start.plus_seconds(ACCOUNT_WINDOW_SECS) > now && until > now {
-            let retry = (until.datetime() - now.datetime()).whole_seconds().max(1);
-            return Err(AppError::RateLimited { retry_after_secs: retry });
-        }
-    }
-    Ok(())
 }
 
 /// Why a sign-in failed, for the audit log and the server log; the caller only ever hears
@@ -99,22 +66,7 @@ async fn count_failure(
     now: Timestamp,
 ) -> Result<()> {
     let mut tx = app.store.write().await?;
-    let mut keys = Vec::new();
-    if let Some(username) = &attempted.account {
-        keys.push((format!("user:{username}"), ACCOUNT_WINDOW_SECS));
-    }
-    if let Some(ip) = &origin.ip {
-        keys.push((format!("ip:{ip}"), IP_WINDOW_SECS));
-    }
-    for (key, window) in keys {
-        let counter = match throttle::get(&mut tx, &key).await? {
-            Some(c) if c.window_start.plus_seconds(window) > now => {
-                throttle::Counter { failures: c.failures + 1, last_failure_at: now, ..c }
-            }
-            _ => throttle::Counter { window_start: now, failures: 1, last_failure_at: now },
-        };
-        throttle::put(&mut tx, &key, counter).await?;
-    }
+    throttle::count_failure(&mut tx, attempted.account.as_deref(), origin, now).await?;
     let who = audit::Who { id: None, name: &attempted.shown, origin };
     let reason = serde_json::json!({ "reason": refusal });
     audit::record::<(), _>(&mut tx, app.store.backend(), who, "auth.login_failed", ("user", None), None, Some(&reason))
@@ -130,7 +82,6 @@ async fn count_failure(
 async fn check_password(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<User> {
     let attempted = Attempted::parse(username);
     let now = Timestamp::now();
-    check_throttle(app, attempted.account.as_deref(), origin, now).await?;
     let found = match &attempted.account {
         Some(username) => {
             let mut conn = app.store.read().await?;
@@ -138,6 +89,9 @@ async fn check_password(app: &App, username: &str, password_text: &str, origin: 
         }
         None => None,
     };
+    let attempt =
+        throttle::Attempt { username: attempted.account.as_deref(), user: found.as_ref().map(|(user, _)| user.id) };
+    throttle::check(app, &attempt, origin, now).await?;
     // No account's password is longer than new passwords may be; a longer one is checked
     // against the dummy (cut to that length) so that it costs the same and fails.
     let fits = password_text.chars().count() <= PASSWORD_MAX_CHARS;
@@ -170,7 +124,7 @@ pub async fn login(app: &App, username: &str, password_text: &str, origin: &Orig
     let token = random_token();
     let csrf_token = random_token();
     let mut tx = app.store.write().await?;
-    throttle::clear(&mut tx, &format!("user:{}", user.username)).await?;
+    throttle::succeeded(&mut tx, user.id, &user.username, origin, now).await?;
     sessions::insert(
         &mut tx,
         &sha256_hex(token.as_bytes()),
@@ -193,7 +147,7 @@ pub async fn issue_token(app: &App, username: &str, password_text: &str, origin:
     let now = Timestamp::now();
     let token = random_token();
     let mut tx = app.store.write().await?;
-    throttle::clear(&mut tx, &format!("user:{}", user.username)).await?;
+    throttle::succeeded(&mut tx, user.id, &user.username, origin, now).await?;
     let expires = now.plus_seconds(app.settings.api_token_days * 86_400);
     let id = tokens::insert(&mut tx, &sha256_hex(token.as_bytes()), user.id, "api", now, expires).await?;
     let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };

@@ -89,10 +89,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_rectification_follow_up.sql"),
         include_str!("../migrations/postgres/0013_rectification_follow_up.sql"),
     ),
+    (
+        14,
+        "sign-in known addresses",
+        include_str!("../migrations/sqlite/0014_sign_in_known_addresses.sql"),
+        include_str!("../migrations/postgres/0014_sign_in_known_addresses.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 13;
+pub const LATEST: i64 = 14;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -2,6 +2,7 @@
 //! failure answers the same.
 
 use axum::http::{Method, StatusCode};
+use pacesetter_store::throttle;
 use pacesetter_testkit::{Auth, TestApp, each_backend};
 use serde_json::json;
 use sqlx::Row;
@@ -92,5 +93,81 @@ async fn a_disabled_account_answers_like_a_wrong_password() {
                 .map(|row| row.try_get::<String, _>("after_json").unwrap())
                 .collect();
         assert!(reasons[0].contains("account_disabled") && reasons[1].contains("wrong_password"), "{reasons:?}");
+    });
+}
+
+/// A sign-in from `address` (as the socket address; no header can change it).
+fn token_request(address: [u8; 4], username: &str, password: &str) -> axum::http::Request<axum::body::Body> {
+    let mut request = axum::http::Request::post("/api/v1/auth/token")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(json!({"username": username, "password": password}).to_string()))
+        .unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((address, 4000))));
+    request
+}
+
+fn login_form_request(address: [u8; 4], username: &str, password: &str) -> axum::http::Request<axum::body::Body> {
+    let mut request = axum::http::Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(axum::body::Body::from(format!("username={username}&password={password}&next=%2Funits")))
+        .unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((address, 4000))));
+    request
+}
+
+#[tokio::test]
+async fn an_address_over_its_limit_still_lets_in_accounts_known_there() {
+    each_backend!(|t| {
+        let office = [192, 0, 2, 20];
+        // Yesterday's sign-ins from the office's proxy address.
+        assert_eq!(t.send(token_request(office, "viewer", "pacesetter-demo")).await.status, StatusCode::OK);
+        assert_eq!(t.send(login_form_request(office, "lhasa", "pacesetter-demo")).await.status, StatusCode::SEE_OTHER);
+        // Someone behind the same proxy fails ten times, each time with another name.
+        for n in 0..10 {
+            let failed = t.send(token_request(office, &format!("guess{n}"), "not-the-password")).await;
+            assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+        }
+        let stranger = t.send(token_request(office, "guess10", "not-the-password")).await;
+        assert_eq!(stranger.status, StatusCode::TOO_MANY_REQUESTS, "the address is over its limit");
+        let first_time = t.send(token_request(office, "office", "pacesetter-demo")).await;
+        assert_eq!(first_time.status, StatusCode::TOO_MANY_REQUESTS, "an account new to the address waits");
+        // Accounts that signed in from there before still get in, by the API and the page.
+        let known = t.send(token_request(office, "viewer", "pacesetter-demo")).await;
+        assert_eq!(known.status, StatusCode::OK, "{}", known.text());
+        let page = t.send(login_form_request(office, "lhasa", "pacesetter-demo")).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.text());
+        // A known account's wrong password still fails and counts against it.
+        let wrong = t.send(token_request(office, "viewer", "not-the-password")).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        // Another address is not affected at all.
+        let elsewhere = t.send(token_request([198, 51, 100, 1], "office", "pacesetter-demo")).await;
+        assert_eq!(elsewhere.status, StatusCode::OK);
+        // A month without signing in from there, and the address is forgotten.
+        let later = pacesetter_domain::Timestamp::now().plus_seconds(31 * 86_400);
+        assert!(pacesetter_app::auth::throttle::sweep(&t.app, later).await.unwrap() >= 3);
+    });
+}
+
+#[tokio::test]
+async fn a_known_account_that_keeps_failing_waits_like_everyone_at_its_address() {
+    each_backend!(|t| {
+        let office = [192, 0, 2, 21];
+        assert_eq!(t.send(token_request(office, "viewer", "pacesetter-demo")).await.status, StatusCode::OK);
+        for n in 0..10 {
+            t.send(token_request(office, &format!("guess{n}"), "not-the-password")).await;
+        }
+        // Five failures of its own in the last minutes, the latest past the account's pause.
+        let now = pacesetter_domain::Timestamp::now();
+        let counter = throttle::Counter {
+            window_start: now.plus_seconds(-120),
+            failures: 5,
+            last_failure_at: now.plus_seconds(-30),
+        };
+        let mut tx = t.app.store.write().await.unwrap();
+        throttle::put(&mut tx, "user:viewer", counter).await.unwrap();
+        tx.commit().await.unwrap();
+        let refused = t.send(token_request(office, "viewer", "pacesetter-demo")).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text());
     });
 }
