@@ -258,7 +258,7 @@ pub struct StepInput<'a> {
     pub indicators: &'a [(i64, &'a str)],
 }
 
-pub const COMMENT_MAX_CHARS: usize = 4000;
+pub const COMMENT_MAX_CHARS: usize = crate::text::TextKind::Text.max_chars();
 
 /// Takes a step on an assignment if `version` is what the actor saw, recording who and when.
 pub async fn take_step(
@@ -274,10 +274,8 @@ pub async fn take_step(
     if !may_take(actor, &loaded, step) {
         return Err(AppError::Forbidden);
     }
-    let comment = input.comment.trim();
-    if comment.chars().count() > COMMENT_MAX_CHARS {
-        return Err(AppError::invalid("comment", "too_long"));
-    }
+    let comment =
+        crate::text::optional("comment", Some(input.comment), crate::text::TextKind::Text)?.unwrap_or_default();
     let before = loaded.assignment.clone();
     if before.version != version {
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
@@ -323,7 +321,7 @@ pub async fn take_step(
         from: before.state,
         to: next,
         percent: reports_progress.then_some(percent),
-        comment: (!comment.is_empty()).then_some(comment),
+        comment: (!comment.is_empty()).then_some(comment.as_str()),
         actor: actor.user.id,
     };
     let event_id = store::add_event(&mut tx, id, &event, now).await?;

@@ -1,10 +1,18 @@
 //! Signing in and out: password checks, throttling, sessions and API tokens.
 
-use pacesetter_domain::{Scope, Timestamp, audit::sha256_hex, user::User};
-use pacesetter_store::{grants, sessions, throttle, tokens, users};
+use pacesetter_domain::{
+    Scope, Timestamp,
+    audit::sha256_hex,
+    password::MAX_CHARS as PASSWORD_MAX_CHARS,
+    text,
+    user::{USERNAME_MAX_CHARS, User, parse_username},
+};
+use pacesetter_store::{grants, sessions, tokens, users};
 use rand::RngCore;
 
 use crate::{Actor, App, AppError, Origin, Result, audit, password};
+
+pub mod throttle;
 
 /// A new session: the secret for the cookie and the form token bound to it.
 #[derive(Debug, Clone)]
@@ -21,94 +29,92 @@ pub fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-const IP_WINDOW_SECS: i64 = 60;
-const ACCOUNT_WINDOW_SECS: i64 = 15 * 60;
+/// Why a sign-in failed, for the audit log and the server log; the caller only ever hears
+/// `bad_credentials`.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Refusal {
+    /// Not a name any account can have (too long, or characters usernames never have).
+    MalformedUsername,
+    UnknownUser,
+    WrongPassword,
+    AccountDisabled,
+}
 
-/// How long an account must wait after its latest failure, growing with the failures.
-fn account_delay_secs(failures: i64) -> i64 {
-    match failures {
-        f if f >= 25 => 10,
-        f if f >= 3 => 1,
-        _ => 0,
+/// What a failed sign-in was tried with, as it may be stored: a well-formed username, or a
+/// shortened, cleaned form of whatever else was sent.
+struct Attempted {
+    /// The account the attempt was for, when the name is one an account can have.
+    account: Option<String>,
+    shown: String,
+}
+
+impl Attempted {
+    fn parse(raw: &str) -> Self {
+        match parse_username(raw) {
+            Ok(username) => Self { account: Some(username.clone()), shown: username },
+            Err(_) => Self { account: None, shown: text::shortened(raw, USERNAME_MAX_CHARS) },
+        }
     }
 }
 
-async fn check_throttle(app: &App, username: &str, origin: &Origin, now: Timestamp) -> Result<()> {
-    let mut conn = app.store.read().await?;
-    if let Some(ip) = &origin.ip
-        && let Some(counter) = throttle::get(&mut conn, &format!("ip:{ip}")).await?
-    {
-        let window_end = counter.window_start.plus_seconds(IP_WINDOW_SECS);
-        if window_end > now && counter.failures >= app.settings.login_failures_per_ip {
-            let retry = (window_end.datetime() - now.datetime()).whole_seconds().max(1);
-            return Err(AppError::RateLimited { retry_after_secs: retry });
-        }
-    }
-    if let Some(counter) = throttle::get(&mut conn, &format!("user:{username}")).await? {
-        let until = counter.last_failure_at.plus_seconds(account_delay_secs(counter.failures));
-        if counter.window_start.plus_seconds(ACCOUNT_WINDOW_SECS) > now && until > now {
-            let retry = (until.datetime() - now.datetime()).whole_seconds().max(1);
-            return Err(AppError::RateLimited { retry_after_secs: retry });
-        }
-    }
-    Ok(())
-}
-
-async fn count_failure(app: &App, username: &str, origin: &Origin, now: Timestamp) -> Result<()> {
+async fn count_failure(
+    app: &App,
+    attempted: &Attempted,
+    refusal: Refusal,
+    origin: &Origin,
+    now: Timestamp,
+) -> Result<()> {
     let mut tx = app.store.write().await?;
-    let mut keys = vec![(format!("user:{username}"), ACCOUNT_WINDOW_SECS)];
-    if let Some(ip) = &origin.ip {
-        keys.push((format!("ip:{ip}"), IP_WINDOW_SECS));
-    }
-    for (key, window) in keys {
-        let counter = match throttle::get(&mut tx, &key).await? {
-            Some(c) if c.window_start.plus_seconds(window) > now => {
-                throttle::Counter { failures: c.failures + 1, last_failure_at: now, ..c }
-            }
-            _ => throttle::Counter { window_start: now, failures: 1, last_failure_at: now },
-        };
-        throttle::put(&mut tx, &key, counter).await?;
-    }
-    let who = audit::Who { id: None, name: username, origin };
-    audit::record::<(), ()>(&mut tx, app.store.backend(), who, "auth.login_failed", ("user", None), None, None).await?;
+    throttle::count_failure(&mut tx, attempted.account.as_deref(), origin, now).await?;
+    let who = audit::Who { id: None, name: &attempted.shown, origin };
+    let reason = serde_json::json!({ "reason": refusal });
+    audit::record::<(), _>(&mut tx, app.store.backend(), who, "auth.login_failed", ("user", None), None, Some(&reason))
+        .await?;
     tx.commit().await?;
-    tracing::warn!(username = %username.escape_debug(), ip = ?origin.ip, "sign-in failed");
+    tracing::warn!(username = %attempted.shown.escape_debug(), ?refusal, ip = ?origin.ip, "sign-in failed");
     Ok(())
 }
 
-/// Checks a username and password, with throttling; the same error for an unknown user and
-/// a wrong password.
+/// Checks a username and password, with throttling. Every failure looks the same to the
+/// caller (`bad_credentials`) and costs one password verification: an unknown user, a wrong
+/// password, a disabled account and a name no account can have. The audit log records which.
 async fn check_password(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<User> {
-    let username = username.trim().to_ascii_lowercase();
+    let attempted = Attempted::parse(username);
     let now = Timestamp::now();
-    check_throttle(app, &username, origin, now).await?;
-    let found = {
-        let mut conn = app.store.read().await?;
-        users::find_for_login(&mut conn, &username).await?
+    let found = match &attempted.account {
+        Some(username) => {
+            let mut conn = app.store.read().await?;
+            users::find_for_login(&mut conn, username).await?
+        }
+        None => None,
     };
+    let attempt =
+        throttle::Attempt { username: attempted.account.as_deref(), user: found.as_ref().map(|(user, _)| user.id) };
+    throttle::check(app, &attempt, origin, now).await?;
+    // No account's password is longer than new passwords may be; a longer one is checked
+    // against the dummy (cut to that length) so that it costs the same and fails.
+    let fits = password_text.chars().count() <= PASSWORD_MAX_CHARS;
     let verified = match &found {
-        Some((_, hash)) => {
+        Some((_, hash)) if fits => {
             let (password_text, hash) = (password_text.to_owned(), hash.clone());
             tokio::task::spawn_blocking(move || password::verify(&password_text, &hash)).await.unwrap_or(false)
         }
-        None => {
-            let password_text = password_text.to_owned();
+        _ => {
+            let password_text: String = password_text.chars().take(PASSWORD_MAX_CHARS).collect();
             let _ = tokio::task::spawn_blocking(move || password::verify_dummy(&password_text)).await;
             false
         }
     };
-    match found {
-        Some((user, _)) if verified => {
-            if user.disabled_at.is_some() {
-                return Err(AppError::AccountDisabled);
-            }
-            Ok(user)
-        }
-        _ => {
-            count_failure(app, &username, origin, now).await?;
-            Err(AppError::BadCredentials)
-        }
-    }
+    let refusal = match found {
+        Some((user, _)) if verified && user.disabled_at.is_none() => return Ok(user),
+        Some(_) if verified => Refusal::AccountDisabled,
+        Some(_) => Refusal::WrongPassword,
+        None if attempted.account.is_some() => Refusal::UnknownUser,
+        None => Refusal::MalformedUsername,
+    };
+    count_failure(app, &attempted, refusal, origin, now).await?;
+    Err(AppError::BadCredentials)
 }
 
 /// Signs in with a password and opens a server-side session.
@@ -118,7 +124,7 @@ pub async fn login(app: &App, username: &str, password_text: &str, origin: &Orig
     let token = random_token();
     let csrf_token = random_token();
     let mut tx = app.store.write().await?;
-    throttle::clear(&mut tx, &format!("user:{}", user.username)).await?;
+    throttle::succeeded(&mut tx, user.id, &user.username, origin, now).await?;
     sessions::insert(
         &mut tx,
         &sha256_hex(token.as_bytes()),
@@ -141,7 +147,7 @@ pub async fn issue_token(app: &App, username: &str, password_text: &str, origin:
     let now = Timestamp::now();
     let token = random_token();
     let mut tx = app.store.write().await?;
-    throttle::clear(&mut tx, &format!("user:{}", user.username)).await?;
+    throttle::succeeded(&mut tx, user.id, &user.username, origin, now).await?;
     let expires = now.plus_seconds(app.settings.api_token_days * 86_400);
     let id = tokens::insert(&mut tx, &sha256_hex(token.as_bytes()), user.id, "api", now, expires).await?;
     let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };

@@ -11,8 +11,6 @@ pub enum AppError {
     Unauthenticated,
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("this account is disabled")]
-    AccountDisabled,
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: i64 },
     #[error("you do not have permission for this")]
@@ -55,7 +53,6 @@ impl AppError {
         match self {
             Self::Unauthenticated => "unauthenticated",
             Self::BadCredentials => "bad_credentials",
-            Self::AccountDisabled => "account_disabled",
             Self::RateLimited { .. } => "rate_limited",
             Self::Forbidden => "forbidden",
             Self::NotFound("unit") => "unit_not_found",

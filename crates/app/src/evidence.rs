@@ -70,10 +70,9 @@ pub async fn add_link(app: &App, actor: &Actor, unit: UnitId, title: &str, url: 
     let mut tx = app.store.write().await?;
     reporting_unit(&mut tx, actor, unit).await?;
     let url = parse_url(url).map_err(ValidationError::from)?;
-    let title = match title.trim() {
-        "" => url.clone(),
-        text => text.chars().filter(|c| !c.is_control()).take(200).collect(),
-    };
+    let title = crate::text::optional("title", Some(title), crate::text::TextKind::Title)?
+        .map(|title| title.chars().filter(|c| !c.is_control()).collect())
+        .unwrap_or_else(|| url.clone());
     let evidence = store::insert_link(&mut tx, unit, &title, &url, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,

@@ -39,7 +39,8 @@ pub struct Settings {
     /// A session ends this long after sign-in, whatever happens.
     pub session_max_secs: i64,
     pub api_token_days: i64,
-    /// Failed sign-ins allowed per IP address per minute before a 429.
+    /// Failed sign-ins allowed per IP address per minute before a 429 (accounts that signed in
+    /// from that address lately still get in; decision 0013).
     pub login_failures_per_ip: i64,
     /// An SMTP server is configured: people may have reminders sent by email.
     pub email_enabled: bool,

@@ -181,8 +181,7 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: UserId, version: i64, di
         .await
         .map_err(AppError::from_store("user"))?;
     if disabled {
-        sessions::delete_for_user(&mut tx, id).await?;
-        tokens::revoke_for_user(&mut tx, id, now).await?;
+        end_credentials(&mut tx, id, now).await?;
     }
     let action = if disabled { "user.disable" } else { "user.enable" };
     audit::record(
@@ -199,15 +198,24 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: UserId, version: i64, di
     Ok(after)
 }
 
-/// Sets a new password for an account (an admin's reset) and ends its sessions.
+/// Ends every way an account is signed in: its sessions and its API tokens. A reset, a
+/// disable and "sign out everywhere" all mean that no credential issued before still works.
+async fn end_credentials(conn: &mut AnyConnection, user: UserId, now: Timestamp) -> Result<u64> {
+    let ended = sessions::delete_for_user(conn, user).await?;
+    tokens::revoke_for_user(conn, user, now).await?;
+    Ok(ended)
+}
+
+/// Sets a new password for an account (an admin's reset) and ends its sessions and tokens.
 pub async fn reset_password(app: &App, actor: &Actor, id: UserId, new_password: &str) -> Result<()> {
     check_new_password(new_password).map_err(ValidationError::from)?;
     let hash = hash_blocking(new_password).await?;
     let mut tx = app.store.write().await?;
     let (user, home) = visible(&mut tx, actor, id).await?;
     actor.require(Permission::ManageUsers, &home.path)?;
-    store::set_password_hash(&mut tx, user.id, &hash, Timestamp::now()).await?;
-    sessions::delete_for_user(&mut tx, user.id).await?;
+    let now = Timestamp::now();
+    store::set_password_hash(&mut tx, user.id, &hash, now).await?;
+    end_credentials(&mut tx, user.id, now).await?;
     audit::record::<(), ()>(
         &mut tx,
         app.store.backend(),
@@ -282,8 +290,7 @@ pub async fn sign_out_everywhere(app: &App, actor: &Actor, id: UserId) -> Result
     if user.id != actor.user.id {
         actor.require(Permission::ManageUsers, &home.path)?;
     }
-    let ended = sessions::delete_for_user(&mut tx, user.id).await?;
-    tokens::revoke_for_user(&mut tx, user.id, Timestamp::now()).await?;
+    let ended = end_credentials(&mut tx, user.id, Timestamp::now()).await?;
     audit::record::<(), ()>(
         &mut tx,
         app.store.backend(),

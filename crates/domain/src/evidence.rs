@@ -81,8 +81,8 @@ pub fn display_filename(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = last
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '"'))
-        .take(120)
+        .filter(|c| !c.is_control() && !crate::text::is_bidi_control(*c) && *c != '"')
+        .take(crate::text::TextKind::FileName.max_chars())
         .collect();
     let clean = clean.trim().trim_start_matches('.').to_owned();
     if clean.is_empty() { "file".to_owned() } else { clean }

@@ -50,8 +50,8 @@ impl IndicatorSpec {
     /// Checks one indicator: a name, an optional unit, an optional target number.
     pub fn new(name: &str, unit: &str, target: &str) -> Result<Self, FieldError> {
         let error = |code| FieldError { field: "indicators", code };
-        let name = name.trim();
-        let unit = unit.trim();
+        let name = crate::text::normalise(name);
+        let unit = crate::text::normalise(unit);
         let target = target.trim();
         if name.is_empty() {
             return Err(error("indicator_name_required"));
@@ -66,7 +66,7 @@ impl IndicatorSpec {
             "" => None,
             text => Some(parse_decimal(text).ok_or(error("invalid_indicator_target"))?),
         };
-        Ok(Self { name: name.to_owned(), unit: (!unit.is_empty()).then(|| unit.to_owned()), target })
+        Ok(Self { name, unit: (!unit.is_empty()).then_some(unit), target })
     }
 
     /// The indicators of a form's text box, one per line: `名称, 单位, 目标`, the unit and the

@@ -21,6 +21,7 @@ pub mod plan_sheet;
 pub mod role;
 pub mod rollup;
 pub mod table;
+pub mod text;
 pub mod timestamp;
 pub mod unit;
 pub mod user;

@@ -222,8 +222,8 @@ pub struct ItemInput<'a> {
     pub due_on: &'a str,
 }
 
-pub const TITLE_MAX_CHARS: usize = 200;
-pub const DESCRIPTION_MAX_CHARS: usize = 4000;
+pub const TITLE_MAX_CHARS: usize = crate::text::TextKind::Title.max_chars();
+pub const DESCRIPTION_MAX_CHARS: usize = crate::text::TextKind::Text.max_chars();
 
 fn title(field: &'static str, text: &str, required: bool) -> Result<Option<String>, FieldError> {
     crate::unit::parse_text(field, text, required, TITLE_MAX_CHARS)
@@ -235,7 +235,7 @@ impl ItemFields {
         let code = errors.check(crate::unit::parse_code(input.code));
         let title_text = errors.check(title("title", input.title, true)).flatten();
         let title_bo = errors.check(title("title_bo", input.title_bo, false));
-        let description = input.description.trim();
+        let description = crate::text::normalise(input.description);
         if description.chars().count() > DESCRIPTION_MAX_CHARS {
             errors.push("description", "too_long");
         }
@@ -259,7 +259,7 @@ impl ItemFields {
                     code,
                     title,
                     title_bo,
-                    description: (!description.is_empty()).then(|| description.to_owned()),
+                    description: (!description.is_empty()).then_some(description),
                     weight: weight as u32,
                     starts_on,
                     due_on,

@@ -126,7 +126,7 @@ impl UnitPath {
     }
 }
 
-pub const NAME_MAX_CHARS: usize = 100;
+pub const NAME_MAX_CHARS: usize = crate::text::TextKind::Name.max_chars();
 pub const CODE_MAX_CHARS: usize = 32;
 pub const CATEGORY_MAX_CHARS: usize = 40;
 
@@ -135,15 +135,16 @@ pub fn parse_name(field: &'static str, raw: &str, required: bool) -> Result<Opti
     parse_text(field, raw, required, NAME_MAX_CHARS)
 }
 
-/// One line of text: trimmed, at most `max_chars` characters, no control characters;
-/// `None` when empty and not required.
+/// One line of text: normalised ([`crate::text::normalise`]: trimmed, no bidirectional
+/// controls), at most `max_chars` characters, no control characters; `None` when empty and
+/// not required.
 pub fn parse_text(
     field: &'static str,
     raw: &str,
     required: bool,
     max_chars: usize,
 ) -> Result<Option<String>, FieldError> {
-    let text = raw.trim();
+    let text = crate::text::normalise(raw);
     if text.is_empty() {
         return if required { Err(FieldError { field, code: "required" }) } else { Ok(None) };
     }
@@ -153,7 +154,7 @@ pub fn parse_text(
     if text.chars().any(char::is_control) {
         return Err(FieldError { field, code: "control_characters" });
     }
-    Ok(Some(text.to_owned()))
+    Ok(Some(text))
 }
 
 /// A unit code such as a GB/T 2260 division code or an office's own short code.
@@ -169,14 +170,14 @@ pub fn parse_code(raw: &str) -> Result<Option<String>, FieldError> {
 
 /// A ranking category (分类), free text chosen by the office.
 pub fn parse_category(raw: &str) -> Result<Option<String>, FieldError> {
-    let text = raw.trim();
+    let text = crate::text::normalise(raw);
     if text.is_empty() {
         return Ok(None);
     }
     if text.chars().count() > CATEGORY_MAX_CHARS || text.chars().any(char::is_control) {
         return Err(FieldError { field: "category", code: "invalid_category" });
     }
-    Ok(Some(text.to_owned()))
+    Ok(Some(text))
 }
 
 /// The editable fields of a unit, parsed and validated.

@@ -2,13 +2,16 @@
 
 use crate::FieldError;
 
+/// The longest sign-in name.
+pub const USERNAME_MAX_CHARS: usize = 32;
+
 /// A sign-in name: 3–32 characters of lowercase ASCII letters, digits, `.`, `_` or `-`.
 pub fn parse_username(raw: &str) -> Result<String, FieldError> {
     let text = raw.trim().to_ascii_lowercase();
     if text.is_empty() {
         return Err(FieldError { field: "username", code: "required" });
     }
-    let valid = (3..=32).contains(&text.len())
+    let valid = (3..=USERNAME_MAX_CHARS).contains(&text.len())
         && text.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
     if valid { Ok(text) } else { Err(FieldError { field: "username", code: "invalid_username" }) }
 }

@@ -83,7 +83,8 @@ pub async fn serve(config: &Config, app: App, demo: bool, on_ready: impl FnOnce(
     Ok(())
 }
 
-/// Removes expired sessions every ten minutes; harmless when several instances run it.
+/// Removes expired sessions, and sign-in addresses and counters gone stale, every ten
+/// minutes; harmless when several instances run it.
 async fn sweep_sessions(app: App) {
     let mut interval = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -93,6 +94,7 @@ async fn sweep_sessions(app: App) {
             let removed =
                 pacesetter_store::sessions::delete_expired(&mut tx, pacesetter_domain::Timestamp::now()).await?;
             tx.commit().await?;
+            pacesetter_app::auth::throttle::sweep(&app, pacesetter_domain::Timestamp::now()).await?;
             Ok::<u64, pacesetter_app::AppError>(removed)
         }
         .await;

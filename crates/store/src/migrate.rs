@@ -95,10 +95,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_audit_guards.sql"),
         include_str!("../migrations/postgres/0014_audit_guards.sql"),
     ),
+    (
+        15,
+        "sign-in known addresses",
+        include_str!("../migrations/sqlite/0015_sign_in_known_addresses.sql"),
+        include_str!("../migrations/postgres/0015_sign_in_known_addresses.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 14;
+pub const LATEST: i64 = 15;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

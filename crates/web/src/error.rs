@@ -37,7 +37,7 @@ pub struct ErrorDetail {
 /// The HTTP status of an app error.
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
-        AppError::Unauthenticated | AppError::BadCredentials | AppError::AccountDisabled => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,

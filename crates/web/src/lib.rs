@@ -39,8 +39,19 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
 }
 
-/// Largest request body accepted anywhere (imports are the largest uploads).
-pub const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
+/// Largest body of a JSON call or a page form: far more than any form needs, and small
+/// enough that an anonymous caller cannot make the server buffer megabytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Largest body of an upload (a sheet to import, evidence, a photo, an evaluation import);
+/// only the routes that take files accept it, through [`upload_limit`].
+pub const MAX_UPLOAD_BYTES: usize = 12 * 1024 * 1024;
+
+/// Lets one route's body reach [`MAX_UPLOAD_BYTES`]; every other route keeps
+/// [`MAX_BODY_BYTES`].
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)
+}
 
 /// Builds the whole router; refuses to build if a route has no entry in the authorization
 /// matrix.
@@ -61,7 +72,8 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
         .layer(axum::middleware::from_fn(security::csrf_guard))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(request::assign_id))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // No body is read past the largest upload, whatever a route's extractor does.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         // A bug must cost one request a generic 500, never the connection or the process.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)))

@@ -28,14 +28,11 @@ pub async fn file(app: &App, actor: &Actor, id: RunId, unit: UnitId, reason: &st
         Err(StoreError::NotFound) => return Err(AppError::invalid("unit_id", "unit_not_in_evaluation")),
         Err(other) => return Err(other.into()),
     }
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(AppError::invalid("reason", "required"));
-    }
+    let reason = crate::text::required("reason", reason, crate::text::TextKind::Note)?;
     if store::appeals(&mut tx, run.scheme_id, Some(unit)).await?.iter().any(|a| a.decision.is_none()) {
         return Err(AppError::Conflict("appeal_open"));
     }
-    let appeal = store::insert_appeal(&mut tx, id, unit, reason, actor.user.id, Timestamp::now()).await?;
+    let appeal = store::insert_appeal(&mut tx, id, unit, &reason, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
         app.store.backend(),

@@ -81,7 +81,7 @@ pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input:
     let entry = rubric::Entry { answer: answer.clone(), evidence: evidence.len() as u32 };
     rubric::score(&leaf.code, leaf_rubric, scheme.leaf_max(leaf), &entry, scheme.evidence_gate)
         .map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))?;
-    let comment = crate::text::optional("comment", input.comment.as_deref(), 2000)?;
+    let comment = crate::text::optional("comment", input.comment.as_deref(), crate::text::TextKind::Note)?;
     let before = store::entries(&mut tx, id, Some(input.unit))
         .await?
         .into_iter()
@@ -198,10 +198,7 @@ pub async fn add_item(app: &App, actor: &Actor, id: SchemeId, input: &ItemInput)
     if negative {
         return Err(AppError::invalid("effect", "item_invalid"));
     }
-    let source = input.source.trim();
-    if source.is_empty() || source.chars().count() > 500 {
-        return Err(AppError::invalid("source", "required"));
-    }
+    let source = crate::text::required("source", &input.source, crate::text::TextKind::Line)?;
     let link = match input.source_link.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
         // A finding of this deployment, as `inspections::deduct_from_findings` links them.
         Some(link) if crate::inspections::is_finding_link(link) => Some(link.to_owned()),
@@ -212,7 +209,7 @@ pub async fn add_item(app: &App, actor: &Actor, id: SchemeId, input: &ItemInput)
         scheme: id,
         unit: input.unit,
         effect: &effect,
-        source,
+        source: &source,
         source_link: link.as_deref(),
         by: actor.user.id,
     };

@@ -125,10 +125,7 @@ async fn validate(
     campaign: CampaignId,
     input: &SchemeInput,
 ) -> Result<(String, Scheme, Vec<Member>)> {
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::invalid("name", "required"));
-    }
+    let name = crate::text::required("name", &input.name, crate::text::TextKind::Title)?;
     let scheme = parse_scheme(&input.scheme)?;
     for leaf in scheme.leaves() {
         if let Some(Rubric::TaskCompletion { plan_items: items }) = &leaf.rubric {
@@ -154,10 +151,7 @@ async fn validate(
         if !seen.insert(unit.id) {
             return Err(AppError::invalid("units", "unit_repeated"));
         }
-        let category = wanted.category.trim();
-        if category.is_empty() || category.chars().count() > 100 {
-            return Err(AppError::invalid("category", "required"));
-        }
+        let category = crate::text::required("category", &wanted.category, crate::text::TextKind::Name)?;
         let self_leaves: Vec<String> = match &wanted.self_assess {
             None => leaves.iter().filter(|c| !computed(&scheme, c)).map(|c| (*c).to_owned()).collect(),
             Some(codes) => {
@@ -170,9 +164,9 @@ async fn validate(
                 codes
             }
         };
-        members.push(Member { unit_id: unit.id, category: category.to_owned(), self_leaves, submitted_at: None });
+        members.push(Member { unit_id: unit.id, category, self_leaves, submitted_at: None });
     }
-    Ok((name.to_owned(), scheme, members))
+    Ok((name, scheme, members))
 }
 
 /// A scheme with the units it ranks, as the API shows it.

@@ -6,6 +6,7 @@ use pacesetter_domain::{
     audit::sha256_hex,
     plan_sheet::Mapping,
     table::{Grid, Table},
+    text::{TextKind, is_bidi_control},
 };
 use pacesetter_store::{StoreError, imports};
 
@@ -86,11 +87,8 @@ pub struct ImportJob {
 fn sanitise_filename(name: &str) -> String {
     // Shown, never used as a path: keep the last segment, drop control and bidi characters.
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let clean: String = last
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-        .take(120)
-        .collect();
+    let clean: String =
+        last.chars().filter(|c| !c.is_control() && !is_bidi_control(*c)).take(TextKind::FileName.max_chars()).collect();
     if clean.trim().is_empty() { "upload".to_owned() } else { clean }
 }
 

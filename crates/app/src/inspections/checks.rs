@@ -112,7 +112,7 @@ pub async fn save_check(
         item_id: input.item,
         source,
         status: input.status,
-        comment: text::optional("comment", input.comment.as_deref(), 2000)?,
+        comment: text::optional("comment", input.comment.as_deref(), text::TextKind::Note)?,
         evidence: owned_by(&mut tx, input.unit, &input.evidence).await?,
         checked_by: actor.user.id,
         checked_at: Timestamp::now(),

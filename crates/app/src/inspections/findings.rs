@@ -89,10 +89,12 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
             _ => return Err(AppError::invalid("plan_item_id", "plan_item_not_found")),
         }
     }
-    let (category, description) =
-        (text::required("category", &input.category, 50)?, text::required("description", &input.description, 4000)?);
+    let (category, description) = (
+        text::required("category", &input.category, text::TextKind::Label)?,
+        text::required("description", &input.description, text::TextKind::Text)?,
+    );
     let named = input.indicator_code.as_deref().or_else(|| point.as_ref().and_then(|p| p.indicator_code.as_deref()));
-    let indicator = text::optional("indicator_code", named, 50)?;
+    let indicator = text::optional("indicator_code", named, text::TextKind::Label)?;
     let new = NewFinding {
         round: id,
         unit: input.unit,
@@ -147,7 +149,7 @@ async fn demand_rectification(
         Ok(found) if actor.can(Permission::ViewUnits, &found.path) || ctx.coordinates(actor) => {}
         _ => return Err(AppError::invalid("unit_id", "unit_not_found")),
     }
-    let measure = text::required("measure", &demand.measure, 2000)?;
+    let measure = text::required("measure", &demand.measure, text::TextKind::Note)?;
     let given_on = now.date_cst();
     if demand.due_on < given_on {
         return Err(AppError::invalid("due_on", "due_in_the_past"));

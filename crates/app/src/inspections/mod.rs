@@ -82,7 +82,7 @@ pub struct RoundInput {
 }
 
 async fn checked_fields(conn: &mut AnyConnection, campaign: CampaignId, input: &RoundInput) -> Result<String> {
-    let name = text::required("name", &input.name, 200)?;
+    let name = text::required("name", &input.name, text::TextKind::Title)?;
     if input.ends_on < input.starts_on {
         return Err(AppError::invalid("ends_on", "ends_before_start"));
     }
@@ -234,7 +234,7 @@ pub async fn add_team(
     let ctx = load(&mut tx, id).await?;
     ctx.require_coordinator(actor)?;
     require_status(&ctx.round, &[RoundStatus::Planning, RoundStatus::Active])?;
-    let name = text::required("name", name, 100)?;
+    let name = text::required("name", name, text::TextKind::Name)?;
     if members.len() > 50 {
         return Err(AppError::invalid("member_ids", "too_many"));
     }
@@ -358,10 +358,10 @@ pub async fn set_checklist(app: &App, actor: &Actor, id: RoundId, items: &[ItemI
             }
         }
         checked.push(NewItem {
-            title: text::required("items", &item.title, 500)?,
+            title: text::required("items", &item.title, text::TextKind::Line)?,
             plan_item_id: item.plan_item_id,
-            indicator_code: text::optional("items", item.indicator_code.as_deref(), 50)?,
-            evidence_request: text::optional("items", item.evidence_request.as_deref(), 1000)?,
+            indicator_code: text::optional("items", item.indicator_code.as_deref(), text::TextKind::Label)?,
+            evidence_request: text::optional("items", item.evidence_request.as_deref(), text::TextKind::Note)?,
         });
     }
     let saved = store::replace_items(&mut tx, id, &checked).await?;

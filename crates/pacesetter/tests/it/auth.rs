@@ -344,3 +344,25 @@ async fn a_script_can_revoke_its_own_token() {
         );
     });
 }
+
+#[tokio::test]
+async fn a_password_reset_ends_api_tokens_too() {
+    each_backend!(|t| {
+        let token = t.token("viewer").await;
+        let session = t.session("viewer").await;
+        let viewer_id = t.get("/api/v1/me", &token).await.json()["id"].as_i64().unwrap();
+        let admin = t.token("admin").await;
+        let reset = t
+            .json(
+                Method::POST,
+                &format!("/api/v1/users/{viewer_id}/password"),
+                &admin,
+                json!({"password": "yak-butter-tea-42"}),
+            )
+            .await;
+        assert_eq!(reset.status, StatusCode::NO_CONTENT);
+        assert_eq!(t.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED, "the old token is revoked");
+        assert_eq!(t.get("/api/v1/me", &session).await.status, StatusCode::UNAUTHORIZED, "the old session is ended");
+        assert_eq!(t.get("/api/v1/me", &admin).await.status, StatusCode::OK, "others keep theirs");
+    });
+}

@@ -70,7 +70,8 @@ pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
 }
 
 /// A JSON body whose rejections use the API's error format: 415 without a JSON content
-/// type, 400 for malformed JSON, 422 for a body of the wrong shape or with unknown fields.
+/// type, 400 for malformed JSON, 422 for a body of the wrong shape or with unknown fields,
+/// 413 for a body over [`crate::MAX_BODY_BYTES`].
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
@@ -92,7 +93,13 @@ where
                     JsonRejection::BytesRejection(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
                     _ => (StatusCode::BAD_REQUEST, "bad_request"),
                 };
-                Err(crate::error::api_error(status, code, &rejection.body_text()))
+                let message = match &rejection {
+                    JsonRejection::BytesRejection(_) => {
+                        format!("A JSON body is at most {} KiB.", crate::MAX_BODY_BYTES / 1024)
+                    }
+                    other => other.body_text(),
+                };
+                Err(crate::error::api_error(status, code, &message))
             }
         }
     }

@@ -23,7 +23,10 @@ use std::sync::Arc;
 
 use axum::Router;
 use utoipa::OpenApi;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouter},
+    routes,
+};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::OriginParts as OriginOf;
@@ -72,7 +75,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(users::sign_out_everywhere))
         .routes(routes!(users::create_grant))
         .routes(routes!(users::delete_grant))
-        .routes(routes!(imports::upload_import, imports::list_imports))
+        .routes(upload(routes!(imports::upload_import, imports::list_imports)))
         .routes(routes!(imports::get_import))
         .routes(routes!(imports::commit_import))
         .routes(routes!(imports::set_mapping))
@@ -93,11 +96,11 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(assignments::get_assignment))
         .routes(routes!(assignments::take_step))
         .routes(routes!(assignments::post_update))
-        .routes(routes!(evidence::upload_evidence, evidence::library))
+        .routes(upload(routes!(evidence::upload_evidence, evidence::library)))
         .routes(routes!(evidence::add_link))
         .routes(routes!(evidence::download))
         .routes(routes!(evaluations::list_evaluations, evaluations::create_evaluation))
-        .routes(routes!(evaluations::import_evaluation))
+        .routes(upload(routes!(evaluations::import_evaluation)))
         .routes(routes!(evaluations::get_evaluation, evaluations::update_evaluation))
         .routes(routes!(evaluations::get_entries))
         .routes(routes!(evaluations::save_self_entry))
@@ -127,7 +130,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(inspections::submit_self))
         .routes(routes!(findings::record_finding))
         .routes(routes!(findings::get_finding))
-        .routes(routes!(findings::add_photo))
+        .routes(upload(routes!(findings::add_photo)))
         .routes(routes!(burden::burden))
         .routes(routes!(findings::photo))
         .routes(routes!(findings::take_step))
@@ -139,6 +142,12 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 }
 
 /// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary.
+/// An upload route: its body may be a file up to [`crate::MAX_UPLOAD_BYTES`].
+fn upload(route: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
+    let (schemas, paths, method_router) = route;
+    (schemas, paths, method_router.layer(crate::upload_limit()))
+}
+
 pub fn docs_router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi.as_ref().clone()))
 }

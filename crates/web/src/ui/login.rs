@@ -80,9 +80,7 @@ pub async fn submit(
                     StatusCode::TOO_MANY_REQUESTS,
                     ctx.t.f("error.rate_limited_wait", &[("seconds", retry_after_secs)]),
                 ),
-                AppError::BadCredentials | AppError::AccountDisabled => {
-                    (StatusCode::UNAUTHORIZED, ctx.t.error(error.code()))
-                }
+                AppError::BadCredentials => (StatusCode::UNAUTHORIZED, ctx.t.error(error.code())),
                 other => (crate::error::status_of(other), ctx.t.error(other.code())),
             };
             let page = LoginPage {

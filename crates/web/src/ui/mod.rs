@@ -40,6 +40,11 @@ impl Routes {
         self.router = self.router.route(path, handler);
         self
     }
+
+    /// A form that sends files: its body may reach [`crate::MAX_UPLOAD_BYTES`].
+    fn add_upload(self, method: &str, path: &str, handler: axum::routing::MethodRouter<AppState>) -> Self {
+        self.add(method, path, handler.layer(crate::upload_limit()))
+    }
 }
 
 pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
@@ -88,11 +93,11 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/assignments", get(assignments::index))
         .add("GET", "/assignments/{id}", get(assignments::show))
         .add("POST", "/assignments/{id}/step", post(assignments::step))
-        .add("POST", "/assignments/{id}/update", post(assignments::update))
+        .add_upload("POST", "/assignments/{id}/update", post(assignments::update))
         .add("GET", "/evaluations", get(evaluations::index))
         .add("GET", "/evaluations/new", get(evaluations::new_scheme))
         .add("POST", "/evaluations", post(evaluations::create))
-        .add("POST", "/campaigns/{id}/evaluations/import", post(evaluations::import))
+        .add_upload("POST", "/campaigns/{id}/evaluations/import", post(evaluations::import))
         .add("GET", "/evaluations/{id}", get(evaluations::show))
         .add("GET", "/evaluations/{id}/edit", get(evaluations::edit))
         .add("POST", "/evaluations/{id}", post(evaluations::update))
@@ -115,8 +120,8 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/inspections", get(inspections::index))
         .add("GET", "/inspections/burden", get(inspections::burden))
         .add("GET", "/findings/{id}", get(findings::finding))
-        .add("POST", "/findings/{id}/step", post(findings::take_step))
-        .add("POST", "/findings/{id}/photos", post(findings::add_photos))
+        .add_upload("POST", "/findings/{id}/step", post(findings::take_step))
+        .add_upload("POST", "/findings/{id}/photos", post(findings::add_photos))
         .add("GET", "/inspection-rounds/new", get(round_planning::new_round))
         .add("POST", "/inspection-rounds", post(round_planning::create_round))
         .add("GET", "/inspection-rounds/{id}", get(round_planning::round))
@@ -130,12 +135,12 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/inspection-rounds/{id}/units/{unit}/self", post(inspection_rounds::save_self))
         .add("POST", "/inspection-rounds/{id}/units/{unit}/inspect", post(inspection_rounds::save_inspection))
         .add("POST", "/inspection-rounds/{id}/units/{unit}/submit", post(inspection_rounds::submit))
-        .add("POST", "/inspection-rounds/{id}/units/{unit}/findings", post(inspection_rounds::record_finding))
+        .add_upload("POST", "/inspection-rounds/{id}/units/{unit}/findings", post(inspection_rounds::record_finding))
         .add("GET", "/inbox", get(inbox::index))
         .add("POST", "/inbox/read", post(inbox::mark_read))
         .add("POST", "/inbox/prefs", post(inbox::save_prefs))
         .add("GET", "/imports", get(imports::index))
-        .add("POST", "/imports", post(imports::upload))
+        .add_upload("POST", "/imports", post(imports::upload))
         .add("GET", "/imports/{id}", get(imports::show))
         .add("POST", "/imports/{id}/commit", post(imports::commit))
         .add("POST", "/imports/{id}/mapping", post(imports::set_mapping));
