@@ -218,3 +218,19 @@ async fn moving_a_unit_carries_its_subtree() {
         assert_eq!(counties["total"], 19);
     });
 }
+
+#[tokio::test]
+async fn an_id_that_is_no_number_gets_the_json_error() {
+    each_backend!(|t| {
+        let admin = t.token("admin").await;
+        for path in ["/api/v1/units/abc", "/api/v1/units/99999999999999999999/children", "/api/v1/findings/x/photos/y"]
+        {
+            let response = t.get(path, &admin).await;
+            assert_eq!(response.status, StatusCode::BAD_REQUEST, "{path}");
+            assert_eq!(response.header("content-type"), Some("application/json"), "{path}");
+            assert_eq!(response.json()["error"]["code"], "invalid_path", "{path}");
+        }
+        let response = t.json(Method::PUT, "/api/v1/units/abc", &admin, json!({})).await;
+        assert_eq!(response.json()["error"]["code"], "invalid_path");
+    });
+}

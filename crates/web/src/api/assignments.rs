@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{AppError, PageRequest, assignments};
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -201,7 +201,7 @@ pub struct AssignmentDetail {
 pub async fn get_assignment(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let detail = assignments::detail(&state.app, &actor, AssignmentId(id)).await?;
     let version = detail.assignment.version;
@@ -263,7 +263,7 @@ pub struct StepRequest {
 pub async fn take_step(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<StepRequest>,
 ) -> Result<Response, ApiError> {
@@ -304,7 +304,7 @@ pub struct UpdateRequest {
 pub async fn post_update(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UpdateRequest>,
 ) -> Result<Response, ApiError> {

@@ -8,7 +8,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -233,7 +233,7 @@ pub async fn import_evaluation(
 pub async fn get_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     scheme_view(&state, &actor, SchemeId(id)).await
 }
@@ -245,7 +245,7 @@ pub async fn get_evaluation(
 pub async fn update_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<SchemeRequest>,
 ) -> Result<Response, ApiError> {
@@ -331,7 +331,7 @@ impl EntryRequest {
 pub async fn save_self_entry(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryResponse>, ApiError> {
     let saved = entries::save(&state.app, &actor, SchemeId(id), Source::SelfAssessment, &body.input()).await?;
@@ -345,7 +345,7 @@ pub async fn save_self_entry(
 pub async fn save_inspector_entry(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryResponse>, ApiError> {
     let saved = entries::save(&state.app, &actor, SchemeId(id), Source::Inspector, &body.input()).await?;
@@ -364,7 +364,7 @@ pub struct UnitRequest {
 pub async fn submit_self_assessment(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<UnitRequest>,
 ) -> Result<Json<MemberBody>, ApiError> {
     let member = entries::submit(&state.app, &actor, SchemeId(id), UnitId(body.unit_id)).await?;
@@ -419,7 +419,7 @@ pub struct ItemRequest {
 pub async fn add_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> Result<Response, ApiError> {
     let input = entries::ItemInput {
@@ -474,7 +474,7 @@ pub struct FindingDeductionsRequest {
 pub async fn finding_deductions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<FindingDeductionsRequest>,
 ) -> Result<Response, ApiError> {
     let per = body
@@ -510,7 +510,7 @@ pub struct UnitQuery {
 pub async fn get_entries(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> Result<Json<SheetResponse>, ApiError> {
     let sheet = entries::sheet(&state.app, &actor, SchemeId(id), UnitId(query.unit_id)).await?;

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState,
-    api::{ApiActor, ApiJson, extract::ApiQuery},
+    api::{ApiActor, ApiJson, ApiPath, extract::ApiQuery},
     error::ApiError,
 };
 
@@ -133,7 +133,7 @@ fn content_disposition(title: &str) -> String {
 pub async fn download(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let (evidence, bytes) = evidence::open(&state.app, &actor, EvidenceId(id)).await?;
     let mut response = bytes.into_response();

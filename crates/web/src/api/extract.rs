@@ -89,6 +89,30 @@ where
     }
 }
 
+/// Path parameters whose rejection uses the API's error format: 400 `invalid_path` when an id
+/// is not a number (`/api/v1/units/abc`), rather than axum's plain-text answer. 400 and not
+/// 404: the route exists, the request is malformed.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(crate::error::api_error(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_path",
+                &rejection.body_text(),
+            )),
+        }
+    }
+}
+
 /// Query parameters whose rejection uses the API's error format (400 `invalid_query`).
 pub struct ApiQuery<T>(pub T);
 

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -28,7 +28,7 @@ use super::inspections::{date, ids};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch},
     },
     error::ApiError,
@@ -185,7 +185,7 @@ pub struct FindingRequest {
 pub async fn record_finding(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<FindingRequest>,
 ) -> Result<Response, ApiError> {
     let rectification = match &body.rectification {
@@ -217,7 +217,7 @@ pub async fn record_finding(
 pub async fn get_finding(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<FindingResponse>, ApiError> {
     Ok(Json(inspections::finding(&state.app, &actor, FindingId(id)).await?.into()))
 }
@@ -231,7 +231,7 @@ pub async fn get_finding(
 pub async fn add_photo(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let finding = inspections::add_photos(&state.app, &actor, FindingId(id), &[body.to_vec()]).await?;
@@ -245,7 +245,7 @@ pub async fn add_photo(
 pub async fn photo(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path((id, sha256)): Path<(i64, String)>,
+    ApiPath((id, sha256)): ApiPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
     let (photo, bytes) = inspections::photo(&state.app, &actor, FindingId(id), &sha256).await?;
     let mut response = bytes.into_response();
@@ -278,7 +278,7 @@ pub struct StepRequest {
 pub async fn take_step(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<StepRequest>,
 ) -> Result<Json<FindingResponse>, ApiError> {
@@ -351,7 +351,7 @@ async fn campaign_today(
 pub async fn ledger(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LedgerParams>,
 ) -> Result<Json<LedgerResponse>, ApiError> {
     let query = params.query()?;
@@ -374,7 +374,7 @@ pub async fn ledger(
 pub async fn ledger_xlsx(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LedgerParams>,
 ) -> Result<Response, ApiError> {
     use pacesetter_export::table_xlsx::{Column, write};

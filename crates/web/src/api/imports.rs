@@ -5,7 +5,7 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState,
-    api::{ApiActor, extract::ApiQuery},
+    api::{ApiActor, ApiPath, extract::ApiQuery},
     error::ApiError,
 };
 
@@ -100,7 +100,7 @@ pub async fn list_imports(
 pub async fn get_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ImportResponse>, ApiError> {
     Ok(Json(import::job(&state.app, &actor, id).await?.into()))
 }
@@ -119,7 +119,7 @@ pub struct MappingRequest(pub std::collections::BTreeMap<String, Option<String>>
 pub async fn set_mapping(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     crate::api::extract::ApiJson(request): crate::api::extract::ApiJson<MappingRequest>,
 ) -> Result<Json<ImportResponse>, ApiError> {
     let entries = request.0.iter().map(|(field, letter)| (field.as_str(), letter.as_deref().unwrap_or("")));
@@ -141,7 +141,7 @@ pub struct ImportSummary {
 pub async fn commit_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ImportSummary>, ApiError> {
     let summary = import::commit(&state.app, &actor, id).await?;
     Ok(Json(ImportSummary { created: summary.created, updated: summary.updated, unchanged: summary.unchanged }))

@@ -5,7 +5,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -193,7 +193,7 @@ impl RoundRequest {
 pub async fn list_rounds(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<RoundResponse>>, ApiError> {
     let rounds = inspections::rounds(&state.app, &actor, CampaignId(id)).await?;
     Ok(Json(rounds.into_iter().map(Into::into).collect()))
@@ -205,7 +205,7 @@ pub async fn list_rounds(
 pub async fn create_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RoundRequest>,
 ) -> Result<Response, ApiError> {
     let round = inspections::create_round(&state.app, &actor, CampaignId(id), &body.input()?).await?;
@@ -218,7 +218,7 @@ pub async fn create_round(
 pub async fn get_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = inspections::round(&state.app, &actor, RoundId(id)).await?;
     Ok((etag(view.round.version), Json(RoundDetailResponse::from(view))).into_response())
@@ -231,7 +231,7 @@ pub async fn get_round(
 pub async fn update_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<RoundRequest>,
 ) -> Result<Response, ApiError> {
@@ -259,7 +259,7 @@ pub struct TeamRequest {
 pub async fn add_team(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TeamRequest>,
 ) -> Result<Response, ApiError> {
     let members: Vec<UserId> = body.member_ids.iter().map(|m| UserId(*m)).collect();
@@ -280,7 +280,7 @@ pub struct TargetsRequest {
 pub async fn set_targets(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TargetsRequest>,
 ) -> Result<Json<RoundDetailResponse>, ApiError> {
     let targets: Vec<(UnitId, Option<TeamId>)> =
@@ -295,7 +295,7 @@ pub async fn set_targets(
 pub async fn proposed_checklist(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<ItemBody>>, ApiError> {
     let items = inspections::proposed_checklist(&state.app, &actor, RoundId(id)).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
@@ -313,7 +313,7 @@ pub struct ChecklistRequest {
 pub async fn set_checklist(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ChecklistRequest>,
 ) -> Result<Json<Vec<ItemBody>>, ApiError> {
     let items: Vec<ItemInput> = body
@@ -382,7 +382,7 @@ pub struct UnitQuery {
 pub async fn sheet(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> Result<Json<SheetResponse>, ApiError> {
     let sheet = inspections::sheet(&state.app, &actor, RoundId(id), UnitId(query.unit_id)).await?;
@@ -440,7 +440,7 @@ async fn save_check(
 pub async fn save_self_check(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CheckRequest>,
 ) -> Result<Json<CheckResponse>, ApiError> {
     save_check(&state, &actor, id, CheckSource::SelfInspection, body).await
@@ -452,7 +452,7 @@ pub async fn save_self_check(
 pub async fn save_inspector_check(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CheckRequest>,
 ) -> Result<Json<CheckResponse>, ApiError> {
     save_check(&state, &actor, id, CheckSource::Inspector, body).await
@@ -470,7 +470,7 @@ pub struct SubmitRequest {
 pub async fn submit_self(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SubmitRequest>,
 ) -> Result<Json<TargetBody>, ApiError> {
     Ok(Json(inspections::submit_self(&state.app, &actor, RoundId(id), UnitId(body.unit_id)).await?.into()))

@@ -27,7 +27,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::OriginParts as OriginOf;
-pub use extract::{ApiActor, ApiJson};
+pub use extract::{ApiActor, ApiJson, ApiPath};
 
 use crate::AppState;
 

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{IfMatch, etag},
     },
     error::ApiError,
@@ -210,7 +210,7 @@ pub async fn create_campaign(
 pub async fn get_campaign(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = plans::campaign(&state.app, &actor, CampaignId(id)).await?;
     Ok((etag(view.campaign.version), Json(campaign_response(view.campaign, &view.levels))).into_response())
@@ -222,7 +222,7 @@ pub async fn get_campaign(
 pub async fn update_campaign(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<CampaignRequest>,
 ) -> Result<Response, ApiError> {
@@ -278,7 +278,7 @@ pub(super) fn node_response(node: plans::PlanNode) -> PlanNodeResponse {
 pub async fn get_plan(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PlanNodeResponse>>, ApiError> {
     let (_, tree) = plans::plan(&state.app, &actor, CampaignId(id)).await?;
     Ok(Json(tree.into_iter().map(node_response).collect()))
@@ -434,7 +434,7 @@ pub async fn create_item(
 pub async fn update_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<PlanItemRequest>,
 ) -> Result<Response, ApiError> {
@@ -471,7 +471,7 @@ pub struct AssignResponse {
 pub async fn assign_task(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> Result<Json<AssignResponse>, ApiError> {
     let units: Vec<UnitId> = body.unit_ids.iter().map(|id| UnitId(*id)).collect();
@@ -494,7 +494,7 @@ pub struct PlanItemDetail {
 pub async fn get_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = plans::item(&state.app, &actor, PlanItemId(id)).await?;
     let version = view.item.version;

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -15,7 +15,7 @@ use super::plans::{CampaignResponse, LightCountsBody, PlanNodeResponse, campaign
 use crate::{
     AppState,
     api::{
-        ApiActor,
+        ApiActor, ApiPath,
         extract::{ApiQuery, etag},
     },
     error::ApiError,
@@ -100,7 +100,7 @@ fn dashboard_cell(cell: Option<plans::DashboardCell>) -> Option<DashboardCell> {
 pub async fn get_dashboard(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<DashboardParams>,
 ) -> Result<Json<DashboardResponse>, ApiError> {
     let board = plans::dashboard(&state.app, &actor, CampaignId(id), params.unit.map(UnitId)).await?;
@@ -129,7 +129,7 @@ pub async fn get_dashboard(
 pub async fn roll_over(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let campaign = plans::roll_over(&state.app, &actor, CampaignId(id)).await?;
     let view = plans::campaign(&state.app, &actor, campaign.id).await?;
@@ -143,7 +143,7 @@ pub async fn roll_over(
     responses((status = 200, body = [PlanNodeResponse]), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn public_plan(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PlanNodeResponse>>, ApiError> {
     let (_, tree) = plans::public_plan(&state.app, CampaignId(id)).await?;
     Ok(Json(tree.into_iter().map(node_response).collect()))
@@ -155,7 +155,7 @@ pub async fn public_plan(
 pub async fn export_plan(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     use pacesetter_export::plan_xlsx::{AssignmentRow, Headers, TaskRow};
     let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));

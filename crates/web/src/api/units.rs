@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -157,7 +157,7 @@ pub async fn create_unit(
 pub async fn get_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let unit = units::get(&state.app, &actor, UnitId(id)).await?;
     Ok((etag(unit.version), Json(UnitResponse::from(unit))).into_response())
@@ -169,7 +169,7 @@ pub async fn get_unit(
 pub async fn update_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UnitRequest>,
 ) -> Result<Response, ApiError> {
@@ -190,7 +190,7 @@ pub struct ChildResponse {
 pub async fn list_children(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<ChildResponse>>, ApiError> {
     let children = units::children(&state.app, &actor, UnitId(id)).await?;
     Ok(Json(children.into_iter().map(|(unit, descendants)| ChildResponse { unit: unit.into(), descendants }).collect()))
@@ -208,7 +208,7 @@ pub struct MoveRequest {
 pub async fn move_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<MoveRequest>,
 ) -> Result<Response, ApiError> {
@@ -222,7 +222,7 @@ pub async fn move_unit(
 pub async fn archive_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let unit = units::set_archived(&state.app, &actor, UnitId(id), version, true).await?;
@@ -235,7 +235,7 @@ pub async fn archive_unit(
 pub async fn restore_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let unit = units::set_archived(&state.app, &actor, UnitId(id), version, false).await?;

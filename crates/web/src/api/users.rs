@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -153,7 +153,7 @@ pub struct UserDetailResponse {
 pub async fn get_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let detail = users::detail(&state.app, &actor, UserId(id)).await?;
     let version = detail.user.version;
@@ -177,7 +177,7 @@ pub struct GrantRequest {
 pub async fn create_grant(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<GrantRequest>,
 ) -> Result<Response, ApiError> {
     let role = Role::parse(&body.role).ok_or(pacesetter_app::AppError::invalid("role", "invalid_role"))?;
@@ -191,7 +191,7 @@ pub async fn create_grant(
 pub async fn delete_grant(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     users::revoke(&state.app, &actor, GrantId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -213,7 +213,7 @@ pub struct UserUpdateRequest {
 pub async fn update_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UserUpdateRequest>,
 ) -> Result<Response, ApiError> {
@@ -232,7 +232,7 @@ pub async fn update_user(
 pub async fn disable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let user = users::set_disabled(&state.app, &actor, UserId(id), version, true).await?;
@@ -245,7 +245,7 @@ pub async fn disable_user(
 pub async fn enable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let user = users::set_disabled(&state.app, &actor, UserId(id), version, false).await?;
@@ -264,7 +264,7 @@ pub struct PasswordRequest {
 pub async fn reset_password(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     users::reset_password(&state.app, &actor, UserId(id), &body.password).await?;
@@ -283,7 +283,7 @@ pub struct SignOutResponse {
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SignOutResponse>, ApiError> {
     let sessions_ended = users::sign_out_everywhere(&state.app, &actor, UserId(id)).await?;
     Ok(Json(SignOutResponse { sessions_ended }))
