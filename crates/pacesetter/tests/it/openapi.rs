@@ -28,3 +28,39 @@ async fn the_openapi_document_matches_the_snapshot() {
     }
     t.remove().await;
 }
+
+/// The served document, read once per test.
+async fn served_document() -> serde_json::Value {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let document = t.get("/api/v1/openapi.json", &Auth::None).await.json();
+    t.remove().await;
+    document
+}
+
+#[tokio::test]
+async fn path_parameters_are_the_routes_own_and_the_rest_are_query_parameters() {
+    let document = served_document().await;
+    let mut wrong = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let in_template: std::collections::BTreeSet<&str> =
+            path.split('{').skip(1).filter_map(|rest| rest.split('}').next()).collect();
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let declared: std::collections::BTreeSet<&str> =
+                parameters.iter().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+            for name in declared.symmetric_difference(&in_template) {
+                wrong.push(format!("{method} {path}: path parameter {name}"));
+            }
+            for parameter in &parameters {
+                if parameter["in"] == "path" && parameter["required"] != true {
+                    wrong.push(format!("{method} {path}: {} is optional", parameter["name"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} parameters are misplaced:\n{}", wrong.len(), wrong.join("\n"));
+    let units = &document["paths"]["/api/v1/units"]["get"]["parameters"];
+    let page = units.as_array().unwrap().iter().find(|p| p["name"] == "page").unwrap();
+    assert_eq!(page["in"], "query");
+    assert_ne!(page["required"], true);
+}

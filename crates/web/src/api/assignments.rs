@@ -79,6 +79,7 @@ pub struct AssignmentList {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssignmentQuery {
     pub campaign: Option<i64>,
     /// Only this key task's assignments.
@@ -96,7 +97,9 @@ pub struct AssignmentQuery {
     pub open: Option<bool>,
     /// Search in task titles and codes and unit names.
     pub q: Option<String>,
+    /// From 1.
     pub page: Option<i64>,
+    /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
 }
 

@@ -136,6 +136,7 @@ impl SchemeRequest {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SchemeQuery {
     /// Only this campaign's schemes.
     pub campaign_id: Option<i64>,
@@ -199,6 +200,7 @@ pub async fn create_evaluation(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The campaign the scheme is for.
     pub campaign: i64,
@@ -500,7 +502,9 @@ pub struct SheetResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
+    /// The unit whose sheet or explanation is read.
     pub unit_id: i64,
 }
 

@@ -52,9 +52,11 @@ impl From<Evidence> for EvidenceResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The unit whose library receives the file.
     pub unit: i64,
+    /// The file's name, kept as its title.
     pub filename: Option<String>,
 }
 
@@ -98,7 +100,9 @@ pub async fn add_link(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LibraryQuery {
+    /// The unit whose library is read.
     pub unit: i64,
 }
 

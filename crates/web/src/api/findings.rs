@@ -292,6 +292,7 @@ pub async fn take_step(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerParams {
     pub round_id: Option<i64>,
     /// Only this unit and the units below it.

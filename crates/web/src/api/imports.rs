@@ -58,6 +58,7 @@ impl From<import::ImportJob> for ImportResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// `units`, `users` or `plan`.
     pub kind: String,

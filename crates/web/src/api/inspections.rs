@@ -372,7 +372,9 @@ pub struct SheetResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
+    /// The target unit whose sheet is read.
     pub unit_id: i64,
 }
 

@@ -49,6 +49,7 @@ pub struct DashboardColumn {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardParams {
     /// The unit whose subtree the columns divide; by default the top of what the caller sees.
     pub unit: Option<i64>,

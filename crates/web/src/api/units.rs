@@ -66,6 +66,7 @@ pub struct UnitList {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitListQuery {
     /// Only units of this kind.
     pub kind: Option<String>,
@@ -76,7 +77,9 @@ pub struct UnitListQuery {
     /// Search in names and codes.
     pub q: Option<String>,
     pub include_archived: Option<bool>,
+    /// From 1.
     pub page: Option<i64>,
+    /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
 }
 

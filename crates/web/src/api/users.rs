@@ -77,12 +77,15 @@ pub struct UserList {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     /// Search in usernames and display names.
     pub q: Option<String>,
     /// Only people whose home unit is this one.
     pub unit: Option<i64>,
+    /// From 1.
     pub page: Option<i64>,
+    /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
 }
 
