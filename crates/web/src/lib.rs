@@ -46,7 +46,7 @@ pub const MAX_BODY_BYTES: usize = 12 * 1024 * 1024;
 /// matrix.
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
     let state = AppState { app, config: Arc::new(config) };
-    let (api_router, openapi) = api::router(state.clone());
+    let (api_router, openapi) = api::router(state.clone())?;
     let (ui_router, ui_routes) = ui::router(state.clone());
     let mut inventory = authz::inventory_from_openapi(&openapi);
     inventory.extend(ui_routes);
@@ -68,11 +68,11 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
 }
 
 /// Every (method, path) the router serves, for the authorization test.
-pub fn route_inventory(app: App, config: WebConfig) -> Vec<authz::RouteKey> {
+pub fn route_inventory(app: App, config: WebConfig) -> Result<Vec<authz::RouteKey>, RouteError> {
     let state = AppState { app, config: Arc::new(config) };
-    let (_, openapi) = api::router(state.clone());
+    let (_, openapi) = api::router(state.clone())?;
     let (_, ui_routes) = ui::router(state);
     let mut inventory = authz::inventory_from_openapi(&openapi);
     inventory.extend(ui_routes);
-    inventory
+    Ok(inventory)
 }

@@ -64,3 +64,35 @@ async fn path_parameters_are_the_routes_own_and_the_rest_are_query_parameters() 
     assert_eq!(page["in"], "query");
     assert_ne!(page["required"], true);
 }
+
+/// The properties of the schema an operation's request body (or 200/201 response) refers to.
+fn properties(document: &serde_json::Value, path: &str, method: &str, part: &str) -> Vec<String> {
+    let operation = &document["paths"][path][method];
+    let media = match part {
+        "request" => &operation["requestBody"]["content"]["application/json"],
+        status => &operation["responses"][status]["content"]["application/json"],
+    };
+    let reference = media["schema"]["$ref"].as_str().unwrap_or_else(|| panic!("{method} {path} {part}: no $ref"));
+    let name = reference.trim_start_matches("#/components/schemas/");
+    document["components"]["schemas"][name]["properties"].as_object().unwrap().keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn routes_that_shared_a_schema_name_describe_their_own_bodies() {
+    let document = served_document().await;
+    let has = |path: &str, method: &str, part: &str, wanted: &[&str], unwanted: &[&str]| {
+        let names = properties(&document, path, method, part);
+        for name in wanted {
+            assert!(names.iter().any(|n| n == name), "{method} {path} {part} lacks {name}: {names:?}");
+        }
+        for name in unwanted {
+            assert!(!names.iter().any(|n| n == name), "{method} {path} {part} has {name}: {names:?}");
+        }
+    };
+    has("/api/v1/units", "post", "request", &["parent_id", "kind", "name"], &["unit_id"]);
+    has("/api/v1/evaluations/{id}/submissions", "post", "request", &["unit_id"], &["kind", "name"]);
+    has("/api/v1/assignments/{id}/steps", "post", "request", &["step", "comment"], &["text", "evidence_ids"]);
+    has("/api/v1/rectifications/{id}/steps", "post", "request", &["step", "text", "evidence_ids"], &["comment"]);
+    has("/api/v1/evaluations/{id}/entries", "get", "200", &["leaves", "missing", "items"], &["lines"]);
+    has("/api/v1/inspection-rounds/{id}/sheet", "get", "200", &["lines", "round", "target"], &["leaves"]);
+}

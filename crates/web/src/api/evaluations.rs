@@ -356,18 +356,18 @@ pub async fn save_inspector_entry(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UnitRequest {
+pub struct SubmissionRequest {
     pub unit_id: i64,
 }
 
 /// Hands in a unit's self-assessment; 422 `self_assessment_incomplete` lists what is missing.
-#[utoipa::path(post, path = "/api/v1/evaluations/{id}/submissions", tag = "evaluations", params(("id" = i64, Path)), request_body = UnitRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/submissions", tag = "evaluations", params(("id" = i64, Path)), request_body = SubmissionRequest, security(("bearer" = [])),
     responses((status = 200, body = MemberBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn submit_self_assessment(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<UnitRequest>,
+    ApiJson(body): ApiJson<SubmissionRequest>,
 ) -> Result<Json<MemberBody>, ApiError> {
     let member = entries::submit(&state.app, &actor, SchemeId(id), UnitId(body.unit_id)).await?;
     Ok(Json(member.into()))
@@ -492,7 +492,7 @@ pub async fn finding_deductions(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct SheetResponse {
+pub struct EvaluationSheetResponse {
     pub unit: MemberBody,
     pub leaves: Vec<SheetLeafResponse>,
     /// Leaves the unit must still self-assess.
@@ -510,15 +510,15 @@ pub struct UnitQuery {
 
 /// One unit's sheet: self and inspector entries side by side, flags, what is missing, items.
 #[utoipa::path(get, path = "/api/v1/evaluations/{id}/entries", tag = "evaluations", params(("id" = i64, Path), UnitQuery), security(("bearer" = [])),
-    responses((status = 200, body = SheetResponse), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = EvaluationSheetResponse), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn get_entries(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<UnitQuery>,
-) -> Result<Json<SheetResponse>, ApiError> {
+) -> Result<Json<EvaluationSheetResponse>, ApiError> {
     let sheet = entries::sheet(&state.app, &actor, SchemeId(id), UnitId(query.unit_id)).await?;
-    Ok(Json(SheetResponse {
+    Ok(Json(EvaluationSheetResponse {
         unit: sheet.member.into(),
         leaves: sheet
             .leaves

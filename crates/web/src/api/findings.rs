@@ -261,7 +261,7 @@ pub async fn photo(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StepRequest {
+pub struct RectificationStepRequest {
     /// `respond` (the responsible unit), `close` or `reopen` (the inspectors).
     pub step: String,
     /// What was done, or why it is reopened; closing needs none.
@@ -272,7 +272,7 @@ pub struct StepRequest {
 }
 
 /// Takes a step on a rectification item; needs `If-Match` with the item's version.
-#[utoipa::path(post, path = "/api/v1/rectifications/{id}/steps", tag = "inspections", params(("id" = i64, Path)), request_body = StepRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/steps", tag = "inspections", params(("id" = i64, Path)), request_body = RectificationStepRequest, security(("bearer" = [])),
     responses((status = 200, body = FindingResponse), (status = 403, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn take_step(
@@ -280,7 +280,7 @@ pub async fn take_step(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
-    ApiJson(body): ApiJson<StepRequest>,
+    ApiJson(body): ApiJson<RectificationStepRequest>,
 ) -> Result<Json<FindingResponse>, ApiError> {
     let input = StepInput {
         step: RectificationStep::parse(&body.step).ok_or(AppError::invalid("step", "invalid_step"))?,

@@ -363,7 +363,7 @@ pub struct SheetLineResponse {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct SheetResponse {
+pub struct InspectionSheetResponse {
     pub round: RoundResponse,
     pub target: TargetBody,
     pub lines: Vec<SheetLineResponse>,
@@ -380,15 +380,15 @@ pub struct UnitQuery {
 
 /// A target's checklist with its self-inspection and the inspectors' checks side by side.
 #[utoipa::path(get, path = "/api/v1/inspection-rounds/{id}/sheet", tag = "inspections", params(("id" = i64, Path), UnitQuery), security(("bearer" = [])),
-    responses((status = 200, body = SheetResponse), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = InspectionSheetResponse), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn sheet(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<UnitQuery>,
-) -> Result<Json<SheetResponse>, ApiError> {
+) -> Result<Json<InspectionSheetResponse>, ApiError> {
     let sheet = inspections::sheet(&state.app, &actor, RoundId(id), UnitId(query.unit_id)).await?;
-    Ok(Json(SheetResponse {
+    Ok(Json(InspectionSheetResponse {
         round: sheet.round.into(),
         target: sheet.target.into(),
         lines: sheet
