@@ -29,9 +29,34 @@ pub struct ErrorDetail {
     pub code: String,
     /// A sentence for people, in English.
     pub message: String,
+    /// Where the request failed; absent when there is nothing to add.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<ErrorDetails>, nullable = false)]
     pub details: Option<serde_json::Value>,
+}
+
+/// Where a request failed: a list of fields for `invalid_input`, an object for other codes.
+// Only describes the shape in the OpenAPI document; `details` is built as JSON.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[expect(dead_code, reason = "describes `ErrorDetail::details`; never built")]
+pub enum ErrorDetails {
+    /// For `invalid_input`: every field that failed, with its code.
+    Fields(Vec<InvalidField>),
+    /// For other codes, an object naming where it failed: `{"leaf": "A1"}`, `{"node": "A"}`,
+    /// `{"missing": [...]}`, `{"current": {...}}` for `stale_version` (null when the record is
+    /// gone), `{"retry_after": 30}` for `rate_limited`.
+    Place(std::collections::BTreeMap<String, serde_json::Value>),
+}
+
+/// A field that failed validation.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes `ErrorDetails::Fields`; never built")]
+pub struct InvalidField {
+    /// The field as named in the request.
+    pub field: String,
+    /// Why, e.g. `required`, `too_long`, `code_taken`.
+    pub code: String,
 }
 
 /// The HTTP status of an app error.

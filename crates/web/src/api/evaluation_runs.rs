@@ -238,15 +238,15 @@ pub async fn verify_run(
 pub struct WhatIfRequest {
     /// New `points` or `weight` per node code: `{"A1": {"points": "10"}}`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub nodes: Option<serde_json::Value>,
     /// Other grade bands: `[{"name": "优秀", "min": "95"}, …]`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub bands: Option<serde_json::Value>,
     /// Other quotas: `[{"grade": "优秀", "share": "0.2"}]`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub quotas: Option<serde_json::Value>,
 }
 
@@ -311,12 +311,14 @@ pub struct ExplainedLeafBody {
     pub code: String,
     pub name: String,
     pub max: String,
-    #[schema(value_type = Object)]
+    /// The unit's answer (`domain::evaluation::Answer` JSON), if it gave one.
+    #[schema(value_type = Option<Object>)]
     pub self_answer: Option<serde_json::Value>,
     pub self_score: Option<ScoreBody>,
     pub self_evidence_ids: Vec<i64>,
     pub self_comment: Option<String>,
-    #[schema(value_type = Object)]
+    /// The inspectors' answer, if they gave one.
+    #[schema(value_type = Option<Object>)]
     pub inspector_answer: Option<serde_json::Value>,
     pub inspector_score: Option<ScoreBody>,
     pub inspector_evidence_ids: Vec<i64>,

@@ -36,18 +36,28 @@ use crate::{
     error::ApiError,
 };
 
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+/// A unit a scheme ranks.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MemberBody {
     pub unit_id: i64,
     /// The category the unit is ranked in (分类考核).
     pub category: String,
-    /// Leaves the unit self-assesses. In a request, absent means every leaf the server does not
-    /// compute.
+    /// Leaves the unit self-assesses.
+    pub self_assess: Vec<String>,
+    /// When the unit handed in its self-assessment.
+    pub submitted_at: Option<String>,
+}
+
+/// A unit for a scheme to rank. A member as read may be sent back: its `submitted_at` is
+/// ignored.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MemberRequest {
+    pub unit_id: i64,
+    /// The category the unit is ranked in (分类考核).
+    pub category: String,
+    /// Leaves the unit self-assesses; absent means every leaf the server does not compute.
     #[serde(default)]
     pub self_assess: Option<Vec<String>>,
-    /// When the unit handed in its self-assessment; ignored in requests.
-    #[serde(default, skip_deserializing)]
-    pub submitted_at: Option<String>,
 }
 
 impl From<Member> for MemberBody {
@@ -55,7 +65,7 @@ impl From<Member> for MemberBody {
         Self {
             unit_id: m.unit_id.0,
             category: m.category,
-            self_assess: Some(m.self_leaves),
+            self_assess: m.self_leaves,
             submitted_at: m.submitted_at.map(|t| t.to_db()),
         }
     }
@@ -114,7 +124,7 @@ pub struct SchemeRequest {
     #[schema(value_type = Object)]
     pub scheme: serde_json::Value,
     #[serde(default)]
-    pub units: Vec<MemberBody>,
+    pub units: Vec<MemberRequest>,
 }
 
 impl SchemeRequest {

@@ -34,10 +34,10 @@ pub struct ImportResponse {
     /// While previewed: headers, the first 200 rows and every row with an error, each with its
     /// action and cell errors (with suggestions for unknown unit names), missing columns, and
     /// for a task sheet the column mapping.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub preview: Option<serde_json::Value>,
     /// Once committed: how many records were created, updated or left unchanged.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub summary: Option<serde_json::Value>,
 }
 

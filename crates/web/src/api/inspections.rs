@@ -85,14 +85,22 @@ impl From<Team> for TeamResponse {
     }
 }
 
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+/// A unit a round visits.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TargetBody {
+    pub unit_id: i64,
+    pub team_id: Option<i64>,
+    /// When its self-inspection was handed in.
+    pub self_submitted_at: Option<String>,
+}
+
+/// A unit for a round to visit, with its team. A target as read may be sent back: its
+/// `self_submitted_at` is ignored.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TargetRequest {
     pub unit_id: i64,
     #[serde(default)]
     pub team_id: Option<i64>,
-    /// When its self-inspection was handed in (responses only).
-    #[serde(default, skip_deserializing)]
-    pub self_submitted_at: Option<String>,
 }
 
 impl From<Target> for TargetBody {
@@ -105,11 +113,21 @@ impl From<Target> for TargetBody {
     }
 }
 
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+/// A point of a round's checklist.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemBody {
-    /// Responses only.
-    #[serde(default, skip_deserializing)]
+    /// 0 in a proposed checklist, which is not stored yet.
     pub id: i64,
+    pub title: String,
+    pub plan_item_id: Option<i64>,
+    pub indicator_code: Option<String>,
+    /// What evidence the inspectors ask to see.
+    pub evidence_request: Option<String>,
+}
+
+/// A point for a round's checklist. A point as read may be sent back: its `id` is ignored.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ChecklistItemRequest {
     pub title: String,
     #[serde(default)]
     pub plan_item_id: Option<i64>,
@@ -271,7 +289,7 @@ pub async fn add_team(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsRequest {
-    pub targets: Vec<TargetBody>,
+    pub targets: Vec<TargetRequest>,
 }
 
 /// Sets the units the round visits, each with its team.
@@ -304,7 +322,7 @@ pub async fn proposed_checklist(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistRequest {
-    pub items: Vec<ItemBody>,
+    pub items: Vec<ChecklistItemRequest>,
 }
 
 /// Sets the round's checklist while it is planned and nobody has answered it.

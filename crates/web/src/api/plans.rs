@@ -354,16 +354,23 @@ pub struct PlanItemRequest {
     /// Key tasks: what units report besides their percentage. On an edit, absent keeps the
     /// indicators as they are and `[]` removes them all.
     #[serde(default)]
-    pub indicators: Option<Vec<IndicatorBody>>,
+    pub indicators: Option<Vec<IndicatorRequest>>,
 }
 
 /// An indicator of a key task.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IndicatorBody {
-    /// Set by the server; ignored in requests.
-    #[serde(default, skip_deserializing)]
-    pub id: Option<i64>,
+    pub id: i64,
+    pub name: String,
+    pub unit: Option<String>,
+    /// A decimal number as text ("500", "95.5").
+    pub target: Option<String>,
+}
+
+/// An indicator for a key task.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRequest {
     pub name: String,
     #[serde(default)]
     pub unit: Option<String>,
@@ -375,7 +382,7 @@ pub struct IndicatorBody {
 impl From<&Indicator> for IndicatorBody {
     fn from(indicator: &Indicator) -> Self {
         Self {
-            id: Some(indicator.id),
+            id: indicator.id,
             name: indicator.name.clone(),
             unit: indicator.unit.clone(),
             target: indicator.target.clone(),
