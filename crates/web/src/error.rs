@@ -122,6 +122,19 @@ pub fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Gives an API request refused for its size the JSON error: the body limit answers before any
+/// extractor does, in plain text.
+pub async fn api_body_too_large(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t == "application/json");
+    if api && response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        let message = format!("The body is larger than the server accepts ({} MB).", crate::MAX_BODY_BYTES >> 20);
+        return api_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", &message);
+    }
+    response
+}
+
 pub async fn not_found(uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         api_error(StatusCode::NOT_FOUND, "route_not_found", "No such API route.")

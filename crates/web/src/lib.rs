@@ -62,6 +62,7 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(request::assign_id))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::api_body_too_large))
         // A bug must cost one request a generic 500, never the connection or the process.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)))

@@ -234,3 +234,23 @@ async fn an_id_that_is_no_number_gets_the_json_error() {
         assert_eq!(response.json()["error"]["code"], "invalid_path");
     });
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_the_json_error() {
+    let t = pacesetter_testkit::TestApp::new(pacesetter_store::Backend::Sqlite).await;
+    let Auth::Bearer(token) = t.token("admin").await else { unreachable!() };
+    let large = vec![b' '; pacesetter_web::MAX_BODY_BYTES + 1];
+    // Announced (the limit answers before any extractor), and not (the upload's own reader).
+    for (path, announce) in [("/api/v1/units", true), ("/api/v1/evidence?unit=1", false)] {
+        let mut request = axum::http::Request::post(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json");
+        if announce {
+            request = request.header("content-length", large.len());
+        }
+        let response = t.send(request.body(axum::body::Body::from(large.clone())).unwrap()).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(response.json()["error"]["code"], "body_too_large", "{path}: {}", response.text());
+    }
+    t.remove().await;
+}
