@@ -261,7 +261,7 @@ pub struct StepRequest {
 }
 
 /// Takes a step on an assignment; needs `If-Match`. Out-of-order steps answer 409.
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/steps", tag = "assignments", params(("id" = i64, Path)), request_body = StepRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/steps", tag = "assignments", params(("id" = i64, Path), IfMatch), request_body = StepRequest, security(("bearer" = [])),
     responses((status = 200, body = AssignmentResponse), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn take_step(
     State(state): State<AppState>,
@@ -302,8 +302,8 @@ pub struct UpdateRequest {
 }
 
 /// Posts a progress update; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/updates", tag = "assignments", params(("id" = i64, Path)), request_body = UpdateRequest, security(("bearer" = [])),
-    responses((status = 200, body = AssignmentResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/updates", tag = "assignments", params(("id" = i64, Path), IfMatch), request_body = UpdateRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = AssignmentResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn post_update(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -197,7 +197,7 @@ pub(super) async fn scheme_view(
 /// Creates a scheme (a draft) for a campaign, with the units it ranks; the campaign office's
 /// coordinators do this.
 #[utoipa::path(post, path = "/api/v1/evaluations", tag = "evaluations", request_body = SchemeRequest, security(("bearer" = [])),
-    responses((status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -225,8 +225,8 @@ pub struct ImportQuery {
 /// answers its code with the `node`. The units named under 自评单位 are the units ranked, each
 /// in its own category.
 #[utoipa::path(post, path = "/api/v1/evaluations/import", tag = "evaluations", params(ImportQuery), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content = super::FileBytes, content_type = "application/octet-stream"),
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn import_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -251,8 +251,8 @@ pub async fn get_evaluation(
 }
 
 /// Replaces a scheme, its status and its units; needs `If-Match`. Refused (409) once published.
-#[utoipa::path(put, path = "/api/v1/evaluations/{id}", tag = "evaluations", params(("id" = i64, Path)), request_body = SchemeRequest, security(("bearer" = [])),
-    responses((status = 200, body = SchemeResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
+#[utoipa::path(put, path = "/api/v1/evaluations/{id}", tag = "evaluations", params(("id" = i64, Path), IfMatch), request_body = SchemeRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = SchemeResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_evaluation(
     State(state): State<AppState>,

@@ -63,8 +63,8 @@ pub struct UploadQuery {
 /// Uploads a file (the request body) to a unit's library. PDF, PNG, JPEG, WebP and Office
 /// documents only, told by content; the same content again returns the stored record.
 #[utoipa::path(post, path = "/api/v1/evidence", tag = "evidence", params(UploadQuery), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content = super::FileBytes, content_type = "application/octet-stream"),
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn upload_evidence(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -87,7 +87,7 @@ pub struct LinkRequest {
 
 /// Adds a link (http or https) to a unit's library.
 #[utoipa::path(post, path = "/api/v1/evidence/links", tag = "evidence", request_body = LinkRequest, security(("bearer" = [])),
-    responses((status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_link(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -133,7 +133,7 @@ fn content_disposition(title: &str) -> String {
 
 /// Downloads a file of a unit's library: always as an attachment, sandboxed, never sniffed.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}/download", tag = "evidence", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "*/*", description = "The file, in its own type."), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

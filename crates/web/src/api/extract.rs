@@ -55,6 +55,32 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+/// Documents the header as a required parameter; the shared error responses of an operation
+/// with it (400, 412, 428) follow from it (`api::responses`).
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{
+            Required,
+            path::{ParameterBuilder, ParameterIn},
+            schema::{ObjectBuilder, Type},
+        };
+        vec![
+            ParameterBuilder::new()
+                .name(IF_MATCH)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some("The ETag of the version that was read, e.g. `\"3\"`."))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
+    }
+}
+
+/// The header's name as the document spells it.
+pub(crate) const IF_MATCH: &str = "If-Match";
+
 /// The ETag of a versioned record.
 pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
     [(axum::http::header::ETAG, format!("\"{version}\""))]

@@ -225,7 +225,7 @@ pub async fn get_finding(
 /// Adds a photo to a finding (the body is the image: JPEG, PNG or WebP, at most 10 MB); where it
 /// was taken is stripped unless the campaign keeps it. For the inspectors of the finding's unit.
 #[utoipa::path(post, path = "/api/v1/findings/{id}/photos", tag = "inspections", params(("id" = i64, Path)), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    request_body(content = super::FileBytes, content_type = "image/*"),
     responses((status = 201, body = FindingBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_photo(
@@ -241,7 +241,7 @@ pub async fn add_photo(
 /// One photo of a finding, for whoever sees the finding.
 #[utoipa::path(get, path = "/api/v1/findings/{id}/photos/{sha256}", tag = "inspections",
     params(("id" = i64, Path), ("sha256" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "image/*", description = "The photo, in its own type (JPEG, PNG or WebP)."), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn photo(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -272,7 +272,7 @@ pub struct RectificationStepRequest {
 }
 
 /// Takes a step on a rectification item; needs `If-Match` with the item's version.
-#[utoipa::path(post, path = "/api/v1/rectifications/{id}/steps", tag = "inspections", params(("id" = i64, Path)), request_body = RectificationStepRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/steps", tag = "inspections", params(("id" = i64, Path), IfMatch), request_body = RectificationStepRequest, security(("bearer" = [])),
     responses((status = 200, body = FindingResponse), (status = 403, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn take_step(

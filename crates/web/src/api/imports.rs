@@ -70,8 +70,8 @@ pub struct UploadQuery {
 
 /// Uploads a sheet (the request body is the file) and returns its preview; writes no data.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "imports", params(UploadQuery), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = ImportResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content = super::FileBytes, content_type = "application/octet-stream"),
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = ImportResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn upload_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -97,7 +97,7 @@ pub async fn list_imports(
 
 /// One of the caller's imports, with a fresh preview while it is not committed.
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -116,7 +116,7 @@ pub struct MappingRequest(pub std::collections::BTreeMap<String, Option<String>>
 /// Sets which column of a task sheet holds each field, and returns the new preview.
 #[utoipa::path(put, path = "/api/v1/imports/{id}/mapping", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
     request_body = MappingRequest,
-    responses((status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_mapping(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -138,7 +138,7 @@ pub struct ImportSummary {
 /// Commits a previewed import: every row in one transaction, or `409 import_has_errors` and
 /// nothing written.
 #[utoipa::path(post, path = "/api/v1/imports/{id}/commit", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ImportSummary), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = ImportSummary), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn commit_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

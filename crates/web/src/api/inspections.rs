@@ -243,7 +243,7 @@ pub async fn get_round(
 }
 
 /// Changes a round and moves it forward (planning → active → completed); needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/inspection-rounds/{id}", tag = "inspections", params(("id" = i64, Path)), request_body = RoundRequest, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/inspection-rounds/{id}", tag = "inspections", params(("id" = i64, Path), IfMatch), request_body = RoundRequest, security(("bearer" = [])),
     responses((status = 200, body = RoundResponse), (status = 403, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_round(

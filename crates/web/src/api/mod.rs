@@ -16,6 +16,7 @@ mod inspections;
 mod notifications;
 mod plans;
 mod reports;
+mod responses;
 mod units;
 mod users;
 
@@ -74,7 +75,8 @@ pub fn router(state: AppState) -> Result<(Router, utoipa::openapi::OpenApi), Rou
     for operation in operations {
         api = api.routes(operation);
     }
-    let (router, openapi) = api.with_state(state).split_for_parts();
+    let (router, mut openapi) = api.with_state(state).split_for_parts();
+    responses::add_shared_errors(&mut openapi);
     Ok((router, openapi))
 }
 
@@ -179,6 +181,12 @@ fn schema_name_clashes<'a>(schemas: impl IntoIterator<Item = &'a (String, RefOr<
     }
     clashes.into_iter().collect()
 }
+
+/// A file's bytes, as the whole body of an upload.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[expect(dead_code, reason = "only its schema is read: handlers take the body as `Bytes`")]
+pub(crate) struct FileBytes(Vec<u8>);
 
 /// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary.
 pub fn docs_router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router {

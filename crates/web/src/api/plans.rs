@@ -217,8 +217,8 @@ pub async fn get_campaign(
 }
 
 /// Edits a campaign's settings (levels are fixed once created); needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "plans", params(("id" = i64, Path)), request_body = CampaignRequest, security(("bearer" = [])),
-    responses((status = 200, body = CampaignResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "plans", params(("id" = i64, Path), IfMatch), request_body = CampaignRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = CampaignResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_campaign(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -415,7 +415,7 @@ impl PlanItemRequest {
 
 /// Creates a plan item; at the campaign's task level it is a key task, assigned to units.
 #[utoipa::path(post, path = "/api/v1/plan-items", tag = "plans", request_body = PlanItemRequest, security(("bearer" = [])),
-    responses((status = 201, body = PlanItemResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = PlanItemResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -436,8 +436,8 @@ pub async fn create_item(
 }
 
 /// Edits a plan item; needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/plan-items/{id}", tag = "plans", params(("id" = i64, Path)), request_body = PlanItemRequest, security(("bearer" = [])),
-    responses((status = 200, body = PlanItemResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/plan-items/{id}", tag = "plans", params(("id" = i64, Path), IfMatch), request_body = PlanItemRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = PlanItemResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

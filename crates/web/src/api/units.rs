@@ -144,7 +144,7 @@ impl UnitRequest {
 
 /// Creates a unit under a parent the caller manages.
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitRequest, security(("bearer" = [])),
-    responses((status = 201, body = UnitResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = UnitResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -167,8 +167,8 @@ pub async fn get_unit(
 }
 
 /// Replaces a unit's fields; needs `If-Match` with the ETag that was read.
-#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitRequest, security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path), IfMatch), request_body = UnitRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -206,8 +206,8 @@ pub struct MoveRequest {
 }
 
 /// Moves a unit and its subtree under another parent; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/units/{id}/move", tag = "units", params(("id" = i64, Path)), request_body = MoveRequest, security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units/{id}/move", tag = "units", params(("id" = i64, Path), IfMatch), request_body = MoveRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn move_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -220,8 +220,8 @@ pub async fn move_unit(
 }
 
 /// Archives a unit that has no active children; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/units/{id}/archive", tag = "units", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units/{id}/archive", tag = "units", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn archive_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -233,8 +233,8 @@ pub async fn archive_unit(
 }
 
 /// Restores an archived unit; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/units/{id}/restore", tag = "units", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units/{id}/restore", tag = "units", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn restore_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -127,7 +127,7 @@ pub struct UserRequest {
 
 /// Creates an account whose home unit the caller manages.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserRequest, security(("bearer" = [])),
-    responses((status = 201, body = UserResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = UserResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -211,8 +211,8 @@ pub struct UserUpdateRequest {
 }
 
 /// Edits an account's name, home unit and language; needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserUpdateRequest, security(("bearer" = [])),
-    responses((status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path), IfMatch), request_body = UserUpdateRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -230,8 +230,8 @@ pub async fn update_user(
 }
 
 /// Disables an account: its sessions and tokens end at once; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UserResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UserResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -243,8 +243,8 @@ pub async fn disable_user(
 }
 
 /// Enables a disabled account; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn enable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
