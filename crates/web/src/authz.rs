@@ -107,6 +107,8 @@ pub enum RouteError {
     Unlisted(String),
     #[error("authorization matrix entries for routes that do not exist: {0}")]
     Stale(String),
+    #[error("OpenAPI schema names used by two different types: {0}")]
+    SchemaNameClash(String),
 }
 
 /// The API routes of the OpenAPI document, with utoipa's `{id}` path syntax.

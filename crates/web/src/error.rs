@@ -29,9 +29,34 @@ pub struct ErrorDetail {
     pub code: String,
     /// A sentence for people, in English.
     pub message: String,
+    /// Where the request failed; absent when there is nothing to add.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<ErrorDetails>, nullable = false)]
     pub details: Option<serde_json::Value>,
+}
+
+/// Where a request failed: a list of fields for `invalid_input`, an object for other codes.
+// Only describes the shape in the OpenAPI document; `details` is built as JSON.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[expect(dead_code, reason = "describes `ErrorDetail::details`; never built")]
+pub enum ErrorDetails {
+    /// For `invalid_input`: every field that failed, with its code.
+    Fields(Vec<InvalidField>),
+    /// For other codes, an object naming where it failed: `{"leaf": "A1"}`, `{"node": "A"}`,
+    /// `{"missing": [...]}`, `{"current": {...}}` for `stale_version` (null when the record is
+    /// gone), `{"retry_after": 30}` for `rate_limited`.
+    Place(std::collections::BTreeMap<String, serde_json::Value>),
+}
+
+/// A field that failed validation.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "describes `ErrorDetails::Fields`; never built")]
+pub struct InvalidField {
+    /// The field as named in the request.
+    pub field: String,
+    /// Why, e.g. `required`, `too_long`, `code_taken`.
+    pub code: String,
 }
 
 /// The HTTP status of an app error.
@@ -95,6 +120,23 @@ impl IntoResponse for ApiError {
 pub fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
     let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message.to_owned(), details: None } };
     (status, Json(body)).into_response()
+}
+
+/// Gives an API request refused for its size the JSON error: the body limit answers before any
+/// extractor does, in plain text.
+pub async fn api_body_too_large(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t == "application/json");
+    if api && response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+        let message = format!(
+            "The body is larger than the server accepts ({} KiB, or {} MiB for a file upload).",
+            crate::MAX_BODY_BYTES >> 10,
+            crate::MAX_UPLOAD_BYTES >> 20
+        );
+        return api_error(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", &message);
+    }
+    response
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> Response {

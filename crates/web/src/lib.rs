@@ -57,7 +57,7 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
 /// matrix.
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
     let state = AppState { app, config: Arc::new(config) };
-    let (api_router, openapi) = api::router(state.clone());
+    let (api_router, openapi) = api::router(state.clone())?;
     let (ui_router, ui_routes) = ui::router(state.clone());
     let mut inventory = authz::inventory_from_openapi(&openapi);
     inventory.extend(ui_routes);
@@ -74,17 +74,18 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
         .layer(axum::middleware::from_fn(request::assign_id))
         // No body is read past the largest upload, whatever a route's extractor does.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn(error::api_body_too_large))
         // A bug must cost one request a generic 500, never the connection or the process.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)))
 }
 
 /// Every (method, path) the router serves, for the authorization test.
-pub fn route_inventory(app: App, config: WebConfig) -> Vec<authz::RouteKey> {
+pub fn route_inventory(app: App, config: WebConfig) -> Result<Vec<authz::RouteKey>, RouteError> {
     let state = AppState { app, config: Arc::new(config) };
-    let (_, openapi) = api::router(state.clone());
+    let (_, openapi) = api::router(state.clone())?;
     let (_, ui_routes) = ui::router(state);
     let mut inventory = authz::inventory_from_openapi(&openapi);
     inventory.extend(ui_routes);
-    inventory
+    Ok(inventory)
 }

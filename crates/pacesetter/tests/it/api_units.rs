@@ -256,6 +256,22 @@ async fn a_search_term_past_its_limit_is_refused_with_the_limit() {
 }
 
 #[tokio::test]
+async fn an_id_that_is_no_number_gets_the_json_error() {
+    each_backend!(|t| {
+        let admin = t.token("admin").await;
+        for path in ["/api/v1/units/abc", "/api/v1/units/99999999999999999999/children", "/api/v1/findings/x/photos/y"]
+        {
+            let response = t.get(path, &admin).await;
+            assert_eq!(response.status, StatusCode::BAD_REQUEST, "{path}");
+            assert_eq!(response.header("content-type"), Some("application/json"), "{path}");
+            assert_eq!(response.json()["error"]["code"], "invalid_path", "{path}");
+        }
+        let response = t.json(Method::PUT, "/api/v1/units/abc", &admin, json!({})).await;
+        assert_eq!(response.json()["error"]["code"], "invalid_path");
+    });
+}
+
+#[tokio::test]
 async fn if_match_compares_strongly() {
     each_backend!(|t| {
         let office = t.token("office").await;
@@ -277,4 +293,26 @@ async fn if_match_compares_strongly() {
         assert_eq!(refused.json()["error"]["code"], "stale_version");
         assert_eq!(t.send(put(&version)).await.status, StatusCode::OK);
     });
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_gets_the_json_error() {
+    let t = pacesetter_testkit::TestApp::new(pacesetter_store::Backend::Sqlite).await;
+    let Auth::Bearer(token) = t.token("admin").await else { unreachable!() };
+    // Announced (the limit answers before any extractor), and not (the upload's own reader).
+    let json = pacesetter_web::MAX_BODY_BYTES + 1;
+    let upload = pacesetter_web::MAX_UPLOAD_BYTES + 1;
+    for (path, announce, size) in [("/api/v1/units", true, json), ("/api/v1/evidence?unit=1", false, upload)] {
+        let large = vec![b' '; size];
+        let mut request = axum::http::Request::post(path)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json");
+        if announce {
+            request = request.header("content-length", large.len());
+        }
+        let response = t.send(request.body(axum::body::Body::from(large)).unwrap()).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert_eq!(response.json()["error"]["code"], "body_too_large", "{path}: {}", response.text());
+    }
+    t.remove().await;
 }

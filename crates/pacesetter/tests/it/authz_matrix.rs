@@ -32,8 +32,8 @@ fn permission(entry: &Entry) -> Permission {
     }
 }
 
-struct World {
-    t: TestApp,
+pub(crate) struct World {
+    pub(crate) t: TestApp,
     /// A user homed at each place, to aim user routes at.
     residents: Vec<(Place, UserId)>,
     /// The account of each role, all granted on the own county.
@@ -50,7 +50,7 @@ struct World {
 }
 
 impl World {
-    async fn new(backend: pacesetter_store::Backend) -> Self {
+    pub(crate) async fn new(backend: pacesetter_store::Backend) -> Self {
         let t = TestApp::new(backend).await;
         let hash = pacesetter_app::hash_password(pacesetter::demo::DEMO_PASSWORD).unwrap();
         let mut tx = t.app.store.write().await.unwrap();
@@ -176,7 +176,7 @@ impl World {
     }
 
     /// Sends the request an entry describes, aimed at `place`.
-    async fn call(&self, entry: &Entry, place: Place, auth: &Auth, role: Option<Role>) -> TestResponse {
+    pub(crate) async fn call(&self, entry: &Entry, place: Place, auth: &Auth, role: Option<Role>) -> TestResponse {
         let unit = self.unit(place).await;
         let resident = self.residents.iter().find(|(p, _)| *p == place).unwrap().1.0;
         let id = match entry.target {

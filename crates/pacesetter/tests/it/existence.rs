@@ -65,7 +65,8 @@ async fn a_rectification_item_or_appeal_elsewhere_answers_as_a_missing_one() {
             .expect("a finding of another prefecture");
         let item = foreign["rectification"]["id"].as_i64().unwrap();
         let step = json!({"step": "respond", "text": "已整改"});
-        let elsewhere = post_if_match(&t, &format!("/api/v1/rectifications/{item}/steps"), &lhasa, "1", step.clone()).await;
+        let elsewhere =
+            post_if_match(&t, &format!("/api/v1/rectifications/{item}/steps"), &lhasa, "1", step.clone()).await;
         let missing = post_if_match(&t, "/api/v1/rectifications/99999999/steps", &lhasa, "1", step).await;
         assert_eq!(shape(&elsewhere), shape(&missing), "{} / {}", elsewhere.text(), missing.text());
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
@@ -98,7 +99,8 @@ async fn a_liaison_reads_only_its_own_units_in_an_evaluation() {
         let (scheme, _, _) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
         let path = format!("/api/v1/evaluations/{}", scheme.0);
         let lhasa = t.get(&path, &t.token("lhasa").await).await.json();
-        let units: Vec<i64> = lhasa["units"].as_array().unwrap().iter().map(|u| u["unit_id"].as_i64().unwrap()).collect();
+        let units: Vec<i64> =
+            lhasa["units"].as_array().unwrap().iter().map(|u| u["unit_id"].as_i64().unwrap()).collect();
         assert_eq!(units, [t.unit_id("540100").await], "{lhasa}");
         let office = t.get(&path, &t.token("office").await).await.json();
         assert_eq!(office["units"].as_array().unwrap().len(), 16);

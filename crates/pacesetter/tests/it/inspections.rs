@@ -186,8 +186,7 @@ async fn a_finding_is_rectified_through_to_closure() {
         assert_eq!(code(after_close.unwrap_err()), "step_not_allowed_now");
 
         // The ledger: the office sees the closed finding; Shigatse does not see Lhasa's.
-        let closed_only =
-            LedgerQuery { state: Some(RectificationState::Closed), ..LedgerQuery::default() };
+        let closed_only = LedgerQuery { state: Some(RectificationState::Closed), ..LedgerQuery::default() };
         let (lines, count) = inspections::ledger(app, &office, campaign, &closed_only).await.unwrap();
         assert_eq!((lines.len(), count), (1, 1));
         assert_eq!(lines[0].finding.description, "乡镇一级台账缺失，活动记录不完整");

@@ -27,6 +27,7 @@ mod inspection_follow_up;
 mod inspection_planning;
 mod inspections;
 mod openapi;
+mod openapi_conformance;
 mod pages;
 mod plan_import;
 mod plans;

@@ -28,3 +28,71 @@ async fn the_openapi_document_matches_the_snapshot() {
     }
     t.remove().await;
 }
+
+/// The served document, read once per test.
+async fn served_document() -> serde_json::Value {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let document = t.get("/api/v1/openapi.json", &Auth::None).await.json();
+    t.remove().await;
+    document
+}
+
+#[tokio::test]
+async fn path_parameters_are_the_routes_own_and_the_rest_are_query_parameters() {
+    let document = served_document().await;
+    let mut wrong = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        let in_template: std::collections::BTreeSet<&str> =
+            path.split('{').skip(1).filter_map(|rest| rest.split('}').next()).collect();
+        for (method, operation) in item.as_object().unwrap() {
+            let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+            let declared: std::collections::BTreeSet<&str> =
+                parameters.iter().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+            for name in declared.symmetric_difference(&in_template) {
+                wrong.push(format!("{method} {path}: path parameter {name}"));
+            }
+            for parameter in &parameters {
+                if parameter["in"] == "path" && parameter["required"] != true {
+                    wrong.push(format!("{method} {path}: {} is optional", parameter["name"]));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} parameters are misplaced:\n{}", wrong.len(), wrong.join("\n"));
+    let units = &document["paths"]["/api/v1/units"]["get"]["parameters"];
+    let page = units.as_array().unwrap().iter().find(|p| p["name"] == "page").unwrap();
+    assert_eq!(page["in"], "query");
+    assert_ne!(page["required"], true);
+}
+
+/// The properties of the schema an operation's request body (or 200/201 response) refers to.
+fn properties(document: &serde_json::Value, path: &str, method: &str, part: &str) -> Vec<String> {
+    let operation = &document["paths"][path][method];
+    let media = match part {
+        "request" => &operation["requestBody"]["content"]["application/json"],
+        status => &operation["responses"][status]["content"]["application/json"],
+    };
+    let reference = media["schema"]["$ref"].as_str().unwrap_or_else(|| panic!("{method} {path} {part}: no $ref"));
+    let name = reference.trim_start_matches("#/components/schemas/");
+    document["components"]["schemas"][name]["properties"].as_object().unwrap().keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn routes_that_shared_a_schema_name_describe_their_own_bodies() {
+    let document = served_document().await;
+    let has = |path: &str, method: &str, part: &str, wanted: &[&str], unwanted: &[&str]| {
+        let names = properties(&document, path, method, part);
+        for name in wanted {
+            assert!(names.iter().any(|n| n == name), "{method} {path} {part} lacks {name}: {names:?}");
+        }
+        for name in unwanted {
+            assert!(!names.iter().any(|n| n == name), "{method} {path} {part} has {name}: {names:?}");
+        }
+    };
+    has("/api/v1/units", "post", "request", &["parent_id", "kind", "name"], &["unit_id"]);
+    has("/api/v1/evaluations/{id}/submissions", "post", "request", &["unit_id"], &["kind", "name"]);
+    has("/api/v1/assignments/{id}/steps", "post", "request", &["step", "comment"], &["text", "evidence_ids"]);
+    has("/api/v1/rectifications/{id}/steps", "post", "request", &["step", "text", "evidence_ids"], &["comment"]);
+    has("/api/v1/evaluations/{id}/entries", "get", "200", &["leaves", "missing", "items"], &["lines"]);
+    has("/api/v1/inspection-rounds/{id}/sheet", "get", "200", &["lines", "round", "target"], &["leaves"]);
+}

@@ -163,7 +163,9 @@ async fn a_damaged_database_file_is_refused_at_start_and_named() {
     // What a copy taken while the server wrote looks like: pages of the file overwritten.
     let path = dir.join("pacesetter.db");
     let mut bytes = std::fs::read(&path).unwrap();
-    assert!(!dir.join("pacesetter.db-wal").exists() || std::fs::metadata(dir.join("pacesetter.db-wal")).unwrap().len() == 0);
+    assert!(
+        !dir.join("pacesetter.db-wal").exists() || std::fs::metadata(dir.join("pacesetter.db-wal")).unwrap().len() == 0
+    );
     let half = bytes.len() / 2;
     for byte in &mut bytes[half..] {
         *byte = 0x55;
@@ -178,6 +180,10 @@ async fn a_damaged_database_file_is_refused_at_start_and_named() {
         .output()
         .unwrap();
     assert!(!migrate.status.success());
-    assert!(String::from_utf8_lossy(&migrate.stderr).contains("damaged"), "{}", String::from_utf8_lossy(&migrate.stderr));
+    assert!(
+        String::from_utf8_lossy(&migrate.stderr).contains("damaged"),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     response::{IntoResponse, Response},
 };
 use pacesetter_app::{AppError, PageRequest, assignments};
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -79,6 +79,7 @@ pub struct AssignmentList {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssignmentQuery {
     pub campaign: Option<i64>,
     /// Only this key task's assignments.
@@ -94,9 +95,12 @@ pub struct AssignmentQuery {
     pub overdue: Option<bool>,
     /// Leave closed assignments out.
     pub open: Option<bool>,
-    /// Search in task titles and codes and unit names.
+    /// Search in task titles and codes and unit names; at most 200 characters (`search_too_long`).
+    #[param(max_length = 200)]
     pub q: Option<String>,
+    /// From 1.
     pub page: Option<i64>,
+    /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
 }
 
@@ -201,7 +205,7 @@ pub struct AssignmentDetail {
 pub async fn get_assignment(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let detail = assignments::detail(&state.app, &actor, AssignmentId(id)).await?;
     let version = detail.assignment.version;
@@ -258,12 +262,12 @@ pub struct StepRequest {
 }
 
 /// Takes a step on an assignment; needs `If-Match`. Out-of-order steps answer 409.
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/steps", tag = "assignments", params(("id" = i64, Path)), request_body = StepRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/steps", tag = "assignments", params(("id" = i64, Path), IfMatch), request_body = StepRequest, security(("bearer" = [])),
     responses((status = 200, body = AssignmentResponse), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn take_step(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<StepRequest>,
 ) -> Result<Response, ApiError> {
@@ -299,12 +303,12 @@ pub struct UpdateRequest {
 }
 
 /// Posts a progress update; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/assignments/{id}/updates", tag = "assignments", params(("id" = i64, Path)), request_body = UpdateRequest, security(("bearer" = [])),
-    responses((status = 200, body = AssignmentResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/updates", tag = "assignments", params(("id" = i64, Path), IfMatch), request_body = UpdateRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = AssignmentResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn post_update(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UpdateRequest>,
 ) -> Result<Response, ApiError> {

@@ -27,7 +27,9 @@ pub struct TokenResponse {
 
 /// Exchanges a username and password for an API token.
 #[utoipa::path(post, path = "/api/v1/auth/token", tag = "auth", request_body = TokenRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = TokenResponse),
+        (status = 401, body = crate::error::ErrorBody, description = "`bad_credentials`, or `account_disabled`."),
+        (status = 429, body = crate::error::ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     parts: OriginParts,

@@ -15,6 +15,7 @@ use crate::{
 };
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BurdenParams {
     /// The calendar year; this year when left out.
     pub year: Option<i32>,

@@ -2,14 +2,18 @@
 //! for everyone who may read its results, limited to the units they see.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use pacesetter_app::evaluations::bulletin;
 use pacesetter_domain::evaluation::records::RunId;
 
-use crate::{AppState, api::ApiActor, error::ApiError};
+use crate::{
+    AppState,
+    api::{ApiActor, ApiPath},
+    error::ApiError,
+};
 
 fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Response {
     let mut response = bytes.into_response();
@@ -30,7 +34,7 @@ fn download(bytes: Vec<u8>, content_type: &'static str, filename: String) -> Res
 pub async fn bulletin_pdf(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = bulletin::bulletin(&state.app, &actor, RunId(id)).await?;
     let bytes = crate::bulletin::pdf(&state.config.fonts_dir, crate::bulletin::content(view)).await?;
@@ -43,7 +47,7 @@ pub async fn bulletin_pdf(
 pub async fn bulletin_xlsx(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = bulletin::bulletin(&state.app, &actor, RunId(id)).await?;
     let bytes = crate::bulletin::xlsx(&crate::bulletin::content(view))?;

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::evaluations::{ScoreBody, UnitQuery, score_body};
 use crate::{
     AppState,
-    api::{ApiActor, ApiJson, extract::ApiQuery},
+    api::{ApiActor, ApiJson, ApiPath, extract::ApiQuery},
     error::ApiError,
 };
 
@@ -163,7 +163,7 @@ fn results_response(view: runs::RunView) -> RunResultsResponse {
 pub async fn create_run(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = runs::run(&state.app, &actor, SchemeId(id)).await?;
     Ok((StatusCode::CREATED, Json(results_response(view))).into_response())
@@ -175,7 +175,7 @@ pub async fn create_run(
 pub async fn list_runs(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<RunResponse>>, ApiError> {
     let list = runs::list(&state.app, &actor, SchemeId(id)).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
@@ -187,7 +187,7 @@ pub async fn list_runs(
 pub async fn get_run(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RunResultsResponse>, ApiError> {
     Ok(Json(results_response(runs::results(&state.app, &actor, RunId(id)).await?)))
 }
@@ -199,7 +199,7 @@ pub async fn get_run(
 pub async fn publish_run(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<RunResponse>, ApiError> {
     Ok(Json(runs::publish(&state.app, &actor, RunId(id)).await?.into()))
 }
@@ -222,7 +222,7 @@ pub struct VerifyResponse {
 pub async fn verify_run(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let outcome = runs::verify(&state.app, &actor, RunId(id)).await?;
     Ok(Json(VerifyResponse {
@@ -238,15 +238,15 @@ pub async fn verify_run(
 pub struct WhatIfRequest {
     /// New `points` or `weight` per node code: `{"A1": {"points": "10"}}`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub nodes: Option<serde_json::Value>,
     /// Other grade bands: `[{"name": "优秀", "min": "95"}, …]`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub bands: Option<serde_json::Value>,
     /// Other quotas: `[{"grade": "优秀", "share": "0.2"}]`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Vec<Object>>)]
     pub quotas: Option<serde_json::Value>,
 }
 
@@ -276,7 +276,7 @@ pub struct WhatIfResponse {
 pub async fn what_if(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<WhatIfRequest>,
 ) -> Result<Response, ApiError> {
     let mut changes = serde_json::Map::new();
@@ -311,12 +311,14 @@ pub struct ExplainedLeafBody {
     pub code: String,
     pub name: String,
     pub max: String,
-    #[schema(value_type = Object)]
+    /// The unit's answer (`domain::evaluation::Answer` JSON), if it gave one.
+    #[schema(value_type = Option<Object>)]
     pub self_answer: Option<serde_json::Value>,
     pub self_score: Option<ScoreBody>,
     pub self_evidence_ids: Vec<i64>,
     pub self_comment: Option<String>,
-    #[schema(value_type = Object)]
+    /// The inspectors' answer, if they gave one.
+    #[schema(value_type = Option<Object>)]
     pub inspector_answer: Option<serde_json::Value>,
     pub inspector_score: Option<ScoreBody>,
     pub inspector_evidence_ids: Vec<i64>,
@@ -373,7 +375,7 @@ pub struct ExplanationResponse {
 pub async fn explain(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<UnitQuery>,
 ) -> Result<Json<ExplanationResponse>, ApiError> {
     let e = runs::explain(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
@@ -448,7 +450,7 @@ pub struct AppealRequest {
 pub async fn file_appeal(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AppealRequest>,
 ) -> Result<Response, ApiError> {
     let appeal = appeals::file(&state.app, &actor, RunId(id), UnitId(body.unit_id), &body.reason).await?;
@@ -477,7 +479,7 @@ pub struct DecisionResponse {
 pub async fn decide_appeal(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DecisionRequest>,
 ) -> Result<Json<DecisionResponse>, ApiError> {
     let decision = Decision::parse(&body.decision).ok_or(AppError::invalid("decision", "invalid_decision"))?;

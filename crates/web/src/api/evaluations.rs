@@ -8,7 +8,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -30,24 +30,34 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
 };
 
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+/// A unit a scheme ranks.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MemberBody {
     pub unit_id: i64,
     /// The category the unit is ranked in (分类考核).
     pub category: String,
-    /// Leaves the unit self-assesses. In a request, absent means every leaf the server does not
-    /// compute.
+    /// Leaves the unit self-assesses.
+    pub self_assess: Vec<String>,
+    /// When the unit handed in its self-assessment.
+    pub submitted_at: Option<String>,
+}
+
+/// A unit for a scheme to rank. A member as read may be sent back: its `submitted_at` is
+/// ignored.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MemberRequest {
+    pub unit_id: i64,
+    /// The category the unit is ranked in (分类考核).
+    pub category: String,
+    /// Leaves the unit self-assesses; absent means every leaf the server does not compute.
     #[serde(default)]
     pub self_assess: Option<Vec<String>>,
-    /// When the unit handed in its self-assessment; ignored in requests.
-    #[serde(default, skip_deserializing)]
-    pub submitted_at: Option<String>,
 }
 
 impl From<Member> for MemberBody {
@@ -55,7 +65,7 @@ impl From<Member> for MemberBody {
         Self {
             unit_id: m.unit_id.0,
             category: m.category,
-            self_assess: Some(m.self_leaves),
+            self_assess: m.self_leaves,
             submitted_at: m.submitted_at.map(|t| t.to_db()),
         }
     }
@@ -114,7 +124,7 @@ pub struct SchemeRequest {
     #[schema(value_type = Object)]
     pub scheme: serde_json::Value,
     #[serde(default)]
-    pub units: Vec<MemberBody>,
+    pub units: Vec<MemberRequest>,
 }
 
 impl SchemeRequest {
@@ -136,6 +146,7 @@ impl SchemeRequest {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SchemeQuery {
     /// Only this campaign's schemes.
     pub campaign_id: Option<i64>,
@@ -186,7 +197,7 @@ pub(super) async fn scheme_view(
 /// Creates a scheme (a draft) for a campaign, with the units it ranks; the campaign office's
 /// coordinators do this.
 #[utoipa::path(post, path = "/api/v1/evaluations", tag = "evaluations", request_body = SchemeRequest, security(("bearer" = [])),
-    responses((status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -199,6 +210,7 @@ pub async fn create_evaluation(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The campaign the scheme is for.
     pub campaign: i64,
@@ -213,8 +225,8 @@ pub struct ImportQuery {
 /// answers its code with the `node`. The units named under 自评单位 are the units ranked, each
 /// in its own category.
 #[utoipa::path(post, path = "/api/v1/evaluations/import", tag = "evaluations", params(ImportQuery), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content = super::FileBytes, content_type = "application/octet-stream"),
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = SchemeResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn import_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -233,19 +245,19 @@ pub async fn import_evaluation(
 pub async fn get_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     scheme_view(&state, &actor, SchemeId(id)).await
 }
 
 /// Replaces a scheme, its status and its units; needs `If-Match`. Refused (409) once published.
-#[utoipa::path(put, path = "/api/v1/evaluations/{id}", tag = "evaluations", params(("id" = i64, Path)), request_body = SchemeRequest, security(("bearer" = [])),
-    responses((status = 200, body = SchemeResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
+#[utoipa::path(put, path = "/api/v1/evaluations/{id}", tag = "evaluations", params(("id" = i64, Path), IfMatch), request_body = SchemeRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = SchemeResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_evaluation(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<SchemeRequest>,
 ) -> Result<Response, ApiError> {
@@ -331,7 +343,7 @@ impl EntryRequest {
 pub async fn save_self_entry(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryResponse>, ApiError> {
     let saved = entries::save(&state.app, &actor, SchemeId(id), Source::SelfAssessment, &body.input()).await?;
@@ -345,7 +357,7 @@ pub async fn save_self_entry(
 pub async fn save_inspector_entry(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<EntryRequest>,
 ) -> Result<Json<EntryResponse>, ApiError> {
     let saved = entries::save(&state.app, &actor, SchemeId(id), Source::Inspector, &body.input()).await?;
@@ -354,18 +366,18 @@ pub async fn save_inspector_entry(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UnitRequest {
+pub struct SubmissionRequest {
     pub unit_id: i64,
 }
 
 /// Hands in a unit's self-assessment; 422 `self_assessment_incomplete` lists what is missing.
-#[utoipa::path(post, path = "/api/v1/evaluations/{id}/submissions", tag = "evaluations", params(("id" = i64, Path)), request_body = UnitRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/evaluations/{id}/submissions", tag = "evaluations", params(("id" = i64, Path)), request_body = SubmissionRequest, security(("bearer" = [])),
     responses((status = 200, body = MemberBody), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn submit_self_assessment(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
-    ApiJson(body): ApiJson<UnitRequest>,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<SubmissionRequest>,
 ) -> Result<Json<MemberBody>, ApiError> {
     let member = entries::submit(&state.app, &actor, SchemeId(id), UnitId(body.unit_id)).await?;
     Ok(Json(member.into()))
@@ -419,7 +431,7 @@ pub struct ItemRequest {
 pub async fn add_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ItemRequest>,
 ) -> Result<Response, ApiError> {
     let input = entries::ItemInput {
@@ -474,7 +486,7 @@ pub struct FindingDeductionsRequest {
 pub async fn finding_deductions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<FindingDeductionsRequest>,
 ) -> Result<Response, ApiError> {
     let per = body
@@ -490,7 +502,7 @@ pub async fn finding_deductions(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct SheetResponse {
+pub struct EvaluationSheetResponse {
     pub unit: MemberBody,
     pub leaves: Vec<SheetLeafResponse>,
     /// Leaves the unit must still self-assess.
@@ -500,21 +512,23 @@ pub struct SheetResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
+    /// The unit whose sheet or explanation is read.
     pub unit_id: i64,
 }
 
 /// One unit's sheet: self and inspector entries side by side, flags, what is missing, items.
 #[utoipa::path(get, path = "/api/v1/evaluations/{id}/entries", tag = "evaluations", params(("id" = i64, Path), UnitQuery), security(("bearer" = [])),
-    responses((status = 200, body = SheetResponse), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = EvaluationSheetResponse), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn get_entries(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<UnitQuery>,
-) -> Result<Json<SheetResponse>, ApiError> {
+) -> Result<Json<EvaluationSheetResponse>, ApiError> {
     let sheet = entries::sheet(&state.app, &actor, SchemeId(id), UnitId(query.unit_id)).await?;
-    Ok(Json(SheetResponse {
+    Ok(Json(EvaluationSheetResponse {
         unit: sheet.member.into(),
         leaves: sheet
             .leaves

@@ -4,7 +4,7 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState,
-    api::{ApiActor, ApiJson, extract::ApiQuery},
+    api::{ApiActor, ApiJson, ApiPath, extract::ApiQuery},
     error::ApiError,
 };
 
@@ -52,17 +52,19 @@ impl From<Evidence> for EvidenceResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The unit whose library receives the file.
     pub unit: i64,
+    /// The file's name, kept as its title.
     pub filename: Option<String>,
 }
 
 /// Uploads a file (the request body) to a unit's library. PDF, PNG, JPEG, WebP and Office
 /// documents only, told by content; the same content again returns the stored record.
 #[utoipa::path(post, path = "/api/v1/evidence", tag = "evidence", params(UploadQuery), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content = super::FileBytes, content_type = "application/octet-stream"),
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn upload_evidence(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -85,7 +87,7 @@ pub struct LinkRequest {
 
 /// Adds a link (http or https) to a unit's library.
 #[utoipa::path(post, path = "/api/v1/evidence/links", tag = "evidence", request_body = LinkRequest, security(("bearer" = [])),
-    responses((status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = EvidenceResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_link(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -98,7 +100,9 @@ pub async fn add_link(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LibraryQuery {
+    /// The unit whose library is read.
     pub unit: i64,
 }
 
@@ -129,11 +133,11 @@ fn content_disposition(title: &str) -> String {
 
 /// Downloads a file of a unit's library: always as an attachment, sandboxed, never sniffed.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}/download", tag = "evidence", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "*/*", description = "The file, in its own type."), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let (evidence, bytes) = evidence::open(&state.app, &actor, EvidenceId(id)).await?;
     let mut response = bytes.into_response();

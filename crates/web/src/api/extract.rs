@@ -48,21 +48,43 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
                 "A weak ETag never matches If-Match; send the ETag as it was given, such as \"3\".",
             ));
         }
-        text.strip_prefix('"')
-            .and_then(|v| v.strip_suffix('"'))
-            .unwrap_or(text)
-            .parse()
-            .ok()
-            .map(Self)
-            .ok_or_else(|| {
+        text.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(text).parse().ok().map(Self).ok_or_else(
+            || {
                 crate::error::api_error(
                     StatusCode::BAD_REQUEST,
                     "bad_if_match",
                     "If-Match must be an ETag such as \"3\".",
                 )
-            })
+            },
+        )
     }
 }
+
+/// Documents the header as a required parameter; the shared error responses of an operation
+/// with it (400, 412, 428) follow from it (`api::responses`).
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{
+            Required,
+            path::{ParameterBuilder, ParameterIn},
+            schema::{ObjectBuilder, Type},
+        };
+        vec![
+            ParameterBuilder::new()
+                .name(IF_MATCH)
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some("The ETag of the version that was read, e.g. `\"3\"`."))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build(),
+        ]
+    }
+}
+
+/// The header's name as the document spells it.
+pub(crate) const IF_MATCH: &str = "If-Match";
 
 /// The ETag of a versioned record.
 pub fn etag(version: i64) -> [(axum::http::HeaderName, String); 1] {
@@ -101,6 +123,30 @@ where
                 };
                 Err(crate::error::api_error(status, code, &message))
             }
+        }
+    }
+}
+
+/// Path parameters whose rejection uses the API's error format: 400 `invalid_path` when an id
+/// is not a number (`/api/v1/units/abc`), rather than axum's plain-text answer. 400 and not
+/// 404: the route exists, the request is malformed.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(crate::error::api_error(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_path",
+                &rejection.body_text(),
+            )),
         }
     }
 }

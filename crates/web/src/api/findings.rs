@@ -4,7 +4,7 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -28,7 +28,7 @@ use super::inspections::{date, ids};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch},
     },
     error::ApiError,
@@ -185,7 +185,7 @@ pub struct FindingRequest {
 pub async fn record_finding(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<FindingRequest>,
 ) -> Result<Response, ApiError> {
     let rectification = match &body.rectification {
@@ -217,7 +217,7 @@ pub async fn record_finding(
 pub async fn get_finding(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<FindingResponse>, ApiError> {
     Ok(Json(inspections::finding(&state.app, &actor, FindingId(id)).await?.into()))
 }
@@ -225,13 +225,13 @@ pub async fn get_finding(
 /// Adds a photo to a finding (the body is the image: JPEG, PNG or WebP, at most 10 MB); where it
 /// was taken is stripped unless the campaign keeps it. For the inspectors of the finding's unit.
 #[utoipa::path(post, path = "/api/v1/findings/{id}/photos", tag = "inspections", params(("id" = i64, Path)), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    request_body(content = super::FileBytes, content_type = "image/*"),
     responses((status = 201, body = FindingBody), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody)))]
 pub async fn add_photo(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let finding = inspections::add_photos(&state.app, &actor, FindingId(id), &[body.to_vec()]).await?;
@@ -241,11 +241,11 @@ pub async fn add_photo(
 /// One photo of a finding, for whoever sees the finding.
 #[utoipa::path(get, path = "/api/v1/findings/{id}/photos/{sha256}", tag = "inspections",
     params(("id" = i64, Path), ("sha256" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, content_type = "image/jpeg", body = Vec<u8>), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, content_type = "image/*", description = "The photo, in its own type (JPEG, PNG or WebP)."), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn photo(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path((id, sha256)): Path<(i64, String)>,
+    ApiPath((id, sha256)): ApiPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
     let (photo, bytes) = inspections::photo(&state.app, &actor, FindingId(id), &sha256).await?;
     let mut response = bytes.into_response();
@@ -261,7 +261,7 @@ pub async fn photo(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StepRequest {
+pub struct RectificationStepRequest {
     /// `respond` (the responsible unit), `close` or `reopen` (the inspectors).
     pub step: String,
     /// What was done, or why it is reopened; closing needs none.
@@ -272,15 +272,15 @@ pub struct StepRequest {
 }
 
 /// Takes a step on a rectification item; needs `If-Match` with the item's version.
-#[utoipa::path(post, path = "/api/v1/rectifications/{id}/steps", tag = "inspections", params(("id" = i64, Path)), request_body = StepRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/steps", tag = "inspections", params(("id" = i64, Path), IfMatch), request_body = RectificationStepRequest, security(("bearer" = [])),
     responses((status = 200, body = FindingResponse), (status = 403, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn take_step(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
-    ApiJson(body): ApiJson<StepRequest>,
+    ApiJson(body): ApiJson<RectificationStepRequest>,
 ) -> Result<Json<FindingResponse>, ApiError> {
     let input = StepInput {
         step: RectificationStep::parse(&body.step).ok_or(AppError::invalid("step", "invalid_step"))?,
@@ -292,6 +292,7 @@ pub async fn take_step(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerParams {
     pub round_id: Option<i64>,
     /// Only this unit and the units below it.
@@ -350,7 +351,7 @@ async fn campaign_today(
 pub async fn ledger(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LedgerParams>,
 ) -> Result<Json<LedgerResponse>, ApiError> {
     let query = params.query()?;
@@ -373,7 +374,7 @@ pub async fn ledger(
 pub async fn ledger_xlsx(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LedgerParams>,
 ) -> Result<Response, ApiError> {
     use pacesetter_export::table_xlsx::{Column, write};

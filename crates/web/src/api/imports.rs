@@ -5,7 +5,7 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState,
-    api::{ApiActor, extract::ApiQuery},
+    api::{ApiActor, ApiPath, extract::ApiQuery},
     error::ApiError,
 };
 
@@ -34,10 +34,10 @@ pub struct ImportResponse {
     /// While previewed: headers, the first 200 rows and every row with an error, each with its
     /// action and cell errors (with suggestions for unknown unit names), missing columns, and
     /// for a task sheet the column mapping.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub preview: Option<serde_json::Value>,
     /// Once committed: how many records were created, updated or left unchanged.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub summary: Option<serde_json::Value>,
 }
 
@@ -58,6 +58,7 @@ impl From<import::ImportJob> for ImportResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// `units`, `users` or `plan`.
     pub kind: String,
@@ -69,8 +70,8 @@ pub struct UploadQuery {
 
 /// Uploads a sheet (the request body is the file) and returns its preview; writes no data.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "imports", params(UploadQuery), security(("bearer" = [])),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = ImportResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    request_body(content = super::FileBytes, content_type = "application/octet-stream"),
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = ImportResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn upload_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -96,11 +97,11 @@ pub async fn list_imports(
 
 /// One of the caller's imports, with a fresh preview while it is not committed.
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ImportResponse>, ApiError> {
     Ok(Json(import::job(&state.app, &actor, id).await?.into()))
 }
@@ -115,11 +116,11 @@ pub struct MappingRequest(pub std::collections::BTreeMap<String, Option<String>>
 /// Sets which column of a task sheet holds each field, and returns the new preview.
 #[utoipa::path(put, path = "/api/v1/imports/{id}/mapping", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
     request_body = MappingRequest,
-    responses((status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = ImportResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn set_mapping(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     crate::api::extract::ApiJson(request): crate::api::extract::ApiJson<MappingRequest>,
 ) -> Result<Json<ImportResponse>, ApiError> {
     let entries = request.0.iter().map(|(field, letter)| (field.as_str(), letter.as_deref().unwrap_or("")));
@@ -137,11 +138,11 @@ pub struct ImportSummary {
 /// Commits a previewed import: every row in one transaction, or `409 import_has_errors` and
 /// nothing written.
 #[utoipa::path(post, path = "/api/v1/imports/{id}/commit", tag = "imports", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ImportSummary), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = ImportSummary), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn commit_import(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ImportSummary>, ApiError> {
     let summary = import::commit(&state.app, &actor, id).await?;
     Ok(Json(ImportSummary { created: summary.created, updated: summary.updated, unchanged: summary.unchanged }))

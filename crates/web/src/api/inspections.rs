@@ -5,7 +5,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -85,14 +85,22 @@ impl From<Team> for TeamResponse {
     }
 }
 
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+/// A unit a round visits.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TargetBody {
+    pub unit_id: i64,
+    pub team_id: Option<i64>,
+    /// When its self-inspection was handed in.
+    pub self_submitted_at: Option<String>,
+}
+
+/// A unit for a round to visit, with its team. A target as read may be sent back: its
+/// `self_submitted_at` is ignored.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct TargetRequest {
     pub unit_id: i64,
     #[serde(default)]
     pub team_id: Option<i64>,
-    /// When its self-inspection was handed in (responses only).
-    #[serde(default, skip_deserializing)]
-    pub self_submitted_at: Option<String>,
 }
 
 impl From<Target> for TargetBody {
@@ -105,11 +113,21 @@ impl From<Target> for TargetBody {
     }
 }
 
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+/// A point of a round's checklist.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemBody {
-    /// Responses only.
-    #[serde(default, skip_deserializing)]
+    /// 0 in a proposed checklist, which is not stored yet.
     pub id: i64,
+    pub title: String,
+    pub plan_item_id: Option<i64>,
+    pub indicator_code: Option<String>,
+    /// What evidence the inspectors ask to see.
+    pub evidence_request: Option<String>,
+}
+
+/// A point for a round's checklist. A point as read may be sent back: its `id` is ignored.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ChecklistItemRequest {
     pub title: String,
     #[serde(default)]
     pub plan_item_id: Option<i64>,
@@ -193,7 +211,7 @@ impl RoundRequest {
 pub async fn list_rounds(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<RoundResponse>>, ApiError> {
     let rounds = inspections::rounds(&state.app, &actor, CampaignId(id)).await?;
     Ok(Json(rounds.into_iter().map(Into::into).collect()))
@@ -205,7 +223,7 @@ pub async fn list_rounds(
 pub async fn create_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<RoundRequest>,
 ) -> Result<Response, ApiError> {
     let round = inspections::create_round(&state.app, &actor, CampaignId(id), &body.input()?).await?;
@@ -218,20 +236,20 @@ pub async fn create_round(
 pub async fn get_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = inspections::round(&state.app, &actor, RoundId(id)).await?;
     Ok((etag(view.round.version), Json(RoundDetailResponse::from(view))).into_response())
 }
 
 /// Changes a round and moves it forward (planning → active → completed); needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/inspection-rounds/{id}", tag = "inspections", params(("id" = i64, Path)), request_body = RoundRequest, security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/inspection-rounds/{id}", tag = "inspections", params(("id" = i64, Path), IfMatch), request_body = RoundRequest, security(("bearer" = [])),
     responses((status = 200, body = RoundResponse), (status = 403, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody),
         (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_round(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<RoundRequest>,
 ) -> Result<Response, ApiError> {
@@ -259,7 +277,7 @@ pub struct TeamRequest {
 pub async fn add_team(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TeamRequest>,
 ) -> Result<Response, ApiError> {
     let members: Vec<UserId> = body.member_ids.iter().map(|m| UserId(*m)).collect();
@@ -271,7 +289,7 @@ pub async fn add_team(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetsRequest {
-    pub targets: Vec<TargetBody>,
+    pub targets: Vec<TargetRequest>,
 }
 
 /// Sets the units the round visits, each with its team.
@@ -280,7 +298,7 @@ pub struct TargetsRequest {
 pub async fn set_targets(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TargetsRequest>,
 ) -> Result<Json<RoundDetailResponse>, ApiError> {
     let targets: Vec<(UnitId, Option<TeamId>)> =
@@ -295,7 +313,7 @@ pub async fn set_targets(
 pub async fn proposed_checklist(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<ItemBody>>, ApiError> {
     let items = inspections::proposed_checklist(&state.app, &actor, RoundId(id)).await?;
     Ok(Json(items.into_iter().map(Into::into).collect()))
@@ -304,7 +322,7 @@ pub async fn proposed_checklist(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistRequest {
-    pub items: Vec<ItemBody>,
+    pub items: Vec<ChecklistItemRequest>,
 }
 
 /// Sets the round's checklist while it is planned and nobody has answered it.
@@ -313,7 +331,7 @@ pub struct ChecklistRequest {
 pub async fn set_checklist(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ChecklistRequest>,
 ) -> Result<Json<Vec<ItemBody>>, ApiError> {
     let items: Vec<ItemInput> = body
@@ -363,7 +381,7 @@ pub struct SheetLineResponse {
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct SheetResponse {
+pub struct InspectionSheetResponse {
     pub round: RoundResponse,
     pub target: TargetBody,
     pub lines: Vec<SheetLineResponse>,
@@ -372,21 +390,23 @@ pub struct SheetResponse {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitQuery {
+    /// The target unit whose sheet is read.
     pub unit_id: i64,
 }
 
 /// A target's checklist with its self-inspection and the inspectors' checks side by side.
 #[utoipa::path(get, path = "/api/v1/inspection-rounds/{id}/sheet", tag = "inspections", params(("id" = i64, Path), UnitQuery), security(("bearer" = [])),
-    responses((status = 200, body = SheetResponse), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = InspectionSheetResponse), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn sheet(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(query): ApiQuery<UnitQuery>,
-) -> Result<Json<SheetResponse>, ApiError> {
+) -> Result<Json<InspectionSheetResponse>, ApiError> {
     let sheet = inspections::sheet(&state.app, &actor, RoundId(id), UnitId(query.unit_id)).await?;
-    Ok(Json(SheetResponse {
+    Ok(Json(InspectionSheetResponse {
         round: sheet.round.into(),
         target: sheet.target.into(),
         lines: sheet
@@ -440,7 +460,7 @@ async fn save_check(
 pub async fn save_self_check(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CheckRequest>,
 ) -> Result<Json<CheckResponse>, ApiError> {
     save_check(&state, &actor, id, CheckSource::SelfInspection, body).await
@@ -452,7 +472,7 @@ pub async fn save_self_check(
 pub async fn save_inspector_check(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<CheckRequest>,
 ) -> Result<Json<CheckResponse>, ApiError> {
     save_check(&state, &actor, id, CheckSource::Inspector, body).await
@@ -470,7 +490,7 @@ pub struct SubmitRequest {
 pub async fn submit_self(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<SubmitRequest>,
 ) -> Result<Json<TargetBody>, ApiError> {
     Ok(Json(inspections::submit_self(&state.app, &actor, RoundId(id), UnitId(body.unit_id)).await?.into()))

@@ -16,13 +16,20 @@ mod inspections;
 mod notifications;
 mod plans;
 mod reports;
+mod responses;
 mod units;
 mod users;
 
-use std::sync::Arc;
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+};
 
 use axum::Router;
-use utoipa::OpenApi;
+use utoipa::{
+    OpenApi,
+    openapi::{RefOr, schema::Schema},
+};
 use utoipa_axum::{
     router::{OpenApiRouter, UtoipaMethodRouter},
     routes,
@@ -30,9 +37,9 @@ use utoipa_axum::{
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::OriginParts as OriginOf;
-pub use extract::{ApiActor, ApiJson};
+pub use extract::{ApiActor, ApiJson, ApiPath};
 
-use crate::AppState;
+use crate::{AppState, authz::RouteError};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,99 +62,139 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The API routes and the OpenAPI document describing them.
-pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(health::health))
-        .routes(routes!(auth::create_token, auth::revoke_token))
-        .routes(routes!(auth::me))
-        .routes(routes!(units::list_units, units::create_unit))
-        .routes(routes!(units::get_unit, units::update_unit))
-        .routes(routes!(units::list_children))
-        .routes(routes!(units::move_unit))
-        .routes(routes!(units::archive_unit))
-        .routes(routes!(units::restore_unit))
-        .routes(routes!(users::list_users, users::create_user))
-        .routes(routes!(users::get_user, users::update_user))
-        .routes(routes!(users::disable_user))
-        .routes(routes!(users::enable_user))
-        .routes(routes!(users::reset_password))
-        .routes(routes!(users::sign_out_everywhere))
-        .routes(routes!(users::create_grant))
-        .routes(routes!(users::delete_grant))
-        .routes(upload(routes!(imports::upload_import, imports::list_imports)))
-        .routes(routes!(imports::get_import))
-        .routes(routes!(imports::commit_import))
-        .routes(routes!(imports::set_mapping))
-        .routes(routes!(plans::list_campaigns, plans::create_campaign))
-        .routes(routes!(plans::get_campaign, plans::update_campaign))
-        .routes(routes!(plans::get_plan))
-        .routes(routes!(reports::get_dashboard))
-        .routes(routes!(reports::export_plan))
-        .routes(routes!(reports::roll_over))
-        .routes(routes!(reports::public_plan))
-        .routes(routes!(notifications::list_notifications))
-        .routes(routes!(notifications::mark_notifications_read))
-        .routes(routes!(notifications::get_notification_settings, notifications::put_notification_settings))
-        .routes(routes!(plans::create_item))
-        .routes(routes!(plans::get_item, plans::update_item))
-        .routes(routes!(plans::assign_task))
-        .routes(routes!(assignments::list_assignments))
-        .routes(routes!(assignments::get_assignment))
-        .routes(routes!(assignments::take_step))
-        .routes(routes!(assignments::post_update))
-        .routes(upload(routes!(evidence::upload_evidence, evidence::library)))
-        .routes(routes!(evidence::add_link))
-        .routes(routes!(evidence::download))
-        .routes(routes!(evaluations::list_evaluations, evaluations::create_evaluation))
-        .routes(upload(routes!(evaluations::import_evaluation)))
-        .routes(routes!(evaluations::get_evaluation, evaluations::update_evaluation))
-        .routes(routes!(evaluations::get_entries))
-        .routes(routes!(evaluations::save_self_entry))
-        .routes(routes!(evaluations::save_inspector_entry))
-        .routes(routes!(evaluations::submit_self_assessment))
-        .routes(routes!(evaluations::add_item))
-        .routes(routes!(evaluations::finding_deductions))
-        .routes(routes!(evaluation_runs::list_runs, evaluation_runs::create_run))
-        .routes(routes!(evaluation_runs::get_run))
-        .routes(routes!(evaluation_runs::publish_run))
-        .routes(routes!(evaluation_runs::verify_run))
-        .routes(routes!(evaluation_runs::what_if))
-        .routes(routes!(evaluation_runs::explain))
-        .routes(routes!(evaluation_runs::file_appeal))
-        .routes(routes!(evaluation_runs::decide_appeal))
-        .routes(routes!(evaluation_bulletins::bulletin_pdf))
-        .routes(routes!(evaluation_bulletins::bulletin_xlsx))
-        .routes(routes!(inspections::list_rounds, inspections::create_round))
-        .routes(routes!(inspections::get_round, inspections::update_round))
-        .routes(routes!(inspections::add_team))
-        .routes(routes!(inspections::set_targets))
-        .routes(routes!(inspections::proposed_checklist))
-        .routes(routes!(inspections::set_checklist))
-        .routes(routes!(inspections::sheet))
-        .routes(routes!(inspections::save_self_check))
-        .routes(routes!(inspections::save_inspector_check))
-        .routes(routes!(inspections::submit_self))
-        .routes(routes!(findings::record_finding))
-        .routes(routes!(findings::get_finding))
-        .routes(upload(routes!(findings::add_photo)))
-        .routes(routes!(burden::burden))
-        .routes(routes!(findings::photo))
-        .routes(routes!(findings::take_step))
-        .routes(routes!(findings::ledger))
-        .routes(routes!(findings::ledger_xlsx))
-        .with_state(state)
-        .split_for_parts();
-    (router, openapi)
+/// The API routes and the OpenAPI document describing them. Refuses to build when two types
+/// share a schema name: the document keeps only one of them, and would describe the other
+/// route's body under the wrong shape.
+pub fn router(state: AppState) -> Result<(Router, utoipa::openapi::OpenApi), RouteError> {
+    let operations = operations();
+    let clashes = schema_name_clashes(operations.iter().flat_map(|(schemas, _, _)| schemas));
+    if !clashes.is_empty() {
+        return Err(RouteError::SchemaNameClash(clashes.join(", ")));
+    }
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    for operation in operations {
+        api = api.routes(operation);
+    }
+    let (router, mut openapi) = api.with_state(state).split_for_parts();
+    responses::add_shared_errors(&mut openapi);
+    Ok((router, openapi))
 }
 
-/// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary.
+/// Every API operation, with the schemas its types register.
+fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
+    vec![
+        routes!(health::health),
+        routes!(auth::create_token, auth::revoke_token),
+        routes!(auth::me),
+        routes!(units::list_units, units::create_unit),
+        routes!(units::get_unit, units::update_unit),
+        routes!(units::list_children),
+        routes!(units::move_unit),
+        routes!(units::archive_unit),
+        routes!(units::restore_unit),
+        routes!(users::list_users, users::create_user),
+        routes!(users::get_user, users::update_user),
+        routes!(users::disable_user),
+        routes!(users::enable_user),
+        routes!(users::reset_password),
+        routes!(users::sign_out_everywhere),
+        routes!(users::create_grant),
+        routes!(users::delete_grant),
+        upload(routes!(imports::upload_import, imports::list_imports)),
+        routes!(imports::get_import),
+        routes!(imports::commit_import),
+        routes!(imports::set_mapping),
+        routes!(plans::list_campaigns, plans::create_campaign),
+        routes!(plans::get_campaign, plans::update_campaign),
+        routes!(plans::get_plan),
+        routes!(reports::get_dashboard),
+        routes!(reports::export_plan),
+        routes!(reports::roll_over),
+        routes!(reports::public_plan),
+        routes!(notifications::list_notifications),
+        routes!(notifications::mark_notifications_read),
+        routes!(notifications::get_notification_settings, notifications::put_notification_settings),
+        routes!(plans::create_item),
+        routes!(plans::get_item, plans::update_item),
+        routes!(plans::assign_task),
+        routes!(assignments::list_assignments),
+        routes!(assignments::get_assignment),
+        routes!(assignments::take_step),
+        routes!(assignments::post_update),
+        upload(routes!(evidence::upload_evidence, evidence::library)),
+        routes!(evidence::add_link),
+        routes!(evidence::download),
+        routes!(evaluations::list_evaluations, evaluations::create_evaluation),
+        upload(routes!(evaluations::import_evaluation)),
+        routes!(evaluations::get_evaluation, evaluations::update_evaluation),
+        routes!(evaluations::get_entries),
+        routes!(evaluations::save_self_entry),
+        routes!(evaluations::save_inspector_entry),
+        routes!(evaluations::submit_self_assessment),
+        routes!(evaluations::add_item),
+        routes!(evaluations::finding_deductions),
+        routes!(evaluation_runs::list_runs, evaluation_runs::create_run),
+        routes!(evaluation_runs::get_run),
+        routes!(evaluation_runs::publish_run),
+        routes!(evaluation_runs::verify_run),
+        routes!(evaluation_runs::what_if),
+        routes!(evaluation_runs::explain),
+        routes!(evaluation_runs::file_appeal),
+        routes!(evaluation_runs::decide_appeal),
+        routes!(evaluation_bulletins::bulletin_pdf),
+        routes!(evaluation_bulletins::bulletin_xlsx),
+        routes!(inspections::list_rounds, inspections::create_round),
+        routes!(inspections::get_round, inspections::update_round),
+        routes!(inspections::add_team),
+        routes!(inspections::set_targets),
+        routes!(inspections::proposed_checklist),
+        routes!(inspections::set_checklist),
+        routes!(inspections::sheet),
+        routes!(inspections::save_self_check),
+        routes!(inspections::save_inspector_check),
+        routes!(inspections::submit_self),
+        routes!(findings::record_finding),
+        routes!(findings::get_finding),
+        upload(routes!(findings::add_photo)),
+        routes!(burden::burden),
+        routes!(findings::photo),
+        routes!(findings::take_step),
+        routes!(findings::ledger),
+        routes!(findings::ledger_xlsx),
+    ]
+}
+
 /// An upload route: its body may be a file up to [`crate::MAX_UPLOAD_BYTES`].
 fn upload(route: UtoipaMethodRouter<AppState>) -> UtoipaMethodRouter<AppState> {
     let (schemas, paths, method_router) = route;
     (schemas, paths, method_router.layer(crate::upload_limit()))
 }
 
+/// Schema names registered with two different schemas, i.e. by two different types.
+fn schema_name_clashes<'a>(schemas: impl IntoIterator<Item = &'a (String, RefOr<Schema>)>) -> Vec<String> {
+    let mut seen: BTreeMap<&str, &RefOr<Schema>> = BTreeMap::new();
+    let mut clashes = BTreeSet::new();
+    for (name, schema) in schemas {
+        match seen.get(name.as_str()) {
+            None => {
+                seen.insert(name, schema);
+            }
+            Some(first) if *first != schema => {
+                clashes.insert(name.clone());
+            }
+            Some(_) => {}
+        }
+    }
+    clashes.into_iter().collect()
+}
+
+/// A file's bytes, as the whole body of an upload.
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[expect(dead_code, reason = "only its schema is read: handlers take the body as `Bytes`")]
+pub(crate) struct FileBytes(Vec<u8>);
+
+/// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary.
 pub fn docs_router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi.as_ref().clone()))
 }
@@ -166,4 +213,41 @@ pub(crate) fn xlsx_download(bytes: Vec<u8>, disposition: &'static str) -> axum::
     );
     headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use utoipa::PartialSchema;
+
+    mod first {
+        #[derive(utoipa::ToSchema)]
+        #[expect(dead_code, reason = "only its schema is read")]
+        pub struct StepRequest {
+            pub step: String,
+        }
+    }
+
+    mod second {
+        #[derive(utoipa::ToSchema)]
+        #[expect(dead_code, reason = "only its schema is read")]
+        pub struct StepRequest {
+            pub text: String,
+        }
+    }
+
+    #[test]
+    fn two_types_of_one_name_are_a_clash_and_one_type_twice_is_not() {
+        let first = ("StepRequest".to_owned(), first::StepRequest::schema());
+        let again = ("StepRequest".to_owned(), first::StepRequest::schema());
+        let second = ("StepRequest".to_owned(), second::StepRequest::schema());
+        assert_eq!(super::schema_name_clashes([&first, &again]), Vec::<String>::new());
+        assert_eq!(super::schema_name_clashes([&first, &again, &second]), vec!["StepRequest".to_owned()]);
+    }
+
+    #[test]
+    fn no_two_api_types_share_a_schema_name() {
+        let operations = super::operations();
+        let clashes = super::schema_name_clashes(operations.iter().flat_map(|(schemas, _, _)| schemas));
+        assert!(clashes.is_empty(), "schema names used by two types: {clashes:?}");
+    }
 }

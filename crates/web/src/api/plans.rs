@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{IfMatch, etag},
     },
     error::ApiError,
@@ -210,19 +210,19 @@ pub async fn create_campaign(
 pub async fn get_campaign(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = plans::campaign(&state.app, &actor, CampaignId(id)).await?;
     Ok((etag(view.campaign.version), Json(campaign_response(view.campaign, &view.levels))).into_response())
 }
 
 /// Edits a campaign's settings (levels are fixed once created); needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "plans", params(("id" = i64, Path)), request_body = CampaignRequest, security(("bearer" = [])),
-    responses((status = 200, body = CampaignResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "plans", params(("id" = i64, Path), IfMatch), request_body = CampaignRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = CampaignResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_campaign(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<CampaignRequest>,
 ) -> Result<Response, ApiError> {
@@ -278,7 +278,7 @@ pub(super) fn node_response(node: plans::PlanNode) -> PlanNodeResponse {
 pub async fn get_plan(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PlanNodeResponse>>, ApiError> {
     let (_, tree) = plans::plan(&state.app, &actor, CampaignId(id)).await?;
     Ok(Json(tree.into_iter().map(node_response).collect()))
@@ -354,16 +354,23 @@ pub struct PlanItemRequest {
     /// Key tasks: what units report besides their percentage. On an edit, absent keeps the
     /// indicators as they are and `[]` removes them all.
     #[serde(default)]
-    pub indicators: Option<Vec<IndicatorBody>>,
+    pub indicators: Option<Vec<IndicatorRequest>>,
 }
 
 /// An indicator of a key task.
-#[derive(Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct IndicatorBody {
-    /// Set by the server; ignored in requests.
-    #[serde(default, skip_deserializing)]
-    pub id: Option<i64>,
+    pub id: i64,
+    pub name: String,
+    pub unit: Option<String>,
+    /// A decimal number as text ("500", "95.5").
+    pub target: Option<String>,
+}
+
+/// An indicator for a key task.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorRequest {
     pub name: String,
     #[serde(default)]
     pub unit: Option<String>,
@@ -375,7 +382,7 @@ pub struct IndicatorBody {
 impl From<&Indicator> for IndicatorBody {
     fn from(indicator: &Indicator) -> Self {
         Self {
-            id: Some(indicator.id),
+            id: indicator.id,
             name: indicator.name.clone(),
             unit: indicator.unit.clone(),
             target: indicator.target.clone(),
@@ -408,7 +415,7 @@ impl PlanItemRequest {
 
 /// Creates a plan item; at the campaign's task level it is a key task, assigned to units.
 #[utoipa::path(post, path = "/api/v1/plan-items", tag = "plans", request_body = PlanItemRequest, security(("bearer" = [])),
-    responses((status = 201, body = PlanItemResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = PlanItemResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -429,12 +436,12 @@ pub async fn create_item(
 }
 
 /// Edits a plan item; needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/plan-items/{id}", tag = "plans", params(("id" = i64, Path)), request_body = PlanItemRequest, security(("bearer" = [])),
-    responses((status = 200, body = PlanItemResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/plan-items/{id}", tag = "plans", params(("id" = i64, Path), IfMatch), request_body = PlanItemRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = PlanItemResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<PlanItemRequest>,
 ) -> Result<Response, ApiError> {
@@ -471,7 +478,7 @@ pub struct AssignResponse {
 pub async fn assign_task(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AssignRequest>,
 ) -> Result<Json<AssignResponse>, ApiError> {
     let units: Vec<UnitId> = body.unit_ids.iter().map(|id| UnitId(*id)).collect();
@@ -494,7 +501,7 @@ pub struct PlanItemDetail {
 pub async fn get_item(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = plans::item(&state.app, &actor, PlanItemId(id)).await?;
     let version = view.item.version;

@@ -3,7 +3,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -15,7 +15,7 @@ use super::plans::{CampaignResponse, LightCountsBody, PlanNodeResponse, campaign
 use crate::{
     AppState,
     api::{
-        ApiActor,
+        ApiActor, ApiPath,
         extract::{ApiQuery, etag},
     },
     error::ApiError,
@@ -49,6 +49,7 @@ pub struct DashboardColumn {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DashboardParams {
     /// The unit whose subtree the columns divide; by default the top of what the caller sees.
     pub unit: Option<i64>,
@@ -100,7 +101,7 @@ fn dashboard_cell(cell: Option<plans::DashboardCell>) -> Option<DashboardCell> {
 pub async fn get_dashboard(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<DashboardParams>,
 ) -> Result<Json<DashboardResponse>, ApiError> {
     let board = plans::dashboard(&state.app, &actor, CampaignId(id), params.unit.map(UnitId)).await?;
@@ -125,11 +126,12 @@ pub async fn get_dashboard(
 /// Carries the campaign into the next year: its levels, its top items and every key task
 /// still open somewhere, assigned afresh to the units that have not closed it.
 #[utoipa::path(post, path = "/api/v1/campaigns/{id}/rollover", tag = "plans", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 201, body = CampaignResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = CampaignResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "Rolled over before: `already_rolled_over`, with the campaign it became in `details`", body = crate::error::ErrorBody)))]
 pub async fn roll_over(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let campaign = plans::roll_over(&state.app, &actor, CampaignId(id)).await?;
     let view = plans::campaign(&state.app, &actor, campaign.id).await?;
@@ -143,7 +145,7 @@ pub async fn roll_over(
     responses((status = 200, body = [PlanNodeResponse]), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn public_plan(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PlanNodeResponse>>, ApiError> {
     let (_, tree) = plans::public_plan(&state.app, CampaignId(id)).await?;
     Ok(Json(tree.into_iter().map(node_response).collect()))
@@ -155,7 +157,7 @@ pub async fn public_plan(
 pub async fn export_plan(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     use pacesetter_export::plan_xlsx::{AssignmentRow, Headers, TaskRow};
     let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));

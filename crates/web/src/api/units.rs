@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -66,6 +66,7 @@ pub struct UnitList {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UnitListQuery {
     /// Only units of this kind.
     pub kind: Option<String>,
@@ -73,10 +74,13 @@ pub struct UnitListQuery {
     pub parent: Option<i64>,
     /// Only units in this unit's subtree.
     pub under: Option<i64>,
-    /// Search in names and codes.
+    /// Search in names and codes; at most 200 characters (`search_too_long`).
+    #[param(max_length = 200)]
     pub q: Option<String>,
     pub include_archived: Option<bool>,
+    /// From 1.
     pub page: Option<i64>,
+    /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
 }
 
@@ -141,7 +145,7 @@ impl UnitRequest {
 
 /// Creates a unit under a parent the caller manages.
 #[utoipa::path(post, path = "/api/v1/units", tag = "units", request_body = UnitRequest, security(("bearer" = [])),
-    responses((status = 201, body = UnitResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = UnitResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -157,19 +161,19 @@ pub async fn create_unit(
 pub async fn get_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let unit = units::get(&state.app, &actor, UnitId(id)).await?;
     Ok((etag(unit.version), Json(UnitResponse::from(unit))).into_response())
 }
 
 /// Replaces a unit's fields; needs `If-Match` with the ETag that was read.
-#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path)), request_body = UnitRequest, security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/units/{id}", tag = "units", params(("id" = i64, Path), IfMatch), request_body = UnitRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UnitRequest>,
 ) -> Result<Response, ApiError> {
@@ -190,7 +194,7 @@ pub struct ChildResponse {
 pub async fn list_children(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<ChildResponse>>, ApiError> {
     let children = units::children(&state.app, &actor, UnitId(id)).await?;
     Ok(Json(children.into_iter().map(|(unit, descendants)| ChildResponse { unit: unit.into(), descendants }).collect()))
@@ -203,12 +207,12 @@ pub struct MoveRequest {
 }
 
 /// Moves a unit and its subtree under another parent; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/units/{id}/move", tag = "units", params(("id" = i64, Path)), request_body = MoveRequest, security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units/{id}/move", tag = "units", params(("id" = i64, Path), IfMatch), request_body = MoveRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn move_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<MoveRequest>,
 ) -> Result<Response, ApiError> {
@@ -217,12 +221,12 @@ pub async fn move_unit(
 }
 
 /// Archives a unit that has no active children; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/units/{id}/archive", tag = "units", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units/{id}/archive", tag = "units", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn archive_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let unit = units::set_archived(&state.app, &actor, UnitId(id), version, true).await?;
@@ -230,12 +234,12 @@ pub async fn archive_unit(
 }
 
 /// Restores an archived unit; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/units/{id}/restore", tag = "units", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/units/{id}/restore", tag = "units", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UnitResponse), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn restore_unit(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let unit = units::set_archived(&state.app, &actor, UnitId(id), version, false).await?;

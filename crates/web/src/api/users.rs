@@ -2,7 +2,7 @@
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     AppState,
     api::{
-        ApiActor, ApiJson,
+        ApiActor, ApiJson, ApiPath,
         extract::{ApiQuery, IfMatch, etag},
     },
     error::ApiError,
@@ -77,18 +77,22 @@ pub struct UserList {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListQuery {
-    /// Search in usernames and display names.
+    /// Search in usernames and display names; at most 200 characters (`search_too_long`).
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Only people whose home unit is this one.
     pub unit: Option<i64>,
+    /// From 1.
     pub page: Option<i64>,
+    /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
 }
 
 /// People whose home unit the caller may see.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListQuery), security(("bearer" = [])),
-    responses((status = 200, body = UserList), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = UserList), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -124,7 +128,7 @@ pub struct UserRequest {
 
 /// Creates an account whose home unit the caller manages.
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = UserRequest, security(("bearer" = [])),
-    responses((status = 201, body = UserResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 404, body = crate::error::ErrorBody), (status = 201, body = UserResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -153,7 +157,7 @@ pub struct UserDetailResponse {
 pub async fn get_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let detail = users::detail(&state.app, &actor, UserId(id)).await?;
     let version = detail.user.version;
@@ -177,7 +181,7 @@ pub struct GrantRequest {
 pub async fn create_grant(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<GrantRequest>,
 ) -> Result<Response, ApiError> {
     let role = Role::parse(&body.role).ok_or(pacesetter_app::AppError::invalid("role", "invalid_role"))?;
@@ -191,7 +195,7 @@ pub async fn create_grant(
 pub async fn delete_grant(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
     users::revoke(&state.app, &actor, GrantId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -208,12 +212,12 @@ pub struct UserUpdateRequest {
 }
 
 /// Edits an account's name, home unit and language; needs `If-Match`.
-#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserUpdateRequest, security(("bearer" = [])),
-    responses((status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path), IfMatch), request_body = UserUpdateRequest, security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UserUpdateRequest>,
 ) -> Result<Response, ApiError> {
@@ -227,12 +231,12 @@ pub async fn update_user(
 }
 
 /// Disables an account: its sessions and tokens end at once; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UserResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UserResponse), (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn disable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let user = users::set_disabled(&state.app, &actor, UserId(id), version, true).await?;
@@ -240,12 +244,12 @@ pub async fn disable_user(
 }
 
 /// Enables a disabled account; needs `If-Match`.
-#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = UserResponse), (status = 412, body = crate::error::ErrorBody)))]
 pub async fn enable_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     IfMatch(version): IfMatch,
 ) -> Result<Response, ApiError> {
     let user = users::set_disabled(&state.app, &actor, UserId(id), version, false).await?;
@@ -264,7 +268,7 @@ pub struct PasswordRequest {
 pub async fn reset_password(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<PasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
     users::reset_password(&state.app, &actor, UserId(id), &body.password).await?;
@@ -283,7 +287,7 @@ pub struct SignOutResponse {
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<SignOutResponse>, ApiError> {
     let sessions_ended = users::sign_out_everywhere(&state.app, &actor, UserId(id)).await?;
     Ok(Json(SignOutResponse { sessions_ended }))

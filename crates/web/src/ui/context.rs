@@ -175,7 +175,7 @@ pub fn error_page(t: Tr, error: &AppError) -> Response {
         AppError::Stale { .. } => "error.stale_version",
         AppError::Conflict(_) => "error.conflict",
         AppError::Unauthenticated => "error.unauthenticated",
-        AppError::BadCredentials | AppError::AccountDisabled => "error.bad_credentials",
+        AppError::BadCredentials => "error.bad_credentials",
         AppError::Invalid(_) | AppError::Unprocessable { .. } | AppError::ConflictWith { .. } => "error.invalid_input",
         AppError::RateLimited { .. } => "error.rate_limited",
         AppError::Internal(_) => "error.internal_error",
