@@ -172,7 +172,7 @@ async fn a_damaged_database_file_is_refused_at_start_and_named() {
     }
     std::fs::write(&path, &bytes).unwrap();
 
-    let refused = pacesetter_store::Store::connect(&url).await.err().expect("a damaged file is refused");
+    let Err(refused) = pacesetter_store::Store::connect(&url).await else { panic!("a damaged file is served") };
     assert!(matches!(refused, StoreError::Damaged(_)), "{refused:?}");
     let migrate = std::process::Command::new(env!("CARGO_BIN_EXE_pacesetter"))
         .args(["migrate", "--data-dir", dir.to_str().unwrap()])
