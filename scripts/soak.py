@@ -147,6 +147,21 @@ def discover(port, office_token):
     return campaign, ids
 
 
+def report_progress(client, path, count):
+    """Reads an assignment and posts its progress again with the ETag read (the write a
+    liaison makes); each answer goes to `count`. Returns the update's status, or the read's."""
+    status, etag, payload = client.request("GET", path)
+    count(f"GET {path}", status)
+    if status != 200:
+        return status
+    record = json.loads(payload)
+    record = record.get("assignment", record)
+    body = {"percent": record["percent"], "narrative": "持续推进中（压力测试）"}
+    status, _, _ = client.request("POST", f"{path}/updates", body, {"If-Match": etag})
+    count(f"POST {path}/updates", status, write_ok=status == 200)
+    return status
+
+
 def writable(port, liaisons, campaign, count):
     """Assignments that take a progress update now, with the token of the liaison who may post
     it: one per writer, spread over the prefectures."""
@@ -156,14 +171,7 @@ def writable(port, liaisons, campaign, count):
         _, _, body = client.request("GET", f"/api/v1/assignments?campaign={campaign}&per_page=200&open=true")
         for item in json.loads(body)["items"]:
             ident = item["id"] if "id" in item else item["assignment"]["id"]
-            status, etag, payload = client.request("GET", f"/api/v1/assignments/{ident}")
-            if status != 200:
-                continue
-            record = json.loads(payload)
-            record = record.get("assignment", record)
-            body = {"percent": record["percent"], "narrative": "持续推进中（压力测试）"}
-            status, _, _ = client.request("POST", f"/api/v1/assignments/{ident}/updates", body, {"If-Match": etag})
-            if status == 200:
+            if report_progress(client, f"/api/v1/assignments/{ident}", lambda *_, **__: None) == 200:
                 found.append((token, ident))
             if len(found) == count:
                 return found
@@ -197,15 +205,7 @@ def writer(port, token, assignment, stop, tally):
     path = f"/api/v1/assignments/{assignment}"
     while not stop.is_set():
         try:
-            status, etag, payload = client.request("GET", path)
-            tally.add(f"GET {path}", status)
-            if status != 200:
-                continue
-            record = json.loads(payload)
-            record = record.get("assignment", record)
-            body = {"percent": record["percent"], "narrative": "持续推进中（压力测试）"}
-            status, _, _ = client.request("POST", f"{path}/updates", body, {"If-Match": etag})
-            tally.add(f"POST {path}/updates", status, write_ok=status == 200)
+            report_progress(client, path, tally.add)
         except Exception as error:  # noqa: BLE001
             tally.fail(f"POST {path}/updates", error)
 
