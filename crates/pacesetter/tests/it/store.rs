@@ -157,7 +157,8 @@ async fn a_damaged_database_file_is_refused_at_start_and_named() {
     std::fs::create_dir_all(&dir).unwrap();
     let url = pacesetter_store::Store::sqlite_url(&dir);
     let store = pacesetter_store::Store::connect(&url).await.unwrap();
-    let app = pacesetter::server::app(&pacesetter::Config::default(), store.clone());
+    let config = pacesetter::Config { data_dir: dir.clone(), ..pacesetter::Config::default() };
+    let app = pacesetter::server::app(&config, store.clone());
     pacesetter::demo::seed(&app).await.unwrap();
     store.close().await;
     // What a copy taken while the server wrote looks like: pages of the file overwritten.
