@@ -277,3 +277,49 @@ pub async fn set_archived(app: &App, actor: &Actor, id: UnitId, version: i64, ar
 fn stale(current: &Unit) -> AppError {
     AppError::Stale { current: serde_json::to_value(current).unwrap_or_default() }
 }
+
+/// What the units page shows: the trees the actor can reach with each root's children, one
+/// page of the list, and the unit the list is limited to.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub trees: Vec<(Unit, Vec<(Unit, i64)>)>,
+    pub list: Page<Unit>,
+    pub under: Option<Unit>,
+}
+
+/// The units page: see [`Overview`].
+pub async fn overview(app: &App, actor: &Actor, query: &UnitQuery, page: PageRequest) -> Result<Overview> {
+    let under = match query.under {
+        Some(id) => Some(get(app, actor, id).await?),
+        None => None,
+    };
+    let list = list(app, actor, query, page).await?;
+    let mut trees = Vec::new();
+    for root in tree_roots(app, actor).await? {
+        let children = children(app, actor, root.id).await?;
+        trees.push((root, children));
+    }
+    Ok(Overview { trees, list, under })
+}
+
+/// A unit the actor may change, for its edit form.
+pub async fn editable(app: &App, actor: &Actor, id: UnitId) -> Result<Unit> {
+    let unit = get(app, actor, id).await?;
+    actor.require(Permission::ManageUnits, &unit.path)?;
+    Ok(unit)
+}
+
+/// Moves a unit under the unit whose code (or, failing that, name) is `parent`, as a person
+/// types it into the move form.
+pub async fn move_under(app: &App, actor: &Actor, id: UnitId, version: i64, parent: &str) -> Result<Unit> {
+    let parent = parent.trim();
+    let query = UnitQuery { q: Some(parent.to_owned()), ..Default::default() };
+    let found = list(app, actor, &query, PageRequest::new(Some(1), Some(50))).await?;
+    let Some(target) = found.items.into_iter().find(|u| u.code.as_deref() == Some(parent) || u.name == parent) else {
+        return Err(AppError::invalid("parent", "parent_not_found"));
+    };
+    move_unit(app, actor, id, version, target.id).await.map_err(|error| match error {
+        AppError::NotFound(_) => AppError::invalid("parent", "parent_not_found"),
+        other => other,
+    })
+}

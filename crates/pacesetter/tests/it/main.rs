@@ -28,6 +28,7 @@ mod inspection_planning;
 mod inspections;
 mod openapi;
 mod openapi_conformance;
+mod page_errors;
 mod pages;
 mod plan_import;
 mod plans;

@@ -9,6 +9,7 @@ use axum::{
 use pacesetter_app::{Actor, AppError, auth};
 use pacesetter_domain::{Locale, Permission};
 
+use super::page::{ErrorView, FormToken, PageError, PageSlot, check_token, message_response};
 use crate::{AppState, i18n::Tr, request};
 
 /// The signed-in user as the layout shows them.
@@ -92,10 +93,14 @@ impl FromRequestParts<AppState> for SignedIn {
                     unread,
                 };
                 let ctx = PageCtx { t, user: Some(user), csrf, nav: "", locales: Locale::ALL, current_path };
+                if let Some(slot) = parts.extensions.get::<PageSlot>() {
+                    slot.fill(&ctx);
+                }
+                parts.extensions.insert(FormToken(ctx.csrf.clone()));
                 Ok(Self { actor, ctx })
             }
             Err(AppError::Unauthenticated) => Err(login()),
-            Err(error) => Err(error_page(Tr::new(locale_of(parts, None)), &error)),
+            Err(error) => Err(PageError::from(error).into_response()),
         }
     }
 }
@@ -109,15 +114,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Anyone {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let current_path = parts.uri.path().to_owned();
-        let ctx = PageCtx {
-            t: Tr::new(locale_of(parts, None)),
-            user: None,
-            csrf: String::new(),
-            nav: "",
-            locales: Locale::ALL,
-            current_path,
-        };
+        let ctx = PageCtx::anonymous(Tr::new(locale_of(parts, None)), parts.uri.path());
+        if let Some(slot) = parts.extensions.get::<PageSlot>() {
+            slot.fill(&ctx);
+        }
         Ok(Self { ctx })
     }
 }
@@ -136,75 +136,30 @@ pub fn urlencode(text: &str) -> String {
 
 /// Renders a template, or a plain error if rendering itself fails.
 pub fn render<T: Template>(template: &T) -> Response {
-    match template.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(error) => {
-            tracing::error!(%error, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
-        }
+    match render_html(template) {
+        Some(html) => Html(html).into_response(),
+        None => (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response(),
     }
 }
 
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage {
-    p: PageCtx,
-    title_key: &'static str,
-    message: String,
+/// The HTML of a template, or `None` (logged) if rendering fails.
+pub fn render_html<T: Template>(template: &T) -> Option<String> {
+    template.render().map_err(|error| tracing::error!(%error, "template failed")).ok()
 }
 
 /// A page that only says what went wrong, with the right status.
 pub fn message_page(t: Tr, status: StatusCode, key: &'static str) -> Response {
-    message_page_saying(t, status, key, t.t(key).to_owned())
+    message_response(PageCtx::anonymous(t, "/"), &ErrorView::refusal(status, key))
 }
 
-fn message_page_saying(t: Tr, status: StatusCode, title_key: &'static str, message: String) -> Response {
-    let p = PageCtx { t, user: None, csrf: String::new(), nav: "", locales: Locale::ALL, current_path: "/".into() };
-    (status, render(&MessagePage { p, title_key, message })).into_response()
-}
-
-/// The page for an app error that no form can show next to a field: refused input says what
-/// was refused (each field's message), and only a fault of the server says it was logged.
+/// The page for an app error that no form can show next to a field.
 pub fn error_page(t: Tr, error: &AppError) -> Response {
-    let status = crate::error::status_of(error);
-    let _ = crate::error::public_message(error);
-    let key = match error {
-        AppError::NotFound(_) => "error.not_found",
-        AppError::Forbidden => "error.forbidden",
-        AppError::Unavailable(_) => "error.database_unavailable",
-        AppError::Stale { .. } => "error.stale_version",
-        AppError::Conflict(_) => "error.conflict",
-        AppError::Unauthenticated => "error.unauthenticated",
-        AppError::BadCredentials => "error.bad_credentials",
-        AppError::Invalid(_) | AppError::Unprocessable { .. } | AppError::ConflictWith { .. } => "error.invalid_input",
-        AppError::RateLimited { .. } => "error.rate_limited",
-        AppError::Internal(_) => "error.internal_error",
-    };
-    let message = match error {
-        AppError::Invalid(invalid) => {
-            let each: Vec<String> = invalid.fields.iter().map(|f| t.error(f.code)).collect();
-            each.join(" ")
-        }
-        AppError::Unprocessable { code, .. } | AppError::ConflictWith { code, .. } => t.error(code),
-        AppError::RateLimited { retry_after_secs } => {
-            t.t("error.rate_limited_wait").replace("{seconds}", &retry_after_secs.to_string())
-        }
-        _ => t.t(key).to_owned(),
-    };
-    message_page_saying(t, status, key, message)
+    message_response(PageCtx::anonymous(t, "/"), &ErrorView::of(error))
 }
 
 /// Checks the form token against the session's.
 pub fn check_csrf(ctx: &PageCtx, submitted: &str) -> Result<(), Response> {
-    if !ctx.csrf.is_empty() && constant_time_eq(ctx.csrf.as_bytes(), submitted.as_bytes()) {
-        Ok(())
-    } else {
-        Err(message_page(ctx.t, StatusCode::FORBIDDEN, "error.csrf"))
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    check_token(Some(&FormToken(ctx.csrf.clone())), submitted).map_err(IntoResponse::into_response)
 }
 
 /// A form that carries only the session's form token (sign out, mark read, roll over…).

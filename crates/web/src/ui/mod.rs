@@ -11,6 +11,7 @@ mod inspection_rounds;
 mod inspections;
 mod login;
 mod multipart;
+mod page;
 mod plan_items;
 mod plans;
 mod reports;
@@ -151,7 +152,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
     keys.push(RouteKey::new("GET", "/api/docs/{*rest}"));
     keys.sort();
     keys.dedup();
-    (routes.router.with_state(state), keys)
+    (routes.router.layer(axum::middleware::from_fn(page::show_errors)).with_state(state), keys)
 }
 
 /// A generic error page in the visitor's language.

@@ -1,14 +1,34 @@
 //! Multipart forms read whole (the server's body limit bounds them): text fields by name, and
 //! the files chosen, each with its field and file name. A file input left empty sends no file.
 
-use axum::{extract::Multipart, response::Response};
+use axum::{
+    extract::{FromRequest, Multipart, Request},
+    response::{IntoResponse, Response},
+};
 use pacesetter_app::AppError;
 
-use super::context::{PageCtx, check_csrf, error_page};
+use super::{
+    context::{PageCtx, check_csrf, error_page},
+    page::{FormToken, PageError, check_token},
+};
 
 pub struct MultipartForm {
     fields: Vec<(String, String)>,
     files: Vec<Upload>,
+}
+
+/// A page's multipart form, read once its form token is checked against the session's; put it
+/// after [`super::context::SignedIn`] among the handler's arguments.
+impl<S: Send + Sync> FromRequest<S> for MultipartForm {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let session = request.extensions().get::<FormToken>().cloned();
+        let multipart = Multipart::from_request(request, state).await.map_err(|rejection| rejection.into_response())?;
+        let form = Self::read(multipart).await?;
+        check_token(session.as_ref(), &form.value("csrf"))?;
+        Ok(form)
+    }
 }
 
 /// One file as sent.

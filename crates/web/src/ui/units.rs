@@ -3,19 +3,21 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
-use pacesetter_app::{AppError, Page, PageRequest, units};
+use pacesetter_app::{AppError, PageRequest, units};
 use pacesetter_domain::{
     Locale, UnitId, UnitKind, ValidationError,
     unit::{Unit, UnitInput},
 };
 use serde::Deserialize;
 
-use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use super::{
+    context::{PageCtx, SignedIn, render},
+    page::{PageForm, PageResult, field_errors},
+};
 use crate::AppState;
 
 /// A unit as a list row or tree node shows it.
@@ -84,7 +86,7 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
-) -> Response {
+) -> PageResult {
     let locale = ctx.t.locale;
     let kind = query.kind.as_deref().and_then(UnitKind::parse);
     let include_archived = query.archived.is_some();
@@ -95,35 +97,19 @@ pub async fn index(
         under: query.under.map(UnitId),
         ..Default::default()
     };
-    let under = match query.under {
-        Some(id) => match units::get(&state.app, &actor, UnitId(id)).await {
-            Ok(unit) => Some(UnitRow::new(&unit, locale, 0)),
-            Err(error) => return error_page(ctx.t, &error),
-        },
-        None => None,
-    };
-    let list: Page<Unit> = match units::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await
-    {
-        Ok(list) => list,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let mut trees = Vec::new();
-    match units::tree_roots(&state.app, &actor).await {
-        Ok(roots) => {
-            for root in roots {
-                let children = units::children(&state.app, &actor, root.id).await.unwrap_or_default();
-                let below = children.iter().map(|(_, n)| n + 1).sum();
-                trees.push(TreeRoot {
-                    root: UnitRow::new(&root, locale, below),
-                    children: children.iter().map(|(u, n)| UnitRow::new(u, locale, *n)).collect(),
-                });
-            }
-        }
-        Err(error) => return error_page(ctx.t, &error),
-    }
-    let page = IndexPage {
-        searching: query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || kind.is_some() || under.is_some(),
-        under,
+    let overview = units::overview(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await?;
+    let trees = overview
+        .trees
+        .iter()
+        .map(|(root, children)| TreeRoot {
+            root: UnitRow::new(root, locale, children.iter().map(|(_, n)| n + 1).sum()),
+            children: children.iter().map(|(u, n)| UnitRow::new(u, locale, *n)).collect(),
+        })
+        .collect();
+    let list = overview.list;
+    Ok(render(&IndexPage {
+        searching: query.q.as_deref().is_some_and(|q| !q.trim().is_empty()) || kind.is_some() || query.under.is_some(),
+        under: overview.under.map(|unit| UnitRow::new(&unit, locale, 0)),
         rows: list.items.iter().map(|u| UnitRow::new(u, locale, 0)).collect(),
         total: list.total,
         page: list.page,
@@ -135,8 +121,7 @@ pub async fn index(
         can_create: actor.can_anywhere(pacesetter_domain::Permission::ManageUnits),
         trees,
         p: ctx.with_nav("units"),
-    };
-    render(&page)
+    }))
 }
 
 #[derive(Template)]
@@ -164,11 +149,8 @@ pub struct PersonRow {
     pub disabled: bool,
 }
 
-pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
-    let detail = match units::detail(&state.app, &actor, UnitId(id)).await {
-        Ok(detail) => detail,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
+    let detail = units::detail(&state.app, &actor, UnitId(id)).await?;
     let locale = ctx.t.locale;
     let mut people: Vec<PersonRow> = detail
         .people
@@ -198,7 +180,7 @@ pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
         }
     }
     let unit = &detail.unit;
-    render(&ShowPage {
+    Ok(render(&ShowPage {
         unit: UnitRow::new(unit, locale, detail.descendants),
         version: unit.version,
         name_zh: unit.name.clone(),
@@ -211,7 +193,7 @@ pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
         people,
         can_manage: detail.can_manage,
         p: ctx.with_nav("units"),
-    })
+    }))
 }
 
 #[derive(Template)]
@@ -255,8 +237,6 @@ impl FormPage {
 #[derive(Deserialize, Default, Clone)]
 pub struct UnitForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     parent_id: Option<i64>,
     #[serde(default)]
     version: i64,
@@ -288,7 +268,6 @@ impl UnitForm {
 
     fn from_unit(unit: &Unit) -> Self {
         Self {
-            csrf: String::new(),
             parent_id: unit.parent_id.map(|p| p.0),
             version: unit.version,
             kind: unit.kind.as_str().to_owned(),
@@ -310,12 +289,9 @@ pub async fn new_form(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewQuery>,
-) -> Response {
+) -> PageResult {
     let parent = match query.parent {
-        Some(id) => match units::get(&state.app, &actor, UnitId(id)).await {
-            Ok(unit) => Some(unit),
-            Err(error) => return error_page(ctx.t, &error),
-        },
+        Some(id) => Some(units::get(&state.app, &actor, UnitId(id)).await?),
         None => None,
     };
     let kind = parent
@@ -324,19 +300,16 @@ pub async fn new_form(
         .unwrap_or(UnitKind::MemberUnit);
     let form = UnitForm { parent_id: query.parent, kind: kind.as_str().to_owned(), ..Default::default() };
     let locale = ctx.t.locale;
-    render(&FormPage::new(ctx, None, parent.as_ref().map(|p| UnitRow::new(p, locale, 0)), form))
+    Ok(render(&FormPage::new(ctx, None, parent.as_ref().map(|p| UnitRow::new(p, locale, 0)), form)))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Form(form): Form<UnitForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<UnitForm>,
+) -> PageResult {
     match units::create(&state.app, &actor, form.parent_id.map(UnitId), &form.input()).await {
-        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
+        Ok(unit) => Ok(to_unit(&unit)),
         Err(error) => form_again(&state, &actor, ctx, None, form, error).await,
     }
 }
@@ -345,28 +318,25 @@ pub async fn edit_form(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
-    let unit = match units::get(&state.app, &actor, UnitId(id)).await {
-        Ok(unit) if actor.can(pacesetter_domain::Permission::ManageUnits, &unit.path) => unit,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    render(&FormPage::new(ctx, Some(id), None, UnitForm::from_unit(&unit)))
+) -> PageResult {
+    let unit = units::editable(&state.app, &actor, UnitId(id)).await?;
+    Ok(render(&FormPage::new(ctx, Some(id), None, UnitForm::from_unit(&unit))))
 }
 
 pub async fn update(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<UnitForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<UnitForm>,
+) -> PageResult {
     match units::update(&state.app, &actor, UnitId(id), form.version, &form.input()).await {
-        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
+        Ok(unit) => Ok(to_unit(&unit)),
         Err(error) => form_again(&state, &actor, ctx, Some(id), form, error).await,
     }
+}
+
+fn to_unit(unit: &Unit) -> Response {
+    Redirect::to(&format!("/units/{}", unit.id)).into_response()
 }
 
 /// Shows the form again with the input kept and the error next to its field; for a stale
@@ -379,75 +349,51 @@ async fn form_again(
     unit_id: Option<i64>,
     mut form: UnitForm,
     error: AppError,
-) -> Response {
+) -> PageResult {
     let locale = ctx.t.locale;
-    let (status, errors, conflict) = match error {
-        AppError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors, None),
-        AppError::Stale { .. } => {
-            let current = match unit_id {
-                Some(id) => units::get(&state.app, actor, UnitId(id)).await.ok(),
-                None => None,
-            };
-            if let Some(current) = &current {
-                form.version = current.version;
-            }
-            (StatusCode::CONFLICT, ValidationError::new(), current.map(|c| UnitRow::new(&c, locale, 0)))
+    let (status, errors, conflict) = match (error, unit_id) {
+        (AppError::Stale { .. }, Some(id)) => {
+            let current = units::get(&state.app, actor, UnitId(id)).await?;
+            form.version = current.version;
+            (StatusCode::CONFLICT, ValidationError::new(), Some(UnitRow::new(&current, locale, 0)))
         }
-        other => return error_page(ctx.t, &other),
+        (error, _) => (StatusCode::UNPROCESSABLE_ENTITY, field_errors(error)?, None),
     };
     let parent = match form.parent_id {
         Some(id) if unit_id.is_none() => {
-            units::get(&state.app, actor, UnitId(id)).await.ok().map(|p| UnitRow::new(&p, locale, 0))
+            Some(UnitRow::new(&units::get(&state.app, actor, UnitId(id)).await?, locale, 0))
         }
         _ => None,
     };
     let page = FormPage { errors, conflict, ..FormPage::new(ctx, unit_id, parent, form) };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct VersionForm {
-    csrf: String,
     version: i64,
 }
 
 pub async fn archive(
     State(state): State<AppState>,
-    page: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<VersionForm>,
-) -> Response {
-    set_archived(state, page, id, form, true).await
+    PageForm(form): PageForm<VersionForm>,
+) -> PageResult {
+    Ok(to_unit(&units::set_archived(&state.app, &actor, UnitId(id), form.version, true).await?))
 }
 
 pub async fn restore(
     State(state): State<AppState>,
-    page: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<VersionForm>,
-) -> Response {
-    set_archived(state, page, id, form, false).await
-}
-
-async fn set_archived(
-    state: AppState,
-    SignedIn { actor, ctx }: SignedIn,
-    id: i64,
-    form: VersionForm,
-    archived: bool,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match units::set_archived(&state.app, &actor, UnitId(id), form.version, archived).await {
-        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
+    PageForm(form): PageForm<VersionForm>,
+) -> PageResult {
+    Ok(to_unit(&units::set_archived(&state.app, &actor, UnitId(id), form.version, false).await?))
 }
 
 #[derive(Deserialize)]
 pub struct MoveForm {
-    csrf: String,
     version: i64,
     parent_code: String,
 }
@@ -457,39 +403,17 @@ pub async fn move_unit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<MoveForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    let code = form.parent_code.trim();
-    let query = units::UnitQuery { q: Some(code.to_owned()), ..Default::default() };
-    let parent = match units::list(&state.app, &actor, &query, PageRequest::new(Some(1), Some(50))).await {
-        Ok(found) => found.items.into_iter().find(|u| u.code.as_deref() == Some(code) || u.name == code).map(|u| u.id),
-        Err(error) => return error_page(ctx.t, &error),
+    PageForm(form): PageForm<MoveForm>,
+) -> PageResult {
+    let errors = match units::move_under(&state.app, &actor, UnitId(id), form.version, &form.parent_code).await {
+        Ok(unit) => return Ok(to_unit(&unit)),
+        Err(error) => field_errors(error)?,
     };
-    let result = match parent {
-        Some(parent) => units::move_unit(&state.app, &actor, UnitId(id), form.version, parent).await,
-        None => Err(AppError::invalid("parent", "parent_not_found")),
+    let unit = units::get(&state.app, &actor, UnitId(id)).await?;
+    let page = FormPage {
+        move_error: errors.fields.first().map(|f| f.code).unwrap_or("invalid_input"),
+        move_code: form.parent_code.trim().to_owned(),
+        ..FormPage::new(ctx, Some(id), None, UnitForm::from_unit(&unit))
     };
-    match result {
-        Ok(unit) => Redirect::to(&format!("/units/{}", unit.id)).into_response(),
-        Err(error @ (AppError::Invalid(_) | AppError::NotFound("unit"))) => {
-            let errors = match error {
-                AppError::Invalid(errors) => errors,
-                _ => ValidationError::single("parent", "parent_not_found"),
-            };
-            let unit = match units::get(&state.app, &actor, UnitId(id)).await {
-                Ok(unit) => unit,
-                Err(error) => return error_page(ctx.t, &error),
-            };
-            let page = FormPage {
-                move_error: errors.fields.first().map(|f| f.code).unwrap_or("invalid_input"),
-                move_code: code.to_owned(),
-                ..FormPage::new(ctx, Some(id), None, UnitForm::from_unit(&unit))
-            };
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
-        }
-        Err(error) => error_page(ctx.t, &error),
-    }
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response())
 }
