@@ -270,7 +270,22 @@ pub async fn take_step(
     input: &StepInput<'_>,
 ) -> Result<Assignment> {
     let mut tx = app.store.write().await?;
-    let loaded = visible(&mut tx, actor, id).await?;
+    let after = step_in(&mut tx, app, actor, id, version, step, input).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Takes a step in the caller's transaction: see [`take_step`].
+async fn step_in(
+    tx: &mut AnyConnection,
+    app: &App,
+    actor: &Actor,
+    id: AssignmentId,
+    version: i64,
+    step: Step,
+    input: &StepInput<'_>,
+) -> Result<Assignment> {
+    let loaded = visible(tx, actor, id).await?;
     if !may_take(actor, &loaded, step) {
         return Err(AppError::Forbidden);
     }
@@ -296,13 +311,13 @@ pub async fn take_step(
     };
     // Evidence must be the unit's own: another unit's file cannot be linked here.
     for id in input.evidence {
-        let evidence = crate::evidence::visible(&mut tx, actor, *id).await?;
+        let evidence = crate::evidence::visible(tx, actor, *id).await?;
         if evidence.unit_id != before.unit_id {
             return Err(AppError::NotFound("evidence"));
         }
     }
     let mut errors = ValidationError::new();
-    let values = indicator_values(&mut tx, loaded.item.id, reports_progress, input.indicators, &mut errors).await?;
+    let values = indicator_values(tx, loaded.item.id, reports_progress, input.indicators, &mut errors).await?;
     if step == Step::Return && comment.is_empty() {
         errors.push("comment", "return_needs_comment");
     }
@@ -313,7 +328,7 @@ pub async fn take_step(
     }
     errors.into_result()?;
     let now = Timestamp::now();
-    let after = store::set_state(&mut tx, id, version, next, percent, reports_progress, now)
+    let after = store::set_state(tx, id, version, next, percent, reports_progress, now)
         .await
         .map_err(AppError::from_store("assignment"))?;
     let event = store::NewEvent {
@@ -324,12 +339,12 @@ pub async fn take_step(
         comment: (!comment.is_empty()).then_some(comment.as_str()),
         actor: actor.user.id,
     };
-    let event_id = store::add_event(&mut tx, id, &event, now).await?;
-    pacesetter_store::evidence::attach(&mut tx, event_id, input.evidence).await?;
-    indicators::add_values(&mut tx, event_id, &values).await?;
+    let event_id = store::add_event(tx, id, &event, now).await?;
+    pacesetter_store::evidence::attach(tx, event_id, input.evidence).await?;
+    indicators::add_values(tx, event_id, &values).await?;
     let action = format!("assignment.{}", step_name(step));
     audit::record(
-        &mut tx,
+        tx,
         app.store.backend(),
         actor.into(),
         &action,
@@ -338,7 +353,6 @@ pub async fn take_step(
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     Ok(after)
 }
 
@@ -388,4 +402,58 @@ pub fn parse_step(text: &str) -> Option<Step> {
     [Step::Acknowledge, Step::Update, Step::Report, Step::Accept, Step::Return, Step::Close]
         .into_iter()
         .find(|step| step_name(*step) == text)
+}
+
+/// A step as the assignment page sends it: the percent as typed, the library's evidence
+/// ticked, and new files and a link to add to the unit's library.
+#[derive(Debug, Clone)]
+pub struct SentStep<'a> {
+    pub version: i64,
+    pub step: Step,
+    /// Read for an update or a report only.
+    pub percent: &'a str,
+    pub comment: &'a str,
+    pub evidence: &'a [pacesetter_domain::evidence::EvidenceId],
+    pub indicators: &'a [(i64, &'a str)],
+    /// New files, each with the name it was sent under.
+    pub files: &'a [(&'a str, &'a [u8])],
+    pub link_title: &'a str,
+    /// A new link, if not blank.
+    pub link_url: &'a str,
+}
+
+/// Takes a step with its new evidence in one transaction: when the step is refused, no file or
+/// link is left in the library.
+pub async fn take_sent_step(app: &App, actor: &Actor, id: AssignmentId, sent: &SentStep<'_>) -> Result<Assignment> {
+    let percent = match sent.step {
+        Step::Update | Step::Report => {
+            let percent = sent.percent.trim().parse::<u8>().ok().filter(|p| *p <= 100);
+            Some(percent.ok_or(AppError::invalid("percent", "invalid_percent"))?)
+        }
+        _ => None,
+    };
+    if !sent.files.is_empty() {
+        // Only someone who may add to the unit's library gets a file kept on disk.
+        let mut conn = app.store.read().await?;
+        let loaded = visible(&mut conn, actor, id).await?;
+        crate::evidence::reporting_unit(&mut conn, actor, loaded.unit.id).await?;
+    }
+    let mut kept = Vec::with_capacity(sent.files.len());
+    for (filename, bytes) in sent.files {
+        kept.push(crate::evidence::keep_file(app, filename, bytes).await?);
+    }
+    let mut tx = app.store.write().await?;
+    let unit = visible(&mut tx, actor, id).await?.unit.id;
+    let mut evidence = sent.evidence.to_vec();
+    for file in &kept {
+        evidence.push(crate::evidence::add_kept_file(&mut tx, app, actor, unit, file).await?.id);
+    }
+    if !sent.link_url.trim().is_empty() {
+        evidence
+            .push(crate::evidence::add_link_in(&mut tx, app, actor, unit, sent.link_title, sent.link_url).await?.id);
+    }
+    let input = StepInput { percent, comment: sent.comment, evidence: &evidence, indicators: sent.indicators };
+    let after = step_in(&mut tx, app, actor, id, sent.version, sent.step, &input).await?;
+    tx.commit().await?;
+    Ok(after)
 }

@@ -11,7 +11,7 @@ use pacesetter_store::{AnyConnection, evidence as store, units};
 use crate::{Actor, App, AppError, Result, audit};
 
 /// The unit, if the actor may add evidence to its library (they report for it).
-async fn reporting_unit(conn: &mut AnyConnection, actor: &Actor, unit: UnitId) -> Result<Unit> {
+pub(crate) async fn reporting_unit(conn: &mut AnyConnection, actor: &Actor, unit: UnitId) -> Result<Unit> {
     let unit = units::get(conn, unit).await.map_err(AppError::from_store("unit"))?;
     if !actor.can(Permission::ViewUnits, &unit.path) {
         return Err(AppError::NotFound("unit"));
@@ -26,6 +26,24 @@ pub async fn upload(app: &App, actor: &Actor, unit: UnitId, filename: &str, byte
         let mut conn = app.store.read().await?;
         reporting_unit(&mut conn, actor, unit).await?;
     }
+    let file = keep_file(app, filename, bytes).await?;
+    let mut tx = app.store.write().await?;
+    let evidence = add_kept_file(&mut tx, app, actor, unit, &file).await?;
+    tx.commit().await?;
+    Ok(evidence)
+}
+
+/// A file checked and kept on disk by its hash, not yet in any library.
+pub(crate) struct KeptFile {
+    title: String,
+    sha256: String,
+    content_type: &'static str,
+    size_bytes: i64,
+}
+
+/// Checks a file by its content and keeps it on disk; a file kept but never added to a library
+/// takes space only, and the same content added later finds it there.
+pub(crate) async fn keep_file(app: &App, filename: &str, bytes: &[u8]) -> Result<KeptFile> {
     if bytes.is_empty() {
         return Err(AppError::invalid("file", "file_empty"));
     }
@@ -38,20 +56,30 @@ pub async fn upload(app: &App, actor: &Actor, unit: UnitId, filename: &str, byte
     let sha256 = tokio::task::spawn_blocking(move || files.put(&owned))
         .await
         .map_err(|e| AppError::Internal(e.to_string()))??;
-    let title = display_filename(filename);
-    let mut tx = app.store.write().await?;
+    Ok(KeptFile { title: display_filename(filename), sha256, content_type, size_bytes: bytes.len() as i64 })
+}
+
+/// Adds a kept file to a unit's library in the caller's transaction.
+pub(crate) async fn add_kept_file(
+    tx: &mut AnyConnection,
+    app: &App,
+    actor: &Actor,
+    unit: UnitId,
+    file: &KeptFile,
+) -> Result<Evidence> {
+    reporting_unit(tx, actor, unit).await?;
     let new = store::NewFile {
         unit,
-        title: &title,
-        sha256: &sha256,
-        content_type,
-        size_bytes: bytes.len() as i64,
+        title: &file.title,
+        sha256: &file.sha256,
+        content_type: file.content_type,
+        size_bytes: file.size_bytes,
         uploaded_by: actor.user.id,
     };
-    let (evidence, created) = store::insert_file(&mut tx, &new, Timestamp::now()).await?;
+    let (evidence, created) = store::insert_file(tx, &new, Timestamp::now()).await?;
     if created {
         audit::record::<(), _>(
-            &mut tx,
+            tx,
             app.store.backend(),
             actor.into(),
             "evidence.upload",
@@ -61,21 +89,34 @@ pub async fn upload(app: &App, actor: &Actor, unit: UnitId, filename: &str, byte
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(evidence)
 }
 
 /// Adds a link to a unit's library.
 pub async fn add_link(app: &App, actor: &Actor, unit: UnitId, title: &str, url: &str) -> Result<Evidence> {
     let mut tx = app.store.write().await?;
-    reporting_unit(&mut tx, actor, unit).await?;
+    let evidence = add_link_in(&mut tx, app, actor, unit, title, url).await?;
+    tx.commit().await?;
+    Ok(evidence)
+}
+
+/// Adds a link to a unit's library in the caller's transaction.
+pub(crate) async fn add_link_in(
+    tx: &mut AnyConnection,
+    app: &App,
+    actor: &Actor,
+    unit: UnitId,
+    title: &str,
+    url: &str,
+) -> Result<Evidence> {
+    reporting_unit(tx, actor, unit).await?;
     let url = parse_url(url).map_err(ValidationError::from)?;
     let title = crate::text::optional("title", Some(title), crate::text::TextKind::Title)?
         .map(|title| title.chars().filter(|c| !c.is_control()).collect())
         .unwrap_or_else(|| url.clone());
-    let evidence = store::insert_link(&mut tx, unit, &title, &url, actor.user.id, Timestamp::now()).await?;
+    let evidence = store::insert_link(tx, unit, &title, &url, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
-        &mut tx,
+        tx,
         app.store.backend(),
         actor.into(),
         "evidence.link",
@@ -84,7 +125,6 @@ pub async fn add_link(app: &App, actor: &Actor, unit: UnitId, title: &str, url: 
         Some(&evidence),
     )
     .await?;
-    tx.commit().await?;
     Ok(evidence)
 }
 

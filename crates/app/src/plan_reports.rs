@@ -410,3 +410,25 @@ pub async fn public_plan(app: &App, id: CampaignId) -> Result<(Campaign, Vec<Pla
     let (_, tree) = plan(app, &anonymous, id).await?;
     Ok((campaign, tree))
 }
+
+/// What the dashboard page shows: the progress board and, for the same units, the findings of
+/// the campaign's inspections.
+#[derive(Debug, Clone)]
+pub struct DashboardView {
+    pub board: Dashboard,
+    /// Findings by rectification state (every state, in order) and how many are overdue.
+    pub findings: Vec<(pacesetter_domain::inspection::RectificationState, i64)>,
+    pub findings_overdue: i64,
+    /// Per month of the campaign's year: findings recorded and rectification items closed.
+    pub findings_by_month: Vec<(i64, i64)>,
+}
+
+/// The dashboard page: see [`DashboardView`].
+pub async fn dashboard_view(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<DashboardView> {
+    let board = dashboard(app, actor, id, focus).await?;
+    let ledger = crate::inspections::LedgerQuery { under: focus, ..Default::default() };
+    let (findings, findings_overdue) = crate::inspections::ledger_counts(app, actor, id, &ledger).await?;
+    let year = board.view.campaign.year;
+    let findings_by_month = crate::inspections::ledger_trend(app, actor, id, &ledger, year).await?;
+    Ok(DashboardView { board, findings, findings_overdue, findings_by_month })
+}

@@ -467,5 +467,6 @@ pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> 
 }
 
 pub use crate::plan_reports::{
-    Cell as DashboardCell, Column as DashboardColumn, Dashboard, dashboard, public_plan, roll_over,
+    Cell as DashboardCell, Column as DashboardColumn, Dashboard, DashboardView, dashboard, dashboard_view, public_plan,
+    roll_over,
 };

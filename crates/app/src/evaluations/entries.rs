@@ -45,16 +45,30 @@ async fn member(conn: &mut AnyConnection, scheme: SchemeId, unit: UnitId) -> Res
 /// unit) or an inspector's entry (`Source::Inspector`, needs `inspect` on the unit).
 pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input: &EntryInput) -> Result<ScoreEntry> {
     let mut tx = app.store.write().await?;
-    let ctx = load(&mut tx, id).await?;
+    let saved = save_in(&mut tx, app, actor, id, source, input).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Saves one entry in the caller's transaction: see [`save`].
+async fn save_in(
+    tx: &mut AnyConnection,
+    app: &App,
+    actor: &Actor,
+    id: SchemeId,
+    source: Source,
+    input: &EntryInput,
+) -> Result<ScoreEntry> {
+    let ctx = load(tx, id).await?;
     let permission = match source {
         Source::SelfAssessment => Permission::ReportProgress,
         Source::Inspector => Permission::Inspect,
     };
-    unit_for(&mut tx, &ctx, actor, input.unit, permission).await?;
+    unit_for(tx, &ctx, actor, input.unit, permission).await?;
     if ctx.scheme.status != SchemeStatus::Active {
         return Err(AppError::Conflict("evaluation_not_open"));
     }
-    let member = member(&mut tx, id, input.unit).await?;
+    let member = member(tx, id, input.unit).await?;
     let scheme = &ctx.scheme.scheme;
     let leaf = scheme
         .leaves()
@@ -71,21 +85,19 @@ pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input:
             return Err(AppError::Conflict("self_assessment_submitted"));
         }
     }
-    require_open_for(&mut tx, id, input.unit).await?;
+    require_open_for(tx, id, input.unit).await?;
     let answer: Answer = serde_json::from_value(input.answer.clone())
         .ok()
         .filter(answer_in_bounds)
         .ok_or_else(|| unprocessable("answer_invalid", json!({ "leaf": leaf.code })))?;
-    let evidence = crate::evidence::owned_by(&mut tx, input.unit, &input.evidence).await?;
+    let evidence = crate::evidence::owned_by(tx, input.unit, &input.evidence).await?;
     let Some(leaf_rubric) = &leaf.rubric else { return Err(AppError::Conflict("leaf_without_rubric")) };
     let entry = rubric::Entry { answer: answer.clone(), evidence: evidence.len() as u32 };
     rubric::score(&leaf.code, leaf_rubric, scheme.leaf_max(leaf), &entry, scheme.evidence_gate)
         .map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))?;
     let comment = crate::text::optional("comment", input.comment.as_deref(), crate::text::TextKind::Note)?;
-    let before = store::entries(&mut tx, id, Some(input.unit))
-        .await?
-        .into_iter()
-        .find(|e| e.leaf == leaf.code && e.source == source);
+    let before =
+        store::entries(tx, id, Some(input.unit)).await?.into_iter().find(|e| e.leaf == leaf.code && e.source == source);
     match (&before, input.version) {
         (None, None) => {}
         (Some(current), Some(version)) if current.version == version => {}
@@ -101,11 +113,10 @@ pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input:
         evidence: &evidence,
         by: actor.user.id,
     };
-    let saved = store::save_entry(&mut tx, &new, input.version, Timestamp::now())
-        .await
-        .map_err(AppError::from_store("entry"))?;
+    let saved =
+        store::save_entry(tx, &new, input.version, Timestamp::now()).await.map_err(AppError::from_store("entry"))?;
     audit::record(
-        &mut tx,
+        tx,
         app.store.backend(),
         actor.into(),
         "evaluation_entry.save",
@@ -114,7 +125,6 @@ pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input:
         Some(&saved),
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 
@@ -334,4 +344,74 @@ async fn sheet_needing(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, per
         .collect();
     let published = evaluation_runs::latest_published(&mut conn, id).await?.is_some();
     Ok(Sheet { missing: missing(&ctx, &member, &entries), member, leaves, items, published })
+}
+
+/// One leaf of a sheet as the form sends it: the values typed or ticked, a comment, the
+/// evidence cited, and the version of the entry the scorer saw.
+#[derive(Debug, Clone, Default)]
+pub struct SheetLine {
+    pub leaf: String,
+    pub values: Vec<String>,
+    pub comment: String,
+    pub evidence: Vec<EvidenceId>,
+    pub version: Option<i64>,
+}
+
+/// Saves a whole sheet in one transaction: every line whose answer, comment or evidence
+/// changed (a line left blank is skipped). When any line is refused, nothing is saved and the
+/// error is `sheet_refused`, with `details.leaves` naming each refused leaf and its code.
+pub async fn save_sheet(
+    app: &App,
+    actor: &Actor,
+    id: SchemeId,
+    source: Source,
+    unit: UnitId,
+    lines: &[SheetLine],
+) -> Result<()> {
+    // The permission first, so that nobody learns anything from how their input is judged.
+    let sheet = sheet_for(app, actor, id, unit, source).await?;
+    let mut tx = app.store.write().await?;
+    let scheme = load(&mut tx, id).await?.scheme.scheme;
+    let mut refused = Vec::new();
+    for line in lines {
+        let Some(leaf) = sheet.leaves.iter().find(|l| l.code == line.leaf) else { continue };
+        let Some(rubric) = scheme.node(&leaf.code).and_then(|n| n.rubric.as_ref()) else { continue };
+        let answer = match rubric::answer_from_form(rubric, &line.values) {
+            Ok(Some(answer)) => answer,
+            Ok(None) => continue,
+            Err(code) => {
+                refused.push(json!({ "leaf": leaf.code, "code": code }));
+                continue;
+            }
+        };
+        let comment = line.comment.trim();
+        let current = if source == Source::Inspector { &leaf.inspector_entry } else { &leaf.self_entry };
+        if current.as_ref().is_some_and(|e| e.says(&answer, comment, &line.evidence)) {
+            continue;
+        }
+        let input = EntryInput {
+            unit,
+            leaf: leaf.code.clone(),
+            answer: serde_json::to_value(&answer).unwrap_or_default(),
+            comment: (!comment.is_empty()).then(|| comment.to_owned()),
+            evidence: line.evidence.clone(),
+            version: line.version,
+        };
+        match save_in(&mut tx, app, actor, id, source, &input).await {
+            Ok(_) => {}
+            Err(error @ (AppError::Unprocessable { .. } | AppError::Invalid(_) | AppError::Stale { .. })) => {
+                let code = match &error {
+                    AppError::Invalid(errors) => errors.fields.first().map_or("invalid_input", |f| f.code),
+                    other => other.code(),
+                };
+                refused.push(json!({ "leaf": leaf.code, "code": code }));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(AppError::Unprocessable { code: "sheet_refused", details: json!({ "leaves": refused }) });
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -120,6 +120,18 @@ pub struct ScoreEntry {
     pub version: i64,
 }
 
+impl ScoreEntry {
+    /// Whether saving `answer`, `comment` and `evidence` again would change nothing.
+    pub fn says(&self, answer: &Answer, comment: &str, evidence: &[EvidenceId]) -> bool {
+        let mut mine: Vec<i64> = self.evidence.iter().map(|e| e.0).collect();
+        let mut given: Vec<i64> = evidence.iter().map(|e| e.0).collect();
+        mine.sort_unstable();
+        given.sort_unstable();
+        given.dedup();
+        &self.answer == answer && self.comment.as_deref().unwrap_or("") == comment && mine == given
+    }
+}
+
 /// What a bonus, deduction or veto item does.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

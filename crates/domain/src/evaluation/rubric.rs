@@ -21,6 +21,27 @@ pub enum Answer {
     Met(bool),
 }
 
+/// The answer a sheet's form sends for a leaf with `rubric`: the values typed, chosen or
+/// ticked. `Ok(None)` when the leaf was left blank; the error code when a number is not one.
+pub fn answer_from_form(rubric: &Rubric, values: &[String]) -> Result<Option<Answer>, &'static str> {
+    let first = values.first().map(|v| v.trim()).unwrap_or("");
+    let blank = match rubric {
+        Rubric::Checklist { .. } => values.iter().all(|v| v.trim().is_empty()),
+        _ => first.is_empty(),
+    };
+    if blank {
+        return Ok(None);
+    }
+    Ok(Some(match rubric {
+        Rubric::Levels { .. } => Answer::Level(first.to_owned()),
+        // Ticked items win over a ticked "none of them".
+        Rubric::Checklist { .. } => Answer::Checked(values.iter().filter_map(|v| v.trim().parse().ok()).collect()),
+        Rubric::Binary => Answer::Met(first == "yes"),
+        Rubric::DeductFromMax { .. } => Answer::Occurrences(first.parse().map_err(|_| "not_a_number")?),
+        _ => Answer::Value(first.replace('。', ".").parse::<Decimal>().map_err(|_| "not_a_number")?),
+    }))
+}
+
 /// One scorer's entry for a leaf: the answer and how much evidence is attached.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {

@@ -135,6 +135,23 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
         let sheet = t.get(&saved, &lhasa).await.text();
         assert!(!sheet.contains("项未自评"), "{sheet}");
         assert!(sheet.contains(r#"value="none" checked"#), "the answer shows as given");
+        // A sheet with one refused leaf saves none of its leaves, and says which was refused.
+        let half = [
+            ("csrf", lhasa.csrf().to_owned()),
+            ("unit_id", lhasa_unit.to_string()),
+            ("k0", "A1".into()),
+            ("v0", "1".into()),
+            ("a0", "B".into()),
+            ("k1", "A2".into()),
+            ("v1", "1".into()),
+            ("a1", "99".into()),
+        ];
+        let refused = post(&t, &format!("/evaluations/{id}/self"), &lhasa, &half).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        assert!(refused.text().contains(r#"value="B" selected"#), "the input is kept");
+        let sheet = t.get(&self_path, &lhasa).await.text();
+        assert!(sheet.contains(r#"value="A" selected"#) && !sheet.contains(r#"value="B" selected"#), "A1 unchanged");
+        assert!(sheet.contains(r#"value="none" checked"#), "A2 unchanged");
         let answers = [
             ("csrf", lhasa.csrf().to_owned()),
             ("unit_id", lhasa_unit.to_string()),

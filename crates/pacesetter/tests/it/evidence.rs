@@ -115,20 +115,29 @@ async fn another_units_file_cannot_be_attached() {
 }
 
 #[tokio::test]
-async fn the_progress_form_uploads_attaches_and_keeps_choices_on_error() {
+async fn the_progress_form_stores_its_files_with_the_update_or_not_at_all() {
     each_backend!(|t| {
         let lhasa_api = t.token("lhasa").await;
         let (id, version) = lhasa_assignment(&t, &lhasa_api).await;
+        let unit = t.unit_id("540100").await;
+        let library = || async { t.get(&format!("/api/v1/evidence?unit={unit}"), &lhasa_api).await.json() };
         let lhasa = t.session("lhasa").await;
         let path = format!("/assignments/{id}/update");
         let version = version.to_string();
-        // A red update without a note fails, but the uploaded file is kept in the library
-        // and stays ticked, so it need not be uploaded again.
+        // A red update without a note is refused, and so is the file sent with it: the
+        // library holds nothing of the refused update.
         let red = t
             .upload(&path, &lhasa, &[("csrf", lhasa.csrf()), ("version", &version), ("percent", "0")], "进展.pdf", PDF)
             .await;
         assert_eq!(red.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", red.text());
-        assert!(red.text().contains("进展.pdf") && red.text().contains("checked"), "ticked in the library");
+        assert!(red.text().contains("value=\"0\""), "the percent typed is kept");
+        assert_eq!(library().await.as_array().unwrap().len(), 0, "no evidence left behind");
+        // So is a link sent with a stale version.
+        let stale =
+            [("csrf", lhasa.csrf()), ("version", "99"), ("percent", "50"), ("link_url", "https://example.org/a")];
+        let refused = t.upload(&path, &lhasa, &stale, "进展.pdf", PDF).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        assert_eq!(library().await.as_array().unwrap().len(), 0, "no evidence left behind");
         let html = t
             .upload(
                 &path,
@@ -139,18 +148,13 @@ async fn the_progress_form_uploads_attaches_and_keeps_choices_on_error() {
             )
             .await;
         assert!(html.text().contains("按文件内容判断"), "the reason is shown beside the file field");
-        let evidence_id: String =
-            red.text().split("name=\"evidence\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-        let fields = [
-            ("csrf", lhasa.csrf()),
-            ("version", &version),
-            ("percent", "100"),
-            ("comment", "已完成"),
-            ("evidence", &evidence_id),
-            ("submit", "1"),
-        ];
-        let done = t.upload(&path, &lhasa, &fields, "", b"").await;
+        let fields =
+            [("csrf", lhasa.csrf()), ("version", &version), ("percent", "100"), ("comment", "已完成"), ("submit", "1")];
+        let done = t.upload(&path, &lhasa, &fields, "进展.pdf", PDF).await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+        let stored = library().await;
+        assert_eq!(stored.as_array().unwrap().len(), 1);
+        let evidence_id = stored[0]["id"].as_i64().unwrap();
         let page = t.get(&format!("/assignments/{id}"), &lhasa).await.text();
         assert!(page.contains("进展.pdf") && page.contains(&format!("/api/v1/evidence/{evidence_id}/download")));
     });

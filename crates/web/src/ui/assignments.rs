@@ -2,10 +2,9 @@
 
 use askama::Template;
 use axum::{
-    Form,
-    extract::{Multipart, Path, Query, State},
+    extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
 use pacesetter_domain::{
@@ -18,8 +17,12 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
-use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use super::{
+    context::{PageCtx, SignedIn, render},
+    multipart::MultipartForm,
+};
 use crate::AppState;
+use crate::ui::page::{PageForm, PageResult, field_errors};
 
 /// An assignment as a table row shows it.
 pub struct LineRow {
@@ -106,11 +109,8 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
-) -> Response {
-    let campaigns = match plans::list_campaigns(&state.app, &actor).await {
-        Ok(list) => list,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+) -> PageResult {
+    let campaigns = plans::list_campaigns(&state.app, &actor).await?;
     let campaign = query.campaign.or(campaigns.first().map(|c| c.id.0));
     let filter = assignments::Query {
         campaign: campaign.map(CampaignId),
@@ -123,10 +123,7 @@ pub async fn index(
         under: query.under.map(pacesetter_domain::UnitId),
         ..Default::default()
     };
-    let list = match assignments::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await {
-        Ok(list) => list,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let list = assignments::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await?;
     let locale = ctx.t.locale;
     let light = query.light.clone().unwrap_or_default();
     let state_filter = filter.state.map(|s| s.as_str()).unwrap_or_default().to_owned();
@@ -141,7 +138,7 @@ pub async fn index(
         if filter.open_only { "&open=1" } else { "" },
         super::context::urlencode(query.q.as_deref().unwrap_or(""))
     );
-    render(&IndexPage {
+    Ok(render(&IndexPage {
         total: list.total,
         page: list.page,
         pages: list.pages(),
@@ -159,7 +156,7 @@ pub async fn index(
         unit: query.unit,
         under: query.under,
         p: ctx.with_nav("tasks"),
-    })
+    }))
 }
 
 pub struct EventRow {
@@ -234,7 +231,7 @@ impl ShowPage {
     }
 }
 
-pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
     show_page(&state, &actor, ctx, id, Failure::default()).await
 }
 
@@ -261,11 +258,8 @@ struct Failure {
     indicators: Vec<(i64, String)>,
 }
 
-async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failure: Failure) -> Response {
-    let detail = match assignments::detail(&state.app, actor, AssignmentId(id)).await {
-        Ok(detail) => detail,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failure: Failure) -> PageResult {
+    let detail = assignments::detail(&state.app, actor, AssignmentId(id)).await?;
     let status = if failure.errors.is_empty() && failure.error.is_empty() {
         StatusCode::OK
     } else {
@@ -321,12 +315,11 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         error: failure.error,
         p: ctx.with_nav("tasks"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct StepForm {
-    csrf: String,
     version: i64,
     step: String,
     #[serde(default)]
@@ -341,153 +334,83 @@ pub async fn step(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<StepForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<StepForm>,
+) -> PageResult {
     let step = match form.step.as_str() {
         "update" if form.submit.is_some() => Some(Step::Report),
         other => assignments::parse_step(other),
     };
-    let Some(step) = step else { return error_page(ctx.t, &AppError::invalid("step", "invalid_step")) };
-    let percent = if matches!(step, Step::Update | Step::Report) {
-        match form.percent.trim().parse::<u8>() {
-            Ok(p) if p <= 100 => Some(p),
-            _ => {
-                let failure = Failure {
-                    errors: ValidationError::single("percent", "invalid_percent"),
-                    percent: form.percent,
-                    narrative: form.comment,
-                    ..Default::default()
-                };
-                return show_page(&state, &actor, ctx, id, failure).await;
-            }
-        }
-    } else {
-        None
+    let Some(step) = step else { return Err(AppError::invalid("step", "invalid_step").into()) };
+    let sent = assignments::SentStep {
+        version: form.version,
+        step,
+        percent: &form.percent,
+        comment: &form.comment,
+        evidence: &[],
+        indicators: &[],
+        files: &[],
+        link_title: "",
+        link_url: "",
     };
-    let input = assignments::StepInput { percent, comment: &form.comment, ..Default::default() };
-    match assignments::take_step(&state.app, &actor, AssignmentId(id), form.version, step, &input).await {
-        Ok(_) => Redirect::to(&format!("/assignments/{id}")).into_response(),
-        Err(AppError::Invalid(errors)) => {
-            let failure = Failure { errors, percent: form.percent, narrative: form.comment, ..Default::default() };
-            show_page(&state, &actor, ctx, id, failure).await
-        }
-        Err(error @ (AppError::Conflict(_) | AppError::Stale { .. })) => {
-            let code = if matches!(error, AppError::Stale { .. }) { "stale_version" } else { error.code() };
-            let failure = Failure {
-                error: ctx.t.error(code),
-                percent: form.percent,
-                narrative: form.comment,
-                ..Default::default()
-            };
-            show_page(&state, &actor, ctx, id, failure).await
-        }
-        Err(error) => error_page(ctx.t, &error),
-    }
+    let error = match assignments::take_sent_step(&state.app, &actor, AssignmentId(id), &sent).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/assignments/{id}")).into_response()),
+        Err(error) => error,
+    };
+    let failure = Failure { percent: form.percent, narrative: form.comment, ..Default::default() };
+    refused_step(&state, &actor, ctx, id, error, failure).await
 }
 
 /// The progress form: percent, narrative, new files, a link, and evidence picked from the
-/// unit's library; files are checked and stored before the update is recorded.
+/// unit's library; the files, the link and the update are stored together or not at all.
 pub async fn update(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    mut multipart: Multipart,
-) -> Response {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_owned();
-                if name == "file" {
-                    let filename = field.file_name().unwrap_or("").to_owned();
-                    match field.bytes().await {
-                        Ok(bytes) if !bytes.is_empty() => files.push((filename, bytes.to_vec())),
-                        Ok(_) => {}
-                        Err(_) => return error_page(ctx.t, &AppError::invalid("file", "evidence_too_large")),
-                    }
-                } else {
-                    fields.push((name, field.text().await.unwrap_or_default()));
-                }
-            }
-            Ok(None) => break,
-            Err(_) => return error_page(ctx.t, &AppError::invalid("file", "file_damaged")),
-        }
-    }
-    let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    if let Err(response) = check_csrf(&ctx, &value("csrf")) {
-        return response;
-    }
-    let detail = match assignments::detail(&state.app, &actor, AssignmentId(id)).await {
-        Ok(detail) => detail,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let unit = detail.unit.id;
-    let mut chosen: Vec<i64> =
-        fields.iter().filter(|(n, _)| n == "evidence").filter_map(|(_, v)| v.parse().ok()).collect();
+    form: MultipartForm,
+) -> PageResult {
+    let chosen = form.numbers("evidence");
+    let evidence: Vec<EvidenceId> = chosen.iter().copied().map(EvidenceId).collect();
     // Indicator inputs are named `indicator_<id>`.
-    let typed: Vec<(i64, String)> = fields
-        .iter()
-        .filter_map(|(name, v)| Some((name.strip_prefix("indicator_")?.parse().ok()?, v.clone())))
+    let typed: Vec<(i64, String)> = form
+        .fields()
+        .filter_map(|(name, v)| Some((name.strip_prefix("indicator_")?.parse().ok()?, v.to_owned())))
         .collect();
-    let failure = |errors: ValidationError, chosen: Vec<i64>| Failure {
-        errors,
-        percent: value("percent"),
-        narrative: value("comment"),
-        chosen,
-        indicators: typed.clone(),
-        ..Default::default()
+    let indicators: Vec<(i64, &str)> = typed.iter().map(|(id, v)| (*id, v.as_str())).collect();
+    let files: Vec<(&str, &[u8])> = form.files("file").map(|f| (f.filename.as_str(), f.bytes.as_slice())).collect();
+    let (percent, comment) = (form.value("percent"), form.value("comment"));
+    let sent = assignments::SentStep {
+        version: form.value("version").parse().unwrap_or(0),
+        step: if form.value("submit").is_empty() { Step::Update } else { Step::Report },
+        percent: &percent,
+        comment: &comment,
+        evidence: &evidence,
+        indicators: &indicators,
+        files: &files,
+        link_title: &form.value("link_title"),
+        link_url: &form.value("link_url"),
     };
-    for (filename, bytes) in &files {
-        match pacesetter_app::evidence::upload(&state.app, &actor, unit, filename, bytes).await {
-            Ok(evidence) => chosen.push(evidence.id.0),
-            Err(AppError::Invalid(errors)) => return show_page(&state, &actor, ctx, id, failure(errors, chosen)).await,
-            Err(error) => return error_page(ctx.t, &error),
-        }
-    }
-    let url = value("link_url");
-    if !url.trim().is_empty() {
-        match pacesetter_app::evidence::add_link(&state.app, &actor, unit, &value("link_title"), &url).await {
-            Ok(evidence) => chosen.push(evidence.id.0),
-            Err(AppError::Invalid(errors)) => return show_page(&state, &actor, ctx, id, failure(errors, chosen)).await,
-            Err(error) => return error_page(ctx.t, &error),
-        }
-    }
-    let Ok(percent) = value("percent").trim().parse::<u8>() else {
-        return show_page(
-            &state,
-            &actor,
-            ctx,
-            id,
-            failure(ValidationError::single("percent", "invalid_percent"), chosen),
-        )
-        .await;
+    let error = match assignments::take_sent_step(&state.app, &actor, AssignmentId(id), &sent).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/assignments/{id}")).into_response()),
+        Err(error) => error,
     };
-    let step = if value("submit").is_empty() { Step::Update } else { Step::Report };
-    let version = value("version").parse().unwrap_or(0);
-    let evidence: Vec<EvidenceId> = chosen.iter().map(|id| EvidenceId(*id)).collect();
-    let comment = value("comment");
-    let values: Vec<(i64, &str)> = typed.iter().map(|(id, v)| (*id, v.as_str())).collect();
-    let input =
-        assignments::StepInput { percent: Some(percent), comment: &comment, evidence: &evidence, indicators: &values };
-    match assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await {
-        Ok(_) => Redirect::to(&format!("/assignments/{id}")).into_response(),
-        Err(AppError::Invalid(errors)) => show_page(&state, &actor, ctx, id, failure(errors, chosen)).await,
-        Err(error @ (AppError::Conflict(_) | AppError::Stale { .. })) => {
-            let code = if matches!(error, AppError::Stale { .. }) { "stale_version" } else { error.code() };
-            let failure = Failure {
-                error: ctx.t.error(code),
-                chosen,
-                percent: value("percent"),
-                narrative: comment,
-                indicators: typed.clone(),
-                ..Default::default()
-            };
-            show_page(&state, &actor, ctx, id, failure).await
-        }
-        Err(error) => error_page(ctx.t, &error),
-    }
+    let failure = Failure { percent, narrative: comment, chosen, indicators: typed, ..Default::default() };
+    refused_step(&state, &actor, ctx, id, error, failure).await
+}
+
+/// The assignment page again after a refused step, with what was sent kept: field errors next
+/// to their fields, a conflict or someone else's change above the form.
+async fn refused_step(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    id: i64,
+    error: AppError,
+    failure: Failure,
+) -> PageResult {
+    let failure = match error {
+        AppError::Stale { .. } => Failure { error: ctx.t.error("stale_version"), ..failure },
+        AppError::Conflict(code) => Failure { error: ctx.t.error(code), ..failure },
+        error => Failure { errors: field_errors(error)?, ..failure },
+    };
+    show_page(state, actor, ctx, id, failure).await
 }

@@ -9,7 +9,7 @@ use axum::{
 use pacesetter_app::{Actor, AppError, auth};
 use pacesetter_domain::{Locale, Permission};
 
-use super::page::{ErrorView, FormToken, PageError, PageSlot, check_token, message_response};
+use super::page::{FormToken, PageError, PageSlot};
 use crate::{AppState, i18n::Tr, request};
 
 /// The signed-in user as the layout shows them.
@@ -145,25 +145,4 @@ pub fn render<T: Template>(template: &T) -> Response {
 /// The HTML of a template, or `None` (logged) if rendering fails.
 pub fn render_html<T: Template>(template: &T) -> Option<String> {
     template.render().map_err(|error| tracing::error!(%error, "template failed")).ok()
-}
-
-/// A page that only says what went wrong, with the right status.
-pub fn message_page(t: Tr, status: StatusCode, key: &'static str) -> Response {
-    message_response(PageCtx::anonymous(t, "/"), &ErrorView::refusal(status, key))
-}
-
-/// The page for an app error that no form can show next to a field.
-pub fn error_page(t: Tr, error: &AppError) -> Response {
-    message_response(PageCtx::anonymous(t, "/"), &ErrorView::of(error))
-}
-
-/// Checks the form token against the session's.
-pub fn check_csrf(ctx: &PageCtx, submitted: &str) -> Result<(), Response> {
-    check_token(Some(&FormToken(ctx.csrf.clone())), submitted).map_err(IntoResponse::into_response)
-}
-
-/// A form that carries only the session's form token (sign out, mark read, roll over…).
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    pub csrf: String,
 }

@@ -6,9 +6,9 @@
 
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, State},
+    extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError, evidence,
@@ -27,9 +27,10 @@ use super::{
     inspections::{name_of, severity_key},
     multipart::MultipartForm,
 };
+use crate::ui::page::{PageError, PageResult};
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 pub struct StepRow {
@@ -90,7 +91,7 @@ pub async fn finding(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
+) -> PageResult {
     finding_page(&state, &actor, ctx, id, Refusal::default(), StatusCode::OK).await
 }
 
@@ -101,12 +102,9 @@ async fn finding_page(
     id: i64,
     refusal: Refusal,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let t = ctx.t;
-    let view: FindingView = match inspections::finding(&state.app, actor, FindingId(id)).await {
-        Ok(view) => view,
-        Err(error) => return error_page(t, &error),
-    };
+    let view: FindingView = inspections::finding(&state.app, actor, FindingId(id)).await?;
     let f = &view.finding;
     // The finding's unit and the responsible one, each read once (a unit the caller may not see
     // is named by a placeholder and offers no step).
@@ -183,7 +181,7 @@ async fn finding_page(
         refusal,
         p: ctx.with_nav("inspections"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 /// The message for a refused step or upload, and the status to answer with; `None` for a
@@ -207,17 +205,10 @@ pub async fn take_step(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    multipart: Multipart,
-) -> Response {
-    let form = match MultipartForm::from_page(&ctx, multipart).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
-    let view = match inspections::finding(&state.app, &actor, FindingId(id)).await {
-        Ok(view) => view,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let Some(item) = view.rectification else { return error_page(ctx.t, &AppError::NotFound("rectification")) };
+    form: MultipartForm,
+) -> PageResult {
+    let view = inspections::finding(&state.app, &actor, FindingId(id)).await?;
+    let Some(item) = view.rectification else { return Err(PageError::from(AppError::NotFound("rectification"))) };
     let step = RectificationStep::parse(&form.value("step")).unwrap_or(RectificationStep::Respond);
     let mut chosen = form.numbers("evidence");
     let result = async {
@@ -239,10 +230,10 @@ pub async fn take_step(
     }
     .await;
     let error = match result {
-        Ok(_) => return Redirect::to(&format!("/findings/{id}")).into_response(),
+        Ok(_) => return Ok(Redirect::to(&format!("/findings/{id}")).into_response()),
         Err(error) => error,
     };
-    let Some((message, status)) = refused_input(&ctx, &error) else { return error_page(ctx.t, &error) };
+    let Some((message, status)) = refused_input(&ctx, &error) else { return Err(error.into()) };
     let refusal = Refusal { message, text: form.value("text"), chosen, ..Refusal::default() };
     finding_page(&state, &actor, ctx, id, refusal, status).await
 }
@@ -253,17 +244,13 @@ pub async fn add_photos(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    multipart: Multipart,
-) -> Response {
-    let form = match MultipartForm::from_page(&ctx, multipart).await {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
+    form: MultipartForm,
+) -> PageResult {
     let photos: Vec<Vec<u8>> = form.files("photo").map(|upload| upload.bytes.clone()).collect();
     let error = match inspections::add_photos(&state.app, &actor, FindingId(id), &photos).await {
-        Ok(_) => return Redirect::to(&format!("/findings/{id}")).into_response(),
+        Ok(_) => return Ok(Redirect::to(&format!("/findings/{id}")).into_response()),
         Err(error) => error,
     };
-    let Some((photo_message, status)) = refused_input(&ctx, &error) else { return error_page(ctx.t, &error) };
+    let Some((photo_message, status)) = refused_input(&ctx, &error) else { return Err(error.into()) };
     finding_page(&state, &actor, ctx, id, Refusal { photo_message, ..Refusal::default() }, status).await
 }

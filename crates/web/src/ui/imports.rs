@@ -3,17 +3,20 @@
 
 use askama::Template;
 use axum::{
-    Form,
-    extract::{Multipart, Path, Query, State},
+    extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, import, plans};
 use pacesetter_domain::plan::Campaign;
 use serde::Deserialize;
 
-use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
+use crate::ui::{
+    multipart::MultipartForm,
+    page::{PageForm, PageResult},
+};
 
 #[derive(Template)]
 #[template(path = "imports/index.html")]
@@ -37,17 +40,14 @@ async fn index_page(
     ctx: PageCtx,
     (error_kind, campaign): (&str, Option<i64>),
     error: String,
-) -> Response {
+) -> PageResult {
     let loaded = async {
         Ok::<_, AppError>((
             import::recent(&state.app, actor).await?,
             plans::manageable_campaigns(&state.app, actor).await?,
         ))
     };
-    let (recent, campaigns) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (recent, campaigns) = loaded.await?;
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = IndexPage {
         recent,
@@ -59,7 +59,7 @@ async fn index_page(
         error,
         p: ctx.with_nav("imports"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -71,7 +71,7 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
-) -> Response {
+) -> PageResult {
     index_page(&state, &actor, ctx, ("", query.campaign), String::new()).await
 }
 
@@ -79,54 +79,23 @@ pub async fn index(
 pub async fn upload(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    mut multipart: Multipart,
-) -> Response {
-    let (mut csrf, mut kind, mut filename, mut bytes) = (String::new(), String::new(), String::new(), Vec::new());
-    let mut campaign: Option<i64> = None;
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => {
-                let name = field.name().unwrap_or("").to_owned();
-                if name == "file" {
-                    filename = field.file_name().unwrap_or("").to_owned();
-                    match field.bytes().await {
-                        Ok(data) => bytes = data.to_vec(),
-                        Err(_) => {
-                            let form = (kind.as_str(), campaign);
-                            return index_page(&state, &actor, ctx.clone(), form, ctx.t.error("file_too_large")).await;
-                        }
-                    }
-                } else {
-                    let text = field.text().await.unwrap_or_default();
-                    match name.as_str() {
-                        "csrf" => csrf = text,
-                        "kind" => kind = text,
-                        "campaign" => campaign = text.trim().parse().ok(),
-                        _ => {}
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return index_page(&state, &actor, ctx.clone(), (&kind, campaign), ctx.t.error("file_damaged")).await;
-            }
-        }
-    }
-    if let Err(response) = check_csrf(&ctx, &csrf) {
-        return response;
-    }
+    form: MultipartForm,
+) -> PageResult {
+    let (kind, campaign) = (form.value("kind"), form.value("campaign").trim().parse().ok());
+    let (filename, bytes) =
+        form.files("file").next().map(|f| (f.filename.as_str(), f.bytes.as_slice())).unwrap_or_default();
     let Some(import_kind) = import::ImportKind::parse(&kind) else {
         return index_page(&state, &actor, ctx.clone(), ("", campaign), ctx.t.error("invalid_import_kind")).await;
     };
     let options = import::Options { campaign_id: campaign, mapping: None };
-    match import::upload(&state.app, &actor, import_kind, &filename, &bytes, options).await {
+    Ok(match import::upload(&state.app, &actor, import_kind, filename, bytes, options).await {
         Ok(job) => Redirect::to(&format!("/imports/{}", job.id)).into_response(),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
-            index_page(&state, &actor, ctx.clone(), (&kind, campaign), ctx.t.error(code)).await
+            return index_page(&state, &actor, ctx.clone(), (&kind, campaign), ctx.t.error(code)).await;
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// One cell of the preview table, with its error if any.
@@ -175,11 +144,14 @@ struct ShowPage {
     error: String,
 }
 
-async fn show_page(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx, id: i64, error: String) -> Response {
-    let job = match import::job(&state.app, actor, id).await {
-        Ok(job) => job,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+async fn show_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    error: String,
+) -> PageResult {
+    let job = import::job(&state.app, actor, id).await?;
     let t = ctx.t;
     let (mut headers, mut rows, mut error_count, mut missing, mut clean) =
         (Vec::new(), Vec::new(), 0, Vec::new(), false);
@@ -269,7 +241,7 @@ async fn show_page(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx
         summary,
         error,
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 /// A cell's error in words, with the names it probably meant.
@@ -282,29 +254,24 @@ fn cell_message(t: crate::i18n::Tr, error: &import::CellError) -> String {
     }
 }
 
-pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
     show_page(&state, &actor, ctx, id, String::new()).await
 }
 
 #[derive(Deserialize)]
-pub struct CommitForm {
-    csrf: String,
-}
+pub struct CommitForm {}
 
 pub async fn commit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CommitForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match import::commit(&state.app, &actor, id).await {
+    _: PageForm<CommitForm>,
+) -> PageResult {
+    Ok(match import::commit(&state.app, &actor, id).await {
         Ok(_) => Redirect::to(&format!("/imports/{id}")).into_response(),
-        Err(AppError::Conflict(code)) => show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(AppError::Conflict(code)) => return show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// The mapping form: one select per field, each naming a column letter or nothing.
@@ -312,26 +279,22 @@ pub async fn set_mapping(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    let csrf = form.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
-    if let Err(response) = check_csrf(&ctx, csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     let entries = form.iter().filter(|(k, _)| k != "csrf").map(|(k, v)| (k.as_str(), v.as_str()));
     let result = match pacesetter_domain::plan_sheet::Mapping::from_letters(entries) {
         Ok(mapping) => import::set_mapping(&state.app, &actor, id, mapping).await.map(|_| ()),
         Err(error) => Err(AppError::invalid(error.field, error.code)),
     };
-    match result {
+    Ok(match result {
         Ok(()) => Redirect::to(&format!("/imports/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
-            let mut page = show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await;
+            let mut page = show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await?;
             *page.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             page
         }
-        Err(AppError::Conflict(code)) => show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(AppError::Conflict(code)) => return show_page(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
+        Err(error) => return Err(error.into()),
+    })
 }

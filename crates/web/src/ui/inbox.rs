@@ -2,17 +2,17 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, PageRequest, reminders};
 use pacesetter_domain::notification::{Notification, Prefs};
 use serde::Deserialize;
 
-use super::context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render};
+use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
+use crate::ui::page::{NoFields, PageForm, PageResult};
 
 #[derive(Template)]
 #[template(path = "inbox.html")]
@@ -57,7 +57,7 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<InboxQuery>,
-) -> Response {
+) -> PageResult {
     inbox_page(&state, &actor, ctx, query.page, query.saved.is_some(), None).await
 }
 
@@ -68,17 +68,14 @@ async fn inbox_page(
     page: Option<i64>,
     saved: bool,
     retry: Option<Retry>,
-) -> Response {
+) -> PageResult {
     let loaded = async {
         let list = reminders::inbox(&state.app, actor, PageRequest::new(page, Some(30))).await?;
         let prefs = reminders::prefs(&state.app, actor).await?;
         let channels = reminders::channels(&state.app, actor).await?;
         Ok::<_, AppError>((list, prefs, channels))
     };
-    let (list, prefs, channels) = match loaded.await {
-        Ok(loaded) => loaded,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (list, prefs, channels) = loaded.await?;
     let settings = &state.app.settings;
     let status = if retry.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let (prefs, email, webhook_url, errors) = match retry {
@@ -99,26 +96,20 @@ async fn inbox_page(
         saved,
         p: ctx.with_nav("inbox"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 pub async fn mark_read(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match reminders::mark_all_read(&state.app, &actor).await {
-        Ok(_) => Redirect::to("/inbox").into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
+    SignedIn { actor, .. }: SignedIn,
+    _: PageForm<NoFields>,
+) -> PageResult {
+    reminders::mark_all_read(&state.app, &actor).await?;
+    Ok(Redirect::to("/inbox").into_response())
 }
 
 #[derive(Deserialize)]
 pub struct PrefsForm {
-    csrf: String,
     due_soon: Option<String>,
     overdue: Option<String>,
     escalation: Option<String>,
@@ -131,23 +122,20 @@ pub struct PrefsForm {
 pub async fn save_prefs(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Form(form): Form<PrefsForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<PrefsForm>,
+) -> PageResult {
     let prefs = Prefs {
         due_soon: form.due_soon.is_some(),
         overdue: form.overdue.is_some(),
         escalation: form.escalation.is_some(),
     };
-    match reminders::set_prefs(&state.app, &actor, prefs, &form.email, &form.webhook_url).await {
+    Ok(match reminders::set_prefs(&state.app, &actor, prefs, &form.email, &form.webhook_url).await {
         Ok(_) => Redirect::to("/inbox?saved=1").into_response(),
         Err(AppError::Invalid(invalid)) => {
             let errors = invalid.fields.iter().map(|f| (f.field.to_owned(), ctx.t.error(f.code))).collect();
             let retry = Retry { prefs, email: form.email, webhook_url: form.webhook_url, errors };
-            inbox_page(&state, &actor, ctx, None, false, Some(retry)).await
+            return inbox_page(&state, &actor, ctx, None, false, Some(retry)).await;
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }

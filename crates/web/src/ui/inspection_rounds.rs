@@ -6,9 +6,9 @@
 use askama::Template;
 use axum::{
     Form,
-    extract::{Multipart, Path, State},
+    extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -25,10 +25,11 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
+use crate::ui::page::{NoFields, PageForm, PageResult};
 use crate::{
     AppState,
     ui::{
-        context::{PageCtx, SignedIn, check_csrf, error_page, render},
+        context::{PageCtx, SignedIn, render},
         multipart::MultipartForm,
     },
 };
@@ -103,7 +104,7 @@ pub async fn sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path((id, unit)): Path<(i64, i64)>,
-) -> Response {
+) -> PageResult {
     sheet_page(&state, &actor, ctx, (id, unit), String::new(), FindingFields::default(), StatusCode::OK).await
 }
 
@@ -115,15 +116,12 @@ async fn sheet_page(
     error: String,
     finding: FindingFields,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let t = ctx.t;
-    let sheet = match inspections::sheet(&state.app, actor, RoundId(id), UnitId(unit)).await {
-        Ok(sheet) => sheet,
-        Err(error) => return error_page(t, &error),
-    };
+    let sheet = inspections::sheet(&state.app, actor, RoundId(id), UnitId(unit)).await?;
     let name = match units::get(&state.app, actor, UnitId(unit)).await {
         Ok(found) => found.display_name(t.locale).to_owned(),
-        Err(error) => return error_page(t, &error),
+        Err(error) => return Err(error.into()),
     };
     let page = SheetPage {
         round_id: id,
@@ -152,12 +150,11 @@ async fn sheet_page(
         finding,
         p: ctx.with_nav("inspections"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct CheckForm {
-    csrf: String,
     #[serde(default)]
     item_id: i64,
     #[serde(default)]
@@ -173,10 +170,7 @@ async fn save_check(
     (id, unit): (i64, i64),
     source: CheckSource,
     form: CheckForm,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+) -> PageResult {
     let input = CheckInput {
         unit: UnitId(unit),
         item: CheckItemId(form.item_id),
@@ -186,7 +180,7 @@ async fn save_check(
         evidence: Vec::new(),
     };
     let known = CheckStatus::parse(&form.status).is_some();
-    match inspections::save_check(&state.app, actor, RoundId(id), source, &input).await {
+    Ok(match inspections::save_check(&state.app, actor, RoundId(id), source, &input).await {
         Ok(_) if known => {
             Redirect::to(&format!("/inspection-rounds/{id}/units/{unit}#point-{}", form.item_id)).into_response()
         }
@@ -201,10 +195,10 @@ async fn save_check(
                 FindingFields::default(),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
-            .await
+            .await?
         }
-        Err(error) => refused(state, actor, ctx, (id, unit), error, FindingFields::default()).await,
-    }
+        Err(error) => return refused(state, actor, ctx, (id, unit), error, FindingFields::default()).await,
+    })
 }
 
 /// A refused form: the sheet again with the reason, or the error page for who may not.
@@ -215,11 +209,11 @@ async fn refused(
     at: (i64, i64),
     error: AppError,
     finding: FindingFields,
-) -> Response {
+) -> PageResult {
     let code = match &error {
         AppError::Unprocessable { code, .. } | AppError::Conflict(code) => *code,
         AppError::Invalid(errors) => errors.fields.first().map_or("invalid_input", |f| f.code),
-        _ => return error_page(ctx.t, &error),
+        _ => return Err(error.into()),
     };
     let message = ctx.t.error(code);
     sheet_page(state, actor, ctx, at, message, finding, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -230,7 +224,7 @@ pub async fn save_self(
     SignedIn { actor, ctx }: SignedIn,
     Path(at): Path<(i64, i64)>,
     Form(form): Form<CheckForm>,
-) -> Response {
+) -> PageResult {
     save_check(&state, &actor, ctx, at, CheckSource::SelfInspection, form).await
 }
 
@@ -239,13 +233,8 @@ pub async fn save_inspection(
     SignedIn { actor, ctx }: SignedIn,
     Path(at): Path<(i64, i64)>,
     Form(form): Form<CheckForm>,
-) -> Response {
+) -> PageResult {
     save_check(&state, &actor, ctx, at, CheckSource::Inspector, form).await
-}
-
-#[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
 }
 
 /// Hands the unit's self-inspection in.
@@ -253,15 +242,12 @@ pub async fn submit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path((id, unit)): Path<(i64, i64)>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match inspections::submit_self(&state.app, &actor, RoundId(id), UnitId(unit)).await {
+    _: PageForm<NoFields>,
+) -> PageResult {
+    Ok(match inspections::submit_self(&state.app, &actor, RoundId(id), UnitId(unit)).await {
         Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}/units/{unit}")).into_response(),
-        Err(error) => refused(&state, &actor, ctx, (id, unit), error, FindingFields::default()).await,
-    }
+        Err(error) => return refused(&state, &actor, ctx, (id, unit), error, FindingFields::default()).await,
+    })
 }
 
 /// Records a finding on the target, with its rectification item when a measure is given.
@@ -269,12 +255,8 @@ pub async fn record_finding(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path((id, unit)): Path<(i64, i64)>,
-    multipart: Multipart,
-) -> Response {
-    let sent = match MultipartForm::from_page(&ctx, multipart).await {
-        Ok(sent) => sent,
-        Err(response) => return response,
-    };
+    sent: MultipartForm,
+) -> PageResult {
     let form = FindingFields::read(&sent);
     let (severity, due_on) = (Severity::parse(&form.severity), parse_date(&form.due_on));
     let wants_rectification = !form.measure.trim().is_empty();
@@ -308,8 +290,8 @@ pub async fn record_finding(
         rectification,
         photos: sent.files("photo").map(|upload| upload.bytes.clone()).collect(),
     };
-    match inspections::record_finding(&state.app, &actor, RoundId(id), &input).await {
+    Ok(match inspections::record_finding(&state.app, &actor, RoundId(id), &input).await {
         Ok(view) => Redirect::to(&format!("/findings/{}", view.finding.id.0)).into_response(),
-        Err(error) => refused(&state, &actor, ctx, (id, unit), error, form).await,
-    }
+        Err(error) => return refused(&state, &actor, ctx, (id, unit), error, form).await,
+    })
 }

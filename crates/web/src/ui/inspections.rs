@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::{
     extract::{Query, State},
-    response::{IntoResponse, Response},
+    response::IntoResponse,
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -19,10 +19,11 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
+use crate::ui::page::PageResult;
 use crate::{
     AppState,
     i18n::Tr,
-    ui::context::{PageCtx, SignedIn, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 const PER_PAGE: i64 = 20;
@@ -148,13 +149,12 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(q): Query<IndexQuery>,
-) -> Response {
-    let t = ctx.t;
+) -> PageResult {
     let mut page = IndexPage::empty(ctx.with_nav("inspections"));
-    match fill_index(&state, &actor, &q, &mut page).await {
+    Ok(match fill_index(&state, &actor, &q, &mut page).await {
         Ok(()) => render(&page).into_response(),
-        Err(error) => error_page(t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut IndexPage) -> Result<(), AppError> {
@@ -299,7 +299,7 @@ pub async fn burden(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(q): Query<BurdenQueryForm>,
-) -> Response {
+) -> PageResult {
     let t = ctx.t;
     // The newest campaign's year unless another is asked for.
     let this_year = Timestamp::now().date_cst().year();
@@ -310,10 +310,7 @@ pub async fn burden(
         under: q.under.map(UnitId),
         page: pacesetter_app::PageRequest::new(q.page, Some(PER_PAGE)),
     };
-    let found = match inspections::burden(&state.app, &actor, &query).await {
-        Ok(found) => found,
-        Err(error) => return error_page(t, &error),
-    };
+    let found = inspections::burden(&state.app, &actor, &query).await?;
     // The filter offers the units directly below the caller's top units (prefectures, departments).
     let mut units = Vec::new();
     for root in pacesetter_app::units::tree_roots(&state.app, &actor).await.unwrap_or_default() {
@@ -354,5 +351,5 @@ pub async fn burden(
         pages,
         p: ctx.with_nav("inspections"),
     };
-    render(&page).into_response()
+    Ok(render(&page).into_response())
 }

@@ -5,13 +5,14 @@ use axum::{
     Form,
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, auth};
 use pacesetter_domain::Locale;
 use serde::Deserialize;
 
-use super::context::{Anyone, CsrfForm, PageCtx, SignedIn, check_csrf, render};
+use super::context::{Anyone, PageCtx, SignedIn, render};
+use crate::ui::page::{NoFields, PageForm, PageResult};
 use crate::{AppState, request};
 
 #[derive(Template)]
@@ -37,14 +38,14 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn show(State(state): State<AppState>, Anyone { ctx }: Anyone, Query(query): Query<NextQuery>) -> Response {
-    render(&LoginPage {
+pub async fn show(State(state): State<AppState>, Anyone { ctx }: Anyone, Query(query): Query<NextQuery>) -> PageResult {
+    Ok(render(&LoginPage {
         p: ctx.with_nav("login"),
         username: String::new(),
         next: safe_next(query.next.as_deref()),
         error: None,
         demo: state.config.demo,
-    })
+    }))
 }
 
 #[derive(Deserialize)]
@@ -59,9 +60,9 @@ pub async fn submit(
     Anyone { ctx }: Anyone,
     parts: crate::api::OriginOf,
     Form(form): Form<LoginForm>,
-) -> Response {
+) -> PageResult {
     let next = safe_next(form.next.as_deref());
-    match auth::login(&state.app, &form.username, &form.password, &parts.0).await {
+    Ok(match auth::login(&state.app, &form.username, &form.password, &parts.0).await {
         Ok(session) => {
             let cookie = request::session_cookie(
                 &session.token,
@@ -92,18 +93,15 @@ pub async fn submit(
             };
             (status, render(&page)).into_response()
         }
-    }
+    })
 }
 
 pub async fn logout(
     State(state): State<AppState>,
     page: SignedIn,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&page.ctx, &form.csrf) {
-        return response;
-    }
+    _: PageForm<NoFields>,
+) -> PageResult {
     if let Some(token) = request::session_token(&headers) {
         let _ = auth::logout(&state.app, &page.actor, &token).await;
     }
@@ -111,7 +109,7 @@ pub async fn logout(
     if let Ok(value) = HeaderValue::from_str(&request::session_cookie("", state.config.secure_cookies, 0)) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
-    response
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -126,7 +124,7 @@ pub async fn set_language(
     origin: crate::api::OriginOf,
     headers: HeaderMap,
     Form(form): Form<LanguageForm>,
-) -> Response {
+) -> PageResult {
     let locale = Locale::parse(&form.lang).unwrap_or(Locale::ZhHans);
     if let Some(token) = request::session_token(&headers)
         && let Ok((actor, _)) = auth::session_actor(&state.app, &token, origin.0).await
@@ -138,5 +136,5 @@ pub async fn set_language(
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
-    response
+    Ok(response)
 }

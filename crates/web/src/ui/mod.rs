@@ -21,7 +21,7 @@ mod users;
 
 use axum::{
     Router,
-    response::{IntoResponse, Redirect, Response},
+    response::{Redirect, Response},
     routing::{get, post},
 };
 
@@ -158,5 +158,6 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
 /// A generic error page in the visitor's language.
 pub async fn not_found_page(_uri: axum::http::Uri) -> Response {
     let t = crate::i18n::Tr::new(pacesetter_domain::Locale::ZhHans);
-    context::message_page(t, axum::http::StatusCode::NOT_FOUND, "error.not_found").into_response()
+    let view = page::ErrorView::refusal(axum::http::StatusCode::NOT_FOUND, "error.not_found");
+    page::message_response(PageCtx::anonymous(t, "/"), &view)
 }

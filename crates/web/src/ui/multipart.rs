@@ -3,14 +3,11 @@
 
 use axum::{
     extract::{FromRequest, Multipart, Request},
-    response::{IntoResponse, Response},
+    response::IntoResponse,
 };
 use pacesetter_app::AppError;
 
-use super::{
-    context::{PageCtx, check_csrf, error_page},
-    page::{FormToken, PageError, check_token},
-};
+use super::page::{FormToken, PageError, check_token};
 
 pub struct MultipartForm {
     fields: Vec<(String, String)>,
@@ -58,17 +55,14 @@ impl MultipartForm {
         Ok(form)
     }
 
-    /// A page's form, once its form token is checked: otherwise the response to give (the
-    /// refusal of a missing or wrong token, or an error page for a body that cannot be read).
-    pub async fn from_page(ctx: &PageCtx, multipart: Multipart) -> Result<Self, Response> {
-        let form = Self::read(multipart).await.map_err(|error| error_page(ctx.t, &error))?;
-        check_csrf(ctx, &form.value("csrf"))?;
-        Ok(form)
-    }
-
     /// The first value of a text field, or empty.
     pub fn value(&self, name: &str) -> String {
         self.fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// Every text field, in the order sent.
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.fields.iter().map(|(name, value)| (name.as_str(), value.as_str()))
     }
 
     /// Every value of a repeated field (checkboxes) that reads as a number.

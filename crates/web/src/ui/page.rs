@@ -216,6 +216,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
     }
 }
 
+/// A form with nothing but its token: a button that confirms an action (sign out, mark read).
+#[derive(Deserialize)]
+pub struct NoFields {}
+
 /// The field errors of a refused form, to show it again; any other error ends the page.
 pub fn field_errors(error: AppError) -> Result<ValidationError, PageError> {
     match error {

@@ -6,7 +6,7 @@ use axum::{
     Form,
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
 use pacesetter_domain::{
@@ -19,10 +19,11 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::{
-    context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    context::{PageCtx, SignedIn, render},
     plans::unit_by_code,
 };
 use crate::AppState;
+use crate::ui::page::{PageError, PageForm, PageResult};
 
 #[derive(Template)]
 #[template(path = "plans/item_form.html")]
@@ -49,8 +50,6 @@ impl ItemFormPage {
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ItemForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     version: i64,
     #[serde(default)]
@@ -131,12 +130,9 @@ pub async fn new_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewItemQuery>,
-) -> Response {
+) -> PageResult {
     let (campaign_id, campaign_name, parent_title, level) =
-        match new_item_context(&state, &actor, query.campaign, query.parent).await {
-            Ok(context) => context,
-            Err(error) => return error_page(ctx.t, &error),
-        };
+        new_item_context(&state, &actor, query.campaign, query.parent).await?;
     let form = ItemForm {
         campaign_id: Some(campaign_id),
         parent_id: query.parent,
@@ -144,7 +140,7 @@ pub async fn new_item(
         assign: "lead".into(),
         ..Default::default()
     };
-    render(&ItemFormPage {
+    Ok(render(&ItemFormPage {
         p: ctx.with_nav("plans"),
         campaign_id,
         campaign_name,
@@ -156,7 +152,7 @@ pub async fn new_item(
         form,
         errors: ValidationError::new(),
         conflict: false,
-    })
+    }))
 }
 
 /// Units typed as codes separated by commas or spaces; an unknown one is reported.
@@ -182,11 +178,8 @@ async fn prefectures(state: &AppState, actor: &Actor) -> Vec<UnitId> {
 pub async fn create_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Form(form): Form<ItemForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<ItemForm>,
+) -> PageResult {
     let result = async {
         let lead = match form.lead_code.trim() {
             "" => None,
@@ -219,14 +212,11 @@ pub async fn create_item(
         plans::create_item(&state.app, &actor, &new).await
     }
     .await;
-    match result {
+    Ok(match result {
         Ok(item) => Redirect::to(&format!("/plan-items/{}", item.id)).into_response(),
         Err(AppError::Invalid(errors)) => {
             let (campaign_id, campaign_name, parent_title, level) =
-                match new_item_context(&state, &actor, form.campaign_id, form.parent_id).await {
-                    Ok(context) => context,
-                    Err(error) => return error_page(ctx.t, &error),
-                };
+                new_item_context(&state, &actor, form.campaign_id, form.parent_id).await?;
             let page = ItemFormPage {
                 p: ctx.with_nav("plans"),
                 campaign_id,
@@ -242,8 +232,8 @@ pub async fn create_item(
             };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 pub struct UnitChip {
@@ -264,15 +254,12 @@ struct ItemPage {
     error: String,
 }
 
-pub async fn item(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn item(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
     item_page(&state, &actor, ctx, id, String::new()).await
 }
 
-async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error: String) -> Response {
-    let view = match plans::item(&state.app, actor, PlanItemId(id)).await {
-        Ok(view) => view,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error: String) -> PageResult {
+    let view = plans::item(&state.app, actor, PlanItemId(id)).await?;
     let locale = ctx.t.locale;
     let query = assignments::Query {
         campaign: Some(view.campaign.campaign.id),
@@ -281,7 +268,7 @@ async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error
     };
     let lines = match assignments::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(200))).await {
         Ok(page) => page.items.into_iter().map(|line| super::assignments::LineRow::new(line, locale)).collect(),
-        Err(error) => return error_page(ctx.t, &error),
+        Err(error) => return Err(error.into()),
     };
     let chip = |u: &pacesetter_domain::unit::Unit| UnitChip { id: u.id.0, name: u.display_name(locale).to_owned() };
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -295,12 +282,11 @@ async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error
         error,
         p: ctx.with_nav("plans"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct AssignForm {
-    csrf: String,
     #[serde(default)]
     assign: String,
     #[serde(default)]
@@ -311,16 +297,13 @@ pub async fn assign(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<AssignForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<AssignForm>,
+) -> PageResult {
     // Only those who run the campaign learn whether the typed codes exist.
     match plans::item(&state.app, &actor, PlanItemId(id)).await {
         Ok(view) if view.campaign.can_manage => {}
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     }
     let units = match form.assign.as_str() {
         "prefectures" => Ok(prefectures(&state, &actor).await),
@@ -330,11 +313,13 @@ pub async fn assign(
         Ok(units) => plans::assign(&state.app, &actor, PlanItemId(id), &units).await,
         Err(error) => Err(error),
     };
-    match result {
+    Ok(match result {
         Ok(_) => Redirect::to(&format!("/plan-items/{id}")).into_response(),
-        Err(AppError::Invalid(_)) => item_page(&state, &actor, ctx.clone(), id, ctx.t.error("unit_not_found")).await,
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(AppError::Invalid(_)) => {
+            return item_page(&state, &actor, ctx.clone(), id, ctx.t.error("unit_not_found")).await;
+        }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// Whether an item is a key task (only tasks carry indicators, so only their form has them).
@@ -346,11 +331,11 @@ pub async fn edit_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
+) -> PageResult {
     let view = match plans::item(&state.app, &actor, PlanItemId(id)).await {
         Ok(view) if view.campaign.can_manage => view,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     };
     let item = &view.item;
     let form = ItemForm {
@@ -366,7 +351,7 @@ pub async fn edit_item(
         indicators: view.indicators.iter().map(|i| i.spec().to_line()).collect::<Vec<_>>().join("\n"),
         ..Default::default()
     };
-    render(&ItemFormPage {
+    Ok(render(&ItemFormPage {
         campaign_id: view.campaign.campaign.id.0,
         campaign_name: view.campaign.campaign.name.clone(),
         parent_id: item.parent_id.map(|p| p.0),
@@ -378,7 +363,7 @@ pub async fn edit_item(
         errors: ValidationError::new(),
         conflict: false,
         p: ctx.with_nav("plans"),
-    })
+    }))
 }
 
 pub async fn update_item(
@@ -386,10 +371,7 @@ pub async fn update_item(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Form(mut form): Form<ItemForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+) -> PageResult {
     let lead = match form.lead_code.trim() {
         "" => None,
         code => unit_by_code(&state, &actor, code).await,
@@ -402,18 +384,15 @@ pub async fn update_item(
         Err(error) => Err(error.into()),
     };
     let (status, errors, conflict) = match result {
-        Ok(_) => return Redirect::to(&format!("/plan-items/{id}")).into_response(),
+        Ok(_) => return Ok(Redirect::to(&format!("/plan-items/{id}")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
         Err(AppError::Stale { current }) => {
             form.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(form.version);
             (StatusCode::CONFLICT, ValidationError::new(), true)
         }
-        Err(error) => return error_page(ctx.t, &error),
+        Err(error) => return Err(error.into()),
     };
-    let view = match plans::item(&state.app, &actor, PlanItemId(id)).await {
-        Ok(view) => view,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let view = plans::item(&state.app, &actor, PlanItemId(id)).await?;
     let page = ItemFormPage {
         campaign_id: view.campaign.campaign.id.0,
         campaign_name: view.campaign.campaign.name.clone(),
@@ -427,5 +406,5 @@ pub async fn update_item(
         conflict,
         p: ctx.with_nav("plans"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }

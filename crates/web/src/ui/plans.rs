@@ -6,7 +6,7 @@ use axum::{
     Form,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{Actor, AppError, PageRequest, plans};
 use pacesetter_domain::{
@@ -18,8 +18,9 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
-use super::context::{PageCtx, SignedIn, check_csrf, error_page, render};
+use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
+use crate::ui::page::{PageError, PageForm, PageResult};
 
 /// A unit typed by its code or exact name, among those the actor can see.
 pub(crate) async fn unit_by_code(state: &AppState, actor: &Actor, text: &str) -> Option<UnitId> {
@@ -49,11 +50,8 @@ struct CampaignsPage {
     can_create: bool,
 }
 
-pub async fn campaigns(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> Response {
-    let list = match plans::list_campaigns(&state.app, &actor).await {
-        Ok(list) => list,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+pub async fn campaigns(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> PageResult {
+    let list = plans::list_campaigns(&state.app, &actor).await?;
     let rows = list
         .into_iter()
         .map(|c| CampaignRow {
@@ -64,7 +62,11 @@ pub async fn campaigns(State(state): State<AppState>, SignedIn { actor, ctx }: S
             year: c.year,
         })
         .collect();
-    render(&CampaignsPage { rows, can_create: actor.can_anywhere(Permission::ManagePlans), p: ctx.with_nav("plans") })
+    Ok(render(&CampaignsPage {
+        rows,
+        can_create: actor.can_anywhere(Permission::ManagePlans),
+        p: ctx.with_nav("plans"),
+    }))
 }
 
 #[derive(Template)]
@@ -106,8 +108,6 @@ impl CampaignFormPage {
 
 #[derive(Deserialize, Clone)]
 pub struct CampaignForm {
-    #[serde(default)]
-    csrf: String,
     #[serde(default)]
     version: i64,
     #[serde(default)]
@@ -155,7 +155,6 @@ pub struct CampaignForm {
 impl Default for CampaignForm {
     fn default() -> Self {
         Self {
-            csrf: String::new(),
             version: 0,
             name: String::new(),
             name_bo: String::new(),
@@ -216,14 +215,14 @@ fn rules() -> Vec<String> {
         .collect()
 }
 
-pub async fn new_campaign(SignedIn { ctx, .. }: SignedIn) -> Response {
-    render(&CampaignFormPage {
+pub async fn new_campaign(SignedIn { ctx, .. }: SignedIn) -> PageResult {
+    Ok(render(&CampaignFormPage {
         p: ctx.with_nav("plans"),
         form: CampaignForm::default(),
         errors: ValidationError::new(),
         rules: rules(),
         editing: None,
-    })
+    }))
 }
 
 impl CampaignForm {
@@ -269,19 +268,19 @@ pub async fn edit_campaign(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
+) -> PageResult {
     let view = match plans::campaign(&state.app, &actor, CampaignId(id)).await {
         Ok(view) if view.can_manage => view,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     };
-    render(&CampaignFormPage {
+    Ok(render(&CampaignFormPage {
         form: CampaignForm::of(&view.campaign),
         errors: ValidationError::new(),
         rules: rules(),
         editing: Some(Editing { id, levels: level_path(&view.levels), conflict: false }),
         p: ctx.with_nav("plans"),
-    })
+    }))
 }
 
 fn level_path(levels: &[PlanLevel]) -> String {
@@ -293,24 +292,21 @@ pub async fn update_campaign(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Form(mut form): Form<CampaignForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+) -> PageResult {
     let result = plans::update_campaign(&state.app, &actor, CampaignId(id), form.version, &form.input()).await;
     let (status, errors, conflict) = match result {
-        Ok(_) => return Redirect::to(&format!("/campaigns/{id}")).into_response(),
+        Ok(_) => return Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
         // Someone saved first: keep what this person typed, take the new version, and say so.
         Err(AppError::Stale { current }) => {
             form.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(form.version);
             (StatusCode::CONFLICT, ValidationError::new(), true)
         }
-        Err(error) => return error_page(ctx.t, &error),
+        Err(error) => return Err(error.into()),
     };
     let levels = match plans::campaign(&state.app, &actor, CampaignId(id)).await {
         Ok(view) => level_path(&view.levels),
-        Err(error) => return error_page(ctx.t, &error),
+        Err(error) => return Err(error.into()),
     };
     let page = CampaignFormPage {
         form,
@@ -319,26 +315,23 @@ pub async fn update_campaign(
         editing: Some(Editing { id, levels, conflict }),
         p: ctx.with_nav("plans"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 pub async fn create_campaign(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Form(form): Form<CampaignForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<CampaignForm>,
+) -> PageResult {
     let office = unit_by_code(&state, &actor, &form.office_code).await.unwrap_or(UnitId(0));
-    match plans::create_campaign(&state.app, &actor, office, &form.input(), &form.levels()).await {
+    Ok(match plans::create_campaign(&state.app, &actor, office, &form.input(), &form.levels()).await {
         Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
         Err(AppError::Invalid(errors)) => {
             let page = CampaignFormPage { p: ctx.with_nav("plans"), form, errors, rules: rules(), editing: None };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// One row of the plan table.
@@ -390,11 +383,8 @@ pub async fn campaign(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
-    let (view, tree) = match plans::plan(&state.app, &actor, CampaignId(id)).await {
-        Ok(plan) => plan,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+) -> PageResult {
+    let (view, tree) = plans::plan(&state.app, &actor, CampaignId(id)).await?;
     let mut rows = Vec::new();
     flatten(&tree, &mut rows);
     let mut totals = plans::LightCounts::default();
@@ -405,5 +395,5 @@ pub async fn campaign(
         totals.red += node.lights.red;
     }
     let as_of = format_date(view.campaign.today(pacesetter_domain::Timestamp::now()));
-    render(&CampaignPage { p: ctx.with_nav("plans"), view, rows, totals, as_of })
+    Ok(render(&CampaignPage { p: ctx.with_nav("plans"), view, rows, totals, as_of }))
 }

@@ -3,19 +3,19 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
-use pacesetter_app::{AppError, inspections, plans};
+use pacesetter_app::{AppError, plans};
 use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date};
 use pacesetter_export::charts;
 
 use super::{
-    context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render},
+    context::{PageCtx, SignedIn, render},
     plans::{PlanRow, flatten},
 };
-use crate::AppState;
+use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::{AppState, i18n::Tr};
 
 #[derive(Template)]
 #[template(path = "plans/dashboard.html")]
@@ -51,125 +51,116 @@ pub async fn dashboard(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<DashboardQuery>,
-) -> Response {
-    let board = match plans::dashboard(&state.app, &actor, CampaignId(id), query.unit.map(UnitId)).await {
-        Ok(board) => board,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let t = ctx.t;
-    let locale = t.locale;
-    let drill = |unit: UnitId| format!("/campaigns/{id}/dashboard?unit={}", unit.0);
+) -> PageResult {
+    let view = plans::dashboard_view(&state.app, &actor, CampaignId(id), query.unit.map(UnitId)).await?;
+    let (t, board) = (ctx.t, &view.board);
+    let labels: Vec<String> =
+        board.trend.iter().map(|(week, _)| format!("{}/{}", u8::from(week.month()), week.day())).collect();
+    let values: Vec<u32> = board.trend.iter().map(|(_, n)| *n).collect();
+    let mut trail = vec![(t.t("dashboard.everything").to_owned(), Some(format!("/campaigns/{id}/dashboard")))];
+    trail.extend(board.trail.iter().map(|u| (u.display_name(t.locale).to_owned(), Some(drill_link(id, u.id)))));
+    if let Some(focus) = &board.focus {
+        trail.push((focus.display_name(t.locale).to_owned(), None));
+    }
+    Ok(render(&DashboardPage {
+        campaign_id: id,
+        campaign_name: board.view.campaign.name.clone(),
+        today: format_date(board.today),
+        trail,
+        scope: board.focus.as_ref().map(|f| format!("&under={}", f.id.0)).unwrap_or_default(),
+        totals: board.totals,
+        has_data: !board.columns.is_empty(),
+        heatmap: heatmap(board, t, id),
+        trend: charts::bars(&labels, &values, t.t("dashboard.trend")),
+        findings: view.findings.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
+        findings_overdue: view.findings_overdue,
+        findings_trend: findings_trend(&view.findings_by_month, t),
+        p: ctx.with_nav("plans"),
+    }))
+}
+
+fn drill_link(campaign: i64, unit: UnitId) -> String {
+    format!("/campaigns/{campaign}/dashboard?unit={}", unit.0)
+}
+
+/// The heat map of top-level items × columns. The first column is every column together; a
+/// click on a column goes a level down, or to the assignments where there is no level below.
+fn heatmap(board: &plans::Dashboard, t: Tr, id: i64) -> String {
     let listed = |unit: UnitId| format!("/assignments?campaign={id}&unit={}", unit.0);
     let rows: Vec<String> = board
         .rows
         .iter()
         .map(|r| format!("{}{}", r.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), r.title))
         .collect();
-    // The first column is every column together; a click on a column goes a level down, or to
-    // the assignments where there is no level below.
     let mut columns = vec![charts::Column { label: t.t("dashboard.all").to_owned(), href: None }];
     let scope = board.focus.as_ref().map(|f| format!("&under={}", f.id.0)).unwrap_or_default();
     let mut hrefs = vec![format!("/assignments?campaign={id}{scope}")];
     for column in &board.columns {
-        let name = column.unit.display_name(locale);
+        let name = column.unit.display_name(t.locale);
         let (label, href) = if column.own {
             (format!("{name}（{}）", t.t("dashboard.own")), listed(column.unit.id))
         } else if column.drill {
-            (name.to_owned(), drill(column.unit.id))
+            (name.to_owned(), drill_link(id, column.unit.id))
         } else {
             (name.to_owned(), listed(column.unit.id))
         };
         columns.push(charts::Column { label, href: Some(href.clone()) });
         hrefs.push(href);
     }
+    let cell = |cell: &plans::DashboardCell, href: &String| charts::Cell {
+        permille: cell.rolled.permille,
+        light: cell.rolled.light,
+        href: href.clone(),
+        note: t.f(
+            "dashboard.cell_lights",
+            &[
+                ("red", &cell.lights.red),
+                ("yellow", &cell.lights.yellow),
+                ("green", &cell.lights.green),
+                ("done", &cell.lights.done),
+            ],
+        ),
+    };
     let cells: Vec<Vec<Option<charts::Cell>>> = board
         .row_totals
         .iter()
         .zip(&board.cells)
         .map(|(total, row)| {
-            std::iter::once(total)
-                .chain(row)
-                .zip(&hrefs)
-                .map(|(cell, href)| {
-                    cell.map(|cell| charts::Cell {
-                        permille: cell.rolled.permille,
-                        light: cell.rolled.light,
-                        href: href.clone(),
-                        note: t.f(
-                            "dashboard.cell_lights",
-                            &[
-                                ("red", &cell.lights.red),
-                                ("yellow", &cell.lights.yellow),
-                                ("green", &cell.lights.green),
-                                ("done", &cell.lights.done),
-                            ],
-                        ),
-                    })
-                })
-                .collect()
+            std::iter::once(total).chain(row).zip(&hrefs).map(|(c, href)| c.map(|c| cell(&c, href))).collect()
         })
         .collect();
-    let heatmap = charts::heatmap(&rows, &columns, &cells, t.t("dashboard.heatmap"));
-    let labels: Vec<String> =
-        board.trend.iter().map(|(week, _)| format!("{}/{}", u8::from(week.month()), week.day())).collect();
-    let values: Vec<u32> = board.trend.iter().map(|(_, n)| *n).collect();
-    let trend = charts::bars(&labels, &values, t.t("dashboard.trend"));
-    let ledger = inspections::LedgerQuery { under: query.unit.map(UnitId), ..Default::default() };
-    let (found, findings_overdue) =
-        inspections::ledger_counts(&state.app, &actor, CampaignId(id), &ledger).await.unwrap_or_default();
-    let months = inspections::ledger_trend(&state.app, &actor, CampaignId(id), &ledger, board.view.campaign.year)
-        .await
-        .unwrap_or_default();
+    charts::heatmap(&rows, &columns, &cells, t.t("dashboard.heatmap"))
+}
+
+/// Findings recorded against rectification items closed, per month of the campaign's year.
+fn findings_trend(months: &[(i64, i64)], t: Tr) -> String {
     let month_labels: Vec<String> = (1..=12).map(|m| t.t(&format!("month.{m}")).to_owned()).collect();
     let (opened, closed): (Vec<u32>, Vec<u32>) =
         months.iter().map(|(f, c)| (u32::try_from(*f).unwrap_or(0), u32::try_from(*c).unwrap_or(0))).unzip();
-    let findings_trend = charts::grouped_bars(
+    charts::grouped_bars(
         &month_labels,
         &[
             charts::Series { name: t.t("dashboard.findings_found"), values: &opened, colour: "#b42318" },
             charts::Series { name: t.t("dashboard.findings_closed"), values: &closed, colour: "#1e7b45" },
         ],
         t.t("dashboard.findings_trend"),
-    );
-    let mut trail = vec![(t.t("dashboard.everything").to_owned(), Some(format!("/campaigns/{id}/dashboard")))];
-    trail.extend(board.trail.iter().map(|u| (u.display_name(locale).to_owned(), Some(drill(u.id)))));
-    if let Some(focus) = &board.focus {
-        trail.push((focus.display_name(locale).to_owned(), None));
-    }
-    render(&DashboardPage {
-        campaign_id: id,
-        campaign_name: board.view.campaign.name.clone(),
-        today: format_date(board.today),
-        trail,
-        scope,
-        totals: board.totals,
-        has_data: !board.columns.is_empty(),
-        heatmap,
-        trend,
-        findings: found.into_iter().map(|(s, n)| (s.as_str(), n)).collect(),
-        findings_overdue,
-        findings_trend,
-        p: ctx.with_nav("plans"),
-    })
+    )
 }
 
 pub async fn roll_over(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match plans::roll_over(&state.app, &actor, CampaignId(id)).await {
+    _: PageForm<NoFields>,
+) -> PageResult {
+    Ok(match plans::roll_over(&state.app, &actor, CampaignId(id)).await {
         Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
         // Carried over before: the page of the campaign it became.
         Err(AppError::ConflictWith { code: "already_rolled_over", details }) => {
             Redirect::to(&format!("/campaigns/{}", details["campaign_id"])).into_response()
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 #[derive(Template)]
@@ -186,13 +177,10 @@ pub async fn public(
     State(state): State<AppState>,
     super::context::Anyone { ctx }: super::context::Anyone,
     Path(id): Path<i64>,
-) -> Response {
-    let (campaign, tree) = match plans::public_plan(&state.app, CampaignId(id)).await {
-        Ok(plan) => plan,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+) -> PageResult {
+    let (campaign, tree) = plans::public_plan(&state.app, CampaignId(id)).await?;
     let mut rows = Vec::new();
     flatten(&tree, &mut rows);
     let as_of = format_date(campaign.today(pacesetter_domain::Timestamp::now()));
-    render(&PublicPage { p: ctx.with_nav("public"), name: campaign.name, as_of, rows })
+    Ok(render(&PublicPage { p: ctx.with_nav("public"), name: campaign.name, as_of, rows }))
 }

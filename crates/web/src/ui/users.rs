@@ -6,14 +6,15 @@ use axum::{
     Form,
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, PageRequest, users};
 use pacesetter_domain::{Locale, Role, UnitId, UserId, ValidationError, ids::GrantId};
 use serde::Deserialize;
 
-use super::context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render};
+use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
+use crate::ui::page::{NoFields, PageError, PageForm, PageResult};
 
 pub struct UserRow {
     pub id: i64,
@@ -44,13 +45,10 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
-) -> Response {
+) -> PageResult {
     let list =
-        match users::list(&state.app, &actor, query.q.as_deref(), None, PageRequest::new(query.page, Some(30))).await {
-            Ok(list) => list,
-            Err(error) => return error_page(ctx.t, &error),
-        };
-    render(&IndexPage {
+        users::list(&state.app, &actor, query.q.as_deref(), None, PageRequest::new(query.page, Some(30))).await?;
+    Ok(render(&IndexPage {
         rows: list
             .items
             .iter()
@@ -67,7 +65,7 @@ pub async fn index(
         q: query.q.unwrap_or_default(),
         can_create: actor.can_anywhere(pacesetter_domain::Permission::ManageUsers),
         p: ctx.with_nav("users"),
-    })
+    }))
 }
 
 pub struct GrantRow {
@@ -104,7 +102,7 @@ pub async fn show(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<ShowQuery>,
-) -> Response {
+) -> PageResult {
     let done = match query.done.as_deref() {
         Some("password") => ctx.t.t("users.password_reset_done").to_owned(),
         Some("signed_out") => ctx.t.t("users.signed_out_done").to_owned(),
@@ -113,7 +111,13 @@ pub async fn show(
     show_full(&state, &actor, ctx, id, String::new(), done).await
 }
 
-async fn show_with(state: &AppState, actor: &pacesetter_app::Actor, ctx: PageCtx, id: i64, error: String) -> Response {
+async fn show_with(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    error: String,
+) -> PageResult {
     show_full(state, actor, ctx, id, error, String::new()).await
 }
 
@@ -124,11 +128,8 @@ async fn show_full(
     id: i64,
     error: String,
     done: String,
-) -> Response {
-    let detail = match users::detail(&state.app, actor, UserId(id)).await {
-        Ok(detail) => detail,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+) -> PageResult {
+    let detail = users::detail(&state.app, actor, UserId(id)).await?;
     let locale = ctx.t.locale;
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ShowPage {
@@ -164,7 +165,7 @@ async fn show_full(
         done,
         p: ctx.with_nav("users"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 #[derive(Template)]
@@ -184,8 +185,6 @@ impl FormPage {
 #[derive(Deserialize, Default)]
 pub struct UserForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     username: String,
     #[serde(default)]
     display_name: String,
@@ -197,18 +196,15 @@ pub struct UserForm {
     locale: String,
 }
 
-pub async fn new_form(SignedIn { ctx, .. }: SignedIn) -> Response {
-    render(&FormPage { p: ctx.with_nav("users"), form: UserForm::default(), errors: ValidationError::new() })
+pub async fn new_form(SignedIn { ctx, .. }: SignedIn) -> PageResult {
+    Ok(render(&FormPage { p: ctx.with_nav("users"), form: UserForm::default(), errors: ValidationError::new() }))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Form(mut form): Form<UserForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+) -> PageResult {
     let unit = resolve_unit(&state, &actor, &form.unit_code).await;
     let input = users::NewUserInput {
         username: &form.username,
@@ -217,7 +213,7 @@ pub async fn create(
         unit_id: unit,
         locale: Locale::parse(&form.locale),
     };
-    match users::create(&state.app, &actor, &input).await {
+    Ok(match users::create(&state.app, &actor, &input).await {
         Ok(user) => Redirect::to(&format!("/users/{}", user.id)).into_response(),
         Err(error @ (AppError::Invalid(_) | AppError::NotFound("unit"))) => {
             let errors = match error {
@@ -229,8 +225,8 @@ pub async fn create(
             (StatusCode::UNPROCESSABLE_ENTITY, render(&FormPage { p: ctx.with_nav("users"), form, errors }))
                 .into_response()
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// A unit by its code (what the office knows) or by its id.
@@ -247,7 +243,6 @@ async fn resolve_unit(state: &AppState, actor: &pacesetter_app::Actor, text: &st
 
 #[derive(Deserialize)]
 pub struct GrantForm {
-    csrf: String,
     role: String,
     unit_code: String,
 }
@@ -256,48 +251,41 @@ pub async fn grant(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<GrantForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<GrantForm>,
+) -> PageResult {
     let Some(role) = Role::parse(&form.role) else {
         return show_with(&state, &actor, ctx.clone(), id, ctx.t.error("invalid_role")).await;
     };
     let unit = resolve_unit(&state, &actor, &form.unit_code).await.unwrap_or(UnitId(0));
-    match users::grant(&state.app, &actor, UserId(id), role, unit).await {
+    Ok(match users::grant(&state.app, &actor, UserId(id), role, unit).await {
         Ok(_) => Redirect::to(&format!("/users/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
-            show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await
+            return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await;
         }
         Err(AppError::NotFound("unit")) => {
-            show_with(&state, &actor, ctx.clone(), id, ctx.t.error("unit_not_found")).await
+            return show_with(&state, &actor, ctx.clone(), id, ctx.t.error("unit_not_found")).await;
         }
-        Err(AppError::Conflict(code)) => show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(AppError::Conflict(code)) => return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
+        Err(error) => return Err(error.into()),
+    })
 }
 
 #[derive(Deserialize)]
 pub struct RevokeForm {
-    csrf: String,
     user_id: i64,
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<RevokeForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match users::revoke(&state.app, &actor, GrantId(id)).await {
+    PageForm(form): PageForm<RevokeForm>,
+) -> PageResult {
+    Ok(match users::revoke(&state.app, &actor, GrantId(id)).await {
         Ok(()) => Redirect::to(&format!("/users/{}", form.user_id)).into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 #[derive(Template)]
@@ -321,8 +309,6 @@ impl EditPage {
 #[derive(Deserialize, Default)]
 pub struct EditForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     version: i64,
     #[serde(default)]
     display_name: String,
@@ -336,27 +322,26 @@ pub async fn edit_form(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
+) -> PageResult {
     let detail = match users::detail(&state.app, &actor, UserId(id)).await {
         Ok(detail) if detail.can_manage => detail,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     };
     let form = EditForm {
-        csrf: String::new(),
         version: detail.user.version,
         display_name: detail.user.display_name.clone(),
         unit_code: detail.unit.code.clone().unwrap_or_else(|| detail.unit.name.clone()),
         locale: detail.user.locale.map(|l| l.tag().to_owned()).unwrap_or_default(),
     };
-    render(&EditPage {
+    Ok(render(&EditPage {
         p: ctx.with_nav("users"),
         id,
         username: detail.user.username,
         form,
         errors: ValidationError::new(),
         conflict: false,
-    })
+    }))
 }
 
 pub async fn update(
@@ -364,10 +349,7 @@ pub async fn update(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Form(mut form): Form<EditForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+) -> PageResult {
     let unit = resolve_unit(&state, &actor, &form.unit_code).await.unwrap_or(UnitId(0));
     let result = users::update(
         &state.app,
@@ -380,7 +362,7 @@ pub async fn update(
     )
     .await;
     let (status, errors, conflict) = match result {
-        Ok(_) => return Redirect::to(&format!("/users/{id}")).into_response(),
+        Ok(_) => return Ok(Redirect::to(&format!("/users/{id}")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
         Err(AppError::NotFound("unit")) => {
             (StatusCode::UNPROCESSABLE_ENTITY, ValidationError::single("unit_id", "unit_not_found"), false)
@@ -390,15 +372,14 @@ pub async fn update(
             form.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(form.version);
             (StatusCode::CONFLICT, ValidationError::new(), true)
         }
-        Err(error) => return error_page(ctx.t, &error),
+        Err(error) => return Err(error.into()),
     };
     let username = users::detail(&state.app, &actor, UserId(id)).await.map(|d| d.user.username).unwrap_or_default();
-    (status, render(&EditPage { p: ctx.with_nav("users"), id, username, form, errors, conflict })).into_response()
+    Ok((status, render(&EditPage { p: ctx.with_nav("users"), id, username, form, errors, conflict })).into_response())
 }
 
 #[derive(Deserialize)]
 pub struct VersionForm {
-    csrf: String,
     version: i64,
 }
 
@@ -407,7 +388,7 @@ pub async fn disable(
     page: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<VersionForm>,
-) -> Response {
+) -> PageResult {
     set_disabled(state, page, id, form, true).await
 }
 
@@ -416,7 +397,7 @@ pub async fn enable(
     page: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<VersionForm>,
-) -> Response {
+) -> PageResult {
     set_disabled(state, page, id, form, false).await
 }
 
@@ -426,20 +407,16 @@ async fn set_disabled(
     id: i64,
     form: VersionForm,
     disabled: bool,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match users::set_disabled(&state.app, &actor, UserId(id), form.version, disabled).await {
+) -> PageResult {
+    Ok(match users::set_disabled(&state.app, &actor, UserId(id), form.version, disabled).await {
         Ok(_) => Redirect::to(&format!("/users/{id}")).into_response(),
-        Err(AppError::Conflict(code)) => show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(AppError::Conflict(code)) => return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
+        Err(error) => return Err(error.into()),
+    })
 }
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
-    csrf: String,
     password: String,
 }
 
@@ -447,34 +424,28 @@ pub async fn reset_password(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<PasswordForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match users::reset_password(&state.app, &actor, UserId(id), &form.password).await {
+    PageForm(form): PageForm<PasswordForm>,
+) -> PageResult {
+    Ok(match users::reset_password(&state.app, &actor, UserId(id), &form.password).await {
         Ok(()) => Redirect::to(&format!("/users/{id}?done=password")).into_response(),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
-            show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await
+            return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await;
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match users::sign_out_everywhere(&state.app, &actor, UserId(id)).await {
+    _: PageForm<NoFields>,
+) -> PageResult {
+    Ok(match users::sign_out_everywhere(&state.app, &actor, UserId(id)).await {
         // Signing oneself out everywhere ends this session too.
         Ok(_) if actor.user.id.0 == id => Redirect::to("/login").into_response(),
         Ok(_) => Redirect::to(&format!("/users/{id}?done=signed_out")).into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }

@@ -2,10 +2,9 @@
 //! upholds it (a new published version from the corrected inputs) or dismisses it.
 
 use axum::{
-    Form,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, evaluations::appeals};
 use pacesetter_domain::{
@@ -15,14 +14,11 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::runs::{Extra, run_page};
-use crate::{
-    AppState,
-    ui::context::{SignedIn, check_csrf, error_page},
-};
+use crate::ui::page::{PageError, PageForm, PageResult};
+use crate::{AppState, ui::context::SignedIn};
 
 #[derive(Deserialize)]
 pub struct AppealForm {
-    csrf: String,
     #[serde(default)]
     unit_id: i64,
     #[serde(default)]
@@ -33,29 +29,25 @@ pub async fn file_appeal(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<AppealForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match appeals::file(&state.app, &actor, RunId(id), UnitId(form.unit_id), &form.reason).await {
+    PageForm(form): PageForm<AppealForm>,
+) -> PageResult {
+    Ok(match appeals::file(&state.app, &actor, RunId(id), UnitId(form.unit_id), &form.reason).await {
         Ok(_) => Redirect::to(&format!("/evaluations/runs/{id}#appeals")).into_response(),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
             let message = ctx.t.f("evaluation.appeal_error", &[("message", &ctx.t.error(code))]);
-            run_page(&state, &actor, ctx, id, Extra::error(message), StatusCode::UNPROCESSABLE_ENTITY).await
+            return run_page(&state, &actor, ctx, id, Extra::error(message), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(AppError::Conflict(code)) => {
             let message = ctx.t.error(code);
-            run_page(&state, &actor, ctx, id, Extra::error(message), StatusCode::CONFLICT).await
+            return run_page(&state, &actor, ctx, id, Extra::error(message), StatusCode::CONFLICT).await;
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
-    csrf: String,
     #[serde(default)]
     decision: String,
     #[serde(default)]
@@ -64,22 +56,19 @@ pub struct DecisionForm {
 
 pub async fn decide_appeal(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<DecisionForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<DecisionForm>,
+) -> PageResult {
     // A decision cannot be taken back, so one that cannot be read is refused, never guessed.
     let Some(decision) = Decision::parse(&form.decision) else {
-        return error_page(ctx.t, &AppError::invalid("decision", "invalid_decision"));
+        return Err(PageError::from(AppError::invalid("decision", "invalid_decision")));
     };
-    match appeals::decide(&state.app, &actor, AppealId(id), decision, Some(&form.note)).await {
+    Ok(match appeals::decide(&state.app, &actor, AppealId(id), decision, Some(&form.note)).await {
         Ok((appeal, new_run)) => {
             let run = new_run.map(|r| r.id).unwrap_or(appeal.run_id);
             Redirect::to(&format!("/evaluations/runs/{run}#appeals")).into_response()
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }

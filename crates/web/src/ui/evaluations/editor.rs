@@ -3,10 +3,9 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -25,10 +24,11 @@ use super::{
     schemes::plan_codes,
     split_list, unit_name,
 };
+use crate::ui::page::{PageError, PageForm, PageResult};
 use crate::{
     AppState,
     ui::{
-        context::{PageCtx, SignedIn, check_csrf, error_page, render},
+        context::{PageCtx, SignedIn, render},
         plans::unit_by_code,
     },
 };
@@ -108,13 +108,13 @@ pub async fn new_scheme(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewQuery>,
-) -> Response {
+) -> PageResult {
     let campaign = match plans::campaign(&state.app, &actor, CampaignId(query.campaign)).await {
         Ok(view) if view.can_manage => view,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     };
-    render(&FormPage {
+    Ok(render(&FormPage {
         p: ctx.with_nav("evaluations"),
         campaign_id: query.campaign,
         campaign: campaign.campaign.name,
@@ -123,10 +123,10 @@ pub async fn new_scheme(
         mistakes: Vec::new(),
         conflict: String::new(),
         rubrics: RUBRICS,
-    })
+    }))
 }
 
-pub async fn edit(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn edit(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
     let result = async {
         let view = evaluations::get(&state.app, &actor, SchemeId(id)).await?;
         if !view.can_manage {
@@ -138,10 +138,7 @@ pub async fn edit(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
         Ok((view, campaign, lines, codes))
     }
     .await;
-    let (view, campaign, lines, codes) = match result {
-        Ok(found) => found,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (view, campaign, lines, codes) = result?;
     let all_leaves = assessable_leaves(&view.scheme.scheme);
     let members = lines
         .iter()
@@ -155,7 +152,7 @@ pub async fn edit(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
     let item_code = |id: i64| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()).unwrap_or_default();
     let form = SchemeForm::of(&view.scheme, members, &item_code);
     let conflict = if view.published_version.is_some() { ctx.t.error("evaluation_published") } else { String::new() };
-    render(&FormPage {
+    Ok(render(&FormPage {
         p: ctx.with_nav("evaluations"),
         campaign_id: campaign.campaign.id.0,
         campaign: campaign.campaign.name,
@@ -164,7 +161,7 @@ pub async fn edit(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
         mistakes: Vec::new(),
         conflict,
         rubrics: RUBRICS,
-    })
+    }))
 }
 
 /// Reads the member rows: unit codes to units, leaves to lists (blank: every leaf).
@@ -252,15 +249,12 @@ async fn save(
     campaign_id: i64,
     scheme: Option<i64>,
     fields: Vec<(String, String)>,
-) -> Response {
+) -> PageResult {
     let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    if let Err(response) = check_csrf(&ctx, &value("csrf")) {
-        return response;
-    }
     let campaign = match plans::campaign(&state.app, actor, CampaignId(campaign_id)).await {
         Ok(view) if view.can_manage => view,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     };
     let mut form = SchemeForm::from_fields(&fields);
     let page = |form: SchemeForm, mistakes: Vec<Mistake>, status: StatusCode, ctx: PageCtx| {
@@ -281,7 +275,7 @@ async fn save(
     };
     if !value("more").is_empty() {
         form.pad(super::form::BLANK_ROWS);
-        return page(form, Vec::new(), StatusCode::OK, ctx);
+        return Ok(page(form, Vec::new(), StatusCode::OK, ctx));
     }
     let codes = plan_codes(state, actor, CampaignId(campaign_id)).await;
     let plan_item = |text: &str| {
@@ -293,7 +287,7 @@ async fn save(
         (Ok(json), Ok(members)) => (json, members),
         (json, members) => {
             let mistakes = json.err().into_iter().flatten().chain(members.err().into_iter().flatten()).collect();
-            return page(form, mistakes, StatusCode::UNPROCESSABLE_ENTITY, ctx);
+            return Ok(page(form, mistakes, StatusCode::UNPROCESSABLE_ENTITY, ctx));
         }
     };
     let input = SchemeInput { name: form.name.clone(), scheme: json, units: members };
@@ -304,20 +298,20 @@ async fn save(
             evaluations::update(&state.app, actor, SchemeId(id), form.version, status, &input).await
         }
     };
-    match saved {
+    Ok(match saved {
         Ok(stored) => Redirect::to(&format!("/evaluations/{}", stored.id)).into_response(),
         Err(error) => match place_error(&form, error) {
-            Ok((mistakes, status)) => page(form, mistakes, status, ctx),
-            Err(error) => error_page(ctx.t, &error),
+            Ok((mistakes, status)) => return Ok(page(form, mistakes, status, ctx)),
+            Err(error) => return Err(error.into()),
         },
-    }
+    })
 }
 
 pub async fn create(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     let campaign = fields.iter().find(|(n, _)| n == "campaign_id").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
     save(&state, &actor, ctx, campaign, None, fields).await
 }
@@ -326,12 +320,12 @@ pub async fn update(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     let campaign = match evaluations::get(&state.app, &actor, SchemeId(id)).await {
         Ok(view) if view.can_manage => view.scheme.campaign_id.0,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     };
     save(&state, &actor, ctx, campaign, Some(id), fields).await
 }

@@ -3,10 +3,7 @@
 //! its source; and the sum down to the rounded final score.
 
 use askama::Template;
-use axum::{
-    extract::{Path, Query, State},
-    response::Response,
-};
+use axum::extract::{Path, Query, State};
 use pacesetter_app::{
     AppError,
     evaluations::{self, runs},
@@ -22,9 +19,10 @@ use super::{
     runs::{fixed, rank_text},
     unit_name,
 };
+use crate::ui::page::PageResult;
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 pub struct ExplainRow {
@@ -87,7 +85,7 @@ pub async fn explain(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<ExplainQuery>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let explanation = runs::explain(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
         let unit = pacesetter_app::units::get(&state.app, &actor, UnitId(query.unit_id)).await;
@@ -95,10 +93,7 @@ pub async fn explain(
         Ok::<_, AppError>((explanation, unit, scheme))
     }
     .await;
-    let (e, unit, scheme) = match result {
-        Ok(found) => found,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (e, unit, scheme) = result?;
     let t = ctx.t;
     let weights = scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
     let rows = e
@@ -162,7 +157,7 @@ pub async fn explain(
     }
     // Under points the base is the leaves' sum, shown term by term.
     let leaves_sum = e.leaves.iter().map(|l| dec(l.result.combined)).collect::<Vec<_>>().join(" + ");
-    render(&ExplainPage {
+    Ok(render(&ExplainPage {
         run_id: id,
         scheme_name: scheme.scheme.name.clone(),
         unit: unit.map(|u| unit_name(&u, t)).unwrap_or_default(),
@@ -188,5 +183,5 @@ pub async fn explain(
         vetoed: e.result.vetoed,
         quota_moved: e.result.quota_moved,
         p: ctx.with_nav("evaluations"),
-    })
+    }))
 }

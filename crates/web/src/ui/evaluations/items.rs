@@ -4,10 +4,9 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -24,9 +23,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{dec, parse_decimal, unit_name};
+use crate::ui::page::{PageError, PageForm, PageResult};
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 pub struct ItemRow {
@@ -82,8 +82,6 @@ const PER_PAGE: usize = 50;
 #[derive(Deserialize, Default, Clone)]
 pub struct ItemForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     unit_id: i64,
     #[serde(default)]
     kind: String,
@@ -128,7 +126,14 @@ pub(super) fn kind_key(effect: &ItemEffect) -> &'static str {
     }
 }
 
-async fn items_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, form: ItemForm, shown: Shown) -> Response {
+async fn items_page(
+    state: &AppState,
+    actor: &Actor,
+    ctx: PageCtx,
+    id: i64,
+    form: ItemForm,
+    shown: Shown,
+) -> PageResult {
     let Shown { error, field, page, per_finding, deduct_error, notice } = shown;
     let result = async {
         let view = evaluations::get(&state.app, actor, SchemeId(id)).await?;
@@ -153,10 +158,7 @@ async fn items_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, form
         Ok((view, lines, items))
     }
     .await;
-    let (view, lines, items) = match result {
-        Ok(found) => found,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (view, lines, items) = result?;
     let status =
         if error.is_empty() && deduct_error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let pages = items.len().div_ceil(PER_PAGE).max(1);
@@ -177,7 +179,7 @@ async fn items_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, form
         notice,
         p: ctx.with_nav("evaluations"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 /// The add-item form as it starts: a bonus, one occurrence for a deduction.
@@ -197,7 +199,7 @@ pub async fn items(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
-) -> Response {
+) -> PageResult {
     let form = blank_form();
     let notice = match query.deducted.as_deref().map(str::parse::<usize>) {
         Some(Ok(0)) => ctx.t.t("evaluation.finding_deductions_none").to_owned(),
@@ -212,15 +214,12 @@ pub async fn add_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<ItemForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<ItemForm>,
+) -> PageResult {
     match evaluations::get(&state.app, &actor, SchemeId(id)).await {
         Ok(view) if view.can_manage => {}
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     }
     let number = |text: &str| parse_decimal(text).map(|d| d.to_string());
     let effect = match form.kind.as_str() {
@@ -270,7 +269,7 @@ pub async fn add_item(
         source: form.source.clone(),
         source_link: Some(form.source_link.clone()),
     };
-    match entries::add_item(&state.app, &actor, SchemeId(id), &input).await {
+    Ok(match entries::add_item(&state.app, &actor, SchemeId(id), &input).await {
         Ok(_) => Redirect::to(&format!("/evaluations/{id}/items")).into_response(),
         Err(AppError::Invalid(errors)) => {
             let (field, code) = errors.fields.first().map(|f| (f.field, f.code)).unwrap_or(("source", "invalid_input"));
@@ -282,7 +281,7 @@ pub async fn add_item(
                 form,
                 Shown { error: ctx.t.error(code), field: field.to_owned(), page: 1, ..Shown::default() },
             )
-            .await
+            .await?
         }
         Err(AppError::Conflict(code)) => {
             items_page(
@@ -293,10 +292,10 @@ pub async fn add_item(
                 form,
                 Shown { error: ctx.t.error(code), field: String::new(), page: 1, ..Shown::default() },
             )
-            .await
+            .await?
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// Points per finding the deduction form starts with.
@@ -304,7 +303,6 @@ const DEFAULT_PER_FINDING: &str = "0.5";
 
 #[derive(Deserialize)]
 pub struct DeductionForm {
-    csrf: String,
     #[serde(default)]
     points_per_finding: String,
 }
@@ -315,11 +313,8 @@ pub async fn finding_deductions(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<DeductionForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<DeductionForm>,
+) -> PageResult {
     let refused = |code: &str| Shown {
         deduct_error: ctx.t.error(code),
         per_finding: form.points_per_finding.clone(),
@@ -331,15 +326,15 @@ pub async fn finding_deductions(
         let shown = refused("item_invalid");
         return items_page(&state, &actor, ctx.clone(), id, blank_form(), shown).await;
     };
-    match pacesetter_app::inspections::deduct_from_findings(&state.app, &actor, SchemeId(id), per).await {
+    Ok(match pacesetter_app::inspections::deduct_from_findings(&state.app, &actor, SchemeId(id), per).await {
         Ok(made) => Redirect::to(&format!("/evaluations/{id}/items?deducted={}", made.len())).into_response(),
         Err(AppError::Invalid(errors)) => {
             let shown = refused(errors.fields.first().map_or("invalid_input", |f| f.code));
-            items_page(&state, &actor, ctx.clone(), id, blank_form(), shown).await
+            return items_page(&state, &actor, ctx.clone(), id, blank_form(), shown).await;
         }
         Err(AppError::Conflict(code) | AppError::Unprocessable { code, .. }) => {
-            items_page(&state, &actor, ctx.clone(), id, blank_form(), refused(code)).await
+            return items_page(&state, &actor, ctx.clone(), id, blank_form(), refused(code)).await;
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }

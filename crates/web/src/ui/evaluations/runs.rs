@@ -5,10 +5,9 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -22,25 +21,21 @@ use pacesetter_export::charts;
 use serde_json::json;
 
 use super::{dec, parse_decimal, unit_name};
+use crate::ui::page::{NoFields, PageError, PageForm, PageResult};
 use crate::{
     AppState,
     i18n::Tr,
-    ui::context::{CsrfForm, PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 pub async fn start_run(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match runs::run(&state.app, &actor, SchemeId(id)).await {
-        Ok(view) => Redirect::to(&format!("/evaluations/runs/{}", view.run.id)).into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
+    _: PageForm<NoFields>,
+) -> PageResult {
+    let view = runs::run(&state.app, &actor, SchemeId(id)).await?;
+    Ok(Redirect::to(&format!("/evaluations/runs/{}", view.run.id)).into_response())
 }
 
 pub struct ResultRow {
@@ -201,17 +196,14 @@ pub(super) async fn run_page(
     id: i64,
     extra: Extra,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let result = async {
         let view = runs::results(&state.app, actor, RunId(id)).await?;
         let scheme = evaluations::get(&state.app, actor, view.run.scheme_id).await?;
         Ok::<_, AppError>((view, scheme))
     }
     .await;
-    let (view, scheme) = match result {
-        Ok(found) => found,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (view, scheme) = result?;
     let t = ctx.t;
     let (names, appealable) = names_of(state, actor, view.run.scheme_id, t).await;
     let s = &scheme.scheme.scheme;
@@ -265,19 +257,23 @@ pub(super) async fn run_page(
         moves: extra.moves,
         p: ctx.with_nav("evaluations"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 pub async fn show_run(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-) -> Response {
+) -> PageResult {
     run_page(&state, &actor, ctx, id, Extra::default(), StatusCode::OK).await
 }
 
 /// Re-runs the frozen inputs and shows whether every number came out the same.
-pub async fn verify(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> Response {
+pub async fn verify(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
     match runs::verify(&state.app, &actor, RunId(id)).await {
         Ok(check) => {
             let t = ctx.t;
@@ -286,25 +282,20 @@ pub async fn verify(State(state): State<AppState>, SignedIn { actor, ctx }: Sign
                 check.differing_units.iter().map(|u| names.get(u).cloned().unwrap_or_default()).collect::<Vec<_>>();
             let verification = Some((check.identical, check.inputs_intact, differing.join("、")));
             let extra = Extra { verification, ..Default::default() };
-            run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
+            return run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await;
         }
-        Err(error) => error_page(ctx.t, &error),
+        Err(error) => Err(error.into()),
     }
 }
 
 pub async fn publish(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match runs::publish(&state.app, &actor, RunId(id)).await {
-        Ok(_) => Redirect::to(&format!("/evaluations/runs/{id}")).into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
+    _: PageForm<NoFields>,
+) -> PageResult {
+    runs::publish(&state.app, &actor, RunId(id)).await?;
+    Ok(Redirect::to(&format!("/evaluations/runs/{id}")).into_response())
 }
 
 /// Lines of "name number" as JSON objects, or `None` if a line cannot be read.
@@ -326,23 +317,20 @@ pub async fn what_if(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    if let Err(response) = check_csrf(&ctx, &value("csrf")) {
-        return response;
-    }
     let (weights, current) = match runs::results(&state.app, &actor, RunId(id)).await {
         Ok(view) => match evaluations::get(&state.app, &actor, view.run.scheme_id).await {
             // The office's alone; nobody else learns how their input would be judged.
-            Ok(scheme) if !scheme.can_manage => return error_page(ctx.t, &AppError::Forbidden),
+            Ok(scheme) if !scheme.can_manage => return Err(PageError::from(AppError::Forbidden)),
             Ok(scheme) => (
                 scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights,
                 scheme.scheme.scheme,
             ),
-            Err(error) => return error_page(ctx.t, &error),
+            Err(error) => return Err(error.into()),
         },
-        Err(error) => return error_page(ctx.t, &error),
+        Err(error) => return Err(error.into()),
     };
     let nodes: Vec<(String, String)> =
         fields.iter().filter_map(|(n, v)| Some((n.strip_prefix("node_")?.to_owned(), v.trim().to_owned()))).collect();
@@ -398,7 +386,7 @@ pub async fn what_if(
                 })
                 .collect();
             let extra = Extra { moves, ..extra(String::new()) };
-            run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
+            return run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await;
         }
         Err(AppError::Unprocessable { code, details }) => {
             let node = details.get("node").and_then(|n| n.as_str()).filter(|n| *n != "scheme");
@@ -406,8 +394,8 @@ pub async fn what_if(
                 Some(node) => ctx.t.f("evaluation.error_at_node", &[("node", &node), ("message", &ctx.t.error(code))]),
                 None => ctx.t.error(code),
             };
-            run_page(&state, &actor, ctx, id, extra(message), StatusCode::UNPROCESSABLE_ENTITY).await
+            return run_page(&state, &actor, ctx, id, extra(message), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(error) => error_page(ctx.t, &error),
+        Err(error) => Err(error.into()),
     }
 }

@@ -3,9 +3,9 @@
 
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, Query, State},
+    extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -19,10 +19,11 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::{dec, form::assessable_leaves, unit_name};
+use crate::ui::{multipart::MultipartForm, page::PageResult};
 use crate::{
     AppState,
     i18n::Tr,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 pub struct SchemeRow {
@@ -54,7 +55,7 @@ pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<CampaignQuery>,
-) -> Response {
+) -> PageResult {
     index_page(&state, &actor, ctx, query, (String::new(), Vec::new()), StatusCode::OK).await
 }
 
@@ -66,7 +67,7 @@ async fn index_page(
     query: CampaignQuery,
     (import_name, import_errors): (String, Vec<String>),
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let result = async {
         let campaigns = plans::list_campaigns(&state.app, actor).await?;
         let list = evaluations::list(&state.app, actor, query.campaign.map(CampaignId)).await?;
@@ -86,7 +87,7 @@ async fn index_page(
         Ok::<_, AppError>((schemes, can_create))
     }
     .await;
-    match result {
+    Ok(match result {
         Ok((schemes, can_create)) => {
             let page = IndexPage {
                 p: ctx.with_nav("evaluations"),
@@ -98,8 +99,8 @@ async fn index_page(
             };
             (status, render(&page)).into_response()
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// Imports a scheme from the office's indicator table (XLSX or CSV, one row per indicator)
@@ -108,52 +109,28 @@ pub async fn import(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(campaign): Path<i64>,
-    mut multipart: Multipart,
-) -> Response {
-    let (mut csrf, mut name, mut bytes) = (String::new(), String::new(), Vec::new());
+    form: MultipartForm,
+) -> PageResult {
+    let name = form.value("name");
+    let bytes = form.files("file").next().map(|f| f.bytes.as_slice()).unwrap_or_default();
     let t = ctx.t;
     let query = || CampaignQuery { campaign: Some(campaign) };
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(field)) => match field.name().unwrap_or("") {
-                "file" => match field.bytes().await {
-                    Ok(data) => bytes = data.to_vec(),
-                    Err(_) => {
-                        let refused = (name, vec![t.error("file_too_large")]);
-                        return index_page(&state, &actor, ctx, query(), refused, StatusCode::UNPROCESSABLE_ENTITY)
-                            .await;
-                    }
-                },
-                "csrf" => csrf = field.text().await.unwrap_or_default(),
-                "name" => name = field.text().await.unwrap_or_default(),
-                _ => {}
-            },
-            Ok(None) => break,
-            Err(_) => {
-                let refused = (name, vec![t.error("file_damaged")]);
-                return index_page(&state, &actor, ctx, query(), refused, StatusCode::UNPROCESSABLE_ENTITY).await;
-            }
-        }
-    }
-    if let Err(response) = check_csrf(&ctx, &csrf) {
-        return response;
-    }
     if bytes.is_empty() {
         let refused = (name, vec![t.error("file_empty")]);
         return index_page(&state, &actor, ctx, query(), refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match evaluations::import::import(&state.app, &actor, CampaignId(campaign), name.trim(), &bytes).await {
+    Ok(match evaluations::import::import(&state.app, &actor, CampaignId(campaign), name.trim(), bytes).await {
         Ok(scheme) => Redirect::to(&format!("/evaluations/{}", scheme.id.0)).into_response(),
         Err(AppError::Invalid(errors)) => {
             let messages = errors.fields.iter().map(|f| t.error(f.code)).collect();
-            index_page(&state, &actor, ctx, query(), (name, messages), StatusCode::UNPROCESSABLE_ENTITY).await
+            return index_page(&state, &actor, ctx, query(), (name, messages), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(AppError::Unprocessable { code, details }) => {
             let messages = import_messages(t, code, &details);
-            index_page(&state, &actor, ctx, query(), (name, messages), StatusCode::UNPROCESSABLE_ENTITY).await
+            return index_page(&state, &actor, ctx, query(), (name, messages), StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(error) => error_page(t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// What was wrong with an indicator table, a line per cell, unit or node.
@@ -272,7 +249,7 @@ pub async fn show(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
-) -> Response {
+) -> PageResult {
     let result = async {
         let view = evaluations::get(&state.app, &actor, SchemeId(id)).await?;
         let campaign = plans::campaign(&state.app, &actor, view.scheme.campaign_id).await?;
@@ -282,10 +259,7 @@ pub async fn show(
         Ok::<_, AppError>((view, campaign, lines, run_list, codes))
     }
     .await;
-    let (view, campaign, lines, run_list, codes) = match result {
-        Ok(found) => found,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (view, campaign, lines, run_list, codes) = result?;
     let t = ctx.t;
     let scheme = &view.scheme.scheme;
     let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
@@ -337,7 +311,7 @@ pub async fn show(
             at: r.created_at.display_cst(),
         })
         .collect();
-    render(&ShowPage {
+    Ok(render(&ShowPage {
         id,
         name: view.scheme.name.clone(),
         campaign_id: campaign.campaign.id.0,
@@ -355,5 +329,5 @@ pub async fn show(
         pages,
         runs,
         p: ctx.with_nav("evaluations"),
-    })
+    }))
 }

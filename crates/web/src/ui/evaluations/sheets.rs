@@ -3,10 +3,9 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -21,12 +20,12 @@ use pacesetter_domain::{
     evidence::EvidenceId,
 };
 use serde::Deserialize;
-use serde_json::json;
 
-use super::{answer_text, dec, parse_decimal, unit_name};
+use super::{answer_text, dec, unit_name};
+use crate::ui::page::{PageForm, PageResult};
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 /// An answer choice of a leaf (a level, a checklist item, met or not).
@@ -141,32 +140,6 @@ fn values_of(answer: &Answer) -> Vec<String> {
     }
 }
 
-/// An answer as the app takes it, from the form values; `None` when nothing was given.
-fn answer_of(rubric: &Rubric, values: &[String]) -> Result<Option<serde_json::Value>, &'static str> {
-    let first = values.first().map(|v| v.trim()).unwrap_or("");
-    Ok(Some(match rubric {
-        Rubric::Levels { .. } if first.is_empty() => return Ok(None),
-        Rubric::Levels { .. } => json!({"kind": "level", "value": first}),
-        Rubric::Checklist { .. } if values.iter().all(|v| v.trim().is_empty()) => return Ok(None),
-        Rubric::Checklist { .. } => {
-            // Ticked items win over a ticked "none of them".
-            let items: Vec<usize> = values.iter().filter_map(|v| v.parse().ok()).collect();
-            json!({"kind": "checked", "value": items})
-        }
-        Rubric::Binary if first.is_empty() => return Ok(None),
-        Rubric::Binary => json!({"kind": "met", "value": first == "yes"}),
-        _ if first.is_empty() => return Ok(None),
-        Rubric::DeductFromMax { .. } => {
-            let n: u32 = first.parse().map_err(|_| "not_a_number")?;
-            json!({"kind": "occurrences", "value": n})
-        }
-        _ => {
-            let value = parse_decimal(first).ok_or("not_a_number")?;
-            json!({"kind": "value", "value": value.to_string()})
-        }
-    }))
-}
-
 async fn sheet_page(
     state: &AppState,
     actor: &Actor,
@@ -175,7 +148,7 @@ async fn sheet_page(
     unit: i64,
     source: Source,
     shown: Shown<'_>,
-) -> Response {
+) -> PageResult {
     let Shown { typed, error, saved } = shown;
     let result = async {
         let sheet = entries::sheet_for(&state.app, actor, SchemeId(id), UnitId(unit), source).await?;
@@ -186,10 +159,7 @@ async fn sheet_page(
         Ok::<_, AppError>((sheet, view, unit, library))
     }
     .await;
-    let (sheet, view, unit_found, library) = match result {
-        Ok(found) => found,
-        Err(error) => return error_page(ctx.t, &error),
-    };
+    let (sheet, view, unit_found, library) = result?;
     let t = ctx.t;
     let scheme = &view.scheme.scheme;
     let inspector = source == Source::Inspector;
@@ -329,7 +299,7 @@ async fn sheet_page(
         error,
         p: ctx.with_nav("evaluations"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 pub async fn self_assess(
@@ -337,7 +307,7 @@ pub async fn self_assess(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<UnitQuery>,
-) -> Response {
+) -> PageResult {
     let saved = query.saved.is_some();
     sheet_page(&state, &actor, ctx, id, query.unit_id, Source::SelfAssessment, Shown { saved, ..Default::default() })
         .await
@@ -348,12 +318,13 @@ pub async fn inspect(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<UnitQuery>,
-) -> Response {
+) -> PageResult {
     let saved = query.saved.is_some();
     sheet_page(&state, &actor, ctx, id, query.unit_id, Source::Inspector, Shown { saved, ..Default::default() }).await
 }
 
-/// Saves every leaf whose answer, comment or evidence changed; the rest stay as they were.
+/// Saves the sheet as sent, all of it or, when a leaf is refused, none of it: the sheet comes
+/// back with every refused leaf's message beside it and the input kept.
 async fn save_sheet(
     state: &AppState,
     actor: &Actor,
@@ -361,118 +332,66 @@ async fn save_sheet(
     id: i64,
     fields: Vec<(String, String)>,
     source: Source,
-) -> Response {
-    let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let all = |name: &str| fields.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
-    if let Err(response) = check_csrf(&ctx, &value("csrf")) {
-        return response;
-    }
-    let unit: i64 = value("unit_id").parse().unwrap_or(0);
-    // The permission first, so that nobody learns anything from how their input is judged.
-    let sheet = match entries::sheet_for(&state.app, actor, SchemeId(id), UnitId(unit), source).await {
-        Ok(sheet) => sheet,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let scheme = match evaluations::get(&state.app, actor, SchemeId(id)).await {
-        Ok(view) => view.scheme.scheme,
-        Err(error) => return error_page(ctx.t, &error),
-    };
-    let mut typed: Vec<(String, Typed)> = Vec::new();
-    let mut failed = false;
-    for (index, leaf) in sheet.leaves.iter().enumerate() {
-        if all(&format!("k{index}")).first() != Some(&leaf.code) {
-            continue;
+) -> PageResult {
+    let unit: i64 = first_value(&fields, "unit_id").parse().unwrap_or(0);
+    let lines = sheet_lines(&fields);
+    let error = match entries::save_sheet(&state.app, actor, SchemeId(id), source, UnitId(unit), &lines).await {
+        Ok(()) => {
+            let page = if source == Source::Inspector { "inspect" } else { "self" };
+            return Ok(Redirect::to(&format!("/evaluations/{id}/{page}?unit_id={unit}&saved=1")).into_response());
         }
-        let Some(rubric) = scheme.node(&leaf.code).and_then(|n| n.rubric.clone()) else { continue };
-        let mut kept = Typed {
-            values: all(&format!("a{index}")),
-            comment: value(&format!("c{index}")),
-            evidence: all(&format!("e{index}")).iter().filter_map(|v| v.parse().ok()).collect(),
-            error: String::new(),
-        };
-        let current = if source == Source::Inspector { &leaf.inspector_entry } else { &leaf.self_entry };
-        let answer = match answer_of(&rubric, &kept.values) {
-            Ok(Some(answer)) => answer,
-            Ok(None) => {
-                typed.push((leaf.code.clone(), kept));
-                continue;
-            }
-            Err(code) => {
-                kept.error = ctx.t.error(code);
-                failed = true;
-                typed.push((leaf.code.clone(), kept));
-                continue;
-            }
-        };
-        let comment = kept.comment.trim().to_owned();
-        let evidence: Vec<EvidenceId> = kept.evidence.iter().map(|e| EvidenceId(*e)).collect();
-        let unchanged = current.as_ref().is_some_and(|e| {
-            serde_json::to_value(&e.answer).ok().as_ref() == Some(&answer)
-                && e.comment.clone().unwrap_or_default() == comment
-                && {
-                    let mut mine: Vec<i64> = e.evidence.iter().map(|i| i.0).collect();
-                    let mut now = kept.evidence.clone();
-                    mine.sort_unstable();
-                    now.sort_unstable();
-                    now.dedup();
-                    mine == now
+        Err(error) => error,
+    };
+    let mut typed: Vec<(String, Typed)> = lines
+        .into_iter()
+        .map(|line| {
+            let evidence = line.evidence.iter().map(|e| e.0).collect();
+            (line.leaf, Typed { values: line.values, comment: line.comment, evidence, error: String::new() })
+        })
+        .collect();
+    let message = match error {
+        AppError::Unprocessable { code: "sheet_refused", details } => {
+            for refusal in details["leaves"].as_array().into_iter().flatten() {
+                let leaf = refusal["leaf"].as_str().unwrap_or_default();
+                if let Some((_, kept)) = typed.iter_mut().find(|(code, _)| code == leaf) {
+                    kept.error = ctx.t.error(refusal["code"].as_str().unwrap_or("invalid_input"));
                 }
-        });
-        if unchanged {
-            typed.push((leaf.code.clone(), kept));
-            continue;
+            }
+            String::new()
         }
-        let input = entries::EntryInput {
-            unit: UnitId(unit),
-            leaf: leaf.code.clone(),
-            answer,
-            comment: (!comment.is_empty()).then_some(comment),
-            evidence,
-            version: value(&format!("v{index}")).parse().ok(),
-        };
-        match entries::save(&state.app, actor, SchemeId(id), source, &input).await {
-            Ok(_) => {}
-            Err(AppError::Unprocessable { code, .. }) => {
-                kept.error = ctx.t.error(code);
-                failed = true;
-            }
-            Err(AppError::Invalid(errors)) => {
-                kept.error = errors.fields.first().map(|f| ctx.t.error(f.code)).unwrap_or_default();
-                failed = true;
-            }
-            Err(AppError::Stale { .. }) => {
-                kept.error = ctx.t.error("stale_version");
-                failed = true;
-            }
-            Err(AppError::Conflict(code)) => {
-                return sheet_page(
-                    state,
-                    actor,
-                    ctx.clone(),
-                    id,
-                    unit,
-                    source,
-                    Shown { typed: &typed, error: ctx.t.error(code), saved: false },
-                )
-                .await;
-            }
-            Err(error) => return error_page(ctx.t, &error),
-        }
-        typed.push((leaf.code.clone(), kept));
-    }
-    if failed {
-        return sheet_page(state, actor, ctx, id, unit, source, Shown { typed: &typed, ..Default::default() }).await;
-    }
-    let page = if source == Source::Inspector { "inspect" } else { "self" };
-    Redirect::to(&format!("/evaluations/{id}/{page}?unit_id={unit}&saved=1")).into_response()
+        AppError::Conflict(code) => ctx.t.error(code),
+        other => return Err(other.into()),
+    };
+    sheet_page(state, actor, ctx, id, unit, source, Shown { typed: &typed, error: message, saved: false }).await
+}
+
+fn first_value(fields: &[(String, String)], name: &str) -> String {
+    fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default()
+}
+
+/// The sheet's lines as the form numbers them: leaf `k{i}`, answer values `a{i}`, comment
+/// `c{i}`, evidence `e{i}`, version `v{i}`.
+fn sheet_lines(fields: &[(String, String)]) -> Vec<entries::SheetLine> {
+    let all = |name: String| fields.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v.clone());
+    fields
+        .iter()
+        .filter_map(|(name, leaf)| Some((name.strip_prefix('k')?.parse::<usize>().ok()?, leaf)))
+        .map(|(index, leaf)| entries::SheetLine {
+            leaf: leaf.clone(),
+            values: all(format!("a{index}")).collect(),
+            comment: first_value(fields, &format!("c{index}")),
+            evidence: all(format!("e{index}")).filter_map(|v| v.parse().ok()).map(EvidenceId).collect(),
+            version: first_value(fields, &format!("v{index}")).parse().ok(),
+        })
+        .collect()
 }
 
 pub async fn save_self(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     save_sheet(&state, &actor, ctx, id, fields, Source::SelfAssessment).await
 }
 
@@ -480,14 +399,13 @@ pub async fn save_inspection(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     save_sheet(&state, &actor, ctx, id, fields, Source::Inspector).await
 }
 
 #[derive(Deserialize)]
 pub struct UnitForm {
-    csrf: String,
     #[serde(default)]
     unit_id: i64,
 }
@@ -497,12 +415,9 @@ pub async fn submit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<UnitForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
-    match entries::submit(&state.app, &actor, SchemeId(id), UnitId(form.unit_id)).await {
+    PageForm(form): PageForm<UnitForm>,
+) -> PageResult {
+    Ok(match entries::submit(&state.app, &actor, SchemeId(id), UnitId(form.unit_id)).await {
         Ok(_) => Redirect::to(&format!("/evaluations/{id}/self?unit_id={}", form.unit_id)).into_response(),
         Err(AppError::Unprocessable { code, .. } | AppError::Conflict(code)) => {
             let message = ctx.t.error(code);
@@ -515,8 +430,8 @@ pub async fn submit(
                 Source::SelfAssessment,
                 Shown { error: message, ..Default::default() },
             )
-            .await
+            .await?
         }
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(error) => return Err(error.into()),
+    })
 }

@@ -2,10 +2,9 @@
 //! scheme's indicators, then edited point by point (its title and the evidence asked for).
 
 use axum::{
-    Form,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     AppError,
@@ -17,10 +16,8 @@ use super::{
     fields::{BLANK_POINTS, PointRow, Shown},
     page, refused,
 };
-use crate::{
-    AppState,
-    ui::context::{CsrfForm, SignedIn, check_csrf},
-};
+use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::{AppState, ui::context::SignedIn};
 
 /// The rows as posted (`i{n}_title`, `i{n}_evidence`, `i{n}_plan_item`, `i{n}_indicator`),
 /// without those ticked `i{n}_remove`.
@@ -59,12 +56,8 @@ pub async fn save_checklist(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    let csrf = fields.iter().find(|(n, _)| n == "csrf").map_or("", |(_, v)| v.as_str());
-    if let Err(response) = check_csrf(&ctx, csrf) {
-        return response;
-    }
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     let mut typed = rows(&fields);
     if fields.iter().any(|(n, _)| n == "more") {
         typed.extend(std::iter::repeat_with(PointRow::default).take(BLANK_POINTS));
@@ -72,13 +65,13 @@ pub async fn save_checklist(
         return page(&state, &actor, ctx, id, shown, StatusCode::OK).await;
     }
     let items: Vec<ItemInput> = typed.iter().filter(|row| !row.is_blank()).map(input).collect();
-    match inspections::set_checklist(&state.app, &actor, RoundId(id), &items).await {
+    Ok(match inspections::set_checklist(&state.app, &actor, RoundId(id), &items).await {
         Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}?done=checklist#checklist")).into_response(),
         Err(error) => {
             let shown = Shown { form: "checklist", checklist: Some(typed), ..Shown::default() };
-            refused(&state, &actor, ctx, id, shown, error).await
+            return refused(&state, &actor, ctx, id, shown, error).await;
         }
-    }
+    })
 }
 
 /// Replaces the checklist with the one the round proposes: its targets' tasks, then its
@@ -87,11 +80,8 @@ pub async fn generate_checklist(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    _: PageForm<NoFields>,
+) -> PageResult {
     let result = async {
         let proposed = inspections::proposed_checklist(&state.app, &actor, RoundId(id)).await?;
         if proposed.is_empty() {
@@ -100,11 +90,11 @@ pub async fn generate_checklist(
         Ok(inspections::set_checklist(&state.app, &actor, RoundId(id), &proposed).await?.len())
     }
     .await;
-    match result {
+    Ok(match result {
         Ok(n) => Redirect::to(&format!("/inspection-rounds/{id}?done=generated&n={n}#checklist")).into_response(),
         Err(error) => {
             let shown = Shown { form: "checklist", ..Shown::default() };
-            refused(&state, &actor, ctx, id, shown, error).await
+            return refused(&state, &actor, ctx, id, shown, error).await;
         }
-    }
+    })
 }

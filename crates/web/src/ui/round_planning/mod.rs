@@ -14,10 +14,9 @@ pub use teams::{add_team, set_targets};
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use fields::{Planning, Shown};
 use pacesetter_app::{
@@ -32,10 +31,11 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
+use crate::ui::page::{PageForm, PageResult};
 use crate::{
     AppState,
     i18n::Tr,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 pub struct TargetRow {
@@ -79,7 +79,7 @@ pub async fn round(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
     Query(query): Query<DoneQuery>,
-) -> Response {
+) -> PageResult {
     let t = ctx.t;
     let notice = match query.done.as_deref() {
         Some("generated") => {
@@ -92,12 +92,9 @@ pub async fn round(
 }
 
 /// The round page, with a refused form's input and messages when there are any.
-async fn page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Shown, status: StatusCode) -> Response {
+async fn page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Shown, status: StatusCode) -> PageResult {
     let t = ctx.t;
-    let view = match inspections::round(&state.app, actor, RoundId(id)).await {
-        Ok(view) => view,
-        Err(error) => return error_page(t, &error),
-    };
+    let view = inspections::round(&state.app, actor, RoundId(id)).await?;
     let campaign = plans::campaign(&state.app, actor, view.round.campaign_id).await.ok();
     let manages = campaign.as_ref().is_some_and(|c| c.can_manage);
     let mut targets = Vec::new();
@@ -144,7 +141,7 @@ async fn page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Sho
         notice,
         p: ctx.with_nav("inspections"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 /// Where the app's complaint about a planning form goes: beside its fields, or over the form;
@@ -164,10 +161,12 @@ fn complaint(t: Tr, error: AppError) -> Result<(ValidationError, String, StatusC
 }
 
 /// The round page again with the refused form as it was sent and the app's complaint.
-async fn refused(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Shown, error: AppError) -> Response {
+async fn refused(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Shown, error: AppError) -> PageResult {
     match complaint(ctx.t, error) {
-        Ok((errors, message, status)) => page(state, actor, ctx, id, Shown { errors, message, ..shown }, status).await,
-        Err(error) => error_page(ctx.t, &error),
+        Ok((errors, message, status)) => {
+            return page(state, actor, ctx, id, Shown { errors, message, ..shown }, status).await;
+        }
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -183,7 +182,6 @@ async fn plans_round(state: &AppState, actor: &Actor, id: i64) -> Result<(), App
 
 #[derive(Deserialize)]
 pub struct AdvanceForm {
-    csrf: String,
     #[serde(default)]
     version: i64,
     #[serde(default)]
@@ -193,13 +191,10 @@ pub struct AdvanceForm {
 /// Moves a round forward (planning → under way → completed).
 pub async fn advance(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<AdvanceForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<AdvanceForm>,
+) -> PageResult {
     let result = async {
         let round = inspections::round(&state.app, &actor, RoundId(id)).await?.round;
         let status = RoundStatus::parse(&form.status).ok_or(AppError::invalid("status", "invalid_status"))?;
@@ -212,8 +207,6 @@ pub async fn advance(
         inspections::update_round(&state.app, &actor, round.id, form.version, &input, status).await
     }
     .await;
-    match result {
-        Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}")).into_response(),
-        Err(error) => error_page(ctx.t, &error),
-    }
+    result?;
+    Ok(Redirect::to(&format!("/inspection-rounds/{id}")).into_response())
 }

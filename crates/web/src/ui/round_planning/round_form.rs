@@ -3,10 +3,9 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -20,9 +19,10 @@ use super::{
     fields::{RoundFields, Shown, schemes},
     plans_round, refused,
 };
+use crate::ui::page::{PageError, PageForm, PageResult};
 use crate::{
     AppState,
-    ui::context::{PageCtx, SignedIn, check_csrf, error_page, render},
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 #[derive(Template)]
@@ -45,7 +45,6 @@ impl NewRoundPage {
 /// The fields as posted, by either form.
 #[derive(Deserialize)]
 pub struct RoundForm {
-    csrf: String,
     #[serde(default)]
     campaign_id: i64,
     #[serde(default)]
@@ -108,11 +107,11 @@ async fn new_page(
     campaign: i64,
     form: RoundFields,
     errors: ValidationError,
-) -> Response {
+) -> PageResult {
     let view = match plans::campaign(&state.app, actor, CampaignId(campaign)).await {
         Ok(view) if view.can_manage => view,
-        Ok(_) => return error_page(ctx.t, &AppError::Forbidden),
-        Err(error) => return error_page(ctx.t, &error),
+        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
+        Err(error) => return Err(error.into()),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = NewRoundPage {
@@ -123,7 +122,7 @@ async fn new_page(
         errors,
         p: ctx.with_nav("inspections"),
     };
-    (status, render(&page)).into_response()
+    Ok((status, render(&page)).into_response())
 }
 
 /// The form for a new round of a campaign the caller runs.
@@ -131,8 +130,8 @@ pub async fn new_round(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewQuery>,
-) -> Response {
-    let Some(campaign) = query.campaign else { return error_page(ctx.t, &AppError::NotFound("campaign")) };
+) -> PageResult {
+    let Some(campaign) = query.campaign else { return Err(PageError::from(AppError::NotFound("campaign"))) };
     new_page(&state, &actor, ctx, campaign, RoundFields::default(), ValidationError::new()).await
 }
 
@@ -140,21 +139,20 @@ pub async fn new_round(
 pub async fn create_round(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Form(form): Form<RoundForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<RoundForm>,
+) -> PageResult {
     let result = match form.input() {
         Ok(input) => inspections::create_round(&state.app, &actor, CampaignId(form.campaign_id), &input).await,
         // The form comes back only to those who may plan: `new_page` refuses anyone else.
         Err(errors) => Err(AppError::Invalid(errors)),
     };
-    match result {
+    Ok(match result {
         Ok(round) => Redirect::to(&format!("/inspection-rounds/{}", round.id.0)).into_response(),
-        Err(AppError::Invalid(errors)) => new_page(&state, &actor, ctx, form.campaign_id, form.typed(), errors).await,
-        Err(error) => error_page(ctx.t, &error),
-    }
+        Err(AppError::Invalid(errors)) => {
+            return new_page(&state, &actor, ctx, form.campaign_id, form.typed(), errors).await;
+        }
+        Err(error) => return Err(error.into()),
+    })
 }
 
 /// Changes the round's name, dates or scheme; its status stays as it is.
@@ -162,19 +160,14 @@ pub async fn update_round(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<RoundForm>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, &form.csrf) {
-        return response;
-    }
+    PageForm(form): PageForm<RoundForm>,
+) -> PageResult {
     let mut typed = form.typed();
     let input = match form.input() {
         Ok(input) => input,
         Err(errors) => {
-            return match plans_round(&state, &actor, id).await {
-                Ok(()) => refused(&state, &actor, ctx, id, shown(typed), AppError::Invalid(errors)).await,
-                Err(error) => error_page(ctx.t, &error),
-            };
+            plans_round(&state, &actor, id).await?;
+            return refused(&state, &actor, ctx, id, shown(typed), AppError::Invalid(errors)).await;
         }
     };
     let result = async {
@@ -182,16 +175,16 @@ pub async fn update_round(
         inspections::update_round(&state.app, &actor, RoundId(id), form.version, &input, status).await
     }
     .await;
-    match result {
+    Ok(match result {
         Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}?done=round")).into_response(),
         Err(error) => {
             // Someone saved first: what was typed stays, to be sent again over their version.
             if let AppError::Stale { current } = &error {
                 typed.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(typed.version);
             }
-            refused(&state, &actor, ctx, id, shown(typed), error).await
+            return refused(&state, &actor, ctx, id, shown(typed), error).await;
         }
-    }
+    })
 }
 
 fn shown(round: RoundFields) -> Shown {

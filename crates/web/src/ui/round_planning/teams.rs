@@ -2,9 +2,8 @@
 //! visits, each with its team.
 
 use axum::{
-    Form,
     extract::{Path, State},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, inspections};
 use pacesetter_domain::{
@@ -16,10 +15,8 @@ use super::{
     fields::{Shown, TeamFields},
     plans_round, refused,
 };
-use crate::{
-    AppState,
-    ui::context::{SignedIn, check_csrf, error_page},
-};
+use crate::ui::page::{PageForm, PageResult};
+use crate::{AppState, ui::context::SignedIn};
 
 fn value<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
@@ -30,11 +27,8 @@ pub async fn add_team(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, value(&fields, "csrf")) {
-        return response;
-    }
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     let typed = TeamFields {
         name: value(&fields, "name").to_owned(),
         leader: value(&fields, "leader").to_owned(),
@@ -46,18 +40,16 @@ pub async fn add_team(
         if typed.name.trim().is_empty() {
             errors.push("name", "required");
         }
-        return match plans_round(&state, &actor, id).await {
-            Ok(()) => refused(&state, &actor, ctx, id, shown(typed), AppError::Invalid(errors)).await,
-            Err(error) => error_page(ctx.t, &error),
-        };
+        plans_round(&state, &actor, id).await?;
+        return refused(&state, &actor, ctx, id, shown(typed), AppError::Invalid(errors)).await;
     };
     // A member's box that is not a number names nobody the app could find.
     let members: Vec<UserId> =
         typed.members.iter().map(|m| UserId(m.trim().parse().unwrap_or(0))).filter(|m| *m != leader).collect();
-    match inspections::add_team(&state.app, &actor, RoundId(id), &typed.name, leader, &members).await {
+    Ok(match inspections::add_team(&state.app, &actor, RoundId(id), &typed.name, leader, &members).await {
         Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}?done=team#teams")).into_response(),
-        Err(error) => refused(&state, &actor, ctx, id, shown(typed), error).await,
-    }
+        Err(error) => return refused(&state, &actor, ctx, id, shown(typed), error).await,
+    })
 }
 
 /// Sets the units the round visits: each ticked `unit`, with its team from `team_{unit}`.
@@ -65,11 +57,8 @@ pub async fn set_targets(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(response) = check_csrf(&ctx, value(&fields, "csrf")) {
-        return response;
-    }
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
     let mut typed: Vec<(i64, String)> = Vec::new();
     for (_, text) in fields.iter().filter(|(n, _)| n == "unit") {
         // A box that is not a number names no unit the app could find.
@@ -80,11 +69,11 @@ pub async fn set_targets(
     }
     let targets: Vec<(UnitId, Option<TeamId>)> =
         typed.iter().map(|(unit, team)| (UnitId(*unit), team.trim().parse().ok().map(TeamId))).collect();
-    match inspections::set_targets(&state.app, &actor, RoundId(id), &targets).await {
+    Ok(match inspections::set_targets(&state.app, &actor, RoundId(id), &targets).await {
         Ok(()) => Redirect::to(&format!("/inspection-rounds/{id}?done=targets#targets")).into_response(),
         Err(error) => {
             let shown = Shown { form: "targets", targets: Some(typed), ..Shown::default() };
-            refused(&state, &actor, ctx, id, shown, error).await
+            return refused(&state, &actor, ctx, id, shown, error).await;
         }
-    }
+    })
 }
