@@ -14,18 +14,10 @@ use axum::{
 use http_body_util::BodyExt;
 use pacesetter::{Config, demo, server};
 use pacesetter_app::App;
-use pacesetter_store::{Backend, Store};
+pub use pacesetter_store::Backend;
+use pacesetter_store::Store;
 use rand::RngCore;
 use tower::ServiceExt;
-
-/// The backends this run tests on.
-pub fn backends() -> Vec<Backend> {
-    let mut list = vec![Backend::Sqlite];
-    if postgres_url().is_some() {
-        list.push(Backend::Postgres);
-    }
-    list
-}
 
 fn postgres_url() -> Option<String> {
     std::env::var("PACESETTER_TEST_POSTGRES").ok().filter(|u| !u.is_empty())
@@ -41,7 +33,7 @@ fn random_suffix() -> String {
 pub struct TestDb {
     pub store: Store,
     pub url: String,
-    cleanup: Cleanup,
+    _cleanup: Cleanup,
 }
 
 enum Cleanup {
@@ -57,7 +49,7 @@ impl TestDb {
                 std::fs::create_dir_all(&dir).expect("temp dir");
                 let url = Store::sqlite_url(&dir);
                 let store = Store::connect(&url).await.expect("sqlite store");
-                Self { store, url, cleanup: Cleanup::Dir(dir) }
+                Self { store, url, _cleanup: Cleanup::Dir(dir) }
             }
             Backend::Postgres => {
                 let admin_url = postgres_url().expect("PACESETTER_TEST_POSTGRES");
@@ -72,26 +64,51 @@ impl TestDb {
                     .expect("create database");
                 let url = replace_database(&admin_url, &name);
                 let store = Store::connect(&url).await.expect("postgres store");
-                Self { store, url, cleanup: Cleanup::Database { admin_url, name } }
+                Self { store, url, _cleanup: Cleanup::Database { admin_url, name } }
             }
         }
     }
 
-    /// Closes the pool and removes the database.
+    /// Closes the pool and removes the database (which dropping it does too, less politely).
     pub async fn remove(self) {
         self.store.close().await;
-        match self.cleanup {
+    }
+}
+
+/// Removes a test's database when the test ends, also when it panics: synchronously, so that
+/// it happens before the test's runtime goes away.
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        match self {
             Cleanup::Dir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Cleanup::Database { admin_url, name } => {
-                if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut conn)
-                        .await;
-                }
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // A runtime of its own on a thread of its own: this may run inside the test's.
+                let dropped = std::thread::spawn(move || {
+                    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                        return;
+                    };
+                    runtime.block_on(async {
+                        if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await {
+                            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await;
+                        }
+                    });
+                });
+                let _ = dropped.join();
             }
         }
+    }
+}
+
+/// A directory removed when the test ends.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -116,6 +133,7 @@ pub struct TestApp {
     pub app: App,
     pub router: Router,
     pub backend: Backend,
+    _files: TempDir,
 }
 
 impl TestApp {
@@ -130,12 +148,12 @@ impl TestApp {
         let app = server::app(&config, db.store.clone());
         demo::seed(&app).await.expect("demo seed");
         let router = server::router(&config, app.clone(), true).expect("router");
-        Self { db, data_dir, app, router, backend }
+        Self { db, _files: TempDir(data_dir.clone()), data_dir, app, router, backend }
     }
 
+    /// Closes the pool; the database and the files go when the app is dropped.
     pub async fn remove(self) {
-        self.db.remove().await;
-        let _ = std::fs::remove_dir_all(&self.data_dir);
+        self.db.store.close().await;
     }
 
     /// Sends one request through the router, as a browser on the same origin would for
@@ -321,21 +339,64 @@ impl TestResponse {
     }
 }
 
-/// Runs a test body on every backend, each time on a fresh database with the demo loaded.
+/// Whether this run tests on PostgreSQL too (`PACESETTER_TEST_POSTGRES` names a server).
+pub fn postgres_available() -> bool {
+    postgres_url().is_some()
+}
+
+/// One test on each backend, as two test functions: `backend_test! { async fn name(t) { … } }`
+/// makes `name::sqlite` and `name::postgres` (which passes, saying so, when
+/// `PACESETTER_TEST_POSTGRES` is not set), each on a fresh app with the demo organisation, so
+/// that one backend's failure does not hide the other's result. The database is removed when
+/// the test ends, also when it fails. `config = …,` before `async fn` sets the app's config;
+/// `async fn name(backend: Backend)` leaves making the app to the test.
 #[macro_export]
-macro_rules! each_backend {
-    (|$app:ident| $body:block) => {
-        for backend in $crate::backends() {
-            let $app = $crate::TestApp::new(backend).await;
-            $body
-            $app.remove().await;
+macro_rules! backend_test {
+    ($(#[doc = $doc:literal])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+        $(#[doc = $doc])*
+        mod $name {
+            use super::*;
+
+            async fn on($backend: $crate::Backend) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                on($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if !$crate::postgres_available() {
+                    eprintln!("PACESETTER_TEST_POSTGRES is not set: not run on PostgreSQL");
+                    return;
+                }
+                on($crate::Backend::Postgres).await
+            }
         }
     };
-    (config = $config:expr, |$app:ident| $body:block) => {
-        for backend in $crate::backends() {
-            let $app = $crate::TestApp::with_config(backend, $config).await;
-            $body
-            $app.remove().await;
+    ($(#[doc = $doc:literal])* async fn $name:ident($app:ident) $body:block) => {
+        $crate::backend_test! { $(#[doc = $doc])* config = ::pacesetter::Config::default(), async fn $name($app) $body }
+    };
+    ($(#[doc = $doc:literal])* config = $config:expr, async fn $name:ident($app:ident) $body:block) => {
+        $(#[doc = $doc])*
+        mod $name {
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let $app = $crate::TestApp::with_config($crate::Backend::Sqlite, $config).await;
+                $body
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if !$crate::postgres_available() {
+                    eprintln!("PACESETTER_TEST_POSTGRES is not set: not run on PostgreSQL");
+                    return;
+                }
+                let $app = $crate::TestApp::with_config($crate::Backend::Postgres, $config).await;
+                $body
+            }
         }
     };
 }

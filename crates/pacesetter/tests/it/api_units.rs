@@ -1,12 +1,11 @@
 //! The units API: scope, validation, optimistic locking and the error format.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, each_backend};
+use pacesetter_testkit::{Auth, backend_test};
 use serde_json::json;
 
-#[tokio::test]
-async fn health_names_the_database_and_needs_no_sign_in() {
-    each_backend!(|t| {
+backend_test! {
+    async fn health_names_the_database_and_needs_no_sign_in(t) {
         let response = t.get("/api/v1/health", &Auth::None).await;
         assert_eq!(response.status, StatusCode::OK);
         assert_eq!(response.json()["database"], t.backend.as_str());
@@ -14,12 +13,11 @@ async fn health_names_the_database_and_needs_no_sign_in() {
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(response.header("cache-control"), Some("private, no-store"));
         assert!(response.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_territory_has_seven_prefectures_and_seventy_four_counties() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_territory_has_seven_prefectures_and_seventy_four_counties(t) {
         let admin = t.token("admin").await;
         let prefectures = t.get("/api/v1/units?kind=prefecture", &admin).await.json();
         assert_eq!(prefectures["total"], 7);
@@ -31,12 +29,11 @@ async fn the_territory_has_seven_prefectures_and_seventy_four_counties() {
         let search = t.get("/api/v1/units?q=%E6%8B%89%E8%90%A8", &admin).await.json(); // 拉萨
         assert_eq!(search["items"][0]["code"], "540100");
         assert_eq!(t.get("/api/v1/units?kind=castle", &admin).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_prefecture_liaison_sees_only_its_subtree() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_prefecture_liaison_sees_only_its_subtree(t) {
         let lhasa = t.token("lhasa").await;
         let all = t.get("/api/v1/units?per_page=500", &lhasa).await.json();
         assert_eq!(all["total"], 9, "Lhasa and its 8 counties");
@@ -54,12 +51,11 @@ async fn a_prefecture_liaison_sees_only_its_subtree() {
         assert_eq!(create.status, StatusCode::FORBIDDEN);
         assert_eq!(create.json()["error"]["code"], "forbidden");
         assert_eq!(t.get("/api/v1/units", &Auth::None).await.status, StatusCode::UNAUTHORIZED);
-    });
+    }
 }
 
-#[tokio::test]
-async fn bad_input_gets_a_stable_code_and_writes_nothing() {
-    each_backend!(|t| {
+backend_test! {
+    async fn bad_input_gets_a_stable_code_and_writes_nothing(t) {
         let office = t.token("office").await;
         let region = t.unit_id("540000").await;
         let bad = t
@@ -119,12 +115,11 @@ async fn bad_input_gets_a_stable_code_and_writes_nothing() {
         let admin = t.token("admin").await;
         assert_eq!(t.get("/api/v1/units?kind=prefecture", &admin).await.json()["total"], 7, "nothing was written");
         assert_eq!(t.get("/api/v1/nowhere", &admin).await.json()["error"]["code"], "route_not_found");
-    });
+    }
 }
 
-#[tokio::test]
-async fn edits_need_the_current_version() {
-    each_backend!(|t| {
+backend_test! {
+    async fn edits_need_the_current_version(t) {
         let office = t.token("office").await;
         let region = t.unit_id("540000").await;
         let created = t
@@ -185,12 +180,11 @@ async fn edits_need_the_current_version() {
         assert_eq!(listed["total"], 0, "archived units leave the list");
         let with_archived = t.get("/api/v1/units?q=T-1&include_archived=true", &office).await.json();
         assert_eq!(with_archived["total"], 1);
-    });
+    }
 }
 
-#[tokio::test]
-async fn moving_a_unit_carries_its_subtree() {
-    each_backend!(|t| {
+backend_test! {
+    async fn moving_a_unit_carries_its_subtree(t) {
         let admin = t.token("admin").await;
         let chengguan = t.unit_id("540102").await;
         let shigatse = t.unit_id("540200").await;
@@ -217,22 +211,20 @@ async fn moving_a_unit_carries_its_subtree() {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         let counties = t.get(&format!("/api/v1/units?parent={shigatse}&per_page=1"), &admin).await.json();
         assert_eq!(counties["total"], 19);
-    });
+    }
 }
 
-#[tokio::test]
-async fn health_reports_a_database_that_does_not_answer() {
-    each_backend!(|t| {
+backend_test! {
+    async fn health_reports_a_database_that_does_not_answer(t) {
         t.app.store.close().await;
         let response = t.get("/api/v1/health", &Auth::None).await;
         assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.json()["status"], "database_unavailable");
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_search_term_past_its_limit_is_refused_with_the_limit() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_search_term_past_its_limit_is_refused_with_the_limit(t) {
         let admin = t.token("admin").await;
         let session = t.session("admin").await;
         let long = "a".repeat(50_000);
@@ -252,12 +244,11 @@ async fn a_search_term_past_its_limit_is_refused_with_the_limit() {
             let html = refused.text();
             assert!(html.contains("搜索词最多 200 个字符") && !html.contains("服务器出错"), "{page}: {html}");
         }
-    });
+    }
 }
 
-#[tokio::test]
-async fn an_id_that_is_no_number_gets_the_json_error() {
-    each_backend!(|t| {
+backend_test! {
+    async fn an_id_that_is_no_number_gets_the_json_error(t) {
         let admin = t.token("admin").await;
         for path in ["/api/v1/units/abc", "/api/v1/units/99999999999999999999/children", "/api/v1/findings/x/photos/y"]
         {
@@ -268,12 +259,11 @@ async fn an_id_that_is_no_number_gets_the_json_error() {
         }
         let response = t.json(Method::PUT, "/api/v1/units/abc", &admin, json!({})).await;
         assert_eq!(response.json()["error"]["code"], "invalid_path");
-    });
+    }
 }
 
-#[tokio::test]
-async fn if_match_compares_strongly() {
-    each_backend!(|t| {
+backend_test! {
+    async fn if_match_compares_strongly(t) {
         let office = t.token("office").await;
         let Auth::Bearer(token) = &office else { unreachable!() };
         let id = t.unit_id("540100").await;
@@ -292,7 +282,7 @@ async fn if_match_compares_strongly() {
         assert_eq!(refused.status, StatusCode::PRECONDITION_FAILED, "{}", refused.text());
         assert_eq!(refused.json()["error"]["code"], "stale_version");
         assert_eq!(t.send(put(&version)).await.status, StatusCode::OK);
-    });
+    }
 }
 
 #[tokio::test]

@@ -3,12 +3,11 @@
 use axum::http::Method;
 use pacesetter_app::audit::{Verdict, verify};
 use pacesetter_store::Backend;
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 use serde_json::json;
 
-#[tokio::test]
-async fn changes_are_chained_and_tampering_is_detected() {
-    each_backend!(|t| {
+backend_test! {
+    async fn changes_are_chained_and_tampering_is_detected(t) {
         let office = t.token("office").await;
         let region = t.unit_id("540000").await;
         for n in 0..3 {
@@ -53,12 +52,11 @@ async fn changes_are_chained_and_tampering_is_detected() {
             Verdict::Broken(reason) => assert!(reason.contains("record 3"), "{reason}"),
             other => panic!("edit not detected: {other:?}"),
         }
-    });
+    }
 }
 
-#[tokio::test]
-async fn deleting_the_newest_record_is_detected() {
-    each_backend!(|t| {
+backend_test! {
+    async fn deleting_the_newest_record_is_detected(t) {
         let mut conn = t.app.store.read().await.unwrap();
         match t.backend {
             Backend::Sqlite => {
@@ -77,7 +75,7 @@ async fn deleting_the_newest_record_is_detected() {
             .unwrap();
         drop(conn);
         assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Broken(_)));
-    });
+    }
 }
 
 /// Creates `n` prefectures through the API, one audit record each.
@@ -116,9 +114,8 @@ async fn disable_guards(t: &pacesetter_testkit::TestApp, conn: &mut sqlx::AnyCon
     }
 }
 
-#[tokio::test]
-async fn truncating_the_log_is_refused_on_postgres() {
-    each_backend!(|t| {
+backend_test! {
+    async fn truncating_the_log_is_refused_on_postgres(t) {
         if t.backend == Backend::Postgres {
             let mut conn = t.app.store.read().await.unwrap();
             for table in ["audit_log", "audit_head"] {
@@ -128,12 +125,11 @@ async fn truncating_the_log_is_refused_on_postgres() {
             drop(conn);
             assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
         }
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_head_can_be_neither_deleted_nor_rewound() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_head_can_be_neither_deleted_nor_rewound(t) {
         let mut conn = t.app.store.read().await.unwrap();
         let deleted = sqlx::query("DELETE FROM audit_head").execute(&mut *conn).await;
         assert!(deleted.is_err(), "{:?}: the head was deleted", t.backend);
@@ -146,12 +142,11 @@ async fn the_head_can_be_neither_deleted_nor_rewound() {
         assert!(elsewhere.is_err(), "{:?}: the head points past the log", t.backend);
         drop(conn);
         assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
-    });
+    }
 }
 
-#[tokio::test]
-async fn cutting_off_the_newest_records_and_rewinding_the_head_is_detected() {
-    each_backend!(|t| {
+backend_test! {
+    async fn cutting_off_the_newest_records_and_rewinding_the_head_is_detected(t) {
         make_changes(&t, 3).await;
         let mut conn = t.app.store.read().await.unwrap();
         disable_guards(&t, &mut conn).await;
@@ -171,12 +166,11 @@ async fn cutting_off_the_newest_records_and_rewinding_the_head_is_detected() {
             }
             other => panic!("{:?}: truncation not detected: {other:?}", t.backend),
         }
-    });
+    }
 }
 
-#[tokio::test]
-async fn emptying_the_log_and_its_head_is_detected() {
-    each_backend!(|t| {
+backend_test! {
+    async fn emptying_the_log_and_its_head_is_detected(t) {
         make_changes(&t, 1).await;
         let mut conn = t.app.store.read().await.unwrap();
         disable_guards(&t, &mut conn).await;
@@ -192,12 +186,11 @@ async fn emptying_the_log_and_its_head_is_detected() {
             Verdict::Broken(reason) => assert!(reason.contains("removed"), "{reason}"),
             other => panic!("{:?}: an emptied log passed: {other:?}", t.backend),
         }
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_missing_audit_table_is_named() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_missing_audit_table_is_named(t) {
         let mut conn = t.app.store.read().await.unwrap();
         sqlx::query("DROP TABLE audit_log").execute(&mut *conn).await.unwrap();
         drop(conn);
@@ -205,12 +198,11 @@ async fn a_missing_audit_table_is_named() {
             Ok(Verdict::Broken(reason)) => assert!(reason.contains("the audit_log table is missing"), "{reason}"),
             other => panic!("{:?}: {other:?}", t.backend),
         }
-    });
+    }
 }
 
-#[tokio::test]
-async fn dates_in_audit_records_and_stale_bodies_are_iso_strings() {
-    each_backend!(|t| {
+backend_test! {
+    async fn dates_in_audit_records_and_stale_bodies_are_iso_strings(t) {
         let office = t.token("office").await;
         let office_unit = t.unit_id("ZXB").await;
         let created = t
@@ -245,5 +237,5 @@ async fn dates_in_audit_records_and_stale_bodies_are_iso_strings() {
             let value: serde_json::Value = serde_json::from_str(side.as_deref().unwrap()).unwrap();
             assert_eq!(value["ends_on"], "2023-06-30", "{value}");
         }
-    });
+    }
 }

@@ -1,12 +1,11 @@
 //! Sign-in, sessions, tokens, throttling and immediate revocation.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, backends, each_backend};
+use pacesetter_testkit::{Auth, TestApp, backend_test};
 use serde_json::json;
 
-#[tokio::test]
-async fn logout_ends_the_session_on_the_server() {
-    each_backend!(|t| {
+backend_test! {
+    async fn logout_ends_the_session_on_the_server(t) {
         let session = t.session("lhasa").await;
         assert_eq!(t.get("/units", &session).await.status, StatusCode::OK);
         let logout = t.form("/logout", &session, &[("csrf", session.csrf())]).await;
@@ -17,12 +16,11 @@ async fn logout_ends_the_session_on_the_server() {
         assert_eq!(replay.status, StatusCode::SEE_OTHER);
         assert!(replay.header("location").unwrap().starts_with("/login"));
         assert_eq!(t.get("/api/v1/me", &session).await.status, StatusCode::UNAUTHORIZED);
-    });
+    }
 }
 
-#[tokio::test]
-async fn session_cookies_are_http_only_and_same_site() {
-    each_backend!(|t| {
+backend_test! {
+    async fn session_cookies_are_http_only_and_same_site(t) {
         let login = t.form("/login", &Auth::None, &[("username", "office"), ("password", "pacesetter-demo")]).await;
         let cookie = login.header("set-cookie").unwrap();
         assert!(
@@ -31,12 +29,11 @@ async fn session_cookies_are_http_only_and_same_site() {
         );
         let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
         assert_eq!(token.len(), 64, "256 random bits as hex");
-    });
+    }
 }
 
-#[tokio::test]
-async fn unknown_users_and_wrong_passwords_look_the_same() {
-    each_backend!(|t| {
+backend_test! {
+    async fn unknown_users_and_wrong_passwords_look_the_same(t) {
         let wrong = t
             .json(
                 Method::POST,
@@ -60,13 +57,12 @@ async fn unknown_users_and_wrong_passwords_look_the_same() {
         assert_eq!(page.status, StatusCode::UNAUTHORIZED);
         assert!(page.text().contains("用户名或密码错误"), "the form shows the error");
         assert!(page.text().contains("value=\"lhasa\""), "and keeps the username");
-    });
+    }
 }
 
-#[tokio::test]
-async fn repeated_failures_from_one_address_are_throttled() {
-    // The throttle keys on the socket address; give requests one through ConnectInfo.
-    for backend in backends() {
+backend_test! {
+    async fn repeated_failures_from_one_address_are_throttled(backend: Backend) {
+        // The throttle keys on the socket address; give requests one through ConnectInfo.
         let t = TestApp::new(backend).await;
         let attempt = |password: &'static str| {
             let mut request = axum::http::Request::post("/api/v1/auth/token")
@@ -92,9 +88,8 @@ async fn repeated_failures_from_one_address_are_throttled() {
     }
 }
 
-#[tokio::test]
-async fn a_revoked_grant_stops_working_on_the_next_request() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_revoked_grant_stops_working_on_the_next_request(t) {
         let lhasa = t.token("lhasa").await;
         let lhasa_id = t.unit_id("540100").await;
         assert_eq!(t.get(&format!("/api/v1/units/{lhasa_id}"), &lhasa).await.status, StatusCode::OK);
@@ -118,12 +113,11 @@ async fn a_revoked_grant_stops_working_on_the_next_request() {
             .await;
         assert_eq!(granted.status, StatusCode::CREATED, "{}", granted.text());
         assert_eq!(t.get(&format!("/api/v1/units/{lhasa_id}"), &lhasa).await.status, StatusCode::OK);
-    });
+    }
 }
 
-#[tokio::test]
-async fn accounts_follow_the_password_policy_and_only_admins_grant_admin() {
-    each_backend!(|t| {
+backend_test! {
+    async fn accounts_follow_the_password_policy_and_only_admins_grant_admin(t) {
         let office = t.token("office").await;
         let lhasa = t.unit_id("540100").await;
         let short = t
@@ -181,12 +175,11 @@ async fn accounts_follow_the_password_policy_and_only_admins_grant_admin() {
             )
             .await;
         assert_eq!(token.status, StatusCode::OK);
-    });
+    }
 }
 
-#[tokio::test]
-async fn cross_site_form_posts_are_refused() {
-    each_backend!(|t| {
+backend_test! {
+    async fn cross_site_form_posts_are_refused(t) {
         let session = t.session("office").await;
         let region = t.unit_id("540000").await;
         let token = match &session {
@@ -210,12 +203,11 @@ async fn cross_site_form_posts_are_refused() {
         assert_eq!(missing.status, StatusCode::FORBIDDEN);
         let admin = t.token("admin").await;
         assert_eq!(t.get("/api/v1/units?kind=prefecture", &admin).await.json()["total"], 7);
-    });
+    }
 }
 
-#[tokio::test]
-async fn disabling_an_account_ends_its_sessions_and_tokens_at_once() {
-    each_backend!(|t| {
+backend_test! {
+    async fn disabling_an_account_ends_its_sessions_and_tokens_at_once(t) {
         let session = t.session("lhasa").await;
         let token = t.token("lhasa").await;
         let user_id = t.get("/api/v1/me", &token).await.json()["id"].as_i64().unwrap();
@@ -248,12 +240,11 @@ async fn disabling_an_account_ends_its_sessions_and_tokens_at_once() {
         let enabled = t.send(post(format!("/api/v1/users/{user_id}/enable"), "\"2\"")).await;
         assert_eq!(enabled.status, StatusCode::OK);
         assert_eq!(t.token("lhasa").await.csrf(), "", "signs in again");
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_password_reset_and_sign_out_everywhere_end_old_sessions() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_password_reset_and_sign_out_everywhere_end_old_sessions(t) {
         let session = t.session("viewer").await;
         let admin = t.token("admin").await;
         let viewer_id = t.get("/api/v1/me", &t.token("viewer").await).await.json()["id"].as_i64().unwrap();
@@ -286,12 +277,11 @@ async fn a_password_reset_and_sign_out_everywhere_end_old_sessions() {
             t.json(Method::POST, &format!("/api/v1/users/{viewer_id}/sign-out-everywhere"), &token, json!({})).await;
         assert_eq!(out.status, StatusCode::OK, "{}", out.text());
         assert_eq!(t.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED);
-    });
+    }
 }
 
-#[tokio::test]
-async fn editing_an_account_in_the_page_keeps_input_and_detects_a_stale_version() {
-    each_backend!(|t| {
+backend_test! {
+    async fn editing_an_account_in_the_page_keeps_input_and_detects_a_stale_version(t) {
         let session = t.session("office").await;
         let lhasa = t.get("/api/v1/me", &t.token("lhasa").await).await.json();
         let id = lhasa["id"].as_i64().unwrap();
@@ -327,12 +317,11 @@ async fn editing_an_account_in_the_page_keeps_input_and_detects_a_stale_version(
             .await;
         assert_eq!(stale.status, StatusCode::CONFLICT);
         assert!(stale.text().contains("该记录已被其他人修改") && stale.text().contains("name=\"version\" value=\"2\""));
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_script_can_revoke_its_own_token() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_script_can_revoke_its_own_token(t) {
         let token = t.token("inspector").await;
         assert_eq!(t.get("/api/v1/me", &token).await.json()["username"], "inspector");
         let revoked = t.json(Method::DELETE, "/api/v1/auth/token", &token, json!({})).await;
@@ -342,12 +331,11 @@ async fn a_script_can_revoke_its_own_token() {
             t.json(Method::DELETE, "/api/v1/auth/token", &Auth::None, json!({})).await.status,
             StatusCode::UNAUTHORIZED
         );
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_password_reset_ends_api_tokens_too() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_password_reset_ends_api_tokens_too(t) {
         let token = t.token("viewer").await;
         let session = t.session("viewer").await;
         let viewer_id = t.get("/api/v1/me", &token).await.json()["id"].as_i64().unwrap();
@@ -364,5 +352,5 @@ async fn a_password_reset_ends_api_tokens_too() {
         assert_eq!(t.get("/api/v1/me", &token).await.status, StatusCode::UNAUTHORIZED, "the old token is revoked");
         assert_eq!(t.get("/api/v1/me", &session).await.status, StatusCode::UNAUTHORIZED, "the old session is ended");
         assert_eq!(t.get("/api/v1/me", &admin).await.status, StatusCode::OK, "others keep theirs");
-    });
+    }
 }

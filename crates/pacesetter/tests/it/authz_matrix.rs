@@ -4,7 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use pacesetter_domain::{Permission, Role, Timestamp, UserId};
-use pacesetter_testkit::{Auth, TestApp, TestResponse, backends};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use pacesetter_web::authz::{Access, Entry, Target, matrix};
 
 use crate::authz_fixtures::{EVALUATION_SCHEME, Place, code_of, evaluation_fixture, inspection_fixture, plan_fixture};
@@ -523,10 +523,9 @@ fn expected_allowed(entry: &Entry, role: Option<Role>, place: Place) -> bool {
     }
 }
 
-#[tokio::test]
-async fn every_route_answers_every_role_as_the_matrix_says() {
-    let entries = matrix().unwrap();
-    for backend in backends() {
+backend_test! {
+    async fn every_route_answers_every_role_as_the_matrix_says(backend: Backend) {
+        let entries = matrix().unwrap();
         let world = World::new(backend).await;
         let mut callers: Vec<(Option<Role>, Auth, Auth)> = vec![(None, Auth::None, Auth::None)];
         for role in Role::ALL {

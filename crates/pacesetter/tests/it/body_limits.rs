@@ -1,12 +1,11 @@
 //! How large a request may be: small for JSON calls and page forms, a file's size for uploads.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, each_backend};
+use pacesetter_testkit::{Auth, backend_test};
 use serde_json::json;
 
-#[tokio::test]
-async fn json_bodies_are_small_and_uploads_keep_their_limit() {
-    each_backend!(|t| {
+backend_test! {
+    async fn json_bodies_are_small_and_uploads_keep_their_limit(t) {
         // Anonymous, megabytes: refused before anything reads it.
         let huge = t
             .json(
@@ -45,5 +44,5 @@ async fn json_bodies_are_small_and_uploads_keep_their_limit() {
         let page =
             t.upload("/imports", &session, &[("csrf", session.csrf()), ("kind", "units")], "big.xlsx", &sheet).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "read and refused as a sheet, not for its size");
-    });
+    }
 }

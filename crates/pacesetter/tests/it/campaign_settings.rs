@@ -1,11 +1,10 @@
 //! A campaign's settings edited on its page: bad input kept with its message, stale saves refused.
 
 use axum::http::StatusCode;
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 
-#[tokio::test]
-async fn the_office_edits_a_campaigns_settings_on_its_page() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_office_edits_a_campaigns_settings_on_its_page(t) {
         let office = t.session("office").await;
         let token = t.token("office").await;
         let campaign = t.get("/api/v1/campaigns", &token).await.json()[0].clone();
@@ -42,7 +41,7 @@ async fn the_office_edits_a_campaigns_settings_on_its_page() {
         assert!(stale.text().contains("其他人已保存了该计划的设置"));
         let lhasa = t.session("lhasa").await;
         assert_eq!(t.get(&format!("/campaigns/{id}/edit"), &lhasa).await.status, StatusCode::FORBIDDEN);
-    });
+    }
 }
 
 /// Posts a form whose values were built at run time.

@@ -5,7 +5,7 @@
 use std::io::{Cursor, Read, Write};
 
 use axum::http::StatusCode;
-use pacesetter_testkit::{Auth, TestApp, each_backend};
+use pacesetter_testkit::{Auth, TestApp, backend_test};
 
 use crate::plans::campaign_with_task;
 
@@ -59,10 +59,9 @@ async fn written(t: &TestApp, office: &Auth, campaign: i64) -> (usize, usize) {
     (imports.as_array().unwrap().len(), schemes.as_array().unwrap().len())
 }
 
-#[tokio::test]
-async fn every_importer_answers_a_damaged_workbook_with_sheet_damaged_and_writes_nothing() {
-    let damaged = damaged_xlsx();
-    each_backend!(|t| {
+backend_test! {
+    async fn every_importer_answers_a_damaged_workbook_with_sheet_damaged_and_writes_nothing(t) {
+        let damaged = damaged_xlsx();
         let office = t.token("office").await;
         let (campaign, _) = campaign_with_task(&t, &office).await;
         let before = written(&t, &office, campaign).await;
@@ -74,12 +73,11 @@ async fn every_importer_answers_a_damaged_workbook_with_sheet_damaged_and_writes
             assert!(!response.text().contains("panicked"), "{path}: {}", response.text());
         }
         assert_eq!(written(&t, &office, campaign).await, before, "no import job and no scheme");
-    });
+    }
 }
 
-#[tokio::test]
-async fn every_importer_says_a_pdf_is_not_a_spreadsheet() {
-    each_backend!(|t| {
+backend_test! {
+    async fn every_importer_says_a_pdf_is_not_a_spreadsheet(t) {
         let office = t.token("office").await;
         let (campaign, _) = campaign_with_task(&t, &office).await;
         let before = written(&t, &office, campaign).await;
@@ -89,20 +87,19 @@ async fn every_importer_says_a_pdf_is_not_a_spreadsheet() {
             assert_eq!(response.json()["error"]["details"][0]["code"], "unsupported_file_type", "{path}");
         }
         assert_eq!(written(&t, &office, campaign).await, before);
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_import_page_shows_a_damaged_workbook_in_words() {
-    let damaged = damaged_xlsx();
-    each_backend!(|t| {
+backend_test! {
+    async fn the_import_page_shows_a_damaged_workbook_in_words(t) {
+        let damaged = damaged_xlsx();
         let office = t.session("office").await;
         let fields = [("csrf", office.csrf()), ("kind", "units")];
         let page = t.upload("/imports", &office, &fields, "单位.xlsx", &damaged).await;
         let text = page.text();
         assert!(page.status.is_success() || page.status == StatusCode::UNPROCESSABLE_ENTITY, "{}", page.status);
         assert!(text.contains("表格内容已损坏"), "{text}");
-    });
+    }
 }
 
 #[test]

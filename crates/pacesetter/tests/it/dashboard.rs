@@ -3,7 +3,7 @@
 //! (the list computes each light from its assignment, the dashboard from stored counts).
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, each_backend};
+use pacesetter_testkit::{Auth, TestApp, backend_test};
 use serde_json::{Value, json};
 
 use crate::plans::send_if_match;
@@ -50,9 +50,8 @@ async fn board(t: &TestApp, campaign: i64, auth: &Auth, unit: Option<i64>) -> Va
     response.json()
 }
 
-#[tokio::test]
-async fn the_dashboard_crosses_pillars_with_units_one_level_down() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_dashboard_crosses_pillars_with_units_one_level_down(t) {
         let office = t.token("office").await;
         let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
         let top = board(&t, id, &office, None).await;
@@ -113,12 +112,11 @@ async fn the_dashboard_crosses_pillars_with_units_one_level_down() {
         let page = t.get(&format!("/campaigns/{id}/dashboard?unit={lhasa_id}"), &session).await.text();
         assert!(page.contains("拉萨市（本级）") && page.contains(&format!("/assignments?campaign={id}&amp;unit=")));
         assert!(page.contains(&format!("/assignments?campaign={id}&under={lhasa_id}&light=red")));
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_roll_ups_follow_reports_thresholds_and_moved_units() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_roll_ups_follow_reports_thresholds_and_moved_units(t) {
         let office = t.token("office").await;
         let campaign = t.get("/api/v1/campaigns", &office).await.json()[0].clone();
         let id = campaign["id"].as_i64().unwrap();
@@ -210,12 +208,11 @@ async fn the_roll_ups_follow_reports_thresholds_and_moved_units() {
             assert_eq!(to_after[light], to_before[light] + moved[light]);
         }
         agree(top, listed(&t, id, &office, "").await);
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_top_view_too_wide_to_read_shows_the_roots() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_top_view_too_wide_to_read_shows_the_roots(t) {
         let office = t.token("office").await;
         let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
         // Sixty more prefecture-level units under the region: its branches no longer fit.
@@ -241,5 +238,5 @@ async fn a_top_view_too_wide_to_read_shows_the_roots() {
         assert_eq!(names, ["民族团结进步模范区创建专项组", "西藏自治区"]);
         assert!(top["columns"].as_array().unwrap().iter().all(|c| c["drill"] == true && c["own"] == false));
         assert_eq!(lights(&top["lights"]), listed(&t, id, &office, "").await);
-    });
+    }
 }

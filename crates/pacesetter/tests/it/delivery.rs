@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use axum::http::{Method, StatusCode};
 use pacesetter::{Config, delivery::RealCourier};
 use pacesetter_app::reminders;
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::{TestApp, backend_test};
 use serde_json::{Value, json};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
@@ -92,12 +92,12 @@ fn config(smtp_port: u16) -> Config {
     }
 }
 
-#[tokio::test]
-async fn reminders_reach_email_and_webhook_once_and_failures_are_retried() {
-    let received = Arc::new(Mutex::new(Received::default()));
-    let smtp_port = smtp_server(received.clone()).await;
-    let hook_port = webhook_server(received.clone()).await;
-    each_backend!(config = config(smtp_port), |t| {
+backend_test! {
+    async fn reminders_reach_email_and_webhook_once_and_failures_are_retried(backend: Backend) {
+        let received = Arc::new(Mutex::new(Received::default()));
+        let smtp_port = smtp_server(received.clone()).await;
+        let hook_port = webhook_server(received.clone()).await;
+        let t = TestApp::with_config(backend, config(smtp_port)).await;
         received.lock().unwrap().mails.clear();
         received.lock().unwrap().hooks.clear();
         let courier = RealCourier::new(
@@ -157,12 +157,11 @@ async fn reminders_reach_email_and_webhook_once_and_failures_are_retried() {
         let waiting = pacesetter_store::notifications::due_deliveries(&mut conn, later, 1000).await.unwrap();
         assert_eq!(waiting.len(), office_inbox);
         assert!(waiting.iter().all(|d| d.attempts == 1 && d.channel == "webhook"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn email_is_off_until_a_mail_server_is_configured() {
-    each_backend!(|t| {
+backend_test! {
+    async fn email_is_off_until_a_mail_server_is_configured(t) {
         let session = t.session("lhasa").await;
         let page = t.get("/inbox", &session).await.text();
         assert!(page.contains("尚未配置邮件服务器"));
@@ -178,5 +177,5 @@ async fn email_is_off_until_a_mail_server_is_configured() {
         let refused = t.form("/inbox/prefs", &session, &webhook).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(refused.text().contains("只能填写管理员允许的群机器人服务的地址"));
-    });
+    }
 }

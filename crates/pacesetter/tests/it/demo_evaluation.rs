@@ -3,11 +3,10 @@
 //! items, a draft trial run and a published run whose bulletin downloads.
 
 use axum::http::StatusCode;
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 
-#[tokio::test]
-async fn the_demo_has_an_evaluation_with_a_published_and_a_draft_run() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_demo_has_an_evaluation_with_a_published_and_a_draft_run(t) {
         let (scheme, draft, published) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
         let viewer = t.token("viewer").await;
@@ -45,5 +44,5 @@ async fn the_demo_has_an_evaluation_with_a_published_and_a_draft_run() {
         assert!(text.contains("2023年民族团结进步模范区创建工作计划") && text.contains("ལྷ་ས་གྲོང་ཁྱེར"));
         let none = t.get(&format!("/api/v1/evaluations/runs/{draft}/bulletin.pdf"), &office).await;
         assert_eq!(none.status, StatusCode::CONFLICT);
-    });
+    }
 }

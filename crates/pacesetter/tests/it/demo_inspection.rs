@@ -1,11 +1,10 @@
 //! The demo's inspections on every backend: a completed round over the 7 prefectures whose
 //! findings' rectification items stand in every state, and a round in planning.
 
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 
-#[tokio::test]
-async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_planned_one() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_planned_one(t) {
         pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
         let (done, planned) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
@@ -43,15 +42,13 @@ async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_plann
         let lhasa = t.token("lhasa").await;
         let theirs = t.get(&format!("/api/v1/campaigns/{campaign}/findings"), &lhasa).await.json();
         assert_eq!(theirs["total"], 1);
-    });
+    }
 }
 
-#[tokio::test]
-async fn overdue_and_reopened_findings_become_deductions_traceable_to_them() {
-    use axum::http::{Method, StatusCode};
-    use serde_json::json;
-
-    each_backend!(|t| {
+backend_test! {
+    async fn overdue_and_reopened_findings_become_deductions_traceable_to_them(t) {
+        use axum::http::{Method, StatusCode};
+        use serde_json::json;
         let (round, _) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
         let campaign =
@@ -90,5 +87,5 @@ async fn overdue_and_reopened_findings_become_deductions_traceable_to_them() {
         assert!(items.iter().any(|i| i["source"].as_str().unwrap().contains("上一轮督导反馈问题未按期整改")));
         let again = t.json(Method::POST, &path, &office, json!({"points_per_finding": "0.5"})).await;
         assert_eq!(again.json().as_array().unwrap().len(), 0, "each finding is deducted once");
-    });
+    }
 }

@@ -2,7 +2,7 @@
 //! text read back out of it — the campaign's Chinese title, unit names, and a Tibetan name.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, each_backend};
+use pacesetter_testkit::{Auth, TestApp, backend_test};
 use serde_json::{Value, json};
 
 use crate::plans::{campaign_with_task, send_if_match};
@@ -31,9 +31,8 @@ fn cells(xlsx: &[u8]) -> Vec<Vec<String>> {
     pacesetter_export::read_sheet(xlsx).unwrap().rows.into_iter().map(|(_, cells)| cells).collect()
 }
 
-#[tokio::test]
-async fn a_published_run_has_a_bulletin_in_pdf_and_xlsx() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_published_run_has_a_bulletin_in_pdf_and_xlsx(t) {
         let office = t.token("office").await;
         let inspector = t.token("inspector").await;
         let lhasa = t.token("lhasa").await;
@@ -113,5 +112,5 @@ async fn a_published_run_has_a_bulletin_in_pdf_and_xlsx() {
         assert!(rows.iter().any(|r| r.get(1).is_some_and(|c| c == "拉萨市")));
         assert!(!rows.iter().flatten().any(|c| c == "日喀则市"), "{rows:?}");
         assert_eq!(t.get(&format!("{bulletin}.pdf"), &Auth::None).await.status, StatusCode::UNAUTHORIZED);
-    });
+    }
 }

@@ -3,7 +3,7 @@
 //! inconsistent tree refused naming the node; only the campaign office may import.
 
 use axum::http::StatusCode;
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 
 use crate::plans::campaign_with_task;
 
@@ -15,10 +15,9 @@ async fn import(t: &TestApp, auth: &Auth, campaign: i64, name: &str, body: Vec<u
     t.send(request.body(axum::body::Body::from(body)).unwrap()).await
 }
 
-#[tokio::test]
-async fn an_indicator_table_becomes_a_draft_scheme_with_its_units() {
-    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evaluation/scheme.xlsx")).unwrap();
-    each_backend!(|t| {
+backend_test! {
+    async fn an_indicator_table_becomes_a_draft_scheme_with_its_units(t) {
+        let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evaluation/scheme.xlsx")).unwrap();
         let office = t.token("office").await;
         let (campaign, _) = campaign_with_task(&t, &office).await;
 
@@ -53,13 +52,12 @@ async fn an_indicator_table_becomes_a_draft_scheme_with_its_units() {
         let refused = import(&t, &office, campaign, "bad", unknown.as_bytes().to_vec()).await;
         assert_eq!(refused.json()["error"]["code"], "unit_not_found");
         assert_eq!(refused.json()["error"]["details"]["units"], serde_json::json!(["不存在的单位"]));
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_office_imports_an_indicator_table_on_the_evaluations_page() {
-    let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evaluation/scheme.xlsx")).unwrap();
-    each_backend!(|t| {
+backend_test! {
+    async fn the_office_imports_an_indicator_table_on_the_evaluations_page(t) {
+        let xlsx = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/evaluation/scheme.xlsx")).unwrap();
         let token = t.token("office").await;
         let (campaign, _) = campaign_with_task(&t, &token).await;
         let office = t.session("office").await;
@@ -84,5 +82,5 @@ async fn the_office_imports_an_indicator_table_on_the_evaluations_page() {
         assert!(scheme.text().contains("2023年度考评（草稿）"));
         let refused = t.upload(&action, &lhasa, &[("csrf", lhasa.csrf()), ("name", "x")], "s.xlsx", &xlsx).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    });
+    }
 }

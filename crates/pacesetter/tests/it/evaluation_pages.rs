@@ -3,7 +3,7 @@
 //! self-assessment → inspector scores → run → explanation through the forms.
 
 use axum::http::StatusCode;
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 
 use crate::plans::campaign_with_task;
 
@@ -59,9 +59,8 @@ fn redirected_to(response: &TestResponse) -> String {
     response.header("location").unwrap().to_owned()
 }
 
-#[tokio::test]
-async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_scheme_is_built_scored_run_and_explained_through_the_pages(t) {
         let office_token = t.token("office").await;
         let (campaign, _task) = campaign_with_task(&t, &office_token).await;
         let office = t.session("office").await;
@@ -293,5 +292,5 @@ async fn a_scheme_is_built_scored_run_and_explained_through_the_pages() {
         }
         let still_open = t.get(&run, &office).await.text();
         assert!(still_open.contains(&decision), "the appeal is still open");
-    });
+    }
 }

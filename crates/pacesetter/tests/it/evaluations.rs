@@ -5,7 +5,7 @@
 
 use axum::http::{Method, StatusCode};
 use pacesetter_domain::{Timestamp, assignment::AssignmentState, ids::AssignmentId};
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use serde_json::{Value, json};
 
 use crate::plans::{campaign_with_task, send_if_match};
@@ -67,9 +67,8 @@ fn line(results: &Value, unit: i64) -> &Value {
     results["results"].as_array().unwrap().iter().find(|r| r["unit_id"] == unit).unwrap()
 }
 
-#[tokio::test]
-async fn a_scheme_is_scored_run_explained_published_and_appealed() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_scheme_is_scored_run_explained_published_and_appealed(t) {
         let office = t.token("office").await;
         let lhasa = t.token("lhasa").await;
         let shigatse = t.token("shigatse").await;
@@ -505,12 +504,11 @@ async fn a_scheme_is_scored_run_explained_published_and_appealed() {
             pacesetter_app::audit::verify(&t.app.store).await.unwrap(),
             pacesetter_app::audit::Verdict::Intact { .. }
         ));
-    });
+    }
 }
 
-#[tokio::test]
-async fn hostile_schemes_and_answers_are_refused_without_a_server_error() {
-    each_backend!(|t| {
+backend_test! {
+    async fn hostile_schemes_and_answers_are_refused_without_a_server_error(t) {
         let office = t.token("office").await;
         let (campaign, task) = campaign_with_task(&t, &office).await;
         let unit = t.unit_id("540100").await;
@@ -565,5 +563,5 @@ async fn hostile_schemes_and_answers_are_refused_without_a_server_error() {
         assert_eq!(item.status, StatusCode::UNPROCESSABLE_ENTITY);
         let missing = t.get("/api/v1/evaluations/999999", &office).await;
         assert_eq!(missing.json()["error"]["code"], "evaluation_not_found");
-    });
+    }
 }

@@ -2,7 +2,7 @@
 //! and downloads that cannot run in the browser.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use serde_json::json;
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n";
@@ -22,9 +22,8 @@ async fn lhasa_assignment(t: &TestApp, lhasa: &Auth) -> (i64, i64) {
     (line["id"].as_i64().unwrap(), line["version"].as_i64().unwrap())
 }
 
-#[tokio::test]
-async fn files_are_checked_by_content_and_stored_once() {
-    each_backend!(|t| {
+backend_test! {
+    async fn files_are_checked_by_content_and_stored_once(t) {
         let lhasa = t.token("lhasa").await;
         let unit = t.unit_id("540100").await;
         let first = upload(&t, &lhasa, unit, "%E6%96%B9%E6%A1%88.pdf", PDF).await;
@@ -60,12 +59,11 @@ async fn files_are_checked_by_content_and_stored_once() {
         assert_eq!(link.json()["error"]["details"][0]["code"], "invalid_url");
         let library = t.get(&format!("/api/v1/evidence?unit={unit}"), &lhasa).await.json();
         assert_eq!(library.as_array().unwrap().len(), 1);
-    });
+    }
 }
 
-#[tokio::test]
-async fn downloads_are_attachments_and_checked_like_reads() {
-    each_backend!(|t| {
+backend_test! {
+    async fn downloads_are_attachments_and_checked_like_reads(t) {
         let lhasa = t.token("lhasa").await;
         let unit = t.unit_id("540100").await;
         let id = upload(&t, &lhasa, unit, "a%22%0D%0Ab.pdf", PDF).await.json()["id"].as_i64().unwrap();
@@ -81,12 +79,11 @@ async fn downloads_are_attachments_and_checked_like_reads() {
         let refused = t.get(&format!("/api/v1/evidence/{id}/download"), &shigatse).await;
         assert_eq!(refused.status, StatusCode::NOT_FOUND);
         assert_eq!(refused.json()["error"]["code"], "evidence_not_found");
-    });
+    }
 }
 
-#[tokio::test]
-async fn another_units_file_cannot_be_attached() {
-    each_backend!(|t| {
+backend_test! {
+    async fn another_units_file_cannot_be_attached(t) {
         let shigatse = t.token("shigatse").await;
         let theirs =
             upload(&t, &shigatse, t.unit_id("540200").await, "b.pdf", PDF).await.json()["id"].as_i64().unwrap();
@@ -111,12 +108,11 @@ async fn another_units_file_cannot_be_attached() {
         assert_eq!(refused.json()["error"]["code"], "evidence_not_found");
         let detail = t.get(&format!("/api/v1/assignments/{id}"), &lhasa).await.json();
         assert_eq!(detail["assignment"]["version"], version, "nothing was written");
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_progress_form_stores_its_files_with_the_update_or_not_at_all() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_progress_form_stores_its_files_with_the_update_or_not_at_all(t) {
         let lhasa_api = t.token("lhasa").await;
         let (id, version) = lhasa_assignment(&t, &lhasa_api).await;
         let unit = t.unit_id("540100").await;
@@ -157,5 +153,5 @@ async fn the_progress_form_stores_its_files_with_the_update_or_not_at_all() {
         let evidence_id = stored[0]["id"].as_i64().unwrap();
         let page = t.get(&format!("/assignments/{id}"), &lhasa).await.text();
         assert!(page.contains("进展.pdf") && page.contains(&format!("/api/v1/evidence/{evidence_id}/download")));
-    });
+    }
 }

@@ -3,7 +3,7 @@
 //! ancestor of the caller's unit narrows to the caller's own.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use serde_json::json;
 
 /// The status and error code of an answer, which is what must not differ.
@@ -23,9 +23,8 @@ async fn post_if_match(t: &TestApp, path: &str, auth: &Auth, version: &str, body
     t.send(request.body(axum::body::Body::from(body.to_string())).unwrap()).await
 }
 
-#[tokio::test]
-async fn a_subtree_elsewhere_lists_like_a_missing_one_and_an_ancestor_narrows() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_subtree_elsewhere_lists_like_a_missing_one_and_an_ancestor_narrows(t) {
         let office = t.token("office").await;
         let lhasa = t.token("lhasa").await;
         let campaign = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
@@ -43,12 +42,11 @@ async fn a_subtree_elsewhere_lists_like_a_missing_one_and_an_ancestor_narrows() 
             .unwrap();
         let from_above = t.get(&list(region.to_string()), &lhasa).await.json();
         assert_eq!(from_above["total"], own, "the region narrows to Lhasa's own");
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_rectification_item_or_appeal_elsewhere_answers_as_a_missing_one() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_rectification_item_or_appeal_elsewhere_answers_as_a_missing_one(t) {
         let (_, _, published) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
         pacesetter::demo::inspection::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
@@ -90,12 +88,11 @@ async fn a_rectification_item_or_appeal_elsewhere_answers_as_a_missing_one() {
         // The unit that filed it knows it exists and is told it may not decide.
         let own = t.json(Method::POST, &decide(appeal), &shigatse, json!({"decision": "dismissed"})).await;
         assert_eq!(own.status, StatusCode::FORBIDDEN);
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_liaison_reads_only_its_own_units_in_an_evaluation() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_liaison_reads_only_its_own_units_in_an_evaluation(t) {
         let (scheme, _, _) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
         let path = format!("/api/v1/evaluations/{}", scheme.0);
         let lhasa = t.get(&path, &t.token("lhasa").await).await.json();
@@ -104,5 +101,5 @@ async fn a_liaison_reads_only_its_own_units_in_an_evaluation() {
         assert_eq!(units, [t.unit_id("540100").await], "{lhasa}");
         let office = t.get(&path, &t.token("office").await).await.json();
         assert_eq!(office["units"].as_array().unwrap().len(), 16);
-    });
+    }
 }

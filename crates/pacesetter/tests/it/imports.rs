@@ -2,16 +2,15 @@
 
 use pacesetter_app::{AppError, Origin, auth, import};
 use pacesetter_export::read_table;
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 
 async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> pacesetter_app::Actor {
     let session = auth::login(&t.app, username, pacesetter::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
     auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
 }
 
-#[tokio::test]
-async fn a_sheet_with_one_bad_row_writes_nothing_and_names_the_cell() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_sheet_with_one_bad_row_writes_nothing_and_names_the_cell(t) {
         let office = actor(&t, "office").await;
         let csv = "编码,名称,藏文名称,类型,上级编码,类别\n\
                    T-100,示范新区,,地市,540000,地市\n\
@@ -48,21 +47,19 @@ async fn a_sheet_with_one_bad_row_writes_nothing_and_names_the_cell() {
         // Importing the same file again changes nothing.
         let again = import::preview_units(&t.app, &office, &clean).await.unwrap();
         assert!(again.rows.iter().all(|r| r.action == import::RowAction::Unchanged), "{:?}", again.rows);
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_liaison_cannot_import() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_liaison_cannot_import(t) {
         let liaison = actor(&t, "lhasa").await;
         let table = read_table("编码,名称,类型,上级编码\nT-1,x,县区,540100\n".as_bytes()).unwrap();
         assert!(matches!(import::preview_units(&t.app, &liaison, &table).await, Err(AppError::Forbidden)));
-    });
+    }
 }
 
-#[tokio::test]
-async fn accounts_import_with_their_roles() {
-    each_backend!(|t| {
+backend_test! {
+    async fn accounts_import_with_their_roles(t) {
         let office = actor(&t, "office").await;
         let csv = "用户名,显示名称,单位编码,角色,初始密码\nsn-liaison,山南市联络员,540500,联络员,grassland-horse-7\nsn-bad,山南,540500,国王,grassland-horse-7\n";
         let table = read_table(csv.as_bytes()).unwrap();
@@ -79,14 +76,13 @@ async fn accounts_import_with_their_roles() {
         let session = auth::login(&t.app, "sn-liaison", "grassland-horse-7", &Origin::default()).await.unwrap();
         let (actor, _) = auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap();
         assert_eq!(actor.scope.roles(), vec![pacesetter_domain::Role::Liaison]);
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_import_api_previews_then_commits_once() {
-    use axum::http::{Method, StatusCode};
-    use pacesetter_testkit::Auth;
-    each_backend!(|t| {
+backend_test! {
+    async fn the_import_api_previews_then_commits_once(t) {
+        use axum::http::{Method, StatusCode};
+        use pacesetter_testkit::Auth;
         let office = t.token("office").await;
         let bearer = match &office {
             Auth::Bearer(token) => format!("Bearer {token}"),
@@ -139,13 +135,12 @@ async fn the_import_api_previews_then_commits_once() {
             )
             .await;
         assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_import_pages_show_errors_at_their_cell_and_commit() {
-    use axum::http::StatusCode;
-    each_backend!(|t| {
+backend_test! {
+    async fn the_import_pages_show_errors_at_their_cell_and_commit(t) {
+        use axum::http::StatusCode;
         let session = t.session("office").await;
         let fields = [("csrf", session.csrf()), ("kind", "units")];
         let bad = t
@@ -182,5 +177,5 @@ async fn the_import_pages_show_errors_at_their_cell_and_commit() {
         let empty = t.upload("/imports", &session, &fields, "empty.csv", b"").await;
         assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(empty.text().contains("文件是空的"));
-    });
+    }
 }

@@ -9,7 +9,7 @@ use pacesetter_app::{
     reminders,
 };
 use pacesetter_domain::{inspection::Severity, inspection::records::RoundId};
-use pacesetter_testkit::{Auth, TestApp, each_backend};
+use pacesetter_testkit::{Auth, TestApp, backend_test};
 use time::macros::date;
 
 const PHOTO: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
@@ -60,9 +60,8 @@ async fn seeded_round(t: &TestApp) -> RoundId {
     inspections::rounds(&t.app, &office, campaign).await.unwrap().into_iter().map(|r| r.id).min().unwrap()
 }
 
-#[tokio::test]
-async fn photos_are_stripped_of_their_location_and_refused_whole() {
-    each_backend!(|t| {
+backend_test! {
+    async fn photos_are_stripped_of_their_location_and_refused_whole(t) {
         seeded(&t).await;
         let office = actor(&t, "office").await;
         let inspector = actor(&t, "inspector").await;
@@ -160,12 +159,11 @@ async fn photos_are_stripped_of_their_location_and_refused_whole() {
         let refused = t.post_bytes(&photos_path, &inspector_token, b"%PDF-1.4".to_vec()).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused.json()["error"]["details"][0]["code"], "photo_not_image", "{}", refused.text());
-    });
+    }
 }
 
-#[tokio::test]
-async fn overdue_rectification_items_are_reminded_once_and_escalate() {
-    each_backend!(|t| {
+backend_test! {
+    async fn overdue_rectification_items_are_reminded_once_and_escalate(t) {
         seeded(&t).await;
         reminders::run(&t.app).await.unwrap();
         assert_eq!(reminders::run(&t.app).await.unwrap(), reminders::RunSummary::default(), "once a day");
@@ -193,12 +191,11 @@ async fn overdue_rectification_items_are_reminded_once_and_escalate() {
             let inbox = about_findings(t.get("/api/v1/notifications", &t.token(quiet).await).await.json());
             assert!(inbox.is_empty(), "{quiet}: {inbox:?}");
         }
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_burden_meter_marks_a_second_visit_in_a_month() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_burden_meter_marks_a_second_visit_in_a_month(t) {
         seeded(&t).await;
         let office = actor(&t, "office").await;
         second_visit_to_lhasa(&t, &office).await;
@@ -226,12 +223,11 @@ async fn the_burden_meter_marks_a_second_visit_in_a_month() {
         let html = page.text();
         assert!(html.contains("减负监测") && html.contains("拉萨市") && html.contains("burden-cell over"), "{html}");
         assert_eq!(t.get("/inspections/burden", &t.session("lhasa").await).await.status, StatusCode::FORBIDDEN);
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_dashboard_counts_findings_and_draws_their_trend() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_dashboard_counts_findings_and_draws_their_trend(t) {
         seeded(&t).await;
         let office = actor(&t, "office").await;
         let campaign = pacesetter_app::plans::list_campaigns(&t.app, &office).await.unwrap()[0].id;
@@ -241,12 +237,11 @@ async fn the_dashboard_counts_findings_and_draws_their_trend() {
         let page = t.get(&format!("/campaigns/{}/dashboard", campaign.0), &t.session("office").await).await.text();
         assert!(page.contains("督导检查问题") && page.contains("每月发现问题与整改销号"), "{page}");
         assert!(page.contains("/inspections?campaign=") && page.contains("&overdue=1"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_unit_sees_the_rounds_visiting_it_and_an_inspector_the_rounds_they_are_on() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_unit_sees_the_rounds_visiting_it_and_an_inspector_the_rounds_they_are_on(t) {
         let (done, planned) = seeded(&t).await;
         let office = actor(&t, "office").await;
         let campaign = inspections::round(&t.app, &office, done).await.unwrap().round.campaign_id;
@@ -264,5 +259,5 @@ async fn a_unit_sees_the_rounds_visiting_it_and_an_inspector_the_rounds_they_are
         assert_eq!(inspections::rounds(&t.app, &office, campaign).await.unwrap().len(), 2);
         let page = t.get(&format!("/inspection-rounds/{}", planned.0), &t.session("nagqu").await).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
-    });
+    }
 }

@@ -4,7 +4,7 @@
 //! planning. And the items page's button that turns overdue findings into deductions.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use serde_json::json;
 
 use crate::plans::{campaign_with_task, send_if_match};
@@ -19,9 +19,8 @@ async fn post(t: &TestApp, path: &str, who: &Auth, fields: &[(&str, &str)]) -> T
     t.form(path, who, &with_csrf).await
 }
 
-#[tokio::test]
-async fn a_round_is_planned_on_its_pages() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_round_is_planned_on_its_pages(t) {
         let (office, token) = (t.session("office").await, t.token("office").await);
         let (campaign, task) = campaign_with_task(&t, &token).await;
         let new = t.get(&format!("/inspection-rounds/new?campaign={campaign}"), &office).await;
@@ -150,12 +149,11 @@ async fn a_round_is_planned_on_its_pages() {
         let under_way = t.get(&round_path, &office).await.text();
         assert!(under_way.contains("检查清单不能再修改") && under_way.contains("组建督导组"));
         assert!(!under_way.contains("按目标任务和指标生成"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn only_the_office_plans_a_round() {
-    each_backend!(|t| {
+backend_test! {
+    async fn only_the_office_plans_a_round(t) {
         let token = t.token("office").await;
         let (campaign, _) = campaign_with_task(&t, &token).await;
         let body = json!({"name": "第一轮调研督导", "starts_on": "2023-05-08", "ends_on": "2023-05-19"});
@@ -195,12 +193,11 @@ async fn only_the_office_plans_a_round() {
         let after = t.get(&format!("/api/v1/inspection-rounds/{round}"), &token).await.json();
         assert_eq!(after["round"]["name"], "第一轮调研督导");
         assert!(after["teams"].as_array().unwrap().is_empty() && after["targets"].as_array().unwrap().len() == 1);
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_items_page_makes_deductions_from_overdue_findings() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_items_page_makes_deductions_from_overdue_findings(t) {
         let (round, _) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
         let token = t.token("office").await;
         let campaign =
@@ -239,5 +236,5 @@ async fn the_items_page_makes_deductions_from_overdue_findings() {
         let again = post(&t, &deductions, &office, &[("points_per_finding", "0.5")]).await;
         let shown = t.get(again.header("location").unwrap(), &office).await.text();
         assert!(shown.contains("没有需要新增的扣分项"), "each finding is deducted once");
-    });
+    }
 }

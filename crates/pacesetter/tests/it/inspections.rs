@@ -15,7 +15,7 @@ use pacesetter_domain::{
         records::{CheckSource, CheckStatus, RoundStatus},
     },
 };
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 use time::macros::date;
 
 use crate::plans::campaign_with_task;
@@ -35,9 +35,8 @@ fn code(error: AppError) -> String {
     }
 }
 
-#[tokio::test]
-async fn a_finding_is_rectified_through_to_closure() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_finding_is_rectified_through_to_closure(t) {
         let (office, lhasa, shigatse, inspector) = (
             actor(&t, "office").await,
             actor(&t, "lhasa").await,
@@ -211,17 +210,15 @@ async fn a_finding_is_rectified_through_to_closure() {
             pacesetter_app::audit::verify(&t.app.store).await.unwrap(),
             pacesetter_app::audit::Verdict::Intact { .. }
         ));
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_loop_runs_through_the_api_and_bad_input_gets_a_field_error() {
-    use axum::http::{Method, StatusCode};
-    use serde_json::json;
+backend_test! {
+    async fn the_loop_runs_through_the_api_and_bad_input_gets_a_field_error(t) {
+        use axum::http::{Method, StatusCode};
+        use serde_json::json;
 
-    use crate::plans::send_if_match;
-
-    each_backend!(|t| {
+        use crate::plans::send_if_match;
         let (office, lhasa, inspector) = (t.token("office").await, t.token("lhasa").await, t.token("inspector").await);
         let (campaign, task) = campaign_with_task(&t, &office).await;
         let lhasa_unit = t.unit_id("540100").await;
@@ -300,14 +297,12 @@ async fn the_loop_runs_through_the_api_and_bad_input_gets_a_field_error() {
             cells.iter().any(|c| c.as_str() == "乡镇一级台账缺失") && cells.iter().any(|c| c.as_str() == "已销号"),
             "{cells:?}"
         );
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_finding_is_responded_to_and_closed_through_the_pages() {
-    use axum::http::StatusCode;
-
-    each_backend!(|t| {
+backend_test! {
+    async fn a_finding_is_responded_to_and_closed_through_the_pages(t) {
+        use axum::http::StatusCode;
         pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
         let (round, _) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
         let (office, nyingchi, inspector) =
@@ -384,14 +379,12 @@ async fn a_finding_is_responded_to_and_closed_through_the_pages() {
             .await;
         assert_eq!(closed.status, StatusCode::SEE_OTHER);
         assert!(t.get(&path, &office).await.text().contains("已销号"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_round_is_worked_through_on_its_sheet_pages() {
-    use axum::http::StatusCode;
-
-    each_backend!(|t| {
+backend_test! {
+    async fn a_round_is_worked_through_on_its_sheet_pages(t) {
+        use axum::http::StatusCode;
         pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
         let (_, planned) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
         let (office, lhasa, inspector) =
@@ -498,5 +491,5 @@ async fn a_round_is_worked_through_on_its_sheet_pages() {
         assert!(shown.contains("<img src=\"/api/v1/findings/"), "with the photo");
         let recorded = t.get(&format!("/api/v1{finding}"), &t.token("inspector").await).await.json();
         assert!(recorded["finding"]["plan_item_id"].is_i64(), "linked to the point's task: {recorded}");
-    });
+    }
 }

@@ -34,6 +34,7 @@ mod plan_import;
 mod plans;
 mod reminders;
 mod reporting;
+mod schema_parity;
 mod sign_in;
 mod store;
 mod text_input;

@@ -2,23 +2,21 @@
 //! keeps the signed-in person's menu and language.
 
 use axum::http::StatusCode;
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 
-#[tokio::test]
-async fn an_error_page_keeps_the_menu_of_the_signed_in_person() {
-    each_backend!(|t| {
+backend_test! {
+    async fn an_error_page_keeps_the_menu_of_the_signed_in_person(t) {
         let session = t.session("office").await;
         let missing = t.get("/units/999999", &session).await;
         assert_eq!(missing.status, StatusCode::NOT_FOUND);
         let html = missing.text();
         assert!(html.contains("找不到"), "says what is missing: {html}");
         assert!(html.contains("action=\"/logout\""), "shows the menu of whoever is signed in");
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_form_with_a_wrong_token_or_a_garbled_field_changes_nothing() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_form_with_a_wrong_token_or_a_garbled_field_changes_nothing(t) {
         let session = t.session("admin").await;
         let id = t.unit_id("540100").await;
         let path = format!("/units/{id}/archive");
@@ -30,5 +28,5 @@ async fn a_form_with_a_wrong_token_or_a_garbled_field_changes_nothing() {
         assert!(garbled.text().contains("action=\"/logout\""), "an error page, not plain text");
         let page = t.get(&format!("/units/{id}"), &session).await.text();
         assert!(!page.contains("已归档"), "the unit is not archived");
-    });
+    }
 }

@@ -1,11 +1,10 @@
 //! The pages: languages, the unit forms with errors kept in place, and stale edits.
 
 use axum::http::StatusCode;
-use pacesetter_testkit::{Auth, each_backend};
+use pacesetter_testkit::{Auth, backend_test};
 
-#[tokio::test]
-async fn anonymous_visitors_are_sent_to_sign_in() {
-    each_backend!(|t| {
+backend_test! {
+    async fn anonymous_visitors_are_sent_to_sign_in(t) {
         let response = t.get("/units", &Auth::None).await;
         assert_eq!(response.status, StatusCode::SEE_OTHER);
         assert_eq!(response.header("location"), Some("/login?next=/units"));
@@ -13,12 +12,11 @@ async fn anonymous_visitors_are_sent_to_sign_in() {
         assert_eq!(login.status, StatusCode::OK);
         assert!(login.text().contains("<html lang=\"zh-Hans\">"));
         assert!(login.text().contains("pacesetter-demo"), "the demo shows its accounts");
-    });
+    }
 }
 
-#[tokio::test]
-async fn pages_follow_the_users_language_then_accept_language() {
-    each_backend!(|t| {
+backend_test! {
+    async fn pages_follow_the_users_language_then_accept_language(t) {
         let english = t
             .send(
                 axum::http::Request::get("/login")
@@ -37,12 +35,11 @@ async fn pages_follow_the_users_language_then_accept_language() {
         assert!(tibetan.contains("<html lang=\"bo\">"), "the choice is stored on the account");
         assert!(tibetan.contains("ཐོ་སུབ་པ།"), "attested Tibetan for sign out");
         assert!(tibetan.contains("ལྷ་ས་གྲོང་ཁྱེར"), "Lhasa shows its Tibetan name");
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_unit_form_keeps_input_and_shows_errors_next_to_fields() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_unit_form_keeps_input_and_shows_errors_next_to_fields(t) {
         let session = t.session("office").await;
         let region = t.unit_id("540000").await.to_string();
         let bad = t
@@ -81,12 +78,11 @@ async fn the_unit_form_keeps_input_and_shows_errors_next_to_fields() {
         let location = good.header("location").unwrap().to_owned();
         let page = t.get(&location, &session).await.text();
         assert!(page.contains("示范市") && page.contains("T-9"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_stale_edit_shows_the_other_change_instead_of_overwriting_it() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_stale_edit_shows_the_other_change_instead_of_overwriting_it(t) {
         let session = t.session("office").await;
         let id = t.unit_id("540100").await;
         let edit = |name: &'static str| {
@@ -111,12 +107,11 @@ async fn a_stale_edit_shows_the_other_change_instead_of_overwriting_it() {
         assert!(html.contains("拉萨市（甲）"), "shows the other person's version");
         assert!(html.contains("name=\"version\" value=\"2\""), "saving again is a deliberate choice");
         assert!(html.contains("value=\"拉萨市（乙）\""), "keeps what this person typed");
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_unit_page_shows_its_subtree_and_people() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_unit_page_shows_its_subtree_and_people(t) {
         let session = t.session("viewer").await;
         let lhasa = t.unit_id("540100").await;
         let html = t.get(&format!("/units/{lhasa}"), &session).await.text();
@@ -125,12 +120,11 @@ async fn a_unit_page_shows_its_subtree_and_people() {
         let liaison = t.session("lhasa").await;
         let shigatse = t.unit_id("540200").await;
         assert_eq!(t.get(&format!("/units/{shigatse}"), &liaison).await.status, StatusCode::NOT_FOUND);
-    });
+    }
 }
 
-#[tokio::test]
-async fn moving_a_unit_from_its_edit_page() {
-    each_backend!(|t| {
+backend_test! {
+    async fn moving_a_unit_from_its_edit_page(t) {
         let session = t.session("admin").await;
         let county = t.unit_id("540102").await;
         let path = format!("/units/{county}/move");
@@ -146,12 +140,11 @@ async fn moving_a_unit_from_its_edit_page() {
         assert_eq!(moved.status, StatusCode::SEE_OTHER);
         let page = t.get(&format!("/units/{county}"), &session).await.text();
         assert!(page.contains("日喀则市"), "the breadcrumb shows the new parent");
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_list_narrows_to_a_subtree_and_keeps_it_while_searching() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_list_narrows_to_a_subtree_and_keeps_it_while_searching(t) {
         let session = t.session("office").await;
         let shigatse = t.unit_id("540200").await;
         let html = t.get(&format!("/units?under={shigatse}&kind=county"), &session).await.text();
@@ -159,5 +152,5 @@ async fn the_list_narrows_to_a_subtree_and_keeps_it_while_searching() {
         assert!(html.contains(&format!("name=\"under\" value=\"{shigatse}\"")));
         let liaison = t.session("lhasa").await;
         assert_eq!(t.get(&format!("/units?under={shigatse}"), &liaison).await.status, StatusCode::NOT_FOUND);
-    });
+    }
 }

@@ -3,7 +3,7 @@
 //! preview, nothing written while an error remains, and no duplicate on a second import.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, each_backend};
+use pacesetter_testkit::{Auth, TestApp, backend_test};
 use rust_xlsxwriter::{Format, Workbook};
 use serde_json::{Value, json};
 
@@ -66,9 +66,8 @@ async fn tasks_titled(t: &TestApp, campaign: i64, title: &str) -> Vec<pacesetter
     items.into_iter().filter(|i| i.title == title).collect()
 }
 
-#[tokio::test]
-async fn an_office_sheet_is_previewed_with_its_errors_then_imported_once() {
-    each_backend!(|t| {
+backend_test! {
+    async fn an_office_sheet_is_previewed_with_its_errors_then_imported_once(t) {
         let office = t.token("office").await;
         let campaign = demo_campaign(&t, &office).await;
 
@@ -122,12 +121,11 @@ async fn an_office_sheet_is_previewed_with_its_errors_then_imported_once() {
             Some("征集、评选、编印\n组织专家评审"),
             "a blank title continues the task"
         );
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_exported_plan_imports_again_without_duplicates_and_the_mapping_can_be_corrected() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_exported_plan_imports_again_without_duplicates_and_the_mapping_can_be_corrected(t) {
         let office = t.token("office").await;
         let campaign = demo_campaign(&t, &office).await;
         let export = t.get(&format!("/api/v1/campaigns/{campaign}/export"), &office).await;
@@ -164,12 +162,11 @@ async fn the_exported_plan_imports_again_without_duplicates_and_the_mapping_can_
         let (status, summary) = commit(&t, &office, id).await;
         assert_eq!(status, StatusCode::OK, "{summary}");
         assert_eq!((summary["created"].as_i64(), summary["unchanged"].as_i64()), (Some(0), Some(14)));
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_liaison_cannot_import_a_plan_and_the_page_shows_the_mapping() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_liaison_cannot_import_a_plan_and_the_page_shows_the_mapping(t) {
         let office = t.token("office").await;
         let campaign = demo_campaign(&t, &office).await;
         let liaison = t.token("lhasa").await;
@@ -202,12 +199,11 @@ async fn a_liaison_cannot_import_a_plan_and_the_page_shows_the_mapping() {
             .await;
         assert_eq!(mapped.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(mapped.text().contains("同一列不能对应两项内容"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_commit_checks_again_when_what_the_preview_read_has_changed() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_commit_checks_again_when_what_the_preview_read_has_changed(t) {
         let office = t.token("office").await;
         let campaign = demo_campaign(&t, &office).await;
         let checked = upload(&t, &office, campaign, office_sheet("自治区党委宣传部", "2023年11月15日")).await;
@@ -229,5 +225,5 @@ async fn a_commit_checks_again_when_what_the_preview_read_has_changed() {
         let (status, refused) = commit(&t, &office, checked["id"].as_i64().unwrap()).await;
         assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("import_has_errors")));
         assert!(tasks_titled(&t, campaign, "举办创建工作培训班").await.is_empty(), "nothing was written");
-    });
+    }
 }

@@ -1,7 +1,7 @@
 //! Campaigns, plans, key tasks fanned out to units, the assignment loop and the lights.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::{Auth, TestApp, TestResponse, each_backend};
+use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use serde_json::{Value, json};
 
 /// A JSON request with an `If-Match` header.
@@ -76,9 +76,8 @@ pub(crate) async fn campaign_with_task(t: &TestApp, office: &Auth) -> (i64, i64)
     (campaign_id, task.json()["id"].as_i64().unwrap())
 }
 
-#[tokio::test]
-async fn a_task_fans_out_and_each_unit_walks_the_loop() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_task_fans_out_and_each_unit_walks_the_loop(t) {
         let office = t.token("office").await;
         let (campaign, task) = campaign_with_task(&t, &office).await;
         let all = t.get(&format!("/api/v1/assignments?campaign={campaign}&task={task}"), &office).await.json();
@@ -149,12 +148,11 @@ async fn a_task_fans_out_and_each_unit_walks_the_loop() {
             all["items"].as_array().unwrap().iter().find(|a| a["assignment"]["id"] != id).unwrap()["assignment"]["id"]
                 .clone();
         assert_eq!(t.get(&format!("/api/v1/assignments/{other}"), &lhasa).await.status, StatusCode::NOT_FOUND);
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_plan_rolls_up_by_each_levels_rule() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_plan_rolls_up_by_each_levels_rule(t) {
         let office = t.token("office").await;
         let (campaign, task) = campaign_with_task(&t, &office).await;
         let plan = t.get(&format!("/api/v1/campaigns/{campaign}/plan"), &office).await.json();
@@ -193,12 +191,11 @@ async fn the_plan_rolls_up_by_each_levels_rule() {
             StatusCode::OK,
             "everyone reads the plan"
         );
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_light_filter_in_sql_agrees_with_the_domain_rule() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_light_filter_in_sql_agrees_with_the_domain_rule(t) {
         let office = t.token("office").await;
         let (campaign, task) = campaign_with_task(&t, &office).await;
         // Give the seven assignments different progress through the store, then compare.
@@ -241,12 +238,11 @@ async fn the_light_filter_in_sql_agrees_with_the_domain_rule() {
         assert_eq!((count("green"), count("yellow"), count("red"), count("done")), (2, 3, 1, 1));
         let overdue = t.get(&format!("/api/v1/assignments?campaign={campaign}&overdue=true"), &office).await.json();
         assert_eq!(overdue["total"], 0, "nothing is past 2023-05-31 on 2023-04-15");
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_plan_pages_walk_from_campaign_to_a_closed_assignment() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_plan_pages_walk_from_campaign_to_a_closed_assignment(t) {
         let office = t.session("office").await;
         let campaign = t
             .form(
@@ -353,12 +349,11 @@ async fn the_plan_pages_walk_from_campaign_to_a_closed_assignment() {
         let close = t.form(&step, &office, &[("csrf", office.csrf()), ("version", "3"), ("step", "close")]).await;
         assert_eq!(close.status, StatusCode::SEE_OTHER);
         assert!(t.get(&format!("/assignments/{id}"), &lhasa).await.text().contains("已办结"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_demo_plan_shows_every_light() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_demo_plan_shows_every_light(t) {
         let office = t.token("office").await;
         let campaigns = t.get("/api/v1/campaigns", &office).await.json();
         let demo = campaigns.as_array().unwrap().iter().find(|c| c["year"] == 2023).unwrap();
@@ -375,12 +370,11 @@ async fn the_demo_plan_shows_every_light() {
         let own = t.get(&format!("/api/v1/assignments?campaign={id}"), &lhasa).await.json();
         assert!(own["total"].as_i64().unwrap() >= 8, "Lhasa holds a share of the prefecture tasks");
         assert!(own["items"].as_array().unwrap().iter().all(|a| a["unit_name"] == "拉萨市"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_year_rolls_over_carrying_only_open_work() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_year_rolls_over_carrying_only_open_work(t) {
         let office = t.token("office").await;
         let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
         let open =
@@ -401,12 +395,11 @@ async fn a_year_rolls_over_carrying_only_open_work() {
             t.json(Method::POST, &format!("/api/v1/campaigns/{id}/rollover"), &lhasa, json!({})).await.status,
             StatusCode::FORBIDDEN
         );
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_public_page_shows_progress_without_people() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_public_page_shows_progress_without_people(t) {
         let office = t.token("office").await;
         let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
         let plan = t.get(&format!("/api/v1/public/campaigns/{id}/plan"), &Auth::None).await;
@@ -426,12 +419,11 @@ async fn the_public_page_shows_progress_without_people() {
             StatusCode::NOT_FOUND
         );
         assert_eq!(t.get(&format!("/public/campaigns/{private}"), &Auth::None).await.status, StatusCode::NOT_FOUND);
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_plan_exports_to_the_offices_spreadsheet_layout_within_scope() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_plan_exports_to_the_offices_spreadsheet_layout_within_scope(t) {
         let office = t.token("office").await;
         let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
         let export = t.get(&format!("/api/v1/campaigns/{id}/export"), &office).await;
@@ -456,12 +448,11 @@ async fn the_plan_exports_to_the_offices_spreadsheet_layout_within_scope() {
         let own = t.get(&format!("/api/v1/campaigns/{id}/export"), &lhasa).await;
         assert_eq!(own.status, StatusCode::OK);
         assert!(!shared(&own.body).contains("日喀则市"), "a liaison's export holds only their own assignments");
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_campaign_rolls_over_once() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_campaign_rolls_over_once(t) {
         let office = t.token("office").await;
         let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
         let rollover = format!("/api/v1/campaigns/{id}/rollover");
@@ -486,5 +477,5 @@ async fn a_campaign_rolls_over_once() {
         // Exports are not kept by shared caches.
         let export = t.get(&format!("/api/v1/campaigns/{id}/export"), &office).await;
         assert_eq!(export.header("cache-control"), Some("private, no-store"));
-    });
+    }
 }

@@ -2,11 +2,10 @@
 
 use axum::http::StatusCode;
 use pacesetter_app::reminders;
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 
-#[tokio::test]
-async fn reminders_go_out_once_and_escalate() {
-    each_backend!(|t| {
+backend_test! {
+    async fn reminders_go_out_once_and_escalate(t) {
         let first = reminders::run(&t.app).await.unwrap();
         assert!(first.reminders > 0, "the demo's day has overdue work");
         assert!(first.notifications >= first.reminders);
@@ -29,12 +28,11 @@ async fn reminders_go_out_once_and_escalate() {
             t.json(axum::http::Method::POST, "/api/v1/notifications/read", &lhasa, serde_json::json!({})).await;
         assert_eq!(marked.status, StatusCode::OK);
         assert_eq!(marked.json()["marked"].as_u64().unwrap() as usize, kinds.len());
-    });
+    }
 }
 
-#[tokio::test]
-async fn people_choose_what_they_receive() {
-    each_backend!(|t| {
+backend_test! {
+    async fn people_choose_what_they_receive(t) {
         let session = t.session("lhasa").await;
         let saved = t.form("/inbox/prefs", &session, &[("csrf", session.csrf()), ("due_soon", "1")]).await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER);
@@ -44,12 +42,11 @@ async fn people_choose_what_they_receive() {
         assert!(inbox.as_array().unwrap().iter().all(|n| n["kind"] == "due_soon"), "overdue notices were turned off");
         let page = t.get("/inbox", &session).await.text();
         assert!(page.contains("接收哪些提醒"));
-    });
+    }
 }
 
-#[tokio::test]
-async fn the_reminder_query_picks_exactly_what_the_rule_would() {
-    each_backend!(|t| {
+backend_test! {
+    async fn the_reminder_query_picks_exactly_what_the_rule_would(t) {
         let mut conn = t.app.store.read().await.unwrap();
         let campaign = pacesetter_store::campaigns::all(&mut conn).await.unwrap().remove(0);
         let all = pacesetter_store::assignments::for_campaign(&mut conn, campaign.id).await.unwrap();
@@ -83,5 +80,5 @@ async fn the_reminder_query_picks_exactly_what_the_rule_would() {
             seen += found.len();
         }
         assert!(seen > 100, "the days cover reminders before deadlines and overdue ones: {seen}");
-    });
+    }
 }

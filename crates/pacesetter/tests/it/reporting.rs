@@ -2,14 +2,13 @@
 //! reviewers' list of what awaits review.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 use serde_json::{Value, json};
 
 use crate::plans::{campaign_with_task, send_if_match};
 
-#[tokio::test]
-async fn units_report_indicator_values_with_their_progress() {
-    each_backend!(|t| {
+backend_test! {
+    async fn units_report_indicator_values_with_their_progress(t) {
         let office = t.token("office").await;
         let (campaign, task) = campaign_with_task(&t, &office).await;
         let item_path = format!("/api/v1/plan-items/{task}");
@@ -77,12 +76,11 @@ async fn units_report_indicator_values_with_their_progress() {
             (detail["indicators"][0]["latest"].as_str(), detail["indicators"][0]["target"].as_str()),
             (Some("86"), Some("150"))
         );
-    });
+    }
 }
 
-#[tokio::test]
-async fn reviewers_list_what_awaits_review() {
-    each_backend!(|t| {
+backend_test! {
+    async fn reviewers_list_what_awaits_review(t) {
         let office = t.token("office").await;
         let (campaign, _) = campaign_with_task(&t, &office).await;
         let lhasa = t.token("lhasa").await;
@@ -102,5 +100,5 @@ async fn reviewers_list_what_awaits_review() {
         assert_eq!(tags, ["已报送"], "only the reported one of seven");
         let api = t.get(&format!("/api/v1/assignments?campaign={campaign}&state=reported"), &office).await.json();
         assert_eq!(api["total"], 1);
-    });
+    }
 }

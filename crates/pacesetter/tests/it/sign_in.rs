@@ -3,7 +3,7 @@
 
 use axum::http::{Method, StatusCode};
 use pacesetter_store::throttle;
-use pacesetter_testkit::{Auth, TestApp, each_backend};
+use pacesetter_testkit::{Auth, TestApp, backend_test};
 use serde_json::json;
 use sqlx::Row;
 
@@ -18,9 +18,8 @@ async fn longest_kept(t: &TestApp) -> (i64, i64) {
     (audit.try_get::<i64, _>("n").unwrap(), throttle.try_get::<i64, _>("n").unwrap())
 }
 
-#[tokio::test]
-async fn a_huge_username_is_refused_without_being_kept() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_huge_username_is_refused_without_being_kept(t) {
         // Under the JSON body limit, far over any username.
         let name = "x".repeat(200_000);
         let api = t
@@ -47,12 +46,11 @@ async fn a_huge_username_is_refused_without_being_kept() {
             )
             .await;
         assert_eq!(long_password.status, StatusCode::UNAUTHORIZED);
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_disabled_account_answers_like_a_wrong_password() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_disabled_account_answers_like_a_wrong_password(t) {
         let office = t.token("office").await;
         let lhasa = t.token("lhasa").await;
         let id = t.get("/api/v1/me", &lhasa).await.json()["id"].as_i64().unwrap();
@@ -93,7 +91,7 @@ async fn a_disabled_account_answers_like_a_wrong_password() {
                 .map(|row| row.try_get::<String, _>("after_json").unwrap())
                 .collect();
         assert!(reasons[0].contains("account_disabled") && reasons[1].contains("wrong_password"), "{reasons:?}");
-    });
+    }
 }
 
 /// A sign-in from `address` (as the socket address; no header can change it).
@@ -116,9 +114,8 @@ fn login_form_request(address: [u8; 4], username: &str, password: &str) -> axum:
     request
 }
 
-#[tokio::test]
-async fn an_address_over_its_limit_still_lets_in_accounts_known_there() {
-    each_backend!(|t| {
+backend_test! {
+    async fn an_address_over_its_limit_still_lets_in_accounts_known_there(t) {
         let office = [192, 0, 2, 20];
         // Yesterday's sign-ins from the office's proxy address.
         assert_eq!(t.send(token_request(office, "viewer", "pacesetter-demo")).await.status, StatusCode::OK);
@@ -146,12 +143,11 @@ async fn an_address_over_its_limit_still_lets_in_accounts_known_there() {
         // A month without signing in from there, and the address is forgotten.
         let later = pacesetter_domain::Timestamp::now().plus_seconds(31 * 86_400);
         assert!(pacesetter_app::auth::throttle::sweep(&t.app, later).await.unwrap() >= 3);
-    });
+    }
 }
 
-#[tokio::test]
-async fn a_known_account_that_keeps_failing_waits_like_everyone_at_its_address() {
-    each_backend!(|t| {
+backend_test! {
+    async fn a_known_account_that_keeps_failing_waits_like_everyone_at_its_address(t) {
         let office = [192, 0, 2, 21];
         assert_eq!(t.send(token_request(office, "viewer", "pacesetter-demo")).await.status, StatusCode::OK);
         for n in 0..10 {
@@ -169,5 +165,5 @@ async fn a_known_account_that_keeps_failing_waits_like_everyone_at_its_address()
         tx.commit().await.unwrap();
         let refused = t.send(token_request(office, "viewer", "pacesetter-demo")).await;
         assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.text());
-    });
+    }
 }

@@ -2,16 +2,14 @@
 
 use pacesetter_domain::{Timestamp, UnitKind, unit::UnitFields};
 use pacesetter_store::{Backend, StoreError, units};
-use pacesetter_testkit::{TestDb, backends};
-use sqlx::Row;
+use pacesetter_testkit::{TestDb, backend_test};
 
 fn fields(kind: UnitKind, code: &str, name: &str) -> UnitFields {
     UnitFields { kind, code: Some(code.into()), name: name.into(), name_bo: None, name_en: None, category: None }
 }
 
-#[tokio::test]
-async fn subtrees_moves_and_versions_behave_the_same_on_every_backend() {
-    for backend in backends() {
+backend_test! {
+    async fn subtrees_moves_and_versions_behave_the_same_on_every_backend(backend: Backend) {
         let db = TestDb::new(backend).await;
         let mut tx = db.store.write().await.unwrap();
         let now = Timestamp::now();
@@ -51,43 +49,6 @@ async fn subtrees_moves_and_versions_behave_the_same_on_every_backend() {
     }
 }
 
-async fn columns(db: &TestDb) -> Vec<(String, String)> {
-    let mut conn = db.store.read().await.unwrap();
-    let sql = match db.store.backend() {
-        Backend::Sqlite => {
-            "SELECT m.name AS t, p.name AS c FROM sqlite_master m JOIN pragma_table_info(m.name) p
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations' ORDER BY 1, 2"
-        }
-        Backend::Postgres => {
-            "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns
-             WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations' ORDER BY 1, 2"
-        }
-    };
-    sqlx::query(sql)
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.try_get::<String, _>("t").unwrap(), r.try_get::<String, _>("c").unwrap()))
-        .collect()
-}
-
-#[tokio::test]
-async fn both_backends_end_with_the_same_tables_and_columns() {
-    if !backends().contains(&Backend::Postgres) {
-        return;
-    }
-    let sqlite = TestDb::new(Backend::Sqlite).await;
-    let postgres = TestDb::new(Backend::Postgres).await;
-    let (mut a, mut b) = (columns(&sqlite).await, columns(&postgres).await);
-    a.sort();
-    b.sort();
-    assert!(!a.is_empty());
-    assert_eq!(a, b);
-    sqlite.remove().await;
-    postgres.remove().await;
-}
-
 #[tokio::test]
 async fn an_edited_migration_or_a_newer_database_is_refused() {
     let db = TestDb::new(Backend::Sqlite).await;
@@ -105,9 +66,8 @@ async fn an_edited_migration_or_a_newer_database_is_refused() {
     db.remove().await;
 }
 
-#[tokio::test]
-async fn report_counts_match_the_events_they_count() {
-    pacesetter_testkit::each_backend!(|t| {
+backend_test! {
+    async fn report_counts_match_the_events_they_count(t) {
         let lhasa = t.token("lhasa").await;
         // One more report through the API, on top of the demo's history.
         let mine = t.get("/api/v1/assignments?state=in_progress", &lhasa).await.json();
@@ -147,7 +107,7 @@ async fn report_counts_match_the_events_they_count() {
         counted.sort();
         assert!(direct.len() > 10, "the demo's history and today's report: {}", direct.len());
         assert_eq!(counted, direct);
-    });
+    }
 }
 
 #[tokio::test]

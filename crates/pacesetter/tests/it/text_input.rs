@@ -2,15 +2,14 @@
 //! by kind.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_testkit::each_backend;
+use pacesetter_testkit::backend_test;
 use serde_json::json;
 
 /// "abc" + RIGHT-TO-LEFT OVERRIDE + "fdp.exe" shows as "abcexe.pdf".
 const SPOOFED: &str = "abc\u{202E}fdp.exe";
 
-#[tokio::test]
-async fn direction_controls_are_removed_from_names_and_titles() {
-    each_backend!(|t| {
+backend_test! {
+    async fn direction_controls_are_removed_from_names_and_titles(t) {
         let office = t.token("office").await;
         let region = t.unit_id("540000").await;
         let unit = t
@@ -60,5 +59,5 @@ async fn direction_controls_are_removed_from_names_and_titles() {
             .await;
         assert_eq!(link.status, StatusCode::CREATED, "{}", link.text());
         assert_eq!(link.json()["title"], "abcfdp.exe");
-    });
+    }
 }
