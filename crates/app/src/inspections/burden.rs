@@ -84,3 +84,31 @@ pub async fn burden(app: &App, actor: &Actor, query: &BurdenQuery) -> Result<Pag
     }
     Ok(Page { items, total, page: query.page.page, per_page: query.page.per_page })
 }
+
+/// What the burden page shows: the year, one page of the meter, and the units its filter
+/// offers (those directly below the caller's top units: prefectures, departments).
+#[derive(Debug, Clone)]
+pub struct BurdenView {
+    pub year: i32,
+    pub lines: Page<BurdenLine>,
+    pub filter_units: Vec<Unit>,
+}
+
+/// The burden page for `year`, or the newest campaign's year (this year when there is none).
+pub async fn burden_view(
+    app: &App,
+    actor: &Actor,
+    year: Option<i32>,
+    under: Option<UnitId>,
+    page: PageRequest,
+) -> Result<BurdenView> {
+    let newest = crate::plans::list_campaigns(app, actor).await?.iter().map(|c| c.year).max();
+    let this_year = pacesetter_domain::Timestamp::now().date_cst().year();
+    let year = year.filter(|y| (2000..=2100).contains(y)).or(newest).unwrap_or(this_year);
+    let lines = burden(app, actor, &BurdenQuery { year, under, page }).await?;
+    let mut filter_units = Vec::new();
+    for root in crate::units::tree_roots(app, actor).await? {
+        filter_units.extend(crate::units::children(app, actor, root.id).await?.into_iter().map(|(unit, _)| unit));
+    }
+    Ok(BurdenView { year, lines, filter_units })
+}

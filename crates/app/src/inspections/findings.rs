@@ -11,6 +11,7 @@ use pacesetter_domain::{
         RectificationState, RectificationStep, Severity,
         records::{CheckItemId, Finding, FindingId, Rectification, RectificationId, RoundId, RoundStatus, StepTaken},
     },
+    unit::Unit,
 };
 use pacesetter_store::{
     AnyConnection, StoreError, evaluations, inspections as store,
@@ -417,4 +418,57 @@ pub async fn deduct_from_findings(
 /// `/findings/{id}`: the link a deduction carries to the finding it comes from.
 pub(crate) fn is_finding_link(link: &str) -> bool {
     link.strip_prefix("/findings/").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What a finding's page shows: the finding, the units it names (`None` where the caller may
+/// not see one), what the caller may do with it, the responsible unit's library to cite from
+/// when the caller answers for it, and the evidence each step cited.
+#[derive(Debug, Clone)]
+pub struct FindingPage {
+    pub view: FindingView,
+    pub found_at: Option<Unit>,
+    pub responsible: Option<Unit>,
+    pub can_add_photos: bool,
+    pub can_respond: bool,
+    pub can_close: bool,
+    pub can_reopen: bool,
+    pub library: Vec<pacesetter_domain::evidence::Evidence>,
+    /// Per step, the evidence it cited that the caller may open.
+    pub cited: Vec<Vec<pacesetter_domain::evidence::Evidence>>,
+}
+
+/// A finding's page: see [`FindingPage`].
+pub async fn finding_page(app: &App, actor: &Actor, id: FindingId) -> Result<FindingPage> {
+    let view = finding(app, actor, id).await?;
+    let seen = |unit| async move { crate::units::get(app, actor, unit).await.ok() };
+    let found_at = seen(view.finding.unit_id).await;
+    let can_add_photos = view.finding.photos.len() < pacesetter_domain::inspection::photo::MAX_PHOTOS
+        && found_at.as_ref().is_some_and(|u| actor.can(Permission::Inspect, &u.path));
+    let responsible = match &view.rectification {
+        Some(r) => seen(r.unit_id).await,
+        None => None,
+    };
+    let (mut can_respond, mut can_close, mut can_reopen) = (false, false, false);
+    if let (Some(r), Some(unit)) = (&view.rectification, &responsible) {
+        let judges = actor.can(Permission::Inspect, &unit.path);
+        can_respond = actor.can(Permission::ReportProgress, &unit.path) && r.state.awaits_unit();
+        can_close = judges && r.state == RectificationState::Responded;
+        can_reopen = judges && matches!(r.state, RectificationState::Responded | RectificationState::Closed);
+    }
+    let library = match (&responsible, can_respond) {
+        (Some(unit), true) => crate::evidence::library(app, actor, unit.id).await?.into_iter().take(30).collect(),
+        _ => Vec::new(),
+    };
+    let mut cited = Vec::with_capacity(view.steps.len());
+    for step in &view.steps {
+        let mut found = Vec::with_capacity(step.evidence.len());
+        for &evidence in &step.evidence {
+            // Evidence the caller may not open is left out, not refused.
+            if let Ok(evidence) = crate::evidence::get(app, actor, evidence).await {
+                found.push(evidence);
+            }
+        }
+        cited.push(found);
+    }
+    Ok(FindingPage { view, found_at, responsible, can_add_photos, can_respond, can_close, can_reopen, library, cited })
 }

@@ -379,11 +379,11 @@ pub async fn set_checklist(app: &App, actor: &Actor, id: RoundId, items: &[ItemI
     Ok(saved)
 }
 
-pub use burden::{BurdenLine, BurdenQuery, burden};
+pub use burden::{BurdenLine, BurdenQuery, BurdenView, burden, burden_view};
 pub use checks::{CheckInput, Sheet, SheetLine, save_check, sheet, submit_self};
 pub(crate) use findings::is_finding_link;
 pub use findings::{
-    FindingInput, FindingView, LedgerQuery, RectificationInput, StepInput, deduct_from_findings, finding, ledger,
-    ledger_counts, ledger_trend, record_finding, take_step,
+    FindingInput, FindingPage, FindingView, LedgerQuery, RectificationInput, StepInput, deduct_from_findings, finding,
+    finding_page, ledger, ledger_counts, ledger_trend, record_finding, take_step,
 };
 pub use photos::{add_photos, photo};

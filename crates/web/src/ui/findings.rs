@@ -12,13 +12,11 @@ use axum::{
 };
 use pacesetter_app::{
     Actor, AppError, evidence,
-    inspections::{self, FindingView, StepInput},
-    units,
+    inspections::{self, StepInput},
 };
 use pacesetter_domain::{
-    Permission,
     evidence::EvidenceId,
-    inspection::{RectificationState, RectificationStep, photo::MAX_PHOTOS, records::FindingId},
+    inspection::{RectificationStep, records::FindingId},
     timestamp::format_date,
 };
 
@@ -104,80 +102,44 @@ async fn finding_page(
     status: StatusCode,
 ) -> PageResult {
     let t = ctx.t;
-    let view: FindingView = inspections::finding(&state.app, actor, FindingId(id)).await?;
-    let f = &view.finding;
-    // The finding's unit and the responsible one, each read once (a unit the caller may not see
-    // is named by a placeholder and offers no step).
-    let found_at = units::get(&state.app, actor, f.unit_id).await.ok();
-    let can_add_photos =
-        f.photos.len() < MAX_PHOTOS && found_at.as_ref().is_some_and(|u| actor.can(Permission::Inspect, &u.path));
-    let today = view.today;
-    let (mut can_respond, mut can_close, mut can_reopen) = (false, false, false);
-    let mut library = Vec::new();
-    let item = match &view.rectification {
-        Some(r) => {
-            let responsible = units::get(&state.app, actor, r.unit_id).await.ok();
-            if let Some(responsible) = &responsible {
-                let (answers, judges) = (
-                    actor.can(Permission::ReportProgress, &responsible.path),
-                    actor.can(Permission::Inspect, &responsible.path),
-                );
-                can_respond = answers && r.state.awaits_unit();
-                can_close = judges && r.state == RectificationState::Responded;
-                can_reopen = judges && matches!(r.state, RectificationState::Responded | RectificationState::Closed);
-            }
-            if can_respond {
-                library = evidence::library(&state.app, actor, r.unit_id)
-                    .await
-                    .unwrap_or_default()
-                    .iter()
-                    .take(30)
-                    .map(EvidenceRow::new)
-                    .collect();
-            }
-            Some(ItemBlock {
-                unit: name_of(responsible.as_ref(), t),
-                measure: r.measure.clone(),
-                given_on: format_date(r.given_on),
-                due_on: format_date(r.due_on),
-                state: r.state.as_str(),
-                overdue: r.state.is_overdue(r.due_on, today),
-                version: r.version,
-            })
-        }
-        None => None,
-    };
-    let mut steps = Vec::with_capacity(view.steps.len());
-    for s in &view.steps {
-        let mut cited = Vec::with_capacity(s.evidence.len());
-        for &evidence_id in &s.evidence {
-            if let Ok(found) = evidence::get(&state.app, actor, evidence_id).await {
-                cited.push(EvidenceRow::new(&found));
-            }
-        }
-        steps.push(StepRow {
+    let shown = inspections::finding_page(&state.app, actor, FindingId(id)).await?;
+    let (view, f) = (&shown.view, &shown.view.finding);
+    let item = view.rectification.as_ref().map(|r| ItemBlock {
+        unit: name_of(shown.responsible.as_ref(), t),
+        measure: r.measure.clone(),
+        given_on: format_date(r.given_on),
+        due_on: format_date(r.due_on),
+        state: r.state.as_str(),
+        overdue: r.state.is_overdue(r.due_on, view.today),
+        version: r.version,
+    });
+    let steps = view
+        .steps
+        .iter()
+        .zip(&shown.cited)
+        .map(|(s, cited)| StepRow {
             at: s.taken_at.display_cst(),
             step_key: format!("inspection.step.{}", s.step.as_str()),
             text: s.text.clone(),
-            evidence: cited,
-        });
-    }
+            evidence: cited.iter().map(EvidenceRow::new).collect(),
+        })
+        .collect();
     let page = FindingPage {
         id,
         campaign: view.campaign.0,
-        unit: name_of(found_at.as_ref(), t),
+        unit: name_of(shown.found_at.as_ref(), t),
         severity: severity_key(f.severity),
         category: f.category.clone(),
         description: f.description.clone(),
         created_at: f.created_at.display_cst(),
         photos: f.photos.iter().map(|p| format!("/api/v1/findings/{id}/photos/{}", p.sha256)).collect(),
-        can_add_photos,
+        can_add_photos: shown.can_add_photos,
         item,
         steps,
-        can_respond,
-        can_close,
-        can_reopen,
-        library,
+        can_respond: shown.can_respond,
+        can_close: shown.can_close,
+        can_reopen: shown.can_reopen,
+        library: shown.library.iter().map(EvidenceRow::new).collect(),
         refusal,
         p: ctx.with_nav("inspections"),
     };

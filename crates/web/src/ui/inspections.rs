@@ -301,23 +301,11 @@ pub async fn burden(
     Query(q): Query<BurdenQueryForm>,
 ) -> PageResult {
     let t = ctx.t;
-    // The newest campaign's year unless another is asked for.
-    let this_year = Timestamp::now().date_cst().year();
-    let newest = plans::list_campaigns(&state.app, &actor).await.ok().and_then(|c| c.iter().map(|c| c.year).max());
-    let year = q.year.filter(|y| (2000..=2100).contains(y)).or(newest).unwrap_or(this_year);
-    let query = inspections::BurdenQuery {
-        year,
-        under: q.under.map(UnitId),
-        page: pacesetter_app::PageRequest::new(q.page, Some(PER_PAGE)),
-    };
-    let found = inspections::burden(&state.app, &actor, &query).await?;
-    // The filter offers the units directly below the caller's top units (prefectures, departments).
-    let mut units = Vec::new();
-    for root in pacesetter_app::units::tree_roots(&state.app, &actor).await.unwrap_or_default() {
-        for (unit, _) in units::children(&state.app, &actor, root.id).await.unwrap_or_default() {
-            units.push((unit.id.0, unit.display_name(t.locale).to_owned()));
-        }
-    }
+    let page = pacesetter_app::PageRequest::new(q.page, Some(PER_PAGE));
+    let view = inspections::burden_view(&state.app, &actor, q.year, q.under.map(UnitId), page).await?;
+    let (year, found, this_year) = (view.year, view.lines, Timestamp::now().date_cst().year());
+    let units: Vec<(i64, String)> =
+        view.filter_units.iter().map(|u| (u.id.0, u.display_name(t.locale).to_owned())).collect();
     let pages = found.pages();
     let rows = found
         .items
