@@ -472,3 +472,66 @@ pub async fn finding_page(app: &App, actor: &Actor, id: FindingId) -> Result<Fin
     }
     Ok(FindingPage { view, found_at, responsible, can_add_photos, can_respond, can_close, can_reopen, library, cited })
 }
+
+/// What the inspections page shows for a campaign: the campaigns to choose from (newest
+/// first), the one shown, whether the caller runs it, the units below its office for the
+/// filter, its rounds, one page of the ledger with each finding's unit (`None` where the caller
+/// may not see it), and the counts by rectification state.
+#[derive(Debug, Clone)]
+pub struct LedgerPage {
+    pub campaigns: Vec<pacesetter_domain::plan::Campaign>,
+    pub campaign: pacesetter_domain::plan::Campaign,
+    pub manages: bool,
+    pub filter_units: Vec<Unit>,
+    pub rounds: Vec<pacesetter_domain::inspection::records::Round>,
+    pub lines: Vec<(LedgerLine, Option<Unit>)>,
+    pub total: i64,
+    pub counts: Vec<(RectificationState, i64)>,
+    pub overdue: i64,
+    /// The campaign's day, which overdue and the lights are judged on.
+    pub today: Date,
+}
+
+/// The inspections page for `campaign`, or for the newest campaign; `None` when there is no
+/// campaign yet.
+pub async fn ledger_page(
+    app: &App,
+    actor: &Actor,
+    campaign: Option<CampaignId>,
+    query: &LedgerQuery,
+) -> Result<Option<LedgerPage>> {
+    let mut campaigns = crate::plans::list_campaigns(app, actor).await?;
+    campaigns.sort_by_key(|c| std::cmp::Reverse((c.year, c.id.0)));
+    let Some(id) = campaign.or_else(|| campaigns.first().map(|c| c.id)) else { return Ok(None) };
+    let Some(chosen) = campaigns.iter().find(|c| c.id == id).cloned() else {
+        return Err(AppError::NotFound("campaign"));
+    };
+    let manages = crate::plans::campaign(app, actor, id).await.is_ok_and(|c| c.can_manage);
+    let filter_units = match crate::units::children(app, actor, chosen.office_unit_id).await {
+        Ok(children) => children.into_iter().map(|(unit, _)| unit).collect(),
+        // Someone who does not see the office's unit filters by nothing.
+        Err(AppError::NotFound(_)) => Vec::new(),
+        Err(error) => return Err(error),
+    };
+    let rounds = super::rounds(app, actor, id).await?;
+    let (found, total) = ledger(app, actor, id, query).await?;
+    let mut lines = Vec::with_capacity(found.len());
+    for line in found {
+        let unit = crate::units::get(app, actor, line.finding.unit_id).await.ok();
+        lines.push((line, unit));
+    }
+    let (counts, overdue) = ledger_counts(app, actor, id, &LedgerQuery::default()).await?;
+    let today = chosen.today(Timestamp::now());
+    Ok(Some(LedgerPage {
+        campaigns,
+        campaign: chosen,
+        manages,
+        filter_units,
+        rounds,
+        lines,
+        total,
+        counts,
+        overdue,
+        today,
+    }))
+}

@@ -6,11 +6,7 @@ use axum::{
     extract::{Query, State},
     response::IntoResponse,
 };
-use pacesetter_app::{
-    Actor, AppError,
-    inspections::{self, LedgerQuery},
-    plans, units,
-};
+use pacesetter_app::inspections::{self, LedgerQuery};
 use pacesetter_domain::{
     Timestamp, UnitId,
     ids::CampaignId,
@@ -103,11 +99,6 @@ pub(super) fn severity_key(severity: Severity) -> &'static str {
     }
 }
 
-/// A unit's name in the page's language, or a placeholder when the caller may not see it.
-pub(super) async fn unit_label(state: &AppState, actor: &Actor, unit: UnitId, t: Tr) -> String {
-    name_of(units::get(&state.app, actor, unit).await.ok().as_ref(), t)
-}
-
 /// A unit's name in the page's language, or the placeholder for one the caller may not see.
 pub(super) fn name_of(unit: Option<&pacesetter_domain::unit::Unit>, t: Tr) -> String {
     match unit {
@@ -151,68 +142,89 @@ pub async fn index(
     Query(q): Query<IndexQuery>,
 ) -> PageResult {
     let mut page = IndexPage::empty(ctx.with_nav("inspections"));
-    Ok(match fill_index(&state, &actor, &q, &mut page).await {
-        Ok(()) => render(&page).into_response(),
-        Err(error) => return Err(error.into()),
-    })
-}
-
-async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut IndexPage) -> Result<(), AppError> {
-    let t = page.p.t;
-    let mut campaigns = plans::list_campaigns(&state.app, actor).await?;
-    campaigns.sort_by_key(|c| std::cmp::Reverse((c.year, c.id.0)));
-    let Some(campaign) = q.campaign.or_else(|| campaigns.first().map(|c| c.id.0)) else { return Ok(()) };
-    let Some(chosen) = campaigns.iter().find(|c| c.id.0 == campaign) else {
-        return Err(AppError::NotFound("campaign"));
-    };
-    let thresholds = chosen.thresholds;
-    page.manages = plans::campaign(&state.app, actor, chosen.id).await.is_ok_and(|c| c.can_manage);
-    page.units = units::children(&state.app, actor, chosen.office_unit_id)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(unit, _)| (unit.id.0, unit.display_name(t.locale).to_owned()))
-        .collect();
-    let in_campaign = CampaignId(campaign);
-    let rounds = inspections::rounds(&state.app, actor, in_campaign).await?;
-    let severity = Severity::parse(&q.severity);
-    let chosen_state = RectificationState::parse(&q.state);
-    let overdue = q.overdue.as_deref() == Some("1");
+    let (severity, state_asked, overdue) =
+        (Severity::parse(&q.severity), RectificationState::parse(&q.state), q.overdue.as_deref() == Some("1"));
     let number = q.page.unwrap_or(1).max(1);
     let query = LedgerQuery {
         round: q.round.map(RoundId),
         under: q.under.map(UnitId),
         severity,
-        state: chosen_state,
+        state: state_asked,
         overdue,
         page: pacesetter_app::PageRequest::new(Some(number), Some(PER_PAGE)),
     };
-    let (lines, total) = inspections::ledger(&state.app, actor, in_campaign, &query).await?;
-    let (counts, overdue_count) =
-        inspections::ledger_counts(&state.app, actor, in_campaign, &LedgerQuery::default()).await?;
-    page.counts = counts.into_iter().map(|(s, n)| (s.as_str(), n)).collect();
-    page.overdue_count = overdue_count;
-    let round_name = |id: RoundId| rounds.iter().find(|r| r.id == id).map(|r| r.name.clone()).unwrap_or_default();
-    let today = chosen.today(Timestamp::now());
-    for line in lines {
-        let f = &line.finding;
-        page.rows.push(FindingRow {
+    let Some(ledger) = inspections::ledger_page(&state.app, &actor, q.campaign.map(CampaignId), &query).await? else {
+        return Ok(render(&page));
+    };
+    let t = page.p.t;
+    page.rows = ledger.lines.iter().map(|(line, unit)| FindingRow::new(line, unit.as_ref(), &ledger, t)).collect();
+    page.units = ledger.filter_units.iter().map(|u| (u.id.0, u.display_name(t.locale).to_owned())).collect();
+    page.manages = ledger.manages;
+    page.counts = ledger.counts.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    page.overdue_count = ledger.overdue;
+    let (filters, api_filters) = ledger_filters(&q, severity, state_asked, overdue);
+    page.api_filters = api_filters;
+    page.campaigns = ledger.campaigns.iter().map(|c| (c.id.0, c.name.clone())).collect();
+    page.campaign = ledger.campaign.id.0;
+    page.rounds = ledger.rounds.iter().map(RoundRow::new).collect();
+    page.total = ledger.total;
+    page.round = q.round.unwrap_or(0);
+    page.under = q.under.unwrap_or(0);
+    page.severity = severity.map(|s| s.as_str().to_owned()).unwrap_or_default();
+    page.state = state_asked.map(|s| s.as_str().to_owned()).unwrap_or_default();
+    page.overdue = overdue;
+    page.pager_link = format!("/inspections?campaign={}{filters}&", ledger.campaign.id.0);
+    page.page = number;
+    page.pages = (ledger.total + PER_PAGE - 1) / PER_PAGE;
+    Ok(render(&page))
+}
+
+impl FindingRow {
+    fn new(
+        line: &inspections::LedgerLine,
+        unit: Option<&pacesetter_domain::unit::Unit>,
+        ledger: &inspections::LedgerPage,
+        t: Tr,
+    ) -> Self {
+        let (f, today) = (&line.finding, ledger.today);
+        let round = ledger.rounds.iter().find(|r| r.id == f.round_id).map(|r| r.name.clone()).unwrap_or_default();
+        let rectification = line.rectification.as_ref();
+        Self {
             id: f.id.0,
-            unit: unit_label(state, actor, f.unit_id, t).await,
-            round: round_name(f.round_id),
+            unit: name_of(unit, t),
+            round,
             severity: severity_key(f.severity),
             category: f.category.clone(),
             description: f.description.clone(),
-            state: line.rectification.as_ref().map_or("none", |r| r.state.as_str()),
-            due_on: line.rectification.as_ref().map(|r| format_date(r.due_on)).unwrap_or_default(),
-            overdue: line.rectification.as_ref().is_some_and(|r| r.state.is_overdue(r.due_on, today)),
-            light: line
-                .rectification
-                .as_ref()
-                .map_or("", |r| r.state.light(r.given_on, r.due_on, today, thresholds).as_str()),
-        });
+            state: rectification.map_or("none", |r| r.state.as_str()),
+            due_on: rectification.map(|r| format_date(r.due_on)).unwrap_or_default(),
+            overdue: rectification.is_some_and(|r| r.state.is_overdue(r.due_on, today)),
+            light: rectification
+                .map_or("", |r| r.state.light(r.given_on, r.due_on, today, ledger.campaign.thresholds).as_str()),
+        }
     }
-    let mut filters = format!("campaign={campaign}");
+}
+
+impl RoundRow {
+    fn new(r: &pacesetter_domain::inspection::records::Round) -> Self {
+        Self {
+            id: r.id.0,
+            name: r.name.clone(),
+            dates: format!("{} — {}", format_date(r.starts_on), format_date(r.ends_on)),
+            status_key: format!("inspection.round_status.{}", r.status.as_str()),
+        }
+    }
+}
+
+/// The ledger's filters as the page's own links carry them (after `campaign=`) and as the
+/// export link to the API does.
+fn ledger_filters(
+    q: &IndexQuery,
+    severity: Option<Severity>,
+    state: Option<RectificationState>,
+    overdue: bool,
+) -> (String, String) {
+    let mut filters = String::new();
     let mut api_filters = Vec::new();
     if let Some(round) = q.round {
         filters.push_str(&format!("&round={round}"));
@@ -226,7 +238,7 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
         filters.push_str(&format!("&severity={}", s.as_str()));
         api_filters.push(format!("severity={}", s.as_str()));
     }
-    if let Some(s) = chosen_state {
+    if let Some(s) = state {
         filters.push_str(&format!("&state={}", s.as_str()));
         api_filters.push(format!("state={}", s.as_str()));
     }
@@ -234,28 +246,7 @@ async fn fill_index(state: &AppState, actor: &Actor, q: &IndexQuery, page: &mut 
         filters.push_str("&overdue=1");
         api_filters.push("overdue=true".to_owned());
     }
-    page.api_filters = api_filters.join("&");
-    page.campaigns = campaigns.iter().map(|c| (c.id.0, c.name.clone())).collect();
-    page.campaign = campaign;
-    page.rounds = rounds
-        .iter()
-        .map(|r| RoundRow {
-            id: r.id.0,
-            name: r.name.clone(),
-            dates: format!("{} — {}", format_date(r.starts_on), format_date(r.ends_on)),
-            status_key: format!("inspection.round_status.{}", r.status.as_str()),
-        })
-        .collect();
-    page.total = total;
-    page.round = q.round.unwrap_or(0);
-    page.under = q.under.unwrap_or(0);
-    page.severity = severity.map(|s| s.as_str().to_owned()).unwrap_or_default();
-    page.state = chosen_state.map(|s| s.as_str().to_owned()).unwrap_or_default();
-    page.overdue = overdue;
-    page.pager_link = format!("/inspections?{filters}&");
-    page.page = number;
-    page.pages = (total + PER_PAGE - 1) / PER_PAGE;
-    Ok(())
+    (filters, api_filters.join("&"))
 }
 
 /// One unit's line on the burden meter: each month's total, with its parts for the tooltip.
