@@ -415,3 +415,23 @@ pub async fn save_sheet(
     tx.commit().await?;
     Ok(())
 }
+
+/// What a sheet's page shows: the sheet for the one who fills in `source`, the scheme, the
+/// unit, and the unit's library, which the unit's answers and the inspector's alike cite
+/// (材料只报一次).
+#[derive(Debug, Clone)]
+pub struct SheetPage {
+    pub sheet: Sheet,
+    pub scheme: super::SchemeView,
+    pub unit: pacesetter_domain::unit::Unit,
+    pub library: Vec<pacesetter_domain::evidence::Evidence>,
+}
+
+/// A sheet's page: see [`SheetPage`].
+pub async fn sheet_page(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, source: Source) -> Result<SheetPage> {
+    let sheet = sheet_for(app, actor, id, unit, source).await?;
+    let scheme = super::get(app, actor, id).await?;
+    let unit = crate::units::get(app, actor, unit).await?;
+    let library = crate::evidence::library(app, actor, unit.id).await?;
+    Ok(SheetPage { sheet, scheme, unit, library })
+}

@@ -7,10 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
-use pacesetter_app::{
-    Actor, AppError,
-    evaluations::{self, entries},
-};
+use pacesetter_app::{Actor, AppError, evaluations::entries};
 use pacesetter_domain::{
     UnitId,
     evaluation::{
@@ -140,6 +137,47 @@ fn values_of(answer: &Answer) -> Vec<String> {
     }
 }
 
+/// The choices a leaf's rubric offers, those in `values` chosen.
+fn choices_for(rubric: &Rubric, values: &[String], t: crate::i18n::Tr) -> Vec<Choice> {
+    match rubric {
+        Rubric::Levels { levels } => levels
+            .iter()
+            .map(|l| Choice {
+                value: l.name.clone(),
+                label: if l.min_evidence > 0 {
+                    t.f("evaluation.level_choice_evidence", &[("name", &l.name), ("n", &l.min_evidence)])
+                } else {
+                    l.name.clone()
+                },
+                chosen: values.contains(&l.name),
+            })
+            .collect(),
+        Rubric::Checklist { items } => items
+            .iter()
+            .enumerate()
+            .map(|(i, points)| Choice {
+                value: i.to_string(),
+                label: t.f("evaluation.checklist_item", &[("n", &(i + 1)), ("points", &dec(*points))]),
+                chosen: values.contains(&i.to_string()),
+            })
+            .chain(std::iter::once(Choice {
+                value: NONE_MET.to_owned(),
+                label: t.t("evaluation.none_met").to_owned(),
+                chosen: values.iter().all(|v| v == NONE_MET) && !values.is_empty(),
+            }))
+            .collect(),
+        Rubric::Binary => ["yes", "no"]
+            .iter()
+            .map(|v| Choice {
+                value: (*v).to_owned(),
+                label: t.t(if *v == "yes" { "evaluation.met" } else { "evaluation.not_met" }).to_owned(),
+                chosen: values.first().is_some_and(|x| x == v),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 async fn sheet_page(
     state: &AppState,
     actor: &Actor,
@@ -150,16 +188,8 @@ async fn sheet_page(
     shown: Shown<'_>,
 ) -> PageResult {
     let Shown { typed, error, saved } = shown;
-    let result = async {
-        let sheet = entries::sheet_for(&state.app, actor, SchemeId(id), UnitId(unit), source).await?;
-        let view = evaluations::get(&state.app, actor, SchemeId(id)).await?;
-        let unit = pacesetter_app::units::get(&state.app, actor, UnitId(unit)).await?;
-        // The unit's library, for the unit's answers and the inspector's alike (材料只报一次).
-        let library = pacesetter_app::evidence::library(&state.app, actor, unit.id).await.unwrap_or_default();
-        Ok::<_, AppError>((sheet, view, unit, library))
-    }
-    .await;
-    let (sheet, view, unit_found, library) = result?;
+    let entries::SheetPage { sheet, scheme: view, unit: unit_found, library } =
+        entries::sheet_page(&state.app, actor, SchemeId(id), UnitId(unit), source).await?;
     let t = ctx.t;
     let scheme = &view.scheme.scheme;
     let inspector = source == Source::Inspector;
@@ -185,43 +215,7 @@ async fn sheet_page(
             .as_ref()
             .map(|k| k.evidence.clone())
             .unwrap_or_else(|| mine.map(|e| e.evidence.iter().map(|i| i.0).collect()).unwrap_or_default());
-        let choices = match &rubric {
-            Rubric::Levels { levels } => levels
-                .iter()
-                .map(|l| Choice {
-                    value: l.name.clone(),
-                    label: if l.min_evidence > 0 {
-                        t.f("evaluation.level_choice_evidence", &[("name", &l.name), ("n", &l.min_evidence)])
-                    } else {
-                        l.name.clone()
-                    },
-                    chosen: values.contains(&l.name),
-                })
-                .collect(),
-            Rubric::Checklist { items } => items
-                .iter()
-                .enumerate()
-                .map(|(i, points)| Choice {
-                    value: i.to_string(),
-                    label: t.f("evaluation.checklist_item", &[("n", &(i + 1)), ("points", &dec(*points))]),
-                    chosen: values.contains(&i.to_string()),
-                })
-                .chain(std::iter::once(Choice {
-                    value: NONE_MET.to_owned(),
-                    label: t.t("evaluation.none_met").to_owned(),
-                    chosen: values.iter().all(|v| v == NONE_MET) && !values.is_empty(),
-                }))
-                .collect(),
-            Rubric::Binary => ["yes", "no"]
-                .iter()
-                .map(|v| Choice {
-                    value: (*v).to_owned(),
-                    label: t.t(if *v == "yes" { "evaluation.met" } else { "evaluation.not_met" }).to_owned(),
-                    chosen: values.first().is_some_and(|x| x == v),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let choices = choices_for(&rubric, &values, t);
         let evidence_note = match &rubric {
             Rubric::Levels { levels } if !inspector => values
                 .first()
