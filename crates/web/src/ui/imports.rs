@@ -170,45 +170,9 @@ async fn show_page(
                 .enumerate()
                 .map(|(i, header)| (pacesetter_domain::table::column_letter(i), header.clone()))
                 .collect();
-            mapping = view
-                .fields
-                .iter()
-                .map(|f| {
-                    let name = f.field.as_str();
-                    let label = match name {
-                        "parent" if !view.parent_level.is_empty() => view.parent_level.clone(),
-                        _ => t.tk("imports.field", name).to_owned(),
-                    };
-                    MappingField { name, label, selected: f.column.clone().unwrap_or_default(), required: f.required }
-                })
-                .collect();
+            mapping = mapping_fields(view, t);
         }
-        for row in &preview.rows {
-            let width = headers.len().max(row.values.len());
-            let cells = (0..width)
-                .map(|i| {
-                    let letter = pacesetter_domain::table::column_letter(i);
-                    let error = row
-                        .errors
-                        .iter()
-                        .filter(|e| e.column == letter)
-                        .map(|e| cell_message(t, e))
-                        .collect::<Vec<_>>()
-                        .join("；");
-                    Cell { text: row.values.get(i).cloned().unwrap_or_default(), error }
-                })
-                .collect();
-            let row_errors = row.errors.iter().filter(|e| e.column.is_empty()).map(|e| cell_message(t, e)).collect();
-            let action =
-                serde_json::to_value(row.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            rows.push(Row {
-                line: row.line,
-                action_key: format!("imports.action.{action}"),
-                cells,
-                row_errors,
-                ok: row.errors.is_empty(),
-            });
-        }
+        rows = preview.rows.iter().map(|row| Row::new(row, headers.len(), t)).collect();
     }
     let summary = job
         .summary
@@ -242,6 +206,46 @@ async fn show_page(
         error,
     };
     Ok((status, render(&page)).into_response())
+}
+
+impl Row {
+    /// A preview row with each cell's errors beside it and the row's own below.
+    fn new(row: &import::PreviewRow, columns: usize, t: crate::i18n::Tr) -> Self {
+        let width = columns.max(row.values.len());
+        let cells = (0..width)
+            .map(|i| {
+                let letter = pacesetter_domain::table::column_letter(i);
+                let error =
+                    row.errors.iter().filter(|e| e.column == letter).map(|e| cell_message(t, e)).collect::<Vec<_>>();
+                Cell { text: row.values.get(i).cloned().unwrap_or_default(), error: error.join("；") }
+            })
+            .collect();
+        let row_errors = row.errors.iter().filter(|e| e.column.is_empty()).map(|e| cell_message(t, e)).collect();
+        let action =
+            serde_json::to_value(row.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        Self {
+            line: row.line,
+            action_key: format!("imports.action.{action}"),
+            cells,
+            row_errors,
+            ok: row.errors.is_empty(),
+        }
+    }
+}
+
+/// The task sheet's mapping form: a field a line, with the column it reads.
+fn mapping_fields(view: &import::MappingView, t: crate::i18n::Tr) -> Vec<MappingField> {
+    view.fields
+        .iter()
+        .map(|f| {
+            let name = f.field.as_str();
+            let label = match name {
+                "parent" if !view.parent_level.is_empty() => view.parent_level.clone(),
+                _ => t.tk("imports.field", name).to_owned(),
+            };
+            MappingField { name, label, selected: f.column.clone().unwrap_or_default(), required: f.required }
+        })
+        .collect()
 }
 
 /// A cell's error in words, with the names it probably meant.
