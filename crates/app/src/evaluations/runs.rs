@@ -564,3 +564,20 @@ pub async fn explain(app: &App, actor: &Actor, id: RunId, unit: UnitId) -> Resul
         result,
     })
 }
+
+/// What the explanation page shows: the explanation, the unit (`None` where the caller may not
+/// see it by name), and the scheme.
+#[derive(Debug, Clone)]
+pub struct ExplainView {
+    pub explanation: Explanation,
+    pub unit: Option<pacesetter_domain::unit::Unit>,
+    pub scheme: super::SchemeView,
+}
+
+/// The explanation page: see [`ExplainView`].
+pub async fn explain_view(app: &App, actor: &Actor, id: RunId, unit: UnitId) -> Result<ExplainView> {
+    let explanation = explain(app, actor, id, unit).await?;
+    let unit = crate::units::get(app, actor, unit).await.ok();
+    let scheme = super::get(app, actor, explanation.run.scheme_id).await?;
+    Ok(ExplainView { explanation, unit, scheme })
+}

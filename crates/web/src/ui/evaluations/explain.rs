@@ -4,10 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use pacesetter_app::{
-    AppError,
-    evaluations::{self, runs},
-};
+use pacesetter_app::evaluations::runs;
 use pacesetter_domain::{
     UnitId,
     evaluation::{VetoEffect, records::RunId},
@@ -80,74 +77,59 @@ pub struct ExplainQuery {
     unit_id: i64,
 }
 
-pub async fn explain(
-    State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-    Query(query): Query<ExplainQuery>,
-) -> PageResult {
-    let result = async {
-        let explanation = runs::explain(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
-        let unit = pacesetter_app::units::get(&state.app, &actor, UnitId(query.unit_id)).await;
-        let scheme = evaluations::get(&state.app, &actor, explanation.run.scheme_id).await?;
-        Ok::<_, AppError>((explanation, unit, scheme))
+impl ExplainRow {
+    fn new(l: &runs::ExplainedLeaf, t: crate::i18n::Tr) -> Self {
+        let evidence = l
+            .notes
+            .self_evidence
+            .iter()
+            .chain(&l.notes.inspector_evidence)
+            .enumerate()
+            .map(|(i, id)| (format!("/api/v1/evidence/{id}/download"), t.n("evaluation.evidence_n", i + 1)))
+            .collect();
+        let comments = [&l.notes.self_comment, &l.notes.inspector_comment]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("；");
+        ExplainRow {
+            code: l.code.clone(),
+            name: l.name.clone(),
+            max: dec(l.result.max),
+            self_answer: l.self_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
+            self_step: l.result.self_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
+            self_score: l.result.self_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
+            inspector_answer: l.inspector_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
+            inspector_step: l.result.inspector_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
+            inspector_score: l.result.inspector_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
+            evidence,
+            comments,
+            computed: l.notes.computed.clone().unwrap_or_default(),
+            combined: dec(l.result.combined),
+            flagged: l.result.flagged,
+        }
     }
-    .await;
-    let (e, unit, scheme) = result?;
-    let t = ctx.t;
-    let weights = scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
-    let rows = e
-        .leaves
-        .iter()
-        .map(|l| {
-            let evidence = l
-                .notes
-                .self_evidence
-                .iter()
-                .chain(&l.notes.inspector_evidence)
-                .enumerate()
-                .map(|(i, id)| (format!("/api/v1/evidence/{id}/download"), t.n("evaluation.evidence_n", i + 1)))
-                .collect();
-            let comments = [&l.notes.self_comment, &l.notes.inspector_comment]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("；");
-            ExplainRow {
-                code: l.code.clone(),
-                name: l.name.clone(),
-                max: dec(l.result.max),
-                self_answer: l.self_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
-                self_step: l.result.self_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
-                self_score: l.result.self_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
-                inspector_answer: l.inspector_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
-                inspector_step: l.result.inspector_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
-                inspector_score: l.result.inspector_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
-                evidence,
-                comments,
-                computed: l.notes.computed.clone().unwrap_or_default(),
-                combined: dec(l.result.combined),
-                flagged: l.result.flagged,
-            }
-        })
-        .collect();
+}
+
+/// The bonus, deduction and veto items behind a line, in words.
+fn item_lines(input: &pacesetter_domain::evaluation::UnitInput, t: crate::i18n::Tr) -> Vec<ItemLine> {
     let mut items = Vec::new();
-    for b in &e.input.bonuses {
+    for b in &input.bonuses {
         items.push(ItemLine {
             kind_key: "evaluation.item.bonus",
             text: t.f("evaluation.bonus_text", &[("points", &dec(b.points)), ("cap", &dec(b.cap))]),
             source: b.source.clone(),
         });
     }
-    for d in &e.input.deductions {
+    for d in &input.deductions {
         items.push(ItemLine {
             kind_key: "evaluation.item.deduction",
             text: t.f("evaluation.deduction_text", &[("n", &d.count), ("per", &dec(d.per))]),
             source: d.source.clone(),
         });
     }
-    for v in &e.input.vetoes {
+    for v in &input.vetoes {
         let text = match &v.effect {
             VetoEffect::Fail => t.t("evaluation.veto.fail").to_owned(),
             VetoEffect::CapGrade { grade } => t.f("evaluation.veto.cap_grade", &[("grade", grade)]),
@@ -155,12 +137,26 @@ pub async fn explain(
         };
         items.push(ItemLine { kind_key: "evaluation.item.veto", text, source: v.source.clone() });
     }
+    items
+}
+
+pub async fn explain(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    Query(query): Query<ExplainQuery>,
+) -> PageResult {
+    let view = runs::explain_view(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
+    let (e, unit, scheme, t) = (&view.explanation, view.unit.as_ref(), &view.scheme, ctx.t);
+    let weights = scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
+    let rows = e.leaves.iter().map(|l| ExplainRow::new(l, t)).collect();
+    let items = item_lines(&e.input, t);
     // Under points the base is the leaves' sum, shown term by term.
     let leaves_sum = e.leaves.iter().map(|l| dec(l.result.combined)).collect::<Vec<_>>().join(" + ");
     Ok(render(&ExplainPage {
         run_id: id,
         scheme_name: scheme.scheme.name.clone(),
-        unit: unit.map(|u| unit_name(&u, t)).unwrap_or_default(),
+        unit: unit.map(|u| unit_name(u, t)).unwrap_or_default(),
         rows,
         items,
         base: dec(e.result.base),
