@@ -178,6 +178,79 @@ fn choices_for(rubric: &Rubric, values: &[String], t: crate::i18n::Tr) -> Vec<Ch
     }
 }
 
+/// Where a leaf's row stands on its sheet.
+struct LeafOn<'a> {
+    index: usize,
+    inspector: bool,
+    missing: bool,
+    editable: bool,
+    library: &'a [pacesetter_domain::evidence::Evidence],
+    t: crate::i18n::Tr,
+}
+
+/// A leaf as the sheet shows it: the caller's answer (or what they just typed), the other
+/// side's beside it, the choices and the library.
+fn leaf_row(leaf: &entries::SheetLeaf, rubric: &Rubric, kept: Option<Typed>, on: &LeafOn<'_>) -> LeafRow {
+    let (inspector, t) = (on.inspector, on.t);
+    let (mine, theirs, my_score, their_score): (Option<&ScoreEntry>, Option<&ScoreEntry>, _, _) = if inspector {
+        (leaf.inspector_entry.as_ref(), leaf.self_entry.as_ref(), &leaf.inspector_score, &leaf.self_score)
+    } else {
+        (leaf.self_entry.as_ref(), leaf.inspector_entry.as_ref(), &leaf.self_score, &leaf.inspector_score)
+    };
+    let values = kept
+        .as_ref()
+        .map(|k| k.values.clone())
+        .unwrap_or_else(|| mine.map(|e| values_of(&e.answer)).unwrap_or_default());
+    let chosen_evidence: Vec<i64> = kept
+        .as_ref()
+        .map(|k| k.evidence.clone())
+        .unwrap_or_else(|| mine.map(|e| e.evidence.iter().map(|i| i.0).collect()).unwrap_or_default());
+    let choices = choices_for(rubric, &values, t);
+    let evidence_note = match rubric {
+        Rubric::Levels { levels } if !inspector => values
+            .first()
+            .and_then(|v| levels.iter().find(|l| &l.name == v))
+            .filter(|l| l.min_evidence as usize > chosen_evidence.len())
+            .map(|l| t.f("evaluation.evidence_short", &[("n", &l.min_evidence), ("have", &chosen_evidence.len())]))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    LeafRow {
+        index: on.index,
+        code: leaf.code.clone(),
+        name: leaf.name.clone(),
+        max: dec(leaf.max),
+        input: input_kind(rubric),
+        rubric_key: format!("evaluation.rubric.{}", super::form::rubric_kind(rubric)),
+        typed: if input_kind(rubric) == "number" { values.first().cloned().unwrap_or_default() } else { String::new() },
+        choices,
+        comment: kept
+            .as_ref()
+            .map(|k| k.comment.clone())
+            .unwrap_or_else(|| mine.and_then(|e| e.comment.clone()).unwrap_or_default()),
+        version: mine.map(|e| e.version.to_string()).unwrap_or_default(),
+        score: my_score.as_ref().map(|s| format!("{}（{}）", dec(s.score), s.step)).unwrap_or_default(),
+        other: theirs.map(|e| answer_text(&e.answer, t)).unwrap_or_default(),
+        other_score: their_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
+        other_comment: theirs.and_then(|e| e.comment.clone()).unwrap_or_default(),
+        flagged: leaf.flagged,
+        missing: on.missing,
+        evidence_note,
+        evidence: on
+            .library
+            .iter()
+            .map(|e| EvidenceChoice {
+                id: e.id.0,
+                title: e.title.clone(),
+                link: e.url.clone().unwrap_or_else(|| format!("/api/v1/evidence/{}/download", e.id)),
+                chosen: chosen_evidence.contains(&e.id.0),
+            })
+            .collect(),
+        error: kept.map(|k| k.error).unwrap_or_default(),
+        editable: on.editable,
+    }
+}
+
 async fn sheet_page(
     state: &AppState,
     actor: &Actor,
@@ -201,67 +274,11 @@ async fn sheet_page(
             continue;
         }
         let Some(rubric) = scheme.node(&leaf.code).and_then(|n| n.rubric.clone()) else { continue };
-        let (mine, theirs, my_score, their_score): (Option<&ScoreEntry>, Option<&ScoreEntry>, _, _) = if inspector {
-            (leaf.inspector_entry.as_ref(), leaf.self_entry.as_ref(), &leaf.inspector_score, &leaf.self_score)
-        } else {
-            (leaf.self_entry.as_ref(), leaf.inspector_entry.as_ref(), &leaf.self_score, &leaf.inspector_score)
-        };
         let kept = typed.iter().find(|(c, _)| c == &leaf.code).map(|(_, k)| k.clone());
-        let values = kept
-            .as_ref()
-            .map(|k| k.values.clone())
-            .unwrap_or_else(|| mine.map(|e| values_of(&e.answer)).unwrap_or_default());
-        let chosen_evidence: Vec<i64> = kept
-            .as_ref()
-            .map(|k| k.evidence.clone())
-            .unwrap_or_else(|| mine.map(|e| e.evidence.iter().map(|i| i.0).collect()).unwrap_or_default());
-        let choices = choices_for(&rubric, &values, t);
-        let evidence_note = match &rubric {
-            Rubric::Levels { levels } if !inspector => values
-                .first()
-                .and_then(|v| levels.iter().find(|l| &l.name == v))
-                .filter(|l| l.min_evidence as usize > chosen_evidence.len())
-                .map(|l| t.f("evaluation.evidence_short", &[("n", &l.min_evidence), ("have", &chosen_evidence.len())]))
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        leaves.push(LeafRow {
-            index,
-            code: leaf.code.clone(),
-            name: leaf.name.clone(),
-            max: dec(leaf.max),
-            input: input_kind(&rubric),
-            rubric_key: format!("evaluation.rubric.{}", super::form::rubric_kind(&rubric)),
-            typed: if input_kind(&rubric) == "number" {
-                values.first().cloned().unwrap_or_default()
-            } else {
-                String::new()
-            },
-            choices,
-            comment: kept
-                .as_ref()
-                .map(|k| k.comment.clone())
-                .unwrap_or_else(|| mine.and_then(|e| e.comment.clone()).unwrap_or_default()),
-            version: mine.map(|e| e.version.to_string()).unwrap_or_default(),
-            score: my_score.as_ref().map(|s| format!("{}（{}）", dec(s.score), s.step)).unwrap_or_default(),
-            other: theirs.map(|e| answer_text(&e.answer, t)).unwrap_or_default(),
-            other_score: their_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
-            other_comment: theirs.and_then(|e| e.comment.clone()).unwrap_or_default(),
-            flagged: leaf.flagged,
-            missing: !inspector && sheet.missing.contains(&leaf.code),
-            evidence_note,
-            evidence: library
-                .iter()
-                .map(|e| EvidenceChoice {
-                    id: e.id.0,
-                    title: e.title.clone(),
-                    link: e.url.clone().unwrap_or_else(|| format!("/api/v1/evidence/{}/download", e.id)),
-                    chosen: chosen_evidence.contains(&e.id.0),
-                })
-                .collect(),
-            error: kept.map(|k| k.error).unwrap_or_default(),
-            editable: open && !sheet.published && (inspector || !submitted),
-        });
+        let missing = !inspector && sheet.missing.contains(&leaf.code);
+        let editable = open && !sheet.published && (inspector || !submitted);
+        let on = LeafOn { index, inspector, missing, editable, library: &library, t };
+        leaves.push(leaf_row(leaf, &rubric, kept, &on));
     }
     let missing = sheet
         .missing
