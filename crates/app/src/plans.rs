@@ -470,3 +470,17 @@ pub use crate::plan_reports::{
     Cell as DashboardCell, Column as DashboardColumn, Dashboard, DashboardView, dashboard, dashboard_view, public_plan,
     roll_over,
 };
+
+/// A campaign the actor runs, for the pages that change it: `forbidden` for anyone else who
+/// sees it.
+pub async fn managed_campaign(app: &App, actor: &Actor, id: CampaignId) -> Result<CampaignView> {
+    let view = campaign(app, actor, id).await?;
+    if view.can_manage { Ok(view) } else { Err(AppError::Forbidden) }
+}
+
+/// A plan item of a campaign the actor runs, for the pages that change it: `forbidden` for
+/// anyone else who sees it.
+pub async fn managed_item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> {
+    let view = item(app, actor, id).await?;
+    if view.campaign.can_manage { Ok(view) } else { Err(AppError::Forbidden) }
+}

@@ -304,3 +304,9 @@ pub async fn sign_out_everywhere(app: &App, actor: &Actor, id: UserId) -> Result
     tx.commit().await?;
     Ok(ended)
 }
+
+/// An account the actor may change, for its edit form: `forbidden` for anyone else who sees it.
+pub async fn editable(app: &App, actor: &Actor, id: UserId) -> Result<UserDetail> {
+    let detail = detail(app, actor, id).await?;
+    if detail.can_manage { Ok(detail) } else { Err(AppError::Forbidden) }
+}

@@ -266,3 +266,10 @@ pub async fn update(
     tx.commit().await?;
     Ok(stored)
 }
+
+/// A scheme the actor manages, for the pages that change it: `forbidden` for anyone else who
+/// sees it.
+pub async fn managed(app: &App, actor: &Actor, id: SchemeId) -> Result<SchemeView> {
+    let view = get(app, actor, id).await?;
+    if view.can_manage { Ok(view) } else { Err(AppError::Forbidden) }
+}

@@ -23,7 +23,7 @@ use super::{
     plans::unit_by_code,
 };
 use crate::AppState;
-use crate::ui::page::{PageError, PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult};
 
 #[derive(Template)]
 #[template(path = "plans/item_form.html")]
@@ -300,11 +300,7 @@ pub async fn assign(
     PageForm(form): PageForm<AssignForm>,
 ) -> PageResult {
     // Only those who run the campaign learn whether the typed codes exist.
-    match plans::item(&state.app, &actor, PlanItemId(id)).await {
-        Ok(view) if view.campaign.can_manage => {}
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    }
+    plans::managed_item(&state.app, &actor, PlanItemId(id)).await?;
     let units = match form.assign.as_str() {
         "prefectures" => Ok(prefectures(&state, &actor).await),
         _ => units_by_codes(&state, &actor, &form.assign_codes).await,
@@ -332,11 +328,7 @@ pub async fn edit_item(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let view = match plans::item(&state.app, &actor, PlanItemId(id)).await {
-        Ok(view) if view.campaign.can_manage => view,
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    };
+    let view = plans::managed_item(&state.app, &actor, PlanItemId(id)).await?;
     let item = &view.item;
     let form = ItemForm {
         version: item.version,

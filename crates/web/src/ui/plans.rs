@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
-use crate::ui::page::{PageError, PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult};
 
 /// A unit typed by its code or exact name, among those the actor can see.
 pub(crate) async fn unit_by_code(state: &AppState, actor: &Actor, text: &str) -> Option<UnitId> {
@@ -269,11 +269,7 @@ pub async fn edit_campaign(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let view = match plans::campaign(&state.app, &actor, CampaignId(id)).await {
-        Ok(view) if view.can_manage => view,
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    };
+    let view = plans::managed_campaign(&state.app, &actor, CampaignId(id)).await?;
     Ok(render(&CampaignFormPage {
         form: CampaignForm::of(&view.campaign),
         errors: ValidationError::new(),

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
-use crate::ui::page::{NoFields, PageError, PageForm, PageResult};
+use crate::ui::page::{NoFields, PageForm, PageResult};
 
 pub struct UserRow {
     pub id: i64,
@@ -323,11 +323,7 @@ pub async fn edit_form(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let detail = match users::detail(&state.app, &actor, UserId(id)).await {
-        Ok(detail) if detail.can_manage => detail,
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    };
+    let detail = users::editable(&state.app, &actor, UserId(id)).await?;
     let form = EditForm {
         version: detail.user.version,
         display_name: detail.user.display_name.clone(),

@@ -24,7 +24,7 @@ use super::{
     schemes::plan_codes,
     split_list, unit_name,
 };
-use crate::ui::page::{PageError, PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult};
 use crate::{
     AppState,
     ui::{
@@ -109,11 +109,7 @@ pub async fn new_scheme(
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewQuery>,
 ) -> PageResult {
-    let campaign = match plans::campaign(&state.app, &actor, CampaignId(query.campaign)).await {
-        Ok(view) if view.can_manage => view,
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    };
+    let campaign = plans::managed_campaign(&state.app, &actor, CampaignId(query.campaign)).await?;
     Ok(render(&FormPage {
         p: ctx.with_nav("evaluations"),
         campaign_id: query.campaign,
@@ -251,11 +247,7 @@ async fn save(
     fields: Vec<(String, String)>,
 ) -> PageResult {
     let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let campaign = match plans::campaign(&state.app, actor, CampaignId(campaign_id)).await {
-        Ok(view) if view.can_manage => view,
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    };
+    let campaign = plans::managed_campaign(&state.app, actor, CampaignId(campaign_id)).await?;
     let mut form = SchemeForm::from_fields(&fields);
     let page = |form: SchemeForm, mistakes: Vec<Mistake>, status: StatusCode, ctx: PageCtx| {
         let mut form = form;
@@ -322,10 +314,6 @@ pub async fn update(
     Path(id): Path<i64>,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let campaign = match evaluations::get(&state.app, &actor, SchemeId(id)).await {
-        Ok(view) if view.can_manage => view.scheme.campaign_id.0,
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    };
+    let campaign = evaluations::managed(&state.app, &actor, SchemeId(id)).await?.scheme.campaign_id.0;
     save(&state, &actor, ctx, campaign, Some(id), fields).await
 }

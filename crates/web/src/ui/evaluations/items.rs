@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{dec, parse_decimal, unit_name};
-use crate::ui::page::{PageError, PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -216,11 +216,7 @@ pub async fn add_item(
     Path(id): Path<i64>,
     PageForm(form): PageForm<ItemForm>,
 ) -> PageResult {
-    match evaluations::get(&state.app, &actor, SchemeId(id)).await {
-        Ok(view) if view.can_manage => {}
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    }
+    evaluations::managed(&state.app, &actor, SchemeId(id)).await?;
     let number = |text: &str| parse_decimal(text).map(|d| d.to_string());
     let effect = match form.kind.as_str() {
         "bonus" => match (number(&form.points), number(&form.cap)) {

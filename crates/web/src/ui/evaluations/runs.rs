@@ -21,7 +21,7 @@ use pacesetter_export::charts;
 use serde_json::json;
 
 use super::{dec, parse_decimal, unit_name};
-use crate::ui::page::{NoFields, PageError, PageForm, PageResult};
+use crate::ui::page::{NoFields, PageForm, PageResult};
 use crate::{
     AppState,
     i18n::Tr,
@@ -320,18 +320,10 @@ pub async fn what_if(
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let (weights, current) = match runs::results(&state.app, &actor, RunId(id)).await {
-        Ok(view) => match evaluations::get(&state.app, &actor, view.run.scheme_id).await {
-            // The office's alone; nobody else learns how their input would be judged.
-            Ok(scheme) if !scheme.can_manage => return Err(PageError::from(AppError::Forbidden)),
-            Ok(scheme) => (
-                scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights,
-                scheme.scheme.scheme,
-            ),
-            Err(error) => return Err(error.into()),
-        },
-        Err(error) => return Err(error.into()),
-    };
+    let run = runs::results(&state.app, &actor, RunId(id)).await?.run;
+    // The office's alone; nobody else learns how their input would be judged.
+    let current = evaluations::managed(&state.app, &actor, run.scheme_id).await?.scheme.scheme;
+    let weights = current.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
     let nodes: Vec<(String, String)> =
         fields.iter().filter_map(|(n, v)| Some((n.strip_prefix("node_")?.to_owned(), v.trim().to_owned()))).collect();
     let mut changes = serde_json::Map::new();

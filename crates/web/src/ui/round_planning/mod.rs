@@ -174,10 +174,7 @@ async fn refused(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: 
 /// the app never saw (an unreadable date); anyone else is refused as the app would refuse them.
 async fn plans_round(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     let round = inspections::round(&state.app, actor, RoundId(id)).await?.round;
-    match plans::campaign(&state.app, actor, round.campaign_id).await? {
-        view if view.can_manage => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
+    plans::managed_campaign(&state.app, actor, round.campaign_id).await.map(|_| ())
 }
 
 #[derive(Deserialize)]

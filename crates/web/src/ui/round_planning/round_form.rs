@@ -108,11 +108,7 @@ async fn new_page(
     form: RoundFields,
     errors: ValidationError,
 ) -> PageResult {
-    let view = match plans::campaign(&state.app, actor, CampaignId(campaign)).await {
-        Ok(view) if view.can_manage => view,
-        Ok(_) => return Err(PageError::from(AppError::Forbidden)),
-        Err(error) => return Err(error.into()),
-    };
+    let view = plans::managed_campaign(&state.app, actor, CampaignId(campaign)).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = NewRoundPage {
         campaign_id: campaign,
