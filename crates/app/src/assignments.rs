@@ -10,9 +10,9 @@ use pacesetter_domain::{
     plan::{Assignment, AssignmentEvent, Campaign, PlanItem},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, assignments as store, campaigns, indicators, plan_items, units};
+use pacesetter_store::{Conn, WriteTx, assignments as store, campaigns, indicators, plan_items, units};
 
-use crate::{Actor, App, AppError, Page, PageRequest, Result, audit};
+use crate::{Actor, App, AppError, Page, PageRequest, Resource, Result, audit};
 
 /// An assignment as a list shows it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -43,9 +43,9 @@ pub struct Query {
 }
 
 /// The campaign whose day and thresholds a list uses: the one asked for, else the newest.
-async fn campaign_for(conn: &mut AnyConnection, id: Option<CampaignId>) -> Result<Option<Campaign>> {
+async fn campaign_for(conn: &mut Conn, id: Option<CampaignId>) -> Result<Option<Campaign>> {
     match id {
-        Some(id) => Ok(Some(campaigns::get(conn, id).await.map_err(AppError::from_store("campaign"))?)),
+        Some(id) => Ok(Some(campaigns::get(conn, id).await.map_err(AppError::from_store(Resource::Campaign))?)),
         None => Ok(campaigns::all(conn).await?.into_iter().next()),
     }
 }
@@ -182,8 +182,8 @@ struct Loaded {
 }
 
 /// An assignment the actor may see: its unit is in their scope, or they run its campaign.
-async fn visible(conn: &mut AnyConnection, actor: &Actor, id: AssignmentId) -> Result<Loaded> {
-    let assignment = store::get(conn, id).await.map_err(AppError::from_store("assignment"))?;
+async fn visible(conn: &mut Conn, actor: &Actor, id: AssignmentId) -> Result<Loaded> {
+    let assignment = store::get(conn, id).await.map_err(AppError::from_store(Resource::Assignment))?;
     let item = plan_items::get(conn, assignment.item_id).await?;
     let campaign = campaigns::get(conn, item.campaign_id).await?;
     let unit = units::get(conn, assignment.unit_id).await?;
@@ -191,7 +191,7 @@ async fn visible(conn: &mut AnyConnection, actor: &Actor, id: AssignmentId) -> R
     if actor.can(Permission::ViewUnits, &unit.path) || actor.can(Permission::ManagePlans, &office.path) {
         Ok(Loaded { assignment, item, campaign, unit, office })
     } else {
-        Err(AppError::NotFound("assignment"))
+        Err(AppError::NotFound(Resource::Assignment))
     }
 }
 
@@ -270,15 +270,14 @@ pub async fn take_step(
     input: &StepInput<'_>,
 ) -> Result<Assignment> {
     let mut tx = app.store.write().await?;
-    let after = step_in(&mut tx, app, actor, id, version, step, input).await?;
+    let after = step_in(&mut tx, actor, id, version, step, input).await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Takes a step in the caller's transaction: see [`take_step`].
 async fn step_in(
-    tx: &mut AnyConnection,
-    app: &App,
+    tx: &mut WriteTx,
     actor: &Actor,
     id: AssignmentId,
     version: i64,
@@ -313,7 +312,7 @@ async fn step_in(
     for id in input.evidence {
         let evidence = crate::evidence::visible(tx, actor, *id).await?;
         if evidence.unit_id != before.unit_id {
-            return Err(AppError::NotFound("evidence"));
+            return Err(AppError::NotFound(Resource::Evidence));
         }
     }
     let mut errors = ValidationError::new();
@@ -330,9 +329,9 @@ async fn step_in(
     let now = Timestamp::now();
     let after = store::set_state(tx, id, version, next, percent, reports_progress, now)
         .await
-        .map_err(AppError::from_store("assignment"))?;
+        .map_err(AppError::from_store(Resource::Assignment))?;
     let event = store::NewEvent {
-        step: step_name(step),
+        step: step.as_str(),
         from: before.state,
         to: next,
         percent: reports_progress.then_some(percent),
@@ -342,24 +341,15 @@ async fn step_in(
     let event_id = store::add_event(tx, id, &event, now).await?;
     pacesetter_store::evidence::attach(tx, event_id, input.evidence).await?;
     indicators::add_values(tx, event_id, &values).await?;
-    let action = format!("assignment.{}", step_name(step));
-    audit::record(
-        tx,
-        app.store.backend(),
-        actor.into(),
-        &action,
-        ("assignment", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let action = format!("assignment.{}", step.as_str());
+    audit::record(tx, actor.into(), &action, ("assignment", Some(id.0)), Some(&before), Some(&after)).await?;
     Ok(after)
 }
 
 /// Checks the indicator values of a step: only progress carries them, each for an indicator
 /// of this task, each a decimal number; a value that is no number goes to `errors`.
 async fn indicator_values(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     item: PlanItemId,
     reports_progress: bool,
     typed: &[(i64, &str)],
@@ -385,23 +375,6 @@ async fn indicator_values(
         }
     }
     Ok(values)
-}
-
-pub fn step_name(step: Step) -> &'static str {
-    match step {
-        Step::Acknowledge => "acknowledge",
-        Step::Update => "update",
-        Step::Report => "report",
-        Step::Accept => "accept",
-        Step::Return => "return",
-        Step::Close => "close",
-    }
-}
-
-pub fn parse_step(text: &str) -> Option<Step> {
-    [Step::Acknowledge, Step::Update, Step::Report, Step::Accept, Step::Return, Step::Close]
-        .into_iter()
-        .find(|step| step_name(*step) == text)
 }
 
 /// A step as the assignment page sends it: the percent as typed, the library's evidence
@@ -446,14 +419,13 @@ pub async fn take_sent_step(app: &App, actor: &Actor, id: AssignmentId, sent: &S
     let unit = visible(&mut tx, actor, id).await?.unit.id;
     let mut evidence = sent.evidence.to_vec();
     for file in &kept {
-        evidence.push(crate::evidence::add_kept_file(&mut tx, app, actor, unit, file).await?.id);
+        evidence.push(crate::evidence::add_kept_file(&mut tx, actor, unit, file).await?.id);
     }
     if !sent.link_url.trim().is_empty() {
-        evidence
-            .push(crate::evidence::add_link_in(&mut tx, app, actor, unit, sent.link_title, sent.link_url).await?.id);
+        evidence.push(crate::evidence::add_link_in(&mut tx, actor, unit, sent.link_title, sent.link_url).await?.id);
     }
     let input = StepInput { percent, comment: sent.comment, evidence: &evidence, indicators: sent.indicators };
-    let after = step_in(&mut tx, app, actor, id, sent.version, sent.step, &input).await?;
+    let after = step_in(&mut tx, actor, id, sent.version, sent.step, &input).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -4,10 +4,10 @@ use pacesetter_domain::{
     Permission, Timestamp,
     audit::{ChainError, verify_chain},
 };
-use pacesetter_store::{AnyConnection, Backend, Store, audit as store};
+use pacesetter_store::{WriteTx, audit as store};
 use serde::Serialize;
 
-use crate::{Actor, AppError, Origin, Page, PageRequest, Result};
+use crate::{Actor, App, AppError, Origin, Page, PageRequest, Result};
 
 /// Who did it, as recorded: a signed-in actor, or a named system action (sign-in, CLI).
 #[derive(Debug, Clone)]
@@ -29,30 +29,25 @@ fn json<T: Serialize>(value: Option<&T>) -> Option<String> {
 
 /// Appends one record in the caller's transaction.
 pub async fn record<B: Serialize, A: Serialize>(
-    conn: &mut AnyConnection,
-    backend: Backend,
+    tx: &mut WriteTx,
     who: Who<'_>,
     action: &str,
     entity: (&str, Option<i64>),
     before: Option<&B>,
     after: Option<&A>,
 ) -> Result<()> {
-    store::append(
-        conn,
-        backend,
-        store::NewAudit {
-            at: Timestamp::now().to_db(),
-            actor_id: who.id,
-            actor_name: who.name.to_owned(),
-            action: action.to_owned(),
-            entity: entity.0.to_owned(),
-            entity_id: entity.1,
-            before: json(before),
-            after: json(after),
-            ip: who.origin.ip.clone(),
-            request_id: who.origin.request_id.clone(),
-        },
-    )
+    tx.audit(store::NewAudit {
+        at: Timestamp::now().to_db(),
+        actor_id: who.id,
+        actor_name: who.name.to_owned(),
+        action: action.to_owned(),
+        entity: entity.0.to_owned(),
+        entity_id: entity.1,
+        before: json(before),
+        after: json(after),
+        ip: who.origin.ip.clone(),
+        request_id: who.origin.request_id.clone(),
+    })
     .await?;
     Ok(())
 }
@@ -67,7 +62,8 @@ pub enum Verdict {
 /// Walks the whole chain in pages, then compares its end with the stored head and with the
 /// anchor file (when the store has one), which records removal of the newest records even when
 /// the head was rewound to match.
-pub async fn verify(store: &Store) -> Result<Verdict> {
+pub async fn verify(app: &App) -> Result<Verdict> {
+    let store = &app.store;
     // The anchor first: it only ever names committed records, which the walk below then sees.
     let anchor = match store.audit_anchor().map(|anchor| anchor.read()).transpose() {
         Ok(anchor) => anchor.flatten(),

@@ -69,8 +69,7 @@ async fn count_failure(
     throttle::count_failure(&mut tx, attempted.account.as_deref(), origin, now).await?;
     let who = audit::Who { id: None, name: &attempted.shown, origin };
     let reason = serde_json::json!({ "reason": refusal });
-    audit::record::<(), _>(&mut tx, app.store.backend(), who, "auth.login_failed", ("user", None), None, Some(&reason))
-        .await?;
+    audit::record::<(), _>(&mut tx, who, "auth.login_failed", ("user", None), None, Some(&reason)).await?;
     tx.commit().await?;
     tracing::warn!(username = %attempted.shown.escape_debug(), ?refusal, ip = ?origin.ip, "sign-in failed");
     Ok(())
@@ -135,8 +134,7 @@ pub async fn login(app: &App, username: &str, password_text: &str, origin: &Orig
     )
     .await?;
     let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };
-    audit::record::<(), ()>(&mut tx, app.store.backend(), who, "auth.login", ("user", Some(user.id.0)), None, None)
-        .await?;
+    audit::record::<(), ()>(&mut tx, who, "auth.login", ("user", Some(user.id.0)), None, None).await?;
     tx.commit().await?;
     Ok(NewSession { token, csrf_token, user })
 }
@@ -151,16 +149,7 @@ pub async fn issue_token(app: &App, username: &str, password_text: &str, origin:
     let expires = now.plus_seconds(app.settings.api_token_days * 86_400);
     let id = tokens::insert(&mut tx, &sha256_hex(token.as_bytes()), user.id, "api", now, expires).await?;
     let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };
-    audit::record::<(), ()>(
-        &mut tx,
-        app.store.backend(),
-        who,
-        "auth.token_issued",
-        ("api_token", Some(id)),
-        None,
-        None,
-    )
-    .await?;
+    audit::record::<(), ()>(&mut tx, who, "auth.token_issued", ("api_token", Some(id)), None, None).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -216,16 +205,7 @@ pub async fn token_actor(app: &App, token: &str, origin: Origin) -> Result<Actor
 pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
     let mut tx = app.store.write().await?;
     sessions::delete(&mut tx, &sha256_hex(token.as_bytes())).await?;
-    audit::record::<(), ()>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "auth.logout",
-        ("user", Some(actor.user.id.0)),
-        None,
-        None,
-    )
-    .await?;
+    audit::record::<(), ()>(&mut tx, actor.into(), "auth.logout", ("user", Some(actor.user.id.0)), None, None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -234,16 +214,8 @@ pub async fn logout(app: &App, actor: &Actor, token: &str) -> Result<()> {
 pub async fn revoke_token(app: &App, actor: &Actor, token: &str) -> Result<()> {
     let mut tx = app.store.write().await?;
     tokens::revoke(&mut tx, &sha256_hex(token.as_bytes()), Timestamp::now()).await?;
-    audit::record::<(), ()>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "auth.token_revoked",
-        ("user", Some(actor.user.id.0)),
-        None,
-        None,
-    )
-    .await?;
+    audit::record::<(), ()>(&mut tx, actor.into(), "auth.token_revoked", ("user", Some(actor.user.id.0)), None, None)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -254,4 +226,15 @@ pub async fn set_own_locale(app: &App, actor: &Actor, locale: Option<pacesetter_
     users::set_locale(&mut tx, actor.user.id, locale, Timestamp::now()).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Removes expired sessions, then the sign-in addresses and counters gone stale: the server's
+/// periodic sweep. Returns the sessions and the throttle rows removed; harmless when several
+/// instances run it at once.
+pub async fn sweep(app: &App, now: Timestamp) -> Result<(u64, u64)> {
+    let mut tx = app.store.write().await?;
+    let sessions = sessions::delete_expired(&mut tx, now).await?;
+    tx.commit().await?;
+    let throttle = throttle::sweep(app, now).await?;
+    Ok((sessions, throttle))
 }

@@ -5,6 +5,80 @@ use pacesetter_store::StoreError;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
+/// What a request looked for and did not find, or may not see: the error code is
+/// `<resource>_not_found`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Unit,
+    User,
+    Grant,
+    Campaign,
+    Item,
+    Assignment,
+    Import,
+    Evidence,
+    Evaluation,
+    EvaluationRun,
+    Entry,
+    Appeal,
+    InspectionRound,
+    InspectionTarget,
+    Finding,
+    Rectification,
+    Photo,
+    /// A record the store did not find, where the caller named no resource.
+    Record,
+}
+
+impl Resource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unit => "unit",
+            Self::User => "user",
+            Self::Grant => "grant",
+            Self::Campaign => "campaign",
+            Self::Item => "item",
+            Self::Assignment => "assignment",
+            Self::Import => "import",
+            Self::Evidence => "evidence",
+            Self::Evaluation => "evaluation",
+            Self::EvaluationRun => "evaluation_run",
+            Self::Entry => "entry",
+            Self::Appeal => "appeal",
+            Self::InspectionRound => "inspection_round",
+            Self::InspectionTarget => "inspection_target",
+            Self::Finding => "finding",
+            Self::Rectification => "rectification",
+            Self::Photo => "photo",
+            Self::Record => "record",
+        }
+    }
+
+    /// The stable error code: `unit_not_found`, `finding_not_found`, ….
+    pub fn not_found_code(self) -> &'static str {
+        match self {
+            Self::Unit => "unit_not_found",
+            Self::User => "user_not_found",
+            Self::Grant => "grant_not_found",
+            Self::Campaign => "campaign_not_found",
+            Self::Item => "item_not_found",
+            Self::Assignment => "assignment_not_found",
+            Self::Import => "import_not_found",
+            Self::Evidence => "evidence_not_found",
+            Self::Evaluation => "evaluation_not_found",
+            Self::EvaluationRun => "evaluation_run_not_found",
+            Self::Entry => "entry_not_found",
+            Self::Appeal => "appeal_not_found",
+            Self::InspectionRound => "inspection_round_not_found",
+            Self::InspectionTarget => "inspection_target_not_found",
+            Self::Finding => "finding_not_found",
+            Self::Rectification => "rectification_not_found",
+            Self::Photo => "photo_not_found",
+            Self::Record => "record_not_found",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     #[error("sign in first")]
@@ -15,8 +89,8 @@ pub enum AppError {
     RateLimited { retry_after_secs: i64 },
     #[error("you do not have permission for this")]
     Forbidden,
-    #[error("{0} not found")]
-    NotFound(&'static str),
+    #[error("{} not found", .0.as_str())]
+    NotFound(Resource),
     #[error("{0}")]
     Invalid(ValidationError),
     /// Input refused by a rule that names where it failed (an evaluation scheme's node, a
@@ -55,18 +129,7 @@ impl AppError {
             Self::BadCredentials => "bad_credentials",
             Self::RateLimited { .. } => "rate_limited",
             Self::Forbidden => "forbidden",
-            Self::NotFound("unit") => "unit_not_found",
-            Self::NotFound("user") => "user_not_found",
-            Self::NotFound("grant") => "grant_not_found",
-            Self::NotFound("campaign") => "campaign_not_found",
-            Self::NotFound("item") => "item_not_found",
-            Self::NotFound("assignment") => "assignment_not_found",
-            Self::NotFound("import") => "import_not_found",
-            Self::NotFound("evidence") => "evidence_not_found",
-            Self::NotFound("evaluation") => "evaluation_not_found",
-            Self::NotFound("evaluation_run") => "evaluation_run_not_found",
-            Self::NotFound("appeal") => "appeal_not_found",
-            Self::NotFound(_) => "not_found",
+            Self::NotFound(resource) => resource.not_found_code(),
             Self::Invalid(_) => "invalid_input",
             Self::Unprocessable { code, .. } => code,
             Self::Conflict(code) | Self::ConflictWith { code, .. } => code,
@@ -81,7 +144,7 @@ impl AppError {
     }
 
     /// Maps a store error met while working on `what`.
-    pub fn from_store(what: &'static str) -> impl FnOnce(StoreError) -> AppError {
+    pub fn from_store(what: Resource) -> impl FnOnce(StoreError) -> AppError {
         move |error| match error {
             StoreError::NotFound => AppError::NotFound(what),
             StoreError::Duplicate("code") => AppError::invalid("code", "code_taken"),
@@ -110,28 +173,10 @@ impl From<ValidationError> for AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::NotFound => Self::NotFound("record"),
+            StoreError::NotFound => Self::NotFound(Resource::Record),
             StoreError::Stale => Self::Stale { current: serde_json::Value::Null },
-            StoreError::Connect(_) | StoreError::Damaged(_) => Self::Unavailable(error),
-            StoreError::Database(sqlx_error) if is_unavailable(&sqlx_error) => {
-                Self::Unavailable(StoreError::Database(sqlx_error))
-            }
+            StoreError::Connect(_) | StoreError::Damaged(_) | StoreError::Unavailable(_) => Self::Unavailable(error),
             other => Self::Internal(other.to_string()),
         }
-    }
-}
-
-fn is_unavailable(error: &pacesetter_store::SqlxError) -> bool {
-    matches!(
-        error,
-        pacesetter_store::SqlxError::PoolTimedOut
-            | pacesetter_store::SqlxError::PoolClosed
-            | pacesetter_store::SqlxError::Io(_)
-    )
-}
-
-impl From<pacesetter_store::SqlxError> for AppError {
-    fn from(error: pacesetter_store::SqlxError) -> Self {
-        StoreError::from(error).into()
     }
 }

@@ -6,15 +6,15 @@ use pacesetter_domain::{
     evidence::{Evidence, EvidenceId, MAX_FILE_BYTES, display_filename, parse_url, sniff},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, evidence as store, units};
+use pacesetter_store::{Conn, WriteTx, evidence as store, units};
 
-use crate::{Actor, App, AppError, Result, audit};
+use crate::{Actor, App, AppError, Resource, Result, audit};
 
 /// The unit, if the actor may add evidence to its library (they report for it).
-pub(crate) async fn reporting_unit(conn: &mut AnyConnection, actor: &Actor, unit: UnitId) -> Result<Unit> {
-    let unit = units::get(conn, unit).await.map_err(AppError::from_store("unit"))?;
+pub(crate) async fn reporting_unit(conn: &mut Conn, actor: &Actor, unit: UnitId) -> Result<Unit> {
+    let unit = units::get(conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
     if !actor.can(Permission::ViewUnits, &unit.path) {
-        return Err(AppError::NotFound("unit"));
+        return Err(AppError::NotFound(Resource::Unit));
     }
     actor.require(Permission::ReportProgress, &unit.path)?;
     Ok(unit)
@@ -28,7 +28,7 @@ pub async fn upload(app: &App, actor: &Actor, unit: UnitId, filename: &str, byte
     }
     let file = keep_file(app, filename, bytes).await?;
     let mut tx = app.store.write().await?;
-    let evidence = add_kept_file(&mut tx, app, actor, unit, &file).await?;
+    let evidence = add_kept_file(&mut tx, actor, unit, &file).await?;
     tx.commit().await?;
     Ok(evidence)
 }
@@ -60,13 +60,7 @@ pub(crate) async fn keep_file(app: &App, filename: &str, bytes: &[u8]) -> Result
 }
 
 /// Adds a kept file to a unit's library in the caller's transaction.
-pub(crate) async fn add_kept_file(
-    tx: &mut AnyConnection,
-    app: &App,
-    actor: &Actor,
-    unit: UnitId,
-    file: &KeptFile,
-) -> Result<Evidence> {
+pub(crate) async fn add_kept_file(tx: &mut WriteTx, actor: &Actor, unit: UnitId, file: &KeptFile) -> Result<Evidence> {
     reporting_unit(tx, actor, unit).await?;
     let new = store::NewFile {
         unit,
@@ -80,7 +74,6 @@ pub(crate) async fn add_kept_file(
     if created {
         audit::record::<(), _>(
             tx,
-            app.store.backend(),
             actor.into(),
             "evidence.upload",
             ("evidence", Some(evidence.id.0)),
@@ -95,15 +88,14 @@ pub(crate) async fn add_kept_file(
 /// Adds a link to a unit's library.
 pub async fn add_link(app: &App, actor: &Actor, unit: UnitId, title: &str, url: &str) -> Result<Evidence> {
     let mut tx = app.store.write().await?;
-    let evidence = add_link_in(&mut tx, app, actor, unit, title, url).await?;
+    let evidence = add_link_in(&mut tx, actor, unit, title, url).await?;
     tx.commit().await?;
     Ok(evidence)
 }
 
 /// Adds a link to a unit's library in the caller's transaction.
 pub(crate) async fn add_link_in(
-    tx: &mut AnyConnection,
-    app: &App,
+    tx: &mut WriteTx,
     actor: &Actor,
     unit: UnitId,
     title: &str,
@@ -115,25 +107,17 @@ pub(crate) async fn add_link_in(
         .map(|title| title.chars().filter(|c| !c.is_control()).collect())
         .unwrap_or_else(|| url.clone());
     let evidence = store::insert_link(tx, unit, &title, &url, actor.user.id, Timestamp::now()).await?;
-    audit::record::<(), _>(
-        tx,
-        app.store.backend(),
-        actor.into(),
-        "evidence.link",
-        ("evidence", Some(evidence.id.0)),
-        None,
-        Some(&evidence),
-    )
-    .await?;
+    audit::record::<(), _>(tx, actor.into(), "evidence.link", ("evidence", Some(evidence.id.0)), None, Some(&evidence))
+        .await?;
     Ok(evidence)
 }
 
 /// A unit's library, for those who may see the unit.
 pub async fn library(app: &App, actor: &Actor, unit: UnitId) -> Result<Vec<Evidence>> {
     let mut conn = app.store.read().await?;
-    let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store("unit"))?;
+    let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
     if !actor.can(Permission::ViewUnits, &unit.path) {
-        return Err(AppError::NotFound("unit"));
+        return Err(AppError::NotFound(Resource::Unit));
     }
     Ok(store::library(&mut conn, unit.id, 200).await?)
 }
@@ -144,16 +128,20 @@ pub async fn get(app: &App, actor: &Actor, id: EvidenceId) -> Result<Evidence> {
     visible(&mut conn, actor, id).await
 }
 
-pub(crate) async fn visible(conn: &mut AnyConnection, actor: &Actor, id: EvidenceId) -> Result<Evidence> {
-    let evidence = store::get(conn, id).await.map_err(AppError::from_store("evidence"))?;
+pub(crate) async fn visible(conn: &mut Conn, actor: &Actor, id: EvidenceId) -> Result<Evidence> {
+    let evidence = store::get(conn, id).await.map_err(AppError::from_store(Resource::Evidence))?;
     let unit = units::get(conn, evidence.unit_id).await?;
-    if actor.can(Permission::ViewUnits, &unit.path) { Ok(evidence) } else { Err(AppError::NotFound("evidence")) }
+    if actor.can(Permission::ViewUnits, &unit.path) {
+        Ok(evidence)
+    } else {
+        Err(AppError::NotFound(Resource::Evidence))
+    }
 }
 
 /// A file's record and content, for download.
 pub async fn open(app: &App, actor: &Actor, id: EvidenceId) -> Result<(Evidence, Vec<u8>)> {
     let evidence = get(app, actor, id).await?;
-    let sha256 = evidence.sha256.clone().ok_or(AppError::NotFound("evidence"))?;
+    let sha256 = evidence.sha256.clone().ok_or(AppError::NotFound(Resource::Evidence))?;
     let files = app.files.clone();
     let bytes = tokio::task::spawn_blocking(move || files.read(&sha256))
         .await
@@ -163,7 +151,7 @@ pub async fn open(app: &App, actor: &Actor, id: EvidenceId) -> Result<(Evidence,
 
 /// Evidence cited for a unit must come from that unit's own library; another unit's is "not
 /// found". At most 50, each once, in id order.
-pub(crate) async fn owned_by(conn: &mut AnyConnection, unit: UnitId, ids: &[EvidenceId]) -> Result<Vec<EvidenceId>> {
+pub(crate) async fn owned_by(conn: &mut Conn, unit: UnitId, ids: &[EvidenceId]) -> Result<Vec<EvidenceId>> {
     if ids.len() > 50 {
         return Err(AppError::invalid("evidence_ids", "too_many"));
     }

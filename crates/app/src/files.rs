@@ -8,7 +8,7 @@ use std::{
 
 use pacesetter_domain::audit::sha256_hex;
 
-use crate::{AppError, Result};
+use crate::{AppError, Resource, Result};
 
 /// The directory of stored files (shared by every instance on PostgreSQL).
 #[derive(Debug, Clone)]
@@ -47,8 +47,8 @@ impl FileStore {
     }
 
     pub fn read(&self, sha256: &str) -> Result<Vec<u8>> {
-        let path = self.path_of(sha256).ok_or(AppError::NotFound("evidence"))?;
-        std::fs::read(path).map_err(|_| AppError::NotFound("evidence"))
+        let path = self.path_of(sha256).ok_or(AppError::NotFound(Resource::Evidence))?;
+        std::fs::read(path).map_err(|_| AppError::NotFound(Resource::Evidence))
     }
 }
 

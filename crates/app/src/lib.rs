@@ -7,6 +7,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod demo;
 mod error;
 pub mod evaluations;
 pub mod evidence;
@@ -24,7 +25,7 @@ pub mod users;
 use pacesetter_domain::{Locale, Permission, Scope, unit::UnitPath, user::User};
 use pacesetter_store::Store;
 
-pub use error::{AppError, Result};
+pub use error::{AppError, Resource, Result};
 
 /// Hashes a password with the same argon2id parameters as sign-in uses (for seeding).
 pub fn hash_password(password: &str) -> Result<String> {
@@ -69,7 +70,8 @@ impl Default for Settings {
 /// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct App {
-    pub store: Store,
+    /// Reached only through the use cases here: the interfaces never hold a connection.
+    pub(crate) store: Store,
     pub settings: Settings,
     pub read_sheet: pacesetter_domain::table::SheetReader,
     pub files: files::FileStore,
@@ -85,6 +87,16 @@ impl App {
         files: files::FileStore,
     ) -> Self {
         Self { store, settings, read_sheet, files, checked_plans: import::CheckedPlans::default() }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn database(&self) -> &'static str {
+        self.store.backend().as_str()
+    }
+
+    /// Whether the database answers a query now: the health check.
+    pub async fn ping(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
     }
 }
 

@@ -10,11 +10,11 @@ use pacesetter_domain::{
     rollup::{Rolled, Tally},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, plan_items, progress_cells, units};
+use pacesetter_store::{Conn, assignments, campaigns, plan_items, progress_cells, units};
 use time::Date;
 
 use crate::{
-    Actor, App, AppError, Result, audit,
+    Actor, App, AppError, Resource, Result, audit,
     plans::{CampaignView, LightCounts, PlanNode, load_campaign, plan},
 };
 
@@ -97,9 +97,9 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
     let rows = plan_items::top_level(&mut conn, id).await?;
     let (focus, trail, columns, tallies) = match focus {
         Some(unit) => {
-            let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store("unit"))?;
+            let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
             let Some(root) = roots.iter().find(|r| unit.path.is_within(&r.path)) else {
-                return Err(AppError::NotFound("unit"));
+                return Err(AppError::NotFound(Resource::Unit));
             };
             let trail = trail_to(&mut conn, root, &unit).await?;
             let (columns, tallies) = columns_of(&mut conn, &campaign, std::slice::from_ref(&unit), today).await?;
@@ -180,14 +180,14 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
 }
 
 /// How many units sit directly below `parents`.
-async fn branch_count(conn: &mut AnyConnection, parents: &[Unit]) -> Result<usize> {
+async fn branch_count(conn: &mut Conn, parents: &[Unit]) -> Result<usize> {
     let ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
     Ok(units::children_of_many(conn, &ids).await?.len())
 }
 
 /// Each root with assignments as one column of its whole subtree.
 async fn roots_as_columns(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     campaign: &Campaign,
     roots: Vec<Unit>,
     today: Date,
@@ -207,7 +207,7 @@ async fn roots_as_columns(
 }
 
 /// The units from `root` down to `unit`'s parent.
-async fn trail_to(conn: &mut AnyConnection, root: &Unit, unit: &Unit) -> Result<Vec<Unit>> {
+async fn trail_to(conn: &mut Conn, root: &Unit, unit: &Unit) -> Result<Vec<Unit>> {
     let mut trail = Vec::new();
     for above in unit.path.ids().into_iter().skip(root.path.depth() - 1).take_while(|a| *a != unit.id) {
         trail.push(units::get(conn, above).await?);
@@ -225,7 +225,7 @@ fn column_key(column: &Column) -> UnitId {
 /// the parent's own assignments when it has any; with their tallies keyed by `column_key`,
 /// and the parents' whole tallies under their own ids. One round of queries for all parents.
 async fn columns_of(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     campaign: &Campaign,
     parents: &[Unit],
     today: Date,
@@ -278,7 +278,7 @@ async fn columns_of(
 
 /// Progress reports per week, the last twelve weeks up to the campaign's day, each report on
 /// its day in China Standard Time.
-async fn weekly_reports(conn: &mut AnyConnection, id: CampaignId, today: Date) -> Result<Vec<(Date, u32)>> {
+async fn weekly_reports(conn: &mut Conn, id: CampaignId, today: Date) -> Result<Vec<(Date, u32)>> {
     let week_start = |day: Date| day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
     let last_week = week_start(today);
     let weeks: Vec<Date> = (0..12).rev().map(|n| last_week - time::Duration::weeks(n)).collect();
@@ -371,7 +371,6 @@ pub async fn roll_over(app: &App, actor: &Actor, id: CampaignId) -> Result<Campa
     let note = serde_json::json!({ "from": id.0, "to": campaign.id.0, "carried_assignments": carried });
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "campaign.roll_over",
         ("campaign", Some(campaign.id.0)),
@@ -388,10 +387,10 @@ pub async fn roll_over(app: &App, actor: &Actor, id: CampaignId) -> Result<Campa
 pub async fn public_plan(app: &App, id: CampaignId) -> Result<(Campaign, Vec<PlanNode>)> {
     let campaign = {
         let mut conn = app.store.read().await?;
-        campaigns::get(&mut conn, id).await.map_err(AppError::from_store("campaign"))?
+        campaigns::get(&mut conn, id).await.map_err(AppError::from_store(Resource::Campaign))?
     };
     if !campaign.public_page {
-        return Err(AppError::NotFound("campaign"));
+        return Err(AppError::NotFound(Resource::Campaign));
     }
     let anonymous = Actor {
         user: pacesetter_domain::user::User {

@@ -11,9 +11,9 @@ use pacesetter_domain::{
     rollup::{Child, Rolled, roll_up},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, indicators, plan_items, progress_cells, units};
+use pacesetter_store::{Conn, assignments, campaigns, indicators, plan_items, progress_cells, units};
 
-use crate::{Actor, App, AppError, Result, audit};
+use crate::{Actor, App, AppError, Resource, Result, audit};
 
 /// A campaign with its levels, as the plan pages show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -24,8 +24,8 @@ pub struct CampaignView {
     pub can_manage: bool,
 }
 
-pub(crate) async fn load_campaign(conn: &mut AnyConnection, id: CampaignId) -> Result<(Campaign, Unit)> {
-    let campaign = campaigns::get(conn, id).await.map_err(AppError::from_store("campaign"))?;
+pub(crate) async fn load_campaign(conn: &mut Conn, id: CampaignId) -> Result<(Campaign, Unit)> {
+    let campaign = campaigns::get(conn, id).await.map_err(AppError::from_store(Resource::Campaign))?;
     let office = units::get(conn, campaign.office_unit_id).await?;
     Ok((campaign, office))
 }
@@ -83,7 +83,6 @@ pub async fn create_campaign(
     let after = serde_json::json!({ "campaign": &campaign, "levels": levels });
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "campaign.create",
         ("campaign", Some(campaign.id.0)),
@@ -112,21 +111,13 @@ pub async fn update_campaign(
     }
     let after = campaigns::update(&mut tx, id, version, &fields, Timestamp::now())
         .await
-        .map_err(AppError::from_store("campaign"))?;
+        .map_err(AppError::from_store(Resource::Campaign))?;
     if after.thresholds != before.thresholds {
         // Every light turns on other days now.
         progress_cells::rebuild(&mut tx, id).await?;
     }
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "campaign.update",
-        ("campaign", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    audit::record(&mut tx, actor.into(), "campaign.update", ("campaign", Some(id.0)), Some(&before), Some(&after))
+        .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -146,7 +137,7 @@ pub struct NewItem<'a> {
 }
 
 /// Units the actor can see, by id; anything else is refused as not found.
-async fn visible_units(conn: &mut AnyConnection, actor: &Actor, ids: &[UnitId]) -> Result<Vec<Unit>> {
+async fn visible_units(conn: &mut Conn, actor: &Actor, ids: &[UnitId]) -> Result<Vec<Unit>> {
     let mut found = Vec::with_capacity(ids.len());
     for id in ids {
         let unit = units::get(conn, *id).await.map_err(|_| AppError::invalid("units", "unit_not_found"))?;
@@ -207,7 +198,7 @@ pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<
         let item =
             plan_items::insert(&mut tx, campaign.id, parent.as_ref().map(|p| p.id), depth, &fields, Some(lead), now)
                 .await
-                .map_err(AppError::from_store("item"))?;
+                .map_err(AppError::from_store(Resource::Item))?;
         plan_items::set_co_units(&mut tx, item.id, &new.co_units).await?;
         let mut targets = if new.assign_to.is_empty() {
             std::iter::once(lead).chain(new.co_units.iter().copied()).collect::<Vec<_>>()
@@ -222,11 +213,10 @@ pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<
     } else {
         plan_items::insert(&mut tx, campaign.id, parent.as_ref().map(|p| p.id), depth, &fields, new.lead_unit, now)
             .await
-            .map_err(AppError::from_store("item"))?
+            .map_err(AppError::from_store(Resource::Item))?
     };
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "plan_item.create",
         ("plan_item", Some(item.id.0)),
@@ -250,7 +240,7 @@ pub async fn update_item(
     indicators: Option<&[IndicatorSpec]>,
 ) -> Result<PlanItem> {
     let mut tx = app.store.write().await?;
-    let before = plan_items::get(&mut tx, id).await.map_err(AppError::from_store("item"))?;
+    let before = plan_items::get(&mut tx, id).await.map_err(AppError::from_store(Resource::Item))?;
     let (_, office) = load_campaign(&mut tx, before.campaign_id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let fields = ItemFields::parse(input)?;
@@ -274,17 +264,9 @@ pub async fn update_item(
     }
     let after = plan_items::update(&mut tx, id, version, &fields, lead_unit, Timestamp::now())
         .await
-        .map_err(AppError::from_store("item"))?;
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "plan_item.update",
-        ("plan_item", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+        .map_err(AppError::from_store(Resource::Item))?;
+    audit::record(&mut tx, actor.into(), "plan_item.update", ("plan_item", Some(id.0)), Some(&before), Some(&after))
+        .await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -292,7 +274,7 @@ pub async fn update_item(
 /// Assigns a key task to more units (each keeps its own assignment); returns how many new.
 pub async fn assign(app: &App, actor: &Actor, id: PlanItemId, unit_ids: &[UnitId]) -> Result<u64> {
     let mut tx = app.store.write().await?;
-    let item = plan_items::get(&mut tx, id).await.map_err(AppError::from_store("item"))?;
+    let item = plan_items::get(&mut tx, id).await.map_err(AppError::from_store(Resource::Item))?;
     let (_, office) = load_campaign(&mut tx, item.campaign_id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let (Some(starts), Some(due)) = (item.starts_on, item.due_on) else {
@@ -301,16 +283,8 @@ pub async fn assign(app: &App, actor: &Actor, id: PlanItemId, unit_ids: &[UnitId
     visible_units(&mut tx, actor, unit_ids).await?;
     let created = assignments::fan_out(&mut tx, id, unit_ids, starts, due, Timestamp::now()).await?;
     let note = serde_json::json!({ "units": unit_ids, "created": created });
-    audit::record::<(), _>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "plan_item.assign",
-        ("plan_item", Some(id.0)),
-        None,
-        Some(&note),
-    )
-    .await?;
+    audit::record::<(), _>(&mut tx, actor.into(), "plan_item.assign", ("plan_item", Some(id.0)), None, Some(&note))
+        .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -437,10 +411,10 @@ pub struct ItemView {
 
 pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> {
     let mut conn = app.store.read().await?;
-    let item = plan_items::get(&mut conn, id).await.map_err(AppError::from_store("item"))?;
+    let item = plan_items::get(&mut conn, id).await.map_err(AppError::from_store(Resource::Item))?;
     let (campaign, office) = load_campaign(&mut conn, item.campaign_id).await?;
     let levels = campaigns::levels(&mut conn, campaign.id).await?;
-    let level = levels.iter().find(|l| l.depth == item.depth).cloned().ok_or(AppError::NotFound("item"))?;
+    let level = levels.iter().find(|l| l.depth == item.depth).cloned().ok_or(AppError::NotFound(Resource::Item))?;
     let parent = match item.parent_id {
         Some(parent) => Some(plan_items::get(&mut conn, parent).await?),
         None => None,
@@ -483,4 +457,20 @@ pub async fn managed_campaign(app: &App, actor: &Actor, id: CampaignId) -> Resul
 pub async fn managed_item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> {
     let view = item(app, actor, id).await?;
     if view.campaign.can_manage { Ok(view) } else { Err(AppError::Forbidden) }
+}
+
+/// Every item of a campaign's plan with its code (`#id` for an item without one), in plan
+/// order: evaluation rubrics name items by code.
+pub async fn item_codes(app: &App, actor: &Actor, id: CampaignId) -> Result<Vec<(i64, String)>> {
+    fn walk(nodes: &[PlanNode], out: &mut Vec<(i64, String)>) {
+        for node in nodes {
+            let code = node.item.code.clone().unwrap_or_else(|| format!("#{}", node.item.id.0));
+            out.push((node.item.id.0, code));
+            walk(&node.children, out);
+        }
+    }
+    let (_, tree) = plan(app, actor, id).await?;
+    let mut out = Vec::new();
+    walk(&tree, &mut out);
+    Ok(out)
 }

@@ -177,7 +177,7 @@ struct Message {
 /// and queues it for their email and chat webhook; how many notifications were made.
 async fn notify(
     app: &App,
-    tx: &mut pacesetter_store::AnyConnection,
+    tx: &mut pacesetter_store::Conn,
     mut recipients: Vec<pacesetter_domain::UserId>,
     message: &Message,
     now: Timestamp,

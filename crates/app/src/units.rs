@@ -6,9 +6,9 @@ use pacesetter_domain::{
     unit::{Unit, UnitFields, UnitInput},
     user::{Grant, User},
 };
-use pacesetter_store::{AnyConnection, grants, units as store, users};
+use pacesetter_store::{Conn, grants, units as store, users};
 
-use crate::{Actor, App, AppError, Page, PageRequest, Result, audit};
+use crate::{Actor, App, AppError, Page, PageRequest, Resource, Result, audit};
 
 /// Filters of the unit list, as the UI and the API pass them.
 #[derive(Debug, Clone, Default)]
@@ -42,9 +42,9 @@ pub async fn list(app: &App, actor: &Actor, query: &UnitQuery, page: PageRequest
 }
 
 /// A unit the actor may see; otherwise `unit_not_found`, so that existence does not leak.
-async fn visible(conn: &mut AnyConnection, actor: &Actor, id: UnitId) -> Result<Unit> {
-    let unit = store::get(conn, id).await.map_err(AppError::from_store("unit"))?;
-    if actor.can(Permission::ViewUnits, &unit.path) { Ok(unit) } else { Err(AppError::NotFound("unit")) }
+async fn visible(conn: &mut Conn, actor: &Actor, id: UnitId) -> Result<Unit> {
+    let unit = store::get(conn, id).await.map_err(AppError::from_store(Resource::Unit))?;
+    if actor.can(Permission::ViewUnits, &unit.path) { Ok(unit) } else { Err(AppError::NotFound(Resource::Unit)) }
 }
 
 /// A person shown on a unit page with the roles they hold there.
@@ -160,17 +160,8 @@ pub async fn create(app: &App, actor: &Actor, parent: Option<UnitId>, input: &Un
     }
     let unit = store::insert(&mut tx, parent.as_ref(), &fields, Timestamp::now())
         .await
-        .map_err(AppError::from_store("unit"))?;
-    audit::record::<(), _>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "unit.create",
-        ("unit", Some(unit.id.0)),
-        None,
-        Some(&unit),
-    )
-    .await?;
+        .map_err(AppError::from_store(Resource::Unit))?;
+    audit::record::<(), _>(&mut tx, actor.into(), "unit.create", ("unit", Some(unit.id.0)), None, Some(&unit)).await?;
     tx.commit().await?;
     tracing::info!(unit = %unit.id, "unit created");
     Ok(unit)
@@ -192,18 +183,10 @@ pub async fn update(app: &App, actor: &Actor, id: UnitId, version: i64, input: &
     if !fields.kind.may_sit_under(parent_kind) {
         return Err(AppError::invalid("kind", "kind_not_allowed_here"));
     }
-    let after =
-        store::update(&mut tx, id, version, &fields, Timestamp::now()).await.map_err(AppError::from_store("unit"))?;
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "unit.update",
-        ("unit", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    let after = store::update(&mut tx, id, version, &fields, Timestamp::now())
+        .await
+        .map_err(AppError::from_store(Resource::Unit))?;
+    audit::record(&mut tx, actor.into(), "unit.update", ("unit", Some(id.0)), Some(&before), Some(&after)).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -229,17 +212,8 @@ pub async fn move_unit(app: &App, actor: &Actor, id: UnitId, version: i64, new_p
     }
     let after = store::move_to(&mut tx, &before, version, &parent, Timestamp::now())
         .await
-        .map_err(AppError::from_store("unit"))?;
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "unit.move",
-        ("unit", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+        .map_err(AppError::from_store(Resource::Unit))?;
+    audit::record(&mut tx, actor.into(), "unit.move", ("unit", Some(id.0)), Some(&before), Some(&after)).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -258,18 +232,9 @@ pub async fn set_archived(app: &App, actor: &Actor, id: UnitId, version: i64, ar
     let when = archived.then(Timestamp::now);
     let after = store::set_archived(&mut tx, id, version, when, Timestamp::now())
         .await
-        .map_err(AppError::from_store("unit"))?;
+        .map_err(AppError::from_store(Resource::Unit))?;
     let action = if archived { "unit.archive" } else { "unit.restore" };
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        action,
-        ("unit", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    audit::record(&mut tx, actor.into(), action, ("unit", Some(id.0)), Some(&before), Some(&after)).await?;
     tx.commit().await?;
     Ok(after)
 }

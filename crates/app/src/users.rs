@@ -7,9 +7,9 @@ use pacesetter_domain::{
     unit::Unit,
     user::{Grant, User, parse_display_name, parse_username},
 };
-use pacesetter_store::{AnyConnection, grants, sessions, tokens, units, users as store};
+use pacesetter_store::{Conn, grants, sessions, tokens, units, users as store};
 
-use crate::{Actor, App, AppError, Page, PageRequest, Result, audit, password};
+use crate::{Actor, App, AppError, Page, PageRequest, Resource, Result, audit, password};
 
 /// The raw fields of a new account.
 #[derive(Debug, Clone, Default)]
@@ -45,10 +45,10 @@ pub(crate) fn parse_new_user(input: &NewUserInput<'_>) -> Result<ValidUser, Vali
     }
 }
 
-async fn unit_for(conn: &mut AnyConnection, actor: &Actor, id: UnitId, permission: Permission) -> Result<Unit> {
-    let unit = units::get(conn, id).await.map_err(AppError::from_store("unit"))?;
+async fn unit_for(conn: &mut Conn, actor: &Actor, id: UnitId, permission: Permission) -> Result<Unit> {
+    let unit = units::get(conn, id).await.map_err(AppError::from_store(Resource::Unit))?;
     if !actor.can(Permission::ViewUnits, &unit.path) {
-        return Err(AppError::NotFound("unit"));
+        return Err(AppError::NotFound(Resource::Unit));
     }
     actor.require(permission, &unit.path)?;
     Ok(unit)
@@ -67,17 +67,57 @@ pub async fn create(app: &App, actor: &Actor, input: &NewUserInput<'_>) -> Resul
         unit_id: valid.unit_id,
         locale: input.locale,
     };
-    let user = store::insert(&mut tx, &new, Timestamp::now()).await.map_err(AppError::from_store("user"))?;
-    audit::record::<(), _>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "user.create",
-        ("user", Some(user.id.0)),
-        None,
-        Some(&user),
-    )
-    .await?;
+    let user = store::insert(&mut tx, &new, Timestamp::now()).await.map_err(AppError::from_store(Resource::User))?;
+    audit::record::<(), _>(&mut tx, actor.into(), "user.create", ("user", Some(user.id.0)), None, Some(&user)).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// The fields of `pacesetter user add`, which makes an account outside the web UI (the first
+/// administrator, say): the home unit is named by its code and the role given at once.
+#[derive(Debug, Clone, Copy)]
+pub struct ConsoleUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub unit_code: &'a str,
+    pub role: &'a str,
+    pub password: &'a str,
+}
+
+/// Creates an account and its one grant from the console, audited as `cli`: whoever runs the
+/// binary on the server already holds the database.
+pub async fn add_at_console(app: &App, input: ConsoleUser<'_>) -> Result<User> {
+    let mut errors = ValidationError::new();
+    let username = errors.check(parse_username(input.username));
+    let display_name = errors.check(parse_display_name(input.display_name));
+    errors.check(check_new_password(input.password));
+    let role = Role::parse(input.role);
+    if role.is_none() {
+        errors.push("role", "invalid_role");
+    }
+    let (Some(username), Some(display_name), Some(role)) = (username, display_name, role) else {
+        return Err(errors.into());
+    };
+    if !errors.is_empty() {
+        return Err(errors.into());
+    }
+    let hash = hash_blocking(input.password).await?;
+    let mut tx = app.store.write().await?;
+    let unit =
+        units::find_by_code(&mut tx, input.unit_code).await?.ok_or(AppError::invalid("unit_code", "unit_not_found"))?;
+    let now = Timestamp::now();
+    let new = store::NewUser {
+        username: &username,
+        display_name: &display_name,
+        password_hash: &hash,
+        unit_id: unit.id,
+        locale: None,
+    };
+    let user = store::insert(&mut tx, &new, now).await.map_err(AppError::from_store(Resource::User))?;
+    let grant = grants::insert(&mut tx, user.id, role, unit.id, now).await?;
+    let who = audit::Who { id: None, name: "cli", origin: &crate::Origin::default() };
+    audit::record::<(), _>(&mut tx, who.clone(), "user.create", ("user", Some(user.id.0)), None, Some(&user)).await?;
+    audit::record::<(), _>(&mut tx, who, "grant.create", ("grant", Some(grant.id.0)), None, Some(&grant)).await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -90,10 +130,14 @@ pub(crate) async fn hash_blocking(password_text: &str) -> Result<String> {
 }
 
 /// A user the actor may see (home unit in scope), else `user_not_found`.
-async fn visible(conn: &mut AnyConnection, actor: &Actor, id: UserId) -> Result<(User, Unit)> {
-    let user = store::get(conn, id).await.map_err(AppError::from_store("user"))?;
+async fn visible(conn: &mut Conn, actor: &Actor, id: UserId) -> Result<(User, Unit)> {
+    let user = store::get(conn, id).await.map_err(AppError::from_store(Resource::User))?;
     let unit = units::get(conn, user.unit_id).await?;
-    if actor.can(Permission::ViewUnits, &unit.path) { Ok((user, unit)) } else { Err(AppError::NotFound("user")) }
+    if actor.can(Permission::ViewUnits, &unit.path) {
+        Ok((user, unit))
+    } else {
+        Err(AppError::NotFound(Resource::User))
+    }
 }
 
 /// Accounts whose home unit lies in the actor's scope.
@@ -153,17 +197,8 @@ pub async fn update(
     unit_for(&mut tx, actor, unit_id, Permission::ManageUsers).await?;
     let after = store::update(&mut tx, id, version, &display_name, unit_id, locale, Timestamp::now())
         .await
-        .map_err(AppError::from_store("user"))?;
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "user.update",
-        ("user", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+        .map_err(AppError::from_store(Resource::User))?;
+    audit::record(&mut tx, actor.into(), "user.update", ("user", Some(id.0)), Some(&before), Some(&after)).await?;
     tx.commit().await?;
     Ok(after)
 }
@@ -179,28 +214,19 @@ pub async fn set_disabled(app: &App, actor: &Actor, id: UserId, version: i64, di
     let now = Timestamp::now();
     let after = store::set_disabled(&mut tx, id, version, disabled.then_some(now), now)
         .await
-        .map_err(AppError::from_store("user"))?;
+        .map_err(AppError::from_store(Resource::User))?;
     if disabled {
         end_credentials(&mut tx, id, now).await?;
     }
     let action = if disabled { "user.disable" } else { "user.enable" };
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        action,
-        ("user", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    audit::record(&mut tx, actor.into(), action, ("user", Some(id.0)), Some(&before), Some(&after)).await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Ends every way an account is signed in: its sessions and its API tokens. A reset, a
 /// disable and "sign out everywhere" all mean that no credential issued before still works.
-async fn end_credentials(conn: &mut AnyConnection, user: UserId, now: Timestamp) -> Result<u64> {
+async fn end_credentials(conn: &mut Conn, user: UserId, now: Timestamp) -> Result<u64> {
     let ended = sessions::delete_for_user(conn, user).await?;
     tokens::revoke_for_user(conn, user, now).await?;
     Ok(ended)
@@ -216,16 +242,7 @@ pub async fn reset_password(app: &App, actor: &Actor, id: UserId, new_password: 
     let now = Timestamp::now();
     store::set_password_hash(&mut tx, user.id, &hash, now).await?;
     end_credentials(&mut tx, user.id, now).await?;
-    audit::record::<(), ()>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "user.password_reset",
-        ("user", Some(id.0)),
-        None,
-        None,
-    )
-    .await?;
+    audit::record::<(), ()>(&mut tx, actor.into(), "user.password_reset", ("user", Some(id.0)), None, None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -240,17 +257,9 @@ pub async fn grant(app: &App, actor: &Actor, user_id: UserId, role: Role, unit_i
     }
     let grant = grants::insert(&mut tx, user.id, role, unit.id, Timestamp::now())
         .await
-        .map_err(AppError::from_store("grant"))?;
-    audit::record::<(), _>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "grant.create",
-        ("grant", Some(grant.id.0)),
-        None,
-        Some(&grant),
-    )
-    .await?;
+        .map_err(AppError::from_store(Resource::Grant))?;
+    audit::record::<(), _>(&mut tx, actor.into(), "grant.create", ("grant", Some(grant.id.0)), None, Some(&grant))
+        .await?;
     tx.commit().await?;
     Ok(grant)
 }
@@ -258,26 +267,18 @@ pub async fn grant(app: &App, actor: &Actor, user_id: UserId, role: Role, unit_i
 /// Revokes a grant; it stops working on the holder's very next request.
 pub async fn revoke(app: &App, actor: &Actor, grant_id: GrantId) -> Result<()> {
     let mut tx = app.store.write().await?;
-    let grant = grants::get(&mut tx, grant_id).await.map_err(AppError::from_store("grant"))?;
+    let grant = grants::get(&mut tx, grant_id).await.map_err(AppError::from_store(Resource::Grant))?;
     let unit = units::get(&mut tx, grant.unit_id).await?;
     if !actor.can(Permission::ViewUnits, &unit.path) {
-        return Err(AppError::NotFound("grant"));
+        return Err(AppError::NotFound(Resource::Grant));
     }
     actor.require(Permission::ManageGrants, &unit.path)?;
     if grant.role == Role::Admin {
         actor.require(Permission::GrantAdmin, &unit.path)?;
     }
-    grants::delete(&mut tx, grant_id).await.map_err(AppError::from_store("grant"))?;
-    audit::record::<_, ()>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "grant.revoke",
-        ("grant", Some(grant_id.0)),
-        Some(&grant),
-        None,
-    )
-    .await?;
+    grants::delete(&mut tx, grant_id).await.map_err(AppError::from_store(Resource::Grant))?;
+    audit::record::<_, ()>(&mut tx, actor.into(), "grant.revoke", ("grant", Some(grant_id.0)), Some(&grant), None)
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -291,16 +292,8 @@ pub async fn sign_out_everywhere(app: &App, actor: &Actor, id: UserId) -> Result
         actor.require(Permission::ManageUsers, &home.path)?;
     }
     let ended = end_credentials(&mut tx, user.id, Timestamp::now()).await?;
-    audit::record::<(), ()>(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "user.sign_out_everywhere",
-        ("user", Some(id.0)),
-        None,
-        None,
-    )
-    .await?;
+    audit::record::<(), ()>(&mut tx, actor.into(), "user.sign_out_everywhere", ("user", Some(id.0)), None, None)
+        .await?;
     tx.commit().await?;
     Ok(ended)
 }

@@ -5,6 +5,7 @@ use crate::{Permission, Role};
 
 /// Where an assignment stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentState {
     /// 已交办: given to the unit, not yet signed for.
@@ -24,6 +25,8 @@ pub enum AssignmentState {
 
 /// A step someone takes on an assignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = AssignmentStep))]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
     Acknowledge,
@@ -34,6 +37,25 @@ pub enum Step {
     Accept,
     Return,
     Close,
+}
+
+impl Step {
+    pub const ALL: [Step; 6] = [Self::Acknowledge, Self::Update, Self::Report, Self::Accept, Self::Return, Self::Close];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Acknowledge => "acknowledge",
+            Self::Update => "update",
+            Self::Report => "report",
+            Self::Accept => "accept",
+            Self::Return => "return",
+            Self::Close => "close",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|step| step.as_str() == text)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -5,6 +5,7 @@ use time::Date;
 
 /// The colour of an assignment, worst last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Light {
     /// Closed (办结): shown as done, never red.
@@ -22,6 +23,10 @@ impl Light {
             Self::Yellow => "yellow",
             Self::Red => "red",
         }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Done, Self::Green, Self::Yellow, Self::Red].into_iter().find(|light| light.as_str() == text)
     }
 }
 

@@ -2,6 +2,7 @@
 
 /// A supported interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Locale {
     #[serde(rename = "zh-Hans")]
     ZhHans,

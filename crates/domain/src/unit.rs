@@ -4,6 +4,7 @@ use crate::{FieldError, UnitId, ValidationError};
 
 /// What a unit is; the kind decides which tree it belongs to and where it may sit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UnitKind {
     SteeringGroup,

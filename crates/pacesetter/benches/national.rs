@@ -31,7 +31,7 @@ use pacesetter_domain::{
     ids::{AssignmentId, CampaignId},
     light::Light,
 };
-use pacesetter_store::{assignments as store_assignments, campaigns, grants, users};
+use pacesetter_store::{Store, assignments as store_assignments, campaigns, grants, users};
 use report::{Row, Summary};
 use time::{Date, macros::offset};
 
@@ -106,10 +106,11 @@ impl Fixture {
         );
         let layout = opened.layout;
         let campaign = CampaignId(shape.campaigns);
-        let coordinator = actor(&app, layout.coordinator()).await?;
+        let coordinator = actor(&opened.store, layout.coordinator()).await?;
         let prefecture_liaisons =
-            sample(&app, shape.prefectures, options.iterations, |n| layout.prefecture_liaison(n)).await?;
-        let county_liaisons = sample(&app, shape.counties, options.iterations, |n| layout.county_liaison(n)).await?;
+            sample(&opened.store, shape.prefectures, options.iterations, |n| layout.prefecture_liaison(n)).await?;
+        let county_liaisons =
+            sample(&opened.store, shape.counties, options.iterations, |n| layout.county_liaison(n)).await?;
         Ok(Self { app, opened, campaign, coordinator, prefecture_liaisons, county_liaisons })
     }
 
@@ -119,8 +120,8 @@ impl Fixture {
 }
 
 /// The signed-in user as the web layer would resolve them.
-async fn actor(app: &App, user: i64) -> Result<Actor, BoxError> {
-    let mut conn = app.store.read().await?;
+async fn actor(store: &Store, user: i64) -> Result<Actor, BoxError> {
+    let mut conn = store.read().await?;
     let user = users::get(&mut conn, UserId(user)).await?;
     let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
     Ok(Actor { user, scope, origin: Origin::default() })
@@ -128,11 +129,16 @@ async fn actor(app: &App, user: i64) -> Result<Actor, BoxError> {
 
 /// Up to `wanted` of the `count` liaisons, spread over the whole tree (a stride, not the first
 /// few), so that successive calls look at different units.
-async fn sample(app: &App, count: i64, wanted: usize, user_of: impl Fn(i64) -> i64) -> Result<Vec<Actor>, BoxError> {
+async fn sample(
+    store: &Store,
+    count: i64,
+    wanted: usize,
+    user_of: impl Fn(i64) -> i64,
+) -> Result<Vec<Actor>, BoxError> {
     let wanted = (wanted as i64).min(count).max(1);
     let mut actors = Vec::with_capacity(wanted as usize);
     for k in 0..wanted {
-        actors.push(actor(app, user_of(k * count / wanted)).await?);
+        actors.push(actor(store, user_of(k * count / wanted)).await?);
     }
     Ok(actors)
 }
@@ -246,7 +252,7 @@ async fn report(fixture: &Fixture, i: usize) -> Result<Size, BoxError> {
     // The newest campaign's assignments have consecutive ids (see `dataset::assignments`).
     let per_campaign = fixture.layout().shape.assignments_per_campaign;
     let id = AssignmentId((fixture.campaign.0 - 1) * per_campaign + 1 + (i as i64 * 7919) % per_campaign);
-    let mut tx = fixture.app.store.write().await?;
+    let mut tx = fixture.opened.store.write().await?;
     let before = store_assignments::get(&mut tx, id).await?;
     let percent = (before.percent + 7) % 100;
     let after = store_assignments::set_state(
@@ -266,7 +272,7 @@ async fn report(fixture: &Fixture, i: usize) -> Result<Size, BoxError> {
 /// The dashboard's trend query over its window: the twelve weeks up to the campaign's day,
 /// whole days in China Standard Time.
 async fn trend(fixture: &Fixture) -> Result<Size, BoxError> {
-    let mut conn = fixture.app.store.read().await?;
+    let mut conn = fixture.opened.store.read().await?;
     let today = campaigns::get(&mut conn, fixture.campaign).await?.today(Timestamp::now());
     let monday = today - time::Duration::days(i64::from(today.weekday().number_days_from_monday()));
     let cst_midnight = |day: Date| Timestamp::from_datetime(day.midnight().assume_offset(offset!(+8)));
@@ -308,30 +314,30 @@ async fn measure(fixture: &Fixture, scenario: Scenario, options: &Options) -> Re
     Ok((Summary::of(&timings), size))
 }
 
-async fn count(app: &App, table: &str) -> Result<i64, BoxError> {
+async fn count(store: &Store, table: &str) -> Result<i64, BoxError> {
     use sqlx::Row;
-    let mut conn = app.store.read().await?;
+    let mut conn = store.read().await?;
     let row =
         sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}"))).fetch_one(&mut *conn).await?;
     Ok(row.try_get("n")?)
 }
 
 async fn describe(fixture: &Fixture) -> Result<String, BoxError> {
-    let app = &fixture.app;
+    let store = &fixture.opened.store;
     let shape = fixture.layout().shape;
     let source = if fixture.opened.cached { "cached; generated in" } else { "generated in" };
     Ok(format!(
         "{:<8} {:>6} units ({} provinces, {} prefectures, {} counties, {} townships), {} campaign(s), \
          {:>9} assignments, {:>9} progress events ({source} {:.1} s)",
         shape.name,
-        count(app, "units").await?,
+        count(store, "units").await?,
         shape.provinces,
         shape.prefectures,
         shape.counties,
         shape.townships,
-        count(app, "campaigns").await?,
-        count(app, "assignments").await?,
-        count(app, "assignment_events").await?,
+        count(store, "campaigns").await?,
+        count(store, "assignments").await?,
+        count(store, "assignment_events").await?,
         fixture.opened.generation.as_secs_f64(),
     ))
 }

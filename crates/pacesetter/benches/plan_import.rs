@@ -7,7 +7,8 @@
 
 use std::time::{Duration, Instant};
 
-use pacesetter::{Config, demo, server};
+use pacesetter::{Config, server};
+use pacesetter_app::demo;
 use pacesetter_app::{App, Origin, auth, import};
 use pacesetter_store::Store;
 use rust_xlsxwriter::{Format, Workbook};
@@ -58,14 +59,14 @@ fn sheet(rows: usize) -> Result<Vec<u8>, BoxError> {
     Ok(workbook.save_to_buffer()?)
 }
 
-/// A fresh SQLite database with the demo seeded, in a temporary directory.
-async fn fresh_app(dir: &std::path::Path) -> Result<App, BoxError> {
+/// A fresh SQLite database with the demo seeded, in a temporary directory; the store to close.
+async fn fresh_app(dir: &std::path::Path) -> Result<(App, Store), BoxError> {
     let config = Config { data_dir: dir.to_path_buf(), ..Config::default() };
     std::fs::create_dir_all(dir)?;
     let store = Store::connect(&config.database_url()).await?;
-    let app = server::app(&config, store);
+    let app = server::app(&config, store.clone());
     demo::seed(&app).await?;
-    Ok(app)
+    Ok((app, store))
 }
 
 /// Times of one import's steps.
@@ -80,7 +81,7 @@ struct Timings {
 async fn run(rows: usize) -> Result<Timings, BoxError> {
     let dir = std::env::temp_dir().join(format!("pacesetter-bench-import-{}-{rows}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let app = fresh_app(&dir).await?;
+    let (app, store) = fresh_app(&dir).await?;
     let session = auth::login(&app, "office", demo::DEMO_PASSWORD, &Origin::default()).await?;
     let actor = auth::session_actor(&app, &session.token, Origin::default()).await?.0;
     let campaign =
@@ -99,7 +100,7 @@ async fn run(rows: usize) -> Result<Timings, BoxError> {
     let started = Instant::now();
     let summary = import::commit(&app, &actor, job.id).await?;
     let commit = started.elapsed();
-    app.store.close().await;
+    store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Timings { rows, bytes: bytes.len(), upload, commit, created: summary.created })
 }

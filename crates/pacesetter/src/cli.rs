@@ -5,7 +5,12 @@ use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 
-use crate::{Config, demo, server};
+use pacesetter_app::{
+    demo,
+    users::{self, ConsoleUser},
+};
+
+use crate::{Config, server};
 
 #[derive(Parser, Debug)]
 #[command(name = "pacesetter", version, about = "Runs a multi-level campaign from plan to ranking.")]
@@ -215,16 +220,22 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             let config = apply(config, place);
             let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
             let app = server::app(&config, store);
-            let user = crate::cli_user::add(&app, &username, &display_name, &unit_code, &role, &password)
-                .await
-                .map_err(|e| e.to_string())?;
+            let input = ConsoleUser {
+                username: &username,
+                display_name: &display_name,
+                unit_code: &unit_code,
+                role: &role,
+                password: &password,
+            };
+            let user = users::add_at_console(&app, input).await.map_err(|e| e.to_string())?;
             println!("Created {} with the role {role} on {unit_code}.", user.username);
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { command: AuditCommand::Verify(place) } => {
             let config = apply(config, place);
             let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
-            match pacesetter_app::audit::verify(&store).await.map_err(|e| e.to_string())? {
+            let app = server::app(&config, store);
+            match pacesetter_app::audit::verify(&app).await.map_err(|e| e.to_string())? {
                 pacesetter_app::audit::Verdict::Intact { records } => {
                     println!("The audit chain is intact: {records} records.");
                     Ok(ExitCode::SUCCESS)

@@ -1,12 +1,9 @@
-//! The Pacesetter binary's library half: configuration, wiring, the demo campaign and the
-//! command-line interface, so that tests can start the same server the binary starts.
+//! The Pacesetter binary's library half: configuration, wiring and the command-line interface, so that tests can start the same server the binary starts.
 
 pub mod cli;
 mod cli_evaluate;
-mod cli_user;
 pub mod config;
 pub mod delivery;
-pub mod demo;
 pub mod server;
 pub mod untrusted;
 

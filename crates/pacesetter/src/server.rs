@@ -89,15 +89,7 @@ async fn sweep_sessions(app: App) {
     let mut interval = tokio::time::interval(Duration::from_secs(600));
     loop {
         interval.tick().await;
-        let result = async {
-            let mut tx = app.store.write().await?;
-            let removed =
-                pacesetter_store::sessions::delete_expired(&mut tx, pacesetter_domain::Timestamp::now()).await?;
-            tx.commit().await?;
-            pacesetter_app::auth::throttle::sweep(&app, pacesetter_domain::Timestamp::now()).await?;
-            Ok::<u64, pacesetter_app::AppError>(removed)
-        }
-        .await;
+        let result = pacesetter_app::auth::sweep(&app, pacesetter_domain::Timestamp::now()).await;
         if let Err(error) = result {
             tracing::warn!(%error, "session sweep failed");
         }

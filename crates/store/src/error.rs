@@ -22,6 +22,10 @@ pub enum StoreError {
     /// a disk fault): nothing should be served from it.
     #[error("the database is damaged ({0}); restore it from a backup")]
     Damaged(String),
+    /// The database does not answer now (the pool is exhausted or closed, the connection
+    /// broke): worth retrying later, not a fault in the request.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
 }
@@ -66,6 +70,7 @@ impl From<sqlx::Error> for StoreError {
                 _ if is_damaged(db.as_ref()) => Self::Damaged(db.message().to_owned()),
                 _ => Self::Database(error),
             },
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable(error),
             _ => Self::Database(error),
         }
     }

@@ -44,7 +44,9 @@ pub use audit_anchor::AuditAnchor;
 pub use backend::Backend;
 pub use error::StoreError;
 use error::stale_unless_missing;
-pub use sqlx::{AnyConnection, Error as SqlxError};
+/// A connection or an open transaction, as every store function takes it. Callers get one from
+/// [`Store::read`] or [`Store::write`] and never name the driver behind it.
+pub type Conn = sqlx::AnyConnection;
 use sqlx::{
     Executor,
     any::{AnyConnectOptions, AnyPoolOptions},
@@ -83,18 +85,28 @@ impl WriteTx {
     pub async fn rollback(self) -> Result<()> {
         Ok(self.tx.rollback().await?)
     }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend
+    }
+
+    /// Appends a record to the audit chain in this transaction, so the change and its record
+    /// commit together or not at all.
+    pub async fn audit(&mut self, record: audit::NewAudit) -> Result<i64> {
+        audit::append(&mut self.tx, self.store.backend, record).await
+    }
 }
 
 impl Deref for WriteTx {
-    type Target = AnyConnection;
+    type Target = Conn;
 
-    fn deref(&self) -> &AnyConnection {
+    fn deref(&self) -> &Conn {
         &self.tx
     }
 }
 
 impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
+    fn deref_mut(&mut self) -> &mut Conn {
         &mut self.tx
     }
 }

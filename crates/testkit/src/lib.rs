@@ -12,8 +12,9 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
-use pacesetter::{Config, demo, server};
+use pacesetter::{Config, server};
 use pacesetter_app::App;
+use pacesetter_app::demo;
 pub use pacesetter_store::Backend;
 use pacesetter_store::Store;
 use rand::RngCore;
@@ -276,7 +277,7 @@ impl TestApp {
 
     /// The id of a demo unit by its code.
     pub async fn unit_id(&self, code: &str) -> i64 {
-        let mut conn = self.app.store.read().await.expect("conn");
+        let mut conn = self.db.store.read().await.expect("conn");
         pacesetter_store::units::find_by_code(&mut conn, code).await.expect("query").expect("unit").id.0
     }
 }

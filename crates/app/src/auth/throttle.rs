@@ -3,7 +3,7 @@
 //! lately, so that one client's mistakes behind a shared proxy do not lock out the office.
 
 use pacesetter_domain::{Timestamp, UserId};
-use pacesetter_store::{AnyConnection, throttle};
+use pacesetter_store::{Conn, throttle};
 
 use crate::{App, AppError, Origin, Result};
 
@@ -74,7 +74,7 @@ pub(super) async fn check(app: &App, attempt: &Attempt<'_>, origin: &Origin, now
 }
 
 /// Whether `user` signed in successfully from `ip` within [`KNOWN_ADDRESS_SECS`].
-async fn known_here(conn: &mut AnyConnection, user: Option<UserId>, ip: &str, now: Timestamp) -> Result<bool> {
+async fn known_here(conn: &mut Conn, user: Option<UserId>, ip: &str, now: Timestamp) -> Result<bool> {
     let Some(user) = user else { return Ok(false) };
     let last = throttle::last_success(conn, user, ip).await?;
     Ok(last.is_some_and(|at| at.plus_seconds(KNOWN_ADDRESS_SECS) > now))
@@ -83,7 +83,7 @@ async fn known_here(conn: &mut AnyConnection, user: Option<UserId>, ip: &str, no
 /// Counts a failure against the account (when the name is one an account can have) and the
 /// address, in the caller's transaction.
 pub(super) async fn count_failure(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     username: Option<&str>,
     origin: &Origin,
     now: Timestamp,
@@ -110,7 +110,7 @@ pub(super) async fn count_failure(
 /// After a successful sign-in: the account's failures are forgiven and the address becomes
 /// known for it (the address's own count stays, as it is other people's failures too).
 pub(super) async fn succeeded(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     user: UserId,
     username: &str,
     origin: &Origin,

@@ -12,7 +12,7 @@ use super::{
     runs::{RunSpec, store_run, visible_run},
     unit_for,
 };
-use crate::{Actor, App, AppError, Result, audit};
+use crate::{Actor, App, AppError, Resource, Result, audit};
 
 /// Files an appeal (复核) against a unit's published result; the unit (or the office, which
 /// reports for the units below it) does this.
@@ -35,7 +35,6 @@ pub async fn file(app: &App, actor: &Actor, id: RunId, unit: UnitId, reason: &st
     let appeal = store::insert_appeal(&mut tx, id, unit, &reason, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "evaluation_appeal.file",
         ("evaluation_appeal", Some(appeal.id.0)),
@@ -57,7 +56,7 @@ pub async fn decide(
     note: Option<&str>,
 ) -> Result<(Appeal, Option<Run>)> {
     let mut tx = app.store.write().await?;
-    let before = store::get_appeal(&mut tx, id).await.map_err(AppError::from_store("appeal"))?;
+    let before = store::get_appeal(&mut tx, id).await.map_err(AppError::from_store(Resource::Appeal))?;
     let run = store::get_run(&mut tx, before.run_id).await?;
     let ctx = load(&mut tx, run.scheme_id).await?;
     if !ctx.coordinates(actor) {
@@ -67,7 +66,7 @@ pub async fn decide(
         return Err(if actor.can(Permission::ViewUnits, &unit.path) {
             AppError::Forbidden
         } else {
-            AppError::NotFound("appeal")
+            AppError::NotFound(Resource::Appeal)
         });
     }
     if before.decision.is_some() {
@@ -92,7 +91,7 @@ pub async fn decide(
                 version: Some(latest.version.unwrap_or(0) + 1),
                 parent: Some(latest.id),
             };
-            let (new, _) = store_run(app, &mut tx, actor, &ctx, spec).await?;
+            let (new, _) = store_run(&mut tx, actor, &ctx, spec).await?;
             Some(new)
         }
     };
@@ -112,7 +111,6 @@ pub async fn decide(
     })?;
     audit::record(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "evaluation_appeal.decide",
         ("evaluation_appeal", Some(id.0)),

@@ -15,7 +15,7 @@ use pacesetter_domain::{
 use pacesetter_store::units;
 
 use super::runs;
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, App, AppError, Resource, Result};
 
 /// A published run as its bulletin prints it.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub async fn bulletin(app: &App, actor: &Actor, id: RunId) -> Result<BulletinVie
     let ctx = super::load(&mut conn, view.run.scheme_id).await?;
     let mut names = HashMap::with_capacity(view.results.len());
     for result in &view.results {
-        let unit = units::get(&mut conn, UnitId(result.unit)).await.map_err(AppError::from_store("unit"))?;
+        let unit = units::get(&mut conn, UnitId(result.unit)).await.map_err(AppError::from_store(Resource::Unit))?;
         names.insert(result.unit, unit);
     }
     Ok(BulletinView {

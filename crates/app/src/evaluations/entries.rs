@@ -14,11 +14,11 @@ use pacesetter_domain::{
     },
     evidence::{EvidenceId, parse_url},
 };
-use pacesetter_store::{AnyConnection, evaluation_runs, evaluations as store, scorecards};
+use pacesetter_store::{Conn, WriteTx, evaluation_runs, evaluations as store, scorecards};
 use serde_json::json;
 
 use super::{Context, computed, load, require_open_for, unit_for, unprocessable};
-use crate::{Actor, App, AppError, Result, audit};
+use crate::{Actor, App, AppError, Resource, Result, audit};
 
 /// What a scorer saves for one leaf.
 #[derive(Debug, Clone)]
@@ -33,7 +33,7 @@ pub struct EntryInput {
     pub version: Option<i64>,
 }
 
-async fn member(conn: &mut AnyConnection, scheme: SchemeId, unit: UnitId) -> Result<Member> {
+async fn member(conn: &mut Conn, scheme: SchemeId, unit: UnitId) -> Result<Member> {
     store::members(conn, scheme)
         .await?
         .into_iter()
@@ -45,15 +45,14 @@ async fn member(conn: &mut AnyConnection, scheme: SchemeId, unit: UnitId) -> Res
 /// unit) or an inspector's entry (`Source::Inspector`, needs `inspect` on the unit).
 pub async fn save(app: &App, actor: &Actor, id: SchemeId, source: Source, input: &EntryInput) -> Result<ScoreEntry> {
     let mut tx = app.store.write().await?;
-    let saved = save_in(&mut tx, app, actor, id, source, input).await?;
+    let saved = save_in(&mut tx, actor, id, source, input).await?;
     tx.commit().await?;
     Ok(saved)
 }
 
 /// Saves one entry in the caller's transaction: see [`save`].
 async fn save_in(
-    tx: &mut AnyConnection,
-    app: &App,
+    tx: &mut WriteTx,
     actor: &Actor,
     id: SchemeId,
     source: Source,
@@ -113,11 +112,11 @@ async fn save_in(
         evidence: &evidence,
         by: actor.user.id,
     };
-    let saved =
-        store::save_entry(tx, &new, input.version, Timestamp::now()).await.map_err(AppError::from_store("entry"))?;
+    let saved = store::save_entry(tx, &new, input.version, Timestamp::now())
+        .await
+        .map_err(AppError::from_store(Resource::Entry))?;
     audit::record(
         tx,
-        app.store.backend(),
         actor.into(),
         "evaluation_entry.save",
         ("evaluation_entry", Some(saved.id.0)),
@@ -159,7 +158,6 @@ pub async fn submit(app: &App, actor: &Actor, id: SchemeId, unit: UnitId) -> Res
     let submitted = self::member(&mut tx, id, unit).await?;
     audit::record(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "evaluation.submit",
         ("evaluation", Some(id.0)),
@@ -226,7 +224,6 @@ pub async fn add_item(app: &App, actor: &Actor, id: SchemeId, input: &ItemInput)
     let item = store::insert_item(&mut tx, &new, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "evaluation_item.create",
         ("evaluation_item", Some(item.id.0)),
@@ -397,7 +394,7 @@ pub async fn save_sheet(
             evidence: line.evidence.clone(),
             version: line.version,
         };
-        match save_in(&mut tx, app, actor, id, source, &input).await {
+        match save_in(&mut tx, actor, id, source, &input).await {
             Ok(_) => {}
             Err(error @ (AppError::Unprocessable { .. } | AppError::Invalid(_) | AppError::Stale { .. })) => {
                 let code = match &error {

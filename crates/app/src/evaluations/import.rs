@@ -12,14 +12,14 @@ use pacesetter_domain::{
     table::Table,
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, units};
+use pacesetter_store::{Conn, units};
 use serde_json::json;
 
 use super::{MemberInput, SchemeInput, create, unprocessable};
 use crate::{Actor, App, AppError, Result, plans::load_campaign};
 
 /// Finds a unit named in the sheet by its code, else by its exact name, among those `actor` sees.
-async fn find_unit(conn: &mut AnyConnection, actor: &Actor, all: &[Unit], named: &str) -> Result<Option<Unit>> {
+async fn find_unit(conn: &mut Conn, actor: &Actor, all: &[Unit], named: &str) -> Result<Option<Unit>> {
     let found = match units::find_by_code(conn, named).await? {
         Some(unit) => Some(unit),
         None => all.iter().find(|u| u.name == named && u.archived_at.is_none()).cloned(),

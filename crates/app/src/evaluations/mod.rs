@@ -11,6 +11,7 @@ pub mod appeals;
 pub mod bulletin;
 pub mod entries;
 pub mod import;
+pub mod pages;
 pub mod runs;
 
 use std::collections::BTreeSet;
@@ -25,10 +26,10 @@ use pacesetter_domain::{
     plan::Campaign,
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, StoreError, evaluation_runs, evaluations as store, plan_items, units};
+use pacesetter_store::{Conn, StoreError, evaluation_runs, evaluations as store, plan_items, units};
 use serde_json::json;
 
-use crate::{Actor, App, AppError, Result, audit, plans::load_campaign};
+use crate::{Actor, App, AppError, Resource, Result, audit, plans::load_campaign};
 
 /// A scheme with its campaign and the office that runs it.
 pub(crate) struct Context {
@@ -47,8 +48,8 @@ impl Context {
     }
 }
 
-pub(crate) async fn load(conn: &mut AnyConnection, id: SchemeId) -> Result<Context> {
-    let scheme = store::get_scheme(conn, id).await.map_err(AppError::from_store("evaluation"))?;
+pub(crate) async fn load(conn: &mut Conn, id: SchemeId) -> Result<Context> {
+    let scheme = store::get_scheme(conn, id).await.map_err(AppError::from_store(Resource::Evaluation))?;
     let (campaign, office) = load_campaign(conn, scheme.campaign_id).await?;
     Ok(Context { scheme, campaign, office })
 }
@@ -56,15 +57,15 @@ pub(crate) async fn load(conn: &mut AnyConnection, id: SchemeId) -> Result<Conte
 /// A unit the actor may act on in this scheme: one they see, or any when they run the
 /// campaign; anything else is not found. Then `permission` on it, or 403.
 pub(crate) async fn unit_for(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     ctx: &Context,
     actor: &Actor,
     unit: UnitId,
     permission: Permission,
 ) -> Result<Unit> {
-    let unit = units::get(conn, unit).await.map_err(AppError::from_store("unit"))?;
+    let unit = units::get(conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
     if !actor.can(Permission::ViewUnits, &unit.path) && !ctx.coordinates(actor) {
-        return Err(AppError::NotFound("unit"));
+        return Err(AppError::NotFound(Resource::Unit));
     }
     if permission != Permission::ViewUnits || !ctx.coordinates(actor) {
         actor.require(permission, &unit.path)?;
@@ -74,7 +75,7 @@ pub(crate) async fn unit_for(
 
 /// Refuses a change to a unit's inputs once the scheme is published, unless an appeal (复核)
 /// for that unit is open: published numbers change only through a reviewed new version.
-pub(crate) async fn require_open_for(conn: &mut AnyConnection, scheme: SchemeId, unit: UnitId) -> Result<()> {
+pub(crate) async fn require_open_for(conn: &mut Conn, scheme: SchemeId, unit: UnitId) -> Result<()> {
     if evaluation_runs::latest_published(conn, scheme).await?.is_none() {
         return Ok(());
     }
@@ -120,7 +121,7 @@ pub(crate) fn computed(scheme: &Scheme, code: &str) -> bool {
 
 /// Checks the name, the scheme, its plan items and the units; returns what to store.
 async fn validate(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     actor: &Actor,
     campaign: CampaignId,
     input: &SchemeInput,
@@ -211,7 +212,6 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Sche
     let after = json!({ "scheme": &stored, "members": &members });
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "evaluation.create",
         ("evaluation", Some(stored.id.0)),
@@ -247,22 +247,14 @@ pub async fn update(
     let before = json!({ "scheme": &ctx.scheme, "members": store::members(&mut tx, id).await? });
     let stored = store::update_scheme(&mut tx, id, version, &name, &scheme, status, Timestamp::now())
         .await
-        .map_err(AppError::from_store("evaluation"))?;
+        .map_err(AppError::from_store(Resource::Evaluation))?;
     store::set_members(&mut tx, id, &members).await.map_err(|e| match e {
         StoreError::MissingReference => AppError::Conflict("unit_has_entries"),
         other => AppError::from(other),
     })?;
     let after = json!({ "scheme": &stored, "members": &members });
-    audit::record(
-        &mut tx,
-        app.store.backend(),
-        actor.into(),
-        "evaluation.update",
-        ("evaluation", Some(id.0)),
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
+    audit::record(&mut tx, actor.into(), "evaluation.update", ("evaluation", Some(id.0)), Some(&before), Some(&after))
+        .await?;
     tx.commit().await?;
     Ok(stored)
 }

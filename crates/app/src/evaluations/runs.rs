@@ -16,7 +16,7 @@ use pacesetter_domain::{
     ids::PlanItemId,
 };
 use pacesetter_store::{
-    AnyConnection,
+    Conn, WriteTx,
     evaluation_run_rows::{self as rows, StoredLine},
     evaluation_runs as store, evaluations, plan_items, scorecards,
 };
@@ -25,7 +25,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{Context, load, unit_for, unprocessable};
-use crate::{Actor, App, AppError, Result, audit};
+use crate::{Actor, App, AppError, Resource, Result, audit};
 
 /// Units read, evaluated and written at a time.
 const PAGE: i64 = 2_000;
@@ -35,7 +35,7 @@ const PAGE: i64 = 2_000;
 struct TaskLeaves(Vec<(String, BTreeSet<PlanItemId>)>);
 
 impl TaskLeaves {
-    async fn of(conn: &mut AnyConnection, ctx: &Context) -> Result<Self> {
+    async fn of(conn: &mut Conn, ctx: &Context) -> Result<Self> {
         let named: Vec<(&str, &[i64])> = ctx
             .scheme
             .scheme
@@ -67,12 +67,7 @@ impl TaskLeaves {
 
 /// The next page of members after `after`, with their scorecards as stored and their items
 /// and computed leaves as they stand now: the inputs a run freezes.
-async fn live_page(
-    conn: &mut AnyConnection,
-    ctx: &Context,
-    tasks: &TaskLeaves,
-    after: UnitId,
-) -> Result<Vec<FrozenUnit>> {
+async fn live_page(conn: &mut Conn, ctx: &Context, tasks: &TaskLeaves, after: UnitId) -> Result<Vec<FrozenUnit>> {
     let id = ctx.scheme.id;
     let cards = scorecards::page(conn, id, after, PAGE).await?;
     let (Some(first), Some(last)) = (cards.first().map(|c| c.unit), cards.last().map(|c| c.unit)) else {
@@ -143,7 +138,7 @@ enum Read<'a> {
 /// Every unit's standing from a run's inputs, ranked, with the digest of the inputs; live
 /// inputs are frozen into run `into` as they are read.
 async fn evaluate_pages(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     read: Read<'_>,
     compiled: &Compiled<'_>,
     into: Option<RunId>,
@@ -196,8 +191,7 @@ pub(super) struct RunSpec<'a> {
 
 /// Evaluates and stores a run, with its audit record, in the caller's transaction.
 pub(super) async fn store_run(
-    app: &App,
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     actor: &Actor,
     ctx: &Context,
     spec: RunSpec<'_>,
@@ -212,7 +206,8 @@ pub(super) async fn store_run(
         scheme_version: spec.scheme_version,
         by: actor.user.id,
     };
-    let run = store::insert_run(tx, &new, Timestamp::now()).await.map_err(AppError::from_store("evaluation_run"))?;
+    let run =
+        store::insert_run(tx, &new, Timestamp::now()).await.map_err(AppError::from_store(Resource::EvaluationRun))?;
     if let Some(from) = spec.from {
         rows::copy_inputs(tx, from, run.id).await?;
     }
@@ -226,7 +221,6 @@ pub(super) async fn store_run(
     let action = if spec.kind == RunKind::Published { "evaluation_run.publish" } else { "evaluation_run.create" };
     audit::record::<(), _>(
         tx,
-        app.store.backend(),
         actor.into(),
         action,
         ("evaluation_run", Some(run.id.0)),
@@ -260,7 +254,7 @@ pub async fn run(app: &App, actor: &Actor, id: pacesetter_domain::evaluation::re
         version: None,
         parent: None,
     };
-    let (run, results) = store_run(app, &mut tx, actor, &ctx, spec).await?;
+    let (run, results) = store_run(&mut tx, actor, &ctx, spec).await?;
     tx.commit().await?;
     Ok(RunView { run, scheme_name: ctx.scheme.name, results: ordered(results), appeals: Vec::new() })
 }
@@ -280,11 +274,11 @@ pub fn ordered(mut results: Vec<UnitLine>) -> Vec<UnitLine> {
 
 /// A run and its scheme's context, if the caller may see it: the office sees every run,
 /// others only published ones.
-pub(super) async fn visible_run(conn: &mut AnyConnection, actor: &Actor, id: RunId) -> Result<(Run, Context)> {
-    let run = store::get_run(conn, id).await.map_err(AppError::from_store("evaluation_run"))?;
+pub(super) async fn visible_run(conn: &mut Conn, actor: &Actor, id: RunId) -> Result<(Run, Context)> {
+    let run = store::get_run(conn, id).await.map_err(AppError::from_store(Resource::EvaluationRun))?;
     let ctx = load(conn, run.scheme_id).await?;
     if run.kind != RunKind::Published && !ctx.coordinates(actor) {
-        return Err(AppError::NotFound("evaluation_run"));
+        return Err(AppError::NotFound(Resource::EvaluationRun));
     }
     Ok((run, ctx))
 }
@@ -316,7 +310,7 @@ pub async fn list(app: &App, actor: &Actor, id: pacesetter_domain::evaluation::r
 /// Freezes a draft as the first published version; later versions come only from appeals.
 pub async fn publish(app: &App, actor: &Actor, id: RunId) -> Result<Run> {
     let mut tx = app.store.write().await?;
-    let run = store::get_run(&mut tx, id).await.map_err(AppError::from_store("evaluation_run"))?;
+    let run = store::get_run(&mut tx, id).await.map_err(AppError::from_store(Resource::EvaluationRun))?;
     let ctx = load(&mut tx, run.scheme_id).await?;
     ctx.require_coordinator(actor)?;
     if run.kind != RunKind::Draft {
@@ -327,10 +321,9 @@ pub async fn publish(app: &App, actor: &Actor, id: RunId) -> Result<Run> {
     }
     let published = store::publish(&mut tx, id, 1, actor.user.id, Timestamp::now())
         .await
-        .map_err(AppError::from_store("evaluation_run"))?;
+        .map_err(AppError::from_store(Resource::EvaluationRun))?;
     audit::record(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "evaluation_run.publish",
         ("evaluation_run", Some(id.0)),
@@ -364,8 +357,8 @@ pub async fn verify(app: &App, actor: &Actor, id: RunId) -> Result<Verification>
 }
 
 /// [`verify`] for whoever holds the database (the CLI), with the recomputed lines in unit order.
-pub async fn check(conn: &mut AnyConnection, id: RunId) -> Result<(Verification, Vec<UnitLine>)> {
-    let run = store::get_run(conn, id).await.map_err(AppError::from_store("evaluation_run"))?;
+pub async fn check(conn: &mut Conn, id: RunId) -> Result<(Verification, Vec<UnitLine>)> {
+    let run = store::get_run(conn, id).await.map_err(AppError::from_store(Resource::EvaluationRun))?;
     let scheme = store::run_scheme(conn, id).await?;
     let compiled = Compiled::new(&scheme);
     let (standings, inputs_sha256) = evaluate_pages(conn, Read::Frozen(id), &compiled, None).await?;
@@ -484,7 +477,7 @@ pub async fn what_if(app: &App, actor: &Actor, id: RunId, changes: &serde_json::
         version: None,
         parent: Some(base.id),
     };
-    let (run, after) = store_run(app, &mut tx, actor, &ctx, spec).await?;
+    let (run, after) = store_run(&mut tx, actor, &ctx, spec).await?;
     tx.commit().await?;
     let before: HashMap<i64, &UnitLine> = before.iter().map(|r| (r.line.unit, &r.line)).collect();
     let moves = ordered(after)
@@ -536,8 +529,9 @@ pub async fn explain(app: &App, actor: &Actor, id: RunId, unit: UnitId) -> Resul
     let mut conn = app.store.read().await?;
     let (run, ctx) = visible_run(&mut conn, actor, id).await?;
     unit_for(&mut conn, &ctx, actor, unit, Permission::ViewUnits).await?;
-    let line = rows::result_of(&mut conn, id, unit).await.map_err(AppError::from_store("unit"))?;
-    let (input, notes) = thaw(&rows::input_of(&mut conn, id, unit).await.map_err(AppError::from_store("unit"))?)?;
+    let line = rows::result_of(&mut conn, id, unit).await.map_err(AppError::from_store(Resource::Unit))?;
+    let (input, notes) =
+        thaw(&rows::input_of(&mut conn, id, unit).await.map_err(AppError::from_store(Resource::Unit))?)?;
     let scheme = store::run_scheme(&mut conn, id).await?;
     let result =
         Compiled::new(&scheme).explain(&input, line).map_err(|e| unprocessable(e.code, json!({ "leaf": e.leaf })))?;

@@ -11,7 +11,7 @@ use pacesetter_domain::{
 use pacesetter_store::{StoreError, imports};
 
 use super::{Preview, Summary, plan, units, users};
-use crate::{Actor, App, AppError, Result};
+use crate::{Actor, App, AppError, Resource, Result};
 
 /// Largest file accepted for an import.
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
@@ -180,10 +180,10 @@ pub async fn upload(
 /// Loads an import of the actor's own; anyone else's answers `import_not_found`.
 async fn own(app: &App, actor: &Actor, id: i64) -> Result<(imports::ImportRow, Vec<u8>, ImportKind)> {
     let mut conn = app.store.read().await?;
-    let (row, bytes) = imports::get(&mut conn, id).await.map_err(AppError::from_store("import"))?;
-    let kind = ImportKind::parse(&row.kind).ok_or(AppError::NotFound("import"))?;
+    let (row, bytes) = imports::get(&mut conn, id).await.map_err(AppError::from_store(Resource::Import))?;
+    let kind = ImportKind::parse(&row.kind).ok_or(AppError::NotFound(Resource::Import))?;
     if row.user_id != actor.user.id {
-        return Err(AppError::NotFound("import"));
+        return Err(AppError::NotFound(Resource::Import));
     }
     Ok((row, bytes, kind))
 }
@@ -265,7 +265,6 @@ pub async fn commit(app: &App, actor: &Actor, id: i64) -> Result<Summary> {
         return Err(AppError::Conflict("import_already_committed"));
     }
     let options = Options::from_row(&row);
-    let backend = app.store.backend();
     let mut tx;
     let summary = match kind {
         ImportKind::Users => {
@@ -273,11 +272,11 @@ pub async fn commit(app: &App, actor: &Actor, id: i64) -> Result<Summary> {
             let table = table(read(app, &bytes)?)?;
             let prepared = users::prepare_users(app, actor, &table).await?;
             tx = app.store.write().await?;
-            users::apply_users(&mut tx, backend, actor, prepared, table.rows.len(), &row.sha256).await?
+            users::apply_users(&mut tx, actor, prepared, table.rows.len(), &row.sha256).await?
         }
         ImportKind::Units => {
             tx = app.store.write().await?;
-            units::apply_units(&mut tx, backend, actor, &table(read(app, &bytes)?)?, &row.sha256).await?
+            units::apply_units(&mut tx, actor, &table(read(app, &bytes)?)?, &row.sha256).await?
         }
         ImportKind::Plan => {
             tx = app.store.write().await?;

@@ -15,11 +15,11 @@ use pacesetter_domain::{
     table::{Grid, Table, column_letter},
     timestamp::format_date,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, plan_import, plan_items, units};
+use pacesetter_store::{Conn, WriteTx, assignments, campaigns, plan_import, plan_items, units};
 use time::Date;
 
 use super::{CellError, MAX_PLAN_ROWS, Preview, PreviewRow, RowAction, Summary, jobs::Options};
-use crate::{Actor, App, AppError, Result, audit, plans::load_campaign};
+use crate::{Actor, App, AppError, Resource, Result, audit, plans::load_campaign};
 
 /// The columns of the sheet and which field each holds, for the mapping form.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -58,7 +58,7 @@ struct Context {
     units: UnitIndex,
 }
 
-async fn context(conn: &mut AnyConnection, actor: &Actor, campaign_id: CampaignId) -> Result<Context> {
+async fn context(conn: &mut Conn, actor: &Actor, campaign_id: CampaignId) -> Result<Context> {
     let (campaign, office) = load_campaign(conn, campaign_id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let levels = campaigns::levels(conn, campaign_id).await?;
@@ -465,13 +465,12 @@ pub(super) async fn preview_plan(
 /// by one (each audited with before and after), new tasks in bulk.
 pub(super) async fn apply_plan(
     app: &App,
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     actor: &Actor,
     import: (i64, &[u8]),
     options: &Options,
     file_sha256: &str,
 ) -> Result<Summary> {
-    let backend = app.store.backend();
     // What the preview checked, if nothing it depends on changed since; else check again.
     let (campaign, office) = load_campaign(&mut *tx, campaign_of(options)?).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
@@ -493,7 +492,7 @@ pub(super) async fn apply_plan(
         let fields = ItemFields::parse(&ItemInput { title, ..ItemInput::default() })?;
         let item = plan_items::insert(&mut *tx, campaign, None, 1, &fields, None, now)
             .await
-            .map_err(AppError::from_store("item"))?;
+            .map_err(AppError::from_store(Resource::Item))?;
         parent_ids.push(item.id);
     }
     let mut summary = Summary { created: 0, updated: 0, unchanged: 0 };
@@ -518,11 +517,11 @@ pub(super) async fn apply_plan(
             (_, Some(before)) => {
                 let after = plan_items::update(&mut *tx, before.id, before.version, &new.fields, Some(new.lead), now)
                     .await
-                    .map_err(AppError::from_store("item"))?;
+                    .map_err(AppError::from_store(Resource::Item))?;
                 plan_items::set_co_units(&mut *tx, before.id, &new.co_units).await?;
                 assignments::fan_out(&mut *tx, before.id, &new.targets(), new.starts, new.due, now).await?;
                 let (from, to) = (("plan_item", Some(before.id.0)), (Some(&before), Some(&after)));
-                audit::record(&mut *tx, backend, actor.into(), "plan_item.update", from, to.0, to.1).await?;
+                audit::record(&mut *tx, actor.into(), "plan_item.update", from, to.0, to.1).await?;
                 summary.updated += 1;
             }
             (_, None) => new_tasks.push(new),
@@ -538,15 +537,7 @@ pub(super) async fn apply_plan(
         "updated": summary.updated,
         "unchanged": summary.unchanged,
     });
-    audit::record::<(), _>(
-        &mut *tx,
-        backend,
-        actor.into(),
-        "import.plan",
-        ("campaign", Some(campaign.0)),
-        None,
-        Some(&note),
-    )
-    .await?;
+    audit::record::<(), _>(&mut *tx, actor.into(), "import.plan", ("campaign", Some(campaign.0)), None, Some(&note))
+        .await?;
     Ok(summary)
 }

@@ -8,10 +8,10 @@ use pacesetter_domain::{
     table::{Table, column_letter},
     unit::{Unit, UnitFields, UnitInput, UnitKind},
 };
-use pacesetter_store::{AnyConnection, units};
+use pacesetter_store::{Conn, WriteTx, units};
 
 use super::{CellError, MAX_ROWS, Preview, PreviewRow, RowAction, Summary};
-use crate::{Actor, App, AppError, Result, audit};
+use crate::{Actor, App, AppError, Resource, Result, audit};
 
 fn kind_from_label(text: &str) -> Option<UnitKind> {
     let text = text.trim();
@@ -75,7 +75,7 @@ struct PlannedUnit {
     existing: Option<Unit>,
 }
 
-async fn plan_units(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> Result<(Preview, Vec<PlannedUnit>)> {
+async fn plan_units(conn: &mut Conn, actor: &Actor, table: &Table) -> Result<(Preview, Vec<PlannedUnit>)> {
     let columns = UnitColumns::find(table);
     let mut missing_columns = Vec::new();
     if columns.name.is_none() {
@@ -192,19 +192,13 @@ fn require_import(actor: &Actor) -> Result<()> {
 /// Writes a clean units sheet in one transaction; refuses the whole file if any row fails.
 pub async fn commit_units(app: &App, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
     let mut tx = app.store.write().await?;
-    let summary = apply_units(&mut tx, app.store.backend(), actor, table, file_sha256).await?;
+    let summary = apply_units(&mut tx, actor, table, file_sha256).await?;
     tx.commit().await?;
     Ok(summary)
 }
 
 /// Writes a clean units sheet inside the caller's transaction.
-pub(super) async fn apply_units(
-    tx: &mut AnyConnection,
-    backend: pacesetter_store::Backend,
-    actor: &Actor,
-    table: &Table,
-    file_sha256: &str,
-) -> Result<Summary> {
+pub(super) async fn apply_units(tx: &mut WriteTx, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
     require_import(actor)?;
     let (preview, planned) = plan_units(&mut *tx, actor, table).await?;
     if !preview.is_clean() {
@@ -219,7 +213,6 @@ pub(super) async fn apply_units(
                 let after = units::update(&mut *tx, unit.id, unit.version, &row.fields, now).await?;
                 audit::record(
                     &mut *tx,
-                    backend,
                     actor.into(),
                     "unit.update",
                     ("unit", Some(unit.id.0)),
@@ -238,10 +231,9 @@ pub(super) async fn apply_units(
                 };
                 let unit = units::insert(&mut *tx, parent.as_ref(), &row.fields, now)
                     .await
-                    .map_err(AppError::from_store("unit"))?;
+                    .map_err(AppError::from_store(Resource::Unit))?;
                 audit::record::<(), _>(
                     &mut *tx,
-                    backend,
                     actor.into(),
                     "unit.create",
                     ("unit", Some(unit.id.0)),
@@ -254,7 +246,6 @@ pub(super) async fn apply_units(
         }
     }
     let note = serde_json::json!({ "sha256": file_sha256, "rows": table.rows.len(), "created": summary.created, "updated": summary.updated });
-    audit::record::<(), _>(&mut *tx, backend, actor.into(), "import.units", ("import", None), None, Some(&note))
-        .await?;
+    audit::record::<(), _>(&mut *tx, actor.into(), "import.units", ("import", None), None, Some(&note)).await?;
     Ok(summary)
 }

@@ -7,11 +7,11 @@ use pacesetter_domain::{
     table::{Table, column_letter},
     unit::Unit,
 };
-use pacesetter_store::{AnyConnection, grants, units, users};
+use pacesetter_store::{Conn, WriteTx, grants, units, users};
 
 use super::{CellError, MAX_ROWS, Preview, PreviewRow, RowAction, Summary};
 use crate::{
-    Actor, App, AppError, Result, audit,
+    Actor, App, AppError, Resource, Result, audit,
     users::{NewUserInput, parse_new_user},
 };
 
@@ -47,7 +47,7 @@ struct PlannedUser {
     locale: Option<Locale>,
 }
 
-async fn plan_users(conn: &mut AnyConnection, actor: &Actor, table: &Table) -> Result<(Preview, Vec<PlannedUser>)> {
+async fn plan_users(conn: &mut Conn, actor: &Actor, table: &Table) -> Result<(Preview, Vec<PlannedUser>)> {
     let c = UserColumns {
         username: table.column(&["username", "用户名", "账号"]),
         display_name: table.column(&["display_name", "显示名称", "职务"]),
@@ -156,7 +156,7 @@ fn require_users(actor: &Actor) -> Result<()> {
 pub async fn commit_users(app: &App, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
     let prepared = prepare_users(app, actor, table).await?;
     let mut tx = app.store.write().await?;
-    let summary = apply_users(&mut tx, app.store.backend(), actor, prepared, table.rows.len(), file_sha256).await?;
+    let summary = apply_users(&mut tx, actor, prepared, table.rows.len(), file_sha256).await?;
     tx.commit().await?;
     Ok(summary)
 }
@@ -186,8 +186,7 @@ pub(super) async fn prepare_users(app: &App, actor: &Actor, table: &Table) -> Re
 
 /// Writes prepared accounts inside the caller's transaction.
 pub(super) async fn apply_users(
-    tx: &mut AnyConnection,
-    backend: pacesetter_store::Backend,
+    tx: &mut WriteTx,
     actor: &Actor,
     prepared: PreparedUsers,
     rows: usize,
@@ -204,10 +203,9 @@ pub(super) async fn apply_users(
             locale: user.locale,
         };
         // A name taken since the preview fails the whole import, leaving nothing behind.
-        let created = users::insert(&mut *tx, &new, now).await.map_err(AppError::from_store("user"))?;
+        let created = users::insert(&mut *tx, &new, now).await.map_err(AppError::from_store(Resource::User))?;
         audit::record::<(), _>(
             &mut *tx,
-            backend,
             actor.into(),
             "user.create",
             ("user", Some(created.id.0)),
@@ -219,7 +217,6 @@ pub(super) async fn apply_users(
             let grant = grants::insert(&mut *tx, created.id, role, user.unit.id, now).await?;
             audit::record::<(), _>(
                 &mut *tx,
-                backend,
                 actor.into(),
                 "grant.create",
                 ("grant", Some(grant.id.0)),
@@ -230,7 +227,6 @@ pub(super) async fn apply_users(
         }
     }
     let note = serde_json::json!({ "sha256": file_sha256, "rows": rows, "created": hashed.len() });
-    audit::record::<(), _>(&mut *tx, backend, actor.into(), "import.users", ("import", None), None, Some(&note))
-        .await?;
+    audit::record::<(), _>(&mut *tx, actor.into(), "import.users", ("import", None), None, Some(&note)).await?;
     Ok(Summary { created: hashed.len(), updated: 0, unchanged: 0 })
 }

@@ -12,7 +12,7 @@ use pacesetter_domain::{
 use pacesetter_store::inspections as store;
 
 use super::{load, require_status, unit_for};
-use crate::{Actor, App, AppError, Result, audit, evidence::owned_by, text};
+use crate::{Actor, App, AppError, Resource, Result, audit, evidence::owned_by, text};
 
 /// One checklist point for one unit: both answers, and the evidence the unit already holds
 /// for it, shown first so that nothing is asked for twice.
@@ -38,7 +38,8 @@ pub async fn sheet(app: &App, actor: &Actor, id: RoundId, unit: UnitId) -> Resul
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
     let found = unit_for(&mut conn, &ctx, actor, unit, Permission::ViewUnits).await?;
-    let target = store::target(&mut conn, id, unit).await.map_err(|_| AppError::NotFound("inspection_target"))?;
+    let target =
+        store::target(&mut conn, id, unit).await.map_err(|_| AppError::NotFound(Resource::InspectionTarget))?;
     let checks = store::checks(&mut conn, id, unit).await?;
     let card = match ctx.round.scheme_id {
         Some(scheme) => Some(pacesetter_store::scorecards::get(&mut conn, SchemeId(scheme), unit).await?),
@@ -120,7 +121,6 @@ pub async fn save_check(
     store::save_check(&mut tx, &check).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "inspection_check.save",
         ("inspection_round", Some(id.0)),
@@ -144,7 +144,6 @@ pub async fn submit_self(app: &App, actor: &Actor, id: RoundId, unit: UnitId) ->
     let target = store::target(&mut tx, id, unit).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "inspection_self.submit",
         ("inspection_round", Some(id.0)),

@@ -14,7 +14,7 @@ use pacesetter_domain::{
     unit::Unit,
 };
 use pacesetter_store::{
-    AnyConnection, StoreError, evaluations, inspections as store,
+    Conn, StoreError, WriteTx, evaluations, inspections as store,
     inspections::{LedgerFilter, LedgerLine, NewFinding},
     units,
 };
@@ -22,7 +22,9 @@ use serde_json::json;
 use time::Date;
 
 use super::{Context, load, photos, require_status, unit_for};
-use crate::{Actor, App, AppError, PageRequest, Result, audit, evidence::owned_by, plans::load_campaign, text};
+use crate::{
+    Actor, App, AppError, PageRequest, Resource, Result, audit, evidence::owned_by, plans::load_campaign, text,
+};
 
 /// The rectification a finding demands: who, what, by when.
 #[derive(Debug, Clone)]
@@ -114,7 +116,6 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
     }
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "finding.create",
         ("finding", Some(finding.id.0)),
@@ -123,7 +124,7 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
     )
     .await?;
     let rectification = match &input.rectification {
-        Some(demand) => Some(demand_rectification(app, &mut tx, actor, &ctx, &finding, demand, now).await?),
+        Some(demand) => Some(demand_rectification(&mut tx, actor, &ctx, &finding, demand, now).await?),
         None => None,
     };
     tx.commit().await?;
@@ -137,8 +138,7 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
 }
 
 async fn demand_rectification(
-    app: &App,
-    tx: &mut AnyConnection,
+    tx: &mut WriteTx,
     actor: &Actor,
     ctx: &Context,
     finding: &Finding,
@@ -163,7 +163,6 @@ async fn demand_rectification(
         })?;
     audit::record::<(), _>(
         tx,
-        app.store.backend(),
         actor.into(),
         "rectification.create",
         ("rectification", Some(item.id.0)),
@@ -177,11 +176,11 @@ async fn demand_rectification(
 /// A finding, if the caller sees its unit (or runs the campaign).
 pub async fn finding(app: &App, actor: &Actor, id: FindingId) -> Result<FindingView> {
     let mut conn = app.store.read().await?;
-    let finding = store::get_finding(&mut conn, id).await.map_err(AppError::from_store("finding"))?;
+    let finding = store::get_finding(&mut conn, id).await.map_err(AppError::from_store(Resource::Finding))?;
     let ctx = load(&mut conn, finding.round_id).await?;
     unit_for(&mut conn, &ctx, actor, finding.unit_id, Permission::ViewUnits)
         .await
-        .map_err(|_| AppError::NotFound("finding"))?;
+        .map_err(|_| AppError::NotFound(Resource::Finding))?;
     let rectification = store::rectification_of(&mut conn, id).await?;
     let steps = match &rectification {
         Some(item) => store::steps(&mut conn, item.id).await?,
@@ -210,12 +209,12 @@ pub struct StepInput {
 /// the inspectors close it or reopen it with a reason (`inspect`).
 pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &StepInput) -> Result<FindingView> {
     let mut tx = app.store.write().await?;
-    let before = store::get_rectification(&mut tx, id).await.map_err(AppError::from_store("rectification"))?;
+    let before = store::get_rectification(&mut tx, id).await.map_err(AppError::from_store(Resource::Rectification))?;
     let finding = store::get_finding(&mut tx, before.finding_id).await?;
     let ctx = load(&mut tx, finding.round_id).await?;
     // An item of a unit the actor does not see answers as one that does not exist.
     unit_for(&mut tx, &ctx, actor, before.unit_id, input.step.permission()).await.map_err(|error| match error {
-        AppError::NotFound(_) => AppError::NotFound("rectification"),
+        AppError::NotFound(_) => AppError::NotFound(Resource::Rectification),
         other => other,
     })?;
     if before.version != input.version {
@@ -244,7 +243,6 @@ pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &St
     })?;
     audit::record(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         &format!("rectification.{}", input.step.as_str()),
         ("rectification", Some(id.0)),
@@ -280,7 +278,7 @@ pub struct LedgerQuery {
 /// The store's filter for a ledger query: the units the caller sees, or the subtree asked for
 /// within them; and the campaign's day, which overdue is judged on (pinned for the demo).
 async fn ledger_filter(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     actor: &Actor,
     campaign: CampaignId,
     query: &LedgerQuery,
@@ -371,7 +369,8 @@ pub async fn deduct_from_findings(
     use crate::evaluations::entries::{self, ItemInput};
     let (members, linked, lines, today) = {
         let mut conn = app.store.read().await?;
-        let stored = evaluations::get_scheme(&mut conn, scheme).await.map_err(AppError::from_store("evaluation"))?;
+        let stored =
+            evaluations::get_scheme(&mut conn, scheme).await.map_err(AppError::from_store(Resource::Evaluation))?;
         let (campaign, office) = load_campaign(&mut conn, stored.campaign_id).await?;
         actor.require(Permission::ManagePlans, &office.path)?;
         let today = campaign.today(Timestamp::now());
@@ -504,7 +503,7 @@ pub async fn ledger_page(
     campaigns.sort_by_key(|c| std::cmp::Reverse((c.year, c.id.0)));
     let Some(id) = campaign.or_else(|| campaigns.first().map(|c| c.id)) else { return Ok(None) };
     let Some(chosen) = campaigns.iter().find(|c| c.id == id).cloned() else {
-        return Err(AppError::NotFound("campaign"));
+        return Err(AppError::NotFound(Resource::Campaign));
     };
     let manages = crate::plans::campaign(app, actor, id).await.is_ok_and(|c| c.can_manage);
     let filter_units = match crate::units::children(app, actor, chosen.office_unit_id).await {

@@ -23,14 +23,14 @@ use pacesetter_domain::{
     unit::Unit,
 };
 use pacesetter_store::{
-    AnyConnection, StoreError, evaluations, inspections as store,
+    Conn, StoreError, evaluations, inspections as store,
     inspections::{NewItem, RoundFields},
     units,
 };
 use serde_json::json;
 use time::Date;
 
-use crate::{Actor, App, AppError, Result, audit, plans::load_campaign, text};
+use crate::{Actor, App, AppError, Resource, Result, audit, plans::load_campaign, text};
 
 /// A round with its campaign and office.
 struct Context {
@@ -49,24 +49,18 @@ impl Context {
     }
 }
 
-async fn load(conn: &mut AnyConnection, id: RoundId) -> Result<Context> {
-    let round = store::get_round(conn, id).await.map_err(AppError::from_store("inspection_round"))?;
+async fn load(conn: &mut Conn, id: RoundId) -> Result<Context> {
+    let round = store::get_round(conn, id).await.map_err(AppError::from_store(Resource::InspectionRound))?;
     let (campaign, office) = load_campaign(conn, round.campaign_id).await?;
     Ok(Context { round, campaign, office })
 }
 
 /// A unit the actor may act on: one they see, or any below the office when they run the
 /// campaign; anything else is not found. Then `permission` on it, or 403.
-async fn unit_for(
-    conn: &mut AnyConnection,
-    ctx: &Context,
-    actor: &Actor,
-    unit: UnitId,
-    permission: Permission,
-) -> Result<Unit> {
-    let unit = units::get(conn, unit).await.map_err(AppError::from_store("unit"))?;
+async fn unit_for(conn: &mut Conn, ctx: &Context, actor: &Actor, unit: UnitId, permission: Permission) -> Result<Unit> {
+    let unit = units::get(conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
     if !actor.can(Permission::ViewUnits, &unit.path) && !ctx.coordinates(actor) {
-        return Err(AppError::NotFound("unit"));
+        return Err(AppError::NotFound(Resource::Unit));
     }
     actor.require(permission, &unit.path)?;
     Ok(unit)
@@ -81,7 +75,7 @@ pub struct RoundInput {
     pub scheme_id: Option<i64>,
 }
 
-async fn checked_fields(conn: &mut AnyConnection, campaign: CampaignId, input: &RoundInput) -> Result<String> {
+async fn checked_fields(conn: &mut Conn, campaign: CampaignId, input: &RoundInput) -> Result<String> {
     let name = text::required("name", &input.name, text::TextKind::Title)?;
     if input.ends_on < input.starts_on {
         return Err(AppError::invalid("ends_on", "ends_before_start"));
@@ -106,7 +100,6 @@ pub async fn create_round(app: &App, actor: &Actor, campaign: CampaignId, input:
     let round = store::insert_round(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "inspection_round.create",
         ("inspection_round", Some(round.id.0)),
@@ -140,11 +133,10 @@ pub async fn update_round(
     let updated =
         store::update_round(&mut tx, id, version, &fields, status, Timestamp::now()).await.map_err(|e| match e {
             StoreError::Stale => AppError::Stale { current: serde_json::to_value(&ctx.round).unwrap_or_default() },
-            other => AppError::from_store("inspection_round")(other),
+            other => AppError::from_store(Resource::InspectionRound)(other),
         })?;
     audit::record(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "inspection_round.update",
         ("inspection_round", Some(id.0)),
@@ -177,12 +169,7 @@ pub async fn rounds(app: &App, actor: &Actor, campaign: CampaignId) -> Result<Ve
 /// Which of a round's targets the actor sees — all of them for a member of one of its teams,
 /// those within their scope for anyone else — or `None` when the round is not theirs to see
 /// (no team of theirs, no target of theirs). The office sees every round (checked before).
-async fn sees(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    teams: &[Team],
-    targets: &[Target],
-) -> Result<Option<Vec<Target>>> {
+async fn sees(conn: &mut Conn, actor: &Actor, teams: &[Team], targets: &[Target]) -> Result<Option<Vec<Target>>> {
     if teams.iter().any(|team| team.members.contains(&actor.user.id)) {
         return Ok(Some(targets.to_vec()));
     }
@@ -212,7 +199,8 @@ pub async fn round(app: &App, actor: &Actor, id: RoundId) -> Result<RoundView> {
     let ctx = load(&mut conn, id).await?;
     let (teams, mut targets) = (store::teams(&mut conn, id).await?, store::targets(&mut conn, id).await?);
     if !ctx.coordinates(actor) {
-        targets = sees(&mut conn, actor, &teams, &targets).await?.ok_or(AppError::NotFound("inspection_round"))?;
+        targets =
+            sees(&mut conn, actor, &teams, &targets).await?.ok_or(AppError::NotFound(Resource::InspectionRound))?;
     }
     Ok(RoundView { teams, targets, items: store::items_of(&mut conn, id).await?, round: ctx.round })
 }
@@ -246,7 +234,6 @@ pub async fn add_team(
     let team = store::insert_team(&mut tx, id, &name, leader, members).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "inspection_team.create",
         ("inspection_team", Some(team.id.0)),
@@ -281,7 +268,6 @@ pub async fn set_targets(app: &App, actor: &Actor, id: RoundId, targets: &[(Unit
     let after = json!({ "targets": targets.iter().map(|(u, t)| json!({"unit_id": u.0, "team_id": t.map(|t| t.0)})).collect::<Vec<_>>() });
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "inspection_round.targets",
         ("inspection_round", Some(id.0)),
@@ -321,7 +307,7 @@ pub async fn proposed_checklist(app: &App, actor: &Actor, id: RoundId) -> Result
     if let Some(scheme) = ctx.round.scheme_id {
         let stored = evaluations::get_scheme(&mut conn, pacesetter_domain::evaluation::records::SchemeId(scheme))
             .await
-            .map_err(AppError::from_store("evaluation"))?;
+            .map_err(AppError::from_store(Resource::Evaluation))?;
         for leaf in stored.scheme.leaves() {
             items.push(ItemInput {
                 title: format!("{} {}", leaf.code, leaf.name),
@@ -367,7 +353,6 @@ pub async fn set_checklist(app: &App, actor: &Actor, id: RoundId, items: &[ItemI
     let saved = store::replace_items(&mut tx, id, &checked).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "inspection_round.checklist",
         ("inspection_round", Some(id.0)),

@@ -9,10 +9,10 @@ use pacesetter_domain::{
         records::{Finding, FindingId, Photo, RoundId},
     },
 };
-use pacesetter_store::{AnyConnection, inspections as store};
+use pacesetter_store::{Conn, inspections as store};
 
 use super::{load, unit_for};
-use crate::{Actor, App, AppError, Result, audit};
+use crate::{Actor, App, AppError, Resource, Result, audit};
 
 /// Checks, cleans and stores `photos` (as uploaded, in order); nothing is recorded yet.
 /// Refused as a whole: one photo that is not a whole image refuses them all.
@@ -55,7 +55,7 @@ pub(super) async fn keeps_location(app: &App, actor: &Actor, round: RoundId, uni
 
 /// Records stored photos on a finding, after those it holds, keeping to [`MAX_PHOTOS`];
 /// a photo it already holds is not added twice.
-pub(super) async fn attach(conn: &mut AnyConnection, finding: &Finding, photos: &[Photo]) -> Result<usize> {
+pub(super) async fn attach(conn: &mut Conn, finding: &Finding, photos: &[Photo]) -> Result<usize> {
     let fresh: Vec<&Photo> = photos.iter().filter(|p| !finding.photos.iter().any(|h| h.sha256 == p.sha256)).collect();
     if finding.photos.len() + fresh.len() > MAX_PHOTOS {
         return Err(AppError::invalid("photo", "too_many_photos"));
@@ -70,7 +70,7 @@ pub(super) async fn attach(conn: &mut AnyConnection, finding: &Finding, photos: 
 pub async fn add_photos(app: &App, actor: &Actor, id: FindingId, photos: &[Vec<u8>]) -> Result<Finding> {
     let (round, unit) = {
         let mut conn = app.store.read().await?;
-        let finding = store::get_finding(&mut conn, id).await.map_err(AppError::from_store("finding"))?;
+        let finding = store::get_finding(&mut conn, id).await.map_err(AppError::from_store(Resource::Finding))?;
         (finding.round_id, finding.unit_id)
     };
     let keep_location = keeps_location(app, actor, round, unit).await?;
@@ -79,7 +79,7 @@ pub async fn add_photos(app: &App, actor: &Actor, id: FindingId, photos: &[Vec<u
     }
     let prepared = prepare(app, keep_location, photos).await?;
     let mut tx = app.store.write().await?;
-    let before = store::get_finding(&mut tx, id).await.map_err(AppError::from_store("finding"))?;
+    let before = store::get_finding(&mut tx, id).await.map_err(AppError::from_store(Resource::Finding))?;
     let ctx = load(&mut tx, before.round_id).await?;
     unit_for(&mut tx, &ctx, actor, before.unit_id, Permission::Inspect).await?;
     if attach(&mut tx, &before, &prepared).await? == 0 {
@@ -88,7 +88,6 @@ pub async fn add_photos(app: &App, actor: &Actor, id: FindingId, photos: &[Vec<u
     let after = store::get_finding(&mut tx, id).await?;
     audit::record(
         &mut tx,
-        app.store.backend(),
         actor.into(),
         "finding.photos",
         ("finding", Some(id.0)),
@@ -103,7 +102,8 @@ pub async fn add_photos(app: &App, actor: &Actor, id: FindingId, photos: &[Vec<u
 /// One photo of a finding and its bytes, for whoever sees the finding.
 pub async fn photo(app: &App, actor: &Actor, id: FindingId, sha256: &str) -> Result<(Photo, Vec<u8>)> {
     let view = super::finding(app, actor, id).await?;
-    let photo = view.finding.photos.into_iter().find(|p| p.sha256 == sha256).ok_or(AppError::NotFound("photo"))?;
+    let photo =
+        view.finding.photos.into_iter().find(|p| p.sha256 == sha256).ok_or(AppError::NotFound(Resource::Photo))?;
     let files = app.files.clone();
     let hash = photo.sha256.clone();
     let bytes = tokio::task::spawn_blocking(move || files.read(&hash))

@@ -38,6 +38,7 @@ id_type!(
 
 /// Whether a scheme is still being built or open for scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SchemeStatus {
     /// Being built: no entries are taken yet.
@@ -83,6 +84,8 @@ pub struct Member {
 
 /// Who entered a score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ScoreSource))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The unit's own self-assessment (自评).
@@ -156,6 +159,7 @@ pub struct Item {
 
 /// The kinds of run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RunKind {
     Draft,
@@ -216,6 +220,8 @@ pub struct Run {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = AppealDecision))]
 #[serde(rename_all = "snake_case")]
 pub enum Decision {
     /// The result changes: a new published version.

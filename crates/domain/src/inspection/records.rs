@@ -34,6 +34,7 @@ id_type!(
 
 /// Where a round stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoundStatus {
     /// Being prepared: teams, targets and the checklist change; units self-inspect.
@@ -62,6 +63,7 @@ impl RoundStatus {
 
 /// How a checklist point stands for a unit, in its own view or the inspectors'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CheckStatus {
     /// 达标.

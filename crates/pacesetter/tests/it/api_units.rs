@@ -216,7 +216,7 @@ backend_test! {
 
 backend_test! {
     async fn health_reports_a_database_that_does_not_answer(t) {
-        t.app.store.close().await;
+        t.db.store.close().await;
         let response = t.get("/api/v1/health", &Auth::None).await;
         assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(response.json()["status"], "database_unavailable");

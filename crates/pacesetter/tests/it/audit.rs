@@ -21,11 +21,11 @@ backend_test! {
                 .await;
             assert_eq!(response.status, axum::http::StatusCode::CREATED);
         }
-        let intact = verify(&t.app.store).await.unwrap();
+        let intact = verify(&t.app).await.unwrap();
         let Verdict::Intact { records } = intact else { panic!("{intact:?}") };
         assert!(records >= 5, "seed, token, three creates: {records}");
 
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         // The application cannot rewrite history.
         let refused =
             sqlx::query("UPDATE audit_log SET actor_name = 'someone' WHERE seq = 2").execute(&mut *conn).await;
@@ -48,7 +48,7 @@ backend_test! {
             .await
             .unwrap();
         drop(conn);
-        match verify(&t.app.store).await.unwrap() {
+        match verify(&t.app).await.unwrap() {
             Verdict::Broken(reason) => assert!(reason.contains("record 3"), "{reason}"),
             other => panic!("edit not detected: {other:?}"),
         }
@@ -57,7 +57,7 @@ backend_test! {
 
 backend_test! {
     async fn deleting_the_newest_record_is_detected(t) {
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         match t.backend {
             Backend::Sqlite => {
                 sqlx::query("DROP TRIGGER audit_log_no_delete").execute(&mut *conn).await.unwrap();
@@ -74,7 +74,7 @@ backend_test! {
             .await
             .unwrap();
         drop(conn);
-        assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Broken(_)));
+        assert!(matches!(verify(&t.app).await.unwrap(), Verdict::Broken(_)));
     }
 }
 
@@ -117,20 +117,20 @@ async fn disable_guards(t: &pacesetter_testkit::TestApp, conn: &mut sqlx::AnyCon
 backend_test! {
     async fn truncating_the_log_is_refused_on_postgres(t) {
         if t.backend == Backend::Postgres {
-            let mut conn = t.app.store.read().await.unwrap();
+            let mut conn = t.db.store.read().await.unwrap();
             for table in ["audit_log", "audit_head"] {
                 let refused = sqlx::query(sqlx::AssertSqlSafe(format!("TRUNCATE {table}"))).execute(&mut *conn).await;
                 assert!(refused.is_err(), "TRUNCATE {table} went through");
             }
             drop(conn);
-            assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
+            assert!(matches!(verify(&t.app).await.unwrap(), Verdict::Intact { .. }));
         }
     }
 }
 
 backend_test! {
     async fn the_head_can_be_neither_deleted_nor_rewound(t) {
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let deleted = sqlx::query("DELETE FROM audit_head").execute(&mut *conn).await;
         assert!(deleted.is_err(), "{:?}: the head was deleted", t.backend);
         let rewound =
@@ -141,14 +141,14 @@ backend_test! {
         let elsewhere = sqlx::query("UPDATE audit_head SET seq = seq + 1").execute(&mut *conn).await;
         assert!(elsewhere.is_err(), "{:?}: the head points past the log", t.backend);
         drop(conn);
-        assert!(matches!(verify(&t.app.store).await.unwrap(), Verdict::Intact { .. }));
+        assert!(matches!(verify(&t.app).await.unwrap(), Verdict::Intact { .. }));
     }
 }
 
 backend_test! {
     async fn cutting_off_the_newest_records_and_rewinding_the_head_is_detected(t) {
         make_changes(&t, 3).await;
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         disable_guards(&t, &mut conn).await;
         let newest: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(&mut *conn).await.unwrap();
         assert!(newest > 3, "the demo leaves records: {newest}");
@@ -160,7 +160,7 @@ backend_test! {
             .await
             .unwrap();
         drop(conn);
-        match verify(&t.app.store).await.unwrap() {
+        match verify(&t.app).await.unwrap() {
             Verdict::Broken(reason) => {
                 assert!(reason.contains(&format!("record {newest}")) && reason.contains("removed"), "{reason}")
             }
@@ -172,7 +172,7 @@ backend_test! {
 backend_test! {
     async fn emptying_the_log_and_its_head_is_detected(t) {
         make_changes(&t, 1).await;
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         disable_guards(&t, &mut conn).await;
         let statements: &[&str] = match t.backend {
             Backend::Sqlite => &["DELETE FROM audit_log", "DELETE FROM audit_head"],
@@ -182,7 +182,7 @@ backend_test! {
             sqlx::query(*statement).execute(&mut *conn).await.unwrap();
         }
         drop(conn);
-        match verify(&t.app.store).await.unwrap() {
+        match verify(&t.app).await.unwrap() {
             Verdict::Broken(reason) => assert!(reason.contains("removed"), "{reason}"),
             other => panic!("{:?}: an emptied log passed: {other:?}", t.backend),
         }
@@ -191,10 +191,10 @@ backend_test! {
 
 backend_test! {
     async fn a_missing_audit_table_is_named(t) {
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         sqlx::query("DROP TABLE audit_log").execute(&mut *conn).await.unwrap();
         drop(conn);
-        match verify(&t.app.store).await {
+        match verify(&t.app).await {
             Ok(Verdict::Broken(reason)) => assert!(reason.contains("the audit_log table is missing"), "{reason}"),
             other => panic!("{:?}: {other:?}", t.backend),
         }
@@ -229,7 +229,7 @@ backend_test! {
         assert_eq!(current["ends_on"], "2023-06-30", "{current}");
         assert_eq!(current["starts_on"], "2023-01-01", "{current}");
 
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let (records, _) = pacesetter_store::audit::latest(&mut conn, Some("campaign"), 0, 1).await.unwrap();
         let record = &records[0].entry;
         assert_eq!(record.action, "campaign.update");

@@ -24,7 +24,7 @@ pub(crate) fn code_of(place: Place) -> &'static str {
 /// A campaign run by `unit`, with a project, a key task under it and the task's assignment to
 /// `unit`: (place, campaign, task, assignment).
 pub(crate) async fn plan_fixture(
-    tx: &mut pacesetter_store::AnyConnection,
+    tx: &mut pacesetter_store::Conn,
     place: Place,
     unit: &pacesetter_domain::unit::Unit,
 ) -> (Place, i64, i64, i64) {
@@ -92,7 +92,7 @@ pub(crate) async fn plan_fixture(
 /// An active evaluation scheme of the place's campaign ranking the place's county, with a
 /// published run and an open appeal: (place, scheme, run, appeal).
 pub(crate) async fn evaluation_fixture(
-    tx: &mut pacesetter_store::AnyConnection,
+    tx: &mut pacesetter_store::Conn,
     place: Place,
     campaign: i64,
     unit: &pacesetter_domain::unit::Unit,
@@ -153,7 +153,7 @@ pub(crate) static EVALUATION_SCHEME: std::sync::LazyLock<serde_json::Value> = st
 /// checklist point and a finding whose rectification item is open:
 /// (place, round, item, finding, rectification).
 pub(crate) async fn inspection_fixture(
-    tx: &mut pacesetter_store::AnyConnection,
+    tx: &mut pacesetter_store::Conn,
     place: Place,
     campaign: i64,
     unit: &pacesetter_domain::unit::Unit,

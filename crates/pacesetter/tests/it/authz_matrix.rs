@@ -52,8 +52,8 @@ pub(crate) struct World {
 impl World {
     pub(crate) async fn new(backend: pacesetter_store::Backend) -> Self {
         let t = TestApp::new(backend).await;
-        let hash = pacesetter_app::hash_password(pacesetter::demo::DEMO_PASSWORD).unwrap();
-        let mut tx = t.app.store.write().await.unwrap();
+        let hash = pacesetter_app::hash_password(pacesetter_app::demo::DEMO_PASSWORD).unwrap();
+        let mut tx = t.db.store.write().await.unwrap();
         let mut residents = Vec::new();
         for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
             let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
@@ -122,7 +122,7 @@ impl World {
     }
 
     async fn unit(&self, place: Place) -> pacesetter_domain::unit::Unit {
-        let mut conn = self.t.app.store.read().await.unwrap();
+        let mut conn = self.t.db.store.read().await.unwrap();
         pacesetter_store::units::find_by_code(&mut conn, code_of(place)).await.unwrap().unwrap()
     }
 
@@ -130,7 +130,7 @@ impl World {
     async fn fresh_grant(&self, place: Place) -> i64 {
         let unit = self.unit(place).await;
         let user = self.residents.iter().find(|(p, _)| *p == place).unwrap().1;
-        let mut tx = self.t.app.store.write().await.unwrap();
+        let mut tx = self.t.db.store.write().await.unwrap();
         // Not the admin role, whose revocation needs more than `manage_grants`.
         let role = Role::ALL[1 + self.next() % (Role::ALL.len() - 1)];
         let existing = pacesetter_store::grants::on_unit(&mut tx, unit.id)
@@ -161,7 +161,7 @@ impl World {
     /// An import owned by `owner`, of a sheet whose only row cannot be committed (a unit under
     /// a county), so that a commit attempt changes nothing.
     async fn fresh_import(&self, owner: UserId) -> i64 {
-        let mut tx = self.t.app.store.write().await.unwrap();
+        let mut tx = self.t.db.store.write().await.unwrap();
         let new = pacesetter_store::imports::NewImport {
             kind: "units",
             user: owner,
@@ -291,7 +291,7 @@ impl World {
             (_, true) => {
                 let body = match entry.path.as_str() {
                     "/api/v1/auth/token" => {
-                        serde_json::json!({"username": "as-viewer", "password": pacesetter::demo::DEMO_PASSWORD})
+                        serde_json::json!({"username": "as-viewer", "password": pacesetter_app::demo::DEMO_PASSWORD})
                     }
                     "/api/v1/units" => {
                         serde_json::json!({"parent_id": unit.id.0, "kind": "member_unit", "name": format!("新单位{n}")})
@@ -379,7 +379,7 @@ impl World {
                 let resident_text = resident.to_string();
                 let fields: Vec<(&str, String)> = match entry.path.as_str() {
                     "/login" => {
-                        vec![("username", "as-viewer".into()), ("password", pacesetter::demo::DEMO_PASSWORD.into())]
+                        vec![("username", "as-viewer".into()), ("password", pacesetter_app::demo::DEMO_PASSWORD.into())]
                     }
                     "/settings/language" => vec![("lang", "en".into())],
                     "/units" => vec![

@@ -43,7 +43,7 @@ async fn audit_verify_exits_non_zero_naming_the_first_bad_record() {
     let store = Store::connect(&Store::sqlite_url(&dir)).await.unwrap();
     let config = pacesetter::Config { data_dir: dir.clone(), ..pacesetter::Config::default() };
     let app = pacesetter::server::app(&config, store.clone());
-    pacesetter::demo::seed(&app).await.unwrap();
+    pacesetter_app::demo::seed(&app).await.unwrap();
 
     let verify = pacesetter().args(["audit", "verify", "--data-dir", &data_dir]).output().unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
@@ -143,8 +143,8 @@ async fn evaluate_reruns_the_demo_s_published_run_from_the_database() {
     let store = Store::connect(&Store::sqlite_url(&dir)).await.unwrap();
     let config = pacesetter::Config { data_dir: dir.clone(), ..pacesetter::Config::default() };
     let app = pacesetter::server::app(&config, store.clone());
-    pacesetter::demo::seed(&app).await.unwrap();
-    let (_, draft, published) = pacesetter::demo::evaluation::seed(&app).await.unwrap();
+    pacesetter_app::demo::seed(&app).await.unwrap();
+    let (_, draft, published) = pacesetter_app::demo::evaluation::seed(&app).await.unwrap();
     store.close().await;
 
     for run in [published, draft] {

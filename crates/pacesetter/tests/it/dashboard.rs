@@ -216,7 +216,7 @@ backend_test! {
         let office = t.token("office").await;
         let id = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
         // Sixty more prefecture-level units under the region: its branches no longer fit.
-        let mut tx = t.app.store.write().await.unwrap();
+        let mut tx = t.db.store.write().await.unwrap();
         let region =
             pacesetter_store::units::get(&mut tx, pacesetter_domain::UnitId(t.unit_id("540000").await)).await.unwrap();
         for n in 0..60 {

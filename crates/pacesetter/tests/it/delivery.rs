@@ -152,7 +152,7 @@ backend_test! {
 
         let again = reminders::deliver(&t.app, &courier).await.unwrap();
         assert_eq!(again, reminders::DeliverySummary::default(), "nothing is sent twice; the retry waits its turn");
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let later = pacesetter_domain::Timestamp::now().plus_seconds(3600);
         let waiting = pacesetter_store::notifications::due_deliveries(&mut conn, later, 1000).await.unwrap();
         assert_eq!(waiting.len(), office_inbox);

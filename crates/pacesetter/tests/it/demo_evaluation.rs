@@ -7,12 +7,12 @@ use pacesetter_testkit::backend_test;
 
 backend_test! {
     async fn the_demo_has_an_evaluation_with_a_published_and_a_draft_run(t) {
-        let (scheme, draft, published) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
+        let (scheme, draft, published) = pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
         let viewer = t.token("viewer").await;
 
         let evaluation = t.get(&format!("/api/v1/evaluations/{}", scheme.0), &office).await.json();
-        assert_eq!(evaluation["name"], pacesetter::demo::evaluation::SCHEME_NAME);
+        assert_eq!(evaluation["name"], pacesetter_app::demo::evaluation::SCHEME_NAME);
         assert_eq!(evaluation["scheme"]["total_points"], "100");
         let categories: Vec<&str> =
             evaluation["units"].as_array().unwrap().iter().map(|u| u["category"].as_str().unwrap()).collect();

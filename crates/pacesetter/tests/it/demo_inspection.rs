@@ -5,8 +5,8 @@ use pacesetter_testkit::backend_test;
 
 backend_test! {
     async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_planned_one(t) {
-        pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
-        let (done, planned) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        let (done, planned) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
         let round = t.get(&format!("/api/v1/inspection-rounds/{}", done.0), &office).await.json();
         assert_eq!(round["round"]["status"], "completed");
@@ -49,7 +49,7 @@ backend_test! {
     async fn overdue_and_reopened_findings_become_deductions_traceable_to_them(t) {
         use axum::http::{Method, StatusCode};
         use serde_json::json;
-        let (round, _) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        let (round, _) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
         let campaign =
             t.get(&format!("/api/v1/inspection-rounds/{}", round.0), &office).await.json()["round"]["campaign_id"]

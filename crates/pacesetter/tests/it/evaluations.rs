@@ -46,7 +46,7 @@ async fn put(t: &TestApp, path: &str, auth: &Auth, body: Value) -> TestResponse 
 
 /// Closes `unit`'s assignment of `task`, as if the loop had been walked.
 async fn close_assignment(t: &TestApp, task: i64, unit: i64) {
-    let mut tx = t.app.store.write().await.unwrap();
+    let mut tx = t.db.store.write().await.unwrap();
     let all = pacesetter_store::assignments::for_item(&mut tx, pacesetter_domain::ids::PlanItemId(task)).await.unwrap();
     let mine = all.iter().find(|a| a.unit_id.0 == unit).unwrap();
     pacesetter_store::assignments::set_state(
@@ -358,7 +358,7 @@ backend_test! {
         // Tampering with a frozen row shows: the inputs no longer hash to the recorded digest,
         // and the stored line its inputs no longer give is named. Then the row is put back.
         let set_extras = |extras: String| {
-            let store = t.app.store.clone();
+            let store = t.db.store.clone();
             async move {
                 let mut tx = store.write().await.unwrap();
                 let sql = "UPDATE evaluation_run_inputs SET extras = $1 WHERE run_id = $2 AND unit_id = $3";
@@ -367,7 +367,7 @@ backend_test! {
             }
         };
         let frozen = {
-            let mut conn = t.app.store.read().await.unwrap();
+            let mut conn = t.db.store.read().await.unwrap();
             let run = pacesetter_domain::evaluation::records::RunId(run_id);
             let unit = pacesetter_domain::UnitId(lhasa_unit);
             pacesetter_store::evaluation_run_rows::input_of(&mut conn, run, unit).await.unwrap()
@@ -461,7 +461,7 @@ backend_test! {
         // The scorecards kept with every entry saved are what building them from the entries gives.
         let scheme = pacesetter_domain::evaluation::records::SchemeId(id);
         let cards = || async {
-            let mut conn = t.app.store.read().await.unwrap();
+            let mut conn = t.db.store.read().await.unwrap();
             let mut cards = Vec::new();
             for member in pacesetter_store::evaluations::members(&mut conn, scheme).await.unwrap() {
                 cards.push(pacesetter_store::scorecards::get(&mut conn, scheme, member.unit_id).await.unwrap());
@@ -470,13 +470,13 @@ backend_test! {
         };
         let kept = cards().await;
         assert!(kept.iter().all(|c| !c.inspected.is_empty()) && !kept[0].own.is_empty(), "{kept:?}");
-        let mut tx = t.app.store.write().await.unwrap();
+        let mut tx = t.db.store.write().await.unwrap();
         pacesetter_store::scorecards::rebuild(&mut tx, scheme).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(cards().await, kept);
         // Entries written around the application (a bulk load, or before migration 11) mark
         // their scheme pending; opening the store builds its scorecards.
-        let mut tx = t.app.store.write().await.unwrap();
+        let mut tx = t.db.store.write().await.unwrap();
         sqlx::query("UPDATE evaluation_units SET scorecard = ''").execute(&mut *tx).await.unwrap();
         sqlx::query("INSERT INTO evaluation_scorecards_pending (scheme_id) VALUES ($1)")
             .bind(id)
@@ -489,7 +489,7 @@ backend_test! {
         assert_eq!(cards().await, kept);
 
         // Every entry, item, publication and appeal is in the audit chain, which verifies.
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         for (entity, at_least) in
             [("evaluation_entry", 16), ("evaluation_item", 5), ("evaluation_run", 4), ("evaluation_appeal", 2)]
         {
@@ -501,7 +501,7 @@ backend_test! {
         assert_eq!(runs_audited.iter().filter(|r| r.entry.action == "evaluation_run.publish").count(), 2);
         drop(conn);
         assert!(matches!(
-            pacesetter_app::audit::verify(&t.app.store).await.unwrap(),
+            pacesetter_app::audit::verify(&t.app).await.unwrap(),
             pacesetter_app::audit::Verdict::Intact { .. }
         ));
     }

@@ -47,8 +47,8 @@ backend_test! {
 
 backend_test! {
     async fn a_rectification_item_or_appeal_elsewhere_answers_as_a_missing_one(t) {
-        let (_, _, published) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
-        pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        let (_, _, published) = pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
         let office = t.token("office").await;
         let lhasa = t.token("lhasa").await;
         let campaign = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
@@ -93,7 +93,7 @@ backend_test! {
 
 backend_test! {
     async fn a_liaison_reads_only_its_own_units_in_an_evaluation(t) {
-        let (scheme, _, _) = pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
+        let (scheme, _, _) = pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
         let path = format!("/api/v1/evaluations/{}", scheme.0);
         let lhasa = t.get(&path, &t.token("lhasa").await).await.json();
         let units: Vec<i64> =

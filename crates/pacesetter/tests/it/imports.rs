@@ -5,7 +5,7 @@ use pacesetter_export::read_table;
 use pacesetter_testkit::backend_test;
 
 async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> pacesetter_app::Actor {
-    let session = auth::login(&t.app, username, pacesetter::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
     auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
 }
 
@@ -30,7 +30,7 @@ backend_test! {
         assert_eq!(preview.rows[3].errors[0].code, "parent_not_found");
         let refused = import::commit_units(&t.app, &office, &table, "sha").await;
         assert!(matches!(refused, Err(AppError::Conflict("import_has_errors"))));
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         assert!(
             pacesetter_store::units::find_by_code(&mut conn, "T-100").await.unwrap().is_none(),
             "nothing was written"

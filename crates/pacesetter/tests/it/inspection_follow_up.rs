@@ -15,7 +15,7 @@ use time::macros::date;
 const PHOTO: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
 
 async fn actor(t: &TestApp, username: &str) -> Actor {
-    let session = auth::login(&t.app, username, pacesetter::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
     auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
 }
 
@@ -25,8 +25,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// The demo's rounds, and a round under way over Lhasa in the same month as the completed one.
 async fn seeded(t: &TestApp) -> (RoundId, RoundId) {
-    pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
-    pacesetter::demo::inspection::seed(&t.app).await.unwrap()
+    pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+    pacesetter_app::demo::inspection::seed(&t.app).await.unwrap()
 }
 
 async fn second_visit_to_lhasa(t: &TestApp, office: &Actor) -> RoundId {

@@ -21,7 +21,7 @@ use time::macros::date;
 use crate::plans::campaign_with_task;
 
 async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> Actor {
-    let session = auth::login(&t.app, username, pacesetter::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
     auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
 }
 
@@ -202,12 +202,12 @@ backend_test! {
         assert_eq!((stored.state, stored.version), (RectificationState::Closed, 5));
         drop(conn);
         reopened.close().await;
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let (records, _) = pacesetter_store::audit::latest(&mut conn, Some("rectification"), 0, 100).await.unwrap();
         assert_eq!(records.len(), 5, "created, then four steps");
         drop(conn);
         assert!(matches!(
-            pacesetter_app::audit::verify(&t.app.store).await.unwrap(),
+            pacesetter_app::audit::verify(&t.app).await.unwrap(),
             pacesetter_app::audit::Verdict::Intact { .. }
         ));
     }
@@ -303,8 +303,8 @@ backend_test! {
 backend_test! {
     async fn a_finding_is_responded_to_and_closed_through_the_pages(t) {
         use axum::http::StatusCode;
-        pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
-        let (round, _) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        let (round, _) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
         let (office, nyingchi, inspector) =
             (t.session("office").await, t.session("nyingchi").await, t.session("inspector").await);
         let ledger = t.get("/inspections?state=open", &office).await;
@@ -385,8 +385,8 @@ backend_test! {
 backend_test! {
     async fn a_round_is_worked_through_on_its_sheet_pages(t) {
         use axum::http::StatusCode;
-        pacesetter::demo::evaluation::seed(&t.app).await.unwrap();
-        let (_, planned) = pacesetter::demo::inspection::seed(&t.app).await.unwrap();
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        let (_, planned) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
         let (office, lhasa, inspector) =
             (t.session("office").await, t.session("lhasa").await, t.session("inspector").await);
         let round = format!("/inspection-rounds/{}", planned.0);

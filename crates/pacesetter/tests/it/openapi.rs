@@ -96,3 +96,58 @@ async fn routes_that_shared_a_schema_name_describe_their_own_bodies() {
     has("/api/v1/evaluations/{id}/entries", "get", "200", &["leaves", "missing", "items"], &["lines"]);
     has("/api/v1/inspection-rounds/{id}/sheet", "get", "200", &["lines", "round", "target"], &["leaves"]);
 }
+
+/// Names the API gives only to closed sets; a free-text field of the same name is listed with
+/// its reason.
+const CLOSED_SETS: &[&str] =
+    &["state", "step", "light", "severity", "decision", "role", "kind", "status", "locale", "effect", "database"];
+const FREE_TEXT: &[(&str, &str)] = &[
+    // How the rubric reached the score, in words.
+    ("ScoreBody", "step"),
+];
+
+/// Whether a schema (or the one it refers to) lists its allowed values.
+fn lists_values(document: &serde_json::Value, schema: &serde_json::Value) -> bool {
+    if schema.get("enum").is_some() {
+        return true;
+    }
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return lists_values(document, &document["components"]["schemas"][name]);
+    }
+    ["oneOf", "anyOf", "allOf"].iter().any(|key| {
+        schema[*key].as_array().is_some_and(|parts| {
+            parts.iter().any(|part| lists_values(document, part))
+                && parts.iter().all(|part| part["type"] == "null" || lists_values(document, part))
+        })
+    })
+}
+
+#[tokio::test]
+async fn every_closed_set_lists_its_values() {
+    let document = served_document().await;
+    let mut bare = Vec::new();
+    for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+        for (field, property) in schema["properties"].as_object().into_iter().flatten() {
+            let closed = CLOSED_SETS.contains(&field.as_str()) && !FREE_TEXT.contains(&(name.as_str(), field.as_str()));
+            let text = property["type"] == "string" || property["type"] == serde_json::json!(["string", "null"]);
+            if closed && (text || property.get("$ref").is_some()) && !lists_values(&document, property) {
+                bare.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let field = parameter["name"].as_str().unwrap();
+                if CLOSED_SETS.contains(&field) && !lists_values(&document, &parameter["schema"]) {
+                    bare.push(format!("{method} {path} ?{field}"));
+                }
+            }
+        }
+    }
+    assert!(bare.is_empty(), "closed sets documented as bare strings: {bare:?}");
+    // One of them, in full: the API names the lights the pages show.
+    let light = &document["components"]["schemas"]["Light"]["enum"];
+    assert_eq!(light, &serde_json::json!(["done", "green", "yellow", "red"]));
+}

@@ -60,7 +60,7 @@ async fn commit(t: &TestApp, auth: &Auth, id: i64) -> (StatusCode, Value) {
 }
 
 async fn tasks_titled(t: &TestApp, campaign: i64, title: &str) -> Vec<pacesetter_domain::plan::PlanItem> {
-    let mut conn = t.app.store.read().await.unwrap();
+    let mut conn = t.db.store.read().await.unwrap();
     let items =
         pacesetter_store::plan_items::all(&mut conn, pacesetter_domain::ids::CampaignId(campaign)).await.unwrap();
     items.into_iter().filter(|i| i.title == title).collect()
@@ -102,7 +102,7 @@ backend_test! {
         assert_eq!(pacesetter_domain::timestamp::format_date(task.due_on.unwrap()), "2023-09-30");
         let pillar = tasks_titled(&t, campaign, "第二项工程").await.remove(0);
         assert_eq!(task.parent_id, Some(pillar.id));
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let assigned = pacesetter_store::assignments::for_item(&mut conn, task.id).await.unwrap();
         drop(conn);
         assert_eq!(assigned.len(), 8, "the lead department and the seven prefectures");

@@ -200,7 +200,7 @@ backend_test! {
         let (campaign, task) = campaign_with_task(&t, &office).await;
         // Give the seven assignments different progress through the store, then compare.
         let list = t.get(&format!("/api/v1/assignments?campaign={campaign}&task={task}"), &office).await.json();
-        let mut conn = t.app.store.write().await.unwrap();
+        let mut conn = t.db.store.write().await.unwrap();
         for (i, line) in list["items"].as_array().unwrap().iter().enumerate() {
             let id = pacesetter_domain::ids::AssignmentId(line["assignment"]["id"].as_i64().unwrap());
             let state = if i == 6 {

@@ -47,7 +47,7 @@ backend_test! {
 
 backend_test! {
     async fn the_reminder_query_picks_exactly_what_the_rule_would(t) {
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let campaign = pacesetter_store::campaigns::all(&mut conn).await.unwrap().remove(0);
         let all = pacesetter_store::assignments::for_campaign(&mut conn, campaign.id).await.unwrap();
         let start = campaign.as_of.unwrap() - time::Duration::days(120);

@@ -9,7 +9,7 @@ use sqlx::Row;
 
 /// The longest `actor_name` in the audit log and the longest key in the throttle table.
 async fn longest_kept(t: &TestApp) -> (i64, i64) {
-    let mut conn = t.app.store.read().await.unwrap();
+    let mut conn = t.db.store.read().await.unwrap();
     let longest = |sql: &'static str| sqlx::query(sql);
     let audit =
         longest("SELECT COALESCE(MAX(LENGTH(actor_name)), 0) AS n FROM audit_log").fetch_one(&mut *conn).await.unwrap();
@@ -28,7 +28,7 @@ backend_test! {
         assert_eq!(api.status, StatusCode::UNAUTHORIZED);
         assert_eq!(api.json()["error"]["code"], "bad_credentials");
         // Three failures in a row make the account wait; start the pages' pair afresh.
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         sqlx::query("DELETE FROM login_throttle").execute(&mut *conn).await.unwrap();
         drop(conn);
         let page = t.form("/login", &Auth::None, &[("username", &name), ("password", "whatever-1")]).await;
@@ -72,7 +72,7 @@ backend_test! {
         assert_eq!(right.status, StatusCode::UNAUTHORIZED);
         assert_eq!((right.status, right.body.clone()), (wrong.status, wrong.body.clone()), "{}", right.text());
         // Three failures in a row make the account wait; start the pages' pair afresh.
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         sqlx::query("DELETE FROM login_throttle").execute(&mut *conn).await.unwrap();
         drop(conn);
         let page = t.form("/login", &Auth::None, &[("username", "lhasa"), ("password", "pacesetter-demo")]).await;
@@ -81,7 +81,7 @@ backend_test! {
         assert_eq!(page.status, wrong_page.status);
         assert_eq!(page.text(), wrong_page.text());
         // The audit log still says why.
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let reasons: Vec<String> =
             sqlx::query("SELECT after_json FROM audit_log WHERE action = 'auth.login_failed' ORDER BY seq")
                 .fetch_all(&mut *conn)
@@ -160,7 +160,7 @@ backend_test! {
             failures: 5,
             last_failure_at: now.plus_seconds(-30),
         };
-        let mut tx = t.app.store.write().await.unwrap();
+        let mut tx = t.db.store.write().await.unwrap();
         throttle::put(&mut tx, "user:viewer", counter).await.unwrap();
         tx.commit().await.unwrap();
         let refused = t.send(token_request(office, "viewer", "pacesetter-demo")).await;

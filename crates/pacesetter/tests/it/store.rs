@@ -85,7 +85,7 @@ backend_test! {
             .body(axum::body::Body::from(serde_json::json!({"percent": 99, "narrative": "接近完成"}).to_string()))
             .unwrap();
         assert_eq!(t.send(request).await.status, axum::http::StatusCode::OK);
-        let mut conn = t.app.store.read().await.unwrap();
+        let mut conn = t.db.store.read().await.unwrap();
         let campaign = pacesetter_store::campaigns::all(&mut conn).await.unwrap().remove(0);
         let far = |years: i64| pacesetter_domain::Timestamp::now().plus_seconds(years * 365 * 86_400);
         let mut counted =
@@ -119,7 +119,7 @@ async fn a_damaged_database_file_is_refused_at_start_and_named() {
     let store = pacesetter_store::Store::connect(&url).await.unwrap();
     let config = pacesetter::Config { data_dir: dir.clone(), ..pacesetter::Config::default() };
     let app = pacesetter::server::app(&config, store.clone());
-    pacesetter::demo::seed(&app).await.unwrap();
+    pacesetter_app::demo::seed(&app).await.unwrap();
     store.close().await;
     // What a copy taken while the server wrote looks like: pages of the file overwritten.
     let path = dir.join("pacesetter.db");

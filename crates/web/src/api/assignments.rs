@@ -33,6 +33,7 @@ pub struct AssignmentResponse {
     pub item_id: i64,
     pub unit_id: i64,
     /// assigned, acknowledged, in_progress, reported, reviewed, returned, closed
+    #[schema(value_type = pacesetter_domain::assignment::AssignmentState)]
     pub state: String,
     pub percent: u8,
     pub starts_on: String,
@@ -65,6 +66,7 @@ pub struct AssignmentLine {
     pub task_title: String,
     pub unit_name: String,
     /// done, green, yellow or red, for the campaign's day.
+    #[schema(value_type = pacesetter_domain::light::Light)]
     pub light: String,
     /// Negative when overdue.
     pub days_left: i64,
@@ -88,8 +90,10 @@ pub struct AssignmentQuery {
     pub unit: Option<i64>,
     /// Only the assignments of this unit's subtree.
     pub under: Option<i64>,
+    #[param(value_type = Option<pacesetter_domain::assignment::AssignmentState>)]
     pub state: Option<String>,
     /// done, green, yellow or red.
+    #[param(value_type = Option<pacesetter_domain::light::Light>)]
     pub light: Option<String>,
     /// Only open assignments past their deadline.
     pub overdue: Option<bool>,
@@ -102,10 +106,6 @@ pub struct AssignmentQuery {
     pub page: Option<i64>,
     /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
-}
-
-fn parse_light(text: &str) -> Option<Light> {
-    [Light::Done, Light::Green, Light::Yellow, Light::Red].into_iter().find(|l| l.as_str() == text)
 }
 
 /// Assignments the caller may see, the most urgent first.
@@ -126,7 +126,7 @@ pub async fn list_assignments(
             None => None,
         },
         light: match query.light.as_deref().filter(|s| !s.is_empty()) {
-            Some(text) => Some(parse_light(text).ok_or(AppError::invalid("light", "invalid_light"))?),
+            Some(text) => Some(Light::parse(text).ok_or(AppError::invalid("light", "invalid_light"))?),
             None => None,
         },
         overdue: query.overdue.unwrap_or(false),
@@ -156,6 +156,7 @@ pub async fn list_assignments(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct EventResponse {
+    #[schema(value_type = pacesetter_domain::assignment::Step)]
     pub step: String,
     pub from_state: String,
     pub to_state: String,
@@ -191,6 +192,7 @@ pub struct AssignmentDetail {
     pub assignment: AssignmentResponse,
     pub task_title: String,
     pub unit_name: String,
+    #[schema(value_type = pacesetter_domain::light::Light)]
     pub light: String,
     pub days_left: i64,
     /// Steps the caller may take now.
@@ -244,7 +246,7 @@ pub async fn get_assignment(
         unit_name: detail.unit.name,
         light: detail.light.as_str().to_owned(),
         days_left: detail.days_left,
-        steps: detail.steps.iter().map(|s| assignments::step_name(*s).to_owned()).collect(),
+        steps: detail.steps.iter().map(|s| s.as_str().to_owned()).collect(),
 
         assignment: detail.assignment.into(),
     };
@@ -255,6 +257,7 @@ pub async fn get_assignment(
 #[serde(deny_unknown_fields)]
 pub struct StepRequest {
     /// acknowledge, accept, return or close.
+    #[schema(value_type = super::closed_sets::PlainStep)]
     pub step: String,
     /// Required to return an assignment.
     #[serde(default)]
@@ -271,7 +274,7 @@ pub async fn take_step(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<StepRequest>,
 ) -> Result<Response, ApiError> {
-    let step = assignments::parse_step(&body.step)
+    let step = pacesetter_domain::assignment::Step::parse(&body.step)
         .filter(|s| {
             !matches!(s, pacesetter_domain::assignment::Step::Update | pacesetter_domain::assignment::Step::Report)
         })

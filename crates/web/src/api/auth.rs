@@ -55,7 +55,7 @@ pub async fn revoke_token(
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct GrantSummary {
-    #[schema(value_type = String)]
+    #[schema(value_type = pacesetter_domain::Role)]
     pub role: Role,
     #[schema(value_type = i64)]
     pub unit_id: UnitId,
@@ -67,6 +67,7 @@ pub struct MeResponse {
     pub username: String,
     pub display_name: String,
     pub unit_id: i64,
+    #[schema(value_type = Option<pacesetter_domain::Locale>)]
     pub locale: Option<String>,
     pub grants: Vec<GrantSummary>,
 }

@@ -32,6 +32,7 @@ pub struct RunResponse {
     pub id: i64,
     pub evaluation_id: i64,
     /// `draft`, `published` or `what_if`.
+    #[schema(value_type = pacesetter_domain::evaluation::records::RunKind)]
     pub kind: String,
     /// The published version (1, 2, … after appeals).
     pub version: Option<i64>,
@@ -114,6 +115,7 @@ pub struct AppealResponse {
     pub created_at: String,
     pub reviewer_id: Option<i64>,
     /// `upheld` (a new version was published) or `dismissed`; absent while open.
+    #[schema(value_type = Option<pacesetter_domain::evaluation::records::Decision>)]
     pub decision: Option<String>,
     pub note: Option<String>,
     pub decided_at: Option<String>,
@@ -346,6 +348,7 @@ pub struct DeductionBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct VetoBody {
     /// `fail`, `cap_grade` or `exclude_from_ranking`.
+    #[schema(value_type = super::closed_sets::VetoKind)]
     pub effect: String,
     pub grade: Option<String>,
     pub source: String,
@@ -461,6 +464,7 @@ pub async fn file_appeal(
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// `upheld` (publish a new version from the corrected inputs) or `dismissed`.
+    #[schema(value_type = pacesetter_domain::evaluation::records::Decision)]
     pub decision: String,
     #[serde(default)]
     pub note: Option<String>,

@@ -77,6 +77,7 @@ pub struct SchemeResponse {
     pub campaign_id: i64,
     pub name: String,
     /// `draft` (being built) or `active` (open for scoring).
+    #[schema(value_type = pacesetter_domain::evaluation::records::SchemeStatus)]
     pub status: String,
     pub version: i64,
     /// The scheme (SCORING.md §1) as `domain::evaluation::Scheme` JSON.
@@ -118,6 +119,7 @@ pub struct SchemeRequest {
     pub name: String,
     /// Only when editing: `draft` or `active` (default: unchanged).
     #[serde(default)]
+    #[schema(value_type = Option<pacesetter_domain::evaluation::records::SchemeStatus>)]
     pub status: Option<String>,
     /// `domain::evaluation::Scheme` JSON; an inconsistent one is refused with 422 naming the
     /// node in `details.node`.
@@ -157,6 +159,7 @@ pub struct SchemeSummary {
     pub id: i64,
     pub campaign_id: i64,
     pub name: String,
+    #[schema(value_type = pacesetter_domain::evaluation::records::SchemeStatus)]
     pub status: String,
     pub version: i64,
 }
@@ -275,6 +278,7 @@ pub struct EntryResponse {
     pub unit_id: i64,
     pub leaf: String,
     /// `self` or `inspector`.
+    #[schema(value_type = pacesetter_domain::evaluation::records::Source)]
     pub source: String,
     /// `domain::evaluation::Answer` JSON, e.g. `{"kind": "level", "value": "A"}`.
     #[schema(value_type = Object)]

@@ -27,6 +27,7 @@ pub struct EvidenceResponse {
     pub unit_id: i64,
     pub title: String,
     /// `file` or `link`.
+    #[schema(value_type = super::closed_sets::EvidenceKind)]
     pub kind: String,
     pub sha256: Option<String>,
     pub content_type: Option<String>,

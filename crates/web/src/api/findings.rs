@@ -43,6 +43,7 @@ pub struct FindingBody {
     pub plan_item_id: Option<i64>,
     pub indicator_code: Option<String>,
     /// `minor`, `major` or `serious`.
+    #[schema(value_type = pacesetter_domain::inspection::Severity)]
     pub severity: String,
     pub category: String,
     pub description: String,
@@ -91,6 +92,7 @@ pub struct RectificationBody {
     pub given_on: String,
     pub due_on: String,
     /// `open`, `responded`, `closed` or `reopened`.
+    #[schema(value_type = pacesetter_domain::inspection::RectificationState)]
     pub state: String,
     /// Past its deadline with the unit still to respond.
     pub overdue: bool,
@@ -116,6 +118,7 @@ impl RectificationBody {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct StepBody {
     /// `respond`, `close` or `reopen`.
+    #[schema(value_type = pacesetter_domain::inspection::RectificationStep)]
     pub step: String,
     pub text: String,
     pub evidence_ids: Vec<i64>,
@@ -172,6 +175,7 @@ pub struct FindingRequest {
     #[serde(default)]
     pub indicator_code: Option<String>,
     /// `minor`, `major` or `serious`.
+    #[schema(value_type = pacesetter_domain::inspection::Severity)]
     pub severity: String,
     pub category: String,
     pub description: String,
@@ -263,6 +267,7 @@ pub async fn photo(
 #[serde(deny_unknown_fields)]
 pub struct RectificationStepRequest {
     /// `respond` (the responsible unit), `close` or `reopen` (the inspectors).
+    #[schema(value_type = pacesetter_domain::inspection::RectificationStep)]
     pub step: String,
     /// What was done, or why it is reopened; closing needs none.
     #[serde(default)]
@@ -298,8 +303,10 @@ pub struct LedgerParams {
     /// Only this unit and the units below it.
     pub under: Option<i64>,
     /// `minor`, `major` or `serious`.
+    #[param(value_type = Option<pacesetter_domain::inspection::Severity>)]
     pub severity: Option<String>,
     /// The rectification item's state.
+    #[param(value_type = Option<pacesetter_domain::inspection::RectificationState>)]
     pub state: Option<String>,
     /// Only items past their deadline with the unit still to respond.
     pub overdue: Option<bool>,

@@ -13,9 +13,11 @@ use crate::AppState;
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct HealthResponse {
     /// `ok`, or `database_unavailable` when the database does not answer or is damaged.
+    #[schema(value_type = super::closed_sets::HealthStatus)]
     pub status: &'static str,
     pub version: &'static str,
     /// `sqlite` or `postgres`.
+    #[schema(value_type = super::closed_sets::DatabaseKind)]
     pub database: &'static str,
 }
 
@@ -24,9 +26,9 @@ pub struct HealthResponse {
 #[utoipa::path(get, path = "/api/v1/health", tag = "platform",
     responses((status = 200, body = HealthResponse), (status = 503, body = HealthResponse)))]
 pub async fn health(State(state): State<AppState>) -> Response {
-    let database = state.app.store.backend().as_str();
+    let database = state.app.database();
     let version = state.config.version;
-    match state.app.store.ping().await {
+    match state.app.ping().await {
         Ok(()) => Json(HealthResponse { status: "ok", version, database }).into_response(),
         Err(error) => {
             tracing::error!(%error, "health check: the database failed");

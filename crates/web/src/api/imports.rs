@@ -23,12 +23,14 @@ use crate::{
 pub struct ImportResponse {
     pub id: i64,
     /// `units`, `users` or `plan`.
+    #[schema(value_type = super::closed_sets::ImportKind)]
     pub kind: String,
     /// The campaign a task sheet is imported into.
     pub campaign_id: Option<i64>,
     pub filename: String,
     pub sha256: String,
     /// `previewed`, `committed` or `failed`.
+    #[schema(value_type = super::closed_sets::ImportStatus)]
     pub status: String,
     pub created_at: String,
     /// While previewed: headers, the first 200 rows and every row with an error, each with its
@@ -61,6 +63,7 @@ impl From<import::ImportJob> for ImportResponse {
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// `units`, `users` or `plan`.
+    #[param(value_type = super::closed_sets::ImportKind)]
     pub kind: String,
     /// For `plan`: the campaign whose plan the sheet fills.
     pub campaign: Option<i64>,

@@ -49,6 +49,7 @@ pub struct RoundResponse {
     pub starts_on: String,
     pub ends_on: String,
     /// `planning`, `active` or `completed`.
+    #[schema(value_type = pacesetter_domain::inspection::records::RoundStatus)]
     pub status: String,
     /// The evaluation scheme its inspectors also score.
     pub evaluation_id: Option<i64>,
@@ -191,6 +192,7 @@ pub struct RoundRequest {
     pub evaluation_id: Option<i64>,
     /// `planning`, `active` or `completed`; only forward (updates only).
     #[serde(default)]
+    #[schema(value_type = Option<pacesetter_domain::inspection::records::RoundStatus>)]
     pub status: Option<String>,
 }
 
@@ -351,6 +353,7 @@ pub async fn set_checklist(
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct CheckResponse {
     /// `met`, `partly`, `unmet` or `not_applicable`.
+    #[schema(value_type = pacesetter_domain::inspection::records::CheckStatus)]
     pub status: String,
     pub comment: Option<String>,
     pub evidence_ids: Vec<i64>,
@@ -430,6 +433,7 @@ pub struct CheckRequest {
     pub unit_id: i64,
     pub item_id: i64,
     /// `met`, `partly`, `unmet` or `not_applicable`.
+    #[schema(value_type = pacesetter_domain::inspection::records::CheckStatus)]
     pub status: String,
     #[serde(default)]
     pub comment: Option<String>,

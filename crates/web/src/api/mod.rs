@@ -4,6 +4,7 @@
 mod assignments;
 mod auth;
 mod burden;
+mod closed_sets;
 mod evaluation_bulletins;
 mod evaluation_runs;
 mod evaluations;

@@ -10,6 +10,7 @@ use crate::{AppState, api::ApiActor, error::ApiError};
 pub struct NotificationResponse {
     pub id: i64,
     /// due_soon, overdue or escalation.
+    #[schema(value_type = super::closed_sets::NotificationKind)]
     pub kind: String,
     pub title: String,
     pub body: String,

@@ -241,6 +241,7 @@ pub struct PlanNodeResponse {
     pub rollup: String,
     /// Rolled-up progress in percent with one decimal; absent when nothing below reports.
     pub percent: Option<f64>,
+    #[schema(value_type = Option<pacesetter_domain::light::Light>)]
     pub light: Option<String>,
     pub lights: LightCountsBody,
     #[schema(no_recursion)]

@@ -26,6 +26,7 @@ pub struct DashboardCell {
     /// The mean progress of the assignments.
     pub percent: f64,
     /// The light of the cell: the colour most of them have, the worse one on a tie.
+    #[schema(value_type = pacesetter_domain::light::Light)]
     pub light: String,
     /// The assignments by light.
     pub lights: LightCountsBody,

@@ -27,6 +27,7 @@ pub struct UnitResponse {
     pub id: i64,
     pub parent_id: Option<i64>,
     /// steering_group, office, functional_group, member_unit, region, prefecture, county
+    #[schema(value_type = pacesetter_domain::UnitKind)]
     pub kind: String,
     pub code: Option<String>,
     pub name: String,
@@ -69,6 +70,7 @@ pub struct UnitList {
 #[into_params(parameter_in = Query)]
 pub struct UnitListQuery {
     /// Only units of this kind.
+    #[param(value_type = Option<pacesetter_domain::UnitKind>)]
     pub kind: Option<String>,
     /// Only direct children of this unit.
     pub parent: Option<i64>,
@@ -118,6 +120,7 @@ pub struct UnitRequest {
     /// The parent unit (required except for a new tree root).
     #[serde(default)]
     pub parent_id: Option<i64>,
+    #[schema(value_type = pacesetter_domain::UnitKind)]
     pub kind: String,
     #[serde(default)]
     pub code: Option<String>,

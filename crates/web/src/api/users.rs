@@ -29,6 +29,7 @@ pub struct UserResponse {
     pub username: String,
     pub display_name: String,
     pub unit_id: i64,
+    #[schema(value_type = Option<pacesetter_domain::Locale>)]
     pub locale: Option<String>,
     pub disabled: bool,
     pub version: i64,
@@ -53,6 +54,7 @@ pub struct GrantResponse {
     pub id: i64,
     pub user_id: i64,
     /// admin, coordinator, liaison, unit_approver, inspector, judge, viewer
+    #[schema(value_type = pacesetter_domain::Role)]
     pub role: String,
     pub unit_id: i64,
 }
@@ -123,6 +125,7 @@ pub struct UserRequest {
     pub unit_id: i64,
     /// zh-Hans, en or bo
     #[serde(default)]
+    #[schema(value_type = Option<pacesetter_domain::Locale>)]
     pub locale: Option<String>,
 }
 
@@ -171,6 +174,7 @@ pub async fn get_user(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantRequest {
+    #[schema(value_type = pacesetter_domain::Role)]
     pub role: String,
     pub unit_id: i64,
 }
@@ -208,6 +212,7 @@ pub struct UserUpdateRequest {
     pub unit_id: i64,
     /// zh-Hans, en or bo; absent: follow the browser.
     #[serde(default)]
+    #[schema(value_type = Option<pacesetter_domain::Locale>)]
     pub locale: Option<String>,
 }
 

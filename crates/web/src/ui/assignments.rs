@@ -101,10 +101,6 @@ pub struct IndexQuery {
     page: Option<i64>,
 }
 
-fn parse_light(text: &str) -> Option<Light> {
-    [Light::Done, Light::Green, Light::Yellow, Light::Red].into_iter().find(|l| l.as_str() == text)
-}
-
 pub async fn index(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
@@ -114,7 +110,7 @@ pub async fn index(
     let campaign = query.campaign.or(campaigns.first().map(|c| c.id.0));
     let filter = assignments::Query {
         campaign: campaign.map(CampaignId),
-        light: query.light.as_deref().and_then(parse_light),
+        light: query.light.as_deref().and_then(Light::parse),
         state: query.state.as_deref().and_then(AssignmentState::parse),
         overdue: query.overdue.is_some(),
         open_only: query.open.is_some(),
@@ -279,12 +275,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         })
         .collect();
     let can_update = detail.steps.iter().any(|s| matches!(s, Step::Update | Step::Report));
-    let steps = detail
-        .steps
-        .iter()
-        .filter(|s| !matches!(s, Step::Update | Step::Report))
-        .map(|s| assignments::step_name(*s))
-        .collect();
+    let steps = detail.steps.iter().filter(|s| !matches!(s, Step::Update | Step::Report)).map(|s| s.as_str()).collect();
     let indicators = detail
         .indicators
         .iter()
@@ -338,7 +329,7 @@ pub async fn step(
 ) -> PageResult {
     let step = match form.step.as_str() {
         "update" if form.submit.is_some() => Some(Step::Report),
-        other => assignments::parse_step(other),
+        other => pacesetter_domain::assignment::Step::parse(other),
     };
     let Some(step) = step else { return Err(AppError::invalid("step", "invalid_step").into()) };
     let sent = assignments::SentStep {

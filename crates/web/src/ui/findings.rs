@@ -170,7 +170,9 @@ pub async fn take_step(
     form: MultipartForm,
 ) -> PageResult {
     let view = inspections::finding(&state.app, &actor, FindingId(id)).await?;
-    let Some(item) = view.rectification else { return Err(PageError::from(AppError::NotFound("rectification"))) };
+    let Some(item) = view.rectification else {
+        return Err(PageError::from(AppError::NotFound(pacesetter_app::Resource::Rectification)));
+    };
     let step = RectificationStep::parse(&form.value("step")).unwrap_or(RectificationStep::Respond);
     let mut chosen = form.numbers("evidence");
     let result = async {

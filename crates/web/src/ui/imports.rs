@@ -174,17 +174,7 @@ async fn show_page(
         }
         rows = preview.rows.iter().map(|row| Row::new(row, headers.len(), t)).collect();
     }
-    let summary = job
-        .summary
-        .as_ref()
-        .map(|s| {
-            let n = |key: &str| s.get(key).and_then(|v| v.as_u64()).unwrap_or(0).to_string();
-            t.t("imports.summary")
-                .replace("{created}", &n("created"))
-                .replace("{updated}", &n("updated"))
-                .replace("{unchanged}", &n("unchanged"))
-        })
-        .unwrap_or_default();
+    let summary = job.summary.as_ref().map(|summary| summary_text(summary, t)).unwrap_or_default();
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
     let sha_short = job.sha256.chars().take(12).collect();
     let hidden_rows = row_count.saturating_sub(rows.len());
@@ -206,6 +196,15 @@ async fn show_page(
         error,
     };
     Ok((status, render(&page)).into_response())
+}
+
+/// "3 created, 1 updated, 0 unchanged", from a committed job's summary.
+fn summary_text(summary: &serde_json::Value, t: crate::i18n::Tr) -> String {
+    let n = |key: &str| summary.get(key).and_then(|v| v.as_u64()).unwrap_or(0).to_string();
+    t.t("imports.summary")
+        .replace("{created}", &n("created"))
+        .replace("{updated}", &n("updated"))
+        .replace("{unchanged}", &n("unchanged"))
 }
 
 impl Row {

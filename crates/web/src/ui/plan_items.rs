@@ -116,7 +116,7 @@ async fn new_item_context(
             let view = plans::item(&state.app, actor, PlanItemId(parent)).await?;
             (view.campaign.campaign.id.0, view.item.title, view.item.depth + 1)
         }
-        None => (campaign.ok_or(AppError::NotFound("campaign"))?, String::new(), 1),
+        None => (campaign.ok_or(AppError::NotFound(pacesetter_app::Resource::Campaign))?, String::new(), 1),
     };
     let view = plans::campaign(&state.app, actor, CampaignId(campaign_id)).await?;
     if !view.can_manage {

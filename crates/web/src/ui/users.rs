@@ -215,7 +215,7 @@ pub async fn create(
     };
     Ok(match users::create(&state.app, &actor, &input).await {
         Ok(user) => Redirect::to(&format!("/users/{}", user.id)).into_response(),
-        Err(error @ (AppError::Invalid(_) | AppError::NotFound("unit"))) => {
+        Err(error @ (AppError::Invalid(_) | AppError::NotFound(pacesetter_app::Resource::Unit))) => {
             let errors = match error {
                 AppError::Invalid(errors) => errors,
                 _ => ValidationError::single("unit_id", "unit_not_found"),
@@ -263,7 +263,7 @@ pub async fn grant(
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
             return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await;
         }
-        Err(AppError::NotFound("unit")) => {
+        Err(AppError::NotFound(pacesetter_app::Resource::Unit)) => {
             return show_with(&state, &actor, ctx.clone(), id, ctx.t.error("unit_not_found")).await;
         }
         Err(AppError::Conflict(code)) => return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
@@ -360,7 +360,7 @@ pub async fn update(
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/users/{id}")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
-        Err(AppError::NotFound("unit")) => {
+        Err(AppError::NotFound(pacesetter_app::Resource::Unit)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, ValidationError::single("unit_id", "unit_not_found"), false)
         }
         Err(AppError::Stale { current }) => {

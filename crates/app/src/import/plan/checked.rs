@@ -7,7 +7,7 @@ use std::{
 };
 
 use pacesetter_domain::{Permission, plan::Campaign};
-use pacesetter_store::{AnyConnection, plan_import};
+use pacesetter_store::{Conn, plan_import};
 
 use super::{Options, Planned};
 use crate::{Actor, Result};
@@ -27,12 +27,7 @@ pub(super) struct Fingerprint {
 }
 
 impl Fingerprint {
-    pub(super) async fn of(
-        conn: &mut AnyConnection,
-        actor: &Actor,
-        options: &Options,
-        campaign: &Campaign,
-    ) -> Result<Self> {
+    pub(super) async fn of(conn: &mut Conn, actor: &Actor, options: &Options, campaign: &Campaign) -> Result<Self> {
         let (items, co_units, units) = plan_import::versions(conn, campaign.id).await?;
         Ok(Self {
             user: actor.user.id.0,

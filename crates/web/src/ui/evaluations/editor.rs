@@ -9,7 +9,7 @@ use axum::{
 };
 use pacesetter_app::{
     Actor, AppError,
-    evaluations::{self, MemberInput, SchemeInput, entries},
+    evaluations::{self, MemberInput, SchemeInput, pages::SchemePage},
     plans,
 };
 use pacesetter_domain::{
@@ -21,7 +21,6 @@ use serde::Deserialize;
 
 use super::{
     form::{MemberRow, Mistake, Place, RUBRICS, SchemeForm, assessable_leaves},
-    schemes::plan_codes,
     split_list, unit_name,
 };
 use crate::ui::page::{PageForm, PageResult};
@@ -123,18 +122,11 @@ pub async fn new_scheme(
 }
 
 pub async fn edit(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
-    let result = async {
-        let view = evaluations::get(&state.app, &actor, SchemeId(id)).await?;
-        if !view.can_manage {
-            return Err(AppError::Forbidden);
-        }
-        let campaign = plans::campaign(&state.app, &actor, view.scheme.campaign_id).await?;
-        let lines = entries::member_lines(&state.app, &actor, SchemeId(id)).await?;
-        let codes = plan_codes(&state, &actor, view.scheme.campaign_id).await;
-        Ok((view, campaign, lines, codes))
+    let SchemePage { view, campaign, members: lines, item_codes: codes, .. } =
+        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id)).await?;
+    if !view.can_manage {
+        return Err(AppError::Forbidden.into());
     }
-    .await;
-    let (view, campaign, lines, codes) = result?;
     let all_leaves = assessable_leaves(&view.scheme.scheme);
     let members = lines
         .iter()
@@ -269,7 +261,7 @@ async fn save(
         form.pad(super::form::BLANK_ROWS);
         return Ok(page(form, Vec::new(), StatusCode::OK, ctx));
     }
-    let codes = plan_codes(state, actor, CampaignId(campaign_id)).await;
+    let codes = plans::item_codes(&state.app, actor, CampaignId(campaign_id)).await?;
     let plan_item = |text: &str| {
         codes.iter().find(|(_, c)| c == text).map(|(i, _)| *i).or_else(|| text.trim_start_matches('#').parse().ok())
     };

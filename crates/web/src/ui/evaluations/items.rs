@@ -210,45 +210,20 @@ pub async fn items(
     items_page(&state, &actor, ctx, id, form, shown).await
 }
 
-pub async fn add_item(
-    State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
-    Path(id): Path<i64>,
-    PageForm(form): PageForm<ItemForm>,
-) -> PageResult {
-    evaluations::managed(&state.app, &actor, SchemeId(id)).await?;
+/// The effect the form describes as the API's JSON, or the field whose number is unreadable.
+fn effect_of(form: &ItemForm) -> Result<serde_json::Value, &'static str> {
     let number = |text: &str| parse_decimal(text).map(|d| d.to_string());
-    let effect = match form.kind.as_str() {
+    match form.kind.as_str() {
         "bonus" => match (number(&form.points), number(&form.cap)) {
-            (Some(points), Some(cap)) => json!({"kind": "bonus", "points": points, "cap": cap}),
+            (Some(points), Some(cap)) => Ok(json!({"kind": "bonus", "points": points, "cap": cap})),
             (Some(points), None) if form.cap.trim().is_empty() => {
-                json!({"kind": "bonus", "points": points, "cap": points})
+                Ok(json!({"kind": "bonus", "points": points, "cap": points}))
             }
-            _ => {
-                return items_page(
-                    &state,
-                    &actor,
-                    ctx.clone(),
-                    id,
-                    form,
-                    Shown { error: ctx.t.error("not_a_number"), field: "points".into(), page: 1, ..Shown::default() },
-                )
-                .await;
-            }
+            _ => Err("points"),
         },
         "deduction" => match (form.count.trim().parse::<u32>(), number(&form.per)) {
-            (Ok(count), Some(per)) => json!({"kind": "deduction", "count": count, "per": per}),
-            _ => {
-                return items_page(
-                    &state,
-                    &actor,
-                    ctx.clone(),
-                    id,
-                    form,
-                    Shown { error: ctx.t.error("not_a_number"), field: "per".into(), page: 1, ..Shown::default() },
-                )
-                .await;
-            }
+            (Ok(count), Some(per)) => Ok(json!({"kind": "deduction", "count": count, "per": per})),
+            _ => Err("per"),
         },
         _ => {
             let effect = match form.veto.as_str() {
@@ -256,8 +231,24 @@ pub async fn add_item(
                 "exclude_from_ranking" => json!({"kind": "exclude_from_ranking"}),
                 _ => json!({"kind": "fail"}),
             };
-            json!({"kind": "veto", "effect": effect})
+            Ok(json!({"kind": "veto", "effect": effect}))
         }
+    }
+}
+
+pub async fn add_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<ItemForm>,
+) -> PageResult {
+    evaluations::managed(&state.app, &actor, SchemeId(id)).await?;
+    let t = ctx.t;
+    let refused =
+        |code: &str, field: &str| Shown { error: t.error(code), field: field.to_owned(), page: 1, ..Shown::default() };
+    let effect = match effect_of(&form) {
+        Ok(effect) => effect,
+        Err(field) => return items_page(&state, &actor, ctx, id, form, refused("not_a_number", field)).await,
     };
     let input = entries::ItemInput {
         unit: UnitId(form.unit_id),
@@ -265,33 +256,16 @@ pub async fn add_item(
         source: form.source.clone(),
         source_link: Some(form.source_link.clone()),
     };
-    Ok(match entries::add_item(&state.app, &actor, SchemeId(id), &input).await {
-        Ok(_) => Redirect::to(&format!("/evaluations/{id}/items")).into_response(),
+    let shown = match entries::add_item(&state.app, &actor, SchemeId(id), &input).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/evaluations/{id}/items")).into_response()),
         Err(AppError::Invalid(errors)) => {
             let (field, code) = errors.fields.first().map(|f| (f.field, f.code)).unwrap_or(("source", "invalid_input"));
-            items_page(
-                &state,
-                &actor,
-                ctx.clone(),
-                id,
-                form,
-                Shown { error: ctx.t.error(code), field: field.to_owned(), page: 1, ..Shown::default() },
-            )
-            .await?
+            refused(code, field)
         }
-        Err(AppError::Conflict(code)) => {
-            items_page(
-                &state,
-                &actor,
-                ctx.clone(),
-                id,
-                form,
-                Shown { error: ctx.t.error(code), field: String::new(), page: 1, ..Shown::default() },
-            )
-            .await?
-        }
+        Err(AppError::Conflict(code)) => refused(code, ""),
         Err(error) => return Err(error.into()),
-    })
+    };
+    items_page(&state, &actor, ctx, id, form, shown).await
 }
 
 /// Points per finding the deduction form starts with.

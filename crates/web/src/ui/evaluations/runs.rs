@@ -11,11 +11,15 @@ use axum::{
 };
 use pacesetter_app::{
     Actor, AppError,
-    evaluations::{self, entries, runs},
+    evaluations::{
+        self,
+        pages::{self, RunPage as RunView},
+        runs,
+    },
 };
 use pacesetter_domain::evaluation::{
-    UnitLine,
-    records::{RunId, RunKind, SchemeId},
+    Scheme, UnitLine,
+    records::{Appeal, RunId, RunKind, SchemeId},
 };
 use pacesetter_export::charts;
 use serde_json::json;
@@ -159,24 +163,12 @@ fn categories(results: &[UnitLine], names: &HashMap<i64, String>, t: Tr, total: 
     out
 }
 
-async fn names_of(
-    state: &AppState,
-    actor: &Actor,
-    scheme: SchemeId,
-    t: Tr,
-) -> (HashMap<i64, String>, Vec<(i64, String)>) {
-    let lines = entries::member_lines(&state.app, actor, scheme).await.unwrap_or_default();
-    let names = lines.iter().map(|l| (l.unit.id.0, unit_name(&l.unit, t))).collect();
-    let appealable = lines.iter().filter(|l| l.can_self_assess).map(|l| (l.unit.id.0, unit_name(&l.unit, t))).collect();
-    (names, appealable)
-}
-
 /// What a run page shows beyond the results.
 #[derive(Default)]
 pub(super) struct Extra {
-    verification: Option<(bool, bool, String)>,
+    verification: Option<runs::Verification>,
     error: String,
-    moves: Vec<MoveRow>,
+    moves: Vec<runs::Move>,
     nodes: Vec<(String, String)>,
     bands: Option<String>,
     quotas: Option<String>,
@@ -197,56 +189,34 @@ pub(super) async fn run_page(
     extra: Extra,
     status: StatusCode,
 ) -> PageResult {
-    let result = async {
-        let view = runs::results(&state.app, actor, RunId(id)).await?;
-        let scheme = evaluations::get(&state.app, actor, view.run.scheme_id).await?;
-        Ok::<_, AppError>((view, scheme))
-    }
-    .await;
-    let (view, scheme) = result?;
+    let RunView { results: view, scheme, members } = pages::run_page(&state.app, actor, RunId(id)).await?;
     let t = ctx.t;
-    let (names, appealable) = names_of(state, actor, view.run.scheme_id, t).await;
+    let names: HashMap<i64, String> = members.iter().map(|l| (l.unit.id.0, unit_name(&l.unit, t))).collect();
+    let name = |unit: &i64| names.get(unit).cloned().unwrap_or_default();
     let s = &scheme.scheme.scheme;
-    let weights = s.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
     let total: f64 = (s.total_points + s.bonus_cap).to_string().parse().unwrap_or(100.0);
-    let appeals = view
-        .appeals
-        .iter()
-        .map(|a| AppealRow {
-            id: a.id.0,
-            unit: names.get(&a.unit_id.0).cloned().unwrap_or_default(),
-            reason: a.reason.clone(),
-            at: a.created_at.display_cst(),
-            decision_key: a.decision.map(|d| format!("evaluation.decision.{}", d.as_str())).unwrap_or_default(),
-            note: a.note.clone().unwrap_or_default(),
-            open: a.decision.is_none(),
-        })
-        .collect();
-    let kept = |code: &str| extra.nodes.iter().find(|(c, _)| c == code).map(|(_, v)| v.clone());
+    let published = view.run.kind == RunKind::Published;
+    let appealable =
+        members.iter().filter(|l| published && l.can_self_assess).map(|l| (l.unit.id.0, name(&l.unit.id.0)));
+    let verification = extra.verification.map(|check| {
+        let differing: Vec<String> = check.differing_units.iter().map(name).collect();
+        (check.identical, check.inputs_intact, differing.join("、"))
+    });
     let page = RunPage {
         run_id: id,
         scheme_id: view.run.scheme_id.0,
         scheme_name: view.scheme_name.clone(),
         kind_key: format!("evaluation.run_kind.{}", view.run.kind.as_str()),
         version: view.run.version.map(|v| t.n("evaluation.version_n", v)).unwrap_or_default(),
-        published: view.run.kind == RunKind::Published,
+        published,
         draft: view.run.kind == RunKind::Draft && scheme.published_version.is_none(),
         can_manage: scheme.can_manage,
         categories: categories(&view.results, &names, t, total, s.precision),
-        appeals,
-        appealable: if view.run.kind == RunKind::Published { appealable } else { Vec::new() },
-        verification: extra.verification,
-        what_if_nodes: s
-            .nodes
-            .iter()
-            .map(|n| NodeInput {
-                code: n.code.clone(),
-                name: n.name.clone(),
-                value: kept(&n.code)
-                    .unwrap_or_else(|| (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default()),
-            })
-            .collect(),
-        weights,
+        appeals: view.appeals.iter().map(|a| appeal_row(a, name(&a.unit_id.0))).collect(),
+        appealable: appealable.collect(),
+        verification,
+        what_if_nodes: what_if_nodes(s, &extra.nodes),
+        weights: s.aggregation == pacesetter_domain::evaluation::Aggregation::Weights,
         bands: extra.bands.unwrap_or_else(|| {
             s.bands.iter().map(|b| format!("{} {}", b.name, dec(b.min))).collect::<Vec<_>>().join("\n")
         }),
@@ -254,10 +224,56 @@ pub(super) async fn run_page(
             s.quotas.iter().map(|q| format!("{} {}", q.grade, dec(q.share))).collect::<Vec<_>>().join("\n")
         }),
         error: extra.error,
-        moves: extra.moves,
+        moves: extra.moves.iter().map(|m| move_row(m, name(&m.unit), t, s.precision)).collect(),
         p: ctx.with_nav("evaluations"),
     };
     Ok((status, render(&page)).into_response())
+}
+
+fn appeal_row(appeal: &Appeal, unit: String) -> AppealRow {
+    AppealRow {
+        id: appeal.id.0,
+        unit,
+        reason: appeal.reason.clone(),
+        at: appeal.created_at.display_cst(),
+        decision_key: appeal.decision.map(|d| format!("evaluation.decision.{}", d.as_str())).unwrap_or_default(),
+        note: appeal.note.clone().unwrap_or_default(),
+        open: appeal.decision.is_none(),
+    }
+}
+
+/// The what-if form's rows: each node's points or weight, as typed when the form comes back.
+fn what_if_nodes(scheme: &Scheme, typed: &[(String, String)]) -> Vec<NodeInput> {
+    let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
+    let kept = |code: &str| typed.iter().find(|(c, _)| c == code).map(|(_, v)| v.clone());
+    scheme
+        .nodes
+        .iter()
+        .map(|n| NodeInput {
+            code: n.code.clone(),
+            name: n.name.clone(),
+            value: kept(&n.code)
+                .unwrap_or_else(|| (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default()),
+        })
+        .collect()
+}
+
+fn move_row(m: &runs::Move, unit: String, t: Tr, precision: u32) -> MoveRow {
+    MoveRow {
+        unit,
+        category: m.category.clone(),
+        rank_before: rank_text(m.rank_before, t),
+        rank: rank_text(m.rank, t),
+        grade_before: m.grade_before.clone(),
+        grade: m.grade.clone(),
+        final_before: fixed(m.final_before, precision),
+        final_score: fixed(m.final_score, precision),
+        moved: match (m.rank_before, m.rank) {
+            (Some(a), Some(b)) if b < a => "up",
+            (Some(a), Some(b)) if b > a => "down",
+            _ => "",
+        },
+    }
 }
 
 pub async fn show_run(
@@ -274,18 +290,9 @@ pub async fn verify(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    match runs::verify(&state.app, &actor, RunId(id)).await {
-        Ok(check) => {
-            let t = ctx.t;
-            let (names, _) = names_of(&state, &actor, check.run.scheme_id, t).await;
-            let differing =
-                check.differing_units.iter().map(|u| names.get(u).cloned().unwrap_or_default()).collect::<Vec<_>>();
-            let verification = Some((check.identical, check.inputs_intact, differing.join("、")));
-            let extra = Extra { verification, ..Default::default() };
-            return run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await;
-        }
-        Err(error) => Err(error.into()),
-    }
+    let check = runs::verify(&state.app, &actor, RunId(id)).await?;
+    let extra = Extra { verification: Some(check), ..Default::default() };
+    run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
 }
 
 pub async fn publish(
@@ -356,29 +363,8 @@ pub async fn what_if(
     let body = json!({"nodes": changes, "bands": bands, "quotas": quotas});
     match runs::what_if(&state.app, &actor, RunId(id), &body).await {
         Ok(result) => {
-            let t = ctx.t;
-            let (names, _) = names_of(&state, &actor, result.run.scheme_id, t).await;
-            let moves = result
-                .moves
-                .iter()
-                .map(|m| MoveRow {
-                    unit: names.get(&m.unit).cloned().unwrap_or_default(),
-                    category: m.category.clone(),
-                    rank_before: rank_text(m.rank_before, t),
-                    rank: rank_text(m.rank, t),
-                    grade_before: m.grade_before.clone(),
-                    grade: m.grade.clone(),
-                    final_before: fixed(m.final_before, current.precision),
-                    final_score: fixed(m.final_score, current.precision),
-                    moved: match (m.rank_before, m.rank) {
-                        (Some(a), Some(b)) if b < a => "up",
-                        (Some(a), Some(b)) if b > a => "down",
-                        _ => "",
-                    },
-                })
-                .collect();
-            let extra = Extra { moves, ..extra(String::new()) };
-            return run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await;
+            let extra = Extra { moves: result.moves, ..extra(String::new()) };
+            run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
         }
         Err(AppError::Unprocessable { code, details }) => {
             let node = details.get("node").and_then(|n| n.as_str()).filter(|n| *n != "scheme");

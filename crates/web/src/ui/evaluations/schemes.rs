@@ -9,11 +9,11 @@ use axum::{
 };
 use pacesetter_app::{
     Actor, AppError,
-    evaluations::{self, entries, runs},
+    evaluations::{self, entries::MemberLine, pages::SchemePage},
     plans,
 };
 use pacesetter_domain::{
-    evaluation::records::{SchemeId, SchemeStatus},
+    evaluation::records::{Run, SchemeId, SchemeStatus},
     ids::CampaignId,
 };
 use serde::Deserialize;
@@ -207,6 +207,53 @@ struct ShowPage {
     bands: String,
 }
 
+/// The scheme's tree, one line per node, with each rubric in words.
+fn node_lines(scheme: &pacesetter_domain::evaluation::Scheme, item_codes: &[(i64, String)]) -> Vec<NodeLine> {
+    let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
+    let item_code = |id: i64| item_codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()).unwrap_or_default();
+    scheme
+        .nodes
+        .iter()
+        .map(|n| NodeLine {
+            code: n.code.clone(),
+            name: n.name.clone(),
+            depth: depth_of(scheme, &n.code),
+            amount: (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default(),
+            rubric_key: n
+                .rubric
+                .as_ref()
+                .map(|r| format!("evaluation.rubric.{}", super::form::rubric_kind(r)))
+                .unwrap_or_default(),
+            params: n.rubric.as_ref().map(|r| super::form::params_of(r, &item_code)).unwrap_or_default(),
+        })
+        .collect()
+}
+
+fn member_row(line: MemberLine, all_leaves: &[String], t: Tr) -> MemberLineRow {
+    MemberLineRow {
+        unit_id: line.unit.id.0,
+        name: unit_name(&line.unit, t),
+        category: line.member.category.clone(),
+        leaves: if line.member.self_leaves == all_leaves {
+            t.t("evaluation.all_leaves").to_owned()
+        } else {
+            line.member.self_leaves.join("、")
+        },
+        submitted: line.member.submitted_at.is_some(),
+        can_self: line.can_self_assess,
+        can_inspect: line.can_inspect,
+    }
+}
+
+fn run_row(run: &Run, t: Tr) -> RunRow {
+    RunRow {
+        id: run.id.0,
+        kind_key: format!("evaluation.run_kind.{}", run.kind.as_str()),
+        version: run.version.map(|v| t.n("evaluation.version_n", v)).unwrap_or_default(),
+        at: run.created_at.display_cst(),
+    }
+}
+
 fn depth_of(scheme: &pacesetter_domain::evaluation::Scheme, code: &str) -> usize {
     let mut depth = 1;
     let mut parent = scheme.node(code).and_then(|n| n.parent.clone());
@@ -218,22 +265,6 @@ fn depth_of(scheme: &pacesetter_domain::evaluation::Scheme, code: &str) -> usize
         parent = scheme.node(&p).and_then(|n| n.parent.clone());
     }
     depth
-}
-
-/// Plan items by code (or by number), both ways, for `task_completion` leaves.
-pub(super) async fn plan_codes(state: &AppState, actor: &Actor, campaign: CampaignId) -> Vec<(i64, String)> {
-    fn walk(nodes: &[plans::PlanNode], out: &mut Vec<(i64, String)>) {
-        for node in nodes {
-            let code = node.item.code.clone().unwrap_or_else(|| format!("#{}", node.item.id.0));
-            out.push((node.item.id.0, code));
-            walk(&node.children, out);
-        }
-    }
-    let mut out = Vec::new();
-    if let Ok((_, tree)) = plans::plan(&state.app, actor, campaign).await {
-        walk(&tree, &mut out);
-    }
-    out
 }
 
 #[derive(Deserialize)]
@@ -250,67 +281,22 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
-    let result = async {
-        let view = evaluations::get(&state.app, &actor, SchemeId(id)).await?;
-        let campaign = plans::campaign(&state.app, &actor, view.scheme.campaign_id).await?;
-        let lines = entries::member_lines(&state.app, &actor, SchemeId(id)).await?;
-        let run_list = runs::list(&state.app, &actor, SchemeId(id)).await?;
-        let codes = plan_codes(&state, &actor, view.scheme.campaign_id).await;
-        Ok::<_, AppError>((view, campaign, lines, run_list, codes))
-    }
-    .await;
-    let (view, campaign, lines, run_list, codes) = result?;
+    let SchemePage { view, campaign, members: lines, runs: run_list, item_codes } =
+        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id)).await?;
     let t = ctx.t;
     let scheme = &view.scheme.scheme;
     let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
-    let item_code = |id: i64| codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()).unwrap_or_default();
-    let nodes = scheme
-        .nodes
-        .iter()
-        .map(|n| NodeLine {
-            code: n.code.clone(),
-            name: n.name.clone(),
-            depth: depth_of(scheme, &n.code),
-            amount: (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default(),
-            rubric_key: n
-                .rubric
-                .as_ref()
-                .map(|r| format!("evaluation.rubric.{}", super::form::rubric_kind(r)))
-                .unwrap_or_default(),
-            params: n.rubric.as_ref().map(|r| super::form::params_of(r, &item_code)).unwrap_or_default(),
-        })
-        .collect();
-    let all_leaves = assessable_leaves(scheme);
+    let nodes = node_lines(scheme, &item_codes);
     let pages = lines.len().div_ceil(UNITS_PER_PAGE).max(1);
     let page = query.page.unwrap_or(1).clamp(1, pages);
+    let all_leaves = assessable_leaves(scheme);
     let members = lines
         .into_iter()
         .skip((page - 1) * UNITS_PER_PAGE)
         .take(UNITS_PER_PAGE)
-        .map(|l| MemberLineRow {
-            unit_id: l.unit.id.0,
-            name: unit_name(&l.unit, t),
-            category: l.member.category.clone(),
-            leaves: if l.member.self_leaves == all_leaves {
-                t.t("evaluation.all_leaves").to_owned()
-            } else {
-                l.member.self_leaves.join("、")
-            },
-            submitted: l.member.submitted_at.is_some(),
-            can_self: l.can_self_assess,
-            can_inspect: l.can_inspect,
-        })
+        .map(|line| member_row(line, &all_leaves, t))
         .collect();
-    let runs = run_list
-        .into_iter()
-        .rev()
-        .map(|r| RunRow {
-            id: r.id.0,
-            kind_key: format!("evaluation.run_kind.{}", r.kind.as_str()),
-            version: r.version.map(|v| t.n("evaluation.version_n", v)).unwrap_or_default(),
-            at: r.created_at.display_cst(),
-        })
-        .collect();
+    let runs = run_list.into_iter().rev().map(|run| run_row(&run, t)).collect();
     Ok(render(&ShowPage {
         id,
         name: view.scheme.name.clone(),

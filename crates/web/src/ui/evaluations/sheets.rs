@@ -251,6 +251,17 @@ fn leaf_row(leaf: &entries::SheetLeaf, rubric: &Rubric, kept: Option<Typed>, on:
     }
 }
 
+/// 409 when a leaf was changed by someone else, 422 when anything else was refused.
+fn sheet_status(error: &str, typed: &[(String, Typed)], t: crate::i18n::Tr) -> StatusCode {
+    if error.is_empty() && typed.iter().all(|(_, k)| k.error.is_empty()) {
+        StatusCode::OK
+    } else if typed.iter().any(|(_, k)| k.error == t.error("stale_version")) {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 async fn sheet_page(
     state: &AppState,
     actor: &Actor,
@@ -288,15 +299,7 @@ async fn sheet_page(
             format!("{code} {name}")
         })
         .collect();
-    let status = if !error.is_empty() || typed.iter().any(|(_, k)| !k.error.is_empty()) {
-        if typed.iter().any(|(_, k)| k.error == t.error("stale_version")) {
-            StatusCode::CONFLICT
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-    } else {
-        StatusCode::OK
-    };
+    let status = sheet_status(&error, typed, t);
     let page = SheetPage {
         scheme_id: id,
         scheme_name: view.scheme.name.clone(),

@@ -8,7 +8,9 @@ use pacesetter_app::{
     units::{self, UnitQuery},
     users,
 };
-use pacesetter_domain::{Permission, ValidationError, ids::CampaignId, timestamp::format_date, unit::Unit};
+use pacesetter_domain::{
+    Permission, ValidationError, ids::CampaignId, inspection::records::Team, timestamp::format_date, unit::Unit,
+};
 
 use crate::{AppState, i18n::Tr};
 
@@ -202,23 +204,7 @@ pub async fn planning(
             .map(|p| p.label.clone())
             .unwrap_or_else(|| t.t("inspection.unknown_person").to_owned())
     };
-    let teams = view
-        .teams
-        .iter()
-        .map(|team| {
-            let members: Vec<String> =
-                team.members.iter().filter(|m| **m != team.leader_id).map(|m| label(m.0)).collect();
-            TeamLine {
-                name: team.name.clone(),
-                leader: t.f("inspection.plan.leader_is", &[("name", &label(team.leader_id.0))]),
-                members: if members.is_empty() {
-                    String::new()
-                } else {
-                    t.f("inspection.plan.members_are", &[("names", &members.join("、"))])
-                },
-            }
-        })
-        .collect();
+    let teams = view.teams.iter().map(|team| team_line(team, &label, t)).collect();
     let chosen: Vec<(i64, String)> = targets.unwrap_or_else(|| {
         view.targets
             .iter()
@@ -226,22 +212,8 @@ pub async fn planning(
             .collect()
     });
     let (groups, others) = target_groups(state, actor, t, office, &chosen).await;
-    let checklist = (view.round.status == pacesetter_domain::inspection::records::RoundStatus::Planning).then(|| {
-        let mut rows = checklist.unwrap_or_else(|| {
-            view.items
-                .iter()
-                .map(|item| PointRow {
-                    title: item.title.clone(),
-                    evidence: item.evidence_request.clone().unwrap_or_default(),
-                    plan_item: item.plan_item_id.map(|p| p.0.to_string()).unwrap_or_default(),
-                    indicator: item.indicator_code.clone().unwrap_or_default(),
-                })
-                .collect()
-        });
-        let blank = rows.iter().rev().take_while(|r| r.is_blank()).count();
-        rows.extend(std::iter::repeat_with(PointRow::default).take(BLANK_POINTS.saturating_sub(blank)));
-        rows
-    });
+    let checklist = (view.round.status == pacesetter_domain::inspection::records::RoundStatus::Planning)
+        .then(|| checklist_rows(view, checklist));
     Planning {
         t,
         form,
@@ -257,6 +229,37 @@ pub async fn planning(
         others,
         checklist,
     }
+}
+
+fn team_line(team: &Team, label: &impl Fn(i64) -> String, t: Tr) -> TeamLine {
+    let members: Vec<String> = team.members.iter().filter(|m| **m != team.leader_id).map(|m| label(m.0)).collect();
+    TeamLine {
+        name: team.name.clone(),
+        leader: t.f("inspection.plan.leader_is", &[("name", &label(team.leader_id.0))]),
+        members: if members.is_empty() {
+            String::new()
+        } else {
+            t.f("inspection.plan.members_are", &[("names", &members.join("、"))])
+        },
+    }
+}
+
+/// The checklist as typed when a save came back, else as stored; with blank rows to fill.
+fn checklist_rows(view: &RoundView, typed: Option<Vec<PointRow>>) -> Vec<PointRow> {
+    let mut rows = typed.unwrap_or_else(|| {
+        view.items
+            .iter()
+            .map(|item| PointRow {
+                title: item.title.clone(),
+                evidence: item.evidence_request.clone().unwrap_or_default(),
+                plan_item: item.plan_item_id.map(|p| p.0.to_string()).unwrap_or_default(),
+                indicator: item.indicator_code.clone().unwrap_or_default(),
+            })
+            .collect()
+    });
+    let blank = rows.iter().rev().take_while(|r| r.is_blank()).count();
+    rows.extend(std::iter::repeat_with(PointRow::default).take(BLANK_POINTS.saturating_sub(blank)));
+    rows
 }
 
 /// The campaign's evaluation schemes, for the round's "also scores" select: (id, name).

@@ -127,7 +127,9 @@ pub async fn new_round(
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewQuery>,
 ) -> PageResult {
-    let Some(campaign) = query.campaign else { return Err(PageError::from(AppError::NotFound("campaign"))) };
+    let Some(campaign) = query.campaign else {
+        return Err(PageError::from(AppError::NotFound(pacesetter_app::Resource::Campaign)));
+    };
     new_page(&state, &actor, ctx, campaign, RoundFields::default(), ValidationError::new()).await
 }
 

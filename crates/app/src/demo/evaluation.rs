@@ -5,7 +5,7 @@
 //! layer as the demo accounts, so it is checked and audited like real work.
 
 use super::actor;
-use pacesetter_app::{
+use crate::{
     Actor, App, AppError,
     evaluations::{self, MemberInput, SchemeInput, entries, runs},
 };

@@ -3,12 +3,12 @@
 //! the statistics bureau's 2023 list); and one account per role. People appear by position
 //! only, never by personal name.
 
-use pacesetter_app::{App, AppError};
+use crate::{App, AppError};
 use pacesetter_domain::{
     Role, Timestamp, UnitKind,
     unit::{Unit, UnitFields},
 };
-use pacesetter_store::{AnyConnection, grants, units, users};
+use pacesetter_store::{Conn, grants, units, users};
 
 pub mod evaluation;
 pub mod inspection;
@@ -17,7 +17,7 @@ mod plan;
 /// The password of every demo account (printed at start; demo mode only).
 pub const DEMO_PASSWORD: &str = "pacesetter-demo";
 
-const DIVISIONS: &str = include_str!("../../demo/tibet-divisions.csv");
+const DIVISIONS: &str = include_str!("../../data/tibet-divisions.csv");
 
 /// Tibetan names attested in public Tibetan-language sources (see TIBETAN.md §3); the others
 /// wait for the office's official bilingual list rather than being invented.
@@ -49,7 +49,7 @@ fn english_name(code: &str) -> Option<&'static str> {
 type DemoAccount<'a> = (&'a str, &'a str, &'a Unit, &'a [(Role, &'a Unit)]);
 
 struct Seed<'a> {
-    conn: &'a mut AnyConnection,
+    conn: &'a mut Conn,
     now: Timestamp,
 }
 
@@ -85,7 +85,7 @@ pub async fn seed(app: &App) -> Result<(), AppError> {
     // Hash once: every demo account shares the printed password.
     let hash = {
         let password = DEMO_PASSWORD.to_owned();
-        tokio::task::spawn_blocking(move || pacesetter_app::hash_password(&password))
+        tokio::task::spawn_blocking(move || crate::hash_password(&password))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))??
     };
@@ -184,29 +184,20 @@ pub async fn seed(app: &App) -> Result<(), AppError> {
         grants::insert(&mut tx, user.id, Role::Liaison, prefecture.id, now).await?;
     }
     plan::seed(&mut tx, office.id, time::macros::date!(2023 - 06 - 30), now).await?;
-    let who = pacesetter_app::audit::Who { id: None, name: "demo", origin: &pacesetter_app::Origin::default() };
+    let who = crate::audit::Who { id: None, name: "demo", origin: &crate::Origin::default() };
     let note = serde_json::json!({ "units": "demo organisation and territory", "accounts": 6 });
-    pacesetter_app::audit::record::<(), _>(
-        &mut tx,
-        app.store.backend(),
-        who,
-        "demo.seed",
-        ("demo", None),
-        None,
-        Some(&note),
-    )
-    .await?;
+    crate::audit::record::<(), _>(&mut tx, who, "demo.seed", ("demo", None), None, Some(&note)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// A demo account acting as itself, so that what the demo writes is checked and audited like
 /// real work.
-pub(crate) async fn actor(app: &App, username: &str) -> Result<pacesetter_app::Actor, AppError> {
+pub(crate) async fn actor(app: &App, username: &str) -> Result<crate::Actor, AppError> {
     let mut conn = app.store.read().await?;
     let user = users::find_by_username(&mut conn, username)
         .await?
         .ok_or_else(|| AppError::Internal(format!("no demo account {username}")))?;
     let scope = pacesetter_domain::permission::Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    Ok(pacesetter_app::Actor { user, scope, origin: pacesetter_app::Origin::default() })
+    Ok(crate::Actor { user, scope, origin: crate::Origin::default() })
 }

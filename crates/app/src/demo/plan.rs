@@ -3,7 +3,7 @@
 //! departments and the prefectures, and a synthetic, anonymised history of progress that
 //! shows every light colour on the demo's day.
 
-use pacesetter_app::AppError;
+use crate::AppError;
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     assignment::{AssignmentState, Step},
@@ -14,7 +14,7 @@ use pacesetter_domain::{
     rollup::RollupRule,
     timestamp::parse_date,
 };
-use pacesetter_store::{AnyConnection, assignments, campaigns, indicators, plan_items, units, users};
+use pacesetter_store::{Conn, assignments, campaigns, indicators, plan_items, units, users};
 use time::Date;
 
 const PREFECTURES: [&str; 7] = ["540100", "540200", "540300", "540400", "540500", "540600", "542500"];
@@ -185,7 +185,7 @@ fn day(text: &str) -> Result<Date, AppError> {
     parse_date(text).ok_or_else(|| AppError::Internal(format!("bad demo date {text}")))
 }
 
-async fn unit(conn: &mut AnyConnection, code: &str) -> Result<UnitId, AppError> {
+async fn unit(conn: &mut Conn, code: &str) -> Result<UnitId, AppError> {
     Ok(units::find_by_code(conn, code)
         .await?
         .ok_or_else(|| AppError::Internal(format!("demo unit {code} missing")))?
@@ -193,7 +193,7 @@ async fn unit(conn: &mut AnyConnection, code: &str) -> Result<UnitId, AppError> 
 }
 
 /// The person who reports for a unit: its liaison, or the office for the departments.
-async fn reporter(conn: &mut AnyConnection, unit: UnitId, office_user: UserId) -> Result<UserId, AppError> {
+async fn reporter(conn: &mut Conn, unit: UnitId, office_user: UserId) -> Result<UserId, AppError> {
     let path = units::get(conn, unit).await?.path;
     let (people, _) = users::list_within(conn, &[path], Some(unit), None, 0, 5).await?;
     Ok(people.first().map(|u| u.id).unwrap_or(office_user))
@@ -205,12 +205,7 @@ fn pick(seed: usize, modulo: usize) -> usize {
 }
 
 /// Loads the 2023 plan run by `office`, with lights computed as of `as_of`.
-pub(super) async fn seed(
-    conn: &mut AnyConnection,
-    office: UnitId,
-    as_of: Date,
-    now: Timestamp,
-) -> Result<(), AppError> {
+pub(super) async fn seed(conn: &mut Conn, office: UnitId, as_of: Date, now: Timestamp) -> Result<(), AppError> {
     let fields = CampaignFields {
         name: "2023年民族团结进步模范区创建工作计划".into(),
         name_bo: None,
@@ -323,7 +318,7 @@ type DemoStep = (Step, Option<u8>, Option<&'static str>, UserId, Timestamp);
 
 /// Walks one assignment through a plausible history up to `as_of`.
 async fn history(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     assignment: &Assignment,
     as_of: Date,
     serial: usize,
@@ -381,14 +376,7 @@ async fn history(
         let value = percent.unwrap_or(if next == AssignmentState::Closed { 100 } else { 0 });
         let updated =
             assignments::set_state(conn, assignment.id, version, next, value, percent.is_some(), when).await?;
-        let event = assignments::NewEvent {
-            step: pacesetter_app::assignments::step_name(step),
-            from: state,
-            to: next,
-            percent,
-            comment,
-            actor,
-        };
+        let event = assignments::NewEvent { step: step.as_str(), from: state, to: next, percent, comment, actor };
         let event_id = assignments::add_event(conn, assignment.id, &event, when).await?;
         // Indicator values grow with the progress reported: a share of each target.
         if let Some(percent) = percent {

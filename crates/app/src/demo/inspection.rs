@@ -6,7 +6,7 @@
 //! for new items (a deadline in the past), and audited like the rest.
 
 use super::actor;
-use pacesetter_app::{
+use crate::{
     Actor, App, AppError, audit,
     inspections::{self, CheckInput, FindingInput, RoundInput, StepInput},
 };
@@ -263,7 +263,6 @@ async fn rectification(
     let item = store::insert_rectification(&mut tx, finding, unit, case.measure, dates, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
-        app.store.backend(),
         by.into(),
         "rectification.create",
         ("rectification", Some(item.id.0)),
