@@ -440,11 +440,6 @@ pub async fn item(app: &App, actor: &Actor, id: PlanItemId) -> Result<ItemView> 
     })
 }
 
-pub use crate::plan_reports::{
-    Cell as DashboardCell, Column as DashboardColumn, Dashboard, DashboardView, dashboard, dashboard_view, public_plan,
-    roll_over,
-};
-
 /// A campaign the actor runs, for the pages that change it: `forbidden` for anyone else who
 /// sees it.
 pub async fn managed_campaign(app: &App, actor: &Actor, id: CampaignId) -> Result<CampaignView> {

@@ -23,7 +23,7 @@ use pacesetter_app::{
     Actor, App, Origin, PageRequest, Settings,
     assignments::{self, Query},
     files::FileStore,
-    inspections, plans,
+    inspections, plans, reports,
 };
 use pacesetter_domain::{
     Scope, Timestamp, UnitId, UserId,
@@ -233,7 +233,7 @@ fn compact(n: usize) -> String {
 }
 
 async fn dashboard(fixture: &Fixture, actor: &Actor, unit: Option<UnitId>) -> Result<Size, BoxError> {
-    let board = plans::dashboard(&fixture.app, actor, fixture.campaign, unit).await?;
+    let board = reports::dashboard(&fixture.app, actor, fixture.campaign, unit).await?;
     Ok(format!("{}×{}", board.rows.len(), board.columns.len()))
 }
 

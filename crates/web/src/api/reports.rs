@@ -7,7 +7,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use pacesetter_app::{AppError, plans};
+use pacesetter_app::{AppError, plans, reports};
 use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date, unit::Unit};
 use serde::{Deserialize, Serialize};
 
@@ -86,7 +86,7 @@ fn lights_body(lights: &plans::LightCounts) -> LightCountsBody {
     LightCountsBody { done: lights.done, green: lights.green, yellow: lights.yellow, red: lights.red }
 }
 
-fn dashboard_cell(cell: Option<plans::DashboardCell>) -> Option<DashboardCell> {
+fn dashboard_cell(cell: Option<reports::DashboardCell>) -> Option<DashboardCell> {
     cell.map(|c| DashboardCell {
         percent: f64::from(c.rolled.permille) / 10.0,
         light: c.rolled.light.as_str().to_owned(),
@@ -105,7 +105,7 @@ pub async fn get_dashboard(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<DashboardParams>,
 ) -> Result<Json<DashboardResponse>, ApiError> {
-    let board = plans::dashboard(&state.app, &actor, CampaignId(id), params.unit.map(UnitId)).await?;
+    let board = reports::dashboard(&state.app, &actor, CampaignId(id), params.unit.map(UnitId)).await?;
     let axis = |u: &Unit| DashboardAxis { id: u.id.0, name: u.name.clone() };
     Ok(Json(DashboardResponse {
         as_of: format_date(board.today),
@@ -134,7 +134,7 @@ pub async fn roll_over(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let campaign = plans::roll_over(&state.app, &actor, CampaignId(id)).await?;
+    let campaign = reports::roll_over(&state.app, &actor, CampaignId(id)).await?;
     let view = plans::campaign(&state.app, &actor, campaign.id).await?;
     Ok((StatusCode::CREATED, etag(view.campaign.version), Json(campaign_response(view.campaign, &view.levels)))
         .into_response())
@@ -148,7 +148,7 @@ pub async fn public_plan(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Vec<PlanNodeResponse>>, ApiError> {
-    let (_, tree) = plans::public_plan(&state.app, CampaignId(id)).await?;
+    let (_, tree) = reports::public_plan(&state.app, CampaignId(id)).await?;
     Ok(Json(tree.into_iter().map(node_response).collect()))
 }
 

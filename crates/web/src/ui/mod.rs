@@ -4,10 +4,8 @@
 mod assignments;
 mod context;
 mod evaluations;
-mod findings;
 mod imports;
 mod inbox;
-mod inspection_rounds;
 mod inspections;
 mod login;
 mod multipart;
@@ -15,7 +13,6 @@ mod page;
 mod plan_items;
 mod plans;
 mod reports;
-mod round_planning;
 mod units;
 mod users;
 
@@ -120,23 +117,27 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/evaluations/appeals/{id}/decision", post(evaluations::decide_appeal))
         .add("GET", "/inspections", get(inspections::index))
         .add("GET", "/inspections/burden", get(inspections::burden))
-        .add("GET", "/findings/{id}", get(findings::finding))
-        .add_upload("POST", "/findings/{id}/step", post(findings::take_step))
-        .add_upload("POST", "/findings/{id}/photos", post(findings::add_photos))
-        .add("GET", "/inspection-rounds/new", get(round_planning::new_round))
-        .add("POST", "/inspection-rounds", post(round_planning::create_round))
-        .add("GET", "/inspection-rounds/{id}", get(round_planning::round))
-        .add("POST", "/inspection-rounds/{id}", post(round_planning::update_round))
-        .add("POST", "/inspection-rounds/{id}/status", post(round_planning::advance))
-        .add("POST", "/inspection-rounds/{id}/teams", post(round_planning::add_team))
-        .add("POST", "/inspection-rounds/{id}/targets", post(round_planning::set_targets))
-        .add("POST", "/inspection-rounds/{id}/checklist", post(round_planning::save_checklist))
-        .add("POST", "/inspection-rounds/{id}/checklist/generate", post(round_planning::generate_checklist))
-        .add("GET", "/inspection-rounds/{id}/units/{unit}", get(inspection_rounds::sheet))
-        .add("POST", "/inspection-rounds/{id}/units/{unit}/self", post(inspection_rounds::save_self))
-        .add("POST", "/inspection-rounds/{id}/units/{unit}/inspect", post(inspection_rounds::save_inspection))
-        .add("POST", "/inspection-rounds/{id}/units/{unit}/submit", post(inspection_rounds::submit))
-        .add_upload("POST", "/inspection-rounds/{id}/units/{unit}/findings", post(inspection_rounds::record_finding))
+        .add("GET", "/findings/{id}", get(inspections::findings::finding))
+        .add_upload("POST", "/findings/{id}/step", post(inspections::findings::take_step))
+        .add_upload("POST", "/findings/{id}/photos", post(inspections::findings::add_photos))
+        .add("GET", "/inspection-rounds/new", get(inspections::planning::new_round))
+        .add("POST", "/inspection-rounds", post(inspections::planning::create_round))
+        .add("GET", "/inspection-rounds/{id}", get(inspections::planning::round))
+        .add("POST", "/inspection-rounds/{id}", post(inspections::planning::update_round))
+        .add("POST", "/inspection-rounds/{id}/status", post(inspections::planning::advance))
+        .add("POST", "/inspection-rounds/{id}/teams", post(inspections::planning::add_team))
+        .add("POST", "/inspection-rounds/{id}/targets", post(inspections::planning::set_targets))
+        .add("POST", "/inspection-rounds/{id}/checklist", post(inspections::planning::save_checklist))
+        .add("POST", "/inspection-rounds/{id}/checklist/generate", post(inspections::planning::generate_checklist))
+        .add("GET", "/inspection-rounds/{id}/units/{unit}", get(inspections::target_sheet::sheet))
+        .add("POST", "/inspection-rounds/{id}/units/{unit}/self", post(inspections::target_sheet::save_self))
+        .add("POST", "/inspection-rounds/{id}/units/{unit}/inspect", post(inspections::target_sheet::save_inspection))
+        .add("POST", "/inspection-rounds/{id}/units/{unit}/submit", post(inspections::target_sheet::submit))
+        .add_upload(
+            "POST",
+            "/inspection-rounds/{id}/units/{unit}/findings",
+            post(inspections::target_sheet::record_finding),
+        )
         .add("GET", "/inbox", get(inbox::index))
         .add("POST", "/inbox/read", post(inbox::mark_read))
         .add("POST", "/inbox/prefs", post(inbox::save_prefs))

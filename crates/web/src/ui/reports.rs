@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, Query, State},
     response::{IntoResponse, Redirect},
 };
-use pacesetter_app::{AppError, plans};
+use pacesetter_app::{AppError, plans, reports};
 use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date};
 use pacesetter_export::charts;
 
@@ -52,7 +52,7 @@ pub async fn dashboard(
     Path(id): Path<i64>,
     Query(query): Query<DashboardQuery>,
 ) -> PageResult {
-    let view = plans::dashboard_view(&state.app, &actor, CampaignId(id), query.unit.map(UnitId)).await?;
+    let view = reports::dashboard_page(&state.app, &actor, CampaignId(id), query.unit.map(UnitId)).await?;
     let (t, board) = (ctx.t, &view.board);
     let labels: Vec<String> =
         board.trend.iter().map(|(week, _)| format!("{}/{}", u8::from(week.month()), week.day())).collect();
@@ -85,7 +85,7 @@ fn drill_link(campaign: i64, unit: UnitId) -> String {
 
 /// The heat map of top-level items × columns. The first column is every column together; a
 /// click on a column goes a level down, or to the assignments where there is no level below.
-fn heatmap(board: &plans::Dashboard, t: Tr, id: i64) -> String {
+fn heatmap(board: &reports::Dashboard, t: Tr, id: i64) -> String {
     let listed = |unit: UnitId| format!("/assignments?campaign={id}&unit={}", unit.0);
     let rows: Vec<String> = board
         .rows
@@ -107,7 +107,7 @@ fn heatmap(board: &plans::Dashboard, t: Tr, id: i64) -> String {
         columns.push(charts::Column { label, href: Some(href.clone()) });
         hrefs.push(href);
     }
-    let cell = |cell: &plans::DashboardCell, href: &String| charts::Cell {
+    let cell = |cell: &reports::DashboardCell, href: &String| charts::Cell {
         permille: cell.rolled.permille,
         light: cell.rolled.light,
         href: href.clone(),
@@ -153,7 +153,7 @@ pub async fn roll_over(
     Path(id): Path<i64>,
     _: PageForm<NoFields>,
 ) -> PageResult {
-    Ok(match plans::roll_over(&state.app, &actor, CampaignId(id)).await {
+    Ok(match reports::roll_over(&state.app, &actor, CampaignId(id)).await {
         Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
         // Carried over before: the page of the campaign it became.
         Err(AppError::ConflictWith { code: "already_rolled_over", details }) => {
@@ -178,7 +178,7 @@ pub async fn public(
     super::context::Anyone { ctx }: super::context::Anyone,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let (campaign, tree) = plans::public_plan(&state.app, CampaignId(id)).await?;
+    let (campaign, tree) = reports::public_plan(&state.app, CampaignId(id)).await?;
     let mut rows = Vec::new();
     flatten(&tree, &mut rows);
     let as_of = format_date(campaign.today(pacesetter_domain::Timestamp::now()));

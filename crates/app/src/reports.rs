@@ -31,12 +31,12 @@ pub struct Dashboard {
     /// The units above `focus` that the viewer may open, top first, for the way back up.
     pub trail: Vec<Unit>,
     pub rows: Vec<PlanItem>,
-    pub columns: Vec<Column>,
+    pub columns: Vec<DashboardColumn>,
     /// `cells[row][column]`: the column's assignments under the item; `None` when it has
     /// none there.
-    pub cells: Vec<Vec<Option<Cell>>>,
+    pub cells: Vec<Vec<Option<DashboardCell>>>,
     /// Per row, every column together.
-    pub row_totals: Vec<Option<Cell>>,
+    pub row_totals: Vec<Option<DashboardCell>>,
     pub totals: LightCounts,
     /// Progress reports per week, the last twelve weeks up to the campaign's day.
     pub trend: Vec<(time::Date, u32)>,
@@ -45,12 +45,12 @@ pub struct Dashboard {
 /// Assignments rolled up (the weighted mean of SCORING.md with equal weights) and counted by
 /// light.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct Cell {
+pub struct DashboardCell {
     pub rolled: Rolled,
     pub lights: LightCounts,
 }
 
-impl Cell {
+impl DashboardCell {
     fn of(tally: &Tally) -> Option<Self> {
         let rolled = tally.mean()?;
         let mut lights = LightCounts::default();
@@ -62,7 +62,7 @@ impl Cell {
 /// A column of the heat map: a unit's whole subtree, or only the unit's own assignments
 /// (本级) beside its branches.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Column {
+pub struct DashboardColumn {
     pub unit: Unit,
     pub own: bool,
     /// The column opens a level further down (a subtree with units below it).
@@ -118,7 +118,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
             let mut columns = Vec::with_capacity(found.len());
             let mut looked_at: Vec<(&Unit, Unit)> = Vec::new();
             for root in &roots {
-                let mut mine: Vec<Column> =
+                let mut mine: Vec<DashboardColumn> =
                     found.iter().filter(|c| c.unit.path.is_within(&root.path)).cloned().collect();
                 if mine.is_empty() {
                     continue;
@@ -156,11 +156,11 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
                 .map(|column| {
                     let tally = tallies.get(&(column_key(column), row.id)).copied().unwrap_or_default();
                     together.add(&tally);
-                    Cell::of(&tally)
+                    DashboardCell::of(&tally)
                 })
                 .collect();
             totals.add_tally(&together);
-            row_totals.push(Cell::of(&together));
+            row_totals.push(DashboardCell::of(&together));
             line
         })
         .collect();
@@ -191,7 +191,7 @@ async fn roots_as_columns(
     campaign: &Campaign,
     roots: Vec<Unit>,
     today: Date,
-) -> Result<(Vec<Column>, Tallies)> {
+) -> Result<(Vec<DashboardColumn>, Tallies)> {
     let ids: Vec<UnitId> = roots.iter().map(|r| r.id).collect();
     let tallies = progress_cells::tallies(conn, campaign, &ids, today).await?;
     let with_children = units::with_children(conn, &ids).await?;
@@ -200,7 +200,7 @@ async fn roots_as_columns(
         .filter(|root| tallies.iter().any(|((unit, _), tally)| *unit == root.id && tally.count() > 0))
         .map(|root| {
             let drill = with_children.contains(&root.id);
-            Column { unit: root, own: false, drill }
+            DashboardColumn { unit: root, own: false, drill }
         })
         .collect();
     Ok((columns, tallies))
@@ -217,7 +217,7 @@ async fn trail_to(conn: &mut Conn, root: &Unit, unit: &Unit) -> Result<Vec<Unit>
 
 /// Own columns are keyed by a unit id no real unit has (the negated id), so that a unit's
 /// subtree and its own assignments can sit side by side in one map.
-fn column_key(column: &Column) -> UnitId {
+fn column_key(column: &DashboardColumn) -> UnitId {
     if column.own { UnitId(-column.unit.id.0) } else { column.unit.id }
 }
 
@@ -229,7 +229,7 @@ async fn columns_of(
     campaign: &Campaign,
     parents: &[Unit],
     today: Date,
-) -> Result<(Vec<Column>, Tallies)> {
+) -> Result<(Vec<DashboardColumn>, Tallies)> {
     let parent_ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
     let children = units::children_of_many(conn, &parent_ids).await?;
     let mut ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
@@ -261,12 +261,12 @@ async fn columns_of(
             }
             if any {
                 let drill = with_children.contains(&child.id);
-                columns.push(Column { unit: child.clone(), own: false, drill });
+                columns.push(DashboardColumn { unit: child.clone(), own: false, drill });
             }
         }
         own.retain(|_, tally| tally.count() > 0);
         if !own.is_empty() {
-            let column = Column { unit: parent.clone(), own: true, drill: false };
+            let column = DashboardColumn { unit: parent.clone(), own: true, drill: false };
             for (item, tally) in own {
                 tallies.insert((column_key(&column), item), tally);
             }
@@ -413,7 +413,7 @@ pub async fn public_plan(app: &App, id: CampaignId) -> Result<(Campaign, Vec<Pla
 /// What the dashboard page shows: the progress board and, for the same units, the findings of
 /// the campaign's inspections.
 #[derive(Debug, Clone)]
-pub struct DashboardView {
+pub struct DashboardPage {
     pub board: Dashboard,
     /// Findings by rectification state (every state, in order) and how many are overdue.
     pub findings: Vec<(pacesetter_domain::inspection::RectificationState, i64)>,
@@ -422,12 +422,12 @@ pub struct DashboardView {
     pub findings_by_month: Vec<(i64, i64)>,
 }
 
-/// The dashboard page: see [`DashboardView`].
-pub async fn dashboard_view(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<DashboardView> {
+/// The dashboard page: see [`DashboardPage`].
+pub async fn dashboard_page(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<DashboardPage> {
     let board = dashboard(app, actor, id, focus).await?;
     let ledger = crate::inspections::LedgerQuery { under: focus, ..Default::default() };
     let (findings, findings_overdue) = crate::inspections::ledger_counts(app, actor, id, &ledger).await?;
     let year = board.view.campaign.year;
     let findings_by_month = crate::inspections::ledger_trend(app, actor, id, &ledger, year).await?;
-    Ok(DashboardView { board, findings, findings_overdue, findings_by_month })
+    Ok(DashboardPage { board, findings, findings_overdue, findings_by_month })
 }

@@ -20,12 +20,9 @@ use pacesetter_domain::{
     timestamp::format_date,
 };
 
-use super::{
-    assignments::EvidenceRow,
-    inspections::{name_of, severity_key},
-    multipart::MultipartForm,
-};
+use super::{name_of, severity_key};
 use crate::ui::page::{PageError, PageResult};
+use crate::ui::{assignments::EvidenceRow, multipart::MultipartForm};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},

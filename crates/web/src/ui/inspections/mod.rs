@@ -1,5 +1,9 @@
 //! The inspection pages (调研督导): a campaign's rounds and its findings ledger (问题台账) with
-//! counts by state and filters, each line leading to the finding's page (`ui::findings`).
+//! counts by state and filters, each line leading to the finding's page (`findings`).
+
+pub mod findings;
+pub mod planning;
+pub mod target_sheet;
 
 use askama::Template;
 use axum::{
