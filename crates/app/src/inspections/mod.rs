@@ -12,6 +12,7 @@ mod burden;
 mod checks;
 mod findings;
 mod photos;
+pub mod round_page;
 
 use std::collections::BTreeSet;
 

@@ -2,17 +2,19 @@
 //! form brings back with its messages), and the choices it offers — the campaign's schemes,
 //! the people who may join a team, the units a round may visit.
 
-use pacesetter_app::{
-    Actor, PageRequest, evaluations,
-    inspections::RoundView,
-    units::{self, UnitQuery},
-    users,
+use pacesetter_app::inspections::{
+    RoundView,
+    round_page::{PlanningChoices, TargetTree},
 };
 use pacesetter_domain::{
-    Permission, ValidationError, ids::CampaignId, inspection::records::Team, timestamp::format_date, unit::Unit,
+    ValidationError,
+    evaluation::records::StoredScheme,
+    inspection::records::{Target, Team},
+    timestamp::format_date,
+    unit::Unit,
 };
 
-use crate::{AppState, i18n::Tr};
+use crate::i18n::Tr;
 
 /// A round's name, dates and scheme as typed (dates `YYYY-MM-DD`, scheme "" for none).
 #[derive(Debug, Clone, Default)]
@@ -178,23 +180,13 @@ impl Planning {
     }
 }
 
-/// The planning forms' state for a round whose campaign `office` runs.
-pub async fn planning(
-    state: &AppState,
-    actor: &Actor,
-    t: Tr,
-    view: &RoundView,
-    office: &Unit,
-    shown: Shown,
-) -> Planning {
+/// The planning forms' state: what was typed when a form came back, else what is stored, over
+/// the choices the app gathered.
+pub fn planning(t: Tr, view: &RoundView, seen: &[(Target, Unit)], choices: PlanningChoices, shown: Shown) -> Planning {
     let Shown { form, errors, message, round, team, targets, checklist, notice: _ } = shown;
-    let campaign = view.round.campaign_id;
-    let people: Vec<Person> = users::list(&state.app, actor, None, None, PageRequest::new(Some(1), Some(500)))
-        .await
-        .map(|page| page.items)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|u| u.disabled_at.is_none())
+    let people: Vec<Person> = choices
+        .people
+        .iter()
         .map(|u| Person { id: u.id.0, label: format!("{}（{}）", u.display_name, u.username) })
         .collect();
     let label = |id: i64| {
@@ -211,7 +203,7 @@ pub async fn planning(
             .map(|target| (target.unit_id.0, target.team_id.map(|t| t.0.to_string()).unwrap_or_default()))
             .collect()
     });
-    let (groups, others) = target_groups(state, actor, t, office, &chosen).await;
+    let (groups, others) = target_groups(t, &choices.trees, seen, &chosen);
     let checklist = (view.round.status == pacesetter_domain::inspection::records::RoundStatus::Planning)
         .then(|| checklist_rows(view, checklist));
     Planning {
@@ -220,7 +212,7 @@ pub async fn planning(
         errors,
         message,
         round: round.unwrap_or_else(|| RoundFields::of(&view.round)),
-        schemes: schemes(state, actor, campaign).await,
+        schemes: scheme_options(&choices.schemes),
         team: team.unwrap_or_default(),
         people,
         teams,
@@ -263,36 +255,18 @@ fn checklist_rows(view: &RoundView, typed: Option<Vec<PointRow>>) -> Vec<PointRo
 }
 
 /// The campaign's evaluation schemes, for the round's "also scores" select: (id, name).
-pub async fn schemes(state: &AppState, actor: &Actor, campaign: CampaignId) -> Vec<(String, String)> {
-    evaluations::list(&state.app, actor, Some(campaign))
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|s| (s.id.0.to_string(), s.name))
-        .collect()
+pub fn scheme_options(schemes: &[StoredScheme]) -> Vec<(String, String)> {
+    schemes.iter().map(|s| (s.id.0.to_string(), s.name.clone())).collect()
 }
 
-/// Units a round may visit: two levels below the campaign's office, and below every other
-/// tree the caller plans for (the territory, when the office also coordinates it); units
-/// already chosen that lie elsewhere come back as `others`.
-async fn target_groups(
-    state: &AppState,
-    actor: &Actor,
+/// The target checkboxes, tree by tree, and the units already chosen that lie elsewhere
+/// (`others`), named from the targets the caller sees.
+fn target_groups(
     t: Tr,
-    office: &Unit,
+    trees: &[TargetTree],
+    seen: &[(Target, Unit)],
     chosen: &[(i64, String)],
 ) -> (Vec<TargetGroup>, Vec<TargetChoice>) {
-    let mut roots = vec![office.clone()];
-    for path in actor.scope.roots(Permission::ManagePlans) {
-        // A tree holding the office (the steering group above it) is the office's own.
-        if office.path.is_within(&path) || path.is_within(&office.path) {
-            continue;
-        }
-        let Some(id) = path.ids().last().copied() else { continue };
-        if let Ok(unit) = units::get(&state.app, actor, id).await {
-            roots.push(unit);
-        }
-    }
     let choice = |unit: &Unit, children: Vec<TargetChoice>| {
         let picked = chosen.iter().find(|(id, _)| *id == unit.id.0);
         let name = unit.display_name(t.locale).to_owned();
@@ -307,35 +281,28 @@ async fn target_groups(
     };
     let mut shown = Vec::new();
     let mut groups = Vec::new();
-    for root in &roots {
+    for tree in trees {
         let mut choices = Vec::new();
-        for child in children(state, actor, root).await {
-            let below: Vec<TargetChoice> =
-                children(state, actor, &child).await.iter().map(|unit| choice(unit, Vec::new())).collect();
+        for (child, grandchildren) in &tree.children {
+            let below: Vec<TargetChoice> = grandchildren.iter().map(|unit| choice(unit, Vec::new())).collect();
             shown.extend(below.iter().map(|c| c.id));
             shown.push(child.id.0);
-            choices.push(choice(&child, below));
+            choices.push(choice(child, below));
         }
-        groups.push(TargetGroup { name: root.display_name(t.locale).to_owned(), choices });
+        groups.push(TargetGroup { name: tree.root.display_name(t.locale).to_owned(), choices });
     }
-    let mut others = Vec::new();
-    for (id, _) in chosen.iter().filter(|(id, _)| !shown.contains(id)) {
-        let name = match units::get(&state.app, actor, pacesetter_domain::UnitId(*id)).await {
-            Ok(unit) => unit.display_name(t.locale).to_owned(),
-            Err(_) => t.t("inspection.unknown_unit").to_owned(),
-        };
-        let team = chosen.iter().find(|(c, _)| c == id).map(|(_, team)| team.clone()).unwrap_or_default();
-        let team_label = t.f("inspection.plan.team_of", &[("unit", &name)]);
-        others.push(TargetChoice { id: *id, name, checked: true, team, team_label, children: Vec::new() });
-    }
+    let others = chosen
+        .iter()
+        .filter(|(id, _)| !shown.contains(id))
+        .map(|(id, team)| {
+            let name = seen
+                .iter()
+                .find(|(_, unit)| unit.id.0 == *id)
+                .map(|(_, unit)| unit.display_name(t.locale).to_owned())
+                .unwrap_or_else(|| t.t("inspection.unknown_unit").to_owned());
+            let team_label = t.f("inspection.plan.team_of", &[("unit", &name)]);
+            TargetChoice { id: *id, name, checked: true, team: team.clone(), team_label, children: Vec::new() }
+        })
+        .collect();
     (groups, others)
-}
-
-/// A unit's active children in tree order.
-async fn children(state: &AppState, actor: &Actor, unit: &Unit) -> Vec<Unit> {
-    let query = UnitQuery { parent: Some(unit.id), ..UnitQuery::default() };
-    units::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(500)))
-        .await
-        .map(|page| page.items)
-        .unwrap_or_default()
 }

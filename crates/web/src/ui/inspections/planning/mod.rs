@@ -21,13 +21,14 @@ use axum::{
 use fields::{Planning, Shown};
 use pacesetter_app::{
     Actor, AppError,
-    inspections::{self, RoundInput},
-    plans, units,
+    inspections::{self, RoundInput, round_page::RoundPage as RoundView},
+    plans,
 };
 use pacesetter_domain::{
     ValidationError,
-    inspection::records::{RoundId, RoundStatus},
+    inspection::records::{RoundId, RoundStatus, Target},
     timestamp::format_date,
+    unit::Unit,
 };
 use serde::Deserialize;
 
@@ -91,40 +92,33 @@ pub async fn round(
     page(&state, &actor, ctx, id, Shown { notice, ..Shown::default() }, StatusCode::OK).await
 }
 
+fn target_row(view: &inspections::RoundView, target: &Target, unit: &Unit, t: Tr) -> TargetRow {
+    TargetRow {
+        unit_id: unit.id.0,
+        unit: unit.display_name(t.locale).to_owned(),
+        team: view
+            .teams
+            .iter()
+            .find(|team| Some(team.id) == target.team_id)
+            .map(|team| team.name.clone())
+            .unwrap_or_default(),
+        submitted: target.self_submitted_at.is_some(),
+    }
+}
+
 /// The round page, with a refused form's input and messages when there are any.
 async fn page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Shown, status: StatusCode) -> PageResult {
     let t = ctx.t;
-    let view = inspections::round(&state.app, actor, RoundId(id)).await?;
-    let campaign = plans::campaign(&state.app, actor, view.round.campaign_id).await.ok();
-    let manages = campaign.as_ref().is_some_and(|c| c.can_manage);
-    let mut targets = Vec::new();
-    for target in &view.targets {
-        // Targets the caller cannot see are left out, as everywhere.
-        let Ok(unit) = units::get(&state.app, actor, target.unit_id).await else { continue };
-        targets.push(TargetRow {
-            unit_id: unit.id.0,
-            unit: unit.display_name(t.locale).to_owned(),
-            team: view
-                .teams
-                .iter()
-                .find(|team| Some(team.id) == target.team_id)
-                .map(|team| team.name.clone())
-                .unwrap_or_default(),
-            submitted: target.self_submitted_at.is_some(),
-        });
-    }
+    let RoundView { view, manages, targets: seen, planning } =
+        inspections::round_page::round_page(&state.app, actor, RoundId(id)).await?;
+    let targets = seen.iter().map(|(target, unit)| target_row(&view, target, unit, t)).collect();
     let next_status = match (manages, view.round.status) {
         (true, RoundStatus::Planning) => Some("active"),
         (true, RoundStatus::Active) => Some("completed"),
         _ => None,
     };
     let notice = shown.notice.clone();
-    let plan = match campaign {
-        Some(c) if c.can_manage && view.round.status != RoundStatus::Completed => {
-            Some(fields::planning(state, actor, t, &view, &c.office, shown).await)
-        }
-        _ => None,
-    };
+    let plan = planning.map(|choices| fields::planning(t, &view, &seen, choices, shown));
     let page = RoundPage {
         id,
         campaign: view.round.campaign_id.0,

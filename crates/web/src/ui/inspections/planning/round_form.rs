@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
-    Actor, AppError,
+    Actor, AppError, evaluations,
     inspections::{self, RoundInput},
     plans,
 };
@@ -16,7 +16,7 @@ use pacesetter_domain::{ValidationError, ids::CampaignId, inspection::records::R
 use serde::Deserialize;
 
 use super::{
-    fields::{RoundFields, Shown, schemes},
+    fields::{RoundFields, Shown, scheme_options},
     plans_round, refused,
 };
 use crate::ui::page::{PageError, PageForm, PageResult};
@@ -109,12 +109,13 @@ async fn new_page(
     errors: ValidationError,
 ) -> PageResult {
     let view = plans::managed_campaign(&state.app, actor, CampaignId(campaign)).await?;
+    let schemes = evaluations::list(&state.app, actor, Some(CampaignId(campaign))).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = NewRoundPage {
         campaign_id: campaign,
         campaign: view.campaign.name,
         form,
-        schemes: schemes(state, actor, CampaignId(campaign)).await,
+        schemes: scheme_options(&schemes),
         errors,
         p: ctx.with_nav("inspections"),
     };
