@@ -4,7 +4,7 @@
 use pacesetter_domain::{
     Permission, Timestamp, UnitId, ValidationError,
     assignment::{AssignmentState, Step},
-    ids::{AssignmentId, CampaignId, PlanItemId},
+    ids::{AssignmentId, CampaignId, EventId, IndicatorId, PlanItemId},
     indicator::{Indicator, parse_decimal},
     light::Light,
     plan::{Assignment, AssignmentEvent, Campaign, PlanItem},
@@ -149,23 +149,23 @@ pub struct Detail {
     /// The steps this actor may take now.
     pub steps: Vec<Step>,
     /// Evidence attached to each step, by event id.
-    pub evidence: Vec<(i64, pacesetter_domain::evidence::Evidence)>,
+    pub evidence: Vec<(EventId, pacesetter_domain::evidence::Evidence)>,
     /// The unit's library, to pick from when reporting.
     pub library: Vec<pacesetter_domain::evidence::Evidence>,
     /// The task's indicators, and every value reported on this assignment as
     /// (event id, indicator id, value), oldest first.
     pub indicators: Vec<Indicator>,
-    pub values: Vec<(i64, i64, String)>,
+    pub values: Vec<(EventId, IndicatorId, String)>,
 }
 
 impl Detail {
     /// The latest value reported for an indicator.
-    pub fn latest(&self, indicator: i64) -> Option<&str> {
+    pub fn latest(&self, indicator: IndicatorId) -> Option<&str> {
         self.values.iter().rev().find(|(_, i, _)| *i == indicator).map(|(_, _, v)| v.as_str())
     }
 
     /// The values one step reported, with their indicators.
-    pub fn values_of(&self, event: i64) -> impl Iterator<Item = (&Indicator, &str)> {
+    pub fn values_of(&self, event: EventId) -> impl Iterator<Item = (&Indicator, &str)> {
         self.values
             .iter()
             .filter(move |(e, _, _)| *e == event)
@@ -255,7 +255,7 @@ pub struct StepInput<'a> {
     /// Evidence from the unit's library to attach to this step.
     pub evidence: &'a [pacesetter_domain::evidence::EvidenceId],
     /// Values for the task's indicators, by indicator id, as typed (empty ones are skipped).
-    pub indicators: &'a [(i64, &'a str)],
+    pub indicators: &'a [(IndicatorId, &'a str)],
 }
 
 pub const COMMENT_MAX_CHARS: usize = crate::text::TextKind::Text.max_chars();
@@ -331,7 +331,7 @@ async fn step_in(
         .await
         .map_err(AppError::from_store(Resource::Assignment))?;
     let event = store::NewEvent {
-        step: step.as_str(),
+        step,
         from: before.state,
         to: next,
         percent: reports_progress.then_some(percent),
@@ -352,10 +352,10 @@ async fn indicator_values(
     conn: &mut Conn,
     item: PlanItemId,
     reports_progress: bool,
-    typed: &[(i64, &str)],
+    typed: &[(IndicatorId, &str)],
     errors: &mut ValidationError,
-) -> Result<Vec<(i64, String)>> {
-    let typed: Vec<(i64, &str)> = typed.iter().filter(|(_, v)| !v.trim().is_empty()).copied().collect();
+) -> Result<Vec<(IndicatorId, String)>> {
+    let typed: Vec<(IndicatorId, &str)> = typed.iter().filter(|(_, v)| !v.trim().is_empty()).copied().collect();
     if typed.is_empty() {
         return Ok(Vec::new());
     }
@@ -387,7 +387,7 @@ pub struct SentStep<'a> {
     pub percent: &'a str,
     pub comment: &'a str,
     pub evidence: &'a [pacesetter_domain::evidence::EvidenceId],
-    pub indicators: &'a [(i64, &'a str)],
+    pub indicators: &'a [(IndicatorId, &'a str)],
     /// New files, each with the name it was sent under.
     pub files: &'a [(&'a str, &'a [u8])],
     pub link_title: &'a str,

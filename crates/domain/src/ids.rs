@@ -47,3 +47,16 @@ id_type!(
     /// One unit's share of a key task.
     AssignmentId
 );
+id_type!(
+    /// An indicator of a key task (举办场次, 培训人数).
+    IndicatorId
+);
+id_type!(
+    /// A step taken on an assignment, in its history; progress evidence and indicator values
+    /// hang on it.
+    EventId
+);
+id_type!(
+    /// A message in someone's inbox.
+    NotificationId
+);

@@ -21,7 +21,7 @@ pub struct IndicatorSpec {
 /// A stored indicator of a task.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Indicator {
-    pub id: i64,
+    pub id: crate::ids::IndicatorId,
     pub item_id: crate::ids::PlanItemId,
     pub name: String,
     pub unit: Option<String>,

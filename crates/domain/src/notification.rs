@@ -5,9 +5,9 @@ use crate::Timestamp;
 /// A notification in someone's inbox.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Notification {
-    pub id: i64,
+    pub id: crate::ids::NotificationId,
     pub kind: String,
-    pub assignment_id: Option<i64>,
+    pub assignment_id: Option<crate::ids::AssignmentId>,
     pub title: String,
     pub body: String,
     pub link: String,

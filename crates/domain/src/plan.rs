@@ -5,7 +5,7 @@ use time::Date;
 
 use crate::{
     FieldError, Timestamp, UnitId, ValidationError,
-    assignment::AssignmentState,
+    assignment::{AssignmentState, Step},
     ids::{AssignmentId, CampaignId, PlanItemId},
     light::{self, Light, Thresholds},
     rollup::RollupRule,
@@ -306,8 +306,8 @@ impl Assignment {
 /// A step taken on an assignment, for its history.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AssignmentEvent {
-    pub id: i64,
-    pub step: String,
+    pub id: crate::ids::EventId,
+    pub step: Step,
     pub from_state: AssignmentState,
     pub to_state: AssignmentState,
     pub percent: Option<u8>,

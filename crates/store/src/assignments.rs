@@ -2,8 +2,8 @@
 
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
-    assignment::AssignmentState,
-    ids::{AssignmentId, CampaignId, PlanItemId},
+    assignment::{AssignmentState, Step},
+    ids::{AssignmentId, CampaignId, EventId, PlanItemId},
     light::{Light, Progress, Thresholds},
     plan::{Assignment, AssignmentEvent},
     unit::UnitPath,
@@ -226,7 +226,7 @@ pub async fn set_state(
 /// A step to record in an assignment's history.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
-    pub step: &'a str,
+    pub step: Step,
     pub from: AssignmentState,
     pub to: AssignmentState,
     pub percent: Option<u8>,
@@ -240,14 +240,14 @@ pub async fn add_event(
     id: AssignmentId,
     event: &NewEvent<'_>,
     now: Timestamp,
-) -> Result<i64> {
+) -> Result<EventId> {
     let NewEvent { step, from, to, percent, comment, actor } = *event;
     let row = sqlx::query(
         "INSERT INTO assignment_events (assignment_id, step, from_state, to_state, percent, comment, actor_id, at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(id.0)
-    .bind(step.to_owned())
+    .bind(step.as_str())
     .bind(from.as_str())
     .bind(to.as_str())
     .bind(percent.map(i64::from))
@@ -256,10 +256,10 @@ pub async fn add_event(
     .bind(now.to_db())
     .fetch_one(&mut *conn)
     .await?;
-    if matches!(step, "update" | "report") {
+    if matches!(step, Step::Update | Step::Report) {
         count_report(conn, id, now).await?;
     }
-    Ok(row.try_get("id")?)
+    Ok(EventId(row.try_get("id")?))
 }
 
 /// The hour of a moment as `report_counts` keys it: the stored text's first 13 characters
@@ -300,8 +300,9 @@ pub async fn events(conn: &mut AnyConnection, id: AssignmentId) -> Result<Vec<As
                     .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad state".into())))
             };
             Ok(AssignmentEvent {
-                id: row.try_get("id")?,
-                step: row.try_get("step")?,
+                id: EventId(row.try_get("id")?),
+                step: Step::parse(&row.try_get::<String, _>("step")?)
+                    .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad step".into())))?,
                 from_state: state("from_state")?,
                 to_state: state("to_state")?,
                 percent: row.try_get::<Option<i64>, _>("percent")?.map(|p| p.clamp(0, 100) as u8),

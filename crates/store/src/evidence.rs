@@ -3,7 +3,7 @@
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     evidence::{Evidence, EvidenceId},
-    ids::AssignmentId,
+    ids::{AssignmentId, EventId},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
@@ -108,10 +108,10 @@ pub async fn library(conn: &mut AnyConnection, unit: UnitId, limit: i64) -> Resu
     rows.iter().map(from_row).collect()
 }
 
-pub async fn attach(conn: &mut AnyConnection, event_id: i64, evidence: &[EvidenceId]) -> Result<()> {
+pub async fn attach(conn: &mut AnyConnection, event_id: EventId, evidence: &[EvidenceId]) -> Result<()> {
     for id in evidence {
         sqlx::query("INSERT INTO event_evidence (event_id, evidence_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(event_id)
+            .bind(event_id.0)
             .bind(id.0)
             .execute(&mut *conn)
             .await?;
@@ -120,7 +120,7 @@ pub async fn attach(conn: &mut AnyConnection, event_id: i64, evidence: &[Evidenc
 }
 
 /// The evidence attached to each step of an assignment, in the order of the steps.
-pub async fn for_assignment(conn: &mut AnyConnection, assignment: AssignmentId) -> Result<Vec<(i64, Evidence)>> {
+pub async fn for_assignment(conn: &mut AnyConnection, assignment: AssignmentId) -> Result<Vec<(EventId, Evidence)>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT ee.event_id, {COLUMNS} FROM event_evidence ee
          JOIN assignment_events ev ON ev.id = ee.event_id
@@ -130,7 +130,7 @@ pub async fn for_assignment(conn: &mut AnyConnection, assignment: AssignmentId) 
     .bind(assignment.0)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(|row| Ok((row.try_get("event_id")?, from_row(row)?))).collect()
+    rows.iter().map(|row| Ok((EventId(row.try_get("event_id")?), from_row(row)?))).collect()
 }
 
 /// How many updates use a piece of evidence (the library shows reuse).

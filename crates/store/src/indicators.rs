@@ -1,7 +1,7 @@
 //! Indicators of key tasks and the values progress updates report for them.
 
 use pacesetter_domain::{
-    ids::{AssignmentId, PlanItemId},
+    ids::{AssignmentId, EventId, IndicatorId, PlanItemId},
     indicator::{Indicator, IndicatorSpec},
 };
 use sqlx::{AnyConnection, Row, any::AnyRow};
@@ -10,7 +10,7 @@ use crate::Result;
 
 fn from_row(row: &AnyRow) -> Result<Indicator> {
     Ok(Indicator {
-        id: row.try_get("id")?,
+        id: IndicatorId(row.try_get("id")?),
         item_id: PlanItemId(row.try_get("item_id")?),
         name: row.try_get("name")?,
         unit: row.try_get("unit")?,
@@ -34,7 +34,7 @@ pub async fn for_item(conn: &mut AnyConnection, item: PlanItemId) -> Result<Vec<
 pub async fn set_for_item(conn: &mut AnyConnection, item: PlanItemId, specs: &[IndicatorSpec]) -> Result<()> {
     let existing = for_item(&mut *conn, item).await?;
     for old in existing.iter().filter(|old| !specs.iter().any(|s| s.name == old.name)) {
-        sqlx::query("DELETE FROM task_indicators WHERE id = $1").bind(old.id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM task_indicators WHERE id = $1").bind(old.id.0).execute(&mut *conn).await?;
     }
     for (position, spec) in specs.iter().enumerate() {
         match existing.iter().find(|old| old.name == spec.name) {
@@ -43,7 +43,7 @@ pub async fn set_for_item(conn: &mut AnyConnection, item: PlanItemId, specs: &[I
                     .bind(spec.unit.clone())
                     .bind(spec.target.clone())
                     .bind(position as i64)
-                    .bind(old.id)
+                    .bind(old.id.0)
                     .execute(&mut *conn)
                     .await?;
             }
@@ -65,11 +65,11 @@ pub async fn set_for_item(conn: &mut AnyConnection, item: PlanItemId, specs: &[I
 }
 
 /// Records the values a progress update reported: (indicator id, canonical decimal).
-pub async fn add_values(conn: &mut AnyConnection, event: i64, values: &[(i64, String)]) -> Result<()> {
+pub async fn add_values(conn: &mut AnyConnection, event: EventId, values: &[(IndicatorId, String)]) -> Result<()> {
     for (indicator, value) in values {
         sqlx::query("INSERT INTO indicator_values (event_id, indicator_id, value) VALUES ($1, $2, $3)")
-            .bind(event)
-            .bind(*indicator)
+            .bind(event.0)
+            .bind(indicator.0)
             .bind(value.clone())
             .execute(&mut *conn)
             .await?;
@@ -81,7 +81,7 @@ pub async fn add_values(conn: &mut AnyConnection, event: i64, values: &[(i64, St
 pub async fn values_for_assignment(
     conn: &mut AnyConnection,
     assignment: AssignmentId,
-) -> Result<Vec<(i64, i64, String)>> {
+) -> Result<Vec<(EventId, IndicatorId, String)>> {
     let rows = sqlx::query(
         "SELECT v.event_id, v.indicator_id, v.value FROM indicator_values v
          JOIN assignment_events e ON e.id = v.event_id
@@ -90,7 +90,9 @@ pub async fn values_for_assignment(
     .bind(assignment.0)
     .fetch_all(conn)
     .await?;
-    rows.iter().map(|r| Ok((r.try_get("event_id")?, r.try_get("indicator_id")?, r.try_get("value")?))).collect()
+    rows.iter()
+        .map(|r| Ok((EventId(r.try_get("event_id")?), IndicatorId(r.try_get("indicator_id")?), r.try_get("value")?)))
+        .collect()
 }
 
 /// The latest value of every indicator on every assignment of a campaign:

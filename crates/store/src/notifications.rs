@@ -2,7 +2,7 @@
 
 use pacesetter_domain::{
     Timestamp, UserId,
-    ids::AssignmentId,
+    ids::{AssignmentId, NotificationId},
     inspection::records::RectificationId,
     notification::{Channels, Notification, Prefs},
 };
@@ -20,7 +20,7 @@ pub struct NewNotification<'a> {
 }
 
 /// Puts a notification in the inbox; returns its id.
-pub async fn insert(conn: &mut AnyConnection, n: &NewNotification<'_>, now: Timestamp) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, n: &NewNotification<'_>, now: Timestamp) -> Result<NotificationId> {
     let row = sqlx::query(
         "INSERT INTO notifications (user_id, kind, assignment_id, title, body, link, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -34,7 +34,7 @@ pub async fn insert(conn: &mut AnyConnection, n: &NewNotification<'_>, now: Time
     .bind(now.to_db())
     .fetch_one(conn)
     .await?;
-    Ok(row.try_get("id")?)
+    Ok(NotificationId(row.try_get("id")?))
 }
 
 /// A person's notifications, newest first.
@@ -62,9 +62,9 @@ pub async fn for_user(
         .iter()
         .map(|r| {
             Ok(Notification {
-                id: r.try_get("id")?,
+                id: NotificationId(r.try_get("id")?),
                 kind: r.try_get("kind")?,
-                assignment_id: r.try_get("assignment_id")?,
+                assignment_id: r.try_get::<Option<i64>, _>("assignment_id")?.map(AssignmentId),
                 title: r.try_get("title")?,
                 body: r.try_get("body")?,
                 link: r.try_get("link")?,
@@ -203,7 +203,7 @@ pub async fn set_channels(conn: &mut AnyConnection, user: UserId, channels: &Cha
 /// Queues a notification for delivery by `channel` (`email` or `webhook`) to `target`.
 pub async fn enqueue(
     conn: &mut AnyConnection,
-    notification: i64,
+    notification: NotificationId,
     channel: &str,
     target: &str,
     now: Timestamp,
@@ -212,7 +212,7 @@ pub async fn enqueue(
         "INSERT INTO deliveries (notification_id, channel, target, status, next_attempt_at, created_at)
          VALUES ($1, $2, $3, 'pending', $4, $4)",
     )
-    .bind(notification)
+    .bind(notification.0)
     .bind(channel.to_owned())
     .bind(target.to_owned())
     .bind(now.to_db())

@@ -376,11 +376,11 @@ async fn history(
         let value = percent.unwrap_or(if next == AssignmentState::Closed { 100 } else { 0 });
         let updated =
             assignments::set_state(conn, assignment.id, version, next, value, percent.is_some(), when).await?;
-        let event = assignments::NewEvent { step: step.as_str(), from: state, to: next, percent, comment, actor };
+        let event = assignments::NewEvent { step, from: state, to: next, percent, comment, actor };
         let event_id = assignments::add_event(conn, assignment.id, &event, when).await?;
         // Indicator values grow with the progress reported: a share of each target.
         if let Some(percent) = percent {
-            let values: Vec<(i64, String)> = task_indicators
+            let values: Vec<_> = task_indicators
                 .iter()
                 .filter_map(|i| {
                     let target: u32 = i.target.as_deref()?.parse().ok()?;

@@ -11,7 +11,7 @@ use pacesetter_domain::{
     UnitId,
     assignment::AssignmentState,
     evidence::EvidenceId,
-    ids::{AssignmentId, CampaignId, PlanItemId},
+    ids::{AssignmentId, CampaignId, IndicatorId, PlanItemId},
     light::Light,
     plan::Assignment,
     timestamp::format_date,
@@ -215,7 +215,7 @@ pub async fn get_assignment(
         .indicators
         .iter()
         .map(|i| IndicatorStatus {
-            id: i.id,
+            id: i.id.0,
             name: i.name.clone(),
             unit: i.unit.clone(),
             target: i.target.clone(),
@@ -226,7 +226,7 @@ pub async fn get_assignment(
         .events
         .iter()
         .map(|e| EventResponse {
-            step: e.step.clone(),
+            step: e.step.as_str().to_owned(),
             from_state: e.from_state.as_str().to_owned(),
             to_state: e.to_state.as_str().to_owned(),
             percent: e.percent,
@@ -235,7 +235,11 @@ pub async fn get_assignment(
             at: e.at.to_db(),
             indicators: detail
                 .values_of(e.id)
-                .map(|(i, value)| IndicatorValue { indicator_id: i.id, name: i.name.clone(), value: value.to_owned() })
+                .map(|(i, value)| IndicatorValue {
+                    indicator_id: i.id.0,
+                    name: i.name.clone(),
+                    value: value.to_owned(),
+                })
                 .collect(),
         })
         .collect();
@@ -321,7 +325,8 @@ pub async fn post_update(
     } else {
         pacesetter_domain::assignment::Step::Update
     };
-    let values: Vec<(i64, &str)> = body.indicators.iter().map(|(id, value)| (*id, value.as_str())).collect();
+    let values: Vec<(IndicatorId, &str)> =
+        body.indicators.iter().map(|(id, value)| (IndicatorId(*id), value.as_str())).collect();
     let input = assignments::StepInput {
         percent: Some(body.percent),
         comment: body.narrative.as_deref().unwrap_or(""),

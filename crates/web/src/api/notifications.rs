@@ -33,7 +33,7 @@ pub async fn list_notifications(
         page.items
             .into_iter()
             .map(|n| NotificationResponse {
-                id: n.id,
+                id: n.id.0,
                 kind: n.kind,
                 title: n.title,
                 body: n.body,

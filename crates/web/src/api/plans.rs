@@ -383,7 +383,7 @@ pub struct IndicatorRequest {
 impl From<&Indicator> for IndicatorBody {
     fn from(indicator: &Indicator) -> Self {
         Self {
-            id: indicator.id,
+            id: indicator.id.0,
             name: indicator.name.clone(),
             unit: indicator.unit.clone(),
             target: indicator.target.clone(),

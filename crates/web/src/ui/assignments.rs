@@ -11,7 +11,7 @@ use pacesetter_domain::{
     Locale, ValidationError,
     assignment::{AssignmentState, Step},
     evidence::EvidenceId,
-    ids::{AssignmentId, CampaignId},
+    ids::{AssignmentId, CampaignId, EventId, IndicatorId},
     light::Light,
     timestamp::format_date,
 };
@@ -232,7 +232,7 @@ pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: Signed
 }
 
 /// The values one step reported, as a line of text.
-fn event_values(detail: &assignments::Detail, event: i64) -> String {
+fn event_values(detail: &assignments::Detail, event: EventId) -> String {
     let unit = |u: &Option<String>| u.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
     detail
         .values_of(event)
@@ -251,7 +251,7 @@ struct Failure {
     /// Evidence already in the library from this attempt, to stay ticked.
     chosen: Vec<i64>,
     /// Indicator values as typed, by indicator id.
-    indicators: Vec<(i64, String)>,
+    indicators: Vec<(IndicatorId, String)>,
 }
 
 async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failure: Failure) -> PageResult {
@@ -265,8 +265,8 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         .events
         .iter()
         .map(|e| EventRow {
-            id: e.id,
-            step_key: format!("step.{}", e.step),
+            id: e.id.0,
+            step_key: format!("step.{}", e.step.as_str()),
             percent: e.percent.map(|p| format!("{p}%")).unwrap_or_default(),
             values: event_values(&detail, e.id),
             comment: e.comment.clone().unwrap_or_default(),
@@ -280,7 +280,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         .indicators
         .iter()
         .map(|i| IndicatorRow {
-            id: i.id,
+            id: i.id.0,
             name: i.name.clone(),
             unit: i.unit.clone().unwrap_or_default(),
             target: i.target.clone().unwrap_or_default(),
@@ -296,7 +296,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         percent: if failure.percent.is_empty() { detail.assignment.percent.to_string() } else { failure.percent },
         narrative: failure.narrative,
         chosen: failure.chosen,
-        attached: detail.evidence.iter().map(|(event, e)| (*event, EvidenceRow::new(e))).collect(),
+        attached: detail.evidence.iter().map(|(event, e)| (event.0, EvidenceRow::new(e))).collect(),
         library: detail.library.iter().map(EvidenceRow::new).collect(),
         events,
         steps,
@@ -362,11 +362,11 @@ pub async fn update(
     let chosen = form.numbers("evidence");
     let evidence: Vec<EvidenceId> = chosen.iter().copied().map(EvidenceId).collect();
     // Indicator inputs are named `indicator_<id>`.
-    let typed: Vec<(i64, String)> = form
+    let typed: Vec<(IndicatorId, String)> = form
         .fields()
         .filter_map(|(name, v)| Some((name.strip_prefix("indicator_")?.parse().ok()?, v.to_owned())))
         .collect();
-    let indicators: Vec<(i64, &str)> = typed.iter().map(|(id, v)| (*id, v.as_str())).collect();
+    let indicators: Vec<(IndicatorId, &str)> = typed.iter().map(|(id, v)| (*id, v.as_str())).collect();
     let files: Vec<(&str, &[u8])> = form.files("file").map(|f| (f.filename.as_str(), f.bytes.as_slice())).collect();
     let (percent, comment) = (form.value("percent"), form.value("comment"));
     let sent = assignments::SentStep {
