@@ -41,6 +41,41 @@ pub async fn list(app: &App, actor: &Actor, query: &UnitQuery, page: PageRequest
     Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
 
+/// A unit a person typed into a form by its code or exact name, among those the actor can see:
+/// `None` when nothing was typed; a unit that cannot be found is refused as `unit_not_found` on
+/// `field`, so that the form comes back with the message next to it.
+pub async fn typed(app: &App, actor: &Actor, text: &str, field: &'static str) -> Result<Option<UnitId>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let unknown = || AppError::invalid(field, "unit_not_found");
+    if text.chars().count() > crate::text::SEARCH_MAX_CHARS {
+        return Err(unknown());
+    }
+    let query = UnitQuery { q: Some(text.to_owned()), ..Default::default() };
+    let found = list(app, actor, &query, PageRequest::new(Some(1), Some(50))).await?;
+    let unit = found.items.iter().find(|u| u.code.as_deref() == Some(text) || u.name == text).ok_or_else(unknown)?;
+    Ok(Some(unit.id))
+}
+
+/// Units typed as a list of codes or names (commas, spaces, 、 or new lines between them); the
+/// first that cannot be found is refused as `unit_not_found` on `field`.
+pub async fn typed_list(app: &App, actor: &Actor, text: &str, field: &'static str) -> Result<Vec<UnitId>> {
+    let mut ids = Vec::new();
+    for code in text.split([',', '，', ' ', '、', '\n']).map(str::trim).filter(|c| !c.is_empty()) {
+        ids.extend(typed(app, actor, code, field).await?);
+    }
+    Ok(ids)
+}
+
+/// The prefectures the actor can see, for "assign to every prefecture".
+pub async fn prefectures(app: &App, actor: &Actor) -> Result<Vec<UnitId>> {
+    let query = UnitQuery { kind: Some(UnitKind::Prefecture), ..Default::default() };
+    let page = list(app, actor, &query, PageRequest::new(Some(1), Some(100))).await?;
+    Ok(page.items.into_iter().map(|u| u.id).collect())
+}
+
 /// A unit the actor may see; otherwise `unit_not_found`, so that existence does not leak.
 async fn visible(conn: &mut Conn, actor: &Actor, id: UnitId) -> Result<Unit> {
     let unit = store::get(conn, id).await.map_err(AppError::from_store(Resource::Unit))?;

@@ -30,3 +30,50 @@ backend_test! {
         assert!(!page.contains("已归档"), "the unit is not archived");
     }
 }
+
+backend_test! {
+    async fn every_form_of_a_signed_in_page_checks_its_token(t) {
+        let session = t.session("admin").await;
+        let routes = pacesetter_web::authz::matrix().unwrap();
+        let forms = routes.iter().filter(|r| {
+            r.method == "POST" && !r.path.starts_with("/api/") && !["/login", "/settings/language"].contains(&r.path.as_str())
+        });
+        let mut checked = 0;
+        for route in forms {
+            let path = route.path.replace("{id}", "1").replace("{unit}", "1");
+            let fields = [("csrf", "forged"), ("version", "1")];
+            let mut refused = t.form(&path, &session, &fields).await;
+            if refused.status != StatusCode::FORBIDDEN {
+                // A form that sends files is read as multipart only.
+                refused = t.multipart(&path, &session, &fields, &[]).await;
+            }
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "POST {} takes a forged form token", route.path);
+            assert!(refused.text().contains("表单已过期"), "POST {} says why", route.path);
+            checked += 1;
+        }
+        assert!(checked > 50, "the inventory lists the page forms ({checked})");
+    }
+}
+
+backend_test! {
+    async fn a_unit_typed_into_a_form_that_is_not_there_is_said_next_to_the_field(t) {
+        let session = t.session("admin").await;
+        let huge = "拉".repeat(1_000); // longer than any search
+        for typed in ["NOPE", huge.as_str()] {
+            let fields = [
+                ("csrf", session.csrf()),
+                ("username", "new-liaison"),
+                ("display_name", "新联络员"),
+                ("password", "a long enough password"),
+                ("unit_code", typed),
+            ];
+            let refused = t.form("/users", &session, &fields).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+            let html = refused.text();
+            assert!(html.contains("找不到该单位"), "says the unit is not found");
+            assert!(html.contains("value=\"new-liaison\""), "keeps the input");
+        }
+        let users = t.get("/api/v1/users?q=new-liaison", &t.token("admin").await).await.json();
+        assert_eq!(users["total"], 0, "no account was made");
+    }
+}

@@ -81,7 +81,12 @@ async fn facts(db: &TestDb) -> Facts {
         let (table, column) = (text(&row, "t").unwrap(), text(&row, "c").unwrap());
         let in_key = text(&row, "pk").is_some_and(|pk| pk != "0");
         let what = format!("column {column}");
-        fact(&table, &what, "type", normal_type(&text(&row, "ty").unwrap_or_default()));
+        let mut ty = normal_type(&text(&row, "ty").unwrap_or_default());
+        // SQLite's INTEGER PRIMARY KEY is the 64-bit rowid: PostgreSQL's BIGINT key.
+        if backend == Backend::Sqlite && in_key && ty == "integer" {
+            ty = "bigint".into();
+        }
+        fact(&table, &what, "type", ty);
         // SQLite lets a non-integer primary key hold NULL unless told otherwise; the
         // migrations mean every key column to be NOT NULL, as PostgreSQL makes it.
         let not_null = text(&row, "nn").is_some_and(|nn| nn == "1" || nn == "true") || in_key;
@@ -239,7 +244,10 @@ fn normal_type(declared: &str) -> String {
     let lower = declared.trim().to_lowercase();
     let base = lower.split('(').next().unwrap_or_default().trim();
     match base {
-        "integer" | "int" | "bigint" | "smallint" | "int2" | "int4" | "int8" => "integer",
+        // Widths are kept apart: a value that fits SQLite's INTEGER can overflow PostgreSQL's.
+        "integer" | "int" | "int4" => "integer",
+        "bigint" | "int8" => "bigint",
+        "smallint" | "int2" => "smallint",
         "text" | "varchar" | "character varying" | "char" | "character" | "clob" => "text",
         "real" | "double" | "double precision" | "float" | "float4" | "float8" => "real",
         "boolean" | "bool" => "boolean",

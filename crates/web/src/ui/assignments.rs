@@ -101,7 +101,7 @@ pub struct IndexQuery {
     page: Option<i64>,
 }
 
-pub async fn index(
+pub async fn list_assignments(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
@@ -227,7 +227,11 @@ impl ShowPage {
     }
 }
 
-pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
+pub async fn show_assignment(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
     show_page(&state, &actor, ctx, id, Failure::default()).await
 }
 
@@ -321,7 +325,7 @@ pub struct StepForm {
     submit: Option<String>,
 }
 
-pub async fn step(
+pub async fn take_step(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -353,7 +357,7 @@ pub async fn step(
 
 /// The progress form: percent, narrative, new files, a link, and evidence picked from the
 /// unit's library; the files, the link and the update are stored together or not at all.
-pub async fn update(
+pub async fn post_update(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

@@ -67,7 +67,7 @@ pub struct IndexQuery {
     campaign: Option<i64>,
 }
 
-pub async fn index(
+pub async fn list_imports(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
@@ -76,7 +76,7 @@ pub async fn index(
 }
 
 /// Takes the multipart upload (form token, kind, file) and shows its preview.
-pub async fn upload(
+pub async fn upload_import(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     form: MultipartForm,
@@ -257,14 +257,18 @@ fn cell_message(t: crate::i18n::Tr, error: &import::CellError) -> String {
     }
 }
 
-pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
+pub async fn show_import(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
     show_page(&state, &actor, ctx, id, String::new()).await
 }
 
 #[derive(Deserialize)]
 pub struct CommitForm {}
 
-pub async fn commit(
+pub async fn commit_import(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

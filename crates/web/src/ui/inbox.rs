@@ -53,7 +53,7 @@ pub struct InboxQuery {
     saved: Option<String>,
 }
 
-pub async fn index(
+pub async fn list_notifications(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<InboxQuery>,
@@ -99,7 +99,7 @@ async fn inbox_page(
     Ok((status, render(&page)).into_response())
 }
 
-pub async fn mark_read(
+pub async fn mark_notifications_read(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     _: PageForm<NoFields>,
@@ -119,7 +119,7 @@ pub struct PrefsForm {
     webhook_url: String,
 }
 
-pub async fn save_prefs(
+pub async fn save_notification_settings(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     PageForm(form): PageForm<PrefsForm>,

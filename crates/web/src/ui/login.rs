@@ -38,7 +38,11 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-pub async fn show(State(state): State<AppState>, Anyone { ctx }: Anyone, Query(query): Query<NextQuery>) -> PageResult {
+pub async fn show_login(
+    State(state): State<AppState>,
+    Anyone { ctx }: Anyone,
+    Query(query): Query<NextQuery>,
+) -> PageResult {
     Ok(render(&LoginPage {
         p: ctx.with_nav("login"),
         username: String::new(),
@@ -55,7 +59,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn submit(
+pub async fn sign_in(
     State(state): State<AppState>,
     Anyone { ctx }: Anyone,
     parts: crate::api::OriginOf,
@@ -96,7 +100,7 @@ pub async fn submit(
     })
 }
 
-pub async fn logout(
+pub async fn sign_out(
     State(state): State<AppState>,
     page: SignedIn,
     headers: HeaderMap,

@@ -3,14 +3,13 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
-use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
+use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans, units};
 use pacesetter_domain::{
-    UnitId, UnitKind, ValidationError,
+    ValidationError,
     ids::{CampaignId, PlanItemId},
     indicator::IndicatorSpec,
     plan::{ItemInput, PlanLevel},
@@ -18,10 +17,7 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
-use super::{
-    context::{PageCtx, SignedIn, render},
-    plans::unit_by_code,
-};
+use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
 use crate::ui::page::{PageForm, PageResult};
 
@@ -155,49 +151,17 @@ pub async fn new_item(
     }))
 }
 
-/// Units typed as codes separated by commas or spaces; an unknown one is reported.
-async fn units_by_codes(state: &AppState, actor: &Actor, text: &str) -> Result<Vec<UnitId>, AppError> {
-    let mut ids = Vec::new();
-    for code in text.split([',', '，', ' ', '、', '\n']).map(str::trim).filter(|c| !c.is_empty()) {
-        match unit_by_code(state, actor, code).await {
-            Some(id) if id.0 != 0 => ids.push(id),
-            _ => return Err(AppError::invalid("units", "unit_not_found")),
-        }
-    }
-    Ok(ids)
-}
-
-async fn prefectures(state: &AppState, actor: &Actor) -> Vec<UnitId> {
-    let query = pacesetter_app::units::UnitQuery { kind: Some(UnitKind::Prefecture), ..Default::default() };
-    pacesetter_app::units::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(100)))
-        .await
-        .map(|page| page.items.into_iter().map(|u| u.id).collect())
-        .unwrap_or_default()
-}
-
 pub async fn create_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     PageForm(form): PageForm<ItemForm>,
 ) -> PageResult {
     let result = async {
-        let lead = match form.lead_code.trim() {
-            "" => None,
-            code => Some(
-                unit_by_code(&state, &actor, code)
-                    .await
-                    .filter(|u| u.0 != 0)
-                    .ok_or(AppError::invalid("lead_unit_id", "unit_not_found"))?,
-            ),
-        };
-        let co_units = units_by_codes(&state, &actor, &form.co_codes)
-            .await
-            .map_err(|_| AppError::invalid("co_units", "unit_not_found"))?;
+        let lead = units::typed(&state.app, &actor, &form.lead_code, "lead_unit_id").await?;
+        let co_units = units::typed_list(&state.app, &actor, &form.co_codes, "co_units").await?;
         let assign_to = match form.assign.as_str() {
-            "prefectures" => prefectures(&state, &actor).await,
-            "list" => units_by_codes(&state, &actor, &form.assign_codes)
-                .await
-                .map_err(|_| AppError::invalid("assign_to", "unit_not_found"))?,
+            "prefectures" => units::prefectures(&state.app, &actor).await?,
+            "list" => units::typed_list(&state.app, &actor, &form.assign_codes, "assign_to").await?,
             _ => Vec::new(),
         };
         let new = plans::NewItem {
@@ -254,7 +218,11 @@ struct ItemPage {
     error: String,
 }
 
-pub async fn item(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
+pub async fn show_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
     item_page(&state, &actor, ctx, id, String::new()).await
 }
 
@@ -293,7 +261,7 @@ pub struct AssignForm {
     assign_codes: String,
 }
 
-pub async fn assign(
+pub async fn assign_task(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -301,14 +269,14 @@ pub async fn assign(
 ) -> PageResult {
     // Only those who run the campaign learn whether the typed codes exist.
     plans::managed_item(&state.app, &actor, PlanItemId(id)).await?;
-    let units = match form.assign.as_str() {
-        "prefectures" => Ok(prefectures(&state, &actor).await),
-        _ => units_by_codes(&state, &actor, &form.assign_codes).await,
-    };
-    let result = match units {
-        Ok(units) => plans::assign(&state.app, &actor, PlanItemId(id), &units).await,
-        Err(error) => Err(error),
-    };
+    let result = async {
+        let units = match form.assign.as_str() {
+            "prefectures" => units::prefectures(&state.app, &actor).await?,
+            _ => units::typed_list(&state.app, &actor, &form.assign_codes, "assign_to").await?,
+        };
+        plans::assign(&state.app, &actor, PlanItemId(id), &units).await
+    }
+    .await;
     Ok(match result {
         Ok(_) => Redirect::to(&format!("/plan-items/{id}")).into_response(),
         Err(AppError::Invalid(_)) => {
@@ -316,11 +284,6 @@ pub async fn assign(
         }
         Err(error) => return Err(error.into()),
     })
-}
-
-/// Whether an item is a key task (only tasks carry indicators, so only their form has them).
-async fn view_is_task(state: &AppState, actor: &pacesetter_app::Actor, id: i64) -> bool {
-    plans::item(&state.app, actor, PlanItemId(id)).await.is_ok_and(|view| view.level.is_task)
 }
 
 pub async fn edit_item(
@@ -362,19 +325,18 @@ pub async fn update_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(mut form): Form<ItemForm>,
+    PageForm(mut form): PageForm<ItemForm>,
 ) -> PageResult {
-    let lead = match form.lead_code.trim() {
-        "" => None,
-        code => unit_by_code(&state, &actor, code).await,
-    };
-    let result = match IndicatorSpec::parse_lines(&form.indicators) {
-        Ok(specs) => {
-            let indicators = view_is_task(&state, &actor, id).await.then_some(specs.as_slice());
-            plans::update_item(&state.app, &actor, PlanItemId(id), form.version, &form.input(), lead, indicators).await
-        }
-        Err(error) => Err(error.into()),
-    };
+    let result = async {
+        // Only those who run the campaign learn whether the typed codes exist.
+        let view = plans::managed_item(&state.app, &actor, PlanItemId(id)).await?;
+        let lead = units::typed(&state.app, &actor, &form.lead_code, "lead_unit_id").await?;
+        let specs = IndicatorSpec::parse_lines(&form.indicators)?;
+        // Only key tasks carry indicators, so only their form has them.
+        let indicators = view.level.is_task.then_some(specs.as_slice());
+        plans::update_item(&state.app, &actor, PlanItemId(id), form.version, &form.input(), lead, indicators).await
+    }
+    .await;
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/plan-items/{id}")).into_response()),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),

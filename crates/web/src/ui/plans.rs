@@ -3,14 +3,13 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
-use pacesetter_app::{Actor, AppError, PageRequest, plans};
+use pacesetter_app::{AppError, plans, units};
 use pacesetter_domain::{
-    Permission, UnitId, ValidationError,
+    Permission, ValidationError,
     ids::CampaignId,
     plan::{CampaignInput, PlanLevel},
     rollup::RollupRule,
@@ -21,18 +20,6 @@ use serde::Deserialize;
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
 use crate::ui::page::{PageForm, PageResult};
-
-/// A unit typed by its code or exact name, among those the actor can see.
-pub(crate) async fn unit_by_code(state: &AppState, actor: &Actor, text: &str) -> Option<UnitId> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let query = pacesetter_app::units::UnitQuery { q: Some(text.to_owned()), ..Default::default() };
-    let found =
-        pacesetter_app::units::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(50))).await.ok()?;
-    found.items.iter().find(|u| u.code.as_deref() == Some(text) || u.name == text).map(|u| u.id).or(Some(UnitId(0)))
-}
 
 pub struct CampaignRow {
     pub id: i64,
@@ -50,7 +37,7 @@ struct CampaignsPage {
     can_create: bool,
 }
 
-pub async fn campaigns(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> PageResult {
+pub async fn list_campaigns(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> PageResult {
     let list = plans::list_campaigns(&state.app, &actor).await?;
     let rows = list
         .into_iter()
@@ -287,7 +274,7 @@ pub async fn update_campaign(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(mut form): Form<CampaignForm>,
+    PageForm(mut form): PageForm<CampaignForm>,
 ) -> PageResult {
     let result = plans::update_campaign(&state.app, &actor, CampaignId(id), form.version, &form.input()).await;
     let (status, errors, conflict) = match result {
@@ -319,8 +306,14 @@ pub async fn create_campaign(
     SignedIn { actor, ctx }: SignedIn,
     PageForm(form): PageForm<CampaignForm>,
 ) -> PageResult {
-    let office = unit_by_code(&state, &actor, &form.office_code).await.unwrap_or(UnitId(0));
-    Ok(match plans::create_campaign(&state.app, &actor, office, &form.input(), &form.levels()).await {
+    let result = async {
+        let office = units::typed(&state.app, &actor, &form.office_code, "office_unit_id")
+            .await?
+            .ok_or(AppError::invalid("office_unit_id", "unit_not_found"))?;
+        plans::create_campaign(&state.app, &actor, office, &form.input(), &form.levels()).await
+    }
+    .await;
+    Ok(match result {
         Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
         Err(AppError::Invalid(errors)) => {
             let page = CampaignFormPage { p: ctx.with_nav("plans"), form, errors, rules: rules(), editing: None };
@@ -375,7 +368,7 @@ struct CampaignPage {
     as_of: String,
 }
 
-pub async fn campaign(
+pub async fn show_campaign(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

@@ -46,7 +46,7 @@ pub struct DashboardQuery {
     unit: Option<i64>,
 }
 
-pub async fn dashboard(
+pub async fn show_dashboard(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -173,7 +173,7 @@ struct PublicPage {
 }
 
 /// The public progress page of a campaign the office made public: no sign-in, no person.
-pub async fn public(
+pub async fn show_public_plan(
     State(state): State<AppState>,
     super::context::Anyone { ctx }: super::context::Anyone,
     Path(id): Path<i64>,

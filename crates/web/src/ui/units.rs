@@ -82,7 +82,7 @@ pub struct IndexQuery {
     under: Option<i64>,
 }
 
-pub async fn index(
+pub async fn list_units(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
@@ -149,7 +149,11 @@ pub struct PersonRow {
     pub disabled: bool,
 }
 
-pub async fn show(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
+pub async fn show_unit(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
     let detail = units::detail(&state.app, &actor, UnitId(id)).await?;
     let locale = ctx.t.locale;
     let mut people: Vec<PersonRow> = detail
@@ -285,7 +289,7 @@ pub struct NewQuery {
     parent: Option<i64>,
 }
 
-pub async fn new_form(
+pub async fn new_unit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewQuery>,
@@ -303,7 +307,7 @@ pub async fn new_form(
     Ok(render(&FormPage::new(ctx, None, parent.as_ref().map(|p| UnitRow::new(p, locale, 0)), form)))
 }
 
-pub async fn create(
+pub async fn create_unit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     PageForm(form): PageForm<UnitForm>,
@@ -314,7 +318,7 @@ pub async fn create(
     }
 }
 
-pub async fn edit_form(
+pub async fn edit_unit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -323,7 +327,7 @@ pub async fn edit_form(
     Ok(render(&FormPage::new(ctx, Some(id), None, UnitForm::from_unit(&unit))))
 }
 
-pub async fn update(
+pub async fn update_unit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -374,7 +378,7 @@ pub struct VersionForm {
     version: i64,
 }
 
-pub async fn archive(
+pub async fn archive_unit(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
@@ -383,7 +387,7 @@ pub async fn archive(
     Ok(to_unit(&units::set_archived(&state.app, &actor, UnitId(id), form.version, true).await?))
 }
 
-pub async fn restore(
+pub async fn restore_unit(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,

@@ -3,13 +3,12 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
-use pacesetter_app::{AppError, PageRequest, users};
-use pacesetter_domain::{Locale, Role, UnitId, UserId, ValidationError, ids::GrantId};
+use pacesetter_app::{AppError, PageRequest, units, users};
+use pacesetter_domain::{Locale, Role, UserId, ValidationError, ids::GrantId};
 use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
@@ -41,7 +40,7 @@ pub struct IndexQuery {
     page: Option<i64>,
 }
 
-pub async fn index(
+pub async fn list_users(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
@@ -97,7 +96,7 @@ pub struct ShowQuery {
     done: Option<String>,
 }
 
-pub async fn show(
+pub async fn show_user(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -196,24 +195,27 @@ pub struct UserForm {
     locale: String,
 }
 
-pub async fn new_form(SignedIn { ctx, .. }: SignedIn) -> PageResult {
+pub async fn new_user(SignedIn { ctx, .. }: SignedIn) -> PageResult {
     Ok(render(&FormPage { p: ctx.with_nav("users"), form: UserForm::default(), errors: ValidationError::new() }))
 }
 
-pub async fn create(
+pub async fn create_user(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Form(mut form): Form<UserForm>,
+    PageForm(mut form): PageForm<UserForm>,
 ) -> PageResult {
-    let unit = resolve_unit(&state, &actor, &form.unit_code).await;
-    let input = users::NewUserInput {
-        username: &form.username,
-        display_name: &form.display_name,
-        password: &form.password,
-        unit_id: unit,
-        locale: Locale::parse(&form.locale),
-    };
-    Ok(match users::create(&state.app, &actor, &input).await {
+    let result = async {
+        let input = users::NewUserInput {
+            username: &form.username,
+            display_name: &form.display_name,
+            password: &form.password,
+            unit_id: units::typed(&state.app, &actor, &form.unit_code, "unit_id").await?,
+            locale: Locale::parse(&form.locale),
+        };
+        users::create(&state.app, &actor, &input).await
+    }
+    .await;
+    Ok(match result {
         Ok(user) => Redirect::to(&format!("/users/{}", user.id)).into_response(),
         Err(error @ (AppError::Invalid(_) | AppError::NotFound(pacesetter_app::Resource::Unit))) => {
             let errors = match error {
@@ -229,25 +231,13 @@ pub async fn create(
     })
 }
 
-/// A unit by its code (what the office knows) or by its id.
-async fn resolve_unit(state: &AppState, actor: &pacesetter_app::Actor, text: &str) -> Option<UnitId> {
-    let text = text.trim();
-    if text.is_empty() {
-        return None;
-    }
-    let query = pacesetter_app::units::UnitQuery { q: Some(text.to_owned()), ..Default::default() };
-    let found =
-        pacesetter_app::units::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(50))).await.ok()?;
-    found.items.iter().find(|u| u.code.as_deref() == Some(text) || u.name == text).map(|u| u.id).or(Some(UnitId(0)))
-}
-
 #[derive(Deserialize)]
 pub struct GrantForm {
     role: String,
     unit_code: String,
 }
 
-pub async fn grant(
+pub async fn create_grant(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -256,8 +246,14 @@ pub async fn grant(
     let Some(role) = Role::parse(&form.role) else {
         return show_with(&state, &actor, ctx.clone(), id, ctx.t.error("invalid_role")).await;
     };
-    let unit = resolve_unit(&state, &actor, &form.unit_code).await.unwrap_or(UnitId(0));
-    Ok(match users::grant(&state.app, &actor, UserId(id), role, unit).await {
+    let result = async {
+        let unit = units::typed(&state.app, &actor, &form.unit_code, "unit_id")
+            .await?
+            .ok_or(AppError::invalid("unit_id", "unit_not_found"))?;
+        users::grant(&state.app, &actor, UserId(id), role, unit).await
+    }
+    .await;
+    Ok(match result {
         Ok(_) => Redirect::to(&format!("/users/{id}")).into_response(),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
@@ -276,7 +272,7 @@ pub struct RevokeForm {
     user_id: i64,
 }
 
-pub async fn revoke(
+pub async fn delete_grant(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
@@ -318,7 +314,7 @@ pub struct EditForm {
     locale: String,
 }
 
-pub async fn edit_form(
+pub async fn edit_user(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -340,22 +336,27 @@ pub async fn edit_form(
     }))
 }
 
-pub async fn update(
+pub async fn update_user(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Form(mut form): Form<EditForm>,
+    PageForm(mut form): PageForm<EditForm>,
 ) -> PageResult {
-    let unit = resolve_unit(&state, &actor, &form.unit_code).await.unwrap_or(UnitId(0));
-    let result = users::update(
-        &state.app,
-        &actor,
-        UserId(id),
-        form.version,
-        &form.display_name,
-        unit,
-        Locale::parse(&form.locale),
-    )
+    let result = async {
+        let unit = units::typed(&state.app, &actor, &form.unit_code, "unit_id")
+            .await?
+            .ok_or(AppError::invalid("unit_id", "unit_not_found"))?;
+        users::update(
+            &state.app,
+            &actor,
+            UserId(id),
+            form.version,
+            &form.display_name,
+            unit,
+            Locale::parse(&form.locale),
+        )
+        .await
+    }
     .await;
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(Redirect::to(&format!("/users/{id}")).into_response()),
@@ -370,7 +371,7 @@ pub async fn update(
         }
         Err(error) => return Err(error.into()),
     };
-    let username = users::detail(&state.app, &actor, UserId(id)).await.map(|d| d.user.username).unwrap_or_default();
+    let username = users::detail(&state.app, &actor, UserId(id)).await?.user.username;
     Ok((status, render(&EditPage { p: ctx.with_nav("users"), id, username, form, errors, conflict })).into_response())
 }
 
@@ -379,20 +380,20 @@ pub struct VersionForm {
     version: i64,
 }
 
-pub async fn disable(
+pub async fn disable_user(
     State(state): State<AppState>,
     page: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<VersionForm>,
+    PageForm(form): PageForm<VersionForm>,
 ) -> PageResult {
     set_disabled(state, page, id, form, true).await
 }
 
-pub async fn enable(
+pub async fn enable_user(
     State(state): State<AppState>,
     page: SignedIn,
     Path(id): Path<i64>,
-    Form(form): Form<VersionForm>,
+    PageForm(form): PageForm<VersionForm>,
 ) -> PageResult {
     set_disabled(state, page, id, form, false).await
 }

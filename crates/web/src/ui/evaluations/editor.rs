@@ -10,7 +10,7 @@ use axum::{
 use pacesetter_app::{
     Actor, AppError,
     evaluations::{self, MemberInput, SchemeInput, pages::SchemePage},
-    plans,
+    plans, units,
 };
 use pacesetter_domain::{
     UnitId,
@@ -26,10 +26,7 @@ use super::{
 use crate::ui::page::{PageForm, PageResult};
 use crate::{
     AppState,
-    ui::{
-        context::{PageCtx, SignedIn, render},
-        plans::unit_by_code,
-    },
+    ui::context::{PageCtx, SignedIn, render},
 };
 
 #[derive(Template)]
@@ -103,7 +100,7 @@ pub struct NewQuery {
     campaign: i64,
 }
 
-pub async fn new_scheme(
+pub async fn new_evaluation(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<NewQuery>,
@@ -121,7 +118,11 @@ pub async fn new_scheme(
     }))
 }
 
-pub async fn edit(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn, Path(id): Path<i64>) -> PageResult {
+pub async fn edit_evaluation(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
     let SchemePage { view, campaign, members: lines, item_codes: codes, .. } =
         evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id)).await?;
     if !view.can_manage {
@@ -163,8 +164,8 @@ async fn member_inputs(
     let mut mistakes = Vec::new();
     let rows: Vec<(usize, MemberRow)> = form.filled_members().map(|(i, m)| (i, m.clone())).collect();
     for (i, row) in rows {
-        let unit = match unit_by_code(state, actor, &row.code).await {
-            Some(id) if id.0 != 0 => id,
+        let unit = match units::typed(&state.app, actor, &row.code, "members").await {
+            Ok(Some(id)) => id,
             _ => {
                 mistakes.push(Mistake { place: Place::Member(i), code: "unit_not_found".into() });
                 continue;
@@ -291,7 +292,7 @@ async fn save(
     })
 }
 
-pub async fn create(
+pub async fn create_evaluation(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     PageForm(fields): PageForm<Vec<(String, String)>>,
@@ -300,7 +301,7 @@ pub async fn create(
     save(&state, &actor, ctx, campaign, None, fields).await
 }
 
-pub async fn update(
+pub async fn update_evaluation(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

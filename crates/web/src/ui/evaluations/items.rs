@@ -194,7 +194,7 @@ pub struct PageQuery {
     deducted: Option<String>,
 }
 
-pub async fn items(
+pub async fn list_items(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

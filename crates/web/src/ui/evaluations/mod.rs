@@ -1,5 +1,5 @@
 //! The evaluation pages (综合考评): schemes and their editor, self-assessment and inspector
-//! sheets, items, runs with results, explanations, what-ifs and appeals. Every page calls the
+//! sheets, list_items, runs with results, explanations, what-ifs and appeals. Every page calls the
 //! same app functions as the JSON API, which also check who may do what.
 
 mod appeals;
@@ -12,12 +12,12 @@ mod schemes;
 mod sheets;
 
 pub use appeals::{decide_appeal, file_appeal};
-pub use editor::{create, edit, new_scheme, update};
+pub use editor::{create_evaluation, edit_evaluation, new_evaluation, update_evaluation};
 pub use explain::explain;
-pub use items::{add_item, finding_deductions, items};
-pub use runs::{publish, show_run, start_run, verify, what_if};
-pub use schemes::{import, index, show};
-pub use sheets::{inspect, save_inspection, save_self, self_assess, submit};
+pub use items::{add_item, finding_deductions, list_items};
+pub use runs::{create_run, publish_run, show_run, verify_run, what_if};
+pub use schemes::{import_evaluation, list_evaluations, show_evaluation};
+pub use sheets::{save_inspection_sheet, save_self_sheet, show_inspection_sheet, show_self_sheet, submit_self_sheet};
 
 use pacesetter_domain::{evaluation::Answer, unit::Unit};
 use rust_decimal::Decimal;

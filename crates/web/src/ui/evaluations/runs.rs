@@ -32,7 +32,7 @@ use crate::{
     ui::context::{PageCtx, SignedIn, render},
 };
 
-pub async fn start_run(
+pub async fn create_run(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
@@ -285,7 +285,7 @@ pub async fn show_run(
 }
 
 /// Re-runs the frozen inputs and shows whether every number came out the same.
-pub async fn verify(
+pub async fn verify_run(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -295,7 +295,7 @@ pub async fn verify(
     run_page(&state, &actor, ctx, id, extra, StatusCode::OK).await
 }
 
-pub async fn publish(
+pub async fn publish_run(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,

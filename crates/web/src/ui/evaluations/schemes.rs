@@ -51,7 +51,7 @@ pub struct CampaignQuery {
 }
 
 /// Every scheme, or one campaign's; everyone signed in reads them, like plans.
-pub async fn index(
+pub async fn list_evaluations(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<CampaignQuery>,
@@ -105,7 +105,7 @@ async fn index_page(
 
 /// Imports a scheme from the office's indicator table (XLSX or CSV, one row per indicator)
 /// and opens it; a refused table comes back with every wrong cell named and the name kept.
-pub async fn import(
+pub async fn import_evaluation(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(campaign): Path<i64>,
@@ -275,7 +275,7 @@ pub struct PageQuery {
 /// Units a scheme's page lists at a time.
 const UNITS_PER_PAGE: usize = 50;
 
-pub async fn show(
+pub async fn show_evaluation(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

@@ -316,7 +316,7 @@ async fn sheet_page(
     Ok((status, render(&page)).into_response())
 }
 
-pub async fn self_assess(
+pub async fn show_self_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -327,7 +327,7 @@ pub async fn self_assess(
         .await
 }
 
-pub async fn inspect(
+pub async fn show_inspection_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -400,7 +400,7 @@ fn sheet_lines(fields: &[(String, String)]) -> Vec<entries::SheetLine> {
         .collect()
 }
 
-pub async fn save_self(
+pub async fn save_self_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -409,7 +409,7 @@ pub async fn save_self(
     save_sheet(&state, &actor, ctx, id, fields, Source::SelfAssessment).await
 }
 
-pub async fn save_inspection(
+pub async fn save_inspection_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -425,7 +425,7 @@ pub struct UnitForm {
 }
 
 /// Hands the self-assessment in; refused while leaves are missing, which the page lists.
-pub async fn submit(
+pub async fn submit_self_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

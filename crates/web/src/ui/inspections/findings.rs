@@ -82,7 +82,7 @@ struct FindingPage {
 }
 
 /// A finding with its photos, its rectification item and the steps the caller may take.
-pub async fn finding(
+pub async fn show_finding(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

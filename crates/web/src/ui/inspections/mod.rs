@@ -140,7 +140,7 @@ impl IndexPage {
 }
 
 /// A campaign's rounds and findings ledger; the newest campaign when none is asked for.
-pub async fn index(
+pub async fn list_rounds(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(q): Query<IndexQuery>,
@@ -290,7 +290,7 @@ pub struct BurdenQueryForm {
 }
 
 /// The burden meter (减负监测): what each unit received per month of a year, for the office.
-pub async fn burden(
+pub async fn show_burden(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Query(q): Query<BurdenQueryForm>,

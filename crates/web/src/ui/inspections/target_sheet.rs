@@ -5,7 +5,6 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
@@ -100,7 +99,7 @@ impl FindingFields {
 }
 
 /// A target's checklist with both answers and the forms the caller may use.
-pub async fn sheet(
+pub async fn show_target_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path((id, unit)): Path<(i64, i64)>,
@@ -219,26 +218,26 @@ async fn refused(
     sheet_page(state, actor, ctx, at, message, finding, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
-pub async fn save_self(
+pub async fn save_self_check(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(at): Path<(i64, i64)>,
-    Form(form): Form<CheckForm>,
+    PageForm(form): PageForm<CheckForm>,
 ) -> PageResult {
     save_check(&state, &actor, ctx, at, CheckSource::SelfInspection, form).await
 }
 
-pub async fn save_inspection(
+pub async fn save_inspector_check(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(at): Path<(i64, i64)>,
-    Form(form): Form<CheckForm>,
+    PageForm(form): PageForm<CheckForm>,
 ) -> PageResult {
     save_check(&state, &actor, ctx, at, CheckSource::Inspector, form).await
 }
 
 /// Hands the unit's self-inspection in.
-pub async fn submit(
+pub async fn submit_self_check(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path((id, unit)): Path<(i64, i64)>,

@@ -52,7 +52,7 @@ fn input(row: &PointRow) -> ItemInput {
 }
 
 /// Saves the rows as the checklist (blank rows ignored); "more rows" only adds blank ones.
-pub async fn save_checklist(
+pub async fn set_checklist(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,

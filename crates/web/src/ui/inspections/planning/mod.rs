@@ -8,7 +8,7 @@ mod fields;
 mod round_form;
 mod teams;
 
-pub use checklist::{generate_checklist, save_checklist};
+pub use checklist::{generate_checklist, set_checklist};
 pub use round_form::{create_round, new_round, update_round};
 pub use teams::{add_team, set_targets};
 
@@ -75,7 +75,7 @@ pub struct DoneQuery {
 }
 
 /// A round: who visits whom, with what checklist; the office plans it here.
-pub async fn round(
+pub async fn show_round(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
@@ -180,7 +180,7 @@ pub struct AdvanceForm {
 }
 
 /// Moves a round forward (planning → under way → completed).
-pub async fn advance(
+pub async fn advance_round(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
     Path(id): Path<i64>,
