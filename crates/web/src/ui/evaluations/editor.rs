@@ -153,27 +153,27 @@ pub async fn edit_evaluation(
     }))
 }
 
-/// Reads the member rows: unit codes to units, leaves to lists (blank: every leaf).
+/// Reads the member rows: unit codes to units, leaves to lists (blank: every leaf). The inner
+/// error is the rows' mistakes; the outer one ends the page.
 async fn member_inputs(
     state: &AppState,
     actor: &Actor,
     form: &mut SchemeForm,
     locale: pacesetter_domain::Locale,
-) -> Result<Vec<MemberInput>, Vec<Mistake>> {
+) -> Result<Result<Vec<MemberInput>, Vec<Mistake>>, AppError> {
     let mut inputs = Vec::new();
     let mut mistakes = Vec::new();
     let rows: Vec<(usize, MemberRow)> = form.filled_members().map(|(i, m)| (i, m.clone())).collect();
     for (i, row) in rows {
         let unit = match units::typed(&state.app, actor, &row.code, "members").await {
             Ok(Some(id)) => id,
-            _ => {
+            Ok(None) | Err(AppError::Invalid(_)) => {
                 mistakes.push(Mistake { place: Place::Member(i), code: "unit_not_found".into() });
                 continue;
             }
+            Err(error) => return Err(error),
         };
-        if let Ok(found) = pacesetter_app::units::get(&state.app, actor, unit).await {
-            form.members[i].name = found.display_name(locale).to_owned();
-        }
+        form.members[i].name = units::get(&state.app, actor, unit).await?.display_name(locale).to_owned();
         if row.category.is_empty() {
             mistakes.push(Mistake { place: Place::Member(i), code: "category_required".into() });
             continue;
@@ -185,7 +185,7 @@ async fn member_inputs(
             self_assess: if leaves.is_empty() { None } else { Some(leaves) },
         });
     }
-    if mistakes.is_empty() { Ok(inputs) } else { Err(mistakes) }
+    Ok(if mistakes.is_empty() { Ok(inputs) } else { Err(mistakes) })
 }
 
 /// Where the app's complaint about a scheme belongs on the form.
@@ -267,7 +267,7 @@ async fn save(
         codes.iter().find(|(_, c)| c == text).map(|(i, _)| *i).or_else(|| text.trim_start_matches('#').parse().ok())
     };
     let json = form.scheme_json(&plan_item);
-    let members = member_inputs(state, actor, &mut form, ctx.t.locale).await;
+    let members = member_inputs(state, actor, &mut form, ctx.t.locale).await?;
     let (json, members) = match (json, members) {
         (Ok(json), Ok(members)) => (json, members),
         (json, members) => {
