@@ -5,6 +5,7 @@
 
 pub mod assignment;
 pub mod audit;
+pub mod contest;
 pub mod error;
 pub mod evaluation;
 pub mod evidence;
@@ -18,6 +19,7 @@ pub mod password;
 pub mod permission;
 pub mod plan;
 pub mod plan_sheet;
+pub mod quiz;
 pub mod role;
 pub mod rollup;
 pub mod table;

@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use rust_decimal::{Decimal, RoundingStrategy, prelude::ToPrimitive};
+use rust_decimal::{Decimal, prelude::ToPrimitive};
 
 use super::{
     rubric::{self, AnswerError, Entry, Scored},
-    scheme::{Aggregation, Combine, RankStyle, Rounding, Rubric, Scheme, TieBreaker},
+    scheme::{Aggregation, Combine, RankStyle, Rubric, Scheme, TieBreaker},
 };
 
 /// A bonus item (加分项) with its own cap and its source.
@@ -482,11 +482,7 @@ impl<'s> Compiled<'s> {
 }
 
 fn round(scheme: &Scheme, value: Decimal) -> Decimal {
-    let strategy = match scheme.rounding {
-        Rounding::HalfUp => RoundingStrategy::MidpointAwayFromZero,
-        Rounding::HalfEven => RoundingStrategy::MidpointNearestEven,
-    };
-    value.round_dp_with_strategy(scheme.precision, strategy)
+    scheme.rounding.round(value, scheme.precision)
 }
 
 /// `f` over every item, on every core, in order; the first error wins.

@@ -140,6 +140,17 @@ pub enum Rounding {
     HalfEven,
 }
 
+impl Rounding {
+    /// `value` rounded once to `precision` decimal places by this rule.
+    pub fn round(self, value: Decimal, precision: u32) -> Decimal {
+        let strategy = match self {
+            Self::HalfUp => rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            Self::HalfEven => rust_decimal::RoundingStrategy::MidpointNearestEven,
+        };
+        value.round_dp_with_strategy(precision, strategy)
+    }
+}
+
 /// A complete scheme.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Scheme {
