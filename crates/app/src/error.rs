@@ -26,6 +26,10 @@ pub enum Resource {
     Finding,
     Rectification,
     Photo,
+    Contest,
+    ContestRound,
+    ContestEntry,
+    JudgeScore,
     /// A record the store did not find, where the caller named no resource.
     Record,
 }
@@ -50,6 +54,10 @@ impl Resource {
             Self::Finding => "finding",
             Self::Rectification => "rectification",
             Self::Photo => "photo",
+            Self::Contest => "contest",
+            Self::ContestRound => "contest_round",
+            Self::ContestEntry => "contest_entry",
+            Self::JudgeScore => "judge_score",
             Self::Record => "record",
         }
     }
@@ -74,6 +82,10 @@ impl Resource {
             Self::Finding => "finding_not_found",
             Self::Rectification => "rectification_not_found",
             Self::Photo => "photo_not_found",
+            Self::Contest => "contest_not_found",
+            Self::ContestRound => "contest_round_not_found",
+            Self::ContestEntry => "contest_entry_not_found",
+            Self::JudgeScore => "judge_score_not_found",
             Self::Record => "record_not_found",
         }
     }

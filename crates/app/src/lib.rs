@@ -7,6 +7,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod contests;
 pub mod demo;
 mod error;
 pub mod evaluations;

@@ -4,7 +4,11 @@
 
 use rust_decimal::Decimal;
 
-use crate::{ValidationError, evaluation::Rounding};
+use crate::{
+    Timestamp, UnitId, UserId, ValidationError,
+    evaluation::Rounding,
+    ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
+};
 
 /// A criterion of a round and the most points a judge may give for it (内容 40, 表达 30…).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -185,6 +189,148 @@ pub fn draw_order(count: usize, seed: u64) -> Vec<usize> {
         order.swap(i, j);
     }
     order
+}
+
+/// Where a round stands in the contest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ContestStage))]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// 预赛: one prefecture's contestants.
+    Heat,
+    Semifinal,
+    Final,
+}
+
+impl Stage {
+    pub const ALL: [Self; 3] = [Self::Heat, Self::Semifinal, Self::Final];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Heat => "heat",
+            Self::Semifinal => "semifinal",
+            Self::Final => "final",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A round is set up, then open for scoring, then closed with its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ContestRoundStatus))]
+#[serde(rename_all = "snake_case")]
+pub enum RoundStatus {
+    Setup,
+    Open,
+    Closed,
+}
+
+impl RoundStatus {
+    pub const ALL: [Self; 3] = [Self::Setup, Self::Open, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Setup => "setup",
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A contest of a campaign with its rules.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Contest {
+    pub id: ContestId,
+    pub campaign_id: CampaignId,
+    /// The plan task it carries out (RW-02 …), if any.
+    pub plan_item_id: Option<PlanItemId>,
+    pub name: String,
+    pub rules: Rules,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}
+
+/// A round with its criteria, in their order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Round {
+    pub id: ContestRoundId,
+    pub contest_id: ContestId,
+    pub name: String,
+    pub stage: Stage,
+    /// A heat's prefecture.
+    pub unit_id: Option<UnitId>,
+    pub position: i64,
+    /// How many of its best go on to the next round.
+    pub advance: u32,
+    /// The seed of the running-order draw, once drawn.
+    pub draw_seed: Option<u64>,
+    pub status: RoundStatus,
+    /// The running order of the contestant on stage.
+    pub current_order: Option<u32>,
+    pub criteria: Vec<Criterion>,
+    pub version: i64,
+}
+
+/// A judge seated on a round's panel, with the unit they were from when seated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Judge {
+    pub round_id: ContestRoundId,
+    pub user_id: UserId,
+    pub unit_id: UnitId,
+    pub seat: u32,
+}
+
+/// A contestant representing a unit in a round.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub id: ContestEntryId,
+    pub round_id: ContestRoundId,
+    pub contestant: String,
+    pub unit_id: UnitId,
+    pub title: String,
+    /// Place in the running order, from 1, once drawn.
+    pub running_order: Option<u32>,
+}
+
+impl Entry {
+    /// Whether `judge` may score this entry: never one of the judge's own unit.
+    pub fn conflicts_with(&self, judge: &Judge) -> bool {
+        self.unit_id == judge.unit_id
+    }
+}
+
+/// A judge's score of an entry, as kept: never changed, only superseded by a correction.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct JudgeScore {
+    pub id: JudgeScoreId,
+    pub entry_id: ContestEntryId,
+    pub judge_id: UserId,
+    /// Criterion code and points, in the criteria's order.
+    pub criteria: Vec<(String, Decimal)>,
+    pub total: Decimal,
+    pub idempotency_key: String,
+    pub supersedes: Option<JudgeScoreId>,
+    pub reason: Option<String>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+}
+
+/// The scores that count: for each judge of each entry, the latest correction or else the
+/// first score.
+pub fn current_scores(scores: &[JudgeScore]) -> Vec<&JudgeScore> {
+    let superseded: std::collections::HashSet<JudgeScoreId> = scores.iter().filter_map(|s| s.supersedes).collect();
+    scores.iter().filter(|s| !superseded.contains(&s.id)).collect()
 }
 
 #[cfg(test)]

@@ -60,3 +60,19 @@ id_type!(
     /// A message in someone's inbox.
     NotificationId
 );
+id_type!(
+    /// A contest judged by a panel (演讲比赛).
+    ContestId
+);
+id_type!(
+    /// A round of a contest: a heat, a semi-final or the final.
+    ContestRoundId
+);
+id_type!(
+    /// A contestant's entry in a contest round.
+    ContestEntryId
+);
+id_type!(
+    /// One judge's score of one entry, or a correction that supersedes it.
+    JudgeScoreId
+);

@@ -27,6 +27,8 @@ pub enum Permission {
     /// Enter inspector scores in an evaluation (督导评分) for the units in scope: an inspector
     /// is assigned to units by a grant on them (or on a unit above them).
     Inspect,
+    /// Score the contestants of the contest rounds one is seated on the panel of.
+    Judge,
 }
 
 impl Permission {
@@ -41,6 +43,7 @@ impl Permission {
             Self::ReportProgress => matches!(role, Liaison | Coordinator),
             Self::ReviewProgress => matches!(role, UnitApprover | Coordinator),
             Self::Inspect => matches!(role, Inspector | Coordinator),
+            Self::Judge => role == Judge,
         }
     }
 }

@@ -101,10 +101,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0015_sign_in_known_addresses.sql"),
         include_str!("../migrations/postgres/0015_sign_in_known_addresses.sql"),
     ),
+    (
+        16,
+        "contests",
+        include_str!("../migrations/sqlite/0016_contests.sql"),
+        include_str!("../migrations/postgres/0016_contests.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 15;
+pub const LATEST: i64 = 16;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -43,6 +43,9 @@ pub enum Access {
     Campaign,
     /// Needs `permission` on the assignment's unit, or `manage_plans` on its campaign's office.
     Assignment,
+    /// Only a judge seated on the panel of the target's contest round (the app layer also keeps
+    /// them from their own unit's contestants); `permission` is what the judge must hold.
+    Panel,
 }
 
 /// What record a scoped route acts on, to pick own / sibling / other-prefecture targets.
@@ -68,6 +71,14 @@ pub enum Target {
     Finding,
     /// A rectification item, on its responsible unit.
     Rectification,
+    /// A contest (its campaign's office runs it).
+    Contest,
+    /// A round of a contest.
+    ContestRound,
+    /// A contestant's entry in a contest round.
+    ContestEntry,
+    /// A judge's score of an entry.
+    JudgeScore,
 }
 
 #[derive(Debug, Clone, Deserialize)]

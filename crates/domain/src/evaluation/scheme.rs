@@ -132,6 +132,7 @@ pub enum TieBreaker {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Rounding {
     /// 四舍五入.
@@ -141,6 +142,19 @@ pub enum Rounding {
 }
 
 impl Rounding {
+    pub const ALL: [Self; 2] = [Self::HalfUp, Self::HalfEven];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::HalfUp => "half_up",
+            Self::HalfEven => "half_even",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
     /// `value` rounded once to `precision` decimal places by this rule.
     pub fn round(self, value: Decimal, precision: u32) -> Decimal {
         let strategy = match self {

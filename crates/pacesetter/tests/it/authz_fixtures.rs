@@ -197,3 +197,50 @@ pub(crate) async fn inspection_fixture(
     let item_due = store::insert_rectification(tx, finding.id, unit.id, "补齐", dates, now).await.unwrap();
     (place, round.id.0, item.id.0, finding.id.0, item_due.id.0)
 }
+
+/// At a place: a contest of its campaign with an open round (the first contestant, from the
+/// place's prefecture, on stage), `by` and `judge` (if any) on the panel, and one score by `by`.
+pub(crate) async fn contest_fixture(
+    tx: &mut pacesetter_store::Conn,
+    place: Place,
+    campaign: i64,
+    unit: &pacesetter_domain::unit::Unit,
+    by: (UserId, pacesetter_domain::UnitId),
+    judge: Option<(UserId, pacesetter_domain::UnitId)>,
+) -> (Place, i64, i64, i64, i64) {
+    use pacesetter_domain::{
+        contest::{Criterion, RoundStatus, Rules, Stage},
+        ids::CampaignId,
+    };
+    use pacesetter_store::contests as store;
+    let now = Timestamp::now();
+    let rules = Rules::default();
+    let fields = store::ContestFields { name: "演讲比赛", plan_item_id: None, rules: &rules };
+    let contest = store::insert_contest(tx, CampaignId(campaign), &fields, by.0, now).await.unwrap();
+    let criteria = [
+        Criterion { code: "content".into(), name: "内容".into(), max: 40.into() },
+        Criterion { code: "delivery".into(), name: "表达".into(), max: 60.into() },
+    ];
+    let new = store::NewRound { name: "决赛", stage: Stage::Final, unit_id: None, advance: 0, criteria: &criteria };
+    let round = store::insert_round(tx, contest.id, &new).await.unwrap();
+    store::seat_judge(tx, round.id, by.0, by.1).await.unwrap();
+    if let Some((user, home)) = judge {
+        store::seat_judge(tx, round.id, user, home).await.unwrap();
+    }
+    let from = unit.parent_id.unwrap_or(unit.id);
+    let entry = store::insert_entry(tx, round.id, "选手", from, "").await.unwrap();
+    let round = store::set_draw(tx, round.id, round.version, 7, &[(entry.id, 1)]).await.unwrap();
+    store::set_round_state(tx, round.id, round.version, RoundStatus::Open, Some(1)).await.unwrap();
+    let points = [("content".to_owned(), 30.into()), ("delivery".to_owned(), 50.into())];
+    let key = format!("fixture-{place:?}");
+    let score = store::NewScore {
+        entry: entry.id,
+        judge: by.0,
+        criteria: &points,
+        total: 80.into(),
+        idempotency_key: &key,
+        supersedes: None,
+    };
+    let score = store::insert_score(tx, &score, by.0, now).await.unwrap();
+    (place, contest.id.0, round.id.0, entry.id.0, score.id.0)
+}

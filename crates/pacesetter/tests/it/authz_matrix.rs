@@ -7,7 +7,9 @@ use pacesetter_domain::{Permission, Role, Timestamp, UserId};
 use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use pacesetter_web::authz::{Access, Entry, Target, matrix};
 
-use crate::authz_fixtures::{EVALUATION_SCHEME, Place, code_of, evaluation_fixture, inspection_fixture, plan_fixture};
+use crate::authz_fixtures::{
+    EVALUATION_SCHEME, Place, code_of, contest_fixture, evaluation_fixture, inspection_fixture, plan_fixture,
+};
 
 /// A photo of a finding, as a phone takes it.
 pub(crate) const PHOTO: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
@@ -28,6 +30,7 @@ fn permission(entry: &Entry) -> Permission {
         "manage_plans" => Permission::ManagePlans,
         "report_progress" => Permission::ReportProgress,
         "inspect" => Permission::Inspect,
+        "judge" => Permission::Judge,
         other => panic!("unknown permission {other} in authz_matrix.toml"),
     }
 }
@@ -46,6 +49,9 @@ pub(crate) struct World {
     evaluations: Vec<(Place, i64, i64, i64)>,
     /// Per place: (place, round, checklist point, finding, rectification item).
     inspections: Vec<(Place, i64, i64, i64, i64)>,
+    /// Per place: (place, contest, open round, entry on stage, a judge's score). The judge
+    /// role's account sits on the panel at the own place only.
+    contests: Vec<(Place, i64, i64, i64, i64)>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -106,15 +112,18 @@ impl World {
                 pacesetter_store::evidence::insert_file(&mut tx, &new, Timestamp::now()).await.unwrap().0.id.0,
             ));
         }
-        let (mut evaluations, mut inspections) = (Vec::new(), Vec::new());
+        let (mut evaluations, mut inspections, mut contests) = (Vec::new(), Vec::new(), Vec::new());
+        let judge = role_users.iter().find(|(role, _)| *role == Role::Judge).map(|(_, id)| (*id, own.id));
         for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
             let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
             let campaign = plans.iter().find(|p| p.0 == place).unwrap().1;
             evaluations.push(evaluation_fixture(&mut tx, place, campaign, &unit, uploader).await);
             inspections.push(inspection_fixture(&mut tx, place, campaign, &unit, uploader).await);
+            let panel = judge.filter(|_| place == Place::Own);
+            contests.push(contest_fixture(&mut tx, place, campaign, &unit, (uploader, own.id), panel).await);
         }
         tx.commit().await.unwrap();
-        Self { t, residents, role_users, plans, files, evaluations, inspections, counter: Default::default() }
+        Self { t, residents, role_users, plans, files, evaluations, inspections, contests, counter: Default::default() }
     }
 
     fn next(&self) -> usize {
@@ -148,6 +157,10 @@ impl World {
 
     fn inspection_at(&self, place: Place) -> (Place, i64, i64, i64, i64) {
         *self.inspections.iter().find(|e| e.0 == place).unwrap()
+    }
+
+    fn contest_at(&self, place: Place) -> (Place, i64, i64, i64, i64) {
+        *self.contests.iter().find(|e| e.0 == place).unwrap()
     }
 
     fn evaluation_at(&self, place: Place) -> (Place, i64, i64, i64) {
@@ -192,6 +205,10 @@ impl World {
             Target::InspectionRound => self.inspection_at(place).1,
             Target::Finding => self.inspection_at(place).3,
             Target::Rectification => self.inspection_at(place).4,
+            Target::Contest => self.contest_at(place).1,
+            Target::ContestRound => self.contest_at(place).2,
+            Target::ContestEntry => self.contest_at(place).3,
+            Target::JudgeScore => self.contest_at(place).4,
             Target::Import => {
                 let caller = role.and_then(|r| self.role_users.iter().find(|(ur, _)| *ur == r)).map(|(_, id)| *id);
                 let owner = match (place, caller) {
@@ -361,6 +378,18 @@ impl World {
                     "/api/v1/inspection-rounds/{id}/findings" => serde_json::json!({"unit_id": unit.id.0,
                         "severity": "minor", "category": "台账", "description": "缺失"}),
                     "/api/v1/rectifications/{id}/steps" => serde_json::json!({"step": "respond", "text": "已整改"}),
+                    "/api/v1/campaigns/{id}/contests" => serde_json::json!({"name": format!("演讲比赛{n}")}),
+                    "/api/v1/contests/{id}/rounds" => serde_json::json!({"name": "预赛", "stage": "heat",
+                        "criteria": [{"code": "content", "name": "内容", "max": "40"}]}),
+                    "/api/v1/contest-rounds/{id}/judges" => serde_json::json!({"user_id": resident}),
+                    "/api/v1/contest-rounds/{id}/entries" => {
+                        serde_json::json!({"contestant": format!("选手{n}"), "unit_id": unit.id.0})
+                    }
+                    "/api/v1/contest-rounds/{id}/advance" => serde_json::json!({"move": "next"}),
+                    "/api/v1/contest-entries/{id}/scores" => serde_json::json!({"idempotency_key": format!("k{n}"),
+                        "criteria": [{"code": "content", "points": "35"}, {"code": "delivery", "points": "50"}]}),
+                    "/api/v1/judge-scores/{id}/corrections" => serde_json::json!({"idempotency_key": format!("c{n}"),
+                        "reason": "录入有误", "criteria": [{"code": "content", "points": "31"}, {"code": "delivery", "points": "50"}]}),
                     _ => serde_json::json!({}),
                 };
                 let method = Method::from_bytes(entry.method.as_bytes()).unwrap();
@@ -515,6 +544,8 @@ fn expected_allowed(entry: &Entry, role: Option<Role>, place: Place) -> bool {
         (Access::Owner, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
         // The fixtures' campaigns are each run by the county at their place.
         (Access::Campaign, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
+        // The judge role's account sits on the own place's panel only.
+        (Access::Panel, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
         (Access::Assignment, Some(role)) => {
             let permission = permission(entry);
             let runs_campaign = permission == Permission::ViewUnits && Permission::ManagePlans.held_by(role);

@@ -10,6 +10,7 @@ mod authz_matrix;
 mod body_limits;
 mod campaign_settings;
 mod cli;
+mod contests;
 mod damaged_sheets;
 mod dashboard;
 mod delivery;

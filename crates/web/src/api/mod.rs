@@ -5,6 +5,7 @@ mod assignments;
 mod auth;
 mod burden;
 mod closed_sets;
+mod contests;
 mod evaluation_bulletins;
 mod evaluation_runs;
 mod evaluations;
@@ -144,6 +145,17 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(evaluation_runs::decide_appeal),
         routes!(evaluation_bulletins::bulletin_pdf),
         routes!(evaluation_bulletins::bulletin_xlsx),
+        routes!(contests::list_contests, contests::create_contest),
+        routes!(contests::get_contest),
+        routes!(contests::add_round),
+        routes!(contests::seat_judge),
+        routes!(contests::add_entry),
+        routes!(contests::draw),
+        routes!(contests::advance),
+        routes!(contests::submit_score),
+        routes!(contests::correct_score),
+        routes!(contests::board),
+        routes!(contests::judging),
         routes!(inspections::list_rounds, inspections::create_round),
         routes!(inspections::get_round, inspections::update_round),
         routes!(inspections::add_team),

@@ -1,0 +1,562 @@
+//! Contests judged live (演讲比赛, PRODUCT.md C8): the organiser sets up rounds, criteria, the
+//! panel and the contestants, draws the running order and calls each contestant to the stage;
+//! judges score the one on stage from their phones, exactly once each; the scoreboard ranks by
+//! the rules of `SCORING.md` §2. Whoever runs the contest's campaign organises it; the panel is
+//! who may score; everyone signed in may watch the board.
+
+use pacesetter_domain::{
+    Permission, Timestamp, UnitId, UserId,
+    contest::{
+        self, Contest, Criterion, Entry, Judge, JudgeScore, Reveal, Round, RoundStatus, Rules, Stage, Standing, Tally,
+    },
+    ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
+};
+use pacesetter_store::{
+    Conn,
+    contests::{self as store, ContestFields, NewRound, NewScore},
+    grants, plan_items, units, users,
+};
+use rust_decimal::Decimal;
+
+use crate::{
+    Actor, App, AppError, Resource, Result, audit,
+    text::{self, TextKind},
+};
+
+/// The most rounds, criteria, judges and entries a contest takes: far past any real one.
+const MAX_CRITERIA: usize = 12;
+const MAX_TRIM: u32 = 5;
+const MAX_PRECISION: u32 = 4;
+/// An idempotency key is what a phone makes up: a UUID or the like.
+const KEY_MAX_CHARS: usize = 100;
+
+/// A contest as its organiser asks for it.
+#[derive(Debug, Clone)]
+pub struct ContestInput<'a> {
+    pub name: &'a str,
+    pub plan_item: Option<PlanItemId>,
+    pub rules: Rules,
+}
+
+/// A round as its organiser asks for it.
+#[derive(Debug, Clone)]
+pub struct RoundInput<'a> {
+    pub name: &'a str,
+    pub stage: Stage,
+    pub unit: Option<UnitId>,
+    pub advance: u32,
+    pub criteria: Vec<Criterion>,
+}
+
+/// The contest with its campaign office's path: the organiser's scope.
+async fn load(conn: &mut Conn, id: ContestId) -> Result<(Contest, pacesetter_domain::unit::Unit)> {
+    let contest = store::get_contest(conn, id).await.map_err(AppError::from_store(Resource::Contest))?;
+    let (_, office) = crate::plans::load_campaign(conn, contest.campaign_id).await?;
+    Ok((contest, office))
+}
+
+/// The contest if the actor organises it (runs its campaign); `forbidden` otherwise.
+async fn organised(conn: &mut Conn, actor: &Actor, id: ContestId) -> Result<Contest> {
+    let (contest, office) = load(conn, id).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    Ok(contest)
+}
+
+async fn round_of(conn: &mut Conn, id: ContestRoundId) -> Result<Round> {
+    store::get_round(conn, id).await.map_err(AppError::from_store(Resource::ContestRound))
+}
+
+fn check_rules(rules: &Rules) -> Result<()> {
+    if rules.trim_high > MAX_TRIM || rules.trim_low > MAX_TRIM {
+        return Err(AppError::invalid("trim", "out_of_range"));
+    }
+    if rules.precision > MAX_PRECISION {
+        return Err(AppError::invalid("precision", "out_of_range"));
+    }
+    Ok(())
+}
+
+/// Sets up a contest of a campaign the actor runs.
+pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &ContestInput<'_>) -> Result<Contest> {
+    let mut tx = app.store.write().await?;
+    let (_, office) = crate::plans::load_campaign(&mut tx, campaign).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    let name = text::required("name", input.name, TextKind::Title)?;
+    check_rules(&input.rules)?;
+    let mut rules = input.rules.clone();
+    rules.tie_criterion = text::optional("tie_criterion", rules.tie_criterion.as_deref(), TextKind::Name)?;
+    if let Some(item) = input.plan_item {
+        let item =
+            plan_items::get(&mut tx, item).await.map_err(|_| AppError::invalid("plan_item_id", "item_not_found"))?;
+        if item.campaign_id != campaign {
+            return Err(AppError::invalid("plan_item_id", "item_not_found"));
+        }
+    }
+    let fields = ContestFields { name: &name, plan_item_id: input.plan_item, rules: &rules };
+    let contest = store::insert_contest(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "contest.create",
+        ("contest", Some(contest.id.0)),
+        None,
+        Some(&contest),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(contest)
+}
+
+/// A contest with its rounds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ContestView {
+    pub contest: Contest,
+    pub rounds: Vec<Round>,
+    pub can_organise: bool,
+}
+
+/// A contest as anyone signed in sees it.
+pub async fn get(app: &App, actor: &Actor, id: ContestId) -> Result<ContestView> {
+    let mut conn = app.store.read().await?;
+    let (contest, office) = load(&mut conn, id).await?;
+    let rounds = store::rounds(&mut conn, id).await?;
+    Ok(ContestView { can_organise: actor.can(Permission::ManagePlans, &office.path), contest, rounds })
+}
+
+/// A campaign's contests.
+pub async fn list(app: &App, _actor: &Actor, campaign: CampaignId) -> Result<Vec<Contest>> {
+    let mut conn = app.store.read().await?;
+    crate::plans::load_campaign(&mut conn, campaign).await?;
+    Ok(store::contests(&mut conn, campaign).await?)
+}
+
+fn check_criteria(criteria: &[Criterion]) -> Result<Vec<Criterion>> {
+    if criteria.is_empty() || criteria.len() > MAX_CRITERIA {
+        return Err(AppError::invalid("criteria", "criteria_count"));
+    }
+    let mut checked: Vec<Criterion> = Vec::with_capacity(criteria.len());
+    for criterion in criteria {
+        let code = text::required("criteria", &criterion.code, TextKind::Name)?;
+        let name = text::required("criteria", &criterion.name, TextKind::Name)?;
+        if checked.iter().any(|c| c.code == code) {
+            return Err(AppError::invalid("criteria", "criterion_twice"));
+        }
+        if criterion.max <= Decimal::ZERO || criterion.max > Decimal::from(1000) || criterion.max.scale() > 2 {
+            return Err(AppError::invalid("criteria", "score_out_of_range"));
+        }
+        checked.push(Criterion { code, name, max: criterion.max });
+    }
+    Ok(checked)
+}
+
+/// Adds a round after the contest's others.
+pub async fn add_round(app: &App, actor: &Actor, id: ContestId, input: &RoundInput<'_>) -> Result<Round> {
+    let mut tx = app.store.write().await?;
+    let contest = organised(&mut tx, actor, id).await?;
+    let name = text::required("name", input.name, TextKind::Title)?;
+    let criteria = check_criteria(&input.criteria)?;
+    if let Some(code) = &contest.rules.tie_criterion
+        && !criteria.iter().any(|c| &c.code == code)
+    {
+        return Err(AppError::invalid("criteria", "tie_criterion_missing"));
+    }
+    if let Some(unit) = input.unit {
+        let unit = units::get(&mut tx, unit).await.map_err(|_| AppError::invalid("unit_id", "unit_not_found"))?;
+        if !actor.can(Permission::ViewUnits, &unit.path) {
+            return Err(AppError::invalid("unit_id", "unit_not_found"));
+        }
+    }
+    let new =
+        NewRound { name: &name, stage: input.stage, unit_id: input.unit, advance: input.advance, criteria: &criteria };
+    let round = store::insert_round(&mut tx, id, &new).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "contest.round.create",
+        ("contest_round", Some(round.id.0)),
+        None,
+        Some(&round),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(round)
+}
+
+/// The round if the actor organises its contest, and the round is still being set up.
+async fn in_setup(conn: &mut Conn, actor: &Actor, id: ContestRoundId) -> Result<Round> {
+    let round = round_of(conn, id).await?;
+    organised(conn, actor, round.contest_id).await?;
+    if round.status != RoundStatus::Setup {
+        return Err(AppError::Conflict("round_not_in_setup"));
+    }
+    Ok(round)
+}
+
+/// Seats a judge on a round's panel; they are never given a contestant of their own unit.
+pub async fn seat_judge(app: &App, actor: &Actor, id: ContestRoundId, user: UserId) -> Result<Judge> {
+    let mut tx = app.store.write().await?;
+    in_setup(&mut tx, actor, id).await?;
+    let person = users::get(&mut tx, user).await.map_err(|_| AppError::invalid("user_id", "user_not_found"))?;
+    if person.disabled_at.is_some() {
+        return Err(AppError::invalid("user_id", "user_not_found"));
+    }
+    let roles = grants::for_user(&mut tx, user).await?;
+    if !roles.iter().any(|g| Permission::Judge.held_by(g.role)) {
+        return Err(AppError::invalid("user_id", "not_a_judge"));
+    }
+    let judge = store::seat_judge(&mut tx, id, user, person.unit_id).await.map_err(|error| match error {
+        pacesetter_store::StoreError::Duplicate(_) => AppError::Conflict("judge_seated"),
+        other => other.into(),
+    })?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "contest.judge.seat",
+        ("contest_round", Some(id.0)),
+        None,
+        Some(&judge),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(judge)
+}
+
+/// Enters a contestant representing a unit in a round being set up.
+pub async fn add_entry(
+    app: &App,
+    actor: &Actor,
+    id: ContestRoundId,
+    contestant: &str,
+    unit: UnitId,
+    title: &str,
+) -> Result<Entry> {
+    let mut tx = app.store.write().await?;
+    in_setup(&mut tx, actor, id).await?;
+    let contestant = text::required("contestant", contestant, TextKind::Name)?;
+    let title = text::optional("title", Some(title), TextKind::Title)?.unwrap_or_default();
+    let unit = units::get(&mut tx, unit).await.map_err(|_| AppError::invalid("unit_id", "unit_not_found"))?;
+    if !actor.can(Permission::ViewUnits, &unit.path) {
+        return Err(AppError::invalid("unit_id", "unit_not_found"));
+    }
+    let entry = store::insert_entry(&mut tx, id, &contestant, unit.id, &title).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "contest.entry.create",
+        ("contest_entry", Some(entry.id.0)),
+        None,
+        Some(&entry),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// Draws the running order from a fresh random seed, kept with the round so that anyone can
+/// draw it again ([`contest::draw_order`]) and see it was fair. Drawn again, it replaces the
+/// order while the round is being set up.
+pub async fn draw(app: &App, actor: &Actor, id: ContestRoundId, version: i64) -> Result<Round> {
+    let mut tx = app.store.write().await?;
+    let before = in_setup(&mut tx, actor, id).await?;
+    let entries = store::entries(&mut tx, id).await?;
+    if entries.is_empty() {
+        return Err(AppError::Conflict("no_entries"));
+    }
+    // Entries in the order they were entered, so that the seed alone decides.
+    let mut by_id = entries;
+    by_id.sort_by_key(|e| e.id);
+    let seed = rand::random::<u64>() >> 1;
+    let order: Vec<(ContestEntryId, u32)> = contest::draw_order(by_id.len(), seed)
+        .into_iter()
+        .enumerate()
+        .map(|(place, index)| (by_id[index].id, place as u32 + 1))
+        .collect();
+    let round = store::set_draw(&mut tx, id, version, seed, &order).await?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "contest.round.draw",
+        ("contest_round", Some(id.0)),
+        Some(&before),
+        Some(&(&round, &order)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(round)
+}
+
+/// What the organiser does to move a round along.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Opens scoring with the first contestant on stage.
+    Open,
+    /// Calls the next contestant; after the last, the round stays on the last.
+    Next,
+    /// Closes the round: no more scores.
+    Close,
+}
+
+/// Opens a round, calls the next contestant or closes it, at `version`.
+pub async fn advance(app: &App, actor: &Actor, id: ContestRoundId, version: i64, step: Move) -> Result<Round> {
+    let mut tx = app.store.write().await?;
+    let before = round_of(&mut tx, id).await?;
+    organised(&mut tx, actor, before.contest_id).await?;
+    let entries = store::entries(&mut tx, id).await?;
+    let (status, current) = match (step, before.status) {
+        (Move::Open, RoundStatus::Setup) => {
+            if before.draw_seed.is_none() {
+                return Err(AppError::Conflict("not_drawn"));
+            }
+            if store::judges(&mut tx, id).await?.is_empty() {
+                return Err(AppError::Conflict("no_judges"));
+            }
+            (RoundStatus::Open, Some(1))
+        }
+        (Move::Next, RoundStatus::Open) => {
+            let current = before.current_order.unwrap_or(0);
+            if current as usize >= entries.len() {
+                return Err(AppError::Conflict("last_contestant"));
+            }
+            (RoundStatus::Open, Some(current + 1))
+        }
+        (Move::Close, RoundStatus::Open) => (RoundStatus::Closed, before.current_order),
+        _ => return Err(AppError::Conflict("contest_round_status")),
+    };
+    let round = store::set_round_state(&mut tx, id, version, status, current).await?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "contest.round.advance",
+        ("contest_round", Some(id.0)),
+        Some(&before),
+        Some(&round),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(round)
+}
+
+/// A judge's score as sent from a phone; `key` is made up by the phone for this score, so that a
+/// score sent again after a dropped connection is kept once.
+#[derive(Debug, Clone)]
+pub struct ScoreInput<'a> {
+    pub criteria: Vec<(String, Decimal)>,
+    pub key: &'a str,
+}
+
+fn check_key(key: &str) -> Result<()> {
+    let fine = !key.is_empty()
+        && key.len() <= KEY_MAX_CHARS
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+    if fine { Ok(()) } else { Err(AppError::invalid("idempotency_key", "invalid_key")) }
+}
+
+/// A judge scores the contestant on stage. Sent again with the same key, the score already kept
+/// is the answer; a judge scores an entry once, and never one of their own unit.
+pub async fn submit_score(app: &App, actor: &Actor, id: ContestEntryId, input: &ScoreInput<'_>) -> Result<JudgeScore> {
+    check_key(input.key)?;
+    let mut tx = app.store.write().await?;
+    if let Some(kept) = store::score_by_key(&mut tx, input.key).await? {
+        return if kept.entry_id == id && kept.judge_id == actor.user.id && kept.supersedes.is_none() {
+            Ok(kept)
+        } else {
+            Err(AppError::Conflict("key_used"))
+        };
+    }
+    let entry = store::get_entry(&mut tx, id).await.map_err(AppError::from_store(Resource::ContestEntry))?;
+    let round = round_of(&mut tx, entry.round_id).await?;
+    let judges = store::judges(&mut tx, round.id).await?;
+    // Someone not on the panel, or no longer a judge, learns nothing of the entry.
+    let judge = judges
+        .iter()
+        .find(|j| j.user_id == actor.user.id)
+        .filter(|_| actor.can_anywhere(Permission::Judge))
+        .ok_or(AppError::NotFound(Resource::ContestEntry))?;
+    if entry.conflicts_with(judge) {
+        return Err(AppError::Conflict("own_unit"));
+    }
+    if round.status != RoundStatus::Open || round.current_order != entry.running_order {
+        return Err(AppError::Conflict("not_on_stage"));
+    }
+    let (scores, total) = contest::check_score(&round.criteria, &input.criteria)?;
+    let criteria: Vec<(String, Decimal)> = round.criteria.iter().map(|c| c.code.clone()).zip(scores).collect();
+    let new = NewScore {
+        entry: id,
+        judge: actor.user.id,
+        criteria: &criteria,
+        total,
+        idempotency_key: input.key,
+        supersedes: None,
+    };
+    let score =
+        store::insert_score(&mut tx, &new, actor.user.id, Timestamp::now()).await.map_err(|error| match error {
+            pacesetter_store::StoreError::Duplicate(_) => AppError::Conflict("already_scored"),
+            other => other.into(),
+        })?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "contest.score.submit",
+        ("contest_entry", Some(id.0)),
+        None,
+        Some(&score),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(score)
+}
+
+/// The organiser corrects a judge's score: a new score that supersedes it, with the reason; both
+/// are kept.
+pub async fn correct_score(
+    app: &App,
+    actor: &Actor,
+    id: JudgeScoreId,
+    input: &ScoreInput<'_>,
+    reason: &str,
+) -> Result<JudgeScore> {
+    check_key(input.key)?;
+    let reason = text::required("reason", reason, TextKind::Text)?;
+    let mut tx = app.store.write().await?;
+    let before = store::get_score(&mut tx, id).await.map_err(AppError::from_store(Resource::JudgeScore))?;
+    let entry = store::get_entry(&mut tx, before.entry_id).await?;
+    let round = round_of(&mut tx, entry.round_id).await?;
+    organised(&mut tx, actor, round.contest_id).await?;
+    let current = store::scores_of_round(&mut tx, round.id).await?;
+    if !contest::current_scores(&current).iter().any(|s| s.id == id) {
+        return Err(AppError::Conflict("score_superseded"));
+    }
+    let (scores, total) = contest::check_score(&round.criteria, &input.criteria)?;
+    let criteria: Vec<(String, Decimal)> = round.criteria.iter().map(|c| c.code.clone()).zip(scores).collect();
+    let new = NewScore {
+        entry: before.entry_id,
+        judge: before.judge_id,
+        criteria: &criteria,
+        total,
+        idempotency_key: input.key,
+        supersedes: Some((id, &reason)),
+    };
+    let score =
+        store::insert_score(&mut tx, &new, actor.user.id, Timestamp::now()).await.map_err(|error| match error {
+            pacesetter_store::StoreError::Duplicate(_) => AppError::Conflict("key_used"),
+            other => other.into(),
+        })?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "contest.score.correct",
+        ("contest_entry", Some(entry.id.0)),
+        Some(&before),
+        Some(&score),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(score)
+}
+
+/// One line of the scoreboard.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BoardLine {
+    pub entry: Entry,
+    /// Each seated judge's score by seat, once it may be shown; `None` for a seat not yet
+    /// scored, held back, or excluded for the judge's own unit.
+    pub judge_scores: Vec<Option<Decimal>>,
+    pub scored: usize,
+    pub standing: Standing,
+}
+
+/// A round's scoreboard: the contestant on stage and every entry ranked so far.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Board {
+    pub contest: Contest,
+    pub round: Round,
+    pub judges: usize,
+    pub on_stage: Option<Entry>,
+    /// Best first, as [`contest::rank`] orders them.
+    pub lines: Vec<BoardLine>,
+}
+
+/// The scoreboard of a round, for the big screen and everyone signed in. With the reveal rule
+/// `after_next`, the scores of the contestant on stage are held back until the next is called.
+pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Board> {
+    let mut conn = app.store.read().await?;
+    let round = round_of(&mut conn, id).await?;
+    let (contest, _) = load(&mut conn, round.contest_id).await?;
+    let judges = store::judges(&mut conn, id).await?;
+    let entries = store::entries(&mut conn, id).await?;
+    let all = store::scores_of_round(&mut conn, id).await?;
+    let current = contest::current_scores(&all);
+    let on_stage = entries.iter().find(|e| round.status == RoundStatus::Open && e.running_order == round.current_order);
+    let held = |entry: &Entry| contest.rules.reveal == Reveal::AfterNext && Some(entry.id) == on_stage.map(|e| e.id);
+    let tie = contest.rules.tie_criterion.as_deref();
+    let mut tallies = Vec::with_capacity(entries.len());
+    let mut seats = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        let mine: Vec<&&JudgeScore> = current.iter().filter(|s| s.entry_id == entry.id).collect();
+        let by_seat: Vec<Option<Decimal>> =
+            judges.iter().map(|j| mine.iter().find(|s| s.judge_id == j.user_id).map(|s| s.total)).collect();
+        let shown = !held(entry);
+        tallies.push(Tally {
+            scores: if shown { mine.iter().map(|s| s.total).collect() } else { Vec::new() },
+            tie_criterion: match (shown, tie) {
+                (true, Some(code)) => {
+                    mine.iter().filter_map(|s| s.criteria.iter().find(|(c, _)| c == code).map(|(_, v)| *v)).collect()
+                }
+                _ => Vec::new(),
+            },
+        });
+        seats.push((if shown { by_seat } else { vec![None; judges.len()] }, mine.len()));
+    }
+    let standings = contest::rank(&tallies, &contest.rules);
+    let lines = standings
+        .into_iter()
+        .map(|standing| {
+            let (judge_scores, scored) = seats[standing.entry].clone();
+            BoardLine { entry: entries[standing.entry].clone(), judge_scores, scored, standing }
+        })
+        .collect();
+    Ok(Board { on_stage: on_stage.cloned(), contest, judges: judges.len(), round, lines })
+}
+
+/// What a judge's phone shows for one round they sit on.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Desk {
+    pub contest: Contest,
+    pub round: Round,
+    /// The contestant on stage, unless the judge may not score them.
+    pub on_stage: Option<Entry>,
+    /// The judge's kept score of that contestant, once sent.
+    pub my_score: Option<JudgeScore>,
+    /// On stage is a contestant of the judge's own unit, whom they do not score.
+    pub excused: bool,
+}
+
+/// The open rounds the actor judges, each with the contestant on stage.
+pub async fn desks(app: &App, actor: &Actor) -> Result<Vec<Desk>> {
+    let mut conn = app.store.read().await?;
+    let mut desks = Vec::new();
+    for id in store::rounds_judged_by(&mut conn, actor.user.id).await? {
+        let round = round_of(&mut conn, id).await?;
+        if round.status != RoundStatus::Open {
+            continue;
+        }
+        let (contest, _) = load(&mut conn, round.contest_id).await?;
+        let judge = store::judges(&mut conn, id).await?.into_iter().find(|j| j.user_id == actor.user.id);
+        let entries = store::entries(&mut conn, id).await?;
+        let stage = entries.into_iter().find(|e| e.running_order == round.current_order);
+        let excused = matches!((&stage, &judge), (Some(entry), Some(judge)) if entry.conflicts_with(judge));
+        let on_stage = stage.filter(|_| !excused);
+        let my_score = match &on_stage {
+            Some(entry) => {
+                let all = store::scores_of_round(&mut conn, id).await?;
+                contest::current_scores(&all)
+                    .into_iter()
+                    .find(|s| s.entry_id == entry.id && s.judge_id == actor.user.id)
+                    .cloned()
+            }
+            None => None,
+        };
+        desks.push(Desk { contest, round, on_stage, my_score, excused });
+    }
+    Ok(desks)
+}

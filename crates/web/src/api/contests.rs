@@ -1,0 +1,619 @@
+//! `/api/v1/…contests`: contests judged live (演讲比赛). The organiser (whoever runs the
+//! campaign) sets up rounds, the judge panel and the contestants, draws the running order and
+//! moves the round along; a judge scores the contestant on stage from a phone, with a key of the
+//! phone's making so that a score sent twice is kept once; the board ranks by `SCORING.md` §2.
+//! Points are decimals written as strings ("38.5").
+
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::{
+    AppError,
+    contests::{self, Board, ContestInput, ContestView, Desk, Move, RoundInput, ScoreInput},
+};
+use pacesetter_domain::{
+    UnitId, UserId,
+    contest::{Contest, Criterion, Entry, Judge, JudgeScore, Reveal, Round, Rules, Stage},
+    evaluation::Rounding,
+    ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    api::{
+        ApiActor, ApiJson, ApiPath,
+        extract::{IfMatch, etag},
+    },
+    error::ApiError,
+};
+
+fn points(field: &'static str, text: &str) -> Result<Decimal, AppError> {
+    text.trim().parse::<Decimal>().map_err(|_| AppError::invalid(field, "invalid_number"))
+}
+
+fn text(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContestResponse {
+    pub id: i64,
+    pub campaign_id: i64,
+    /// The plan task the contest carries out.
+    pub plan_item_id: Option<i64>,
+    pub name: String,
+    /// How many of the highest and lowest judge scores are dropped.
+    pub trim_high: u32,
+    pub trim_low: u32,
+    /// Decimal places of an entry's score.
+    pub precision: u32,
+    #[schema(value_type = Rounding)]
+    pub rounding: String,
+    /// The criterion code that breaks a tie the untrimmed scores leave.
+    pub tie_criterion: Option<String>,
+    /// When a judge's score is shown on the big screen.
+    #[schema(value_type = Reveal)]
+    pub reveal: String,
+    pub version: i64,
+}
+
+impl From<Contest> for ContestResponse {
+    fn from(c: Contest) -> Self {
+        Self {
+            id: c.id.0,
+            campaign_id: c.campaign_id.0,
+            plan_item_id: c.plan_item_id.map(|p| p.0),
+            name: c.name,
+            trim_high: c.rules.trim_high,
+            trim_low: c.rules.trim_low,
+            precision: c.rules.precision,
+            rounding: c.rules.rounding.as_str().to_owned(),
+            tie_criterion: c.rules.tie_criterion,
+            reveal: c.rules.reveal.as_str().to_owned(),
+            version: c.version,
+        }
+    }
+}
+
+/// A criterion of a round and the most points a judge may give for it.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionBody {
+    pub code: String,
+    pub name: String,
+    /// A decimal, e.g. "40".
+    pub max: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContestRoundResponse {
+    pub id: i64,
+    pub contest_id: i64,
+    pub name: String,
+    #[schema(value_type = Stage)]
+    pub stage: String,
+    /// A heat's prefecture.
+    pub unit_id: Option<i64>,
+    pub position: i64,
+    /// How many of its best go on to the next round.
+    pub advance: u32,
+    /// The seed the running order was drawn from, as a decimal string: drawing again from it
+    /// gives the same order.
+    pub draw_seed: Option<String>,
+    #[schema(value_type = pacesetter_domain::contest::RoundStatus)]
+    pub status: String,
+    /// The running order of the contestant on stage.
+    pub current_order: Option<u32>,
+    pub criteria: Vec<CriterionBody>,
+    pub version: i64,
+}
+
+impl From<Round> for ContestRoundResponse {
+    fn from(r: Round) -> Self {
+        Self {
+            id: r.id.0,
+            contest_id: r.contest_id.0,
+            name: r.name,
+            stage: r.stage.as_str().to_owned(),
+            unit_id: r.unit_id.map(|u| u.0),
+            position: r.position,
+            advance: r.advance,
+            draw_seed: r.draw_seed.map(|s| s.to_string()),
+            status: r.status.as_str().to_owned(),
+            current_order: r.current_order,
+            criteria: r
+                .criteria
+                .into_iter()
+                .map(|c| CriterionBody { code: c.code, name: c.name, max: text(c.max) })
+                .collect(),
+            version: r.version,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContestDetailResponse {
+    pub contest: ContestResponse,
+    pub rounds: Vec<ContestRoundResponse>,
+    /// Whether the caller organises it.
+    pub can_organise: bool,
+}
+
+impl From<ContestView> for ContestDetailResponse {
+    fn from(v: ContestView) -> Self {
+        Self {
+            contest: v.contest.into(),
+            rounds: v.rounds.into_iter().map(Into::into).collect(),
+            can_organise: v.can_organise,
+        }
+    }
+}
+
+fn default_trim() -> u32 {
+    1
+}
+
+fn default_precision() -> u32 {
+    2
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContestRequest {
+    pub name: String,
+    #[serde(default)]
+    pub plan_item_id: Option<i64>,
+    #[serde(default = "default_trim")]
+    pub trim_high: u32,
+    #[serde(default = "default_trim")]
+    pub trim_low: u32,
+    #[serde(default = "default_precision")]
+    pub precision: u32,
+    /// `half_up` (the default) or `half_even`.
+    #[serde(default)]
+    #[schema(value_type = Option<Rounding>)]
+    pub rounding: Option<String>,
+    #[serde(default)]
+    pub tie_criterion: Option<String>,
+    /// `at_once` (the default) or `after_next`.
+    #[serde(default)]
+    #[schema(value_type = Option<Reveal>)]
+    pub reveal: Option<String>,
+}
+
+impl ContestRequest {
+    fn input(&self) -> Result<ContestInput<'_>, AppError> {
+        let rounding = match self.rounding.as_deref() {
+            None => Rounding::HalfUp,
+            Some(text) => Rounding::parse(text).ok_or(AppError::invalid("rounding", "invalid_rounding"))?,
+        };
+        let reveal = match self.reveal.as_deref() {
+            None => Reveal::AtOnce,
+            Some(text) => Reveal::parse(text).ok_or(AppError::invalid("reveal", "invalid_reveal"))?,
+        };
+        Ok(ContestInput {
+            name: &self.name,
+            plan_item: self.plan_item_id.map(PlanItemId),
+            rules: Rules {
+                trim_high: self.trim_high,
+                trim_low: self.trim_low,
+                precision: self.precision,
+                rounding,
+                tie_criterion: self.tie_criterion.clone(),
+                reveal,
+            },
+        })
+    }
+}
+
+/// A campaign's contests.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/contests", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = [ContestResponse]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list_contests(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<ContestResponse>>, ApiError> {
+    let contests = contests::list(&state.app, &actor, CampaignId(id)).await?;
+    Ok(Json(contests.into_iter().map(Into::into).collect()))
+}
+
+/// Sets up a contest of the campaign, with its scoring rules.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/contests", tag = "contests", params(("id" = i64, Path)), request_body = ContestRequest, security(("bearer" = [])),
+    responses((status = 201, body = ContestResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_contest(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ContestRequest>,
+) -> Result<Response, ApiError> {
+    let contest = contests::create(&state.app, &actor, CampaignId(id), &body.input()?).await?;
+    Ok((StatusCode::CREATED, etag(contest.version), Json(ContestResponse::from(contest))).into_response())
+}
+
+/// A contest with its rounds.
+#[utoipa::path(get, path = "/api/v1/contests/{id}", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ContestDetailResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_contest(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ContestDetailResponse>, ApiError> {
+    Ok(Json(contests::get(&state.app, &actor, ContestId(id)).await?.into()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContestRoundRequest {
+    pub name: String,
+    #[schema(value_type = Stage)]
+    pub stage: String,
+    /// A heat's prefecture.
+    #[serde(default)]
+    pub unit_id: Option<i64>,
+    #[serde(default)]
+    pub advance: u32,
+    pub criteria: Vec<CriterionBody>,
+}
+
+/// Adds a round (a heat, a semi-final or the final) with its criteria.
+#[utoipa::path(post, path = "/api/v1/contests/{id}/rounds", tag = "contests", params(("id" = i64, Path)), request_body = ContestRoundRequest, security(("bearer" = [])),
+    responses((status = 201, body = ContestRoundResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_round(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ContestRoundRequest>,
+) -> Result<Response, ApiError> {
+    let stage = Stage::parse(&body.stage).ok_or(AppError::invalid("stage", "invalid_stage"))?;
+    let criteria = body
+        .criteria
+        .iter()
+        .map(|c| Ok(Criterion { code: c.code.clone(), name: c.name.clone(), max: points("criteria", &c.max)? }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let input = RoundInput { name: &body.name, stage, unit: body.unit_id.map(UnitId), advance: body.advance, criteria };
+    let round = contests::add_round(&state.app, &actor, ContestId(id), &input).await?;
+    Ok((StatusCode::CREATED, etag(round.version), Json(ContestRoundResponse::from(round))).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct JudgeResponse {
+    pub round_id: i64,
+    pub user_id: i64,
+    /// The judge's unit when seated: they are never given a contestant of it.
+    pub unit_id: i64,
+    pub seat: u32,
+}
+
+impl From<Judge> for JudgeResponse {
+    fn from(j: Judge) -> Self {
+        Self { round_id: j.round_id.0, user_id: j.user_id.0, unit_id: j.unit_id.0, seat: j.seat }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JudgeRequest {
+    pub user_id: i64,
+}
+
+/// Seats a judge on the round's panel while it is being set up.
+#[utoipa::path(post, path = "/api/v1/contest-rounds/{id}/judges", tag = "contests", params(("id" = i64, Path)), request_body = JudgeRequest, security(("bearer" = [])),
+    responses((status = 201, body = JudgeResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn seat_judge(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<JudgeRequest>,
+) -> Result<Response, ApiError> {
+    let judge = contests::seat_judge(&state.app, &actor, ContestRoundId(id), UserId(body.user_id)).await?;
+    Ok((StatusCode::CREATED, Json(JudgeResponse::from(judge))).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ContestEntryResponse {
+    pub id: i64,
+    pub round_id: i64,
+    pub contestant: String,
+    /// The unit the contestant represents.
+    pub unit_id: i64,
+    pub title: String,
+    /// Place in the running order, from 1, once drawn.
+    pub running_order: Option<u32>,
+}
+
+impl From<Entry> for ContestEntryResponse {
+    fn from(e: Entry) -> Self {
+        Self {
+            id: e.id.0,
+            round_id: e.round_id.0,
+            contestant: e.contestant,
+            unit_id: e.unit_id.0,
+            title: e.title,
+            running_order: e.running_order,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContestEntryRequest {
+    pub contestant: String,
+    pub unit_id: i64,
+    /// The speech's title.
+    #[serde(default)]
+    pub title: String,
+}
+
+/// Enters a contestant representing a unit while the round is being set up.
+#[utoipa::path(post, path = "/api/v1/contest-rounds/{id}/entries", tag = "contests", params(("id" = i64, Path)), request_body = ContestEntryRequest, security(("bearer" = [])),
+    responses((status = 201, body = ContestEntryResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_entry(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ContestEntryRequest>,
+) -> Result<Response, ApiError> {
+    let entry = contests::add_entry(
+        &state.app,
+        &actor,
+        ContestRoundId(id),
+        &body.contestant,
+        UnitId(body.unit_id),
+        &body.title,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(ContestEntryResponse::from(entry))).into_response())
+}
+
+/// Draws the running order from a fresh random seed, kept with the round; needs `If-Match`.
+#[utoipa::path(post, path = "/api/v1/contest-rounds/{id}/draw", tag = "contests", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 200, body = ContestRoundResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+pub async fn draw(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    IfMatch(version): IfMatch,
+) -> Result<Response, ApiError> {
+    let round = contests::draw(&state.app, &actor, ContestRoundId(id), version).await?;
+    Ok((etag(round.version), Json(ContestRoundResponse::from(round))).into_response())
+}
+
+/// How to move a round along.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundMove {
+    /// Opens scoring with the first contestant on stage.
+    Open,
+    /// Calls the next contestant.
+    Next,
+    /// Closes the round: no more scores.
+    Close,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceRequest {
+    #[serde(rename = "move")]
+    pub step: RoundMove,
+}
+
+/// Opens the round, calls the next contestant or closes it; needs `If-Match`.
+#[utoipa::path(post, path = "/api/v1/contest-rounds/{id}/advance", tag = "contests", params(("id" = i64, Path), IfMatch), request_body = AdvanceRequest, security(("bearer" = [])),
+    responses((status = 200, body = ContestRoundResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+pub async fn advance(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<AdvanceRequest>,
+) -> Result<Response, ApiError> {
+    let step = match body.step {
+        RoundMove::Open => Move::Open,
+        RoundMove::Next => Move::Next,
+        RoundMove::Close => Move::Close,
+    };
+    let round = contests::advance(&state.app, &actor, ContestRoundId(id), version, step).await?;
+    Ok((etag(round.version), Json(ContestRoundResponse::from(round))).into_response())
+}
+
+/// A criterion's points in a judge's score.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriterionPoints {
+    pub code: String,
+    /// A decimal with at most two places, e.g. "38.5".
+    pub points: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct JudgeScoreResponse {
+    pub id: i64,
+    pub entry_id: i64,
+    pub judge_id: i64,
+    pub criteria: Vec<CriterionPoints>,
+    pub total: String,
+    /// The score this one corrects, and why.
+    pub supersedes_id: Option<i64>,
+    pub reason: Option<String>,
+    pub created_by: i64,
+    pub created_at: String,
+}
+
+impl From<JudgeScore> for JudgeScoreResponse {
+    fn from(s: JudgeScore) -> Self {
+        Self {
+            id: s.id.0,
+            entry_id: s.entry_id.0,
+            judge_id: s.judge_id.0,
+            criteria: s
+                .criteria
+                .into_iter()
+                .map(|(code, value)| CriterionPoints { code, points: text(value) })
+                .collect(),
+            total: text(s.total),
+            supersedes_id: s.supersedes.map(|s| s.0),
+            reason: s.reason,
+            created_by: s.created_by.0,
+            created_at: s.created_at.to_db(),
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRequest {
+    pub criteria: Vec<CriterionPoints>,
+    /// Made up by the phone for this score (a UUID, say): sent again after a lost connection,
+    /// the score already kept is the answer.
+    pub idempotency_key: String,
+}
+
+fn criteria_of(list: &[CriterionPoints]) -> Result<Vec<(String, Decimal)>, AppError> {
+    list.iter().map(|c| Ok((c.code.clone(), points("criteria", &c.points)?))).collect()
+}
+
+/// A judge scores the contestant on stage: once, never one of their own unit.
+#[utoipa::path(post, path = "/api/v1/contest-entries/{id}/scores", tag = "contests", params(("id" = i64, Path)), request_body = ScoreRequest, security(("bearer" = [])),
+    responses((status = 201, body = JudgeScoreResponse), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn submit_score(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ScoreRequest>,
+) -> Result<Response, ApiError> {
+    let input = ScoreInput { criteria: criteria_of(&body.criteria)?, key: &body.idempotency_key };
+    let score = contests::submit_score(&state.app, &actor, ContestEntryId(id), &input).await?;
+    Ok((StatusCode::CREATED, Json(JudgeScoreResponse::from(score))).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionRequest {
+    pub criteria: Vec<CriterionPoints>,
+    pub idempotency_key: String,
+    /// Why the score is corrected; kept with both scores.
+    pub reason: String,
+}
+
+/// The organiser corrects a judge's score: a new score supersedes it, both are kept.
+#[utoipa::path(post, path = "/api/v1/judge-scores/{id}/corrections", tag = "contests", params(("id" = i64, Path)), request_body = CorrectionRequest, security(("bearer" = [])),
+    responses((status = 201, body = JudgeScoreResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn correct_score(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<CorrectionRequest>,
+) -> Result<Response, ApiError> {
+    let input = ScoreInput { criteria: criteria_of(&body.criteria)?, key: &body.idempotency_key };
+    let score = contests::correct_score(&state.app, &actor, JudgeScoreId(id), &input, &body.reason).await?;
+    Ok((StatusCode::CREATED, Json(JudgeScoreResponse::from(score))).into_response())
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BoardLineResponse {
+    pub entry: ContestEntryResponse,
+    /// Each seat's score, once it may be shown: `null` for a seat not yet scored, held back,
+    /// or excused for the judge's own unit.
+    pub judge_scores: Vec<Option<String>>,
+    /// How many judges have scored.
+    pub scored: usize,
+    /// The trimmed mean, once more judges have scored than the rule drops.
+    pub score: Option<String>,
+    /// The sum of every judge's score shown.
+    pub total: String,
+    /// Shared by entries nothing tells apart.
+    pub rank: Option<u32>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BoardResponse {
+    pub contest: ContestResponse,
+    pub round: ContestRoundResponse,
+    /// Seats on the panel.
+    pub judges: usize,
+    pub on_stage: Option<ContestEntryResponse>,
+    /// Best first.
+    pub lines: Vec<BoardLineResponse>,
+}
+
+impl From<Board> for BoardResponse {
+    fn from(b: Board) -> Self {
+        Self {
+            contest: b.contest.into(),
+            round: b.round.into(),
+            judges: b.judges,
+            on_stage: b.on_stage.map(Into::into),
+            lines: b
+                .lines
+                .into_iter()
+                .map(|l| BoardLineResponse {
+                    entry: l.entry.into(),
+                    judge_scores: l.judge_scores.into_iter().map(|s| s.map(text)).collect(),
+                    scored: l.scored,
+                    score: l.standing.score.map(text),
+                    total: text(l.standing.total),
+                    rank: l.standing.rank,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A round's scoreboard: the contestant on stage and the ranking so far.
+#[utoipa::path(get, path = "/api/v1/contest-rounds/{id}/board", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = BoardResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn board(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<BoardResponse>, ApiError> {
+    Ok(Json(contests::board(&state.app, &actor, ContestRoundId(id)).await?.into()))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct DeskResponse {
+    pub contest: ContestResponse,
+    pub round: ContestRoundResponse,
+    /// The contestant to score now, unless excused.
+    pub on_stage: Option<ContestEntryResponse>,
+    /// The caller's kept score of that contestant, once sent.
+    pub my_score: Option<JudgeScoreResponse>,
+    /// On stage is a contestant of the caller's own unit, whom they do not score.
+    pub excused: bool,
+}
+
+impl From<Desk> for DeskResponse {
+    fn from(d: Desk) -> Self {
+        Self {
+            contest: d.contest.into(),
+            round: d.round.into(),
+            on_stage: d.on_stage.map(Into::into),
+            my_score: d.my_score.map(Into::into),
+            excused: d.excused,
+        }
+    }
+}
+
+/// The open rounds the caller judges, each with the contestant to score now.
+#[utoipa::path(get, path = "/api/v1/judging", tag = "contests", security(("bearer" = [])),
+    responses((status = 200, body = [DeskResponse])))]
+pub async fn judging(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<DeskResponse>>, ApiError> {
+    Ok(Json(contests::desks(&state.app, &actor).await?.into_iter().map(Into::into).collect()))
+}
