@@ -67,8 +67,11 @@ async fn round_of(conn: &mut Conn, id: ContestRoundId) -> Result<Round> {
 }
 
 fn check_rules(rules: &Rules) -> Result<()> {
-    if rules.trim_high > MAX_TRIM || rules.trim_low > MAX_TRIM {
-        return Err(AppError::invalid("trim", "out_of_range"));
+    if rules.trim_high > MAX_TRIM {
+        return Err(AppError::invalid("trim_high", "out_of_range"));
+    }
+    if rules.trim_low > MAX_TRIM {
+        return Err(AppError::invalid("trim_low", "out_of_range"));
     }
     if rules.precision > MAX_PRECISION {
         return Err(AppError::invalid("precision", "out_of_range"));
@@ -192,11 +195,23 @@ async fn in_setup(conn: &mut Conn, actor: &Actor, id: ContestRoundId) -> Result<
     Ok(round)
 }
 
+/// Who is seated: by id (the API) or by username (the page).
+#[derive(Debug, Clone, Copy)]
+pub enum Seated<'a> {
+    Id(UserId),
+    Username(&'a str),
+}
+
 /// Seats a judge on a round's panel; they are never given a contestant of their own unit.
-pub async fn seat_judge(app: &App, actor: &Actor, id: ContestRoundId, user: UserId) -> Result<Judge> {
+pub async fn seat_judge(app: &App, actor: &Actor, id: ContestRoundId, who: Seated<'_>) -> Result<Judge> {
     let mut tx = app.store.write().await?;
     in_setup(&mut tx, actor, id).await?;
-    let person = users::get(&mut tx, user).await.map_err(|_| AppError::invalid("user_id", "user_not_found"))?;
+    let person = match who {
+        Seated::Id(user) => users::get(&mut tx, user).await.ok(),
+        Seated::Username(name) => users::find_by_username(&mut tx, name.trim()).await?,
+    };
+    let person = person.ok_or(AppError::invalid("user_id", "user_not_found"))?;
+    let user = person.id;
     if person.disabled_at.is_some() {
         return Err(AppError::invalid("user_id", "user_not_found"));
     }
@@ -218,7 +233,15 @@ pub async fn seat_judge(app: &App, actor: &Actor, id: ContestRoundId, user: User
     )
     .await?;
     tx.commit().await?;
+    changed(app, id);
     Ok(judge)
+}
+
+/// A unit as a form or a client names it: by id (the API) or typed by code or name (the page).
+#[derive(Debug, Clone, Copy)]
+pub enum UnitRef<'a> {
+    Id(UnitId),
+    Typed(&'a str),
 }
 
 /// Enters a contestant representing a unit in a round being set up.
@@ -227,17 +250,19 @@ pub async fn add_entry(
     actor: &Actor,
     id: ContestRoundId,
     contestant: &str,
-    unit: UnitId,
+    unit: UnitRef<'_>,
     title: &str,
 ) -> Result<Entry> {
     let mut tx = app.store.write().await?;
+    // Only those who organise the contest learn whether the unit exists.
     in_setup(&mut tx, actor, id).await?;
     let contestant = text::required("contestant", contestant, TextKind::Name)?;
     let title = text::optional("title", Some(title), TextKind::Title)?.unwrap_or_default();
-    let unit = units::get(&mut tx, unit).await.map_err(|_| AppError::invalid("unit_id", "unit_not_found"))?;
-    if !actor.can(Permission::ViewUnits, &unit.path) {
-        return Err(AppError::invalid("unit_id", "unit_not_found"));
-    }
+    let unit = match unit {
+        UnitRef::Id(unit) => units::get(&mut tx, unit).await.ok().filter(|u| actor.can(Permission::ViewUnits, &u.path)),
+        UnitRef::Typed(text) => crate::units::typed_in(&mut tx, actor, text, "unit_id").await?,
+    };
+    let unit = unit.ok_or(AppError::invalid("unit_id", "unit_not_found"))?;
     let entry = store::insert_entry(&mut tx, id, &contestant, unit.id, &title).await?;
     audit::record::<(), _>(
         &mut tx,
@@ -249,6 +274,7 @@ pub async fn add_entry(
     )
     .await?;
     tx.commit().await?;
+    changed(app, id);
     Ok(entry)
 }
 
@@ -282,6 +308,7 @@ pub async fn draw(app: &App, actor: &Actor, id: ContestRoundId, version: i64) ->
     )
     .await?;
     tx.commit().await?;
+    changed(app, id);
     Ok(round)
 }
 
@@ -307,8 +334,16 @@ pub async fn advance(app: &App, actor: &Actor, id: ContestRoundId, version: i64,
             if before.draw_seed.is_none() {
                 return Err(AppError::Conflict("not_drawn"));
             }
-            if store::judges(&mut tx, id).await?.is_empty() {
+            let contest = store::get_contest(&mut tx, before.contest_id).await?;
+            let judges = store::judges(&mut tx, id).await?;
+            if judges.is_empty() {
                 return Err(AppError::Conflict("no_judges"));
+            }
+            // Every entry must keep a score after the trim, counting only the judges who may
+            // score it.
+            let dropped = (contest.rules.trim_high + contest.rules.trim_low) as usize;
+            if entries.iter().any(|e| judges.iter().filter(|j| !e.conflicts_with(j)).count() <= dropped) {
+                return Err(AppError::Conflict("too_few_judges"));
             }
             (RoundStatus::Open, Some(1))
         }
@@ -333,6 +368,7 @@ pub async fn advance(app: &App, actor: &Actor, id: ContestRoundId, version: i64,
     )
     .await?;
     tx.commit().await?;
+    changed(app, id);
     Ok(round)
 }
 
@@ -403,6 +439,7 @@ pub async fn submit_score(app: &App, actor: &Actor, id: ContestEntryId, input: &
     )
     .await?;
     tx.commit().await?;
+    changed(app, round.id);
     Ok(score)
 }
 
@@ -451,6 +488,7 @@ pub async fn correct_score(
     )
     .await?;
     tx.commit().await?;
+    changed(app, round.id);
     Ok(score)
 }
 
@@ -462,6 +500,8 @@ pub struct BoardLine {
     /// scored, held back, or excluded for the judge's own unit.
     pub judge_scores: Vec<Option<Decimal>>,
     pub scored: usize,
+    /// The judges who may score it (those of its own unit are excused).
+    pub eligible: usize,
     pub standing: Standing,
 }
 
@@ -476,8 +516,10 @@ pub struct Board {
     pub lines: Vec<BoardLine>,
 }
 
-/// The scoreboard of a round, for the big screen and everyone signed in. With the reveal rule
-/// `after_next`, the scores of the contestant on stage are held back until the next is called.
+/// The scoreboard of a round, for the big screen and everyone signed in. An entry has a score
+/// and a rank once every judge who may score it has (or the round is closed). With the reveal
+/// rule `after_next`, the scores of the contestant on stage are held back until the next is
+/// called.
 pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Board> {
     let mut conn = app.store.read().await?;
     let round = round_of(&mut conn, id).await?;
@@ -495,9 +537,11 @@ pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Boar
         let mine: Vec<&&JudgeScore> = current.iter().filter(|s| s.entry_id == entry.id).collect();
         let by_seat: Vec<Option<Decimal>> =
             judges.iter().map(|j| mine.iter().find(|s| s.judge_id == j.user_id).map(|s| s.total)).collect();
+        let eligible = judges.iter().filter(|j| !entry.conflicts_with(j)).count();
         let shown = !held(entry);
+        let complete = mine.len() >= eligible || round.status == RoundStatus::Closed;
         tallies.push(Tally {
-            scores: if shown { mine.iter().map(|s| s.total).collect() } else { Vec::new() },
+            scores: if shown && complete { mine.iter().map(|s| s.total).collect() } else { Vec::new() },
             tie_criterion: match (shown, tie) {
                 (true, Some(code)) => {
                     mine.iter().filter_map(|s| s.criteria.iter().find(|(c, _)| c == code).map(|(_, v)| *v)).collect()
@@ -505,14 +549,14 @@ pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Boar
                 _ => Vec::new(),
             },
         });
-        seats.push((if shown { by_seat } else { vec![None; judges.len()] }, mine.len()));
+        seats.push((if shown { by_seat } else { vec![None; judges.len()] }, mine.len(), eligible));
     }
     let standings = contest::rank(&tallies, &contest.rules);
     let lines = standings
         .into_iter()
         .map(|standing| {
-            let (judge_scores, scored) = seats[standing.entry].clone();
-            BoardLine { entry: entries[standing.entry].clone(), judge_scores, scored, standing }
+            let (judge_scores, scored, eligible) = seats[standing.entry].clone();
+            BoardLine { entry: entries[standing.entry].clone(), judge_scores, scored, eligible, standing }
         })
         .collect();
     Ok(Board { on_stage: on_stage.cloned(), contest, judges: judges.len(), round, lines })
@@ -559,4 +603,75 @@ pub async fn desks(app: &App, actor: &Actor) -> Result<Vec<Desk>> {
         desks.push(Desk { contest, round, on_stage, my_score, excused });
     }
     Ok(desks)
+}
+
+/// Tells the screens watching a round that its board changed. Nobody watching is no error.
+fn changed(app: &App, round: ContestRoundId) {
+    let _ = app.contest_changes.send(round);
+}
+
+/// Rounds whose board has changed on this instance, as they change; a screen also looks again
+/// now and then, for changes made through other instances.
+pub fn watch(app: &App) -> tokio::sync::broadcast::Receiver<ContestRoundId> {
+    app.contest_changes.subscribe()
+}
+
+/// A contest in the list of every campaign's contests.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ContestSummary {
+    pub contest: Contest,
+    pub campaign: String,
+    pub rounds: Vec<Round>,
+    pub can_organise: bool,
+}
+
+/// Every contest of every campaign, newest campaign first.
+pub async fn overview(app: &App, actor: &Actor) -> Result<Vec<ContestSummary>> {
+    let mut conn = app.store.read().await?;
+    let mut out = Vec::new();
+    for campaign in pacesetter_store::campaigns::all(&mut conn).await? {
+        let office = units::get(&mut conn, campaign.office_unit_id).await?;
+        let can_organise = actor.can(Permission::ManagePlans, &office.path);
+        for contest in store::contests(&mut conn, campaign.id).await? {
+            let rounds = store::rounds(&mut conn, contest.id).await?;
+            out.push(ContestSummary { contest, campaign: campaign.name.clone(), rounds, can_organise });
+        }
+    }
+    Ok(out)
+}
+
+/// A judge on the panel with their name and unit, for the organiser's console.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Seat {
+    pub judge: Judge,
+    pub name: String,
+    pub unit: pacesetter_domain::unit::Unit,
+}
+
+/// Everything the organiser's console of a round shows.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Console {
+    pub board: Board,
+    pub seats: Vec<Seat>,
+    /// The unit of each entry, by entry, in the board's order.
+    pub entry_units: Vec<pacesetter_domain::unit::Unit>,
+    pub can_organise: bool,
+}
+
+/// A round's console: its board, its panel and its contestants' units.
+pub async fn console(app: &App, actor: &Actor, id: ContestRoundId) -> Result<Console> {
+    let board = board(app, actor, id).await?;
+    let mut conn = app.store.read().await?;
+    let (_, office) = load(&mut conn, board.contest.id).await?;
+    let mut seats = Vec::new();
+    for judge in store::judges(&mut conn, id).await? {
+        let person = users::get(&mut conn, judge.user_id).await?;
+        let unit = units::get(&mut conn, judge.unit_id).await?;
+        seats.push(Seat { judge, name: person.display_name, unit });
+    }
+    let mut entry_units = Vec::with_capacity(board.lines.len());
+    for line in &board.lines {
+        entry_units.push(units::get(&mut conn, line.entry.unit_id).await?);
+    }
+    Ok(Console { can_organise: actor.can(Permission::ManagePlans, &office.path), board, seats, entry_units })
 }

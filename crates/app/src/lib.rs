@@ -78,6 +78,8 @@ pub struct App {
     pub files: files::FileStore,
     /// Task sheets checked by a preview, for their commit to reuse while nothing changed.
     checked_plans: import::CheckedPlans,
+    /// Contest rounds whose board changed, for the big screens watching them.
+    contest_changes: tokio::sync::broadcast::Sender<pacesetter_domain::ids::ContestRoundId>,
 }
 
 impl App {
@@ -87,7 +89,14 @@ impl App {
         read_sheet: pacesetter_domain::table::SheetReader,
         files: files::FileStore,
     ) -> Self {
-        Self { store, settings, read_sheet, files, checked_plans: import::CheckedPlans::default() }
+        Self {
+            store,
+            settings,
+            read_sheet,
+            files,
+            checked_plans: import::CheckedPlans::default(),
+            contest_changes: tokio::sync::broadcast::channel(256).0,
+        }
     }
 
     /// `sqlite` or `postgres`.

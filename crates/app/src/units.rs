@@ -45,6 +45,12 @@ pub async fn list(app: &App, actor: &Actor, query: &UnitQuery, page: PageRequest
 /// `None` when nothing was typed; a unit that cannot be found is refused as `unit_not_found` on
 /// `field`, so that the form comes back with the message next to it.
 pub async fn typed(app: &App, actor: &Actor, text: &str, field: &'static str) -> Result<Option<UnitId>> {
+    let mut conn = app.store.read().await?;
+    Ok(typed_in(&mut conn, actor, text, field).await?.map(|u| u.id))
+}
+
+/// [`typed`] in the caller's transaction.
+pub(crate) async fn typed_in(conn: &mut Conn, actor: &Actor, text: &str, field: &'static str) -> Result<Option<Unit>> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -53,10 +59,19 @@ pub async fn typed(app: &App, actor: &Actor, text: &str, field: &'static str) ->
     if text.chars().count() > crate::text::SEARCH_MAX_CHARS {
         return Err(unknown());
     }
-    let query = UnitQuery { q: Some(text.to_owned()), ..Default::default() };
-    let found = list(app, actor, &query, PageRequest::new(Some(1), Some(50))).await?;
-    let unit = found.items.iter().find(|u| u.code.as_deref() == Some(text) || u.name == text).ok_or_else(unknown)?;
-    Ok(Some(unit.id))
+    let filter = store::UnitFilter {
+        within: actor.scope.roots(Permission::ViewUnits),
+        kind: None,
+        parent: None,
+        under: None,
+        query: Some(text.to_owned()),
+        include_archived: false,
+        offset: 0,
+        limit: 50,
+    };
+    let (found, _) = store::list(conn, &filter).await?;
+    let unit = found.into_iter().find(|u| u.code.as_deref() == Some(text) || u.name == text).ok_or_else(unknown)?;
+    Ok(Some(unit))
 }
 
 /// Units typed as a list of codes or names (commas, spaces, 、 or new lines between them); the

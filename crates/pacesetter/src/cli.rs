@@ -197,12 +197,15 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 demo::seed(&app).await.map_err(|e| e.to_string())?;
                 let (_, _, published) = demo::evaluation::seed(&app).await.map_err(|e| e.to_string())?;
                 demo::inspection::seed(&app).await.map_err(|e| e.to_string())?;
-                println!("Loaded the demo campaign, with its evaluation (published run {published}) and inspections.");
+                demo::contests::seed(&app).await.map_err(|e| e.to_string())?;
+                println!(
+                    "Loaded the demo campaign, with its evaluation (published run {published}), inspections and contests."
+                );
             }
             server::serve(&config, app, true, |addr| {
                 println!("Pacesetter demo: open http://{addr}/");
                 println!(
-                    "Demo accounts (password {}): admin, office, lhasa, inspector, judge1, viewer",
+                    "Demo accounts (password {}): admin, office, lhasa, inspector, judge1 … judge13, viewer",
                     demo::DEMO_PASSWORD
                 );
             })

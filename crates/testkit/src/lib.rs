@@ -172,6 +172,14 @@ impl TestApp {
             .await
     }
 
+    /// A GET whose answer is read up to its headers: for a stream that does not end.
+    pub async fn get_head(&self, path: &str, auth: &Auth) -> TestResponse {
+        let request =
+            auth.apply(Request::builder().method(Method::GET).uri(path)).body(Body::empty()).expect("request");
+        let response = self.router.clone().oneshot(request).await.expect("router never fails");
+        TestResponse { status: response.status(), headers: response.headers().clone(), body: Vec::new() }
+    }
+
     pub async fn json(&self, method: Method, path: &str, auth: &Auth, body: serde_json::Value) -> TestResponse {
         let builder =
             auth.apply(Request::builder().method(method).uri(path)).header(header::CONTENT_TYPE, "application/json");

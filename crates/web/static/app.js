@@ -37,3 +37,59 @@ for (const input of document.querySelectorAll("input[type=file][data-shrink]")) 
     input.files = shrunk.files;
   });
 }
+
+// The big screen: the server sends the board again whenever it changes (Server-Sent Events);
+// the browser reconnects by itself if the network drops.
+const board = document.querySelector("[data-board-events]");
+if (board && window.EventSource) {
+  const events = new EventSource(board.dataset.boardEvents);
+  events.addEventListener("board", (event) => { board.innerHTML = event.data; });
+}
+
+// A judge's score on a phone: sent in the background, and if the network is down it is kept
+// on the phone and sent when the network returns. The form's key makes a score that arrives
+// twice count once.
+const PENDING = "pacesetter.pending-scores";
+const pending = () => JSON.parse(localStorage.getItem(PENDING) || "[]");
+const keep = (list) => localStorage.setItem(PENDING, JSON.stringify(list));
+async function sendScore(item) {
+  const response = await fetch(item.action, {
+    method: "POST",
+    body: new URLSearchParams(item.body),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  return response;
+}
+async function flushScores() {
+  const list = pending();
+  if (list.length === 0) return;
+  const left = [];
+  for (const item of list) {
+    try { await sendScore(item); } catch { left.push(item); }
+  }
+  keep(left);
+  if (left.length < list.length) window.location.reload();
+}
+for (const form of document.querySelectorAll("form.score-form")) {
+  form.addEventListener("submit", async (event) => {
+    if (event.defaultPrevented) return;
+    event.preventDefault();
+    const item = { action: form.action, body: [...new FormData(form)] };
+    try {
+      const response = await sendScore(item);
+      document.open();
+      document.write(await response.text());
+      document.close();
+      history.replaceState(null, "", response.redirected ? response.url : window.location.href);
+    } catch {
+      keep([...pending(), item]);
+      const note = document.createElement("p");
+      note.className = "alert alert-warning";
+      note.setAttribute("role", "status");
+      note.textContent = form.dataset.offline;
+      form.replaceWith(note);
+    }
+  });
+}
+window.addEventListener("online", flushScores);
+if (navigator.onLine) flushScores();

@@ -10,6 +10,7 @@ use pacesetter_domain::{
 };
 use pacesetter_store::{Conn, grants, units, users};
 
+pub mod contests;
 pub mod evaluation;
 pub mod inspection;
 mod plan;

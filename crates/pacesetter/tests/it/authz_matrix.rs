@@ -247,6 +247,8 @@ impl World {
             ("GET", true) if entry.path == "/api/v1/evidence" => {
                 self.t.get(&format!("/api/v1/evidence?unit={}", unit.id), auth).await
             }
+            // A stream that never ends: its status and headers are the answer.
+            ("GET", _) if entry.path == "/contest-rounds/{id}/events" => self.t.get_head(&path, auth).await,
             ("GET", _) => self.t.get(&path, auth).await,
             ("POST", true) if entry.path == "/api/v1/evidence" => {
                 let mut request =
@@ -496,6 +498,31 @@ impl World {
                     "/inspection-rounds/{id}/teams" => {
                         vec![("csrf", csrf), ("name", "督导组".into()), ("leader", resident_text)]
                     }
+                    "/contests" => vec![
+                        ("csrf", csrf),
+                        ("campaign_id", self.plan_at(place).1.to_string()),
+                        ("name", format!("演讲比赛{n}")),
+                    ],
+                    "/contests/{id}/rounds" => vec![
+                        ("csrf", csrf),
+                        ("name", "预赛".into()),
+                        ("stage", "heat".into()),
+                        ("criteria", "内容 40".into()),
+                    ],
+                    "/contest-rounds/{id}/judges" => vec![("csrf", csrf), ("username", "as-judge".into())],
+                    "/contest-rounds/{id}/entries" => {
+                        vec![("csrf", csrf), ("contestant", format!("选手{n}")), ("unit_code", code.clone())]
+                    }
+                    "/contest-rounds/{id}/draw" => vec![("csrf", csrf), ("version", "1".into())],
+                    "/contest-rounds/{id}/advance" => {
+                        vec![("csrf", csrf), ("version", "1".into()), ("move", "next".into())]
+                    }
+                    "/contest-entries/{id}/scores" => vec![
+                        ("csrf", csrf),
+                        ("key", format!("page-{n}")),
+                        ("c.content", "35".into()),
+                        ("c.delivery", "50".into()),
+                    ],
                     // The place's county stays the round's target, as the fixture made it.
                     "/inspection-rounds/{id}/targets" => vec![("csrf", csrf), ("unit", unit.id.0.to_string())],
                     "/evaluations/{id}/finding-deductions" => {

@@ -149,6 +149,10 @@ backend_test! {
                     json!({"criteria": sheet(total), "idempotency_key": format!("{key}-2")})).await;
                 assert_eq!(twice.json()["error"]["code"], "already_scored");
                 assert_eq!(t.get("/api/v1/judging", auth).await.json()[0]["my_score"]["total"], total.to_string());
+                let now = board(&t, round, &office).await;
+                let line = now["lines"].as_array().unwrap().iter().find(|l| l["entry"]["id"] == entry).unwrap().clone();
+                let complete = line["scored"] == line["eligible"];
+                assert_eq!(line["score"].is_string(), complete, "a score only once every judge who may has scored");
             }
             if turn + 1 < entries.len() {
                 version = advance(&t, &office, round, version, "next").await;
@@ -168,9 +172,9 @@ backend_test! {
         let viewer = t.token("viewer").await;
         let result = board(&t, round, &viewer).await;
         assert_eq!(ranked(&result), [
-            ("山南选手".to_owned(), "91.5".to_owned(), 1),
-            ("拉萨选手".to_owned(), "91".to_owned(), 2),
-            ("专项办选手".to_owned(), "86".to_owned(), 3),
+            ("山南选手".to_owned(), "91.50".to_owned(), 1),
+            ("拉萨选手".to_owned(), "91.00".to_owned(), 2),
+            ("专项办选手".to_owned(), "86.00".to_owned(), 3),
         ]);
         let office_line = result["lines"].as_array().unwrap().iter().find(|l| l["entry"]["contestant"] == "专项办选手").unwrap();
         assert_eq!((office_line["scored"].as_u64(), office_line["judge_scores"][0].is_null()), (Some(3), true),
@@ -191,8 +195,8 @@ backend_test! {
         let again = t.json(Method::POST, &path, &office, json!({"criteria": sheet(88), "idempotency_key": "fix-4", "reason": "再改"})).await;
         assert_eq!(again.json()["error"]["code"], "score_superseded", "a correction corrects the score in force");
         assert_eq!(ranked(&board(&t, round, &viewer).await)[..2], [
-            ("拉萨选手".to_owned(), "91".to_owned(), 1),
-            ("山南选手".to_owned(), "89.5".to_owned(), 2),
+            ("拉萨选手".to_owned(), "91.00".to_owned(), 1),
+            ("山南选手".to_owned(), "89.50".to_owned(), 2),
         ]);
         // Both scores are kept.
         let mut conn = t.db.store.read().await.unwrap();
@@ -209,4 +213,132 @@ async fn find_score(t: &TestApp, round: i64, judge: i64, contestant: &str) -> i6
     let entry = entries.iter().find(|e| e.contestant == contestant).unwrap().id;
     let scores = pacesetter_store::contests::scores_of_round(&mut conn, round).await.unwrap();
     scores.iter().find(|s| s.entry_id == entry && s.judge_id.0 == judge).unwrap().id.0
+}
+
+/// The value of the hidden form field `name` on a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// The first event of a Server-Sent Events stream, as text.
+async fn first_event(t: &TestApp, path: &str, auth: &Auth) -> (StatusCode, String, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let request = match auth {
+        Auth::Cookie { token, .. } => {
+            axum::http::Request::get(path).header("cookie", format!("pacesetter_session={token}"))
+        }
+        _ => axum::http::Request::get(path),
+    };
+    let response = t.router.clone().oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let kind = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let mut body = response.into_body();
+    let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame()).await.unwrap().unwrap().unwrap();
+    (status, kind, String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap())
+}
+
+backend_test! {
+    async fn a_round_is_run_and_judged_from_the_pages(t) {
+        let office = t.session("office").await;
+        let (campaign, _) = campaign_with_task(&t, &t.token("office").await).await;
+        let created = t.form("/contests", &office,
+            &[("csrf", office.csrf()), ("campaign_id", &campaign.to_string()), ("name", "青年宣讲比赛"),
+              ("trim_high", "0"), ("trim_low", "0")]).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+        let contest = created.header("location").unwrap().to_owned();
+        assert!(t.get("/contests", &office).await.text().contains("青年宣讲比赛"));
+
+        let rounds = format!("{contest}/rounds");
+        let garbled = t.form(&rounds, &office,
+            &[("csrf", office.csrf()), ("name", "决赛"), ("stage", "final"), ("criteria", "内容 四十")]).await;
+        assert_eq!(garbled.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(garbled.text().contains("分数应在 0 与该项满分之间") && garbled.text().contains("内容 四十"), "said, input kept");
+        let added = t.form(&rounds, &office,
+            &[("csrf", office.csrf()), ("name", "决赛"), ("stage", "final"), ("criteria", "内容 40\n表达 60")]).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text());
+        let round = added.header("location").unwrap().to_owned();
+        let round_id: i64 = round.rsplit('/').next().unwrap().parse().unwrap();
+
+        let seat = |username: &'static str| {
+            let (t, office, path) = (&t, &office, format!("{round}/judges"));
+            async move { t.form(&path, office, &[("csrf", office.csrf()), ("username", username)]).await }
+        };
+        assert_eq!(seat("judge1").await.status, StatusCode::SEE_OTHER);
+        let refused = seat("lhasa").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains("该账号没有评委角色"));
+        let entries = format!("{round}/entries");
+        for (name, code) in [("卓玛", "540100"), ("扎西", "540200"), ("次仁", "540300")] {
+            let entered = t.form(&entries, &office, &[("csrf", office.csrf()), ("contestant", name), ("unit_code", code)]).await;
+            assert_eq!(entered.status, StatusCode::SEE_OTHER, "{}", entered.text());
+        }
+        let unknown = t.form(&entries, &office, &[("csrf", office.csrf()), ("contestant", "无名"), ("unit_code", "NOPE")]).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.text().contains("找不到该单位") && unknown.text().contains("value=\"无名\""));
+
+        // One judge, so nothing is trimmed (the contest was set up so): a panel must be larger
+        // than what the rule drops.
+        for step in ["draw", "open"] {
+            let page = t.get(&round, &office).await.text();
+            let version = hidden(&page, "version");
+            let path = if step == "draw" { format!("{round}/draw") } else { format!("{round}/advance") };
+            let moved = t.form(&path, &office, &[("csrf", office.csrf()), ("version", &version), ("move", step)]).await;
+            assert_eq!(moved.status, StatusCode::SEE_OTHER, "{step}: {}", moved.text());
+        }
+        let stale = t.form(&format!("{round}/advance"), &office, &[("csrf", office.csrf()), ("version", "1"), ("move", "next")]).await;
+        assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(stale.text().contains("本轮已有变化"), "a stale button is said, not an error page");
+
+        let judge = t.session("judge1").await;
+        let desk = t.get("/judging", &judge).await.text();
+        assert!(desk.contains("满分 40") && desk.contains("1 号"), "the contestant on stage with the criteria: {desk}");
+        let key = hidden(&desk, "key");
+        let entry = desk.split("/contest-entries/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+        let path = format!("/contest-entries/{entry}/scores");
+        let too_much = t.form(&path, &judge, &[("csrf", judge.csrf()), ("key", &key), ("c.内容", "41"), ("c.表达", "50")]).await;
+        assert_eq!(too_much.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(too_much.text().contains("分数应在 0 与该项满分之间") && too_much.text().contains("value=\"41\""));
+        let fields = [("csrf", judge.csrf()), ("key", key.as_str()), ("c.内容", "35.5"), ("c.表达", "50")];
+        assert_eq!(t.form(&path, &judge, &fields).await.status, StatusCode::SEE_OTHER);
+        // The phone sends the same form again: kept once.
+        assert_eq!(t.form(&path, &judge, &fields).await.status, StatusCode::SEE_OTHER);
+        let kept = t.get("/judging", &judge).await.text();
+        assert!(kept.contains("您的评分已提交") && kept.contains("85.5"), "{kept}");
+        let mut conn = t.db.store.read().await.unwrap();
+        let scores = pacesetter_store::contests::scores_of_round(&mut conn, pacesetter_domain::ids::ContestRoundId(round_id)).await.unwrap();
+        assert_eq!(scores.len(), 1, "one score for one judge");
+        drop(conn);
+
+        let viewer = t.session("viewer").await;
+        let screen = t.get(&format!("{round}/screen"), &viewer).await;
+        assert_eq!(screen.status, StatusCode::OK);
+        assert!(screen.text().contains("data-board-events") && screen.text().contains("85.5"));
+        let (status, kind, event) = first_event(&t, &format!("{round}/events"), &viewer).await;
+        assert_eq!((status, kind.as_str()), (StatusCode::OK, "text/event-stream"));
+        assert!(event.starts_with("event: board") && event.contains("85.5"), "{event}");
+    }
+}
+
+backend_test! {
+    async fn the_demo_has_a_finished_final_and_a_final_under_way(t) {
+        let (farmers, youth) = pacesetter_app::demo::contests::seed(&t.app).await.unwrap();
+        let viewer = t.token("viewer").await;
+        let done = board(&t, farmers.0, &viewer).await;
+        assert_eq!((done["round"]["status"].as_str(), done["judges"].as_u64()), (Some("closed"), Some(13)));
+        let lines = done["lines"].as_array().unwrap();
+        assert_eq!(lines.len(), 50);
+        assert!(lines.iter().all(|l| l["score"].is_string() && l["rank"].is_u64()), "every finalist has a score");
+        let best: f64 = lines[0]["score"].as_str().unwrap().parse().unwrap();
+        assert!((80.0..=100.0).contains(&best), "plausible scores: {best}");
+
+        let live = board(&t, youth.0, &viewer).await;
+        assert_eq!((live["round"]["status"].as_str(), live["on_stage"]["running_order"].as_u64()), (Some("open"), Some(3)));
+        assert_eq!(live["lines"].as_array().unwrap().len(), 14, "the best two of each of the seven heats");
+        let desk = t.get("/api/v1/judging", &t.token("judge1").await).await.json();
+        let desk = desk.as_array().unwrap().iter().find(|d| d["round"]["id"] == youth.0).unwrap().clone();
+        assert!(desk["on_stage"]["id"].is_i64() && desk["my_score"].is_null(), "judge1 has the third contestant to score");
+    }
 }

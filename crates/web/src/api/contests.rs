@@ -12,7 +12,7 @@ use axum::{
 };
 use pacesetter_app::{
     AppError,
-    contests::{self, Board, ContestInput, ContestView, Desk, Move, RoundInput, ScoreInput},
+    contests::{self, Board, ContestInput, ContestView, Desk, Move, RoundInput, ScoreInput, Seated, UnitRef},
 };
 use pacesetter_domain::{
     UnitId, UserId,
@@ -314,7 +314,7 @@ pub async fn seat_judge(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<JudgeRequest>,
 ) -> Result<Response, ApiError> {
-    let judge = contests::seat_judge(&state.app, &actor, ContestRoundId(id), UserId(body.user_id)).await?;
+    let judge = contests::seat_judge(&state.app, &actor, ContestRoundId(id), Seated::Id(UserId(body.user_id))).await?;
     Ok((StatusCode::CREATED, Json(JudgeResponse::from(judge))).into_response())
 }
 
@@ -368,7 +368,7 @@ pub async fn add_entry(
         &actor,
         ContestRoundId(id),
         &body.contestant,
-        UnitId(body.unit_id),
+        UnitRef::Id(UnitId(body.unit_id)),
         &body.title,
     )
     .await?;
@@ -531,7 +531,10 @@ pub struct BoardLineResponse {
     pub judge_scores: Vec<Option<String>>,
     /// How many judges have scored.
     pub scored: usize,
-    /// The trimmed mean, once more judges have scored than the rule drops.
+    /// How many judges may score it: those of its own unit are excused.
+    pub eligible: usize,
+    /// The trimmed mean at the contest's precision ("91.50"), once every judge who may score
+    /// the entry has (or the round is closed).
     pub score: Option<String>,
     /// The sum of every judge's score shown.
     pub total: String,
@@ -552,6 +555,7 @@ pub struct BoardResponse {
 
 impl From<Board> for BoardResponse {
     fn from(b: Board) -> Self {
+        let precision = b.contest.rules.precision as usize;
         Self {
             contest: b.contest.into(),
             round: b.round.into(),
@@ -564,7 +568,8 @@ impl From<Board> for BoardResponse {
                     entry: l.entry.into(),
                     judge_scores: l.judge_scores.into_iter().map(|s| s.map(text)).collect(),
                     scored: l.scored,
-                    score: l.standing.score.map(text),
+                    eligible: l.eligible,
+                    score: l.standing.score.map(|s| format!("{s:.precision$}")),
                     total: text(l.standing.total),
                     rank: l.standing.rank,
                 })

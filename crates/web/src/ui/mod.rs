@@ -5,6 +5,7 @@
 //! a form, `create_…`, `update_…` and the action's verb (`archive_unit`, `take_step`) for a post.
 
 mod assignments;
+mod contests;
 mod context;
 mod evaluations;
 mod imports;
@@ -145,6 +146,19 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
             "/inspection-rounds/{id}/units/{unit}/findings",
             post(inspections::target_sheet::record_finding),
         )
+        .add("GET", "/contests", get(contests::list_contests))
+        .add("POST", "/contests", post(contests::create_contest))
+        .add("GET", "/contests/{id}", get(contests::show_contest))
+        .add("POST", "/contests/{id}/rounds", post(contests::add_round))
+        .add("GET", "/contest-rounds/{id}", get(contests::show_round))
+        .add("POST", "/contest-rounds/{id}/judges", post(contests::seat_judge))
+        .add("POST", "/contest-rounds/{id}/entries", post(contests::add_entry))
+        .add("POST", "/contest-rounds/{id}/draw", post(contests::draw))
+        .add("POST", "/contest-rounds/{id}/advance", post(contests::advance_round))
+        .add("GET", "/contest-rounds/{id}/screen", get(contests::show_screen))
+        .add("GET", "/contest-rounds/{id}/events", get(contests::board_events))
+        .add("GET", "/judging", get(contests::show_judging))
+        .add("POST", "/contest-entries/{id}/scores", post(contests::submit_score))
         .add("GET", "/inbox", get(inbox::list_notifications))
         .add("POST", "/inbox/read", post(inbox::mark_notifications_read))
         .add("POST", "/inbox/prefs", post(inbox::save_notification_settings))

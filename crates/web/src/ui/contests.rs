@@ -1,0 +1,780 @@
+//! Contest pages (演讲比赛): the list of contests, a contest with its rounds, the organiser's
+//! console of a round, the judge's phone page and the big screen, which a Server-Sent Events
+//! stream keeps current. Every page calls the same app functions as the JSON API.
+
+use std::{convert::Infallible, time::Duration};
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{
+        IntoResponse, Redirect, Response,
+        sse::{Event, KeepAlive, Sse},
+    },
+};
+use futures_util::stream;
+use pacesetter_app::{
+    AppError,
+    contests::{self, Board, Console, ContestInput, Desk, Move, RoundInput, ScoreInput, Seated, UnitRef},
+    units,
+};
+use pacesetter_domain::{
+    ValidationError,
+    contest::{Criterion, Reveal, RoundStatus, Rules, Stage},
+    evaluation::Rounding,
+    ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId},
+};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use super::context::{PageCtx, SignedIn, render, render_html};
+use crate::{
+    AppState,
+    i18n::Tr,
+    ui::page::{PageForm, PageResult, field_errors},
+};
+
+fn dec(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// The message for `field`, or nothing.
+fn message(errors: &ValidationError, field: &str, t: Tr) -> String {
+    errors.code_for(field).map(|code| t.error(code)).unwrap_or_default()
+}
+
+pub struct ContestRow {
+    pub id: i64,
+    pub name: String,
+    pub campaign: String,
+    pub rounds: usize,
+    pub open: usize,
+}
+
+#[derive(Template)]
+#[template(path = "contests/index.html")]
+struct ListPage {
+    p: PageCtx,
+    contests: Vec<ContestRow>,
+    /// The campaigns the visitor may set a contest up in.
+    campaigns: Vec<(i64, String)>,
+    form: ContestForm,
+    errors: ValidationError,
+}
+
+impl ListPage {
+    fn error(&self, field: &str) -> String {
+        message(&self.errors, field, self.p.t)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ContestForm {
+    #[serde(default)]
+    campaign_id: i64,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    tie_criterion: String,
+    #[serde(default)]
+    reveal: String,
+    #[serde(default)]
+    rounding: String,
+    #[serde(default = "one")]
+    trim_high: String,
+    #[serde(default = "one")]
+    trim_low: String,
+}
+
+fn one() -> String {
+    "1".into()
+}
+
+impl Default for ContestForm {
+    fn default() -> Self {
+        Self {
+            campaign_id: 0,
+            name: String::new(),
+            tie_criterion: String::new(),
+            reveal: String::new(),
+            rounding: String::new(),
+            trim_high: one(),
+            trim_low: one(),
+        }
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    form: ContestForm,
+    errors: ValidationError,
+) -> PageResult {
+    let contests = contests::overview(&state.app, actor)
+        .await?
+        .into_iter()
+        .map(|c| ContestRow {
+            id: c.contest.id.0,
+            name: c.contest.name,
+            campaign: c.campaign,
+            rounds: c.rounds.len(),
+            open: c.rounds.iter().filter(|r| r.status == RoundStatus::Open).count(),
+        })
+        .collect();
+    let campaigns = pacesetter_app::plans::manageable_campaigns(&state.app, actor)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.0, c.name))
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok((status, render(&ListPage { p: ctx.with_nav("contests"), contests, campaigns, form, errors })).into_response())
+}
+
+pub async fn list_contests(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> PageResult {
+    list_page(&state, &actor, ctx, ContestForm::default(), ValidationError::new()).await
+}
+
+pub async fn create_contest(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    PageForm(form): PageForm<ContestForm>,
+) -> PageResult {
+    let trim = |text: &str, field: &'static str| {
+        text.trim().parse::<u32>().map_err(|_| ValidationError::single(field, "out_of_range"))
+    };
+    let (trim_high, trim_low) = match (trim(&form.trim_high, "trim_high"), trim(&form.trim_low, "trim_low")) {
+        (Ok(high), Ok(low)) => (high, low),
+        (Err(errors), _) | (_, Err(errors)) => return list_page(&state, &actor, ctx, form, errors).await,
+    };
+    let rules = Rules {
+        trim_high,
+        trim_low,
+        rounding: Rounding::parse(&form.rounding).unwrap_or(Rounding::HalfUp),
+        reveal: Reveal::parse(&form.reveal).unwrap_or(Reveal::AtOnce),
+        tie_criterion: Some(form.tie_criterion.clone()).filter(|t| !t.trim().is_empty()),
+        ..Rules::default()
+    };
+    let input = ContestInput { name: &form.name, plan_item: None, rules };
+    match contests::create(&state.app, &actor, CampaignId(form.campaign_id), &input).await {
+        Ok(contest) => Ok(Redirect::to(&format!("/contests/{}", contest.id)).into_response()),
+        Err(error) => list_page(&state, &actor, ctx, form, field_errors(error)?).await,
+    }
+}
+
+pub struct RoundRow {
+    pub id: i64,
+    pub name: String,
+    pub stage: &'static str,
+    pub status: &'static str,
+    pub criteria: String,
+}
+
+#[derive(Template)]
+#[template(path = "contests/show.html")]
+struct ContestPage {
+    p: PageCtx,
+    id: i64,
+    name: String,
+    rules: String,
+    rounds: Vec<RoundRow>,
+    can_organise: bool,
+    stages: [Stage; 3],
+    form: RoundForm,
+    errors: ValidationError,
+}
+
+impl ContestPage {
+    fn error(&self, field: &str) -> String {
+        message(&self.errors, field, self.p.t)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RoundForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    stage: String,
+    #[serde(default)]
+    unit_code: String,
+    #[serde(default)]
+    advance: String,
+    /// One criterion a line: its name and its most points, "内容 40".
+    #[serde(default)]
+    criteria: String,
+}
+
+impl RoundForm {
+    fn criteria(&self) -> Result<Vec<Criterion>, AppError> {
+        let mut out = Vec::new();
+        for line in self.criteria.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let (name, max) = line
+                .rsplit_once(|c: char| c.is_whitespace() || c == ',' || c == '，')
+                .ok_or(AppError::invalid("criteria", "score_out_of_range"))?;
+            let max = max.trim().parse::<Decimal>().map_err(|_| AppError::invalid("criteria", "score_out_of_range"))?;
+            let name = name.trim().to_owned();
+            out.push(Criterion { code: name.clone(), name, max });
+        }
+        Ok(out)
+    }
+}
+
+fn rules_text(rules: &Rules, t: Tr) -> String {
+    let mut text = t.f(
+        "contest.rules_text",
+        &[("high", &rules.trim_high), ("low", &rules.trim_low), ("precision", &rules.precision)],
+    );
+    text.push_str(" · ");
+    text.push_str(t.tk("contest.rounding", rules.rounding.as_str()));
+    text.push_str(" · ");
+    text.push_str(t.tk("contest.reveal", rules.reveal.as_str()));
+    if let Some(code) = &rules.tie_criterion {
+        text.push_str(" · ");
+        text.push_str(&t.f("contest.tie_by", &[("criterion", code)]));
+    }
+    text
+}
+
+async fn contest_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    form: RoundForm,
+    errors: ValidationError,
+) -> PageResult {
+    let view = contests::get(&state.app, actor, ContestId(id)).await?;
+    let rounds = view
+        .rounds
+        .iter()
+        .map(|r| RoundRow {
+            id: r.id.0,
+            name: r.name.clone(),
+            stage: r.stage.as_str(),
+            status: r.status.as_str(),
+            criteria: r.criteria.iter().map(|c| format!("{} {}", c.name, dec(c.max))).collect::<Vec<_>>().join(" · "),
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ContestPage {
+        rules: rules_text(&view.contest.rules, ctx.t),
+        p: ctx.with_nav("contests"),
+        id,
+        name: view.contest.name,
+        rounds,
+        can_organise: view.can_organise,
+        stages: Stage::ALL,
+        form,
+        errors,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn show_contest(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let form = RoundForm { criteria: ctx.t.t("contest.criteria_example").to_owned(), ..RoundForm::default() };
+    contest_page(&state, &actor, ctx, id, form, ValidationError::new()).await
+}
+
+pub async fn add_round(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<RoundForm>,
+) -> PageResult {
+    let result = async {
+        let stage = Stage::parse(&form.stage).ok_or(AppError::invalid("stage", "invalid_stage"))?;
+        let unit = units::typed(&state.app, &actor, &form.unit_code, "unit_id").await?;
+        let advance = match form.advance.trim() {
+            "" => 0,
+            text => text.parse().map_err(|_| AppError::invalid("advance", "out_of_range"))?,
+        };
+        let input = RoundInput { name: &form.name, stage, unit, advance, criteria: form.criteria()? };
+        contests::add_round(&state.app, &actor, ContestId(id), &input).await
+    }
+    .await;
+    match result {
+        Ok(round) => Ok(Redirect::to(&format!("/contest-rounds/{}", round.id)).into_response()),
+        Err(error) => contest_page(&state, &actor, ctx, id, form, field_errors(error)?).await,
+    }
+}
+
+/// A line of the board as the pages show it.
+#[derive(Clone)]
+pub struct LineView {
+    pub order: String,
+    pub contestant: String,
+    pub unit: String,
+    pub title: String,
+    pub judge_scores: Vec<String>,
+    /// "2 of 7 judges" while the score is not yet in.
+    pub progress: String,
+    pub score: String,
+    pub rank: String,
+    pub on_stage: bool,
+}
+
+/// The board as the console and the big screen show it.
+pub struct BoardView {
+    pub contest: String,
+    pub round: String,
+    /// "On stage · No. 3", or where the round stands.
+    pub stage_label: String,
+    /// Each seat's label and the score shown for the contestant on stage.
+    pub seat_scores: Vec<(String, String)>,
+    pub on_stage: Option<LineView>,
+    pub lines: Vec<LineView>,
+}
+
+fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
+    let on_stage = board.on_stage.as_ref().map(|e| e.id);
+    let lines: Vec<LineView> = board
+        .lines
+        .iter()
+        .zip(units)
+        .map(|(line, unit)| LineView {
+            order: line.entry.running_order.map(|o| o.to_string()).unwrap_or_default(),
+            contestant: line.entry.contestant.clone(),
+            unit: unit.clone(),
+            title: line.entry.title.clone(),
+            judge_scores: line.judge_scores.iter().map(|s| s.map(dec).unwrap_or_else(|| "—".into())).collect(),
+            progress: t.f("contest.scored_of", &[("n", &line.scored), ("of", &line.eligible)]),
+            score: line
+                .standing
+                .score
+                .map(|s| format!("{:.*}", board.contest.rules.precision as usize, s))
+                .unwrap_or_default(),
+            rank: line.standing.rank.map(|r| r.to_string()).unwrap_or_default(),
+            on_stage: Some(line.entry.id) == on_stage,
+        })
+        .collect();
+    let current = lines.iter().position(|l| l.on_stage);
+    let stage_label = match current {
+        Some(at) => format!("{} · {}", t.t("contest.on_stage"), t.f("contest.order_no", &[("n", &lines[at].order)])),
+        None => t.tk("contest.status", board.round.status.as_str()).to_owned(),
+    };
+    let seat_scores = match current {
+        Some(at) => lines[at]
+            .judge_scores
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (t.f("contest.seat_no", &[("n", &(i + 1))]), s.clone()))
+            .collect(),
+        None => Vec::new(),
+    };
+    let on_stage = current.map(|at| lines[at].clone());
+    BoardView {
+        contest: board.contest.name.clone(),
+        round: board.round.name.clone(),
+        stage_label,
+        seat_scores,
+        on_stage,
+        lines,
+    }
+}
+
+pub struct SeatView {
+    pub name: String,
+    pub unit: String,
+}
+
+#[derive(Template)]
+#[template(path = "contests/round.html")]
+struct RoundPage {
+    p: PageCtx,
+    id: i64,
+    contest_id: i64,
+    version: i64,
+    stage: &'static str,
+    draw_seed: String,
+    can_organise: bool,
+    in_setup: bool,
+    is_open: bool,
+    criteria: String,
+    seats: Vec<SeatView>,
+    board: BoardView,
+    form: RoundEntryForm,
+    errors: ValidationError,
+    refusal: String,
+}
+
+impl RoundPage {
+    fn error(&self, field: &str) -> String {
+        message(&self.errors, field, self.p.t)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct RoundEntryForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    contestant: String,
+    #[serde(default)]
+    unit_code: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// What to show again after a refused form on the console.
+struct Again {
+    form: RoundEntryForm,
+    errors: ValidationError,
+    refusal: String,
+}
+
+fn unit_names(console: &Console, t: Tr) -> Vec<String> {
+    console.entry_units.iter().map(|u| u.display_name(t.locale).to_owned()).collect()
+}
+
+async fn round_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    again: Again,
+) -> PageResult {
+    let console = contests::console(&state.app, actor, ContestRoundId(id)).await?;
+    let t = ctx.t;
+    let round = &console.board.round;
+    let status = if again.errors.is_empty() && again.refusal.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = RoundPage {
+        id,
+        contest_id: console.board.contest.id.0,
+        version: round.version,
+        stage: round.stage.as_str(),
+        draw_seed: round.draw_seed.map(|s| s.to_string()).unwrap_or_default(),
+        can_organise: console.can_organise,
+        in_setup: round.status == RoundStatus::Setup,
+        is_open: round.status == RoundStatus::Open,
+        criteria: round.criteria.iter().map(|c| format!("{} {}", c.name, dec(c.max))).collect::<Vec<_>>().join(" · "),
+        seats: console
+            .seats
+            .iter()
+            .map(|s| SeatView { name: s.name.clone(), unit: s.unit.display_name(t.locale).to_owned() })
+            .collect(),
+        board: board_view(&console.board, &unit_names(&console, t), t),
+        form: again.form,
+        errors: again.errors,
+        refusal: again.refusal,
+        p: ctx.with_nav("contests"),
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+fn fresh() -> Again {
+    Again { form: RoundEntryForm::default(), errors: ValidationError::new(), refusal: String::new() }
+}
+
+pub async fn show_round(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    round_page(&state, &actor, ctx, id, fresh()).await
+}
+
+/// Back to the console, or the console again with what was refused.
+async fn console_after<T>(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    form: RoundEntryForm,
+    result: Result<T, AppError>,
+) -> PageResult {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/contest-rounds/{id}")).into_response()),
+        Err(AppError::Conflict(code)) => {
+            let refusal = ctx.t.error(code);
+            round_page(state, actor, ctx, id, Again { form, errors: ValidationError::new(), refusal }).await
+        }
+        Err(error) => {
+            let errors = field_errors(error)?;
+            round_page(state, actor, ctx, id, Again { form, errors, refusal: String::new() }).await
+        }
+    }
+}
+
+pub async fn seat_judge(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<RoundEntryForm>,
+) -> PageResult {
+    let result = contests::seat_judge(&state.app, &actor, ContestRoundId(id), Seated::Username(&form.username)).await;
+    console_after(&state, &actor, ctx, id, form, result).await
+}
+
+pub async fn add_entry(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<RoundEntryForm>,
+) -> PageResult {
+    let unit = UnitRef::Typed(&form.unit_code);
+    let result = contests::add_entry(&state.app, &actor, ContestRoundId(id), &form.contestant, unit, &form.title).await;
+    console_after(&state, &actor, ctx, id, form, result).await
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    version: i64,
+    #[serde(default, rename = "move")]
+    step: String,
+}
+
+pub async fn draw(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<MoveForm>,
+) -> PageResult {
+    let result = contests::draw(&state.app, &actor, ContestRoundId(id), form.version).await;
+    console_after(&state, &actor, ctx, id, RoundEntryForm::default(), stale_as_conflict(result)).await
+}
+
+pub async fn advance_round(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<MoveForm>,
+) -> PageResult {
+    let step = match form.step.as_str() {
+        "open" => Move::Open,
+        "next" => Move::Next,
+        _ => Move::Close,
+    };
+    let result = contests::advance(&state.app, &actor, ContestRoundId(id), form.version, step).await;
+    console_after(&state, &actor, ctx, id, RoundEntryForm::default(), stale_as_conflict(result)).await
+}
+
+/// A button pressed on a console that someone else moved on meanwhile: said, not an error page.
+fn stale_as_conflict<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    result.map_err(|error| match error {
+        AppError::Stale { .. } => AppError::Conflict("changed_meanwhile"),
+        other => other,
+    })
+}
+
+/// A criterion on the judge's form, with what was typed.
+pub struct CriterionField {
+    pub field: String,
+    pub name: String,
+    pub max: String,
+    /// "at most 40".
+    pub max_label: String,
+    pub typed: String,
+}
+
+/// One round on the judge's phone.
+pub struct DeskView {
+    pub contest: String,
+    pub round: String,
+    pub entry_id: i64,
+    /// "No. 3 · 卓玛".
+    pub heading: String,
+    pub title: String,
+    pub criteria: Vec<CriterionField>,
+    /// The judge's kept total, once sent.
+    pub kept: String,
+    pub kept_parts: String,
+    pub excused: bool,
+    pub waiting: bool,
+    /// A key for this form, so that a form sent twice is kept once.
+    pub key: String,
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "contests/judging.html")]
+struct JudgingPage {
+    p: PageCtx,
+    desks: Vec<DeskView>,
+}
+
+/// A score form sent back: for which entry, what was typed, and why it was refused.
+struct Refused {
+    entry: i64,
+    fields: Vec<(String, String)>,
+    error: String,
+}
+
+fn desk_view(desk: &Desk, refused: Option<&Refused>, t: Tr) -> DeskView {
+    let entry_id = desk.on_stage.as_ref().map_or(0, |e| e.id.0);
+    let refused = refused.filter(|r| r.entry == entry_id);
+    let value = |field: &str| {
+        refused.and_then(|r| r.fields.iter().find(|(f, _)| f == field)).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    DeskView {
+        contest: desk.contest.name.clone(),
+        round: desk.round.name.clone(),
+        entry_id,
+        heading: desk
+            .on_stage
+            .as_ref()
+            .map(|e| {
+                let order = e.running_order.map(|o| o.to_string()).unwrap_or_default();
+                format!("{} · {}", t.f("contest.order_no", &[("n", &order)]), e.contestant)
+            })
+            .unwrap_or_default(),
+        title: desk.on_stage.as_ref().map(|e| e.title.clone()).unwrap_or_default(),
+        criteria: desk
+            .round
+            .criteria
+            .iter()
+            .map(|c| {
+                let field = format!("c.{}", c.code);
+                let max_label = t.f("contest.max", &[("n", &dec(c.max))]);
+                CriterionField { typed: value(&field), field, name: c.name.clone(), max: dec(c.max), max_label }
+            })
+            .collect(),
+        kept: desk.my_score.as_ref().map(|s| dec(s.total)).unwrap_or_default(),
+        kept_parts: desk
+            .my_score
+            .as_ref()
+            .map(|s| s.criteria.iter().map(|(code, v)| format!("{code} {}", dec(*v))).collect::<Vec<_>>().join(" · "))
+            .unwrap_or_default(),
+        excused: desk.excused,
+        waiting: desk.on_stage.is_none() && !desk.excused,
+        key: Some(value("key")).filter(|k| !k.is_empty()).unwrap_or_else(pacesetter_app::auth::random_token),
+        error: refused.map(|r| r.error.clone()).unwrap_or_default(),
+    }
+}
+
+async fn judging_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    refused: Option<Refused>,
+) -> PageResult {
+    let desks: Vec<DeskView> =
+        contests::desks(&state.app, actor).await?.iter().map(|d| desk_view(d, refused.as_ref(), ctx.t)).collect();
+    let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    Ok((status, render(&JudgingPage { p: ctx.with_nav("judging"), desks })).into_response())
+}
+
+pub async fn show_judging(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> PageResult {
+    judging_page(&state, &actor, ctx, None).await
+}
+
+pub async fn submit_score(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    let key = fields.iter().find(|(f, _)| f == "key").map(|(_, k)| k.clone()).unwrap_or_default();
+    let mut points = Vec::new();
+    // Each criterion is a field `c.<code>`; a full-width stop typed for the point is read as one.
+    for (field, text) in &fields {
+        let Some(code) = field.strip_prefix("c.") else { continue };
+        match text.trim().replace('。', ".").parse::<Decimal>() {
+            Ok(value) => points.push((code.to_owned(), value)),
+            Err(_) => {
+                let error = ctx.t.f("contest.score_missing", &[("criterion", &code)]);
+                return judging_page(&state, &actor, ctx, Some(Refused { entry: id, fields, error })).await;
+            }
+        }
+    }
+    let input = ScoreInput { criteria: points, key: &key };
+    match contests::submit_score(&state.app, &actor, ContestEntryId(id), &input).await {
+        Ok(_) => Ok(Redirect::to("/judging").into_response()),
+        Err(AppError::Conflict(code)) => {
+            let error = ctx.t.error(code);
+            judging_page(&state, &actor, ctx, Some(Refused { entry: id, fields, error })).await
+        }
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
+            let error = ctx.t.error(code);
+            judging_page(&state, &actor, ctx, Some(Refused { entry: id, fields, error })).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "contests/screen.html")]
+struct ScreenPage {
+    p: PageCtx,
+    id: i64,
+    board: BoardView,
+}
+
+#[derive(Template)]
+#[template(path = "contests/_board.html")]
+struct BoardFragment {
+    p: PageCtx,
+    board: BoardView,
+}
+
+/// The board of a round as HTML, in the page's language.
+async fn board_html(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: &PageCtx,
+    id: ContestRoundId,
+) -> Result<String, AppError> {
+    let console = contests::console(&state.app, actor, id).await?;
+    let board = board_view(&console.board, &unit_names(&console, ctx.t), ctx.t);
+    render_html(&BoardFragment { p: ctx.clone(), board })
+        .ok_or_else(|| AppError::Internal("board template failed".into()))
+}
+
+/// The big screen for a projector: the contestant on stage, each judge's score as it arrives
+/// (as the contest's reveal rule allows), and the ranking, kept current by [`board_events`].
+pub async fn show_screen(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let console = contests::console(&state.app, &actor, ContestRoundId(id)).await?;
+    let board = board_view(&console.board, &unit_names(&console, ctx.t), ctx.t);
+    Ok(render(&ScreenPage { p: ctx.with_nav("contests"), id, board }))
+}
+
+/// How often a screen looks again without being told: for changes made on other instances.
+const SCREEN_POLL: Duration = Duration::from_secs(2);
+
+/// The board as a stream of HTML fragments (Server-Sent Events): at once, then whenever the
+/// round changes on this instance, and every two seconds if it changed elsewhere.
+pub async fn board_events(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<Response, crate::ui::page::PageError> {
+    let round = ContestRoundId(id);
+    let first = board_html(&state, &actor, &ctx, round).await?;
+    let changes = contests::watch(&state.app);
+    let start = (state, actor, ctx, changes, None::<String>, Some(first));
+    let events = stream::unfold(start, move |(state, actor, ctx, mut changes, last, ready)| async move {
+        let mut html = ready;
+        while html.is_none() {
+            let wait = tokio::time::timeout(SCREEN_POLL, changes.recv()).await;
+            if let Ok(Ok(changed)) = &wait
+                && *changed != round
+            {
+                continue;
+            }
+            if matches!(wait, Ok(Err(tokio::sync::broadcast::error::RecvError::Closed))) {
+                return None;
+            }
+            // Errors (a database hiccup) keep the screen as it is until the next look.
+            html = board_html(&state, &actor, &ctx, round).await.ok().filter(|h| Some(h) != last.as_ref());
+        }
+        let html = html?;
+        let event: Result<Event, Infallible> =
+            Ok(Event::default().event("board").data(html.replace(['\r', '\n'], " ")));
+        Some((event, (state, actor, ctx, changes, Some(html), None)))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
+}
