@@ -1,4 +1,5 @@
-// Starts `pacesetter demo` on a free loopback port with a fresh data directory, and a
+// Starts `pacesetter demo` on a free loopback port with a fresh data directory (loading the demo
+// takes some seconds in a debug build), and a
 // headless Debian Chromium; both are stopped by `stop()`.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,7 +23,7 @@ function freePort() {
 }
 
 async function waitForHealth(base, child) {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`pacesetter exited with ${child.exitCode}`);
     try {
       const response = await fetch(`${base}/api/v1/health`);
@@ -32,7 +33,7 @@ async function waitForHealth(base, child) {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error("pacesetter did not become healthy in 10 s");
+  throw new Error("pacesetter did not become healthy in 60 s");
 }
 
 export async function start() {

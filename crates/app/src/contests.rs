@@ -502,6 +502,8 @@ pub struct BoardLine {
     pub scored: usize,
     /// The judges who may score it (those of its own unit are excused).
     pub eligible: usize,
+    /// By seat: whether the judge is excused from this entry.
+    pub excused: Vec<bool>,
     pub standing: Standing,
 }
 
@@ -549,14 +551,15 @@ pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Boar
                 _ => Vec::new(),
             },
         });
-        seats.push((if shown { by_seat } else { vec![None; judges.len()] }, mine.len(), eligible));
+        let excused = judges.iter().map(|j| entry.conflicts_with(j)).collect::<Vec<_>>();
+        seats.push((if shown { by_seat } else { vec![None; judges.len()] }, mine.len(), eligible, excused));
     }
     let standings = contest::rank(&tallies, &contest.rules);
     let lines = standings
         .into_iter()
         .map(|standing| {
-            let (judge_scores, scored, eligible) = seats[standing.entry].clone();
-            BoardLine { entry: entries[standing.entry].clone(), judge_scores, scored, eligible, standing }
+            let (judge_scores, scored, eligible, excused) = seats[standing.entry].clone();
+            BoardLine { entry: entries[standing.entry].clone(), judge_scores, scored, eligible, excused, standing }
         })
         .collect();
     Ok(Board { on_stage: on_stage.cloned(), contest, judges: judges.len(), round, lines })

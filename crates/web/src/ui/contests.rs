@@ -342,7 +342,16 @@ fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
             contestant: line.entry.contestant.clone(),
             unit: unit.clone(),
             title: line.entry.title.clone(),
-            judge_scores: line.judge_scores.iter().map(|s| s.map(dec).unwrap_or_else(|| "—".into())).collect(),
+            judge_scores: line
+                .judge_scores
+                .iter()
+                .zip(&line.excused)
+                .map(|(score, excused)| match (score, excused) {
+                    (Some(score), _) => dec(*score),
+                    (None, true) => t.t("contest.excused_short").to_owned(),
+                    (None, false) => "—".into(),
+                })
+                .collect(),
             progress: t.f("contest.scored_of", &[("n", &line.scored), ("of", &line.eligible)]),
             score: line
                 .standing
