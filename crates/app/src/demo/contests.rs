@@ -14,7 +14,7 @@ use pacesetter_domain::{
     ids::{ContestEntryId, ContestRoundId},
     unit::Unit,
 };
-use pacesetter_store::{campaigns, grants, units, users};
+use pacesetter_store::{grants, units, users};
 use rust_decimal::Decimal;
 
 use super::{DEMO_PASSWORD, actor};
@@ -168,11 +168,7 @@ pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppErro
     let office = actor(app, "office").await?;
     let (campaign, prefectures, counties) = {
         let mut conn = app.store.read().await?;
-        let campaign = campaigns::all(&mut conn)
-            .await?
-            .into_iter()
-            .find(|c| c.year == 2023)
-            .ok_or_else(|| AppError::Internal("the demo campaign is missing".into()))?;
+        let campaign = super::campaign_2023(&mut conn).await?;
         let filter = |kind| units::UnitFilter {
             within: office.scope.roots(pacesetter_domain::Permission::ViewUnits),
             kind: Some(kind),

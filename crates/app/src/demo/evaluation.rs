@@ -14,7 +14,7 @@ use pacesetter_domain::{
     evaluation::records::{SchemeId, SchemeStatus, Source},
     unit::Unit,
 };
-use pacesetter_store::{campaigns, units};
+use pacesetter_store::units;
 use serde_json::{Value, json};
 
 /// The worked example of SCORING.md §1: 100 points over four first-level indicators.
@@ -91,11 +91,7 @@ pub async fn seed(app: &App) -> Result<(SchemeId, i64, i64), AppError> {
     let inspector = actor(app, "inspector").await?;
     let campaign = {
         let mut conn = app.store.read().await?;
-        campaigns::all(&mut conn)
-            .await?
-            .into_iter()
-            .find(|c| c.year == 2023)
-            .ok_or_else(|| AppError::Internal("the demo campaign is missing".into()))?
+        super::campaign_2023(&mut conn).await?
     };
     let (prefectures, departments) = members(app).await?;
     let mut units: Vec<MemberInput> = prefectures

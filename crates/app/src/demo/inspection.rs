@@ -18,7 +18,7 @@ use pacesetter_domain::{
         records::{CheckSource, CheckStatus, FindingId, Rectification, RoundId, RoundStatus},
     },
 };
-use pacesetter_store::{campaigns, evaluations, inspections as store, units};
+use pacesetter_store::{evaluations, inspections as store, units};
 use time::{Date, macros::date};
 
 pub const ROUND_NAME: &str = "2023年第二季度创建工作调研督导";
@@ -117,11 +117,7 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
     let inspector = actor(app, "inspector").await?;
     let (campaign, scheme) = {
         let mut conn = app.store.read().await?;
-        let campaign = campaigns::all(&mut conn)
-            .await?
-            .into_iter()
-            .find(|c| c.year == 2023)
-            .ok_or_else(|| AppError::Internal("the demo campaign is missing".into()))?;
+        let campaign = super::campaign_2023(&mut conn).await?;
         let scheme = evaluations::schemes(&mut conn, Some(campaign.id)).await?.first().map(|s| s.id.0);
         (campaign, scheme)
     };

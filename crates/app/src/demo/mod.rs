@@ -192,6 +192,17 @@ pub async fn seed(app: &App) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The demo's campaign of 2023, which the evaluation, inspections and contests belong to.
+pub(crate) async fn campaign_2023(
+    conn: &mut pacesetter_store::Conn,
+) -> Result<pacesetter_domain::plan::Campaign, AppError> {
+    pacesetter_store::campaigns::all(conn)
+        .await?
+        .into_iter()
+        .find(|c| c.year == 2023)
+        .ok_or_else(|| AppError::Internal("the demo campaign is missing".into()))
+}
+
 /// A demo account acting as itself, so that what the demo writes is checked and audited like
 /// real work.
 pub(crate) async fn actor(app: &App, username: &str) -> Result<crate::Actor, AppError> {
