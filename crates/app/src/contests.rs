@@ -608,15 +608,9 @@ pub async fn desks(app: &App, actor: &Actor) -> Result<Vec<Desk>> {
     Ok(desks)
 }
 
-/// Tells the screens watching a round that its board changed. Nobody watching is no error.
+/// Tells the screens watching a round that its board changed.
 fn changed(app: &App, round: ContestRoundId) {
-    let _ = app.contest_changes.send(round);
-}
-
-/// Rounds whose board has changed on this instance, as they change; a screen also looks again
-/// now and then, for changes made through other instances.
-pub fn watch(app: &App) -> tokio::sync::broadcast::Receiver<ContestRoundId> {
-    app.contest_changes.subscribe()
+    crate::live::changed(app, crate::live::Screen::ContestRound(round));
 }
 
 /// A contest in the list of every campaign's contests.
@@ -628,19 +622,27 @@ pub struct ContestSummary {
     pub can_organise: bool,
 }
 
-/// Every contest of every campaign, newest campaign first.
-pub async fn overview(app: &App, actor: &Actor) -> Result<Vec<ContestSummary>> {
+/// The contests and quizzes of every campaign: the events page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Overview {
+    pub contests: Vec<ContestSummary>,
+    pub quizzes: Vec<crate::quizzes::QuizSummary>,
+}
+
+/// Every contest and quiz of every campaign, newest campaign first.
+pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
     let mut conn = app.store.read().await?;
-    let mut out = Vec::new();
+    let mut contests = Vec::new();
     for campaign in pacesetter_store::campaigns::all(&mut conn).await? {
         let office = units::get(&mut conn, campaign.office_unit_id).await?;
         let can_organise = actor.can(Permission::ManagePlans, &office.path);
         for contest in store::contests(&mut conn, campaign.id).await? {
             let rounds = store::rounds(&mut conn, contest.id).await?;
-            out.push(ContestSummary { contest, campaign: campaign.name.clone(), rounds, can_organise });
+            contests.push(ContestSummary { contest, campaign: campaign.name.clone(), rounds, can_organise });
         }
     }
-    Ok(out)
+    let quizzes = crate::quizzes::summaries(&mut conn).await?;
+    Ok(Overview { contests, quizzes })
 }
 
 /// A judge on the panel with their name and unit, for the organiser's console.

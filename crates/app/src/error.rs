@@ -30,6 +30,9 @@ pub enum Resource {
     ContestRound,
     ContestEntry,
     JudgeScore,
+    Quiz,
+    QuizTeam,
+    QuizEvent,
     /// A record the store did not find, where the caller named no resource.
     Record,
 }
@@ -58,6 +61,9 @@ impl Resource {
             Self::ContestRound => "contest_round",
             Self::ContestEntry => "contest_entry",
             Self::JudgeScore => "judge_score",
+            Self::Quiz => "quiz",
+            Self::QuizTeam => "quiz_team",
+            Self::QuizEvent => "quiz_event",
             Self::Record => "record",
         }
     }
@@ -86,6 +92,9 @@ impl Resource {
             Self::ContestRound => "contest_round_not_found",
             Self::ContestEntry => "contest_entry_not_found",
             Self::JudgeScore => "judge_score_not_found",
+            Self::Quiz => "quiz_not_found",
+            Self::QuizTeam => "quiz_team_not_found",
+            Self::QuizEvent => "quiz_event_not_found",
             Self::Record => "record_not_found",
         }
     }

@@ -15,8 +15,10 @@ pub mod evidence;
 pub mod files;
 pub mod import;
 pub mod inspections;
+pub mod live;
 mod password;
 pub mod plans;
+pub mod quizzes;
 pub mod reminders;
 pub mod reports;
 mod text;
@@ -78,8 +80,8 @@ pub struct App {
     pub files: files::FileStore,
     /// Task sheets checked by a preview, for their commit to reuse while nothing changed.
     checked_plans: import::CheckedPlans,
-    /// Contest rounds whose board changed, for the big screens watching them.
-    contest_changes: tokio::sync::broadcast::Sender<pacesetter_domain::ids::ContestRoundId>,
+    /// Boards and standings that changed, for the big screens watching them.
+    screen_changes: tokio::sync::broadcast::Sender<live::Screen>,
 }
 
 impl App {
@@ -95,7 +97,7 @@ impl App {
             read_sheet,
             files,
             checked_plans: import::CheckedPlans::default(),
-            contest_changes: tokio::sync::broadcast::channel(256).0,
+            screen_changes: tokio::sync::broadcast::channel(256).0,
         }
     }
 

@@ -76,3 +76,15 @@ id_type!(
     /// One judge's score of one entry, or a correction that supersedes it.
     JudgeScoreId
 );
+id_type!(
+    /// A knowledge quiz between teams (知识竞赛).
+    QuizId
+);
+id_type!(
+    /// A team of a quiz.
+    QuizTeamId
+);
+id_type!(
+    /// One answer of a quiz (an event of its standings), kept when voided.
+    QuizEventId
+);

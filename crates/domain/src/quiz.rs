@@ -4,7 +4,10 @@
 
 use rust_decimal::Decimal;
 
-use crate::ValidationError;
+use crate::{
+    Timestamp, UnitId, UserId, ValidationError,
+    ids::{CampaignId, PlanItemId, QuizEventId, QuizId, QuizTeamId},
+};
 
 /// The places a playoff is held for.
 pub const PODIUM: usize = 3;
@@ -12,6 +15,7 @@ pub const PODIUM: usize = 3;
 /// What kind of question an answer was to; it decides the points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = QuizQuestionKind))]
 #[serde(rename_all = "snake_case")]
 pub enum QuestionKind {
     /// 必答题: every team in turn.
@@ -20,16 +24,20 @@ pub enum QuestionKind {
     Buzzer,
     /// 风险题: the team stakes one of the allowed values.
     Risk,
+    /// 加赛题: a sudden-death question between teams level on a podium place; worth no points,
+    /// it decides the place.
+    Playoff,
 }
 
 impl QuestionKind {
-    pub const ALL: [Self; 3] = [Self::Compulsory, Self::Buzzer, Self::Risk];
+    pub const ALL: [Self; 4] = [Self::Compulsory, Self::Buzzer, Self::Risk, Self::Playoff];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Compulsory => "compulsory",
             Self::Buzzer => "buzzer",
             Self::Risk => "risk",
+            Self::Playoff => "playoff",
         }
     }
 
@@ -41,6 +49,7 @@ impl QuestionKind {
 /// How an answer went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = QuizOutcome))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Correct,
@@ -118,7 +127,8 @@ impl Rules {
                 }
                 Ok(if outcome == Outcome::Correct { stake } else { -stake })
             }
-            (QuestionKind::Compulsory | QuestionKind::Risk, Outcome::EarlyBuzz) => {
+            (QuestionKind::Playoff, Outcome::Correct | Outcome::Wrong) => Ok(Decimal::ZERO),
+            (QuestionKind::Compulsory | QuestionKind::Risk | QuestionKind::Playoff, Outcome::EarlyBuzz) => {
                 Err(ValidationError::single("outcome", "early_buzz_only_on_buzzer"))
             }
         }
@@ -133,6 +143,16 @@ pub enum Happening {
     Answer { points: Decimal },
     /// An answer in a sudden-death playoff: the first right answer wins, a wrong one is out.
     Playoff { correct: bool },
+}
+
+impl Happening {
+    /// What an answer of `kind` that went as `outcome` and was worth `points` comes to.
+    pub fn of(kind: QuestionKind, outcome: Outcome, points: Decimal) -> Self {
+        match kind {
+            QuestionKind::Playoff => Self::Playoff { correct: outcome == Outcome::Correct },
+            _ => Self::Answer { points },
+        }
+    }
 }
 
 /// One event of a quiz; a voided event stays on record and counts for nothing.
@@ -225,6 +245,100 @@ fn play_off(
     let after = shared + level.len();
     out.extend(bottom.iter().rev().enumerate().map(|(i, &team)| standing(team, after + i, false)));
     out
+}
+
+/// A quiz is set up (its teams entered), then played, then closed with its standings final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum QuizStatus {
+    Setup,
+    Open,
+    Closed,
+}
+
+impl QuizStatus {
+    pub const ALL: [Self; 3] = [Self::Setup, Self::Open, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Setup => "setup",
+            Self::Open => "open",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A quiz of a campaign with its points.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Quiz {
+    pub id: QuizId,
+    pub campaign_id: CampaignId,
+    /// The plan task it carries out, if any.
+    pub plan_item_id: Option<PlanItemId>,
+    pub name: String,
+    pub rules: Rules,
+    pub status: QuizStatus,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}
+
+/// A team of a quiz, representing a unit (a prefecture).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Team {
+    pub id: QuizTeamId,
+    pub quiz_id: QuizId,
+    pub unit_id: UnitId,
+    pub name: String,
+    /// Its place on the stage, from 1: the order of the standings' tie-free listing.
+    pub position: u32,
+}
+
+/// Why and by whom an event was voided.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Voiding {
+    pub reason: String,
+    pub by: UserId,
+    pub at: Timestamp,
+}
+
+/// An answer as kept: never deleted, only voided with a reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Answer {
+    pub id: QuizEventId,
+    pub quiz_id: QuizId,
+    pub team_id: QuizTeamId,
+    /// The question's number in the quiz, from 1.
+    pub question: u32,
+    pub kind: QuestionKind,
+    pub outcome: Outcome,
+    pub stake: Option<Decimal>,
+    /// What it was worth when it was given, by the quiz's rules.
+    pub points: Decimal,
+    pub idempotency_key: String,
+    pub voided: Option<Voiding>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+}
+
+/// The standings of `teams` after `answers`, best first, as [`standings`] has them; answers of a
+/// team not among `teams` count for nothing.
+pub fn standings_of(rules: &Rules, teams: &[Team], answers: &[Answer]) -> Vec<Standing> {
+    let events: Vec<Event> = answers
+        .iter()
+        .filter_map(|a| {
+            let team = teams.iter().position(|t| t.id == a.team_id)?;
+            let happening = Happening::of(a.kind, a.outcome, a.points);
+            Some(Event { team, happening, voided: a.voided.is_some() })
+        })
+        .collect();
+    standings(rules, teams.len(), &events)
 }
 
 #[cfg(test)]
@@ -350,6 +464,21 @@ mod tests {
         assert_eq!(code(points(Risk, Correct, None)), "stake_required");
         assert_eq!(code(points(Buzzer, Correct, Some(20))), "stake_not_allowed");
         assert_eq!(code(points(Compulsory, EarlyBuzz, None)), "early_buzz_only_on_buzzer");
+    }
+
+    #[test]
+    fn a_playoff_answer_is_worth_nothing_and_settles_the_place() {
+        let rules = Rules::default();
+        assert_eq!(rules.points(QuestionKind::Playoff, Outcome::Correct, None).unwrap(), Decimal::ZERO);
+        assert!(rules.points(QuestionKind::Playoff, Outcome::EarlyBuzz, None).is_err());
+        assert_eq!(
+            Happening::of(QuestionKind::Playoff, Outcome::Wrong, Decimal::ZERO),
+            Happening::Playoff { correct: false }
+        );
+        assert_eq!(
+            Happening::of(QuestionKind::Risk, Outcome::Wrong, Decimal::from(-40)),
+            Happening::Answer { points: Decimal::from(-40) }
+        );
     }
 
     fn event() -> impl Strategy<Value = Event> {

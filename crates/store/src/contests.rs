@@ -15,12 +15,12 @@ use crate::{Conn, Result, StoreError, evaluations::decode_error, row};
 const CONTEST_COLUMNS: &str = "id, campaign_id, plan_item_id, name, trim_high, trim_low, precision_dp, rounding,
     tie_criterion, reveal, created_by, created_at, updated_at, version";
 
-fn count(row: &AnyRow, column: &str) -> Result<u32> {
+pub(crate) fn count(row: &AnyRow, column: &str) -> Result<u32> {
     let value: i64 = row.try_get(column)?;
     u32::try_from(value).map_err(|_| decode_error(column))
 }
 
-fn decimal(text: &str, what: &str) -> Result<Decimal> {
+pub(crate) fn decimal(text: &str, what: &str) -> Result<Decimal> {
     text.parse().map_err(|_| decode_error(what))
 }
 

@@ -24,6 +24,7 @@ pub mod notifications;
 pub mod plan_import;
 pub mod plan_items;
 pub mod progress_cells;
+pub mod quizzes;
 mod row;
 pub mod scorecards;
 pub mod sessions;

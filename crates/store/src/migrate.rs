@@ -107,10 +107,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_contests.sql"),
         include_str!("../migrations/postgres/0016_contests.sql"),
     ),
+    (
+        17,
+        "quizzes",
+        include_str!("../migrations/sqlite/0017_quizzes.sql"),
+        include_str!("../migrations/postgres/0017_quizzes.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 16;
+pub const LATEST: i64 = 17;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

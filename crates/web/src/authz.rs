@@ -79,6 +79,10 @@ pub enum Target {
     ContestEntry,
     /// A judge's score of an entry.
     JudgeScore,
+    /// A quiz (its campaign's office runs it).
+    Quiz,
+    /// An answer recorded in a quiz.
+    QuizEvent,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -244,3 +244,38 @@ pub(crate) async fn contest_fixture(
     let score = store::insert_score(tx, &score, by.0, now).await.unwrap();
     (place, contest.id.0, round.id.0, entry.id.0, score.id.0)
 }
+
+/// At a place: an open quiz of its campaign with two teams (the place's unit and its parent) and
+/// one answer; returns (place, quiz, the first team, the answer).
+pub(crate) async fn quiz_fixture(
+    tx: &mut pacesetter_store::Conn,
+    place: Place,
+    campaign: i64,
+    unit: &pacesetter_domain::unit::Unit,
+    by: UserId,
+) -> (Place, i64, i64, i64) {
+    use pacesetter_domain::{
+        ids::CampaignId,
+        quiz::{Outcome, QuestionKind, QuizStatus, Rules},
+    };
+    use pacesetter_store::quizzes as store;
+    let now = Timestamp::now();
+    let quiz =
+        store::insert_quiz(tx, CampaignId(campaign), "知识竞赛", None, &Rules::default(), by, now).await.unwrap();
+    let team = store::insert_team(tx, quiz.id, unit.id, "一队").await.unwrap();
+    store::insert_team(tx, quiz.id, unit.parent_id.unwrap(), "二队").await.unwrap();
+    store::set_status(tx, quiz.id, quiz.version, QuizStatus::Open, now).await.unwrap();
+    let key = format!("fixture-{place:?}");
+    let answer = store::NewAnswer {
+        quiz: quiz.id,
+        team: team.id,
+        question: 1,
+        kind: QuestionKind::Compulsory,
+        outcome: Outcome::Correct,
+        stake: None,
+        points: 10.into(),
+        idempotency_key: &key,
+    };
+    let answer = store::insert_answer(tx, &answer, by, now).await.unwrap();
+    (place, quiz.id.0, team.id.0, answer.id.0)
+}

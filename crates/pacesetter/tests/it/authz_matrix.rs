@@ -9,6 +9,7 @@ use pacesetter_web::authz::{Access, Entry, Target, matrix};
 
 use crate::authz_fixtures::{
     EVALUATION_SCHEME, Place, code_of, contest_fixture, evaluation_fixture, inspection_fixture, plan_fixture,
+    quiz_fixture,
 };
 
 /// A photo of a finding, as a phone takes it.
@@ -52,6 +53,8 @@ pub(crate) struct World {
     /// Per place: (place, contest, open round, entry on stage, a judge's score). The judge
     /// role's account sits on the panel at the own place only.
     contests: Vec<(Place, i64, i64, i64, i64)>,
+    /// Per place: (place, open quiz, its first team, an answer).
+    quizzes: Vec<(Place, i64, i64, i64)>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -112,7 +115,8 @@ impl World {
                 pacesetter_store::evidence::insert_file(&mut tx, &new, Timestamp::now()).await.unwrap().0.id.0,
             ));
         }
-        let (mut evaluations, mut inspections, mut contests) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut evaluations, mut inspections, mut contests, mut quizzes) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let judge = role_users.iter().find(|(role, _)| *role == Role::Judge).map(|(_, id)| (*id, own.id));
         for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
             let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
@@ -121,9 +125,21 @@ impl World {
             inspections.push(inspection_fixture(&mut tx, place, campaign, &unit, uploader).await);
             let panel = judge.filter(|_| place == Place::Own);
             contests.push(contest_fixture(&mut tx, place, campaign, &unit, (uploader, own.id), panel).await);
+            quizzes.push(quiz_fixture(&mut tx, place, campaign, &unit, uploader).await);
         }
         tx.commit().await.unwrap();
-        Self { t, residents, role_users, plans, files, evaluations, inspections, contests, counter: Default::default() }
+        Self {
+            t,
+            residents,
+            role_users,
+            plans,
+            files,
+            evaluations,
+            inspections,
+            contests,
+            quizzes,
+            counter: Default::default(),
+        }
     }
 
     fn next(&self) -> usize {
@@ -161,6 +177,10 @@ impl World {
 
     fn contest_at(&self, place: Place) -> (Place, i64, i64, i64, i64) {
         *self.contests.iter().find(|e| e.0 == place).unwrap()
+    }
+
+    fn quiz_at(&self, place: Place) -> (Place, i64, i64, i64) {
+        *self.quizzes.iter().find(|e| e.0 == place).unwrap()
     }
 
     fn evaluation_at(&self, place: Place) -> (Place, i64, i64, i64) {
@@ -209,6 +229,8 @@ impl World {
             Target::ContestRound => self.contest_at(place).2,
             Target::ContestEntry => self.contest_at(place).3,
             Target::JudgeScore => self.contest_at(place).4,
+            Target::Quiz => self.quiz_at(place).1,
+            Target::QuizEvent => self.quiz_at(place).3,
             Target::Import => {
                 let caller = role.and_then(|r| self.role_users.iter().find(|(ur, _)| *ur == r)).map(|(_, id)| *id);
                 let owner = match (place, caller) {
@@ -248,7 +270,9 @@ impl World {
                 self.t.get(&format!("/api/v1/evidence?unit={}", unit.id), auth).await
             }
             // A stream that never ends: its status and headers are the answer.
-            ("GET", _) if entry.path == "/contest-rounds/{id}/events" => self.t.get_head(&path, auth).await,
+            ("GET", _) if entry.path == "/contest-rounds/{id}/events" || entry.path == "/quizzes/{id}/events" => {
+                self.t.get_head(&path, auth).await
+            }
             ("GET", _) => self.t.get(&path, auth).await,
             ("POST", true) if entry.path == "/api/v1/evidence" => {
                 let mut request =
@@ -392,6 +416,12 @@ impl World {
                         "criteria": [{"code": "content", "points": "35"}, {"code": "delivery", "points": "50"}]}),
                     "/api/v1/judge-scores/{id}/corrections" => serde_json::json!({"idempotency_key": format!("c{n}"),
                         "reason": "录入有误", "criteria": [{"code": "content", "points": "31"}, {"code": "delivery", "points": "50"}]}),
+                    "/api/v1/campaigns/{id}/quizzes" => serde_json::json!({"name": format!("知识竞赛{n}")}),
+                    "/api/v1/quizzes/{id}/teams" => serde_json::json!({"unit_id": unit.id.0}),
+                    "/api/v1/quizzes/{id}/advance" => serde_json::json!({"move": "close"}),
+                    "/api/v1/quizzes/{id}/events" => serde_json::json!({"team_id": self.quiz_at(place).2,
+                        "question": 2, "kind": "buzzer", "outcome": "wrong", "idempotency_key": format!("q{n}")}),
+                    "/api/v1/quiz-events/{id}/void" => serde_json::json!({"reason": "裁判改判"}),
                     _ => serde_json::json!({}),
                 };
                 let method = Method::from_bytes(entry.method.as_bytes()).unwrap();
@@ -523,6 +553,29 @@ impl World {
                         ("c.content", "35".into()),
                         ("c.delivery", "50".into()),
                     ],
+                    "/quizzes" => vec![
+                        ("csrf", csrf),
+                        ("campaign_id", self.plan_at(place).1.to_string()),
+                        ("quiz_name", format!("知识竞赛{n}")),
+                        ("base", "100".into()),
+                        ("compulsory_points", "10".into()),
+                        ("compulsory_penalty", "0".into()),
+                        ("buzzer_points", "20".into()),
+                        ("risk_values", "20 40 60".into()),
+                    ],
+                    "/quizzes/{id}/teams" => vec![("csrf", csrf), ("unit_code", code.clone())],
+                    "/quizzes/{id}/advance" => vec![("csrf", csrf), ("version", "2".into()), ("move", "close".into())],
+                    "/quizzes/{id}/answers" => vec![
+                        ("csrf", csrf),
+                        ("key", format!("page-q{n}")),
+                        ("question", "2".into()),
+                        ("team_id", self.quiz_at(place).2.to_string()),
+                        ("kind", "buzzer".into()),
+                        ("outcome", "correct".into()),
+                    ],
+                    "/quiz-events/{id}/void" => {
+                        vec![("csrf", csrf), ("quiz_id", self.quiz_at(place).1.to_string()), ("reason", "改判".into())]
+                    }
                     // The place's county stays the round's target, as the fixture made it.
                     "/inspection-rounds/{id}/targets" => vec![("csrf", csrf), ("unit", unit.id.0.to_string())],
                     "/evaluations/{id}/finding-deductions" => {

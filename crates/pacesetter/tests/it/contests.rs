@@ -216,14 +216,14 @@ async fn find_score(t: &TestApp, round: i64, judge: i64, contestant: &str) -> i6
 }
 
 /// The value of the hidden form field `name` on a page.
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// The first event of a Server-Sent Events stream, as text.
-async fn first_event(t: &TestApp, path: &str, auth: &Auth) -> (StatusCode, String, String) {
+pub(crate) async fn first_event(t: &TestApp, path: &str, auth: &Auth) -> (StatusCode, String, String) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let request = match auth {

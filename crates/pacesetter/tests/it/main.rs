@@ -33,6 +33,7 @@ mod page_errors;
 mod pages;
 mod plan_import;
 mod plans;
+mod quizzes;
 mod reminders;
 mod reporting;
 mod schema_parity;

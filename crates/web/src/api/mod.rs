@@ -17,6 +17,7 @@ mod imports;
 mod inspections;
 mod notifications;
 mod plans;
+mod quizzes;
 mod reports;
 mod responses;
 mod units;
@@ -156,6 +157,13 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(contests::correct_score),
         routes!(contests::board),
         routes!(contests::judging),
+        routes!(quizzes::list_quizzes, quizzes::create_quiz),
+        routes!(quizzes::get_quiz),
+        routes!(quizzes::add_team),
+        routes!(quizzes::advance),
+        routes!(quizzes::list_events, quizzes::record_event),
+        routes!(quizzes::void_event),
+        routes!(quizzes::standings),
         routes!(inspections::list_rounds, inspections::create_round),
         routes!(inspections::get_round, inspections::update_round),
         routes!(inspections::add_team),

@@ -2,21 +2,16 @@
 //! console of a round, the judge's phone page and the big screen, which a Server-Sent Events
 //! stream keeps current. Every page calls the same app functions as the JSON API.
 
-use std::{convert::Infallible, time::Duration};
-
 use askama::Template;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
-    response::{
-        IntoResponse, Redirect, Response,
-        sse::{Event, KeepAlive, Sse},
-    },
+    response::{IntoResponse, Redirect, Response},
 };
-use futures_util::stream;
 use pacesetter_app::{
     AppError,
     contests::{self, Board, Console, ContestInput, Desk, Move, RoundInput, ScoreInput, Seated, UnitRef},
+    live::Screen,
     units,
 };
 use pacesetter_domain::{
@@ -52,20 +47,51 @@ pub struct ContestRow {
     pub open: usize,
 }
 
+pub struct QuizRow {
+    pub id: i64,
+    pub name: String,
+    pub campaign: String,
+    pub teams: usize,
+    pub status: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "contests/index.html")]
 struct ListPage {
     p: PageCtx,
     contests: Vec<ContestRow>,
-    /// The campaigns the visitor may set a contest up in.
+    quizzes: Vec<QuizRow>,
+    /// The campaigns the visitor may set a contest or quiz up in.
     campaigns: Vec<(i64, String)>,
-    form: ContestForm,
-    errors: ValidationError,
+    forms: ListForms,
 }
 
 impl ListPage {
     fn error(&self, field: &str) -> String {
-        message(&self.errors, field, self.p.t)
+        message(&self.forms.contest_errors, field, self.p.t)
+    }
+
+    fn quiz_error(&self, field: &str) -> String {
+        message(&self.forms.quiz_errors, field, self.p.t)
+    }
+}
+
+/// The events page's two forms, one of them perhaps sent back with what was refused.
+#[derive(Default)]
+pub(super) struct ListForms {
+    contest: ContestForm,
+    contest_errors: ValidationError,
+    quiz: super::quizzes::QuizForm,
+    quiz_errors: ValidationError,
+}
+
+impl ListForms {
+    pub(super) fn quiz_refused(quiz: super::quizzes::QuizForm, errors: ValidationError) -> Self {
+        Self { quiz, quiz_errors: errors, ..Self::default() }
+    }
+
+    fn refused(&self) -> bool {
+        !self.contest_errors.is_empty() || !self.quiz_errors.is_empty()
     }
 }
 
@@ -105,15 +131,26 @@ impl Default for ContestForm {
     }
 }
 
-async fn list_page(
+pub(super) async fn list_page(
     state: &AppState,
     actor: &pacesetter_app::Actor,
     ctx: PageCtx,
-    form: ContestForm,
-    errors: ValidationError,
+    forms: ListForms,
 ) -> PageResult {
-    let contests = contests::overview(&state.app, actor)
-        .await?
+    let overview = contests::overview(&state.app, actor).await?;
+    let quizzes = overview
+        .quizzes
+        .into_iter()
+        .map(|q| QuizRow {
+            id: q.quiz.id.0,
+            name: q.quiz.name,
+            campaign: q.campaign,
+            teams: q.teams,
+            status: q.quiz.status.as_str(),
+        })
+        .collect();
+    let contests = overview
+        .contests
         .into_iter()
         .map(|c| ContestRow {
             id: c.contest.id.0,
@@ -128,12 +165,17 @@ async fn list_page(
         .into_iter()
         .map(|c| (c.id.0, c.name))
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    Ok((status, render(&ListPage { p: ctx.with_nav("contests"), contests, campaigns, form, errors })).into_response())
+    let status = if forms.refused() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let page = ListPage { p: ctx.with_nav("contests"), contests, quizzes, campaigns, forms };
+    Ok((status, render(&page)).into_response())
 }
 
 pub async fn list_contests(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> PageResult {
-    list_page(&state, &actor, ctx, ContestForm::default(), ValidationError::new()).await
+    list_page(&state, &actor, ctx, ListForms::default()).await
+}
+
+fn contest_refused(contest: ContestForm, errors: ValidationError) -> ListForms {
+    ListForms { contest, contest_errors: errors, ..ListForms::default() }
 }
 
 pub async fn create_contest(
@@ -146,7 +188,9 @@ pub async fn create_contest(
     };
     let (trim_high, trim_low) = match (trim(&form.trim_high, "trim_high"), trim(&form.trim_low, "trim_low")) {
         (Ok(high), Ok(low)) => (high, low),
-        (Err(errors), _) | (_, Err(errors)) => return list_page(&state, &actor, ctx, form, errors).await,
+        (Err(errors), _) | (_, Err(errors)) => {
+            return list_page(&state, &actor, ctx, contest_refused(form, errors)).await;
+        }
     };
     let rules = Rules {
         trim_high,
@@ -159,7 +203,7 @@ pub async fn create_contest(
     let input = ContestInput { name: &form.name, plan_item: None, rules };
     match contests::create(&state.app, &actor, CampaignId(form.campaign_id), &input).await {
         Ok(contest) => Ok(Redirect::to(&format!("/contests/{}", contest.id)).into_response()),
-        Err(error) => list_page(&state, &actor, ctx, form, field_errors(error)?).await,
+        Err(error) => list_page(&state, &actor, ctx, contest_refused(form, field_errors(error)?)).await,
     }
 }
 
@@ -727,7 +771,7 @@ struct BoardFragment {
 }
 
 /// The board of a round as HTML, in the page's language.
-async fn board_html(
+pub(super) async fn board_html(
     state: &AppState,
     actor: &pacesetter_app::Actor,
     ctx: &PageCtx,
@@ -751,39 +795,11 @@ pub async fn show_screen(
     Ok(render(&ScreenPage { p: ctx.with_nav("contests"), id, board }))
 }
 
-/// How often a screen looks again without being told: for changes made on other instances.
-const SCREEN_POLL: Duration = Duration::from_secs(2);
-
-/// The board as a stream of HTML fragments (Server-Sent Events): at once, then whenever the
-/// round changes on this instance, and every two seconds if it changed elsewhere.
+/// The board as a stream of HTML fragments for the big screen.
 pub async fn board_events(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, crate::ui::page::PageError> {
-    let round = ContestRoundId(id);
-    let first = board_html(&state, &actor, &ctx, round).await?;
-    let changes = contests::watch(&state.app);
-    let start = (state, actor, ctx, changes, None::<String>, Some(first));
-    let events = stream::unfold(start, move |(state, actor, ctx, mut changes, last, ready)| async move {
-        let mut html = ready;
-        while html.is_none() {
-            let wait = tokio::time::timeout(SCREEN_POLL, changes.recv()).await;
-            if let Ok(Ok(changed)) = &wait
-                && *changed != round
-            {
-                continue;
-            }
-            if matches!(wait, Ok(Err(tokio::sync::broadcast::error::RecvError::Closed))) {
-                return None;
-            }
-            // Errors (a database hiccup) keep the screen as it is until the next look.
-            html = board_html(&state, &actor, &ctx, round).await.ok().filter(|h| Some(h) != last.as_ref());
-        }
-        let html = html?;
-        let event: Result<Event, Infallible> =
-            Ok(Event::default().event("board").data(html.replace(['\r', '\n'], " ")));
-        Some((event, (state, actor, ctx, changes, Some(html), None)))
-    });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
+    super::screens::events(state, actor, ctx, Screen::ContestRound(ContestRoundId(id))).await
 }

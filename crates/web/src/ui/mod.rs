@@ -16,7 +16,9 @@ mod multipart;
 mod page;
 mod plan_items;
 mod plans;
+mod quizzes;
 mod reports;
+mod screens;
 mod units;
 mod users;
 
@@ -159,6 +161,14 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/contest-rounds/{id}/events", get(contests::board_events))
         .add("GET", "/judging", get(contests::show_judging))
         .add("POST", "/contest-entries/{id}/scores", post(contests::submit_score))
+        .add("POST", "/quizzes", post(quizzes::create_quiz))
+        .add("GET", "/quizzes/{id}", get(quizzes::show_quiz))
+        .add("POST", "/quizzes/{id}/teams", post(quizzes::add_team))
+        .add("POST", "/quizzes/{id}/advance", post(quizzes::advance_quiz))
+        .add("POST", "/quizzes/{id}/answers", post(quizzes::record_answer))
+        .add("POST", "/quiz-events/{id}/void", post(quizzes::void_answer))
+        .add("GET", "/quizzes/{id}/screen", get(quizzes::show_screen))
+        .add("GET", "/quizzes/{id}/events", get(quizzes::standings_events))
         .add("GET", "/inbox", get(inbox::list_notifications))
         .add("POST", "/inbox/read", post(inbox::mark_notifications_read))
         .add("POST", "/inbox/prefs", post(inbox::save_notification_settings))
