@@ -1,6 +1,7 @@
-// Browser test of a contest judged live: three judges score the contestant on stage from their
-// phones at the same time while the big screen, opened before, shows each score as it arrives
-// and then the contestant's final score, without being reloaded.
+// Browser tests of the live events, each with a big screen opened before that must follow without
+// being reloaded. A contest: three judges score the contestant on stage from their phones at the
+// same time; the screen shows each score as it arrives, then the contestant's final score. A
+// quiz: the quiz master records an answer from a phone; the screen's standings move.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { start, signIn } from "./server.mjs";
@@ -56,5 +57,32 @@ test("three judges score at once and the big screen follows", async () => {
   await screen.page.waitForSelector(".board-score strong", { timeout: 10000 });
   assert.equal(await screen.page.locator(".board-name").innerText(), before, "the same contestant is on stage");
   for (const { context } of judges) await context.close();
+  await screen.context.close();
+});
+
+test("the quiz master records an answer from a phone and the big screen follows", async () => {
+  const screen = await as("viewer", { width: 1920, height: 1080 });
+  await screen.page.click("nav.mainnav >> text=赛事");
+  await screen.page.click("a:has-text('7地市电视知识竞赛')");
+  await screen.page.click("text=打开大屏");
+  const lhasa = screen.page.locator(".board-table tr", { hasText: "拉萨市" }).locator("td.num").last();
+  const before = Number(await lhasa.innerText());
+
+  // The quiz master's console on a phone: the buzzer round goes on; Lhasa buzzes and is right.
+  const master = await as("office", PHONE);
+  await master.page.click("nav.mainnav >> text=赛事");
+  await master.page.click("a:has-text('7地市电视知识竞赛')");
+  assert.equal(await master.page.locator("#kind").inputValue(), "buzzer", "the round's kind carries on");
+  await master.page.check("#record label.choice:has-text('拉萨市') input");
+  await master.page.check("#record label.choice:has-text('答对') input");
+  await Promise.all([master.page.waitForURL(/question=/), master.page.click("#record button:has-text('记录')")]);
+  assert.match(await master.page.locator("#answers tbody tr").first().innerText(), /拉萨市.*\+20/s);
+
+  // The screen was not reloaded: Lhasa's score rises by the buzzer's 20 points.
+  await screen.page.waitForFunction(
+    (expected) => [...document.querySelectorAll(".board-table tr")].some((row) =>
+      row.textContent.includes("拉萨市") && row.querySelector("td.num:last-child")?.textContent === expected),
+    String(before + 20), { timeout: 10000 });
+  await master.context.close();
   await screen.context.close();
 });

@@ -198,8 +198,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 let (_, _, published) = demo::evaluation::seed(&app).await.map_err(|e| e.to_string())?;
                 demo::inspection::seed(&app).await.map_err(|e| e.to_string())?;
                 demo::contests::seed(&app).await.map_err(|e| e.to_string())?;
+                demo::quiz::seed(&app).await.map_err(|e| e.to_string())?;
                 println!(
-                    "Loaded the demo campaign, with its evaluation (published run {published}), inspections and contests."
+                    "Loaded the demo campaign, with its evaluation (published run {published}), inspections, contests and quiz."
                 );
             }
             server::serve(&config, app, true, |addr| {

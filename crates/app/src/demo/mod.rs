@@ -14,6 +14,7 @@ pub mod contests;
 pub mod evaluation;
 pub mod inspection;
 mod plan;
+pub mod quiz;
 
 /// The password of every demo account (printed at start; demo mode only).
 pub const DEMO_PASSWORD: &str = "pacesetter-demo";

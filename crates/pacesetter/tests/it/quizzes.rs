@@ -259,3 +259,23 @@ backend_test! {
         assert!(!viewer_page.contains("记录答题"), "only the quiz master records");
     }
 }
+
+backend_test! {
+    async fn the_demo_quiz_between_the_prefectures_is_half_played(t) {
+        let quiz = pacesetter_app::demo::quiz::seed(&t.app).await.unwrap().0;
+        let viewer = t.token("viewer").await;
+        let standings = standings(&t, quiz, &viewer).await;
+        assert_eq!(standings["quiz"]["status"], "open");
+        let lines = standings["standings"].as_array().unwrap();
+        assert_eq!(lines.len(), 7, "the 7 prefectures");
+        let top: Vec<(&str, &str)> =
+            lines[..3].iter().map(|l| (l["team"]["name"].as_str().unwrap(), l["score"].as_str().unwrap())).collect();
+        assert_eq!(top, [("山南市", "180"), ("林芝市", "160"), ("昌都市", "140")], "{standings}");
+        assert!(lines.iter().all(|l| l["playoff_due"] == false), "no podium tie mid-quiz");
+        let log = t.get(&format!("/api/v1/quizzes/{quiz}/events"), &viewer).await.json();
+        let voided: Vec<&Value> = log.as_array().unwrap().iter().filter(|e| !e["void_reason"].is_null()).collect();
+        assert_eq!(voided.len(), 1, "one answer voided, with its reason");
+        let page = t.get(&format!("/quizzes/{quiz}"), &t.session("office").await).await.text();
+        assert!(page.contains("记录答题") && page.contains("计分员记错了参赛队"), "the console is ready for the next answer");
+    }
+}

@@ -151,19 +151,16 @@ fn outcome_label(outcome: Outcome, t: Tr) -> &'static str {
     t.tk("quiz.outcome", outcome.as_str())
 }
 
-fn standings_view(
-    standings: &Standings,
-    units: &[(pacesetter_domain::ids::QuizTeamId, String)],
-    t: Tr,
-) -> StandingsView {
-    let team_name = |id| standings.lines.iter().find(|l| l.team.id == id).map(|l| l.team.name.clone());
+fn standings_view(standings: &Standings, labels: &[(QuizTeamId, String, String)], t: Tr) -> StandingsView {
+    let label = |id| labels.iter().find(|(team, _, _)| *team == id);
+    let team_name = |id| label(id).map(|(_, name, _)| name.clone());
     let lines = standings
         .lines
         .iter()
         .map(|line| StandingRow {
             rank: line.standing.rank.to_string(),
-            team: line.team.name.clone(),
-            unit: units.iter().find(|(id, _)| *id == line.team.id).map(|(_, u)| u.clone()).unwrap_or_default(),
+            team: team_name(line.team.id).unwrap_or_else(|| line.team.name.clone()),
+            unit: label(line.team.id).map(|(_, _, unit)| unit.clone()).unwrap_or_default(),
             score: dec(line.standing.score),
             answers: t.f("quiz.answered", &[("n", &line.answered), ("right", &line.correct)]),
             playoff_due: line.standing.playoff_due,
@@ -196,12 +193,21 @@ fn standings_view(
     }
 }
 
-fn unit_names(console: &Console, t: Tr) -> Vec<(QuizTeamId, String)> {
+/// Each team's label and, when the team has a name of its own, its unit: a team named after its
+/// unit is shown by the unit's name in the page's language.
+fn team_labels(console: &Console, t: Tr) -> Vec<(QuizTeamId, String, String)> {
     console
         .teams
         .iter()
         .zip(&console.units)
-        .map(|(team, unit)| (team.id, unit.display_name(t.locale).to_owned()))
+        .map(|(team, unit)| {
+            let unit_name = unit.display_name(t.locale).to_owned();
+            if team.name == unit.name {
+                (team.id, unit_name, String::new())
+            } else {
+                (team.id, team.name.clone(), unit_name)
+            }
+        })
         .collect()
 }
 
@@ -296,7 +302,9 @@ async fn quiz_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, carry
     let t = ctx.t;
     let quiz = &console.standings.quiz;
     let rules = &quiz.rules;
-    let team_name = |id| console.teams.iter().find(|tm| tm.id == id).map(|tm| tm.name.clone()).unwrap_or_default();
+    let labels = team_labels(&console, t);
+    let team_name =
+        |id| labels.iter().find(|(team, _, _)| *team == id).map(|(_, name, _)| name.clone()).unwrap_or_default();
     let status = if again.errors.is_empty() && again.refusal.is_empty() {
         StatusCode::OK
     } else {
@@ -305,7 +313,11 @@ async fn quiz_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, carry
     let next = carry.question.unwrap_or(console.standings.last_question + 1);
     let answer = again.answer.unwrap_or_else(|| AnswerForm {
         question: next.to_string(),
-        kind: carry.kind.unwrap_or_else(|| QuestionKind::Compulsory.as_str().to_owned()),
+        // The round goes on with the kind of question last answered.
+        kind: carry.kind.unwrap_or_else(|| {
+            let last = console.standings.latest.as_ref().map_or(QuestionKind::Compulsory, |a| a.kind);
+            last.as_str().to_owned()
+        }),
         ..AnswerForm::default()
     });
     let early = rules.early_buzz_penalty.map(|p| format!(" · {} −{}", t.t("quiz.early_buzz_penalty"), dec(p)));
@@ -326,8 +338,8 @@ async fn quiz_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, carry
         can_run: console.can_run,
         in_setup: quiz.status == QuizStatus::Setup,
         is_open: quiz.status == QuizStatus::Open,
-        standings: standings_view(&console.standings, &unit_names(&console, t), t),
-        teams: console.teams.iter().map(|tm| (tm.id.0, tm.name.clone())).collect(),
+        standings: standings_view(&console.standings, &labels, t),
+        teams: labels.iter().map(|(id, name, _)| (id.0, name.clone())).collect(),
         kinds: QuestionKind::ALL,
         outcomes: Outcome::ALL,
         stakes: rules.risk_values.iter().map(|v| dec(*v)).collect(),
@@ -500,7 +512,7 @@ pub async fn show_screen(
     Path(id): Path<i64>,
 ) -> PageResult {
     let console = quizzes::console(&state.app, &actor, QuizId(id)).await?;
-    let standings = standings_view(&console.standings, &unit_names(&console, ctx.t), ctx.t);
+    let standings = standings_view(&console.standings, &team_labels(&console, ctx.t), ctx.t);
     Ok(render(&ScreenPage { p: ctx.with_nav("contests"), id, standings }))
 }
 
@@ -512,7 +524,7 @@ pub(super) async fn standings_html(
     id: QuizId,
 ) -> Result<String, AppError> {
     let console = quizzes::console(&state.app, actor, id).await?;
-    let standings = standings_view(&console.standings, &unit_names(&console, ctx.t), ctx.t);
+    let standings = standings_view(&console.standings, &team_labels(&console, ctx.t), ctx.t);
     render_html(&StandingsFragment { p: ctx.clone(), standings })
         .ok_or_else(|| AppError::Internal("standings template failed".into()))
 }
