@@ -7,7 +7,8 @@
 use pacesetter_domain::{
     Permission, Timestamp, UnitId, UserId,
     contest::{
-        self, Contest, Criterion, Entry, Judge, JudgeScore, Reveal, Round, RoundStatus, Rules, Stage, Standing, Tally,
+        self, Contest, Criterion, Entry, Image, Judge, JudgeScore, Kind, Reveal, Round, RoundStatus, Rules, Stage,
+        Standing, Tally,
     },
     ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
 };
@@ -25,6 +26,9 @@ use crate::{
 
 /// The most rounds, criteria, judges and entries a contest takes: far past any real one.
 const MAX_CRITERIA: usize = 12;
+/// The most prize levels a round awards (first, second, third, …), and the most of one level.
+const MAX_PRIZE_LEVELS: usize = 5;
+const MAX_PRIZES: u32 = 1_000;
 const MAX_TRIM: u32 = 5;
 const MAX_PRECISION: u32 = 4;
 /// An idempotency key is what a phone makes up: a UUID or the like.
@@ -34,6 +38,7 @@ const KEY_MAX_CHARS: usize = 100;
 #[derive(Debug, Clone)]
 pub struct ContestInput<'a> {
     pub name: &'a str,
+    pub kind: Kind,
     pub plan_item: Option<PlanItemId>,
     pub rules: Rules,
 }
@@ -46,6 +51,8 @@ pub struct RoundInput<'a> {
     pub unit: Option<UnitId>,
     pub advance: u32,
     pub criteria: Vec<Criterion>,
+    /// How many first, second, third … prizes it awards.
+    pub prizes: Vec<u32>,
 }
 
 /// The contest with its campaign office's path: the organiser's scope.
@@ -95,7 +102,7 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Cont
             return Err(AppError::invalid("plan_item_id", "item_not_found"));
         }
     }
-    let fields = ContestFields { name: &name, plan_item_id: input.plan_item, rules: &rules };
+    let fields = ContestFields { name: &name, kind: input.kind, plan_item_id: input.plan_item, rules: &rules };
     let contest = store::insert_contest(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
@@ -169,8 +176,17 @@ pub async fn add_round(app: &App, actor: &Actor, id: ContestId, input: &RoundInp
             return Err(AppError::invalid("unit_id", "unit_not_found"));
         }
     }
-    let new =
-        NewRound { name: &name, stage: input.stage, unit_id: input.unit, advance: input.advance, criteria: &criteria };
+    if input.prizes.len() > MAX_PRIZE_LEVELS || input.prizes.iter().any(|&n| n > MAX_PRIZES) {
+        return Err(AppError::invalid("prizes", "out_of_range"));
+    }
+    let new = NewRound {
+        name: &name,
+        stage: input.stage,
+        unit_id: input.unit,
+        advance: input.advance,
+        criteria: &criteria,
+        prizes: &input.prizes,
+    };
     let round = store::insert_round(&mut tx, id, &new).await?;
     audit::record::<(), _>(
         &mut tx,
@@ -244,26 +260,40 @@ pub enum UnitRef<'a> {
     Typed(&'a str),
 }
 
-/// Enters a contestant representing a unit in a round being set up.
-pub async fn add_entry(
-    app: &App,
-    actor: &Actor,
-    id: ContestRoundId,
-    contestant: &str,
-    unit: UnitRef<'_>,
-    title: &str,
-) -> Result<Entry> {
+/// A contestant or a work as the organiser enters it.
+#[derive(Debug, Clone)]
+pub struct EntryInput<'a> {
+    pub contestant: &'a str,
+    pub unit: UnitRef<'a>,
+    /// The speech's or the work's title.
+    pub title: &'a str,
+    /// The picture of an exhibition's work, as uploaded; every work needs one before its
+    /// category opens.
+    pub image: Option<Vec<u8>>,
+}
+
+/// Enters a contestant (or a work) representing a unit in a round being set up. A picture is
+/// checked and cleaned like a finding's photo (metadata stripped) and stored before the entry.
+pub async fn add_entry(app: &App, actor: &Actor, id: ContestRoundId, input: &EntryInput<'_>) -> Result<Entry> {
+    {
+        let mut conn = app.store.read().await?;
+        in_setup(&mut conn, actor, id).await?;
+    }
+    let image = match &input.image {
+        Some(bytes) => Some(stored_image(app, bytes).await?),
+        None => None,
+    };
     let mut tx = app.store.write().await?;
     // Only those who organise the contest learn whether the unit exists.
     in_setup(&mut tx, actor, id).await?;
-    let contestant = text::required("contestant", contestant, TextKind::Name)?;
-    let title = text::optional("title", Some(title), TextKind::Title)?.unwrap_or_default();
-    let unit = match unit {
+    let contestant = text::required("contestant", input.contestant, TextKind::Name)?;
+    let title = text::optional("title", Some(input.title), TextKind::Title)?.unwrap_or_default();
+    let unit = match input.unit {
         UnitRef::Id(unit) => units::get(&mut tx, unit).await.ok().filter(|u| actor.can(Permission::ViewUnits, &u.path)),
         UnitRef::Typed(text) => crate::units::typed_in(&mut tx, actor, text, "unit_id").await?,
     };
     let unit = unit.ok_or(AppError::invalid("unit_id", "unit_not_found"))?;
-    let entry = store::insert_entry(&mut tx, id, &contestant, unit.id, &title).await?;
+    let entry = store::insert_entry(&mut tx, id, &contestant, unit.id, &title, image.as_ref()).await?;
     audit::record::<(), _>(
         &mut tx,
         actor.into(),
@@ -276,6 +306,58 @@ pub async fn add_entry(
     tx.commit().await?;
     changed(app, id);
     Ok(entry)
+}
+
+/// Checks and cleans a picture like a finding's photo (metadata stripped) and stores it.
+async fn stored_image(app: &App, bytes: &[u8]) -> Result<Image> {
+    let stored = crate::inspections::photos::prepare(app, false, &[bytes.to_vec()]).await;
+    let stored = stored.map_err(|error| match error {
+        AppError::Invalid(_) => AppError::invalid("image", "photo_not_image"),
+        other => other,
+    })?;
+    let photo = stored.into_iter().next().ok_or(AppError::invalid("image", "file_empty"))?;
+    Ok(Image { sha256: photo.sha256, content_type: photo.content_type })
+}
+
+/// Gives an entry of a round being set up its picture (an exhibition's work), replacing any.
+pub async fn set_entry_image(app: &App, actor: &Actor, id: ContestEntryId, bytes: &[u8]) -> Result<Entry> {
+    let round = {
+        let mut conn = app.store.read().await?;
+        let entry = store::get_entry(&mut conn, id).await.map_err(AppError::from_store(Resource::ContestEntry))?;
+        in_setup(&mut conn, actor, entry.round_id).await?.id
+    };
+    let image = stored_image(app, bytes).await?;
+    let mut tx = app.store.write().await?;
+    let before = store::get_entry(&mut tx, id).await.map_err(AppError::from_store(Resource::ContestEntry))?;
+    in_setup(&mut tx, actor, before.round_id).await?;
+    let entry = store::set_entry_image(&mut tx, id, &image).await?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "contest.entry.image",
+        ("contest_entry", Some(id.0)),
+        Some(&before),
+        Some(&entry),
+    )
+    .await?;
+    tx.commit().await?;
+    changed(app, round);
+    Ok(entry)
+}
+
+/// The picture of an entry, for everyone signed in: its type and bytes.
+pub async fn entry_image(app: &App, _actor: &Actor, id: ContestEntryId) -> Result<(String, Vec<u8>)> {
+    let entry = {
+        let mut conn = app.store.read().await?;
+        store::get_entry(&mut conn, id).await.map_err(AppError::from_store(Resource::ContestEntry))?
+    };
+    let image = entry.image.ok_or(AppError::NotFound(Resource::Photo))?;
+    let files = app.files.clone();
+    let hash = image.sha256.clone();
+    let bytes = tokio::task::spawn_blocking(move || files.read(&hash))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok((image.content_type, bytes))
 }
 
 /// Draws the running order from a fresh random seed, kept with the round so that anyone can
@@ -331,10 +413,16 @@ pub async fn advance(app: &App, actor: &Actor, id: ContestRoundId, version: i64,
     let entries = store::entries(&mut tx, id).await?;
     let (status, current) = match (step, before.status) {
         (Move::Open, RoundStatus::Setup) => {
-            if before.draw_seed.is_none() {
+            let contest = store::get_contest(&mut tx, before.contest_id).await?;
+            if contest.kind == Kind::Speech && before.draw_seed.is_none() {
                 return Err(AppError::Conflict("not_drawn"));
             }
-            let contest = store::get_contest(&mut tx, before.contest_id).await?;
+            if entries.is_empty() {
+                return Err(AppError::Conflict("no_entries"));
+            }
+            if contest.kind == Kind::Exhibition && entries.iter().any(|e| e.image.is_none()) {
+                return Err(AppError::Conflict("image_missing"));
+            }
             let judges = store::judges(&mut tx, id).await?;
             if judges.is_empty() {
                 return Err(AppError::Conflict("no_judges"));
@@ -345,9 +433,10 @@ pub async fn advance(app: &App, actor: &Actor, id: ContestRoundId, version: i64,
             if entries.iter().any(|e| judges.iter().filter(|j| !e.conflicts_with(j)).count() <= dropped) {
                 return Err(AppError::Conflict("too_few_judges"));
             }
-            (RoundStatus::Open, Some(1))
+            // An exhibition's works are scored in any order: nobody is on stage.
+            (RoundStatus::Open, (contest.kind == Kind::Speech).then_some(1))
         }
-        (Move::Next, RoundStatus::Open) => {
+        (Move::Next, RoundStatus::Open) if before.current_order.is_some() => {
             let current = before.current_order.unwrap_or(0);
             if current as usize >= entries.len() {
                 return Err(AppError::Conflict("last_contestant"));
@@ -362,6 +451,32 @@ pub async fn advance(app: &App, actor: &Actor, id: ContestRoundId, version: i64,
         &mut tx,
         actor.into(),
         "contest.round.advance",
+        ("contest_round", Some(id.0)),
+        Some(&before),
+        Some(&round),
+    )
+    .await?;
+    tx.commit().await?;
+    changed(app, id);
+    Ok(round)
+}
+
+/// Publishes the results of a closed round at `version`: its ranking and prizes are final.
+pub async fn publish(app: &App, actor: &Actor, id: ContestRoundId, version: i64) -> Result<Round> {
+    let mut tx = app.store.write().await?;
+    let before = round_of(&mut tx, id).await?;
+    organised(&mut tx, actor, before.contest_id).await?;
+    if before.status != RoundStatus::Closed {
+        return Err(AppError::Conflict("round_not_closed"));
+    }
+    if before.published_at.is_some() {
+        return Err(AppError::Conflict("already_published"));
+    }
+    let round = store::set_published(&mut tx, id, version, Timestamp::now()).await?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "contest.round.publish",
         ("contest_round", Some(id.0)),
         Some(&before),
         Some(&round),
@@ -411,7 +526,10 @@ pub async fn submit_score(app: &App, actor: &Actor, id: ContestEntryId, input: &
     if entry.conflicts_with(judge) {
         return Err(AppError::Conflict("own_unit"));
     }
-    if round.status != RoundStatus::Open || round.current_order != entry.running_order {
+    // A speech is scored while its speaker is on stage; an exhibition's works while the category
+    // is open (nobody is on stage there).
+    let on_stage = round.current_order.is_none() || round.current_order == entry.running_order;
+    if round.status != RoundStatus::Open || !on_stage {
         return Err(AppError::Conflict("not_on_stage"));
     }
     let (scores, total) = contest::check_score(&round.criteria, &input.criteria)?;
@@ -505,6 +623,8 @@ pub struct BoardLine {
     /// By seat: whether the judge is excused from this entry.
     pub excused: Vec<bool>,
     pub standing: Standing,
+    /// The prize won (0 for a first prize), once the round is closed.
+    pub prize: Option<usize>,
 }
 
 /// A round's scoreboard: the contestant on stage and every entry ranked so far.
@@ -530,7 +650,9 @@ pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Boar
     let entries = store::entries(&mut conn, id).await?;
     let all = store::scores_of_round(&mut conn, id).await?;
     let current = contest::current_scores(&all);
-    let on_stage = entries.iter().find(|e| round.status == RoundStatus::Open && e.running_order == round.current_order);
+    let on_stage = entries.iter().find(|e| {
+        round.status == RoundStatus::Open && round.current_order.is_some() && e.running_order == round.current_order
+    });
     let held = |entry: &Entry| contest.rules.reveal == Reveal::AfterNext && Some(entry.id) == on_stage.map(|e| e.id);
     let tie = contest.rules.tie_criterion.as_deref();
     let mut tallies = Vec::with_capacity(entries.len());
@@ -559,7 +681,19 @@ pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Boar
         .into_iter()
         .map(|standing| {
             let (judge_scores, scored, eligible, excused) = seats[standing.entry].clone();
-            BoardLine { entry: entries[standing.entry].clone(), judge_scores, scored, eligible, excused, standing }
+            let prize = standing
+                .rank
+                .filter(|_| round.status == RoundStatus::Closed)
+                .and_then(|rank| contest::prize(rank, &round.prizes));
+            BoardLine {
+                entry: entries[standing.entry].clone(),
+                judge_scores,
+                scored,
+                eligible,
+                excused,
+                standing,
+                prize,
+            }
         })
         .collect();
     Ok(Board { on_stage: on_stage.cloned(), contest, judges: judges.len(), round, lines })
@@ -576,9 +710,13 @@ pub struct Desk {
     pub my_score: Option<JudgeScore>,
     /// On stage is a contestant of the judge's own unit, whom they do not score.
     pub excused: bool,
+    /// An exhibition category's works, each with the judge's kept score; works of the judge's
+    /// own unit are left out.
+    pub gallery: Vec<(Entry, Option<JudgeScore>)>,
 }
 
-/// The open rounds the actor judges, each with the contestant on stage.
+/// The open rounds the actor judges, each with the contestant on stage (or, in an exhibition,
+/// every work to score).
 pub async fn desks(app: &App, actor: &Actor) -> Result<Vec<Desk>> {
     let mut conn = app.store.read().await?;
     let mut desks = Vec::new();
@@ -590,20 +728,23 @@ pub async fn desks(app: &App, actor: &Actor) -> Result<Vec<Desk>> {
         let (contest, _) = load(&mut conn, round.contest_id).await?;
         let judge = store::judges(&mut conn, id).await?.into_iter().find(|j| j.user_id == actor.user.id);
         let entries = store::entries(&mut conn, id).await?;
-        let stage = entries.into_iter().find(|e| e.running_order == round.current_order);
-        let excused = matches!((&stage, &judge), (Some(entry), Some(judge)) if entry.conflicts_with(judge));
-        let on_stage = stage.filter(|_| !excused);
-        let my_score = match &on_stage {
-            Some(entry) => {
-                let all = store::scores_of_round(&mut conn, id).await?;
-                contest::current_scores(&all)
-                    .into_iter()
-                    .find(|s| s.entry_id == entry.id && s.judge_id == actor.user.id)
-                    .cloned()
-            }
-            None => None,
+        let all = store::scores_of_round(&mut conn, id).await?;
+        let mine = |entry: &Entry| {
+            contest::current_scores(&all)
+                .into_iter()
+                .find(|s| s.entry_id == entry.id && s.judge_id == actor.user.id)
+                .cloned()
         };
-        desks.push(Desk { contest, round, on_stage, my_score, excused });
+        let own = |entry: &Entry| judge.as_ref().is_some_and(|j| entry.conflicts_with(j));
+        let gallery = match contest.kind {
+            Kind::Exhibition => entries.iter().filter(|e| !own(e)).map(|e| (e.clone(), mine(e))).collect(),
+            Kind::Speech => Vec::new(),
+        };
+        let stage = entries.iter().find(|e| round.current_order.is_some() && e.running_order == round.current_order);
+        let excused = stage.is_some_and(own);
+        let on_stage = stage.filter(|_| !excused).cloned();
+        let my_score = on_stage.as_ref().and_then(mine);
+        desks.push(Desk { contest, round, on_stage, my_score, excused, gallery });
     }
     Ok(desks)
 }

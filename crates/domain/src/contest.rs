@@ -246,6 +246,48 @@ impl RoundStatus {
     }
 }
 
+/// What a contest judges: speakers on stage one after another, or works in an exhibition that
+/// the jury scores in any order while a category is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = ContestKind))]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// 演讲比赛: contestants called to the stage in a drawn running order.
+    Speech,
+    /// 作品展览: works with a picture each, in categories (the rounds), scored in any order.
+    Exhibition,
+}
+
+impl Kind {
+    pub const ALL: [Self; 2] = [Self::Speech, Self::Exhibition];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Speech => "speech",
+            Self::Exhibition => "exhibition",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// The prize an entry ranked `rank` wins when a round awards `prizes[0]` first prizes,
+/// `prizes[1]` second prizes and so on: 0 for a first prize, 1 for a second…, `None` for none.
+/// Entries sharing a rank share its prize, even where the tie runs past the prize's count.
+pub fn prize(rank: u32, prizes: &[u32]) -> Option<usize> {
+    let mut awarded = 0u32;
+    for (level, count) in prizes.iter().enumerate() {
+        awarded += count;
+        if rank <= awarded {
+            return Some(level);
+        }
+    }
+    None
+}
+
 /// A contest of a campaign with its rules.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Contest {
@@ -254,6 +296,7 @@ pub struct Contest {
     /// The plan task it carries out (RW-02 …), if any.
     pub plan_item_id: Option<PlanItemId>,
     pub name: String,
+    pub kind: Kind,
     pub rules: Rules,
     pub created_by: UserId,
     pub created_at: Timestamp,
@@ -279,6 +322,10 @@ pub struct Round {
     /// The running order of the contestant on stage.
     pub current_order: Option<u32>,
     pub criteria: Vec<Criterion>,
+    /// How many first, second, third … prizes the round awards ([5, 10, 35]).
+    pub prizes: Vec<u32>,
+    /// When its results were published: the rankings and prizes are final.
+    pub published_at: Option<Timestamp>,
     pub version: i64,
 }
 
@@ -301,6 +348,15 @@ pub struct Entry {
     pub title: String,
     /// Place in the running order, from 1, once drawn.
     pub running_order: Option<u32>,
+    /// An exhibition entry's picture of the work, cleaned like a finding's photo.
+    pub image: Option<Image>,
+}
+
+/// A picture kept in the file store.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Image {
+    pub sha256: String,
+    pub content_type: String,
 }
 
 impl Entry {
@@ -338,6 +394,18 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn prizes_go_down_the_ranking_and_a_shared_rank_shares_its_prize() {
+        let prizes = [5, 10, 35];
+        assert_eq!(
+            [1, 5, 6, 15, 16, 50, 51].map(|rank| prize(rank, &prizes)),
+            [Some(0), Some(0), Some(1), Some(1), Some(2), Some(2), None]
+        );
+        // Two entries share fifth place, the last first prize: both win it.
+        assert_eq!(prize(5, &[5]), Some(0));
+        assert_eq!(prize(1, &[]), None);
+    }
 
     fn d(text: &str) -> Decimal {
         text.parse().unwrap()

@@ -199,8 +199,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 demo::inspection::seed(&app).await.map_err(|e| e.to_string())?;
                 demo::contests::seed(&app).await.map_err(|e| e.to_string())?;
                 demo::quiz::seed(&app).await.map_err(|e| e.to_string())?;
+                demo::exhibition::seed(&app).await.map_err(|e| e.to_string())?;
                 println!(
-                    "Loaded the demo campaign, with its evaluation (published run {published}), inspections, contests and quiz."
+                    "Loaded the demo campaign, with its evaluation (published run {published}), inspections, contests, quiz and exhibition."
                 );
             }
             server::serve(&config, app, true, |addr| {

@@ -3,7 +3,7 @@
 
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
-    contest::{Contest, Criterion, Entry, Judge, JudgeScore, Reveal, Round, RoundStatus, Rules, Stage},
+    contest::{Contest, Criterion, Entry, Image, Judge, JudgeScore, Kind, Reveal, Round, RoundStatus, Rules, Stage},
     evaluation::Rounding,
     ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
 };
@@ -12,7 +12,7 @@ use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Conn, Result, StoreError, evaluations::decode_error, row};
 
-const CONTEST_COLUMNS: &str = "id, campaign_id, plan_item_id, name, trim_high, trim_low, precision_dp, rounding,
+const CONTEST_COLUMNS: &str = "id, campaign_id, plan_item_id, name, kind, trim_high, trim_low, precision_dp, rounding,
     tie_criterion, reveal, created_by, created_at, updated_at, version";
 
 pub(crate) fn count(row: &AnyRow, column: &str) -> Result<u32> {
@@ -28,11 +28,13 @@ fn contest_from_row(row: &AnyRow) -> Result<Contest> {
     let rounding: String = row.try_get("rounding")?;
     let rounding = Rounding::parse(&rounding).ok_or_else(|| decode_error("rounding"))?;
     let reveal: String = row.try_get("reveal")?;
+    let kind: String = row.try_get("kind")?;
     Ok(Contest {
         id: ContestId(row.try_get("id")?),
         campaign_id: CampaignId(row.try_get("campaign_id")?),
         plan_item_id: row.try_get::<Option<i64>, _>("plan_item_id")?.map(PlanItemId),
         name: row.try_get("name")?,
+        kind: Kind::parse(&kind).ok_or_else(|| decode_error("contest kind"))?,
         rules: Rules {
             trim_high: count(row, "trim_high")?,
             trim_low: count(row, "trim_low")?,
@@ -48,9 +50,10 @@ fn contest_from_row(row: &AnyRow) -> Result<Contest> {
     })
 }
 
-/// A contest's name, plan task and rules.
+/// A contest's name, kind, plan task and rules.
 pub struct ContestFields<'a> {
     pub name: &'a str,
+    pub kind: Kind,
     pub plan_item_id: Option<PlanItemId>,
     pub rules: &'a Rules,
 }
@@ -65,8 +68,8 @@ pub async fn insert_contest(
     let rules = fields.rules;
     let row = sqlx::query(
         "INSERT INTO contests (campaign_id, plan_item_id, name, trim_high, trim_low, precision_dp, rounding,
-             tie_criterion, reveal, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+             tie_criterion, reveal, created_by, created_at, updated_at, kind)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
     )
     .bind(campaign.0)
     .bind(fields.plan_item_id.map(|p| p.0))
@@ -79,6 +82,7 @@ pub async fn insert_contest(
     .bind(rules.reveal.as_str())
     .bind(by.0)
     .bind(now.to_db())
+    .bind(fields.kind.as_str())
     .fetch_one(&mut *conn)
     .await?;
     get_contest(conn, ContestId(row.try_get("id")?)).await
@@ -104,13 +108,15 @@ pub async fn contests(conn: &mut Conn, campaign: CampaignId) -> Result<Vec<Conte
     rows.iter().map(contest_from_row).collect()
 }
 
-const ROUND_COLUMNS: &str =
-    "id, contest_id, name, stage, unit_id, position, advance, draw_seed, status, current_order, version";
+const ROUND_COLUMNS: &str = "id, contest_id, name, stage, unit_id, position, advance, draw_seed, status,
+    current_order, prizes, published_at, version";
 
 fn round_from_row(row: &AnyRow, criteria: Vec<Criterion>) -> Result<Round> {
     let (stage, status): (String, String) = (row.try_get("stage")?, row.try_get("status")?);
     let seed: Option<i64> = row.try_get("draw_seed")?;
     let current: Option<i64> = row.try_get("current_order")?;
+    let prizes: String = row.try_get("prizes")?;
+    let published: Option<String> = row.try_get("published_at")?;
     Ok(Round {
         id: ContestRoundId(row.try_get("id")?),
         contest_id: ContestId(row.try_get("contest_id")?),
@@ -123,6 +129,8 @@ fn round_from_row(row: &AnyRow, criteria: Vec<Criterion>) -> Result<Round> {
         status: RoundStatus::parse(&status).ok_or_else(|| decode_error("round status"))?,
         current_order: current.map(|c| u32::try_from(c).map_err(|_| decode_error("current order"))).transpose()?,
         criteria,
+        prizes: serde_json::from_str(&prizes).map_err(|_| decode_error("prizes"))?,
+        published_at: published.map(|_| row::timestamp(row, "published_at")).transpose()?,
         version: row.try_get("version")?,
     })
 }
@@ -147,13 +155,14 @@ pub struct NewRound<'a> {
     pub unit_id: Option<UnitId>,
     pub advance: u32,
     pub criteria: &'a [Criterion],
+    pub prizes: &'a [u32],
 }
 
 /// Adds a round after the contest's others, with its criteria.
 pub async fn insert_round(conn: &mut Conn, contest: ContestId, new: &NewRound<'_>) -> Result<Round> {
     let row = sqlx::query(
-        "INSERT INTO contest_rounds (contest_id, name, stage, unit_id, advance, position)
-         VALUES ($1, $2, $3, $4, $5,
+        "INSERT INTO contest_rounds (contest_id, name, stage, unit_id, advance, prizes, position)
+         VALUES ($1, $2, $3, $4, $5, $6,
                  (SELECT COALESCE(MAX(position), 0) + 1 FROM contest_rounds WHERE contest_id = $1))
          RETURNING id",
     )
@@ -162,6 +171,7 @@ pub async fn insert_round(conn: &mut Conn, contest: ContestId, new: &NewRound<'_
     .bind(new.stage.as_str())
     .bind(new.unit_id.map(|u| u.0))
     .bind(i64::from(new.advance))
+    .bind(serde_json::to_string(new.prizes).map_err(|_| decode_error("prizes"))?)
     .fetch_one(&mut *conn)
     .await?;
     let id = ContestRoundId(row.try_get("id")?);
@@ -222,6 +232,23 @@ pub async fn set_round_state(
     )
     .bind(status.as_str())
     .bind(current_order.map(i64::from))
+    .bind(id.0)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::stale_unless_missing(get_round(conn, id).await));
+    }
+    get_round(conn, id).await
+}
+
+/// Publishes a closed round's results at `version`. `Stale` when it changed meanwhile.
+pub async fn set_published(conn: &mut Conn, id: ContestRoundId, version: i64, now: Timestamp) -> Result<Round> {
+    let done = sqlx::query(
+        "UPDATE contest_rounds SET published_at = $1, version = version + 1
+         WHERE id = $2 AND version = $3 AND published_at IS NULL",
+    )
+    .bind(now.to_db())
     .bind(id.0)
     .bind(version)
     .execute(&mut *conn)
@@ -311,7 +338,7 @@ pub async fn rounds_judged_by(conn: &mut Conn, user: UserId) -> Result<Vec<Conte
     rows.iter().map(|row| Ok(ContestRoundId(row.try_get("round_id")?))).collect()
 }
 
-const ENTRY_COLUMNS: &str = "id, round_id, contestant, unit_id, title, running_order";
+const ENTRY_COLUMNS: &str = "id, round_id, contestant, unit_id, title, running_order, image_sha256, image_type";
 
 fn entry_from_row(row: &AnyRow) -> Result<Entry> {
     let order: Option<i64> = row.try_get("running_order")?;
@@ -322,6 +349,13 @@ fn entry_from_row(row: &AnyRow) -> Result<Entry> {
         unit_id: UnitId(row.try_get("unit_id")?),
         title: row.try_get("title")?,
         running_order: order.map(|o| u32::try_from(o).map_err(|_| decode_error("running order"))).transpose()?,
+        image: match (
+            row.try_get::<Option<String>, _>("image_sha256")?,
+            row.try_get::<Option<String>, _>("image_type")?,
+        ) {
+            (Some(sha256), Some(content_type)) => Some(Image { sha256, content_type }),
+            _ => None,
+        },
     })
 }
 
@@ -331,18 +365,32 @@ pub async fn insert_entry(
     contestant: &str,
     unit: UnitId,
     title: &str,
+    image: Option<&Image>,
 ) -> Result<Entry> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO contest_entries (round_id, contestant, unit_id, title) VALUES ($1, $2, $3, $4)
-         RETURNING {ENTRY_COLUMNS}"
+        "INSERT INTO contest_entries (round_id, contestant, unit_id, title, image_sha256, image_type)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {ENTRY_COLUMNS}"
     )))
     .bind(round.0)
     .bind(contestant.to_owned())
     .bind(unit.0)
     .bind(title.to_owned())
+    .bind(image.map(|i| i.sha256.clone()))
+    .bind(image.map(|i| i.content_type.clone()))
     .fetch_one(conn)
     .await?;
     entry_from_row(&row)
+}
+
+/// Gives an entry its picture, replacing any.
+pub async fn set_entry_image(conn: &mut Conn, id: ContestEntryId, image: &Image) -> Result<Entry> {
+    sqlx::query("UPDATE contest_entries SET image_sha256 = $1, image_type = $2 WHERE id = $3")
+        .bind(image.sha256.clone())
+        .bind(image.content_type.clone())
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    get_entry(conn, id).await
 }
 
 pub async fn get_entry(conn: &mut Conn, id: ContestEntryId) -> Result<Entry> {

@@ -113,10 +113,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_quizzes.sql"),
         include_str!("../migrations/postgres/0017_quizzes.sql"),
     ),
+    (
+        18,
+        "exhibitions and results",
+        include_str!("../migrations/sqlite/0018_exhibitions_and_results.sql"),
+        include_str!("../migrations/postgres/0018_exhibitions_and_results.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 17;
+pub const LATEST: i64 = 18;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -10,7 +10,7 @@
 
 use pacesetter_domain::{
     Role, Timestamp, UnitId, UnitKind,
-    contest::{Criterion, Stage},
+    contest::{Criterion, Kind, Stage},
     ids::{ContestEntryId, ContestRoundId},
     unit::Unit,
 };
@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 use super::{DEMO_PASSWORD, actor};
 use crate::{
     Actor, App, AppError,
-    contests::{self, ContestInput, Move, RoundInput, ScoreInput, Seated, UnitRef},
+    contests::{self, ContestInput, EntryInput, Move, RoundInput, ScoreInput, Seated, UnitRef},
 };
 
 pub const FARMERS: &str = "农牧民宣讲比赛";
@@ -107,7 +107,8 @@ async fn open_round(
         contests::seat_judge(app, office, round.id, Seated::Id(judge.user.id)).await?;
     }
     for (contestant, unit) in entries {
-        contests::add_entry(app, office, round.id, contestant, UnitRef::Id(*unit), "").await?;
+        let entry = EntryInput { contestant, unit: UnitRef::Id(*unit), title: "", image: None };
+        contests::add_entry(app, office, round.id, &entry).await?;
     }
     let round = contests::draw(app, office, round.id, round.version).await?;
     contests::advance(app, office, round.id, round.version, Move::Open).await?;
@@ -190,16 +191,26 @@ pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppErro
 
     // The farmers' and herders' final: 50 finalists from the counties, 13 judges, all scored.
     let rules = pacesetter_domain::contest::Rules::default();
-    let input = ContestInput { name: FARMERS, plan_item: task("RW-03"), rules: rules.clone() };
+    let input = ContestInput { name: FARMERS, kind: Kind::Speech, plan_item: task("RW-03"), rules: rules.clone() };
     let farmers = contests::create(app, &office, campaign.id, &input).await?;
     let finalists: Vec<(String, UnitId)> = (0..50).map(|n| (name(n), counties[(n * 3) % counties.len()].id)).collect();
     let panel: Vec<&Actor> = judges.iter().collect();
-    let round = RoundInput { name: "全区决赛", stage: Stage::Final, unit: None, advance: 0, criteria: criteria() };
+    // Prizes 5/10/35: every finalist wins one, and the results are published.
+    let round = RoundInput {
+        name: "全区决赛",
+        stage: Stage::Final,
+        unit: None,
+        advance: 0,
+        criteria: criteria(),
+        prizes: vec![5, 10, 35],
+    };
     let farmers_final = open_round(app, &office, farmers.id, &round, &panel, &finalists).await?;
     run_round(app, &office, &panel, farmers_final, finalists.len(), None, &skill_of(&finalists)).await?;
+    let version = contests::board(app, &office, farmers_final).await?.round.version;
+    contests::publish(app, &office, farmers_final, version).await?;
 
     // The youth contest: a heat of six in each prefecture before five judges, the best two on.
-    let input = ContestInput { name: YOUTH, plan_item: task("RW-02"), rules };
+    let input = ContestInput { name: YOUTH, kind: Kind::Speech, plan_item: task("RW-02"), rules };
     let youth = contests::create(app, &office, campaign.id, &input).await?;
     let mut through = Vec::new();
     for (p, prefecture) in prefectures.iter().enumerate() {
@@ -210,6 +221,7 @@ pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppErro
             unit: Some(prefecture.id),
             advance: 2,
             criteria: criteria(),
+            prizes: Vec::new(),
         };
         let contestants: Vec<(String, UnitId)> = (0..6).map(|n| (name(60 + p * 6 + n), prefecture.id)).collect();
         let heat_panel: Vec<&Actor> = judges[1..].iter().filter(|j| j.user.unit_id != prefecture.id).take(5).collect();
@@ -219,7 +231,14 @@ pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppErro
         through.extend(board.lines.iter().take(2).map(|l| (l.entry.contestant.clone(), l.entry.unit_id)));
     }
     let final_panel: Vec<&Actor> = judges.iter().take(7).collect();
-    let round = RoundInput { name: "全区决赛", stage: Stage::Final, unit: None, advance: 0, criteria: criteria() };
+    let round = RoundInput {
+        name: "全区决赛",
+        stage: Stage::Final,
+        unit: None,
+        advance: 0,
+        criteria: criteria(),
+        prizes: vec![1, 2, 3],
+    };
     let youth_final = open_round(app, &office, youth.id, &round, &final_panel, &through).await?;
     // Two contestants have spoken; the third is on stage, scored by some of the judges.
     run_round(app, &office, &final_panel, youth_final, through.len(), Some(2), &skill_of(&through)).await?;

@@ -12,6 +12,7 @@ use pacesetter_store::{Conn, grants, units, users};
 
 pub mod contests;
 pub mod evaluation;
+pub mod exhibition;
 pub mod inspection;
 mod plan;
 pub mod quiz;

@@ -11,7 +11,7 @@
 mod burden;
 mod checks;
 mod findings;
-mod photos;
+pub(crate) mod photos;
 pub mod round_page;
 
 use std::collections::BTreeSet;

@@ -16,7 +16,7 @@ use crate::{Actor, App, AppError, Resource, Result, audit};
 
 /// Checks, cleans and stores `photos` (as uploaded, in order); nothing is recorded yet.
 /// Refused as a whole: one photo that is not a whole image refuses them all.
-pub(super) async fn prepare(app: &App, keep_location: bool, photos: &[Vec<u8>]) -> Result<Vec<Photo>> {
+pub(crate) async fn prepare(app: &App, keep_location: bool, photos: &[Vec<u8>]) -> Result<Vec<Photo>> {
     if photos.len() > MAX_PHOTOS {
         return Err(AppError::invalid("photo", "too_many_photos"));
     }

@@ -209,26 +209,38 @@ pub(crate) async fn contest_fixture(
     judge: Option<(UserId, pacesetter_domain::UnitId)>,
 ) -> (Place, i64, i64, i64, i64) {
     use pacesetter_domain::{
-        contest::{Criterion, RoundStatus, Rules, Stage},
+        contest::{Criterion, Image, Kind, RoundStatus, Rules, Stage},
         ids::CampaignId,
     };
     use pacesetter_store::contests as store;
     let now = Timestamp::now();
     let rules = Rules::default();
-    let fields = store::ContestFields { name: "演讲比赛", plan_item_id: None, rules: &rules };
+    let fields = store::ContestFields { name: "演讲比赛", kind: Kind::Speech, plan_item_id: None, rules: &rules };
     let contest = store::insert_contest(tx, CampaignId(campaign), &fields, by.0, now).await.unwrap();
     let criteria = [
         Criterion { code: "content".into(), name: "内容".into(), max: 40.into() },
         Criterion { code: "delivery".into(), name: "表达".into(), max: 60.into() },
     ];
-    let new = store::NewRound { name: "决赛", stage: Stage::Final, unit_id: None, advance: 0, criteria: &criteria };
+    let new = store::NewRound {
+        name: "决赛",
+        stage: Stage::Final,
+        unit_id: None,
+        advance: 0,
+        criteria: &criteria,
+        prizes: &[1, 2, 3],
+    };
     let round = store::insert_round(tx, contest.id, &new).await.unwrap();
     store::seat_judge(tx, round.id, by.0, by.1).await.unwrap();
     if let Some((user, home)) = judge {
         store::seat_judge(tx, round.id, user, home).await.unwrap();
     }
     let from = unit.parent_id.unwrap_or(unit.id);
-    let entry = store::insert_entry(tx, round.id, "选手", from, "").await.unwrap();
+    // A picture, as an exhibition's works have: the photo every test world's file store holds.
+    let image = Image {
+        sha256: pacesetter_domain::audit::sha256_hex(crate::authz_matrix::PHOTO),
+        content_type: "image/jpeg".into(),
+    };
+    let entry = store::insert_entry(tx, round.id, "选手", from, "", Some(&image)).await.unwrap();
     let round = store::set_draw(tx, round.id, round.version, 7, &[(entry.id, 1)]).await.unwrap();
     store::set_round_state(tx, round.id, round.version, RoundStatus::Open, Some(1)).await.unwrap();
     let points = [("content".to_owned(), 30.into()), ("delivery".to_owned(), 50.into())];

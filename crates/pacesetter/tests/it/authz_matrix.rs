@@ -315,6 +315,17 @@ impl World {
                 }
                 self.t.send(request.body(axum::body::Body::from(PHOTO)).unwrap()).await
             }
+            ("PUT", true) if entry.path == "/api/v1/contest-entries/{id}/image" => {
+                let mut request = axum::http::Request::put(&path);
+                if let Auth::Bearer(token) = auth {
+                    request = request.header("authorization", format!("Bearer {token}"));
+                }
+                self.t.send(request.body(axum::body::Body::from(PHOTO)).unwrap()).await
+            }
+            ("POST", false) if entry.path == "/contest-rounds/{id}/entries" => {
+                let fields = [("csrf", auth.csrf()), ("contestant", "选手"), ("unit_code", code.as_str())];
+                self.t.multipart(&path, auth, &fields, &[("image", "work.jpg", PHOTO)]).await
+            }
             ("POST", false) if entry.path == "/findings/{id}/photos" => {
                 self.t.multipart(&path, auth, &[("csrf", auth.csrf())], &[("photo", "site.jpg", PHOTO)]).await
             }
@@ -540,10 +551,9 @@ impl World {
                         ("criteria", "内容 40".into()),
                     ],
                     "/contest-rounds/{id}/judges" => vec![("csrf", csrf), ("username", "as-judge".into())],
-                    "/contest-rounds/{id}/entries" => {
-                        vec![("csrf", csrf), ("contestant", format!("选手{n}")), ("unit_code", code.clone())]
+                    "/contest-rounds/{id}/draw" | "/contest-rounds/{id}/publish" => {
+                        vec![("csrf", csrf), ("version", "1".into())]
                     }
-                    "/contest-rounds/{id}/draw" => vec![("csrf", csrf), ("version", "1".into())],
                     "/contest-rounds/{id}/advance" => {
                         vec![("csrf", csrf), ("version", "1".into()), ("move", "next".into())]
                     }

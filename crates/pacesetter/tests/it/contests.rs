@@ -272,10 +272,10 @@ backend_test! {
         assert!(refused.text().contains("该账号没有评委角色"));
         let entries = format!("{round}/entries");
         for (name, code) in [("卓玛", "540100"), ("扎西", "540200"), ("次仁", "540300")] {
-            let entered = t.form(&entries, &office, &[("csrf", office.csrf()), ("contestant", name), ("unit_code", code)]).await;
+            let entered = t.multipart(&entries, &office, &[("csrf", office.csrf()), ("contestant", name), ("unit_code", code)], &[]).await;
             assert_eq!(entered.status, StatusCode::SEE_OTHER, "{}", entered.text());
         }
-        let unknown = t.form(&entries, &office, &[("csrf", office.csrf()), ("contestant", "无名"), ("unit_code", "NOPE")]).await;
+        let unknown = t.multipart(&entries, &office, &[("csrf", office.csrf()), ("contestant", "无名"), ("unit_code", "NOPE")], &[]).await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(unknown.text().contains("找不到该单位") && unknown.text().contains("value=\"无名\""));
 

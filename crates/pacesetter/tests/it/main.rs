@@ -21,6 +21,7 @@ mod evaluation_import;
 mod evaluation_pages;
 mod evaluations;
 mod evidence;
+mod exhibitions;
 mod existence;
 mod fuzz_corpus;
 mod imports;

@@ -12,11 +12,13 @@ use axum::{
 };
 use pacesetter_app::{
     AppError,
-    contests::{self, Board, ContestInput, ContestView, Desk, Move, RoundInput, ScoreInput, Seated, UnitRef},
+    contests::{
+        self, Board, ContestInput, ContestView, Desk, EntryInput, Move, RoundInput, ScoreInput, Seated, UnitRef,
+    },
 };
 use pacesetter_domain::{
     UnitId, UserId,
-    contest::{Contest, Criterion, Entry, Judge, JudgeScore, Reveal, Round, Rules, Stage},
+    contest::{Contest, Criterion, Entry, Judge, JudgeScore, Kind, Reveal, Round, Rules, Stage},
     evaluation::Rounding,
     ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
 };
@@ -47,6 +49,8 @@ pub struct ContestResponse {
     /// The plan task the contest carries out.
     pub plan_item_id: Option<i64>,
     pub name: String,
+    /// A speech contest or an exhibition (whose rounds are its categories).
+    pub kind: Kind,
     /// How many of the highest and lowest judge scores are dropped.
     pub trim_high: u32,
     pub trim_low: u32,
@@ -69,6 +73,7 @@ impl From<Contest> for ContestResponse {
             campaign_id: c.campaign_id.0,
             plan_item_id: c.plan_item_id.map(|p| p.0),
             name: c.name,
+            kind: c.kind,
             trim_high: c.rules.trim_high,
             trim_low: c.rules.trim_low,
             precision: c.rules.precision,
@@ -110,6 +115,10 @@ pub struct ContestRoundResponse {
     /// The running order of the contestant on stage.
     pub current_order: Option<u32>,
     pub criteria: Vec<CriterionBody>,
+    /// How many first, second, third … prizes it awards.
+    pub prizes: Vec<u32>,
+    /// When its results were published.
+    pub published_at: Option<String>,
     pub version: i64,
 }
 
@@ -131,6 +140,8 @@ impl From<Round> for ContestRoundResponse {
                 .into_iter()
                 .map(|c| CriterionBody { code: c.code, name: c.name, max: text(c.max) })
                 .collect(),
+            prizes: r.prizes,
+            published_at: r.published_at.map(|t| t.to_db()),
             version: r.version,
         }
     }
@@ -166,6 +177,9 @@ fn default_precision() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct ContestRequest {
     pub name: String,
+    /// `speech` (the default) or `exhibition`.
+    #[serde(default)]
+    pub kind: Option<Kind>,
     #[serde(default)]
     pub plan_item_id: Option<i64>,
     #[serde(default = "default_trim")]
@@ -198,6 +212,7 @@ impl ContestRequest {
         };
         Ok(ContestInput {
             name: &self.name,
+            kind: self.kind.unwrap_or(Kind::Speech),
             plan_item: self.plan_item_id.map(PlanItemId),
             rules: Rules {
                 trim_high: self.trim_high,
@@ -260,6 +275,9 @@ pub struct ContestRoundRequest {
     #[serde(default)]
     pub advance: u32,
     pub criteria: Vec<CriterionBody>,
+    /// How many first, second, third … prizes it awards, e.g. `[5, 10, 35]`.
+    #[serde(default)]
+    pub prizes: Vec<u32>,
 }
 
 /// Adds a round (a heat, a semi-final or the final) with its criteria.
@@ -278,7 +296,14 @@ pub async fn add_round(
         .iter()
         .map(|c| Ok(Criterion { code: c.code.clone(), name: c.name.clone(), max: points("criteria", &c.max)? }))
         .collect::<Result<Vec<_>, AppError>>()?;
-    let input = RoundInput { name: &body.name, stage, unit: body.unit_id.map(UnitId), advance: body.advance, criteria };
+    let input = RoundInput {
+        name: &body.name,
+        stage,
+        unit: body.unit_id.map(UnitId),
+        advance: body.advance,
+        criteria,
+        prizes: body.prizes.clone(),
+    };
     let round = contests::add_round(&state.app, &actor, ContestId(id), &input).await?;
     Ok((StatusCode::CREATED, etag(round.version), Json(ContestRoundResponse::from(round))).into_response())
 }
@@ -328,11 +353,14 @@ pub struct ContestEntryResponse {
     pub title: String,
     /// Place in the running order, from 1, once drawn.
     pub running_order: Option<u32>,
+    /// Where an exhibition work's picture is read, once it has one.
+    pub image_url: Option<String>,
 }
 
 impl From<Entry> for ContestEntryResponse {
     fn from(e: Entry) -> Self {
         Self {
+            image_url: e.image.as_ref().map(|_| format!("/api/v1/contest-entries/{}/image", e.id.0)),
             id: e.id.0,
             round_id: e.round_id.0,
             contestant: e.contestant,
@@ -348,7 +376,7 @@ impl From<Entry> for ContestEntryResponse {
 pub struct ContestEntryRequest {
     pub contestant: String,
     pub unit_id: i64,
-    /// The speech's title.
+    /// The speech's or the work's title.
     #[serde(default)]
     pub title: String,
 }
@@ -363,16 +391,55 @@ pub async fn add_entry(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ContestEntryRequest>,
 ) -> Result<Response, ApiError> {
-    let entry = contests::add_entry(
-        &state.app,
-        &actor,
-        ContestRoundId(id),
-        &body.contestant,
-        UnitRef::Id(UnitId(body.unit_id)),
-        &body.title,
-    )
-    .await?;
+    let input = EntryInput {
+        contestant: &body.contestant,
+        unit: UnitRef::Id(UnitId(body.unit_id)),
+        title: &body.title,
+        image: None,
+    };
+    let entry = contests::add_entry(&state.app, &actor, ContestRoundId(id), &input).await?;
     Ok((StatusCode::CREATED, Json(ContestEntryResponse::from(entry))).into_response())
+}
+
+/// Gives an exhibition work its picture while its category is being set up (the body is the
+/// image: JPEG, PNG or WebP, at most 10 MB, its metadata stripped); replaces any picture before.
+#[utoipa::path(put, path = "/api/v1/contest-entries/{id}/image", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
+    request_body(content = super::FileBytes, content_type = "image/*"),
+    responses((status = 200, body = ContestEntryResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn set_entry_image(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    body: axum::body::Bytes,
+) -> Result<Json<ContestEntryResponse>, ApiError> {
+    Ok(Json(contests::set_entry_image(&state.app, &actor, ContestEntryId(id), &body).await?.into()))
+}
+
+/// An entry's picture, for everyone signed in.
+#[utoipa::path(get, path = "/api/v1/contest-entries/{id}/image", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "image/*", description = "The picture, in its own type (JPEG, PNG or WebP)."), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn entry_image(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let (content_type, bytes) = contests::entry_image(&state.app, &actor, ContestEntryId(id)).await?;
+    Ok(super::findings::picture(&content_type, bytes))
+}
+
+/// Publishes a closed round's results: its ranking and prizes are final; needs `If-Match`.
+#[utoipa::path(post, path = "/api/v1/contest-rounds/{id}/publish", tag = "contests", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 200, body = ContestRoundResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+pub async fn publish(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    IfMatch(version): IfMatch,
+) -> Result<Response, ApiError> {
+    let round = contests::publish(&state.app, &actor, ContestRoundId(id), version).await?;
+    Ok((etag(round.version), Json(ContestRoundResponse::from(round))).into_response())
 }
 
 /// Draws the running order from a fresh random seed, kept with the round; needs `If-Match`.
@@ -540,6 +607,8 @@ pub struct BoardLineResponse {
     pub total: String,
     /// Shared by entries nothing tells apart.
     pub rank: Option<u32>,
+    /// The prize won, once the round is closed: 1 for a first prize, 2 for a second …
+    pub prize: Option<u32>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -572,6 +641,7 @@ impl From<Board> for BoardResponse {
                     score: l.standing.score.map(|s| format!("{s:.precision$}")),
                     total: text(l.standing.total),
                     rank: l.standing.rank,
+                    prize: l.prize.map(|p| p as u32 + 1),
                 })
                 .collect(),
         }

@@ -252,15 +252,21 @@ pub async fn photo(
     ApiPath((id, sha256)): ApiPath<(i64, String)>,
 ) -> Result<Response, ApiError> {
     let (photo, bytes) = inspections::photo(&state.app, &actor, FindingId(id), &sha256).await?;
+    Ok(picture(&photo.content_type, bytes))
+}
+
+/// A stored picture (a finding's photo, an exhibition's work) as a response: in its own type,
+/// sandboxed, and cached privately, since the content never changes under its hash and only who
+/// may see it does.
+pub(crate) fn picture(content_type: &str, bytes: Vec<u8>) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&photo.content_type) {
+    if let Ok(value) = HeaderValue::from_str(content_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
-    // The content never changes under its hash; only who may see it does.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400"));
-    Ok(response)
+    response
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -41,6 +41,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::OriginParts as OriginOf;
 pub use extract::{ApiActor, ApiJson, ApiPath};
+pub(crate) use findings::picture;
 
 use crate::{AppState, authz::RouteError};
 
@@ -151,6 +152,8 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(contests::add_round),
         routes!(contests::seat_judge),
         routes!(contests::add_entry),
+        upload(routes!(contests::set_entry_image, contests::entry_image)),
+        routes!(contests::publish),
         routes!(contests::draw),
         routes!(contests::advance),
         routes!(contests::submit_score),

@@ -10,13 +10,13 @@ use axum::{
 };
 use pacesetter_app::{
     AppError,
-    contests::{self, Board, Console, ContestInput, Desk, Move, RoundInput, ScoreInput, Seated, UnitRef},
+    contests::{self, Board, Console, ContestInput, Desk, EntryInput, Move, RoundInput, ScoreInput, Seated, UnitRef},
     live::Screen,
     units,
 };
 use pacesetter_domain::{
     ValidationError,
-    contest::{Criterion, Reveal, RoundStatus, Rules, Stage},
+    contest::{Criterion, Entry, JudgeScore, Kind, Reveal, RoundStatus, Rules, Stage},
     evaluation::Rounding,
     ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId},
 };
@@ -27,7 +27,10 @@ use super::context::{PageCtx, SignedIn, render, render_html};
 use crate::{
     AppState,
     i18n::Tr,
-    ui::page::{PageForm, PageResult, field_errors},
+    ui::{
+        multipart::MultipartForm,
+        page::{PageForm, PageResult, field_errors},
+    },
 };
 
 fn dec(value: Decimal) -> String {
@@ -102,6 +105,8 @@ pub struct ContestForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    kind: String,
+    #[serde(default)]
     tie_criterion: String,
     #[serde(default)]
     reveal: String,
@@ -122,6 +127,7 @@ impl Default for ContestForm {
         Self {
             campaign_id: 0,
             name: String::new(),
+            kind: String::new(),
             tie_criterion: String::new(),
             reveal: String::new(),
             rounding: String::new(),
@@ -200,7 +206,8 @@ pub async fn create_contest(
         tie_criterion: Some(form.tie_criterion.clone()).filter(|t| !t.trim().is_empty()),
         ..Rules::default()
     };
-    let input = ContestInput { name: &form.name, plan_item: None, rules };
+    let kind = Kind::parse(&form.kind).unwrap_or(Kind::Speech);
+    let input = ContestInput { name: &form.name, kind, plan_item: None, rules };
     match contests::create(&state.app, &actor, CampaignId(form.campaign_id), &input).await {
         Ok(contest) => Ok(Redirect::to(&format!("/contests/{}", contest.id)).into_response()),
         Err(error) => list_page(&state, &actor, ctx, contest_refused(form, field_errors(error)?)).await,
@@ -213,6 +220,7 @@ pub struct RoundRow {
     pub stage: &'static str,
     pub status: &'static str,
     pub criteria: String,
+    pub published: bool,
 }
 
 #[derive(Template)]
@@ -224,6 +232,8 @@ struct ContestPage {
     rules: String,
     rounds: Vec<RoundRow>,
     can_organise: bool,
+    /// An exhibition: its rounds are categories, without stages, prefectures or advancing.
+    exhibition: bool,
     stages: [Stage; 3],
     form: RoundForm,
     errors: ValidationError,
@@ -245,6 +255,9 @@ pub struct RoundForm {
     unit_code: String,
     #[serde(default)]
     advance: String,
+    /// How many first, second, third … prizes: "5 10 35".
+    #[serde(default)]
+    prizes: String,
     /// One criterion a line: its name and its most points, "内容 40".
     #[serde(default)]
     criteria: String,
@@ -299,6 +312,7 @@ async fn contest_page(
             stage: r.stage.as_str(),
             status: r.status.as_str(),
             criteria: r.criteria.iter().map(|c| format!("{} {}", c.name, dec(c.max))).collect::<Vec<_>>().join(" · "),
+            published: r.published_at.is_some(),
         })
         .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -309,6 +323,7 @@ async fn contest_page(
         name: view.contest.name,
         rounds,
         can_organise: view.can_organise,
+        exhibition: view.contest.kind == Kind::Exhibition,
         stages: Stage::ALL,
         form,
         errors,
@@ -338,7 +353,13 @@ pub async fn add_round(
             "" => 0,
             text => text.parse().map_err(|_| AppError::invalid("advance", "out_of_range"))?,
         };
-        let input = RoundInput { name: &form.name, stage, unit, advance, criteria: form.criteria()? };
+        let prizes = form
+            .prizes
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | '/'))
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<u32>().map_err(|_| AppError::invalid("prizes", "out_of_range")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let input = RoundInput { name: &form.name, stage, unit, advance, criteria: form.criteria()?, prizes };
         contests::add_round(&state.app, &actor, ContestId(id), &input).await
     }
     .await;
@@ -361,18 +382,32 @@ pub struct LineView {
     pub score: String,
     pub rank: String,
     pub on_stage: bool,
+    /// Where an exhibition work's picture is read.
+    pub image: Option<String>,
+    /// "一等奖", once the round is closed.
+    pub prize: String,
 }
 
 /// The board as the console and the big screen show it.
 pub struct BoardView {
     pub contest: String,
     pub round: String,
+    /// The round awards prizes and is closed: the board shows them.
+    pub prizes: bool,
     /// "On stage · No. 3", or where the round stands.
     pub stage_label: String,
     /// Each seat's label and the score shown for the contestant on stage.
     pub seat_scores: Vec<(String, String)>,
     pub on_stage: Option<LineView>,
     pub lines: Vec<LineView>,
+}
+
+/// "一等奖", "二等奖", "三等奖", then "第 4 等奖".
+fn prize_label(level: usize, t: Tr) -> String {
+    match level {
+        0..=2 => t.tk("contest.prize", ["first", "second", "third"][level]).to_owned(),
+        _ => t.f("contest.prize_n", &[("n", &(level + 1))]),
+    }
 }
 
 fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
@@ -404,6 +439,8 @@ fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
                 .unwrap_or_default(),
             rank: line.standing.rank.map(|r| r.to_string()).unwrap_or_default(),
             on_stage: Some(line.entry.id) == on_stage,
+            image: line.entry.image.as_ref().map(|_| format!("/contest-entries/{}/image", line.entry.id)),
+            prize: line.prize.map(|p| prize_label(p, t)).unwrap_or_default(),
         })
         .collect();
     let current = lines.iter().position(|l| l.on_stage);
@@ -424,6 +461,7 @@ fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
     BoardView {
         contest: board.contest.name.clone(),
         round: board.round.name.clone(),
+        prizes: board.round.status == RoundStatus::Closed && !board.round.prizes.is_empty(),
         stage_label,
         seat_scores,
         on_stage,
@@ -448,6 +486,11 @@ struct RoundPage {
     can_organise: bool,
     in_setup: bool,
     is_open: bool,
+    exhibition: bool,
+    /// Closed and not yet published: the organiser may publish the results.
+    publishable: bool,
+    published: bool,
+    prizes: String,
     criteria: String,
     seats: Vec<SeatView>,
     board: BoardView,
@@ -509,6 +552,16 @@ async fn round_page(
         can_organise: console.can_organise,
         in_setup: round.status == RoundStatus::Setup,
         is_open: round.status == RoundStatus::Open,
+        exhibition: console.board.contest.kind == Kind::Exhibition,
+        publishable: round.status == RoundStatus::Closed && round.published_at.is_none(),
+        published: round.published_at.is_some(),
+        prizes: round
+            .prizes
+            .iter()
+            .enumerate()
+            .map(|(level, n)| format!("{} {n}", prize_label(level, t)))
+            .collect::<Vec<_>>()
+            .join(" · "),
         criteria: round.criteria.iter().map(|c| format!("{} {}", c.name, dec(c.max))).collect::<Vec<_>>().join(" · "),
         seats: console
             .seats
@@ -572,11 +625,43 @@ pub async fn add_entry(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    PageForm(form): PageForm<RoundEntryForm>,
+    form: MultipartForm,
 ) -> PageResult {
-    let unit = UnitRef::Typed(&form.unit_code);
-    let result = contests::add_entry(&state.app, &actor, ContestRoundId(id), &form.contestant, unit, &form.title).await;
-    console_after(&state, &actor, ctx, id, form, result).await
+    let typed = RoundEntryForm {
+        contestant: form.value("contestant"),
+        unit_code: form.value("unit_code"),
+        title: form.value("title"),
+        ..RoundEntryForm::default()
+    };
+    let image = form.files("image").find(|f| !f.bytes.is_empty()).map(|f| f.bytes.clone());
+    let input = EntryInput {
+        contestant: &typed.contestant,
+        unit: UnitRef::Typed(&typed.unit_code),
+        title: &typed.title,
+        image,
+    };
+    let result = contests::add_entry(&state.app, &actor, ContestRoundId(id), &input).await;
+    console_after(&state, &actor, ctx, id, typed, result).await
+}
+
+pub async fn publish_round(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<MoveForm>,
+) -> PageResult {
+    let result = contests::publish(&state.app, &actor, ContestRoundId(id), form.version).await;
+    console_after(&state, &actor, ctx, id, RoundEntryForm::default(), stale_as_conflict(result)).await
+}
+
+/// An entry's picture, for everyone signed in.
+pub async fn show_entry_image(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let (content_type, bytes) = contests::entry_image(&state.app, &actor, ContestEntryId(id)).await?;
+    Ok(crate::api::picture(&content_type, bytes))
 }
 
 #[derive(Deserialize)]
@@ -634,9 +719,11 @@ pub struct DeskView {
     pub contest: String,
     pub round: String,
     pub entry_id: i64,
-    /// "No. 3 · 卓玛".
+    /// "No. 3 · 卓玛", or an exhibition work's title.
     pub heading: String,
     pub title: String,
+    /// Where an exhibition work's picture is read.
+    pub image: Option<String>,
     pub criteria: Vec<CriterionField>,
     /// The judge's kept total, once sent.
     pub kept: String,
@@ -662,25 +749,37 @@ struct Refused {
     error: String,
 }
 
-fn desk_view(desk: &Desk, refused: Option<&Refused>, t: Tr) -> DeskView {
-    let entry_id = desk.on_stage.as_ref().map_or(0, |e| e.id.0);
+/// The cards of a judge's desk: the contestant on stage, or each work of an exhibition's
+/// category (shown by title only: the jury does not see whose it is).
+fn desk_views(desk: &Desk, refused: Option<&Refused>, t: Tr) -> Vec<DeskView> {
+    if desk.contest.kind == Kind::Exhibition {
+        return desk.gallery.iter().map(|(entry, score)| card(desk, Some(entry), score.as_ref(), refused, t)).collect();
+    }
+    vec![card(desk, desk.on_stage.as_ref(), desk.my_score.as_ref(), refused, t)]
+}
+
+fn card(desk: &Desk, entry: Option<&Entry>, score: Option<&JudgeScore>, refused: Option<&Refused>, t: Tr) -> DeskView {
+    let entry_id = entry.map_or(0, |e| e.id.0);
     let refused = refused.filter(|r| r.entry == entry_id);
     let value = |field: &str| {
         refused.and_then(|r| r.fields.iter().find(|(f, _)| f == field)).map(|(_, v)| v.clone()).unwrap_or_default()
     };
+    let exhibition = desk.contest.kind == Kind::Exhibition;
+    let heading = entry.map(|e| {
+        if exhibition {
+            e.title.clone()
+        } else {
+            let order = e.running_order.map(|o| o.to_string()).unwrap_or_default();
+            format!("{} · {}", t.f("contest.order_no", &[("n", &order)]), e.contestant)
+        }
+    });
     DeskView {
         contest: desk.contest.name.clone(),
         round: desk.round.name.clone(),
         entry_id,
-        heading: desk
-            .on_stage
-            .as_ref()
-            .map(|e| {
-                let order = e.running_order.map(|o| o.to_string()).unwrap_or_default();
-                format!("{} · {}", t.f("contest.order_no", &[("n", &order)]), e.contestant)
-            })
-            .unwrap_or_default(),
-        title: desk.on_stage.as_ref().map(|e| e.title.clone()).unwrap_or_default(),
+        heading: heading.unwrap_or_default(),
+        title: entry.filter(|_| !exhibition).map(|e| e.title.clone()).unwrap_or_default(),
+        image: entry.and_then(|e| e.image.as_ref().map(|_| format!("/contest-entries/{}/image", e.id))),
         criteria: desk
             .round
             .criteria
@@ -691,14 +790,12 @@ fn desk_view(desk: &Desk, refused: Option<&Refused>, t: Tr) -> DeskView {
                 CriterionField { typed: value(&field), field, name: c.name.clone(), max: dec(c.max), max_label }
             })
             .collect(),
-        kept: desk.my_score.as_ref().map(|s| dec(s.total)).unwrap_or_default(),
-        kept_parts: desk
-            .my_score
-            .as_ref()
+        kept: score.map(|s| dec(s.total)).unwrap_or_default(),
+        kept_parts: score
             .map(|s| s.criteria.iter().map(|(code, v)| format!("{code} {}", dec(*v))).collect::<Vec<_>>().join(" · "))
             .unwrap_or_default(),
-        excused: desk.excused,
-        waiting: desk.on_stage.is_none() && !desk.excused,
+        excused: desk.excused && !exhibition,
+        waiting: entry.is_none() && !desk.excused,
         key: Some(value("key")).filter(|k| !k.is_empty()).unwrap_or_else(pacesetter_app::auth::random_token),
         error: refused.map(|r| r.error.clone()).unwrap_or_default(),
     }
@@ -711,7 +808,7 @@ async fn judging_page(
     refused: Option<Refused>,
 ) -> PageResult {
     let desks: Vec<DeskView> =
-        contests::desks(&state.app, actor).await?.iter().map(|d| desk_view(d, refused.as_ref(), ctx.t)).collect();
+        contests::desks(&state.app, actor).await?.iter().flat_map(|d| desk_views(d, refused.as_ref(), ctx.t)).collect();
     let status = if refused.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     Ok((status, render(&JudgingPage { p: ctx.with_nav("judging"), desks })).into_response())
 }
