@@ -786,6 +786,69 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Overview> {
     Ok(Overview { contests, quizzes })
 }
 
+/// `/contest-rounds/{round}#entry-{entry}`: the link a bonus item carries to the result it comes
+/// from.
+pub(crate) fn is_result_link(link: &str) -> bool {
+    let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    link.strip_prefix("/contest-rounds/")
+        .and_then(|rest| rest.split_once("#entry-"))
+        .is_some_and(|(round, entry)| digits(round) && digits(entry))
+}
+
+/// Turns a published round's prizes into bonus items of an evaluation of the same campaign: a
+/// prize-winner's unit, if the evaluation ranks it, gets `points[level]` for its prize (the first
+/// prize is level 0). A result already turned into an item is not added again. The items made.
+pub async fn bonus_from_results(
+    app: &App,
+    actor: &Actor,
+    id: ContestRoundId,
+    scheme: pacesetter_domain::evaluation::records::SchemeId,
+    points: &[Decimal],
+) -> Result<Vec<pacesetter_domain::evaluation::records::Item>> {
+    use crate::evaluations::entries::{self, ItemInput};
+    if points.is_empty() || points.iter().any(|p| *p <= Decimal::ZERO || *p > Decimal::from(100) || p.scale() > 2) {
+        return Err(AppError::invalid("points", "out_of_range"));
+    }
+    let board = board(app, actor, id).await?;
+    let (members, linked) = {
+        let mut conn = app.store.read().await?;
+        organised(&mut conn, actor, board.contest.id).await?;
+        let stored = pacesetter_store::evaluations::get_scheme(&mut conn, scheme)
+            .await
+            .map_err(AppError::from_store(Resource::Evaluation))?;
+        if stored.campaign_id != board.contest.campaign_id {
+            return Err(AppError::invalid("evaluation_id", "evaluation_not_found"));
+        }
+        let members: Vec<UnitId> =
+            pacesetter_store::evaluations::members(&mut conn, scheme).await?.into_iter().map(|m| m.unit_id).collect();
+        let items = pacesetter_store::evaluations::items(&mut conn, scheme, None).await?;
+        let linked: Vec<String> = items.into_iter().filter_map(|i| i.source_link).collect();
+        (members, linked)
+    };
+    if board.round.published_at.is_none() {
+        return Err(AppError::Conflict("results_not_published"));
+    }
+    let mut created = Vec::new();
+    for line in &board.lines {
+        let Some(level) = line.prize else { continue };
+        let Some(bonus) = points.get(level) else { continue };
+        let link = format!("/contest-rounds/{}#entry-{}", id.0, line.entry.id.0);
+        if !members.contains(&line.entry.unit_id) || linked.contains(&link) {
+            continue;
+        }
+        let prize =
+            ["一等奖", "二等奖", "三等奖"].get(level).map_or_else(|| format!("{}等奖", level + 1), |p| (*p).to_owned());
+        let input = ItemInput {
+            unit: line.entry.unit_id,
+            effect: serde_json::json!({ "kind": "bonus", "points": bonus.to_string(), "cap": bonus.to_string() }),
+            source: format!("{}{}{prize}：{}", board.contest.name, board.round.name, line.entry.contestant),
+            source_link: Some(link),
+        };
+        created.push(entries::add_item(app, actor, scheme, &input).await?);
+    }
+    Ok(created)
+}
+
 /// A judge on the panel with their name and unit, for the organiser's console.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Seat {
@@ -802,6 +865,8 @@ pub struct Console {
     /// The unit of each entry, by entry, in the board's order.
     pub entry_units: Vec<pacesetter_domain::unit::Unit>,
     pub can_organise: bool,
+    /// For the organiser: the campaign's open evaluations, which results can give bonus items to.
+    pub evaluations: Vec<(pacesetter_domain::evaluation::records::SchemeId, String)>,
 }
 
 /// A round's console: its board, its panel and its contestants' units.
@@ -819,5 +884,16 @@ pub async fn console(app: &App, actor: &Actor, id: ContestRoundId) -> Result<Con
     for line in &board.lines {
         entry_units.push(units::get(&mut conn, line.entry.unit_id).await?);
     }
-    Ok(Console { can_organise: actor.can(Permission::ManagePlans, &office.path), board, seats, entry_units })
+    let can_organise = actor.can(Permission::ManagePlans, &office.path);
+    let evaluations = if can_organise {
+        let schemes = pacesetter_store::evaluations::schemes(&mut conn, Some(board.contest.campaign_id)).await?;
+        schemes
+            .into_iter()
+            .filter(|s| s.status == pacesetter_domain::evaluation::records::SchemeStatus::Active)
+            .map(|s| (s.id, s.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Console { can_organise, board, seats, entry_units, evaluations })
 }

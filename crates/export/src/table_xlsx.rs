@@ -1,5 +1,6 @@
-//! A titled table as a one-sheet workbook: a bold title, a header row, then every cell as a
-//! string (so nothing a user typed can become a formula), the header frozen.
+//! A titled table as a one-sheet workbook: a bold title, a header row, then the cells, the
+//! header frozen. Text is written as a string (so nothing a user typed can become a formula);
+//! numbers as numbers, so that they sort and sum.
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
@@ -9,11 +10,29 @@ pub struct Column<'a> {
     pub width: f64,
 }
 
+/// A cell of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+}
+
+/// A table of text only.
 pub fn write(
     title: &str,
     sheet_name: &str,
     columns: &[Column<'_>],
     rows: &[Vec<String>],
+) -> Result<Vec<u8>, XlsxError> {
+    let cells: Vec<Vec<Cell>> = rows.iter().map(|row| row.iter().cloned().map(Cell::Text).collect()).collect();
+    write_cells(title, sheet_name, columns, &cells)
+}
+
+pub fn write_cells(
+    title: &str,
+    sheet_name: &str,
+    columns: &[Column<'_>],
+    rows: &[Vec<Cell>],
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
@@ -27,8 +46,12 @@ pub fn write(
         sheet.set_column_width(col as u16, column.width)?;
     }
     for (i, row) in rows.iter().enumerate() {
-        for (col, text) in row.iter().enumerate() {
-            sheet.write_string_with_format(3 + i as u32, col as u16, text, &top)?;
+        for (col, cell) in row.iter().enumerate() {
+            let (line, col) = (3 + i as u32, col as u16);
+            match cell {
+                Cell::Text(text) => sheet.write_string_with_format(line, col, text, &top)?,
+                Cell::Number(value) => sheet.write_number_with_format(line, col, *value, &top)?,
+            };
         }
     }
     sheet.set_freeze_panes(3, 0)?;
@@ -47,5 +70,21 @@ mod tests {
         let cell = |line: usize| grid.rows.iter().find(|(n, _)| *n == line).map(|(_, cells)| cells[0].clone());
         assert_eq!(cell(3).as_deref(), Some("问题"), "the header on the third line");
         assert_eq!(cell(4).as_deref(), Some("=1+1"));
+    }
+
+    #[test]
+    fn a_number_is_written_as_a_number() {
+        let columns = [Column { heading: "得分", width: 10.0 }];
+        let bytes = write_cells("成绩", "成绩", &columns, &[vec![Cell::Number(91.5)]]).unwrap();
+        let book = String::from_utf8_lossy(&unzipped_sheet(&bytes)).into_owned();
+        assert!(book.contains("<v>91.5</v>"), "a numeric cell: {book}");
+    }
+
+    fn unzipped_sheet(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = Vec::new();
+        zip.by_name("xl/worksheets/sheet1.xml").unwrap().read_to_end(&mut sheet).unwrap();
+        sheet
     }
 }

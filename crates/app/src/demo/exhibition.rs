@@ -78,7 +78,7 @@ pub async fn seed(app: &App) -> Result<(ContestId, Vec<ContestRoundId>), AppErro
             unit: None,
             advance: 0,
             criteria: criteria(),
-            prizes: vec![1, 2, 3],
+            prizes: vec![1, 1, 2],
         };
         let round = contests::add_round(app, &office, exhibition.id, &input).await?;
         for judge in &jury {

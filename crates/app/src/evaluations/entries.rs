@@ -208,8 +208,11 @@ pub async fn add_item(app: &App, actor: &Actor, id: SchemeId, input: &ItemInput)
     }
     let source = crate::text::required("source", &input.source, crate::text::TextKind::Line)?;
     let link = match input.source_link.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-        // A finding of this deployment, as `inspections::deduct_from_findings` links them.
-        Some(link) if crate::inspections::is_finding_link(link) => Some(link.to_owned()),
+        // A finding or a contest result of this deployment, as `inspections::deduct_from_findings`
+        // and `contests::bonus_from_results` link them.
+        Some(link) if crate::inspections::is_finding_link(link) || crate::contests::is_result_link(link) => {
+            Some(link.to_owned())
+        }
         Some(link) => Some(parse_url(link)?),
         None => None,
     };

@@ -427,6 +427,9 @@ impl World {
                         "criteria": [{"code": "content", "points": "35"}, {"code": "delivery", "points": "50"}]}),
                     "/api/v1/judge-scores/{id}/corrections" => serde_json::json!({"idempotency_key": format!("c{n}"),
                         "reason": "录入有误", "criteria": [{"code": "content", "points": "31"}, {"code": "delivery", "points": "50"}]}),
+                    "/api/v1/contest-rounds/{id}/bonus-items" => {
+                        serde_json::json!({"evaluation_id": self.evaluation_at(place).1, "points": ["3", "2", "1"]})
+                    }
                     "/api/v1/campaigns/{id}/quizzes" => serde_json::json!({"name": format!("知识竞赛{n}")}),
                     "/api/v1/quizzes/{id}/teams" => serde_json::json!({"unit_id": unit.id.0}),
                     "/api/v1/quizzes/{id}/advance" => serde_json::json!({"move": "close"}),
@@ -562,6 +565,11 @@ impl World {
                         ("key", format!("page-{n}")),
                         ("c.content", "35".into()),
                         ("c.delivery", "50".into()),
+                    ],
+                    "/contest-rounds/{id}/bonus-items" => vec![
+                        ("csrf", csrf),
+                        ("evaluation_id", self.evaluation_at(place).1.to_string()),
+                        ("points", "3 2 1".into()),
                     ],
                     "/quizzes" => vec![
                         ("csrf", csrf),

@@ -166,3 +166,46 @@ backend_test! {
         assert!(desk.contains("class=\"work-image\"") && desk.contains("美术"), "the fine art still to judge: {desk}");
     }
 }
+
+backend_test! {
+    async fn published_prizes_become_bonus_items_once_and_the_results_download(t) {
+        pacesetter_app::demo::contests::seed(&t.app).await.unwrap();
+        let (_, categories) = pacesetter_app::demo::exhibition::seed(&t.app).await.unwrap();
+        let office = t.token("office").await;
+        let campaign = t.get(&format!("/api/v1/contest-rounds/{}/board", categories[0].0), &office).await.json()["contest"]
+            ["campaign_id"].as_i64().unwrap();
+        // An open evaluation of the campaign ranking the 7 prefectures.
+        let scheme: Value = serde_json::from_str(include_str!("../../../../examples/evaluation/scheme.json")).unwrap();
+        let prefectures = t.get("/api/v1/units?kind=prefecture", &office).await.json();
+        let units: Vec<Value> = prefectures["items"].as_array().unwrap().iter()
+            .map(|u| json!({"unit_id": u["id"], "category": "地（市）"})).collect();
+        let created = t.json(Method::POST, "/api/v1/evaluations", &office,
+            json!({"campaign_id": campaign, "name": "年度考评", "scheme": scheme, "units": units})).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+        let evaluation = created.json()["id"].as_i64().unwrap();
+        let version = created.json()["version"].to_string();
+        let opened = send_if_match(&t, Method::PUT, &format!("/api/v1/evaluations/{evaluation}"), &office, &version,
+            json!({"name": "年度考评", "status": "active", "scheme": scheme, "units": units})).await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.text());
+
+        let path = format!("/api/v1/contest-rounds/{}/bonus-items", categories[0].0);
+        let body = json!({"evaluation_id": evaluation, "points": ["3", "2", "1"]});
+        let made = t.json(Method::POST, &path, &office, body.clone()).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+        let items = made.json();
+        let items = items.as_array().unwrap();
+        assert!(!items.is_empty(), "prize-winners' units the evaluation ranks get bonus items");
+        assert!(items.iter().all(|i| i["effect"]["kind"] == "bonus" && i["source"].as_str().unwrap().contains("藏文书法")), "{items:?}");
+        let again = t.json(Method::POST, &path, &office, body.clone()).await;
+        assert_eq!((again.status, again.json().as_array().map(Vec::len)), (StatusCode::CREATED, Some(0)), "counted once");
+        let unpublished = format!("/api/v1/contest-rounds/{}/bonus-items", categories[2].0);
+        let refused = t.json(Method::POST, &unpublished, &office, body).await;
+        assert_eq!((refused.status, refused.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("results_not_published")));
+
+        let workbook = t.get(&format!("/contest-rounds/{}/results.xlsx", categories[0].0), &t.session("viewer").await).await;
+        assert_eq!(workbook.status, StatusCode::OK);
+        let grid = pacesetter_export::read_sheet(&workbook.body).unwrap();
+        let text: Vec<String> = grid.rows.iter().flat_map(|(_, cells)| cells.clone()).collect();
+        assert!(text.iter().any(|c| c == "一等奖") && text.iter().any(|c| c == "作者 · 作品" || c == "选手"), "{text:?}");
+    }
+}

@@ -40,6 +40,7 @@ use utoipa_axum::{
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::OriginParts as OriginOf;
+pub(crate) use contests::results_workbook;
 pub use extract::{ApiActor, ApiJson, ApiPath};
 pub(crate) use findings::picture;
 
@@ -154,6 +155,8 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(contests::add_entry),
         upload(routes!(contests::set_entry_image, contests::entry_image)),
         routes!(contests::publish),
+        routes!(contests::bonus_items),
+        routes!(contests::results_xlsx),
         routes!(contests::draw),
         routes!(contests::advance),
         routes!(contests::submit_score),

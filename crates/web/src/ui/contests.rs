@@ -394,6 +394,8 @@ pub struct BoardView {
     pub round: String,
     /// The round awards prizes and is closed: the board shows them.
     pub prizes: bool,
+    /// An exhibition's category: its lines are works by their authors.
+    pub exhibition: bool,
     /// "On stage · No. 3", or where the round stands.
     pub stage_label: String,
     /// Each seat's label and the score shown for the contestant on stage.
@@ -462,6 +464,7 @@ fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
         contest: board.contest.name.clone(),
         round: board.round.name.clone(),
         prizes: board.round.status == RoundStatus::Closed && !board.round.prizes.is_empty(),
+        exhibition: board.contest.kind == Kind::Exhibition,
         stage_label,
         seat_scores,
         on_stage,
@@ -490,7 +493,12 @@ struct RoundPage {
     /// Closed and not yet published: the organiser may publish the results.
     publishable: bool,
     published: bool,
+    closed: bool,
     prizes: String,
+    /// The campaign's open evaluations the results can give bonus items to.
+    evaluations: Vec<(i64, String)>,
+    /// What the last bonus form did: "3 bonus items added".
+    notice: String,
     criteria: String,
     seats: Vec<SeatView>,
     board: BoardView,
@@ -522,6 +530,7 @@ struct Again {
     form: RoundEntryForm,
     errors: ValidationError,
     refusal: String,
+    notice: String,
 }
 
 fn unit_names(console: &Console, t: Tr) -> Vec<String> {
@@ -555,6 +564,9 @@ async fn round_page(
         exhibition: console.board.contest.kind == Kind::Exhibition,
         publishable: round.status == RoundStatus::Closed && round.published_at.is_none(),
         published: round.published_at.is_some(),
+        closed: round.status == RoundStatus::Closed,
+        evaluations: console.evaluations.iter().map(|(id, name)| (id.0, name.clone())).collect(),
+        notice: again.notice,
         prizes: round
             .prizes
             .iter()
@@ -578,7 +590,12 @@ async fn round_page(
 }
 
 fn fresh() -> Again {
-    Again { form: RoundEntryForm::default(), errors: ValidationError::new(), refusal: String::new() }
+    Again {
+        form: RoundEntryForm::default(),
+        errors: ValidationError::new(),
+        refusal: String::new(),
+        notice: String::new(),
+    }
 }
 
 pub async fn show_round(
@@ -602,11 +619,13 @@ async fn console_after<T>(
         Ok(_) => Ok(Redirect::to(&format!("/contest-rounds/{id}")).into_response()),
         Err(AppError::Conflict(code)) => {
             let refusal = ctx.t.error(code);
-            round_page(state, actor, ctx, id, Again { form, errors: ValidationError::new(), refusal }).await
+            let again = Again { form, errors: ValidationError::new(), refusal, notice: String::new() };
+            round_page(state, actor, ctx, id, again).await
         }
         Err(error) => {
             let errors = field_errors(error)?;
-            round_page(state, actor, ctx, id, Again { form, errors, refusal: String::new() }).await
+            round_page(state, actor, ctx, id, Again { form, errors, refusal: String::new(), notice: String::new() })
+                .await
         }
     }
 }
@@ -652,6 +671,50 @@ pub async fn publish_round(
 ) -> PageResult {
     let result = contests::publish(&state.app, &actor, ContestRoundId(id), form.version).await;
     console_after(&state, &actor, ctx, id, RoundEntryForm::default(), stale_as_conflict(result)).await
+}
+
+/// The round's results as a workbook, in the visitor's language.
+pub async fn results_xlsx(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(crate::api::results_workbook(&state, &actor, ContestRoundId(id), ctx.t).await?)
+}
+
+#[derive(Deserialize)]
+pub struct BonusForm {
+    #[serde(default)]
+    evaluation_id: i64,
+    /// Points for a first, second, third … prize: "3 2 1".
+    #[serde(default)]
+    points: String,
+}
+
+pub async fn bonus_items(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<BonusForm>,
+) -> PageResult {
+    let result = async {
+        let points = form
+            .points
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | '/'))
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse::<Decimal>().map_err(|_| AppError::invalid("points", "out_of_range")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let scheme = pacesetter_domain::evaluation::records::SchemeId(form.evaluation_id);
+        contests::bonus_from_results(&state.app, &actor, ContestRoundId(id), scheme, &points).await
+    }
+    .await;
+    match result {
+        Ok(items) => {
+            let notice = ctx.t.f("contest.bonus_added", &[("n", &items.len())]);
+            round_page(&state, &actor, ctx, id, Again { notice, ..fresh() }).await
+        }
+        Err(error) => console_after(&state, &actor, ctx, id, RoundEntryForm::default(), Err::<(), _>(error)).await,
+    }
 }
 
 /// An entry's picture, for everyone signed in.

@@ -156,6 +156,8 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/contest-rounds/{id}/judges", post(contests::seat_judge))
         .add_upload("POST", "/contest-rounds/{id}/entries", post(contests::add_entry))
         .add("POST", "/contest-rounds/{id}/publish", post(contests::publish_round))
+        .add("POST", "/contest-rounds/{id}/bonus-items", post(contests::bonus_items))
+        .add("GET", "/contest-rounds/{id}/results.xlsx", get(contests::results_xlsx))
         .add("GET", "/contest-entries/{id}/image", get(contests::show_entry_image))
         .add("POST", "/contest-rounds/{id}/draw", post(contests::draw))
         .add("POST", "/contest-rounds/{id}/advance", post(contests::advance_round))
