@@ -610,6 +610,27 @@ pub async fn correct_score(
     Ok(score)
 }
 
+/// The organiser corrects the score `judge` gave `entry`, as it now stands (see [`correct_score`]).
+pub async fn correct_judges_score(
+    app: &App,
+    actor: &Actor,
+    entry: ContestEntryId,
+    judge: UserId,
+    input: &ScoreInput<'_>,
+    reason: &str,
+) -> Result<JudgeScore> {
+    let current = {
+        let mut conn = app.store.read().await?;
+        let found = store::get_entry(&mut conn, entry).await.map_err(AppError::from_store(Resource::ContestEntry))?;
+        let round = round_of(&mut conn, found.round_id).await?;
+        organised(&mut conn, actor, round.contest_id).await?;
+        let all = store::scores_of_round(&mut conn, round.id).await?;
+        contest::current_scores(&all).into_iter().find(|s| s.entry_id == entry && s.judge_id == judge).map(|s| s.id)
+    };
+    let current = current.ok_or(AppError::Conflict("no_score_to_correct"))?;
+    correct_score(app, actor, current, input, reason).await
+}
+
 /// One line of the scoreboard.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct BoardLine {

@@ -566,6 +566,15 @@ impl World {
                         ("c.content", "35".into()),
                         ("c.delivery", "50".into()),
                     ],
+                    "/contest-rounds/{id}/corrections" => vec![
+                        ("csrf", csrf),
+                        ("key", format!("corr-{n}")),
+                        ("entry_id", self.contest_at(place).3.to_string()),
+                        ("judge_id", self.residents[0].1.0.to_string()),
+                        ("c.content", "31".into()),
+                        ("c.delivery", "50".into()),
+                        ("reason", "录入有误".into()),
+                    ],
                     "/contest-rounds/{id}/bonus-items" => vec![
                         ("csrf", csrf),
                         ("evaluation_id", self.evaluation_at(place).1.to_string()),

@@ -312,13 +312,32 @@ backend_test! {
         assert_eq!(scores.len(), 1, "one score for one judge");
         drop(conn);
 
+        // The organiser corrects judge1's score with a reason; without one it is refused.
+        let judge1 = t.get("/api/v1/me", &t.token("judge1").await).await.json()["id"].as_i64().unwrap().to_string();
+        let page = t.get(&round, &office).await.text();
+        let corrections = format!("{round}/corrections");
+        let mut fields = vec![("csrf", office.csrf()), ("key", "fix-1"), ("entry_id", entry.as_str()),
+            ("judge_id", judge1.as_str()), ("c.内容", "36"), ("c.表达", "50")];
+        assert!(page.contains("更正评分"), "the organiser's correction form");
+        let no_reason = t.form(&corrections, &office, &fields).await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(no_reason.text().contains("更正原因："), "{}", no_reason.text());
+        fields.push(("reason", "评委误填"));
+        let corrected = t.form(&corrections, &office, &fields).await;
+        assert_eq!(corrected.status, StatusCode::OK, "{}", corrected.text());
+        assert!(corrected.text().contains("已更正，新分数为 86"));
+        let mut conn = t.db.store.read().await.unwrap();
+        let scores = pacesetter_store::contests::scores_of_round(&mut conn, pacesetter_domain::ids::ContestRoundId(round_id)).await.unwrap();
+        assert_eq!((scores.len(), scores[1].reason.as_deref()), (2, Some("评委误填")), "both kept, the reason with the new");
+        drop(conn);
+
         let viewer = t.session("viewer").await;
         let screen = t.get(&format!("{round}/screen"), &viewer).await;
         assert_eq!(screen.status, StatusCode::OK);
-        assert!(screen.text().contains("data-board-events") && screen.text().contains("85.5"));
+        assert!(screen.text().contains("data-board-events") && screen.text().contains("86"));
         let (status, kind, event) = first_event(&t, &format!("{round}/events"), &viewer).await;
         assert_eq!((status, kind.as_str()), (StatusCode::OK, "text/event-stream"));
-        assert!(event.starts_with("event: board") && event.contains("85.5"), "{event}");
+        assert!(event.starts_with("event: board") && event.contains("86"), "{event}");
     }
 }
 

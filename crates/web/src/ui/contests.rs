@@ -473,6 +473,7 @@ fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
 }
 
 pub struct SeatView {
+    pub user_id: i64,
     pub name: String,
     pub unit: String,
 }
@@ -499,6 +500,14 @@ struct RoundPage {
     evaluations: Vec<(i64, String)>,
     /// What the last bonus form did: "3 bonus items added".
     notice: String,
+    /// The organiser may correct a kept score: while the round is open or closed, not published.
+    correctable: bool,
+    /// Each entry's id and label, for the correction form.
+    entries: Vec<(i64, String)>,
+    /// The round's criteria as the correction form asks for them: field, name, most points and
+    /// "at most 40".
+    criteria_fields: Vec<(String, String, String, String)>,
+    correction_key: String,
     criteria: String,
     seats: Vec<SeatView>,
     board: BoardView,
@@ -567,6 +576,22 @@ async fn round_page(
         closed: round.status == RoundStatus::Closed,
         evaluations: console.evaluations.iter().map(|(id, name)| (id.0, name.clone())).collect(),
         notice: again.notice,
+        correctable: round.status != RoundStatus::Setup && round.published_at.is_none(),
+        entries: console
+            .board
+            .lines
+            .iter()
+            .map(|l| {
+                let order = l.entry.running_order.map(|o| format!("{} ", t.f("contest.order_no", &[("n", &o)])));
+                (l.entry.id.0, format!("{}{}", order.unwrap_or_default(), l.entry.contestant))
+            })
+            .collect(),
+        criteria_fields: round
+            .criteria
+            .iter()
+            .map(|c| (format!("c.{}", c.code), c.name.clone(), dec(c.max), t.f("contest.max", &[("n", &dec(c.max))])))
+            .collect(),
+        correction_key: pacesetter_app::auth::random_token(),
         prizes: round
             .prizes
             .iter()
@@ -578,7 +603,11 @@ async fn round_page(
         seats: console
             .seats
             .iter()
-            .map(|s| SeatView { name: s.name.clone(), unit: s.unit.display_name(t.locale).to_owned() })
+            .map(|s| SeatView {
+                user_id: s.judge.user_id.0,
+                name: s.name.clone(),
+                unit: s.unit.display_name(t.locale).to_owned(),
+            })
             .collect(),
         board: board_view(&console.board, &unit_names(&console, t), t),
         form: again.form,
@@ -671,6 +700,56 @@ pub async fn publish_round(
 ) -> PageResult {
     let result = contests::publish(&state.app, &actor, ContestRoundId(id), form.version).await;
     console_after(&state, &actor, ctx, id, RoundEntryForm::default(), stale_as_conflict(result)).await
+}
+
+/// The organiser corrects a judge's kept score with a reason; both scores are kept.
+pub async fn correct_score(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    let value =
+        |name: &str| fields.iter().find(|(f, _)| f == name).map(|(_, v)| v.trim().to_owned()).unwrap_or_default();
+    let result = async {
+        let entry = value("entry_id").parse().map_err(|_| AppError::invalid("entry_id", "invalid_input"))?;
+        let judge = value("judge_id").parse().map_err(|_| AppError::invalid("judge_id", "invalid_input"))?;
+        let mut points = Vec::new();
+        for (field, text) in &fields {
+            let Some(code) = field.strip_prefix("c.") else { continue };
+            let typed = text.trim().replace('。', ".").parse::<Decimal>();
+            points.push((code.to_owned(), typed.map_err(|_| AppError::invalid("criteria", "score_out_of_range"))?));
+        }
+        let key = value("key");
+        let input = ScoreInput { criteria: points, key: &key };
+        let reason = value("reason");
+        contests::correct_judges_score(
+            &state.app,
+            &actor,
+            ContestEntryId(entry),
+            pacesetter_domain::UserId(judge),
+            &input,
+            &reason,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(score) => {
+            let notice = ctx.t.f("contest.corrected", &[("total", &dec(score.total))]);
+            round_page(&state, &actor, ctx, id, Again { notice, ..fresh() }).await
+        }
+        Err(AppError::Invalid(errors)) => {
+            let first = errors.fields.first();
+            let label = match first.map(|f| f.field) {
+                Some("reason") => ctx.t.t("contest.correct_reason"),
+                _ => ctx.t.t("contest.criteria"),
+            };
+            let refusal = format!("{label}：{}", ctx.t.error(first.map_or("invalid_input", |f| f.code)));
+            round_page(&state, &actor, ctx, id, Again { refusal, ..fresh() }).await
+        }
+        Err(error) => console_after(&state, &actor, ctx, id, RoundEntryForm::default(), Err::<(), _>(error)).await,
+    }
 }
 
 /// The round's results as a workbook, in the visitor's language.
