@@ -461,6 +461,48 @@ pub async fn advance(app: &App, actor: &Actor, id: ContestRoundId, version: i64,
     Ok(round)
 }
 
+/// Sends the best of a closed round (its `advance` best, with anyone level with the last of them)
+/// on to a round of the same contest still being set up: the heats' qualifiers to the final.
+/// Someone already entered there (same name and unit) is not entered twice. The entries made.
+pub async fn promote(app: &App, actor: &Actor, from: ContestRoundId, to: ContestRoundId) -> Result<Vec<Entry>> {
+    let ranked = board(app, actor, from).await?;
+    let mut tx = app.store.write().await?;
+    organised(&mut tx, actor, ranked.contest.id).await?;
+    let target = round_of(&mut tx, to).await?;
+    if target.contest_id != ranked.contest.id {
+        return Err(AppError::invalid("to_round_id", "contest_round_not_found"));
+    }
+    if target.status != RoundStatus::Setup {
+        return Err(AppError::Conflict("round_not_in_setup"));
+    }
+    if ranked.round.status != RoundStatus::Closed {
+        return Err(AppError::Conflict("round_not_closed"));
+    }
+    let there = store::entries(&mut tx, to).await?;
+    let mut made = Vec::new();
+    for line in &ranked.lines {
+        let through = line.standing.rank.is_some_and(|rank| rank <= ranked.round.advance);
+        let entered = there.iter().any(|e| e.contestant == line.entry.contestant && e.unit_id == line.entry.unit_id);
+        if !through || entered {
+            continue;
+        }
+        let e = &line.entry;
+        made.push(store::insert_entry(&mut tx, to, &e.contestant, e.unit_id, &e.title, e.image.as_ref()).await?);
+    }
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "contest.round.promote",
+        ("contest_round", Some(to.0)),
+        None,
+        Some(&(from, &made)),
+    )
+    .await?;
+    tx.commit().await?;
+    changed(app, to);
+    Ok(made)
+}
+
 /// Publishes the results of a closed round at `version`: its ranking and prizes are final.
 pub async fn publish(app: &App, actor: &Actor, id: ContestRoundId, version: i64) -> Result<Round> {
     let mut tx = app.store.write().await?;
@@ -888,6 +930,8 @@ pub struct Console {
     pub can_organise: bool,
     /// For the organiser: the campaign's open evaluations, which results can give bonus items to.
     pub evaluations: Vec<(pacesetter_domain::evaluation::records::SchemeId, String)>,
+    /// The contest's other rounds still being set up, which this round's best can go on to.
+    pub next_rounds: Vec<Round>,
 }
 
 /// A round's console: its board, its panel and its contestants' units.
@@ -916,5 +960,10 @@ pub async fn console(app: &App, actor: &Actor, id: ContestRoundId) -> Result<Con
     } else {
         Vec::new()
     };
-    Ok(Console { can_organise, board, seats, entry_units, evaluations })
+    let next_rounds = store::rounds(&mut conn, board.contest.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.id != id && r.status == RoundStatus::Setup)
+        .collect();
+    Ok(Console { can_organise, board, seats, entry_units, evaluations, next_rounds })
 }

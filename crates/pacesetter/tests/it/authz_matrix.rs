@@ -427,6 +427,9 @@ impl World {
                         "criteria": [{"code": "content", "points": "35"}, {"code": "delivery", "points": "50"}]}),
                     "/api/v1/judge-scores/{id}/corrections" => serde_json::json!({"idempotency_key": format!("c{n}"),
                         "reason": "录入有误", "criteria": [{"code": "content", "points": "31"}, {"code": "delivery", "points": "50"}]}),
+                    "/api/v1/contest-rounds/{id}/promote" => {
+                        serde_json::json!({"to_round_id": self.contest_at(place).2})
+                    }
                     "/api/v1/contest-rounds/{id}/bonus-items" => {
                         serde_json::json!({"evaluation_id": self.evaluation_at(place).1, "points": ["3", "2", "1"]})
                     }
@@ -566,6 +569,9 @@ impl World {
                         ("c.content", "35".into()),
                         ("c.delivery", "50".into()),
                     ],
+                    "/contest-rounds/{id}/promote" => {
+                        vec![("csrf", csrf), ("to_round_id", self.contest_at(place).2.to_string())]
+                    }
                     "/contest-rounds/{id}/corrections" => vec![
                         ("csrf", csrf),
                         ("key", format!("corr-{n}")),

@@ -361,3 +361,28 @@ backend_test! {
         assert!(desk["on_stage"]["id"].is_i64() && desk["my_score"].is_null(), "judge1 has the third contestant to score");
     }
 }
+
+backend_test! {
+    async fn a_heats_best_go_on_to_the_next_round_once(t) {
+        let (_, youth_final) = pacesetter_app::demo::contests::seed(&t.app).await.unwrap();
+        let office = t.token("office").await;
+        let contest = board(&t, youth_final.0, &office).await["contest"]["id"].as_i64().unwrap();
+        let rounds = t.get(&format!("/api/v1/contests/{contest}"), &office).await.json()["rounds"].clone();
+        let heat = rounds.as_array().unwrap().iter().find(|r| r["stage"] == "heat").unwrap()["id"].as_i64().unwrap();
+        let semifinal = t.json(Method::POST, &format!("/api/v1/contests/{contest}/rounds"), &office,
+            json!({"name": "复赛", "stage": "semifinal", "criteria": [{"code": "内容", "name": "内容", "max": "100"}]})).await;
+        let semifinal = semifinal.json()["id"].as_i64().unwrap();
+
+        let path = format!("/api/v1/contest-rounds/{heat}/promote");
+        let sent = t.json(Method::POST, &path, &office, json!({"to_round_id": semifinal})).await;
+        assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text());
+        let best: Vec<String> = board(&t, heat, &office).await["lines"].as_array().unwrap()[..2]
+            .iter().map(|l| l["entry"]["contestant"].as_str().unwrap().to_owned()).collect();
+        let went: Vec<String> = sent.json().as_array().unwrap().iter().map(|e| e["contestant"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(went, best, "the heat's best two, in their order");
+        let again = t.json(Method::POST, &path, &office, json!({"to_round_id": semifinal})).await;
+        assert_eq!(again.json().as_array().map(Vec::len), Some(0), "not entered twice");
+        let open = t.json(Method::POST, &path, &office, json!({"to_round_id": youth_final.0})).await;
+        assert_eq!((open.status, open.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("round_not_in_setup")));
+    }
+}

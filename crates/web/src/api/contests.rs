@@ -797,3 +797,26 @@ pub async fn results_xlsx(
     let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
     Ok(results_workbook(&state, &actor, ContestRoundId(id), t).await?)
 }
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromoteRequest {
+    /// A round of the same contest still being set up (the final, after the heats).
+    pub to_round_id: i64,
+}
+
+/// Sends the best of this closed round (its `advance` best, with anyone level with the last)
+/// on to a round being set up; those already entered there are skipped. Returns the entries made.
+#[utoipa::path(post, path = "/api/v1/contest-rounds/{id}/promote", tag = "contests", params(("id" = i64, Path)), request_body = PromoteRequest, security(("bearer" = [])),
+    responses((status = 201, body = [ContestEntryResponse]), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn promote(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<PromoteRequest>,
+) -> Result<Response, ApiError> {
+    let made = contests::promote(&state.app, &actor, ContestRoundId(id), ContestRoundId(body.to_round_id)).await?;
+    let body: Vec<ContestEntryResponse> = made.into_iter().map(Into::into).collect();
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}

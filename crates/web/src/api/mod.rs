@@ -156,6 +156,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         upload(routes!(contests::set_entry_image, contests::entry_image)),
         routes!(contests::publish),
         routes!(contests::bonus_items),
+        routes!(contests::promote),
         routes!(contests::results_xlsx),
         routes!(contests::draw),
         routes!(contests::advance),

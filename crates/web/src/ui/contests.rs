@@ -508,6 +508,10 @@ struct RoundPage {
     /// "at most 40".
     criteria_fields: Vec<(String, String, String, String)>,
     correction_key: String,
+    /// The contest's rounds being set up, which this closed round's best can go on to.
+    next_rounds: Vec<(i64, String)>,
+    /// "The best 2 go on to", for a round that sends some on.
+    promote_label: String,
     criteria: String,
     seats: Vec<SeatView>,
     board: BoardView,
@@ -592,6 +596,11 @@ async fn round_page(
             .map(|c| (format!("c.{}", c.code), c.name.clone(), dec(c.max), t.f("contest.max", &[("n", &dec(c.max))])))
             .collect(),
         correction_key: pacesetter_app::auth::random_token(),
+        next_rounds: console.next_rounds.iter().map(|r| (r.id.0, r.name.clone())).collect(),
+        promote_label: match round.advance {
+            0 => String::new(),
+            n => t.f("contest.promote_label", &[("n", &n)]),
+        },
         prizes: round
             .prizes
             .iter()
@@ -747,6 +756,27 @@ pub async fn correct_score(
             };
             let refusal = format!("{label}：{}", ctx.t.error(first.map_or("invalid_input", |f| f.code)));
             round_page(&state, &actor, ctx, id, Again { refusal, ..fresh() }).await
+        }
+        Err(error) => console_after(&state, &actor, ctx, id, RoundEntryForm::default(), Err::<(), _>(error)).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PromoteForm {
+    #[serde(default)]
+    to_round_id: i64,
+}
+
+pub async fn promote(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<PromoteForm>,
+) -> PageResult {
+    match contests::promote(&state.app, &actor, ContestRoundId(id), ContestRoundId(form.to_round_id)).await {
+        Ok(made) => {
+            let notice = ctx.t.f("contest.promoted", &[("n", &made.len())]);
+            round_page(&state, &actor, ctx, id, Again { notice, ..fresh() }).await
         }
         Err(error) => console_after(&state, &actor, ctx, id, RoundEntryForm::default(), Err::<(), _>(error)).await,
     }

@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/contest-rounds/{id}/publish", post(contests::publish_round))
         .add("POST", "/contest-rounds/{id}/bonus-items", post(contests::bonus_items))
         .add("POST", "/contest-rounds/{id}/corrections", post(contests::correct_score))
+        .add("POST", "/contest-rounds/{id}/promote", post(contests::promote))
         .add("GET", "/contest-rounds/{id}/results.xlsx", get(contests::results_xlsx))
         .add("GET", "/contest-entries/{id}/image", get(contests::show_entry_image))
         .add("POST", "/contest-rounds/{id}/draw", post(contests::draw))
