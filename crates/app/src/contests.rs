@@ -912,6 +912,37 @@ pub async fn bonus_from_results(
     Ok(created)
 }
 
+/// What a prize certificate needs: the prize-winner of a published round, their unit, the
+/// campaign and its office.
+#[derive(Debug, Clone)]
+pub struct CertificateView {
+    pub contest: Contest,
+    pub round: Round,
+    pub entry: Entry,
+    /// 0 for a first prize.
+    pub prize: usize,
+    pub unit: pacesetter_domain::unit::Unit,
+    pub campaign: pacesetter_domain::plan::Campaign,
+    pub office: pacesetter_domain::unit::Unit,
+}
+
+/// The certificate of an entry's prize, for everyone signed in, once the round's results are
+/// published; an entry without a prize, or before then, has none (`no_certificate`).
+pub async fn certificate(app: &App, actor: &Actor, id: ContestEntryId) -> Result<CertificateView> {
+    let entry = {
+        let mut conn = app.store.read().await?;
+        store::get_entry(&mut conn, id).await.map_err(AppError::from_store(Resource::ContestEntry))?
+    };
+    let ranked = board(app, actor, entry.round_id).await?;
+    let line = ranked.lines.iter().find(|l| l.entry.id == id);
+    let prize = line.and_then(|l| l.prize).filter(|_| ranked.round.published_at.is_some());
+    let prize = prize.ok_or(AppError::Conflict("no_certificate"))?;
+    let mut conn = app.store.read().await?;
+    let unit = units::get(&mut conn, entry.unit_id).await?;
+    let (campaign, office) = crate::plans::load_campaign(&mut conn, ranked.contest.campaign_id).await?;
+    Ok(CertificateView { contest: ranked.contest, round: ranked.round, entry, prize, unit, campaign, office })
+}
+
 /// A judge on the panel with their name and unit, for the organiser's console.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Seat {

@@ -2,6 +2,7 @@
 //! exports, SVG charts, and the bulletin (通报) of an evaluation.
 
 pub mod bulletin;
+pub mod certificate;
 pub mod charts;
 mod contain;
 pub mod csv_out;

@@ -1,5 +1,6 @@
 //! The bulletin (通报) of a published run as files: the XLSX from `export`, the PDF compiled by
-//! typst (`pacesetter-pdf`) off the async threads, with fonts from the configured directory.
+//! typst (`pacesetter-pdf`) off the async threads, with fonts from the configured directory; and
+//! a contest prize's certificate, compiled the same way.
 
 use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
 use pacesetter_domain::timestamp::format_date;
@@ -55,8 +56,26 @@ pub(crate) fn xlsx(bulletin: &Bulletin) -> Result<Vec<u8>, AppError> {
     bulletin.xlsx().map_err(|e| AppError::Internal(format!("bulletin xlsx: {e}")))
 }
 
-/// Compiles the PDF on a blocking thread (typst takes about a second a page).
+/// Compiles the bulletin's PDF.
 pub(crate) async fn pdf(fonts_dir: &std::path::Path, bulletin: Bulletin) -> Result<Vec<u8>, AppError> {
+    compile(fonts_dir, TEMPLATE, ("/bulletin.json", bulletin.json())).await
+}
+
+/// Compiles a prize certificate's PDF.
+pub(crate) async fn certificate_pdf(
+    fonts_dir: &std::path::Path,
+    certificate: pacesetter_export::certificate::Certificate,
+) -> Result<Vec<u8>, AppError> {
+    compile(fonts_dir, pacesetter_export::certificate::TEMPLATE, ("/certificate.json", certificate.json())).await
+}
+
+/// Compiles `template` with its one data file on a blocking thread (typst takes about a second a
+/// page), with the fonts the templates ask for.
+async fn compile(
+    fonts_dir: &std::path::Path,
+    template: &'static str,
+    (path, data): (&'static str, Vec<u8>),
+) -> Result<Vec<u8>, AppError> {
     let dirs = vec![fonts_dir.to_path_buf()];
     let job = move || -> Result<Vec<u8>, PdfError> {
         let fonts = FontSet::shared(&dirs);
@@ -65,11 +84,11 @@ pub(crate) async fn pdf(fonts_dir: &std::path::Path, bulletin: Bulletin) -> Resu
         }
         let today = time::OffsetDateTime::now_utc().date();
         let today = (today.year(), u8::from(today.month()), today.day());
-        pacesetter_pdf::compile(&fonts, TEMPLATE, &[("/bulletin.json", bulletin.json())], Some(today))
+        pacesetter_pdf::compile(&fonts, template, &[(path, data)], Some(today))
     };
     let outcome = tokio::task::spawn_blocking(job).await.map_err(|e| AppError::Internal(e.to_string()))?;
     // A missing font is the operator's to fix: the log names the package to install.
-    outcome.map_err(|e| AppError::Internal(format!("bulletin pdf: {e}")))
+    outcome.map_err(|e| AppError::Internal(format!("pdf {path}: {e}")))
 }
 
 #[cfg(test)]

@@ -202,6 +202,20 @@ backend_test! {
         let refused = t.json(Method::POST, &unpublished, &office, body).await;
         assert_eq!((refused.status, refused.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("results_not_published")));
 
+        // The first prize's certificate, once published: Chinese, with the unit's Tibetan name.
+        let board = t.get(&format!("/api/v1/contest-rounds/{}/board", categories[0].0), &office).await.json();
+        let winner = &board["lines"][0];
+        let pdf = t.get(&format!("/api/v1/contest-entries/{}/certificate.pdf", winner["entry"]["id"]), &t.token("viewer").await).await;
+        assert_eq!((pdf.status, pdf.header("content-type")), (StatusCode::OK, Some("application/pdf")), "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        let contestant = winner["entry"]["contestant"].as_str().unwrap();
+        for wanted in ["荣誉证书", "一等奖", contestant, "藏文书法"] {
+            assert!(text.contains(wanted), "{wanted} in {text}");
+        }
+        let unpublished = t.get(&format!("/api/v1/contest-rounds/{}/board", categories[2].0), &office).await.json();
+        let none = t.get(&format!("/api/v1/contest-entries/{}/certificate.pdf", unpublished["lines"][0]["entry"]["id"]), &office).await;
+        assert_eq!((none.status, none.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("no_certificate")));
+
         let workbook = t.get(&format!("/contest-rounds/{}/results.xlsx", categories[0].0), &t.session("viewer").await).await;
         assert_eq!(workbook.status, StatusCode::OK);
         let grid = pacesetter_export::read_sheet(&workbook.body).unwrap();

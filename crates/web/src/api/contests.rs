@@ -820,3 +820,40 @@ pub async fn promote(
     let body: Vec<ContestEntryResponse> = made.into_iter().map(Into::into).collect();
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
+
+/// The certificate of an entry's prize as PDF (Chinese, with the campaign's and the unit's
+/// Tibetan names), once the round's results are published; an entry without a prize has none.
+#[utoipa::path(get, path = "/api/v1/contest-entries/{id}/certificate.pdf", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    use pacesetter_export::certificate::Certificate;
+    let view = contests::certificate(&state.app, &actor, ContestEntryId(id)).await?;
+    let prize = ["一等奖", "二等奖", "三等奖"]
+        .get(view.prize)
+        .map_or_else(|| format!("{}等奖", view.prize + 1), |p| (*p).to_owned());
+    let published = view.round.published_at.unwrap_or(view.contest.updated_at);
+    let certificate = Certificate {
+        campaign: view.campaign.name,
+        campaign_bo: view.campaign.name_bo,
+        contestant: view.entry.contestant.clone(),
+        unit: view.unit.name,
+        unit_bo: view.unit.name_bo,
+        citation: Certificate::citation(&view.contest.name, &view.round.name, &view.entry.title),
+        prize,
+        office: view.office.name,
+        date: pacesetter_domain::timestamp::format_date(published.datetime().date()),
+    };
+    let bytes = crate::bulletin::certificate_pdf(&state.config.fonts_dir, certificate).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"certificate-{id}.pdf\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}

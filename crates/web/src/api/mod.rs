@@ -157,6 +157,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(contests::publish),
         routes!(contests::bonus_items),
         routes!(contests::promote),
+        routes!(contests::certificate_pdf),
         routes!(contests::results_xlsx),
         routes!(contests::draw),
         routes!(contests::advance),

@@ -512,6 +512,8 @@ struct RoundPage {
     next_rounds: Vec<(i64, String)>,
     /// "The best 2 go on to", for a round that sends some on.
     promote_label: String,
+    /// Once published: each prize-winner's label and entry, for their certificate.
+    certificates: Vec<(String, i64)>,
     criteria: String,
     seats: Vec<SeatView>,
     board: BoardView,
@@ -597,6 +599,18 @@ async fn round_page(
             .collect(),
         correction_key: pacesetter_app::auth::random_token(),
         next_rounds: console.next_rounds.iter().map(|r| (r.id.0, r.name.clone())).collect(),
+        certificates: if round.published_at.is_some() {
+            console
+                .board
+                .lines
+                .iter()
+                .filter_map(|l| {
+                    l.prize.map(|p| (format!("{} · {}", prize_label(p, t), l.entry.contestant), l.entry.id.0))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         promote_label: match round.advance {
             0 => String::new(),
             n => t.f("contest.promote_label", &[("n", &n)]),
