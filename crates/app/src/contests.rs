@@ -537,7 +537,8 @@ pub struct ScoreInput<'a> {
     pub key: &'a str,
 }
 
-fn check_key(key: &str) -> Result<()> {
+/// A key a phone or a console made up for one submission: letters, digits and `-_.:`.
+pub(crate) fn check_key(key: &str) -> Result<()> {
     let fine = !key.is_empty()
         && key.len() <= KEY_MAX_CHARS
         && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));

@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 
 use crate::{
     Actor, App, AppError, Resource, Result, audit,
-    contests::UnitRef,
+    contests::{UnitRef, check_key},
     live::{self, Screen},
     text::{self, TextKind},
 };
@@ -31,8 +31,6 @@ const MAX_STAKES: usize = 6;
 /// The most points any rule gives or takes, and the highest question number.
 const MAX_POINTS: i64 = 10_000;
 const MAX_QUESTION: u32 = 1_000;
-/// A key is what the console makes up for one answer: a UUID or the like.
-const KEY_MAX_CHARS: usize = 100;
 
 /// A quiz as its quiz master asks for it.
 #[derive(Debug, Clone)]
@@ -190,13 +188,6 @@ pub struct AnswerInput<'a> {
     /// The stake a team chose for a risk question.
     pub stake: Option<Decimal>,
     pub key: &'a str,
-}
-
-fn check_key(key: &str) -> Result<()> {
-    let fine = !key.is_empty()
-        && key.len() <= KEY_MAX_CHARS
-        && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
-    if fine { Ok(()) } else { Err(AppError::invalid("idempotency_key", "invalid_key")) }
 }
 
 /// Records an answer of an open quiz, worth the points its rules give. A playoff answer is taken

@@ -14,7 +14,7 @@ use pacesetter_domain::{
     ids::{ContestEntryId, ContestRoundId},
     unit::Unit,
 };
-use pacesetter_store::{grants, units, users};
+use pacesetter_store::{grants, users};
 use rust_decimal::Decimal;
 
 use super::{DEMO_PASSWORD, actor};
@@ -167,23 +167,8 @@ fn skill_of(names: &[(String, UnitId)]) -> impl Fn(&str) -> u32 + '_ {
 /// Loads both contests; returns the farmers' final and the youth final.
 pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppError> {
     let office = actor(app, "office").await?;
-    let (campaign, prefectures, counties) = {
-        let mut conn = app.store.read().await?;
-        let campaign = super::campaign_2023(&mut conn).await?;
-        let filter = |kind| units::UnitFilter {
-            within: office.scope.roots(pacesetter_domain::Permission::ViewUnits),
-            kind: Some(kind),
-            parent: None,
-            under: None,
-            query: None,
-            include_archived: false,
-            offset: 0,
-            limit: 500,
-        };
-        let prefectures = units::list(&mut conn, &filter(UnitKind::Prefecture)).await?.0;
-        let counties = units::list(&mut conn, &filter(UnitKind::County)).await?.0;
-        (campaign, prefectures, counties)
-    };
+    let (campaign, prefectures) = super::campaign_and_units(app, &office, UnitKind::Prefecture).await?;
+    let (_, counties) = super::campaign_and_units(app, &office, UnitKind::County).await?;
     let codes = crate::plans::item_codes(app, &office, campaign.id).await?;
     let task =
         |code: &str| codes.iter().find(|(_, c)| c == code).map(|(id, _)| pacesetter_domain::ids::PlanItemId(*id));

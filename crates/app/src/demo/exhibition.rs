@@ -9,7 +9,6 @@ use pacesetter_domain::{
     contest::{Criterion, Kind, Rules, Stage},
     ids::{ContestId, ContestRoundId, PlanItemId},
 };
-use pacesetter_store::units;
 use rust_decimal::Decimal;
 
 use super::actor;
@@ -47,21 +46,7 @@ fn criteria() -> Vec<Criterion> {
 /// Loads the exhibition; returns it with its four categories.
 pub async fn seed(app: &App) -> Result<(ContestId, Vec<ContestRoundId>), AppError> {
     let office = actor(app, "office").await?;
-    let (campaign, prefectures) = {
-        let mut conn = app.store.read().await?;
-        let campaign = super::campaign_2023(&mut conn).await?;
-        let filter = units::UnitFilter {
-            within: office.scope.roots(pacesetter_domain::Permission::ViewUnits),
-            kind: Some(UnitKind::Prefecture),
-            parent: None,
-            under: None,
-            query: None,
-            include_archived: false,
-            offset: 0,
-            limit: 50,
-        };
-        (campaign, units::list(&mut conn, &filter).await?.0)
-    };
+    let (campaign, prefectures) = super::campaign_and_units(app, &office, UnitKind::Prefecture).await?;
     let codes = crate::plans::item_codes(app, &office, campaign.id).await?;
     let task = codes.iter().find(|(_, c)| c == "RW-05").map(|(id, _)| PlanItemId(*id));
     let input = ContestInput { name: EXHIBITION, kind: Kind::Exhibition, plan_item: task, rules: Rules::default() };

@@ -205,6 +205,27 @@ pub(crate) async fn campaign_2023(
         .ok_or_else(|| AppError::Internal("the demo campaign is missing".into()))
 }
 
+/// The demo's campaign of 2023 and its units of `kind` (prefectures, counties) that `office` sees.
+pub(crate) async fn campaign_and_units(
+    app: &App,
+    office: &crate::Actor,
+    kind: pacesetter_domain::UnitKind,
+) -> Result<(pacesetter_domain::plan::Campaign, Vec<pacesetter_domain::unit::Unit>), AppError> {
+    let mut conn = app.store.read().await?;
+    let campaign = campaign_2023(&mut conn).await?;
+    let filter = pacesetter_store::units::UnitFilter {
+        within: office.scope.roots(pacesetter_domain::Permission::ViewUnits),
+        kind: Some(kind),
+        parent: None,
+        under: None,
+        query: None,
+        include_archived: false,
+        offset: 0,
+        limit: 500,
+    };
+    Ok((campaign, pacesetter_store::units::list(&mut conn, &filter).await?.0))
+}
+
 /// A demo account acting as itself, so that what the demo writes is checked and audited like
 /// real work.
 pub(crate) async fn actor(app: &App, username: &str) -> Result<crate::Actor, AppError> {

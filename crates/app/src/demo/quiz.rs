@@ -8,7 +8,6 @@ use pacesetter_domain::{
     ids::{PlanItemId, QuizId},
     quiz::{Outcome, QuestionKind, Rules},
 };
-use pacesetter_store::units;
 
 use super::actor;
 use crate::{
@@ -22,21 +21,7 @@ pub const QUIZ: &str = "7地市电视知识竞赛";
 /// Loads the quiz; returns it.
 pub async fn seed(app: &App) -> Result<QuizId, AppError> {
     let office = actor(app, "office").await?;
-    let (campaign, prefectures) = {
-        let mut conn = app.store.read().await?;
-        let campaign = super::campaign_2023(&mut conn).await?;
-        let filter = units::UnitFilter {
-            within: office.scope.roots(pacesetter_domain::Permission::ViewUnits),
-            kind: Some(UnitKind::Prefecture),
-            parent: None,
-            under: None,
-            query: None,
-            include_archived: false,
-            offset: 0,
-            limit: 50,
-        };
-        (campaign, units::list(&mut conn, &filter).await?.0)
-    };
+    let (campaign, prefectures) = super::campaign_and_units(app, &office, UnitKind::Prefecture).await?;
     let codes = crate::plans::item_codes(app, &office, campaign.id).await?;
     let task = codes.iter().find(|(_, c)| c == "RW-04").map(|(id, _)| PlanItemId(*id));
     let input = QuizInput { name: QUIZ, plan_item: task, rules: Rules::default() };
