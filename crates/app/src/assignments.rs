@@ -346,6 +346,38 @@ async fn step_in(
     Ok(after)
 }
 
+/// Closes the open assignments of `item` in the caller's transaction because the event it plans
+/// has happened and its result is public (a contest's final published, a quiz closed). Each gets
+/// a `close` step by `actor` at 100 % with `comment` (what was held), and its audit record.
+pub(crate) async fn close_for_event(tx: &mut WriteTx, actor: &Actor, item: PlanItemId, comment: &str) -> Result<()> {
+    let now = Timestamp::now();
+    for before in store::for_item(tx, item).await? {
+        let Some(next) = before.state.after_event_held() else { continue };
+        let after = store::set_state(tx, before.id, before.version, next, 100, false, now)
+            .await
+            .map_err(AppError::from_store(Resource::Assignment))?;
+        let event = store::NewEvent {
+            step: Step::Close,
+            from: before.state,
+            to: next,
+            percent: None,
+            comment: Some(comment),
+            actor: actor.user.id,
+        };
+        store::add_event(tx, before.id, &event, now).await?;
+        audit::record(
+            tx,
+            actor.into(),
+            "assignment.close",
+            ("assignment", Some(before.id.0)),
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Checks the indicator values of a step: only progress carries them, each for an indicator
 /// of this task, each a decimal number; a value that is no number goes to `errors`.
 async fn indicator_values(

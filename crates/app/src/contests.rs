@@ -507,7 +507,7 @@ pub async fn promote(app: &App, actor: &Actor, from: ContestRoundId, to: Contest
 pub async fn publish(app: &App, actor: &Actor, id: ContestRoundId, version: i64) -> Result<Round> {
     let mut tx = app.store.write().await?;
     let before = round_of(&mut tx, id).await?;
-    organised(&mut tx, actor, before.contest_id).await?;
+    let contest = organised(&mut tx, actor, before.contest_id).await?;
     if before.status != RoundStatus::Closed {
         return Err(AppError::Conflict("round_not_closed"));
     }
@@ -524,6 +524,17 @@ pub async fn publish(app: &App, actor: &Actor, id: ContestRoundId, version: i64)
         Some(&round),
     )
     .await?;
+    // The contest is held once every final (an exhibition's every category) is published.
+    if let Some(item) = contest.plan_item_id
+        && round.stage == Stage::Final
+    {
+        let finals = store::rounds(&mut tx, contest.id).await?.into_iter().filter(|r| r.stage == Stage::Final);
+        if finals.clone().all(|r| r.published_at.is_some()) {
+            let names: Vec<String> = finals.map(|r| r.name).collect();
+            let held = format!("{}：{}", contest.name, names.join("、"));
+            crate::assignments::close_for_event(&mut tx, actor, item, &held).await?;
+        }
+    }
     tx.commit().await?;
     changed(app, id);
     Ok(round)
@@ -707,12 +718,15 @@ pub struct Board {
 /// rule `after_next`, the scores of the contestant on stage are held back until the next is
 /// called.
 pub async fn board(app: &App, _actor: &Actor, id: ContestRoundId) -> Result<Board> {
-    let mut conn = app.store.read().await?;
-    let round = round_of(&mut conn, id).await?;
-    let (contest, _) = load(&mut conn, round.contest_id).await?;
-    let judges = store::judges(&mut conn, id).await?;
-    let entries = store::entries(&mut conn, id).await?;
-    let all = store::scores_of_round(&mut conn, id).await?;
+    read_board(&mut *app.store.read().await?, id).await
+}
+
+async fn read_board(conn: &mut Conn, id: ContestRoundId) -> Result<Board> {
+    let round = round_of(conn, id).await?;
+    let (contest, _) = load(conn, round.contest_id).await?;
+    let judges = store::judges(conn, id).await?;
+    let entries = store::entries(conn, id).await?;
+    let all = store::scores_of_round(conn, id).await?;
     let current = contest::current_scores(&all);
     let on_stage = entries.iter().find(|e| {
         round.status == RoundStatus::Open && round.current_order.is_some() && e.running_order == round.current_order
@@ -966,20 +980,38 @@ pub struct Console {
     pub next_rounds: Vec<Round>,
 }
 
+/// What a big screen shows of a round: the board and the unit of each line, in the board's order.
+#[derive(Debug, Clone)]
+pub struct Scoreboard {
+    pub board: Board,
+    pub entry_units: Vec<pacesetter_domain::unit::Unit>,
+}
+
+/// A round's scoreboard. Everyone signed in may watch a board, so the big screens' feed reads it
+/// once for all of them, for nobody in particular.
+pub async fn scoreboard(app: &App, id: ContestRoundId) -> Result<Scoreboard> {
+    read_scoreboard(&mut *app.store.read().await?, id).await
+}
+
+async fn read_scoreboard(conn: &mut Conn, id: ContestRoundId) -> Result<Scoreboard> {
+    let board = read_board(conn, id).await?;
+    let mut entry_units = Vec::with_capacity(board.lines.len());
+    for line in &board.lines {
+        entry_units.push(units::get(conn, line.entry.unit_id).await?);
+    }
+    Ok(Scoreboard { board, entry_units })
+}
+
 /// A round's console: its board, its panel and its contestants' units.
 pub async fn console(app: &App, actor: &Actor, id: ContestRoundId) -> Result<Console> {
-    let board = board(app, actor, id).await?;
     let mut conn = app.store.read().await?;
+    let Scoreboard { board, entry_units } = read_scoreboard(&mut conn, id).await?;
     let (_, office) = load(&mut conn, board.contest.id).await?;
     let mut seats = Vec::new();
     for judge in store::judges(&mut conn, id).await? {
         let person = users::get(&mut conn, judge.user_id).await?;
         let unit = units::get(&mut conn, judge.unit_id).await?;
         seats.push(Seat { judge, name: person.display_name, unit });
-    }
-    let mut entry_units = Vec::with_capacity(board.lines.len());
-    for line in &board.lines {
-        entry_units.push(units::get(&mut conn, line.entry.unit_id).await?);
     }
     let can_organise = actor.can(Permission::ManagePlans, &office.path);
     let evaluations = if can_organise {

@@ -7,7 +7,7 @@ use pacesetter_domain::ids::{ContestRoundId, QuizId};
 use crate::App;
 
 /// A screen's subject.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Screen {
     ContestRound(ContestRoundId),
     Quiz(QuizId),

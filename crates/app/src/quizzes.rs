@@ -172,6 +172,12 @@ pub async fn advance(app: &App, actor: &Actor, id: QuizId, version: i64, step: Q
     };
     let quiz = store::set_status(&mut tx, id, version, status, Timestamp::now()).await?;
     audit::record(&mut tx, actor.into(), "quiz.advance", ("quiz", Some(id.0)), Some(&before), Some(&quiz)).await?;
+    // Closed, the quiz is held and its standings final: its plan task is done.
+    if let Some(item) = quiz.plan_item_id
+        && quiz.status == QuizStatus::Closed
+    {
+        crate::assignments::close_for_event(&mut tx, actor, item, &quiz.name).await?;
+    }
     tx.commit().await?;
     live::changed(app, Screen::Quiz(id));
     Ok(quiz)
@@ -328,23 +334,29 @@ pub struct Console {
 
 /// A quiz's console; everyone signed in may look, only its quiz master acts.
 pub async fn console(app: &App, actor: &Actor, id: QuizId) -> Result<Console> {
-    let mut conn = app.store.read().await?;
-    let (quiz, office) = load(&mut conn, id).await?;
-    let teams = store::teams(&mut conn, id).await?;
-    let mut answers = store::answers(&mut conn, id).await?;
+    let (mut console, office) = read_console(&mut *app.store.read().await?, id).await?;
+    console.can_run = actor.can(Permission::ManagePlans, &office.path);
+    Ok(console)
+}
+
+/// A quiz's console as the big screens' feed reads it, once for all of them and for nobody in
+/// particular: nobody can run it from there.
+pub async fn scoreboard(app: &App, id: QuizId) -> Result<Console> {
+    Ok(read_console(&mut *app.store.read().await?, id).await?.0)
+}
+
+/// The console with `can_run` false, and the office that runs the quiz.
+async fn read_console(conn: &mut Conn, id: QuizId) -> Result<(Console, Unit)> {
+    let (quiz, office) = load(conn, id).await?;
+    let teams = store::teams(conn, id).await?;
+    let mut answers = store::answers(conn, id).await?;
     let mut team_units = Vec::with_capacity(teams.len());
     for team in &teams {
-        team_units.push(units::get(&mut conn, team.unit_id).await?);
+        team_units.push(units::get(conn, team.unit_id).await?);
     }
     let standings = standings_from(quiz, &teams, &answers);
     answers.reverse();
-    Ok(Console {
-        standings,
-        teams,
-        answers,
-        units: team_units,
-        can_run: actor.can(Permission::ManagePlans, &office.path),
-    })
+    Ok((Console { standings, teams, answers, units: team_units, can_run: false }, office))
 }
 
 /// A quiz in the list of every campaign's events.

@@ -110,6 +110,13 @@ impl AssignmentState {
     pub fn is_closed(self) -> bool {
         self == Self::Closed
     }
+
+    /// The state after the event the task plans has happened and its result is public (a
+    /// contest's final published, a quiz closed): closed from any state, since there is nothing
+    /// left to report or review. A closed assignment stays as it is.
+    pub fn after_event_held(self) -> Option<AssignmentState> {
+        (!self.is_closed()).then_some(Self::Closed)
+    }
 }
 
 impl Step {
@@ -127,6 +134,14 @@ impl Step {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_held_event_closes_every_open_state_and_leaves_a_closed_one() {
+        for state in AssignmentState::ALL {
+            let after = state.after_event_held();
+            assert_eq!(after, (state != AssignmentState::Closed).then_some(AssignmentState::Closed), "{state:?}");
+        }
+    }
 
     #[test]
     fn the_whole_loop_and_a_return() {

@@ -37,6 +37,8 @@ pub struct WebConfig {
 pub struct AppState {
     pub app: App,
     pub config: Arc<WebConfig>,
+    /// The big screens' feeds on this instance.
+    feeds: Arc<ui::screens::Feeds>,
 }
 
 /// Largest body of a JSON call or a page form: far more than any form needs, and small
@@ -56,7 +58,7 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
 /// Builds the whole router; refuses to build if a route has no entry in the authorization
 /// matrix.
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
-    let state = AppState { app, config: Arc::new(config) };
+    let state = AppState { app, config: Arc::new(config), feeds: Arc::default() };
     let (api_router, openapi) = api::router(state.clone())?;
     let (ui_router, ui_routes) = ui::router(state.clone());
     let mut inventory = authz::inventory_from_openapi(&openapi);
@@ -82,7 +84,7 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
 
 /// Every (method, path) the router serves, for the authorization test.
 pub fn route_inventory(app: App, config: WebConfig) -> Result<Vec<authz::RouteKey>, RouteError> {
-    let state = AppState { app, config: Arc::new(config) };
+    let state = AppState { app, config: Arc::new(config), feeds: Arc::default() };
     let (_, openapi) = api::router(state.clone())?;
     let (_, ui_routes) = ui::router(state);
     let mut inventory = authz::inventory_from_openapi(&openapi);

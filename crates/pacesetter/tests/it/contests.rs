@@ -338,6 +338,44 @@ backend_test! {
         let (status, kind, event) = first_event(&t, &format!("{round}/events"), &viewer).await;
         assert_eq!((status, kind.as_str()), (StatusCode::OK, "text/event-stream"));
         assert!(event.starts_with("event: board") && event.contains("86"), "{event}");
+
+        // Two screens watching share one feed: a change reaches both, and a screen that comes
+        // after the others have gone sees the board as it is.
+        let events = format!("{round}/events");
+        let (mut hall, mut gallery) = (open_events(&t, &events, &viewer).await, open_events(&t, &events, &office).await);
+        assert!(next_event(&mut hall).await.contains("86") && next_event(&mut gallery).await.contains("86"));
+        let fields = [("csrf", office.csrf()), ("key", "fix-2"), ("entry_id", entry.as_str()), ("judge_id", judge1.as_str()),
+            ("c.内容", "37"), ("c.表达", "50"), ("reason", "再次更正")];
+        assert_eq!(t.form(&corrections, &office, &fields).await.status, StatusCode::OK);
+        assert!(next_event(&mut hall).await.contains("87"));
+        assert!(next_event(&mut gallery).await.contains("87"));
+        drop((hall, gallery));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let (_, _, event) = first_event(&t, &events, &viewer).await;
+        assert!(event.contains("87"), "{event}");
+    }
+}
+
+/// A screen's stream, open.
+async fn open_events(t: &TestApp, path: &str, auth: &Auth) -> axum::body::Body {
+    use tower::ServiceExt;
+    let Auth::Cookie { token, .. } = auth else { panic!("screens sign in") };
+    let request = axum::http::Request::get(path).header("cookie", format!("pacesetter_session={token}"));
+    let response = t.router.clone().oneshot(request.body(axum::body::Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.into_body()
+}
+
+/// The next event of an open stream, skipping keep-alive comments.
+async fn next_event(body: &mut axum::body::Body) -> String {
+    use http_body_util::BodyExt;
+    loop {
+        let frame =
+            tokio::time::timeout(std::time::Duration::from_secs(5), body.frame()).await.unwrap().unwrap().unwrap();
+        let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
+        if text.starts_with("event:") {
+            return text;
+        }
     }
 }
 

@@ -4,6 +4,10 @@
 //! the results are published once.
 
 use axum::http::{Method, StatusCode};
+use pacesetter_domain::{
+    assignment::{AssignmentState, Step},
+    ids::PlanItemId,
+};
 use pacesetter_testkit::{TestApp, backend_test};
 use serde_json::{Value, json};
 
@@ -118,6 +122,17 @@ backend_test! {
         assert!(published.json()["published_at"].is_string());
         let again = send_if_match(&t, Method::POST, &publish, &office, &published.json()["version"].to_string(), json!({})).await;
         assert_eq!((again.status, again.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("already_published")));
+
+        // Its only category published, the exhibition is held: its plan task is done.
+        let mut conn = t.db.store.read().await.unwrap();
+        let shares = pacesetter_store::assignments::for_item(&mut conn, PlanItemId(task)).await.unwrap();
+        assert!(!shares.is_empty());
+        for share in shares {
+            assert_eq!((share.state, share.percent), (AssignmentState::Closed, 100), "{share:?}");
+            let events = pacesetter_store::assignments::events(&mut conn, share.id).await.unwrap();
+            let last = events.last().unwrap();
+            assert_eq!((last.step, last.comment.as_deref()), (Step::Close, Some("书画摄影展：摄影")));
+        }
     }
 }
 

@@ -173,9 +173,12 @@ backend_test! {
         let mut conn = t.db.store.read().await.unwrap();
         let actions: Vec<String> =
             pacesetter_store::audit::page(&mut conn, 0, 10_000).await.unwrap().into_iter().map(|r| r.entry.action).collect();
-        for action in ["quiz.create", "quiz.team.create", "quiz.advance", "quiz.answer", "quiz.answer.void"] {
+        for action in ["quiz.create", "quiz.team.create", "quiz.advance", "quiz.answer", "quiz.answer.void", "assignment.close"] {
             assert!(actions.iter().any(|a| a == action), "{action} audited");
         }
+        // Closed, the quiz is held: its plan task is done.
+        let shares = pacesetter_store::assignments::for_item(&mut conn, pacesetter_domain::ids::PlanItemId(task)).await.unwrap();
+        assert!(!shares.is_empty() && shares.iter().all(|s| s.state.is_closed()), "{shares:?}");
     }
 }
 

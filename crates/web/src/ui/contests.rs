@@ -10,7 +10,7 @@ use axum::{
 };
 use pacesetter_app::{
     AppError,
-    contests::{self, Board, Console, ContestInput, Desk, EntryInput, Move, RoundInput, ScoreInput, Seated, UnitRef},
+    contests::{self, Board, ContestInput, Desk, EntryInput, Move, RoundInput, ScoreInput, Seated, UnitRef},
     live::Screen,
     units,
 };
@@ -23,7 +23,10 @@ use pacesetter_domain::{
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use super::context::{PageCtx, SignedIn, render, render_html};
+use super::{
+    context::{PageCtx, SignedIn, render, render_html},
+    screens::Lang,
+};
 use crate::{
     AppState,
     i18n::Tr,
@@ -548,8 +551,8 @@ struct Again {
     notice: String,
 }
 
-fn unit_names(console: &Console, t: Tr) -> Vec<String> {
-    console.entry_units.iter().map(|u| u.display_name(t.locale).to_owned()).collect()
+fn unit_names(units: &[pacesetter_domain::unit::Unit], t: Tr) -> Vec<String> {
+    units.iter().map(|u| u.display_name(t.locale).to_owned()).collect()
 }
 
 async fn round_page(
@@ -632,7 +635,7 @@ async fn round_page(
                 unit: s.unit.display_name(t.locale).to_owned(),
             })
             .collect(),
-        board: board_view(&console.board, &unit_names(&console, t), t),
+        board: board_view(&console.board, &unit_names(&console.entry_units, t), t),
         form: again.form,
         errors: again.errors,
         refusal: again.refusal,
@@ -1049,20 +1052,15 @@ struct ScreenPage {
 #[derive(Template)]
 #[template(path = "contests/_board.html")]
 struct BoardFragment {
-    p: PageCtx,
+    p: Lang,
     board: BoardView,
 }
 
-/// The board of a round as HTML, in the page's language.
-pub(super) async fn board_html(
-    state: &AppState,
-    actor: &pacesetter_app::Actor,
-    ctx: &PageCtx,
-    id: ContestRoundId,
-) -> Result<String, AppError> {
-    let console = contests::console(&state.app, actor, id).await?;
-    let board = board_view(&console.board, &unit_names(&console, ctx.t), ctx.t);
-    render_html(&BoardFragment { p: ctx.clone(), board })
+/// The board of a round as HTML in the language of `t`, the same for everyone signed in.
+pub(super) async fn board_html(state: &AppState, t: Tr, id: ContestRoundId) -> Result<String, AppError> {
+    let scoreboard = contests::scoreboard(&state.app, id).await?;
+    let board = board_view(&scoreboard.board, &unit_names(&scoreboard.entry_units, t), t);
+    render_html(&BoardFragment { p: Lang { t }, board })
         .ok_or_else(|| AppError::Internal("board template failed".into()))
 }
 
@@ -1070,19 +1068,19 @@ pub(super) async fn board_html(
 /// (as the contest's reveal rule allows), and the ranking, kept current by [`board_events`].
 pub async fn show_screen(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor: _, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let console = contests::console(&state.app, &actor, ContestRoundId(id)).await?;
-    let board = board_view(&console.board, &unit_names(&console, ctx.t), ctx.t);
+    let scoreboard = contests::scoreboard(&state.app, ContestRoundId(id)).await?;
+    let board = board_view(&scoreboard.board, &unit_names(&scoreboard.entry_units, ctx.t), ctx.t);
     Ok(render(&ScreenPage { p: ctx.with_nav("contests"), id, board }))
 }
 
 /// The board as a stream of HTML fragments for the big screen.
 pub async fn board_events(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor: _, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, crate::ui::page::PageError> {
-    super::screens::events(state, actor, ctx, Screen::ContestRound(ContestRoundId(id))).await
+    super::screens::events(state, ctx, Screen::ContestRound(ContestRoundId(id))).await
 }

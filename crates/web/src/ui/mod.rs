@@ -18,7 +18,7 @@ mod plan_items;
 mod plans;
 mod quizzes;
 mod reports;
-mod screens;
+pub(crate) mod screens;
 mod units;
 mod users;
 

@@ -26,6 +26,7 @@ use serde::Deserialize;
 use super::{
     contests::{ListForms, list_page},
     context::{PageCtx, SignedIn, render, render_html},
+    screens::Lang,
 };
 use crate::{
     AppState,
@@ -501,39 +502,34 @@ struct ScreenPage {
 #[derive(Template)]
 #[template(path = "quizzes/_standings.html")]
 struct StandingsFragment {
-    p: PageCtx,
+    p: Lang,
     standings: StandingsView,
 }
 
 /// The big screen for a projector: the standings, what just happened, and who plays off.
 pub async fn show_screen(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor: _, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let console = quizzes::console(&state.app, &actor, QuizId(id)).await?;
+    let console = quizzes::scoreboard(&state.app, QuizId(id)).await?;
     let standings = standings_view(&console.standings, &team_labels(&console, ctx.t), ctx.t);
     Ok(render(&ScreenPage { p: ctx.with_nav("contests"), id, standings }))
 }
 
-/// The standings of a quiz as HTML, in the page's language.
-pub(super) async fn standings_html(
-    state: &AppState,
-    actor: &Actor,
-    ctx: &PageCtx,
-    id: QuizId,
-) -> Result<String, AppError> {
-    let console = quizzes::console(&state.app, actor, id).await?;
-    let standings = standings_view(&console.standings, &team_labels(&console, ctx.t), ctx.t);
-    render_html(&StandingsFragment { p: ctx.clone(), standings })
+/// The standings of a quiz as HTML in the language of `t`, the same for everyone signed in.
+pub(super) async fn standings_html(state: &AppState, t: Tr, id: QuizId) -> Result<String, AppError> {
+    let console = quizzes::scoreboard(&state.app, id).await?;
+    let standings = standings_view(&console.standings, &team_labels(&console, t), t);
+    render_html(&StandingsFragment { p: Lang { t }, standings })
         .ok_or_else(|| AppError::Internal("standings template failed".into()))
 }
 
 /// The standings as a stream of HTML fragments for the big screen.
 pub async fn standings_events(
     State(state): State<AppState>,
-    SignedIn { actor, ctx }: SignedIn,
+    SignedIn { actor: _, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Response, crate::ui::page::PageError> {
-    super::screens::events(state, actor, ctx, Screen::Quiz(QuizId(id))).await
+    super::screens::events(state, ctx, Screen::Quiz(QuizId(id))).await
 }
