@@ -7,10 +7,10 @@
 use pacesetter_domain::{
     Permission, Timestamp, UnitId, UserId,
     contest::{
-        self, Contest, Criterion, Entry, Image, Judge, JudgeScore, Kind, Reveal, Round, RoundStatus, Rules, Stage,
-        Standing, Tally,
+        self, Award, Contest, Criterion, Entry, Image, Judge, JudgeScore, Kind, Reveal, Round, RoundStatus, Rules,
+        Stage, Standing, Tally,
     },
-    ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
+    ids::{CampaignId, ContestAwardId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
 };
 use pacesetter_store::{
     Conn,
@@ -122,6 +122,8 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Cont
 pub struct ContestView {
     pub contest: Contest,
     pub rounds: Vec<Round>,
+    /// The contest's awards to units, each with its unit.
+    pub awards: Vec<(Award, pacesetter_domain::unit::Unit)>,
     pub can_organise: bool,
 }
 
@@ -130,7 +132,12 @@ pub async fn get(app: &App, actor: &Actor, id: ContestId) -> Result<ContestView>
     let mut conn = app.store.read().await?;
     let (contest, office) = load(&mut conn, id).await?;
     let rounds = store::rounds(&mut conn, id).await?;
-    Ok(ContestView { can_organise: actor.can(Permission::ManagePlans, &office.path), contest, rounds })
+    let mut awards = Vec::new();
+    for award in store::awards(&mut conn, id).await? {
+        let unit = units::get(&mut conn, award.unit_id).await?;
+        awards.push((award, unit));
+    }
+    Ok(ContestView { can_organise: actor.can(Permission::ManagePlans, &office.path), contest, rounds, awards })
 }
 
 /// A campaign's contests.
@@ -956,6 +963,74 @@ pub async fn certificate(app: &App, actor: &Actor, id: ContestEntryId) -> Result
     let unit = units::get(&mut conn, entry.unit_id).await?;
     let (campaign, office) = crate::plans::load_campaign(&mut conn, ranked.contest.campaign_id).await?;
     Ok(CertificateView { contest: ranked.contest, round: ranked.round, entry, prize, unit, campaign, office })
+}
+
+/// The organiser gives `unit` an award of the contest (`title`, such as 优秀组织奖); a unit
+/// has each award of a contest once (`award_exists`).
+pub async fn add_award(app: &App, actor: &Actor, id: ContestId, unit: UnitRef<'_>, title: &str) -> Result<Award> {
+    let mut tx = app.store.write().await?;
+    // Only those who organise the contest learn whether the unit exists.
+    organised(&mut tx, actor, id).await?;
+    let title = text::required("title", title, TextKind::Name)?;
+    let unit = match unit {
+        UnitRef::Id(unit) => units::get(&mut tx, unit).await.ok().filter(|u| actor.can(Permission::ViewUnits, &u.path)),
+        UnitRef::Typed(text) => crate::units::typed_in(&mut tx, actor, text, "unit_id").await?,
+    };
+    let unit = unit.ok_or(AppError::invalid("unit_id", "unit_not_found"))?.id;
+    let award = store::insert_award(&mut tx, id, unit, &title, actor.user.id, Timestamp::now())
+        .await
+        .map_err(AppError::from_store(Resource::ContestAward))?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "contest.award.create",
+        ("contest_award", Some(award.id.0)),
+        None::<&Award>,
+        Some(&award),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(award)
+}
+
+/// The organiser takes an award back; its certificate goes with it.
+pub async fn remove_award(app: &App, actor: &Actor, id: ContestAwardId) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    let award = store::get_award(&mut tx, id).await.map_err(AppError::from_store(Resource::ContestAward))?;
+    organised(&mut tx, actor, award.contest_id).await?;
+    store::delete_award(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "contest.award.delete",
+        ("contest_award", Some(id.0)),
+        Some(&award),
+        None::<&Award>,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What an award's certificate needs: the award, its unit, the contest, the campaign and its
+/// office.
+#[derive(Debug, Clone)]
+pub struct AwardCertificate {
+    pub award: Award,
+    pub contest: Contest,
+    pub unit: pacesetter_domain::unit::Unit,
+    pub campaign: pacesetter_domain::plan::Campaign,
+    pub office: pacesetter_domain::unit::Unit,
+}
+
+/// The certificate of an award, for everyone signed in.
+pub async fn award_certificate(app: &App, _actor: &Actor, id: ContestAwardId) -> Result<AwardCertificate> {
+    let mut conn = app.store.read().await?;
+    let award = store::get_award(&mut conn, id).await.map_err(AppError::from_store(Resource::ContestAward))?;
+    let (contest, _) = load(&mut conn, award.contest_id).await?;
+    let unit = units::get(&mut conn, award.unit_id).await?;
+    let (campaign, office) = crate::plans::load_campaign(&mut conn, contest.campaign_id).await?;
+    Ok(AwardCertificate { award, contest, unit, campaign, office })
 }
 
 /// A judge on the panel with their name and unit, for the organiser's console.

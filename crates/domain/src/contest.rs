@@ -352,6 +352,17 @@ pub struct Entry {
     pub image: Option<Image>,
 }
 
+/// An award a contest gives a unit rather than a contestant, such as 优秀组织奖 to a prefecture
+/// that organised its heat well; the organiser names it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Award {
+    pub id: crate::ids::ContestAwardId,
+    pub contest_id: crate::ids::ContestId,
+    pub unit_id: UnitId,
+    pub title: String,
+    pub created_at: crate::Timestamp,
+}
+
 /// A picture kept in the file store.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Image {

@@ -77,6 +77,10 @@ id_type!(
     JudgeScoreId
 );
 id_type!(
+    /// An award a contest gives a unit (优秀组织奖).
+    ContestAwardId
+);
+id_type!(
     /// A knowledge quiz between teams (知识竞赛).
     QuizId
 );

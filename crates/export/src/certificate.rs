@@ -11,7 +11,9 @@ pub const TEMPLATE: &str = include_str!("certificate.typ");
 pub struct Certificate {
     pub campaign: String,
     pub campaign_bo: Option<String>,
+    /// Who is awarded: a contestant, or the unit itself for an award to a unit.
     pub contestant: String,
+    /// The contestant's unit; empty when the unit is the one awarded.
     pub unit: String,
     pub unit_bo: Option<String>,
     /// What for: "在青年宣讲比赛全区决赛中以《雪域新貌》荣获".

@@ -3,9 +3,11 @@
 
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
-    contest::{Contest, Criterion, Entry, Image, Judge, JudgeScore, Kind, Reveal, Round, RoundStatus, Rules, Stage},
+    contest::{
+        Award, Contest, Criterion, Entry, Image, Judge, JudgeScore, Kind, Reveal, Round, RoundStatus, Rules, Stage,
+    },
     evaluation::Rounding,
-    ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
+    ids::{CampaignId, ContestAwardId, ContestEntryId, ContestId, ContestRoundId, JudgeScoreId, PlanItemId},
 };
 use rust_decimal::Decimal;
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
@@ -504,4 +506,68 @@ pub async fn scores_of_round(conn: &mut Conn, round: ContestRoundId) -> Result<V
     .fetch_all(conn)
     .await?;
     rows.iter().map(score_from_row).collect()
+}
+
+const AWARD_COLUMNS: &str = "id, contest_id, unit_id, title, created_at";
+
+fn award_from_row(row: &AnyRow) -> Result<Award> {
+    Ok(Award {
+        id: ContestAwardId(row.try_get("id")?),
+        contest_id: ContestId(row.try_get("contest_id")?),
+        unit_id: UnitId(row.try_get("unit_id")?),
+        title: row.try_get("title")?,
+        created_at: row::timestamp(row, "created_at")?,
+    })
+}
+
+/// Gives a unit an award of a contest. `Duplicate("award")` when it already has that award.
+pub async fn insert_award(
+    conn: &mut Conn,
+    contest: ContestId,
+    unit: UnitId,
+    title: &str,
+    by: UserId,
+    now: Timestamp,
+) -> Result<Award> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO contest_awards (contest_id, unit_id, title, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING {AWARD_COLUMNS}"
+    )))
+    .bind(contest.0)
+    .bind(unit.0)
+    .bind(title.to_owned())
+    .bind(by.0)
+    .bind(now.to_db())
+    .fetch_one(conn)
+    .await
+    .map_err(StoreError::on_unique("award"))?;
+    award_from_row(&row)
+}
+
+pub async fn get_award(conn: &mut Conn, id: ContestAwardId) -> Result<Award> {
+    let row = sqlx::query(AssertSqlSafe(format!("SELECT {AWARD_COLUMNS} FROM contest_awards WHERE id = $1")))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    award_from_row(&row)
+}
+
+/// A contest's awards as they were given.
+pub async fn awards(conn: &mut Conn, contest: ContestId) -> Result<Vec<Award>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {AWARD_COLUMNS} FROM contest_awards WHERE contest_id = $1 ORDER BY id"
+    )))
+    .bind(contest.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(award_from_row).collect()
+}
+
+pub async fn delete_award(conn: &mut Conn, id: ContestAwardId) -> Result<()> {
+    let done = sqlx::query("DELETE FROM contest_awards WHERE id = $1").bind(id.0).execute(conn).await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
 }

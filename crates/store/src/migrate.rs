@@ -119,10 +119,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_exhibitions_and_results.sql"),
         include_str!("../migrations/postgres/0018_exhibitions_and_results.sql"),
     ),
+    (
+        19,
+        "contest awards",
+        include_str!("../migrations/sqlite/0019_contest_awards.sql"),
+        include_str!("../migrations/postgres/0019_contest_awards.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 18;
+pub const LATEST: i64 = 19;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -79,6 +79,8 @@ pub enum Target {
     ContestEntry,
     /// A judge's score of an entry.
     JudgeScore,
+    /// An award a contest gives a unit.
+    ContestAward,
     /// A quiz (its campaign's office runs it).
     Quiz,
     /// An answer recorded in a quiz.

@@ -1,6 +1,7 @@
 //! The demo campaign's speech contests (演讲比赛), with synthetic contestants:
 //! - the farmers' and herders' speech contest (RW-03): its regional final of 50 finalists
-//!   before 13 judges, every score in and the round closed;
+//!   before 13 judges, every score in, the results published, and three prefectures given
+//!   优秀组织奖;
 //! - the youth speech contest (RW-02): a heat in each prefecture, closed, whose best two went
 //!   through to the regional final, now under way with `judge1` on its panel and the third
 //!   contestant on stage.
@@ -193,6 +194,10 @@ pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppErro
     run_round(app, &office, &panel, farmers_final, finalists.len(), None, &skill_of(&finalists)).await?;
     let version = contests::board(app, &office, farmers_final).await?.round.version;
     contests::publish(app, &office, farmers_final, version).await?;
+    // Three prefectures receive the award for excellent organisation.
+    for prefecture in prefectures.iter().take(3) {
+        contests::add_award(app, &office, farmers.id, contests::UnitRef::Id(prefecture.id), "优秀组织奖").await?;
+    }
 
     // The youth contest: a heat of six in each prefecture before five judges, the best two on.
     let input = ContestInput { name: YOUTH, kind: Kind::Speech, plan_item: task("RW-02"), rules };

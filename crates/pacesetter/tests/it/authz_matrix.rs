@@ -152,6 +152,21 @@ impl World {
     }
 
     /// A fresh grant on the place's unit, so that each delete attempt has one to delete.
+    /// An award of the place's contest to the place's unit, made for one call (which may take it
+    /// back).
+    async fn fresh_award(&self, place: Place) -> i64 {
+        let unit = self.unit(place).await;
+        let contest = pacesetter_domain::ids::ContestId(self.contest_at(place).1);
+        let by = self.residents.iter().find(|(p, _)| *p == place).unwrap().1;
+        let mut tx = self.t.db.store.write().await.unwrap();
+        let title = format!("优秀组织奖{}", self.next());
+        let award = pacesetter_store::contests::insert_award(&mut tx, contest, unit.id, &title, by, Timestamp::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        award.id.0
+    }
+
     async fn fresh_grant(&self, place: Place) -> i64 {
         let unit = self.unit(place).await;
         let user = self.residents.iter().find(|(p, _)| *p == place).unwrap().1;
@@ -229,6 +244,7 @@ impl World {
             Target::ContestRound => self.contest_at(place).2,
             Target::ContestEntry => self.contest_at(place).3,
             Target::JudgeScore => self.contest_at(place).4,
+            Target::ContestAward => self.fresh_award(place).await,
             Target::Quiz => self.quiz_at(place).1,
             Target::QuizEvent => self.quiz_at(place).3,
             Target::Import => {
@@ -419,6 +435,9 @@ impl World {
                     "/api/v1/contests/{id}/rounds" => serde_json::json!({"name": "预赛", "stage": "heat",
                         "criteria": [{"code": "content", "name": "内容", "max": "40"}]}),
                     "/api/v1/contest-rounds/{id}/judges" => serde_json::json!({"user_id": resident}),
+                    "/api/v1/contests/{id}/awards" => {
+                        serde_json::json!({"unit_id": unit.id.0, "title": format!("优秀组织奖{n}")})
+                    }
                     "/api/v1/contest-rounds/{id}/entries" => {
                         serde_json::json!({"contestant": format!("选手{n}"), "unit_id": unit.id.0})
                     }
@@ -557,6 +576,12 @@ impl World {
                         ("criteria", "内容 40".into()),
                     ],
                     "/contest-rounds/{id}/judges" => vec![("csrf", csrf), ("username", "as-judge".into())],
+                    "/contests/{id}/awards" => {
+                        vec![("csrf", csrf), ("unit_code", code.clone()), ("title", format!("优秀组织奖{n}"))]
+                    }
+                    "/contest-awards/{id}/delete" => {
+                        vec![("csrf", csrf), ("contest_id", self.contest_at(place).1.to_string())]
+                    }
                     "/contest-rounds/{id}/draw" | "/contest-rounds/{id}/publish" => {
                         vec![("csrf", csrf), ("version", "1".into())]
                     }

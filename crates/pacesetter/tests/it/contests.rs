@@ -424,3 +424,59 @@ backend_test! {
         assert_eq!((open.status, open.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("round_not_in_setup")));
     }
 }
+
+backend_test! {
+    async fn the_organiser_gives_units_awards_with_certificates_and_takes_one_back(t) {
+        let (farmers, _) = pacesetter_app::demo::contests::seed(&t.app).await.unwrap();
+        let office = t.token("office").await;
+        let contest = board(&t, farmers.0, &office).await["contest"]["id"].as_i64().unwrap();
+        let detail = t.get(&format!("/api/v1/contests/{contest}"), &t.token("viewer").await).await.json();
+        let demo: Vec<&str> = detail["awards"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+        assert_eq!(demo, ["优秀组织奖"; 3], "the demo's three prefectures");
+
+        // Through the API: given once, refused twice, and a blank title is a field error.
+        let awards = format!("/api/v1/contests/{contest}/awards");
+        let nyingchi = t.unit_id("540400").await;
+        let given = t.json(Method::POST, &awards, &office, json!({"unit_id": nyingchi, "title": "最佳组织奖"})).await;
+        assert_eq!(given.status, StatusCode::CREATED, "{}", given.text());
+        let award = given.json()["id"].as_i64().unwrap();
+        let twice = t.json(Method::POST, &awards, &office, json!({"unit_id": nyingchi, "title": "最佳组织奖"})).await;
+        assert_eq!((twice.status, twice.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("award_exists")));
+        let blank = t.json(Method::POST, &awards, &office, json!({"unit_id": nyingchi, "title": "  "})).await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", blank.text());
+        let viewer = t.token("viewer").await;
+        let not_theirs = t.json(Method::POST, &awards, &viewer, json!({"unit_id": nyingchi, "title": "奖"})).await;
+        assert_eq!(not_theirs.status, StatusCode::FORBIDDEN);
+
+        // Its certificate names the unit and the award, with the contest.
+        let pdf = t.get(&format!("/api/v1/contest-awards/{award}/certificate.pdf"), &viewer).await;
+        assert_eq!((pdf.status, pdf.header("content-type")), (StatusCode::OK, Some("application/pdf")), "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        for wanted in ["荣誉证书", "最佳组织奖", "林芝市", "农牧民宣讲比赛"] {
+            assert!(text.contains(wanted), "{wanted} in {text}");
+        }
+
+        // From the page: the form keeps what was typed beside the error, then takes it back.
+        let page = t.session("office").await;
+        let path = format!("/contests/{contest}/awards");
+        let unknown = t.form(&path, &page, &[("csrf", page.csrf()), ("unit_code", "不存在"), ("title", "优秀组织奖")]).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.text().contains("value=\"不存在\""), "{}", unknown.text());
+        let again = t.form(&path, &page, &[("csrf", page.csrf()), ("unit_code", "540400"), ("title", "最佳组织奖")]).await;
+        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(again.text().contains("该单位已获得此奖项"), "{}", again.text());
+        let shown = t.get(&format!("/contests/{contest}"), &page).await.text();
+        assert!(shown.contains("最佳组织奖") && shown.contains(&format!("/api/v1/contest-awards/{award}/certificate.pdf")));
+        let removed = t.form(&format!("/contest-awards/{award}/delete"), &page,
+            &[("csrf", page.csrf()), ("contest_id", &contest.to_string())]).await;
+        assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.text());
+        assert!(!t.get(&format!("/contests/{contest}"), &page).await.text().contains("最佳组织奖"));
+        let gone = t.get(&format!("/api/v1/contest-awards/{award}/certificate.pdf"), &viewer).await;
+        assert_eq!((gone.status, gone.json()["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("contest_award_not_found")));
+
+        let mut conn = t.db.store.read().await.unwrap();
+        let actions: Vec<String> =
+            pacesetter_store::audit::page(&mut conn, 0, 100_000).await.unwrap().into_iter().map(|r| r.entry.action).collect();
+        assert!(["contest.award.create", "contest.award.delete"].iter().all(|a| actions.iter().any(|x| x == a)));
+    }
+}

@@ -18,7 +18,7 @@ use pacesetter_domain::{
     ValidationError,
     contest::{Criterion, Entry, JudgeScore, Kind, Reveal, RoundStatus, Rules, Stage},
     evaluation::Rounding,
-    ids::{CampaignId, ContestEntryId, ContestId, ContestRoundId},
+    ids::{CampaignId, ContestAwardId, ContestEntryId, ContestId, ContestRoundId},
 };
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -239,7 +239,25 @@ struct ContestPage {
     exhibition: bool,
     stages: [Stage; 3],
     form: RoundForm,
+    /// Awards to units: (id, unit, title).
+    awards: Vec<(i64, String, String)>,
+    award: AwardForm,
     errors: ValidationError,
+}
+
+/// The organiser's form giving a unit an award.
+#[derive(Deserialize)]
+pub struct AwardForm {
+    #[serde(default)]
+    unit_code: String,
+    #[serde(default)]
+    title: String,
+}
+
+impl AwardForm {
+    fn fresh(t: Tr) -> Self {
+        Self { unit_code: String::new(), title: t.t("contest.award_default").to_owned() }
+    }
 }
 
 impl ContestPage {
@@ -302,7 +320,7 @@ async fn contest_page(
     actor: &pacesetter_app::Actor,
     ctx: PageCtx,
     id: i64,
-    form: RoundForm,
+    (form, award): (RoundForm, AwardForm),
     errors: ValidationError,
 ) -> PageResult {
     let view = contests::get(&state.app, actor, ContestId(id)).await?;
@@ -318,6 +336,11 @@ async fn contest_page(
             published: r.published_at.is_some(),
         })
         .collect();
+    let awards = view
+        .awards
+        .iter()
+        .map(|(award, unit)| (award.id.0, unit.display_name(ctx.t.locale).to_owned(), award.title.clone()))
+        .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ContestPage {
         rules: rules_text(&view.contest.rules, ctx.t),
@@ -329,6 +352,8 @@ async fn contest_page(
         exhibition: view.contest.kind == Kind::Exhibition,
         stages: Stage::ALL,
         form,
+        awards,
+        award,
         errors,
     };
     Ok((status, render(&page)).into_response())
@@ -340,7 +365,39 @@ pub async fn show_contest(
     Path(id): Path<i64>,
 ) -> PageResult {
     let form = RoundForm { criteria: ctx.t.t("contest.criteria_example").to_owned(), ..RoundForm::default() };
-    contest_page(&state, &actor, ctx, id, form, ValidationError::new()).await
+    let award = AwardForm::fresh(ctx.t);
+    contest_page(&state, &actor, ctx, id, (form, award), ValidationError::new()).await
+}
+
+pub async fn add_award(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(award): PageForm<AwardForm>,
+) -> PageResult {
+    let unit = UnitRef::Typed(&award.unit_code);
+    let error = match contests::add_award(&state.app, &actor, ContestId(id), unit, &award.title).await {
+        Ok(_) => return Ok(Redirect::to(&format!("/contests/{id}#awards")).into_response()),
+        Err(AppError::Conflict(code)) => ValidationError::single("unit_id", code),
+        Err(error) => field_errors(error)?,
+    };
+    let form = RoundForm { criteria: ctx.t.t("contest.criteria_example").to_owned(), ..RoundForm::default() };
+    contest_page(&state, &actor, ctx, id, (form, award), error).await
+}
+
+#[derive(Deserialize)]
+pub struct AwardRemoval {
+    contest_id: i64,
+}
+
+pub async fn remove_award(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx: _ }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<AwardRemoval>,
+) -> PageResult {
+    contests::remove_award(&state.app, &actor, ContestAwardId(id)).await?;
+    Ok(Redirect::to(&format!("/contests/{}#awards", form.contest_id)).into_response())
 }
 
 pub async fn add_round(
@@ -368,7 +425,10 @@ pub async fn add_round(
     .await;
     match result {
         Ok(round) => Ok(Redirect::to(&format!("/contest-rounds/{}", round.id)).into_response()),
-        Err(error) => contest_page(&state, &actor, ctx, id, form, field_errors(error)?).await,
+        Err(error) => {
+            let award = AwardForm::fresh(ctx.t);
+            contest_page(&state, &actor, ctx, id, (form, award), field_errors(error)?).await
+        }
     }
 }
 

@@ -152,6 +152,8 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/contests", post(contests::create_contest))
         .add("GET", "/contests/{id}", get(contests::show_contest))
         .add("POST", "/contests/{id}/rounds", post(contests::add_round))
+        .add("POST", "/contests/{id}/awards", post(contests::add_award))
+        .add("POST", "/contest-awards/{id}/delete", post(contests::remove_award))
         .add("GET", "/contest-rounds/{id}", get(contests::show_round))
         .add("POST", "/contest-rounds/{id}/judges", post(contests::seat_judge))
         .add_upload("POST", "/contest-rounds/{id}/entries", post(contests::add_entry))
