@@ -1,7 +1,8 @@
 // Browser tests of the live events, each with a big screen opened before that must follow without
 // being reloaded. A contest: three judges score the contestant on stage from their phones at the
 // same time; the screen shows each score as it arrives, then the contestant's final score. A
-// quiz: the quiz master records an answer from a phone; the screen's standings move.
+// judge's phone loses the connection mid-submit and sends the score again, counted once. A quiz:
+// the quiz master records an answer from a phone; the screen's standings move.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { start, signIn } from "./server.mjs";
@@ -58,6 +59,44 @@ test("three judges score at once and the big screen follows", async () => {
   assert.equal(await screen.page.locator(".board-name").innerText(), before, "the same contestant is on stage");
   for (const { context } of judges) await context.close();
   await screen.context.close();
+});
+
+test("a score whose answer is lost on the way is kept on the phone and sent again, counted once", async () => {
+  // judge6 sits on the exhibition's jury, whose fine art is still being judged.
+  const { context, page } = await as("judge6", PHONE);
+  await page.goto(`${env.base}/judging`);
+  const form = page.locator("form.score-form").first();
+  const action = new URL(await form.getAttribute("action"), env.base).pathname;
+  for (const input of await form.locator("input[type=number]").all()) {
+    await input.fill(String(Math.floor(Number(await input.getAttribute("max")) * 0.8)));
+  }
+
+  // The score reaches the server, but the connection drops before the phone hears back.
+  let reached = 0;
+  await page.route(`**${action}`, async (route) => {
+    reached += 1;
+    await route.fetch({ maxRedirects: 0 });
+    await route.abort("connectionreset");
+  });
+  await form.locator("button[type=submit]").click();
+  await page.waitForSelector("[role=status].alert-warning");
+  assert.equal(reached, 1, "the score was sent once");
+  const kept = await page.evaluate(() => JSON.parse(localStorage.getItem("pacesetter.pending-scores") || "[]"));
+  assert.equal(kept.length, 1, "and kept on the phone");
+
+  // The network is back: the page sends what it kept with the same key, and the server answers
+  // with the score it already has instead of refusing a second one.
+  await page.unroute(`**${action}`);
+  const answers = [];
+  page.on("response", (response) => {
+    if (new URL(response.url()).pathname === action) answers.push(response.status());
+  });
+  await page.goto(`${env.base}/judging`);
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem("pacesetter.pending-scores") || "[]").length === 0);
+  await page.waitForLoadState("load");
+  assert.deepEqual(answers, [303], "sent again once, and taken as the score already kept");
+  assert.equal(await page.locator(`form.score-form[action='${action}']`).count(), 0, "nothing left to score for that work");
+  await context.close();
 });
 
 test("the quiz master records an answer from a phone and the big screen follows", async () => {
