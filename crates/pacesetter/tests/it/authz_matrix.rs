@@ -577,7 +577,7 @@ impl World {
                     ],
                     "/contest-rounds/{id}/judges" => vec![("csrf", csrf), ("username", "as-judge".into())],
                     "/contests/{id}/awards" => {
-                        vec![("csrf", csrf), ("unit_code", code.clone()), ("title", format!("优秀组织奖{n}"))]
+                        vec![("csrf", csrf), ("award_unit", code.clone()), ("award_title", format!("优秀组织奖{n}"))]
                     }
                     "/contest-awards/{id}/delete" => {
                         vec![("csrf", csrf), ("contest_id", self.contest_at(place).1.to_string())]

@@ -390,6 +390,12 @@ backend_test! {
         assert!(lines.iter().all(|l| l["score"].is_string() && l["rank"].is_u64()), "every finalist has a score");
         let best: f64 = lines[0]["score"].as_str().unwrap().parse().unwrap();
         assert!((80.0..=100.0).contains(&best), "plausible scores: {best}");
+        // Its final published, the farmers' contest is held: task RW-03 is done.
+        let task = pacesetter_domain::ids::PlanItemId(done["contest"]["plan_item_id"].as_i64().unwrap());
+        let mut conn = t.db.store.read().await.unwrap();
+        let shares = pacesetter_store::assignments::for_item(&mut conn, task).await.unwrap();
+        assert!(!shares.is_empty() && shares.iter().all(|s| s.state.is_closed()), "{shares:?}");
+        drop(conn);
 
         let live = board(&t, youth.0, &viewer).await;
         assert_eq!((live["round"]["status"].as_str(), live["on_stage"]["running_order"].as_u64()), (Some("open"), Some(3)));
@@ -459,10 +465,10 @@ backend_test! {
         // From the page: the form keeps what was typed beside the error, then takes it back.
         let page = t.session("office").await;
         let path = format!("/contests/{contest}/awards");
-        let unknown = t.form(&path, &page, &[("csrf", page.csrf()), ("unit_code", "不存在"), ("title", "优秀组织奖")]).await;
+        let unknown = t.form(&path, &page, &[("csrf", page.csrf()), ("award_unit", "不存在"), ("award_title", "优秀组织奖")]).await;
         assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(unknown.text().contains("value=\"不存在\""), "{}", unknown.text());
-        let again = t.form(&path, &page, &[("csrf", page.csrf()), ("unit_code", "540400"), ("title", "最佳组织奖")]).await;
+        assert!(unknown.text().contains("value=\"不存在\"") && unknown.text().contains("找不到该单位"), "{}", unknown.text());
+        let again = t.form(&path, &page, &[("csrf", page.csrf()), ("award_unit", "540400"), ("award_title", "最佳组织奖")]).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(again.text().contains("该单位已获得此奖项"), "{}", again.text());
         let shown = t.get(&format!("/contests/{contest}"), &page).await.text();

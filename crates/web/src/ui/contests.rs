@@ -249,14 +249,28 @@ struct ContestPage {
 #[derive(Deserialize)]
 pub struct AwardForm {
     #[serde(default)]
-    unit_code: String,
+    award_unit: String,
     #[serde(default)]
-    title: String,
+    award_title: String,
 }
 
 impl AwardForm {
     fn fresh(t: Tr) -> Self {
-        Self { unit_code: String::new(), title: t.t("contest.award_default").to_owned() }
+        Self { award_unit: String::new(), award_title: t.t("contest.award_default").to_owned() }
+    }
+
+    /// The use case's errors under this form's own field names, apart from the round form's.
+    fn fields(errors: ValidationError) -> ValidationError {
+        let mut own = ValidationError::new();
+        for error in errors.fields {
+            let field = match error.field {
+                "unit_id" => "award_unit",
+                "title" => "award_title",
+                other => other,
+            };
+            own.push(field, error.code);
+        }
+        own
     }
 }
 
@@ -375,11 +389,11 @@ pub async fn add_award(
     Path(id): Path<i64>,
     PageForm(award): PageForm<AwardForm>,
 ) -> PageResult {
-    let unit = UnitRef::Typed(&award.unit_code);
-    let error = match contests::add_award(&state.app, &actor, ContestId(id), unit, &award.title).await {
+    let unit = UnitRef::Typed(&award.award_unit);
+    let error = match contests::add_award(&state.app, &actor, ContestId(id), unit, &award.award_title).await {
         Ok(_) => return Ok(Redirect::to(&format!("/contests/{id}#awards")).into_response()),
-        Err(AppError::Conflict(code)) => ValidationError::single("unit_id", code),
-        Err(error) => field_errors(error)?,
+        Err(AppError::Conflict(code)) => ValidationError::single("award_unit", code),
+        Err(error) => AwardForm::fields(field_errors(error)?),
     };
     let form = RoundForm { criteria: ctx.t.t("contest.criteria_example").to_owned(), ..RoundForm::default() };
     contest_page(&state, &actor, ctx, id, (form, award), error).await
