@@ -15,6 +15,8 @@ mod judges;
 mod report;
 #[path = "live/screens.rs"]
 mod screens;
+#[path = "common/settings.rs"]
+mod settings;
 #[path = "live/stages.rs"]
 mod stages;
 
@@ -61,12 +63,7 @@ struct Options {
 
 impl Options {
     fn from_env() -> Result<Self, BoxError> {
-        fn var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, BoxError> {
-            match std::env::var(name) {
-                Ok(text) => text.trim().parse().map_err(|_| format!("{name}: cannot read {text:?}").into()),
-                Err(_) => Ok(default),
-            }
-        }
+        use settings::var;
         let dir = match std::env::var_os("PACESETTER_BENCH_DIR") {
             Some(dir) => PathBuf::from(dir),
             // The bench binary lives in `<target dir>/<profile>/deps/`.

@@ -8,6 +8,8 @@
 mod dataset;
 #[path = "national/report.rs"]
 mod report;
+#[path = "common/settings.rs"]
+mod settings;
 #[path = "national/shape.rs"]
 mod shape;
 
@@ -54,12 +56,7 @@ struct Options {
 
 impl Options {
     fn from_env() -> Result<Self, BoxError> {
-        fn var<T: std::str::FromStr>(name: &str, default: T) -> Result<T, BoxError> {
-            match std::env::var(name) {
-                Ok(text) => text.trim().parse().map_err(|_| format!("{name}: cannot read {text:?}").into()),
-                Err(_) => Ok(default),
-            }
-        }
+        use settings::var;
         let scale: f64 = var("PACESETTER_BENCH_SCALE", 1.0)?;
         if !(scale > 0.0 && scale <= 1.0) {
             return Err("PACESETTER_BENCH_SCALE must be in (0, 1]".into());
