@@ -267,6 +267,15 @@ pub enum UnitRef<'a> {
     Typed(&'a str),
 }
 
+/// The unit `unit` names, if the actor sees it; `unit_not_found` on `unit_id` otherwise.
+async fn unit_named(conn: &mut Conn, actor: &Actor, unit: UnitRef<'_>) -> Result<pacesetter_domain::unit::Unit> {
+    let unit = match unit {
+        UnitRef::Id(unit) => units::get(conn, unit).await.ok().filter(|u| actor.can(Permission::ViewUnits, &u.path)),
+        UnitRef::Typed(text) => crate::units::typed_in(conn, actor, text, "unit_id").await?,
+    };
+    unit.ok_or(AppError::invalid("unit_id", "unit_not_found"))
+}
+
 /// A contestant or a work as the organiser enters it.
 #[derive(Debug, Clone)]
 pub struct EntryInput<'a> {
@@ -295,11 +304,7 @@ pub async fn add_entry(app: &App, actor: &Actor, id: ContestRoundId, input: &Ent
     in_setup(&mut tx, actor, id).await?;
     let contestant = text::required("contestant", input.contestant, TextKind::Name)?;
     let title = text::optional("title", Some(input.title), TextKind::Title)?.unwrap_or_default();
-    let unit = match input.unit {
-        UnitRef::Id(unit) => units::get(&mut tx, unit).await.ok().filter(|u| actor.can(Permission::ViewUnits, &u.path)),
-        UnitRef::Typed(text) => crate::units::typed_in(&mut tx, actor, text, "unit_id").await?,
-    };
-    let unit = unit.ok_or(AppError::invalid("unit_id", "unit_not_found"))?;
+    let unit = unit_named(&mut tx, actor, input.unit).await?;
     let entry = store::insert_entry(&mut tx, id, &contestant, unit.id, &title, image.as_ref()).await?;
     audit::record::<(), _>(
         &mut tx,
@@ -972,11 +977,7 @@ pub async fn add_award(app: &App, actor: &Actor, id: ContestId, unit: UnitRef<'_
     // Only those who organise the contest learn whether the unit exists.
     organised(&mut tx, actor, id).await?;
     let title = text::required("title", title, TextKind::Name)?;
-    let unit = match unit {
-        UnitRef::Id(unit) => units::get(&mut tx, unit).await.ok().filter(|u| actor.can(Permission::ViewUnits, &u.path)),
-        UnitRef::Typed(text) => crate::units::typed_in(&mut tx, actor, text, "unit_id").await?,
-    };
-    let unit = unit.ok_or(AppError::invalid("unit_id", "unit_not_found"))?.id;
+    let unit = unit_named(&mut tx, actor, unit).await?.id;
     let award = store::insert_award(&mut tx, id, unit, &title, actor.user.id, Timestamp::now())
         .await
         .map_err(AppError::from_store(Resource::ContestAward))?;
