@@ -39,8 +39,22 @@ async fn the_migrations_give_both_backends_the_same_schema_postgres() {
         assert!(lite.keys().any(|(_, what, _)| what.starts_with("index ")), "the indexes were read");
         assert!(lite.keys().any(|(_, what, _)| what.starts_with("check ")), "the checks were read");
         assert!(lite.keys().any(|(_, what, _)| what.starts_with("foreign key ")), "the foreign keys were read");
-        let differences = differences(&lite, &pg);
-        assert!(differences.is_empty(), "{} schema differences:\n{}", differences.len(), differences.join("\n"));
+        let found = differences(&lite, &pg);
+        assert!(found.is_empty(), "{} schema differences:\n{}", found.len(), found.join("\n"));
+
+        // A migration pair that drifts in one column's type is caught, and named.
+        let mut conn = postgres.store.read().await.unwrap();
+        sqlx::query("ALTER TABLE contest_awards ALTER COLUMN title TYPE BIGINT USING 0")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let drifted = differences(&lite, &facts(&postgres).await);
+        assert_eq!(
+            drifted,
+            ["table contest_awards, column title type: SQLite has `text`, PostgreSQL has `bigint`"],
+            "{drifted:?}"
+        );
     }
 }
 
