@@ -151,7 +151,8 @@ async fn demand_rectification(
         _ => return Err(AppError::invalid("unit_id", "unit_not_found")),
     }
     let measure = text::required("measure", &demand.measure, text::TextKind::Note)?;
-    let given_on = now.date_cst();
+    // Judged on the campaign's day, which a campaign replayed as of a past date sets.
+    let given_on = ctx.campaign.today(now);
     if demand.due_on < given_on {
         return Err(AppError::invalid("due_on", "due_in_the_past"));
     }

@@ -264,8 +264,12 @@ backend_test! {
         let finding = json!({"unit_id": lhasa_unit, "item_id": item, "severity": "grave", "category": "台账", "description": "缺失"});
         let refused = t.json(Method::POST, &format!("{base}/findings"), &inspector, finding).await;
         assert_eq!(refused.json()["error"]["details"][0]["field"], "severity", "{}", refused.text());
-        let finding = json!({"unit_id": lhasa_unit, "item_id": item, "severity": "major", "category": "台账资料",
-            "description": "乡镇一级台账缺失", "rectification": {"unit_id": lhasa_unit, "measure": "补齐台账", "due_on": "2099-06-30"}});
+        // The deadline is judged on the campaign's day (2023-04-15), not the calendar's.
+        let finding = |due: &str| json!({"unit_id": lhasa_unit, "item_id": item, "severity": "major", "category": "台账资料",
+            "description": "乡镇一级台账缺失", "rectification": {"unit_id": lhasa_unit, "measure": "补齐台账", "due_on": due}});
+        let past = t.json(Method::POST, &format!("{base}/findings"), &inspector, finding("2023-04-14")).await;
+        assert_eq!(past.json()["error"]["details"][0]["code"], "due_in_the_past", "{}", past.text());
+        let finding = finding("2023-07-20");
         let recorded = t.json(Method::POST, &format!("{base}/findings"), &inspector, finding).await;
         assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text());
         let item_id = recorded.json()["rectification"]["id"].as_i64().unwrap();
