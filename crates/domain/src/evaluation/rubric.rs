@@ -107,6 +107,13 @@ pub enum Reached<'r> {
     },
 }
 
+/// A computed value in a step's words: exact when it has at most four decimals ("= 0.5"), else
+/// rounded to four ("≈ 0.9333"), since the exact quotient can run to 28 digits.
+fn equals(value: Decimal) -> String {
+    let shown = value.round_dp(4).normalize();
+    if shown == value { format!("= {shown}") } else { format!("≈ {shown}") }
+}
+
 impl Reached<'_> {
     /// The step in words, for a leaf worth `max`.
     pub fn describe(&self, max: Decimal) -> String {
@@ -117,12 +124,16 @@ impl Reached<'_> {
             }
             Reached::Checklist { met, of } => format!("{met}/{of} 项"),
             Reached::Ratio { value, floor, target, fraction } => {
-                format!("{value} → ({value} − {floor}) / ({target} − {floor}) = {fraction}")
+                format!("{value} → ({value} − {floor}) / ({target} − {floor}) {}", equals(fraction))
             }
-            Reached::Efficacy { value, points } => format!("{value} → 功效分 {points}"),
+            Reached::Efficacy { value, points } => {
+                let shown = points.round_dp(4).normalize();
+                let about = if shown == points { "" } else { "≈ " };
+                format!("{value} → 功效分 {about}{shown}")
+            }
             Reached::Deducted { occurrences, per } => format!("{occurrences} × {per} 扣分"),
             Reached::Binary { met } => if met { "达标" } else { "未达标" }.to_owned(),
-            Reached::Fraction { fraction } => format!("{fraction} × {max}"),
+            Reached::Fraction { fraction } => format!("{} × {max}", fraction.round_dp(4).normalize()),
         }
     }
 }
@@ -211,4 +222,21 @@ fn gated(levels: &[Level], chosen: &Level, evidence: u32) -> Decimal {
     let best_provable =
         levels.iter().filter(|l| l.min_evidence <= evidence).map(|l| l.fraction).max().unwrap_or(Decimal::ZERO);
     chosen.fraction.min(best_provable)
+}
+
+#[cfg(test)]
+mod words {
+    use super::*;
+
+    #[test]
+    fn a_quotient_is_shown_to_four_decimals_and_an_exact_one_as_it_is() {
+        let (value, floor, target) = (Decimal::new(88, 2), Decimal::new(60, 2), Decimal::new(90, 2));
+        let fraction = (value - floor) / (target - floor);
+        let ratio = Reached::Ratio { value, floor, target, fraction };
+        assert_eq!(ratio.describe(Decimal::from(15)), "0.88 → (0.88 − 0.60) / (0.90 − 0.60) ≈ 0.9333");
+        let half = Reached::Ratio { value: Decimal::new(75, 2), floor, target, fraction: Decimal::new(5, 1) };
+        assert_eq!(half.describe(Decimal::from(15)), "0.75 → (0.75 − 0.60) / (0.90 − 0.60) = 0.5");
+        let points = Decimal::from(250) / Decimal::from(3);
+        assert_eq!(Reached::Efficacy { value, points }.describe(Decimal::from(10)), "0.88 → 功效分 ≈ 83.3333");
+    }
 }

@@ -44,5 +44,26 @@ backend_test! {
         assert!(text.contains("2023年民族团结进步模范区创建工作计划") && text.contains("ལྷ་ས་གྲོང་ཁྱེར"));
         let none = t.get(&format!("/api/v1/evaluations/runs/{draft}/bulletin.pdf"), &office).await;
         assert_eq!(none.status, StatusCode::CONFLICT);
+
+        // Each unit's explanation shows its scores and sums with the scheme's 2 decimals, like
+        // its final score (not 97.375 beside 99.38), and a computed leaf by how it was computed,
+        // never as an exact quotient such as 0.9333333333333333333333333333. What a unit typed
+        // (a rate of 0.962) stays as typed.
+        let page = t.session("office").await;
+        let mut long = Vec::new();
+        for line in lines {
+            let path = format!("/evaluations/runs/{published}/explain?unit_id={}", line["unit_id"]);
+            let text = t.get(&path, &page).await.text();
+            assert!(!text.contains("0.93333") && !text.contains("0.63333"), "{text}");
+            let scores = text.split("<strong>").skip(1).chain(text.split("<dd class=\"mono\">").skip(1));
+            let shown = scores.map(|s| s.split('<').next().unwrap_or_default().to_owned());
+            long.extend(shown.flat_map(|s| {
+                s.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .filter(|w| w.split_once('.').is_some_and(|(whole, part)| !whole.is_empty() && part.len() > 2))
+                    .map(|w| format!("{}: {w}", line["unit_id"]))
+                    .collect::<Vec<_>>()
+            }));
+        }
+        assert!(long.is_empty(), "{long:?}");
     }
 }

@@ -77,8 +77,23 @@ pub struct ExplainQuery {
     unit_id: i64,
 }
 
+/// A score as the explanation shows it: with at most the scheme's decimals, rounded its way, so
+/// that the parts read like the final score they add up to (97.38 + 2 = 99.38, not 97.375).
+/// The sums are computed on the exact values.
+#[derive(Clone, Copy)]
+struct Shown {
+    rounding: pacesetter_domain::evaluation::Rounding,
+    precision: u32,
+}
+
+impl Shown {
+    fn of(self, value: rust_decimal::Decimal) -> String {
+        dec(self.rounding.round(value, self.precision))
+    }
+}
+
 impl ExplainRow {
-    fn new(l: &runs::ExplainedLeaf, t: crate::i18n::Tr) -> Self {
+    fn new(l: &runs::ExplainedLeaf, shown: Shown, t: crate::i18n::Tr) -> Self {
         let evidence = l
             .notes
             .self_evidence
@@ -97,16 +112,20 @@ impl ExplainRow {
             code: l.code.clone(),
             name: l.name.clone(),
             max: dec(l.result.max),
-            self_answer: l.self_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
+            // A leaf the server computes shows how on both sides, not the bare quotient.
+            self_answer: match (&l.notes.computed, &l.self_answer) {
+                (Some(how), _) => how.clone(),
+                (None, answer) => answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
+            },
             self_step: l.result.self_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
-            self_score: l.result.self_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
+            self_score: l.result.self_score.as_ref().map(|s| shown.of(s.score)).unwrap_or_default(),
             inspector_answer: l.inspector_answer.as_ref().map(|a| answer_text(a, t)).unwrap_or_default(),
             inspector_step: l.result.inspector_score.as_ref().map(|s| s.step.clone()).unwrap_or_default(),
-            inspector_score: l.result.inspector_score.as_ref().map(|s| dec(s.score)).unwrap_or_default(),
+            inspector_score: l.result.inspector_score.as_ref().map(|s| shown.of(s.score)).unwrap_or_default(),
             evidence,
             comments,
             computed: l.notes.computed.clone().unwrap_or_default(),
-            combined: dec(l.result.combined),
+            combined: shown.of(l.result.combined),
             flagged: l.result.flagged,
         }
     }
@@ -149,24 +168,25 @@ pub async fn explain(
     let view = runs::explain_view(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
     let (e, unit, scheme, t) = (&view.explanation, view.unit.as_ref(), &view.scheme, ctx.t);
     let weights = scheme.scheme.scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
-    let rows = e.leaves.iter().map(|l| ExplainRow::new(l, t)).collect();
+    let shown = Shown { rounding: e.rounding, precision: e.precision };
+    let rows = e.leaves.iter().map(|l| ExplainRow::new(l, shown, t)).collect();
     let items = item_lines(&e.input, t);
     // Under points the base is the leaves' sum, shown term by term.
-    let leaves_sum = e.leaves.iter().map(|l| dec(l.result.combined)).collect::<Vec<_>>().join(" + ");
+    let leaves_sum = e.leaves.iter().map(|l| shown.of(l.result.combined)).collect::<Vec<_>>().join(" + ");
     Ok(render(&ExplainPage {
         run_id: id,
         scheme_name: scheme.scheme.name.clone(),
         unit: unit.map(|u| unit_name(u, t)).unwrap_or_default(),
         rows,
         items,
-        base: dec(e.result.base),
+        base: shown.of(e.result.base),
         leaves_sum,
         weights,
-        bonus: dec(e.result.bonus),
+        bonus: shown.of(e.result.bonus),
         bonus_cap: dec(e.bonus_cap),
-        deductions: dec(e.result.deductions),
+        deductions: shown.of(e.result.deductions),
         deduction_cap: e.deduction_cap.map(dec).unwrap_or_default(),
-        raw: dec(e.result.raw),
+        raw: shown.of(e.result.raw),
         final_score: fixed(e.result.final_score, e.precision),
         rounding_key: format!(
             "evaluation.rounding.{}",
