@@ -46,6 +46,9 @@ const REQUIRED: [SheetField; 3] = [SheetField::Title, SheetField::Lead, SheetFie
 /// What the import reads from the database once.
 struct Context {
     campaign: Campaign,
+    /// The campaign's day, within its year: where a new task without a start date starts, so
+    /// that it is not late on the day it is imported.
+    today: Date,
     task_depth: u8,
     parent_level: String,
     /// Items at the level above tasks, by title without spaces.
@@ -89,8 +92,10 @@ async fn context(conn: &mut Conn, actor: &Actor, campaign_id: CampaignId) -> Res
         .into_iter()
         .filter(|u| u.archived_at.is_none() && actor.can(Permission::ViewUnits, &u.path))
         .collect();
+    let today = campaign.today(Timestamp::now()).clamp(campaign.starts_on, campaign.ends_on.max(campaign.starts_on));
     Ok(Context {
         campaign,
+        today,
         task_depth,
         parent_level,
         parents,
@@ -366,7 +371,10 @@ fn plan_task(
         }
         ctx.tasks_by_code.get(&group.code)
     };
-    let starts = starts.or(existing.and_then(|e| e.starts_on)).unwrap_or(ctx.campaign.starts_on);
+    let starts = starts.or(existing.and_then(|e| e.starts_on)).unwrap_or(match due {
+        Some(due) => ctx.today.min(due),
+        None => ctx.today,
+    });
     let mut measures: Vec<String> = Vec::new();
     for (_, row) in &group.rows {
         let text = cell(row, SheetField::Measures);

@@ -106,6 +106,11 @@ backend_test! {
         let assigned = pacesetter_store::assignments::for_item(&mut conn, task.id).await.unwrap();
         drop(conn);
         assert_eq!(assigned.len(), 8, "the lead department and the seven prefectures");
+        // Without a start column, a new task starts on the campaign's day, not late on the day
+        // it is imported.
+        let as_of = t.get(&format!("/api/v1/campaigns/{campaign}"), &office).await.json()["as_of"].clone();
+        assert_eq!(json!(task.starts_on.map(pacesetter_domain::timestamp::format_date)), as_of);
+        assert!(assigned.iter().all(|a| pacesetter_domain::timestamp::format_date(a.starts_on) == as_of), "{assigned:?}");
 
         // The same file again changes nothing and creates no duplicate; an edited deadline
         // updates the task in place.

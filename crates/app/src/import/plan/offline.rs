@@ -32,6 +32,7 @@ pub fn preview_task_sheet_offline(grid: &Grid) -> Result<Preview> {
         created_at: Timestamp::now(),
     };
     let ctx = Context {
+        today: campaign.starts_on,
         campaign,
         task_depth: 2,
         parent_level: "工程".to_owned(),
