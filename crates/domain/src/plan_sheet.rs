@@ -80,6 +80,17 @@ impl SheetField {
         self.synonyms().iter().any(|s| header == squeeze(s).to_lowercase())
             || (self == Self::Parent && header == squeeze(parent_level).to_lowercase())
     }
+
+    /// Whether a header cell contains one of the field's Chinese names ("任务内容", "牵头部门
+    /// （单位）"): a guess, shown as one in the preview.
+    fn contained_in(self, header: &str) -> bool {
+        let header = squeeze(header);
+        !header.is_empty()
+            && self
+                .synonyms()
+                .iter()
+                .any(|s| s.chars().count() >= 2 && !s.is_ascii() && header.contains(squeeze(s).as_str()))
+    }
 }
 
 /// A text without any whitespace, for comparing names and headers (headers break lines at
@@ -135,6 +146,9 @@ pub struct Header {
     /// Each column's header, the texts of several header rows joined ("责任分工 / 牵头单位").
     pub columns: Vec<String>,
     pub mapping: Mapping,
+    /// Fields whose column was guessed from a header that only contains a known name
+    /// ("任务内容" for the task), for the preview to say so.
+    pub guessed: Vec<SheetField>,
 }
 
 /// Header rows are looked for among the first rows only.
@@ -163,20 +177,67 @@ pub fn find_header(grid: &Grid, parent_level: &str) -> Option<Header> {
         }
         columns.push(parts.join(" / "));
     }
+    // A text merged across columns in an upper header row groups the columns below it
+    // (重点任务 over 工程名称 and 任务内容): it names none of them.
+    let lowest = header_rows.len() - 1;
+    let text_at = |row: usize, column: usize| -> &str {
+        let (_, cells) = &header_rows[row];
+        let text = cells.get(column).map(|c| c.trim()).unwrap_or("");
+        let merged_across = |other: Option<usize>| {
+            other.and_then(|o| cells.get(o)).is_some_and(|t| t.trim() == text)
+                && header_rows[lowest]
+                    .1
+                    .get(column)
+                    .is_some_and(|below| !below.trim().is_empty() && below.trim() != text)
+        };
+        if row < lowest && (merged_across(column.checked_sub(1)) || merged_across(Some(column + 1))) {
+            ""
+        } else {
+            text
+        }
+    };
     let mut mapping = Mapping::default();
+    let mut guessed = Vec::new();
     let mut taken = vec![false; width];
     for field in SheetField::ALL {
         // The lowest header row is the most specific: 牵头单位 under 责任分工.
-        let found = header_rows.iter().rev().find_map(|(_, cells)| {
-            (0..width).find(|&c| !taken[c] && cells.get(c).is_some_and(|text| field.matches(text, parent_level)))
-        });
+        let found = (0..header_rows.len())
+            .rev()
+            .find_map(|row| (0..width).find(|&c| !taken[c] && field.matches(text_at(row, c), parent_level)));
         if let Some(column) = found {
             taken[column] = true;
             mapping.set(field, Some(column));
         }
     }
-    Some(Header { data_from: last + 1, columns, mapping })
+    // Then a header that contains a known name, the task's title first.
+    for field in GUESS_ORDER {
+        if mapping.column(field).is_some() {
+            continue;
+        }
+        let found = (0..header_rows.len())
+            .rev()
+            .find_map(|row| (0..width).find(|&c| !taken[c] && field.contained_in(text_at(row, c))));
+        if let Some(column) = found {
+            taken[column] = true;
+            mapping.set(field, Some(column));
+            guessed.push(field);
+        }
+    }
+    Some(Header { data_from: last + 1, columns, mapping, guessed })
 }
+
+/// The order in which fields take a column by a partial header match.
+const GUESS_ORDER: [SheetField; 9] = [
+    SheetField::Title,
+    SheetField::Lead,
+    SheetField::Units,
+    SheetField::DueOn,
+    SheetField::StartsOn,
+    SheetField::Measures,
+    SheetField::Parent,
+    SheetField::Code,
+    SheetField::Seq,
+];
 
 /// A heading row inside the data (一、文化润心工程): one text across the row (merged), or a
 /// single text with nothing in the title column. Returns the heading without its ordinal. A row
@@ -187,6 +248,44 @@ pub fn heading(cells: &[String], title_column: Option<usize>) -> Option<&str> {
     let one_text = texts.len() > 1 && texts.iter().all(|t| *t == first);
     let no_title = title_column.and_then(|c| cells.get(c)).is_none_or(|t| t.trim().is_empty());
     (one_text || (no_title && texts.len() == 1)).then(|| strip_ordinal(first))
+}
+
+/// Words that open the lines below a table: who filled it in, how to reach them, notes, the
+/// signature and its date.
+const NOTE_OPENINGS: [&str; 16] = [
+    "填表人",
+    "填报人",
+    "制表人",
+    "制表",
+    "审核人",
+    "审核",
+    "签发",
+    "负责人",
+    "联系人",
+    "联系电话",
+    "电话",
+    "备注",
+    "注：",
+    "注:",
+    "说明：",
+    "填表日期",
+];
+
+/// A row below the table that is not a task: 填表人：… 联系电话：…, 备注：…, or a date alone
+/// (the date of signing).
+pub fn is_note(cells: &[String]) -> bool {
+    let texts: Vec<String> = cells.iter().map(|c| squeeze(c)).filter(|c| !c.is_empty()).collect();
+    let Some(first) = texts.first() else { return false };
+    NOTE_OPENINGS.iter().any(|w| first.starts_with(w))
+        || texts.iter().all(|t| t.contains('年') && t.contains('月') && t.contains('日') && day_of(t).is_some())
+}
+
+/// A full date written alone (`2023年3月1日`), as a signature's date is.
+fn day_of(text: &str) -> Option<Date> {
+    match parse_deadline(text, 2000)? {
+        Deadline::On(date) => Some(date),
+        Deadline::Open => None,
+    }
 }
 
 /// Drops a leading ordinal: "一、", "（二）", "3.", "4．".
@@ -239,20 +338,58 @@ pub fn every_unit_of(name: &str) -> Option<crate::UnitKind> {
     }
 }
 
-/// A deadline as offices write it, in a campaign of `year`:
-/// `2023-08-31`, `2023/8/31`, `2023.8.31`, `2023年8月31日`, `2023年8月`, `8月底前`, `年底前`,
-/// `长期坚持`; a month alone means its last day, "long-term" the campaign's last day.
-pub fn parse_deadline(text: &str, year: i32, campaign_end: Date) -> Option<Date> {
+/// A deadline read from a sheet: a day, or none at all (长期, 持续推进), stated as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    On(Date),
+    /// Ongoing work with no deadline of its own.
+    Open,
+}
+
+/// The first serial number of an Excel date taken as one (1954), and the last (2119): a number
+/// outside is not a date.
+const EXCEL_SERIALS: std::ops::RangeInclusive<i64> = 20_000..=80_000;
+
+/// A deadline as offices write it, in a campaign of `year`: `2023-08-31`, `2023/8/31`,
+/// `2023.8.31`, `2023年8月31日`, `2023年8月`, `8月底前`, `9月`, `年底前`, `年内`, `2023年第三季度`,
+/// `下半年`, an Excel date serial (`45291`), and `长期`/`持续推进` for no deadline. A month
+/// alone means its last day, a quarter or a half-year its last day too.
+pub fn parse_deadline(text: &str, year: i32) -> Option<Deadline> {
     let text = squeeze(text);
-    let text = text.trim_end_matches('前').trim_end_matches('底').trim_end_matches('末');
+    let text = text.trim_end_matches('前').trim_end_matches('以').trim_end_matches(['底', '末']);
     if text.is_empty() {
         return None;
     }
-    if matches!(text, "长期坚持" | "长期" | "持续推进" | "常态化" | "全年") {
-        return Some(campaign_end);
+    if matches!(text, "长期坚持" | "长期" | "持续推进" | "常态化" | "持续" | "长期推进") {
+        return Some(Deadline::Open);
     }
-    if matches!(text, "年" | "年内" | "年度内") {
-        return Date::from_calendar_date(year, Month::December, 31).ok();
+    let on = |y: i32, month: Month, day: Option<u8>| {
+        let day = day.unwrap_or(time::util::days_in_month(month, y));
+        Date::from_calendar_date(y, month, day).ok().map(Deadline::On)
+    };
+    // A year may lead what follows: "2023年第三季度", "2023年下半年", "2023年底".
+    let (y, rest) = match text.split_once('年') {
+        Some((digits, rest)) if digits.len() == 4 && digits.chars().all(|c| c.is_ascii_digit()) => {
+            (digits.parse().ok()?, rest)
+        }
+        Some(("", rest)) => (year, rest),
+        _ => (year, text),
+    };
+    match rest {
+        "" | "内" | "度内" | "全年" | "下半年" => return on(y, Month::December, None),
+        "上半年" => return on(y, Month::June, None),
+        _ => {}
+    }
+    if let Some(quarter) = quarter(rest) {
+        return on(y, Month::try_from(quarter * 3).ok()?, None);
+    }
+    if text.len() == 5 && text.chars().all(|c| c.is_ascii_digit()) {
+        let serial: i64 = text.parse().ok()?;
+        let epoch = time::macros::date!(1899 - 12 - 30);
+        return EXCEL_SERIALS
+            .contains(&serial)
+            .then(|| epoch.checked_add(time::Duration::days(serial)))?
+            .map(Deadline::On);
     }
     let numbers: Vec<i64> = text
         .split(|c: char| !c.is_ascii_digit())
@@ -271,16 +408,64 @@ pub fn parse_deadline(text: &str, year: i32, campaign_end: Date) -> Option<Date>
         _ => return None,
     };
     let month = Month::try_from(u8::try_from(m).ok()?).ok()?;
-    let y = i32::try_from(y).ok()?;
-    match d {
-        Some(d) => Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok(),
-        None => Date::from_calendar_date(y, month, time::util::days_in_month(month, y)).ok(),
+    let day = match d {
+        Some(d) => Some(u8::try_from(d).ok()?),
+        None => None,
+    };
+    on(i32::try_from(y).ok()?, month, day)
+}
+
+/// The quarter a text names: "第三季度", "三季度", "第3季度", "Q3".
+fn quarter(text: &str) -> Option<u8> {
+    let body = text.strip_prefix('第').unwrap_or(text);
+    let body = body.strip_suffix("季度").or_else(|| body.strip_prefix(['Q', 'q']))?;
+    match body {
+        "一" | "1" => Some(1),
+        "二" | "2" => Some(2),
+        "三" | "3" => Some(3),
+        "四" | "4" => Some(4),
+        _ => None,
     }
 }
 
-/// How alike two names are, from 0 to 1: shared character pairs (Dice), so that 宣传部 finds
-/// 自治区党委宣传部 and 拉萨 finds 拉萨市.
-pub fn likeness(a: &str, b: &str) -> f64 {
+/// How alike a name written in a sheet is to a unit's name, from 0 to 1: the best of the
+/// names as written and with the usual abbreviations spelled out (区 → 自治区, a final 委 →
+/// 委员会), and an abbreviation's characters found in order in the full name (区发改委 in
+/// 自治区发展和改革委员会).
+pub fn likeness(written: &str, name: &str) -> f64 {
+    let (written, name) = (squeeze(written), squeeze(name));
+    let mut best = pair_likeness(&written, &name);
+    let spelled = spell_out(&written);
+    if spelled != written {
+        best = best.max(pair_likeness(&spelled, &name));
+    }
+    let (short, long) = (written.chars().count(), name.chars().count());
+    if short >= 2 && short < long && is_subsequence(&written, &name) {
+        best = best.max(0.55 + 0.45 * short as f64 / long as f64);
+    }
+    best
+}
+
+/// The common abbreviations of unit names, spelled out.
+fn spell_out(name: &str) -> String {
+    let mut out = name.to_owned();
+    if out.starts_with('区') {
+        out.insert_str(0, "自治");
+    }
+    if out.ends_with('委') && !out.ends_with("党委") {
+        out.push_str("员会");
+    }
+    out
+}
+
+/// Whether every character of `short` appears in `long`, in order.
+fn is_subsequence(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
+}
+
+/// Shared character pairs (Dice), so that 宣传部 finds 自治区党委宣传部 and 拉萨 finds 拉萨市.
+fn pair_likeness(a: &str, b: &str) -> f64 {
     fn pairs(text: &str) -> Vec<(char, char)> {
         let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
         if chars.len() == 1 {
@@ -305,10 +490,13 @@ pub fn likeness(a: &str, b: &str) -> f64 {
     (dice + contained).min(1.0)
 }
 
+/// How alike a name must be to be suggested.
+pub const SUGGEST_FROM: f64 = 0.4;
+
 /// Up to three names from `candidates` most like `name`, best first.
 pub fn suggestions<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut scored: Vec<(f64, &str)> =
-        candidates.map(|c| (likeness(name, c), c)).filter(|(score, _)| *score >= 0.4).collect();
+        candidates.map(|c| (likeness(name, c), c)).filter(|(score, _)| *score >= SUGGEST_FROM).collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     scored.dedup_by(|a, b| a.1 == b.1);
     scored.into_iter().take(3).map(|(_, c)| c.to_owned()).collect()
@@ -400,21 +588,59 @@ mod tests {
 
     #[test]
     fn deadlines_as_offices_write_them() {
-        let end = date!(2023 - 12 - 31);
-        let parse = |text| parse_deadline(text, 2023, end);
+        let parse = |text| match parse_deadline(text, 2023) {
+            Some(Deadline::On(date)) => Some(date),
+            _ => None,
+        };
         assert_eq!(parse("2023-08-31"), Some(date!(2023 - 08 - 31)));
         assert_eq!(parse("2023/8/31"), Some(date!(2023 - 08 - 31)));
-        assert_eq!(parse("2023.8.31"), Some(date!(2023 - 08 - 31)));
+        assert_eq!(parse("2023.12.31"), Some(date!(2023 - 12 - 31)));
         assert_eq!(parse("2023年8月31日"), Some(date!(2023 - 08 - 31)));
-        assert_eq!(parse("2023年8月底前"), Some(date!(2023 - 08 - 31)));
+        assert_eq!(parse("2023年10月底前"), Some(date!(2023 - 10 - 31)));
         assert_eq!(parse("2024年2月"), Some(date!(2024 - 02 - 29)));
+        assert_eq!(parse("9月"), Some(date!(2023 - 09 - 30)));
         assert_eq!(parse("9月底前"), Some(date!(2023 - 09 - 30)));
         assert_eq!(parse("10月15日前"), Some(date!(2023 - 10 - 15)));
         assert_eq!(parse("年底前"), Some(date!(2023 - 12 - 31)));
-        assert_eq!(parse("长期坚持"), Some(end));
-        for bad in ["2023-02-30", "明年", "2023-13-01", "下半年", "8", "2023年8月31日12时"] {
-            assert_eq!(parse(bad), None, "{bad}");
+        assert_eq!(parse("年内"), Some(date!(2023 - 12 - 31)));
+        assert_eq!(parse("2024年底"), Some(date!(2024 - 12 - 31)));
+        assert_eq!(parse("2023年第三季度"), Some(date!(2023 - 09 - 30)));
+        assert_eq!(parse("第一季度"), Some(date!(2023 - 03 - 31)));
+        assert_eq!(parse("2023年上半年"), Some(date!(2023 - 06 - 30)));
+        assert_eq!(parse("下半年"), Some(date!(2023 - 12 - 31)));
+        assert_eq!(parse("45291"), Some(date!(2023 - 12 - 31)), "an Excel serial");
+        assert_eq!(parse_deadline("长期坚持", 2023), Some(Deadline::Open));
+        assert_eq!(parse_deadline("持续推进", 2023), Some(Deadline::Open));
+        for bad in
+            ["2023-02-30", "明年", "2023-13-01", "视情况", "8", "2023年8月31日12时", "12345", "第五季度", "99999"]
+        {
+            assert_eq!(parse_deadline(bad, 2023), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn notes_and_signatures_below_the_table() {
+        let row = |cells: &[&str]| cells.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert!(is_note(&row(&["填表人：张三", "", "联系电话：0891-1234567"])));
+        assert!(is_note(&row(&["备注：各单位于每月25日前报送进展。", "备注：各单位于每月25日前报送进展。"])));
+        assert!(is_note(&row(&["", "", "", "2023年3月1日"])));
+        assert!(!is_note(&row(&["1", "举办论坛", "宣传部", "2023年3月1日"])));
+        assert!(!is_note(&row(&["一、文化润心工程"])));
+    }
+
+    #[test]
+    fn a_header_merged_over_two_columns_names_neither() {
+        // 重点任务 merged over the pillar and the task columns; the task column's own header
+        // only contains a known name: a guess, said to be one.
+        let sheet = grid(&[
+            &["序号", "重点任务", "重点任务", "牵头单位", "完成时限"],
+            &["序号", "工程名称", "任务内容", "牵头单位", "完成时限"],
+            &["1", "文化润心工程", "办好论坛", "宣传部", "2023年8月底前"],
+        ]);
+        let header = find_header(&sheet, "工程/行动").unwrap();
+        assert_eq!(header.mapping.column(SheetField::Title), Some(2));
+        assert_eq!(header.mapping.column(SheetField::Parent), Some(1));
+        assert_eq!(header.guessed, [SheetField::Title, SheetField::Parent]);
     }
 
     #[test]
@@ -423,5 +649,16 @@ mod tests {
         assert_eq!(suggestions("宣传部", names.into_iter())[0], "自治区党委宣传部");
         assert_eq!(suggestions("拉萨", names.into_iter())[0], "拉萨市");
         assert!(suggestions("财政局", names.into_iter()).is_empty());
+    }
+
+    #[test]
+    fn suggestions_spell_out_abbreviations() {
+        let names =
+            ["自治区党委组织部", "自治区发展和改革委员会", "自治区民族事务委员会", "自治区党委宣传部", "自治区教育厅"];
+        assert_eq!(suggestions("区发改委", names.into_iter())[0], "自治区发展和改革委员会");
+        assert_eq!(suggestions("区民委", names.into_iter())[0], "自治区民族事务委员会");
+        assert_eq!(suggestions("区教育厅", names.into_iter())[0], "自治区教育厅", "区 is 自治区");
+        assert_eq!(suggestions("区党委组织部", names.into_iter())[0], "自治区党委组织部");
+        assert!(likeness("区发改委", "自治区发展和改革委员会") > likeness("区发改委", "自治区民族事务委员会"));
     }
 }

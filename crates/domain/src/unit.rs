@@ -130,6 +130,8 @@ impl UnitPath {
 pub const NAME_MAX_CHARS: usize = crate::text::TextKind::Name.max_chars();
 pub const CODE_MAX_CHARS: usize = 32;
 pub const CATEGORY_MAX_CHARS: usize = 40;
+/// The most other names one unit may carry.
+pub const MAX_ALIASES: usize = 20;
 
 /// A unit's name: trimmed, 1–100 characters, no control characters.
 pub fn parse_name(field: &'static str, raw: &str, required: bool) -> Result<Option<String>, FieldError> {
@@ -169,6 +171,23 @@ pub fn parse_code(raw: &str) -> Result<Option<String>, FieldError> {
     if valid { Ok(Some(text.to_owned())) } else { Err(FieldError { field: "code", code: "invalid_code" }) }
 }
 
+/// The other names a unit is known by (区发改委, 团区委, an older name), as one text separated
+/// like a list in a sheet cell (、，,；; or line breaks): each a valid name, each once, none the
+/// unit's own name, at most [`MAX_ALIASES`].
+pub fn parse_aliases(raw: &str, name: &str) -> Result<Vec<String>, FieldError> {
+    let mut aliases: Vec<String> = Vec::new();
+    for part in raw.split(['、', '，', ',', '；', ';', '\n', '\r']) {
+        let Some(alias) = parse_name("aliases", part, false)? else { continue };
+        if alias != name.trim() && !aliases.contains(&alias) {
+            aliases.push(alias);
+        }
+    }
+    if aliases.len() > MAX_ALIASES {
+        return Err(FieldError { field: "aliases", code: "too_many_aliases" });
+    }
+    Ok(aliases)
+}
+
 /// A ranking category (分类), free text chosen by the office.
 pub fn parse_category(raw: &str) -> Result<Option<String>, FieldError> {
     let text = crate::text::normalise(raw);
@@ -190,6 +209,8 @@ pub struct UnitFields {
     pub name_bo: Option<String>,
     pub name_en: Option<String>,
     pub category: Option<String>,
+    /// Other names the unit is known by, matched when a sheet names it.
+    pub aliases: Vec<String>,
 }
 
 /// The raw text of a unit form or import row, before validation.
@@ -201,6 +222,8 @@ pub struct UnitInput<'a> {
     pub name_bo: &'a str,
     pub name_en: &'a str,
     pub category: &'a str,
+    /// Separated as in a sheet cell (、，,；; or line breaks).
+    pub aliases: &'a str,
 }
 
 impl UnitFields {
@@ -218,11 +241,12 @@ impl UnitFields {
         let name_bo = errors.check(parse_name("name_bo", input.name_bo, false));
         let name_en = errors.check(parse_name("name_en", input.name_en, false));
         let category = errors.check(parse_category(input.category));
-        match (kind, code, name, name_bo, name_en, category) {
-            (Some(kind), Some(code), Some(Some(name)), Some(name_bo), Some(name_en), Some(category))
+        let aliases = errors.check(parse_aliases(input.aliases, input.name));
+        match (kind, code, name, name_bo, name_en, category, aliases) {
+            (Some(kind), Some(code), Some(Some(name)), Some(name_bo), Some(name_en), Some(category), Some(aliases))
                 if errors.is_empty() =>
             {
-                Ok(Self { kind, code, name, name_bo, name_en, category })
+                Ok(Self { kind, code, name, name_bo, name_en, category, aliases })
             }
             _ => Err(errors),
         }
@@ -286,6 +310,20 @@ mod tests {
         .unwrap();
         assert_eq!(ok.name, "拉萨市");
         assert_eq!(ok.name_bo.as_deref(), Some("ལྷ་ས་གྲོང་ཁྱེར"));
+        assert!(ok.aliases.is_empty());
+    }
+
+    #[test]
+    fn aliases_are_a_list_as_a_cell_writes_it() {
+        let name = "自治区发展和改革委员会";
+        assert_eq!(
+            parse_aliases("区发改委、发改委；\n区发改委, 自治区发展和改革委员会", name).unwrap(),
+            ["区发改委", "发改委"]
+        );
+        assert_eq!(parse_aliases("  ", name).unwrap(), Vec::<String>::new());
+        let many = (0..=MAX_ALIASES).map(|i| format!("简称{i}")).collect::<Vec<_>>().join("、");
+        assert_eq!(parse_aliases(&many, name).unwrap_err().code, "too_many_aliases");
+        assert_eq!(parse_aliases(&"长".repeat(NAME_MAX_CHARS + 1), name).unwrap_err().code, "too_long");
     }
 }
 
@@ -300,6 +338,7 @@ pub struct Unit {
     pub name_bo: Option<String>,
     pub name_en: Option<String>,
     pub category: Option<String>,
+    pub aliases: Vec<String>,
     pub path: UnitPath,
     pub archived_at: Option<crate::Timestamp>,
     pub version: i64,
@@ -316,6 +355,7 @@ impl Unit {
             name_bo: self.name_bo.clone(),
             name_en: self.name_en.clone(),
             category: self.category.clone(),
+            aliases: self.aliases.clone(),
         }
     }
 

@@ -125,10 +125,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0019_contest_awards.sql"),
         include_str!("../migrations/postgres/0019_contest_awards.sql"),
     ),
+    (
+        20,
+        "unit aliases",
+        include_str!("../migrations/sqlite/0020_unit_aliases.sql"),
+        include_str!("../migrations/postgres/0020_unit_aliases.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 19;
+pub const LATEST: i64 = 20;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

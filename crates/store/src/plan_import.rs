@@ -29,6 +29,7 @@ pub struct NewTask {
     pub lead: UnitId,
     pub co_units: Vec<UnitId>,
     pub starts: Date,
+    /// The assignments' deadline: the task's own, or the campaign's end for a task without one.
     pub due: Date,
 }
 
@@ -112,7 +113,7 @@ pub async fn insert_tasks(
                 .bind(i64::from(task.fields.weight))
                 .bind(task.lead.0)
                 .bind(format_date(task.starts))
-                .bind(format_date(task.due))
+                .bind(task.fields.due_on.map(format_date))
                 .bind(*position);
         }
         let rows = query.fetch_all(&mut *conn).await.map_err(StoreError::on_unique("code"))?;

@@ -13,8 +13,12 @@ use crate::{
     sql::{Bind, Where, escape_like, upper_bound},
 };
 
-const COLUMNS: &str =
-    "id, parent_id, kind, code, name, name_bo, name_en, category, path, archived_at, version, created_at, updated_at";
+const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, aliases, path, archived_at, version, created_at, updated_at";
+
+/// Aliases are stored one a line.
+fn aliases_to_db(aliases: &[String]) -> String {
+    aliases.join("\n")
+}
 
 fn from_row(row: &AnyRow) -> Result<Unit> {
     let kind: String = row.try_get("kind")?;
@@ -27,6 +31,7 @@ fn from_row(row: &AnyRow) -> Result<Unit> {
         name_bo: row.try_get("name_bo")?,
         name_en: row.try_get("name_en")?,
         category: row.try_get("category")?,
+        aliases: row.try_get::<String, _>("aliases")?.lines().map(str::to_owned).collect(),
         path: UnitPath::from_db(row.try_get("path")?),
         archived_at: row::opt_timestamp(row, "archived_at")?,
         version: row.try_get("version")?,
@@ -44,8 +49,8 @@ pub async fn insert(
 ) -> Result<Unit> {
     let now_text = now.to_db();
     let row = sqlx::query(
-        "INSERT INTO units (parent_id, kind, code, name, name_bo, name_en, category, path, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, '', $8, $8) RETURNING id",
+        "INSERT INTO units (parent_id, kind, code, name, name_bo, name_en, category, aliases, path, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $9) RETURNING id",
     )
     .bind(parent.map(|p| p.id.0))
     .bind(fields.kind.as_str())
@@ -54,6 +59,7 @@ pub async fn insert(
     .bind(fields.name_bo.clone())
     .bind(fields.name_en.clone())
     .bind(fields.category.clone())
+    .bind(aliases_to_db(&fields.aliases))
     .bind(now_text)
     .fetch_one(&mut *conn)
     .await
@@ -139,7 +145,7 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
     if let Some(query) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let p = filters.bind(Bind::Text(format!("%{}%", escape_like(query))));
         filters.push(format!(
-            "(name LIKE {p} ESCAPE '\\' OR name_bo LIKE {p} ESCAPE '\\' OR LOWER(name_en) LIKE LOWER({p}) ESCAPE '\\' OR code LIKE {p} ESCAPE '\\')"
+            "(name LIKE {p} ESCAPE '\\' OR name_bo LIKE {p} ESCAPE '\\' OR LOWER(name_en) LIKE LOWER({p}) ESCAPE '\\' OR code LIKE {p} ESCAPE '\\' OR aliases LIKE {p} ESCAPE '\\')"
         ));
     }
     if !filter.include_archived {
@@ -220,8 +226,8 @@ pub async fn update(
 ) -> Result<Unit> {
     let result = sqlx::query(
         "UPDATE units SET kind = $1, code = $2, name = $3, name_bo = $4, name_en = $5, category = $6,
-             version = version + 1, updated_at = $7
-         WHERE id = $8 AND version = $9",
+             aliases = $7, version = version + 1, updated_at = $8
+         WHERE id = $9 AND version = $10",
     )
     .bind(fields.kind.as_str())
     .bind(fields.code.clone())
@@ -229,6 +235,7 @@ pub async fn update(
     .bind(fields.name_bo.clone())
     .bind(fields.name_en.clone())
     .bind(fields.category.clone())
+    .bind(aliases_to_db(&fields.aliases))
     .bind(now.to_db())
     .bind(id.0)
     .bind(version)

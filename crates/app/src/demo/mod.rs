@@ -34,6 +34,22 @@ fn tibetan_name(code: &str) -> Option<&'static str> {
     }
 }
 
+/// Short names offices write in their sheets for the demo's units.
+fn aliases(code: &str) -> &'static [&'static str] {
+    match code {
+        "ZXB" => &["自治区创建专项办", "创建专项办", "专项办"],
+        "CY-ZZB" => &["区党委组织部"],
+        "CY-FGW" => &["区发改委", "自治区发改委"],
+        "CY-XCB" => &["区党委宣传部"],
+        "CY-TW" => &["团区委"],
+        "CY-WL" => &["区文联", "自治区文联"],
+        "CY-MT" => &["区媒体集团"],
+        "CY-TZB" => &["区党委统战部"],
+        "CY-MZW" => &["区民委", "自治区民委"],
+        _ => &[],
+    }
+}
+
 fn english_name(code: &str) -> Option<&'static str> {
     match code {
         "540000" => Some("Xizang Autonomous Region"),
@@ -72,6 +88,7 @@ impl Seed<'_> {
             name_bo: tibetan_name(code).map(str::to_owned),
             name_en: english_name(code).map(str::to_owned),
             category: category.map(str::to_owned),
+            aliases: aliases(code).iter().map(|a| (*a).to_owned()).collect(),
         };
         Ok(units::insert(self.conn, parent, &fields, self.now).await?)
     }

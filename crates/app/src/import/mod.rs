@@ -32,6 +32,10 @@ pub enum RowAction {
     Unchanged,
     /// A heading row of a task sheet (一、文化润心工程): it names the plan item above the tasks.
     Heading,
+    /// A heading row naming no item of the plan: the commit creates it (新建工程).
+    NewParent,
+    /// A line below the table (填表人, 联系电话, 备注, the date of signing): not a task.
+    Note,
 }
 
 /// One problem in one cell.
@@ -41,15 +45,36 @@ pub struct CellError {
     pub column: String,
     pub field: &'static str,
     pub code: &'static str,
+    /// The part of the cell the problem is about, where the cell holds several (one unit name
+    /// of a list).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
     /// What the cell probably meant (the names of units most like an unknown one).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suggestions: Vec<String>,
+    /// The line of the other row, for a row that repeats an earlier one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_line: Option<usize>,
 }
 
 impl CellError {
     pub fn new(column: String, field: &'static str, code: &'static str) -> Self {
-        Self { column, field, code, suggestions: Vec::new() }
+        Self { column, field, code, value: None, suggestions: Vec::new(), other_line: None }
     }
+
+    pub fn about(mut self, value: &str) -> Self {
+        self.value = Some(value.to_owned());
+        self
+    }
+}
+
+/// How a cell of dates was read, shown beside it in the preview.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DateRead {
+    pub column: String,
+    pub field: &'static str,
+    /// The day it was read as, or `None` for no deadline (长期, 持续推进).
+    pub date: Option<String>,
 }
 
 /// A row of the preview.
@@ -59,6 +84,9 @@ pub struct PreviewRow {
     pub action: RowAction,
     pub values: Vec<String>,
     pub errors: Vec<CellError>,
+    /// For a task sheet: the dates its cells were read as.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<DateRead>,
 }
 
 /// The preview: headers found, each row's action and errors.
@@ -74,6 +102,10 @@ pub struct Preview {
     /// For a task sheet: which column holds what, to be corrected in the preview.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mapping: Option<MappingView>,
+    /// For a task sheet: the items above the tasks that match nothing in the plan and that
+    /// the commit creates.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub new_parents: Vec<String>,
 }
 
 impl Preview {
@@ -83,7 +115,7 @@ impl Preview {
         let error_count = rows.iter().map(|r| r.errors.len()).sum();
         let rows = rows.into_iter().enumerate().filter(|(i, r)| *i < PREVIEW_ROWS || !r.errors.is_empty());
         let rows = rows.map(|(_, r)| r).take(PREVIEW_MAX_ROWS).collect();
-        Self { headers, rows, row_count, error_count, missing_columns, mapping: None }
+        Self { headers, rows, row_count, error_count, missing_columns, mapping: None, new_parents: Vec::new() }
     }
 
     pub fn is_clean(&self) -> bool {
@@ -92,11 +124,17 @@ impl Preview {
 }
 
 /// How many records a commit wrote.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
 pub struct Summary {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// For a task sheet: the items above the tasks it created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parents_created: Option<usize>,
+    /// For a task sheet: the assignments it created (one per unit of a task).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments_created: Option<u64>,
 }
 
 #[cfg(test)]
@@ -105,7 +143,7 @@ mod tests {
 
     fn row(line: usize, bad: bool) -> PreviewRow {
         let errors = if bad { vec![CellError::new("B".into(), "title", "required")] } else { Vec::new() };
-        PreviewRow { line, action: RowAction::Create, values: Vec::new(), errors }
+        PreviewRow { line, action: RowAction::Create, values: Vec::new(), errors, dates: Vec::new() }
     }
 
     #[test]

@@ -11,14 +11,14 @@ use pacesetter_domain::{
     FieldError, Permission, Timestamp, UnitId,
     ids::{CampaignId, PlanItemId},
     plan::{Campaign, ItemFields, ItemInput, PlanItem},
-    plan_sheet::{self, Mapping, SheetField, squeeze},
+    plan_sheet::{self, Deadline, Mapping, SheetField, squeeze},
     table::{Grid, Table, column_letter},
     timestamp::format_date,
 };
 use pacesetter_store::{Conn, WriteTx, assignments, campaigns, plan_import, plan_items, units};
 use time::Date;
 
-use super::{CellError, MAX_PLAN_ROWS, Preview, PreviewRow, RowAction, Summary, jobs::Options};
+use super::{CellError, DateRead, MAX_PLAN_ROWS, Preview, PreviewRow, RowAction, Summary, jobs::Options};
 use crate::{Actor, App, AppError, Resource, Result, audit, plans::load_campaign};
 
 /// The columns of the sheet and which field each holds, for the mapping form.
@@ -39,6 +39,9 @@ pub struct FieldColumn {
     /// The column letter, or `None` when nothing is read for the field.
     pub column: Option<String>,
     pub required: bool,
+    /// The column was guessed (its header only contains a known name, or its cells showed
+    /// what it holds): worth a look before committing.
+    pub guessed: bool,
 }
 
 const REQUIRED: [SheetField; 3] = [SheetField::Title, SheetField::Lead, SheetField::DueOn];
@@ -53,6 +56,8 @@ struct Context {
     parent_level: String,
     /// Items at the level above tasks, by title without spaces.
     parents: HashMap<String, PlanItem>,
+    /// The same items by code.
+    parents_by_code: HashMap<String, PlanItem>,
     tasks_by_code: HashMap<String, PlanItem>,
     tasks_by_title: HashMap<(Option<PlanItemId>, String), PlanItem>,
     /// Codes of items that are not tasks (a task may not take one).
@@ -68,6 +73,7 @@ async fn context(conn: &mut Conn, actor: &Actor, campaign_id: CampaignId) -> Res
     let task_depth = levels.iter().find(|l| l.is_task).map(|l| l.depth).unwrap_or(1);
     let parent_level = levels.iter().find(|l| l.depth + 1 == task_depth).map(|l| l.name.clone()).unwrap_or_default();
     let mut parents = HashMap::new();
+    let mut parents_by_code = HashMap::new();
     let mut tasks_by_code = HashMap::new();
     let mut tasks_by_title = HashMap::new();
     let mut other_codes = HashSet::new();
@@ -82,6 +88,9 @@ async fn context(conn: &mut Conn, actor: &Actor, campaign_id: CampaignId) -> Res
                 other_codes.insert(code.clone());
             }
             if item.depth + 1 == task_depth {
+                if let Some(code) = &item.code {
+                    parents_by_code.insert(squeeze(code), item.clone());
+                }
                 parents.insert(squeeze(&item.title), item);
             }
         }
@@ -99,12 +108,27 @@ async fn context(conn: &mut Conn, actor: &Actor, campaign_id: CampaignId) -> Res
         task_depth,
         parent_level,
         parents,
+        parents_by_code,
         tasks_by_code,
         tasks_by_title,
         other_codes,
         co_units,
         units: UnitIndex::new(visible),
     })
+}
+
+impl Context {
+    /// The item above tasks a heading or a parent cell names: by title, by code, or by both
+    /// ("GC-01 文化润心工程").
+    fn find_parent(&self, name: &str) -> Option<&PlanItem> {
+        let key = squeeze(name);
+        self.parents.get(&key).or_else(|| self.parents_by_code.get(&key)).or_else(|| {
+            self.parents_by_code
+                .iter()
+                .find(|(code, item)| key.strip_prefix(code.as_str()).is_some_and(|rest| rest == squeeze(&item.title)))
+                .map(|(_, item)| item)
+        })
+    }
 }
 
 /// Where a task goes: at the top, under an item of the plan, or under one the import creates.
@@ -144,12 +168,19 @@ use checked::Fingerprint;
 pub use offline::preview_task_sheet_offline;
 use unit_names::UnitIndex;
 
-/// The rows of one task: consecutive rows with the same parent, code and title.
+/// The rows of one task: consecutive rows with the same parent, number, code and title.
 struct Group<'a> {
     parent: String,
+    seq: String,
     code: String,
     title: String,
     rows: Vec<(usize, &'a [String])>,
+}
+
+impl Group<'_> {
+    fn key(&self) -> (String, String, String) {
+        (squeeze(&self.parent), self.code.clone(), squeeze(&self.title))
+    }
 }
 
 /// Reads the sheet with `mapping` (the guessed one when `None`) and decides every row.
@@ -158,7 +189,7 @@ fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned
         let mut preview = Preview::new(Vec::new(), Vec::new(), REQUIRED.iter().map(|f| f.as_str()).collect());
         preview.mapping = Some(MappingView {
             columns: Vec::new(),
-            fields: field_columns(&Mapping::default()),
+            fields: field_columns(&Mapping::default(), &[]),
             parent_level: ctx.parent_level.clone(),
             tasks: 0,
         });
@@ -174,51 +205,80 @@ fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned
     if data.len() > MAX_PLAN_ROWS {
         return Err(AppError::invalid("file", "too_many_plan_rows"));
     }
-    let mapping = mapping.cloned().unwrap_or_else(|| header.mapping.clone());
+    let (mapping, guessed) = match mapping {
+        Some(mapping) => (mapping.clone(), Vec::new()),
+        None => title_holds_parents(ctx, data, &header.mapping)
+            .map(|mapping| (mapping, vec![SheetField::Title, SheetField::Parent]))
+            .unwrap_or_else(|| (header.mapping.clone(), header.guessed.clone())),
+    };
     let column = |field: SheetField| mapping.column(field);
     let letter = |field: SheetField| column(field).map(column_letter).unwrap_or_default();
     let text = |row: &[String], field: SheetField| Table::cell(row, column(field)).trim().to_owned();
 
     let mut actions: Vec<RowAction> = vec![RowAction::Create; data.len()];
     let mut errors: Vec<Vec<CellError>> = vec![Vec::new(); data.len()];
-    // Group the rows into tasks, noting headings on the way.
+    let mut dates: Vec<Vec<DateRead>> = vec![Vec::new(); data.len()];
+    // Group the rows into tasks, noting headings on the way; the table ends at its notes.
     let mut groups: Vec<(Group<'_>, Vec<usize>)> = Vec::new();
     let mut heading = String::new();
+    let mut after_heading = false;
+    let mut in_notes = false;
     let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
     for (index, (line, cells)) in data.iter().enumerate() {
+        if in_notes || plan_sheet::is_note(cells) {
+            in_notes = true;
+            actions[index] = RowAction::Note;
+            continue;
+        }
         if let Some(text) = plan_sheet::heading(cells, column(SheetField::Title)) {
             heading = plan_sheet::one_line(text);
-            actions[index] = RowAction::Heading;
+            after_heading = true;
+            let creates = ctx.task_depth == 2 && ctx.find_parent(&heading).is_none();
+            actions[index] = if creates { RowAction::NewParent } else { RowAction::Heading };
             continue;
         }
         let parent = match plan_sheet::one_line(plan_sheet::strip_ordinal(&text(cells, SheetField::Parent))) {
             named if !named.is_empty() => named,
             _ => heading.clone(),
         };
+        let seq = text(cells, SheetField::Seq);
         let code = text(cells, SheetField::Code);
         let title = plan_sheet::one_line(plan_sheet::strip_ordinal(&text(cells, SheetField::Title)));
-        // A blank title under a task means "as above": another measure of the same task.
-        if title.is_empty()
-            && let Some((group, indexes)) = groups.last_mut()
+        let same_number = |group: &Group<'_>| seq.is_empty() || group.seq.is_empty() || seq == group.seq;
+        if title.is_empty() {
+            // A blank title under a task, without a number of its own, means "as above":
+            // another measure of the same task. Anywhere else the title is missing.
+            match groups.last_mut() {
+                Some((group, indexes)) if !after_heading && same_number(group) => {
+                    group.rows.push((*line, cells));
+                    indexes.push(index);
+                }
+                _ => errors[index].push(CellError::new(letter(SheetField::Title), "title", "required")),
+            }
+            continue;
+        }
+        let key = (squeeze(&parent), code.clone(), squeeze(&title));
+        if let Some((group, indexes)) = groups.last_mut()
+            && !after_heading
+            && group.key() == key
+            && same_number(group)
         {
+            // The same task merged over several rows of measures.
             group.rows.push((*line, cells));
             indexes.push(index);
             continue;
         }
-        let key = (squeeze(&parent), code.clone(), squeeze(&title));
-        let continues =
-            groups.last().is_some_and(|(g, _)| (squeeze(&g.parent), g.code.clone(), squeeze(&g.title)) == key);
-        if continues && !title.is_empty() {
-            if let Some((group, indexes)) = groups.last_mut() {
-                group.rows.push((*line, cells));
-                indexes.push(index);
-            }
-            continue;
+        // The same title twice under one parent is a conflict to resolve in the sheet, never
+        // merged.
+        if let Some(&other) = seen.get(&key) {
+            let mut error = CellError::new(letter(SheetField::Title), "title", "duplicate_in_file").about(&title);
+            error.other_line = groups.get(other).map(|(g, _)| g.rows[0].0);
+            errors[index].push(error);
+        } else {
+            seen.insert(key, groups.len());
         }
-        if !title.is_empty() && seen.insert(key, groups.len()).is_some() {
-            errors[index].push(CellError::new(letter(SheetField::Title), "title", "duplicate_in_file"));
-        }
-        groups.push((Group { parent, code, title, rows: vec![(*line, cells)] }, vec![index]));
+        after_heading = false;
+        groups.push((Group { parent, seq, code, title, rows: vec![(*line, cells)] }, vec![index]));
     }
 
     let mut new_parents: Vec<String> = Vec::new();
@@ -226,16 +286,23 @@ fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned
     let mut taken_codes: HashSet<String> = HashSet::new();
     for (group, indexes) in &groups {
         let first = indexes[0];
-        let (task, task_errors) = plan_task(ctx, group, &mapping, &mut new_parents);
-        // Errors of a later row of the group are reported on that row.
-        for (row_offset, error) in task_errors {
-            errors[indexes[row_offset.min(indexes.len() - 1)]].push(error);
+        let decided = plan_task(ctx, group, &mapping, &mut new_parents);
+        // What was read from a later row of the group is shown on that row.
+        let row = |offset: usize| indexes[offset.min(indexes.len() - 1)];
+        for (offset, error) in decided.errors {
+            errors[row(offset)].push(error);
         }
-        if let Some(task) = task {
+        for (offset, read) in decided.dates {
+            dates[row(offset)].push(read);
+        }
+        if errors[first].iter().any(|e| e.code == "duplicate_in_file") {
+            continue;
+        }
+        if let Some(task) = decided.task {
             if let Some(code) = &task.fields.code
                 && !taken_codes.insert(code.clone())
             {
-                errors[first].push(CellError::new(letter(SheetField::Code), "code", "duplicate_in_file"));
+                errors[first].push(CellError::new(letter(SheetField::Code), "code", "duplicate_in_file").about(code));
             }
             for &index in indexes {
                 actions[index] = task.action;
@@ -247,40 +314,83 @@ fn plan(ctx: &Context, grid: &Grid, mapping: Option<&Mapping>) -> Result<Planned
         .iter()
         .zip(actions)
         .zip(errors)
-        .map(|(((line, cells), action), errors)| PreviewRow { line: *line, action, values: cells.clone(), errors })
+        .zip(dates)
+        .map(|((((line, cells), action), errors), dates)| PreviewRow {
+            line: *line,
+            action,
+            values: cells.clone(),
+            errors,
+            dates,
+        })
         .collect();
     let missing = REQUIRED.iter().filter(|f| column(**f).is_none()).map(|f| f.as_str()).collect();
     let mut preview = Preview::new(header.columns.clone(), rows, missing);
     if !preview.is_clean() {
         tasks.clear();
     }
+    preview.new_parents.clone_from(&new_parents);
     preview.mapping = Some(MappingView {
         columns: header.columns,
-        fields: field_columns(&mapping),
+        fields: field_columns(&mapping, &guessed),
         parent_level: ctx.parent_level.clone(),
         tasks: groups.len(),
     });
     Ok(Planned { campaign: ctx.campaign.id, task_depth: ctx.task_depth, preview, new_parents, tasks })
 }
 
-fn field_columns(mapping: &Mapping) -> Vec<FieldColumn> {
+/// A guessed title column whose cells name the plan's items above tasks (the sheet has a
+/// pillar column headed like a task column): those cells are the parents, and the task titles
+/// are in the next column to the right that holds no other field.
+fn title_holds_parents(ctx: &Context, data: &[(usize, Vec<String>)], mapping: &Mapping) -> Option<Mapping> {
+    let title = mapping.column(SheetField::Title)?;
+    let mut values: Vec<String> = data
+        .iter()
+        .map(|(_, cells)| squeeze(plan_sheet::strip_ordinal(Table::cell(cells, Some(title)))))
+        .filter(|v| !v.is_empty())
+        .collect();
+    values.sort();
+    values.dedup();
+    let parents = values.iter().filter(|v| ctx.find_parent(v).is_some()).count();
+    if values.is_empty() || parents * 2 < values.len() || mapping.column(SheetField::Parent).is_some() {
+        return None;
+    }
+    let width = data.iter().map(|(_, cells)| cells.len()).max().unwrap_or(0);
+    let holds_other = |c: usize| {
+        SheetField::ALL
+            .iter()
+            .any(|f| !matches!(f, SheetField::Title | SheetField::Measures) && mapping.column(*f) == Some(c))
+    };
+    let tasks = (title + 1..width).find(|&c| !holds_other(c))?;
+    let mut corrected = mapping.clone();
+    if corrected.column(SheetField::Measures) == Some(tasks) {
+        corrected.set(SheetField::Measures, None);
+    }
+    corrected.set(SheetField::Parent, Some(title));
+    corrected.set(SheetField::Title, Some(tasks));
+    Some(corrected)
+}
+
+fn field_columns(mapping: &Mapping, guessed: &[SheetField]) -> Vec<FieldColumn> {
     SheetField::ALL
         .into_iter()
         .map(|field| FieldColumn {
             field,
             column: mapping.column(field).map(column_letter),
             required: REQUIRED.contains(&field),
+            guessed: guessed.contains(&field) && mapping.column(field).is_some(),
         })
         .collect()
 }
 
-/// Decides one task from its rows; errors carry the offset of the row they belong to.
-fn plan_task(
-    ctx: &Context,
-    group: &Group<'_>,
-    mapping: &Mapping,
-    new_parents: &mut Vec<String>,
-) -> (Option<PlannedTask>, Vec<(usize, CellError)>) {
+/// A task decided from its rows; errors and dates carry the offset of the row they belong to.
+struct Decided {
+    task: Option<PlannedTask>,
+    errors: Vec<(usize, CellError)>,
+    dates: Vec<(usize, DateRead)>,
+}
+
+/// Decides one task from its rows.
+fn plan_task(ctx: &Context, group: &Group<'_>, mapping: &Mapping, new_parents: &mut Vec<String>) -> Decided {
     let column = |field: SheetField| mapping.column(field);
     let letter = |field: SheetField| column(field).map(column_letter).unwrap_or_default();
     let cell = |row: &[String], field: SheetField| Table::cell(row, column(field)).trim().to_owned();
@@ -291,7 +401,7 @@ fn plan_task(
         Some(Parent::Top)
     } else {
         let key = squeeze(&group.parent);
-        match ctx.parents.get(&key) {
+        match ctx.find_parent(&group.parent) {
             Some(item) => Some(Parent::Existing(item.id)),
             None if group.parent.is_empty() => {
                 errors.push((0, CellError::new(letter(SheetField::Parent), "parent", "required")));
@@ -338,24 +448,43 @@ fn plan_task(
     let mut seen = HashSet::new();
     co_units.retain(|u| Some(*u) != lead && seen.insert(*u));
 
-    // Dates: the earliest start and the latest deadline of the task's rows.
-    let (year, end) = (ctx.campaign.year, ctx.campaign.ends_on);
+    // Dates: the earliest start and the latest deadline of the task's rows; a task with no
+    // deadline of its own (长期) is followed until the campaign ends.
     let mut due: Option<Date> = None;
+    let mut open = false;
     let mut starts: Option<Date> = None;
+    let mut dates = Vec::new();
     for (offset, (_, row)) in group.rows.iter().enumerate() {
-        for (field, name) in [(SheetField::DueOn, "due_on"), (SheetField::StartsOn, "starts_on")] {
+        // A cell merged over the task's rows is read once.
+        let merged = |field| offset > 0 && cell(row, field) == cell(first, field);
+        for (field, name) in [(SheetField::StartsOn, "starts_on"), (SheetField::DueOn, "due_on")] {
             let text = cell(row, field);
-            if text.is_empty() {
+            if text.is_empty() || merged(field) {
                 continue;
             }
-            match plan_sheet::parse_deadline(&text, year, end) {
-                Some(date) if field == SheetField::DueOn => due = due.max(Some(date)),
-                Some(date) => starts = Some(starts.map_or(date, |s| s.min(date))),
-                None => errors.push((offset, CellError::new(letter(field), name, "invalid_deadline"))),
-            }
+            let read = match plan_sheet::parse_deadline(&text, ctx.campaign.year) {
+                Some(Deadline::On(date)) if field == SheetField::DueOn => {
+                    due = due.max(Some(date));
+                    Some(date)
+                }
+                Some(Deadline::On(date)) => {
+                    starts = Some(starts.map_or(date, |s| s.min(date)));
+                    Some(date)
+                }
+                Some(Deadline::Open) if field == SheetField::DueOn => {
+                    open = true;
+                    None
+                }
+                Some(Deadline::Open) | None => {
+                    errors.push((offset, CellError::new(letter(field), name, "invalid_deadline").about(&text)));
+                    continue;
+                }
+            };
+            dates.push((offset, DateRead { column: letter(field), field: name, date: read.map(format_date) }));
         }
     }
-    if due.is_none() && column(SheetField::DueOn).is_some() && !errors.iter().any(|(_, e)| e.field == "due_on") {
+    let tracked = due.or(open.then_some(ctx.campaign.ends_on.max(ctx.today)));
+    if tracked.is_none() && column(SheetField::DueOn).is_some() && !errors.iter().any(|(_, e)| e.field == "due_on") {
         errors.push((0, CellError::new(letter(SheetField::DueOn), "due_on", "required")));
     }
 
@@ -371,7 +500,7 @@ fn plan_task(
         }
         ctx.tasks_by_code.get(&group.code)
     };
-    let starts = starts.or(existing.and_then(|e| e.starts_on)).unwrap_or(match due {
+    let starts = starts.or(existing.and_then(|e| e.starts_on)).unwrap_or(match tracked {
         Some(due) => ctx.today.min(due),
         None => ctx.today,
     });
@@ -417,9 +546,9 @@ fn plan_task(
             None
         }
     };
-    let (Some(parent), Some(fields), Some(lead), Some(due), true) = (parent, fields, lead, due, errors.is_empty())
+    let (Some(parent), Some(fields), Some(lead), Some(due), true) = (parent, fields, lead, tracked, errors.is_empty())
     else {
-        return (None, errors);
+        return Decided { task: None, errors, dates };
     };
     let action = match existing {
         None => RowAction::Create,
@@ -433,7 +562,7 @@ fn plan_task(
         }
     };
     let task = PlannedTask { parent, existing: existing.cloned(), fields, lead, co_units, starts, due, action };
-    (Some(task), errors)
+    Decided { task: Some(task), errors, dates }
 }
 
 fn item_fields(item: &PlanItem) -> ItemFields {
@@ -503,7 +632,8 @@ pub(super) async fn apply_plan(
             .map_err(AppError::from_store(Resource::Item))?;
         parent_ids.push(item.id);
     }
-    let mut summary = Summary { created: 0, updated: 0, unchanged: 0 };
+    let mut summary = Summary::default();
+    let mut assignments_created = 0;
     let mut new_tasks = Vec::new();
     for task in planned.tasks {
         let parent = match task.parent {
@@ -527,7 +657,8 @@ pub(super) async fn apply_plan(
                     .await
                     .map_err(AppError::from_store(Resource::Item))?;
                 plan_items::set_co_units(&mut *tx, before.id, &new.co_units).await?;
-                assignments::fan_out(&mut *tx, before.id, &new.targets(), new.starts, new.due, now).await?;
+                assignments_created +=
+                    assignments::fan_out(&mut *tx, before.id, &new.targets(), new.starts, new.due, now).await?;
                 let (from, to) = (("plan_item", Some(before.id.0)), (Some(&before), Some(&after)));
                 audit::record(&mut *tx, actor.into(), "plan_item.update", from, to.0, to.1).await?;
                 summary.updated += 1;
@@ -536,6 +667,9 @@ pub(super) async fn apply_plan(
         }
     }
     summary.created = plan_import::insert_tasks(&mut *tx, campaign, &new_tasks, now).await?.len();
+    assignments_created += new_tasks.iter().map(|t| t.targets().len() as u64).sum::<u64>();
+    summary.parents_created = Some(parent_ids.len());
+    summary.assignments_created = Some(assignments_created);
     let note = serde_json::json!({
         "sha256": file_sha256,
         "campaign_id": campaign.0,
@@ -544,6 +678,7 @@ pub(super) async fn apply_plan(
         "created": summary.created,
         "updated": summary.updated,
         "unchanged": summary.unchanged,
+        "assignments_created": assignments_created,
     });
     audit::record::<(), _>(&mut *tx, actor.into(), "import.plan", ("campaign", Some(campaign.0)), None, Some(&note))
         .await?;

@@ -35,6 +35,7 @@ struct UnitColumns {
     kind: Option<usize>,
     parent: Option<usize>,
     category: Option<usize>,
+    aliases: Option<usize>,
 }
 
 impl UnitColumns {
@@ -47,6 +48,7 @@ impl UnitColumns {
             kind: table.column(&["kind", "类型", "单位类型"]),
             parent: table.column(&["parent_code", "上级编码", "上级代码"]),
             category: table.column(&["category", "类别", "考核类别"]),
+            aliases: table.column(&["aliases", "别名", "简称", "曾用名", "别名/简称"]),
         }
     }
 
@@ -63,6 +65,7 @@ impl UnitColumns {
             "kind" => self.kind,
             "parent" => self.parent,
             "category" => self.category,
+            "aliases" => self.aliases,
             _ => None,
         })
     }
@@ -108,6 +111,7 @@ async fn plan_units(conn: &mut Conn, actor: &Actor, table: &Table) -> Result<(Pr
             name_bo: cell(columns.name_bo),
             name_en: cell(columns.name_en),
             category: cell(columns.category),
+            aliases: cell(columns.aliases),
         };
         let fields = match UnitFields::parse(&input) {
             Ok(fields) => Some(fields),
@@ -131,6 +135,9 @@ async fn plan_units(conn: &mut Conn, actor: &Actor, table: &Table) -> Result<(Pr
                 }
                 if columns.category.is_none() {
                     f.category = unit.category.clone();
+                }
+                if columns.aliases.is_none() {
+                    f.aliases = unit.aliases.clone();
                 }
             }
             f
@@ -170,7 +177,7 @@ async fn plan_units(conn: &mut Conn, actor: &Actor, table: &Table) -> Result<(Pr
             }
         }
         let ok = errors.is_empty();
-        rows.push(PreviewRow { line: *line, action, values: row.clone(), errors });
+        rows.push(PreviewRow { line: *line, action, values: row.clone(), errors, dates: Vec::new() });
         if let (true, Some(fields)) = (ok, fields) {
             planned.push(PlannedUnit { fields, parent_code, existing: existing_unit });
         }
@@ -205,7 +212,7 @@ pub(super) async fn apply_units(tx: &mut WriteTx, actor: &Actor, table: &Table, 
         return Err(AppError::Conflict("import_has_errors"));
     }
     let now = Timestamp::now();
-    let mut summary = Summary { created: 0, updated: 0, unchanged: 0 };
+    let mut summary = Summary::default();
     for row in planned {
         match row.existing {
             Some(unit) if unit.fields() == row.fields => summary.unchanged += 1,

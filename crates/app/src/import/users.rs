@@ -127,7 +127,7 @@ async fn plan_users(conn: &mut Conn, actor: &Actor, table: &Table) -> Result<(Pr
             *p = "••••••".to_owned();
         }
         let ok = errors.is_empty();
-        rows.push(PreviewRow { line: *line, action: RowAction::Create, values, errors });
+        rows.push(PreviewRow { line: *line, action: RowAction::Create, values, errors, dates: Vec::new() });
         if let (true, Some(valid), Some(unit)) = (ok, valid, unit) {
             planned.push(PlannedUser {
                 username: valid.username,
@@ -228,5 +228,5 @@ pub(super) async fn apply_users(
     }
     let note = serde_json::json!({ "sha256": file_sha256, "rows": rows, "created": hashed.len() });
     audit::record::<(), _>(&mut *tx, actor.into(), "import.users", ("import", None), None, Some(&note)).await?;
-    Ok(Summary { created: hashed.len(), updated: 0, unchanged: 0 })
+    Ok(Summary { created: hashed.len(), ..Summary::default() })
 }

@@ -227,6 +227,7 @@ backend_test! {
                 name_bo: None,
                 name_en: None,
                 category: None,
+                aliases: Vec::new(),
             };
             pacesetter_store::units::insert(&mut tx, Some(&region), &fields, pacesetter_domain::Timestamp::now())
                 .await

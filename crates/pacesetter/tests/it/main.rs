@@ -33,6 +33,7 @@ mod openapi_conformance;
 mod page_errors;
 mod pages;
 mod plan_import;
+mod plan_import_cases;
 mod plans;
 mod quizzes;
 mod reminders;

@@ -42,12 +42,12 @@ pub(crate) fn office_sheet(second_lead: &str, second_due: &str) -> Vec<u8> {
     workbook.save_to_buffer().unwrap()
 }
 
-async fn demo_campaign(t: &TestApp, auth: &Auth) -> i64 {
+pub(crate) async fn demo_campaign(t: &TestApp, auth: &Auth) -> i64 {
     let campaigns = t.get("/api/v1/campaigns", auth).await.json();
     campaigns["items"].as_array().or(campaigns.as_array()).unwrap()[0]["id"].as_i64().unwrap()
 }
 
-async fn upload(t: &TestApp, auth: &Auth, campaign: i64, bytes: Vec<u8>) -> Value {
+pub(crate) async fn upload(t: &TestApp, auth: &Auth, campaign: i64, bytes: Vec<u8>) -> Value {
     let response =
         t.post_bytes(&format!("/api/v1/imports?kind=plan&campaign={campaign}&filename=tasks.xlsx"), auth, bytes).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.text());
@@ -72,7 +72,7 @@ backend_test! {
         let campaign = demo_campaign(&t, &office).await;
 
         // A lead unit written short and a deadline in words nobody can read.
-        let bad = upload(&t, &office, campaign, office_sheet("宣传部", "下半年")).await;
+        let bad = upload(&t, &office, campaign, office_sheet("宣传部", "视情况")).await;
         let preview = &bad["preview"];
         assert_eq!(preview["headers"][3], "责任分工 / 牵头单位", "two header rows read as one");
         assert_eq!(preview["mapping"]["tasks"], 2);

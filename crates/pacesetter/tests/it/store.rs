@@ -5,7 +5,15 @@ use pacesetter_store::{Backend, StoreError, units};
 use pacesetter_testkit::{TestDb, backend_test};
 
 fn fields(kind: UnitKind, code: &str, name: &str) -> UnitFields {
-    UnitFields { kind, code: Some(code.into()), name: name.into(), name_bo: None, name_en: None, category: None }
+    UnitFields {
+        kind,
+        code: Some(code.into()),
+        name: name.into(),
+        name_bo: None,
+        name_en: None,
+        category: None,
+        aliases: Vec::new(),
+    }
 }
 
 backend_test! {

@@ -136,6 +136,12 @@ pub struct ImportSummary {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
+    /// Task sheets only: the items above the tasks (工程/行动) the import created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parents_created: Option<usize>,
+    /// Task sheets only: the assignments the import created, one per unit of a task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assignments_created: Option<u64>,
 }
 
 /// Commits a previewed import: every row in one transaction, or `409 import_has_errors` and
@@ -148,5 +154,11 @@ pub async fn commit_import(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ImportSummary>, ApiError> {
     let summary = import::commit(&state.app, &actor, id).await?;
-    Ok(Json(ImportSummary { created: summary.created, updated: summary.updated, unchanged: summary.unchanged }))
+    Ok(Json(ImportSummary {
+        created: summary.created,
+        updated: summary.updated,
+        unchanged: summary.unchanged,
+        parents_created: summary.parents_created,
+        assignments_created: summary.assignments_created,
+    }))
 }

@@ -34,6 +34,9 @@ pub struct UnitResponse {
     pub name_bo: Option<String>,
     pub name_en: Option<String>,
     pub category: Option<String>,
+    /// Other names the unit is known by (简称, older names): a task sheet naming the unit by
+    /// one of them finds it.
+    pub aliases: Vec<String>,
     /// Ids from the root down, as `/1/5/23/`.
     pub path: String,
     pub archived: bool,
@@ -51,6 +54,7 @@ impl From<Unit> for UnitResponse {
             name_bo: unit.name_bo,
             name_en: unit.name_en,
             category: unit.category,
+            aliases: unit.aliases,
             path: unit.path.as_str().to_owned(),
             archived: unit.archived_at.is_some(),
             version: unit.version,
@@ -131,10 +135,13 @@ pub struct UnitRequest {
     pub name_en: Option<String>,
     #[serde(default)]
     pub category: Option<String>,
+    /// Other names the unit is known by; each at most 100 characters, at most 20.
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 impl UnitRequest {
-    fn input(&self) -> UnitInput<'_> {
+    fn input<'a>(&'a self, aliases: &'a str) -> UnitInput<'a> {
         UnitInput {
             kind: &self.kind,
             code: self.code.as_deref().unwrap_or(""),
@@ -142,7 +149,13 @@ impl UnitRequest {
             name_bo: self.name_bo.as_deref().unwrap_or(""),
             name_en: self.name_en.as_deref().unwrap_or(""),
             category: self.category.as_deref().unwrap_or(""),
+            aliases,
         }
+    }
+
+    /// The aliases as the form's one text, a line each.
+    fn aliases_text(&self) -> String {
+        self.aliases.join("\n")
     }
 }
 
@@ -154,7 +167,7 @@ pub async fn create_unit(
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<UnitRequest>,
 ) -> Result<Response, ApiError> {
-    let unit = units::create(&state.app, &actor, body.parent_id.map(UnitId), &body.input()).await?;
+    let unit = units::create(&state.app, &actor, body.parent_id.map(UnitId), &body.input(&body.aliases_text())).await?;
     Ok((StatusCode::CREATED, etag(unit.version), Json(UnitResponse::from(unit))).into_response())
 }
 
@@ -180,7 +193,7 @@ pub async fn update_unit(
     IfMatch(version): IfMatch,
     ApiJson(body): ApiJson<UnitRequest>,
 ) -> Result<Response, ApiError> {
-    let unit = units::update(&state.app, &actor, UnitId(id), version, &body.input()).await?;
+    let unit = units::update(&state.app, &actor, UnitId(id), version, &body.input(&body.aliases_text())).await?;
     Ok((etag(unit.version), Json(UnitResponse::from(unit))).into_response())
 }
 

@@ -102,6 +102,8 @@ pub async fn upload_import(
 pub struct Cell {
     pub text: String,
     pub error: String,
+    /// For a date cell: the day it was read as ("→ 2023-09-30").
+    pub read: String,
 }
 
 /// One field of a task sheet in the mapping form.
@@ -110,6 +112,8 @@ pub struct MappingField {
     pub label: String,
     pub selected: String,
     pub required: bool,
+    /// The column was guessed: worth checking.
+    pub guessed: bool,
 }
 
 pub struct Row {
@@ -140,6 +144,11 @@ struct ShowPage {
     /// For a task sheet: the columns (letter and header) and the mapping form.
     columns: Vec<(String, String)>,
     mapping: Vec<MappingField>,
+    /// For a task sheet: the guessed columns, as "重点任务 ← C 列".
+    guessed: Vec<String>,
+    /// For a task sheet: the items above the tasks the commit creates.
+    new_parents: Vec<String>,
+    parent_level: String,
     summary: String,
     error: String,
 }
@@ -156,6 +165,7 @@ async fn show_page(
     let (mut headers, mut rows, mut error_count, mut missing, mut clean) =
         (Vec::new(), Vec::new(), 0, Vec::new(), false);
     let (mut row_count, mut task_count, mut columns, mut mapping) = (0, 0, Vec::new(), Vec::new());
+    let (mut guessed, mut new_parents, mut parent_level) = (Vec::new(), Vec::new(), String::new());
     if let Some(preview) = &job.preview {
         headers = preview.headers.clone();
         error_count = preview.error_count;
@@ -171,10 +181,17 @@ async fn show_page(
                 .map(|(i, header)| (pacesetter_domain::table::column_letter(i), header.clone()))
                 .collect();
             mapping = mapping_fields(view, t);
+            guessed = mapping
+                .iter()
+                .filter(|f| f.guessed)
+                .map(|f| t.t("imports.guessed_column").replace("{field}", &f.label).replace("{column}", &f.selected))
+                .collect();
+            parent_level = view.parent_level.clone();
         }
+        new_parents.clone_from(&preview.new_parents);
         rows = preview.rows.iter().map(|row| Row::new(row, headers.len(), t)).collect();
     }
-    let summary = job.summary.as_ref().map(|summary| summary_text(summary, t)).unwrap_or_default();
+    let summary = job.summary.as_ref().map(|summary| summary_text(summary, &parent_level, t)).unwrap_or_default();
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
     let sha_short = job.sha256.chars().take(12).collect();
     let hidden_rows = row_count.saturating_sub(rows.len());
@@ -192,19 +209,27 @@ async fn show_page(
         hidden_rows,
         columns,
         mapping,
+        guessed,
+        new_parents,
+        parent_level,
         summary,
         error,
     };
     Ok((status, render(&page)).into_response())
 }
 
-/// "3 created, 1 updated, 0 unchanged", from a committed job's summary.
-fn summary_text(summary: &serde_json::Value, t: crate::i18n::Tr) -> String {
+/// "3 created, 1 updated, 0 unchanged", from a committed job's summary; for a task sheet also
+/// the items above the tasks and the assignments it created.
+fn summary_text(summary: &serde_json::Value, parent_level: &str, t: crate::i18n::Tr) -> String {
     let n = |key: &str| summary.get(key).and_then(|v| v.as_u64()).unwrap_or(0).to_string();
-    t.t("imports.summary")
+    let key = if summary.get("assignments_created").is_some() { "imports.summary_plan" } else { "imports.summary" };
+    t.t(key)
         .replace("{created}", &n("created"))
         .replace("{updated}", &n("updated"))
         .replace("{unchanged}", &n("unchanged"))
+        .replace("{parents}", &n("parents_created"))
+        .replace("{level}", parent_level)
+        .replace("{assignments}", &n("assignments_created"))
 }
 
 impl Row {
@@ -216,7 +241,16 @@ impl Row {
                 let letter = pacesetter_domain::table::column_letter(i);
                 let error =
                     row.errors.iter().filter(|e| e.column == letter).map(|e| cell_message(t, e)).collect::<Vec<_>>();
-                Cell { text: row.values.get(i).cloned().unwrap_or_default(), error: error.join("；") }
+                let read = row
+                    .dates
+                    .iter()
+                    .find(|d| d.column == letter)
+                    .map(|d| match &d.date {
+                        Some(date) => format!("→ {date}"),
+                        None => format!("→ {}", t.t("imports.no_deadline")),
+                    })
+                    .unwrap_or_default();
+                Cell { text: row.values.get(i).cloned().unwrap_or_default(), error: error.join("；"), read }
             })
             .collect();
         let row_errors = row.errors.iter().filter(|e| e.column.is_empty()).map(|e| cell_message(t, e)).collect();
@@ -242,19 +276,32 @@ fn mapping_fields(view: &import::MappingView, t: crate::i18n::Tr) -> Vec<Mapping
                 "parent" if !view.parent_level.is_empty() => view.parent_level.clone(),
                 _ => t.tk("imports.field", name).to_owned(),
             };
-            MappingField { name, label, selected: f.column.clone().unwrap_or_default(), required: f.required }
+            MappingField {
+                name,
+                label,
+                selected: f.column.clone().unwrap_or_default(),
+                required: f.required,
+                guessed: f.guessed,
+            }
         })
         .collect()
 }
 
-/// A cell's error in words, with the names it probably meant.
+/// A cell's error in words: which part of the cell (one name of a list), the row it repeats,
+/// and the names it probably meant.
 fn cell_message(t: crate::i18n::Tr, error: &import::CellError) -> String {
-    let message = t.error(error.code);
-    if error.suggestions.is_empty() {
-        message
-    } else {
-        format!("{message} {}", t.t("imports.did_you_mean").replace("{names}", &error.suggestions.join("、")))
+    let mut message = match &error.value {
+        Some(value) => t.t("imports.about").replace("{value}", value).replace("{message}", &t.error(error.code)),
+        None => t.error(error.code),
+    };
+    if let Some(line) = error.other_line {
+        message = format!("{message} {}", t.t("imports.same_as_line").replace("{line}", &line.to_string()));
     }
+    if !error.suggestions.is_empty() {
+        message =
+            format!("{message} {}", t.t("imports.did_you_mean").replace("{names}", &error.suggestions.join("、")));
+    }
+    message
 }
 
 pub async fn show_import(

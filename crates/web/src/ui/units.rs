@@ -134,6 +134,7 @@ struct ShowPage {
     name_bo: String,
     name_en: String,
     category: String,
+    aliases: String,
     breadcrumb: Vec<UnitRow>,
     children: Vec<UnitRow>,
     descendants: i64,
@@ -191,6 +192,7 @@ pub async fn show_unit(
         name_bo: unit.name_bo.clone().unwrap_or_default(),
         name_en: unit.name_en.clone().unwrap_or_default(),
         category: unit.category.clone().unwrap_or_default(),
+        aliases: unit.aliases.join("、"),
         breadcrumb: detail.ancestors.iter().map(|a| UnitRow::new(a, locale, 0)).collect(),
         children: detail.children.iter().map(|c| UnitRow::new(c, locale, 0)).collect(),
         descendants: detail.descendants,
@@ -256,6 +258,8 @@ pub struct UnitForm {
     name_en: String,
     #[serde(default)]
     category: String,
+    #[serde(default)]
+    aliases: String,
 }
 
 impl UnitForm {
@@ -267,6 +271,7 @@ impl UnitForm {
             name_bo: &self.name_bo,
             name_en: &self.name_en,
             category: &self.category,
+            aliases: &self.aliases,
         }
     }
 
@@ -280,6 +285,7 @@ impl UnitForm {
             name_bo: unit.name_bo.clone().unwrap_or_default(),
             name_en: unit.name_en.clone().unwrap_or_default(),
             category: unit.category.clone().unwrap_or_default(),
+            aliases: unit.aliases.join("、"),
         }
     }
 }

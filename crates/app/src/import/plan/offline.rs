@@ -37,6 +37,7 @@ pub fn preview_task_sheet_offline(grid: &Grid) -> Result<Preview> {
         task_depth: 2,
         parent_level: "工程".to_owned(),
         parents: HashMap::new(),
+        parents_by_code: HashMap::new(),
         tasks_by_code: HashMap::new(),
         tasks_by_title: HashMap::new(),
         other_codes: HashSet::new(),

@@ -1,5 +1,6 @@
-//! Unit names as offices write them in a task sheet: by name, Tibetan name or code, "各地（市）"
-//! for every prefecture, with suggestions for a name not found.
+//! Unit names as offices write them in a task sheet: by name, Tibetan name, code or one of the
+//! unit's aliases (区发改委, 团区委), "各地（市）" for every prefecture, with ranked suggestions
+//! for a name not found.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,7 +12,7 @@ use pacesetter_domain::{
 
 use crate::import::CellError;
 
-/// The units the importer can see, found by name, Tibetan name or code.
+/// The units the importer can see, found by name, Tibetan name, code or alias.
 pub(super) struct UnitIndex {
     units: Vec<Unit>,
     by_name: HashMap<String, Vec<usize>>,
@@ -22,7 +23,7 @@ impl UnitIndex {
         let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, unit) in units.iter().enumerate() {
             let names = [Some(&unit.name), unit.name_bo.as_ref(), unit.code.as_ref()];
-            for name in names.into_iter().flatten() {
+            for name in names.into_iter().flatten().chain(&unit.aliases) {
                 let entry = by_name.entry(squeeze(name)).or_default();
                 if !entry.contains(&i) {
                     entry.push(i);
@@ -44,13 +45,13 @@ impl UnitIndex {
             match self.by_name.get(&squeeze(name)).map(Vec::as_slice) {
                 Some([one]) => found.push(self.units[*one].id),
                 Some(many) => {
-                    let mut error = CellError::new(column.to_owned(), field, "unit_ambiguous");
+                    let mut error = CellError::new(column.to_owned(), field, "unit_ambiguous").about(name);
                     error.suggestions = many.iter().map(|i| self.qualified(*i)).collect();
                     errors.push(error);
                 }
                 None => {
-                    let mut error = CellError::new(column.to_owned(), field, "unit_name_unknown");
-                    error.suggestions = plan_sheet::suggestions(name, self.units.iter().map(|u| u.name.as_str()));
+                    let mut error = CellError::new(column.to_owned(), field, "unit_name_unknown").about(name);
+                    error.suggestions = self.suggestions(name);
                     errors.push(error);
                 }
             }
@@ -58,6 +59,22 @@ impl UnitIndex {
         let mut seen = HashSet::new();
         found.retain(|id| seen.insert(*id));
         (found, errors)
+    }
+
+    /// The names of the units most like `name`, compared with each unit's name and aliases.
+    fn suggestions(&self, name: &str) -> Vec<String> {
+        let mut best: HashMap<&str, f64> = HashMap::new();
+        for unit in &self.units {
+            for candidate in std::iter::once(&unit.name).chain(&unit.aliases) {
+                let score = plan_sheet::likeness(name, candidate);
+                let entry = best.entry(unit.name.as_str()).or_insert(0.0);
+                *entry = entry.max(score);
+            }
+        }
+        let mut ranked: Vec<(&str, f64)> =
+            best.into_iter().filter(|(_, score)| *score >= plan_sheet::SUGGEST_FROM).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        ranked.into_iter().take(3).map(|(name, _)| name.to_owned()).collect()
     }
 
     /// A unit's name with its parent's, to tell two units of the same name apart.
