@@ -54,7 +54,7 @@ test("upload a task sheet, map a column in the preview, commit", async () => {
   assert.match(await page.locator(".alert-ok").innerText(), /将导入 1 项任务/);
   page.once("dialog", (dialog) => dialog.accept());
   await Promise.all([page.waitForLoadState("load"), page.click("button:has-text('确认导入')")]);
-  assert.match(await page.locator("main").innerText(), /新建 1 条/);
+  assert.match(await page.locator("main").innerText(), /新建任务 1 项/);
 
   await page.goto(`${env.base}/assignments?q=${encodeURIComponent("浏览器导入的任务")}`);
   const rows = await page.locator("table.assignments tbody tr").count();

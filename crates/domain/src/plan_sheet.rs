@@ -428,34 +428,24 @@ fn quarter(text: &str) -> Option<u8> {
     }
 }
 
-/// How alike a name written in a sheet is to a unit's name, from 0 to 1: the best of the
-/// names as written and with the usual abbreviations spelled out (区 → 自治区, a final 委 →
-/// 委员会), and an abbreviation's characters found in order in the full name (区发改委 in
-/// 自治区发展和改革委员会).
+/// How alike a name written in a sheet is to a unit's name, from 0 to 1: shared character
+/// pairs of the names as written, and of their distinctive parts without the region's prefix
+/// (区教育厅 and 自治区教育厅 are both 教育厅); an abbreviation's characters found in order in
+/// the full name count too (区发改委 in 自治区发展和改革委员会).
 pub fn likeness(written: &str, name: &str) -> f64 {
     let (written, name) = (squeeze(written), squeeze(name));
-    let mut best = pair_likeness(&written, &name);
-    let spelled = spell_out(&written);
-    if spelled != written {
-        best = best.max(pair_likeness(&spelled, &name));
-    }
-    let (short, long) = (written.chars().count(), name.chars().count());
-    if short >= 2 && short < long && is_subsequence(&written, &name) {
-        best = best.max(0.55 + 0.45 * short as f64 / long as f64);
+    let (short, long) = (distinctive(&written), distinctive(&name));
+    let mut best = pair_likeness(&written, &name).max(pair_likeness(short, long));
+    let (short_len, long_len) = (short.chars().count(), long.chars().count());
+    if short_len >= 2 && short_len < long_len && is_subsequence(short, long) {
+        best = best.max(0.55 + 0.45 * short_len as f64 / long_len as f64);
     }
     best
 }
 
-/// The common abbreviations of unit names, spelled out.
-fn spell_out(name: &str) -> String {
-    let mut out = name.to_owned();
-    if out.starts_with('区') {
-        out.insert_str(0, "自治");
-    }
-    if out.ends_with('委') && !out.ends_with("党委") {
-        out.push_str("员会");
-    }
-    out
+/// A unit name without the region's prefix every other name shares.
+fn distinctive(name: &str) -> &str {
+    ["西藏自治区", "自治区", "区"].iter().find_map(|prefix| name.strip_prefix(prefix)).unwrap_or(name)
 }
 
 /// Whether every character of `short` appears in `long`, in order.
@@ -660,5 +650,9 @@ mod tests {
         assert_eq!(suggestions("区教育厅", names.into_iter())[0], "自治区教育厅", "区 is 自治区");
         assert_eq!(suggestions("区党委组织部", names.into_iter())[0], "自治区党委组织部");
         assert!(likeness("区发改委", "自治区发展和改革委员会") > likeness("区发改委", "自治区民族事务委员会"));
+        assert!(
+            suggestions("区财政局", names.into_iter().chain(["西藏自治区"])).is_empty(),
+            "the prefix alone is no likeness"
+        );
     }
 }

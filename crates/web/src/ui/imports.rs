@@ -123,6 +123,8 @@ pub struct Row {
     /// Errors that belong to no column of the sheet.
     pub row_errors: Vec<String>,
     pub ok: bool,
+    /// A heading or a note: its text once, across the row, instead of a merged cell repeated.
+    pub across: Option<String>,
 }
 
 #[derive(Template)]
@@ -191,7 +193,7 @@ async fn show_page(
         new_parents.clone_from(&preview.new_parents);
         rows = preview.rows.iter().map(|row| Row::new(row, headers.len(), t)).collect();
     }
-    let summary = job.summary.as_ref().map(|summary| summary_text(summary, &parent_level, t)).unwrap_or_default();
+    let summary = job.summary.as_ref().map(|summary| summary_text(summary, t)).unwrap_or_default();
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::CONFLICT };
     let sha_short = job.sha256.chars().take(12).collect();
     let hidden_rows = row_count.saturating_sub(rows.len());
@@ -220,7 +222,7 @@ async fn show_page(
 
 /// "3 created, 1 updated, 0 unchanged", from a committed job's summary; for a task sheet also
 /// the items above the tasks and the assignments it created.
-fn summary_text(summary: &serde_json::Value, parent_level: &str, t: crate::i18n::Tr) -> String {
+fn summary_text(summary: &serde_json::Value, t: crate::i18n::Tr) -> String {
     let n = |key: &str| summary.get(key).and_then(|v| v.as_u64()).unwrap_or(0).to_string();
     let key = if summary.get("assignments_created").is_some() { "imports.summary_plan" } else { "imports.summary" };
     t.t(key)
@@ -228,7 +230,6 @@ fn summary_text(summary: &serde_json::Value, parent_level: &str, t: crate::i18n:
         .replace("{updated}", &n("updated"))
         .replace("{unchanged}", &n("unchanged"))
         .replace("{parents}", &n("parents_created"))
-        .replace("{level}", parent_level)
         .replace("{assignments}", &n("assignments_created"))
 }
 
@@ -246,6 +247,8 @@ impl Row {
                     .iter()
                     .find(|d| d.column == letter)
                     .map(|d| match &d.date {
+                        // A date cell is shown as its day already.
+                        Some(date) if row.values.get(i) == Some(date) => String::new(),
                         Some(date) => format!("→ {date}"),
                         None => format!("→ {}", t.t("imports.no_deadline")),
                     })
@@ -256,12 +259,24 @@ impl Row {
         let row_errors = row.errors.iter().filter(|e| e.column.is_empty()).map(|e| cell_message(t, e)).collect();
         let action =
             serde_json::to_value(row.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        let across =
+            matches!(row.action, import::RowAction::Heading | import::RowAction::NewParent | import::RowAction::Note)
+                .then(|| {
+                    let mut texts: Vec<&str> = Vec::new();
+                    for text in row.values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                        if !texts.contains(&text) {
+                            texts.push(text);
+                        }
+                    }
+                    texts.join("　")
+                });
         Self {
             line: row.line,
             action_key: format!("imports.action.{action}"),
             cells,
             row_errors,
             ok: row.errors.is_empty(),
+            across,
         }
     }
 }
