@@ -270,13 +270,14 @@ pub async fn take_step(
     input: &StepInput<'_>,
 ) -> Result<Assignment> {
     let mut tx = app.store.write().await?;
-    let after = step_in(&mut tx, actor, id, version, step, input).await?;
+    let after = step_in(app, &mut tx, actor, id, version, step, input).await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Takes a step in the caller's transaction: see [`take_step`].
 async fn step_in(
+    app: &App,
     tx: &mut WriteTx,
     actor: &Actor,
     id: AssignmentId,
@@ -343,6 +344,9 @@ async fn step_in(
     indicators::add_values(tx, event_id, &values).await?;
     let action = format!("assignment.{}", step.as_str());
     audit::record(tx, actor.into(), &action, ("assignment", Some(id.0)), Some(&before), Some(&after)).await?;
+    if step == Step::Return {
+        crate::reminders::returned(app, tx, after.id, &loaded.unit, &loaded.item.title, &comment).await?;
+    }
     Ok(after)
 }
 
@@ -457,7 +461,7 @@ pub async fn take_sent_step(app: &App, actor: &Actor, id: AssignmentId, sent: &S
         evidence.push(crate::evidence::add_link_in(&mut tx, actor, unit, sent.link_title, sent.link_url).await?.id);
     }
     let input = StepInput { percent, comment: sent.comment, evidence: &evidence, indicators: sent.indicators };
-    let after = step_in(&mut tx, actor, id, sent.version, sent.step, &input).await?;
+    let after = step_in(app, &mut tx, actor, id, sent.version, sent.step, &input).await?;
     tx.commit().await?;
     Ok(after)
 }

@@ -83,7 +83,7 @@ pub async fn run(app: &App) -> Result<RunSummary> {
                 recipients.extend(store::holders(&mut tx, &office.path, &["coordinator"]).await?);
             }
             let message = Message {
-                kind,
+                kind: kind.as_str(),
                 escalate,
                 assignment: Some(assignment.id),
                 title,
@@ -122,7 +122,7 @@ pub async fn run(app: &App) -> Result<RunSummary> {
                 recipients.push(due.inspector);
             }
             let message = Message {
-                kind,
+                kind: kind.as_str(),
                 escalate,
                 assignment: None,
                 title,
@@ -163,9 +163,32 @@ impl Kind {
     }
 }
 
+/// Tells the unit's liaisons, in the caller's transaction, that its report on `task` was sent
+/// back and why: in the inbox, and by email and chat webhook where they set them.
+pub(crate) async fn returned(
+    app: &App,
+    tx: &mut pacesetter_store::Conn,
+    assignment: pacesetter_domain::ids::AssignmentId,
+    unit: &pacesetter_domain::unit::Unit,
+    task: &str,
+    reason: &str,
+) -> Result<u32> {
+    let recipients = store::holders(tx, &unit.path, &["liaison"]).await?;
+    let message = Message {
+        kind: "returned",
+        escalate: false,
+        assignment: Some(assignment),
+        title: format!("报送被退回：{task}"),
+        body: format!("{}报送的任务“{task}”被退回，原因：{reason}", unit.name),
+        link: format!("/assignments/{assignment}"),
+    };
+    notify(app, tx, recipients, &message, Timestamp::now()).await
+}
+
 /// One reminder's text, link and subject.
 struct Message {
-    kind: Kind,
+    /// `due_soon`, `overdue` or `returned`: what the person's preferences are asked about.
+    kind: &'static str,
     escalate: bool,
     assignment: Option<pacesetter_domain::ids::AssignmentId>,
     title: String,
@@ -184,7 +207,7 @@ async fn notify(
 ) -> Result<u32> {
     let mut seen = std::collections::HashSet::new();
     recipients.retain(|user| seen.insert(*user));
-    let kind = if message.escalate { "escalation" } else { message.kind.as_str() };
+    let kind = if message.escalate { "escalation" } else { message.kind };
     let mut made = 0;
     for user in recipients {
         if !store::prefs(tx, user).await?.wants(kind) {

@@ -34,6 +34,8 @@ impl Prefs {
         match kind {
             "due_soon" => self.due_soon,
             "overdue" => self.overdue,
+            // A report sent back is the unit's own work: always told.
+            "returned" => true,
             _ => self.escalation,
         }
     }

@@ -131,10 +131,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0020_unit_aliases.sql"),
         include_str!("../migrations/postgres/0020_unit_aliases.sql"),
     ),
+    (
+        21,
+        "returned notifications",
+        include_str!("../migrations/sqlite/0021_returned_notifications.sql"),
+        include_str!("../migrations/postgres/0021_returned_notifications.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 20;
+pub const LATEST: i64 = 21;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

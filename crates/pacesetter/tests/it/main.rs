@@ -31,6 +31,7 @@ mod inspections;
 mod openapi;
 mod openapi_conformance;
 mod page_errors;
+mod page_feedback;
 mod pages;
 mod plan_import;
 mod plan_import_cases;

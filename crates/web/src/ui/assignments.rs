@@ -4,7 +4,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
+    response::IntoResponse,
 };
 use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
 use pacesetter_domain::{
@@ -22,7 +22,7 @@ use super::{
     multipart::MultipartForm,
 };
 use crate::AppState;
-use crate::ui::page::{PageForm, PageResult, field_errors};
+use crate::ui::page::{PageForm, PageResult, field_errors, saved};
 
 /// An assignment as a table row shows it.
 pub struct LineRow {
@@ -155,6 +155,7 @@ pub async fn list_assignments(
     }))
 }
 
+#[derive(Clone)]
 pub struct EventRow {
     pub id: i64,
     pub step_key: String,
@@ -175,12 +176,18 @@ struct ShowPage {
     starts_on: String,
     due_on: String,
     events: Vec<EventRow>,
+    /// While a report is sent back: why, by whom and when, above everything until answered.
+    returned: Option<EventRow>,
     steps: Vec<&'static str>,
     can_update: bool,
     errors: ValidationError,
     error: String,
     percent: String,
     narrative: String,
+    link_url: String,
+    link_title: String,
+    /// Files chosen in the refused form: a browser cannot keep them, so they must be chosen again.
+    files_dropped: usize,
     chosen: Vec<i64>,
     /// Evidence per history row, by event id.
     attached: Vec<(i64, EvidenceRow)>,
@@ -252,6 +259,9 @@ struct Failure {
     error: String,
     percent: String,
     narrative: String,
+    link_url: String,
+    link_title: String,
+    files_dropped: usize,
     /// Evidence already in the library from this attempt, to stay ticked.
     chosen: Vec<i64>,
     /// Indicator values as typed, by indicator id.
@@ -265,7 +275,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let events = detail
+    let events: Vec<EventRow> = detail
         .events
         .iter()
         .map(|e| EventRow {
@@ -278,6 +288,10 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
             at: e.at.display_cst(),
         })
         .collect();
+    let returned = (detail.assignment.state == pacesetter_domain::assignment::AssignmentState::Returned)
+        .then(|| detail.events.iter().rposition(|e| e.step == Step::Return))
+        .flatten()
+        .map(|i| events[i].clone());
     let can_update = detail.steps.iter().any(|s| matches!(s, Step::Update | Step::Report));
     let steps = detail.steps.iter().filter(|s| !matches!(s, Step::Update | Step::Report)).map(|s| s.as_str()).collect();
     let indicators = detail
@@ -299,10 +313,14 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         due_on: format_date(detail.assignment.due_on),
         percent: if failure.percent.is_empty() { detail.assignment.percent.to_string() } else { failure.percent },
         narrative: failure.narrative,
+        link_url: failure.link_url,
+        link_title: failure.link_title,
+        files_dropped: failure.files_dropped,
         chosen: failure.chosen,
         attached: detail.evidence.iter().map(|(event, e)| (event.0, EvidenceRow::new(e))).collect(),
         library: detail.library.iter().map(EvidenceRow::new).collect(),
         events,
+        returned,
         steps,
         can_update,
         detail,
@@ -348,7 +366,7 @@ pub async fn take_step(
         link_url: "",
     };
     let error = match assignments::take_sent_step(&state.app, &actor, AssignmentId(id), &sent).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/assignments/{id}")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/assignments/{id}"))),
         Err(error) => error,
     };
     let failure = Failure { percent: form.percent, narrative: form.comment, ..Default::default() };
@@ -385,10 +403,19 @@ pub async fn post_update(
         link_url: &form.value("link_url"),
     };
     let error = match assignments::take_sent_step(&state.app, &actor, AssignmentId(id), &sent).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/assignments/{id}")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/assignments/{id}"))),
         Err(error) => error,
     };
-    let failure = Failure { percent, narrative: comment, chosen, indicators: typed, ..Default::default() };
+    let failure = Failure {
+        percent,
+        narrative: comment,
+        link_url: form.value("link_url"),
+        link_title: form.value("link_title"),
+        files_dropped: files.len(),
+        chosen,
+        indicators: typed,
+        ..Default::default()
+    };
     refused_step(&state, &actor, ctx, id, error, failure).await
 }
 

@@ -27,6 +27,7 @@ use super::{
     context::{PageCtx, SignedIn, render, render_html},
     screens::Lang,
 };
+use crate::ui::page::saved;
 use crate::{
     AppState,
     i18n::Tr,
@@ -212,7 +213,7 @@ pub async fn create_contest(
     let kind = Kind::parse(&form.kind).unwrap_or(Kind::Speech);
     let input = ContestInput { name: &form.name, kind, plan_item: None, rules };
     match contests::create(&state.app, &actor, CampaignId(form.campaign_id), &input).await {
-        Ok(contest) => Ok(Redirect::to(&format!("/contests/{}", contest.id)).into_response()),
+        Ok(contest) => Ok(saved(&format!("/contests/{}", contest.id))),
         Err(error) => list_page(&state, &actor, ctx, contest_refused(form, field_errors(error)?)).await,
     }
 }
@@ -391,7 +392,7 @@ pub async fn add_award(
 ) -> PageResult {
     let unit = UnitRef::Typed(&award.award_unit);
     let error = match contests::add_award(&state.app, &actor, ContestId(id), unit, &award.award_title).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/contests/{id}#awards")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/contests/{id}#awards"))),
         Err(AppError::Conflict(code)) => ValidationError::single("award_unit", code),
         Err(error) => AwardForm::fields(field_errors(error)?),
     };
@@ -438,7 +439,7 @@ pub async fn add_round(
     }
     .await;
     match result {
-        Ok(round) => Ok(Redirect::to(&format!("/contest-rounds/{}", round.id)).into_response()),
+        Ok(round) => Ok(saved(&format!("/contest-rounds/{}", round.id))),
         Err(error) => {
             let award = AwardForm::fresh(ctx.t);
             contest_page(&state, &actor, ctx, id, (form, award), field_errors(error)?).await
@@ -745,7 +746,7 @@ async fn console_after<T>(
     result: Result<T, AppError>,
 ) -> PageResult {
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/contest-rounds/{id}")).into_response()),
+        Ok(_) => Ok(saved(&format!("/contest-rounds/{id}"))),
         Err(AppError::Conflict(code)) => {
             let refusal = ctx.t.error(code);
             let again = Again { form, errors: ValidationError::new(), refusal, notice: String::new() };

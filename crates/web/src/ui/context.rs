@@ -33,6 +33,8 @@ pub struct PageCtx {
     pub nav: &'static str,
     pub locales: [Locale; 3],
     pub current_path: String,
+    /// What the previous form did, shown once at the top ("已保存"): a key of the interface text.
+    pub notice: Option<&'static str>,
 }
 
 impl PageCtx {
@@ -58,7 +60,7 @@ pub fn locale_of(parts: &Parts, actor: Option<&Actor>) -> Locale {
         .unwrap_or(Locale::ZhHans)
 }
 
-fn cookie(parts: &Parts, name: &str) -> Option<String> {
+pub(super) fn cookie(parts: &Parts, name: &str) -> Option<String> {
     let header = parts.headers.get(axum::http::header::COOKIE)?.to_str().ok()?;
     header.split(';').find_map(|pair| {
         let (k, v) = pair.trim().split_once('=')?;
@@ -92,7 +94,8 @@ impl FromRequestParts<AppState> for SignedIn {
                         || actor.can_anywhere(Permission::ManageUsers),
                     unread,
                 };
-                let ctx = PageCtx { t, user: Some(user), csrf, nav: "", locales: Locale::ALL, current_path };
+                let notice = cookie(parts, super::page::NOTICE_COOKIE).and_then(|v| super::page::notice_key(&v));
+                let ctx = PageCtx { t, user: Some(user), csrf, nav: "", locales: Locale::ALL, current_path, notice };
                 if let Some(slot) = parts.extensions.get::<PageSlot>() {
                     slot.fill(&ctx);
                 }

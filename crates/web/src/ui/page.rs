@@ -159,7 +159,12 @@ pub async fn show_errors(request: Request, next: Next) -> Response {
     let t = Tr::new(locale_of(&parts, None));
     let slot = PageSlot::default();
     parts.extensions.insert(slot.clone());
+    let had_notice = super::context::cookie(&parts, NOTICE_COOKIE).is_some();
     let mut response = next.run(Request::from_parts(parts, body)).await;
+    // A notice is shown once: by the first page after the redirect that set it.
+    if had_notice && !response.status().is_redirection() {
+        response.headers_mut().append(header::SET_COOKIE, HeaderValue::from_static(NOTICE_SHOWN));
+    }
     let Some(view) = response.extensions_mut().remove::<ErrorView>() else { return response };
     let p = slot.take().unwrap_or_else(|| PageCtx::anonymous(t, "/"));
     let message = view.sentence(p.t);
@@ -171,6 +176,26 @@ pub async fn show_errors(request: Request, next: Next) -> Response {
         }
         None => (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response(),
     }
+}
+
+/// The cookie that carries a notice across the redirect after a form.
+pub const NOTICE_COOKIE: &str = "notice";
+const NOTICE_SHOWN: &str = "notice=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
+
+/// The notices a form may leave, by their cookie value.
+pub fn notice_key(value: &str) -> Option<&'static str> {
+    match value {
+        "saved" => Some("notice.saved"),
+        _ => None,
+    }
+}
+
+/// The redirect after a saved form, leaving "已保存" for the page it goes to.
+pub fn saved(to: &str) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    let cookie = HeaderValue::from_static("notice=saved; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
 }
 
 /// The session's form token, left in the request by the page extractor for the form extractors.
@@ -238,6 +263,7 @@ impl PageCtx {
             nav: "",
             locales: Locale::ALL,
             current_path: current_path.to_owned(),
+            notice: None,
         }
     }
 }

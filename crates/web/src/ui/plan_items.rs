@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
+    response::IntoResponse,
 };
 use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans, units};
 use pacesetter_domain::{
@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
-use crate::ui::page::{PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult, saved};
 
 #[derive(Template)]
 #[template(path = "plans/item_form.html")]
@@ -177,7 +177,7 @@ pub async fn create_item(
     }
     .await;
     Ok(match result {
-        Ok(item) => Redirect::to(&format!("/plan-items/{}", item.id)).into_response(),
+        Ok(item) => saved(&format!("/plan-items/{}", item.id)),
         Err(AppError::Invalid(errors)) => {
             let (campaign_id, campaign_name, parent_title, level) =
                 new_item_context(&state, &actor, form.campaign_id, form.parent_id).await?;
@@ -278,7 +278,7 @@ pub async fn assign_task(
     }
     .await;
     Ok(match result {
-        Ok(_) => Redirect::to(&format!("/plan-items/{id}")).into_response(),
+        Ok(_) => saved(&format!("/plan-items/{id}")),
         Err(AppError::Invalid(_)) => {
             return item_page(&state, &actor, ctx.clone(), id, ctx.t.error("unit_not_found")).await;
         }
@@ -338,7 +338,7 @@ pub async fn update_item(
     }
     .await;
     let (status, errors, conflict) = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/plan-items/{id}")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/plan-items/{id}"))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
         Err(AppError::Stale { current }) => {
             form.version = current.get("version").and_then(|v| v.as_i64()).unwrap_or(form.version);

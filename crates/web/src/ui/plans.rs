@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
+    response::IntoResponse,
 };
 use pacesetter_app::{AppError, plans, units};
 use pacesetter_domain::{
@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
-use crate::ui::page::{PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult, saved};
 
 pub struct CampaignRow {
     pub id: i64,
@@ -278,7 +278,7 @@ pub async fn update_campaign(
 ) -> PageResult {
     let result = plans::update_campaign(&state.app, &actor, CampaignId(id), form.version, &form.input()).await;
     let (status, errors, conflict) = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/campaigns/{id}"))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
         // Someone saved first: keep what this person typed, take the new version, and say so.
         Err(AppError::Stale { current }) => {
@@ -314,7 +314,7 @@ pub async fn create_campaign(
     }
     .await;
     Ok(match result {
-        Ok(campaign) => Redirect::to(&format!("/campaigns/{}", campaign.id)).into_response(),
+        Ok(campaign) => saved(&format!("/campaigns/{}", campaign.id)),
         Err(AppError::Invalid(errors)) => {
             let page = CampaignFormPage { p: ctx.with_nav("plans"), form, errors, rules: rules(), editing: None };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()

@@ -28,6 +28,7 @@ use super::{
     context::{PageCtx, SignedIn, render, render_html},
     screens::Lang,
 };
+use crate::ui::page::saved;
 use crate::{
     AppState,
     i18n::Tr,
@@ -114,7 +115,7 @@ pub async fn create_quiz(
     }
     .await;
     match result {
-        Ok(quiz) => Ok(Redirect::to(&format!("/quizzes/{}", quiz.id)).into_response()),
+        Ok(quiz) => Ok(saved(&format!("/quizzes/{}", quiz.id))),
         Err(error) => {
             let errors = field_errors(error)?;
             list_page(&state, &actor, ctx, ListForms::quiz_refused(form, errors)).await

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
 };
 use pacesetter_app::{AppError, PageRequest, units};
 use pacesetter_domain::{
@@ -19,6 +19,7 @@ use super::{
     page::{PageForm, PageResult, field_errors},
 };
 use crate::AppState;
+use crate::ui::page::saved;
 
 /// A unit as a list row or tree node shows it.
 pub struct UnitRow {
@@ -346,7 +347,7 @@ pub async fn update_unit(
 }
 
 fn to_unit(unit: &Unit) -> Response {
-    Redirect::to(&format!("/units/{}", unit.id)).into_response()
+    saved(&format!("/units/{}", unit.id))
 }
 
 /// Shows the form again with the input kept and the error next to its field; for a stale

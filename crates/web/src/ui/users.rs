@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
-use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::ui::page::{NoFields, PageForm, PageResult, saved};
 
 pub struct UserRow {
     pub id: i64,
@@ -216,7 +216,7 @@ pub async fn create_user(
     }
     .await;
     Ok(match result {
-        Ok(user) => Redirect::to(&format!("/users/{}", user.id)).into_response(),
+        Ok(user) => saved(&format!("/users/{}", user.id)),
         Err(error @ (AppError::Invalid(_) | AppError::NotFound(pacesetter_app::Resource::Unit))) => {
             let errors = match error {
                 AppError::Invalid(errors) => errors,
@@ -254,7 +254,7 @@ pub async fn create_grant(
     }
     .await;
     Ok(match result {
-        Ok(_) => Redirect::to(&format!("/users/{id}")).into_response(),
+        Ok(_) => saved(&format!("/users/{id}")),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
             return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await;
@@ -279,7 +279,7 @@ pub async fn delete_grant(
     PageForm(form): PageForm<RevokeForm>,
 ) -> PageResult {
     Ok(match users::revoke(&state.app, &actor, GrantId(id)).await {
-        Ok(()) => Redirect::to(&format!("/users/{}", form.user_id)).into_response(),
+        Ok(()) => saved(&format!("/users/{}", form.user_id)),
         Err(error) => return Err(error.into()),
     })
 }
@@ -359,7 +359,7 @@ pub async fn update_user(
     }
     .await;
     let (status, errors, conflict) = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/users/{id}")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/users/{id}"))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
         Err(AppError::NotFound(pacesetter_app::Resource::Unit)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, ValidationError::single("unit_id", "unit_not_found"), false)
@@ -406,7 +406,7 @@ async fn set_disabled(
     disabled: bool,
 ) -> PageResult {
     Ok(match users::set_disabled(&state.app, &actor, UserId(id), form.version, disabled).await {
-        Ok(_) => Redirect::to(&format!("/users/{id}")).into_response(),
+        Ok(_) => saved(&format!("/users/{id}")),
         Err(AppError::Conflict(code)) => return show_with(&state, &actor, ctx.clone(), id, ctx.t.error(code)).await,
         Err(error) => return Err(error.into()),
     })

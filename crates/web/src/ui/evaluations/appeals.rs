@@ -14,7 +14,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::runs::{Extra, run_page};
-use crate::ui::page::{PageError, PageForm, PageResult};
+use crate::ui::page::{PageError, PageForm, PageResult, saved};
 use crate::{AppState, ui::context::SignedIn};
 
 #[derive(Deserialize)]
@@ -32,7 +32,7 @@ pub async fn file_appeal(
     PageForm(form): PageForm<AppealForm>,
 ) -> PageResult {
     Ok(match appeals::file(&state.app, &actor, RunId(id), UnitId(form.unit_id), &form.reason).await {
-        Ok(_) => Redirect::to(&format!("/evaluations/runs/{id}#appeals")).into_response(),
+        Ok(_) => saved(&format!("/evaluations/runs/{id}#appeals")),
         Err(AppError::Invalid(errors)) => {
             let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
             let message = ctx.t.f("evaluation.appeal_error", &[("message", &ctx.t.error(code))]);

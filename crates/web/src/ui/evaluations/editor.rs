@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
+    response::IntoResponse,
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -23,7 +23,7 @@ use super::{
     form::{MemberRow, Mistake, Place, RUBRICS, SchemeForm, assessable_leaves},
     split_list, unit_name,
 };
-use crate::ui::page::{PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult, saved};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -276,15 +276,15 @@ async fn save(
         }
     };
     let input = SchemeInput { name: form.name.clone(), scheme: json, units: members };
-    let saved = match scheme {
+    let stored = match scheme {
         None => evaluations::create(&state.app, actor, CampaignId(campaign_id), &input).await,
         Some(id) => {
             let status = SchemeStatus::parse(&form.status);
             evaluations::update(&state.app, actor, SchemeId(id), form.version, status, &input).await
         }
     };
-    Ok(match saved {
-        Ok(stored) => Redirect::to(&format!("/evaluations/{}", stored.id)).into_response(),
+    Ok(match stored {
+        Ok(stored) => saved(&format!("/evaluations/{}", stored.id)),
         Err(error) => match place_error(&form, error) {
             Ok((mistakes, status)) => return Ok(page(form, mistakes, status, ctx)),
             Err(error) => return Err(error.into()),

@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{dec, parse_decimal, unit_name};
-use crate::ui::page::{PageForm, PageResult};
+use crate::ui::page::{PageForm, PageResult, saved};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -257,7 +257,7 @@ pub async fn add_item(
         source_link: Some(form.source_link.clone()),
     };
     let shown = match entries::add_item(&state.app, &actor, SchemeId(id), &input).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/evaluations/{id}/items")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/evaluations/{id}/items"))),
         Err(AppError::Invalid(errors)) => {
             let (field, code) = errors.fields.first().map(|f| (f.field, f.code)).unwrap_or(("source", "invalid_input"));
             refused(code, field)

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     extract::{Path, Query, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
+    response::IntoResponse,
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -19,6 +19,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::{dec, form::assessable_leaves, unit_name};
+use crate::ui::page::saved;
 use crate::ui::{multipart::MultipartForm, page::PageResult};
 use crate::{
     AppState,
@@ -120,7 +121,7 @@ pub async fn import_evaluation(
         return index_page(&state, &actor, ctx, query(), refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     Ok(match evaluations::import::import(&state.app, &actor, CampaignId(campaign), name.trim(), bytes).await {
-        Ok(scheme) => Redirect::to(&format!("/evaluations/{}", scheme.id.0)).into_response(),
+        Ok(scheme) => saved(&format!("/evaluations/{}", scheme.id.0)),
         Err(AppError::Invalid(errors)) => {
             let messages = errors.fields.iter().map(|f| t.error(f.code)).collect();
             return index_page(&state, &actor, ctx, query(), (name, messages), StatusCode::UNPROCESSABLE_ENTITY).await;

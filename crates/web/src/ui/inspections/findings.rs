@@ -8,7 +8,7 @@ use askama::Template;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
+    response::IntoResponse,
 };
 use pacesetter_app::{
     Actor, AppError, evidence,
@@ -21,7 +21,7 @@ use pacesetter_domain::{
 };
 
 use super::{name_of, severity_key};
-use crate::ui::page::{PageError, PageResult};
+use crate::ui::page::{PageError, PageResult, saved};
 use crate::ui::{assignments::EvidenceRow, multipart::MultipartForm};
 use crate::{
     AppState,
@@ -191,7 +191,7 @@ pub async fn take_step(
     }
     .await;
     let error = match result {
-        Ok(_) => return Ok(Redirect::to(&format!("/findings/{id}")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/findings/{id}"))),
         Err(error) => error,
     };
     let Some((message, status)) = refused_input(&ctx, &error) else { return Err(error.into()) };
@@ -209,7 +209,7 @@ pub async fn add_photos(
 ) -> PageResult {
     let photos: Vec<Vec<u8>> = form.files("photo").map(|upload| upload.bytes.clone()).collect();
     let error = match inspections::add_photos(&state.app, &actor, FindingId(id), &photos).await {
-        Ok(_) => return Ok(Redirect::to(&format!("/findings/{id}")).into_response()),
+        Ok(_) => return Ok(saved(&format!("/findings/{id}"))),
         Err(error) => error,
     };
     let Some((photo_message, status)) = refused_input(&ctx, &error) else { return Err(error.into()) };

@@ -7,7 +7,7 @@ use askama::Template;
 use axum::{
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse, Redirect},
+    response::IntoResponse,
 };
 use pacesetter_app::{
     Actor, AppError,
@@ -24,7 +24,7 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
-use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::ui::page::{NoFields, PageForm, PageResult, saved};
 use crate::{
     AppState,
     ui::{
@@ -180,9 +180,7 @@ async fn save_check(
     };
     let known = CheckStatus::parse(&form.status).is_some();
     Ok(match inspections::save_check(&state.app, actor, RoundId(id), source, &input).await {
-        Ok(_) if known => {
-            Redirect::to(&format!("/inspection-rounds/{id}/units/{unit}#point-{}", form.item_id)).into_response()
-        }
+        Ok(_) if known => saved(&format!("/inspection-rounds/{id}/units/{unit}#point-{}", form.item_id)),
         Ok(_) => {
             let message = ctx.t.error("invalid_status");
             sheet_page(
@@ -244,7 +242,7 @@ pub async fn submit_self_check(
     _: PageForm<NoFields>,
 ) -> PageResult {
     Ok(match inspections::submit_self(&state.app, &actor, RoundId(id), UnitId(unit)).await {
-        Ok(_) => Redirect::to(&format!("/inspection-rounds/{id}/units/{unit}")).into_response(),
+        Ok(_) => saved(&format!("/inspection-rounds/{id}/units/{unit}")),
         Err(error) => return refused(&state, &actor, ctx, (id, unit), error, FindingFields::default()).await,
     })
 }
@@ -290,7 +288,7 @@ pub async fn record_finding(
         photos: sent.files("photo").map(|upload| upload.bytes.clone()).collect(),
     };
     Ok(match inspections::record_finding(&state.app, &actor, RoundId(id), &input).await {
-        Ok(view) => Redirect::to(&format!("/findings/{}", view.finding.id.0)).into_response(),
+        Ok(view) => saved(&format!("/findings/{}", view.finding.id.0)),
         Err(error) => return refused(&state, &actor, ctx, (id, unit), error, form).await,
     })
 }

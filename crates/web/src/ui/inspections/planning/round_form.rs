@@ -19,7 +19,7 @@ use super::{
     fields::{RoundFields, Shown, scheme_options},
     plans_round, refused,
 };
-use crate::ui::page::{PageError, PageForm, PageResult};
+use crate::ui::page::{PageError, PageForm, PageResult, saved};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -146,7 +146,7 @@ pub async fn create_round(
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     Ok(match result {
-        Ok(round) => Redirect::to(&format!("/inspection-rounds/{}", round.id.0)).into_response(),
+        Ok(round) => saved(&format!("/inspection-rounds/{}", round.id.0)),
         Err(AppError::Invalid(errors)) => {
             return new_page(&state, &actor, ctx, form.campaign_id, form.typed(), errors).await;
         }
