@@ -156,6 +156,10 @@ pub struct Detail {
     /// (event id, indicator id, value), oldest first.
     pub indicators: Vec<Indicator>,
     pub values: Vec<(EventId, IndicatorId, String)>,
+    /// Every chase (催办) of the assignment, oldest first.
+    pub chases: Vec<store::Chase>,
+    /// Whether this actor may chase it now.
+    pub can_chase: bool,
 }
 
 impl Detail {
@@ -204,6 +208,64 @@ fn may_take(actor: &Actor, loaded: &Loaded, step: Step) -> bool {
     })
 }
 
+/// Those who review a unit's reports, or run its campaign's office, may chase it.
+fn may_chase(actor: &Actor, loaded: &Loaded) -> bool {
+    may_take(actor, loaded, Step::Return)
+}
+
+/// The most assignments one chase may name (a list's selection).
+pub const MAX_CHASED: usize = 500;
+
+/// What a chase did: the assignments chased, and those skipped because they are closed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Chased {
+    pub chased: usize,
+    pub skipped_closed: usize,
+}
+
+/// Chases (催办) assignments, with an optional message: each unit's liaisons are told in
+/// their inbox (and by email or webhook where they set them), and each chase is kept in the
+/// task's history and audited. One transaction: an assignment the actor may not chase refuses
+/// the whole selection; closed ones are skipped and counted.
+pub async fn chase(app: &App, actor: &Actor, ids: &[AssignmentId], message: &str) -> Result<Chased> {
+    if ids.is_empty() {
+        return Err(AppError::invalid("ids", "required"));
+    }
+    if ids.len() > MAX_CHASED {
+        return Err(AppError::invalid("ids", "too_many_selected"));
+    }
+    let message = crate::text::optional("message", Some(message), crate::text::TextKind::Text)?;
+    let mut seen = std::collections::HashSet::new();
+    let mut done = Chased::default();
+    let mut tx = app.store.write().await?;
+    let now = Timestamp::now();
+    for &id in ids.iter().filter(|id| seen.insert(**id)) {
+        let loaded = visible(&mut tx, actor, id).await?;
+        if !may_chase(actor, &loaded) {
+            return Err(AppError::Forbidden);
+        }
+        if loaded.assignment.state == AssignmentState::Closed {
+            done.skipped_closed += 1;
+            continue;
+        }
+        store::add_chase(&mut tx, id, actor.user.id, message.as_deref(), now).await?;
+        let note = serde_json::json!({"message": message});
+        audit::record(&mut tx, actor.into(), "assignment.chase", ("assignment", Some(id.0)), None::<&()>, Some(&note))
+            .await?;
+        let chased = crate::reminders::Chased {
+            assignment: &loaded.assignment,
+            unit: &loaded.unit,
+            task: &loaded.item.title,
+            by: &actor.user.display_name,
+            message: message.as_deref(),
+        };
+        crate::reminders::chased(app, &mut tx, &chased).await?;
+        done.chased += 1;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
 fn possible_steps(actor: &Actor, loaded: &Loaded) -> Vec<Step> {
     [Step::Acknowledge, Step::Update, Step::Report, Step::Accept, Step::Return, Step::Close]
         .into_iter()
@@ -230,9 +292,13 @@ pub async fn detail(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail
     };
     let indicators = indicators::for_item(&mut conn, loaded.item.id).await?;
     let values = indicators::values_for_assignment(&mut conn, id).await?;
+    let chases = store::chases(&mut conn, id).await?;
+    let can_chase = may_chase(actor, &loaded) && loaded.assignment.state != AssignmentState::Closed;
     Ok(Detail {
         indicators,
         values,
+        chases,
+        can_chase,
         light: loaded.assignment.light(today, loaded.campaign.thresholds),
         days_left: loaded.assignment.days_left(today),
         events,

@@ -185,6 +185,40 @@ pub(crate) async fn returned(
     notify(app, tx, recipients, &message, Timestamp::now()).await
 }
 
+/// A chase (催办) as the unit is told of it.
+pub(crate) struct Chased<'a> {
+    pub assignment: &'a pacesetter_domain::plan::Assignment,
+    pub unit: &'a pacesetter_domain::unit::Unit,
+    pub task: &'a str,
+    /// Who chased.
+    pub by: &'a str,
+    pub message: Option<&'a str>,
+}
+
+/// Tells the unit's liaisons, in the caller's transaction, that the office chased its task.
+pub(crate) async fn chased(app: &App, tx: &mut pacesetter_store::Conn, chase: &Chased<'_>) -> Result<u32> {
+    let Chased { assignment, unit, task, by, message } = chase;
+    let recipients = store::holders(tx, &unit.path, &["liaison"]).await?;
+    let mut body = format!(
+        "{by}催办{}的任务“{task}”：完成时限{}，当前进度{}%。",
+        unit.name,
+        format_date(assignment.due_on),
+        assignment.percent
+    );
+    if let Some(message) = message {
+        body.push_str(message);
+    }
+    let message = Message {
+        kind: "reminder",
+        escalate: false,
+        assignment: Some(assignment.id),
+        title: format!("催办：{task}"),
+        body,
+        link: format!("/assignments/{}", assignment.id),
+    };
+    notify(app, tx, recipients, &message, Timestamp::now()).await
+}
+
 /// One reminder's text, link and subject.
 struct Message {
     /// `due_soon`, `overdue` or `returned`: what the person's preferences are asked about.

@@ -34,8 +34,9 @@ impl Prefs {
         match kind {
             "due_soon" => self.due_soon,
             "overdue" => self.overdue,
-            // A report sent back is the unit's own work: always told.
-            "returned" => true,
+            // A report sent back, or a chase by the office, is about the unit's own work:
+            // always told.
+            "returned" | "reminder" => true,
             _ => self.escalation,
         }
     }

@@ -133,9 +133,9 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
     (
         21,
-        "returned notifications",
-        include_str!("../migrations/sqlite/0021_returned_notifications.sql"),
-        include_str!("../migrations/postgres/0021_returned_notifications.sql"),
+        "returned and chased assignments",
+        include_str!("../migrations/sqlite/0021_returned_and_chased.sql"),
+        include_str!("../migrations/postgres/0021_returned_and_chased.sql"),
     ),
 ];
 

@@ -13,6 +13,14 @@ for (const form of document.querySelectorAll("form[data-confirm]")) {
   });
 }
 
+// A "select all" box ticks every box of its name in the same form.
+for (const all of document.querySelectorAll("input[data-select-all]")) {
+  all.addEventListener("change", () => {
+    const boxes = document.querySelectorAll(`input[name="${all.dataset.selectAll}"][form="${all.getAttribute("form")}"]`);
+    for (const box of boxes) box.checked = all.checked;
+  });
+}
+
 // Photos taken on a phone are often several megabytes: shrink the large ones to at most 2000
 // pixels a side before upload, so a handful fits in one request. The server checks and cleans
 // whatever arrives either way.

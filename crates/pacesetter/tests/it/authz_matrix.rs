@@ -30,6 +30,7 @@ fn permission(entry: &Entry) -> Permission {
         "view_audit" => Permission::ViewAudit,
         "manage_plans" => Permission::ManagePlans,
         "report_progress" => Permission::ReportProgress,
+        "review_progress" => Permission::ReviewProgress,
         "inspect" => Permission::Inspect,
         "judge" => Permission::Judge,
         other => panic!("unknown permission {other} in authz_matrix.toml"),
@@ -391,6 +392,8 @@ impl World {
                     "/api/v1/tasks/{id}/assignments" => serde_json::json!({"unit_ids": [unit.id.0]}),
                     "/api/v1/assignments/{id}/steps" => serde_json::json!({"step": "acknowledge"}),
                     "/api/v1/assignments/{id}/updates" => serde_json::json!({"percent": 10}),
+                    "/api/v1/assignments/{id}/chase" => serde_json::json!({"message": "请加快进度"}),
+                    "/api/v1/assignments/chase" => serde_json::json!({"ids": [self.plan_at(place).3]}),
                     "/api/v1/evidence/links" => {
                         serde_json::json!({"unit_id": unit.id.0, "url": "https://example.org/report"})
                     }
@@ -543,6 +546,12 @@ impl World {
                     "/assignments/{id}/step" => {
                         vec![("csrf", csrf), ("version", "1".into()), ("step", "acknowledge".into())]
                     }
+                    "/assignments/{id}/chase" => vec![("csrf", csrf), ("message", "请加快进度".into())],
+                    "/assignments/chase" => vec![
+                        ("csrf", csrf),
+                        ("ids", self.plan_at(place).3.to_string()),
+                        ("back", "/assignments".into()),
+                    ],
                     "/evaluations" => vec![("csrf", csrf), ("campaign_id", self.plan_at(place).1.to_string())],
                     "/evaluations/{id}/self"
                     | "/evaluations/{id}/inspect"

@@ -9,6 +9,7 @@ mod authz_fixtures;
 mod authz_matrix;
 mod body_limits;
 mod campaign_settings;
+mod chasing;
 mod cli;
 mod contests;
 mod damaged_sheets;

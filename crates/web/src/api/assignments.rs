@@ -199,6 +199,17 @@ pub struct AssignmentDetail {
     pub steps: Vec<String>,
     pub indicators: Vec<IndicatorStatus>,
     pub history: Vec<EventResponse>,
+    /// Every chase (催办) of the assignment, oldest first.
+    pub chases: Vec<ChaseResponse>,
+}
+
+/// A chase of an assignment: who, when, and the message.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChaseResponse {
+    pub actor_name: String,
+    pub message: Option<String>,
+    /// RFC 3339.
+    pub at: String,
 }
 
 /// One assignment with its light, the steps open to the caller, and its history.
@@ -243,9 +254,15 @@ pub async fn get_assignment(
                 .collect(),
         })
         .collect();
+    let chases = detail
+        .chases
+        .iter()
+        .map(|c| ChaseResponse { actor_name: c.actor_name.clone(), message: c.message.clone(), at: c.at.to_db() })
+        .collect();
     let body = AssignmentDetail {
         indicators,
         history,
+        chases,
         task_title: detail.item.title,
         unit_name: detail.unit.name,
         light: detail.light.as_str().to_owned(),
@@ -287,6 +304,64 @@ pub async fn take_step(
         assignments::StepInput { comment: body.comment.as_deref().unwrap_or(""), ..assignments::StepInput::default() };
     let assignment = assignments::take_step(&state.app, &actor, AssignmentId(id), version, step, &input).await?;
     Ok((etag(assignment.version), Json(AssignmentResponse::from(assignment))).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChaseRequest {
+    /// Added to what the unit is told.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChaseManyRequest {
+    /// The assignments to chase, at most 500; closed ones are skipped.
+    pub ids: Vec<i64>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ChaseResult {
+    pub chased: usize,
+    /// Closed assignments in the selection, not chased.
+    pub skipped_closed: usize,
+}
+
+impl From<assignments::Chased> for ChaseResult {
+    fn from(done: assignments::Chased) -> Self {
+        Self { chased: done.chased, skipped_closed: done.skipped_closed }
+    }
+}
+
+/// Chases (催办) an assignment: the unit's liaisons are told, with the message; kept in its
+/// history. Needs `review_progress` on the unit or its campaign's office.
+#[utoipa::path(post, path = "/api/v1/assignments/{id}/chase", tag = "assignments", params(("id" = i64, Path)), request_body = ChaseRequest, security(("bearer" = [])),
+    responses((status = 200, body = ChaseResult), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn chase_one(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ChaseRequest>,
+) -> Result<Json<ChaseResult>, ApiError> {
+    let message = body.message.unwrap_or_default();
+    Ok(Json(assignments::chase(&state.app, &actor, &[AssignmentId(id)], &message).await?.into()))
+}
+
+/// Chases a selection of assignments at once, all or nothing: one the caller may not chase
+/// refuses the whole selection.
+#[utoipa::path(post, path = "/api/v1/assignments/chase", tag = "assignments", request_body = ChaseManyRequest, security(("bearer" = [])),
+    responses((status = 200, body = ChaseResult), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn chase_many(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<ChaseManyRequest>,
+) -> Result<Json<ChaseResult>, ApiError> {
+    let ids: Vec<AssignmentId> = body.ids.iter().copied().map(AssignmentId).collect();
+    let message = body.message.unwrap_or_default();
+    Ok(Json(assignments::chase(&state.app, &actor, &ids, &message).await?.into()))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -39,6 +39,10 @@ pub enum NotificationKind {
     DueSoon,
     Overdue,
     Escalation,
+    /// A report was sent back, with the reason.
+    Returned,
+    /// The office chased (催办) the task.
+    Reminder,
 }
 
 /// The steps `POST /assignments/{id}/steps` takes; progress goes to `…/updates`.

@@ -125,6 +125,8 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(assignments::list_assignments),
         routes!(assignments::get_assignment),
         routes!(assignments::take_step),
+        routes!(assignments::chase_one),
+        routes!(assignments::chase_many),
         routes!(assignments::post_update),
         upload(routes!(evidence::upload_evidence, evidence::library)),
         routes!(evidence::add_link),

@@ -9,7 +9,7 @@ use crate::{AppState, api::ApiActor, error::ApiError};
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct NotificationResponse {
     pub id: i64,
-    /// due_soon, overdue or escalation.
+    /// due_soon, overdue, escalation, returned or reminder.
     #[schema(value_type = super::closed_sets::NotificationKind)]
     pub kind: String,
     pub title: String,

@@ -22,7 +22,7 @@ use super::{
     multipart::MultipartForm,
 };
 use crate::AppState;
-use crate::ui::page::{PageForm, PageResult, field_errors, saved};
+use crate::ui::page::{PageForm, PageResult, field_errors, redirect_with_notice, saved};
 
 /// An assignment as a table row shows it.
 pub struct LineRow {
@@ -86,6 +86,8 @@ struct IndexPage {
     unit: Option<i64>,
     /// The subtree the list is limited to (from the dashboard).
     under: Option<i64>,
+    /// The lines can be selected and chased (催办).
+    can_chase: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -151,6 +153,7 @@ pub async fn list_assignments(
         filters,
         unit: query.unit,
         under: query.under,
+        can_chase: actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
         p: ctx.with_nav("tasks"),
     }))
 }
@@ -178,6 +181,8 @@ struct ShowPage {
     events: Vec<EventRow>,
     /// While a report is sent back: why, by whom and when, above everything until answered.
     returned: Option<EventRow>,
+    /// The chases (催办) of the assignment, as history rows (the message as the comment).
+    chases: Vec<EventRow>,
     steps: Vec<&'static str>,
     can_update: bool,
     errors: ValidationError,
@@ -292,6 +297,19 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         .then(|| detail.events.iter().rposition(|e| e.step == Step::Return))
         .flatten()
         .map(|i| events[i].clone());
+    let chases = detail
+        .chases
+        .iter()
+        .map(|c| EventRow {
+            id: 0,
+            step_key: String::new(),
+            percent: String::new(),
+            values: String::new(),
+            comment: c.message.clone().unwrap_or_default(),
+            actor: c.actor_name.clone(),
+            at: c.at.display_cst(),
+        })
+        .collect();
     let can_update = detail.steps.iter().any(|s| matches!(s, Step::Update | Step::Report));
     let steps = detail.steps.iter().filter(|s| !matches!(s, Step::Update | Step::Report)).map(|s| s.as_str()).collect();
     let indicators = detail
@@ -321,6 +339,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         library: detail.library.iter().map(EvidenceRow::new).collect(),
         events,
         returned,
+        chases,
         steps,
         can_update,
         detail,
@@ -329,6 +348,53 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         p: ctx.with_nav("tasks"),
     };
     Ok((status, render(&page)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ChaseForm {
+    #[serde(default)]
+    message: String,
+}
+
+/// The chase (催办) button of an assignment page, with its message.
+pub async fn chase_one(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<ChaseForm>,
+) -> PageResult {
+    chased(
+        assignments::chase(&state.app, &actor, &[AssignmentId(id)], &form.message).await,
+        &format!("/assignments/{id}"),
+    )
+}
+
+/// The chase of a list's selection: `ids` repeated, a `message`, and `back`, the list to return
+/// to.
+pub async fn chase_selected(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let ids: Vec<AssignmentId> =
+        form.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).map(AssignmentId).collect();
+    // Back to the list the selection was made on, and only to a page of this site.
+    let back = match value("back") {
+        back if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') => back,
+        _ => "/assignments",
+    };
+    chased(assignments::chase(&state.app, &actor, &ids, value("message")).await, back)
+}
+
+/// Back to `to` saying how many were chased, or that nothing was (none chosen, a message too
+/// long); any other refusal is the error page.
+fn chased(result: Result<assignments::Chased, AppError>, to: &str) -> PageResult {
+    match result {
+        Ok(done) => Ok(redirect_with_notice(to, &format!("chased:{}", done.chased))),
+        Err(AppError::Invalid(_)) => Ok(redirect_with_notice(to, "chase_refused")),
+        Err(error) => Err(error.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -33,8 +33,8 @@ pub struct PageCtx {
     pub nav: &'static str,
     pub locales: [Locale; 3],
     pub current_path: String,
-    /// What the previous form did, shown once at the top ("已保存"): a key of the interface text.
-    pub notice: Option<&'static str>,
+    /// What the previous form did, shown once at the top ("已保存").
+    pub notice: Option<super::page::Notice>,
 }
 
 impl PageCtx {
@@ -94,7 +94,7 @@ impl FromRequestParts<AppState> for SignedIn {
                         || actor.can_anywhere(Permission::ManageUsers),
                     unread,
                 };
-                let notice = cookie(parts, super::page::NOTICE_COOKIE).and_then(|v| super::page::notice_key(&v));
+                let notice = cookie(parts, super::page::NOTICE_COOKIE).and_then(|v| super::page::Notice::read(&v, t));
                 let ctx = PageCtx { t, user: Some(user), csrf, nav: "", locales: Locale::ALL, current_path, notice };
                 if let Some(slot) = parts.extensions.get::<PageSlot>() {
                     slot.fill(&ctx);

@@ -182,20 +182,41 @@ pub async fn show_errors(request: Request, next: Next) -> Response {
 pub const NOTICE_COOKIE: &str = "notice";
 const NOTICE_SHOWN: &str = "notice=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax";
 
-/// The notices a form may leave, by their cookie value.
-pub fn notice_key(value: &str) -> Option<&'static str> {
-    match value {
-        "saved" => Some("notice.saved"),
-        _ => None,
+/// What a form did, said once at the top of the next page.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub text: String,
+    /// `false` for a refusal.
+    pub ok: bool,
+}
+
+impl Notice {
+    /// The notice a cookie value stands for: `saved`, `chased:N` (N chased), `chase_refused`;
+    /// anything else is ignored.
+    pub fn read(value: &str, t: Tr) -> Option<Self> {
+        let ok = |text: String| Some(Self { text, ok: true });
+        match value.split_once(':') {
+            None if value == "saved" => ok(t.t("notice.saved").to_owned()),
+            None if value == "chase_refused" => Some(Self { text: t.t("notice.chase_refused").to_owned(), ok: false }),
+            Some(("chased", n)) => ok(t.n("notice.chased", n.parse::<u16>().ok()?)),
+            _ => None,
+        }
     }
+}
+
+/// A redirect leaving a notice (a [`Notice::read`] value) for the page it goes to.
+pub fn redirect_with_notice(to: &str, notice: &str) -> Response {
+    let mut response = axum::response::Redirect::to(to).into_response();
+    let cookie = format!("{NOTICE_COOKIE}={notice}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// The redirect after a saved form, leaving "已保存" for the page it goes to.
 pub fn saved(to: &str) -> Response {
-    let mut response = axum::response::Redirect::to(to).into_response();
-    let cookie = HeaderValue::from_static("notice=saved; Path=/; Max-Age=60; HttpOnly; SameSite=Lax");
-    response.headers_mut().append(header::SET_COOKIE, cookie);
-    response
+    redirect_with_notice(to, "saved")
 }
 
 /// The session's form token, left in the request by the page extractor for the form extractors.

@@ -213,6 +213,8 @@ struct ItemPage {
     lead: Option<UnitChip>,
     co_units: Vec<UnitChip>,
     lines: Vec<super::assignments::LineRow>,
+    /// The lines can be selected and chased (催办).
+    can_chase: bool,
     starts_on: String,
     due_on: String,
     error: String,
@@ -234,10 +236,11 @@ async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error
         item: Some(view.item.id),
         ..Default::default()
     };
-    let lines = match assignments::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(200))).await {
-        Ok(page) => page.items.into_iter().map(|line| super::assignments::LineRow::new(line, locale)).collect(),
-        Err(error) => return Err(error.into()),
-    };
+    let lines: Vec<super::assignments::LineRow> =
+        match assignments::list(&state.app, actor, &query, PageRequest::new(Some(1), Some(200))).await {
+            Ok(page) => page.items.into_iter().map(|line| super::assignments::LineRow::new(line, locale)).collect(),
+            Err(error) => return Err(error.into()),
+        };
     let chip = |u: &pacesetter_domain::unit::Unit| UnitChip { id: u.id.0, name: u.display_name(locale).to_owned() };
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ItemPage {
@@ -246,6 +249,7 @@ async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error
         starts_on: view.item.starts_on.map(format_date).unwrap_or_default(),
         due_on: view.item.due_on.map(format_date).unwrap_or_default(),
         view,
+        can_chase: !lines.is_empty() && actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
         lines,
         error,
         p: ctx.with_nav("plans"),

@@ -1,13 +1,15 @@
--- A report sent back tells the unit's liaisons why (issue 19): notifications of kind
--- 'returned'. SQLite cannot change a CHECK in place, so the table is rebuilt; dropping it
--- cascades to its deliveries, which are kept aside and put back.
+-- A report sent back tells the unit's liaisons why, and the office chases (催办) an assignment
+-- with a message (issue 19): notifications of kind 'returned' and 'reminder', and each chase
+-- kept for the task's history and its count. SQLite cannot change a CHECK in place, so the
+-- notifications table is rebuilt; dropping it cascades to its deliveries, which are kept aside
+-- and put back.
 
 CREATE TABLE deliveries_kept AS SELECT * FROM deliveries;
 
 CREATE TABLE notifications_next (
     id            INTEGER PRIMARY KEY,
     user_id       BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    kind          TEXT NOT NULL CHECK (kind IN ('due_soon', 'overdue', 'escalation', 'returned')),
+    kind          TEXT NOT NULL CHECK (kind IN ('due_soon', 'overdue', 'escalation', 'returned', 'reminder')),
     assignment_id BIGINT REFERENCES assignments (id) ON DELETE CASCADE,
     title         TEXT NOT NULL,
     body          TEXT NOT NULL,
@@ -27,3 +29,12 @@ INSERT INTO deliveries (id, notification_id, channel, target, status, attempts, 
         created_at, sent_at
     FROM deliveries_kept;
 DROP TABLE deliveries_kept;
+
+CREATE TABLE assignment_chases (
+    id            INTEGER PRIMARY KEY,
+    assignment_id BIGINT NOT NULL REFERENCES assignments (id) ON DELETE CASCADE,
+    user_id       BIGINT NOT NULL REFERENCES users (id),
+    message       TEXT,
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX assignment_chases_assignment ON assignment_chases (assignment_id, id);

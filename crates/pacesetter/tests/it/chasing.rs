@@ -1,0 +1,76 @@
+//! Chasing (催办, issue 19 part 3): the office chases one assignment or a list's selection with
+//! a message; the unit's liaisons are told, each chase is kept in the task's history and
+//! counted; a liaison cannot chase, closed assignments are skipped, and a bad selection is
+//! refused whole.
+
+use axum::http::{Method, StatusCode};
+use pacesetter_testkit::backend_test;
+use serde_json::json;
+
+backend_test! {
+    async fn the_office_chases_and_the_unit_is_told(t) {
+        let (office, lhasa) = (t.token("office").await, t.token("lhasa").await);
+        let open = t.get("/api/v1/assignments?state=in_progress", &lhasa).await.json();
+        let id = open["items"][0]["assignment"]["id"].as_i64().unwrap();
+
+        let chased = t.json(Method::POST, &format!("/api/v1/assignments/{id}/chase"), &office, json!({"message": "请于本周五前报送"})).await;
+        assert_eq!(chased.status, StatusCode::OK, "{}", chased.text());
+        assert_eq!(chased.json(), json!({"chased": 1, "skipped_closed": 0}));
+        let inbox = t.get("/api/v1/notifications", &lhasa).await.json();
+        let told = inbox.as_array().unwrap().iter().find(|n| n["kind"] == "reminder").expect("the liaison is told");
+        assert!(told["title"].as_str().unwrap().starts_with("催办："));
+        assert!(told["body"].as_str().unwrap().ends_with("请于本周五前报送"), "{told}");
+        let detail = t.get(&format!("/api/v1/assignments/{id}"), &office).await.json();
+        assert_eq!(detail["chases"][0]["message"], "请于本周五前报送");
+        assert_eq!(detail["chases"][0]["actor_name"], "专项办工作人员");
+
+        // The unit's own liaison may not chase; a message past its limit is refused.
+        let own = t.json(Method::POST, &format!("/api/v1/assignments/{id}/chase"), &lhasa, json!({})).await;
+        assert_eq!(own.status, StatusCode::FORBIDDEN);
+        let long = t.json(Method::POST, &format!("/api/v1/assignments/{id}/chase"), &office, json!({"message": "催".repeat(5000)})).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // A selection: closed ones are skipped, an empty one is refused, and the history keeps
+        // every chase.
+        let closed = t.get("/api/v1/assignments?state=closed", &office).await.json();
+        let closed_id = closed["items"][0]["assignment"]["id"].as_i64().unwrap();
+        let many = t.json(Method::POST, "/api/v1/assignments/chase", &office, json!({"ids": [id, closed_id, id]})).await;
+        assert_eq!(many.json(), json!({"chased": 1, "skipped_closed": 1}), "{}", many.text());
+        let none = t.json(Method::POST, "/api/v1/assignments/chase", &office, json!({"ids": []})).await;
+        assert_eq!((none.status, none.json()["error"]["details"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("required")));
+        let detail = t.get(&format!("/api/v1/assignments/{id}"), &lhasa).await.json();
+        assert_eq!(detail["chases"].as_array().unwrap().len(), 2);
+    }
+}
+
+backend_test! {
+    async fn a_list_selection_is_chased_from_the_page(t) {
+        let office = t.token("office").await;
+        let open = t.get("/api/v1/assignments?state=in_progress", &office).await.json();
+        let ids: Vec<String> = open["items"].as_array().unwrap()[..2].iter().map(|l| l["assignment"]["id"].to_string()).collect();
+        let session = t.session("office").await;
+        let list = t.get("/assignments?state=in_progress", &session).await.text();
+        assert!(list.contains("id=\"chase-form\"") && list.contains(&format!("name=\"ids\" value=\"{}\"", ids[0])), "{list}");
+
+        let form = [("csrf", session.csrf()), ("ids", ids[0].as_str()), ("ids", ids[1].as_str()), ("message", "请加快进度"),
+            ("back", "/assignments?state=in_progress")];
+        let sent = t.form("/assignments/chase", &session, &form).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+        assert_eq!(sent.header("location"), Some("/assignments?state=in_progress"));
+        assert!(sent.header("set-cookie").unwrap().starts_with("notice=chased:2;"));
+        // Nothing chosen comes back with the refusal; a way off the site is not followed.
+        let nothing = t.form("/assignments/chase", &session, &[("csrf", session.csrf()), ("back", "//evil.example/")]).await;
+        assert_eq!(nothing.header("location"), Some("/assignments"));
+        assert!(nothing.header("set-cookie").unwrap().starts_with("notice=chase_refused;"));
+
+        let page = t.get(&format!("/assignments/{}", ids[0]), &session).await.text();
+        assert!(page.contains("已催办 1 次") && page.contains("请加快进度"), "{page}");
+        // The liaison sees the record but no chase button.
+        let liaison = t.session("lhasa").await;
+        let lhasa_open = t.get("/api/v1/assignments?state=in_progress", &t.token("lhasa").await).await.json();
+        let own = lhasa_open["items"][0]["assignment"]["id"].as_i64().unwrap();
+        let theirs = t.get(&format!("/assignments/{own}"), &liaison).await.text();
+        assert!(!theirs.contains(&format!("action=\"/assignments/{own}/chase\"")));
+        assert!(!t.get("/assignments", &liaison).await.text().contains("chase-form"));
+    }
+}

@@ -1,0 +1,78 @@
+// Browser tests of daily use (issue 19): on a phone, a report of 150 % comes back with the
+// problem summarised at the top, linked to the field, and the input kept; a good save says
+// "已保存"; the office ticks every open task of a list and chases them at once.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { start, signIn } from "./server.mjs";
+
+let env;
+before(async () => {
+  env = await start();
+});
+after(async () => {
+  await env?.stop();
+});
+
+async function api(path, token) {
+  const response = await fetch(`${env.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return response.json();
+}
+
+async function token(username) {
+  const response = await fetch(`${env.base}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: "pacesetter-demo" }),
+  });
+  return (await response.json()).token;
+}
+
+test("on a phone, a refused report is summarised at the top and a good one says saved", async () => {
+  const lhasa = await token("lhasa");
+  const [line] = (await api("/api/v1/assignments?state=in_progress", lhasa)).items;
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, env.base, "lhasa");
+  await page.goto(`${env.base}/assignments/${line.assignment.id}`);
+  await page.fill("#percent", "150");
+  await page.fill("#comment", "已完成大半");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[enctype] button[type=submit]")]);
+
+  // The summary is on the first screen, and its link leads to the field.
+  const summary = page.locator(".error-summary");
+  assert.ok(await summary.isVisible());
+  const box = await summary.boundingBox();
+  assert.ok(box.y + box.height <= 844, `the summary is seen without scrolling (${box.y})`);
+  assert.equal(await page.inputValue("#percent"), "150", "the input is kept");
+  assert.equal(await page.inputValue("#comment"), "已完成大半");
+  await summary.locator("a[href='#percent']").click();
+  assert.match(page.url(), /#percent$/);
+
+  await page.fill("#percent", "60");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[enctype] button[type=submit]")]);
+  assert.equal(await page.locator(".notice").innerText(), "已保存。");
+  await page.reload();
+  assert.equal(await page.locator(".notice").count(), 0, "said once");
+  await context.close();
+});
+
+test("the office selects every open task of a list and chases them with a message", async () => {
+  const context = await env.browser.newContext({ locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, env.base, "office");
+  await page.goto(`${env.base}/assignments?state=in_progress`);
+  const boxes = page.locator("input[name=ids]");
+  const selectable = await boxes.count();
+  assert.ok(selectable > 1, "open tasks can be selected");
+  await page.check("input[data-select-all]");
+  assert.equal(await page.locator("input[name=ids]:checked").count(), selectable);
+  await page.fill("#bulk-message", "请于本周五前报送进展");
+  await Promise.all([page.waitForLoadState("load"), page.click("#chase-form button[type=submit]")]);
+  assert.match(await page.locator(".notice").innerText(), new RegExp(`已催办 ${selectable} 项任务`));
+  assert.match(page.url(), /state=in_progress/, "back on the same list");
+
+  const lhasa = await token("lhasa");
+  const inbox = await api("/api/v1/notifications", lhasa);
+  assert.ok(inbox.some((n) => n.kind === "reminder" && n.body.endsWith("请于本周五前报送进展")), "the liaison is told");
+  await context.close();
+});
