@@ -55,6 +55,7 @@ try {
       await page.goto(`${env.base}/login`);
       await page.screenshot({ path: `${out}/login-${lang}-${size}.png`, fullPage: true });
       await signIn(page, env.base, "office");
+      await page.goto(`${env.base}/units`);
       await page.screenshot({ path: `${out}/units-${lang}-${size}.png`, fullPage: true });
       await page.click("text=拉萨市");
       await page.screenshot({ path: `${out}/unit-${lang}-${size}.png`, fullPage: true });

@@ -70,5 +70,6 @@ export async function signIn(page, base, username) {
   await page.goto(`${base}/login`);
   await page.fill("#username", username);
   await page.fill("#password", "pacesetter-demo");
-  await Promise.all([page.waitForURL(`${base}/units`), page.click("button[type=submit].btn-primary")]);
+  // Each role lands where its work is: anywhere but the sign-in page.
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith("/login")), page.click("button[type=submit].btn-primary")]);
 }

@@ -15,6 +15,8 @@ test("the office signs in and sees both trees", async () => {
   const context = await env.browser.newContext({ locale: "zh-CN" });
   const page = await context.newPage();
   await signIn(page, env.base, "office");
+  assert.match(page.url(), /\/campaigns\/\d+\/dashboard$/, "the office lands on its dashboard");
+  await page.goto(`${env.base}/units`);
   assert.equal(await page.locator("h1").innerText(), "组织与区划");
   const trees = await page.locator(".tree h2").allInnerTexts();
   assert.deepEqual(trees, ["专项组办公室", "西藏自治区"]);
@@ -30,6 +32,8 @@ test("a prefecture liaison sees only its own subtree and gets no edit buttons", 
   const context = await env.browser.newContext({ locale: "zh-CN" });
   const page = await context.newPage();
   await signIn(page, env.base, "lhasa");
+  assert.match(page.url(), /\/assignments$/, "a liaison lands on its tasks");
+  await page.goto(`${env.base}/units`);
   const trees = await page.locator(".tree h2").allInnerTexts();
   assert.deepEqual(trees, ["拉萨市"]);
   assert.equal(await page.locator("a[href='/units/new']").count(), 0);

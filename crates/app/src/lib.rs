@@ -15,6 +15,7 @@ pub mod evidence;
 pub mod files;
 pub mod import;
 pub mod inspections;
+pub mod landing;
 pub mod live;
 mod password;
 pub mod plans;

@@ -154,3 +154,31 @@ backend_test! {
         assert_eq!(t.get(&format!("/units?under={shigatse}"), &liaison).await.status, StatusCode::NOT_FOUND);
     }
 }
+
+backend_test! {
+    async fn each_role_lands_where_its_work_is(t) {
+        let campaign = t.get("/api/v1/campaigns", &t.token("office").await).await.json()[0]["id"].clone();
+        for (user, to) in [
+            ("office", format!("/campaigns/{campaign}/dashboard")),
+            ("lhasa", "/assignments".to_owned()),
+            ("judge1", "/judging".to_owned()),
+            ("admin", "/units".to_owned()),
+            ("viewer", format!("/campaigns/{campaign}/dashboard")),
+        ] {
+            let session = t.session(user).await;
+            let home = t.get("/", &session).await;
+            assert_eq!((home.status, home.header("location")), (StatusCode::SEE_OTHER, Some(to.as_str())), "{user}");
+        }
+        // An inspector on no round reads the dashboard; on the demo's rounds, they land on the
+        // one being prepared rather than the one done.
+        let inspector = t.session("inspector").await;
+        let before = t.get("/", &inspector).await;
+        assert_eq!(before.header("location"), Some(format!("/campaigns/{campaign}/dashboard").as_str()));
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        let (_, planned) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let after = t.get("/", &inspector).await;
+        assert_eq!(after.header("location"), Some(format!("/inspection-rounds/{}", planned.0).as_str()));
+        // A visitor is asked to sign in.
+        assert!(t.get("/", &pacesetter_testkit::Auth::None).await.header("location").unwrap().starts_with("/login"));
+    }
+}

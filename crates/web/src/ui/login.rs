@@ -34,8 +34,22 @@ pub struct NextQuery {
 fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
-        _ => "/units".to_owned(),
+        _ => "/".to_owned(),
     }
+}
+
+/// The first page: where the signed-in person's work is.
+pub async fn home(State(state): State<AppState>, SignedIn { actor, .. }: SignedIn) -> PageResult {
+    use pacesetter_app::landing::{Landing, landing};
+    let to = match landing(&state.app, &actor).await? {
+        Landing::Dashboard(campaign) => format!("/campaigns/{campaign}/dashboard"),
+        Landing::Round(round) => format!("/inspection-rounds/{}", round.0),
+        Landing::Judging => "/judging".to_owned(),
+        Landing::Tasks => "/assignments".to_owned(),
+        Landing::Units => "/units".to_owned(),
+        Landing::Campaigns => "/campaigns".to_owned(),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 pub async fn show_login(

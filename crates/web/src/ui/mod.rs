@@ -24,7 +24,7 @@ mod users;
 
 use axum::{
     Router,
-    response::{Redirect, Response},
+    response::Response,
     routing::{get, post},
 };
 
@@ -53,7 +53,7 @@ impl Routes {
 
 pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
     let routes = Routes { router: Router::new(), keys: Vec::new() }
-        .add("GET", "/", get(|| async { Redirect::to("/units") }))
+        .add("GET", "/", get(login::home))
         .add("GET", "/login", get(login::show_login))
         .add("POST", "/login", post(login::sign_in))
         .add("POST", "/logout", post(login::sign_out))
