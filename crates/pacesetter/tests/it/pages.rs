@@ -182,3 +182,14 @@ backend_test! {
         assert!(t.get("/", &pacesetter_testkit::Auth::None).await.header("location").unwrap().starts_with("/login"));
     }
 }
+
+backend_test! {
+    async fn a_task_list_says_whose_tasks_and_which_filter(t) {
+        let lhasa = t.unit_id("540100").await;
+        let office = t.session("office").await;
+        let page = t.get(&format!("/assignments?unit={lhasa}&overdue=1"), &office).await.text();
+        assert!(page.contains("<h1>任务清单 · 拉萨市 · 已超期</h1>"), "{page}");
+        let liaison = t.session("lhasa").await;
+        assert!(t.get("/assignments?light=red", &liaison).await.text().contains("<h1>我的任务 · 红灯</h1>"));
+    }
+}

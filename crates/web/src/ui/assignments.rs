@@ -66,6 +66,8 @@ pub struct CampaignOption {
 #[template(path = "assignments/index.html")]
 struct IndexPage {
     p: PageCtx,
+    /// Whose tasks and which filter: "拉萨市 · 已超期".
+    title: String,
     lines: Vec<LineRow>,
     total: i64,
     page: i64,
@@ -136,11 +138,38 @@ pub async fn list_assignments(
         if filter.open_only { "&open=1" } else { "" },
         super::context::urlencode(query.q.as_deref().unwrap_or(""))
     );
+    let pages = list.pages();
+    let lines: Vec<LineRow> = list.items.into_iter().map(|line| LineRow::new(line, locale)).collect();
+    let t = ctx.t;
+    let whose = if actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress) {
+        "tasks.list_title"
+    } else {
+        "tasks.title"
+    };
+    let mut title = vec![t.t(whose).to_owned()];
+    if query.unit.is_some()
+        && let Some(line) = lines.first()
+    {
+        title.push(line.unit.clone());
+    }
+    if let Some(light) = filter.light {
+        title.push(t.tk("light", light.as_str()).to_owned());
+    }
+    if let Some(state) = filter.state {
+        title.push(t.tk("state", state.as_str()).to_owned());
+    }
+    if filter.overdue {
+        title.push(t.t("tasks.overdue").to_owned());
+    }
+    if filter.open_only {
+        title.push(t.t("tasks.open").to_owned());
+    }
     Ok(render(&IndexPage {
+        title: title.join(" · "),
         total: list.total,
         page: list.page,
-        pages: list.pages(),
-        lines: list.items.into_iter().map(|line| LineRow::new(line, locale)).collect(),
+        pages,
+        lines,
         campaigns: campaigns.into_iter().map(|c| CampaignOption { id: c.id.0, name: c.name }).collect(),
         campaign: campaign.unwrap_or_default(),
         light,
