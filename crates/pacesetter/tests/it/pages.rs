@@ -193,3 +193,19 @@ backend_test! {
         assert!(t.get("/assignments?light=red", &liaison).await.text().contains("<h1>我的任务 · 红灯</h1>"));
     }
 }
+
+backend_test! {
+    async fn the_menu_shows_what_the_role_uses(t) {
+        let nav = |html: String| {
+            let start = html.find("<nav class=\"mainnav\"").unwrap();
+            html[start..start + html[start..].find("</nav>").unwrap()].to_owned()
+        };
+        let judge = nav(t.get("/judging", &t.session("judge1").await).await.text());
+        assert!(judge.contains("href=\"/contests\"") && !judge.contains("href=\"/assignments\""), "{judge}");
+        let liaison = nav(t.get("/assignments", &t.session("lhasa").await).await.text());
+        assert!(liaison.contains("href=\"/assignments\"") && liaison.contains("href=\"/inspections\""));
+        assert!(!liaison.contains("href=\"/users\"") && !liaison.contains("href=\"/api/docs\""), "{liaison}");
+        let office = nav(t.get("/assignments", &t.session("office").await).await.text());
+        assert!(office.contains("href=\"/api/docs\"") && office.contains("href=\"/contests\""));
+    }
+}

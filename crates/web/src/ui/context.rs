@@ -21,6 +21,40 @@ pub struct PageUser {
     pub can_import: bool,
     /// Unread notifications, for the badge beside the inbox.
     pub unread: i64,
+    /// The menu entries the person's roles use.
+    pub menu: Menu,
+}
+
+/// Which entries of the main menu a person sees: those their roles use (a judge judges, an
+/// inspector inspects); the pages themselves still check every request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Menu {
+    pub tasks: bool,
+    pub plans: bool,
+    pub evaluations: bool,
+    pub inspections: bool,
+    pub contests: bool,
+    pub units: bool,
+    pub api: bool,
+}
+
+impl Menu {
+    fn of(actor: &Actor) -> Self {
+        use pacesetter_domain::Role::*;
+        let mut menu = Self::default();
+        for grant in &actor.scope.grants {
+            let all = matches!(grant.role, Admin | Coordinator);
+            let unit = matches!(grant.role, Liaison | UnitApprover | Viewer);
+            menu.tasks |= all || unit;
+            menu.plans |= all || unit || grant.role == Inspector;
+            menu.evaluations |= all || unit || grant.role == Inspector;
+            menu.inspections |= all || unit || grant.role == Inspector;
+            menu.contests |= all || matches!(grant.role, Judge | Viewer);
+            menu.units |= all || unit || grant.role == Inspector;
+            menu.api |= all;
+        }
+        menu
+    }
 }
 
 /// Shared by every page template.
@@ -93,6 +127,7 @@ impl FromRequestParts<AppState> for SignedIn {
                     can_import: actor.can_anywhere(Permission::ManageUnits)
                         || actor.can_anywhere(Permission::ManageUsers),
                     unread,
+                    menu: Menu::of(&actor),
                 };
                 let notice = cookie(parts, super::page::NOTICE_COOKIE).and_then(|v| super::page::Notice::read(&v, t));
                 let ctx = PageCtx { t, user: Some(user), csrf, nav: "", locales: Locale::ALL, current_path, notice };
