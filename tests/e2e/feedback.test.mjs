@@ -76,3 +76,15 @@ test("the office selects every open task of a list and chases them with a messag
   assert.ok(inbox.some((n) => n.kind === "reminder" && n.body.endsWith("请于本周五前报送进展")), "the liaison is told");
   await context.close();
 });
+
+test("printed, a list is a table without the menu, and a phone-width page is not cards", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 760, height: 1000 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, env.base, "office");
+  await page.goto(`${env.base}/assignments?state=in_progress`);
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator(".topbar").isVisible(), false, "no menu on paper");
+  assert.equal(await page.locator("#chase-form").isVisible(), false, "no forms on paper");
+  assert.equal(await page.locator("table.assignments thead").evaluate((e) => getComputedStyle(e).display), "table-header-group");
+  await context.close();
+});
