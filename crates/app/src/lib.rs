@@ -22,6 +22,7 @@ pub mod plans;
 pub mod quizzes;
 pub mod reminders;
 pub mod reports;
+pub mod search;
 mod text;
 pub mod units;
 pub mod users;

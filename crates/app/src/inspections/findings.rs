@@ -272,6 +272,8 @@ pub struct LedgerQuery {
     pub state: Option<RectificationState>,
     /// Only items past their deadline with the unit still to respond.
     pub overdue: bool,
+    /// Only findings whose category or description contains this text.
+    pub q: Option<String>,
     /// Counted from 1, like every list.
     pub page: PageRequest,
 }
@@ -300,6 +302,7 @@ async fn ledger_filter(
         severity: query.severity,
         state: query.state,
         overdue_before: query.overdue.then_some(today),
+        text: crate::text::search_term(query.q.as_deref())?,
     };
     Ok((filter, today))
 }

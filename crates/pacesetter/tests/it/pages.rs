@@ -209,3 +209,30 @@ backend_test! {
         assert!(office.contains("href=\"/api/docs\"") && office.contains("href=\"/contests\""));
     }
 }
+
+backend_test! {
+    async fn one_search_finds_units_tasks_findings_and_people_in_scope(t) {
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let office = t.session("office").await;
+        let by_alias = t.get("/search?q=%E5%8C%BA%E5%8F%91%E6%94%B9%E5%A7%94", &office).await;
+        assert_eq!(by_alias.status, StatusCode::OK);
+        assert!(by_alias.text().contains("自治区发展和改革委员会"), "区发改委 finds the unit by its alias");
+        let speech = t.get(&format!("/search?q={}", urlencode("演讲比赛")), &office).await.text();
+        assert!(speech.contains("举办青年演讲比赛") && speech.contains("href=\"/assignments/"), "tasks");
+        let people = t.get(&format!("/search?q={}", urlencode("联络员")), &office).await.text();
+        assert!(people.contains("拉萨市联络员") && people.contains("href=\"/users/"), "people");
+        let findings = t.get(&format!("/search?q={}", urlencode("台账")), &office).await.text();
+        assert!(findings.contains("href=\"/findings/"), "findings: {findings}");
+        // A liaison finds only what is theirs.
+        let lhasa = t.session("lhasa").await;
+        let elsewhere = t.get(&format!("/search?q={}", urlencode("日喀则")), &lhasa).await.text();
+        assert!(!elsewhere.contains("href=\"/units/") && !elsewhere.contains("href=\"/assignments/"), "{elsewhere}");
+        let long = t.get(&format!("/search?q={}", "a".repeat(300)), &office).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}

@@ -132,6 +132,8 @@ pub struct LedgerFilter {
     pub state: Option<RectificationState>,
     /// Only items still owed by their unit whose deadline is before this day.
     pub overdue_before: Option<Date>,
+    /// Only findings whose category or description contains this text.
+    pub text: Option<String>,
 }
 
 /// A finding with its rectification item, as the ledger lists it.
@@ -169,6 +171,10 @@ fn ledger_where(campaign: CampaignId, filter: &LedgerFilter) -> Where {
         // As `RectificationState::is_overdue`: waiting for the unit, past the deadline.
         let at = clauses.bind(Bind::Text(format_date(day)));
         clauses.push(format!("x.state IN ('open', 'reopened') AND x.due_on < {at}"));
+    }
+    if let Some(text) = &filter.text {
+        let at = clauses.bind(Bind::Text(format!("%{}%", crate::sql::escape_like(text))));
+        clauses.push(format!("(f.category LIKE {at} ESCAPE '\\' OR f.description LIKE {at} ESCAPE '\\')"));
     }
     clauses
 }

@@ -336,6 +336,7 @@ impl LedgerParams {
                 Some(text) => Some(RectificationState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
             },
             overdue: self.overdue.unwrap_or(false),
+            q: None,
             page: PageRequest::new(self.page, self.per_page),
         })
     }

@@ -19,6 +19,7 @@ mod plans;
 mod quizzes;
 mod reports;
 pub(crate) mod screens;
+mod search;
 mod units;
 mod users;
 
@@ -94,6 +95,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/plan-items/{id}/edit", get(plan_items::edit_item))
         .add("POST", "/plan-items/{id}", post(plan_items::update_item))
         .add("POST", "/plan-items/{id}/assign", post(plan_items::assign_task))
+        .add("GET", "/search", get(search::search_page))
         .add("GET", "/assignments", get(assignments::list_assignments))
         .add("GET", "/assignments/{id}", get(assignments::show_assignment))
         .add("POST", "/assignments/chase", post(assignments::chase_selected))

@@ -155,6 +155,7 @@ pub async fn list_rounds(
         severity,
         state: state_asked,
         overdue,
+        q: None,
         page: pacesetter_app::PageRequest::new(Some(number), Some(PER_PAGE)),
     };
     let Some(ledger) = inspections::ledger_page(&state.app, &actor, q.campaign.map(CampaignId), &query).await? else {
