@@ -272,7 +272,7 @@ pub struct LedgerQuery {
     pub state: Option<RectificationState>,
     /// Only items past their deadline with the unit still to respond.
     pub overdue: bool,
-    /// Only findings whose category or description contains this text.
+    /// Only findings whose category, description or unit's name contains this text.
     pub q: Option<String>,
     /// Counted from 1, like every list.
     pub page: PageRequest,

@@ -132,7 +132,7 @@ pub struct LedgerFilter {
     pub state: Option<RectificationState>,
     /// Only items still owed by their unit whose deadline is before this day.
     pub overdue_before: Option<Date>,
-    /// Only findings whose category or description contains this text.
+    /// Only findings whose category, description or unit's name contains this text.
     pub text: Option<String>,
 }
 
@@ -174,7 +174,9 @@ fn ledger_where(campaign: CampaignId, filter: &LedgerFilter) -> Where {
     }
     if let Some(text) = &filter.text {
         let at = clauses.bind(Bind::Text(format!("%{}%", crate::sql::escape_like(text))));
-        clauses.push(format!("(f.category LIKE {at} ESCAPE '\\' OR f.description LIKE {at} ESCAPE '\\')"));
+        clauses.push(format!(
+            "(f.category LIKE {at} ESCAPE '\\' OR f.description LIKE {at} ESCAPE '\\' OR u.name LIKE {at} ESCAPE '\\')"
+        ));
     }
     clauses
 }
