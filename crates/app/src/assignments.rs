@@ -112,6 +112,37 @@ pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) ->
     Ok(Page { items: lines, total, page: page.page, per_page: page.per_page })
 }
 
+/// The lines of a list's selection, in the order given: those the actor may see (any other id
+/// is left out, as a list leaves it out), each once, at most [`MAX_CHASED`].
+pub async fn selected(app: &App, actor: &Actor, ids: &[AssignmentId]) -> Result<Vec<Line>> {
+    if ids.len() > MAX_CHASED {
+        return Err(AppError::invalid("ids", "too_many_selected"));
+    }
+    let mut conn = app.store.read().await?;
+    let mut seen = std::collections::HashSet::new();
+    let mut lines = Vec::with_capacity(ids.len());
+    let now = Timestamp::now();
+    for &id in ids.iter().filter(|id| seen.insert(**id)) {
+        let loaded = match visible(&mut conn, actor, id).await {
+            Ok(loaded) => loaded,
+            Err(AppError::NotFound(_)) => continue,
+            Err(other) => return Err(other),
+        };
+        let today = loaded.campaign.today(now);
+        lines.push(Line {
+            light: loaded.assignment.light(today, loaded.campaign.thresholds),
+            days_left: loaded.assignment.days_left(today),
+            campaign_id: loaded.campaign.id,
+            item_code: loaded.item.code,
+            item_title: loaded.item.title,
+            unit_name: loaded.unit.name,
+            unit_name_bo: loaded.unit.name_bo,
+            assignment: loaded.assignment,
+        });
+    }
+    Ok(lines)
+}
+
 /// The latest indicator values of the actor's visible assignments in a campaign, as a line of
 /// text per assignment ("举办场次 2/4 场；参会人数 426/600 人"), for lists and exports.
 pub async fn indicator_lines(

@@ -1,6 +1,7 @@
-//! A titled table as a one-sheet workbook: a bold title, a header row, then the cells, the
-//! header frozen. Text is written as a string (so nothing a user typed can become a formula);
-//! numbers as numbers, so that they sort and sum.
+//! A titled table as a one-sheet workbook as offices expect it: a bold title merged across the
+//! table, a header row, then the cells, the header frozen. Text is written as a string (so
+//! nothing a user typed can become a formula); numbers as numbers, percents and dates with
+//! their formats, so that they sort, sum and read as such.
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
@@ -15,6 +16,9 @@ pub struct Column<'a> {
 pub enum Cell {
     Text(String),
     Number(f64),
+    /// A share written as a number with a percent format: 0.82 shows as 82%.
+    Percent(f64),
+    Date(time::Date),
 }
 
 /// A table of text only.
@@ -38,9 +42,16 @@ pub fn write_cells(
     workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
     let header = Format::new().set_bold().set_background_color(0xEEF2F7).set_border(FormatBorder::Thin).set_text_wrap();
     let top = Format::new().set_align(FormatAlign::Top).set_text_wrap();
+    let percent = Format::new().set_align(FormatAlign::Top).set_num_format("0%");
+    let day = Format::new().set_align(FormatAlign::Top).set_num_format("yyyy-mm-dd");
     let sheet = workbook.add_worksheet();
     sheet.set_name(sheet_name)?;
-    sheet.write_string_with_format(0, 0, title, &Format::new().set_bold())?;
+    let title_format = Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center);
+    match columns.len() {
+        0 | 1 => sheet.write_string_with_format(0, 0, title, &title_format).map(|_| ())?,
+        n => sheet.merge_range(0, 0, 0, (n - 1) as u16, title, &title_format).map(|_| ())?,
+    }
+    sheet.set_row_height(0, 24)?;
     for (col, column) in columns.iter().enumerate() {
         sheet.write_string_with_format(2, col as u16, column.heading, &header)?;
         sheet.set_column_width(col as u16, column.width)?;
@@ -51,6 +62,15 @@ pub fn write_cells(
             match cell {
                 Cell::Text(text) => sheet.write_string_with_format(line, col, text, &top)?,
                 Cell::Number(value) => sheet.write_number_with_format(line, col, *value, &top)?,
+                Cell::Percent(value) => sheet.write_number_with_format(line, col, *value, &percent)?,
+                Cell::Date(date) => {
+                    let excel = rust_xlsxwriter::ExcelDateTime::from_ymd(
+                        u16::try_from(date.year()).unwrap_or(1900),
+                        u8::from(date.month()),
+                        date.day(),
+                    )?;
+                    sheet.write_datetime_with_format(line, col, &excel, &day)?
+                }
             };
         }
     }
@@ -78,6 +98,18 @@ mod tests {
         let bytes = write_cells("成绩", "成绩", &columns, &[vec![Cell::Number(91.5)]]).unwrap();
         let book = String::from_utf8_lossy(&unzipped_sheet(&bytes)).into_owned();
         assert!(book.contains("<v>91.5</v>"), "a numeric cell: {book}");
+    }
+
+    #[test]
+    fn percents_and_dates_keep_their_formats_and_the_title_spans_the_table() {
+        let columns = [Column { heading: "进度", width: 10.0 }, Column { heading: "完成时限", width: 12.0 }];
+        let row = vec![Cell::Percent(0.82), Cell::Date(time::macros::date!(2023 - 06 - 15))];
+        let bytes = write_cells("任务清单", "任务", &columns, &[row]).unwrap();
+        let sheet = String::from_utf8_lossy(&unzipped_sheet(&bytes)).into_owned();
+        assert!(sheet.contains("<v>0.82</v>") && sheet.contains("<v>45092</v>"), "{sheet}");
+        assert!(sheet.contains("<mergeCell ref=\"A1:B1\"/>"), "{sheet}");
+        let grid = crate::read_sheet(&bytes).unwrap();
+        assert_eq!(grid.rows.iter().find(|(n, _)| *n == 4).unwrap().1[1], "2023-06-15", "read back as the day");
     }
 
     fn unzipped_sheet(bytes: &[u8]) -> Vec<u8> {

@@ -71,6 +71,35 @@ backend_test! {
         let own = lhasa_open["items"][0]["assignment"]["id"].as_i64().unwrap();
         let theirs = t.get(&format!("/assignments/{own}"), &liaison).await.text();
         assert!(!theirs.contains(&format!("action=\"/assignments/{own}/chase\"")));
-        assert!(!t.get("/assignments", &liaison).await.text().contains("chase-form"));
+        let their_list = t.get("/assignments", &liaison).await.text();
+        assert!(!their_list.contains("action=\"/assignments/chase\"") && !their_list.contains("bulk-message"));
+        assert!(their_list.contains("formaction=\"/assignments/export\""), "a liaison may still export");
+    }
+}
+
+backend_test! {
+    async fn a_selection_exports_as_a_workbook_of_what_the_reader_may_see(t) {
+        let office = t.token("office").await;
+        let open = t.get("/api/v1/assignments?state=in_progress", &office).await.json();
+        let lines = open["items"].as_array().unwrap();
+        let lhasa_unit = t.unit_id("540100").await;
+        let own = lines.iter().find(|l| l["assignment"]["unit_id"] == lhasa_unit).unwrap()["assignment"]["id"].to_string();
+        let other = lines.iter().find(|l| l["assignment"]["unit_id"] != lhasa_unit).unwrap()["assignment"]["id"].to_string();
+
+        let session = t.session("lhasa").await;
+        let form = [("csrf", session.csrf()), ("ids", own.as_str()), ("ids", other.as_str())];
+        let sheet = t.form("/assignments/export", &session, &form).await;
+        assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.text());
+        assert_eq!(sheet.header("content-type"), Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"));
+        let grid = pacesetter_export::read_sheet(&sheet.body).unwrap();
+        assert_eq!(grid.rows[0].1[0], "任务清单", "the title");
+        assert_eq!(grid.rows[1].1, ["灯色", "编号", "重点任务", "单位", "状态", "进度", "完成时限", "剩余天数"]);
+        assert_eq!(grid.rows.len(), 3, "another prefecture's task is left out: {:?}", grid.rows);
+        let row = &grid.rows[2].1;
+        assert_eq!(row[3], "拉萨市");
+        let percent: f64 = row[5].parse().expect("the progress is a number");
+        assert!((0.0..=1.0).contains(&percent));
+        assert!(row[6].len() == 10 && row[6].starts_with("2023-"), "the deadline is a date: {}", row[6]);
+        row[7].parse::<i64>().expect("the days left are a number");
     }
 }

@@ -88,7 +88,8 @@ struct IndexPage {
     unit: Option<i64>,
     /// The subtree the list is limited to (from the dashboard).
     under: Option<i64>,
-    /// The lines can be selected and chased (催办).
+    /// The lines can be selected (to export), and chased (催办).
+    selectable: bool,
     can_chase: bool,
 }
 
@@ -182,6 +183,7 @@ pub async fn list_assignments(
         filters,
         unit: query.unit,
         under: query.under,
+        selectable: true,
         can_chase: actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
         p: ctx.with_nav("tasks"),
     }))
@@ -414,6 +416,52 @@ pub async fn chase_selected(
         _ => "/assignments",
     };
     chased(assignments::chase(&state.app, &actor, &ids, value("message")).await, back)
+}
+
+/// The selection of a list as a workbook: the light, the task, the unit, the state, the
+/// progress as a percent, the deadline as a date and the days left as a number.
+pub async fn export_selected(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    use pacesetter_export::table_xlsx::{Cell, Column, write_cells};
+    let ids: Vec<AssignmentId> =
+        form.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).map(AssignmentId).collect();
+    let lines = assignments::selected(&state.app, &actor, &ids).await?;
+    let t = ctx.t;
+    let rows: Vec<Vec<Cell>> = lines
+        .into_iter()
+        .map(|line| {
+            let (percent, due, days_left) = (line.assignment.percent, line.assignment.due_on, line.days_left);
+            let row = LineRow::new(line, t.locale);
+            vec![
+                Cell::Text(t.tk("light", &row.light).to_owned()),
+                Cell::Text(row.code),
+                Cell::Text(row.task),
+                Cell::Text(row.unit),
+                Cell::Text(t.t(&row.state_key).to_owned()),
+                Cell::Percent(f64::from(percent) / 100.0),
+                Cell::Date(due),
+                Cell::Number(days_left as f64),
+            ]
+        })
+        .collect();
+    let headings = [
+        ("plans.light", 8.0),
+        ("plans.code", 10.0),
+        ("plans.task", 40.0),
+        ("plans.unit", 18.0),
+        ("tasks.state", 10.0),
+        ("plans.progress", 9.0),
+        ("plans.due_on", 12.0),
+        ("tasks.days_left", 10.0),
+    ];
+    let columns: Vec<Column<'_>> =
+        headings.iter().map(|(key, width)| Column { heading: t.t(key), width: *width }).collect();
+    let bytes = write_cells(t.t("tasks.list_title"), t.t("tasks.list_title"), &columns, &rows)
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    Ok(crate::api::xlsx_download(bytes, "attachment; filename=\"tasks.xlsx\""))
 }
 
 /// Back to `to` saying how many were chased, or that nothing was (none chosen, a message too

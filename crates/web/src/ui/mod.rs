@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/assignments", get(assignments::list_assignments))
         .add("GET", "/assignments/{id}", get(assignments::show_assignment))
         .add("POST", "/assignments/chase", post(assignments::chase_selected))
+        .add("POST", "/assignments/export", post(assignments::export_selected))
         .add("POST", "/assignments/{id}/chase", post(assignments::chase_one))
         .add("POST", "/assignments/{id}/step", post(assignments::take_step))
         .add_upload("POST", "/assignments/{id}/update", post(assignments::post_update))

@@ -213,7 +213,8 @@ struct ItemPage {
     lead: Option<UnitChip>,
     co_units: Vec<UnitChip>,
     lines: Vec<super::assignments::LineRow>,
-    /// The lines can be selected and chased (催办).
+    /// The lines can be selected (to export), and chased (催办).
+    selectable: bool,
     can_chase: bool,
     starts_on: String,
     due_on: String,
@@ -249,7 +250,8 @@ async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error
         starts_on: view.item.starts_on.map(format_date).unwrap_or_default(),
         due_on: view.item.due_on.map(format_date).unwrap_or_default(),
         view,
-        can_chase: !lines.is_empty() && actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
+        selectable: !lines.is_empty(),
+        can_chase: actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
         lines,
         error,
         p: ctx.with_nav("plans"),
