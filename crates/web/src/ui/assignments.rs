@@ -408,8 +408,7 @@ pub async fn chase_selected(
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
-    let ids: Vec<AssignmentId> =
-        form.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).map(AssignmentId).collect();
+    let ids = selected_ids(&form);
     // Back to the list the selection was made on, and only to a page of this site.
     let back = match value("back") {
         back if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') => back,
@@ -426,8 +425,7 @@ pub async fn export_selected(
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     use pacesetter_export::table_xlsx::{Cell, Column, write_cells};
-    let ids: Vec<AssignmentId> =
-        form.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).map(AssignmentId).collect();
+    let ids = selected_ids(&form);
     let lines = assignments::selected(&state.app, &actor, &ids).await?;
     let t = ctx.t;
     let rows: Vec<Vec<Cell>> = lines
@@ -462,6 +460,11 @@ pub async fn export_selected(
     let bytes = write_cells(t.t("tasks.list_title"), t.t("tasks.list_title"), &columns, &rows)
         .map_err(|error| AppError::Internal(error.to_string()))?;
     Ok(crate::api::xlsx_download(bytes, "attachment; filename=\"tasks.xlsx\""))
+}
+
+/// The assignments ticked on a list: the repeated `ids` fields.
+fn selected_ids(form: &[(String, String)]) -> Vec<AssignmentId> {
+    form.iter().filter(|(k, _)| k == "ids").filter_map(|(_, v)| v.parse().ok()).map(AssignmentId).collect()
 }
 
 /// Back to `to` saying how many were chased, or that nothing was (none chosen, a message too
