@@ -32,6 +32,8 @@ pub struct Line {
 pub struct Query {
     pub campaign: Option<CampaignId>,
     pub item: Option<PlanItemId>,
+    /// Only the tasks below this item of the plan (a pillar: 工程/行动).
+    pub pillar: Option<PlanItemId>,
     pub unit: Option<UnitId>,
     /// Only the assignments of this unit's subtree (the dashboard's drill-down).
     pub under: Option<UnitId>,
@@ -77,6 +79,7 @@ pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) ->
         all_units,
         campaign: query.campaign,
         item: query.item,
+        under_item: query.pillar,
         unit: query.unit,
         state: query.state,
         light: query.light,
@@ -141,6 +144,30 @@ pub async fn selected(app: &App, actor: &Actor, ids: &[AssignmentId]) -> Result<
         });
     }
     Ok(lines)
+}
+
+/// The assignments list as its page shows it: the campaigns to choose from, the chosen
+/// campaign's pillars (to filter by), and one page of lines.
+pub struct ListView {
+    pub campaigns: Vec<Campaign>,
+    /// The campaign listed: the one asked for, else the newest.
+    pub campaign: Option<CampaignId>,
+    pub pillars: Vec<PlanItem>,
+    pub lines: Page<Line>,
+}
+
+pub async fn list_view(app: &App, actor: &Actor, query: Query, page: PageRequest) -> Result<ListView> {
+    let campaigns = crate::plans::list_campaigns(app, actor).await?;
+    let campaign = query.campaign.or(campaigns.first().map(|c| c.id));
+    let pillars = match campaign {
+        Some(campaign) => {
+            let mut conn = app.store.read().await?;
+            pacesetter_store::plan_items::top_level(&mut conn, campaign).await?
+        }
+        None => Vec::new(),
+    };
+    let lines = list(app, actor, &Query { campaign, ..query }, page).await?;
+    Ok(ListView { campaigns, campaign, pillars, lines })
 }
 
 /// The latest indicator values of the actor's visible assignments in a campaign, as a line of

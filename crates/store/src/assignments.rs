@@ -380,6 +380,8 @@ pub struct Filter {
     pub all_units: bool,
     pub campaign: Option<CampaignId>,
     pub item: Option<PlanItemId>,
+    /// Only tasks below this plan item (a pillar), at any depth.
+    pub under_item: Option<PlanItemId>,
     pub unit: Option<UnitId>,
     pub state: Option<AssignmentState>,
     pub light: Option<Light>,
@@ -427,6 +429,13 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
     if let Some(item) = filter.item {
         let p = filters.bind(Bind::Int(item.0));
         filters.push(format!("a.item_id = {p}"));
+    }
+    if let Some(item) = filter.under_item {
+        let p = filters.bind(Bind::Int(item.0));
+        filters.push(format!(
+            "a.item_id IN (WITH RECURSIVE down (id) AS (SELECT id FROM plan_items WHERE parent_id = {p}
+                 UNION ALL SELECT c.id FROM plan_items c JOIN down ON c.parent_id = down.id) SELECT id FROM down)"
+        ));
     }
     if let Some(unit) = filter.unit {
         let p = filters.bind(Bind::Int(unit.0));

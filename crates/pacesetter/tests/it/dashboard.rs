@@ -241,3 +241,33 @@ backend_test! {
         assert_eq!(lights(&top["lights"]), listed(&t, id, &office, "").await);
     }
 }
+
+backend_test! {
+    async fn a_cell_lists_exactly_its_pillar_in_its_units(t) {
+        let office = t.token("office").await;
+        let campaign = t.get("/api/v1/campaigns", &office).await.json()[0]["id"].as_i64().unwrap();
+        let plan = t.get(&format!("/api/v1/campaigns/{campaign}/plan"), &office).await.json();
+        let pillar = plan.as_array().unwrap().iter().find(|p| p["item"]["code"] == "XD-3").unwrap()["item"]["id"].as_i64().unwrap();
+        let lhasa = t.unit_id("540100").await;
+
+        // Through the API: the pillar's tasks only, in the unit asked for.
+        let listed = t.get(&format!("/api/v1/assignments?campaign={campaign}&pillar={pillar}&unit={lhasa}"), &office).await.json();
+        let items = listed["items"].as_array().unwrap();
+        assert!(!items.is_empty());
+        assert!(items.iter().all(|l| l["assignment"]["unit_id"] == lhasa && l["task_code"].as_str().unwrap_or("").starts_with("RW")), "{listed}");
+        let all = t.get(&format!("/api/v1/assignments?campaign={campaign}&unit={lhasa}"), &office).await.json();
+        assert!(all["total"].as_i64().unwrap() > listed["total"].as_i64().unwrap(), "a narrower list");
+
+        // The dashboard's cell for that pillar and Lhasa (a column with counties below) leads
+        // to that pillar in Lhasa's subtree, and the page says so.
+        let session = t.session("office").await;
+        let board = t.get(&format!("/campaigns/{campaign}/dashboard"), &session).await.text();
+        let link = format!("/assignments?campaign={campaign}&amp;under={lhasa}&amp;pillar={pillar}");
+        assert!(board.contains(&link), "the cell's link");
+        let page = t.get(&link.replace("&amp;", "&"), &session).await.text();
+        assert!(page.contains("<h1>任务清单 · XD-3 第三项行动</h1>"), "{page}");
+        assert!(page.contains("拉萨市") && !page.contains("日喀则市</td>"), "Lhasa's only");
+        // The 合计 cell lists the pillar across every unit shown.
+        assert!(board.contains(&format!("/assignments?campaign={campaign}&amp;pillar={pillar}")));
+    }
+}

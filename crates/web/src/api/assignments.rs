@@ -86,6 +86,8 @@ pub struct AssignmentQuery {
     pub campaign: Option<i64>,
     /// Only this key task's assignments.
     pub task: Option<i64>,
+    /// Only the assignments of tasks below this plan item (a pillar, 工程/行动).
+    pub pillar: Option<i64>,
     /// Only this unit's own assignments.
     pub unit: Option<i64>,
     /// Only the assignments of this unit's subtree.
@@ -119,6 +121,7 @@ pub async fn list_assignments(
     let filter = assignments::Query {
         campaign: query.campaign.map(CampaignId),
         item: query.task.map(PlanItemId),
+        pillar: query.pillar.map(PlanItemId),
         unit: query.unit.map(UnitId),
         under: query.under.map(UnitId),
         state: match query.state.as_deref().filter(|s| !s.is_empty()) {

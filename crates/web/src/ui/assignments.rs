@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     response::IntoResponse,
 };
-use pacesetter_app::{Actor, AppError, PageRequest, assignments, plans};
+use pacesetter_app::{Actor, AppError, PageRequest, assignments};
 use pacesetter_domain::{
     Locale, ValidationError,
     assignment::{AssignmentState, Step},
@@ -74,6 +74,9 @@ struct IndexPage {
     pages: i64,
     campaigns: Vec<CampaignOption>,
     campaign: i64,
+    /// The campaign's top-level items (工程/行动), to filter by.
+    pillars: Vec<CampaignOption>,
+    pillar: Option<i64>,
     light: String,
     /// The state asked for (`reported` lists what awaits review), or "".
     state: String,
@@ -93,6 +96,12 @@ struct IndexPage {
     can_chase: bool,
 }
 
+impl IndexPage {
+    fn is_pillar(&self, id: &i64) -> bool {
+        self.pillar == Some(*id)
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct IndexQuery {
     campaign: Option<i64>,
@@ -103,6 +112,7 @@ pub struct IndexQuery {
     q: Option<String>,
     unit: Option<i64>,
     under: Option<i64>,
+    pillar: Option<i64>,
     page: Option<i64>,
 }
 
@@ -111,10 +121,9 @@ pub async fn list_assignments(
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
 ) -> PageResult {
-    let campaigns = plans::list_campaigns(&state.app, &actor).await?;
-    let campaign = query.campaign.or(campaigns.first().map(|c| c.id.0));
     let filter = assignments::Query {
-        campaign: campaign.map(CampaignId),
+        campaign: query.campaign.map(CampaignId),
+        pillar: query.pillar.map(pacesetter_domain::ids::PlanItemId),
         light: query.light.as_deref().and_then(Light::parse),
         state: query.state.as_deref().and_then(AssignmentState::parse),
         overdue: query.overdue.is_some(),
@@ -124,15 +133,18 @@ pub async fn list_assignments(
         under: query.under.map(pacesetter_domain::UnitId),
         ..Default::default()
     };
-    let list = assignments::list(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await?;
+    let view =
+        assignments::list_view(&state.app, &actor, filter.clone(), PageRequest::new(query.page, Some(30))).await?;
+    let (campaign, list) = (view.campaign.map(|c| c.0), view.lines);
     let locale = ctx.t.locale;
     let light = query.light.clone().unwrap_or_default();
     let state_filter = filter.state.map(|s| s.as_str()).unwrap_or_default().to_owned();
     let filters = format!(
-        "campaign={}&light={}&state={}{}{}{}{}&q={}",
+        "campaign={}&light={}&state={}{}{}{}{}{}&q={}",
         campaign.unwrap_or_default(),
         light,
         state_filter,
+        query.pillar.map(|p| format!("&pillar={p}")).unwrap_or_default(),
         query.unit.map(|u| format!("&unit={u}")).unwrap_or_default(),
         query.under.map(|u| format!("&under={u}")).unwrap_or_default(),
         if filter.overdue { "&overdue=1" } else { "" },
@@ -141,38 +153,27 @@ pub async fn list_assignments(
     );
     let pages = list.pages();
     let lines: Vec<LineRow> = list.items.into_iter().map(|line| LineRow::new(line, locale)).collect();
-    let t = ctx.t;
-    let whose = if actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress) {
-        "tasks.list_title"
-    } else {
-        "tasks.title"
-    };
-    let mut title = vec![t.t(whose).to_owned()];
-    if query.unit.is_some()
-        && let Some(line) = lines.first()
-    {
-        title.push(line.unit.clone());
-    }
-    if let Some(light) = filter.light {
-        title.push(t.tk("light", light.as_str()).to_owned());
-    }
-    if let Some(state) = filter.state {
-        title.push(t.tk("state", state.as_str()).to_owned());
-    }
-    if filter.overdue {
-        title.push(t.t("tasks.overdue").to_owned());
-    }
-    if filter.open_only {
-        title.push(t.t("tasks.open").to_owned());
-    }
+    let pillars: Vec<CampaignOption> = view
+        .pillars
+        .iter()
+        .map(|p| CampaignOption {
+            id: p.id.0,
+            name: format!("{}{}", p.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), p.title),
+        })
+        .collect();
+    let pillar_name = pillars.iter().find(|p| Some(p.id) == query.pillar).map(|p| p.name.as_str());
+    let title = list_title(ctx.t, &actor, &filter, pillar_name, query.unit.and(lines.first().map(|l| l.unit.as_str())));
+    let campaigns = view.campaigns;
     Ok(render(&IndexPage {
-        title: title.join(" · "),
+        title,
         total: list.total,
         page: list.page,
         pages,
         lines,
         campaigns: campaigns.into_iter().map(|c| CampaignOption { id: c.id.0, name: c.name }).collect(),
         campaign: campaign.unwrap_or_default(),
+        pillars,
+        pillar: query.pillar,
         light,
         overdue: filter.overdue,
         open: filter.open_only,
@@ -187,6 +188,37 @@ pub async fn list_assignments(
         can_chase: actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
         p: ctx.with_nav("tasks"),
     }))
+}
+
+/// Whose tasks and which filter: "任务清单 · 拉萨市 · 已超期".
+fn list_title(
+    t: crate::i18n::Tr,
+    actor: &Actor,
+    filter: &assignments::Query,
+    pillar: Option<&str>,
+    unit: Option<&str>,
+) -> String {
+    let whose = if actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress) {
+        "tasks.list_title"
+    } else {
+        "tasks.title"
+    };
+    let mut title = vec![t.t(whose).to_owned()];
+    title.extend(unit.map(str::to_owned));
+    title.extend(pillar.map(str::to_owned));
+    if let Some(light) = filter.light {
+        title.push(t.tk("light", light.as_str()).to_owned());
+    }
+    if let Some(state) = filter.state {
+        title.push(t.tk("state", state.as_str()).to_owned());
+    }
+    if filter.overdue {
+        title.push(t.t("tasks.overdue").to_owned());
+    }
+    if filter.open_only {
+        title.push(t.t("tasks.open").to_owned());
+    }
+    title.join(" · ")
 }
 
 #[derive(Clone)]

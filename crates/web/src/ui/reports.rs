@@ -7,7 +7,7 @@ use axum::{
     response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, plans, reports};
-use pacesetter_domain::{UnitId, ids::CampaignId, timestamp::format_date};
+use pacesetter_domain::{UnitId, ids::CampaignId, plan::PlanItem, timestamp::format_date};
 use pacesetter_export::charts;
 
 use super::{
@@ -84,7 +84,8 @@ fn drill_link(campaign: i64, unit: UnitId) -> String {
 }
 
 /// The heat map of top-level items × columns. The first column is every column together; a
-/// click on a column goes a level down, or to the assignments where there is no level below.
+/// click on a column goes a level down, or to the assignments where there is no level below;
+/// a click on a cell lists exactly that item's assignments in that column's units.
 fn heatmap(board: &reports::Dashboard, t: Tr, id: i64) -> String {
     let listed = |unit: UnitId| format!("/assignments?campaign={id}&unit={}", unit.0);
     let rows: Vec<String> = board
@@ -94,7 +95,8 @@ fn heatmap(board: &reports::Dashboard, t: Tr, id: i64) -> String {
         .collect();
     let mut columns = vec![charts::Column { label: t.t("dashboard.all").to_owned(), href: None }];
     let scope = board.focus.as_ref().map(|f| format!("&under={}", f.id.0)).unwrap_or_default();
-    let mut hrefs = vec![format!("/assignments?campaign={id}{scope}")];
+    // Each column's assignments, to which a cell adds its row's item.
+    let mut lists = vec![format!("/assignments?campaign={id}{scope}")];
     for column in &board.columns {
         let name = column.unit.display_name(t.locale);
         let (label, href) = if column.own {
@@ -104,13 +106,17 @@ fn heatmap(board: &reports::Dashboard, t: Tr, id: i64) -> String {
         } else {
             (name.to_owned(), listed(column.unit.id))
         };
-        columns.push(charts::Column { label, href: Some(href.clone()) });
-        hrefs.push(href);
+        columns.push(charts::Column { label, href: Some(href) });
+        lists.push(if column.drill && !column.own {
+            format!("/assignments?campaign={id}&under={}", column.unit.id.0)
+        } else {
+            listed(column.unit.id)
+        });
     }
-    let cell = |cell: &reports::DashboardCell, href: &String| charts::Cell {
+    let cell = |cell: &reports::DashboardCell, list: &String, item: &PlanItem| charts::Cell {
         permille: cell.rolled.permille,
         light: cell.rolled.light,
-        href: href.clone(),
+        href: format!("{list}&pillar={}", item.id.0),
         note: t.f(
             "dashboard.cell_lights",
             &[
@@ -125,8 +131,9 @@ fn heatmap(board: &reports::Dashboard, t: Tr, id: i64) -> String {
         .row_totals
         .iter()
         .zip(&board.cells)
-        .map(|(total, row)| {
-            std::iter::once(total).chain(row).zip(&hrefs).map(|(c, href)| c.map(|c| cell(&c, href))).collect()
+        .zip(&board.rows)
+        .map(|((total, row), item)| {
+            std::iter::once(total).chain(row).zip(&lists).map(|(c, list)| c.map(|c| cell(&c, list, item))).collect()
         })
         .collect();
     charts::heatmap(&rows, &columns, &cells, t.t("dashboard.heatmap"))
