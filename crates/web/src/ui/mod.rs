@@ -4,6 +4,7 @@
 //! Handlers are named like the API's: `list_…` and `show_…` for pages, `new_…` and `edit_…` for
 //! a form, `create_…`, `update_…` and the action's verb (`archive_unit`, `take_step`) for a post.
 
+mod assignment_selection;
 mod assignments;
 mod contests;
 mod context;
@@ -98,9 +99,9 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/search", get(search::search_page))
         .add("GET", "/assignments", get(assignments::list_assignments))
         .add("GET", "/assignments/{id}", get(assignments::show_assignment))
-        .add("POST", "/assignments/chase", post(assignments::chase_selected))
-        .add("POST", "/assignments/export", post(assignments::export_selected))
-        .add("POST", "/assignments/{id}/chase", post(assignments::chase_one))
+        .add("POST", "/assignments/chase", post(assignment_selection::chase_selected))
+        .add("POST", "/assignments/export", post(assignment_selection::export_selected))
+        .add("POST", "/assignments/{id}/chase", post(assignment_selection::chase_one))
         .add("POST", "/assignments/{id}/step", post(assignments::take_step))
         .add_upload("POST", "/assignments/{id}/update", post(assignments::post_update))
         .add("GET", "/evaluations", get(evaluations::list_evaluations))
