@@ -8,7 +8,7 @@ use pacesetter_domain::{
     ids::{CampaignId, PlanItemId},
     plan::{Campaign, CampaignFields, ItemFields, PlanItem},
     rollup::{Rolled, Tally},
-    unit::Unit,
+    unit::{Unit, UnitPath},
 };
 use pacesetter_store::{Conn, assignments, campaigns, plan_items, progress_cells, units};
 use time::Date;
@@ -38,7 +38,8 @@ pub struct Dashboard {
     /// Per row, every column together.
     pub row_totals: Vec<Option<DashboardCell>>,
     pub totals: LightCounts,
-    /// Progress reports per week, the last twelve weeks up to the campaign's day.
+    /// Progress reports per week, the last twelve weeks up to the campaign's day, by the units
+    /// the page divides (the focus's subtree, or everything the viewer sees).
     pub trend: Vec<(time::Date, u32)>,
 }
 
@@ -95,6 +96,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
         roots
     };
     let rows = plan_items::top_level(&mut conn, id).await?;
+    let root_paths: Vec<UnitPath> = roots.iter().map(|root| root.path.clone()).collect();
     let (focus, trail, columns, tallies) = match focus {
         Some(unit) => {
             let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
@@ -164,7 +166,12 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
             line
         })
         .collect();
-    let trend = weekly_reports(&mut conn, id, today).await?;
+    let counted = match &focus {
+        Some(unit) => Some(vec![unit.path.clone()]),
+        None if manages => None,
+        None => Some(root_paths),
+    };
+    let trend = weekly_reports(&mut conn, id, counted.as_deref(), today).await?;
     Ok(Dashboard {
         view: CampaignView { campaign, levels, office, can_manage: manages },
         today,
@@ -277,19 +284,34 @@ async fn columns_of(
 }
 
 /// Progress reports per week, the last twelve weeks up to the campaign's day, each report on
-/// its day in China Standard Time.
-async fn weekly_reports(conn: &mut Conn, id: CampaignId, today: Date) -> Result<Vec<(Date, u32)>> {
-    let week_start = |day: Date| day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()));
-    let last_week = week_start(today);
-    let weeks: Vec<Date> = (0..12).rev().map(|n| last_week - time::Duration::weeks(n)).collect();
-    let mut trend: Vec<(Date, u32)> = weeks.iter().map(|w| (*w, 0)).collect();
-    let cst_midnight = |day: Date| Timestamp::from_datetime(day.midnight().assume_offset(time::macros::offset!(+8)));
-    let from = cst_midnight(last_week - time::Duration::weeks(11));
-    let to = cst_midnight(last_week + time::Duration::weeks(1));
-    for (hour, count) in assignments::reports_per_hour(conn, id, from, to).await? {
-        let week = week_start(hour.date_cst());
+/// its day in China Standard Time; by units within `subtrees`, or the whole campaign's.
+async fn weekly_reports(
+    conn: &mut Conn,
+    id: CampaignId,
+    subtrees: Option<&[UnitPath]>,
+    today: Date,
+) -> Result<Vec<(Date, u32)>> {
+    let last_week = assignments::week_of(today);
+    let first_week = last_week - time::Duration::weeks(11);
+    let mut trend: Vec<(Date, u32)> = (0..12).map(|n| (first_week + time::Duration::weeks(n), 0)).collect();
+    let mut add = |week: Date, count: i64| {
         if let Some(slot) = trend.iter_mut().find(|(w, _)| *w == week) {
             slot.1 = slot.1.saturating_add(u32::try_from(count).unwrap_or(u32::MAX));
+        }
+    };
+    match subtrees {
+        Some(subtrees) => {
+            for (week, count) in assignments::reports_per_week(conn, id, subtrees, first_week, last_week).await? {
+                add(week, count);
+            }
+        }
+        None => {
+            let cst_midnight =
+                |day: Date| Timestamp::from_datetime(day.midnight().assume_offset(time::macros::offset!(+8)));
+            let (from, to) = (cst_midnight(first_week), cst_midnight(last_week + time::Duration::weeks(1)));
+            for (hour, count) in assignments::reports_per_hour(conn, id, from, to).await? {
+                add(assignments::week_of(hour.date_cst()), count);
+            }
         }
     }
     Ok(trend)

@@ -268,19 +268,70 @@ fn hour_of(at: Timestamp) -> String {
     at.to_db().chars().take(13).collect()
 }
 
-/// Adds one to the campaign's count of reports in the hour of `at` (the dashboard's trend).
+/// The week of a moment as `unit_report_counts` keys it: the Monday of its week in China
+/// Standard Time (`2023-04-03`).
+pub fn week_of(day: Date) -> Date {
+    day - time::Duration::days(i64::from(day.weekday().number_days_from_monday()))
+}
+
+/// Adds one to the campaign's count of reports in the hour of `at`, and to the reporting
+/// unit's count in its week (the dashboard's trends).
 async fn count_report(conn: &mut AnyConnection, assignment: AssignmentId, at: Timestamp) -> Result<()> {
-    let hour = hour_of(at);
     sqlx::query(
         "INSERT INTO report_counts (campaign_id, hour, reports)
          SELECT i.campaign_id, $1, 1 FROM assignments a JOIN plan_items i ON i.id = a.item_id WHERE a.id = $2
          ON CONFLICT (campaign_id, hour) DO UPDATE SET reports = report_counts.reports + 1",
     )
-    .bind(hour)
+    .bind(hour_of(at))
+    .bind(assignment.0)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO unit_report_counts (campaign_id, unit_id, week, reports)
+         SELECT i.campaign_id, a.unit_id, $1, 1 FROM assignments a JOIN plan_items i ON i.id = a.item_id
+         WHERE a.id = $2
+         ON CONFLICT (campaign_id, unit_id, week) DO UPDATE SET reports = unit_report_counts.reports + 1",
+    )
+    .bind(week_of(at.date_cst()).to_string())
     .bind(assignment.0)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Progress reports per week (keyed by `week_of`) from the week of `from` to the week of `to`,
+/// made by units within `subtrees`.
+pub async fn reports_per_week(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    subtrees: &[UnitPath],
+    from: Date,
+    to: Date,
+) -> Result<Vec<(Date, i64)>> {
+    let mut filters = Where::default();
+    let p = filters.bind(Bind::Int(campaign.0));
+    filters.push(format!("c.campaign_id = {p}"));
+    let (low, high) =
+        (filters.bind(Bind::Text(week_of(from).to_string())), filters.bind(Bind::Text(week_of(to).to_string())));
+    filters.push(format!("c.week >= {low} AND c.week <= {high}"));
+    filters.within("u.path", subtrees);
+    let rows = filters
+        .query(format!(
+            "SELECT c.week, CAST(SUM(c.reports) AS BIGINT) AS n
+             FROM unit_report_counts c JOIN units u ON u.id = c.unit_id {} GROUP BY c.week",
+            filters.sql()
+        ))
+        .fetch_all(conn)
+        .await?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    rows.iter()
+        .map(|row| {
+            let week: String = row.try_get("week")?;
+            let day = Date::parse(&week, &format)
+                .map_err(|_| StoreError::Database(sqlx::Error::Decode(format!("bad week {week}").into())))?;
+            Ok((day, row.try_get("n")?))
+        })
+        .collect()
 }
 
 /// The history of an assignment, oldest first, with who took each step.

@@ -137,10 +137,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0021_returned_and_chased.sql"),
         include_str!("../migrations/postgres/0021_returned_and_chased.sql"),
     ),
+    (
+        22,
+        "unit report counts",
+        include_str!("../migrations/sqlite/0022_unit_report_counts.sql"),
+        include_str!("../migrations/postgres/0022_unit_report_counts.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 21;
+pub const LATEST: i64 = 22;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -1,7 +1,7 @@
 //! The demo campaign's inspections (调研督导): a completed round over the 7 prefectures with
 //! synthetic, anonymised self-inspections, inspector checks and findings whose rectification
-//! items stand in every state (open, responded, closed, reopened, overdue), and a round still in
-//! planning. Rounds, checks, findings and steps go through the app layer as the demo accounts;
+//! items stand in every state (open, responded, closed, reopened, overdue), a round under way on
+//! the demo's day (so an inspector's first visit finds work), and a round still in planning. Rounds, checks, findings and steps go through the app layer as the demo accounts;
 //! the rectification items of 2023 are written with their 2023 dates, which the app refuses
 //! for new items (a deadline in the past), and audited like the rest.
 
@@ -15,14 +15,23 @@ use pacesetter_domain::{
     inspection::{
         RectificationStep::{self, Close, Reopen, Respond},
         Severity,
-        records::{CheckSource, CheckStatus, FindingId, Rectification, RoundId, RoundStatus},
+        records::{CheckItem, CheckSource, CheckStatus, FindingId, Rectification, RoundId, RoundStatus},
     },
 };
 use pacesetter_store::{evaluations, inspections as store, units};
 use time::{Date, macros::date};
 
 pub const ROUND_NAME: &str = "2023年第二季度创建工作调研督导";
+pub const ACTIVE_ROUND_NAME: &str = "2023年年中重点任务推进情况专项督导";
 pub const PLANNED_ROUND_NAME: &str = "2023年第三季度创建工作调研督导";
+
+/// The demo's rounds: done, under way on the demo's day, and being prepared.
+#[derive(Debug, Clone, Copy)]
+pub struct Rounds {
+    pub completed: RoundId,
+    pub active: RoundId,
+    pub planned: RoundId,
+}
 
 /// What each prefecture's finding is, and how far its rectification has come.
 struct Case {
@@ -111,8 +120,8 @@ const CASES: [Case; 7] = [
     },
 ];
 
-/// Seeds both rounds; returns the completed one and the one in planning.
-pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
+/// Seeds the three rounds.
+pub async fn seed(app: &App) -> Result<Rounds, AppError> {
     let office = actor(app, "office").await?;
     let inspector = actor(app, "inspector").await?;
     let (campaign, scheme) = {
@@ -149,22 +158,8 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
 
     // Self-inspection before the visit: every prefecture answers the first points; most hand
     // it in.
-    let statuses = [CheckStatus::Met, CheckStatus::Partly, CheckStatus::Met, CheckStatus::Unmet];
     for (n, (unit, case)) in prefectures.iter().enumerate() {
-        let liaison = actor(app, case.liaison).await?;
-        for (k, item) in items.iter().take(4).enumerate() {
-            let input = CheckInput {
-                unit: *unit,
-                item: item.id,
-                status: statuses[(n + k) % statuses.len()],
-                comment: Some("已对照要点自查".into()),
-                evidence: Vec::new(),
-            };
-            inspections::save_check(app, &liaison, round.id, CheckSource::SelfInspection, &input).await?;
-        }
-        if n != 3 {
-            inspections::submit_self(app, &liaison, round.id, *unit).await?;
-        }
+        self_inspect(app, round.id, *unit, case.liaison, &items[..4.min(items.len())], n, n != 3).await?;
     }
     let round = inspections::update_round(app, &office, round.id, round.version, &input, RoundStatus::Active).await?;
 
@@ -174,7 +169,7 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
             let input = CheckInput {
                 unit: *unit,
                 item: item.id,
-                status: statuses[(n + k + 1) % statuses.len()],
+                status: STATUSES[(n + k + 1) % STATUSES.len()],
                 comment: Some("现场查看、查阅资料".into()),
                 evidence: Vec::new(),
             };
@@ -207,6 +202,40 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
     inspections::update_round(app, &office, round.id, round.version, &input, RoundStatus::Completed).await?;
     date_in_2023(app, round.id).await?;
 
+    // The round under way on the demo's day: three prefectures whose rectification lags; two
+    // have handed in their self-inspection, and the inspectors have begun at Nagqu.
+    let midyear = RoundInput {
+        name: ACTIVE_ROUND_NAME.into(),
+        starts_on: date!(2023 - 06 - 26),
+        ends_on: date!(2023 - 07 - 07),
+        scheme_id: scheme,
+    };
+    let active = inspections::create_round(app, &office, campaign.id, &midyear).await?;
+    let team = inspections::add_team(app, &office, active.id, "第三督导组", inspector.user.id, &[]).await?;
+    let lagging: Vec<_> =
+        prefectures.iter().filter(|(_, case)| ["540500", "540600", "542500"].contains(&case.code)).collect();
+    let targets: Vec<_> = lagging.iter().map(|(unit, _)| (*unit, Some(team.id))).collect();
+    inspections::set_targets(app, &office, active.id, &targets).await?;
+    let mut checklist = inspections::proposed_checklist(app, &office, active.id).await?;
+    checklist.truncate(6);
+    let items = inspections::set_checklist(app, &office, active.id, &checklist).await?;
+    for (n, (unit, case)) in lagging.iter().enumerate() {
+        self_inspect(app, active.id, *unit, case.liaison, &items[..3.min(items.len())], n, n != 0).await?;
+    }
+    inspections::update_round(app, &office, active.id, active.version, &midyear, RoundStatus::Active).await?;
+    if let Some((nagqu, _)) = lagging.iter().find(|(_, case)| case.code == "540600") {
+        for (k, item) in items.iter().take(2).enumerate() {
+            let input = CheckInput {
+                unit: *nagqu,
+                item: item.id,
+                status: STATUSES[k % STATUSES.len()],
+                comment: Some("现场查看、查阅资料".into()),
+                evidence: Vec::new(),
+            };
+            inspections::save_check(app, &inspector, active.id, CheckSource::Inspector, &input).await?;
+        }
+    }
+
     // The next round, still being planned.
     let next = RoundInput {
         name: PLANNED_ROUND_NAME.into(),
@@ -221,7 +250,37 @@ pub async fn seed(app: &App) -> Result<(RoundId, RoundId), AppError> {
     let mut checklist = inspections::proposed_checklist(app, &office, planned.id).await?;
     checklist.truncate(6);
     inspections::set_checklist(app, &office, planned.id, &checklist).await?;
-    Ok((round.id, planned.id))
+    Ok(Rounds { completed: round.id, active: active.id, planned: planned.id })
+}
+
+/// How the points are answered, in turn: a unit's `n`-th point at `STATUSES[(n + k) % 4]`.
+const STATUSES: [CheckStatus; 4] = [CheckStatus::Met, CheckStatus::Partly, CheckStatus::Met, CheckStatus::Unmet];
+
+/// A unit's self-inspection of `items` by its liaison, handed in when `submit`.
+async fn self_inspect(
+    app: &App,
+    round: RoundId,
+    unit: UnitId,
+    liaison: &str,
+    items: &[CheckItem],
+    n: usize,
+    submit: bool,
+) -> Result<(), AppError> {
+    let liaison = actor(app, liaison).await?;
+    for (k, item) in items.iter().enumerate() {
+        let input = CheckInput {
+            unit,
+            item: item.id,
+            status: STATUSES[(n + k) % STATUSES.len()],
+            comment: Some("已对照要点自查".into()),
+            evidence: Vec::new(),
+        };
+        inspections::save_check(app, &liaison, round, CheckSource::SelfInspection, &input).await?;
+    }
+    if submit {
+        inspections::submit_self(app, &liaison, round, unit).await?;
+    }
+    Ok(())
 }
 
 /// A photo as a phone takes it, with its location (stripped when the finding is recorded).

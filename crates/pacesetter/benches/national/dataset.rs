@@ -107,13 +107,18 @@ async fn generate(file: &Path, layout: Layout) -> Result<Duration, BoxError> {
         tx.commit().await?;
         eprintln!("  campaign {} of {} written ({:.0?})", campaign + 1, layout.shape.campaigns, started.elapsed());
     }
-    // The events went in by bulk SQL, not through `add_event`: count the reports as its
-    // migration does for existing data.
+    // The events went in by bulk SQL, not through `add_event`: count the reports as their
+    // migrations do for existing data.
     let counts = "INSERT INTO report_counts (campaign_id, hour, reports)
          SELECT i.campaign_id, SUBSTR(e.at, 1, 13), COUNT(*) FROM assignment_events e
          JOIN assignments a ON a.id = e.assignment_id JOIN plan_items i ON i.id = a.item_id
          WHERE e.step IN ('update', 'report') GROUP BY i.campaign_id, SUBSTR(e.at, 1, 13)";
     sqlx::raw_sql(counts).execute(&mut conn).await?;
+    let by_unit = "INSERT INTO unit_report_counts (campaign_id, unit_id, week, reports)
+         SELECT i.campaign_id, a.unit_id, DATE(e.at, '+8 hours', '-6 days', 'weekday 1'), COUNT(*)
+         FROM assignment_events e JOIN assignments a ON a.id = e.assignment_id JOIN plan_items i ON i.id = a.item_id
+         WHERE e.step IN ('update', 'report') GROUP BY 1, 2, 3";
+    sqlx::raw_sql(by_unit).execute(&mut conn).await?;
     // The dashboard's roll-ups are counted as the server counts a database migrated from
     // before they were kept: on opening, for every campaign still pending.
     sqlx::raw_sql("INSERT INTO progress_cells_pending (campaign_id) SELECT id FROM campaigns")

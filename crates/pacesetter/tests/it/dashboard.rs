@@ -93,6 +93,13 @@ backend_test! {
         assert_eq!(column(&drilled, own), listed(&t, id, &office, &format!("&unit={lhasa_id}")).await);
         let under_lhasa = listed(&t, id, &office, &format!("&under={lhasa_id}")).await;
         assert_eq!(lights(&drilled["lights"]), under_lhasa, "its counts open the subtree's assignments");
+        // The weekly trend follows the drill-down: Lhasa's reports, fewer than the region's.
+        let reports = |board: &Value| -> Vec<u64> {
+            board["trend"].as_array().unwrap().iter().map(|w| w["reports"].as_u64().unwrap()).collect()
+        };
+        let (region, city) = (reports(&top), reports(&drilled));
+        assert!(city.iter().sum::<u64>() > 0, "{city:?}");
+        assert!(city.iter().zip(&region).all(|(c, r)| c <= r) && city != region, "{city:?} within {region:?}");
 
         // The liaison starts at their prefecture, sees the same, and nothing beside it.
         let lhasa = t.token("lhasa").await;
@@ -100,6 +107,7 @@ backend_test! {
         assert_eq!(theirs["focus"]["name"], "拉萨市");
         assert_eq!(theirs["trail"].as_array().unwrap().len(), 0);
         assert_eq!(theirs["lights"], drilled["lights"]);
+        assert_eq!(theirs["trend"], drilled["trend"], "a liaison's trend is its own subtree's");
         let shigatse = t.unit_id("540200").await;
         let refused = t.get(&format!("/api/v1/campaigns/{id}/dashboard?unit={shigatse}"), &lhasa).await;
         assert_eq!(refused.status, StatusCode::NOT_FOUND);

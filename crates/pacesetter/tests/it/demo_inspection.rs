@@ -1,12 +1,13 @@
 //! The demo's inspections on every backend: a completed round over the 7 prefectures whose
-//! findings' rectification items stand in every state, and a round in planning.
+//! findings' rectification items stand in every state, a round under way and a round in planning.
 
 use pacesetter_testkit::backend_test;
 
 backend_test! {
-    async fn the_demo_has_a_completed_round_with_findings_in_every_state_and_a_planned_one(t) {
+    async fn the_demo_has_a_completed_round_with_findings_in_every_state_an_active_and_a_planned_one(t) {
         pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
-        let (done, planned) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let rounds = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let (done, planned) = (rounds.completed, rounds.planned);
         let office = t.token("office").await;
         let round = t.get(&format!("/api/v1/inspection-rounds/{}", done.0), &office).await.json();
         assert_eq!(round["round"]["status"], "completed");
@@ -15,6 +16,11 @@ backend_test! {
         let planned = t.get(&format!("/api/v1/inspection-rounds/{}", planned.0), &office).await.json();
         assert_eq!(planned["round"]["status"], "planning");
         assert!(!planned["items"].as_array().unwrap().is_empty());
+
+        // The round under way on the demo's day (where the inspector lands, `pages.rs`).
+        let active = t.get(&format!("/api/v1/inspection-rounds/{}", rounds.active.0), &office).await.json();
+        assert_eq!(active["round"]["status"], "active");
+        assert_eq!(active["targets"].as_array().unwrap().len(), 3);
 
         let ledger = t.get(&format!("/api/v1/campaigns/{campaign}/findings?per_page=50"), &office).await.json();
         assert_eq!(ledger["total"], 7);
@@ -49,7 +55,7 @@ backend_test! {
     async fn overdue_and_reopened_findings_become_deductions_traceable_to_them(t) {
         use axum::http::{Method, StatusCode};
         use serde_json::json;
-        let (round, _) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let round = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap().completed;
         let office = t.token("office").await;
         let campaign =
             t.get(&format!("/api/v1/inspection-rounds/{}", round.0), &office).await.json()["round"]["campaign_id"]

@@ -26,7 +26,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// The demo's rounds, and a round under way over Lhasa in the same month as the completed one.
 async fn seeded(t: &TestApp) -> (RoundId, RoundId) {
     pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
-    pacesetter_app::demo::inspection::seed(&t.app).await.unwrap()
+    let rounds = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+    (rounds.completed, rounds.planned)
 }
 
 async fn second_visit_to_lhasa(t: &TestApp, office: &Actor) -> RoundId {
@@ -245,19 +246,19 @@ backend_test! {
         let (done, planned) = seeded(&t).await;
         let office = actor(&t, "office").await;
         let campaign = inspections::round(&t.app, &office, done).await.unwrap().round.campaign_id;
-        // Nagqu is visited by the completed round only, and sees its own target in it.
-        let nagqu = actor(&t, "nagqu").await;
+        // Nyingchi is visited by the completed round only, and sees its own target in it.
+        let nyingchi = actor(&t, "nyingchi").await;
         let theirs: Vec<RoundId> =
-            inspections::rounds(&t.app, &nagqu, campaign).await.unwrap().into_iter().map(|r| r.id).collect();
+            inspections::rounds(&t.app, &nyingchi, campaign).await.unwrap().into_iter().map(|r| r.id).collect();
         assert_eq!(theirs, [done]);
-        assert!(matches!(inspections::round(&t.app, &nagqu, planned).await, Err(AppError::NotFound(_))));
-        let seen = inspections::round(&t.app, &nagqu, done).await.unwrap();
+        assert!(matches!(inspections::round(&t.app, &nyingchi, planned).await, Err(AppError::NotFound(_))));
+        let seen = inspections::round(&t.app, &nyingchi, done).await.unwrap();
         assert_eq!(seen.targets.len(), 1, "not the other prefectures'");
-        // The inspector leads both teams and sees every target; the office sees everything.
+        // The inspector leads every team and sees every target; the office sees everything.
         let inspector = actor(&t, "inspector").await;
         assert_eq!(inspections::round(&t.app, &inspector, done).await.unwrap().targets.len(), 7);
-        assert_eq!(inspections::rounds(&t.app, &office, campaign).await.unwrap().len(), 2);
-        let page = t.get(&format!("/inspection-rounds/{}", planned.0), &t.session("nagqu").await).await;
+        assert_eq!(inspections::rounds(&t.app, &office, campaign).await.unwrap().len(), 3);
+        let page = t.get(&format!("/inspection-rounds/{}", planned.0), &t.session("nyingchi").await).await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
     }
 }

@@ -198,7 +198,7 @@ backend_test! {
 
 backend_test! {
     async fn the_items_page_makes_deductions_from_overdue_findings(t) {
-        let (round, _) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let round = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap().completed;
         let token = t.token("office").await;
         let campaign =
             t.get(&format!("/api/v1/inspection-rounds/{}", round.0), &token).await.json()["round"]["campaign_id"]

@@ -308,7 +308,7 @@ backend_test! {
     async fn a_finding_is_responded_to_and_closed_through_the_pages(t) {
         use axum::http::StatusCode;
         pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
-        let (round, _) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let round = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap().completed;
         let (office, nyingchi, inspector) =
             (t.session("office").await, t.session("nyingchi").await, t.session("inspector").await);
         let ledger = t.get("/inspections?state=open", &office).await;
@@ -390,7 +390,7 @@ backend_test! {
     async fn a_round_is_worked_through_on_its_sheet_pages(t) {
         use axum::http::StatusCode;
         pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
-        let (_, planned) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let planned = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap().planned;
         let (office, lhasa, inspector) =
             (t.session("office").await, t.session("lhasa").await, t.session("inspector").await);
         let round = format!("/inspection-rounds/{}", planned.0);

@@ -170,14 +170,14 @@ backend_test! {
             assert_eq!((home.status, home.header("location")), (StatusCode::SEE_OTHER, Some(to.as_str())), "{user}");
         }
         // An inspector on no round reads the dashboard; on the demo's rounds, they land on the
-        // one being prepared rather than the one done.
+        // one under way rather than the one being prepared or the one done.
         let inspector = t.session("inspector").await;
         let before = t.get("/", &inspector).await;
         assert_eq!(before.header("location"), Some(format!("/campaigns/{campaign}/dashboard").as_str()));
         pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
-        let (_, planned) = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let active = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap().active;
         let after = t.get("/", &inspector).await;
-        assert_eq!(after.header("location"), Some(format!("/inspection-rounds/{}", planned.0).as_str()));
+        assert_eq!(after.header("location"), Some(format!("/inspection-rounds/{}", active.0).as_str()));
         // A visitor is asked to sign in.
         assert!(t.get("/", &pacesetter_testkit::Auth::None).await.header("location").unwrap().starts_with("/login"));
     }

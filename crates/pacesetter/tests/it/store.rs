@@ -115,6 +115,33 @@ backend_test! {
         counted.sort();
         assert!(direct.len() > 10, "the demo's history and today's report: {}", direct.len());
         assert_eq!(counted, direct);
+
+        // Per unit and week (of China Standard Time), as the drilled-down trend reads them.
+        let weeks = sqlx::query(
+            "SELECT a.unit_id, e.at FROM assignment_events e
+             JOIN assignments a ON a.id = e.assignment_id JOIN plan_items i ON i.id = a.item_id
+             WHERE i.campaign_id = $1 AND e.step IN ('update', 'report')",
+        )
+        .bind(campaign.id.0)
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
+        let mut direct = std::collections::BTreeMap::<(i64, String), i64>::new();
+        for row in &weeks {
+            let at = pacesetter_domain::Timestamp::parse(&sqlx::Row::get::<String, _>(row, "at")).unwrap();
+            let week = pacesetter_store::assignments::week_of(at.date_cst()).to_string();
+            *direct.entry((sqlx::Row::get::<i64, _>(row, "unit_id"), week)).or_default() += 1;
+        }
+        let stored = sqlx::query("SELECT unit_id, week, reports FROM unit_report_counts WHERE campaign_id = $1")
+            .bind(campaign.id.0)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        let stored: std::collections::BTreeMap<(i64, String), i64> = stored
+            .iter()
+            .map(|r| ((sqlx::Row::get(r, "unit_id"), sqlx::Row::get(r, "week")), sqlx::Row::get(r, "reports")))
+            .collect();
+        assert_eq!(stored, direct);
     }
 }
 
