@@ -10,7 +10,11 @@ use pacesetter_domain::{
     plan::{Assignment, AssignmentEvent, Campaign, PlanItem},
     unit::Unit,
 };
-use pacesetter_store::{Conn, WriteTx, assignments as store, campaigns, indicators, plan_items, units};
+use pacesetter_store::{
+    Conn, WriteTx, assignments as store, campaigns,
+    chases::{self, Subject},
+    indicators, plan_items, units,
+};
 
 use crate::{Actor, App, AppError, Page, PageRequest, Resource, Result, audit};
 
@@ -215,7 +219,7 @@ pub struct Detail {
     pub indicators: Vec<Indicator>,
     pub values: Vec<(EventId, IndicatorId, String)>,
     /// Every chase (催办) of the assignment, oldest first.
-    pub chases: Vec<store::Chase>,
+    pub chases: Vec<pacesetter_store::chases::Chase>,
     /// Whether this actor may chase it now.
     pub can_chase: bool,
 }
@@ -306,7 +310,7 @@ pub async fn chase(app: &App, actor: &Actor, ids: &[AssignmentId], message: &str
             done.skipped_closed += 1;
             continue;
         }
-        store::add_chase(&mut tx, id, actor.user.id, message.as_deref(), now).await?;
+        chases::add(&mut tx, Subject::Assignment(id), actor.user.id, message.as_deref(), now).await?;
         let note = serde_json::json!({"message": message});
         audit::record(&mut tx, actor.into(), "assignment.chase", ("assignment", Some(id.0)), None::<&()>, Some(&note))
             .await?;
@@ -350,7 +354,7 @@ pub async fn detail(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail
     };
     let indicators = indicators::for_item(&mut conn, loaded.item.id).await?;
     let values = indicators::values_for_assignment(&mut conn, id).await?;
-    let chases = store::chases(&mut conn, id).await?;
+    let chases = chases::of(&mut conn, Subject::Assignment(id)).await?;
     let can_chase = may_chase(actor, &loaded) && loaded.assignment.state != AssignmentState::Closed;
     Ok(Detail {
         indicators,

@@ -31,6 +31,8 @@ use pacesetter_domain::{Locale, Permission, Scope, unit::UnitPath, user::User};
 use pacesetter_store::Store;
 
 pub use error::{AppError, Resource, Result};
+/// A chase (催办) of an assignment or a rectification item, as the pages and the API show it.
+pub use pacesetter_store::chases::Chase;
 
 /// Hashes a password with the same argon2id parameters as sign-in uses (for seeding).
 pub fn hash_password(password: &str) -> Result<String> {

@@ -164,7 +164,7 @@ impl Kind {
 }
 
 /// Tells the unit's liaisons, in the caller's transaction, that its report on `task` was sent
-/// back and why: in the inbox, and by email and chat webhook where they set them.
+/// back and why.
 pub(crate) async fn returned(
     app: &App,
     tx: &mut pacesetter_store::Conn,
@@ -173,7 +173,6 @@ pub(crate) async fn returned(
     task: &str,
     reason: &str,
 ) -> Result<u32> {
-    let recipients = store::holders(tx, &unit.path, &["liaison"]).await?;
     let message = Message {
         kind: "returned",
         escalate: false,
@@ -182,7 +181,7 @@ pub(crate) async fn returned(
         body: format!("{}报送的任务“{task}”被退回，原因：{reason}", unit.name),
         link: format!("/assignments/{assignment}"),
     };
-    notify(app, tx, recipients, &message, Timestamp::now()).await
+    tell_liaisons(app, tx, unit, &message).await
 }
 
 /// A chase (催办) as the unit is told of it.
@@ -198,16 +197,13 @@ pub(crate) struct Chased<'a> {
 /// Tells the unit's liaisons, in the caller's transaction, that the office chased its task.
 pub(crate) async fn chased(app: &App, tx: &mut pacesetter_store::Conn, chase: &Chased<'_>) -> Result<u32> {
     let Chased { assignment, unit, task, by, message } = chase;
-    let recipients = store::holders(tx, &unit.path, &["liaison"]).await?;
     let mut body = format!(
         "{by}催办{}的任务“{task}”：完成时限{}，当前进度{}%。",
         unit.name,
         format_date(assignment.due_on),
         assignment.percent
     );
-    if let Some(message) = message {
-        body.push_str(message);
-    }
+    body.push_str(message.unwrap_or_default());
     let message = Message {
         kind: "reminder",
         escalate: false,
@@ -216,7 +212,43 @@ pub(crate) async fn chased(app: &App, tx: &mut pacesetter_store::Conn, chase: &C
         body,
         link: format!("/assignments/{}", assignment.id),
     };
-    notify(app, tx, recipients, &message, Timestamp::now()).await
+    tell_liaisons(app, tx, unit, &message).await
+}
+
+/// Tells the responsible unit's liaisons, in the caller's transaction, that a rectification
+/// item (整改) of theirs was chased.
+pub(crate) async fn rectification_chased(
+    app: &App,
+    tx: &mut pacesetter_store::Conn,
+    item: &pacesetter_domain::inspection::records::Rectification,
+    unit: &pacesetter_domain::unit::Unit,
+    by: &str,
+    message: Option<&str>,
+) -> Result<u32> {
+    let measure = &item.measure;
+    let mut body = format!("{by}催办{}的整改事项“{measure}”：整改时限{}。", unit.name, format_date(item.due_on));
+    body.push_str(message.unwrap_or_default());
+    let message = Message {
+        kind: "reminder",
+        escalate: false,
+        assignment: None,
+        title: format!("催办整改：{measure}"),
+        body,
+        link: format!("/findings/{}#rectification", item.finding_id),
+    };
+    tell_liaisons(app, tx, unit, &message).await
+}
+
+/// Puts the message in the inbox of the unit's liaisons, and queues it for their email and
+/// chat webhook where they set them; how many notifications were made.
+async fn tell_liaisons(
+    app: &App,
+    tx: &mut pacesetter_store::Conn,
+    unit: &pacesetter_domain::unit::Unit,
+    message: &Message,
+) -> Result<u32> {
+    let recipients = store::holders(tx, &unit.path, &["liaison"]).await?;
+    notify(app, tx, recipients, message, Timestamp::now()).await
 }
 
 /// One reminder's text, link and subject.

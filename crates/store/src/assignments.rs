@@ -366,52 +366,6 @@ pub async fn events(conn: &mut AnyConnection, id: AssignmentId) -> Result<Vec<As
         .collect()
 }
 
-/// A chase (催办) of an assignment: who sent it, when, and the message.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Chase {
-    pub actor_name: String,
-    pub message: Option<String>,
-    pub at: Timestamp,
-}
-
-/// Records a chase of `id` by `actor`.
-pub async fn add_chase(
-    conn: &mut AnyConnection,
-    id: AssignmentId,
-    actor: UserId,
-    message: Option<&str>,
-    now: Timestamp,
-) -> Result<()> {
-    sqlx::query("INSERT INTO assignment_chases (assignment_id, user_id, message, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(id.0)
-        .bind(actor.0)
-        .bind(message.map(str::to_owned))
-        .bind(now.to_db())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The chases of an assignment, oldest first.
-pub async fn chases(conn: &mut AnyConnection, id: AssignmentId) -> Result<Vec<Chase>> {
-    let rows = sqlx::query(
-        "SELECT u.display_name, c.message, c.created_at FROM assignment_chases c JOIN users u ON u.id = c.user_id
-         WHERE c.assignment_id = $1 ORDER BY c.id",
-    )
-    .bind(id.0)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Chase {
-                actor_name: row.try_get("display_name")?,
-                message: row.try_get("message")?,
-                at: row::timestamp(row, "created_at")?,
-            })
-        })
-        .collect()
-}
-
 /// An assignment with what a list shows beside it.
 #[derive(Debug, Clone)]
 pub struct Listed {

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod audit_anchor;
 pub mod backend;
 pub mod campaigns;
+pub mod chases;
 pub mod contests;
 mod error;
 pub mod evaluation_run_rows;

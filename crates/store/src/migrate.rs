@@ -143,10 +143,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0022_unit_report_counts.sql"),
         include_str!("../migrations/postgres/0022_unit_report_counts.sql"),
     ),
+    (
+        23,
+        "rectification chases",
+        include_str!("../migrations/sqlite/0023_rectification_chases.sql"),
+        include_str!("../migrations/postgres/0023_rectification_chases.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 22;
+pub const LATEST: i64 = 23;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

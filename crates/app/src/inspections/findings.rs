@@ -14,7 +14,9 @@ use pacesetter_domain::{
     unit::Unit,
 };
 use pacesetter_store::{
-    Conn, StoreError, WriteTx, evaluations, inspections as store,
+    Conn, StoreError, WriteTx,
+    chases::{self, Chase, Subject},
+    evaluations, inspections as store,
     inspections::{LedgerFilter, LedgerLine, NewFinding},
     units,
 };
@@ -55,6 +57,8 @@ pub struct FindingView {
     pub finding: Finding,
     pub rectification: Option<Rectification>,
     pub steps: Vec<StepTaken>,
+    /// Every chase (催办) of the rectification item, oldest first.
+    pub chases: Vec<Chase>,
     /// The campaign the finding's round belongs to, and its day (pinned in the demo), which
     /// overdue is judged on.
     pub campaign: CampaignId,
@@ -132,6 +136,7 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
         finding,
         rectification,
         steps: Vec::new(),
+        chases: Vec::new(),
         campaign: ctx.campaign.id,
         today: ctx.campaign.today(now),
     })
@@ -183,14 +188,17 @@ pub async fn finding(app: &App, actor: &Actor, id: FindingId) -> Result<FindingV
         .await
         .map_err(|_| AppError::NotFound(Resource::Finding))?;
     let rectification = store::rectification_of(&mut conn, id).await?;
-    let steps = match &rectification {
-        Some(item) => store::steps(&mut conn, item.id).await?,
-        None => Vec::new(),
+    let (steps, chases) = match &rectification {
+        Some(item) => {
+            (store::steps(&mut conn, item.id).await?, chases::of(&mut conn, Subject::Rectification(item.id)).await?)
+        }
+        None => (Vec::new(), Vec::new()),
     };
     Ok(FindingView {
         finding,
         rectification,
         steps,
+        chases,
         campaign: ctx.campaign.id,
         today: ctx.campaign.today(Timestamp::now()),
     })
@@ -252,11 +260,56 @@ pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &St
     )
     .await?;
     let steps = store::steps(&mut tx, id).await?;
+    let chases = chases::of(&mut tx, Subject::Rectification(id)).await?;
     tx.commit().await?;
     Ok(FindingView {
         finding,
         rectification: Some(after),
         steps,
+        chases,
+        campaign: ctx.campaign.id,
+        today: ctx.campaign.today(Timestamp::now()),
+    })
+}
+
+/// Chases (催办) a rectification item that is not closed, with an optional message: the
+/// responsible unit's liaisons are told, and the chase is kept in the item's history. For those
+/// who judge the item (`inspect` on its unit: the inspectors and the office).
+pub async fn chase_rectification(app: &App, actor: &Actor, id: RectificationId, message: &str) -> Result<FindingView> {
+    let message = text::optional("message", Some(message), text::TextKind::Text)?;
+    let mut tx = app.store.write().await?;
+    let item = store::get_rectification(&mut tx, id).await.map_err(AppError::from_store(Resource::Rectification))?;
+    let finding = store::get_finding(&mut tx, item.finding_id).await?;
+    let ctx = load(&mut tx, finding.round_id).await?;
+    let unit =
+        unit_for(&mut tx, &ctx, actor, item.unit_id, Permission::Inspect).await.map_err(|error| match error {
+            AppError::NotFound(_) => AppError::NotFound(Resource::Rectification),
+            other => other,
+        })?;
+    if item.state == RectificationState::Closed {
+        return Err(AppError::Unprocessable { code: "already_closed", details: json!({ "state": "closed" }) });
+    }
+    chases::add(&mut tx, Subject::Rectification(id), actor.user.id, message.as_deref(), Timestamp::now()).await?;
+    let note = json!({ "message": message });
+    audit::record(
+        &mut tx,
+        actor.into(),
+        "rectification.chase",
+        ("rectification", Some(id.0)),
+        None::<&()>,
+        Some(&note),
+    )
+    .await?;
+    crate::reminders::rectification_chased(app, &mut tx, &item, &unit, &actor.user.display_name, message.as_deref())
+        .await?;
+    let steps = store::steps(&mut tx, id).await?;
+    let chases = chases::of(&mut tx, Subject::Rectification(id)).await?;
+    tx.commit().await?;
+    Ok(FindingView {
+        finding,
+        rectification: Some(item),
+        steps,
+        chases,
         campaign: ctx.campaign.id,
         today: ctx.campaign.today(Timestamp::now()),
     })
@@ -435,6 +488,8 @@ pub struct FindingPage {
     pub can_respond: bool,
     pub can_close: bool,
     pub can_reopen: bool,
+    /// The caller may chase (催办) the item: they judge it and it is not closed.
+    pub can_chase: bool,
     pub library: Vec<pacesetter_domain::evidence::Evidence>,
     /// Per step, the evidence it cited that the caller may open.
     pub cited: Vec<Vec<pacesetter_domain::evidence::Evidence>>,
@@ -451,12 +506,13 @@ pub async fn finding_page(app: &App, actor: &Actor, id: FindingId) -> Result<Fin
         Some(r) => seen(r.unit_id).await,
         None => None,
     };
-    let (mut can_respond, mut can_close, mut can_reopen) = (false, false, false);
+    let (mut can_respond, mut can_close, mut can_reopen, mut can_chase) = (false, false, false, false);
     if let (Some(r), Some(unit)) = (&view.rectification, &responsible) {
         let judges = actor.can(Permission::Inspect, &unit.path);
         can_respond = actor.can(Permission::ReportProgress, &unit.path) && r.state.awaits_unit();
         can_close = judges && r.state == RectificationState::Responded;
         can_reopen = judges && matches!(r.state, RectificationState::Responded | RectificationState::Closed);
+        can_chase = judges && r.state != RectificationState::Closed;
     }
     let library = match (&responsible, can_respond) {
         (Some(unit), true) => crate::evidence::library(app, actor, unit.id).await?.into_iter().take(30).collect(),
@@ -473,7 +529,18 @@ pub async fn finding_page(app: &App, actor: &Actor, id: FindingId) -> Result<Fin
         }
         cited.push(found);
     }
-    Ok(FindingPage { view, found_at, responsible, can_add_photos, can_respond, can_close, can_reopen, library, cited })
+    Ok(FindingPage {
+        view,
+        found_at,
+        responsible,
+        can_add_photos,
+        can_respond,
+        can_close,
+        can_reopen,
+        can_chase,
+        library,
+        cited,
+    })
 }
 
 /// What the inspections page shows for a campaign: the campaigns to choose from (newest

@@ -370,8 +370,8 @@ pub use checks::{CheckInput, Sheet, SheetLine, save_check, sheet, submit_self};
 pub(crate) use findings::is_finding_link;
 pub use findings::{
     FindingInput, FindingPage, FindingView, LedgerPage, LedgerQuery, RectificationInput, StepInput,
-    deduct_from_findings, finding, finding_page, ledger, ledger_counts, ledger_page, ledger_trend, record_finding,
-    take_step,
+    chase_rectification, deduct_from_findings, finding, finding_page, ledger, ledger_counts, ledger_page, ledger_trend,
+    record_finding, take_step,
 };
 pub use pacesetter_store::inspections::LedgerLine;
 pub use photos::{add_photos, photo};

@@ -434,6 +434,7 @@ impl World {
                     "/api/v1/inspection-rounds/{id}/findings" => serde_json::json!({"unit_id": unit.id.0,
                         "severity": "minor", "category": "台账", "description": "缺失"}),
                     "/api/v1/rectifications/{id}/steps" => serde_json::json!({"step": "respond", "text": "已整改"}),
+                    "/api/v1/rectifications/{id}/chase" => serde_json::json!({"message": "请按期整改"}),
                     "/api/v1/campaigns/{id}/contests" => serde_json::json!({"name": format!("演讲比赛{n}")}),
                     "/api/v1/contests/{id}/rounds" => serde_json::json!({"name": "预赛", "stage": "heat",
                         "criteria": [{"code": "content", "name": "内容", "max": "40"}]}),
@@ -547,6 +548,7 @@ impl World {
                         vec![("csrf", csrf), ("version", "1".into()), ("step", "acknowledge".into())]
                     }
                     "/assignments/{id}/chase" => vec![("csrf", csrf), ("message", "请加快进度".into())],
+                    "/findings/{id}/chase" => vec![("csrf", csrf), ("message", "请按期整改".into())],
                     "/assignments/chase" => vec![
                         ("csrf", csrf),
                         ("ids", self.plan_at(place).3.to_string()),

@@ -1,7 +1,7 @@
 //! Chasing (催办, issue 19 part 3): the office chases one assignment or a list's selection with
 //! a message; the unit's liaisons are told, each chase is kept in the task's history and
 //! counted; a liaison cannot chase, closed assignments are skipped, and a bad selection is
-//! refused whole.
+//! refused whole. A rectification item (整改) is chased the same way by those who judge it.
 
 use axum::http::{Method, StatusCode};
 use pacesetter_testkit::backend_test;
@@ -101,5 +101,54 @@ backend_test! {
         assert!((0.0..=1.0).contains(&percent));
         assert!(row[6].len() == 10 && row[6].starts_with("2023-"), "the deadline is a date: {}", row[6]);
         row[7].parse::<i64>().expect("the days left are a number");
+    }
+}
+
+backend_test! {
+    async fn an_open_rectification_item_is_chased_and_a_closed_one_is_not(t) {
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        let rounds = pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let (office, inspector, shannan) = (t.token("office").await, t.token("inspector").await, t.token("shannan").await);
+        let round = t.get(&format!("/api/v1/inspection-rounds/{}", rounds.completed.0), &office).await.json();
+        let campaign = round["round"]["campaign_id"].as_i64().unwrap();
+        // Shannan's item is open and late on the demo's day.
+        let late = t.get(&format!("/api/v1/campaigns/{campaign}/findings?overdue=true"), &office).await.json();
+        let (finding, item) = (late["items"][0]["finding"]["id"].as_i64().unwrap(), late["items"][0]["rectification"]["id"].as_i64().unwrap());
+
+        let path = format!("/api/v1/rectifications/{item}/chase");
+        let chased = t.json(Method::POST, &path, &inspector, json!({"message": "请于7月10日前报送整改情况"})).await;
+        assert_eq!(chased.status, StatusCode::OK, "{}", chased.text());
+        assert_eq!(chased.json()["chases"][0]["message"], "请于7月10日前报送整改情况");
+        assert_eq!(chased.json()["rectification"]["state"], "open", "a chase changes no state");
+        let inbox = t.get("/api/v1/notifications", &shannan).await.json();
+        let told = inbox.as_array().unwrap().iter().find(|n| n["kind"] == "reminder").expect("the liaison is told");
+        assert!(told["title"].as_str().unwrap().starts_with("催办整改："), "{told}");
+        assert!(told["body"].as_str().unwrap().ends_with("请于7月10日前报送整改情况"), "{told}");
+        let read = t.get(&format!("/api/v1/findings/{finding}"), &shannan).await.json();
+        assert_eq!(read["chases"].as_array().unwrap().len(), 1, "the unit sees the chase in the item's history");
+
+        // The unit cannot chase itself; another prefecture's item is not there for it; a closed
+        // item needs no chase; a message past its limit is refused.
+        assert_eq!(t.json(Method::POST, &path, &shannan, json!({})).await.status, StatusCode::FORBIDDEN);
+        let closed = t.get(&format!("/api/v1/campaigns/{campaign}/findings?state=closed"), &office).await.json();
+        let closed_item = closed["items"][0]["rectification"]["id"].as_i64().unwrap();
+        let done = t.json(Method::POST, &format!("/api/v1/rectifications/{closed_item}/chase"), &office, json!({})).await;
+        assert_eq!((done.status, done.json()["error"]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("already_closed")));
+        let other = t.json(Method::POST, &format!("/api/v1/rectifications/{closed_item}/chase"), &shannan, json!({})).await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND);
+        let long = t.json(Method::POST, &path, &office, json!({"message": "催".repeat(5000)})).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // From the finding's page: the chase form, the notice, the count.
+        let session = t.session("office").await;
+        let page = t.get(&format!("/findings/{finding}"), &session).await.text();
+        assert!(page.contains(&format!("action=\"/findings/{finding}/chase\"")) && page.contains("已催办 1 次"), "{page}");
+        let sent = t.form(&format!("/findings/{finding}/chase"), &session, &[("csrf", session.csrf()), ("message", "")]).await;
+        assert_eq!((sent.status, sent.header("location")), (StatusCode::SEE_OTHER, Some(format!("/findings/{finding}").as_str())));
+        assert!(sent.header("set-cookie").unwrap().starts_with("notice=chased_rectification;"));
+        let page = t.get(&format!("/findings/{finding}"), &session).await.text();
+        assert!(page.contains("已催办 2 次"), "{page}");
+        let theirs = t.get(&format!("/findings/{finding}"), &t.session("shannan").await).await.text();
+        assert!(theirs.contains("已催办 2 次") && !theirs.contains(&format!("action=\"/findings/{finding}/chase\"")));
     }
 }

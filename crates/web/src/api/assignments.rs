@@ -206,13 +206,19 @@ pub struct AssignmentDetail {
     pub chases: Vec<ChaseResponse>,
 }
 
-/// A chase of an assignment: who, when, and the message.
+/// A chase (催办) of an assignment or a rectification item: who, when, and the message.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ChaseResponse {
     pub actor_name: String,
     pub message: Option<String>,
     /// RFC 3339.
     pub at: String,
+}
+
+impl From<pacesetter_app::Chase> for ChaseResponse {
+    fn from(c: pacesetter_app::Chase) -> Self {
+        Self { actor_name: c.actor_name, message: c.message, at: c.at.to_db() }
+    }
 }
 
 /// One assignment with its light, the steps open to the caller, and its history.
@@ -257,11 +263,7 @@ pub async fn get_assignment(
                 .collect(),
         })
         .collect();
-    let chases = detail
-        .chases
-        .iter()
-        .map(|c| ChaseResponse { actor_name: c.actor_name.clone(), message: c.message.clone(), at: c.at.to_db() })
-        .collect();
+    let chases = detail.chases.iter().cloned().map(ChaseResponse::from).collect();
     let body = AssignmentDetail {
         indicators,
         history,

@@ -24,7 +24,10 @@ use pacesetter_domain::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::inspections::{date, ids};
+use super::{
+    assignments::{ChaseRequest, ChaseResponse},
+    inspections::{date, ids},
+};
 use crate::{
     AppState,
     api::{
@@ -142,7 +145,10 @@ impl From<StepTaken> for StepBody {
 pub struct FindingResponse {
     pub finding: FindingBody,
     pub rectification: Option<RectificationBody>,
+    /// The steps taken on the rectification item, oldest first (empty in the ledger).
     pub steps: Vec<StepBody>,
+    /// Every chase (催办) of the rectification item, oldest first (empty in the ledger).
+    pub chases: Vec<ChaseResponse>,
 }
 
 impl From<FindingView> for FindingResponse {
@@ -151,6 +157,7 @@ impl From<FindingView> for FindingResponse {
             finding: v.finding.into(),
             rectification: v.rectification.map(|r| RectificationBody::new(r, v.today)),
             steps: v.steps.into_iter().map(Into::into).collect(),
+            chases: v.chases.into_iter().map(Into::into).collect(),
         }
     }
 }
@@ -302,6 +309,22 @@ pub async fn take_step(
     Ok(Json(inspections::take_step(&state.app, &actor, RectificationId(id), &input).await?.into()))
 }
 
+/// Chases (催办) a rectification item that is not closed: the responsible unit's liaisons are
+/// told, with the message; kept in the item's history. Needs `inspect` on the item's unit (the
+/// inspectors and the office).
+#[utoipa::path(post, path = "/api/v1/rectifications/{id}/chase", tag = "inspections", params(("id" = i64, Path)), request_body = ChaseRequest, security(("bearer" = [])),
+    responses((status = 200, body = FindingResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn chase(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ChaseRequest>,
+) -> Result<Json<FindingResponse>, ApiError> {
+    let message = body.message.unwrap_or_default();
+    Ok(Json(inspections::chase_rectification(&state.app, &actor, RectificationId(id), &message).await?.into()))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LedgerParams {
@@ -375,8 +398,8 @@ pub async fn ledger(
         .into_iter()
         .map(|l| {
             let campaign = CampaignId(id);
-            FindingView { finding: l.finding, rectification: l.rectification, steps: Vec::new(), campaign, today }
-                .into()
+            let (steps, chases) = (Vec::new(), Vec::new());
+            FindingView { finding: l.finding, rectification: l.rectification, steps, chases, campaign, today }.into()
         })
         .collect();
     Ok(Json(LedgerResponse { items, total }))

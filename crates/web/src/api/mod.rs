@@ -193,6 +193,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(burden::burden),
         routes!(findings::photo),
         routes!(findings::take_step),
+        routes!(findings::chase),
         routes!(findings::ledger),
         routes!(findings::ledger_xlsx),
     ]

@@ -13,10 +13,11 @@ use super::{
 };
 use crate::AppState;
 
+/// A chase form: its optional message.
 #[derive(Deserialize)]
 pub struct ChaseForm {
     #[serde(default)]
-    message: String,
+    pub message: String,
 }
 
 /// The chase (催办) button of an assignment page, with its message.

@@ -244,8 +244,8 @@ struct ShowPage {
     events: Vec<EventRow>,
     /// While a report is sent back: why, by whom and when, above everything until answered.
     returned: Option<EventRow>,
-    /// The chases (催办) of the assignment, as history rows (the message as the comment).
-    chases: Vec<EventRow>,
+    /// The chases (催办) of the assignment, and its chase form.
+    chase: super::chase::ChaseBlock,
     steps: Vec<&'static str>,
     can_update: bool,
     errors: ValidationError,
@@ -360,19 +360,12 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         .then(|| detail.events.iter().rposition(|e| e.step == Step::Return))
         .flatten()
         .map(|i| events[i].clone());
-    let chases = detail
-        .chases
-        .iter()
-        .map(|c| EventRow {
-            id: 0,
-            step_key: String::new(),
-            percent: String::new(),
-            values: String::new(),
-            comment: c.message.clone().unwrap_or_default(),
-            actor: c.actor_name.clone(),
-            at: c.at.display_cst(),
-        })
-        .collect();
+    let chase = super::chase::ChaseBlock::new(
+        format!("/assignments/{}/chase", detail.assignment.id),
+        detail.can_chase,
+        "chase.help",
+        &detail.chases,
+    );
     let can_update = detail.steps.iter().any(|s| matches!(s, Step::Update | Step::Report));
     let steps = detail.steps.iter().filter(|s| !matches!(s, Step::Update | Step::Report)).map(|s| s.as_str()).collect();
     let indicators = detail
@@ -402,7 +395,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         library: detail.library.iter().map(EvidenceRow::new).collect(),
         events,
         returned,
-        chases,
+        chase,
         steps,
         can_update,
         detail,

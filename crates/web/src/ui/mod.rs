@@ -6,6 +6,7 @@
 
 mod assignment_selection;
 mod assignments;
+mod chase;
 mod contests;
 mod context;
 mod evaluations;
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/inspections/burden", get(inspections::show_burden))
         .add("GET", "/findings/{id}", get(inspections::findings::show_finding))
         .add_upload("POST", "/findings/{id}/step", post(inspections::findings::take_step))
+        .add("POST", "/findings/{id}/chase", post(inspections::findings::chase))
         .add_upload("POST", "/findings/{id}/photos", post(inspections::findings::add_photos))
         .add("GET", "/inspection-rounds/new", get(inspections::planning::new_round))
         .add("POST", "/inspection-rounds", post(inspections::planning::create_round))

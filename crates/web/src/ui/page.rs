@@ -195,9 +195,12 @@ impl Notice {
     /// anything else is ignored.
     pub fn read(value: &str, t: Tr) -> Option<Self> {
         let ok = |text: String| Some(Self { text, ok: true });
+        let refused = |key: &str| Some(Self { text: t.t(key).to_owned(), ok: false });
         match value.split_once(':') {
             None if value == "saved" => ok(t.t("notice.saved").to_owned()),
-            None if value == "chase_refused" => Some(Self { text: t.t("notice.chase_refused").to_owned(), ok: false }),
+            None if value == "chased_rectification" => ok(t.t("notice.chased_rectification").to_owned()),
+            None if value == "chase_refused" => refused("notice.chase_refused"),
+            None if value == "chase_refused_message" => refused("notice.chase_refused_message"),
             Some(("chased", n)) => ok(t.n("notice.chased", n.parse::<u16>().ok()?)),
             _ => None,
         }

@@ -21,7 +21,8 @@ use pacesetter_domain::{
 };
 
 use super::{name_of, severity_key};
-use crate::ui::page::{PageError, PageResult, saved};
+use crate::ui::chase::ChaseBlock;
+use crate::ui::page::{PageError, PageForm, PageResult, redirect_with_notice, saved};
 use crate::ui::{assignments::EvidenceRow, multipart::MultipartForm};
 use crate::{
     AppState,
@@ -76,6 +77,8 @@ struct FindingPage {
     can_respond: bool,
     can_close: bool,
     can_reopen: bool,
+    /// The item's chases (催办) and, for those who judge it, the form to chase it.
+    chase: ChaseBlock,
     /// The responsible unit's library, to cite in a response.
     library: Vec<EvidenceRow>,
     refusal: Refusal,
@@ -136,6 +139,12 @@ async fn finding_page(
         can_respond: shown.can_respond,
         can_close: shown.can_close,
         can_reopen: shown.can_reopen,
+        chase: ChaseBlock::new(
+            format!("/findings/{id}/chase"),
+            shown.can_chase,
+            "chase.help_rectification",
+            &view.chases,
+        ),
         library: shown.library.iter().map(EvidenceRow::new).collect(),
         refusal,
         p: ctx.with_nav("inspections"),
@@ -197,6 +206,26 @@ pub async fn take_step(
     let Some((message, status)) = refused_input(&ctx, &error) else { return Err(error.into()) };
     let refusal = Refusal { message, text: form.value("text"), chosen, ..Refusal::default() };
     finding_page(&state, &actor, ctx, id, refusal, status).await
+}
+
+/// Chases (催办) a finding's rectification item, with a message; back to the finding saying so.
+/// A message too long says why at the top instead.
+pub async fn chase(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<crate::ui::assignment_selection::ChaseForm>,
+) -> PageResult {
+    let view = inspections::finding(&state.app, &actor, FindingId(id)).await?;
+    let Some(item) = view.rectification else {
+        return Err(PageError::from(AppError::NotFound(pacesetter_app::Resource::Rectification)));
+    };
+    let back = format!("/findings/{id}");
+    match inspections::chase_rectification(&state.app, &actor, item.id, &form.message).await {
+        Ok(_) => Ok(redirect_with_notice(&back, "chased_rectification")),
+        Err(AppError::Invalid(_)) => Ok(redirect_with_notice(&back, "chase_refused_message")),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Adds photos taken on site to a finding; a refused photo (not an image, too large, too many)
