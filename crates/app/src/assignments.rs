@@ -290,18 +290,12 @@ pub struct Chased {
 /// task's history and audited. One transaction: an assignment the actor may not chase refuses
 /// the whole selection; closed ones are skipped and counted.
 pub async fn chase(app: &App, actor: &Actor, ids: &[AssignmentId], message: &str) -> Result<Chased> {
-    if ids.is_empty() {
-        return Err(AppError::invalid("ids", "required"));
-    }
-    if ids.len() > MAX_CHASED {
-        return Err(AppError::invalid("ids", "too_many_selected"));
-    }
+    let ids = selection(ids)?;
     let message = crate::text::optional("message", Some(message), crate::text::TextKind::Text)?;
-    let mut seen = std::collections::HashSet::new();
     let mut done = Chased::default();
     let mut tx = app.store.write().await?;
     let now = Timestamp::now();
-    for &id in ids.iter().filter(|id| seen.insert(**id)) {
+    for id in ids {
         let loaded = visible(&mut tx, actor, id).await?;
         if !may_chase(actor, &loaded) {
             return Err(AppError::Forbidden);
@@ -323,6 +317,58 @@ pub async fn chase(app: &App, actor: &Actor, ids: &[AssignmentId], message: &str
         };
         crate::reminders::chased(app, &mut tx, &chased).await?;
         done.chased += 1;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// A list's selection, each assignment once, in the order ticked; refused when empty or larger
+/// than [`MAX_CHASED`].
+fn selection(ids: &[AssignmentId]) -> Result<Vec<AssignmentId>> {
+    if ids.is_empty() {
+        return Err(AppError::invalid("ids", "required"));
+    }
+    if ids.len() > MAX_CHASED {
+        return Err(AppError::invalid("ids", "too_many_selected"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    Ok(ids.iter().copied().filter(|id| seen.insert(*id)).collect())
+}
+
+/// What a review of a selection did: the assignments that took the step, and those skipped
+/// because the step is not open to them now (not reported yet, already closed, awaiting
+/// approval).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Reviewed {
+    pub done: usize,
+    pub skipped: usize,
+}
+
+/// Takes a reviewing step (accept, return with a reason, close) on a list's selection at once,
+/// each as [`take_step`] would on the version it has now, with `comment` as its comment (a
+/// return's reason). One transaction: an assignment the actor may not review refuses the whole
+/// selection; those the step is not open to now are skipped and counted.
+pub async fn review(app: &App, actor: &Actor, ids: &[AssignmentId], step: Step, comment: &str) -> Result<Reviewed> {
+    if !matches!(step, Step::Accept | Step::Return | Step::Close) {
+        return Err(AppError::invalid("step", "invalid_step"));
+    }
+    let ids = selection(ids)?;
+    if step == Step::Return && comment.trim().is_empty() {
+        return Err(AppError::invalid("comment", "return_needs_comment"));
+    }
+    let input = StepInput { percent: None, comment, evidence: &[], indicators: &[] };
+    let mut done = Reviewed::default();
+    let mut tx = app.store.write().await?;
+    for id in ids {
+        let loaded = visible(&mut tx, actor, id).await?;
+        if !may_take(actor, &loaded, step) {
+            return Err(AppError::Forbidden);
+        }
+        match step_in(app, &mut tx, actor, id, loaded.assignment.version, step, &input).await {
+            Ok(_) => done.done += 1,
+            Err(AppError::Conflict("step_not_allowed_now" | "approval_required")) => done.skipped += 1,
+            Err(error) => return Err(error),
+        }
     }
     tx.commit().await?;
     Ok(done)

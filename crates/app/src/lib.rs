@@ -140,6 +140,11 @@ impl Actor {
         self.scope.has_anywhere(permission)
     }
 
+    /// The actor may take `step` on some assignment (the buttons a list offers its selection).
+    pub fn may_step_anywhere(&self, step: pacesetter_domain::assignment::Step) -> bool {
+        self.scope.grants.iter().any(|grant| step.allowed_for(grant.role))
+    }
+
     pub fn require(&self, permission: Permission, target: &UnitPath) -> Result<()> {
         if self.can(permission, target) { Ok(()) } else { Err(AppError::Forbidden) }
     }

@@ -6,12 +6,12 @@ for (const select of document.querySelectorAll("select[data-autosubmit]")) {
   select.addEventListener("change", () => select.form.submit());
 }
 
-// Ask before destructive actions (archive, revoke).
-for (const form of document.querySelectorAll("form[data-confirm]")) {
-  form.addEventListener("submit", (event) => {
-    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-  });
-}
+// Ask before destructive actions (archive, revoke, a selection closed): the question of the
+// button pressed, or else of the form.
+document.addEventListener("submit", (event) => {
+  const question = event.submitter?.dataset.confirm ?? event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+});
 
 // A "select all" box ticks every box of its name in the same form.
 for (const all of document.querySelectorAll("input[data-select-all]")) {

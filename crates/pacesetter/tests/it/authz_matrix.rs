@@ -394,6 +394,9 @@ impl World {
                     "/api/v1/assignments/{id}/updates" => serde_json::json!({"percent": 10}),
                     "/api/v1/assignments/{id}/chase" => serde_json::json!({"message": "请加快进度"}),
                     "/api/v1/assignments/chase" => serde_json::json!({"ids": [self.plan_at(place).3]}),
+                    "/api/v1/assignments/review" => {
+                        serde_json::json!({"ids": [self.plan_at(place).3], "step": "accept"})
+                    }
                     "/api/v1/evidence/links" => {
                         serde_json::json!({"unit_id": unit.id.0, "url": "https://example.org/report"})
                     }
@@ -552,6 +555,12 @@ impl World {
                     "/assignments/chase" => vec![
                         ("csrf", csrf),
                         ("ids", self.plan_at(place).3.to_string()),
+                        ("back", "/assignments".into()),
+                    ],
+                    "/assignments/review" => vec![
+                        ("csrf", csrf),
+                        ("ids", self.plan_at(place).3.to_string()),
+                        ("step", "accept".into()),
                         ("back", "/assignments".into()),
                     ],
                     "/evaluations" => vec![("csrf", csrf), ("campaign_id", self.plan_at(place).1.to_string())],

@@ -152,3 +152,49 @@ backend_test! {
         assert!(theirs.contains("已催办 2 次") && !theirs.contains(&format!("action=\"/findings/{finding}/chase\"")));
     }
 }
+
+backend_test! {
+    async fn a_selection_is_returned_or_closed_at_once(t) {
+        let (office, lhasa) = (t.token("office").await, t.token("lhasa").await);
+        // Lhasa reports three of its tasks; a fourth stays in progress.
+        let open = t.get("/api/v1/assignments?state=in_progress&per_page=4", &lhasa).await.json();
+        let lines = open["items"].as_array().unwrap();
+        let ids: Vec<i64> = lines.iter().map(|l| l["assignment"]["id"].as_i64().unwrap()).collect();
+        for line in &lines[..3] {
+            let (id, version) = (&line["assignment"]["id"], line["assignment"]["version"].to_string());
+            let body = json!({"percent": 100, "narrative": "已完成", "submit": true});
+            let sent = crate::plans::send_if_match(&t, Method::POST, &format!("/api/v1/assignments/{id}/updates"), &lhasa, &version, body).await;
+            assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+        }
+        let state = |id: i64| {
+            let (t, office) = (&t, &office);
+            async move { t.get(&format!("/api/v1/assignments/{id}"), office).await.json()["assignment"]["state"].clone() }
+        };
+
+        // A return needs its reason; the liaison may not review; one not reported is skipped.
+        let review = |body: serde_json::Value| t.json(Method::POST, "/api/v1/assignments/review", &office, body);
+        let bare = review(json!({"ids": [ids[0]], "step": "return"})).await;
+        assert_eq!((bare.status, bare.json()["error"]["details"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("return_needs_comment")));
+        let own = t.json(Method::POST, "/api/v1/assignments/review", &lhasa, json!({"ids": [ids[0]], "step": "accept"})).await;
+        assert_eq!(own.status, StatusCode::FORBIDDEN);
+        let returned = review(json!({"ids": [ids[0], ids[3]], "step": "return", "comment": "佐证材料不全"})).await;
+        assert_eq!(returned.json(), json!({"done": 1, "skipped": 1}), "{}", returned.text());
+        assert_eq!(state(ids[0]).await, "returned");
+        assert_eq!(state(ids[3]).await, "in_progress");
+        let inbox = t.get("/api/v1/notifications", &lhasa).await.json();
+        assert!(inbox.as_array().unwrap().iter().any(|n| n["kind"] == "returned" && n["body"].as_str().unwrap().ends_with("佐证材料不全")));
+
+        // From the list page: the office closes the other two at once.
+        let session = t.session("office").await;
+        let list = t.get("/assignments?state=reported", &session).await.text();
+        assert!(list.contains("formaction=\"/assignments/review\"") && list.contains("value=\"close\""), "{list}");
+        let (a, b) = (ids[1].to_string(), ids[2].to_string());
+        let form = [("csrf", session.csrf()), ("ids", a.as_str()), ("ids", b.as_str()), ("step", "close"), ("message", ""), ("back", "/assignments?state=reported")];
+        let sent = t.form("/assignments/review", &session, &form).await;
+        assert_eq!(sent.header("location"), Some("/assignments?state=reported"));
+        assert!(sent.header("set-cookie").unwrap().starts_with("notice=reviewed:close:2:0;"), "{:?}", sent.header("set-cookie"));
+        assert_eq!((state(ids[1]).await, state(ids[2]).await), (json!("closed"), json!("closed")));
+        let page = t.get("/assignments", &t.session("lhasa").await).await.text();
+        assert!(!page.contains("value=\"close\"") && !page.contains("value=\"return\""), "a liaison reviews nothing");
+    }
+}

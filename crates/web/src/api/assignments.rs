@@ -371,6 +371,46 @@ pub async fn chase_many(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct ReviewManyRequest {
+    /// The assignments to review, at most 500.
+    pub ids: Vec<i64>,
+    /// `accept`, `return` (with a reason in `comment`) or `close` (the office only).
+    #[schema(value_type = pacesetter_domain::assignment::Step)]
+    pub step: String,
+    /// The comment each assignment's step records; a return's reason.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ReviewResult {
+    /// Assignments that took the step.
+    pub done: usize,
+    /// Assignments the step is not open to now (not reported yet, already closed, awaiting
+    /// approval), left as they were.
+    pub skipped: usize,
+}
+
+/// Takes a reviewing step on a selection of assignments at once (accept, return, close), all or
+/// nothing: one the caller may not review refuses the whole selection; those the step is not
+/// open to now are skipped and counted.
+#[utoipa::path(post, path = "/api/v1/assignments/review", tag = "assignments", request_body = ReviewManyRequest, security(("bearer" = [])),
+    responses((status = 200, body = ReviewResult), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn review_many(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<ReviewManyRequest>,
+) -> Result<Json<ReviewResult>, ApiError> {
+    let ids: Vec<AssignmentId> = body.ids.iter().copied().map(AssignmentId).collect();
+    let step =
+        pacesetter_domain::assignment::Step::parse(&body.step).ok_or(AppError::invalid("step", "invalid_step"))?;
+    let comment = body.comment.unwrap_or_default();
+    let done = assignments::review(&state.app, &actor, &ids, step, &comment).await?;
+    Ok(Json(ReviewResult { done: done.done, skipped: done.skipped }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateRequest {
     /// 0 to 100.
     pub percent: u8,

@@ -127,6 +127,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(assignments::take_step),
         routes!(assignments::chase_one),
         routes!(assignments::chase_many),
+        routes!(assignments::review_many),
         routes!(assignments::post_update),
         upload(routes!(evidence::upload_evidence, evidence::library)),
         routes!(evidence::add_link),

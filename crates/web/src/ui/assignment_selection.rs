@@ -1,9 +1,10 @@
 //! What a list's people do with a selection of assignments, or a task page with its one
-//! assignment: chase (催办) them, with a message, or export them as a workbook.
+//! assignment: chase (催办) them, with a message, review them at once (accept, return, close),
+//! or export them as a workbook.
 
 use axum::extract::{Path, State};
 use pacesetter_app::{AppError, assignments};
-use pacesetter_domain::ids::AssignmentId;
+use pacesetter_domain::{assignment::Step, ids::AssignmentId};
 use serde::Deserialize;
 
 use super::{
@@ -42,12 +43,34 @@ pub async fn chase_selected(
 ) -> PageResult {
     let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
     let ids = selected_ids(&form);
-    // Back to the list the selection was made on, and only to a page of this site.
-    let back = match value("back") {
-        back if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') => back,
-        _ => "/assignments",
+    chased(assignments::chase(&state.app, &actor, &ids, value("message")).await, back_to(value("back")))
+}
+
+/// A reviewing step on a list's selection: `ids` repeated, `step` (accept, return, close), the
+/// `message` as each step's comment (a return's reason), and `back`, the list to return to,
+/// saying how many took the step and how many were skipped.
+pub async fn review_selected(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let back = back_to(value("back"));
+    let Some(step) = Step::parse(value("step")) else {
+        return Ok(redirect_with_notice(back, "review_refused"));
     };
-    chased(assignments::chase(&state.app, &actor, &ids, value("message")).await, back)
+    match assignments::review(&state.app, &actor, &selected_ids(&form), step, value("message")).await {
+        Ok(done) => {
+            Ok(redirect_with_notice(back, &format!("reviewed:{}:{}:{}", step.as_str(), done.done, done.skipped)))
+        }
+        Err(AppError::Invalid(_)) => Ok(redirect_with_notice(back, "review_refused")),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Back to the list a selection was made on, and only to a page of this site.
+fn back_to(back: &str) -> &str {
+    if back.starts_with('/') && !back.starts_with("//") && !back.contains('\\') { back } else { "/assignments" }
 }
 
 /// The selection of a list as a workbook: the light, the task, the unit, the state, the

@@ -91,9 +91,11 @@ struct IndexPage {
     unit: Option<i64>,
     /// The subtree the list is limited to (from the dashboard).
     under: Option<i64>,
-    /// The lines can be selected (to export), and chased (催办).
+    /// The lines can be selected (to export), chased (催办) and reviewed at once.
     selectable: bool,
     can_chase: bool,
+    /// The selection may be closed (办结): the office.
+    can_close: bool,
 }
 
 impl IndexPage {
@@ -186,6 +188,7 @@ pub async fn list_assignments(
         under: query.under,
         selectable: true,
         can_chase: actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
+        can_close: actor.may_step_anywhere(pacesetter_domain::assignment::Step::Close),
         p: ctx.with_nav("tasks"),
     }))
 }

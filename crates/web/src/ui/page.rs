@@ -201,7 +201,20 @@ impl Notice {
             None if value == "chased_rectification" => ok(t.t("notice.chased_rectification").to_owned()),
             None if value == "chase_refused" => refused("notice.chase_refused"),
             None if value == "chase_refused_message" => refused("notice.chase_refused_message"),
+            None if value == "review_refused" => refused("notice.review_refused"),
             Some(("chased", n)) => ok(t.n("notice.chased", n.parse::<u16>().ok()?)),
+            Some(("reviewed", rest)) => {
+                // `reviewed:{step}:{done}:{skipped}`
+                let mut parts = rest.split(':');
+                let step = parts.next().filter(|s| matches!(*s, "accept" | "return" | "close"))?;
+                let done = parts.next()?.parse::<u16>().ok()?;
+                let skipped = parts.next()?.parse::<u16>().ok()?;
+                let mut text = t.n(&format!("notice.reviewed.{step}"), done);
+                if skipped > 0 {
+                    text.push_str(&t.n("notice.review_skipped", skipped));
+                }
+                ok(text)
+            }
             _ => None,
         }
     }

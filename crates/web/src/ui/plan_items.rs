@@ -213,9 +213,11 @@ struct ItemPage {
     lead: Option<UnitChip>,
     co_units: Vec<UnitChip>,
     lines: Vec<super::assignments::LineRow>,
-    /// The lines can be selected (to export), and chased (催办).
+    /// The lines can be selected (to export), chased (催办) and reviewed at once.
     selectable: bool,
     can_chase: bool,
+    /// The selection may be closed (办结): the office.
+    can_close: bool,
     starts_on: String,
     due_on: String,
     error: String,
@@ -252,6 +254,7 @@ async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error
         view,
         selectable: !lines.is_empty(),
         can_chase: actor.can_anywhere(pacesetter_domain::Permission::ReviewProgress),
+        can_close: actor.may_step_anywhere(pacesetter_domain::assignment::Step::Close),
         lines,
         error,
         p: ctx.with_nav("plans"),
