@@ -322,6 +322,64 @@ pub async fn chase(app: &App, actor: &Actor, ids: &[AssignmentId], message: &str
     Ok(done)
 }
 
+/// A reminder notice (督办单) per unit for a list's selection: what the office presses each
+/// unit on, as the campaign's day sees it.
+#[derive(Debug, Clone)]
+pub struct ChaseNotice {
+    pub campaign: Campaign,
+    /// The office that issues it.
+    pub office: Unit,
+    pub today: time::Date,
+    /// The office's own words for the notices.
+    pub message: Option<String>,
+    /// Each unit with its selected assignments and how often each was chased, in the order
+    /// first ticked.
+    pub units: Vec<(Unit, Vec<(Line, usize)>)>,
+}
+
+/// The reminder notices for a selection, for those who may chase every assignment in it; one
+/// campaign at a time (its office issues them).
+pub async fn chase_notice(app: &App, actor: &Actor, ids: &[AssignmentId], message: &str) -> Result<ChaseNotice> {
+    let ids = selection(ids)?;
+    let message = crate::text::optional("message", Some(message), crate::text::TextKind::Text)?;
+    let mut conn = app.store.read().await?;
+    let now = Timestamp::now();
+    let mut campaign_office: Option<(Campaign, Unit)> = None;
+    let mut units: Vec<(Unit, Vec<(Line, usize)>)> = Vec::new();
+    for id in ids {
+        let loaded = visible(&mut conn, actor, id).await?;
+        if !may_chase(actor, &loaded) {
+            return Err(AppError::Forbidden);
+        }
+        match &campaign_office {
+            Some((campaign, _)) if campaign.id != loaded.campaign.id => {
+                return Err(AppError::invalid("ids", "one_campaign_only"));
+            }
+            Some(_) => {}
+            None => campaign_office = Some((loaded.campaign.clone(), loaded.office.clone())),
+        }
+        let chased = chases::of(&mut conn, Subject::Assignment(id)).await?.len();
+        let today = loaded.campaign.today(now);
+        let line = Line {
+            light: loaded.assignment.light(today, loaded.campaign.thresholds),
+            days_left: loaded.assignment.days_left(today),
+            campaign_id: loaded.campaign.id,
+            item_code: loaded.item.code,
+            item_title: loaded.item.title,
+            unit_name: loaded.unit.name.clone(),
+            unit_name_bo: loaded.unit.name_bo.clone(),
+            assignment: loaded.assignment,
+        };
+        match units.iter_mut().find(|(unit, _)| unit.id == loaded.unit.id) {
+            Some((_, lines)) => lines.push((line, chased)),
+            None => units.push((loaded.unit, vec![(line, chased)])),
+        }
+    }
+    let (campaign, office) = campaign_office.ok_or(AppError::invalid("ids", "required"))?;
+    let today = campaign.today(now);
+    Ok(ChaseNotice { campaign, office, today, message, units })
+}
+
 /// A list's selection, each assignment once, in the order ticked; refused when empty or larger
 /// than [`MAX_CHASED`].
 fn selection(ids: &[AssignmentId]) -> Result<Vec<AssignmentId>> {

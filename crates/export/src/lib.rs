@@ -4,6 +4,7 @@
 pub mod bulletin;
 pub mod certificate;
 pub mod charts;
+pub mod chase_notice;
 mod contain;
 pub mod csv_out;
 pub mod plan_xlsx;

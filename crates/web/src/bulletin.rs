@@ -1,10 +1,13 @@
 //! The bulletin (通报) of a published run as files: the XLSX from `export`, the PDF compiled by
 //! typst (`pacesetter-pdf`) off the async threads, with fonts from the configured directory; and
-//! a contest prize's certificate, compiled the same way.
+//! a contest prize's certificate and the reminder notices (督办单), compiled the same way.
 
 use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
 use pacesetter_domain::timestamp::format_date;
-use pacesetter_export::bulletin::{Bulletin, Header, TEMPLATE, UnitLine};
+use pacesetter_export::{
+    bulletin::{Bulletin, Header, TEMPLATE, UnitLine},
+    chase_notice::{ChaseNotice, NoticeLine, NoticeUnit, chinese_date},
+};
 use pacesetter_pdf::{FontSet, PdfError};
 
 /// The font families the template asks for, with the Debian package that installs each.
@@ -67,6 +70,53 @@ pub(crate) async fn certificate_pdf(
     certificate: pacesetter_export::certificate::Certificate,
 ) -> Result<Vec<u8>, AppError> {
     compile(fonts_dir, pacesetter_export::certificate::TEMPLATE, ("/certificate.json", certificate.json())).await
+}
+
+/// The reminder notices (督办单) of a selection, in the campaign's language (Chinese, with
+/// Tibetan names), a reply due a week after the campaign's day, and the office's message.
+pub(crate) fn chase_notice(notice: pacesetter_app::assignments::ChaseNotice) -> ChaseNotice {
+    use pacesetter_domain::light::Light;
+    let day = notice.today;
+    let units = notice
+        .units
+        .into_iter()
+        .map(|(unit, lines)| NoticeUnit {
+            number: format!("{}-{}", unit.code.as_deref().unwrap_or("0"), day.to_string().replace('-', "")),
+            name: unit.name,
+            name_bo: unit.name_bo,
+            lines: lines
+                .into_iter()
+                .map(|(line, chased)| NoticeLine {
+                    code: line.item_code.unwrap_or_default(),
+                    task: line.item_title,
+                    due_on: chinese_date(line.assignment.due_on),
+                    progress: format!("{}%", line.assignment.percent),
+                    status: match line.light {
+                        Light::Done => "已办结".to_owned(),
+                        _ if line.days_left < 0 => format!("已超期 {} 天", -line.days_left),
+                        Light::Red => "进度滞后".to_owned(),
+                        Light::Yellow => "进度偏慢".to_owned(),
+                        Light::Green => "正常推进".to_owned(),
+                    },
+                    chased: if chased == 0 { "—".to_owned() } else { format!("{chased} 次") },
+                })
+                .collect(),
+        })
+        .collect();
+    ChaseNotice {
+        campaign: notice.campaign.name,
+        campaign_bo: notice.campaign.name_bo,
+        office: notice.office.name,
+        date: chinese_date(day),
+        reply_by: chinese_date(day + time::Duration::days(7)),
+        message: notice.message.unwrap_or_default(),
+        units,
+    }
+}
+
+/// Compiles the reminder notices' PDF.
+pub(crate) async fn chase_notice_pdf(fonts_dir: &std::path::Path, notice: ChaseNotice) -> Result<Vec<u8>, AppError> {
+    compile(fonts_dir, pacesetter_export::chase_notice::TEMPLATE, ("/notice.json", notice.json())).await
 }
 
 /// Compiles `template` with its one data file on a blocking thread (typst takes about a second a

@@ -394,6 +394,7 @@ impl World {
                     "/api/v1/assignments/{id}/updates" => serde_json::json!({"percent": 10}),
                     "/api/v1/assignments/{id}/chase" => serde_json::json!({"message": "请加快进度"}),
                     "/api/v1/assignments/chase" => serde_json::json!({"ids": [self.plan_at(place).3]}),
+                    "/api/v1/assignments/chase-notice" => serde_json::json!({"ids": [self.plan_at(place).3]}),
                     "/api/v1/assignments/review" => {
                         serde_json::json!({"ids": [self.plan_at(place).3], "step": "accept"})
                     }
@@ -557,6 +558,7 @@ impl World {
                         ("ids", self.plan_at(place).3.to_string()),
                         ("back", "/assignments".into()),
                     ],
+                    "/assignments/notice" => vec![("csrf", csrf), ("ids", self.plan_at(place).3.to_string())],
                     "/assignments/review" => vec![
                         ("csrf", csrf),
                         ("ids", self.plan_at(place).3.to_string()),

@@ -198,3 +198,43 @@ backend_test! {
         assert!(!page.contains("value=\"close\"") && !page.contains("value=\"return\""), "a liaison reviews nothing");
     }
 }
+
+backend_test! {
+    async fn reminder_notices_print_a_page_per_unit(t) {
+        let office = t.token("office").await;
+        let red = |code: &'static str| {
+            let (t, office) = (&t, &office);
+            async move {
+                let unit = t.unit_id(code).await;
+                let lines = t.get(&format!("/api/v1/assignments?under={unit}&light=red&per_page=2"), office).await.json();
+                lines["items"].as_array().unwrap().iter().map(|l| (l["assignment"]["id"].as_i64().unwrap(), l["task_title"].as_str().unwrap().to_owned())).collect::<Vec<_>>()
+            }
+        };
+        let (lhasa, shigatse) = (red("540100").await, red("540200").await);
+        assert!(!lhasa.is_empty() && !shigatse.is_empty(), "the demo has red tasks in both");
+        let ids: Vec<i64> = lhasa.iter().chain(&shigatse).map(|(id, _)| *id).collect();
+        t.json(Method::POST, &format!("/api/v1/assignments/{}/chase", ids[0]), &office, json!({})).await;
+
+        let pdf = t.json(Method::POST, "/api/v1/assignments/chase-notice", &office, json!({"ids": ids, "message": "请主要负责同志亲自过问"})).await;
+        assert_eq!((pdf.status, pdf.header("content-type")), (StatusCode::OK, Some("application/pdf")), "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        assert_eq!(text.matches("签收单位").count(), 2, "a page per unit: {text}");
+        for needle in ["拉萨市", "日喀则市", "请主要负责同志亲自过问", "签收人", "1次"] {
+            assert!(text.contains(needle), "{needle} in {text}");
+        }
+        let first_task: String = lhasa[0].1.split_whitespace().collect();
+        assert!(text.contains(&first_task), "{first_task} in {text}");
+
+        // Only those who may chase; nothing chosen is refused; the same from the list page.
+        let lhasa_ids = json!({"ids": [lhasa[0].0]});
+        assert_eq!(t.json(Method::POST, "/api/v1/assignments/chase-notice", &t.token("lhasa").await, lhasa_ids).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.json(Method::POST, "/api/v1/assignments/chase-notice", &office, json!({"ids": []})).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let session = t.session("office").await;
+        let id = lhasa[0].0.to_string();
+        let page = t.form("/assignments/notice", &session, &[("csrf", session.csrf()), ("ids", id.as_str()), ("message", "")]).await;
+        assert_eq!((page.status, page.header("content-type")), (StatusCode::OK, Some("application/pdf")));
+        let none = t.form("/assignments/notice", &session, &[("csrf", session.csrf()), ("back", "/assignments?light=red")]).await;
+        assert_eq!(none.header("location"), Some("/assignments?light=red"));
+        assert!(none.header("set-cookie").unwrap().starts_with("notice=notice_refused;"));
+    }
+}

@@ -369,6 +369,24 @@ pub async fn chase_many(
     Ok(Json(assignments::chase(&state.app, &actor, &ids, &message).await?.into()))
 }
 
+/// Reminder notices (督办单) as PDF, a page per unit of the selection, for those who may chase
+/// every assignment in it; one campaign at a time. Printing records nothing: chase to tell the
+/// units.
+#[utoipa::path(post, path = "/api/v1/assignments/chase-notice", tag = "assignments", request_body = ChaseManyRequest, security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn chase_notice(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<ChaseManyRequest>,
+) -> Result<Response, ApiError> {
+    let ids: Vec<AssignmentId> = body.ids.iter().copied().map(AssignmentId).collect();
+    let message = body.message.unwrap_or_default();
+    let notice = assignments::chase_notice(&state.app, &actor, &ids, &message).await?;
+    let bytes =
+        crate::bulletin::chase_notice_pdf(&state.config.fonts_dir, crate::bulletin::chase_notice(notice)).await?;
+    Ok(super::pdf_download(bytes, "chase-notice.pdf"))
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewManyRequest {

@@ -242,7 +242,7 @@ pub async fn award_certificate_pdf(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let bytes = award_certificate(&state, &actor, ContestAwardId(id)).await?;
-    Ok(pdf_download(bytes, &format!("award-{id}.pdf")))
+    Ok(super::pdf_download(bytes, &format!("award-{id}.pdf")))
 }
 
 /// An award's certificate as PDF, for the API and the pages.
@@ -265,18 +265,6 @@ pub(crate) async fn award_certificate(
         date: pacesetter_domain::timestamp::format_date(view.award.created_at.datetime().date()),
     };
     crate::bulletin::certificate_pdf(&state.config.fonts_dir, certificate).await
-}
-
-/// A PDF as a download named `name`.
-pub(crate) fn pdf_download(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 fn default_trim() -> u32 {
@@ -962,5 +950,5 @@ pub async fn certificate_pdf(
         date: pacesetter_domain::timestamp::format_date(published.datetime().date()),
     };
     let bytes = crate::bulletin::certificate_pdf(&state.config.fonts_dir, certificate).await?;
-    Ok(pdf_download(bytes, &format!("certificate-{id}.pdf")))
+    Ok(super::pdf_download(bytes, &format!("certificate-{id}.pdf")))
 }

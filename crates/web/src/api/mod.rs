@@ -128,6 +128,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(assignments::chase_one),
         routes!(assignments::chase_many),
         routes!(assignments::review_many),
+        routes!(assignments::chase_notice),
         routes!(assignments::post_update),
         upload(routes!(evidence::upload_evidence, evidence::library)),
         routes!(evidence::add_link),
@@ -236,6 +237,19 @@ pub fn docs_router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router {
 }
 
 /// An XLSX workbook as a download; `disposition` is the `Content-Disposition` value.
+/// A PDF as a download named `name`.
+pub(crate) fn pdf_download(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 pub(crate) fn xlsx_download(bytes: Vec<u8>, disposition: &'static str) -> axum::response::Response {
     use axum::{
         http::{HeaderValue, header},

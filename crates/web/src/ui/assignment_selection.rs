@@ -1,6 +1,6 @@
 //! What a list's people do with a selection of assignments, or a task page with its one
 //! assignment: chase (催办) them, with a message, review them at once (accept, return, close),
-//! or export them as a workbook.
+//! print their reminder notices (督办单), or export them as a workbook.
 
 use axum::extract::{Path, State};
 use pacesetter_app::{AppError, assignments};
@@ -66,6 +66,24 @@ pub async fn review_selected(
         Err(AppError::Invalid(_)) => Ok(redirect_with_notice(back, "review_refused")),
         Err(error) => Err(error.into()),
     }
+}
+
+/// The reminder notices (督办单) of a list's selection as a PDF to print, a page per unit, with
+/// the `message` as the office's own words.
+pub async fn notice_selected(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    PageForm(form): PageForm<Vec<(String, String)>>,
+) -> PageResult {
+    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let notice = match assignments::chase_notice(&state.app, &actor, &selected_ids(&form), value("message")).await {
+        Ok(notice) => notice,
+        Err(AppError::Invalid(_)) => return Ok(redirect_with_notice(back_to(value("back")), "notice_refused")),
+        Err(error) => return Err(error.into()),
+    };
+    let bytes =
+        crate::bulletin::chase_notice_pdf(&state.config.fonts_dir, crate::bulletin::chase_notice(notice)).await?;
+    Ok(crate::api::pdf_download(bytes, "chase-notice.pdf"))
 }
 
 /// Back to the list a selection was made on, and only to a page of this site.

@@ -104,6 +104,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/assignments/export", post(assignment_selection::export_selected))
         .add("POST", "/assignments/{id}/chase", post(assignment_selection::chase_one))
         .add("POST", "/assignments/review", post(assignment_selection::review_selected))
+        .add("POST", "/assignments/notice", post(assignment_selection::notice_selected))
         .add("POST", "/assignments/{id}/step", post(assignments::take_step))
         .add_upload("POST", "/assignments/{id}/update", post(assignments::post_update))
         .add("GET", "/evaluations", get(evaluations::list_evaluations))

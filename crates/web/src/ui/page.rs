@@ -202,6 +202,7 @@ impl Notice {
             None if value == "chase_refused" => refused("notice.chase_refused"),
             None if value == "chase_refused_message" => refused("notice.chase_refused_message"),
             None if value == "review_refused" => refused("notice.review_refused"),
+            None if value == "notice_refused" => refused("notice.notice_refused"),
             Some(("chased", n)) => ok(t.n("notice.chased", n.parse::<u16>().ok()?)),
             Some(("reviewed", rest)) => {
                 // `reviewed:{step}:{done}:{skipped}`
