@@ -37,6 +37,8 @@ pub struct Dashboard {
     pub cells: Vec<Vec<Option<DashboardCell>>>,
     /// Per row, every column together.
     pub row_totals: Vec<Option<DashboardCell>>,
+    /// Per column, every row together (a unit at a glance).
+    pub column_totals: Vec<Option<DashboardCell>>,
     pub totals: LightCounts,
     /// Progress reports per week, the last twelve weeks up to the campaign's day, by the units
     /// the page divides (the focus's subtree, or everything the viewer sees).
@@ -149,15 +151,18 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
     };
     let mut totals = LightCounts::default();
     let mut row_totals = Vec::with_capacity(rows.len());
+    let mut column_tallies = vec![Tally::default(); columns.len()];
     let cells = rows
         .iter()
         .map(|row| {
             let mut together = Tally::default();
             let line = columns
                 .iter()
-                .map(|column| {
+                .zip(column_tallies.iter_mut())
+                .map(|(column, column_tally)| {
                     let tally = tallies.get(&(column_key(column), row.id)).copied().unwrap_or_default();
                     together.add(&tally);
+                    column_tally.add(&tally);
                     DashboardCell::of(&tally)
                 })
                 .collect();
@@ -166,6 +171,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
             line
         })
         .collect();
+    let column_totals = column_tallies.iter().map(DashboardCell::of).collect();
     let counted = match &focus {
         Some(unit) => Some(vec![unit.path.clone()]),
         None if manages => None,
@@ -181,6 +187,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
         columns,
         cells,
         row_totals,
+        column_totals,
         totals,
         trend,
     })

@@ -48,6 +48,11 @@ pub struct Column {
     pub href: Option<String>,
 }
 
+/// A roll-up's progress as the heat map writes it: "45%" for 455 ‰.
+pub fn percent(permille: u32) -> String {
+    format!("{:.0}%", f64::from(permille) / 10.0)
+}
+
 /// A heat map of rows × columns; an empty cell (`None`) means nothing assigned there.
 pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>], title: &str) -> String {
     let label_width = 190;
@@ -95,7 +100,7 @@ pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>],
             let x = label_width + c * cell_width;
             match cell {
                 Some(cell) => {
-                    let percent = format!("{:.0}%", f64::from(cell.permille) / 10.0);
+                    let percent = percent(cell.permille);
                     let _ = write!(
                         svg,
                         r#"<a href="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"><title>{} · {} · {} · {}</title></rect><text x="{}" y="{}" text-anchor="middle" class="cell">{}</text></a>"#,

@@ -116,6 +116,14 @@ backend_test! {
         let session = t.session("office").await;
         let page = t.get(&format!("/campaigns/{id}/dashboard"), &session).await.text();
         assert!(page.contains("<svg") && page.contains("日喀则市"));
+        // A phone sees every column as a unit at a glance: its figure and a square per pillar.
+        let glances = &page[page.find("class=\"glances\"").expect("the units at a glance")..];
+        let glances = &glances[..glances.find("</ul>").unwrap()];
+        for name in ["拉萨市", "日喀则市", "阿里地区"] {
+            assert!(glances.contains(name), "{name} at a glance");
+        }
+        assert_eq!(glances.matches("<li>").count(), top["columns"].as_array().unwrap().len());
+        assert!(glances.contains(&format!("/assignments?campaign={id}&#38;under={lhasa_id}&#38;pillar=")), "{glances}");
         assert!(page.contains(&format!("/campaigns/{id}/dashboard?unit={lhasa_id}")), "columns drill down");
         let page = t.get(&format!("/campaigns/{id}/dashboard?unit={lhasa_id}"), &session).await.text();
         assert!(page.contains("拉萨市（本级）") && page.contains(&format!("/assignments?campaign={id}&amp;unit=")));

@@ -31,6 +31,9 @@ struct DashboardPage {
     scope: String,
     totals: plans::LightCounts,
     heatmap: String,
+    /// The heat map's units at a glance, for a phone, and what their squares are.
+    glances: Vec<Glance>,
+    glance_help: String,
     trend: String,
     has_data: bool,
     /// Findings of the campaign (in the unit looked at) by rectification state, the overdue
@@ -71,6 +74,8 @@ pub async fn show_dashboard(
         totals: board.totals,
         has_data: !board.columns.is_empty(),
         heatmap: heatmap(board, t, id),
+        glances: glances(board, t, id),
+        glance_help: glance_help(board, t),
         trend: charts::bars(&labels, &values, t.t("dashboard.trend")),
         findings: view.findings.iter().map(|(s, n)| (s.as_str(), *n)).collect(),
         findings_overdue: view.findings_overdue,
@@ -83,11 +88,96 @@ fn drill_link(campaign: i64, unit: UnitId) -> String {
     format!("/campaigns/{campaign}/dashboard?unit={}", unit.0)
 }
 
+/// A heat-map column's label, where its name leads (a level down, or its assignments), and the
+/// list of its assignments that a cell narrows to the cell's item.
+struct ColumnLinks {
+    label: String,
+    href: String,
+    list: String,
+}
+
+fn column_links(board: &reports::Dashboard, t: Tr, id: i64) -> Vec<ColumnLinks> {
+    let listed = |unit: UnitId| format!("/assignments?campaign={id}&unit={}", unit.0);
+    board
+        .columns
+        .iter()
+        .map(|column| {
+            let name = column.unit.display_name(t.locale);
+            if column.own {
+                let href = listed(column.unit.id);
+                ColumnLinks { label: format!("{name}（{}）", t.t("dashboard.own")), list: href.clone(), href }
+            } else if column.drill {
+                let list = format!("/assignments?campaign={id}&under={}", column.unit.id.0);
+                ColumnLinks { label: name.to_owned(), href: drill_link(id, column.unit.id), list }
+            } else {
+                let href = listed(column.unit.id);
+                ColumnLinks { label: name.to_owned(), list: href.clone(), href }
+            }
+        })
+        .collect()
+}
+
+/// A unit of the heat map at a glance, as a phone shows it: its name, its progress and red
+/// count over every item, and a square per item in that item's light.
+struct Glance {
+    label: String,
+    href: String,
+    percent: String,
+    light: &'static str,
+    red: u32,
+    /// (light, "GC-1 第一项工程 60%", the cell's list); light "none" where nothing is assigned.
+    squares: Vec<(&'static str, String, String)>,
+}
+
+fn glances(board: &reports::Dashboard, t: Tr, id: i64) -> Vec<Glance> {
+    column_links(board, t, id)
+        .into_iter()
+        .zip(&board.column_totals)
+        .enumerate()
+        .map(|(c, (links, total))| {
+            let squares = board
+                .rows
+                .iter()
+                .zip(&board.cells)
+                .map(|(item, row)| {
+                    let name =
+                        format!("{}{}", item.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), item.title);
+                    match row.get(c).copied().flatten() {
+                        Some(cell) => {
+                            let href = format!("{}&pillar={}", links.list, item.id.0);
+                            (
+                                cell.rolled.light.as_str(),
+                                format!("{name} {}", charts::percent(cell.rolled.permille)),
+                                href,
+                            )
+                        }
+                        None => ("none", name, String::new()),
+                    }
+                })
+                .collect();
+            Glance {
+                label: links.label,
+                href: links.href,
+                percent: total.map(|c| charts::percent(c.rolled.permille)).unwrap_or_default(),
+                light: total.map_or("none", |c| c.rolled.light.as_str()),
+                red: total.map_or(0, |c| c.lights.red),
+                squares,
+            }
+        })
+        .collect()
+}
+
+/// What a glance's squares are: the plan's items from the first to the last, by code.
+fn glance_help(board: &reports::Dashboard, t: Tr) -> String {
+    let name =
+        |item: Option<&PlanItem>| item.map(|i| i.code.clone().unwrap_or_else(|| i.title.clone())).unwrap_or_default();
+    t.f("dashboard.glance_help", &[("first", &name(board.rows.first())), ("last", &name(board.rows.last()))])
+}
+
 /// The heat map of top-level items × columns. The first column is every column together; a
 /// click on a column goes a level down, or to the assignments where there is no level below;
 /// a click on a cell lists exactly that item's assignments in that column's units.
 fn heatmap(board: &reports::Dashboard, t: Tr, id: i64) -> String {
-    let listed = |unit: UnitId| format!("/assignments?campaign={id}&unit={}", unit.0);
     let rows: Vec<String> = board
         .rows
         .iter()
@@ -97,21 +187,9 @@ fn heatmap(board: &reports::Dashboard, t: Tr, id: i64) -> String {
     let scope = board.focus.as_ref().map(|f| format!("&under={}", f.id.0)).unwrap_or_default();
     // Each column's assignments, to which a cell adds its row's item.
     let mut lists = vec![format!("/assignments?campaign={id}{scope}")];
-    for column in &board.columns {
-        let name = column.unit.display_name(t.locale);
-        let (label, href) = if column.own {
-            (format!("{name}（{}）", t.t("dashboard.own")), listed(column.unit.id))
-        } else if column.drill {
-            (name.to_owned(), drill_link(id, column.unit.id))
-        } else {
-            (name.to_owned(), listed(column.unit.id))
-        };
-        columns.push(charts::Column { label, href: Some(href) });
-        lists.push(if column.drill && !column.own {
-            format!("/assignments?campaign={id}&under={}", column.unit.id.0)
-        } else {
-            listed(column.unit.id)
-        });
+    for links in column_links(board, t, id) {
+        columns.push(charts::Column { label: links.label, href: Some(links.href) });
+        lists.push(links.list);
     }
     let cell = |cell: &reports::DashboardCell, list: &String, item: &PlanItem| charts::Cell {
         permille: cell.rolled.permille,
