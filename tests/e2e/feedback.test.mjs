@@ -1,6 +1,7 @@
 // Browser tests of daily use (issue 19): on a phone, a report of 150 % comes back with the
 // problem summarised at the top, linked to the field, and the input kept; a good save says
-// "已保存"; the office ticks every open task of a list and chases them at once.
+// "已保存"; the office ticks every open task of a list and chases them at once, and closes a
+// selection after confirming; a phone shows every prefecture of the heat map at a glance.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { start, signIn } from "./server.mjs";
@@ -74,6 +75,57 @@ test("the office selects every open task of a list and chases them with a messag
   const lhasa = await token("lhasa");
   const inbox = await api("/api/v1/notifications", lhasa);
   assert.ok(inbox.some((n) => n.kind === "reminder" && n.body.endsWith("请于本周五前报送进展")), "the liaison is told");
+  await context.close();
+});
+
+test("the office closes a reported selection after confirming, and a cancelled close changes nothing", async () => {
+  // Lhasa reports one task through the API.
+  const lhasa = await token("lhasa");
+  const open = await api("/api/v1/assignments?state=in_progress&per_page=1", lhasa);
+  const { id, version } = open.items[0].assignment;
+  const reported = await fetch(`${env.base}/api/v1/assignments/${id}/updates`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${lhasa}`, "content-type": "application/json", "if-match": `"${version}"` },
+    body: JSON.stringify({ percent: 100, narrative: "已完成", submit: true }),
+  });
+  assert.equal(reported.status, 200);
+
+  const context = await env.browser.newContext({ locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, env.base, "office");
+  await page.goto(`${env.base}/assignments?state=reported`);
+  await page.check(`input[name=ids][value="${id}"]`);
+  const questions = [];
+  page.once("dialog", (dialog) => {
+    questions.push(dialog.message());
+    dialog.dismiss();
+  });
+  await page.click("button[value=close]");
+  assert.match(questions[0] ?? "", /确定将所选任务办结/);
+  assert.match(page.url(), /state=reported/, "not sent");
+  page.once("dialog", (dialog) => dialog.accept());
+  await Promise.all([page.waitForLoadState("load"), page.click("button[value=close]")]);
+  assert.match(await page.locator(".notice").innerText(), /已办结 1 项任务/);
+  const office = await token("office");
+  assert.equal((await api(`/api/v1/assignments/${id}`, office)).assignment.state, "closed");
+  await context.close();
+});
+
+test("on a phone, the dashboard shows every prefecture at a glance", async () => {
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+  const page = await context.newPage();
+  await signIn(page, env.base, "office");
+  const glances = page.locator("ul.glances");
+  assert.equal(await glances.isVisible(), true);
+  const text = await glances.innerText();
+  for (const name of ["拉萨市", "日喀则市", "昌都市", "林芝市", "山南市", "那曲市", "阿里地区"]) {
+    assert.ok(text.includes(name), `${name} at a glance`);
+  }
+  // Nothing runs off the screen sideways but the map, which scrolls inside itself.
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `page is ${width}px wide`);
+  await Promise.all([page.waitForLoadState("load"), page.locator("ul.glances a.square").first().click()]);
+  assert.match(page.url(), /\/assignments\?.*pillar=\d+/);
   await context.close();
 });
 
