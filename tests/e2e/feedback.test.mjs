@@ -129,6 +129,30 @@ test("on a phone, the dashboard shows every prefecture at a glance", async () =>
   await context.close();
 });
 
+test("no page is wider than a phone, in Chinese or Tibetan", async () => {
+  const pages = {
+    office: ["/", "/assignments", "/campaigns/1", "/units", "/inspections", "/evaluations", "/contests", "/users"],
+    lhasa: ["/", "/assignments", "/assignments/9", "/findings/1", "/inbox", "/search?q=拉萨"],
+    inspector: ["/"],
+  };
+  const wide = [];
+  for (const [user, paths] of Object.entries(pages)) {
+    for (const lang of ["zh-Hans", "bo"]) {
+      const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+      await context.addCookies([{ name: "lang", value: lang, url: env.base }]);
+      const page = await context.newPage();
+      await signIn(page, env.base, user);
+      for (const path of paths) {
+        await page.goto(`${env.base}${path}`);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 390) wide.push(`${user} ${lang} ${path}: ${width}px`);
+      }
+      await context.close();
+    }
+  }
+  assert.deepEqual(wide, []);
+});
+
 test("printed, a list is a table without the menu, and a phone-width page is not cards", async () => {
   const context = await env.browser.newContext({ viewport: { width: 760, height: 1000 }, locale: "zh-CN" });
   const page = await context.newPage();

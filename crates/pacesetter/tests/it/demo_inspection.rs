@@ -21,6 +21,14 @@ backend_test! {
         let active = t.get(&format!("/api/v1/inspection-rounds/{}", rounds.active.0), &office).await.json();
         assert_eq!(active["round"]["status"], "active");
         assert_eq!(active["targets"].as_array().unwrap().len(), 3);
+        // Nagqu's sheet there shows the inspectors' answers already given, chosen in their forms.
+        let nagqu = t.unit_id("540600").await;
+        let sheet = t.get(&format!("/inspection-rounds/{}/units/{nagqu}", rounds.active.0), &t.session("inspector").await).await;
+        assert_eq!(sheet.status, axum::http::StatusCode::OK);
+        let sheet = sheet.text();
+        let first = &sheet[sheet.find("class=\"form point-form\"").unwrap()..];
+        let first = &first[..first.find("</form>").unwrap()];
+        assert!(first.contains("value=\"met\" required checked") && first.contains("value=\"现场查看、查阅资料\""), "{first}");
 
         let ledger = t.get(&format!("/api/v1/campaigns/{campaign}/findings?per_page=50"), &office).await.json();
         assert_eq!(ledger["total"], 7);

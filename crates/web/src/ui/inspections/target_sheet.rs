@@ -51,6 +51,8 @@ pub struct PointRow {
     pub held: usize,
     pub own: Option<AnswerView>,
     pub inspected: Option<AnswerView>,
+    /// The answer the caller's form changes (the inspectors' or the unit's own), shown chosen.
+    pub mine: Option<AnswerView>,
 }
 
 #[derive(Template)]
@@ -141,6 +143,7 @@ async fn sheet_page(
                 held: l.held.len(),
                 own: l.self_check.as_ref().map(Into::into),
                 inspected: l.inspector_check.as_ref().map(Into::into),
+                mine: if sheet.can_inspect { &l.inspector_check } else { &l.self_check }.as_ref().map(Into::into),
             })
             .collect(),
         statuses: CheckStatus::ALL.iter().map(|s| s.as_str()).collect(),

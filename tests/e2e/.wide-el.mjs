@@ -1,0 +1,15 @@
+import { chromium } from "playwright-core";
+const base = "http://127.0.0.1:18080";
+const [user, locale, path] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const context = await browser.newContext({ locale: "zh-CN", viewport: { width: 390, height: 844 } });
+await context.addCookies([{ name: "lang", value: locale, url: base }]);
+const page = await context.newPage();
+await page.goto(`${base}/login`);
+await page.fill("#username", user);
+await page.fill("#password", "pacesetter-demo");
+await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/login")), page.click("button[type=submit]")]);
+await page.goto(`${base}${path}`);
+const wide = await page.evaluate(() => [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 391).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)} ${e.textContent.slice(0, 40).replace(/\s+/g, " ")}`).slice(0, 12));
+console.log(wide.join("\n"));
+await browser.close();
