@@ -167,16 +167,26 @@ impl Bulletin {
             .set_border(rust_xlsxwriter::FormatBorder::Thin)
             .set_text_wrap();
         let top = Format::new().set_align(FormatAlign::Top).set_text_wrap();
-        let bold = Format::new().set_bold();
+        let title = Format::new().set_bold().set_font_size(14).set_align(FormatAlign::Center);
+        // A score is a number shown with exactly its decimals (97.38 as `0.00`), so that it
+        // sorts and sums as one and reads as printed.
+        let decimals: Vec<Format> = (0..=6)
+            .map(|d| {
+                let pattern = if d == 0 { "0".to_owned() } else { format!("0.{}", "0".repeat(d)) };
+                Format::new().set_align(FormatAlign::Top).set_num_format(pattern)
+            })
+            .collect();
         let mut used: Vec<String> = Vec::new();
         for category in &self.categories {
             let sheet = workbook.add_worksheet();
             sheet.set_name(sheet_name(&category.name, &mut used))?;
-            sheet.write_string_with_format(0, 0, &self.heading, &bold)?;
-            sheet.write_string(1, 0, format!("{} · {}", category.name, self.subtitle))?;
             let mut headers: Vec<&str> = COLUMNS.to_vec();
             headers.insert(2, "藏文名称");
             headers.push("备注");
+            let last = (headers.len() - 1) as u16;
+            sheet.merge_range(0, 0, 0, last, &self.heading, &title)?;
+            sheet.set_row_height(0, 24)?;
+            sheet.merge_range(1, 0, 1, last, &format!("{} · {}", category.name, self.subtitle), &Format::new())?;
             for (col, (text, width)) in
                 headers.iter().zip([6.0, 28.0, 28.0, 9.0, 9.0, 9.0, 10.0, 8.0, 16.0]).enumerate()
             {
@@ -191,10 +201,14 @@ impl Bulletin {
                 };
                 sheet.write_string_with_format(row, 1, &r.unit, &top)?;
                 sheet.write_string_with_format(row, 2, r.unit_bo.as_deref().unwrap_or(""), &top)?;
-                // Scores stay text: the exact decimals, never a float's rounding.
-                for (col, text) in
-                    [(3, &r.base), (4, &r.bonus), (5, &r.deductions), (6, &r.final_score), (7, &r.grade), (8, &r.note)]
-                {
+                for (col, score) in [(3, &r.base), (4, &r.bonus), (5, &r.deductions), (6, &r.final_score)] {
+                    let places = score.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+                    match (score.parse::<f64>(), decimals.get(places)) {
+                        (Ok(value), Some(format)) => sheet.write_number_with_format(row, col, value, format)?,
+                        _ => sheet.write_string_with_format(row, col, score, &top)?,
+                    };
+                }
+                for (col, text) in [(7, &r.grade), (8, &r.note)] {
                     sheet.write_string_with_format(row, col, text, &top)?;
                 }
             }
@@ -273,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn the_workbook_has_a_sheet_per_category_and_no_formulas() {
+    fn the_workbook_has_a_sheet_per_category_numbers_as_numbers_and_no_formulas() {
         let bytes = sample().xlsx().unwrap();
         let grid = crate::read_sheet(&bytes).unwrap();
         let text: String =
@@ -284,6 +298,8 @@ mod tests {
         let mut xml = String::new();
         std::io::Read::read_to_string(&mut archive.by_name("xl/worksheets/sheet1.xml").unwrap(), &mut xml).unwrap();
         assert!(!xml.contains("<f>"));
+        assert!(xml.contains("<mergeCell ref=\"A1:I1\"/>"), "the title across the table: {xml}");
+        assert!(xml.contains("<v>93.5</v></c>"), "a score is a number cell, not text: {xml}");
     }
 
     #[test]

@@ -60,6 +60,28 @@ fn write_headers(sheet: &mut Worksheet, headers: &[String], widths: &[f64]) -> R
     Ok(())
 }
 
+/// A deadline written `2023-06-30` as a date cell, so that it sorts and filters as a date;
+/// anything else (none, "长期") as the text it is.
+fn write_day(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    text: &str,
+    day: &Format,
+    otherwise: &Format,
+) -> Result<(), XlsxError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(text, &format) {
+        Ok(date) => {
+            sheet.write_datetime_with_format(row, col, &crate::table_xlsx::excel_date(date)?, day)?;
+        }
+        Err(_) => {
+            sheet.write_string_with_format(row, col, text, otherwise)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes the workbook.
 pub fn write(
     title: &str,
@@ -71,6 +93,7 @@ pub fn write(
     workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(title));
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let percent = Format::new().set_num_format("0.0").set_align(FormatAlign::Top);
+    let day = Format::new().set_num_format("yyyy-mm-dd").set_align(FormatAlign::Top);
     {
         let sheet = workbook.add_worksheet();
         sheet.set_name(&headers.tasks_sheet)?;
@@ -85,10 +108,10 @@ pub fn write(
                 (4, &task.measures),
                 (5, &task.lead),
                 (6, &task.co_units),
-                (7, &task.due_on),
             ] {
                 sheet.write_string_with_format(row, col, text, &wrap)?;
             }
+            write_day(sheet, row, 7, &task.due_on, &day, &wrap)?;
             match task.percent {
                 Some(value) => sheet.write_number_with_format(row, 8, value, &percent)?,
                 None => sheet.write_string_with_format(row, 8, "", &wrap)?,
@@ -107,7 +130,7 @@ pub fn write(
             sheet.write_string(row, 2, &a.state)?;
             sheet.write_number(row, 3, f64::from(a.percent))?;
             sheet.write_string(row, 4, &a.light)?;
-            sheet.write_string(row, 5, &a.due_on)?;
+            write_day(sheet, row, 5, &a.due_on, &day, &Format::new())?;
             sheet.write_string(row, 6, &a.indicators)?;
         }
     }

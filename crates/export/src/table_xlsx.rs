@@ -63,19 +63,21 @@ pub fn write_cells(
                 Cell::Text(text) => sheet.write_string_with_format(line, col, text, &top)?,
                 Cell::Number(value) => sheet.write_number_with_format(line, col, *value, &top)?,
                 Cell::Percent(value) => sheet.write_number_with_format(line, col, *value, &percent)?,
-                Cell::Date(date) => {
-                    let excel = rust_xlsxwriter::ExcelDateTime::from_ymd(
-                        u16::try_from(date.year()).unwrap_or(1900),
-                        u8::from(date.month()),
-                        date.day(),
-                    )?;
-                    sheet.write_datetime_with_format(line, col, &excel, &day)?
-                }
+                Cell::Date(date) => sheet.write_datetime_with_format(line, col, &excel_date(*date)?, &day)?,
             };
         }
     }
     sheet.set_freeze_panes(3, 0)?;
     workbook.save_to_buffer()
+}
+
+/// A day as Excel stores it.
+pub(crate) fn excel_date(date: time::Date) -> Result<rust_xlsxwriter::ExcelDateTime, XlsxError> {
+    rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(date.year()).unwrap_or(1900),
+        u8::from(date.month()),
+        date.day(),
+    )
 }
 
 #[cfg(test)]

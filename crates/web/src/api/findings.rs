@@ -414,7 +414,7 @@ pub async fn ledger_xlsx(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(params): ApiQuery<LedgerParams>,
 ) -> Result<Response, ApiError> {
-    use pacesetter_export::table_xlsx::{Column, write};
+    use pacesetter_export::table_xlsx::{Cell, Column, write_cells};
     let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
     let campaign = CampaignId(id);
     let rounds = inspections::rounds(&state.app, &actor, campaign).await?;
@@ -442,21 +442,22 @@ pub async fn ledger_xlsx(
             }
         }
         let name = |unit: UnitId| names.get(&unit).cloned().unwrap_or_default();
+        let text = |value: String| Cell::Text(value);
         rows.push(vec![
-            name(f.unit_id),
-            rounds.iter().find(|x| x.id == f.round_id).map(|x| x.name.clone()).unwrap_or_default(),
-            t.tk("inspection.severity", f.severity.as_str()).to_owned(),
-            f.category.clone(),
-            f.description.clone(),
-            r.map(|r| name(r.unit_id)).unwrap_or_default(),
-            r.map(|r| r.measure.clone()).unwrap_or_default(),
-            r.map(|r| format_date(r.due_on)).unwrap_or_default(),
-            t.tk("inspection.state", r.map_or("none", |r| r.state.as_str())).to_owned(),
-            if r.is_some_and(|r| r.state.is_overdue(r.due_on, today)) {
+            text(name(f.unit_id)),
+            text(rounds.iter().find(|x| x.id == f.round_id).map(|x| x.name.clone()).unwrap_or_default()),
+            text(t.tk("inspection.severity", f.severity.as_str()).to_owned()),
+            text(f.category.clone()),
+            text(f.description.clone()),
+            text(r.map(|r| name(r.unit_id)).unwrap_or_default()),
+            text(r.map(|r| r.measure.clone()).unwrap_or_default()),
+            r.map_or(Cell::Text(String::new()), |r| Cell::Date(r.due_on)),
+            text(t.tk("inspection.state", r.map_or("none", |r| r.state.as_str())).to_owned()),
+            text(if r.is_some_and(|r| r.state.is_overdue(r.due_on, today)) {
                 t.t("inspection.overdue").to_owned()
             } else {
                 String::new()
-            },
+            }),
         ]);
     }
     let columns = [
@@ -473,6 +474,7 @@ pub async fn ledger_xlsx(
     ];
     let columns: Vec<Column> = columns.iter().map(|(key, width)| Column { heading: t.t(key), width: *width }).collect();
     let ledger = t.t("inspection.ledger");
-    let bytes = write(ledger, ledger, &columns, &rows).map_err(|e| AppError::Internal(format!("ledger xlsx: {e}")))?;
+    let bytes =
+        write_cells(ledger, ledger, &columns, &rows).map_err(|e| AppError::Internal(format!("ledger xlsx: {e}")))?;
     Ok(super::xlsx_download(bytes, "attachment; filename=\"findings.xlsx\""))
 }
