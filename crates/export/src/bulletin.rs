@@ -58,6 +58,23 @@ pub struct Bulletin {
     /// The issuing office and the date, signed at the end.
     pub office: String,
     pub date: String,
+    /// The red header (红头) of an official document, when the bulletin is issued as one.
+    pub letterhead: Option<Letterhead>,
+}
+
+/// The red header of an official document (GB/T 9704): the issuing authority's mark, the
+/// document number and, for a report to a higher office, who signed it; the date is then
+/// written out in Chinese.
+#[derive(Debug, Clone, Serialize)]
+pub struct Letterhead {
+    /// 发文机关标志: "西藏自治区民族团结进步模范区创建专项组办公室文件".
+    pub issuer: String,
+    /// 发文字号: "藏创办〔2023〕12号"; may be empty.
+    pub number: String,
+    /// 签发人, for a document to a higher office; empty for none.
+    pub signer: String,
+    /// The date as such documents write it: "2023年6月30日".
+    pub date: String,
 }
 
 /// One unit's result, as the caller has it.
@@ -147,6 +164,7 @@ impl Bulletin {
             categories,
             office: header.office,
             date: header.published_on,
+            letterhead: None,
         }
     }
 

@@ -11,7 +11,11 @@ use pacesetter_export::{
 use pacesetter_pdf::{FontSet, PdfError};
 
 /// The font families the template asks for, with the Debian package that installs each.
-const FONTS: [(&str, &str); 2] = [("Noto Sans CJK SC", "fonts-noto-cjk"), ("Noto Serif Tibetan", "fonts-noto-core")];
+const FONTS: [(&str, &str); 3] = [
+    ("Noto Sans CJK SC", "fonts-noto-cjk"),
+    ("Noto Serif CJK SC", "fonts-noto-cjk"),
+    ("Noto Serif Tibetan", "fonts-noto-core"),
+];
 
 /// The bulletin's content in the campaign's language (Chinese, with Tibetan names).
 pub(crate) fn content(view: BulletinView) -> Bulletin {
@@ -24,6 +28,7 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
         published_on: format_date(published.datetime().date()),
         office: view.office.name,
     };
+    let shown = |value| view.rounding.round(value, view.precision);
     let lines = view
         .results
         .into_iter()
@@ -34,9 +39,9 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
                 unit_bo: unit.and_then(|u| u.name_bo.clone()),
                 category: r.category,
                 rank: r.rank,
-                base: r.base,
-                bonus: r.bonus,
-                deductions: r.deductions,
+                base: shown(r.base),
+                bonus: shown(r.bonus),
+                deductions: shown(r.deductions),
                 final_score: r.final_score,
                 grade: r.grade,
                 vetoed: r.vetoed,
@@ -146,8 +151,8 @@ mod tests {
     #[test]
     fn missing_fonts_are_named_with_their_package() {
         let problems = super::missing_fonts(std::path::Path::new("/nonexistent-fonts"));
-        assert_eq!(problems.len(), 2);
-        assert!(problems[0].contains("fonts-noto-cjk") && problems[1].contains("fonts-noto-core"), "{problems:?}");
+        assert_eq!(problems.len(), 3);
+        assert!(problems[1].contains("fonts-noto-cjk") && problems[2].contains("fonts-noto-core"), "{problems:?}");
         assert!(super::missing_fonts(std::path::Path::new("/usr/share/fonts")).is_empty());
     }
 }

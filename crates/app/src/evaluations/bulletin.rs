@@ -24,6 +24,10 @@ pub struct BulletinView {
     pub campaign: Campaign,
     pub office: Unit,
     pub scheme_name: String,
+    /// How the scheme rounds its scores, and to how many decimals: the bulletin shows every
+    /// part of a score as the final score is shown.
+    pub rounding: pacesetter_domain::evaluation::Rounding,
+    pub precision: u32,
     /// By category, in rank order, then the units a veto excludes.
     pub results: Vec<UnitLine>,
     /// The units of `results`, by id.
@@ -49,6 +53,8 @@ pub async fn bulletin(app: &App, actor: &Actor, id: RunId) -> Result<BulletinVie
         campaign: ctx.campaign,
         office: ctx.office,
         scheme_name: view.scheme_name,
+        rounding: ctx.scheme.scheme.rounding,
+        precision: ctx.scheme.scheme.precision,
         results: view.results,
         units: names,
     })

@@ -42,6 +42,18 @@ backend_test! {
         assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
         let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
         assert!(text.contains("2023年民族团结进步模范区创建工作计划") && text.contains("ལྷ་ས་གྲོང་ཁྱེར"));
+        // Every part of a score with the scheme's 2 decimals, in the bulletin and on the run's page.
+        let more_than_two = |text: &str| -> Vec<String> {
+            text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .filter(|w| w.split_once('.').is_some_and(|(whole, part)| !whole.is_empty() && part.len() > 2))
+                .map(str::to_owned)
+                .collect()
+        };
+        let cells = pdf_extract::extract_text_from_mem(&pdf.body).unwrap();
+        assert_eq!(more_than_two(&cells), Vec::<String>::new(), "the bulletin: {cells}");
+        assert!(text.contains("97.38") && !text.contains("97.375"), "Lhasa's base as its final score is shown");
+        let run_page = t.get(&format!("/evaluations/runs/{published}"), &t.session("office").await).await.text();
+        assert_eq!(more_than_two(&run_page), Vec::<String>::new(), "the run's page");
         let none = t.get(&format!("/api/v1/evaluations/runs/{draft}/bulletin.pdf"), &office).await;
         assert_eq!(none.status, StatusCode::CONFLICT);
 

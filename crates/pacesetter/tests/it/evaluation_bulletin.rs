@@ -105,6 +105,17 @@ backend_test! {
             assert!(text.contains(wanted), "{wanted} not in {text}");
         }
 
+        // As an official document: the red header's mark, number and signer, the date in Chinese.
+        let official = format!("{bulletin}.pdf?letterhead=true&number=%E8%97%8F%E5%88%9B%E5%8A%9E%E3%80%942023%E3%80%9512%E5%8F%B7&signer=%E5%BC%A0%E4%B8%89");
+        let pdf = t.get(&official, &office).await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        for wanted in ["文件", "藏创办〔2023〕12号", "签发人：张三", "2023年度综合考评结果通报", "年", "月", "日"] {
+            assert!(text.contains(wanted), "{wanted} not in {text}");
+        }
+        let long = t.get(&format!("{bulletin}.pdf?letterhead=true&number={}", "9".repeat(61)), &office).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+
         // A liaison reads the published bulletin, limited to the units they see.
         let theirs = t.get(&format!("{bulletin}.xlsx"), &lhasa).await;
         assert_eq!(theirs.status, StatusCode::OK);

@@ -81,13 +81,13 @@ pub struct ExplainQuery {
 /// that the parts read like the final score they add up to (97.38 + 2 = 99.38, not 97.375).
 /// The sums are computed on the exact values.
 #[derive(Clone, Copy)]
-struct Shown {
-    rounding: pacesetter_domain::evaluation::Rounding,
-    precision: u32,
+pub(super) struct Shown {
+    pub rounding: pacesetter_domain::evaluation::Rounding,
+    pub precision: u32,
 }
 
 impl Shown {
-    fn of(self, value: rust_decimal::Decimal) -> String {
+    pub(super) fn of(self, value: rust_decimal::Decimal) -> String {
         dec(self.rounding.round(value, self.precision))
     }
 }

@@ -24,7 +24,7 @@ use pacesetter_domain::evaluation::{
 use pacesetter_export::charts;
 use serde_json::json;
 
-use super::{dec, parse_decimal, unit_name};
+use super::{dec, explain::Shown, parse_decimal, unit_name};
 use crate::ui::page::{NoFields, PageForm, PageResult};
 use crate::{
     AppState,
@@ -127,7 +127,8 @@ pub(super) fn rank_text(rank: Option<u32>, t: Tr) -> String {
 }
 
 /// Results grouped by category, each with a horizontal bar chart of final scores.
-fn categories(results: &[UnitLine], names: &HashMap<i64, String>, t: Tr, total: f64, precision: u32) -> Vec<Category> {
+fn categories(results: &[UnitLine], names: &HashMap<i64, String>, t: Tr, total: f64, shown: Shown) -> Vec<Category> {
+    let precision = shown.precision;
     let mut out: Vec<Category> = Vec::new();
     for r in results {
         let row = ResultRow {
@@ -136,9 +137,10 @@ fn categories(results: &[UnitLine], names: &HashMap<i64, String>, t: Tr, total: 
             rank: rank_text(r.rank, t),
             final_score: fixed(r.final_score, precision),
             grade: r.grade.clone(),
-            base: dec(r.base.round_dp(6)),
-            bonus: dec(r.bonus),
-            deductions: dec(r.deductions),
+            // The parts with the scheme's decimals, rounded its way, as the final score is.
+            base: shown.of(r.base),
+            bonus: shown.of(r.bonus),
+            deductions: shown.of(r.deductions),
             vetoed: r.vetoed,
             quota_moved: r.quota_moved,
             flags: r.flagged.len(),
@@ -211,7 +213,7 @@ pub(super) async fn run_page(
         published,
         draft: view.run.kind == RunKind::Draft && scheme.published_version.is_none(),
         can_manage: scheme.can_manage,
-        categories: categories(&view.results, &names, t, total, s.precision),
+        categories: categories(&view.results, &names, t, total, Shown { rounding: s.rounding, precision: s.precision }),
         appeals: view.appeals.iter().map(|a| appeal_row(a, name(&a.unit_id.0))).collect(),
         appealable: appealable.collect(),
         verification,
