@@ -19,13 +19,13 @@ const FONTS: [(&str, &str); 3] = [
 
 /// The bulletin's content in the campaign's language (Chinese, with Tibetan names).
 pub(crate) fn content(view: BulletinView) -> Bulletin {
-    let published = view.run.published_at.unwrap_or(view.run.created_at);
+    let published = published_on(&view);
     let header = Header {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,
         scheme: view.scheme_name,
         version: view.run.version.unwrap_or(1),
-        published_on: format_date(published.datetime().date()),
+        published_on: format_date(published),
         office: view.office.name,
     };
     let shown = |value| view.rounding.round(value, view.precision);
@@ -50,6 +50,12 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
         })
         .collect();
     Bulletin::new(header, lines)
+}
+
+/// The campaign's day when the run was published: its date in China, or the day a campaign is
+/// pinned to (the demo's 2023-06-30), so that a bulletin is dated within its campaign.
+pub(crate) fn published_on(view: &BulletinView) -> time::Date {
+    view.campaign.today(view.run.published_at.unwrap_or(view.run.created_at))
 }
 
 /// Scans `fonts_dir` (once per process) and says which font the bulletins need is missing,

@@ -84,8 +84,7 @@ pub async fn bulletin_pdf(
     ApiQuery(params): ApiQuery<BulletinParams>,
 ) -> Result<Response, ApiError> {
     let view = bulletin::bulletin(&state.app, &actor, RunId(id)).await?;
-    let published = view.run.published_at.unwrap_or(view.run.created_at).datetime().date();
-    let letterhead = params.letterhead(&view.office.name, published)?;
+    let letterhead = params.letterhead(&view.office.name, crate::bulletin::published_on(&view))?;
     let mut content = crate::bulletin::content(view);
     content.letterhead = letterhead;
     let bytes = crate::bulletin::pdf(&state.config.fonts_dir, content).await?;
