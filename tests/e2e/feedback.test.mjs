@@ -153,6 +153,18 @@ test("no page is wider than a phone, in Chinese or Tibetan", async () => {
   assert.deepEqual(wide, []);
 });
 
+test("at 1280 px the office's whole menu keeps to one line, in Chinese and Tibetan", async () => {
+  for (const lang of ["zh-Hans", "bo"]) {
+    const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: "zh-CN" });
+    await context.addCookies([{ name: "lang", value: lang, url: env.base }]);
+    const page = await context.newPage();
+    await signIn(page, env.base, "office");
+    const [bar, brand] = await page.evaluate(() => [".topbar", ".brand"].map((s) => document.querySelector(s).getBoundingClientRect().height));
+    assert.ok(bar < brand * 2 + 24, `${lang}: the header is ${bar}px tall`);
+    await context.close();
+  }
+});
+
 test("printed, a list is a table without the menu, and a phone-width page is not cards", async () => {
   const context = await env.browser.newContext({ viewport: { width: 760, height: 1000 }, locale: "zh-CN" });
   const page = await context.newPage();
