@@ -157,21 +157,33 @@ pub struct ListView {
     /// The campaign listed: the one asked for, else the newest.
     pub campaign: Option<CampaignId>,
     pub pillars: Vec<PlanItem>,
+    /// The items below the chosen pillar (its tasks), to narrow to one.
+    pub tasks: Vec<PlanItem>,
     pub lines: Page<Line>,
 }
 
-pub async fn list_view(app: &App, actor: &Actor, query: Query, page: PageRequest) -> Result<ListView> {
+pub async fn list_view(app: &App, actor: &Actor, mut query: Query, page: PageRequest) -> Result<ListView> {
     let campaigns = crate::plans::list_campaigns(app, actor).await?;
     let campaign = query.campaign.or(campaigns.first().map(|c| c.id));
-    let pillars = match campaign {
-        Some(campaign) => {
-            let mut conn = app.store.read().await?;
-            pacesetter_store::plan_items::top_level(&mut conn, campaign).await?
-        }
-        None => Vec::new(),
+    let (pillars, tasks) = {
+        let mut conn = app.store.read().await?;
+        let pillars = match campaign {
+            Some(campaign) => plan_items::top_level(&mut conn, campaign).await?,
+            None => Vec::new(),
+        };
+        // Only the chosen pillar's tasks; a pillar of another campaign has none here.
+        let tasks = match query.pillar {
+            Some(pillar) if pillars.iter().any(|p| p.id == pillar) => plan_items::below(&mut conn, pillar).await?,
+            _ => Vec::new(),
+        };
+        (pillars, tasks)
     };
+    // A task kept from an earlier pillar narrows nothing under a new one.
+    if query.pillar.is_some() && !tasks.iter().any(|t| Some(t.id) == query.item) {
+        query.item = None;
+    }
     let lines = list(app, actor, &Query { campaign, ..query }, page).await?;
-    Ok(ListView { campaigns, campaign, pillars, lines })
+    Ok(ListView { campaigns, campaign, pillars, tasks, lines })
 }
 
 /// The latest indicator values of the actor's visible assignments in a campaign, as a line of

@@ -104,6 +104,19 @@ pub async fn all(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Vec<P
     rows.iter().map(from_row).collect()
 }
 
+/// Every item below `item`, at any depth, parents before children, siblings in order.
+pub async fn below(conn: &mut AnyConnection, item: PlanItemId) -> Result<Vec<PlanItem>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "WITH RECURSIVE down (id) AS (SELECT id FROM plan_items WHERE parent_id = $1
+             UNION ALL SELECT c.id FROM plan_items c JOIN down ON c.parent_id = down.id)
+         SELECT {COLUMNS} FROM plan_items WHERE id IN (SELECT id FROM down) ORDER BY depth, parent_id, position, id"
+    )))
+    .bind(item.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// The top-level items of a campaign, in order.
 pub async fn top_level(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Vec<PlanItem>> {
     let rows = sqlx::query(AssertSqlSafe(format!(

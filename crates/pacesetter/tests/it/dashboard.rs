@@ -285,5 +285,17 @@ backend_test! {
         assert!(page.contains("拉萨市") && !page.contains("日喀则市</td>"), "Lhasa's only");
         // The 合计 cell lists the pillar across every unit shown.
         assert!(board.contains(&format!("/assignments?campaign={campaign}&amp;pillar={pillar}")));
+
+        // With a pillar chosen, the list offers its tasks and narrows to one, named in the title;
+        // a task of another pillar kept in the address narrows nothing.
+        assert!(page.contains("<select id=\"item\" name=\"item\">"), "{page}");
+        let task = items[0]["assignment"]["item_id"].as_i64().unwrap();
+        let code = items[0]["task_code"].as_str().unwrap().to_owned();
+        let one = t.get(&format!("/assignments?campaign={campaign}&pillar={pillar}&item={task}"), &session).await.text();
+        assert!(one.contains(&format!("<h1>任务清单 · {code} ")), "{one}");
+        assert!(one.contains(&format!("<option value=\"{task}\" selected>")));
+        let other = plan.as_array().unwrap().iter().find(|p| p["item"]["code"] == "GC-1").unwrap()["item"]["id"].as_i64().unwrap();
+        let stale = t.get(&format!("/assignments?campaign={campaign}&pillar={other}&item={task}"), &session).await.text();
+        assert!(stale.contains("<h1>任务清单 · GC-1 "), "the new pillar, not the old task: {stale}");
     }
 }

@@ -77,6 +77,9 @@ struct IndexPage {
     /// The campaign's top-level items (工程/行动), to filter by.
     pillars: Vec<CampaignOption>,
     pillar: Option<i64>,
+    /// The chosen pillar's tasks, and the one chosen.
+    tasks: Vec<CampaignOption>,
+    item: Option<i64>,
     light: String,
     /// The state asked for (`reported` lists what awaits review), or "".
     state: String,
@@ -102,6 +105,10 @@ impl IndexPage {
     fn is_pillar(&self, id: &i64) -> bool {
         self.pillar == Some(*id)
     }
+
+    fn is_item(&self, id: &i64) -> bool {
+        self.item == Some(*id)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -115,6 +122,8 @@ pub struct IndexQuery {
     unit: Option<i64>,
     under: Option<i64>,
     pillar: Option<i64>,
+    /// A task below the pillar.
+    item: Option<i64>,
     page: Option<i64>,
 }
 
@@ -126,6 +135,7 @@ pub async fn list_assignments(
     let filter = assignments::Query {
         campaign: query.campaign.map(CampaignId),
         pillar: query.pillar.map(pacesetter_domain::ids::PlanItemId),
+        item: query.item.map(pacesetter_domain::ids::PlanItemId),
         light: query.light.as_deref().and_then(Light::parse),
         state: query.state.as_deref().and_then(AssignmentState::parse),
         overdue: query.overdue.is_some(),
@@ -138,15 +148,18 @@ pub async fn list_assignments(
     let view =
         assignments::list_view(&state.app, &actor, filter.clone(), PageRequest::new(query.page, Some(30))).await?;
     let (campaign, list) = (view.campaign.map(|c| c.0), view.lines);
+    // The task asked for, if it is one of the pillar's (else it was dropped from the filter).
+    let item = query.item.filter(|i| query.pillar.is_none() || view.tasks.iter().any(|t| t.id.0 == *i));
     let locale = ctx.t.locale;
     let light = query.light.clone().unwrap_or_default();
     let state_filter = filter.state.map(|s| s.as_str()).unwrap_or_default().to_owned();
     let filters = format!(
-        "campaign={}&light={}&state={}{}{}{}{}{}&q={}",
+        "campaign={}&light={}&state={}{}{}{}{}{}{}&q={}",
         campaign.unwrap_or_default(),
         light,
         state_filter,
         query.pillar.map(|p| format!("&pillar={p}")).unwrap_or_default(),
+        item.map(|i| format!("&item={i}")).unwrap_or_default(),
         query.unit.map(|u| format!("&unit={u}")).unwrap_or_default(),
         query.under.map(|u| format!("&under={u}")).unwrap_or_default(),
         if filter.overdue { "&overdue=1" } else { "" },
@@ -155,15 +168,17 @@ pub async fn list_assignments(
     );
     let pages = list.pages();
     let lines: Vec<LineRow> = list.items.into_iter().map(|line| LineRow::new(line, locale)).collect();
-    let pillars: Vec<CampaignOption> = view
-        .pillars
+    let option = |p: &pacesetter_domain::plan::PlanItem| CampaignOption {
+        id: p.id.0,
+        name: format!("{}{}", p.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), p.title),
+    };
+    let pillars: Vec<CampaignOption> = view.pillars.iter().map(option).collect();
+    let tasks: Vec<CampaignOption> = view.tasks.iter().map(option).collect();
+    let pillar_name = tasks
         .iter()
-        .map(|p| CampaignOption {
-            id: p.id.0,
-            name: format!("{}{}", p.code.as_deref().map(|c| format!("{c} ")).unwrap_or_default(), p.title),
-        })
-        .collect();
-    let pillar_name = pillars.iter().find(|p| Some(p.id) == query.pillar).map(|p| p.name.as_str());
+        .find(|t| Some(t.id) == item)
+        .or_else(|| pillars.iter().find(|p| Some(p.id) == query.pillar))
+        .map(|p| p.name.as_str());
     let title = list_title(ctx.t, &actor, &filter, pillar_name, query.unit.and(lines.first().map(|l| l.unit.as_str())));
     let campaigns = view.campaigns;
     Ok(render(&IndexPage {
@@ -176,6 +191,8 @@ pub async fn list_assignments(
         campaign: campaign.unwrap_or_default(),
         pillars,
         pillar: query.pillar,
+        tasks,
+        item,
         light,
         overdue: filter.overdue,
         open: filter.open_only,
