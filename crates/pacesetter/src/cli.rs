@@ -1,5 +1,5 @@
-//! The command line: `serve`, `demo`, `migrate`, `user add`, `audit verify`, `evaluate`,
-//! `config example`.
+//! The command line: `serve`, `demo`, `migrate`, `backup`, `restore`, `user add`,
+//! `audit verify`, `evaluate`, `config example`.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -43,6 +43,25 @@ enum Command {
     Demo(Place),
     /// Apply database migrations and exit.
     Migrate(Place),
+    /// Write a consistent backup of the embedded database and the uploaded files to one new
+    /// file, while the server runs (on PostgreSQL use pg_dump: see the README).
+    Backup {
+        #[command(flatten)]
+        place: Place,
+        /// The backup file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new or empty data directory, checking every file and the
+    /// database before anything is put in place, then the audit chain.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// The data directory to create; it must not exist or be empty.
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -221,6 +240,42 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             println!("The database schema is up to date.");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Backup { place, to } => {
+            let config = apply(config, place);
+            if config.database_url.as_deref().is_some_and(|url| url.starts_with("postgres")) {
+                return Err(
+                    "the database is PostgreSQL: back it up with pg_dump -Fc and copy the data directory's blobs/ \
+                     (README, operations)"
+                        .into(),
+                );
+            }
+            let done = crate::backup::backup(&config.data_dir, &to).await.map_err(|e| e.to_string())?;
+            println!(
+                "Backed up {} (database version {}, {} audit records, {} uploaded files, {} bytes) to {}.",
+                config.data_dir.display(),
+                done.schema,
+                done.audit_seq,
+                done.blobs,
+                done.bytes,
+                to.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from, data_dir } => {
+            let done = crate::backup::restore(&from, &data_dir).await.map_err(|e| e.to_string())?;
+            println!(
+                "Restored {} into {} (database version {}, {} audit records, {} uploaded files).",
+                from.display(),
+                data_dir.display(),
+                done.schema,
+                done.audit_seq,
+                done.blobs
+            );
+            let config = Config { data_dir, database_url: None, ..config };
+            let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
+            let app = server::app(&config, store);
+            verify_audit(&app).await
+        }
         Command::User { command: UserCommand::Add { place, username, display_name, unit_code, role, password } } => {
             let config = apply(config, place);
             let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
@@ -240,16 +295,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             let config = apply(config, place);
             let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
             let app = server::app(&config, store);
-            match pacesetter_app::audit::verify(&app).await.map_err(|e| e.to_string())? {
-                pacesetter_app::audit::Verdict::Intact { records } => {
-                    println!("The audit chain is intact: {records} records.");
-                    Ok(ExitCode::SUCCESS)
-                }
-                pacesetter_app::audit::Verdict::Broken(reason) => {
-                    println!("The audit chain is BROKEN: {reason}");
-                    Ok(ExitCode::from(1))
-                }
-            }
+            verify_audit(&app).await
         }
         Command::Evaluate { run: Some(run), place, format, .. } => {
             let config = apply(config, place);
@@ -257,6 +303,20 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             crate::cli_evaluate::rerun(&store, run, format).await
         }
         Command::Config { .. } | Command::Evaluate { .. } => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Verifies the audit chain and says so; exits non-zero naming the first bad record.
+async fn verify_audit(app: &pacesetter_app::App) -> Result<ExitCode, String> {
+    match pacesetter_app::audit::verify(app).await.map_err(|e| e.to_string())? {
+        pacesetter_app::audit::Verdict::Intact { records } => {
+            println!("The audit chain is intact: {records} records.");
+            Ok(ExitCode::SUCCESS)
+        }
+        pacesetter_app::audit::Verdict::Broken(reason) => {
+            println!("The audit chain is BROKEN: {reason}");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

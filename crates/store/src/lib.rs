@@ -29,6 +29,7 @@ pub mod quizzes;
 mod row;
 pub mod scorecards;
 pub mod sessions;
+pub mod snapshot;
 mod sql;
 pub mod throttle;
 pub mod tokens;

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod authz_fixtures;
 mod authz_matrix;
+mod backup;
 mod body_limits;
 mod campaign_settings;
 mod chasing;

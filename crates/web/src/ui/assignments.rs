@@ -143,7 +143,6 @@ pub async fn list_assignments(
         q: query.q.clone(),
         unit: query.unit.map(pacesetter_domain::UnitId),
         under: query.under.map(pacesetter_domain::UnitId),
-        ..Default::default()
     };
     let view =
         assignments::list_view(&state.app, &actor, filter.clone(), PageRequest::new(query.page, Some(30))).await?;
