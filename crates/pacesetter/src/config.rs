@@ -42,10 +42,16 @@ pub struct Config {
     /// Where the fonts of PDF bulletins are found (searched recursively): Noto Sans CJK SC
     /// (Debian `fonts-noto-cjk`) and Noto Serif Tibetan (`fonts-noto-core`).
     pub fonts_dir: PathBuf,
+    /// Requests worked on at once; one more is answered 503 with `Retry-After` at once rather
+    /// than queued (the health check is never refused).
+    pub max_requests: usize,
+    /// Seconds a request may take (a large upload on a slow line included) before it is
+    /// stopped, rolled back and answered 503.
+    pub request_timeout_seconds: u64,
 }
 
 /// The names of the settings, as keys in the file and after `PACESETTER_` in the environment.
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 15] = [
     "listen",
     "data_dir",
     "database_url",
@@ -59,6 +65,8 @@ const SETTINGS: [&str; 13] = [
     "mail_from",
     "webhook_hosts",
     "fonts_dir",
+    "max_requests",
+    "request_timeout_seconds",
 ];
 
 impl Default for Config {
@@ -77,6 +85,8 @@ impl Default for Config {
             mail_from: "Pacesetter <noreply@localhost>".to_owned(),
             webhook_hosts: pacesetter_app::DEFAULT_WEBHOOK_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
             fonts_dir: PathBuf::from("/usr/share/fonts"),
+            max_requests: 64,
+            request_timeout_seconds: 60,
         }
     }
 }
@@ -98,6 +108,8 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("webhook_hosts", &self.webhook_hosts)
             .field("fonts_dir", &self.fonts_dir)
+            .field("max_requests", &self.max_requests)
+            .field("request_timeout_seconds", &self.request_timeout_seconds)
             .finish()
     }
 }
@@ -143,6 +155,9 @@ impl Config {
         }
         if self.login_failures_per_ip < 1 {
             return Err(ConfigError::Invalid("login_failures_per_ip must be at least 1".into()));
+        }
+        if self.max_requests < 1 || self.request_timeout_seconds < 1 {
+            return Err(ConfigError::Invalid("max_requests and request_timeout_seconds must be at least 1".into()));
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(format!("log_format must be text or json, not {:?}", self.log_format)));
@@ -209,7 +224,11 @@ impl Config {
              # Chat services whose group-robot webhooks people may have reminders sent to.\n\
              webhook_hosts = {hosts:?}\n\n\
              # Fonts for PDF bulletins (Noto Sans CJK SC from fonts-noto-cjk, Noto Serif Tibetan\n\
-             # from fonts-noto-core), searched recursively.\nfonts_dir = {fonts:?}\n",
+             # from fonts-noto-core), searched recursively.\nfonts_dir = {fonts:?}\n\n\
+             # Requests worked on at once; past it a request is answered 503 with Retry-After at once.\n\
+             max_requests = {max_requests}\n\n\
+             # Seconds a request may take (a large upload included) before it is stopped and rolled back.\n\
+             request_timeout_seconds = {timeout}\n",
             listen = defaults.listen,
             data_dir = defaults.data_dir.display().to_string(),
             secure = defaults.secure_cookies,
@@ -220,6 +239,8 @@ impl Config {
             from = defaults.mail_from,
             hosts = defaults.webhook_hosts,
             fonts = defaults.fonts_dir.display().to_string(),
+            max_requests = defaults.max_requests,
+            timeout = defaults.request_timeout_seconds,
         )
     }
 }

@@ -55,6 +55,8 @@ pub fn router(config: &Config, app: App, demo: bool) -> Result<axum::Router, Ser
         version: VERSION,
         demo,
         fonts_dir: config.fonts_dir.clone(),
+        max_requests: config.max_requests,
+        request_timeout: std::time::Duration::from_secs(config.request_timeout_seconds),
     };
     Ok(pacesetter_web::router(app, web)?)
 }

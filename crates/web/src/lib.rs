@@ -8,6 +8,7 @@ mod bulletin;
 pub use bulletin::missing_fonts;
 mod error;
 pub mod i18n;
+mod overload;
 mod request;
 mod security;
 pub mod ui;
@@ -30,6 +31,9 @@ pub struct WebConfig {
     pub demo: bool,
     /// Where the bulletin's fonts are looked for (Noto Sans CJK, Noto Serif Tibetan).
     pub fonts_dir: std::path::PathBuf,
+    /// Requests worked on at once, and how long one may take ([`overload`]).
+    pub max_requests: usize,
+    pub request_timeout: std::time::Duration,
 }
 
 /// What every handler can reach.
@@ -58,6 +62,7 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
 /// Builds the whole router; refuses to build if a route has no entry in the authorization
 /// matrix.
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
+    let limits = overload::Limits::new(config.max_requests, config.request_timeout);
     let state = AppState { app, config: Arc::new(config), feeds: Arc::default() };
     let (api_router, openapi) = api::router(state.clone())?;
     let (ui_router, ui_routes) = ui::router(state.clone());
@@ -77,6 +82,8 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
         // No body is read past the largest upload, whatever a route's extractor does.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(error::api_body_too_large))
+        // Past capacity, shed at once rather than queue; stop a request that takes too long.
+        .layer(axum::middleware::from_fn_with_state(limits, overload::guard))
         // A bug must cost one request a generic 500, never the connection or the process.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)))
