@@ -63,6 +63,7 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
 /// matrix.
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
     let limits = overload::Limits::new(config.max_requests, config.request_timeout);
+    let over_tls = security::OverTls(config.secure_cookies);
     let state = AppState { app, config: Arc::new(config), feeds: Arc::default() };
     let (api_router, openapi) = api::router(state.clone())?;
     let (ui_router, ui_routes) = ui::router(state.clone());
@@ -77,7 +78,7 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
         .merge(assets::router())
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn(security::csrf_guard))
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(over_tls, security::headers))
         .layer(axum::middleware::from_fn(request::assign_id))
         // No body is read past the largest upload, whatever a route's extractor does.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))

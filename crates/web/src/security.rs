@@ -1,8 +1,8 @@
-//! Security headers on every response, and the cross-site request guard on every
+//! Security headers on every response (HSTS when served over HTTPS), and the cross-site request guard on every
 //! state-changing request made with a cookie.
 
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
     response::Response,
@@ -14,10 +14,19 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
                         object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-pub async fn headers(request: Request, next: Next) -> Response {
+/// Whether the site is served over HTTPS (the `secure_cookies` setting).
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls(pub bool);
+
+pub async fn headers(State(over_tls): State<OverTls>, request: Request, next: Next) -> Response {
     let docs = request.uri().path().starts_with("/api/docs");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // Served over HTTPS (directly or behind a proxy): browsers keep to HTTPS for a year.
+    if over_tls.0 {
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -13,6 +13,14 @@ backend_test! {
         assert_eq!(response.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(response.header("cache-control"), Some("private, no-store"));
         assert!(response.header("content-security-policy").unwrap().contains("frame-ancestors 'none'"));
+        assert_eq!(response.header("strict-transport-security"), None, "not served over HTTPS");
+
+        // Served over HTTPS (secure cookies on): browsers are told to keep to it.
+        let config = pacesetter::config::Config { secure_cookies: true, ..Default::default() };
+        let tls = pacesetter_testkit::TestApp::with_config(t.backend, config).await;
+        let response = tls.get("/api/v1/health", &Auth::None).await;
+        assert_eq!(response.header("strict-transport-security"), Some("max-age=31536000; includeSubDomains"));
+        tls.remove().await;
     }
 }
 
