@@ -80,7 +80,7 @@ async fn count_failure(
 /// password, a disabled account and a name no account can have. The audit log records which.
 async fn check_password(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<User> {
     let attempted = Attempted::parse(username);
-    let now = Timestamp::now();
+    let now = app.clock.now();
     let found = match &attempted.account {
         Some(username) => {
             let mut conn = app.store.read().await?;
@@ -119,7 +119,7 @@ async fn check_password(app: &App, username: &str, password_text: &str, origin: 
 /// Signs in with a password and opens a server-side session.
 pub async fn login(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<NewSession> {
     let user = check_password(app, username, password_text, origin).await?;
-    let now = Timestamp::now();
+    let now = app.clock.now();
     let token = random_token();
     let csrf_token = random_token();
     let mut tx = app.store.write().await?;
@@ -142,7 +142,7 @@ pub async fn login(app: &App, username: &str, password_text: &str, origin: &Orig
 /// Issues an API token for scripts after checking the password.
 pub async fn issue_token(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<String> {
     let user = check_password(app, username, password_text, origin).await?;
-    let now = Timestamp::now();
+    let now = app.clock.now();
     let token = random_token();
     let mut tx = app.store.write().await?;
     throttle::succeeded(&mut tx, user.id, &user.username, origin, now).await?;
@@ -168,7 +168,7 @@ async fn actor_for(app: &App, user_id: pacesetter_domain::UserId, origin: Origin
 /// were idle or lived too long.
 pub async fn session_actor(app: &App, token: &str, origin: Origin) -> Result<(Actor, String)> {
     let hash = sha256_hex(token.as_bytes());
-    let now = Timestamp::now();
+    let now = app.clock.now();
     let session = {
         let mut conn = app.store.read().await?;
         sessions::find(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?
@@ -194,7 +194,7 @@ pub async fn session_actor(app: &App, token: &str, origin: Origin) -> Result<(Ac
 pub async fn token_actor(app: &App, token: &str, origin: Origin) -> Result<Actor> {
     let user_id = {
         let mut conn = app.store.read().await?;
-        tokens::find_user(&mut conn, &sha256_hex(token.as_bytes()), Timestamp::now())
+        tokens::find_user(&mut conn, &sha256_hex(token.as_bytes()), app.clock.now())
             .await?
             .ok_or(AppError::Unauthenticated)?
     };

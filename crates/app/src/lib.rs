@@ -86,6 +86,26 @@ pub struct App {
     checked_plans: import::CheckedPlans,
     /// Boards and standings that changed, for the big screens watching them.
     screen_changes: tokio::sync::broadcast::Sender<live::Screen>,
+    /// The time sessions and tokens are judged by.
+    pub clock: Clock,
+}
+
+/// The time sessions and API tokens are judged by: the system's, moved on by whatever a test
+/// advanced it by, so that an idle or absolute timeout is shown without waiting for it.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    skew_seconds: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    pub fn now(&self) -> pacesetter_domain::Timestamp {
+        pacesetter_domain::Timestamp::now().plus_seconds(self.skew_seconds.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Moves this clock (and every clone of it) on by `seconds`.
+    pub fn advance(&self, seconds: i64) {
+        self.skew_seconds.fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl App {
@@ -102,6 +122,7 @@ impl App {
             files,
             checked_plans: import::CheckedPlans::default(),
             screen_changes: tokio::sync::broadcast::channel(256).0,
+            clock: Clock::default(),
         }
     }
 

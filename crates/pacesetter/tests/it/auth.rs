@@ -354,3 +354,39 @@ backend_test! {
         assert_eq!(t.get("/api/v1/me", &admin).await.status, StatusCode::OK, "others keep theirs");
     }
 }
+
+backend_test! {
+    async fn sessions_end_when_idle_or_too_old_and_tokens_when_they_expire(t) {
+        let page = |auth: &pacesetter_testkit::Auth| {
+            let (t, auth) = (&t, auth.clone());
+            async move { t.get("/assignments", &auth).await.status }
+        };
+        let signed_out = axum::http::StatusCode::SEE_OTHER;
+        let minutes = |n: i64| t.app.clock.advance(n * 60);
+
+        // Idle: 30 minutes without a request end a session; a request in time keeps it.
+        let session = t.session("lhasa").await;
+        minutes(29);
+        assert_eq!(page(&session).await, axum::http::StatusCode::OK);
+        minutes(29);
+        assert_eq!(page(&session).await, axum::http::StatusCode::OK, "the last request counted");
+        minutes(31);
+        assert_eq!(page(&session).await, signed_out, "idle too long");
+
+        // Absolute: 12 hours after sign-in, however busy.
+        let busy = t.session("lhasa").await;
+        for _ in 0..28 {
+            minutes(25);
+            assert_eq!(page(&busy).await, axum::http::StatusCode::OK);
+        }
+        minutes(25);
+        assert_eq!(page(&busy).await, signed_out, "12 hours after sign-in");
+
+        // An API token lasts 30 days.
+        let token = t.token("lhasa").await;
+        minutes(29 * 24 * 60);
+        assert_eq!(t.get("/api/v1/me", &token).await.status, axum::http::StatusCode::OK);
+        minutes(2 * 24 * 60);
+        assert_eq!(t.get("/api/v1/me", &token).await.status, axum::http::StatusCode::UNAUTHORIZED);
+    }
+}
