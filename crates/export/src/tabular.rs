@@ -33,7 +33,8 @@ pub enum ReadError {
     SheetTooLarge(&'static str),
     #[error("the file is damaged: {0}")]
     Damaged(String),
-    /// The container opened but the reader failed inside the sheet (it panicked on it).
+    /// The container opened but the reader failed inside the sheet (an error reading it, or a
+    /// panic on it).
     #[error("the sheet inside the file is damaged ({0}); open it in a spreadsheet program and save it again")]
     SheetDamaged(String),
     #[error("the CSV file is not UTF-8 text (line {line})")]
@@ -187,11 +188,8 @@ fn first_sheet(bytes: &[u8]) -> Result<(Range<Data>, Vec<calamine::Dimensions>),
     let Some(first) = workbook.sheet_names().first().cloned() else {
         return Err(ReadError::Empty);
     };
-    let range = workbook.worksheet_range(&first).map_err(|e| ReadError::Damaged(e.to_string()))?;
-    let merged = match workbook.worksheet_merge_cells(&first) {
-        Some(regions) => regions.map_err(|e| ReadError::Damaged(e.to_string()))?,
-        None => Vec::new(),
-    };
+    let range = workbook.worksheet_range(&first).map_err(|e| ReadError::SheetDamaged(e.to_string()))?;
+    let merged = workbook.merge_cells_by_sheet_name(&first).map_err(|e| ReadError::SheetDamaged(e.to_string()))?;
     Ok((range, merged))
 }
 
