@@ -60,11 +60,7 @@ fn damaged_xlsx() -> Vec<u8> {
 fn a_cell_pointing_past_the_shared_strings_is_a_damaged_sheet() {
     let error = read_sheet(&damaged_xlsx()).unwrap_err();
     assert_eq!(error.code, "sheet_damaged", "{}", error.detail);
-    assert!(
-        error.detail.contains("shared strings"),
-        "the library's complaint is kept for the log: {}",
-        error.detail
-    );
+    assert!(error.detail.contains("shared strings"), "the library's complaint is kept for the log: {}", error.detail);
     assert!(matches!(read_table(&damaged_xlsx()).unwrap_err(), ReadError::SheetDamaged(_)));
     assert!(read_sheet(&valid_xlsx()).is_ok(), "the undamaged workbook reads");
 }

@@ -119,6 +119,22 @@ impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`), applies pragmas and runs the
     /// embedded migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        let store = Self::open(url).await?;
+        migrate::run(&store).await?;
+        Ok(store)
+    }
+
+    /// Applies the migrations up to `version` only to the database at `url`, and closes it: the
+    /// database as the release that stopped there left it, for the upgrade tests.
+    pub async fn migrate_only_to(url: &str, version: i64) -> Result<()> {
+        let store = Self::open(url).await?;
+        migrate::run_to(&store, version).await?;
+        store.close().await;
+        Ok(())
+    }
+
+    /// Connects and applies pragmas, without migrating.
+    async fn open(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| StoreError::BadUrl(redact(url)))?;
         let options = AnyConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
@@ -148,9 +164,7 @@ impl Store {
             // Stored in the file: WAL lets readers go on while one writer commits.
             pool.execute("PRAGMA journal_mode = WAL").await.map_err(StoreError::connect)?;
         }
-        let store = Self { pool, backend, anchor: None };
-        migrate::run(&store).await?;
-        Ok(store)
+        Ok(Self { pool, backend, anchor: None })
     }
 
     /// Whether the database answers a query now: the health check.

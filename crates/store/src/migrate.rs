@@ -174,6 +174,13 @@ fn migrator(backend: Backend) -> Migrator {
     Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
 }
 
+/// Applies the migrations up to `version` only (the upgrade tests start from there).
+pub(crate) async fn run_to(store: &Store, version: i64) -> Result<()> {
+    let mut migrator = migrator(store.backend());
+    migrator.migrations = Cow::Owned(migrator.migrations.iter().filter(|m| m.version <= version).cloned().collect());
+    migrator.run(store.pool()).await.map_err(|error| StoreError::Migrate(error.to_string()))
+}
+
 /// Applies pending migrations; refuses a database that has migrations this build lacks
 /// (an older binary) or whose applied migrations were changed.
 pub(crate) async fn run(store: &Store) -> Result<()> {

@@ -44,13 +44,17 @@ enum Cleanup {
 
 impl TestDb {
     pub async fn new(backend: Backend) -> Self {
-        match backend {
+        Self::upgraded_from(backend, None).await
+    }
+
+    /// A database first migrated only up to `version` (as the release that stopped there left
+    /// it), then opened by this build, which upgrades it; `None` starts from nothing.
+    pub async fn upgraded_from(backend: Backend, version: Option<i64>) -> Self {
+        let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("pacesetter-test-{}", random_suffix()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                let url = Store::sqlite_url(&dir);
-                let store = Store::connect(&url).await.expect("sqlite store");
-                Self { store, url, _cleanup: Cleanup::Dir(dir) }
+                (Store::sqlite_url(&dir), Cleanup::Dir(dir))
             }
             Backend::Postgres => {
                 let admin_url = postgres_url().expect("PACESETTER_TEST_POSTGRES");
@@ -63,11 +67,14 @@ impl TestDb {
                     .execute(&mut conn)
                     .await
                     .expect("create database");
-                let url = replace_database(&admin_url, &name);
-                let store = Store::connect(&url).await.expect("postgres store");
-                Self { store, url, _cleanup: Cleanup::Database { admin_url, name } }
+                (replace_database(&admin_url, &name), Cleanup::Database { admin_url, name })
             }
+        };
+        if let Some(version) = version {
+            Store::migrate_only_to(&url, version).await.expect("the older migrations");
         }
+        let store = Store::connect(&url).await.expect("store");
+        Self { store, url, _cleanup: cleanup }
     }
 
     /// Closes the pool and removes the database (which dropping it does too, less politely).

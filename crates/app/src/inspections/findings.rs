@@ -221,11 +221,7 @@ pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &St
     let before = store::get_rectification(&mut tx, id).await.map_err(AppError::from_store(Resource::Rectification))?;
     let finding = store::get_finding(&mut tx, before.finding_id).await?;
     let ctx = load(&mut tx, finding.round_id).await?;
-    // An item of a unit the actor does not see answers as one that does not exist.
-    unit_for(&mut tx, &ctx, actor, before.unit_id, input.step.permission()).await.map_err(|error| match error {
-        AppError::NotFound(_) => AppError::NotFound(Resource::Rectification),
-        other => other,
-    })?;
+    responsible_unit(&mut tx, &ctx, actor, &before, input.step.permission()).await?;
     if before.version != input.version {
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }
@@ -259,16 +255,37 @@ pub async fn take_step(app: &App, actor: &Actor, id: RectificationId, input: &St
         Some(&json!({ "item": &after, "step": &step })),
     )
     .await?;
-    let steps = store::steps(&mut tx, id).await?;
-    let chases = chases::of(&mut tx, Subject::Rectification(id)).await?;
+    let view = item_view(&mut tx, finding, after, &ctx).await?;
     tx.commit().await?;
+    Ok(view)
+}
+
+/// A finding with its item as it now stands, read in the caller's transaction.
+async fn item_view(conn: &mut Conn, finding: Finding, item: Rectification, ctx: &Context) -> Result<FindingView> {
+    let steps = store::steps(conn, item.id).await?;
+    let chases = chases::of(conn, Subject::Rectification(item.id)).await?;
     Ok(FindingView {
         finding,
-        rectification: Some(after),
+        rectification: Some(item),
         steps,
         chases,
         campaign: ctx.campaign.id,
         today: ctx.campaign.today(Timestamp::now()),
+    })
+}
+
+/// The unit responsible for `item`, if the actor holds `permission` there; an item of a unit
+/// the actor does not see answers as one that does not exist.
+async fn responsible_unit(
+    conn: &mut Conn,
+    ctx: &Context,
+    actor: &Actor,
+    item: &Rectification,
+    permission: Permission,
+) -> Result<Unit> {
+    unit_for(conn, ctx, actor, item.unit_id, permission).await.map_err(|error| match error {
+        AppError::NotFound(_) => AppError::NotFound(Resource::Rectification),
+        other => other,
     })
 }
 
@@ -281,11 +298,7 @@ pub async fn chase_rectification(app: &App, actor: &Actor, id: RectificationId, 
     let item = store::get_rectification(&mut tx, id).await.map_err(AppError::from_store(Resource::Rectification))?;
     let finding = store::get_finding(&mut tx, item.finding_id).await?;
     let ctx = load(&mut tx, finding.round_id).await?;
-    let unit =
-        unit_for(&mut tx, &ctx, actor, item.unit_id, Permission::Inspect).await.map_err(|error| match error {
-            AppError::NotFound(_) => AppError::NotFound(Resource::Rectification),
-            other => other,
-        })?;
+    let unit = responsible_unit(&mut tx, &ctx, actor, &item, Permission::Inspect).await?;
     if item.state == RectificationState::Closed {
         return Err(AppError::Unprocessable { code: "already_closed", details: json!({ "state": "closed" }) });
     }
@@ -302,17 +315,9 @@ pub async fn chase_rectification(app: &App, actor: &Actor, id: RectificationId, 
     .await?;
     crate::reminders::rectification_chased(app, &mut tx, &item, &unit, &actor.user.display_name, message.as_deref())
         .await?;
-    let steps = store::steps(&mut tx, id).await?;
-    let chases = chases::of(&mut tx, Subject::Rectification(id)).await?;
+    let view = item_view(&mut tx, finding, item, &ctx).await?;
     tx.commit().await?;
-    Ok(FindingView {
-        finding,
-        rectification: Some(item),
-        steps,
-        chases,
-        campaign: ctx.campaign.id,
-        today: ctx.campaign.today(Timestamp::now()),
-    })
+    Ok(view)
 }
 
 /// What the findings ledger lists, as asked for.

@@ -1,4 +1,5 @@
-//! Schema parity: the SQLite and PostgreSQL migrations end with the same schema, table by table.
+//! Schema parity: the SQLite and PostgreSQL migrations end with the same schema, table by table;
+//! and a database left by any earlier migration upgrades to exactly the schema of a new one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -56,6 +57,40 @@ async fn the_migrations_give_both_backends_the_same_schema_postgres() {
             "{drifted:?}"
         );
     }
+}
+
+/// A database made by the release that stopped at each earlier migration upgrades cleanly to the
+/// schema a new database gets, on each backend.
+async fn every_earlier_migration_upgrades_to_the_same_schema(backend: Backend) {
+    let fresh = TestDb::new(backend).await;
+    let expected = facts(&fresh).await;
+    fresh.remove().await;
+    for version in 1..pacesetter_store::snapshot::LATEST_SCHEMA {
+        let upgraded = TestDb::upgraded_from(backend, Some(version)).await;
+        let found = facts(&upgraded).await;
+        upgraded.remove().await;
+        let changed: Vec<_> = expected
+            .iter()
+            .filter(|(key, value)| found.get(*key) != Some(*value))
+            .map(|(key, _)| key)
+            .chain(found.keys().filter(|key| !expected.contains_key(*key)))
+            .collect();
+        assert!(changed.is_empty(), "from migration {version}: {changed:?}");
+    }
+}
+
+#[tokio::test]
+async fn every_earlier_migration_upgrades_to_the_same_schema_sqlite() {
+    every_earlier_migration_upgrades_to_the_same_schema(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn every_earlier_migration_upgrades_to_the_same_schema_postgres() {
+    if !postgres_available() {
+        eprintln!("PACESETTER_TEST_POSTGRES is not set: not run on PostgreSQL");
+        return;
+    }
+    every_earlier_migration_upgrades_to_the_same_schema(Backend::Postgres).await;
 }
 
 fn differences(lite: &Facts, pg: &Facts) -> Vec<String> {

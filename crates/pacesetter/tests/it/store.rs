@@ -142,6 +142,26 @@ backend_test! {
             .map(|r| ((sqlx::Row::get(r, "unit_id"), sqlx::Row::get(r, "week")), sqlx::Row::get(r, "reports")))
             .collect();
         assert_eq!(stored, direct);
+
+        // A database upgraded from before migration 22 counts its earlier reports the same way:
+        // the migration's backfill, run again on the demo's events, gives the counters kept live.
+        let migration = match t.backend {
+            pacesetter_store::Backend::Sqlite => include_str!("../../../store/migrations/sqlite/0022_unit_report_counts.sql"),
+            pacesetter_store::Backend::Postgres => include_str!("../../../store/migrations/postgres/0022_unit_report_counts.sql"),
+        };
+        let backfill = &migration[migration.find("INSERT INTO unit_report_counts").unwrap()..];
+        sqlx::query("DELETE FROM unit_report_counts").execute(&mut *conn).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(backfill.to_owned())).execute(&mut *conn).await.unwrap();
+        let again = sqlx::query("SELECT unit_id, week, reports FROM unit_report_counts WHERE campaign_id = $1")
+            .bind(campaign.id.0)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        let again: std::collections::BTreeMap<(i64, String), i64> = again
+            .iter()
+            .map(|r| ((sqlx::Row::get(r, "unit_id"), sqlx::Row::get(r, "week")), sqlx::Row::get(r, "reports")))
+            .collect();
+        assert_eq!(again, stored, "the backfill counts as the live counters do");
     }
 }
 

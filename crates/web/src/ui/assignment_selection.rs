@@ -41,7 +41,7 @@ pub async fn chase_selected(
     SignedIn { actor, .. }: SignedIn,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let value = |name: &str| field(&form, name);
     let ids = selected_ids(&form);
     chased(assignments::chase(&state.app, &actor, &ids, value("message")).await, back_to(value("back")))
 }
@@ -54,7 +54,7 @@ pub async fn review_selected(
     SignedIn { actor, .. }: SignedIn,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let value = |name: &str| field(&form, name);
     let back = back_to(value("back"));
     let Some(step) = Step::parse(value("step")) else {
         return Ok(redirect_with_notice(back, "review_refused"));
@@ -75,7 +75,7 @@ pub async fn notice_selected(
     SignedIn { actor, .. }: SignedIn,
     PageForm(form): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
-    let value = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
+    let value = |name: &str| field(&form, name);
     let notice = match assignments::chase_notice(&state.app, &actor, &selected_ids(&form), value("message")).await {
         Ok(notice) => notice,
         Err(AppError::Invalid(_)) => return Ok(redirect_with_notice(back_to(value("back")), "notice_refused")),
@@ -84,6 +84,11 @@ pub async fn notice_selected(
     let bytes =
         crate::bulletin::chase_notice_pdf(&state.config.fonts_dir, crate::bulletin::chase_notice(notice)).await?;
     Ok(crate::api::pdf_download(bytes, "chase-notice.pdf"))
+}
+
+/// A form field's value, or "" when it was not sent.
+fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
 
 /// Back to the list a selection was made on, and only to a page of this site.
