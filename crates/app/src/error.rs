@@ -133,6 +133,9 @@ pub enum AppError {
     Stale { current: serde_json::Value },
     #[error("the database is unavailable")]
     Unavailable(#[source] StoreError),
+    /// The server's disk is full: nothing of the request was saved.
+    #[error("the server's storage is full: {0}")]
+    StorageFull(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -159,6 +162,7 @@ impl AppError {
             Self::Conflict(code) | Self::ConflictWith { code, .. } => code,
             Self::Stale { .. } => "stale_version",
             Self::Unavailable(_) => "database_unavailable",
+            Self::StorageFull(_) => "storage_full",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -201,6 +205,7 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => Self::NotFound(Resource::Record),
             StoreError::Stale => Self::Stale { current: serde_json::Value::Null },
             StoreError::Connect(_) | StoreError::Damaged(_) | StoreError::Unavailable(_) => Self::Unavailable(error),
+            StoreError::Full(cause) => Self::StorageFull(cause),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -53,5 +53,9 @@ impl FileStore {
 }
 
 fn io_error(error: std::io::Error) -> AppError {
+    // ENOSPC: no space left on the device.
+    if error.raw_os_error() == Some(28) {
+        return AppError::StorageFull(format!("file store: {error}"));
+    }
     AppError::Internal(format!("file store: {error}"))
 }

@@ -26,8 +26,18 @@ pub enum StoreError {
     /// broke): worth retrying later, not a fault in the request.
     #[error("the database is unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),
+    /// The disk holding the database is full (`SQLITE_FULL`, PostgreSQL's `disk_full`): the
+    /// write was rolled back whole.
+    #[error("the database's disk is full: {0}")]
+    Full(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+}
+
+/// SQLite's `SQLITE_FULL` (13) and PostgreSQL's `disk_full` (53100).
+fn is_full(error: &dyn sqlx::error::DatabaseError) -> bool {
+    let code = error.code();
+    code.as_deref() == Some("53100") || code.and_then(|code| code.parse::<i64>().ok()).is_some_and(|code| code & 0xff == 13)
 }
 
 /// SQLite's result codes for a damaged file (`SQLITE_CORRUPT` and its extended codes) and for
@@ -68,8 +78,11 @@ impl From<sqlx::Error> for StoreError {
                 ErrorKind::UniqueViolation => Self::Duplicate("key"),
                 ErrorKind::ForeignKeyViolation => Self::MissingReference,
                 _ if is_damaged(db.as_ref()) => Self::Damaged(db.message().to_owned()),
+                _ if is_full(db.as_ref()) => Self::Full(db.message().to_owned()),
                 _ => Self::Database(error),
             },
+            // ENOSPC: no space left on the device.
+            sqlx::Error::Io(io) if io.raw_os_error() == Some(28) => Self::Full(io.to_string()),
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable(error),
             _ => Self::Database(error),
         }

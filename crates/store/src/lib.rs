@@ -72,22 +72,45 @@ pub type ReadConn = PoolConnection<sqlx::Any>;
 
 /// A write transaction; commit it or it rolls back when dropped. Committing also moves the
 /// audit anchor, when the store has one.
+///
+/// The transaction is begun, committed and rolled back here rather than by sqlx's
+/// `Transaction`: a COMMIT that fails (a full disk) leaves SQLite inside the transaction, and a
+/// connection in that state must never go back to the pool, where every later write on it
+/// would fail. Whenever ending the transaction fails, the connection is closed instead.
 pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    /// Taken only by `commit`, `rollback` and `drop`, which end the transaction.
+    conn: Option<PoolConnection<sqlx::Any>>,
     store: Store,
 }
 
+/// Ends the transaction on `conn` with `statement`; closes the connection if that fails.
+async fn end(mut conn: PoolConnection<sqlx::Any>, statement: &'static str) -> Result<()> {
+    if let Err(error) = conn.execute(statement).await {
+        if statement == "COMMIT" && conn.execute("ROLLBACK").await.is_ok() {
+            return Err(error.into());
+        }
+        conn.close_on_drop();
+        return Err(error.into());
+    }
+    Ok(())
+}
+
 impl WriteTx {
-    pub async fn commit(self) -> Result<()> {
-        self.tx.commit().await?;
+    pub async fn commit(mut self) -> Result<()> {
+        if let Some(conn) = self.conn.take() {
+            end(conn, "COMMIT").await?;
+        }
         if let Some(anchor) = &self.store.anchor {
             self.store.advance_anchor(anchor.clone()).await;
         }
         Ok(())
     }
 
-    pub async fn rollback(self) -> Result<()> {
-        Ok(self.tx.rollback().await?)
+    pub async fn rollback(mut self) -> Result<()> {
+        match self.conn.take() {
+            Some(conn) => end(conn, "ROLLBACK").await,
+            None => Ok(()),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -97,7 +120,24 @@ impl WriteTx {
     /// Appends a record to the audit chain in this transaction, so the change and its record
     /// commit together or not at all.
     pub async fn audit(&mut self, record: audit::NewAudit) -> Result<i64> {
-        audit::append(&mut self.tx, self.store.backend, record).await
+        let backend = self.store.backend;
+        audit::append(self, backend, record).await
+    }
+}
+
+impl Drop for WriteTx {
+    /// Rolls back a transaction left unfinished (an error returned early) on the runtime; the
+    /// connection goes back to the pool only once that has worked.
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    let _ = end(conn, "ROLLBACK").await;
+                });
+            }
+            Err(_) => conn.close_on_drop(),
+        }
     }
 }
 
@@ -105,13 +145,20 @@ impl Deref for WriteTx {
     type Target = Conn;
 
     fn deref(&self) -> &Conn {
-        &self.tx
+        match &self.conn {
+            Some(conn) => conn,
+            // `conn` is taken only by the methods that consume the transaction, and by `drop`.
+            None => unreachable!("a write transaction is used after it ended"),
+        }
     }
 }
 
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Conn {
-        &mut self.tx
+        match &mut self.conn {
+            Some(conn) => conn,
+            None => unreachable!("a write transaction is used after it ended"),
+        }
     }
 }
 
@@ -228,11 +275,17 @@ impl Store {
     /// Starts a write transaction; on SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a read-then-write cannot fail half-way under contention.
     pub async fn write(&self) -> Result<WriteTx> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let mut conn = self.pool.acquire().await?;
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
         };
-        Ok(WriteTx { tx, store: self.clone() })
+        if let Err(error) = conn.execute(begin).await {
+            // A connection that cannot begin (left inside a transaction, broken) is not reused.
+            conn.close_on_drop();
+            return Err(error.into());
+        }
+        Ok(WriteTx { conn: Some(conn), store: self.clone() })
     }
 
     pub async fn close(&self) {

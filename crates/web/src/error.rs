@@ -69,7 +69,7 @@ pub fn status_of(error: &AppError) -> StatusCode {
         AppError::Invalid(_) | AppError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict(_) | AppError::ConflictWith { .. } => StatusCode::CONFLICT,
         AppError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable(_) | AppError::StorageFull(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -84,6 +84,10 @@ pub fn public_message(error: &AppError) -> String {
         AppError::Unavailable(cause) => {
             tracing::error!(%cause, "database unavailable");
             "The database is unavailable; try again shortly.".to_owned()
+        }
+        AppError::StorageFull(cause) => {
+            tracing::error!(%cause, "storage full");
+            "The server's storage is full; nothing was saved. Tell the administrator.".to_owned()
         }
         AppError::Forbidden => {
             tracing::warn!("access denied");

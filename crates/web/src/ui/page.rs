@@ -89,6 +89,7 @@ impl ErrorView {
             AppError::NotFound(_) => "error.not_found",
             AppError::Forbidden => "error.forbidden",
             AppError::Unavailable(_) => "error.database_unavailable",
+            AppError::StorageFull(_) => "error.storage_full",
             AppError::Stale { .. } => "error.stale_version",
             AppError::Conflict(_) => "error.conflict",
             AppError::Unauthenticated => "error.unauthenticated",
