@@ -37,7 +37,8 @@ pub enum StoreError {
 /// SQLite's `SQLITE_FULL` (13) and PostgreSQL's `disk_full` (53100).
 fn is_full(error: &dyn sqlx::error::DatabaseError) -> bool {
     let code = error.code();
-    code.as_deref() == Some("53100") || code.and_then(|code| code.parse::<i64>().ok()).is_some_and(|code| code & 0xff == 13)
+    code.as_deref() == Some("53100")
+        || code.and_then(|code| code.parse::<i64>().ok()).is_some_and(|code| code & 0xff == 13)
 }
 
 /// SQLite's result codes for a damaged file (`SQLITE_CORRUPT` and its extended codes) and for
