@@ -11,6 +11,7 @@
 mod burden;
 mod checks;
 mod findings;
+mod ledger;
 pub(crate) mod photos;
 pub mod round_page;
 
@@ -369,9 +370,9 @@ pub use burden::{BurdenLine, BurdenQuery, BurdenView, burden, burden_view};
 pub use checks::{CheckInput, Sheet, SheetLine, save_check, sheet, submit_self};
 pub(crate) use findings::is_finding_link;
 pub use findings::{
-    FindingInput, FindingPage, FindingView, LedgerPage, LedgerQuery, RectificationInput, StepInput,
-    chase_rectification, deduct_from_findings, finding, finding_page, ledger, ledger_counts, ledger_page, ledger_trend,
+    FindingInput, FindingPage, FindingView, RectificationInput, StepInput, chase_rectification, finding, finding_page,
     record_finding, take_step,
 };
+pub use ledger::{LedgerPage, LedgerQuery, deduct_from_findings, ledger, ledger_counts, ledger_page, ledger_trend};
 pub use pacesetter_store::inspections::LedgerLine;
 pub use photos::{add_photos, photo};
