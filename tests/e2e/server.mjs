@@ -36,12 +36,13 @@ async function waitForHealth(base, child) {
   throw new Error("pacesetter did not become healthy in 60 s");
 }
 
-export async function start() {
+/** `extraEnv` adds settings, e.g. `{ PACESETTER_SECOND_FACTOR: "required" }`. */
+export async function start(extraEnv = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "pacesetter-e2e-"));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   // The demo always runs on its own SQLite file, whatever the caller's environment says.
-  const env = { ...process.env };
+  const env = { ...process.env, ...extraEnv };
   delete env.PACESETTER_DATABASE_URL;
   const child = spawn(BIN, ["demo", "--listen", `127.0.0.1:${port}`, "--data-dir", dataDir], {
     stdio: ["ignore", "inherit", "inherit"],

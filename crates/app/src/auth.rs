@@ -12,7 +12,10 @@ use rand::RngCore;
 
 use crate::{Actor, App, AppError, Origin, Result, audit, password};
 
+pub mod second_factor;
 pub mod throttle;
+
+pub use pacesetter_store::second_factor::Purpose;
 
 /// A new session: the secret for the cookie and the form token bound to it.
 #[derive(Debug, Clone)]
@@ -39,6 +42,26 @@ enum Refusal {
     UnknownUser,
     WrongPassword,
     AccountDisabled,
+}
+
+/// Where a right password leads.
+#[derive(Debug, Clone)]
+pub enum SignIn {
+    /// Signed in.
+    Done(NewSession),
+    /// The account must give a code (`Verify`) or enrol (`Enrol`) first; the token names the
+    /// waiting sign-in (decision 0018).
+    SecondStep { challenge: String, purpose: Purpose },
+}
+
+impl SignIn {
+    /// The session, when the sign-in needed no second step.
+    pub fn into_session(self) -> Option<NewSession> {
+        match self {
+            Self::Done(session) => Some(session),
+            Self::SecondStep { .. } => None,
+        }
+    }
 }
 
 /// What a failed sign-in was tried with, as it may be stored: a well-formed username, or a
@@ -116,13 +139,35 @@ async fn check_password(app: &App, username: &str, password_text: &str, origin: 
     Err(AppError::BadCredentials)
 }
 
-/// Signs in with a password and opens a server-side session.
-pub async fn login(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<NewSession> {
+/// Signs in with a password: opens a server-side session, or a sign-in waiting for its second
+/// step when the account has one (or must enrol).
+pub async fn login(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<SignIn> {
     let user = check_password(app, username, password_text, origin).await?;
+    match second_factor::required_step(app, &user).await? {
+        None => Ok(SignIn::Done(open_session(app, &user, origin, None, None).await?)),
+        Some(purpose) => {
+            let challenge = second_factor::open_challenge(app, &user, purpose).await?;
+            Ok(SignIn::SecondStep { challenge, purpose })
+        }
+    }
+}
+
+/// Opens a session for an account whose sign-in is complete, ending the waiting sign-in it
+/// came through; the audit says which second factor was used, if any.
+async fn open_session(
+    app: &App,
+    user: &User,
+    origin: &Origin,
+    method: Option<second_factor::Method>,
+    challenge: Option<&str>,
+) -> Result<NewSession> {
     let now = app.clock.now();
     let token = random_token();
     let csrf_token = random_token();
     let mut tx = app.store.write().await?;
+    if let Some(challenge) = challenge {
+        pacesetter_store::second_factor::delete_challenge(&mut tx, &sha256_hex(challenge.as_bytes())).await?;
+    }
     throttle::succeeded(&mut tx, user.id, &user.username, origin, now).await?;
     sessions::insert(
         &mut tx,
@@ -134,14 +179,23 @@ pub async fn login(app: &App, username: &str, password_text: &str, origin: &Orig
     )
     .await?;
     let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };
-    audit::record::<(), ()>(&mut tx, who, "auth.login", ("user", Some(user.id.0)), None, None).await?;
+    let detail = method.map(|method| serde_json::json!({ "second_factor": method }));
+    audit::record::<(), _>(&mut tx, who, "auth.login", ("user", Some(user.id.0)), None, detail.as_ref()).await?;
     tx.commit().await?;
-    Ok(NewSession { token, csrf_token, user })
+    Ok(NewSession { token, csrf_token, user: user.clone() })
 }
 
-/// Issues an API token for scripts after checking the password.
-pub async fn issue_token(app: &App, username: &str, password_text: &str, origin: &Origin) -> Result<String> {
+/// Issues an API token for scripts after checking the password and, for an account with a
+/// second factor, its code.
+pub async fn issue_token(
+    app: &App,
+    username: &str,
+    password_text: &str,
+    code: Option<&str>,
+    origin: &Origin,
+) -> Result<String> {
     let user = check_password(app, username, password_text, origin).await?;
+    let method = second_factor::check_for_token(app, &user, code, origin).await?;
     let now = app.clock.now();
     let token = random_token();
     let mut tx = app.store.write().await?;
@@ -149,7 +203,8 @@ pub async fn issue_token(app: &App, username: &str, password_text: &str, origin:
     let expires = now.plus_seconds(app.settings.api_token_days * 86_400);
     let id = tokens::insert(&mut tx, &sha256_hex(token.as_bytes()), user.id, "api", now, expires).await?;
     let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };
-    audit::record::<(), ()>(&mut tx, who, "auth.token_issued", ("api_token", Some(id)), None, None).await?;
+    let detail = method.map(|method| serde_json::json!({ "second_factor": method }));
+    audit::record::<(), _>(&mut tx, who, "auth.token_issued", ("api_token", Some(id)), None, detail.as_ref()).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -161,7 +216,9 @@ async fn actor_for(app: &App, user_id: pacesetter_domain::UserId, origin: Origin
         return Err(AppError::Unauthenticated);
     }
     let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    Ok(Actor { user, scope, origin })
+    let actor = Actor { user, scope, origin };
+    second_factor::check_enrolled(app, &mut conn, &actor).await?;
+    Ok(actor)
 }
 
 /// The actor behind a session cookie, with the session's form token; ends sessions that
@@ -235,6 +292,7 @@ pub async fn sweep(app: &App, now: Timestamp) -> Result<(u64, u64)> {
     let mut tx = app.store.write().await?;
     let sessions = sessions::delete_expired(&mut tx, now).await?;
     tx.commit().await?;
+    second_factor::sweep(app, now).await?;
     let throttle = throttle::sweep(app, now).await?;
     Ok((sessions, throttle))
 }

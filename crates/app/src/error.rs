@@ -109,6 +109,17 @@ pub enum AppError {
     Unauthenticated,
     #[error("wrong username or password")]
     BadCredentials,
+    /// The account has a second factor and the request gave no code.
+    #[error("a code from the authenticator app (or a recovery code) is required")]
+    SecondFactorRequired,
+    #[error("wrong or already used code")]
+    BadSecondFactor,
+    /// The deployment requires this account to enrol a second factor, in the pages, first.
+    #[error("set up two-step sign-in first")]
+    SecondFactorEnrolmentRequired,
+    /// A sign-in waiting for its second step is unknown, ended or too old: start again.
+    #[error("the sign-in has expired; enter the password again")]
+    SignInExpired,
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: i64 },
     #[error("you do not have permission for this")]
@@ -154,6 +165,10 @@ impl AppError {
         match self {
             Self::Unauthenticated => "unauthenticated",
             Self::BadCredentials => "bad_credentials",
+            Self::SecondFactorRequired => "second_factor_required",
+            Self::BadSecondFactor => "bad_second_factor",
+            Self::SecondFactorEnrolmentRequired => "second_factor_enrolment_required",
+            Self::SignInExpired => "sign_in_expired",
             Self::RateLimited { .. } => "rate_limited",
             Self::Forbidden => "forbidden",
             Self::NotFound(resource) => resource.not_found_code(),

@@ -50,6 +50,9 @@ pub struct Settings {
     /// Failed sign-ins allowed per IP address per minute before a 429 (accounts that signed in
     /// from that address lately still get in; decision 0013).
     pub login_failures_per_ip: i64,
+    /// Admins and coordinators must sign in with a second factor (decision 0018). Off by default
+    /// here; the server's configuration turns it on unless the operator or the demo says not.
+    pub second_factor_required: bool,
     /// An SMTP server is configured: people may have reminders sent by email.
     pub email_enabled: bool,
     /// Hosts a reminder webhook may point at (the chat services the operator allows).
@@ -67,6 +70,7 @@ impl Default for Settings {
             session_max_secs: 12 * 3600,
             api_token_days: 30,
             login_failures_per_ip: 10,
+            second_factor_required: false,
             email_enabled: false,
             webhook_hosts: DEFAULT_WEBHOOK_HOSTS.iter().map(|h| (*h).to_owned()).collect(),
         }
@@ -90,16 +94,32 @@ pub struct App {
     pub clock: Clock,
 }
 
-/// The time sessions and API tokens are judged by: the system's, moved on by whatever a test
-/// advanced it by, so that an idle or absolute timeout is shown without waiting for it.
+/// The time sessions, API tokens and sign-in codes are judged by: the system's (or the moment
+/// a test froze it at), moved on by whatever a test advanced it by, so that an idle timeout or
+/// a code's 30-second step is shown without waiting for it.
 #[derive(Debug, Clone, Default)]
 pub struct Clock {
     skew_seconds: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// Unix seconds the clock stands still at; 0 while it runs.
+    frozen_at: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Clock {
     pub fn now(&self) -> pacesetter_domain::Timestamp {
-        pacesetter_domain::Timestamp::now().plus_seconds(self.skew_seconds.load(std::sync::atomic::Ordering::Relaxed))
+        use std::sync::atomic::Ordering::Relaxed;
+        let base = match self.frozen_at.load(Relaxed) {
+            0 => pacesetter_domain::Timestamp::now(),
+            at => time::OffsetDateTime::from_unix_timestamp(at)
+                .map(pacesetter_domain::Timestamp::from_datetime)
+                .unwrap_or_else(|_| pacesetter_domain::Timestamp::now()),
+        };
+        base.plus_seconds(self.skew_seconds.load(Relaxed))
+    }
+
+    /// Stops this clock (and every clone of it) at the present second; `advance` still moves it.
+    pub fn freeze(&self) {
+        let now = pacesetter_domain::Timestamp::now().datetime().unix_timestamp();
+        self.frozen_at.store(now, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Moves this clock (and every clone of it) on by `seconds`.

@@ -163,6 +163,8 @@ pub struct UserDetail {
     pub unit: Unit,
     pub grants: Vec<(Grant, Unit)>,
     pub can_manage: bool,
+    /// The account signs in with a code from an authenticator app as well.
+    pub second_factor: bool,
 }
 
 pub async fn detail(app: &App, actor: &Actor, id: UserId) -> Result<UserDetail> {
@@ -174,7 +176,8 @@ pub async fn detail(app: &App, actor: &Actor, id: UserId) -> Result<UserDetail> 
         with_units.push((grant, unit));
     }
     let can_manage = actor.can(Permission::ManageUsers, &unit.path);
-    Ok(UserDetail { user, unit, grants: with_units, can_manage })
+    let second_factor = pacesetter_store::second_factor::is_enrolled(&mut conn, user.id).await?;
+    Ok(UserDetail { user, unit, grants: with_units, can_manage, second_factor })
 }
 
 /// Edits display name, home unit and language if `version` is current.
@@ -296,6 +299,24 @@ pub async fn sign_out_everywhere(app: &App, actor: &Actor, id: UserId) -> Result
         .await?;
     tx.commit().await?;
     Ok(ended)
+}
+
+/// Removes an account's second factor (a lost phone) and ends its sessions and tokens; where the
+/// deployment requires one, the owner enrols again at the next sign-in.
+pub async fn reset_second_factor(app: &App, actor: &Actor, id: UserId) -> Result<()> {
+    let mut tx = app.store.write().await?;
+    let (user, home) = visible(&mut tx, actor, id).await?;
+    actor.require(Permission::ManageUsers, &home.path)?;
+    // An enrolment only begun (at a sign-in) is no factor to reset.
+    if !pacesetter_store::second_factor::is_enrolled(&mut tx, user.id).await? {
+        return Err(AppError::Conflict("second_factor_not_enrolled"));
+    }
+    pacesetter_store::second_factor::remove(&mut tx, user.id).await?;
+    end_credentials(&mut tx, user.id, Timestamp::now()).await?;
+    audit::record::<(), ()>(&mut tx, actor.into(), "auth.second_factor_reset", ("user", Some(id.0)), None, None)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// An account the actor may change, for its edit form: `forbidden` for anyone else who sees it.

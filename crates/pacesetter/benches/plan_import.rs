@@ -61,7 +61,11 @@ fn sheet(rows: usize) -> Result<Vec<u8>, BoxError> {
 
 /// A fresh SQLite database with the demo seeded, in a temporary directory; the store to close.
 async fn fresh_app(dir: &std::path::Path) -> Result<(App, Store), BoxError> {
-    let config = Config { data_dir: dir.to_path_buf(), ..Config::default() };
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        second_factor: Some(pacesetter::config::SecondFactor::Optional),
+        ..Config::default()
+    };
     std::fs::create_dir_all(dir)?;
     let store = Store::connect(&config.database_url()).await?;
     let app = server::app(&config, store.clone());
@@ -82,7 +86,10 @@ async fn run(rows: usize) -> Result<Timings, BoxError> {
     let dir = std::env::temp_dir().join(format!("pacesetter-bench-import-{}-{rows}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let (app, store) = fresh_app(&dir).await?;
-    let session = auth::login(&app, "office", demo::DEMO_PASSWORD, &Origin::default()).await?;
+    let session = auth::login(&app, "office", demo::DEMO_PASSWORD, &Origin::default())
+        .await?
+        .into_session()
+        .ok_or("a second step")?;
     let actor = auth::session_actor(&app, &session.token, Origin::default()).await?.0;
     let campaign =
         pacesetter_app::plans::list_campaigns(&app, &actor).await?.first().map(|c| c.id.0).ok_or("no campaign")?;

@@ -207,7 +207,10 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo(place) => {
-            let config = apply(config, place);
+            let mut config = apply(config, place);
+            // The demo's accounts share a published password: a second factor is offered, not
+            // required, unless the operator says otherwise.
+            config.second_factor.get_or_insert(crate::config::SecondFactor::Optional);
             let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
             let app = server::app(&config, store);
             if demo::is_seeded(&app).await.map_err(|e| e.to_string())? {

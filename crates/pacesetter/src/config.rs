@@ -27,6 +27,9 @@ pub struct Config {
     pub session_max_hours: i64,
     /// Failed sign-ins allowed per client address per minute.
     pub login_failures_per_ip: i64,
+    /// Whether admins and coordinators must sign in with a code from an authenticator app:
+    /// `required`, or `optional` (anyone may enrol). Unset, it is required, except in the demo.
+    pub second_factor: Option<SecondFactor>,
     /// `text` or `json` log lines.
     pub log_format: String,
     /// The address people reach the site at (`https://pacesetter.example.gov.cn`), for links in
@@ -50,8 +53,16 @@ pub struct Config {
     pub request_timeout_seconds: u64,
 }
 
+/// Whether a second factor is required of privileged accounts (decision 0018).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactor {
+    Required,
+    Optional,
+}
+
 /// The names of the settings, as keys in the file and after `PACESETTER_` in the environment.
-const SETTINGS: [&str; 15] = [
+const SETTINGS: [&str; 16] = [
     "listen",
     "data_dir",
     "database_url",
@@ -59,6 +70,7 @@ const SETTINGS: [&str; 15] = [
     "session_idle_minutes",
     "session_max_hours",
     "login_failures_per_ip",
+    "second_factor",
     "log_format",
     "public_url",
     "smtp_url",
@@ -79,6 +91,7 @@ impl Default for Config {
             session_idle_minutes: 30,
             session_max_hours: 12,
             login_failures_per_ip: 10,
+            second_factor: None,
             log_format: "text".to_owned(),
             public_url: None,
             smtp_url: None,
@@ -102,6 +115,7 @@ impl fmt::Debug for Config {
             .field("session_idle_minutes", &self.session_idle_minutes)
             .field("session_max_hours", &self.session_max_hours)
             .field("login_failures_per_ip", &self.login_failures_per_ip)
+            .field("second_factor", &self.second_factor)
             .field("log_format", &self.log_format)
             .field("public_url", &self.public_url)
             .field("smtp_url", &self.smtp_url.as_deref().map(pacesetter_store::redact))
@@ -196,6 +210,7 @@ impl Config {
             session_idle_secs: self.session_idle_minutes * 60,
             session_max_secs: self.session_max_hours * 3600,
             login_failures_per_ip: self.login_failures_per_ip,
+            second_factor_required: self.second_factor != Some(SecondFactor::Optional),
             email_enabled: self.smtp_url.is_some(),
             webhook_hosts: self.webhook_hosts.clone(),
             ..Default::default()
@@ -215,6 +230,9 @@ impl Config {
              # Sessions end after this many idle minutes, and this many hours after sign-in.\n\
              session_idle_minutes = {idle}\nsession_max_hours = {max}\n\n\
              # Failed sign-ins allowed per client address per minute before answering 429.\nlogin_failures_per_ip = {ip}\n\n\
+             # Admins and coordinators sign in with a code from an authenticator app as well as the\n\
+             # password (\"required\", the default outside the demo), or may choose to (\"optional\").\n\
+             # second_factor = \"required\"\n\n\
              # Log lines as \"text\" or \"json\".\nlog_format = {log:?}\n\n\
              # The address people reach the site at, for links in reminder emails and webhooks:\n\
              # public_url = \"https://pacesetter.example.gov.cn\"\n\n\
@@ -261,6 +279,7 @@ mod tests {
             database_url: Some("postgres://x".into()),
             public_url: Some("https://x".into()),
             smtp_url: Some("smtp://x".into()),
+            second_factor: Some(SecondFactor::Required),
             ..Config::default()
         })
         .unwrap();

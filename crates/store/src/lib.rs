@@ -28,6 +28,7 @@ pub mod progress_cells;
 pub mod quizzes;
 mod row;
 pub mod scorecards;
+pub mod second_factor;
 pub mod sessions;
 pub mod snapshot;
 mod sql;

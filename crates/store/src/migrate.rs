@@ -149,10 +149,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0023_rectification_chases.sql"),
         include_str!("../migrations/postgres/0023_rectification_chases.sql"),
     ),
+    (
+        24,
+        "second factor",
+        include_str!("../migrations/sqlite/0024_second_factor.sql"),
+        include_str!("../migrations/postgres/0024_second_factor.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 23;
+pub const LATEST: i64 = 24;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -76,6 +76,16 @@ pub async fn delete_for_user(conn: &mut AnyConnection, user: UserId) -> Result<u
     Ok(result.rows_affected())
 }
 
+/// Ends every session of a user but one (the one in use when the account's credentials change).
+pub async fn delete_for_user_except(conn: &mut AnyConnection, user: UserId, keep_hash: Option<&str>) -> Result<u64> {
+    let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user.0)
+        .bind(keep_hash.unwrap_or("").to_owned())
+        .execute(conn)
+        .await?;
+    Ok(result.rows_affected())
+}
+
 pub async fn delete_expired(conn: &mut AnyConnection, now: Timestamp) -> Result<u64> {
     let result = sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now.to_db()).execute(conn).await?;
     Ok(result.rows_affected())

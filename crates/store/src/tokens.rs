@@ -55,3 +55,19 @@ pub async fn revoke_for_user(conn: &mut AnyConnection, user: UserId, now: Timest
         .await?;
     Ok(())
 }
+
+/// Revokes every token of a user but one (the one in use when the account's credentials change).
+pub async fn revoke_for_user_except(
+    conn: &mut AnyConnection,
+    user: UserId,
+    keep_hash: Option<&str>,
+    now: Timestamp,
+) -> Result<()> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3")
+        .bind(now.to_db())
+        .bind(user.0)
+        .bind(keep_hash.unwrap_or("").to_owned())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -153,6 +153,8 @@ impl TestApp {
         let db = TestDb::new(backend).await;
         let data_dir = std::env::temp_dir().join(format!("pacesetter-files-{}", random_suffix()));
         config.data_dir = data_dir.clone();
+        // As in the demo: tests that need the requirement set it.
+        config.second_factor.get_or_insert(pacesetter::config::SecondFactor::Optional);
         let app = server::app(&config, db.store.clone());
         demo::seed(&app).await.expect("demo seed");
         let router = server::router(&config, app.clone(), true).expect("router");
@@ -302,7 +304,12 @@ impl TestApp {
 pub enum Auth {
     None,
     Bearer(String),
-    Cookie { token: String, csrf: String },
+    Cookie {
+        token: String,
+        csrf: String,
+    },
+    /// A sign-in waiting for its second step (its cookie's value).
+    SignIn(String),
 }
 
 impl Auth {
@@ -311,6 +318,7 @@ impl Auth {
             Auth::None => builder,
             Auth::Bearer(token) => builder.header(header::AUTHORIZATION, format!("Bearer {token}")),
             Auth::Cookie { token, .. } => builder.header(header::COOKIE, format!("pacesetter_session={token}")),
+            Auth::SignIn(token) => builder.header(header::COOKIE, format!("pacesetter_sign_in={token}")),
         }
     }
 

@@ -31,6 +31,9 @@ impl std::fmt::Display for RouteKey {
 pub enum Access {
     /// Anyone, signed in or not.
     Public,
+    /// Whoever holds a sign-in that passed the password and waits for its second step (its
+    /// cookie); anyone else is sent back to the password (decision 0018).
+    SignInStep,
     /// Any signed-in user; results are limited to their scope by the app layer.
     SignedIn,
     /// Needs `permission` on the target record's unit.

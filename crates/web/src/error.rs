@@ -62,7 +62,12 @@ pub struct InvalidField {
 /// The HTTP status of an app error.
 pub fn status_of(error: &AppError) -> StatusCode {
     match error {
-        AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated
+        | AppError::BadCredentials
+        | AppError::SecondFactorRequired
+        | AppError::BadSecondFactor
+        | AppError::SignInExpired => StatusCode::UNAUTHORIZED,
+        AppError::SecondFactorEnrolmentRequired => StatusCode::FORBIDDEN,
         AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Forbidden => StatusCode::FORBIDDEN,
         AppError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -41,19 +41,33 @@ pub fn origin_of(parts: &axum::http::request::Parts) -> Origin {
 pub const SESSION_COOKIE: &str = "pacesetter_session";
 pub const SECURE_SESSION_COOKIE: &str = "__Host-pacesetter_session";
 
-/// The session token from the cookie header, whichever of the two names is in use.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+/// A sign-in that passed the password and waits for its second step (decision 0018).
+pub const SIGN_IN_COOKIE: &str = "pacesetter_sign_in";
+pub const SECURE_SIGN_IN_COOKIE: &str = "__Host-pacesetter_sign_in";
+
+/// The value of the first non-empty cookie named one of `names`.
+fn cookie_value(headers: &HeaderMap, names: [&str; 2]) -> Option<String> {
     for value in headers.get_all(header::COOKIE) {
         let Ok(text) = value.to_str() else { continue };
         for pair in text.split(';') {
             let mut kv = pair.trim().splitn(2, '=');
             let (Some(name), Some(value)) = (kv.next(), kv.next()) else { continue };
-            if (name == SESSION_COOKIE || name == SECURE_SESSION_COOKIE) && !value.is_empty() {
+            if names.contains(&name) && !value.is_empty() {
                 return Some(value.to_owned());
             }
         }
     }
     None
+}
+
+/// The session token from the cookie header, whichever of the two names is in use.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, [SESSION_COOKIE, SECURE_SESSION_COOKIE])
+}
+
+/// The token of a sign-in waiting for its second step.
+pub fn sign_in_token(headers: &HeaderMap) -> Option<String> {
+    cookie_value(headers, [SIGN_IN_COOKIE, SECURE_SIGN_IN_COOKIE])
 }
 
 /// The bearer token of an `Authorization` header.
@@ -67,7 +81,18 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
 /// The `Set-Cookie` value that opens (or, with an empty token, ends) a session.
 pub fn session_cookie(token: &str, secure: bool, max_age_secs: i64) -> String {
     let name = if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
+    cookie(name, token, secure, "Lax", max_age_secs)
+}
+
+/// The `Set-Cookie` value that holds (or, with an empty token, ends) a sign-in waiting for
+/// its second step; it is only ever sent back by the site's own pages.
+pub fn sign_in_cookie(token: &str, secure: bool) -> String {
+    let name = if secure { SECURE_SIGN_IN_COOKIE } else { SIGN_IN_COOKIE };
+    cookie(name, token, secure, "Strict", 600)
+}
+
+fn cookie(name: &str, token: &str, secure: bool, same_site: &str, max_age_secs: i64) -> String {
     let secure_flag = if secure { "; Secure" } else { "" };
     let max_age = if token.is_empty() { 0 } else { max_age_secs };
-    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure_flag}")
+    format!("{name}={token}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure_flag}")
 }

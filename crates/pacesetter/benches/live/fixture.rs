@@ -143,7 +143,10 @@ pub async fn screen_sessions(app: &App, screens: usize) -> Result<Vec<String>, B
         let (app, permits) = (app.clone(), permits.clone());
         tasks.spawn(async move {
             let _permit = permits.acquire().await?;
-            let session = auth::login(&app, "viewer", demo::DEMO_PASSWORD, &Origin::default()).await?;
+            let session = auth::login(&app, "viewer", demo::DEMO_PASSWORD, &Origin::default())
+                .await?
+                .into_session()
+                .ok_or("a second step")?;
             Ok::<_, BoxError>(session.token)
         });
     }

@@ -93,7 +93,11 @@ async fn a_backup_under_load_restores_every_table_and_file_of_its_snapshot() {
     demo::seed(&app).await.unwrap();
     demo::evaluation::seed(&app).await.unwrap();
     demo::inspection::seed(&app).await.unwrap();
-    let session = auth::login(&app, "lhasa", demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    let session = auth::login(&app, "lhasa", demo::DEMO_PASSWORD, &Origin::default())
+        .await
+        .unwrap()
+        .into_session()
+        .expect("no second step");
     let lhasa = auth::session_actor(&app, &session.token, Origin::default()).await.unwrap().0;
     let unit = lhasa.user.unit_id;
 

@@ -5,7 +5,11 @@ use pacesetter_export::read_table;
 use pacesetter_testkit::backend_test;
 
 async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> pacesetter_app::Actor {
-    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default())
+        .await
+        .unwrap()
+        .into_session()
+        .expect("no second step");
     auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
 }
 
@@ -73,7 +77,7 @@ backend_test! {
         .unwrap();
         let summary = import::commit_users(&t.app, &office, &clean, "sha").await.unwrap();
         assert_eq!(summary.created, 1);
-        let session = auth::login(&t.app, "sn-liaison", "grassland-horse-7", &Origin::default()).await.unwrap();
+        let session = auth::login(&t.app, "sn-liaison", "grassland-horse-7", &Origin::default()).await.unwrap().into_session().expect("no second step");
         let (actor, _) = auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap();
         assert_eq!(actor.scope.roles(), vec![pacesetter_domain::Role::Liaison]);
     }

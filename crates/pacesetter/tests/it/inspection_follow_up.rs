@@ -15,7 +15,11 @@ use time::macros::date;
 const PHOTO: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
 
 async fn actor(t: &TestApp, username: &str) -> Actor {
-    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default())
+        .await
+        .unwrap()
+        .into_session()
+        .expect("no second step");
     auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
 }
 

@@ -21,7 +21,11 @@ use time::macros::date;
 use crate::plans::campaign_with_task;
 
 async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> Actor {
-    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default()).await.unwrap();
+    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default())
+        .await
+        .unwrap()
+        .into_session()
+        .expect("no second step");
     auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
 }
 

@@ -42,6 +42,7 @@ mod quizzes;
 mod reminders;
 mod reporting;
 mod schema_parity;
+mod second_factor;
 mod sign_in;
 mod store;
 mod text_input;

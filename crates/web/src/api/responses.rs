@@ -1,5 +1,6 @@
 //! The error answers many operations share, added to the document from what each operation
-//! declares, so that they follow the extractors that give them: signing in (401), path and
+//! declares, so that they follow the extractors that give them: signing in (401, and 403 for an
+//! account that must first set up two-step sign-in), path and
 //! query parameters (400, 404), a JSON body (400, 415, 422), any body (413), `If-Match` (400,
 //! 412, 428), and the server's own failures (`default`). An error status a handler documents
 //! without a description gets the status's usual meaning.
@@ -32,6 +33,8 @@ fn meaning(status: &str) -> Option<&'static str> {
     })
 }
 
+const ENROLMENT_REQUIRED: &str = "`second_factor_enrolment_required`: the deployment requires two-step sign-in \
+                                  of the caller's role and the caller has not set it up (in the pages).";
 const INVALID_PATH: &str = "`invalid_path`: an id in the path is not a number.";
 const INVALID_QUERY: &str = "`invalid_query`: a query parameter is missing or not of its type.";
 const MALFORMED_JSON: &str = "`malformed_json`: the body is not JSON.";
@@ -72,6 +75,7 @@ fn document(operation: &mut Operation) {
     let has = |place: ParameterIn| parameters.iter().any(|p| p.parameter_in == place);
     if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
         add(operation, "401", meaning("401").unwrap_or_default());
+        add(operation, "403", ENROLMENT_REQUIRED);
     }
     if has(ParameterIn::Path) {
         add(operation, "400", INVALID_PATH);

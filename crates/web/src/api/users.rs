@@ -152,6 +152,8 @@ pub async fn create_user(
 pub struct UserDetailResponse {
     pub user: UserResponse,
     pub grants: Vec<GrantResponse>,
+    /// The account signs in with a code from an authenticator app as well.
+    pub second_factor: bool,
 }
 
 /// One account with its role grants.
@@ -167,8 +169,23 @@ pub async fn get_user(
     let body = UserDetailResponse {
         user: detail.user.into(),
         grants: detail.grants.into_iter().map(|(grant, _)| grant.into()).collect(),
+        second_factor: detail.second_factor,
     };
     Ok((etag(version), Json(body)).into_response())
+}
+
+/// Removes an account's second factor (a lost phone) and ends its sessions and tokens; where it
+/// is required, the owner enrols again at the next sign-in.
+#[utoipa::path(delete, path = "/api/v1/users/{id}/second-factor", tag = "users", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody, description = "`second_factor_not_enrolled`.")))]
+pub async fn reset_second_factor(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    users::reset_second_factor(&state.app, &actor, UserId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -137,7 +137,8 @@ impl FromRequestParts<AppState> for SignedIn {
                 parts.extensions.insert(FormToken(ctx.csrf.clone()));
                 Ok(Self { actor, ctx })
             }
-            Err(AppError::Unauthenticated) => Err(login()),
+            // An account that must enrol a second factor does so on its next sign-in.
+            Err(AppError::Unauthenticated | AppError::SecondFactorEnrolmentRequired) => Err(login()),
             Err(error) => Err(PageError::from(error).into_response()),
         }
     }

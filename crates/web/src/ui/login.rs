@@ -28,10 +28,12 @@ struct LoginPage {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Sent back here because a sign-in waited too long for its second step.
+    expired: Option<String>,
 }
 
 /// Only a local path may be a redirect target, never another site.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
         _ => "/".to_owned(),
@@ -57,11 +59,12 @@ pub async fn show_login(
     Anyone { ctx }: Anyone,
     Query(query): Query<NextQuery>,
 ) -> PageResult {
+    let error = query.expired.is_some().then(|| ctx.t.error("sign_in_expired"));
     Ok(render(&LoginPage {
         p: ctx.with_nav("login"),
         username: String::new(),
         next: safe_next(query.next.as_deref()),
-        error: None,
+        error,
         demo: state.config.demo,
     }))
 }
@@ -81,7 +84,10 @@ pub async fn sign_in(
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
     Ok(match auth::login(&state.app, &form.username, &form.password, &parts.0).await {
-        Ok(session) => {
+        Ok(auth::SignIn::SecondStep { challenge, purpose }) => {
+            super::second_factor::second_step(&state, &challenge, purpose, &next)
+        }
+        Ok(auth::SignIn::Done(session)) => {
             let cookie = request::session_cookie(
                 &session.token,
                 state.config.secure_cookies,

@@ -22,6 +22,7 @@ mod quizzes;
 mod reports;
 pub(crate) mod screens;
 mod search;
+mod second_factor;
 mod units;
 mod users;
 
@@ -60,6 +61,15 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/login", get(login::show_login))
         .add("POST", "/login", post(login::sign_in))
         .add("POST", "/logout", post(login::sign_out))
+        .add("GET", "/login/verify", get(second_factor::show_verify))
+        .add("POST", "/login/verify", post(second_factor::verify))
+        .add("GET", "/login/enrol", get(second_factor::show_enrol))
+        .add("POST", "/login/enrol", post(second_factor::enrol))
+        .add("GET", "/account/security", get(second_factor::show_security))
+        .add("POST", "/account/security/enrol", post(second_factor::begin))
+        .add("POST", "/account/security/confirm", post(second_factor::confirm))
+        .add("POST", "/account/security/recovery-codes", post(second_factor::renew_recovery_codes))
+        .add("POST", "/account/security/disable", post(second_factor::disable))
         .add("POST", "/settings/language", post(login::set_language))
         .add("GET", "/units", get(units::list_units))
         .add("POST", "/units", post(units::create_unit))
@@ -80,6 +90,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/users/{id}/enable", post(users::enable_user))
         .add("POST", "/users/{id}/password", post(users::reset_password))
         .add("POST", "/users/{id}/sign-out-everywhere", post(users::sign_out_everywhere))
+        .add("POST", "/users/{id}/second-factor/reset", post(second_factor::reset))
         .add("POST", "/users/{id}/grants", post(users::create_grant))
         .add("POST", "/grants/{id}/delete", post(users::delete_grant))
         .add("GET", "/campaigns", get(plans::list_campaigns))

@@ -94,6 +94,10 @@ impl ErrorView {
             AppError::Conflict(_) => "error.conflict",
             AppError::Unauthenticated => "error.unauthenticated",
             AppError::BadCredentials => "error.bad_credentials",
+            AppError::SecondFactorRequired => "error.second_factor_required",
+            AppError::BadSecondFactor => "error.bad_second_factor",
+            AppError::SecondFactorEnrolmentRequired => "error.second_factor_enrolment_required",
+            AppError::SignInExpired => "error.sign_in_expired",
             AppError::Invalid(_) | AppError::Unprocessable { .. } | AppError::ConflictWith { .. } => {
                 "error.invalid_input"
             }
@@ -200,6 +204,8 @@ impl Notice {
         match value.split_once(':') {
             None if value == "saved" => ok(t.t("notice.saved").to_owned()),
             None if value == "chased_rectification" => ok(t.t("notice.chased_rectification").to_owned()),
+            None if value == "second_factor_disabled" => ok(t.t("notice.second_factor_disabled").to_owned()),
+            None if value == "second_factor_reset" => ok(t.t("notice.second_factor_reset").to_owned()),
             None if value == "chase_refused" => refused("notice.chase_refused"),
             None if value == "chase_refused_message" => refused("notice.chase_refused_message"),
             None if value == "review_refused" => refused("notice.review_refused"),

@@ -84,6 +84,7 @@ struct ShowPage {
     locale: String,
     grants: Vec<GrantRow>,
     can_manage: bool,
+    second_factor: bool,
     roles: Vec<&'static str>,
     error: String,
     version: i64,
@@ -152,6 +153,7 @@ async fn show_full(
             })
             .collect(),
         can_manage: detail.can_manage,
+        second_factor: detail.second_factor,
         // Only admins may grant the admin role; the others do not see it offered.
         roles: Role::ALL
             .iter()
