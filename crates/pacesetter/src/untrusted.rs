@@ -15,6 +15,7 @@ pub const TARGETS: &[(&str, Reader)] = &[
     ("evaluation_scheme", evaluation_scheme),
     ("photo", photo),
     ("evidence", evidence),
+    ("multipart", multipart),
 ];
 
 /// An import's sheet, CSV or XLSX told apart by content, as every importer reads it.
@@ -56,4 +57,15 @@ pub fn evidence(bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
     let _ = evidence::display_filename(&text);
     let _ = evidence::parse_url(&text);
+}
+
+/// A page form with files as the server reads it: the first line of the bytes is the boundary
+/// (so the fuzzer varies it too), the rest the body.
+pub fn multipart(bytes: &[u8]) {
+    let (boundary, body) = match bytes.iter().position(|b| *b == b'\n') {
+        Some(end) => (String::from_utf8_lossy(&bytes[..end]).trim().to_owned(), bytes[end + 1..].to_vec()),
+        None => ("x".to_owned(), bytes.to_vec()),
+    };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().build() else { return };
+    let _ = runtime.block_on(pacesetter_web::ui::read_multipart(&boundary, body));
 }

@@ -15,6 +15,7 @@ mod inbox;
 mod inspections;
 mod login;
 mod multipart;
+pub use multipart::read_untrusted as read_multipart;
 mod page;
 mod plan_items;
 mod plans;

@@ -28,6 +28,20 @@ impl<S: Send + Sync> FromRequest<S> for MultipartForm {
     }
 }
 
+/// Reads a body sent as `multipart/form-data` with `boundary`, as every page form with files
+/// is read, for the fuzz target of the multipart reader: whatever the bytes, an answer and no
+/// panic. Returns the number of fields and files read, or `None` when the body was refused.
+pub async fn read_untrusted(boundary: &str, body: Vec<u8>) -> Option<usize> {
+    let request = Request::builder()
+        .method("POST")
+        .header(axum::http::header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(axum::body::Body::from(body))
+        .ok()?;
+    let multipart = Multipart::from_request(request, &()).await.ok()?;
+    let form = MultipartForm::read(multipart).await.ok()?;
+    Some(form.fields.len() + form.files.len())
+}
+
 /// One file as sent.
 pub struct Upload {
     pub field: String,
