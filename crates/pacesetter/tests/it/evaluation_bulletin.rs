@@ -115,6 +115,9 @@ backend_test! {
         }
         let long = t.get(&format!("{bulletin}.pdf?letterhead=true&number={}", "9".repeat(61)), &office).await;
         assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(long.json()["error"]["details"], json!([{"code": "too_long", "field": "number"}]));
+        let control = t.get(&format!("{bulletin}.pdf?letterhead=true&signer=%E5%BC%A0%0A%E4%B8%89"), &office).await;
+        assert_eq!(control.json()["error"]["details"], json!([{"code": "control_characters", "field": "signer"}]));
 
         // A liaison reads the published bulletin, limited to the units they see.
         let theirs = t.get(&format!("{bulletin}.xlsx"), &lhasa).await;

@@ -56,8 +56,11 @@ impl BulletinParams {
         }
         let field = |name: &'static str, value: &Option<String>| -> Result<String, AppError> {
             let value = value.as_deref().unwrap_or("").trim();
-            if value.chars().count() > LETTERHEAD_MAX_CHARS || value.chars().any(char::is_control) {
+            if value.chars().count() > LETTERHEAD_MAX_CHARS {
                 return Err(AppError::invalid(name, "too_long"));
+            }
+            if value.chars().any(char::is_control) {
+                return Err(AppError::invalid(name, "control_characters"));
             }
             Ok(value.to_owned())
         };
