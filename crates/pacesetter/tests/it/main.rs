@@ -39,6 +39,7 @@ mod plan_import;
 mod plan_import_cases;
 mod plans;
 mod quizzes;
+mod release_fixtures;
 mod reminders;
 mod reporting;
 mod schema_parity;
