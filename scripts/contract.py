@@ -145,6 +145,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=120, help="time budget of each pass")
     parser.add_argument("--max-examples", type=int, default=20)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--keep", action="store_true", help="keep the working directory and server log")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="pacesetter-contract-")
@@ -174,7 +175,10 @@ def main():
         if panics:
             print("the server panicked:\n" + "".join(panics[:10]))
             failed = True
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
     if failed:
         raise SystemExit("contract: schemathesis found failures (above)")
     print("contract: no failures")
