@@ -59,6 +59,21 @@ fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)
 }
 
+/// Pages, JSON and the assets go out gzip- or brotli-compressed to a client that takes it, at a
+/// level that costs little CPU; live feeds (SSE), images, PDFs and workbooks (already zipped)
+/// go out as they are.
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::{
+        CompressionLayer, CompressionLevel, Predicate,
+        predicate::{DefaultPredicate, NotForContentType},
+    };
+    let predicate = DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/pdf"))
+        .and(NotForContentType::const_new("application/vnd.openxmlformats"))
+        .and(NotForContentType::const_new("application/zip"));
+    CompressionLayer::new().gzip(true).br(true).quality(CompressionLevel::Precise(4)).compress_when(predicate)
+}
+
 /// Builds the whole router; refuses to build if a route has no entry in the authorization
 /// matrix.
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
@@ -80,6 +95,7 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
         .layer(axum::middleware::from_fn(security::csrf_guard))
         .layer(axum::middleware::from_fn_with_state(over_tls, security::headers))
         .layer(axum::middleware::from_fn(request::assign_id))
+        .layer(compression())
         // No body is read past the largest upload, whatever a route's extractor does.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(error::api_body_too_large))
