@@ -229,6 +229,13 @@ backend_test! {
         let (secret, _, session) = enrol_at_sign_in(&t, "office").await;
         let page = t.get("/account/security", &session).await;
         assert!(!page.text().contains("/account/security/disable"), "no button to turn it off");
+        // A wrong code for new recovery codes is said beside that form.
+        let csrf = page.text().split("name=\"csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).unwrap().to_owned();
+        let Auth::Cookie { token, .. } = &session else { unreachable!() };
+        let session = Auth::Cookie { token: token.clone(), csrf: csrf.clone() };
+        let refused = t.form("/account/security/recovery-codes", &session, &[("csrf", &csrf), ("code", "000000")]).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains("id=\"renew-code-error\" role=\"alert\">验证码不对"), "{}", refused.text());
         t.app.clock.advance(STEP_SECS);
         let token = token_with(&t, "office", Some(&code(&t, &secret, 0))).await;
         let office = Auth::Bearer(token.json()["token"].as_str().expect("token").to_owned());

@@ -230,11 +230,15 @@ struct SecurityPage {
     enrolled: bool,
     required: bool,
     recovery_codes_left: i64,
-    /// Which form the error belongs to: `renew` or `disable`.
-    error_for: &'static str,
+    /// A refused code, beside the form that sent it.
+    renew_error: String,
+    disable_error: String,
+    /// Any other refusal (of setting it up).
     error: String,
 }
 
+/// The account page; `error` is said beside the form named `error_for` (`renew`, `disable`, or
+/// `confirm` on the enrolment page; empty for the page itself).
 async fn security_page(state: &AppState, page: SignedIn, error_for: &'static str, error: String) -> PageResult {
     let SignedIn { actor, ctx } = page;
     let status = second_factor::status(&state.app, &actor).await?;
@@ -251,13 +255,15 @@ async fn security_page(state: &AppState, page: SignedIn, error_for: &'static str
         return Ok((code, render(&page)).into_response());
     }
     let code = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let for_form = |form: &str| if error_for == form { error.clone() } else { String::new() };
     let page = SecurityPage {
         p: ctx.with_nav("account"),
         enrolled: status.enrolled,
         required: status.required,
         recovery_codes_left: status.recovery_codes_left,
-        error_for,
-        error,
+        renew_error: for_form("renew"),
+        disable_error: for_form("disable"),
+        error: for_form(""),
     };
     Ok((code, render(&page)).into_response())
 }
@@ -281,6 +287,26 @@ pub struct AccountCodeForm {
     code: String,
 }
 
+/// The recovery codes a step gave, shown once; or the account page again with the refusal next
+/// to the form (`form`) that sent the code.
+async fn codes_or_refusal(
+    state: &AppState,
+    page: SignedIn,
+    form: &'static str,
+    result: Result<Vec<String>, AppError>,
+) -> PageResult {
+    match result {
+        Ok(codes) => {
+            let page = RecoveryCodesPage { p: page.ctx.with_nav("account"), codes, next: "/account/security".into() };
+            Ok(render(&page))
+        }
+        Err(error) => {
+            let message = code_error(&page.ctx, &error);
+            security_page(state, page, form, message).await
+        }
+    }
+}
+
 pub async fn confirm(
     State(state): State<AppState>,
     page: SignedIn,
@@ -289,15 +315,8 @@ pub async fn confirm(
 ) -> PageResult {
     let current = request::session_token(&headers);
     match second_factor::confirm(&state.app, &page.actor, &form.code, current.as_deref()).await {
-        Ok(codes) => {
-            let page = RecoveryCodesPage { p: page.ctx.with_nav("account"), codes, next: "/account/security".into() };
-            Ok(render(&page))
-        }
         Err(AppError::Conflict("no_enrolment_begun")) => Ok(Redirect::to("/account/security").into_response()),
-        Err(error) => {
-            let message = code_error(&page.ctx, &error);
-            security_page(&state, page, "confirm", message).await
-        }
+        result => codes_or_refusal(&state, page, "confirm", result).await,
     }
 }
 
@@ -306,16 +325,8 @@ pub async fn renew_recovery_codes(
     page: SignedIn,
     PageForm(form): PageForm<AccountCodeForm>,
 ) -> PageResult {
-    match second_factor::renew_recovery_codes(&state.app, &page.actor, &form.code).await {
-        Ok(codes) => {
-            let page = RecoveryCodesPage { p: page.ctx.with_nav("account"), codes, next: "/account/security".into() };
-            Ok(render(&page))
-        }
-        Err(error) => {
-            let message = code_error(&page.ctx, &error);
-            security_page(&state, page, "renew", message).await
-        }
-    }
+    let result = second_factor::renew_recovery_codes(&state.app, &page.actor, &form.code).await;
+    codes_or_refusal(&state, page, "renew", result).await
 }
 
 pub async fn disable(
