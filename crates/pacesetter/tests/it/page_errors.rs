@@ -80,3 +80,17 @@ backend_test! {
         assert_eq!(users["total"], 0, "no account was made");
     }
 }
+
+backend_test! {
+    async fn a_form_past_the_limit_is_an_error_page_before_and_after_signing_in(t) {
+        let huge = "码".repeat(400_000);
+        let login = t.form("/login", &pacesetter_testkit::Auth::None, &[("username", "office"), ("password", &huge)]).await;
+        assert_eq!(login.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(login.text().contains("提交的内容过大"), "{}", login.text());
+        assert!(login.text().contains("<html"), "a page, not plain text");
+        let session = t.session("office").await;
+        let form = t.form("/logout", &session, &[("csrf", session.csrf()), ("x", &huge)]).await;
+        assert_eq!(form.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(form.text().contains("提交的内容过大"));
+    }
+}

@@ -2,7 +2,6 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect},
@@ -12,7 +11,7 @@ use pacesetter_domain::Locale;
 use serde::Deserialize;
 
 use super::context::{Anyone, PageCtx, SignedIn, render};
-use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::ui::page::{NoFields, OpenForm, PageForm, PageResult};
 use crate::{AppState, request};
 
 #[derive(Template)]
@@ -80,7 +79,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     Anyone { ctx }: Anyone,
     parts: crate::api::OriginOf,
-    Form(form): Form<LoginForm>,
+    OpenForm(form): OpenForm<LoginForm>,
 ) -> PageResult {
     let next = safe_next(form.next.as_deref());
     Ok(match auth::login(&state.app, &form.username, &form.password, &parts.0).await {
@@ -147,7 +146,7 @@ pub async fn set_language(
     State(state): State<AppState>,
     origin: crate::api::OriginOf,
     headers: HeaderMap,
-    Form(form): Form<LanguageForm>,
+    OpenForm(form): OpenForm<LanguageForm>,
 ) -> PageResult {
     let locale = Locale::parse(&form.lang).unwrap_or(Locale::ZhHans);
     if let Some(token) = request::session_token(&headers)

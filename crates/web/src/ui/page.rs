@@ -276,14 +276,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let session = request.extensions().get::<FormToken>().cloned();
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| rejection.into_response())?;
+        let bytes = form_bytes(request, state).await?;
         let submitted: TokenOnly = serde_urlencoded::from_bytes(&bytes).unwrap_or(TokenOnly { csrf: String::new() });
         check_token(session.as_ref(), &submitted.csrf)?;
-        let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
-            PageError::Shown(ErrorView::refusal(StatusCode::UNPROCESSABLE_ENTITY, "error.invalid_input"))
-        })?;
-        Ok(Self(form))
+        Ok(Self(form_fields(&bytes)?))
     }
+}
+
+/// A form sent before there is a session (signing in and its second step): read as
+/// [`PageForm`] is, without a form token (Fetch Metadata guards these).
+pub struct OpenForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OpenForm<T> {
+    type Rejection = PageError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = form_bytes(request, state).await?;
+        Ok(Self(form_fields(&bytes)?))
+    }
+}
+
+/// A form's body; one past the server's limit is the error page saying so, not plain text.
+async fn form_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, PageError> {
+    Bytes::from_request(request, state).await.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            PageError::Shown(ErrorView::refusal(StatusCode::PAYLOAD_TOO_LARGE, "error.form_too_large"))
+        }
+        _ => rejection.into_response().into(),
+    })
+}
+
+fn form_fields<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PageError> {
+    serde_urlencoded::from_bytes(bytes)
+        .map_err(|_| PageError::Shown(ErrorView::refusal(StatusCode::UNPROCESSABLE_ENTITY, "error.invalid_input")))
 }
 
 /// A form with nothing but its token: a button that confirms an action (sign out, mark read).

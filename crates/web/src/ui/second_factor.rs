@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::{
-    Form,
     extract::{Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -17,7 +16,7 @@ use pacesetter_domain::UserId;
 use serde::Deserialize;
 
 use super::context::{Anyone, PageCtx, SignedIn, render, urlencode};
-use crate::ui::page::{NoFields, PageForm, PageResult, redirect_with_notice};
+use crate::ui::page::{NoFields, OpenForm, PageForm, PageResult, redirect_with_notice};
 use crate::{AppState, request};
 
 /// The secret being set up, as the enrolment pages show it.
@@ -129,7 +128,7 @@ pub async fn verify(
     Anyone { ctx }: Anyone,
     parts: crate::api::OriginOf,
     headers: HeaderMap,
-    Form(form): Form<CodeForm>,
+    OpenForm(form): OpenForm<CodeForm>,
 ) -> PageResult {
     let next = super::login::safe_next(form.next.as_deref());
     let Some(token) = request::sign_in_token(&headers) else { return Ok(start_again(&next)) };
@@ -206,7 +205,7 @@ pub async fn enrol(
     Anyone { ctx }: Anyone,
     parts: crate::api::OriginOf,
     headers: HeaderMap,
-    Form(form): Form<CodeForm>,
+    OpenForm(form): OpenForm<CodeForm>,
 ) -> PageResult {
     let next = super::login::safe_next(form.next.as_deref());
     let Some(token) = request::sign_in_token(&headers) else { return Ok(start_again(&next)) };
