@@ -147,6 +147,9 @@ def main():
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--keep", action="store_true", help="keep the working directory and server log")
     args = parser.parse_args()
+    # schemathesis runs in the working directory: a relative path to it would not be found there.
+    if os.sep in args.schemathesis:
+        args.schemathesis = os.path.abspath(args.schemathesis)
 
     workdir = tempfile.mkdtemp(prefix="pacesetter-contract-")
     port = free_port()
