@@ -291,8 +291,9 @@ pub async fn set_own_locale(app: &App, actor: &Actor, locale: Option<pacesetter_
 pub async fn sweep(app: &App, now: Timestamp) -> Result<(u64, u64)> {
     let mut tx = app.store.write().await?;
     let sessions = sessions::delete_expired(&mut tx, now).await?;
+    // Sign-ins that waited too long for their second step go with them.
+    pacesetter_store::second_factor::delete_expired_challenges(&mut tx, now).await?;
     tx.commit().await?;
-    second_factor::sweep(app, now).await?;
     let throttle = throttle::sweep(app, now).await?;
     Ok((sessions, throttle))
 }

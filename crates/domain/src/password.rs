@@ -8,6 +8,12 @@ pub const MAX_CHARS: usize = 256;
 /// Passwords that guessing attacks try first; rejected whatever their length.
 const COMMON: &str = include_str!("common_passwords.txt");
 
+/// Whether two secrets (a form token, a one-time code) are equal, in time that does not depend
+/// on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Checks a new password. Length counts characters, so 128 emoji are 128, and nothing is
 /// truncated.
 pub fn check_new_password(password: &str) -> Result<(), FieldError> {

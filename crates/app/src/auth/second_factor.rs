@@ -3,7 +3,7 @@
 //! single-use recovery codes. Where the deployment requires it, admins and coordinators cannot
 //! sign in, hold a session or get an API token until they have enrolled.
 
-use pacesetter_domain::{Role, Scope, Timestamp, UserId, audit::sha256_hex, user::User};
+use pacesetter_domain::{Role, Scope, Timestamp, UserId, audit::sha256_hex, password::constant_time_eq, user::User};
 use pacesetter_store::{
     grants, second_factor as store,
     second_factor::{Purpose, TotpSecret},
@@ -105,10 +105,6 @@ fn normalised(code: &str) -> String {
     code.chars().filter(|c| !c.is_whitespace() && *c != '-').flat_map(char::to_lowercase).collect()
 }
 
-fn same(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
-}
-
 /// How a code was accepted, for the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -175,7 +171,7 @@ async fn matched(
         let totp = totp(&secret.secret, "")?;
         for candidate in (step - 1)..=(step + 1) {
             let Ok(unix) = u64::try_from(candidate * STEP_SECS) else { continue };
-            if candidate > secret.last_step && same(totp.generate(unix).as_bytes(), code.as_bytes()) {
+            if candidate > secret.last_step && constant_time_eq(totp.generate(unix).as_bytes(), code.as_bytes()) {
                 if accept == Accept::Pending {
                     store::confirm(tx, user, candidate, now).await?;
                 } else {
@@ -233,9 +229,9 @@ pub(super) async fn open_challenge(app: &App, user: &User, purpose: Purpose) -> 
     Ok(token)
 }
 
-/// The waiting sign-in behind a challenge token, with its account; `sign_in_expired` when it
-/// is unknown, old or for another step.
-async fn waiting(app: &App, token: &str, purpose: Purpose) -> Result<User> {
+/// The account a waiting sign-in is for (its code page names it); `sign_in_expired` when the
+/// sign-in is unknown, old, spent or for another step.
+pub async fn waiting(app: &App, token: &str, purpose: Purpose) -> Result<User> {
     let mut conn = app.store.read().await?;
     let challenge = store::challenge(&mut conn, &sha256_hex(token.as_bytes())).await?;
     let challenge = challenge
@@ -256,23 +252,26 @@ async fn count_challenge_failure(app: &App, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// What the sign-in's code page shows: which account it is for.
-pub async fn waiting_user(app: &App, token: &str, purpose: Purpose) -> Result<User> {
-    waiting(app, token, purpose).await
+/// Checks a code given at sign-in; a wrong one also counts against the waiting sign-in.
+async fn check_at_sign_in(
+    app: &App,
+    token: &str,
+    user: &User,
+    code: &str,
+    accept: Accept,
+    origin: &Origin,
+) -> Result<Method> {
+    let checked = check_code(app, user, code, accept, origin).await;
+    if matches!(checked, Err(AppError::BadSecondFactor)) {
+        count_challenge_failure(app, token).await?;
+    }
+    checked
 }
 
 /// Finishes a sign-in with a code from the app or a recovery code.
 pub async fn verify(app: &App, token: &str, code: &str, origin: &Origin) -> Result<NewSession> {
     let user = waiting(app, token, Purpose::Verify).await?;
-    let method = match check_code(app, &user, code, Accept::Any, origin).await {
-        Ok(method) => method,
-        Err(error) => {
-            if matches!(error, AppError::BadSecondFactor) {
-                count_challenge_failure(app, token).await?;
-            }
-            return Err(error);
-        }
-    };
+    let method = check_at_sign_in(app, token, &user, code, Accept::Any, origin).await?;
     open_session(app, &user, origin, Some(method), Some(token)).await
 }
 
@@ -293,12 +292,7 @@ pub async fn confirm_at_sign_in(
     origin: &Origin,
 ) -> Result<(NewSession, Vec<String>)> {
     let user = waiting(app, token, Purpose::Enrol).await?;
-    if let Err(error) = check_code(app, &user, code, Accept::Pending, origin).await {
-        if matches!(error, AppError::BadSecondFactor) {
-            count_challenge_failure(app, token).await?;
-        }
-        return Err(error);
-    }
+    check_at_sign_in(app, token, &user, code, Accept::Pending, origin).await?;
     let who = audit::Who { id: Some(user.id.0), name: &user.username, origin };
     let codes = finish_enrolment(app, who, user.id, None).await?;
     let session = open_session(app, &user, origin, Some(Method::Totp), Some(token)).await?;
@@ -398,14 +392,6 @@ pub(super) async fn check_for_token(
             check_code(app, user, code, Accept::Any, origin).await.map(Some)
         }
     }
-}
-
-/// Removes sign-ins that waited too long for their second step.
-pub(super) async fn sweep(app: &App, now: Timestamp) -> Result<u64> {
-    let mut tx = app.store.write().await?;
-    let removed = store::delete_expired_challenges(&mut tx, now).await?;
-    tx.commit().await?;
-    Ok(removed)
 }
 
 #[cfg(test)]

@@ -250,15 +250,14 @@ pub struct FormToken(pub String);
 /// Checks a submitted form token against the session's, in constant time.
 pub fn check_token(session: Option<&FormToken>, submitted: &str) -> Result<(), PageError> {
     match session {
-        Some(FormToken(token)) if !token.is_empty() && constant_time_eq(token.as_bytes(), submitted.as_bytes()) => {
+        Some(FormToken(token))
+            if !token.is_empty()
+                && pacesetter_domain::password::constant_time_eq(token.as_bytes(), submitted.as_bytes()) =>
+        {
             Ok(())
         }
         _ => Err(PageError::Shown(ErrorView::refusal(StatusCode::FORBIDDEN, "error.csrf"))),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// A posted form whose token has been checked against the session's; put it after

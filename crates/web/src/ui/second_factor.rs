@@ -106,7 +106,7 @@ pub async fn show_verify(
 ) -> PageResult {
     let next = super::login::safe_next(query.next.as_deref());
     let Some(token) = request::sign_in_token(&headers) else { return Ok(start_again(&next)) };
-    let user = match second_factor::waiting_user(&state.app, &token, Purpose::Verify).await {
+    let user = match second_factor::waiting(&state.app, &token, Purpose::Verify).await {
         Ok(user) => user,
         Err(AppError::SignInExpired) => return Ok(start_again(&next)),
         Err(error) => return Err(error.into()),
@@ -137,7 +137,7 @@ pub async fn verify(
         Err(AppError::SignInExpired) => Ok(start_again(&next)),
         Err(error) => {
             // A fifth wrong code ends the waiting sign-in: back to the password then.
-            let user = match second_factor::waiting_user(&state.app, &token, Purpose::Verify).await {
+            let user = match second_factor::waiting(&state.app, &token, Purpose::Verify).await {
                 Ok(user) => user,
                 Err(_) => return Ok(start_again(&next)),
             };
