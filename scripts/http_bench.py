@@ -10,6 +10,10 @@ the bare route's rate at the same connections. Bounded: `--seconds` per cell.
 
     cargo build --release -p pacesetter --example bare_axum
     python3 scripts/http_bench.py --bin target/release/pacesetter --bare target/release/examples/bare_axum
+
+`--database-url postgres://postgres@127.0.0.1:5432/postgres` runs the server on PostgreSQL instead:
+a fresh database is made beside the one named (and dropped afterwards). `--idle 70` waits that
+long after the runs and prints the memory then (idle connections close after a minute).
 """
 
 import argparse
@@ -55,6 +59,22 @@ def session_cookie(port, username):
     raise SystemExit(f"no session for {username}: {response.status}")
 
 
+def psql(url, statement):
+    subprocess.run(["psql", url, "-q", "-c", statement], check=True, capture_output=True)
+
+
+def fresh_postgres(url):
+    """A new, empty database on the server `url` names: (its name, its URL)."""
+    name = f"pacesetter_http_bench_{os.getpid()}"
+    psql(url, f"DROP DATABASE IF EXISTS {name}")
+    psql(url, f"CREATE DATABASE {name}")
+    return name, url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres(url, name):
+    psql(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 def wrk(url, connections, seconds, headers, script=None):
     command = ["wrk", "--latency", "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds}s"]
     for header in headers:
@@ -81,12 +101,17 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", default="1,8,32")
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--database-url", help="a PostgreSQL server to run on, instead of SQLite")
+    parser.add_argument("--idle", type=int, default=2, help="seconds to wait idle before the last memory reading")
     args = parser.parse_args()
     levels = [int(c) for c in args.connections.split(",")]
 
     workdir = tempfile.mkdtemp(prefix="pacesetter-http-bench-")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PACESETTER_")}
     env["RUST_LOG"] = "warn"
+    database = fresh_postgres(args.database_url) if args.database_url else None
+    if database:
+        env["PACESETTER_DATABASE_URL"] = database[1]
     port, bare_port = free_port(), free_port()
     server = subprocess.Popen(
         [args.bin, "demo", "--listen", f"127.0.0.1:{port}", "--data-dir", os.path.join(workdir, "data")],
@@ -110,18 +135,19 @@ def main():
         campaign = json.loads(body)[0]["id"]
         base = f"http://127.0.0.1:{port}"
         bearer = lambda token: [f"Authorization: Bearer {token}"]  # noqa: E731
+        # (label, URL, headers, process, the issue's target share of the bare route, CPU µs target)
         cases = [
-            ("bare axum hello route", f"http://127.0.0.1:{bare_port}/hello", [], bare.pid),
-            ("/api/v1/health", f"{base}/api/v1/health", [], server.pid),
-            ("one assignment (liaison, JSON)", f"{base}/api/v1/assignments/{assignment}", bearer(liaison), server.pid),
-            ("my tasks (liaison, JSON)", f"{base}/api/v1/assignments", bearer(liaison), server.pid),
-            ("my tasks page (liaison, HTML)", f"{base}/assignments", [f"Cookie: {liaison_page}"], server.pid),
-            ("assignments, 100 rows (office, JSON)", f"{base}/api/v1/assignments?per_page=100", bearer(office), server.pid),
-            ("dashboard page (office, HTML)", f"{base}/campaigns/{campaign}/dashboard", [f"Cookie: {office_page}"], server.pid),
+            ("bare axum hello route", f"http://127.0.0.1:{bare_port}/hello", [], bare.pid, None, None),
+            ("/api/v1/health", f"{base}/api/v1/health", [], server.pid, 60, None),
+            ("one assignment (liaison, JSON)", f"{base}/api/v1/assignments/{assignment}", bearer(liaison), server.pid, 20, 100),
+            ("my tasks (liaison, JSON)", f"{base}/api/v1/assignments", bearer(liaison), server.pid, 12, None),
+            ("my tasks page (liaison, HTML)", f"{base}/assignments", [f"Cookie: {liaison_page}"], server.pid, 12, None),
+            ("assignments, 100 rows (office, JSON)", f"{base}/api/v1/assignments?per_page=100", bearer(office), server.pid, 6, 300),
+            ("dashboard page (office, HTML)", f"{base}/campaigns/{campaign}/dashboard", [f"Cookie: {office_page}"], server.pid, 6, None),
         ]
         floor = {}
-        print(f"{'request':40} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'share':>7} {'non-2xx':>8}")
-        for label, url, headers, pid in cases:
+        print(f"{'request':40} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'share':>7} {'target':>7} {'non-2xx':>8}")
+        for label, url, headers, pid, target_share, target_cpu in cases:
             for connections in levels:
                 before = cpu_seconds(pid)
                 rate, total, p50, p99, bad = wrk(url, connections, args.seconds, headers)
@@ -133,19 +159,27 @@ def main():
                     {"request": label, "connections": connections, "rps": rate, "p50_ms": p50, "p99_ms": p99,
                      "cpu_us": cpu_us, "share_percent": share, "non_2xx": bad}
                 )
-                print(f"{label:40} {connections:>3} {rate:>9.0f} {p50:>8.2f} {p99:>8.2f} {cpu_us:>11.0f} {share:>6.1f}% {bad:>8}", flush=True)
+                target = f"{target_share}%" if target_share else "—"
+                cpu_target = f" (≤{target_cpu})" if target_cpu else ""
+                p99_mark = "" if pid == bare.pid or connections != 32 or p99 < 20 else " p99 over 20 ms"
+                print(f"{label:40} {connections:>3} {rate:>9.0f} {p50:>8.2f} {p99:>8.2f} {cpu_us:>5.0f}{cpu_target:>6} "
+                      f"{share:>6.1f}% {target:>7} {bad:>8}{p99_mark}", flush=True)
         rss_end = rss_mib(server.pid)
-        time.sleep(2)
+        time.sleep(args.idle)
+        rss_idle = rss_mib(server.pid)
         print(f"server resident memory: {rss_start:.0f} MiB after start, {rss_end:.0f} MiB after the runs, "
-              f"{rss_mib(server.pid):.0f} MiB 2 s later")
+              f"{rss_idle:.0f} MiB {args.idle} s later (targets: under 300 MiB under load, under 60 MiB idle)")
         if args.json:
+            figures = {"rows": rows, "rss_start_mib": rss_start, "rss_end_mib": rss_end, "rss_idle_mib": rss_idle}
             with open(args.json, "w") as file:
-                json.dump({"rows": rows, "rss_start_mib": rss_start, "rss_end_mib": rss_end}, file, indent=1)
+                json.dump(figures, file, indent=1)
     finally:
         for child in (server, bare):
             child.terminate()
             child.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
+        if database:
+            drop_postgres(args.database_url, database[0])
 
 
 if __name__ == "__main__":

@@ -194,9 +194,9 @@ pub struct Detail {
     pub events: Vec<AssignmentEvent>,
     /// The steps this actor may take now.
     pub steps: Vec<Step>,
-    /// Evidence attached to each step, by event id.
+    /// Evidence attached to each step, by event id (read by `detail_with_evidence` only).
     pub evidence: Vec<(EventId, pacesetter_domain::evidence::Evidence)>,
-    /// The unit's library, to pick from when reporting.
+    /// The unit's library, to pick from when reporting (read by `detail_with_evidence` only).
     pub library: Vec<pacesetter_domain::evidence::Evidence>,
     /// The task's indicators, and every value reported on this assignment as
     /// (event id, indicator id, value), oldest first.
@@ -271,17 +271,34 @@ fn possible_steps(actor: &Actor, loaded: &Loaded) -> Vec<Step> {
         .collect()
 }
 
+/// One assignment as the actor may see it: its light, history, indicators, chases and the
+/// steps open to the actor.
 pub async fn detail(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail> {
+    load_detail(app, actor, id, false).await
+}
+
+/// The detail with the evidence of each step and the unit's library to report with, as the
+/// assignment's page shows them.
+pub async fn detail_with_evidence(app: &App, actor: &Actor, id: AssignmentId) -> Result<Detail> {
+    load_detail(app, actor, id, true).await
+}
+
+async fn load_detail(app: &App, actor: &Actor, id: AssignmentId, with_evidence: bool) -> Result<Detail> {
     let mut conn = app.store.read().await?;
     let loaded = visible(&mut conn, actor, id).await?;
     let events = store::events(&mut conn, id).await?;
     let today = loaded.campaign.today(Timestamp::now());
     let steps = possible_steps(actor, &loaded);
-    let evidence = pacesetter_store::evidence::for_assignment(&mut conn, id).await?;
-    let library = if steps.iter().any(|s| matches!(s, Step::Update | Step::Report)) {
-        pacesetter_store::evidence::library(&mut conn, loaded.unit.id, 100).await?
+    let (evidence, library) = if with_evidence {
+        let evidence = pacesetter_store::evidence::for_assignment(&mut conn, id).await?;
+        let library = if steps.iter().any(|s| matches!(s, Step::Update | Step::Report)) {
+            pacesetter_store::evidence::library(&mut conn, loaded.unit.id, 100).await?
+        } else {
+            Vec::new()
+        };
+        (evidence, library)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
     let indicators = indicators::for_item(&mut conn, loaded.item.id).await?;
     let values = indicators::values_for_assignment(&mut conn, id).await?;

@@ -7,7 +7,7 @@ use pacesetter_domain::{
     text,
     user::{USERNAME_MAX_CHARS, User, parse_username},
 };
-use pacesetter_store::{grants, sessions, tokens, users};
+use pacesetter_store::{credentials, sessions, tokens, users};
 use rand::RngCore;
 
 use crate::{Actor, App, AppError, Origin, Result, audit, password};
@@ -209,53 +209,55 @@ pub async fn issue_token(
     Ok(token)
 }
 
-async fn actor_for(app: &App, user_id: pacesetter_domain::UserId, origin: Origin) -> Result<Actor> {
-    let mut conn = app.store.read().await?;
-    let user = users::get(&mut conn, user_id).await.map_err(|_| AppError::Unauthenticated)?;
-    if user.disabled_at.is_some() {
+/// The actor a credential's holder acts as, on the connection the credential was read on.
+async fn actor_for(
+    app: &App,
+    conn: &mut pacesetter_store::Conn,
+    holder: credentials::Holder,
+    origin: Origin,
+) -> Result<Actor> {
+    if holder.user.disabled_at.is_some() {
         return Err(AppError::Unauthenticated);
     }
-    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    let actor = Actor { user, scope, origin };
-    second_factor::check_enrolled(app, &mut conn, &actor).await?;
+    let actor = Actor { user: holder.user, scope: Scope::new(holder.grants), origin };
+    second_factor::check_enrolled(app, conn, &actor).await?;
     Ok(actor)
 }
 
 /// The actor behind a session cookie, with the session's form token; ends sessions that
-/// were idle or lived too long.
+/// were idle or lived too long. The session, the account and its grants are one query.
 pub async fn session_actor(app: &App, token: &str, origin: Origin) -> Result<(Actor, String)> {
     let hash = sha256_hex(token.as_bytes());
     let now = app.clock.now();
-    let session = {
-        let mut conn = app.store.read().await?;
-        sessions::find(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?
-    };
+    let mut conn = app.store.read().await?;
+    let (session, holder) = credentials::session(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?;
     let idle_end = session.last_seen_at.plus_seconds(app.settings.session_idle_secs);
     if session.expires_at <= now || idle_end <= now {
+        drop(conn);
         let mut tx = app.store.write().await?;
         sessions::delete(&mut tx, &hash).await?;
         tx.commit().await?;
         return Err(AppError::Unauthenticated);
     }
+    let actor = actor_for(app, &mut conn, holder, origin).await?;
+    // The read connection goes back before a write takes one: a request never holds two.
+    drop(conn);
     // Record activity at most once a minute, so reading pages rarely writes.
     if session.last_seen_at.plus_seconds(60) <= now {
         let mut tx = app.store.write().await?;
         sessions::touch(&mut tx, &hash, now).await?;
         tx.commit().await?;
     }
-    let actor = actor_for(app, session.user_id, origin).await?;
     Ok((actor, session.csrf_token))
 }
 
 /// The actor behind an API bearer token.
 pub async fn token_actor(app: &App, token: &str, origin: Origin) -> Result<Actor> {
-    let user_id = {
-        let mut conn = app.store.read().await?;
-        tokens::find_user(&mut conn, &sha256_hex(token.as_bytes()), app.clock.now())
-            .await?
-            .ok_or(AppError::Unauthenticated)?
-    };
-    actor_for(app, user_id, origin).await
+    let mut conn = app.store.read().await?;
+    let holder = credentials::api_token(&mut conn, &sha256_hex(token.as_bytes()), app.clock.now())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    actor_for(app, &mut conn, holder, origin).await
 }
 
 /// Ends a session on the server, so the old cookie is worthless.

@@ -51,6 +51,9 @@ pub struct Config {
     /// Seconds a request may take (a large upload on a slow line included) before it is
     /// stopped, rolled back and answered 503.
     pub request_timeout_seconds: u64,
+    /// MiB of SQLite page cache, shared by the pool's 8 connections; memory the database may
+    /// hold beyond the server's own.
+    pub sqlite_cache_mib: u32,
 }
 
 /// Whether a second factor is required of privileged accounts (decision 0018).
@@ -62,7 +65,7 @@ pub enum SecondFactor {
 }
 
 /// The names of the settings, as keys in the file and after `PACESETTER_` in the environment.
-const SETTINGS: [&str; 16] = [
+const SETTINGS: [&str; 17] = [
     "listen",
     "data_dir",
     "database_url",
@@ -79,6 +82,7 @@ const SETTINGS: [&str; 16] = [
     "fonts_dir",
     "max_requests",
     "request_timeout_seconds",
+    "sqlite_cache_mib",
 ];
 
 impl Default for Config {
@@ -100,6 +104,7 @@ impl Default for Config {
             fonts_dir: PathBuf::from("/usr/share/fonts"),
             max_requests: 64,
             request_timeout_seconds: 60,
+            sqlite_cache_mib: pacesetter_store::StoreOptions::default().sqlite_cache_mib,
         }
     }
 }
@@ -124,6 +129,7 @@ impl fmt::Debug for Config {
             .field("fonts_dir", &self.fonts_dir)
             .field("max_requests", &self.max_requests)
             .field("request_timeout_seconds", &self.request_timeout_seconds)
+            .field("sqlite_cache_mib", &self.sqlite_cache_mib)
             .finish()
     }
 }
@@ -173,6 +179,9 @@ impl Config {
         if self.max_requests < 1 || self.request_timeout_seconds < 1 {
             return Err(ConfigError::Invalid("max_requests and request_timeout_seconds must be at least 1".into()));
         }
+        if self.sqlite_cache_mib < 1 {
+            return Err(ConfigError::Invalid("sqlite_cache_mib must be at least 1".into()));
+        }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return Err(ConfigError::Invalid(format!("log_format must be text or json, not {:?}", self.log_format)));
         }
@@ -201,6 +210,10 @@ impl Config {
     }
 
     /// The database URL in force: the configured one, or SQLite in the data directory.
+    pub fn store_options(&self) -> pacesetter_store::StoreOptions {
+        pacesetter_store::StoreOptions { sqlite_cache_mib: self.sqlite_cache_mib }
+    }
+
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| pacesetter_store::Store::sqlite_url(&self.data_dir))
     }
@@ -246,7 +259,9 @@ impl Config {
              # Requests worked on at once; past it a request is answered 503 with Retry-After at once.\n\
              max_requests = {max_requests}\n\n\
              # Seconds a request may take (a large upload included) before it is stopped and rolled back.\n\
-             request_timeout_seconds = {timeout}\n",
+             request_timeout_seconds = {timeout}\n\n\
+             # MiB of SQLite page cache, shared by the database's 8 connections.\n\
+             sqlite_cache_mib = {cache}\n",
             listen = defaults.listen,
             data_dir = defaults.data_dir.display().to_string(),
             secure = defaults.secure_cookies,
@@ -259,6 +274,7 @@ impl Config {
             fonts = defaults.fonts_dir.display().to_string(),
             max_requests = defaults.max_requests,
             timeout = defaults.request_timeout_seconds,
+            cache = defaults.sqlite_cache_mib,
         )
     }
 }

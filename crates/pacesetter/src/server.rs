@@ -32,7 +32,9 @@ pub async fn open_store(config: &Config) -> Result<Store, ServeError> {
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|source| ServeError::DataDir { path: config.data_dir.display().to_string(), source })?;
     }
-    Ok(Store::connect(&config.database_url()).await?.with_audit_anchor(audit_anchor(config)))
+    Ok(Store::connect_with(&config.database_url(), config.store_options())
+        .await?
+        .with_audit_anchor(audit_anchor(config)))
 }
 
 /// The audit anchor file in the data directory (docs/decisions/0012-audit-anchor.md).

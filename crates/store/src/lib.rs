@@ -11,6 +11,7 @@ pub mod backend;
 pub mod campaigns;
 pub mod chases;
 pub mod contests;
+pub mod credentials;
 mod error;
 pub mod evaluation_run_rows;
 pub mod evaluation_runs;
@@ -60,12 +61,55 @@ use sqlx::{
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// What an operator may bound about the database connection.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// SQLite's page cache, in MiB, shared out among the pool's connections (each takes its
+    /// share only as it reads pages); PostgreSQL keeps its own cache.
+    pub sqlite_cache_mib: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { sqlite_cache_mib: 64 }
+    }
+}
+
+impl StoreOptions {
+    /// Each connection's `cache_size` pragma: its share of the cache in KiB, negative as
+    /// SQLite reads a size in KiB (a positive number would count pages), at least 2 MiB (SQLite's
+    /// own default) so that one statement never thrashes.
+    pub fn sqlite_cache_size(self, connections: u32) -> i64 {
+        let kib = i64::from(self.sqlite_cache_mib) * 1024 / i64::from(connections.max(1));
+        -kib.max(2048)
+    }
+}
+
 /// A connection pool and the backend it talks to.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: sqlx::AnyPool,
     backend: Backend,
     anchor: Option<Arc<AuditAnchor>>,
+    last_answer: Arc<LastAnswer>,
+}
+
+/// When the database last answered the health check, so that a load balancer polling many
+/// times a second costs one query a second.
+#[derive(Debug)]
+struct LastAnswer {
+    opened: std::time::Instant,
+    /// Milliseconds after `opened`; 0 before the first answer.
+    at_ms: std::sync::atomic::AtomicU64,
+}
+
+impl LastAnswer {
+    /// How long an answer stands for the next health checks.
+    const FRESH_MS: u64 = 1_000;
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.opened.elapsed().as_millis()).unwrap_or(u64::MAX).max(1)
+    }
 }
 
 /// A connection from the pool, for reads.
@@ -167,7 +211,12 @@ impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`), applies pragmas and runs the
     /// embedded migrations.
     pub async fn connect(url: &str) -> Result<Self> {
-        let store = Self::open(url).await?;
+        Self::connect_with(url, StoreOptions::default()).await
+    }
+
+    /// As `connect`, with the operator's limits.
+    pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self> {
+        let store = Self::open(url, options).await?;
         migrate::run(&store).await?;
         Ok(store)
     }
@@ -175,33 +224,42 @@ impl Store {
     /// Applies the migrations up to `version` only to the database at `url`, and closes it: the
     /// database as the release that stopped there left it, for the upgrade tests.
     pub async fn migrate_only_to(url: &str, version: i64) -> Result<()> {
-        let store = Self::open(url).await?;
+        let store = Self::open(url, StoreOptions::default()).await?;
         migrate::run_to(&store, version).await?;
         store.close().await;
         Ok(())
     }
 
     /// Connects and applies pragmas, without migrating.
-    async fn open(url: &str) -> Result<Self> {
+    async fn open(url: &str, limits: StoreOptions) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url).ok_or_else(|| StoreError::BadUrl(redact(url)))?;
         let options = AnyConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(redact(url)))?;
         let pool_options =
             AnyPoolOptions::new().max_connections(backend.max_connections()).acquire_timeout(Duration::from_secs(10));
         let pool_options = match backend {
-            Backend::Sqlite => pool_options.after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    // Per connection: these pragmas are not stored in the file.
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
-                    conn.execute("PRAGMA synchronous = FULL").await?;
-                    // 32 MiB of page cache (the default is 2 MiB), taken only as pages are
-                    // read: a national import writes 600,000 rows into several indexes in
-                    // one transaction, and the dashboard's counters are read often.
-                    conn.execute("PRAGMA cache_size = -32768").await?;
-                    Ok(())
-                })
-            }),
+            Backend::Sqlite => {
+                let cache_size = format!("PRAGMA cache_size = {}", limits.sqlite_cache_size(backend.max_connections()));
+                // A connection idle for a minute is closed with its page cache, so memory
+                // taken under load goes back once it ends; one stays open. A connection to a
+                // local file is not pinged before each use: every ping is a round trip to the
+                // connection's thread, and a file does not drop a connection as a network does.
+                pool_options
+                    .idle_timeout(Duration::from_secs(60))
+                    .min_connections(1)
+                    .test_before_acquire(false)
+                    .after_connect(move |conn, _meta| {
+                        let cache_size = cache_size.clone();
+                        Box::pin(async move {
+                            // Per connection: these pragmas are not stored in the file.
+                            conn.execute("PRAGMA foreign_keys = ON").await?;
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                            conn.execute(sqlx::AssertSqlSafe(cache_size)).await?;
+                            Ok(())
+                        })
+                    })
+            }
             Backend::Postgres => pool_options,
         };
         if backend == Backend::Sqlite {
@@ -212,12 +270,24 @@ impl Store {
             // Stored in the file: WAL lets readers go on while one writer commits.
             pool.execute("PRAGMA journal_mode = WAL").await.map_err(StoreError::connect)?;
         }
-        Ok(Self { pool, backend, anchor: None })
+        let last_answer = LastAnswer { opened: std::time::Instant::now(), at_ms: 0.into() };
+        Ok(Self { pool, backend, anchor: None, last_answer: Arc::new(last_answer) })
     }
 
-    /// Whether the database answers a query now: the health check.
+    /// Whether the database answers a query: the health check. An answer stands for a second;
+    /// a closed pool fails at once.
     pub async fn ping(&self) -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.pool.is_closed() {
+            return Err(sqlx::Error::PoolClosed.into());
+        }
+        let last = &self.last_answer;
+        let at = last.at_ms.load(Relaxed);
+        if at != 0 && last.now_ms().saturating_sub(at) < LastAnswer::FRESH_MS {
+            return Ok(());
+        }
         sqlx::query("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&self.pool).await?;
+        last.at_ms.store(last.now_ms(), Relaxed);
         Ok(())
     }
 

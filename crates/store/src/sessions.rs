@@ -1,9 +1,9 @@
 //! Server-side sign-in sessions; the cookie carries a random token, the database its hash.
 
 use pacesetter_domain::{Timestamp, UserId};
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use crate::{Result, row};
+use crate::Result;
 
 /// A live session as looked up by its token hash.
 #[derive(Debug, Clone)]
@@ -35,25 +35,6 @@ pub async fn insert(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-pub async fn find(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<SessionRow>> {
-    let row = sqlx::query(
-        "SELECT user_id, csrf_token, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
-    )
-    .bind(token_hash.to_owned())
-    .fetch_optional(conn)
-    .await?;
-    row.map(|row| {
-        Ok(SessionRow {
-            user_id: UserId(row.try_get("user_id")?),
-            csrf_token: row.try_get("csrf_token")?,
-            created_at: row::timestamp(&row, "created_at")?,
-            last_seen_at: row::timestamp(&row, "last_seen_at")?,
-            expires_at: row::timestamp(&row, "expires_at")?,
-        })
-    })
-    .transpose()
 }
 
 pub async fn touch(conn: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<()> {

@@ -3,7 +3,7 @@
 use pacesetter_domain::{Timestamp, UserId};
 use sqlx::{AnyConnection, Row};
 
-use crate::{Result, row};
+use crate::Result;
 
 pub async fn insert(
     conn: &mut AnyConnection,
@@ -24,18 +24,6 @@ pub async fn insert(
     .fetch_one(conn)
     .await?;
     Ok(row.try_get("id")?)
-}
-
-/// The owner of a token that is neither revoked nor expired.
-pub async fn find_user(conn: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<UserId>> {
-    let row = sqlx::query("SELECT user_id, expires_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(token_hash.to_owned())
-        .fetch_optional(conn)
-        .await?;
-    match row {
-        Some(row) if row::timestamp(&row, "expires_at")? > now => Ok(Some(UserId(row.try_get("user_id")?))),
-        _ => Ok(None),
-    }
 }
 
 pub async fn revoke(conn: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<()> {

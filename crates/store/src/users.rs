@@ -8,9 +8,9 @@ use crate::{
     sql::{Bind, Where, escape_like},
 };
 
-const COLUMNS: &str = "id, username, display_name, unit_id, locale, disabled_at, version, created_at";
+pub(crate) const COLUMNS: &str = "id, username, display_name, unit_id, locale, disabled_at, version, created_at";
 
-fn from_row(row: &AnyRow) -> Result<User> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<User> {
     let locale: Option<String> = row.try_get("locale")?;
     Ok(User {
         id: UserId(row.try_get("id")?),

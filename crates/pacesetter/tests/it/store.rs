@@ -203,3 +203,22 @@ async fn a_damaged_database_file_is_refused_at_start_and_named() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn the_page_cache_is_shared_out_among_the_connections() {
+    use pacesetter_store::StoreOptions;
+    let share = |mib| StoreOptions { sqlite_cache_mib: mib }.sqlite_cache_size(8);
+    assert_eq!((share(64), share(256), share(1)), (-8192, -32768, -2048), "KiB per connection, at least 2 MiB");
+
+    let dir = std::env::temp_dir().join(format!("pacesetter-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = pacesetter_store::Store::sqlite_url(&dir);
+    let store = pacesetter_store::Store::connect_with(&url, StoreOptions { sqlite_cache_mib: 128 }).await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    let (cache_size,): (i64,) = sqlx::query_as("PRAGMA cache_size").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(cache_size, -16384, "every connection of the pool takes its share");
+    drop(conn);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -21,8 +21,9 @@ pub struct HealthResponse {
     pub database: &'static str,
 }
 
-/// Reports the version and the database kind, after a query to the database; answers without
-/// signing in, 503 when the database fails (a load balancer then takes the instance out).
+/// Reports the version and the database kind, and whether the database answered a query in
+/// the last second (checks in between reuse that answer); answers without signing in, 503
+/// when the database fails (a load balancer then takes the instance out).
 #[utoipa::path(get, path = "/api/v1/health", tag = "platform",
     responses((status = 200, body = HealthResponse), (status = 503, body = HealthResponse)))]
 pub async fn health(State(state): State<AppState>) -> Response {

@@ -356,7 +356,7 @@ struct Failure {
 }
 
 async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failure: Failure) -> PageResult {
-    let detail = assignments::detail(&state.app, actor, AssignmentId(id)).await?;
+    let detail = assignments::detail_with_evidence(&state.app, actor, AssignmentId(id)).await?;
     let status = if failure.errors.is_empty() && failure.error.is_empty() {
         StatusCode::OK
     } else {
