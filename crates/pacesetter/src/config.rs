@@ -209,11 +209,12 @@ impl Config {
         Ok(())
     }
 
-    /// The database URL in force: the configured one, or SQLite in the data directory.
+    /// The limits the database connection is opened with.
     pub fn store_options(&self) -> pacesetter_store::StoreOptions {
         pacesetter_store::StoreOptions { sqlite_cache_mib: self.sqlite_cache_mib }
     }
 
+    /// The database URL in force: the configured one, or SQLite in the data directory.
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| pacesetter_store::Store::sqlite_url(&self.data_dir))
     }

@@ -1,10 +1,10 @@
 //! Who a session cookie or an API token belongs to, with the account's grants, in one query:
 //! every signed-in request reads this before anything else.
 
-use pacesetter_domain::{Role, Timestamp, UnitId, UnitPath, permission::ScopedRole, user::User};
+use pacesetter_domain::{Timestamp, permission::ScopedRole, user::User};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Result, StoreError, row, sessions::SessionRow, users};
+use crate::{Result, grants, row, sessions::SessionRow, users};
 
 /// An account as a request acts for it.
 #[derive(Debug, Clone)]
@@ -26,12 +26,10 @@ fn holder(rows: &[AnyRow]) -> Result<Option<Holder>> {
     let Some(first) = rows.first() else { return Ok(None) };
     let mut grants = Vec::with_capacity(rows.len());
     for row in rows {
-        let Some(role) = row.try_get::<Option<String>, _>("grant_role")? else { continue };
-        grants.push(ScopedRole {
-            role: Role::parse(&role).ok_or(StoreError::Database(sqlx::Error::Decode("bad role".into())))?,
-            unit_id: UnitId(row.try_get("grant_unit_id")?),
-            path: UnitPath::from_db(row.try_get("grant_path")?),
-        });
+        // An account without grants comes back as one row with no grant in it.
+        if row.try_get::<Option<String>, _>("grant_role")?.is_some() {
+            grants.push(grants::scoped_role(row, ["grant_role", "grant_unit_id", "grant_path"])?);
+        }
     }
     Ok(Some(Holder { user: users::from_row(first)?, grants }))
 }

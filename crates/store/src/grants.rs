@@ -70,14 +70,15 @@ pub async fn scope_of(conn: &mut AnyConnection, user: UserId) -> Result<Vec<Scop
     .bind(user.0)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let role: String = row.try_get("role")?;
-            Ok(ScopedRole {
-                role: Role::parse(&role).ok_or(StoreError::Database(sqlx::Error::Decode("bad role".into())))?,
-                unit_id: UnitId(row.try_get("unit_id")?),
-                path: UnitPath::from_db(row.try_get("path")?),
-            })
-        })
-        .collect()
+    rows.iter().map(|row| scoped_role(row, ["role", "unit_id", "path"])).collect()
+}
+
+/// A grant with its unit's path from a row, its role, unit id and path in the columns named.
+pub(crate) fn scoped_role(row: &AnyRow, [role, unit_id, path]: [&str; 3]) -> Result<ScopedRole> {
+    let role: String = row.try_get(role)?;
+    Ok(ScopedRole {
+        role: Role::parse(&role).ok_or(StoreError::Database(sqlx::Error::Decode("bad role".into())))?,
+        unit_id: UnitId(row.try_get(unit_id)?),
+        path: UnitPath::from_db(row.try_get(path)?),
+    })
 }
