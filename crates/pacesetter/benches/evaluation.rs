@@ -2,7 +2,9 @@
 //! 45,000 units × 200 leaves with a self and an inspector score each, measured two ways —
 //! (a) the engine alone on inputs generated in memory, (b) a full run from the database
 //! (read every scorecard and item, evaluate, freeze inputs and results, audit) — next to the region's 81
-//! units in the same run. Targets: engine < 1 s, full run < 15 s, peak memory < 1 GiB.
+//! units in the same run. Targets: engine < 1 s, full run < 15 s, peak memory < 1 GiB. Then
+//! (c) the pages an office opens on such a scheme (its units a page at a time, one unit's sheet,
+//! the items), each under 200 ms.
 //!
 //! `cargo bench -p pacesetter --bench evaluation`. `PACESETTER_BENCH_SCALE` (0–1] shrinks the
 //! national unit count (leaves stay 200); `PACESETTER_BENCH_DIR` is where the generated SQLite
@@ -15,10 +17,17 @@ use std::{
     time::{Duration, Instant},
 };
 
-use pacesetter_app::{Actor, App, Origin, Settings, evaluations::runs, files::FileStore};
+use pacesetter_app::{
+    Actor, App, Origin, PageRequest, Settings,
+    evaluations::{entries, pages, runs},
+    files::FileStore,
+};
 use pacesetter_domain::{
-    Scope, UserId,
-    evaluation::{Answer, Compiled, Entry, Scheme, UnitInput, records::SchemeId},
+    Scope, UnitId, UserId,
+    evaluation::{
+        Answer, Compiled, Entry, Scheme, UnitInput,
+        records::{SchemeId, Source},
+    },
 };
 use pacesetter_store::{Store, grants, users};
 use serde_json::{Value, json};
@@ -38,6 +47,9 @@ const CREATED_AT: &str = "2023-12-01T00:00:00.000000Z";
 const ENGINE_TARGET: Duration = Duration::from_secs(1);
 const RUN_TARGET: Duration = Duration::from_secs(15);
 const MEMORY_TARGET_KIB: u64 = 1024 * 1024;
+const PAGE_TARGET: Duration = Duration::from_millis(200);
+/// Calls per page; the median is reported.
+const PAGE_CALLS: usize = 5;
 
 /// 20 first-level indicators of 5 points, each with 10 leaves of 0.5; the leaves' rubrics
 /// cycle through checklist, levels, ratio, survey and binary.
@@ -263,6 +275,36 @@ struct Row {
     /// VmHWM after the engine phase, and after the full run.
     engine_peak_kib: u64,
     peak_kib: u64,
+    /// The median time of each page's call.
+    pages: Vec<(&'static str, Duration)>,
+}
+
+/// The median of [`PAGE_CALLS`] calls of `call`.
+async fn median<F, T>(mut call: impl FnMut() -> F) -> Result<Duration, BoxError>
+where
+    F: std::future::Future<Output = pacesetter_app::Result<T>>,
+{
+    let mut took = Vec::with_capacity(PAGE_CALLS);
+    for _ in 0..PAGE_CALLS {
+        let started = Instant::now();
+        call().await?;
+        took.push(started.elapsed());
+    }
+    took.sort();
+    Ok(took[PAGE_CALLS / 2])
+}
+
+/// (c) What the office's pages on the scheme read, each as the page asks for it.
+async fn page_times(app: &App, actor: &Actor, last: UnitId) -> Result<Vec<(&'static str, Duration)>, BoxError> {
+    let id = SchemeId(1);
+    let first = PageRequest::default();
+    let middle = PageRequest::new(Some(400), None);
+    Ok(vec![
+        ("scheme page, first 50 units", median(|| pages::scheme_page(app, actor, id, first)).await?),
+        ("scheme page 400 (or the last)", median(|| pages::scheme_page(app, actor, id, middle)).await?),
+        ("one unit's sheet (the last unit)", median(|| entries::sheet_page(app, actor, id, last, Source::SelfAssessment)).await?),
+        ("items page", median(|| pages::items_page(app, actor, id, first)).await?),
+    ])
 }
 
 async fn measure(dir: &Path, name: &str, units: i64, scheme: &Scheme) -> Result<Row, BoxError> {
@@ -302,12 +344,14 @@ async fn measure(dir: &Path, name: &str, units: i64, scheme: &Scheme) -> Result<
     let view = runs::run(&app, &actor, SchemeId(1)).await?;
     let run = started.elapsed();
     assert_eq!(view.results.len(), units as usize);
+    let last = view.results.iter().map(|line| line.unit).max().ok_or("no results")?;
+    let pages = page_times(&app, &actor, UnitId(last)).await?;
     // Leave the cached database as it was generated: the next run stores its own draft.
     let mut conn = store.write().await?;
     sqlx::query("DELETE FROM evaluation_runs").execute(&mut *conn).await?;
     conn.commit().await?;
     store.close().await;
-    Ok(Row { name: name.to_owned(), units, engine, run, engine_peak_kib, peak_kib: memory().0 })
+    Ok(Row { name: name.to_owned(), units, engine, run, engine_peak_kib, peak_kib: memory().0, pages })
 }
 
 fn verdict(ok: bool) -> &'static str {
@@ -362,6 +406,16 @@ async fn main() -> Result<(), BoxError> {
         per_unit(nation.run, nation.units),
         per_unit(region.run, region.units),
     );
+    println!("\n{:<36} {:>12} {:>12}   (median of {PAGE_CALLS} calls, target < {PAGE_TARGET:?})", "page", "region", "national");
+    for ((page, in_region), (_, in_nation)) in region.pages.iter().zip(&nation.pages) {
+        println!(
+            "{page:<36} {:>9.1?} {:<4} {:>9.1?} {:<4}",
+            in_region,
+            verdict(*in_region < PAGE_TARGET),
+            in_nation,
+            verdict(*in_nation < PAGE_TARGET)
+        );
+    }
     println!(
         "targets at {NATIONAL_UNITS} units: engine < {ENGINE_TARGET:?}, full run < {RUN_TARGET:?}, memory < {} MiB{}",
         MEMORY_TARGET_KIB / 1024,

@@ -1,12 +1,16 @@
 //! Evaluation schemes, the units they rank, score entries and bonus/deduction/veto items.
 //! Runs and appeals are in `evaluation_runs`.
 
+mod members;
+
+pub use members::{member, member_page, member_units, members, set_members};
+
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     evaluation::{
         Answer, Scheme, VetoEffect,
         records::{
-            EntryId, Item, ItemEffect, ItemId, Member, SchemeId, SchemeStatus, ScoreEntry, Source, StoredScheme,
+            EntryId, Item, ItemEffect, ItemId, SchemeId, SchemeStatus, ScoreEntry, Source, StoredScheme,
         },
     },
     evidence::EvidenceId,
@@ -119,80 +123,6 @@ pub async fn update_scheme(
         return Err(crate::stale_unless_missing(get_scheme(conn, id).await));
     }
     get_scheme(conn, id).await
-}
-
-/// The units a scheme ranks, in unit-tree order, each with the leaves it self-assesses.
-pub async fn members(conn: &mut AnyConnection, scheme: SchemeId) -> Result<Vec<Member>> {
-    let rows = sqlx::query(
-        "SELECT m.unit_id, m.category, m.submitted_at FROM evaluation_units m JOIN units u ON u.id = m.unit_id
-         WHERE m.scheme_id = $1 ORDER BY u.path",
-    )
-    .bind(scheme.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    let leaves = sqlx::query(
-        "SELECT unit_id, leaf_code FROM evaluation_self_leaves WHERE scheme_id = $1 ORDER BY unit_id, leaf_code",
-    )
-    .bind(scheme.0)
-    .fetch_all(&mut *conn)
-    .await?;
-    // Grouped once: scanning every leaf row for every unit is quadratic at scale.
-    let mut leaves_of: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-    for leaf in &leaves {
-        leaves_of.entry(leaf.try_get("unit_id")?).or_default().push(leaf.try_get("leaf_code")?);
-    }
-    let mut members = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let unit: i64 = row.try_get("unit_id")?;
-        let self_leaves = leaves_of.remove(&unit).unwrap_or_default();
-        members.push(Member {
-            unit_id: UnitId(unit),
-            category: row.try_get("category")?,
-            self_leaves,
-            submitted_at: row::opt_timestamp(row, "submitted_at")?,
-        });
-    }
-    Ok(members)
-}
-
-/// Makes `wanted` the scheme's units: new ones join, kept ones take the new category and
-/// leaves (and keep their submission), the rest leave. A unit that has entries or items cannot
-/// leave: the foreign keys refuse it (`MissingReference`).
-pub async fn set_members(conn: &mut AnyConnection, scheme: SchemeId, wanted: &[Member]) -> Result<()> {
-    for current in members(conn, scheme).await? {
-        if !wanted.iter().any(|m| m.unit_id == current.unit_id) {
-            sqlx::query("DELETE FROM evaluation_units WHERE scheme_id = $1 AND unit_id = $2")
-                .bind(scheme.0)
-                .bind(current.unit_id.0)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    for member in wanted {
-        sqlx::query(
-            "INSERT INTO evaluation_units (scheme_id, unit_id, category) VALUES ($1, $2, $3)
-             ON CONFLICT (scheme_id, unit_id) DO UPDATE SET category = $3",
-        )
-        .bind(scheme.0)
-        .bind(member.unit_id.0)
-        .bind(member.category.clone())
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query("DELETE FROM evaluation_self_leaves WHERE scheme_id = $1 AND unit_id = $2")
-            .bind(scheme.0)
-            .bind(member.unit_id.0)
-            .execute(&mut *conn)
-            .await?;
-        for leaf in &member.self_leaves {
-            sqlx::query("INSERT INTO evaluation_self_leaves (scheme_id, unit_id, leaf_code) VALUES ($1, $2, $3)")
-                .bind(scheme.0)
-                .bind(member.unit_id.0)
-                .bind(leaf.clone())
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 /// Marks a unit's self-assessment as handed in; false when it already was.
@@ -474,4 +404,26 @@ pub async fn items_between(conn: &mut AnyConnection, scheme: SchemeId, from: Uni
     .fetch_all(conn)
     .await?;
     rows.iter().map(item_from_row).collect()
+}
+
+/// One page of a scheme's items, in unit-tree order and by id within a unit, and how many
+/// there are in all.
+pub async fn item_page(conn: &mut AnyConnection, scheme: SchemeId, offset: i64, limit: i64) -> Result<(Vec<Item>, i64)> {
+    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM evaluation_items WHERE scheme_id = $1")
+        .bind(scheme.0)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
+    let columns: Vec<String> = ITEM_COLUMNS.split(',').map(|c| format!("i.{}", c.trim())).collect();
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {} FROM evaluation_items i JOIN units u ON u.id = i.unit_id WHERE i.scheme_id = $1
+         ORDER BY u.path, i.id LIMIT {} OFFSET {}",
+        columns.join(", "),
+        limit.clamp(1, 1000),
+        offset.max(0),
+    )))
+    .bind(scheme.0)
+    .fetch_all(conn)
+    .await?;
+    Ok((rows.iter().map(item_from_row).collect::<Result<_>>()?, total))
 }

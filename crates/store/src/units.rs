@@ -15,12 +15,17 @@ use crate::{
 
 const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, aliases, path, archived_at, version, created_at, updated_at";
 
+/// [`COLUMNS`] of the units table under `alias`, for a query that joins it.
+pub(crate) fn columns_of(alias: &str) -> String {
+    COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Aliases are stored one a line.
 fn aliases_to_db(aliases: &[String]) -> String {
     aliases.join("\n")
 }
 
-fn from_row(row: &AnyRow) -> Result<Unit> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Unit> {
     let kind: String = row.try_get("kind")?;
     Ok(Unit {
         id: UnitId(row.try_get("id")?),

@@ -268,6 +268,17 @@ impl TestApp {
         Auth::Bearer(response.json()["token"].as_str().expect("token").to_owned())
     }
 
+    /// A demo account signed in, as the application layer sees it.
+    pub async fn actor(&self, username: &str) -> pacesetter_app::Actor {
+        use pacesetter_app::{Origin, auth};
+        let session = auth::login(&self.app, username, demo::DEMO_PASSWORD, &Origin::default())
+            .await
+            .expect("sign in")
+            .into_session()
+            .expect("no second step");
+        auth::session_actor(&self.app, &session.token, Origin::default()).await.expect("actor").0
+    }
+
     /// A signed-in browser session (cookie and form token) for a demo account.
     pub async fn session(&self, username: &str) -> Auth {
         let response = self

@@ -43,7 +43,11 @@ pub async fn bonus_from_results(
             return Err(AppError::invalid("evaluation_id", "evaluation_not_found"));
         }
         let members: Vec<UnitId> =
-            pacesetter_store::evaluations::members(&mut conn, scheme).await?.into_iter().map(|m| m.unit_id).collect();
+            pacesetter_store::evaluations::member_units(&mut conn, scheme, None)
+                .await?
+                .into_iter()
+                .map(|u| u.id)
+                .collect();
         let items = pacesetter_store::evaluations::items(&mut conn, scheme, None).await?;
         let linked: Vec<String> = items.into_iter().filter_map(|i| i.source_link).collect();
         (members, linked)

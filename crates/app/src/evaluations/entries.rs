@@ -18,7 +18,7 @@ use pacesetter_store::{Conn, WriteTx, evaluation_runs, evaluations as store, sco
 use serde_json::json;
 
 use super::{Context, computed, load, require_open_for, unit_for, unprocessable};
-use crate::{Actor, App, AppError, Resource, Result, audit};
+use crate::{Actor, App, AppError, Page, PageRequest, Resource, Result, audit};
 
 /// What a scorer saves for one leaf.
 #[derive(Debug, Clone)]
@@ -34,11 +34,7 @@ pub struct EntryInput {
 }
 
 async fn member(conn: &mut Conn, scheme: SchemeId, unit: UnitId) -> Result<Member> {
-    store::members(conn, scheme)
-        .await?
-        .into_iter()
-        .find(|m| m.unit_id == unit)
-        .ok_or(AppError::invalid("unit_id", "unit_not_in_evaluation"))
+    store::member(conn, scheme, unit).await?.ok_or(AppError::invalid("unit_id", "unit_not_in_evaluation"))
 }
 
 /// Saves a self-assessment entry (`Source::SelfAssessment`, needs `report_progress` on the
@@ -289,24 +285,47 @@ pub struct MemberLine {
     pub can_inspect: bool,
 }
 
-/// The scheme's units the caller sees (the office sees all), in the scheme's order.
-pub async fn member_lines(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<MemberLine>> {
-    let mut conn = app.store.read().await?;
-    let ctx = load(&mut conn, id).await?;
-    let mut lines = Vec::new();
-    for member in store::members(&mut conn, id).await? {
-        let Ok(unit) = pacesetter_store::units::get(&mut conn, member.unit_id).await else { continue };
-        if !actor.can(Permission::ViewUnits, &unit.path) && !ctx.coordinates(actor) {
-            continue;
-        }
-        lines.push(MemberLine {
+impl MemberLine {
+    fn of(actor: &Actor, member: Member, unit: pacesetter_domain::unit::Unit) -> Self {
+        Self {
             can_self_assess: actor.can(Permission::ReportProgress, &unit.path),
             can_inspect: actor.can(Permission::Inspect, &unit.path),
             member,
             unit,
-        });
+        }
     }
-    Ok(lines)
+}
+
+/// One page of the scheme's units the caller sees (the office sees all), in the scheme's
+/// order; a page past the end is the last page.
+pub async fn member_lines(app: &App, actor: &Actor, id: SchemeId, page: PageRequest) -> Result<Page<MemberLine>> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    let roots = ctx.member_scope(actor);
+    let mut page = page;
+    let (mut lines, mut total) =
+        store::member_page(&mut conn, id, roots.as_deref(), page.offset(), page.per_page).await?;
+    if lines.is_empty() && total > 0 {
+        page.page = (total + page.per_page - 1) / page.per_page;
+        (lines, total) = store::member_page(&mut conn, id, roots.as_deref(), page.offset(), page.per_page).await?;
+    }
+    let items = lines.into_iter().map(|(member, unit)| MemberLine::of(actor, member, unit)).collect();
+    Ok(Page { items, total, page: page.page, per_page: page.per_page })
+}
+
+/// Every unit of the scheme the caller sees with its line, for the scheme's editor.
+pub async fn every_member_line(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<MemberLine>> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    let lines = super::all_members(&mut conn, id, ctx.member_scope(actor).as_deref()).await?;
+    Ok(lines.into_iter().map(|(member, unit)| MemberLine::of(actor, member, unit)).collect())
+}
+
+/// The units of the scheme the caller sees, without their leaves (names for a run's lines).
+pub async fn member_units(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<pacesetter_domain::unit::Unit>> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    Ok(store::member_units(&mut conn, id, ctx.member_scope(actor).as_deref()).await?)
 }
 
 async fn sheet_needing(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, permission: Permission) -> Result<Sheet> {

@@ -24,7 +24,7 @@ use pacesetter_domain::{
     },
     ids::{CampaignId, PlanItemId},
     plan::Campaign,
-    unit::Unit,
+    unit::{Unit, UnitPath},
 };
 use pacesetter_store::{Conn, StoreError, evaluation_runs, evaluations as store, plan_items, units};
 use serde_json::json;
@@ -41,6 +41,11 @@ pub(crate) struct Context {
 impl Context {
     pub(crate) fn coordinates(&self, actor: &Actor) -> bool {
         actor.can(Permission::ManagePlans, &self.office.path)
+    }
+
+    /// The subtrees whose members the caller sees: `None` (all of them) for a coordinator.
+    pub(crate) fn member_scope(&self, actor: &Actor) -> Option<Vec<UnitPath>> {
+        (!self.coordinates(actor)).then(|| actor.scope.roots(Permission::ViewUnits))
     }
 
     pub(crate) fn require_coordinator(&self, actor: &Actor) -> Result<()> {
@@ -170,11 +175,11 @@ async fn validate(
     Ok((name, scheme, members))
 }
 
-/// A scheme with the units it ranks, as the API shows it.
+/// A scheme as its pages and the API show it; its members are read apart ([`members`],
+/// [`entries::member_lines`]), since a national scheme ranks tens of thousands of units.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SchemeView {
     pub scheme: StoredScheme,
-    pub members: Vec<Member>,
     pub can_manage: bool,
     /// The newest published version, once there is one.
     pub published_version: Option<i64>,
@@ -186,19 +191,35 @@ pub async fn list(app: &App, _actor: &Actor, campaign: Option<CampaignId>) -> Re
     Ok(store::schemes(&mut conn, campaign).await?)
 }
 
-/// A scheme with the units it ranks: every unit for the office, otherwise those the caller
-/// sees (a unit's progress through self-assessment is its own and the office's business).
+/// A scheme, readable by everyone signed in.
 pub async fn get(app: &App, actor: &Actor, id: SchemeId) -> Result<SchemeView> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
-    let mut members = store::members(&mut conn, id).await?;
-    if !ctx.coordinates(actor) {
-        let ids: Vec<UnitId> = members.iter().map(|m| m.unit_id).collect();
-        let paths = units::paths_of(&mut conn, &ids).await?;
-        members.retain(|m| paths.get(&m.unit_id).is_some_and(|path| actor.can(Permission::ViewUnits, path)));
-    }
     let published_version = evaluation_runs::latest_published(&mut conn, id).await?.and_then(|r| r.version);
-    Ok(SchemeView { can_manage: ctx.coordinates(actor), scheme: ctx.scheme, members, published_version })
+    Ok(SchemeView { can_manage: ctx.coordinates(actor), scheme: ctx.scheme, published_version })
+}
+
+/// The units a scheme ranks with the leaves each self-assesses: every unit for the office,
+/// otherwise those the caller sees (a unit's progress through self-assessment is its own and
+/// the office's business).
+pub async fn members(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<Member>> {
+    let mut conn = app.store.read().await?;
+    let ctx = load(&mut conn, id).await?;
+    let lines = all_members(&mut conn, id, ctx.member_scope(actor).as_deref()).await?;
+    Ok(lines.into_iter().map(|(member, _)| member).collect())
+}
+
+/// Every member within `roots` (all when `None`) with its unit, read a thousand at a time.
+async fn all_members(conn: &mut Conn, id: SchemeId, roots: Option<&[UnitPath]>) -> Result<Vec<(Member, Unit)>> {
+    let mut lines = Vec::new();
+    loop {
+        let (page, total) = store::member_page(conn, id, roots, lines.len() as i64, 1000).await?;
+        let done = page.is_empty() || lines.len() + page.len() >= total as usize;
+        lines.extend(page);
+        if done {
+            return Ok(lines);
+        }
+    }
 }
 
 /// Creates a scheme (as a draft) with the units it ranks.

@@ -1,47 +1,93 @@
 //! What a scheme's page and a run's page show, each gathered in one call so that a page makes
 //! one request of this layer and an error anywhere is the page's error.
 
-use pacesetter_domain::evaluation::records::{Run, RunId, SchemeId};
+use std::collections::HashMap;
+
+use pacesetter_domain::{
+    Permission, UnitId,
+    evaluation::records::{Item, Run, RunId, SchemeId},
+    unit::Unit,
+};
 
 use super::{
     SchemeView,
     entries::{self, MemberLine},
     runs::{self, RunView},
 };
-use crate::{Actor, App, Result, plans};
+use pacesetter_store::evaluations as store;
 
-/// A scheme with its campaign, its members' lines, its runs and the plan's item codes (the
-/// rubrics name items by code).
+use crate::{Actor, App, AppError, Page, PageRequest, Result, plans};
+
+/// A scheme with its campaign, one page of its members' lines, its runs and the plan's item
+/// codes (the rubrics name items by code).
 #[derive(Debug, Clone)]
 pub struct SchemePage {
     pub view: SchemeView,
     pub campaign: plans::CampaignView,
-    pub members: Vec<MemberLine>,
+    pub members: Page<MemberLine>,
     pub runs: Vec<Run>,
     pub item_codes: Vec<(i64, String)>,
 }
 
-pub async fn scheme_page(app: &App, actor: &Actor, id: SchemeId) -> Result<SchemePage> {
+pub async fn scheme_page(app: &App, actor: &Actor, id: SchemeId, page: PageRequest) -> Result<SchemePage> {
     let view = super::get(app, actor, id).await?;
     let campaign = plans::campaign(app, actor, view.scheme.campaign_id).await?;
-    let members = entries::member_lines(app, actor, id).await?;
+    let members = entries::member_lines(app, actor, id, page).await?;
     let runs = runs::list(app, actor, id).await?;
     let item_codes = plans::item_codes(app, actor, view.scheme.campaign_id).await?;
     Ok(SchemePage { view, campaign, members, runs, item_codes })
 }
 
-/// A run's results with the scheme they came from and the members' lines (their names, and
-/// which of them may appeal).
+/// A run's results with the scheme they came from and the units the caller sees among its
+/// members (their names, and which of them may appeal).
 #[derive(Debug, Clone)]
 pub struct RunPage {
     pub results: RunView,
     pub scheme: SchemeView,
-    pub members: Vec<MemberLine>,
+    pub members: Vec<Unit>,
+    /// The members the caller answers for (and so may appeal for, once the run is published).
+    pub answers_for: Vec<UnitId>,
 }
 
 pub async fn run_page(app: &App, actor: &Actor, id: RunId) -> Result<RunPage> {
     let results = runs::results(app, actor, id).await?;
     let scheme = super::get(app, actor, results.run.scheme_id).await?;
-    let members = entries::member_lines(app, actor, results.run.scheme_id).await?;
-    Ok(RunPage { results, scheme, members })
+    let members = entries::member_units(app, actor, results.run.scheme_id).await?;
+    let answers_for =
+        members.iter().filter(|unit| actor.can(Permission::ReportProgress, &unit.path)).map(|unit| unit.id).collect();
+    Ok(RunPage { results, scheme, members, answers_for })
+}
+
+/// The office's items page: one page of the scheme's bonus, deduction and veto items, each with
+/// its unit, and the units the scheme ranks (whom a new item may name).
+#[derive(Debug, Clone)]
+pub struct ItemsPage {
+    pub view: SchemeView,
+    pub items: Page<(Item, Unit)>,
+    pub members: Vec<Unit>,
+}
+
+pub async fn items_page(app: &App, actor: &Actor, id: SchemeId, page: PageRequest) -> Result<ItemsPage> {
+    let view = super::get(app, actor, id).await?;
+    if !view.can_manage {
+        return Err(AppError::Forbidden);
+    }
+    let mut conn = app.store.read().await?;
+    let mut page = page;
+    let (mut items, mut total) = store::item_page(&mut conn, id, page.offset(), page.per_page).await?;
+    if items.is_empty() && total > 0 {
+        page.page = (total + page.per_page - 1) / page.per_page;
+        (items, total) = store::item_page(&mut conn, id, page.offset(), page.per_page).await?;
+    }
+    let members = store::member_units(&mut conn, id, None).await?;
+    let unit_of: HashMap<UnitId, &Unit> = members.iter().map(|unit| (unit.id, unit)).collect();
+    // An item's unit is a member: the foreign key keeps it so.
+    let items = items
+        .into_iter()
+        .filter_map(|item| {
+            let unit = (*unit_of.get(&item.unit_id)?).clone();
+            Some((item, unit))
+        })
+        .collect();
+    Ok(ItemsPage { view, items: Page { items, total, page: page.page, per_page: page.per_page }, members })
 }

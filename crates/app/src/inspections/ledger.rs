@@ -136,7 +136,7 @@ pub async fn deduct_from_findings(
         actor.require(Permission::ManagePlans, &office.path)?;
         let today = campaign.today(Timestamp::now());
         let members: BTreeSet<UnitId> =
-            evaluations::members(&mut conn, scheme).await?.into_iter().map(|m| m.unit_id).collect();
+            evaluations::member_units(&mut conn, scheme, None).await?.into_iter().map(|u| u.id).collect();
         let linked: BTreeSet<String> =
             evaluations::items(&mut conn, scheme, None).await?.into_iter().filter_map(|i| i.source_link).collect();
         let filter = LedgerFilter::default();

@@ -80,3 +80,50 @@ backend_test! {
         assert!(long.is_empty(), "{long:?}");
     }
 }
+
+backend_test! {
+    async fn a_schemes_units_are_read_a_page_at_a_time_and_only_where_the_caller_sees(t) {
+        use pacesetter_app::{
+            PageRequest,
+            evaluations::{self, entries, pages},
+        };
+        let (scheme, _, published) = pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        let office = t.actor("office").await;
+        let lhasa = t.actor("lhasa").await;
+        let lhasa_unit = pacesetter_domain::UnitId(t.unit_id("540100").await);
+
+        // 16 units, 5 a page: the second page holds the 6th to the 10th, in the scheme's order.
+        let every = entries::every_member_line(&t.app, &office, scheme).await.unwrap();
+        assert_eq!(every.len(), 16);
+        let second = entries::member_lines(&t.app, &office, scheme, PageRequest::new(Some(2), Some(5))).await.unwrap();
+        assert_eq!((second.total, second.page, second.items.len()), (16, 2, 5));
+        let ids = |lines: &[entries::MemberLine]| lines.iter().map(|l| l.unit.id).collect::<Vec<_>>();
+        assert_eq!(ids(&second.items), ids(&every[5..10]));
+        // A page past the end is the last one; each line carries its leaves.
+        let past = entries::member_lines(&t.app, &office, scheme, PageRequest::new(Some(99), Some(5))).await.unwrap();
+        assert_eq!((past.page, ids(&past.items)), (4, ids(&every[15..])));
+        assert!(past.items.iter().chain(&second.items).all(|l| !l.member.self_leaves.is_empty()));
+        let whole = evaluations::members(&t.app, &office, scheme).await.unwrap();
+        assert_eq!(whole.iter().map(|m| m.unit_id).collect::<Vec<_>>(), ids(&every));
+
+        // A prefecture's liaison sees its own line only, and may fill it in.
+        let own = entries::member_lines(&t.app, &lhasa, scheme, PageRequest::default()).await.unwrap();
+        assert_eq!((own.total, ids(&own.items)), (1, vec![lhasa_unit]));
+        assert!(own.items[0].can_self_assess && !own.items[0].can_inspect);
+        let members = evaluations::members(&t.app, &lhasa, scheme).await.unwrap();
+        assert_eq!(members.iter().map(|m| m.unit_id).collect::<Vec<_>>(), [lhasa_unit]);
+        let run = pages::run_page(&t.app, &lhasa, pacesetter_domain::evaluation::records::RunId(published)).await.unwrap();
+        assert_eq!(run.answers_for, [lhasa_unit]);
+
+        // The office's items page: every item once, in the units' order, a page at a time.
+        let items = pages::items_page(&t.app, &office, scheme, PageRequest::new(Some(1), Some(2))).await.unwrap();
+        assert!(items.items.total > 2, "the demo has items: {}", items.items.total);
+        assert_eq!(items.items.items.len(), 2);
+        assert_eq!(items.members.len(), 16);
+        let position = |unit| every.iter().position(|l| l.unit.id == unit).unwrap();
+        let (first, next) = (&items.items.items[0], &items.items.items[1]);
+        assert!(position(first.1.id) <= position(next.1.id) && first.0.unit_id == first.1.id);
+        let refused = pages::items_page(&t.app, &lhasa, scheme, PageRequest::default()).await;
+        assert!(matches!(refused, Err(pacesetter_app::AppError::Forbidden)), "{refused:?}");
+    }
+}

@@ -4,18 +4,9 @@ use pacesetter_app::{AppError, Origin, auth, import};
 use pacesetter_export::read_table;
 use pacesetter_testkit::backend_test;
 
-async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> pacesetter_app::Actor {
-    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default())
-        .await
-        .unwrap()
-        .into_session()
-        .expect("no second step");
-    auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
-}
-
 backend_test! {
     async fn a_sheet_with_one_bad_row_writes_nothing_and_names_the_cell(t) {
-        let office = actor(&t, "office").await;
+        let office = t.actor("office").await;
         let csv = "编码,名称,藏文名称,类型,上级编码,类别\n\
                    T-100,示范新区,,地市,540000,地市\n\
                    T-101,示范一县,,县区,T-100,\n\
@@ -56,7 +47,7 @@ backend_test! {
 
 backend_test! {
     async fn a_liaison_cannot_import(t) {
-        let liaison = actor(&t, "lhasa").await;
+        let liaison = t.actor("lhasa").await;
         let table = read_table("编码,名称,类型,上级编码\nT-1,x,县区,540100\n".as_bytes()).unwrap();
         assert!(matches!(import::preview_units(&t.app, &liaison, &table).await, Err(AppError::Forbidden)));
     }
@@ -64,7 +55,7 @@ backend_test! {
 
 backend_test! {
     async fn accounts_import_with_their_roles(t) {
-        let office = actor(&t, "office").await;
+        let office = t.actor("office").await;
         let csv = "用户名,显示名称,单位编码,角色,初始密码\nsn-liaison,山南市联络员,540500,联络员,grassland-horse-7\nsn-bad,山南,540500,国王,grassland-horse-7\n";
         let table = read_table(csv.as_bytes()).unwrap();
         let preview = import::preview_users(&t.app, &office, &table).await.unwrap();

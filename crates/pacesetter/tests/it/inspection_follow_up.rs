@@ -4,7 +4,7 @@
 
 use axum::http::{Method, StatusCode};
 use pacesetter_app::{
-    Actor, AppError, Origin, auth,
+    Actor, AppError,
     inspections::{self, FindingInput, LedgerQuery, RoundInput},
     reminders,
 };
@@ -13,15 +13,6 @@ use pacesetter_testkit::{Auth, TestApp, backend_test};
 use time::macros::date;
 
 const PHOTO: &[u8] = include_bytes!("../../../domain/fixtures/photo-gps.jpg");
-
-async fn actor(t: &TestApp, username: &str) -> Actor {
-    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default())
-        .await
-        .unwrap()
-        .into_session()
-        .expect("no second step");
-    auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
-}
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
@@ -60,7 +51,7 @@ async fn second_visit_to_lhasa(t: &TestApp, office: &Actor) -> RoundId {
 
 /// The demo's completed round.
 async fn seeded_round(t: &TestApp) -> RoundId {
-    let office = actor(t, "office").await;
+    let office = t.actor("office").await;
     let campaign = pacesetter_app::plans::list_campaigns(&t.app, &office).await.unwrap()[0].id;
     inspections::rounds(&t.app, &office, campaign).await.unwrap().into_iter().map(|r| r.id).min().unwrap()
 }
@@ -68,8 +59,8 @@ async fn seeded_round(t: &TestApp) -> RoundId {
 backend_test! {
     async fn photos_are_stripped_of_their_location_and_refused_whole(t) {
         seeded(&t).await;
-        let office = actor(&t, "office").await;
-        let inspector = actor(&t, "inspector").await;
+        let office = t.actor("office").await;
+        let inspector = t.actor("inspector").await;
         let round = second_visit_to_lhasa(&t, &office).await;
         let lhasa = pacesetter_domain::UnitId(t.unit_id("540100").await);
         let finding = |photos: Vec<Vec<u8>>| FindingInput {
@@ -113,9 +104,9 @@ backend_test! {
         assert_eq!(pacesetter_domain::audit::sha256_hex(&bytes), photo.sha256);
         assert!(!contains(&bytes, b"PhoneMaker") && contains(PHOTO, b"PhoneMaker"));
         // The unit sees its finding's photo; another prefecture's liaison does not.
-        let own = actor(&t, "lhasa").await;
+        let own = t.actor("lhasa").await;
         assert!(inspections::photo(&t.app, &own, view.finding.id, &photo.sha256).await.is_ok());
-        let other = actor(&t, "shigatse").await;
+        let other = t.actor("shigatse").await;
         assert!(matches!(
             inspections::photo(&t.app, &other, view.finding.id, &photo.sha256).await,
             Err(AppError::NotFound(_))
@@ -202,7 +193,7 @@ backend_test! {
 backend_test! {
     async fn the_burden_meter_marks_a_second_visit_in_a_month(t) {
         seeded(&t).await;
-        let office = actor(&t, "office").await;
+        let office = t.actor("office").await;
         second_visit_to_lhasa(&t, &office).await;
         let token = t.token("office").await;
         let meter = t.get("/api/v1/burden?year=2023", &token).await;
@@ -234,7 +225,7 @@ backend_test! {
 backend_test! {
     async fn the_dashboard_counts_findings_and_draws_their_trend(t) {
         seeded(&t).await;
-        let office = actor(&t, "office").await;
+        let office = t.actor("office").await;
         let campaign = pacesetter_app::plans::list_campaigns(&t.app, &office).await.unwrap()[0].id;
         let months = inspections::ledger_trend(&t.app, &office, campaign, &LedgerQuery::default(), 2023).await.unwrap();
         assert_eq!(months[4].0, 7, "seven findings in May: {months:?}");
@@ -248,10 +239,10 @@ backend_test! {
 backend_test! {
     async fn a_unit_sees_the_rounds_visiting_it_and_an_inspector_the_rounds_they_are_on(t) {
         let (done, planned) = seeded(&t).await;
-        let office = actor(&t, "office").await;
+        let office = t.actor("office").await;
         let campaign = inspections::round(&t.app, &office, done).await.unwrap().round.campaign_id;
         // Nyingchi is visited by the completed round only, and sees its own target in it.
-        let nyingchi = actor(&t, "nyingchi").await;
+        let nyingchi = t.actor("nyingchi").await;
         let theirs: Vec<RoundId> =
             inspections::rounds(&t.app, &nyingchi, campaign).await.unwrap().into_iter().map(|r| r.id).collect();
         assert_eq!(theirs, [done]);
@@ -259,7 +250,7 @@ backend_test! {
         let seen = inspections::round(&t.app, &nyingchi, done).await.unwrap();
         assert_eq!(seen.targets.len(), 1, "not the other prefectures'");
         // The inspector leads every team and sees every target; the office sees everything.
-        let inspector = actor(&t, "inspector").await;
+        let inspector = t.actor("inspector").await;
         assert_eq!(inspections::round(&t.app, &inspector, done).await.unwrap().targets.len(), 7);
         assert_eq!(inspections::rounds(&t.app, &office, campaign).await.unwrap().len(), 3);
         let page = t.get(&format!("/inspection-rounds/{}", planned.0), &t.session("nyingchi").await).await;

@@ -4,7 +4,7 @@
 //! reason, responded to again and closed (销号); the ledger by state and by who may see it.
 
 use pacesetter_app::{
-    Actor, AppError, Origin, auth,
+    AppError,
     inspections::{self, CheckInput, FindingInput, LedgerQuery, RectificationInput, RoundInput, StepInput},
 };
 use pacesetter_domain::{
@@ -20,15 +20,6 @@ use time::macros::date;
 
 use crate::plans::campaign_with_task;
 
-async fn actor(t: &pacesetter_testkit::TestApp, username: &str) -> Actor {
-    let session = auth::login(&t.app, username, pacesetter_app::demo::DEMO_PASSWORD, &Origin::default())
-        .await
-        .unwrap()
-        .into_session()
-        .expect("no second step");
-    auth::session_actor(&t.app, &session.token, Origin::default()).await.unwrap().0
-}
-
 fn code(error: AppError) -> String {
     match error {
         AppError::Invalid(e) => e.fields[0].code.to_owned(),
@@ -42,10 +33,10 @@ fn code(error: AppError) -> String {
 backend_test! {
     async fn a_finding_is_rectified_through_to_closure(t) {
         let (office, lhasa, shigatse, inspector) = (
-            actor(&t, "office").await,
-            actor(&t, "lhasa").await,
-            actor(&t, "shigatse").await,
-            actor(&t, "inspector").await,
+            t.actor("office").await,
+            t.actor("lhasa").await,
+            t.actor("shigatse").await,
+            t.actor("inspector").await,
         );
         let (campaign, task) = campaign_with_task(&t, &t.token("office").await).await;
         let campaign = CampaignId(campaign);

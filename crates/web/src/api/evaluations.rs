@@ -192,8 +192,9 @@ pub(super) async fn scheme_view(
     id: SchemeId,
 ) -> Result<Response, ApiError> {
     let view = evaluations::get(&state.app, actor, id).await?;
+    let members = evaluations::members(&state.app, actor, id).await?;
     let version = view.scheme.version;
-    let body = scheme_response(view.scheme, view.members, view.can_manage, view.published_version);
+    let body = scheme_response(view.scheme, members, view.can_manage, view.published_version);
     Ok((etag(version), Json(body)).into_response())
 }
 

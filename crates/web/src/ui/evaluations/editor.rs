@@ -8,7 +8,7 @@ use axum::{
     response::IntoResponse,
 };
 use pacesetter_app::{
-    Actor, AppError,
+    Actor, AppError, PageRequest,
     evaluations::{self, MemberInput, SchemeInput, pages::SchemePage},
     plans, units,
 };
@@ -123,11 +123,12 @@ pub async fn edit_evaluation(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let SchemePage { view, campaign, members: lines, item_codes: codes, .. } =
-        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id)).await?;
+    let SchemePage { view, campaign, item_codes: codes, .. } =
+        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id), PageRequest::default()).await?;
     if !view.can_manage {
         return Err(AppError::Forbidden.into());
     }
+    let lines = evaluations::entries::every_member_line(&state.app, &actor, SchemeId(id)).await?;
     let all_leaves = assessable_leaves(&view.scheme.scheme);
     let members = lines
         .iter()

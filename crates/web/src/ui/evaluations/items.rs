@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
-    Actor, AppError,
+    Actor, AppError, PageRequest,
     evaluations::{self, entries},
 };
 use pacesetter_domain::{
@@ -77,7 +77,7 @@ struct Shown {
 }
 
 /// Items a page lists.
-const PER_PAGE: usize = 50;
+const PER_PAGE: i64 = 50;
 
 #[derive(Deserialize, Default, Clone)]
 pub struct ItemForm {
@@ -135,41 +135,30 @@ async fn items_page(
     shown: Shown,
 ) -> PageResult {
     let Shown { error, field, page, per_finding, deduct_error, notice } = shown;
-    let result = async {
-        let view = evaluations::get(&state.app, actor, SchemeId(id)).await?;
-        if !view.can_manage {
-            return Err(AppError::Forbidden);
-        }
-        let lines = entries::member_lines(&state.app, actor, SchemeId(id)).await?;
-        let mut items = Vec::new();
-        for line in &lines {
-            let sheet = entries::sheet(&state.app, actor, SchemeId(id), line.unit.id).await?;
-            for item in sheet.items {
-                items.push(ItemRow {
-                    unit: unit_name(&line.unit, ctx.t),
-                    kind_key: kind_key(&item.effect).to_owned(),
-                    effect: effect_text(&item.effect, ctx.t),
-                    source: item.source.clone(),
-                    link: item.source_link.clone().unwrap_or_default(),
-                    at: item.created_at.display_cst(),
-                });
-            }
-        }
-        Ok((view, lines, items))
-    }
-    .await;
-    let (view, lines, items) = result?;
+    let wanted = PageRequest::new(Some(page as i64), Some(PER_PAGE));
+    let evaluations::pages::ItemsPage { view, items, members } =
+        evaluations::pages::items_page(&state.app, actor, SchemeId(id), wanted).await?;
     let status =
         if error.is_empty() && deduct_error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let pages = items.len().div_ceil(PER_PAGE).max(1);
-    let page = page.clamp(1, pages);
+    let pages = (items.total.max(1) + PER_PAGE - 1) / PER_PAGE;
     let page = ItemsPage {
         scheme_id: id,
         scheme_name: view.scheme.name.clone(),
-        items: items.into_iter().skip((page - 1) * PER_PAGE).take(PER_PAGE).collect(),
-        page,
-        pages,
-        units: lines.iter().map(|l| UnitOption { id: l.unit.id.0, name: unit_name(&l.unit, ctx.t) }).collect(),
+        items: items
+            .items
+            .iter()
+            .map(|(item, unit)| ItemRow {
+                unit: unit_name(unit, ctx.t),
+                kind_key: kind_key(&item.effect).to_owned(),
+                effect: effect_text(&item.effect, ctx.t),
+                source: item.source.clone(),
+                link: item.source_link.clone().unwrap_or_default(),
+                at: item.created_at.display_cst(),
+            })
+            .collect(),
+        page: items.page as usize,
+        pages: pages as usize,
+        units: members.iter().map(|unit| UnitOption { id: unit.id.0, name: unit_name(unit, ctx.t) }).collect(),
         grades: view.scheme.scheme.bands.iter().map(|b| b.name.clone()).collect(),
         form,
         error,

@@ -191,15 +191,15 @@ pub(super) async fn run_page(
     extra: Extra,
     status: StatusCode,
 ) -> PageResult {
-    let RunView { results: view, scheme, members } = pages::run_page(&state.app, actor, RunId(id)).await?;
+    let RunView { results: view, scheme, members, answers_for } = pages::run_page(&state.app, actor, RunId(id)).await?;
     let t = ctx.t;
-    let names: HashMap<i64, String> = members.iter().map(|l| (l.unit.id.0, unit_name(&l.unit, t))).collect();
+    let names: HashMap<i64, String> = members.iter().map(|unit| (unit.id.0, unit_name(unit, t))).collect();
     let name = |unit: &i64| names.get(unit).cloned().unwrap_or_default();
     let s = &scheme.scheme.scheme;
     let total: f64 = (s.total_points + s.bonus_cap).to_string().parse().unwrap_or(100.0);
     let published = view.run.kind == RunKind::Published;
     let appealable =
-        members.iter().filter(|l| published && l.can_self_assess).map(|l| (l.unit.id.0, name(&l.unit.id.0)));
+        answers_for.iter().filter(|_| published).map(|unit| (unit.0, name(&unit.0)));
     let verification = extra.verification.map(|check| {
         let differing: Vec<String> = check.differing_units.iter().map(name).collect();
         (check.identical, check.inputs_intact, differing.join("、"))

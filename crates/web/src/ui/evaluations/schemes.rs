@@ -8,7 +8,7 @@ use axum::{
     response::IntoResponse,
 };
 use pacesetter_app::{
-    Actor, AppError,
+    Actor, AppError, PageRequest,
     evaluations::{self, entries::MemberLine, pages::SchemePage},
     plans,
 };
@@ -274,7 +274,7 @@ pub struct PageQuery {
 }
 
 /// Units a scheme's page lists at a time.
-const UNITS_PER_PAGE: usize = 50;
+const UNITS_PER_PAGE: i64 = 50;
 
 pub async fn show_evaluation(
     State(state): State<AppState>,
@@ -282,21 +282,17 @@ pub async fn show_evaluation(
     Path(id): Path<i64>,
     Query(query): Query<PageQuery>,
 ) -> PageResult {
+    let wanted = PageRequest::new(query.page.map(|p| p as i64), Some(UNITS_PER_PAGE));
     let SchemePage { view, campaign, members: lines, runs: run_list, item_codes } =
-        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id)).await?;
+        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id), wanted).await?;
     let t = ctx.t;
     let scheme = &view.scheme.scheme;
     let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
     let nodes = node_lines(scheme, &item_codes);
-    let pages = lines.len().div_ceil(UNITS_PER_PAGE).max(1);
-    let page = query.page.unwrap_or(1).clamp(1, pages);
+    let pages = (lines.total.max(1) + UNITS_PER_PAGE - 1) / UNITS_PER_PAGE;
+    let page = lines.page as usize;
     let all_leaves = assessable_leaves(scheme);
-    let members = lines
-        .into_iter()
-        .skip((page - 1) * UNITS_PER_PAGE)
-        .take(UNITS_PER_PAGE)
-        .map(|line| member_row(line, &all_leaves, t))
-        .collect();
+    let members = lines.items.into_iter().map(|line| member_row(line, &all_leaves, t)).collect();
     let runs = run_list.into_iter().rev().map(|run| run_row(&run, t)).collect();
     Ok(render(&ShowPage {
         id,
@@ -313,7 +309,7 @@ pub async fn show_evaluation(
         nodes,
         members,
         page,
-        pages,
+        pages: pages as usize,
         runs,
         p: ctx.with_nav("evaluations"),
     }))
