@@ -302,7 +302,10 @@ async fn page_times(app: &App, actor: &Actor, last: UnitId) -> Result<Vec<(&'sta
     Ok(vec![
         ("scheme page, first 50 units", median(|| pages::scheme_page(app, actor, id, first)).await?),
         ("scheme page 400 (or the last)", median(|| pages::scheme_page(app, actor, id, middle)).await?),
-        ("one unit's sheet (the last unit)", median(|| entries::sheet_page(app, actor, id, last, Source::SelfAssessment)).await?),
+        (
+            "one unit's sheet (the last unit)",
+            median(|| entries::sheet_page(app, actor, id, last, Source::SelfAssessment)).await?,
+        ),
         ("items page", median(|| pages::items_page(app, actor, id, first)).await?),
     ])
 }
@@ -406,7 +409,10 @@ async fn main() -> Result<(), BoxError> {
         per_unit(nation.run, nation.units),
         per_unit(region.run, region.units),
     );
-    println!("\n{:<36} {:>12} {:>12}   (median of {PAGE_CALLS} calls, target < {PAGE_TARGET:?})", "page", "region", "national");
+    println!(
+        "\n{:<36} {:>12} {:>12}   (median of {PAGE_CALLS} calls, target < {PAGE_TARGET:?})",
+        "page", "region", "national"
+    );
     for ((page, in_region), (_, in_nation)) in region.pages.iter().zip(&nation.pages) {
         println!(
             "{page:<36} {:>9.1?} {:<4} {:>9.1?} {:<4}",

@@ -121,6 +121,8 @@ pub async fn fan_out(
         }
     }
     recount(conn, item, &[], &created.iter().collect::<Vec<_>>()).await?;
+    let started: Vec<(UnitId, Date)> = created.iter().map(|a| (a.unit_id, starts)).collect();
+    crate::inspections::burden::count_assignments(conn, &started).await?;
     Ok(created.len() as u64)
 }
 

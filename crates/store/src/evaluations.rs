@@ -9,9 +9,7 @@ use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     evaluation::{
         Answer, Scheme, VetoEffect,
-        records::{
-            EntryId, Item, ItemEffect, ItemId, SchemeId, SchemeStatus, ScoreEntry, Source, StoredScheme,
-        },
+        records::{EntryId, Item, ItemEffect, ItemId, SchemeId, SchemeStatus, ScoreEntry, Source, StoredScheme},
     },
     evidence::EvidenceId,
     ids::CampaignId,
@@ -408,7 +406,12 @@ pub async fn items_between(conn: &mut AnyConnection, scheme: SchemeId, from: Uni
 
 /// One page of a scheme's items, in unit-tree order and by id within a unit, and how many
 /// there are in all.
-pub async fn item_page(conn: &mut AnyConnection, scheme: SchemeId, offset: i64, limit: i64) -> Result<(Vec<Item>, i64)> {
+pub async fn item_page(
+    conn: &mut AnyConnection,
+    scheme: SchemeId,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Item>, i64)> {
     let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM evaluation_items WHERE scheme_id = $1")
         .bind(scheme.0)
         .fetch_one(&mut *conn)

@@ -155,10 +155,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0024_second_factor.sql"),
         include_str!("../migrations/postgres/0024_second_factor.sql"),
     ),
+    (
+        25,
+        "assignment years",
+        include_str!("../migrations/sqlite/0025_assignment_years.sql"),
+        include_str!("../migrations/postgres/0025_assignment_years.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 24;
+pub const LATEST: i64 = 25;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

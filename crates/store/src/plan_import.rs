@@ -158,6 +158,8 @@ pub async fn insert_tasks(
         query.execute(&mut *conn).await?;
     }
     count_new_assignments(conn, campaign, &assignments).await?;
+    let started: Vec<(UnitId, Date)> = assignments.iter().map(|(_, unit, task)| (*unit, task.starts)).collect();
+    crate::inspections::burden::count_assignments(conn, &started).await?;
     Ok(ids)
 }
 

@@ -101,11 +101,10 @@ pub async fn find_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option
 
 /// Units whose ids are listed (e.g. the ancestors of a path), in the order given.
 pub async fn get_many(conn: &mut AnyConnection, ids: &[UnitId]) -> Result<Vec<Unit>> {
-    let mut units = Vec::with_capacity(ids.len());
-    for id in ids {
-        units.push(get(&mut *conn, *id).await?);
-    }
-    Ok(units)
+    let rows = rows_where_in(conn, &format!("SELECT {COLUMNS} FROM units"), "id", ids).await?;
+    let found: HashMap<UnitId, Unit> =
+        rows.iter().map(|row| from_row(row).map(|unit| (unit.id, unit))).collect::<Result<_>>()?;
+    ids.iter().map(|id| found.get(id).cloned().ok_or(StoreError::NotFound)).collect()
 }
 
 /// Every unit, for imports that resolve names and codes (the region holds a few hundred).

@@ -42,12 +42,11 @@ pub async fn bonus_from_results(
         if stored.campaign_id != board.contest.campaign_id {
             return Err(AppError::invalid("evaluation_id", "evaluation_not_found"));
         }
-        let members: Vec<UnitId> =
-            pacesetter_store::evaluations::member_units(&mut conn, scheme, None)
-                .await?
-                .into_iter()
-                .map(|u| u.id)
-                .collect();
+        let members: Vec<UnitId> = pacesetter_store::evaluations::member_units(&mut conn, scheme, None)
+            .await?
+            .into_iter()
+            .map(|u| u.id)
+            .collect();
         let items = pacesetter_store::evaluations::items(&mut conn, scheme, None).await?;
         let linked: Vec<String> = items.into_iter().filter_map(|i| i.source_link).collect();
         (members, linked)

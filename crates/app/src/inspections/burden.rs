@@ -2,11 +2,11 @@
 //! requests for material and forms the unit received (across every campaign), the units most
 //! burdened first.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use pacesetter_domain::{Permission, UnitId, inspection::burden::Load, unit::Unit};
 use pacesetter_store::{
-    inspections::follow_up::{self, Received},
+    inspections::burden::{self, Received},
     units,
 };
 
@@ -47,41 +47,34 @@ pub async fn burden(app: &App, actor: &Actor, query: &BurdenQuery) -> Result<Pag
         }
         roots = vec![unit.path];
     }
-    let mut by_unit: BTreeMap<UnitId, Vec<Load>> = BTreeMap::new();
-    for count in follow_up::received(&mut conn, &roots, query.year).await? {
+    let (ranked, total) =
+        burden::ranking(&mut conn, &roots, query.year, query.page.offset(), query.page.per_page).await?;
+    let mut months: HashMap<UnitId, Vec<Load>> = ranked.iter().map(|unit| (*unit, vec![Load::default(); 12])).collect();
+    for count in burden::received(&mut conn, &ranked, query.year).await? {
         let Some(month) = count.month.get(5..7).and_then(|m| m.parse::<usize>().ok()).filter(|m| (1..=12).contains(m))
         else {
             continue;
         };
-        let load = &mut by_unit.entry(count.unit).or_insert_with(|| vec![Load::default(); 12])[month - 1];
+        let Some(load) = months.get_mut(&count.unit).map(|loads| &mut loads[month - 1]) else { continue };
         match count.kind {
             Received::Inspection => load.inspections += count.count,
             Received::Request => load.requests += count.count,
             Received::Form => load.forms += count.count,
         }
     }
-    let mut lines: Vec<(UnitId, Vec<Load>, Load, usize)> = by_unit
+    let units = units::get_many(&mut conn, &ranked).await?;
+    let items = units
         .into_iter()
-        .map(|(unit, months)| {
+        .map(|unit| {
+            let months = months.remove(&unit.id).unwrap_or_default();
             let mut total = Load::default();
             for month in &months {
                 total += *month;
             }
-            let over = months.iter().filter(|m| m.over_line()).count();
-            (unit, months, total, over)
+            let months_over = months.iter().filter(|m| m.over_line()).count();
+            BurdenLine { unit, months, total, months_over }
         })
         .collect();
-    lines.sort_by(|a, b| {
-        (b.3, b.2.inspections, b.2.total()).cmp(&(a.3, a.2.inspections, a.2.total())).then(a.0.cmp(&b.0))
-    });
-    let total = lines.len() as i64;
-    let mut items = Vec::new();
-    for (unit, months, total, months_over) in
-        lines.into_iter().skip(query.page.offset() as usize).take(query.page.per_page as usize)
-    {
-        let unit = units::get(&mut conn, unit).await?;
-        items.push(BurdenLine { unit, months, total, months_over });
-    }
     Ok(Page { items, total, page: query.page.page, per_page: query.page.per_page })
 }
 

@@ -437,6 +437,14 @@ async fn assignments(conn: &mut AnyConnection, layout: Layout, campaign: i64) ->
     if inserted != n as u64 {
         return Err(format!("{inserted} assignments written, {n} expected").into());
     }
+    // The burden meter's yearly counts, as creating them through the store keeps them.
+    let counted = format!(
+        "INSERT INTO assignment_years (year, unit_id, n)
+         SELECT CAST(strftime('%Y', starts_day) AS BIGINT), unit_id, COUNT(*) FROM assignments
+         WHERE id > {id_base} AND id <= {id_base} + {n} GROUP BY 1, 2
+         ON CONFLICT (year, unit_id) DO UPDATE SET n = assignment_years.n + excluded.n"
+    );
+    sqlx::query(AssertSqlSafe(counted)).execute(conn).await?;
     Ok(())
 }
 

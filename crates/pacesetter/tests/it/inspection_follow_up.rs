@@ -219,7 +219,47 @@ backend_test! {
         let html = page.text();
         assert!(html.contains("减负监测") && html.contains("拉萨市") && html.contains("burden-cell over"), "{html}");
         assert_eq!(t.get("/inspections/burden", &t.session("lhasa").await).await.status, StatusCode::FORBIDDEN);
+
+        // Page by page, the meter's order is its rule applied to the months it shows, each unit
+        // once; the tasks behind the rule are counted as they were created.
+        let whole = meter["total"].as_i64().unwrap();
+        let mut seen = Vec::new();
+        for page in 1..=(whole + 3) / 4 + 1 {
+            let shown = t.get(&format!("/api/v1/burden?year=2023&per_page=4&page={page}"), &token).await.json();
+            assert_eq!(shown["total"].as_i64(), Some(whole), "page {page}: {shown}");
+            seen.extend(shown["items"].as_array().unwrap().iter().map(|line| {
+                let months = line["months"].as_array().unwrap();
+                let sum = |kind: &str| months.iter().map(|m| m[kind].as_i64().unwrap()).sum::<i64>();
+                assert_eq!(sum("forms"), line["total"]["forms"].as_i64().unwrap(), "{line}");
+                let over = months.iter().filter(|m| m["over_line"] == true).count() as i64;
+                let total = sum("inspections") + sum("requests") + sum("forms");
+                (-over, -sum("inspections"), -total, line["unit_id"].as_i64().unwrap())
+            }));
+        }
+        assert_eq!(seen.len() as i64, whole, "every unit once, and nothing past the last page");
+        assert!(seen.windows(2).all(|w| w[0] < w[1]), "ranked by the rule: {seen:?}");
+        assignment_years_agree(&mut t.db.store.read().await.unwrap()).await;
     }
+}
+
+/// `assignment_years` holds, per year and unit, how many assignments start then.
+pub(crate) async fn assignment_years_agree(conn: &mut sqlx::AnyConnection) {
+    use sqlx::Row;
+    let mut live = std::collections::BTreeMap::<(i64, i64), i64>::new();
+    for row in sqlx::query("SELECT unit_id, starts_day FROM assignments").fetch_all(&mut *conn).await.unwrap() {
+        let day = time::Date::from_julian_day(row.get::<i64, _>("starts_day") as i32).unwrap();
+        *live.entry((i64::from(day.year()), row.get("unit_id"))).or_default() += 1;
+    }
+    let kept: std::collections::BTreeMap<(i64, i64), i64> =
+        sqlx::query("SELECT year, unit_id, n FROM assignment_years")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| ((row.get("year"), row.get("unit_id")), row.get("n")))
+            .collect();
+    assert!(!live.is_empty());
+    assert_eq!(kept, live);
 }
 
 backend_test! {

@@ -199,4 +199,3 @@ pub async fn set_members(conn: &mut AnyConnection, scheme: SchemeId, wanted: &[M
     }
     Ok(())
 }
-

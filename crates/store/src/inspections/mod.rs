@@ -1,6 +1,7 @@
 //! Inspection rounds with their teams, targets and checklist; self-inspection and inspector
 //! checks; findings with photos; rectification items and the steps taken on them.
 
+pub mod burden;
 mod findings;
 pub mod follow_up;
 

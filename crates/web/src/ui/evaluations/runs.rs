@@ -198,8 +198,7 @@ pub(super) async fn run_page(
     let s = &scheme.scheme.scheme;
     let total: f64 = (s.total_points + s.bonus_cap).to_string().parse().unwrap_or(100.0);
     let published = view.run.kind == RunKind::Published;
-    let appealable =
-        answers_for.iter().filter(|_| published).map(|unit| (unit.0, name(&unit.0)));
+    let appealable = answers_for.iter().filter(|_| published).map(|unit| (unit.0, name(&unit.0)));
     let verification = extra.verification.map(|check| {
         let differing: Vec<String> = check.differing_units.iter().map(name).collect();
         (check.identical, check.inputs_intact, differing.join("、"))
