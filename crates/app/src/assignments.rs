@@ -223,23 +223,14 @@ impl Detail {
     }
 }
 
-struct Loaded {
-    assignment: Assignment,
-    item: PlanItem,
-    campaign: Campaign,
-    unit: Unit,
-    office: Unit,
-}
+/// An assignment with its task, campaign, unit and the campaign's office.
+type Loaded = store::InContext;
 
 /// An assignment the actor may see: its unit is in their scope, or they run its campaign.
 async fn visible(conn: &mut Conn, actor: &Actor, id: AssignmentId) -> Result<Loaded> {
-    let assignment = store::get(conn, id).await.map_err(AppError::from_store(Resource::Assignment))?;
-    let item = plan_items::get(conn, assignment.item_id).await?;
-    let campaign = campaigns::get(conn, item.campaign_id).await?;
-    let unit = units::get(conn, assignment.unit_id).await?;
-    let office = units::get(conn, campaign.office_unit_id).await?;
-    if actor.can(Permission::ViewUnits, &unit.path) || actor.can(Permission::ManagePlans, &office.path) {
-        Ok(Loaded { assignment, item, campaign, unit, office })
+    let loaded = store::in_context(conn, id).await.map_err(AppError::from_store(Resource::Assignment))?;
+    if actor.can(Permission::ViewUnits, &loaded.unit.path) || actor.can(Permission::ManagePlans, &loaded.office.path) {
+        Ok(loaded)
     } else {
         Err(AppError::NotFound(Resource::Assignment))
     }

@@ -5,15 +5,17 @@ use pacesetter_domain::{
     assignment::{AssignmentState, Step},
     ids::{AssignmentId, CampaignId, EventId, PlanItemId},
     light::{Light, Progress, Thresholds},
-    plan::{Assignment, AssignmentEvent},
-    unit::UnitPath,
+    plan::{Assignment, AssignmentEvent, Campaign, PlanItem},
+    unit::{Unit, UnitPath},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 use time::Date;
 
 use crate::{
-    Result, StoreError, progress_cells, row,
+    Result, StoreError, campaigns, plan_items, progress_cells,
+    row::{self, Columns, aliased},
     sql::{Bind, Where, escape_like},
+    units,
 };
 
 const COLUMNS: &str =
@@ -30,18 +32,23 @@ fn day(row: &AnyRow, column: &str) -> Result<Date> {
 }
 
 fn from_row(row: &AnyRow) -> Result<Assignment> {
-    let state: String = row.try_get("state")?;
+    from_columns(row, Columns::PLAIN)
+}
+
+/// [`from_row`] with the columns named as `c` says.
+pub(crate) fn from_columns(row: &AnyRow, c: Columns) -> Result<Assignment> {
+    let state: String = row.try_get(&*c.name("state"))?;
     Ok(Assignment {
-        id: AssignmentId(row.try_get("id")?),
-        item_id: PlanItemId(row.try_get("item_id")?),
-        unit_id: UnitId(row.try_get("unit_id")?),
+        id: AssignmentId(row.try_get(&*c.name("id"))?),
+        item_id: PlanItemId(row.try_get(&*c.name("item_id"))?),
+        unit_id: UnitId(row.try_get(&*c.name("unit_id"))?),
         state: AssignmentState::parse(&state)
             .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad assignment state".into())))?,
-        percent: row.try_get::<i64, _>("percent")?.clamp(0, 100) as u8,
-        starts_on: day(row, "starts_day")?,
-        due_on: day(row, "due_day")?,
-        last_update_at: row::opt_timestamp(row, "last_update_at")?,
-        version: row.try_get("version")?,
+        percent: row.try_get::<i64, _>(&*c.name("percent"))?.clamp(0, 100) as u8,
+        starts_on: day(row, &c.name("starts_day"))?,
+        due_on: day(row, &c.name("due_day"))?,
+        last_update_at: row::opt_timestamp(row, &c.name("last_update_at"))?,
+        version: row.try_get(&*c.name("version"))?,
     })
 }
 
@@ -124,6 +131,39 @@ pub async fn fan_out(
     let started: Vec<(UnitId, Date)> = created.iter().map(|a| (a.unit_id, starts)).collect();
     crate::inspections::burden::count_assignments(conn, &started).await?;
     Ok(created.len() as u64)
+}
+
+/// An assignment with what deciding who may see it and act on it needs: its task, the task's
+/// campaign, its unit and the campaign's office, read in one statement.
+#[derive(Debug, Clone)]
+pub struct InContext {
+    pub assignment: Assignment,
+    pub item: PlanItem,
+    pub campaign: Campaign,
+    pub unit: Unit,
+    pub office: Unit,
+}
+
+pub async fn in_context(conn: &mut AnyConnection, id: AssignmentId) -> Result<InContext> {
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}
+         FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN campaigns c ON c.id = i.campaign_id
+              JOIN units u ON u.id = a.unit_id JOIN units o ON o.id = c.office_unit_id
+         WHERE a.id = $1",
+        aliased(COLUMNS, "a", "a_"),
+        aliased(plan_items::COLUMNS, "i", "i_"),
+        aliased(campaigns::COLUMNS, "c", "c_"),
+        aliased(units::COLUMNS, "u", "u_"),
+        aliased(units::COLUMNS, "o", "o_"),
+    );
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(id.0).fetch_optional(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok(InContext {
+        assignment: from_columns(&row, Columns::prefixed("a_"))?,
+        item: plan_items::from_columns(&row, Columns::prefixed("i_"))?,
+        campaign: campaigns::from_columns(&row, Columns::prefixed("c_"))?,
+        unit: units::from_columns(&row, Columns::prefixed("u_"))?,
+        office: units::from_columns(&row, Columns::prefixed("o_"))?,
+    })
 }
 
 pub async fn get(conn: &mut AnyConnection, id: AssignmentId) -> Result<Assignment> {

@@ -10,9 +10,12 @@ use pacesetter_domain::{
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Result, StoreError, row};
+use crate::{
+    Result, StoreError,
+    row::{self, Columns},
+};
 
-const COLUMNS: &str = "id, name, name_bo, year, starts_on, ends_on, office_unit_id, yellow_at, red_at, \
+pub(crate) const COLUMNS: &str = "id, name, name_bo, year, starts_on, ends_on, office_unit_id, yellow_at, red_at, \
                        approval_required, public_page, keep_photo_location, as_of, carried_from_id, version, created_at";
 
 fn decode_error(what: &str) -> StoreError {
@@ -30,25 +33,30 @@ pub(crate) fn opt_date(row: &AnyRow, column: &str) -> Result<Option<time::Date>>
 }
 
 fn from_row(row: &AnyRow) -> Result<Campaign> {
+    from_columns(row, Columns::PLAIN)
+}
+
+/// [`from_row`] with the columns named as `c` says.
+pub(crate) fn from_columns(row: &AnyRow, c: Columns) -> Result<Campaign> {
     Ok(Campaign {
-        id: CampaignId(row.try_get("id")?),
-        name: row.try_get("name")?,
-        name_bo: row.try_get("name_bo")?,
-        year: row.try_get::<i64, _>("year")? as i32,
-        starts_on: date(row, "starts_on")?,
-        ends_on: date(row, "ends_on")?,
-        office_unit_id: UnitId(row.try_get("office_unit_id")?),
+        id: CampaignId(row.try_get(&*c.name("id"))?),
+        name: row.try_get(&*c.name("name"))?,
+        name_bo: row.try_get(&*c.name("name_bo"))?,
+        year: row.try_get::<i64, _>(&*c.name("year"))? as i32,
+        starts_on: date(row, &c.name("starts_on"))?,
+        ends_on: date(row, &c.name("ends_on"))?,
+        office_unit_id: UnitId(row.try_get(&*c.name("office_unit_id"))?),
         thresholds: Thresholds {
-            yellow_at: row.try_get::<i64, _>("yellow_at")? as u32,
-            red_at: row.try_get::<i64, _>("red_at")? as u32,
+            yellow_at: row.try_get::<i64, _>(&*c.name("yellow_at"))? as u32,
+            red_at: row.try_get::<i64, _>(&*c.name("red_at"))? as u32,
         },
-        approval_required: row.try_get::<i64, _>("approval_required")? == 1,
-        public_page: row.try_get::<i64, _>("public_page")? == 1,
-        keep_photo_location: row.try_get::<i64, _>("keep_photo_location")? == 1,
-        as_of: opt_date(row, "as_of")?,
-        carried_from: row.try_get::<Option<i64>, _>("carried_from_id")?.map(CampaignId),
-        version: row.try_get("version")?,
-        created_at: row::timestamp(row, "created_at")?,
+        approval_required: row.try_get::<i64, _>(&*c.name("approval_required"))? == 1,
+        public_page: row.try_get::<i64, _>(&*c.name("public_page"))? == 1,
+        keep_photo_location: row.try_get::<i64, _>(&*c.name("keep_photo_location"))? == 1,
+        as_of: opt_date(row, &c.name("as_of"))?,
+        carried_from: row.try_get::<Option<i64>, _>(&*c.name("carried_from_id"))?.map(CampaignId),
+        version: row.try_get(&*c.name("version"))?,
+        created_at: row::timestamp(row, &c.name("created_at"))?,
     })
 }
 

@@ -8,27 +8,32 @@ use pacesetter_domain::{
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Result, StoreError, campaigns::opt_date};
+use crate::{Result, StoreError, campaigns::opt_date, row::Columns};
 
-const COLUMNS: &str = "id, campaign_id, parent_id, depth, code, title, title_bo, description, weight, lead_unit_id, \
+pub(crate) const COLUMNS: &str = "id, campaign_id, parent_id, depth, code, title, title_bo, description, weight, lead_unit_id, \
                        starts_on, due_on, position, version";
 
 fn from_row(row: &AnyRow) -> Result<PlanItem> {
+    from_columns(row, Columns::PLAIN)
+}
+
+/// [`from_row`] with the columns named as `c` says.
+pub(crate) fn from_columns(row: &AnyRow, c: Columns) -> Result<PlanItem> {
     Ok(PlanItem {
-        id: PlanItemId(row.try_get("id")?),
-        campaign_id: CampaignId(row.try_get("campaign_id")?),
-        parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(PlanItemId),
-        depth: row.try_get::<i64, _>("depth")? as u8,
-        code: row.try_get("code")?,
-        title: row.try_get("title")?,
-        title_bo: row.try_get("title_bo")?,
-        description: row.try_get("description")?,
-        weight: row.try_get::<i64, _>("weight")? as u32,
-        lead_unit_id: row.try_get::<Option<i64>, _>("lead_unit_id")?.map(UnitId),
-        starts_on: opt_date(row, "starts_on")?,
-        due_on: opt_date(row, "due_on")?,
-        position: row.try_get("position")?,
-        version: row.try_get("version")?,
+        id: PlanItemId(row.try_get(&*c.name("id"))?),
+        campaign_id: CampaignId(row.try_get(&*c.name("campaign_id"))?),
+        parent_id: row.try_get::<Option<i64>, _>(&*c.name("parent_id"))?.map(PlanItemId),
+        depth: row.try_get::<i64, _>(&*c.name("depth"))? as u8,
+        code: row.try_get(&*c.name("code"))?,
+        title: row.try_get(&*c.name("title"))?,
+        title_bo: row.try_get(&*c.name("title_bo"))?,
+        description: row.try_get(&*c.name("description"))?,
+        weight: row.try_get::<i64, _>(&*c.name("weight"))? as u32,
+        lead_unit_id: row.try_get::<Option<i64>, _>(&*c.name("lead_unit_id"))?.map(UnitId),
+        starts_on: opt_date(row, &c.name("starts_on"))?,
+        due_on: opt_date(row, &c.name("due_on"))?,
+        position: row.try_get(&*c.name("position"))?,
+        version: row.try_get(&*c.name("version"))?,
     })
 }
 

@@ -9,11 +9,12 @@ use pacesetter_domain::{
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{
-    Result, StoreError, row,
+    Result, StoreError,
+    row::{self, Columns},
     sql::{Bind, Where, escape_like, upper_bound},
 };
 
-const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, aliases, path, archived_at, version, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, aliases, path, archived_at, version, created_at, updated_at";
 
 /// [`COLUMNS`] of the units table under `alias`, for a query that joins it.
 pub(crate) fn columns_of(alias: &str) -> String {
@@ -26,22 +27,27 @@ fn aliases_to_db(aliases: &[String]) -> String {
 }
 
 pub(crate) fn from_row(row: &AnyRow) -> Result<Unit> {
-    let kind: String = row.try_get("kind")?;
+    from_columns(row, Columns::PLAIN)
+}
+
+/// [`from_row`] with the columns named as `c` says.
+pub(crate) fn from_columns(row: &AnyRow, c: Columns) -> Result<Unit> {
+    let kind: String = row.try_get(&*c.name("kind"))?;
     Ok(Unit {
-        id: UnitId(row.try_get("id")?),
-        parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(UnitId),
+        id: UnitId(row.try_get(&*c.name("id"))?),
+        parent_id: row.try_get::<Option<i64>, _>(&*c.name("parent_id"))?.map(UnitId),
         kind: UnitKind::parse(&kind).ok_or(StoreError::Database(sqlx::Error::Decode("bad unit kind".into())))?,
-        code: row.try_get("code")?,
-        name: row.try_get("name")?,
-        name_bo: row.try_get("name_bo")?,
-        name_en: row.try_get("name_en")?,
-        category: row.try_get("category")?,
-        aliases: row.try_get::<String, _>("aliases")?.lines().map(str::to_owned).collect(),
-        path: UnitPath::from_db(row.try_get("path")?),
-        archived_at: row::opt_timestamp(row, "archived_at")?,
-        version: row.try_get("version")?,
-        created_at: row::timestamp(row, "created_at")?,
-        updated_at: row::timestamp(row, "updated_at")?,
+        code: row.try_get(&*c.name("code"))?,
+        name: row.try_get(&*c.name("name"))?,
+        name_bo: row.try_get(&*c.name("name_bo"))?,
+        name_en: row.try_get(&*c.name("name_en"))?,
+        category: row.try_get(&*c.name("category"))?,
+        aliases: row.try_get::<String, _>(&*c.name("aliases"))?.lines().map(str::to_owned).collect(),
+        path: UnitPath::from_db(row.try_get(&*c.name("path"))?),
+        archived_at: row::opt_timestamp(row, &c.name("archived_at"))?,
+        version: row.try_get(&*c.name("version"))?,
+        created_at: row::timestamp(row, &c.name("created_at"))?,
+        updated_at: row::timestamp(row, &c.name("updated_at"))?,
     })
 }
 
