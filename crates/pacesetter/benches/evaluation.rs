@@ -300,8 +300,9 @@ async fn page_times(app: &App, actor: &Actor, last: UnitId) -> Result<Vec<(&'sta
     let first = PageRequest::default();
     let middle = PageRequest::new(Some(400), None);
     Ok(vec![
-        ("scheme page, first 50 units", median(|| pages::scheme_page(app, actor, id, first)).await?),
-        ("scheme page 400 (or the last)", median(|| pages::scheme_page(app, actor, id, middle)).await?),
+        ("scheme page, first 50 units", median(|| pages::scheme_page(app, actor, id, None, first)).await?),
+        ("scheme page 400 (or the last)", median(|| pages::scheme_page(app, actor, id, None, middle)).await?),
+        ("scheme page, units named 单位7…", median(|| pages::scheme_page(app, actor, id, Some("单位7"), first)).await?),
         (
             "one unit's sheet (the last unit)",
             median(|| entries::sheet_page(app, actor, id, last, Source::SelfAssessment)).await?,

@@ -296,18 +296,25 @@ impl MemberLine {
     }
 }
 
-/// One page of the scheme's units the caller sees (the office sees all), in the scheme's
-/// order; a page past the end is the last page.
-pub async fn member_lines(app: &App, actor: &Actor, id: SchemeId, page: PageRequest) -> Result<Page<MemberLine>> {
+/// One page of the scheme's units the caller sees (the office sees all) whose name or code
+/// holds `query`, in the scheme's order; a page past the end is the last page.
+pub async fn member_lines(
+    app: &App,
+    actor: &Actor,
+    id: SchemeId,
+    query: Option<&str>,
+    page: PageRequest,
+) -> Result<Page<MemberLine>> {
+    let query = crate::text::search_term(query)?;
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
     let roots = ctx.member_scope(actor);
     let mut page = page;
-    let (mut lines, mut total) =
-        store::member_page(&mut conn, id, roots.as_deref(), page.offset(), page.per_page).await?;
+    let (roots, query) = (roots.as_deref(), query.as_deref());
+    let (mut lines, mut total) = store::member_page(&mut conn, id, roots, query, page.offset(), page.per_page).await?;
     if lines.is_empty() && total > 0 {
         page.page = (total + page.per_page - 1) / page.per_page;
-        (lines, total) = store::member_page(&mut conn, id, roots.as_deref(), page.offset(), page.per_page).await?;
+        (lines, total) = store::member_page(&mut conn, id, roots, query, page.offset(), page.per_page).await?;
     }
     let items = lines.into_iter().map(|(member, unit)| MemberLine::of(actor, member, unit)).collect();
     Ok(Page { items, total, page: page.page, per_page: page.per_page })

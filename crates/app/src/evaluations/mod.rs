@@ -213,7 +213,7 @@ pub async fn members(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<Membe
 async fn all_members(conn: &mut Conn, id: SchemeId, roots: Option<&[UnitPath]>) -> Result<Vec<(Member, Unit)>> {
     let mut lines = Vec::new();
     loop {
-        let (page, total) = store::member_page(conn, id, roots, lines.len() as i64, 1000).await?;
+        let (page, total) = store::member_page(conn, id, roots, None, lines.len() as i64, 1000).await?;
         let done = page.is_empty() || lines.len() + page.len() >= total as usize;
         lines.extend(page);
         if done {

@@ -29,10 +29,17 @@ pub struct SchemePage {
     pub item_codes: Vec<(i64, String)>,
 }
 
-pub async fn scheme_page(app: &App, actor: &Actor, id: SchemeId, page: PageRequest) -> Result<SchemePage> {
+/// The scheme's page with the members whose name or code holds `query`, a page at a time.
+pub async fn scheme_page(
+    app: &App,
+    actor: &Actor,
+    id: SchemeId,
+    query: Option<&str>,
+    page: PageRequest,
+) -> Result<SchemePage> {
     let view = super::get(app, actor, id).await?;
     let campaign = plans::campaign(app, actor, view.scheme.campaign_id).await?;
-    let members = entries::member_lines(app, actor, id, page).await?;
+    let members = entries::member_lines(app, actor, id, query, page).await?;
     let runs = runs::list(app, actor, id).await?;
     let item_codes = plans::item_codes(app, actor, view.scheme.campaign_id).await?;
     Ok(SchemePage { view, campaign, members, runs, item_codes })

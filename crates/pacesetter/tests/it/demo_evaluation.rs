@@ -95,25 +95,40 @@ backend_test! {
         // 16 units, 5 a page: the second page holds the 6th to the 10th, in the scheme's order.
         let every = entries::every_member_line(&t.app, &office, scheme).await.unwrap();
         assert_eq!(every.len(), 16);
-        let second = entries::member_lines(&t.app, &office, scheme, PageRequest::new(Some(2), Some(5))).await.unwrap();
+        let second = entries::member_lines(&t.app, &office, scheme, None, PageRequest::new(Some(2), Some(5))).await.unwrap();
         assert_eq!((second.total, second.page, second.items.len()), (16, 2, 5));
         let ids = |lines: &[entries::MemberLine]| lines.iter().map(|l| l.unit.id).collect::<Vec<_>>();
         assert_eq!(ids(&second.items), ids(&every[5..10]));
         // A page past the end is the last one; each line carries its leaves.
-        let past = entries::member_lines(&t.app, &office, scheme, PageRequest::new(Some(99), Some(5))).await.unwrap();
+        let past = entries::member_lines(&t.app, &office, scheme, None, PageRequest::new(Some(99), Some(5))).await.unwrap();
         assert_eq!((past.page, ids(&past.items)), (4, ids(&every[15..])));
         assert!(past.items.iter().chain(&second.items).all(|l| !l.member.self_leaves.is_empty()));
         let whole = evaluations::members(&t.app, &office, scheme).await.unwrap();
         assert_eq!(whole.iter().map(|m| m.unit_id).collect::<Vec<_>>(), ids(&every));
 
         // A prefecture's liaison sees its own line only, and may fill it in.
-        let own = entries::member_lines(&t.app, &lhasa, scheme, PageRequest::default()).await.unwrap();
+        let own = entries::member_lines(&t.app, &lhasa, scheme, None, PageRequest::default()).await.unwrap();
         assert_eq!((own.total, ids(&own.items)), (1, vec![lhasa_unit]));
         assert!(own.items[0].can_self_assess && !own.items[0].can_inspect);
         let members = evaluations::members(&t.app, &lhasa, scheme).await.unwrap();
         assert_eq!(members.iter().map(|m| m.unit_id).collect::<Vec<_>>(), [lhasa_unit]);
         let run = pages::run_page(&t.app, &lhasa, pacesetter_domain::evaluation::records::RunId(published)).await.unwrap();
         assert_eq!(run.answers_for, [lhasa_unit]);
+
+        // A search by name or code, on the page as well; an over-long one is refused.
+        let found = entries::member_lines(&t.app, &office, scheme, Some(" 拉萨 "), PageRequest::default()).await.unwrap();
+        assert_eq!((found.total, ids(&found.items)), (1, vec![lhasa_unit]));
+        let by_code = entries::member_lines(&t.app, &office, scheme, Some("540100"), PageRequest::default()).await;
+        assert_eq!(ids(&by_code.unwrap().items), [lhasa_unit]);
+        let session = t.session("office").await;
+        let page = t.get(&format!("/evaluations/{}?q=%E6%8B%89%E8%90%A8", scheme.0), &session).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        assert!(html.contains("拉萨市") && !html.contains("日喀则市") && html.contains("共 1 个参评单位"), "{html}");
+        let none = t.get(&format!("/evaluations/{}?q=%25_%25", scheme.0), &session).await.text();
+        assert!(none.contains("没有名称或编码含此内容的参评单位"), "LIKE's wildcards are taken literally");
+        let long = t.get(&format!("/evaluations/{}?q={}", scheme.0, "x".repeat(300)), &session).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
 
         // The office's items page: every item once, in the units' order, a page at a time.
         let items = pages::items_page(&t.app, &office, scheme, PageRequest::new(Some(1), Some(2))).await.unwrap();

@@ -17,7 +17,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{
     Result, row,
-    sql::{Bind, Where},
+    sql::{Bind, Where, escape_like},
     units,
 };
 
@@ -98,27 +98,36 @@ pub async fn member(conn: &mut AnyConnection, scheme: SchemeId, unit: UnitId) ->
     member_from_row(&row, &mut leaves).map(Some)
 }
 
-/// The members within the subtrees `within` (every member when `None`).
-fn member_filter(scheme: SchemeId, within: Option<&[UnitPath]>) -> Where {
+/// The members within the subtrees `within` (every member when `None`) whose unit's name or
+/// code holds `query`, if one is given.
+fn member_filter(scheme: SchemeId, within: Option<&[UnitPath]>, query: Option<&str>) -> Where {
     let mut filters = Where::default();
     let p = filters.bind(Bind::Int(scheme.0));
     filters.push(format!("m.scheme_id = {p}"));
     if let Some(roots) = within {
         filters.within("u.path", roots);
     }
+    if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
+        let p = filters.bind(Bind::Text(format!("%{}%", escape_like(query))));
+        filters.push(format!(
+            "(u.name LIKE {p} ESCAPE '\\' OR u.name_bo LIKE {p} ESCAPE '\\' OR u.code LIKE {p} ESCAPE '\\')"
+        ));
+    }
     filters
 }
 
-/// One page of members within `within` (every member when `None`), in unit-tree order, each
-/// with its unit and its leaves, and how many members there are in all.
+/// One page of members within `within` (every member when `None`) whose unit's name or code
+/// holds `query`, in unit-tree order, each with its unit and its leaves, and how many such
+/// members there are in all.
 pub async fn member_page(
     conn: &mut AnyConnection,
     scheme: SchemeId,
     within: Option<&[UnitPath]>,
+    query: Option<&str>,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<(Member, Unit)>, i64)> {
-    let filters = member_filter(scheme, within);
+    let filters = member_filter(scheme, within, query);
     let where_sql = filters.sql();
     let total: i64 = filters
         .query(format!("SELECT COUNT(*) AS n FROM evaluation_units m JOIN units u ON u.id = m.unit_id {where_sql}"))
@@ -152,7 +161,7 @@ pub async fn member_units(
     scheme: SchemeId,
     within: Option<&[UnitPath]>,
 ) -> Result<Vec<Unit>> {
-    let filters = member_filter(scheme, within);
+    let filters = member_filter(scheme, within, None);
     let rows = filters
         .query(format!(
             "SELECT {} FROM evaluation_units m JOIN units u ON u.id = m.unit_id {} ORDER BY u.path",

@@ -124,7 +124,7 @@ pub async fn edit_evaluation(
     Path(id): Path<i64>,
 ) -> PageResult {
     let SchemePage { view, campaign, item_codes: codes, .. } =
-        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id), PageRequest::default()).await?;
+        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id), None, PageRequest::default()).await?;
     if !view.can_manage {
         return Err(AppError::Forbidden.into());
     }

@@ -202,6 +202,9 @@ struct ShowPage {
     weights: bool,
     nodes: Vec<NodeLine>,
     members: Vec<MemberLineRow>,
+    /// How many units match the search (all of them without one).
+    units_total: i64,
+    q: String,
     page: usize,
     pages: usize,
     runs: Vec<RunRow>,
@@ -271,6 +274,8 @@ fn depth_of(scheme: &pacesetter_domain::evaluation::Scheme, code: &str) -> usize
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<usize>,
+    /// Only the units whose name or code holds this.
+    q: Option<String>,
 }
 
 /// Units a scheme's page lists at a time.
@@ -283,8 +288,9 @@ pub async fn show_evaluation(
     Query(query): Query<PageQuery>,
 ) -> PageResult {
     let wanted = PageRequest::new(query.page.map(|p| p as i64), Some(UNITS_PER_PAGE));
+    let q = query.q.unwrap_or_default();
     let SchemePage { view, campaign, members: lines, runs: run_list, item_codes } =
-        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id), wanted).await?;
+        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id), Some(&q), wanted).await?;
     let t = ctx.t;
     let scheme = &view.scheme.scheme;
     let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
@@ -308,6 +314,8 @@ pub async fn show_evaluation(
         bands: scheme.bands.iter().map(|b| format!("{} ≥ {}", b.name, dec(b.min))).collect::<Vec<_>>().join("，"),
         nodes,
         members,
+        units_total: lines.total,
+        q,
         page,
         pages: pages as usize,
         runs,
