@@ -3,7 +3,7 @@
 
 mod members;
 
-pub use members::{member, member_page, member_units, members, set_members};
+pub use members::{member, member_count, member_page, member_units, members, set_members};
 
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,

@@ -1,8 +1,6 @@
 //! What a scheme's page and a run's page show, each gathered in one call so that a page makes
 //! one request of this layer and an error anywhere is the page's error.
 
-use std::collections::HashMap;
-
 use pacesetter_domain::{
     Permission, UnitId,
     evaluation::records::{Item, Run, RunId, SchemeId},
@@ -66,13 +64,18 @@ pub async fn run_page(app: &App, actor: &Actor, id: RunId) -> Result<RunPage> {
 }
 
 /// The office's items page: one page of the scheme's bonus, deduction and veto items, each with
-/// its unit, and the units the scheme ranks (whom a new item may name).
+/// its unit, and the units the scheme ranks (whom a new item may name): listed when there are
+/// at most [`LISTED_MEMBERS`], otherwise named by code or name in the form.
 #[derive(Debug, Clone)]
 pub struct ItemsPage {
     pub view: SchemeView,
     pub items: Page<(Item, Unit)>,
     pub members: Vec<Unit>,
+    pub member_total: i64,
 }
+
+/// The most units a form lists to choose from.
+pub const LISTED_MEMBERS: i64 = 500;
 
 pub async fn items_page(app: &App, actor: &Actor, id: SchemeId, page: PageRequest) -> Result<ItemsPage> {
     let view = super::get(app, actor, id).await?;
@@ -86,15 +89,16 @@ pub async fn items_page(app: &App, actor: &Actor, id: SchemeId, page: PageReques
         page.page = (total + page.per_page - 1) / page.per_page;
         (items, total) = store::item_page(&mut conn, id, page.offset(), page.per_page).await?;
     }
-    let members = store::member_units(&mut conn, id, None).await?;
-    let unit_of: HashMap<UnitId, &Unit> = members.iter().map(|unit| (unit.id, unit)).collect();
-    // An item's unit is a member: the foreign key keeps it so.
-    let items = items
-        .into_iter()
-        .filter_map(|item| {
-            let unit = (*unit_of.get(&item.unit_id)?).clone();
-            Some((item, unit))
-        })
-        .collect();
-    Ok(ItemsPage { view, items: Page { items, total, page: page.page, per_page: page.per_page }, members })
+    let member_total = store::member_count(&mut conn, id).await?;
+    let members =
+        if member_total <= LISTED_MEMBERS { store::member_units(&mut conn, id, None).await? } else { Vec::new() };
+    let ids: Vec<UnitId> = items.iter().map(|item| item.unit_id).collect();
+    let units = pacesetter_store::units::get_many(&mut conn, &ids).await?;
+    let items = items.into_iter().zip(units).collect();
+    Ok(ItemsPage {
+        view,
+        items: Page { items, total, page: page.page, per_page: page.per_page },
+        members,
+        member_total,
+    })
 }

@@ -221,6 +221,24 @@ backend_test! {
         ];
         redirected_to(&post(&t, &format!("/evaluations/{id}/items"), &office, &item).await);
         assert!(t.get(&format!("/evaluations/{id}/items"), &office).await.text().contains("获评先进集体"));
+        // A unit may also be named by its code (the form of a scheme with too many units to list):
+        // one that is not found comes back next to the field, the input kept.
+        let by_code = |code: &str| {
+            [
+                ("csrf", office.csrf().to_owned()),
+                ("unit_code", code.to_owned()),
+                ("kind", "bonus".into()),
+                ("points", "1".into()),
+                ("cap", "1".into()),
+                ("source", "市级表彰".into()),
+            ]
+        };
+        let unknown = post(&t, &format!("/evaluations/{id}/items"), &office, &by_code("999999")).await;
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.text().contains("市级表彰"), "{}", unknown.text());
+        redirected_to(&post(&t, &format!("/evaluations/{id}/items"), &office, &by_code("540200")).await);
+        let listed = t.get(&format!("/evaluations/{id}/items"), &office).await.text();
+        assert!(listed.contains("市级表彰") && listed.contains("日喀则市"), "{listed}");
 
         // Run, results, explanation: 48 + 40 + 2 = 90.00.
         let run = redirected_to(

@@ -154,6 +154,15 @@ pub async fn member_page(
     Ok((lines, total))
 }
 
+/// How many units the scheme ranks.
+pub async fn member_count(conn: &mut AnyConnection, scheme: SchemeId) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM evaluation_units WHERE scheme_id = $1")
+        .bind(scheme.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
 /// The units of every member within `within` (every member when `None`), in unit-tree order,
 /// without their leaves.
 pub async fn member_units(

@@ -11,6 +11,7 @@ use axum::{
 use pacesetter_app::{
     Actor, AppError, PageRequest,
     evaluations::{self, entries},
+    units,
 };
 use pacesetter_domain::{
     UnitId,
@@ -50,7 +51,9 @@ struct ItemsPage {
     scheme_id: i64,
     scheme_name: String,
     items: Vec<ItemRow>,
+    /// The units to choose from; empty when there are too many to list (then typed by code or name).
     units: Vec<UnitOption>,
+    member_total: i64,
     grades: Vec<String>,
     form: ItemForm,
     error: String,
@@ -83,6 +86,9 @@ const PER_PAGE: i64 = 50;
 pub struct ItemForm {
     #[serde(default)]
     unit_id: i64,
+    /// The unit's code or name, where the scheme ranks too many units to list.
+    #[serde(default)]
+    unit_code: String,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -136,7 +142,7 @@ async fn items_page(
 ) -> PageResult {
     let Shown { error, field, page, per_finding, deduct_error, notice } = shown;
     let wanted = PageRequest::new(Some(page as i64), Some(PER_PAGE));
-    let evaluations::pages::ItemsPage { view, items, members } =
+    let evaluations::pages::ItemsPage { view, items, members, member_total } =
         evaluations::pages::items_page(&state.app, actor, SchemeId(id), wanted).await?;
     let status =
         if error.is_empty() && deduct_error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -159,6 +165,7 @@ async fn items_page(
         page: items.page as usize,
         pages: pages as usize,
         units: members.iter().map(|unit| UnitOption { id: unit.id.0, name: unit_name(unit, ctx.t) }).collect(),
+        member_total,
         grades: view.scheme.scheme.bands.iter().map(|b| b.name.clone()).collect(),
         form,
         error,
@@ -239,12 +246,16 @@ pub async fn add_item(
         Ok(effect) => effect,
         Err(field) => return items_page(&state, &actor, ctx, id, form, refused("not_a_number", field)).await,
     };
-    let input = entries::ItemInput {
-        unit: UnitId(form.unit_id),
-        effect,
-        source: form.source.clone(),
-        source_link: Some(form.source_link.clone()),
+    let unit = match units::typed(&state.app, &actor, &form.unit_code, "unit_id").await {
+        Ok(typed) => typed.unwrap_or(UnitId(form.unit_id)),
+        Err(AppError::Invalid(errors)) => {
+            let code = errors.fields.first().map_or("unit_not_found", |f| f.code);
+            return items_page(&state, &actor, ctx, id, form, refused(code, "unit_id")).await;
+        }
+        Err(error) => return Err(error.into()),
     };
+    let input =
+        entries::ItemInput { unit, effect, source: form.source.clone(), source_link: Some(form.source_link.clone()) };
     let shown = match entries::add_item(&state.app, &actor, SchemeId(id), &input).await {
         Ok(_) => return Ok(saved(&format!("/evaluations/{id}/items"))),
         Err(AppError::Invalid(errors)) => {
