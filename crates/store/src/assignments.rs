@@ -342,7 +342,9 @@ async fn count_report(conn: &mut AnyConnection, assignment: AssignmentId, at: Ti
 }
 
 /// Progress reports per week (keyed by `week_of`) from the week of `from` to the week of `to`,
-/// made by units within `subtrees`.
+/// made by units within `subtrees`. Read from the subtrees' units to their counts (`CROSS JOIN`
+/// keeps SQLite to that order): a prefecture's dozen weeks are a few hundred rows, where going
+/// from the counts scanned a national campaign's 800,000 (60 ms).
 pub async fn reports_per_week(
     conn: &mut AnyConnection,
     campaign: CampaignId,
@@ -360,7 +362,7 @@ pub async fn reports_per_week(
     let rows = filters
         .query(format!(
             "SELECT c.week, CAST(SUM(c.reports) AS BIGINT) AS n
-             FROM unit_report_counts c JOIN units u ON u.id = c.unit_id {} GROUP BY c.week",
+             FROM units u CROSS JOIN unit_report_counts c {} AND c.unit_id = u.id GROUP BY c.week",
             filters.sql()
         ))
         .fetch_all(conn)
