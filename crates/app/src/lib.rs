@@ -206,8 +206,13 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn pages(&self) -> i64 {
-        ((self.total + self.per_page - 1) / self.per_page).max(1)
+        pages_for(self.total, self.per_page)
     }
+}
+
+/// How many pages of `per_page` hold `total` items: one at least, the empty page.
+fn pages_for(total: i64, per_page: i64) -> i64 {
+    ((total + per_page - 1) / per_page).max(1)
 }
 
 /// Page number and size as asked for, clamped to sane values.
@@ -231,5 +236,10 @@ impl PageRequest {
 
     pub fn offset(self) -> i64 {
         (self.page - 1).saturating_mul(self.per_page)
+    }
+
+    /// The last page of `total` items, for a request that went past the end.
+    pub fn last_of(self, total: i64) -> Self {
+        Self { page: pages_for(total, self.per_page), ..self }
     }
 }

@@ -59,19 +59,8 @@ pub(crate) async fn typed_in(conn: &mut Conn, actor: &Actor, text: &str, field: 
     if text.chars().count() > crate::text::SEARCH_MAX_CHARS {
         return Err(unknown());
     }
-    let filter = store::UnitFilter {
-        within: actor.scope.roots(Permission::ViewUnits),
-        kind: None,
-        parent: None,
-        under: None,
-        query: Some(text.to_owned()),
-        include_archived: false,
-        offset: 0,
-        limit: 50,
-    };
-    let (found, _) = store::list(conn, &filter).await?;
-    let unit = found.into_iter().find(|u| u.code.as_deref() == Some(text) || u.name == text).ok_or_else(unknown)?;
-    Ok(Some(unit))
+    let unit = store::named(conn, &actor.scope.roots(Permission::ViewUnits), text).await?;
+    unit.map(Some).ok_or_else(unknown)
 }
 
 /// Units typed as a list of codes or names (commas, spaces, 、 or new lines between them); the

@@ -353,6 +353,7 @@ pub async fn reports_per_week(
     to: Date,
 ) -> Result<Vec<(Date, i64)>> {
     let mut filters = Where::default();
+    filters.push("c.unit_id = u.id".to_owned());
     let p = filters.bind(Bind::Int(campaign.0));
     filters.push(format!("c.campaign_id = {p}"));
     let (low, high) =
@@ -362,7 +363,7 @@ pub async fn reports_per_week(
     let rows = filters
         .query(format!(
             "SELECT c.week, CAST(SUM(c.reports) AS BIGINT) AS n
-             FROM units u CROSS JOIN unit_report_counts c {} AND c.unit_id = u.id GROUP BY c.week",
+             FROM units u CROSS JOIN unit_report_counts c {} GROUP BY c.week",
             filters.sql()
         ))
         .fetch_all(conn)

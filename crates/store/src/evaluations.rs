@@ -3,7 +3,7 @@
 
 mod members;
 
-pub use members::{member, member_count, member_page, member_units, members, set_members};
+pub use members::{every_member, member, member_count, member_page, member_units, members, set_members};
 
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,

@@ -16,11 +16,6 @@ use crate::{
 
 pub(crate) const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, aliases, path, archived_at, version, created_at, updated_at";
 
-/// [`COLUMNS`] of the units table under `alias`, for a query that joins it.
-pub(crate) fn columns_of(alias: &str) -> String {
-    COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
-}
-
 /// Aliases are stored one a line.
 fn aliases_to_db(aliases: &[String]) -> String {
     aliases.join("\n")
@@ -175,6 +170,24 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
     let rows = filters.query(page_sql).fetch_all(conn).await?;
     let units = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     Ok((units, total))
+}
+
+/// The active unit within `within` whose code is exactly `text`, else the first in tree order
+/// whose name is: how a person names a unit in a form or a sheet.
+pub async fn named(conn: &mut AnyConnection, within: &[UnitPath], text: &str) -> Result<Option<Unit>> {
+    if within.is_empty() {
+        return Ok(None);
+    }
+    let mut filters = Where::default();
+    filters.within("path", within);
+    let p = filters.bind(Bind::Text(text.to_owned()));
+    filters.push(format!("(code = {p} OR name = {p})"));
+    filters.push("archived_at IS NULL".to_owned());
+    let sql = format!(
+        "SELECT {COLUMNS} FROM units {} ORDER BY CASE WHEN code = {p} THEN 0 ELSE 1 END, path LIMIT 1",
+        filters.sql()
+    );
+    filters.query(sql).fetch_optional(conn).await?.as_ref().map(from_row).transpose()
 }
 
 /// Direct children of a unit, archived ones included, in tree order.

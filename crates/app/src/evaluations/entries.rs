@@ -313,7 +313,7 @@ pub async fn member_lines(
     let (roots, query) = (roots.as_deref(), query.as_deref());
     let (mut lines, mut total) = store::member_page(&mut conn, id, roots, query, page.offset(), page.per_page).await?;
     if lines.is_empty() && total > 0 {
-        page.page = (total + page.per_page - 1) / page.per_page;
+        page = page.last_of(total);
         (lines, total) = store::member_page(&mut conn, id, roots, query, page.offset(), page.per_page).await?;
     }
     let items = lines.into_iter().map(|(member, unit)| MemberLine::of(actor, member, unit)).collect();
@@ -324,7 +324,7 @@ pub async fn member_lines(
 pub async fn every_member_line(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<MemberLine>> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
-    let lines = super::all_members(&mut conn, id, ctx.member_scope(actor).as_deref()).await?;
+    let lines = store::every_member(&mut conn, id, ctx.member_scope(actor).as_deref()).await?;
     Ok(lines.into_iter().map(|(member, unit)| MemberLine::of(actor, member, unit)).collect())
 }
 

@@ -205,21 +205,8 @@ pub async fn get(app: &App, actor: &Actor, id: SchemeId) -> Result<SchemeView> {
 pub async fn members(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<Member>> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;
-    let lines = all_members(&mut conn, id, ctx.member_scope(actor).as_deref()).await?;
+    let lines = store::every_member(&mut conn, id, ctx.member_scope(actor).as_deref()).await?;
     Ok(lines.into_iter().map(|(member, _)| member).collect())
-}
-
-/// Every member within `roots` (all when `None`) with its unit, read a thousand at a time.
-async fn all_members(conn: &mut Conn, id: SchemeId, roots: Option<&[UnitPath]>) -> Result<Vec<(Member, Unit)>> {
-    let mut lines = Vec::new();
-    loop {
-        let (page, total) = store::member_page(conn, id, roots, None, lines.len() as i64, 1000).await?;
-        let done = page.is_empty() || lines.len() + page.len() >= total as usize;
-        lines.extend(page);
-        if done {
-            return Ok(lines);
-        }
-    }
 }
 
 /// Creates a scheme (as a draft) with the units it ranks.

@@ -43,6 +43,27 @@ pub async fn scheme_page(
     Ok(SchemePage { view, campaign, members, runs, item_codes })
 }
 
+/// What the scheme's editor starts from: the scheme, its campaign, the plan's item codes and
+/// every member's line; only for those who manage the scheme.
+#[derive(Debug, Clone)]
+pub struct EditorPage {
+    pub view: SchemeView,
+    pub campaign: plans::CampaignView,
+    pub members: Vec<MemberLine>,
+    pub item_codes: Vec<(i64, String)>,
+}
+
+pub async fn editor_page(app: &App, actor: &Actor, id: SchemeId) -> Result<EditorPage> {
+    let view = super::get(app, actor, id).await?;
+    if !view.can_manage {
+        return Err(AppError::Forbidden);
+    }
+    let campaign = plans::campaign(app, actor, view.scheme.campaign_id).await?;
+    let members = entries::every_member_line(app, actor, id).await?;
+    let item_codes = plans::item_codes(app, actor, view.scheme.campaign_id).await?;
+    Ok(EditorPage { view, campaign, members, item_codes })
+}
+
 /// A run's results with the scheme they came from and the units the caller sees among its
 /// members (their names, and which of them may appeal).
 #[derive(Debug, Clone)]
@@ -86,7 +107,7 @@ pub async fn items_page(app: &App, actor: &Actor, id: SchemeId, page: PageReques
     let mut page = page;
     let (mut items, mut total) = store::item_page(&mut conn, id, page.offset(), page.per_page).await?;
     if items.is_empty() && total > 0 {
-        page.page = (total + page.per_page - 1) / page.per_page;
+        page = page.last_of(total);
         (items, total) = store::item_page(&mut conn, id, page.offset(), page.per_page).await?;
     }
     let member_total = store::member_count(&mut conn, id).await?;

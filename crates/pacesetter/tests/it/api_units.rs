@@ -314,3 +314,35 @@ async fn a_body_over_the_limit_gets_the_json_error() {
     }
     t.remove().await;
 }
+
+backend_test! {
+    async fn a_unit_typed_into_a_form_is_found_by_its_code_or_exact_name_however_many_names_hold_it(t) {
+        use pacesetter_app::units::typed;
+        let admin = t.token("admin").await;
+        let lhasa = t.unit_id("540100").await;
+        let create = |name: String| {
+            let (t, admin) = (&t, &admin);
+            async move {
+                let created = t.json(Method::POST, "/api/v1/units", admin, json!({"parent_id": lhasa, "kind": "county", "name": name})).await;
+                assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+                created.json()["id"].as_i64().unwrap()
+            }
+        };
+        // More units whose names hold the name than a search page lists, all before it in tree order.
+        for n in 0..60 {
+            create(format!("联络组第{n}分组")).await;
+        }
+        let wanted = create("联络组".to_owned()).await;
+        let office = t.actor("admin").await;
+        assert_eq!(typed(&t.app, &office, "联络组", "unit").await.unwrap().map(|u| u.0), Some(wanted));
+        assert_eq!(typed(&t.app, &office, " 540100 ", "unit").await.unwrap().map(|u| u.0), Some(lhasa));
+        assert_eq!(typed(&t.app, &office, "", "unit").await.unwrap(), None);
+        let part = typed(&t.app, &office, "联络组第", "unit").await;
+        assert!(matches!(part, Err(pacesetter_app::AppError::Invalid(_))), "a part of a name is not a name: {part:?}");
+        // A liaison elsewhere does not find it, by name or by code.
+        let shigatse = t.actor("shigatse").await;
+        assert!(typed(&t.app, &shigatse, "540100", "unit").await.is_err());
+        assert!(typed(&t.app, &shigatse, "联络组", "unit").await.is_err());
+        assert!(typed(&t.app, &t.actor("lhasa").await, "联络组", "unit").await.is_ok());
+    }
+}

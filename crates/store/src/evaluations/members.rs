@@ -2,9 +2,9 @@
 //! whether they have handed the self-assessment in.
 //!
 //! A national scheme ranks tens of thousands of units with a couple of hundred self-assessed
-//! leaves each, so only [`members`] (the API's whole scheme, the editor) reads every member's
-//! leaves; pages read one page of members ([`member_page`]), one member ([`member`]) or the
-//! units alone ([`member_units`]).
+//! leaves each, so only [`members`] (the audit's record of a scheme before it changes) reads
+//! every member's leaves at once; pages and the API read one page of members ([`member_page`]),
+//! one member ([`member`]) or the units alone ([`member_units`]).
 
 use std::collections::HashMap;
 
@@ -128,30 +128,63 @@ pub async fn member_page(
     limit: i64,
 ) -> Result<(Vec<(Member, Unit)>, i64)> {
     let filters = member_filter(scheme, within, query);
-    let where_sql = filters.sql();
     let total: i64 = filters
-        .query(format!("SELECT COUNT(*) AS n FROM evaluation_units m JOIN units u ON u.id = m.unit_id {where_sql}"))
+        .query(format!(
+            "SELECT COUNT(*) AS n FROM evaluation_units m JOIN units u ON u.id = m.unit_id {}",
+            filters.sql()
+        ))
         .fetch_one(&mut *conn)
         .await?
         .try_get("n")?;
+    let lines =
+        lines(conn, scheme, &filters, &format!("LIMIT {} OFFSET {}", limit.clamp(1, PAGE_MAX), offset.max(0))).await?;
+    Ok((lines, total))
+}
+
+/// Every member within `within` (every member when `None`) with its unit and its leaves, in
+/// unit-tree order: read [`PAGE_MAX`] at a time, each read starting after the last unit's path,
+/// so a national scheme costs as many short reads as it has pages.
+pub async fn every_member(
+    conn: &mut AnyConnection,
+    scheme: SchemeId,
+    within: Option<&[UnitPath]>,
+) -> Result<Vec<(Member, Unit)>> {
+    let mut all: Vec<(Member, Unit)> = Vec::new();
+    loop {
+        let mut filters = member_filter(scheme, within, None);
+        if let Some((_, last)) = all.last() {
+            let p = filters.bind(Bind::Text(last.path.as_str().to_owned()));
+            filters.push(format!("u.path > {p}"));
+        }
+        let page = lines(conn, scheme, &filters, &format!("LIMIT {PAGE_MAX}")).await?;
+        let done = (page.len() as i64) < PAGE_MAX;
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+/// The members `filters` choose, in unit-tree order and cut by `limit` (a LIMIT clause of at
+/// most [`PAGE_MAX`] rows), each with its unit and its leaves.
+async fn lines(
+    conn: &mut AnyConnection,
+    scheme: SchemeId,
+    filters: &Where,
+    limit: &str,
+) -> Result<Vec<(Member, Unit)>> {
     let rows = filters
         .query(format!(
             "SELECT m.unit_id, m.category AS member_category, m.submitted_at, {}
-             FROM evaluation_units m JOIN units u ON u.id = m.unit_id {where_sql}
-             ORDER BY u.path LIMIT {} OFFSET {}",
-            units::columns_of("u"),
-            limit.clamp(1, PAGE_MAX),
-            offset.max(0),
+             FROM evaluation_units m JOIN units u ON u.id = m.unit_id {} ORDER BY u.path {limit}",
+            row::aliased(units::COLUMNS, "u", ""),
+            filters.sql(),
         ))
         .fetch_all(&mut *conn)
         .await?;
     let ids = rows.iter().map(|r| r.try_get("unit_id").map(UnitId)).collect::<std::result::Result<Vec<_>, _>>()?;
     let mut leaves = leaves_of(conn, scheme, &ids).await?;
-    let lines = rows
-        .iter()
-        .map(|row| Ok((member_from_row(row, &mut leaves)?, units::from_row(row)?)))
-        .collect::<Result<Vec<_>>>()?;
-    Ok((lines, total))
+    rows.iter().map(|row| Ok((member_from_row(row, &mut leaves)?, units::from_row(row)?))).collect()
 }
 
 /// How many units the scheme ranks.
@@ -174,13 +207,16 @@ pub async fn member_units(
     let rows = filters
         .query(format!(
             "SELECT {} FROM evaluation_units m JOIN units u ON u.id = m.unit_id {} ORDER BY u.path",
-            units::columns_of("u"),
+            row::aliased(units::COLUMNS, "u", ""),
             filters.sql(),
         ))
         .fetch_all(conn)
         .await?;
     rows.iter().map(units::from_row).collect()
 }
+
+/// Makes the scheme rank exactly `wanted`, with their categories and self-assessed leaves. A
+/// unit that has entries or items cannot leave: the foreign keys refuse it (`MissingReference`).
 pub async fn set_members(conn: &mut AnyConnection, scheme: SchemeId, wanted: &[Member]) -> Result<()> {
     for current in members(conn, scheme).await? {
         if !wanted.iter().any(|m| m.unit_id == current.unit_id) {

@@ -44,6 +44,9 @@ enum Day {
     Julian(&'static str),
 }
 
+/// The tasks' rows, whose yearly counts are kept in `assignment_years`.
+const ASSIGNMENTS: &str = "assignments t";
+
 /// Each kind's rows, `t` being the one that names the unit (`t.unit_id`), and the day it counts
 /// on. Tasks count on the day they start; evaluation sheets on the day the scheme was made.
 const SOURCES: [(Received, Day, &str); 5] = [
@@ -59,7 +62,7 @@ const SOURCES: [(Received, Day, &str); 5] = [
          JOIN inspection_items i ON i.round_id = t.round_id AND i.evidence_request IS NOT NULL",
     ),
     (Received::Request, Day::Text("t.given_on"), "rectifications t"),
-    (Received::Form, Day::Julian("t.starts_day"), "assignments t"),
+    (Received::Form, Day::Julian("t.starts_day"), ASSIGNMENTS),
     (Received::Form, Day::Text("s.created_at"), "evaluation_units t JOIN evaluation_schemes s ON s.id = t.scheme_id"),
 ];
 
@@ -156,25 +159,24 @@ pub async fn ranking(
     // One line per unit and source: its visits, the rest, and its months over the line.
     let mut parts = Vec::new();
     for (kind, day, from_sql) in SOURCES {
-        let in_year = within_year(&mut clauses, day, bounds);
-        parts.push(match (kind, day) {
-            (Received::Inspection, _) => {
-                let month = month_of(&mut clauses, day, year);
-                format!(
-                    "SELECT unit_id, n AS visits, 0 AS other, CASE WHEN n > {VISITS_PER_MONTH} THEN 1 ELSE 0 END AS heavy
-                     FROM (SELECT t.unit_id AS unit_id, COUNT(*) AS n FROM {from_sql} WHERE {in_year}
-                           GROUP BY t.unit_id, {month}) visits"
-                )
-            }
+        parts.push(if from_sql == ASSIGNMENTS {
             // Kept on write, read as a year's count.
-            (_, Day::Julian(_)) => {
-                let at = clauses.bind(Bind::Int(i64::from(year)));
-                format!("SELECT unit_id, 0 AS visits, n AS other, 0 AS heavy FROM assignment_years WHERE year = {at}")
-            }
-            _ => format!(
+            let at = clauses.bind(Bind::Int(i64::from(year)));
+            format!("SELECT unit_id, 0 AS visits, n AS other, 0 AS heavy FROM assignment_years WHERE year = {at}")
+        } else if kind == Received::Inspection {
+            let in_year = within_year(&mut clauses, day, bounds);
+            let month = month_of(&mut clauses, day, year);
+            format!(
+                "SELECT unit_id, n AS visits, 0 AS other, CASE WHEN n > {VISITS_PER_MONTH} THEN 1 ELSE 0 END AS heavy
+                 FROM (SELECT t.unit_id AS unit_id, COUNT(*) AS n FROM {from_sql} WHERE {in_year}
+                       GROUP BY t.unit_id, {month}) visits"
+            )
+        } else {
+            let in_year = within_year(&mut clauses, day, bounds);
+            format!(
                 "SELECT t.unit_id AS unit_id, 0 AS visits, COUNT(*) AS other, 0 AS heavy FROM {from_sql}
                  WHERE {in_year} GROUP BY t.unit_id"
-            ),
+            )
         });
     }
     clauses.within("u.path", roots);

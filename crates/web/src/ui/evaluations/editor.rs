@@ -8,8 +8,8 @@ use axum::{
     response::IntoResponse,
 };
 use pacesetter_app::{
-    Actor, AppError, PageRequest,
-    evaluations::{self, MemberInput, SchemeInput, pages::SchemePage},
+    Actor, AppError,
+    evaluations::{self, MemberInput, SchemeInput, pages::EditorPage},
     plans, units,
 };
 use pacesetter_domain::{
@@ -123,12 +123,8 @@ pub async fn edit_evaluation(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let SchemePage { view, campaign, item_codes: codes, .. } =
-        evaluations::pages::scheme_page(&state.app, &actor, SchemeId(id), None, PageRequest::default()).await?;
-    if !view.can_manage {
-        return Err(AppError::Forbidden.into());
-    }
-    let lines = evaluations::entries::every_member_line(&state.app, &actor, SchemeId(id)).await?;
+    let EditorPage { view, campaign, members: lines, item_codes: codes } =
+        evaluations::pages::editor_page(&state.app, &actor, SchemeId(id)).await?;
     let all_leaves = assessable_leaves(&view.scheme.scheme);
     let members = lines
         .iter()
