@@ -102,6 +102,8 @@ pub async fn update_campaign(
     version: i64,
     input: &CampaignInput<'_>,
 ) -> Result<Campaign> {
+    // A recount of earlier thresholds is finished before new ones start another.
+    progress_cells::finish_recount(&app.store, id).await?;
     let mut tx = app.store.write().await?;
     let (before, office) = load_campaign(&mut tx, id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
@@ -112,13 +114,24 @@ pub async fn update_campaign(
     let after = campaigns::update(&mut tx, id, version, &fields, Timestamp::now())
         .await
         .map_err(AppError::from_store(Resource::Campaign))?;
-    if after.thresholds != before.thresholds {
-        // Every light turns on other days now.
+    // Every light turns on other days now: the turning days are counted again a step at a
+    // time after the commit (one transaction for a national campaign held the write lock for
+    // half a minute). Should another change have started a recount meanwhile, this one counts
+    // the campaign whole.
+    let recount = after.thresholds != before.thresholds;
+    if recount && !progress_cells::begin_recount(&mut tx, id, before.thresholds).await? {
         progress_cells::rebuild(&mut tx, id).await?;
     }
     audit::record(&mut tx, actor.into(), "campaign.update", ("campaign", Some(id.0)), Some(&before), Some(&after))
         .await?;
     tx.commit().await?;
+    if recount {
+        // On its own task: a client that goes away does not stop it half-way (a restart would
+        // finish it, but the next one may be far off).
+        let store = app.store.clone();
+        let steps = tokio::spawn(async move { progress_cells::finish_recount(&store, id).await });
+        steps.await.map_err(|error| AppError::Internal(error.to_string()))??;
+    }
     Ok(after)
 }
 

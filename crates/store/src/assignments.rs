@@ -83,12 +83,17 @@ async fn recount(
     if before.is_empty() && after.is_empty() {
         return Ok(());
     }
-    let (campaign, thresholds, top) = progress_cells::task_context(conn, item).await?;
+    let (campaign, counting, top) = progress_cells::task_context(conn, item).await?;
     let units: Vec<UnitId> = before.iter().chain(after).map(|a| a.unit_id).collect();
     let paths = crate::units::paths_of(conn, &units).await?;
-    let mut changes = progress_cells::Changes::new(campaign, thresholds);
+    let mut changes = progress_cells::Changes::new(campaign, counting);
     let counted = |a: &Assignment| {
-        paths.get(&a.unit_id).map(|path| progress_cells::Counted { top, unit: path.clone(), progress: progress_of(a) })
+        paths.get(&a.unit_id).map(|path| progress_cells::Counted {
+            assignment: Some(a.id.0),
+            top,
+            unit: path.clone(),
+            progress: progress_of(a),
+        })
     };
     for a in before {
         changes.remove(&counted(a).ok_or(StoreError::NotFound)?);

@@ -161,10 +161,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0025_assignment_years.sql"),
         include_str!("../migrations/postgres/0025_assignment_years.sql"),
     ),
+    (
+        26,
+        "recount in chunks",
+        include_str!("../migrations/sqlite/0026_recount.sql"),
+        include_str!("../migrations/postgres/0026_recount.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 25;
+pub const LATEST: i64 = 26;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS
@@ -205,6 +211,11 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         let mut tx = store.write().await?;
         crate::progress_cells::rebuild(&mut tx, campaign).await?;
         tx.commit().await?;
+    }
+    // Recounts that a stop interrupted, finished before the server answers.
+    let recounting = crate::progress_cells::recounting(&mut *store.read().await?).await?;
+    for campaign in recounting {
+        crate::progress_cells::finish_recount(store, campaign).await?;
     }
     // And writing the scorecards of schemes with entries from before migration 11 (the token
     // format is Rust's). One transaction per scheme.

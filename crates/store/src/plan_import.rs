@@ -169,13 +169,14 @@ async fn count_new_assignments(
     campaign: CampaignId,
     assignments: &[(PlanItemId, UnitId, &NewTask)],
 ) -> Result<()> {
-    let thresholds = progress_cells::thresholds_of(conn, campaign).await?;
+    let counting = progress_cells::counting_of(conn, campaign).await?;
     let tops = progress_cells::tops_of_campaign(conn, campaign).await?;
     let units: Vec<UnitId> = assignments.iter().map(|(_, unit, _)| *unit).collect();
     let paths = crate::units::paths_of(conn, &units).await?;
-    let mut changes = progress_cells::Changes::new(campaign, thresholds);
+    let mut changes = progress_cells::Changes::new(campaign, counting);
     for (item, unit, task) in assignments {
         let counted = progress_cells::Counted {
+            assignment: None,
             top: tops.get(item).copied().unwrap_or(*item),
             unit: paths.get(unit).cloned().ok_or(StoreError::NotFound)?,
             progress: Progress { start: task.starts, deadline: task.due, percent: 0, closed: false },

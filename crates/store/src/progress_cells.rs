@@ -7,7 +7,9 @@
 //!
 //! Every write of an assignment goes through [`Changes`]: the assignment as it was counted is
 //! taken out, as it is now is put in. A moved unit carries its subtree's counts from its old
-//! ancestors to its new ones; new thresholds count a campaign again from its assignments.
+//! ancestors to its new ones. New thresholds count a campaign's turning days again a chunk of
+//! assignments per transaction ([`recount_step`]): meanwhile the assignments not yet recounted
+//! are counted under the old thresholds ([`Counting`]), so every write keeps the counts exact.
 
 use std::collections::HashMap;
 
@@ -30,6 +32,9 @@ use crate::{
 /// One assignment as the roll-ups count it.
 #[derive(Debug, Clone)]
 pub struct Counted {
+    /// The assignment's id; `None` for one being created (counted under the current thresholds,
+    /// as it is newer than any recount).
+    pub assignment: Option<i64>,
     /// The top-level plan item above the assignment's task.
     pub top: PlanItemId,
     pub unit: UnitPath,
@@ -49,11 +54,36 @@ const TURN_TABLES: [&str; 2] = ["light_turns", "light_turns_monthly"];
 /// Turning counts per (unit, item, day): yellow, red.
 type Turned = HashMap<(UnitId, PlanItemId, i64), (i64, i64)>;
 
+/// A recount under way after a campaign's thresholds changed (migration 26): the assignments
+/// after `after` up to `until` are still counted under the `old` thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recount {
+    pub after: i64,
+    pub until: i64,
+    pub old: Thresholds,
+}
+
+/// The thresholds a campaign's roll-ups count each of its assignments under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counting {
+    pub current: Thresholds,
+    pub recount: Option<Recount>,
+}
+
+impl Counting {
+    fn thresholds(&self, assignment: Option<i64>) -> Thresholds {
+        match (self.recount, assignment) {
+            (Some(recount), Some(id)) if id > recount.after && id <= recount.until => recount.old,
+            _ => self.current,
+        }
+    }
+}
+
 /// Changes to one campaign's roll-ups, gathered in memory and written in a few statements.
 #[derive(Debug)]
 pub struct Changes {
     campaign: CampaignId,
-    thresholds: Thresholds,
+    counting: Counting,
     cells: HashMap<(UnitId, PlanItemId), CellDelta>,
     /// Indexed as `TURN_TABLES`.
     turns: [Turned; 2],
@@ -68,8 +98,8 @@ fn month_key(day: Date) -> i64 {
 }
 
 impl Changes {
-    pub fn new(campaign: CampaignId, thresholds: Thresholds) -> Self {
-        Self { campaign, thresholds, cells: HashMap::new(), turns: [HashMap::new(), HashMap::new()] }
+    pub fn new(campaign: CampaignId, counting: Counting) -> Self {
+        Self { campaign, counting, cells: HashMap::new(), turns: [HashMap::new(), HashMap::new()] }
     }
 
     /// Counts an assignment in.
@@ -83,8 +113,12 @@ impl Changes {
     }
 
     fn count(&mut self, counted: &Counted, sign: i64) {
+        self.count_under(counted, sign, self.counting.thresholds(counted.assignment));
+    }
+
+    fn count_under(&mut self, counted: &Counted, sign: i64, thresholds: Thresholds) {
         let progress = &counted.progress;
-        let turned = turns(progress, self.thresholds);
+        let turned = turns(progress, thresholds);
         let mut path = counted.unit.ids();
         path.pop();
         for unit in path {
@@ -157,15 +191,16 @@ impl Changes {
     }
 }
 
-/// The campaign of a task, its thresholds and the top-level item above it.
-pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<(CampaignId, Thresholds, PlanItemId)> {
+/// The campaign of a task, how it counts and the top-level item above it.
+pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<(CampaignId, Counting, PlanItemId)> {
     let row = sqlx::query(
         "WITH RECURSIVE up (id, parent_id) AS (
              SELECT id, parent_id FROM plan_items WHERE id = $1
              UNION ALL
              SELECT p.id, p.parent_id FROM plan_items p JOIN up ON p.id = up.parent_id
          )
-         SELECT up.id AS top, c.id AS campaign_id, c.yellow_at, c.red_at
+         SELECT up.id AS top, c.id AS campaign_id, c.yellow_at, c.red_at, c.recount_after, c.recount_until,
+                c.recount_yellow_at, c.recount_red_at
          FROM up JOIN plan_items i ON i.id = up.id JOIN campaigns c ON c.id = i.campaign_id
          WHERE up.parent_id IS NULL",
     )
@@ -173,7 +208,7 @@ pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<
     .fetch_optional(conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    Ok((CampaignId(row.try_get("campaign_id")?), thresholds_from(&row)?, PlanItemId(row.try_get("top")?)))
+    Ok((CampaignId(row.try_get("campaign_id")?), counting_from(&row)?, PlanItemId(row.try_get("top")?)))
 }
 
 /// The top-level item above every item of a campaign.
@@ -202,14 +237,53 @@ pub async fn tops_of_campaign(
     Ok(parent_of.keys().map(|id| (*id, top(*id))).collect())
 }
 
-fn thresholds_from(row: &AnyRow) -> Result<Thresholds> {
-    let column = |name: &str| -> Result<u32> { Ok(row.try_get::<i64, _>(name)?.clamp(0, 100) as u32) };
-    Ok(Thresholds { yellow_at: column("yellow_at")?, red_at: column("red_at")? })
+fn counting_from(row: &AnyRow) -> Result<Counting> {
+    let percent = |name: &str| -> Result<Option<u32>> {
+        Ok(row.try_get::<Option<i64>, _>(name)?.map(|value| value.clamp(0, 100) as u32))
+    };
+    let current = Thresholds { yellow_at: percent("yellow_at")?.unwrap_or(0), red_at: percent("red_at")?.unwrap_or(0) };
+    let recount = match (
+        row.try_get::<Option<i64>, _>("recount_after")?,
+        row.try_get::<Option<i64>, _>("recount_until")?,
+        percent("recount_yellow_at")?,
+        percent("recount_red_at")?,
+    ) {
+        (Some(after), Some(until), Some(yellow_at), Some(red_at)) => {
+            Some(Recount { after, until, old: Thresholds { yellow_at, red_at } })
+        }
+        _ => None,
+    };
+    Ok(Counting { current, recount })
 }
 
-/// A campaign's light thresholds.
-pub async fn thresholds_of(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Thresholds> {
-    Ok(crate::campaigns::get(conn, campaign).await?.thresholds)
+/// How a campaign's roll-ups count its assignments now. On PostgreSQL `lock` takes the
+/// campaign's row for the transaction, as a recount's step does so that steps run one at a time.
+async fn counting_of_locked(conn: &mut AnyConnection, campaign: CampaignId, lock: bool) -> Result<Counting> {
+    let lock = if lock { for_update(conn, "") } else { "" };
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT yellow_at, red_at, recount_after, recount_until, recount_yellow_at, recount_red_at
+         FROM campaigns WHERE id = $1 {lock}"
+    )))
+    .bind(campaign.0)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    counting_from(&row)
+}
+
+/// How a campaign's roll-ups count its assignments now.
+pub async fn counting_of(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Counting> {
+    counting_of_locked(conn, campaign, false).await
+}
+
+/// `FOR UPDATE` (of `table` when not empty) on PostgreSQL; nothing on SQLite, whose write
+/// transaction already holds the only write lock.
+fn for_update(conn: &AnyConnection, table: &str) -> &'static str {
+    match (conn.backend_name().eq_ignore_ascii_case("sqlite"), table.is_empty()) {
+        (true, _) => "",
+        (false, true) => "FOR UPDATE",
+        (false, false) => "FOR UPDATE OF a",
+    }
 }
 
 /// Counts a campaign's roll-ups again from its assignments: when its thresholds change, and
@@ -222,9 +296,17 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
             .execute(&mut *conn)
             .await?;
     }
-    let thresholds = thresholds_of(conn, campaign).await?;
+    // Every assignment under the current thresholds: a recount under way has nothing left to do.
+    sqlx::query(
+        "UPDATE campaigns SET recount_after = NULL, recount_until = NULL, recount_yellow_at = NULL, recount_red_at = NULL
+         WHERE id = $1",
+    )
+    .bind(campaign.0)
+    .execute(&mut *conn)
+    .await?;
+    let counting = counting_of(conn, campaign).await?;
     let tops = tops_of_campaign(conn, campaign).await?;
-    let mut changes = Changes::new(campaign, thresholds);
+    let mut changes = Changes::new(campaign, counting);
     // A page of assignments at a time: a national campaign has a million.
     const PAGE: i64 = 50_000;
     let mut after = 0_i64;
@@ -242,6 +324,7 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
         for row in &rows {
             let item = PlanItemId(row.try_get("item_id")?);
             let counted = Counted {
+                assignment: Some(row.try_get("id")?),
                 top: tops.get(&item).copied().unwrap_or(item),
                 unit: UnitPath::from_db(row.try_get("path")?),
                 progress: crate::assignments::progress_of_row(row)?,
@@ -256,6 +339,104 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
     changes.apply(conn).await?;
     sqlx::query("DELETE FROM progress_cells_pending WHERE campaign_id = $1").bind(campaign.0).execute(conn).await?;
     Ok(())
+}
+
+/// Assignments a recount's step counts again in one transaction: a national campaign's
+/// million in about a hundred steps, each holding the write lock for a fraction of a second.
+pub const RECOUNT_STEP: i64 = 10_000;
+
+/// Starts counting a campaign's turning days again after its thresholds changed from `old`:
+/// every assignment there is now stays counted under `old` until a step reaches it. False,
+/// starting nothing, when a recount is already under way (finish it first: [`finish_recount`]).
+pub async fn begin_recount(conn: &mut AnyConnection, campaign: CampaignId, old: Thresholds) -> Result<bool> {
+    if counting_of_locked(conn, campaign, true).await?.recount.is_some() {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE campaigns SET recount_after = 0, recount_until = (SELECT COALESCE(MAX(id), 0) FROM assignments),
+             recount_yellow_at = $2, recount_red_at = $3
+         WHERE id = $1",
+    )
+    .bind(campaign.0)
+    .bind(i64::from(old.yellow_at))
+    .bind(i64::from(old.red_at))
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Counts the next `limit` assignments of a campaign's recount under its current thresholds
+/// instead of the old ones; true once the recount is done (or when none was under way).
+///
+/// On PostgreSQL the step locks the campaign's row (steps run one at a time), then its
+/// assignments' rows: a progress update locks its assignment's row before it reads how the
+/// campaign counts, so it counts under the thresholds the step leaves.
+pub async fn recount_step(conn: &mut AnyConnection, campaign: CampaignId, limit: i64) -> Result<bool> {
+    let counting = counting_of_locked(conn, campaign, true).await?;
+    let Some(recount) = counting.recount else { return Ok(true) };
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT a.id, a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
+         FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
+         WHERE i.campaign_id = $1 AND a.id > $2 AND a.id <= $3 ORDER BY a.id LIMIT $4 {}",
+        for_update(conn, "a")
+    )))
+    .bind(campaign.0)
+    .bind(recount.after)
+    .bind(recount.until)
+    .bind(limit.max(1))
+    .fetch_all(&mut *conn)
+    .await?;
+    let tops = tops_of_campaign(conn, campaign).await?;
+    let mut changes = Changes::new(campaign, counting);
+    for row in &rows {
+        let item = PlanItemId(row.try_get("item_id")?);
+        let counted = Counted {
+            assignment: Some(row.try_get("id")?),
+            top: tops.get(&item).copied().unwrap_or(item),
+            unit: UnitPath::from_db(row.try_get("path")?),
+            progress: crate::assignments::progress_of_row(row)?,
+        };
+        changes.count_under(&counted, -1, recount.old);
+        changes.count_under(&counted, 1, counting.current);
+    }
+    changes.apply(conn).await?;
+    let done = (rows.len() as i64) < limit.max(1);
+    let after = match rows.last() {
+        Some(last) if !done => Some(last.try_get::<i64, _>("id")?),
+        _ => None,
+    };
+    let query = match after {
+        Some(after) => {
+            sqlx::query("UPDATE campaigns SET recount_after = $2 WHERE id = $1").bind(campaign.0).bind(after)
+        }
+        None => sqlx::query(
+            "UPDATE campaigns SET recount_after = NULL, recount_until = NULL, recount_yellow_at = NULL,
+                 recount_red_at = NULL WHERE id = $1",
+        )
+        .bind(campaign.0),
+    };
+    query.execute(conn).await?;
+    Ok(done)
+}
+
+/// Runs a campaign's recount to its end, a step per transaction, so that other writers wait
+/// for one step at most.
+pub async fn finish_recount(store: &crate::Store, campaign: CampaignId) -> Result<()> {
+    loop {
+        let mut tx = store.write().await?;
+        let done = recount_step(&mut tx, campaign, RECOUNT_STEP).await?;
+        tx.commit().await?;
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+/// The campaigns with a recount under way.
+pub async fn recounting(conn: &mut AnyConnection) -> Result<Vec<CampaignId>> {
+    let rows =
+        sqlx::query("SELECT id FROM campaigns WHERE recount_after IS NOT NULL ORDER BY id").fetch_all(conn).await?;
+    rows.iter().map(|row| Ok(CampaignId(row.try_get("id")?))).collect()
 }
 
 /// The campaigns whose roll-ups are still to be counted (see migration 0009).
@@ -274,7 +455,7 @@ pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath
     let mut by_campaign: HashMap<i64, Changes> = HashMap::new();
     // The unit's own assignments, counted above it only.
     let own = sqlx::query(
-        "SELECT i.campaign_id, a.item_id, a.state, a.percent, a.starts_day, a.due_day
+        "SELECT a.id, i.campaign_id, a.item_id, a.state, a.percent, a.starts_day, a.due_day
          FROM assignments a JOIN plan_items i ON i.id = a.item_id WHERE a.unit_id = $1",
     )
     .bind(unit.0)
@@ -284,22 +465,24 @@ pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath
     for row in &own {
         let campaign: i64 = row.try_get("campaign_id")?;
         if let std::collections::hash_map::Entry::Vacant(entry) = by_campaign.entry(campaign) {
-            let thresholds = thresholds_of(conn, CampaignId(campaign)).await?;
-            entry.insert(Changes::new(CampaignId(campaign), thresholds));
+            let counting = counting_of(conn, CampaignId(campaign)).await?;
+            entry.insert(Changes::new(CampaignId(campaign), counting));
             tops.insert(campaign, tops_of_campaign(conn, CampaignId(campaign)).await?);
         }
         let item = PlanItemId(row.try_get("item_id")?);
         let top = tops.get(&campaign).and_then(|t| t.get(&item)).copied().unwrap_or(item);
         let progress = crate::assignments::progress_of_row(row)?;
+        let assignment = Some(row.try_get("id")?);
         if let Some(changes) = by_campaign.get_mut(&campaign) {
-            changes.remove(&Counted { top, unit: old.clone(), progress });
-            changes.add(&Counted { top, unit: new.clone(), progress });
+            changes.remove(&Counted { assignment, top, unit: old.clone(), progress });
+            changes.add(&Counted { assignment, top, unit: new.clone(), progress });
         }
     }
     // What is counted on the unit (its descendants'), carried as it is: the turning days do
     // not depend on where the unit sits.
     fn changes_of(by: &mut HashMap<i64, Changes>, campaign: i64) -> &mut Changes {
-        by.entry(campaign).or_insert_with(|| Changes::new(CampaignId(campaign), Thresholds::default()))
+        let steady = Counting { current: Thresholds::default(), recount: None };
+        by.entry(campaign).or_insert_with(|| Changes::new(CampaignId(campaign), steady))
     }
     let cells = sqlx::query(
         "SELECT campaign_id, item_id, assignments, closed, permille_sum FROM progress_cells WHERE unit_id = $1",

@@ -299,3 +299,86 @@ backend_test! {
         assert!(stale.contains("<h1>任务清单 · GC-1 "), "the new pillar, not the old task: {stale}");
     }
 }
+
+/// What a campaign's roll-ups store (cells and turning days), without rows that count nothing.
+async fn stored_counts(t: &TestApp, campaign: i64) -> Vec<String> {
+    use sqlx::Row;
+    let mut conn = t.db.store.read().await.unwrap();
+    let mut lines = Vec::new();
+    for (table, counts) in [
+        ("progress_cells", "0 AS day, assignments AS a, closed AS b, permille_sum AS c"),
+        ("light_turns", "day, to_yellow AS a, to_red AS b, 0 AS c"),
+        ("light_turns_monthly", "day, to_yellow AS a, to_red AS b, 0 AS c"),
+    ] {
+        let sql = format!("SELECT unit_id, item_id, {counts} FROM {table} WHERE campaign_id = $1 ORDER BY 1, 2, 3");
+        for row in sqlx::query(sqlx::AssertSqlSafe(sql)).bind(campaign).fetch_all(&mut *conn).await.unwrap() {
+            let n: Vec<i64> = ["unit_id", "item_id", "day", "a", "b", "c"].map(|c| row.try_get(c).unwrap()).to_vec();
+            if n[3..].iter().any(|v| *v != 0) {
+                lines.push(format!("{table} {n:?}"));
+            }
+        }
+    }
+    lines
+}
+
+backend_test! {
+    async fn new_thresholds_are_counted_a_step_at_a_time_and_writes_between_steps_stay_exact(t) {
+        use pacesetter_domain::{ids::CampaignId, light::Thresholds};
+        use pacesetter_store::progress_cells;
+        let office = t.token("office").await;
+        let campaign = t.get("/api/v1/campaigns", &office).await.json()[0].clone();
+        let id = campaign["id"].as_i64().unwrap();
+        let old = Thresholds {
+            yellow_at: campaign["yellow_at"].as_u64().unwrap() as u32,
+            red_at: campaign["red_at"].as_u64().unwrap() as u32,
+        };
+        // New thresholds, with their recount begun: the assignments stay counted as they were.
+        let before = stored_counts(&t, id).await;
+        let mut tx = t.db.store.write().await.unwrap();
+        sqlx::query("UPDATE campaigns SET yellow_at = 1, red_at = 4 WHERE id = $1").bind(id).execute(&mut *tx).await.unwrap();
+        assert!(progress_cells::begin_recount(&mut tx, CampaignId(id), old).await.unwrap());
+        assert!(!progress_cells::begin_recount(&mut tx, CampaignId(id), old).await.unwrap(), "one at a time");
+        tx.commit().await.unwrap();
+        assert_eq!(stored_counts(&t, id).await, before);
+
+        // Two steps, then reports on an assignment already recounted and on one not yet.
+        for _ in 0..2 {
+            let mut tx = t.db.store.write().await.unwrap();
+            assert!(!progress_cells::recount_step(&mut tx, CampaignId(id), 7).await.unwrap());
+            tx.commit().await.unwrap();
+        }
+        let recount = progress_cells::counting_of(&mut t.db.store.read().await.unwrap(), CampaignId(id))
+            .await
+            .unwrap()
+            .recount
+            .expect("under way");
+        assert!(recount.after > 0 && recount.after < recount.until, "{recount:?}");
+        let lhasa = t.token("lhasa").await;
+        let mine = t.get(&format!("/api/v1/assignments?campaign={id}&per_page=100&open=true"), &lhasa).await.json();
+        let mine: Vec<&Value> = mine["items"].as_array().unwrap().iter().map(|i| &i["assignment"]).collect();
+        let done = mine.iter().find(|a| a["id"].as_i64().unwrap() <= recount.after);
+        let waiting = mine.iter().find(|a| a["id"].as_i64().unwrap() > recount.after).expect("one not yet recounted");
+        for assignment in done.into_iter().chain([waiting]) {
+            let mut version = assignment["version"].to_string();
+            let path = format!("/api/v1/assignments/{}", assignment["id"]);
+            if assignment["state"] == "assigned" {
+                let ack = send_if_match(&t, Method::POST, &format!("{path}/steps"), &lhasa, &version, json!({"step": "acknowledge"})).await;
+                assert_eq!(ack.status, StatusCode::OK, "{}", ack.text());
+                version = ack.json()["version"].to_string();
+            }
+            let body = json!({"percent": 100, "narrative": "已完成"});
+            let report = send_if_match(&t, Method::POST, &format!("{path}/updates"), &lhasa, &version, body).await;
+            assert_eq!(report.status, StatusCode::OK, "{}", report.text());
+        }
+
+        // The rest, as a restart finishes it; then the counts are what counting afresh gives.
+        progress_cells::finish_recount(&t.db.store, CampaignId(id)).await.unwrap();
+        assert!(progress_cells::recounting(&mut t.db.store.read().await.unwrap()).await.unwrap().is_empty());
+        let stepped = stored_counts(&t, id).await;
+        assert_ne!(stepped, before, "the turning days moved");
+        let mut tx = t.db.store.write().await.unwrap();
+        progress_cells::rebuild(&mut tx, CampaignId(id)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(stepped, stored_counts(&t, id).await);
+    }
+}
