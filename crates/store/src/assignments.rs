@@ -248,24 +248,25 @@ pub async fn set_state(
     now: Timestamp,
 ) -> Result<Assignment> {
     let before = get(conn, id).await?;
-    let result = sqlx::query(
+    let written = sqlx::query(AssertSqlSafe(format!(
         "UPDATE assignments SET state = $1, percent = $2,
              last_update_at = CASE WHEN $3 = 1 THEN $4 ELSE last_update_at END,
              version = version + 1, updated_at = $4
-         WHERE id = $5 AND version = $6",
-    )
+         WHERE id = $5 AND version = $6
+         RETURNING {WRITTEN}"
+    )))
     .bind(state.as_str())
     .bind(i64::from(percent))
     .bind(i64::from(progress_reported))
     .bind(now.to_db())
     .bind(id.0)
     .bind(version)
-    .execute(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    if result.rows_affected() == 0 {
+    let Some(written) = written else {
         return Err(crate::stale_unless_missing(get(conn, id).await));
-    }
-    let after = get(conn, id).await?;
+    };
+    let after = from_row(&written)?;
     recount(conn, after.item_id, &[&before], &[&after]).await?;
     Ok(after)
 }
