@@ -395,7 +395,7 @@ async fn step_in(
     }
     errors.into_result()?;
     let now = Timestamp::now();
-    let after = store::set_state(tx, id, version, next, percent, reports_progress, now)
+    let after = store::set_state(tx, &before, next, percent, reports_progress, now)
         .await
         .map_err(AppError::from_store(Resource::Assignment))?;
     let event = store::NewEvent {
@@ -424,7 +424,7 @@ pub(crate) async fn close_for_event(tx: &mut WriteTx, actor: &Actor, item: PlanI
     let now = Timestamp::now();
     for before in store::for_item(tx, item).await? {
         let Some(next) = before.state.after_event_held() else { continue };
-        let after = store::set_state(tx, before.id, before.version, next, 100, false, now)
+        let after = store::set_state(tx, &before, next, 100, false, now)
             .await
             .map_err(AppError::from_store(Resource::Assignment))?;
         let event = store::NewEvent {

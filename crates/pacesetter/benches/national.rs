@@ -255,16 +255,9 @@ async fn report(fixture: &Fixture, i: usize) -> Result<Size, BoxError> {
     let mut tx = fixture.opened.store.write().await?;
     let before = store_assignments::get(&mut tx, id).await?;
     let percent = (before.percent + 7) % 100;
-    let after = store_assignments::set_state(
-        &mut tx,
-        id,
-        before.version,
-        AssignmentState::InProgress,
-        percent,
-        true,
-        Timestamp::now(),
-    )
-    .await?;
+    let after =
+        store_assignments::set_state(&mut tx, &before, AssignmentState::InProgress, percent, true, Timestamp::now())
+            .await?;
     drop(tx);
     Ok(format!("{}%", after.percent))
 }

@@ -237,17 +237,17 @@ fn from_units_first(filters: &mut Where) -> &'static str {
     "FROM units u CROSS JOIN assignments a CROSS JOIN plan_items i"
 }
 
-/// Moves an assignment to `state` with `percent`, if `version` is still current.
+/// Moves an assignment from `before` (as read in this transaction) to `state` with `percent`,
+/// if `before.version` is still current.
 pub async fn set_state(
     conn: &mut AnyConnection,
-    id: AssignmentId,
-    version: i64,
+    before: &Assignment,
     state: AssignmentState,
     percent: u8,
     progress_reported: bool,
     now: Timestamp,
 ) -> Result<Assignment> {
-    let before = get(conn, id).await?;
+    let (id, version) = (before.id, before.version);
     let written = sqlx::query(AssertSqlSafe(format!(
         "UPDATE assignments SET state = $1, percent = $2,
              last_update_at = CASE WHEN $3 = 1 THEN $4 ELSE last_update_at END,
@@ -267,7 +267,7 @@ pub async fn set_state(
         return Err(crate::stale_unless_missing(get(conn, id).await));
     };
     let after = from_row(&written)?;
-    recount(conn, after.item_id, &[&before], &[&after]).await?;
+    recount(conn, after.item_id, &[before], &[&after]).await?;
     Ok(after)
 }
 

@@ -345,8 +345,7 @@ async fn history(
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         Timestamp::from_datetime(moment)
     };
-    let mut state = assignment.state;
-    let mut version = assignment.version;
+    let mut current = assignment.clone();
     let mut steps: Vec<DemoStep> = vec![(Step::Acknowledge, None, None, reporter, at(2))];
     let midway = (elapsed / 2).max(3);
     let first = (percent / 2) as u8;
@@ -372,11 +371,10 @@ async fn history(
         steps.push((Step::Update, Some(percent as u8), Some(note), reporter, at(latest)));
     }
     for (step, percent, comment, actor, when) in steps {
-        let next = state.after(step).map_err(|e| AppError::Internal(e.to_string()))?;
+        let next = current.state.after(step).map_err(|e| AppError::Internal(e.to_string()))?;
         let value = percent.unwrap_or(if next == AssignmentState::Closed { 100 } else { 0 });
-        let updated =
-            assignments::set_state(conn, assignment.id, version, next, value, percent.is_some(), when).await?;
-        let event = assignments::NewEvent { step, from: state, to: next, percent, comment, actor };
+        let updated = assignments::set_state(conn, &current, next, value, percent.is_some(), when).await?;
+        let event = assignments::NewEvent { step, from: current.state, to: next, percent, comment, actor };
         let event_id = assignments::add_event(conn, assignment.id, &event, when).await?;
         // Indicator values grow with the progress reported: a share of each target.
         if let Some(percent) = percent {
@@ -389,8 +387,7 @@ async fn history(
                 .collect();
             indicators::add_values(conn, event_id, &values).await?;
         }
-        state = next;
-        version = updated.version;
+        current = updated;
     }
     Ok(())
 }

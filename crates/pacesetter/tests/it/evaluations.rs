@@ -4,7 +4,7 @@
 //! appeal that publishes a new version beside the old one.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_domain::{Timestamp, assignment::AssignmentState, ids::AssignmentId};
+use pacesetter_domain::{Timestamp, assignment::AssignmentState};
 use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use serde_json::{Value, json};
 
@@ -49,17 +49,9 @@ async fn close_assignment(t: &TestApp, task: i64, unit: i64) {
     let mut tx = t.db.store.write().await.unwrap();
     let all = pacesetter_store::assignments::for_item(&mut tx, pacesetter_domain::ids::PlanItemId(task)).await.unwrap();
     let mine = all.iter().find(|a| a.unit_id.0 == unit).unwrap();
-    pacesetter_store::assignments::set_state(
-        &mut tx,
-        AssignmentId(mine.id.0),
-        mine.version,
-        AssignmentState::Closed,
-        100,
-        true,
-        Timestamp::now(),
-    )
-    .await
-    .unwrap();
+    pacesetter_store::assignments::set_state(&mut tx, mine, AssignmentState::Closed, 100, true, Timestamp::now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 

@@ -209,10 +209,11 @@ backend_test! {
                 pacesetter_domain::assignment::AssignmentState::InProgress
             };
             let percent = [0u8, 20, 30, 35, 40, 100, 5][i];
+            let before = pacesetter_store::assignments::get(&mut conn, id).await.unwrap();
+            assert_eq!(before.version, 1);
             pacesetter_store::assignments::set_state(
                 &mut conn,
-                id,
-                1,
+                &before,
                 state,
                 percent,
                 true,
