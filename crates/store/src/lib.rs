@@ -92,6 +92,10 @@ pub struct Store {
     backend: Backend,
     anchor: Option<Arc<AuditAnchor>>,
     last_answer: Arc<LastAnswer>,
+    /// SQLite's writers take turns here before they take a connection: SQLite lets one write at
+    /// a time, and its own wait for the lock polls with sleeps of up to 100 ms, which put a
+    /// queue of writers' p99 at most of a second (decision 0019).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// When the database last answered the health check, so that a load balancer polling many
@@ -126,6 +130,8 @@ pub struct WriteTx {
     /// Taken only by `commit`, `rollback` and `drop`, which end the transaction.
     conn: Option<PoolConnection<sqlx::Any>>,
     store: Store,
+    /// This writer's turn on SQLite, given back once the transaction has ended.
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// Ends the transaction on `conn` with `statement`; closes the connection if that fails.
@@ -145,6 +151,7 @@ impl WriteTx {
         if let Some(conn) = self.conn.take() {
             end(conn, "COMMIT").await?;
         }
+        self.turn.take();
         if let Some(anchor) = &self.store.anchor {
             self.store.advance_anchor(anchor.clone()).await;
         }
@@ -175,10 +182,12 @@ impl Drop for WriteTx {
     /// connection goes back to the pool only once that has worked.
     fn drop(&mut self) {
         let Some(mut conn) = self.conn.take() else { return };
+        let turn = self.turn.take();
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 runtime.spawn(async move {
                     let _ = end(conn, "ROLLBACK").await;
+                    drop(turn);
                 });
             }
             Err(_) => conn.close_on_drop(),
@@ -271,7 +280,7 @@ impl Store {
             pool.execute("PRAGMA journal_mode = WAL").await.map_err(StoreError::connect)?;
         }
         let last_answer = LastAnswer { opened: std::time::Instant::now(), at_ms: 0.into() };
-        Ok(Self { pool, backend, anchor: None, last_answer: Arc::new(last_answer) })
+        Ok(Self { pool, backend, anchor: None, last_answer: Arc::new(last_answer), writer: Arc::default() })
     }
 
     /// Whether the database answers a query: the health check. An answer stands for a second;
@@ -346,6 +355,17 @@ impl Store {
     /// Starts a write transaction; on SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so a read-then-write cannot fail half-way under contention.
     pub async fn write(&self) -> Result<WriteTx> {
+        // The turn first, then a connection: waiting writers hold no connection readers need.
+        // Bounded as SQLite's own wait is (`busy_timeout`), should a task ever hold one write
+        // transaction while it asks for another.
+        let turn = match self.backend {
+            Backend::Sqlite => Some(
+                tokio::time::timeout(Duration::from_secs(10), self.writer.clone().lock_owned())
+                    .await
+                    .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))?,
+            ),
+            Backend::Postgres => None,
+        };
         let mut conn = self.pool.acquire().await?;
         let begin = match self.backend {
             Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -356,7 +376,7 @@ impl Store {
             conn.close_on_drop();
             return Err(error.into());
         }
-        Ok(WriteTx { conn: Some(conn), store: self.clone() })
+        Ok(WriteTx { conn: Some(conn), store: self.clone(), turn })
     }
 
     pub async fn close(&self) {

@@ -286,6 +286,17 @@ fn for_update(conn: &AnyConnection, table: &str) -> &'static str {
     }
 }
 
+/// An assignment as counted, from a row of `a.id, a.item_id, u.path` and its progress columns.
+fn counted_of_row(row: &AnyRow, tops: &HashMap<PlanItemId, PlanItemId>) -> Result<Counted> {
+    let item = PlanItemId(row.try_get("item_id")?);
+    Ok(Counted {
+        assignment: Some(row.try_get("id")?),
+        top: tops.get(&item).copied().unwrap_or(item),
+        unit: UnitPath::from_db(row.try_get("path")?),
+        progress: crate::assignments::progress_of_row(row)?,
+    })
+}
+
 /// Counts a campaign's roll-ups again from its assignments: when its thresholds change, and
 /// for the campaigns that existed before roll-ups were kept.
 pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<()> {
@@ -322,14 +333,7 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
         .fetch_all(&mut *conn)
         .await?;
         for row in &rows {
-            let item = PlanItemId(row.try_get("item_id")?);
-            let counted = Counted {
-                assignment: Some(row.try_get("id")?),
-                top: tops.get(&item).copied().unwrap_or(item),
-                unit: UnitPath::from_db(row.try_get("path")?),
-                progress: crate::assignments::progress_of_row(row)?,
-            };
-            changes.add(&counted);
+            changes.add(&counted_of_row(row, &tops)?);
         }
         match rows.last() {
             Some(last) if rows.len() as i64 == PAGE => after = last.try_get("id")?,
@@ -389,13 +393,7 @@ pub async fn recount_step(conn: &mut AnyConnection, campaign: CampaignId, limit:
     let tops = tops_of_campaign(conn, campaign).await?;
     let mut changes = Changes::new(campaign, counting);
     for row in &rows {
-        let item = PlanItemId(row.try_get("item_id")?);
-        let counted = Counted {
-            assignment: Some(row.try_get("id")?),
-            top: tops.get(&item).copied().unwrap_or(item),
-            unit: UnitPath::from_db(row.try_get("path")?),
-            progress: crate::assignments::progress_of_row(row)?,
-        };
+        let counted = counted_of_row(row, &tops)?;
         changes.count_under(&counted, -1, recount.old);
         changes.count_under(&counted, 1, counting.current);
     }
