@@ -27,7 +27,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from soak import Client, PASSWORD, free_port, rss_mib, sign_in, wait_healthy  # noqa: E402
+from soak import Client, PASSWORD, free_port, rss_mib, sign_in, wait_healthy, writable  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -81,7 +81,10 @@ def wrk(url, connections, seconds, headers, script=None):
         command += ["-H", header]
     if script:
         command += ["-s", script]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
+    run = subprocess.run(command + [url], capture_output=True, text=True, check=True)
+    if run.stderr.strip():
+        raise SystemExit(f"wrk: {run.stderr.strip()}")
+    output = run.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     total = int(re.search(r"(\d+) requests in", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -92,6 +95,95 @@ def wrk(url, connections, seconds, headers, script=None):
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     return rate, total, percentile(50), percentile(99), int(non_2xx.group(1)) if non_2xx else 0
+
+
+# A progress update per request, each connection taking an assignment that is not in flight and
+# posting with the ETag its last answer gave. Every thread gets its own assignments (more than
+# its connections, so one refused update does not starve it).
+UPDATES_LUA = """
+local index = 0
+function setup(thread)
+  index = index + 1
+  thread:set("mine", MINE[index])
+end
+function init(args)
+  free, tokens, etags, bodies = {}, {}, {}, {}
+  for entry in string.gmatch(mine, "[^;]+") do
+    local id, token, etag, percent = entry:match("([^|]+)|([^|]+)|([^|]+)|([^|]+)")
+    table.insert(free, id)
+    tokens[id], etags[id] = token, etag
+    bodies[id] = '{"percent": ' .. percent .. ', "narrative": "持续推进中（基准测试）"}'
+  end
+end
+function request()
+  local id = table.remove(free, 1)
+  if id == nil then
+    return wrk.format("GET", "/no-assignment-left")
+  end
+  return wrk.format("POST", "/api/v1/assignments/" .. id .. "/updates",
+    {["Authorization"] = "Bearer " .. tokens[id], ["If-Match"] = etags[id], ["Content-Type"] = "application/json"},
+    bodies[id])
+end
+function response(status, headers, body)
+  local id = body:match('"id":%s*(%d+)')
+  if status == 200 and id and tokens[id] then
+    etags[id] = headers["etag"] or headers["ETag"]
+    table.insert(free, id)
+  elseif os.getenv("HTTP_BENCH_DEBUG") then
+    io.write(status, " ", body, "\\n")
+  end
+end
+"""
+
+
+def versions(port, targets):
+    """Each target assignment's version now: how many updates it has taken."""
+    total = 0
+    for token, ident in targets:
+        _, etag, _ = Client(port, token).request("GET", f"/api/v1/assignments/{ident}")
+        total += int(etag.strip('W/"'))
+    return total
+
+
+def updates_script(workdir, port, targets, threads):
+    """The Lua script for durable progress updates on `targets` (token, assignment id), shared
+    out among `threads` wrk threads, each with the ETag and percent the assignment has now (a
+    run leaves them changed, so each run needs a script of its own)."""
+    shares = [[] for _ in range(threads)]
+    for n, (token, ident) in enumerate(targets):
+        status, etag, payload = Client(port, token).request("GET", f"/api/v1/assignments/{ident}")
+        record = json.loads(payload)
+        record = record.get("assignment", record)
+        shares[n % threads].append(f"{ident}|{token}|{etag}|{record['percent']}")
+    lua = "MINE = {" + ", ".join(json.dumps(";".join(share)) for share in shares) + "}\n" + UPDATES_LUA
+    path = os.path.join(workdir, "updates.lua")
+    with open(path, "w") as file:
+        file.write(lua)
+    return path
+
+
+def commit_ceiling(directory, seconds):
+    """SQLite's own rate of durable one-row transactions in `directory` (WAL,
+    `synchronous=FULL`, as the server runs it): the ceiling of one commit per update."""
+    import sqlite3
+
+    path = os.path.join(directory, "ceiling.db")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("CREATE TABLE t (n INTEGER)")
+    count, started = 0, time.monotonic()
+    while time.monotonic() - started < seconds:
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t VALUES (?)", (count,))
+        db.execute("COMMIT")
+        count += 1
+    rate = count / (time.monotonic() - started)
+    db.close()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    return rate
 
 
 def main():
@@ -164,13 +256,41 @@ def main():
                 p99_mark = "" if pid == bare.pid or connections != 32 or p99 < 20 else " p99 over 20 ms"
                 print(f"{label:40} {connections:>3} {rate:>9.0f} {p50:>8.2f} {p99:>8.2f} {cpu_us:>5.0f}{cpu_target:>6} "
                       f"{share:>6.1f}% {target:>7} {bad:>8}{p99_mark}", flush=True)
+        # Durable writes: each update is acknowledged after its commit (synchronous=FULL on SQLite).
+        threads = 2
+        others = ("shigatse", "qamdo", "nyingchi", "shannan", "nagqu", "ngari")
+        liaisons = [liaison] + [sign_in(port, name) for name in others]
+        # More assignments than connections per thread, so that one refused update starves none.
+        wanted = threads * (max(levels) // threads + 2)
+        targets = writable(port, liaisons, campaign, wanted)
+        ceiling = None if database else commit_ceiling(workdir, args.seconds)
+        if len(targets) < wanted:
+            print(f"durable progress updates: {len(targets)} assignments take updates, {wanted} wanted")
+            targets = []
+        for connections in levels if targets else []:
+            script = updates_script(workdir, port, targets, threads)
+            stored_before, before = versions(port, targets), cpu_seconds(server.pid)
+            rate, total, p50, p99, bad = wrk(f"{base}/", connections, args.seconds, [], script)
+            cpu_us = (cpu_seconds(server.pid) - before) / max(total, 1) * 1e6
+            stored = versions(port, targets) - stored_before
+            if stored < total - connections:
+                raise SystemExit(f"durable progress updates: {total} answered, only {stored} stored")
+            times = f"{rate / ceiling:.2f}× the commit ceiling" if ceiling else ""
+            rows.append({"request": "durable progress update (POST)", "connections": connections, "rps": rate,
+                         "p50_ms": p50, "p99_ms": p99, "cpu_us": cpu_us, "non_2xx": bad})
+            print(f"{'durable progress update (POST)':40} {connections:>3} {rate:>9.0f} {p50:>8.2f} {p99:>8.2f} "
+                  f"{cpu_us:>5.0f}{'':>6} {times:>16} {bad:>8}", flush=True)
+        if ceiling:
+            print(f"SQLite's own durable one-row commits in the same directory: {ceiling:.0f} per second "
+                  "(target: updates at 2× this)")
         rss_end = rss_mib(server.pid)
         time.sleep(args.idle)
         rss_idle = rss_mib(server.pid)
         print(f"server resident memory: {rss_start:.0f} MiB after start, {rss_end:.0f} MiB after the runs, "
               f"{rss_idle:.0f} MiB {args.idle} s later (targets: under 300 MiB under load, under 60 MiB idle)")
         if args.json:
-            figures = {"rows": rows, "rss_start_mib": rss_start, "rss_end_mib": rss_end, "rss_idle_mib": rss_idle}
+            figures = {"rows": rows, "rss_start_mib": rss_start, "rss_end_mib": rss_end, "rss_idle_mib": rss_idle,
+                       "commit_ceiling": ceiling}
             with open(args.json, "w") as file:
                 json.dump(figures, file, indent=1)
     finally:
