@@ -128,9 +128,17 @@ pub async fn update_campaign(
     if recount {
         // On its own task: a client that goes away does not stop it half-way (a restart would
         // finish it, but the next one may be far off).
+        // The change is stored whatever becomes of the steps: one that fails leaves the rest
+        // to the next change of the campaign or the next start, and the counts exact meanwhile.
         let store = app.store.clone();
         let steps = tokio::spawn(async move { progress_cells::finish_recount(&store, id).await });
-        steps.await.map_err(|error| AppError::Internal(error.to_string()))??;
+        let stopped = match steps.await {
+            Ok(steps) => steps.err().map(|error| error.to_string()),
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(error) = stopped {
+            tracing::warn!(campaign = id.0, %error, "the recount stopped; it resumes later");
+        }
     }
     Ok(after)
 }

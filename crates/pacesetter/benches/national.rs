@@ -358,10 +358,11 @@ async fn recount(fixture: &Fixture) -> Result<(usize, Duration, Duration), BoxEr
             .await?;
         progress_cells::begin_recount(&mut tx, campaign, old).await?;
         tx.commit().await?;
+        let mut tops = progress_cells::tops_of_campaign(&mut *store.read().await?, campaign).await?;
         loop {
             let step = Instant::now();
             let mut tx = store.write().await?;
-            let done = progress_cells::recount_step(&mut tx, campaign, progress_cells::RECOUNT_STEP).await?;
+            let done = progress_cells::recount_step(&mut tx, campaign, &mut tops, progress_cells::RECOUNT_STEP).await?;
             tx.commit().await?;
             longest = longest.max(step.elapsed());
             steps += usize::from(first.is_zero());

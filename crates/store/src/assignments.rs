@@ -89,7 +89,7 @@ async fn recount(
     let mut changes = progress_cells::Changes::new(campaign, counting);
     let counted = |a: &Assignment| {
         paths.get(&a.unit_id).map(|path| progress_cells::Counted {
-            assignment: Some(a.id.0),
+            assignment: a.id.0,
             top,
             unit: path.clone(),
             progress: progress_of(a),

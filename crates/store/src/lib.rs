@@ -356,8 +356,9 @@ impl Store {
     /// (`BEGIN IMMEDIATE`), so a read-then-write cannot fail half-way under contention.
     pub async fn write(&self) -> Result<WriteTx> {
         // The turn first, then a connection: waiting writers hold no connection readers need.
-        // Bounded as SQLite's own wait is (`busy_timeout`), should a task ever hold one write
-        // transaction while it asks for another.
+        // Bounded (then 503 Unavailable), should a task ever hold one write transaction while
+        // it asks for another: longer than SQLite's own lock wait (`busy_timeout`, 5 s), as a
+        // turn waits for a queue of writers, not for one.
         let turn = match self.backend {
             Backend::Sqlite => Some(
                 tokio::time::timeout(Duration::from_secs(10), self.writer.clone().lock_owned())

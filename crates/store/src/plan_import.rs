@@ -140,11 +140,13 @@ pub async fn insert_tasks(
         .zip(&ids)
         .flat_map(|(task, id)| task.targets().into_iter().map(move |unit| (*id, unit, task)))
         .collect();
+    // The roll-ups count an assignment under the thresholds its id decides: keep the ids.
+    let mut assignment_ids: HashMap<(PlanItemId, UnitId), i64> = HashMap::with_capacity(assignments.len());
     for chunk in assignments.chunks(BATCH) {
         // Every new assignment starts assigned at 0 %: written into each row, not bound.
         let sql = format!(
             "INSERT INTO assignments (item_id, unit_id, starts_day, due_day, created_at, updated_at, state, percent)
-             VALUES {}",
+             VALUES {} RETURNING id, item_id, unit_id",
             placeholders(conn, chunk.len(), 4, &format!(", '{stamp}', '{stamp}', 'assigned', 0"))
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
@@ -155,9 +157,12 @@ pub async fn insert_tasks(
                 .bind(i64::from(task.starts.to_julian_day()))
                 .bind(i64::from(task.due.to_julian_day()));
         }
-        query.execute(&mut *conn).await?;
+        for row in query.fetch_all(&mut *conn).await? {
+            let key = (PlanItemId(row.try_get("item_id")?), UnitId(row.try_get("unit_id")?));
+            assignment_ids.insert(key, row.try_get("id")?);
+        }
     }
-    count_new_assignments(conn, campaign, &assignments).await?;
+    count_new_assignments(conn, campaign, &assignments, &assignment_ids).await?;
     let started: Vec<(UnitId, Date)> = assignments.iter().map(|(_, unit, task)| (*unit, task.starts)).collect();
     crate::inspections::burden::count_assignments(conn, &started).await?;
     Ok(ids)
@@ -168,6 +173,7 @@ async fn count_new_assignments(
     conn: &mut AnyConnection,
     campaign: CampaignId,
     assignments: &[(PlanItemId, UnitId, &NewTask)],
+    ids: &HashMap<(PlanItemId, UnitId), i64>,
 ) -> Result<()> {
     let counting = progress_cells::counting_of(conn, campaign).await?;
     let tops = progress_cells::tops_of_campaign(conn, campaign).await?;
@@ -176,7 +182,7 @@ async fn count_new_assignments(
     let mut changes = progress_cells::Changes::new(campaign, counting);
     for (item, unit, task) in assignments {
         let counted = progress_cells::Counted {
-            assignment: None,
+            assignment: ids.get(&(*item, *unit)).copied().ok_or(StoreError::NotFound)?,
             top: tops.get(item).copied().unwrap_or(*item),
             unit: paths.get(unit).cloned().ok_or(StoreError::NotFound)?,
             progress: Progress { start: task.starts, deadline: task.due, percent: 0, closed: false },

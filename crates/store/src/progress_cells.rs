@@ -29,12 +29,14 @@ use crate::{
     sql::{Bind, Where, placeholders},
 };
 
+mod recount;
+pub use recount::{RECOUNT_STEP, begin_recount, finish_recount, recount_step, recounting};
+
 /// One assignment as the roll-ups count it.
 #[derive(Debug, Clone)]
 pub struct Counted {
-    /// The assignment's id; `None` for one being created (counted under the current thresholds,
-    /// as it is newer than any recount).
-    pub assignment: Option<i64>,
+    /// The assignment's id, which decides the thresholds it is counted under during a recount.
+    pub assignment: i64,
     /// The top-level plan item above the assignment's task.
     pub top: PlanItemId,
     pub unit: UnitPath,
@@ -71,9 +73,9 @@ pub struct Counting {
 }
 
 impl Counting {
-    fn thresholds(&self, assignment: Option<i64>) -> Thresholds {
-        match (self.recount, assignment) {
-            (Some(recount), Some(id)) if id > recount.after && id <= recount.until => recount.old,
+    fn thresholds(&self, assignment: i64) -> Thresholds {
+        match self.recount {
+            Some(recount) if assignment > recount.after && assignment <= recount.until => recount.old,
             _ => self.current,
         }
     }
@@ -192,8 +194,10 @@ impl Changes {
 }
 
 /// The campaign of a task, how it counts and the top-level item above it.
+///
+/// For a write that changes the task's counts: see [`counting_of`].
 pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<(CampaignId, Counting, PlanItemId)> {
-    let row = sqlx::query(
+    let row = sqlx::query(AssertSqlSafe(format!(
         "WITH RECURSIVE up (id, parent_id) AS (
              SELECT id, parent_id FROM plan_items WHERE id = $1
              UNION ALL
@@ -202,8 +206,9 @@ pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<
          SELECT up.id AS top, c.id AS campaign_id, c.yellow_at, c.red_at, c.recount_after, c.recount_until,
                 c.recount_yellow_at, c.recount_red_at
          FROM up JOIN plan_items i ON i.id = up.id JOIN campaigns c ON c.id = i.campaign_id
-         WHERE up.parent_id IS NULL",
-    )
+         WHERE up.parent_id IS NULL {}",
+        hold(conn, Hold::Counting, "c")
+    )))
     .bind(item.0)
     .fetch_optional(conn)
     .await?
@@ -256,10 +261,36 @@ fn counting_from(row: &AnyRow) -> Result<Counting> {
     Ok(Counting { current, recount })
 }
 
-/// How a campaign's roll-ups count its assignments now. On PostgreSQL `lock` takes the
-/// campaign's row for the transaction, as a recount's step does so that steps run one at a time.
-async fn counting_of_locked(conn: &mut AnyConnection, campaign: CampaignId, lock: bool) -> Result<Counting> {
-    let lock = if lock { for_update(conn, "") } else { "" };
+/// How a transaction holds a campaign's row on PostgreSQL while it counts (SQLite's write
+/// transactions already run one at a time). Every write that changes a campaign's counts reads
+/// how it counts holding the row [`Hold::Counting`] until it commits, before it writes a count;
+/// a recount begins and steps holding it [`Hold::Recounting`]. So a step waits for the writes
+/// under way and they wait for the step: none counts under thresholds the step changes, and
+/// none is left out of it (an assignment not yet committed when a step passes its id is
+/// counted by its writer under the thresholds the step left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    /// `FOR KEY SHARE`: writes do not wait for each other, nor for the campaign's own edits.
+    Counting,
+    /// `FOR UPDATE`.
+    Recounting,
+}
+
+/// The locking clause for `hold` (of `table` when not empty) on PostgreSQL; none on SQLite.
+fn hold(conn: &AnyConnection, hold: Hold, table: &str) -> String {
+    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+        return String::new();
+    }
+    let clause = match hold {
+        Hold::Counting => "FOR KEY SHARE",
+        Hold::Recounting => "FOR UPDATE",
+    };
+    if table.is_empty() { clause.to_owned() } else { format!("{clause} OF {table}") }
+}
+
+/// How a campaign's roll-ups count its assignments, its row held as `how` (see [`Hold`]).
+async fn counting_held(conn: &mut AnyConnection, campaign: CampaignId, how: Option<Hold>) -> Result<Counting> {
+    let lock = how.map(|how| hold(conn, how, "")).unwrap_or_default();
     let row = sqlx::query(AssertSqlSafe(format!(
         "SELECT yellow_at, red_at, recount_after, recount_until, recount_yellow_at, recount_red_at
          FROM campaigns WHERE id = $1 {lock}"
@@ -271,35 +302,51 @@ async fn counting_of_locked(conn: &mut AnyConnection, campaign: CampaignId, lock
     counting_from(&row)
 }
 
-/// How a campaign's roll-ups count its assignments now.
+/// How a campaign's roll-ups count its assignments now, for a write that changes its counts:
+/// call it in the write's transaction before writing a count (on PostgreSQL it holds the
+/// campaign's row until the commit, see [`Hold`]).
 pub async fn counting_of(conn: &mut AnyConnection, campaign: CampaignId) -> Result<Counting> {
-    counting_of_locked(conn, campaign, false).await
+    counting_held(conn, campaign, Some(Hold::Counting)).await
 }
 
-/// `FOR UPDATE` (of `table` when not empty) on PostgreSQL; nothing on SQLite, whose write
-/// transaction already holds the only write lock.
-fn for_update(conn: &AnyConnection, table: &str) -> &'static str {
-    match (conn.backend_name().eq_ignore_ascii_case("sqlite"), table.is_empty()) {
-        (true, _) => "",
-        (false, true) => "FOR UPDATE",
-        (false, false) => "FOR UPDATE OF a",
-    }
+/// The next `limit` assignments of a campaign with ids in `ids` (after, up to), as
+/// [`counted_of_row`] reads them.
+async fn counted_rows(
+    conn: &mut AnyConnection,
+    campaign: CampaignId,
+    ids: (i64, i64),
+    limit: i64,
+) -> Result<Vec<AnyRow>> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
+         FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
+         WHERE i.campaign_id = $1 AND a.id > $2 AND a.id <= $3 ORDER BY a.id LIMIT $4",
+    )
+    .bind(campaign.0)
+    .bind(ids.0)
+    .bind(ids.1)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows)
 }
 
 /// An assignment as counted, from a row of `a.id, a.item_id, u.path` and its progress columns.
 fn counted_of_row(row: &AnyRow, tops: &HashMap<PlanItemId, PlanItemId>) -> Result<Counted> {
     let item = PlanItemId(row.try_get("item_id")?);
     Ok(Counted {
-        assignment: Some(row.try_get("id")?),
+        assignment: row.try_get("id")?,
         top: tops.get(&item).copied().unwrap_or(item),
         unit: UnitPath::from_db(row.try_get("path")?),
         progress: crate::assignments::progress_of_row(row)?,
     })
 }
 
-/// Counts a campaign's roll-ups again from its assignments: when its thresholds change, and
-/// for the campaigns that existed before roll-ups were kept.
+/// Counts a campaign's roll-ups again from its assignments, whole: for the campaigns that
+/// existed before roll-ups were kept, and for new thresholds while a recount of earlier ones is
+/// still under way.
 pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<()> {
+    counting_held(conn, campaign, Some(Hold::Recounting)).await?;
     sqlx::query("DELETE FROM progress_cells WHERE campaign_id = $1").bind(campaign.0).execute(&mut *conn).await?;
     for table in TURN_TABLES {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE campaign_id = $1")))
@@ -308,13 +355,7 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
             .await?;
     }
     // Every assignment under the current thresholds: a recount under way has nothing left to do.
-    sqlx::query(
-        "UPDATE campaigns SET recount_after = NULL, recount_until = NULL, recount_yellow_at = NULL, recount_red_at = NULL
-         WHERE id = $1",
-    )
-    .bind(campaign.0)
-    .execute(&mut *conn)
-    .await?;
+    recount::end(conn, campaign).await?;
     let counting = counting_of(conn, campaign).await?;
     let tops = tops_of_campaign(conn, campaign).await?;
     let mut changes = Changes::new(campaign, counting);
@@ -322,16 +363,7 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
     const PAGE: i64 = 50_000;
     let mut after = 0_i64;
     loop {
-        let rows = sqlx::query(
-            "SELECT a.id, a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
-             FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
-             WHERE i.campaign_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3",
-        )
-        .bind(campaign.0)
-        .bind(after)
-        .bind(PAGE)
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = counted_rows(conn, campaign, (after, i64::MAX), PAGE).await?;
         for row in &rows {
             changes.add(&counted_of_row(row, &tops)?);
         }
@@ -343,98 +375,6 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
     changes.apply(conn).await?;
     sqlx::query("DELETE FROM progress_cells_pending WHERE campaign_id = $1").bind(campaign.0).execute(conn).await?;
     Ok(())
-}
-
-/// Assignments a recount's step counts again in one transaction: a national campaign's
-/// million in about a hundred steps, each holding the write lock for a fraction of a second.
-pub const RECOUNT_STEP: i64 = 10_000;
-
-/// Starts counting a campaign's turning days again after its thresholds changed from `old`:
-/// every assignment there is now stays counted under `old` until a step reaches it. False,
-/// starting nothing, when a recount is already under way (finish it first: [`finish_recount`]).
-pub async fn begin_recount(conn: &mut AnyConnection, campaign: CampaignId, old: Thresholds) -> Result<bool> {
-    if counting_of_locked(conn, campaign, true).await?.recount.is_some() {
-        return Ok(false);
-    }
-    sqlx::query(
-        "UPDATE campaigns SET recount_after = 0, recount_until = (SELECT COALESCE(MAX(id), 0) FROM assignments),
-             recount_yellow_at = $2, recount_red_at = $3
-         WHERE id = $1",
-    )
-    .bind(campaign.0)
-    .bind(i64::from(old.yellow_at))
-    .bind(i64::from(old.red_at))
-    .execute(conn)
-    .await?;
-    Ok(true)
-}
-
-/// Counts the next `limit` assignments of a campaign's recount under its current thresholds
-/// instead of the old ones; true once the recount is done (or when none was under way).
-///
-/// On PostgreSQL the step locks the campaign's row (steps run one at a time), then its
-/// assignments' rows: a progress update locks its assignment's row before it reads how the
-/// campaign counts, so it counts under the thresholds the step leaves.
-pub async fn recount_step(conn: &mut AnyConnection, campaign: CampaignId, limit: i64) -> Result<bool> {
-    let counting = counting_of_locked(conn, campaign, true).await?;
-    let Some(recount) = counting.recount else { return Ok(true) };
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT a.id, a.item_id, u.path, a.state, a.percent, a.starts_day, a.due_day
-         FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id
-         WHERE i.campaign_id = $1 AND a.id > $2 AND a.id <= $3 ORDER BY a.id LIMIT $4 {}",
-        for_update(conn, "a")
-    )))
-    .bind(campaign.0)
-    .bind(recount.after)
-    .bind(recount.until)
-    .bind(limit.max(1))
-    .fetch_all(&mut *conn)
-    .await?;
-    let tops = tops_of_campaign(conn, campaign).await?;
-    let mut changes = Changes::new(campaign, counting);
-    for row in &rows {
-        let counted = counted_of_row(row, &tops)?;
-        changes.count_under(&counted, -1, recount.old);
-        changes.count_under(&counted, 1, counting.current);
-    }
-    changes.apply(conn).await?;
-    let done = (rows.len() as i64) < limit.max(1);
-    let after = match rows.last() {
-        Some(last) if !done => Some(last.try_get::<i64, _>("id")?),
-        _ => None,
-    };
-    let query = match after {
-        Some(after) => {
-            sqlx::query("UPDATE campaigns SET recount_after = $2 WHERE id = $1").bind(campaign.0).bind(after)
-        }
-        None => sqlx::query(
-            "UPDATE campaigns SET recount_after = NULL, recount_until = NULL, recount_yellow_at = NULL,
-                 recount_red_at = NULL WHERE id = $1",
-        )
-        .bind(campaign.0),
-    };
-    query.execute(conn).await?;
-    Ok(done)
-}
-
-/// Runs a campaign's recount to its end, a step per transaction, so that other writers wait
-/// for one step at most.
-pub async fn finish_recount(store: &crate::Store, campaign: CampaignId) -> Result<()> {
-    loop {
-        let mut tx = store.write().await?;
-        let done = recount_step(&mut tx, campaign, RECOUNT_STEP).await?;
-        tx.commit().await?;
-        if done {
-            return Ok(());
-        }
-    }
-}
-
-/// The campaigns with a recount under way.
-pub async fn recounting(conn: &mut AnyConnection) -> Result<Vec<CampaignId>> {
-    let rows =
-        sqlx::query("SELECT id FROM campaigns WHERE recount_after IS NOT NULL ORDER BY id").fetch_all(conn).await?;
-    rows.iter().map(|row| Ok(CampaignId(row.try_get("id")?))).collect()
 }
 
 /// The campaigns whose roll-ups are still to be counted (see migration 0009).
@@ -470,7 +410,7 @@ pub async fn move_subtree(conn: &mut AnyConnection, unit: UnitId, old: &UnitPath
         let item = PlanItemId(row.try_get("item_id")?);
         let top = tops.get(&campaign).and_then(|t| t.get(&item)).copied().unwrap_or(item);
         let progress = crate::assignments::progress_of_row(row)?;
-        let assignment = Some(row.try_get("id")?);
+        let assignment = row.try_get("id")?;
         if let Some(changes) = by_campaign.get_mut(&campaign) {
             changes.remove(&Counted { assignment, top, unit: old.clone(), progress });
             changes.add(&Counted { assignment, top, unit: new.clone(), progress });

@@ -342,9 +342,10 @@ backend_test! {
         assert_eq!(stored_counts(&t, id).await, before);
 
         // Two steps, then reports on an assignment already recounted and on one not yet.
+        let mut tops = progress_cells::tops_of_campaign(&mut t.db.store.read().await.unwrap(), CampaignId(id)).await.unwrap();
         for _ in 0..2 {
             let mut tx = t.db.store.write().await.unwrap();
-            assert!(!progress_cells::recount_step(&mut tx, CampaignId(id), 7).await.unwrap());
+            assert!(!progress_cells::recount_step(&mut tx, CampaignId(id), &mut tops, 7).await.unwrap());
             tx.commit().await.unwrap();
         }
         let recount = progress_cells::counting_of(&mut t.db.store.read().await.unwrap(), CampaignId(id))
@@ -378,6 +379,76 @@ backend_test! {
         assert_ne!(stepped, before, "the turning days moved");
         let mut tx = t.db.store.write().await.unwrap();
         progress_cells::rebuild(&mut tx, CampaignId(id)).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(stepped, stored_counts(&t, id).await);
+    }
+}
+
+backend_test! {
+    async fn new_thresholds_wait_for_an_assignment_being_created_and_count_it_too(t) {
+        use pacesetter_domain::{
+            Timestamp,
+            ids::{CampaignId, PlanItemId, UnitId},
+            plan::ItemFields,
+        };
+        use pacesetter_store::{
+            assignments::fan_out,
+            plan_import::{NewTask, insert_tasks},
+        };
+        use sqlx::Row;
+        let office = t.token("office").await;
+        let campaign = t.get("/api/v1/campaigns", &office).await.json()[0].clone();
+        let id = campaign["id"].as_i64().unwrap();
+        let (pillar, unit) = {
+            let mut conn = t.db.store.read().await.unwrap();
+            let pillar: i64 = sqlx::query("SELECT id FROM plan_items WHERE campaign_id = $1 AND parent_id IS NULL ORDER BY id")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await
+                .unwrap()
+                .get("id");
+            let units = sqlx::query("SELECT id FROM units ORDER BY id DESC LIMIT 2").fetch_all(&mut *conn).await.unwrap();
+            (pillar, [0, 1].map(|i| UnitId(units[i].get("id"))))
+        };
+        let day = time::macros::date!(2023 - 06 - 01);
+        let task = NewTask {
+            parent: Some(PlanItemId(pillar)),
+            depth: 1,
+            fields: ItemFields {
+                code: None,
+                title: "新建任务".to_owned(),
+                title_bo: None,
+                description: None,
+                weight: 1,
+                starts_on: Some(day),
+                due_on: Some(day),
+            },
+            lead: unit[0],
+            co_units: Vec::new(),
+            starts: day,
+            due: day,
+        };
+        let mut tx = t.db.store.write().await.unwrap();
+        let item = insert_tasks(&mut tx, CampaignId(id), &[task], Timestamp::now()).await.unwrap()[0];
+        tx.commit().await.unwrap();
+        // The task fanned out to one more unit, counted under today's thresholds and not yet
+        // committed, while the office sets new ones: the recount waits for it, and counts it too.
+        let mut creating = t.db.store.write().await.unwrap();
+        fan_out(&mut creating, item, &[unit[1]], day, day, Timestamp::now()).await.unwrap();
+        let body = json!({
+            "name": campaign["name"], "year": campaign["year"], "starts_on": campaign["starts_on"],
+            "ends_on": campaign["ends_on"], "yellow_at": 1, "red_at": 4, "as_of": campaign["as_of"],
+        });
+        let version = campaign["version"].to_string();
+        let path = format!("/api/v1/campaigns/{id}");
+        let (saved, ()) = tokio::join!(send_if_match(&t, Method::PUT, &path, &office, &version, body), async {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            creating.commit().await.unwrap();
+        });
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+        let stepped = stored_counts(&t, id).await;
+        let mut tx = t.db.store.write().await.unwrap();
+        pacesetter_store::progress_cells::rebuild(&mut tx, CampaignId(id)).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(stepped, stored_counts(&t, id).await);
     }
