@@ -11,6 +11,8 @@ the bare route's rate at the same connections. Bounded: `--seconds` per cell.
     cargo build --release -p pacesetter --example bare_axum
     python3 scripts/http_bench.py --bin target/release/pacesetter --bare target/release/examples/bare_axum
 
+`--only update` runs only the requests whose label matches (and the bare route), e.g. while
+`perf record -p` watches the server.
 `--database-url postgres://postgres@127.0.0.1:5432/postgres` runs the server on PostgreSQL instead:
 a fresh database is made beside the one named (and dropped afterwards). `--idle 70` waits that
 long after the runs and prints the memory then (idle connections close after a minute).
@@ -195,6 +197,8 @@ def main():
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--database-url", help="a PostgreSQL server to run on, instead of SQLite")
     parser.add_argument("--idle", type=int, default=2, help="seconds to wait idle before the last memory reading")
+    parser.add_argument("--only", help="run only the requests whose label matches this regular expression "
+                        "(the bare route always runs), e.g. 'update' while a profiler watches the server")
     args = parser.parse_args()
     levels = [int(c) for c in args.connections.split(",")]
 
@@ -239,7 +243,10 @@ def main():
         ]
         floor = {}
         print(f"{'request':40} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'share':>7} {'target':>7} {'non-2xx':>8}")
+        wanted_label = lambda label: not args.only or re.search(args.only, label)  # noqa: E731
         for label, url, headers, pid, target_share, target_cpu in cases:
+            if pid != bare.pid and not wanted_label(label):
+                continue
             for connections in levels:
                 before = cpu_seconds(pid)
                 rate, total, p50, p99, bad = wrk(url, connections, args.seconds, headers)
@@ -267,7 +274,7 @@ def main():
         if len(targets) < wanted:
             print(f"durable progress updates: {len(targets)} assignments take updates, {wanted} wanted")
             targets = []
-        for connections in levels if targets else []:
+        for connections in levels if targets and wanted_label("durable progress update (POST)") else []:
             script = updates_script(workdir, port, targets, threads)
             stored_before, before = versions(port, targets), cpu_seconds(server.pid)
             rate, total, p50, p99, bad = wrk(f"{base}/", connections, args.seconds, [], script)

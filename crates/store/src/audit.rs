@@ -1,6 +1,6 @@
 //! The append-only, hash-chained audit log.
 
-use pacesetter_domain::audit::{AuditEntry, GENESIS, HASH_VERSION, StoredAudit};
+use pacesetter_domain::audit::{Anchor, AuditEntry, GENESIS, HASH_VERSION, StoredAudit};
 use sqlx::{AnyConnection, Row, any::AnyRow};
 
 use crate::{Backend, Result};
@@ -21,8 +21,8 @@ pub struct NewAudit {
 }
 
 /// Appends a record inside the caller's transaction, so it commits with the change it
-/// describes or not at all.
-pub async fn append(conn: &mut AnyConnection, backend: Backend, record: NewAudit) -> Result<i64> {
+/// describes or not at all; returns the chain's new head.
+pub async fn append(conn: &mut AnyConnection, backend: Backend, record: NewAudit) -> Result<Anchor> {
     backend.lock_audit_chain(conn).await?;
     let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_optional(&mut *conn).await?;
     let (prev_seq, prev_hash) = match head {
@@ -74,11 +74,11 @@ pub async fn append(conn: &mut AnyConnection, backend: Backend, record: NewAudit
     if moved == 0 {
         sqlx::query("INSERT INTO audit_head (id, seq, hash) VALUES (1, $1, $2)")
             .bind(entry.seq)
-            .bind(hash)
+            .bind(hash.clone())
             .execute(conn)
             .await?;
     }
-    Ok(entry.seq)
+    Ok(Anchor { seq: entry.seq, hash })
 }
 
 fn from_row(row: &AnyRow) -> Result<StoredAudit> {

@@ -132,6 +132,8 @@ pub struct WriteTx {
     store: Store,
     /// This writer's turn on SQLite, given back once the transaction has ended.
     turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// The audit chain's head as this transaction leaves it, for the anchor once committed.
+    audited: Option<pacesetter_domain::audit::Anchor>,
 }
 
 /// Ends the transaction on `conn` with `statement`; closes the connection if that fails.
@@ -152,8 +154,12 @@ impl WriteTx {
             end(conn, "COMMIT").await?;
         }
         self.turn.take();
-        if let Some(anchor) = &self.store.anchor {
-            self.store.advance_anchor(anchor.clone()).await;
+        if let (Some(anchor), Some(head)) = (&self.store.anchor, self.audited.take()) {
+            // After the commit, so a failure here cannot undo the change: it is logged, and
+            // the anchor stays at an older, true record.
+            if let Err(error) = anchor.advance_to(head).await {
+                tracing::error!(%error, path = %anchor.path().display(), "cannot write the audit anchor");
+            }
         }
         Ok(())
     }
@@ -173,7 +179,10 @@ impl WriteTx {
     /// commit together or not at all.
     pub async fn audit(&mut self, record: audit::NewAudit) -> Result<i64> {
         let backend = self.store.backend;
-        audit::append(self, backend, record).await
+        let head = audit::append(self, backend, record).await?;
+        let seq = head.seq;
+        self.audited = Some(head);
+        Ok(seq)
     }
 }
 
@@ -317,29 +326,6 @@ impl Store {
         self.anchor.as_deref()
     }
 
-    /// Copies the committed head to the anchor file. Runs after the commit, so a failure here
-    /// cannot undo the change: it is logged, and the anchor stays at an older, true record.
-    async fn advance_anchor(&self, anchor: Arc<AuditAnchor>) {
-        let head = match self.read().await {
-            Ok(mut conn) => audit::head(&mut conn).await,
-            Err(error) => Err(error),
-        };
-        let head = match head {
-            Ok(Some((seq, hash))) => pacesetter_domain::audit::Anchor { seq, hash },
-            Ok(None) => return,
-            Err(error) => {
-                tracing::error!(%error, "cannot read the audit head to anchor it");
-                return;
-            }
-        };
-        let path = anchor.path().display().to_string();
-        match tokio::task::spawn_blocking(move || anchor.advance(&head)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::error!(%error, %path, "cannot write the audit anchor"),
-            Err(error) => tracing::error!(%error, %path, "cannot write the audit anchor"),
-        }
-    }
-
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -377,7 +363,7 @@ impl Store {
             conn.close_on_drop();
             return Err(error.into());
         }
-        Ok(WriteTx { conn: Some(conn), store: self.clone(), turn })
+        Ok(WriteTx { conn: Some(conn), store: self.clone(), turn, audited: None })
     }
 
     pub async fn close(&self) {
