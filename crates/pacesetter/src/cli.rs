@@ -1,5 +1,5 @@
 //! The command line: `serve`, `demo`, `migrate`, `backup`, `restore`, `user add`,
-//! `audit verify`, `evaluate`, `config example`.
+//! `audit verify`, `evaluate`, `fonts`, `config example`.
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -71,6 +71,13 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Check that the fonts the PDF documents need are installed: prints each one missing
+    /// with the Debian package that has it, and exits non-zero if any is.
+    Fonts {
+        /// Where to look (default: `fonts_dir` of the configuration), searched recursively.
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Configuration helpers.
     Config {
@@ -148,6 +155,13 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Command::Fonts { dir } = &cli.command {
+        let problems = pacesetter_web::missing_fonts(dir.as_ref().unwrap_or(&config.fonts_dir));
+        for problem in &problems {
+            println!("{problem}");
+        }
+        return if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    }
     init_logging(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
@@ -305,7 +319,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
             let store = server::open_store(&config).await.map_err(|e| e.to_string())?;
             crate::cli_evaluate::rerun(&store, run, format).await
         }
-        Command::Config { .. } | Command::Evaluate { .. } => Ok(ExitCode::SUCCESS),
+        Command::Config { .. } | Command::Evaluate { .. } | Command::Fonts { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 

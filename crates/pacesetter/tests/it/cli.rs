@@ -1,5 +1,5 @@
 //! The command line, run as the real binary: configuration, migration, and the audit
-//! verifier's exit codes.
+//! verifier's exit codes, the font check.
 
 use std::process::Command;
 
@@ -19,6 +19,20 @@ fn config_example_prints_every_setting() {
     for setting in ["listen", "data_dir", "database_url", "secure_cookies", "session_idle_minutes", "log_format"] {
         assert!(text.contains(setting), "{setting} missing from:\n{text}");
     }
+}
+
+#[test]
+fn fonts_names_each_missing_font_with_its_package() {
+    let empty = std::env::temp_dir().join(format!("pacesetter-no-fonts-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let output = pacesetter().args(["fonts", "--dir"]).arg(&empty).output().unwrap();
+    std::fs::remove_dir_all(&empty).unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.contains("fonts-noto-cjk") && text.contains("fonts-noto-core"), "{text}");
+    // The machines that run the tests have them (the PDF tests need them too).
+    let output = pacesetter().args(["fonts", "--dir", "/usr/share/fonts"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stdout));
 }
 
 #[test]
