@@ -4,7 +4,9 @@
 Starts `pacesetter demo` on a fresh data directory and a free 127.0.0.1 port, then keeps
 CONNECTIONS keep-alive connections busy for DURATION seconds with a mix of API reads (lists,
 records, searches, the dashboard, the findings ledger, a page) and progress updates posted
-with If-Match by several writers at once. It passes when:
+with If-Match by several writers at once, while the office changes the campaign's light
+thresholds every two seconds (each change recounts the roll-ups a step at a time between the
+updates). It passes when:
 
 - no answer is a 5xx and no connection fails;
 - the server's log holds no panic;
@@ -112,6 +114,7 @@ class Tally:
         self.by_status = {}
         self.failures = []
         self.writes_ok = 0
+        self.thresholds_changed = 0
         self.total = 0
 
     def add(self, label, status, write_ok=False):
@@ -210,6 +213,34 @@ def writer(port, token, assignment, stop, tally):
             tally.fail(f"POST {path}/updates", error)
 
 
+def settings(port, token, campaign, stop, tally, every=2.0):
+    """The office changing the campaign's light thresholds every `every` seconds while the
+    others read and write: each change counts the turning days again, a step at a time,
+    between the writers' updates."""
+    client = Client(port, token)
+    path = f"/api/v1/campaigns/{campaign}"
+    fields = ("name", "name_bo", "year", "starts_on", "ends_on", "as_of", "approval_required", "public_page",
+              "keep_photo_location")
+    turn = 0
+    while not stop.wait(every):
+        try:
+            status, etag, payload = client.request("GET", path)
+            tally.add(f"GET {path}", status)
+            if status != 200:
+                continue
+            current = json.loads(payload)
+            turn += 1
+            body = {name: current[name] for name in fields if name in current}
+            body |= {"yellow_at": 10 + turn % 2 * 5, "red_at": 30}
+            status, _, _ = client.request("PUT", path, body, {"If-Match": etag})
+            tally.add(f"PUT {path}", status)
+            if status == 200:
+                with tally.lock:
+                    tally.thresholds_changed += 1
+        except Exception as error:  # noqa: BLE001
+            tally.fail(f"PUT {path}", error)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", default="target/debug/pacesetter")
@@ -248,8 +279,9 @@ def main():
         threads = []
         for token, assignment in targets:
             threads.append(threading.Thread(target=writer, args=(port, token, assignment, stop, tally)))
+        threads.append(threading.Thread(target=settings, args=(port, office, campaign, stop, tally)))
         tokens = [office, lhasa, viewer, inspector]
-        for n in range(args.connections - len(targets)):
+        for n in range(args.connections - len(targets) - 1):
             token = tokens[n % len(tokens)]
             threads.append(threading.Thread(target=reader, args=(port, token, campaign, ids, stop, tally, n)))
         started = time.time()
@@ -271,7 +303,8 @@ def main():
 
         statuses = ", ".join(f"{k}: {v}" for k, v in sorted(tally.by_status.items(), key=lambda kv: str(kv[0])))
         print(f"soak: {tally.total} requests in {elapsed:.0f} s ({tally.total / elapsed:.0f}/s) over "
-              f"{args.connections} connections, {len(targets)} writers; {tally.writes_ok} progress updates stored")
+              f"{args.connections} connections, {len(targets)} writers; {tally.writes_ok} progress updates stored, "
+              f"the thresholds changed {tally.thresholds_changed} times")
         print(f"soak: statuses {statuses}")
         print(f"soak: resident memory {rss_start:.0f} MiB at the start, {peak:.0f} MiB at the peak, {rss_end:.0f} MiB at the end")
         if not alive:
@@ -281,6 +314,8 @@ def main():
             problems.append(f"{server_errors} requests failed: " + "; ".join(tally.failures))
         if tally.writes_ok == 0:
             problems.append("no progress update was stored")
+        if tally.thresholds_changed == 0:
+            problems.append("the thresholds were never changed")
         if peak > args.max_rss_mib:
             problems.append(f"resident memory reached {peak:.0f} MiB (limit {args.max_rss_mib:.0f})")
     finally:
