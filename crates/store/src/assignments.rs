@@ -80,17 +80,21 @@ async fn recount(
     before: &[&Assignment],
     after: &[&Assignment],
 ) -> Result<()> {
-    if before.is_empty() && after.is_empty() {
-        return Ok(());
-    }
-    let (campaign, counting, top) = progress_cells::task_context(conn, item).await?;
-    let units: Vec<UnitId> = before.iter().chain(after).map(|a| a.unit_id).collect();
-    let paths = crate::units::paths_of(conn, &units).await?;
-    let mut changes = progress_cells::Changes::new(campaign, counting);
+    let mut units: Vec<UnitId> = before.iter().chain(after).map(|a| a.unit_id).collect();
+    units.sort_unstable_by_key(|unit| unit.0);
+    units.dedup();
+    let Some(first) = units.first() else { return Ok(()) };
+    let context = progress_cells::task_context(conn, item, *first).await?;
+    // One unit (a step on one assignment) comes with the context; a fan-out reads the rest.
+    let paths = match (units.len(), context.unit_path) {
+        (1, Some(path)) => std::collections::HashMap::from([(*first, path)]),
+        _ => crate::units::paths_of(conn, &units).await?,
+    };
+    let mut changes = progress_cells::Changes::new(context.campaign, context.counting);
     let counted = |a: &Assignment| {
         paths.get(&a.unit_id).map(|path| progress_cells::Counted {
             assignment: a.id.0,
-            top,
+            top: context.top,
             unit: path.clone(),
             progress: progress_of(a),
         })

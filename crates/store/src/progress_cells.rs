@@ -193,10 +193,22 @@ impl Changes {
     }
 }
 
-/// The campaign of a task, how it counts and the top-level item above it.
+/// What counting a task's assignments needs: its campaign, how that counts, the top-level
+/// item above the task, and the path of the unit asked for.
+#[derive(Debug, Clone)]
+pub struct TaskContext {
+    pub campaign: CampaignId,
+    pub counting: Counting,
+    pub top: PlanItemId,
+    /// The path of the `unit` given to [`task_context`]; `None` if there is no such unit.
+    pub unit_path: Option<UnitPath>,
+}
+
+/// The context of a task's assignments, with the path of `unit` (one of its assignments' units),
+/// in one statement: a progress update runs it on every report.
 ///
 /// For a write that changes the task's counts: see [`counting_of`].
-pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<(CampaignId, Counting, PlanItemId)> {
+pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId, unit: UnitId) -> Result<TaskContext> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "WITH RECURSIVE up (id, parent_id) AS (
              SELECT id, parent_id FROM plan_items WHERE id = $1
@@ -204,16 +216,22 @@ pub async fn task_context(conn: &mut AnyConnection, item: PlanItemId) -> Result<
              SELECT p.id, p.parent_id FROM plan_items p JOIN up ON p.id = up.parent_id
          )
          SELECT up.id AS top, c.id AS campaign_id, c.yellow_at, c.red_at, c.recount_after, c.recount_until,
-                c.recount_yellow_at, c.recount_red_at
+                c.recount_yellow_at, c.recount_red_at, (SELECT path FROM units WHERE id = $2) AS unit_path
          FROM up JOIN plan_items i ON i.id = up.id JOIN campaigns c ON c.id = i.campaign_id
          WHERE up.parent_id IS NULL {}",
         hold(conn, Hold::Counting, "c")
     )))
     .bind(item.0)
+    .bind(unit.0)
     .fetch_optional(conn)
     .await?
     .ok_or(StoreError::NotFound)?;
-    Ok((CampaignId(row.try_get("campaign_id")?), counting_from(&row)?, PlanItemId(row.try_get("top")?)))
+    Ok(TaskContext {
+        campaign: CampaignId(row.try_get("campaign_id")?),
+        counting: counting_from(&row)?,
+        top: PlanItemId(row.try_get("top")?),
+        unit_path: row.try_get::<Option<String>, _>("unit_path")?.map(UnitPath::from_db),
+    })
 }
 
 /// The top-level item above every item of a campaign.
