@@ -126,10 +126,9 @@ pub async fn update_campaign(
         .await?;
     tx.commit().await?;
     if recount {
-        // On its own task: a client that goes away does not stop it half-way (a restart would
-        // finish it, but the next one may be far off).
-        // The change is stored whatever becomes of the steps: one that fails leaves the rest
-        // to the next change of the campaign or the next start, and the counts exact meanwhile.
+        // On its own task, so a client that goes away does not stop it half-way. The change is
+        // stored whatever becomes of the steps: one that fails leaves the rest to the next
+        // change of the campaign or the next start, and the counts exact meanwhile.
         let store = app.store.clone();
         let steps = tokio::spawn(async move { progress_cells::finish_recount(&store, id).await });
         let stopped = match steps.await {

@@ -296,7 +296,7 @@ enum Hold {
 
 /// The locking clause for `hold` (of `table` when not empty) on PostgreSQL; none on SQLite.
 fn hold(conn: &AnyConnection, hold: Hold, table: &str) -> String {
-    if conn.backend_name().eq_ignore_ascii_case("sqlite") {
+    if crate::Backend::of(conn) == crate::Backend::Sqlite {
         return String::new();
     }
     let clause = match hold {
@@ -364,7 +364,7 @@ fn counted_of_row(row: &AnyRow, tops: &HashMap<PlanItemId, PlanItemId>) -> Resul
 /// existed before roll-ups were kept, and for new thresholds while a recount of earlier ones is
 /// still under way.
 pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<()> {
-    counting_held(conn, campaign, Some(Hold::Recounting)).await?;
+    let held = counting_held(conn, campaign, Some(Hold::Recounting)).await?;
     sqlx::query("DELETE FROM progress_cells WHERE campaign_id = $1").bind(campaign.0).execute(&mut *conn).await?;
     for table in TURN_TABLES {
         sqlx::query(AssertSqlSafe(format!("DELETE FROM {table} WHERE campaign_id = $1")))
@@ -374,7 +374,7 @@ pub async fn rebuild(conn: &mut AnyConnection, campaign: CampaignId) -> Result<(
     }
     // Every assignment under the current thresholds: a recount under way has nothing left to do.
     recount::end(conn, campaign).await?;
-    let counting = counting_of(conn, campaign).await?;
+    let counting = Counting { current: held.current, recount: None };
     let tops = tops_of_campaign(conn, campaign).await?;
     let mut changes = Changes::new(campaign, counting);
     // A page of assignments at a time: a national campaign has a million.

@@ -86,7 +86,7 @@ pub(crate) fn escape_like(text: &str) -> String {
 /// SQLite finds a named parameter's name by a linear scan, which makes binding thousands of
 /// `$N` in one statement quadratic (a 100,000-row import spent 25 s there).
 pub(crate) fn placeholders(conn: &AnyConnection, rows: usize, width: usize, extra: &str) -> String {
-    let anonymous = conn.backend_name().eq_ignore_ascii_case("sqlite");
+    let anonymous = crate::Backend::of(conn) == crate::Backend::Sqlite;
     (0..rows)
         .map(|r| {
             let values: Vec<String> =
