@@ -135,7 +135,10 @@ def run_pass(args, port, workdir, label, auth, operations_regex, exclude):
     filter_flag = "--exclude-name-regex" if exclude else "--include-name-regex"
     command += [filter_flag, "|".join(operations_regex)]
     print(f"=== {label}: {' '.join(command[3:])}", flush=True)
-    return subprocess.run(command, cwd=workdir).returncode
+    # One `ast.parse` at a time in schemathesis's threads (see contract_site/sitecustomize.py).
+    site = os.path.join(os.path.dirname(os.path.abspath(__file__)), "contract_site")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [site, os.environ.get("PYTHONPATH")])))
+    return subprocess.run(command, cwd=workdir, env=env).returncode
 
 
 def main():
