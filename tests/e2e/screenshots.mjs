@@ -142,6 +142,12 @@ try {
       await page.screenshot({ path: `${out}/evaluation-form-error-${lang}-${size}.png`, fullPage: true });
       await page.goto(`${env.base}/inbox`);
       await page.screenshot({ path: `${out}/inbox-${lang}-${size}.png`, fullPage: true });
+      await page.goto(`${env.base}/meetings`);
+      await page.screenshot({ path: `${out}/meetings-${lang}-${size}.png`, fullPage: true });
+      await page.click("table a");
+      await page.screenshot({ path: `${out}/meeting-${lang}-${size}.png`, fullPage: true });
+      await page.click("table.roll-call a >> nth=1");
+      await page.screenshot({ path: `${out}/meeting-venue-${lang}-${size}.png`, fullPage: true });
       if (lang === "zh" && size === "desktop") {
         await page.goto(`${env.base}/api/docs/`);
         await page.waitForSelector(".opblock", { timeout: 10000 }).catch(() => {});

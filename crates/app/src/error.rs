@@ -34,6 +34,9 @@ pub enum Resource {
     Quiz,
     QuizTeam,
     QuizEvent,
+    Meeting,
+    Venue,
+    AgendaItem,
     /// A record the store did not find, where the caller named no resource.
     Record,
 }
@@ -66,6 +69,9 @@ impl Resource {
             Self::Quiz => "quiz",
             Self::QuizTeam => "quiz_team",
             Self::QuizEvent => "quiz_event",
+            Self::Meeting => "meeting",
+            Self::Venue => "meeting_venue",
+            Self::AgendaItem => "meeting_agenda_item",
             Self::Record => "record",
         }
     }
@@ -98,6 +104,9 @@ impl Resource {
             Self::Quiz => "quiz_not_found",
             Self::QuizTeam => "quiz_team_not_found",
             Self::QuizEvent => "quiz_event_not_found",
+            Self::Meeting => "meeting_not_found",
+            Self::Venue => "meeting_venue_not_found",
+            Self::AgendaItem => "meeting_agenda_item_not_found",
             Self::Record => "record_not_found",
         }
     }

@@ -17,6 +17,7 @@ pub mod import;
 pub mod inspections;
 pub mod landing;
 pub mod live;
+pub mod meetings;
 mod password;
 pub mod plans;
 pub mod quizzes;

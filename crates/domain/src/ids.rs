@@ -92,3 +92,15 @@ id_type!(
     /// One answer of a quiz (an event of its standings), kept when voided.
     QuizEventId
 );
+id_type!(
+    /// A progress meeting (推进会) of a campaign.
+    MeetingId
+);
+id_type!(
+    /// A place a meeting is held at: its main venue (主会场) or a branch venue (分会场).
+    VenueId
+);
+id_type!(
+    /// An item of a meeting's agenda.
+    AgendaItemId
+);

@@ -14,6 +14,7 @@ pub mod indicator;
 pub mod inspection;
 pub mod light;
 pub mod locale;
+pub mod meeting;
 pub mod notification;
 pub mod password;
 pub mod permission;

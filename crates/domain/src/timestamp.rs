@@ -88,6 +88,26 @@ pub fn parse_date(text: &str) -> Option<time::Date> {
 }
 
 impl Timestamp {
+    /// Parses a moment as a person types it: `YYYY-MM-DD HH:MM` (or with a `T`, as a browser's
+    /// date-and-time field sends it) in China Standard Time, or any RFC 3339 value.
+    pub fn parse_cst(text: &str) -> Option<Self> {
+        let text = text.trim();
+        if let Some(at) = Self::parse(text) {
+            return Some(at);
+        }
+        let (day, clock) = text.split_once(['T', ' '])?;
+        let (hour, minute) = clock.trim().split_once(':')?;
+        let (hour, minute) = (hour.parse::<u8>().ok()?, minute.get(..2)?.parse::<u8>().ok()?);
+        let time = time::Time::from_hms(hour, minute, 0).ok()?;
+        let cst = UtcOffset::from_hms(8, 0, 0).ok()?;
+        Some(Self::from_datetime(parse_date(day)?.with_time(time).assume_offset(cst)))
+    }
+
+    /// `YYYY-MM-DDTHH:MM` in China Standard Time: what a date-and-time field shows.
+    pub fn input_cst(self) -> String {
+        self.display_cst().replacen(' ', "T", 1)
+    }
+
     /// The calendar day of this moment in China Standard Time (UTC+8).
     pub fn date_cst(self) -> time::Date {
         let cst = UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC);
@@ -119,6 +139,11 @@ mod tests {
         assert_eq!(Timestamp::parse(&a.to_db()), Some(a));
         assert!(a.to_db() < b.to_db());
         assert_eq!(a.display_cst(), "2023-04-02 16:30");
+        assert_eq!(Timestamp::parse_cst("2023-04-02 16:30"), Some(a));
+        assert_eq!(Timestamp::parse_cst("2023-04-02T16:30"), Some(a));
+        assert_eq!(a.input_cst(), "2023-04-02T16:30");
+        assert_eq!(Timestamp::parse_cst("2023-04-02 25:00"), None);
+        assert_eq!(Timestamp::parse_cst("明天上午"), None);
         assert_eq!(a.date_cst(), time::macros::date!(2023 - 04 - 02));
     }
 

@@ -236,8 +236,9 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, String> {
                 demo::contests::seed(&app).await.map_err(|e| e.to_string())?;
                 demo::quiz::seed(&app).await.map_err(|e| e.to_string())?;
                 demo::exhibition::seed(&app).await.map_err(|e| e.to_string())?;
+                demo::meetings::seed(&app).await.map_err(|e| e.to_string())?;
                 println!(
-                    "Loaded the demo campaign, with its evaluation (published run {published}), inspections, contests, quiz and exhibition."
+                    "Loaded the demo campaign, with its evaluation (published run {published}), inspections, contests, quiz, exhibition and progress meetings."
                 );
             }
             server::serve(&config, app, true, |addr| {

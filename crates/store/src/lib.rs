@@ -21,6 +21,7 @@ pub mod grants;
 pub mod imports;
 pub mod indicators;
 pub mod inspections;
+pub mod meetings;
 mod migrate;
 pub mod notifications;
 pub mod plan_import;

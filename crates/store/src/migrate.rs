@@ -167,10 +167,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0026_recount.sql"),
         include_str!("../migrations/postgres/0026_recount.sql"),
     ),
+    (
+        27,
+        "progress meetings",
+        include_str!("../migrations/sqlite/0027_meetings.sql"),
+        include_str!("../migrations/postgres/0027_meetings.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 26;
+pub const LATEST: i64 = 27;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -49,6 +49,9 @@ pub enum Access {
     /// Only a judge seated on the panel of the target's contest round (the app layer also keeps
     /// them from their own unit's contestants); `permission` is what the judge must hold.
     Panel,
+    /// A meeting venue's host: `permission` on the venue's host unit, or `manage_plans` on the
+    /// office running the meeting's campaign.
+    Venue,
 }
 
 /// What record a scoped route acts on, to pick own / sibling / other-prefecture targets.
@@ -88,6 +91,12 @@ pub enum Target {
     Quiz,
     /// An answer recorded in a quiz.
     QuizEvent,
+    /// A progress meeting (its campaign's office runs it).
+    Meeting,
+    /// A venue of a progress meeting, on its host unit.
+    MeetingVenue,
+    /// An item of a progress meeting's agenda.
+    MeetingAgendaItem,
 }
 
 #[derive(Debug, Clone, Deserialize)]

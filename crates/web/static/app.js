@@ -101,3 +101,19 @@ for (const form of document.querySelectorAll("form.score-form")) {
 }
 window.addEventListener("online", flushScores);
 if (navigator.onLine) flushScores();
+
+// The main venue's roll call: fetched again every few seconds while the page is open, so that
+// each branch venue's check-in shows as it comes (polling reads the database, so it works on
+// every instance of a deployment; decision 0020).
+for (const panel of document.querySelectorAll("[data-poll]")) {
+  const seconds = Number(panel.dataset.pollSeconds) || 10;
+  setInterval(async () => {
+    if (document.hidden) return;
+    try {
+      const response = await fetch(panel.dataset.poll, { headers: { accept: "text/html" } });
+      if (response.ok && !response.redirected) panel.innerHTML = await response.text();
+    } catch {
+      // offline for a moment: the next tick tries again
+    }
+  }, seconds * 1000);
+}

@@ -14,6 +14,7 @@ pub mod contests;
 pub mod evaluation;
 pub mod exhibition;
 pub mod inspection;
+pub mod meetings;
 mod plan;
 pub mod quiz;
 

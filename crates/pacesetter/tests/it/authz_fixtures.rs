@@ -291,3 +291,34 @@ pub(crate) async fn quiz_fixture(
     let answer = store::insert_answer(tx, &answer, by, now).await.unwrap();
     (place, quiz.id.0, team.id.0, answer.id.0)
 }
+
+/// At a place: a progress meeting of its campaign, by `by`, with a branch venue hosted by the
+/// place's unit and expecting it, and an agenda item; returns (place, meeting, venue, item).
+pub(crate) async fn meeting_fixture(
+    tx: &mut pacesetter_store::Conn,
+    place: Place,
+    campaign: i64,
+    unit: &pacesetter_domain::unit::Unit,
+    by: UserId,
+) -> (Place, i64, i64, i64) {
+    use pacesetter_store::meetings as store;
+    let fields = store::MeetingFields {
+        title: "推进会",
+        starts_at: Timestamp::parse("2023-04-02T02:00:00Z").unwrap(),
+        mode: pacesetter_domain::meeting::Mode::Video,
+        chair: "组长",
+    };
+    let campaign = pacesetter_domain::ids::CampaignId(campaign);
+    let meeting = store::insert_meeting(tx, campaign, &fields, by, Timestamp::now()).await.unwrap();
+    let venue = store::NewVenue {
+        kind: pacesetter_domain::meeting::VenueKind::Branch,
+        name: "分会场",
+        host_unit_id: unit.id,
+        positions: "",
+        expected: &[unit.id],
+    };
+    let venue = store::insert_venue(tx, meeting.id, &venue).await.unwrap();
+    let item = store::NewAgendaItem { title: "部署", presenter: "专项办", minutes: 20 };
+    let item = store::insert_agenda_item(tx, meeting.id, &item).await.unwrap();
+    (place, meeting.id.0, venue.id.0, item.id.0)
+}

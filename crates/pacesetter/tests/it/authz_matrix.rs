@@ -8,8 +8,8 @@ use pacesetter_testkit::{Auth, TestApp, TestResponse, backend_test};
 use pacesetter_web::authz::{Access, Entry, Target, matrix};
 
 use crate::authz_fixtures::{
-    EVALUATION_SCHEME, Place, code_of, contest_fixture, evaluation_fixture, inspection_fixture, plan_fixture,
-    quiz_fixture,
+    EVALUATION_SCHEME, Place, code_of, contest_fixture, evaluation_fixture, inspection_fixture, meeting_fixture,
+    plan_fixture, quiz_fixture,
 };
 
 /// A photo of a finding, as a phone takes it.
@@ -58,6 +58,7 @@ pub(crate) struct World {
     contests: Vec<(Place, i64, i64, i64, i64)>,
     /// Per place: (place, open quiz, its first team, an answer).
     quizzes: Vec<(Place, i64, i64, i64)>,
+    meetings: Vec<(Place, i64, i64, i64)>,
     counter: std::sync::atomic::AtomicUsize,
 }
 
@@ -118,8 +119,8 @@ impl World {
                 pacesetter_store::evidence::insert_file(&mut tx, &new, Timestamp::now()).await.unwrap().0.id.0,
             ));
         }
-        let (mut evaluations, mut inspections, mut contests, mut quizzes) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut evaluations, mut inspections, mut contests, mut quizzes, mut meetings) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let judge = role_users.iter().find(|(role, _)| *role == Role::Judge).map(|(_, id)| (*id, own.id));
         for place in [Place::Own, Place::Sibling, Place::OtherPrefecture] {
             let unit = pacesetter_store::units::find_by_code(&mut tx, code_of(place)).await.unwrap().unwrap();
@@ -129,6 +130,7 @@ impl World {
             let panel = judge.filter(|_| place == Place::Own);
             contests.push(contest_fixture(&mut tx, place, campaign, &unit, (uploader, own.id), panel).await);
             quizzes.push(quiz_fixture(&mut tx, place, campaign, &unit, uploader).await);
+            meetings.push(meeting_fixture(&mut tx, place, campaign, &unit, uploader).await);
         }
         tx.commit().await.unwrap();
         Self {
@@ -141,6 +143,7 @@ impl World {
             inspections,
             contests,
             quizzes,
+            meetings,
             counter: Default::default(),
         }
     }
@@ -201,6 +204,10 @@ impl World {
         *self.quizzes.iter().find(|e| e.0 == place).unwrap()
     }
 
+    fn meeting_at(&self, place: Place) -> (Place, i64, i64, i64) {
+        *self.meetings.iter().find(|e| e.0 == place).unwrap()
+    }
+
     fn evaluation_at(&self, place: Place) -> (Place, i64, i64, i64) {
         *self.evaluations.iter().find(|e| e.0 == place).unwrap()
     }
@@ -256,6 +263,10 @@ fn expected_allowed(entry: &Entry, role: Option<Role>, place: Place) -> bool {
         (Access::Campaign, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
         // The judge role's account sits on the own place's panel only.
         (Access::Panel, Some(role)) => permission(entry).held_by(role) && place == Place::Own,
+        // The fixtures' venues are each hosted by the unit at their place, whose campaign it is.
+        (Access::Venue, Some(role)) => {
+            (permission(entry).held_by(role) || Permission::ManagePlans.held_by(role)) && place == Place::Own
+        }
         (Access::Assignment, Some(role)) => {
             let permission = permission(entry);
             let runs_campaign = permission == Permission::ViewUnits && Permission::ManagePlans.held_by(role);

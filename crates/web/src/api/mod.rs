@@ -15,6 +15,7 @@ mod findings;
 mod health;
 mod imports;
 mod inspections;
+mod meetings;
 mod notifications;
 mod plans;
 mod quizzes;
@@ -43,6 +44,7 @@ pub use auth::OriginParts as OriginOf;
 pub(crate) use contests::results_workbook;
 pub use extract::{ApiActor, ApiJson, ApiPath};
 pub(crate) use findings::picture;
+pub(crate) use meetings::attendance_workbook;
 
 use crate::{AppState, authz::RouteError};
 
@@ -177,6 +179,16 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(contests::correct_score),
         routes!(contests::board),
         routes!(contests::judging),
+        routes!(meetings::list_meetings, meetings::create_meeting),
+        routes!(meetings::get_meeting),
+        routes!(meetings::add_venue),
+        routes!(meetings::add_agenda_item),
+        routes!(meetings::write_summary),
+        routes!(meetings::roll_call),
+        routes!(meetings::attendance_xlsx),
+        routes!(meetings::venue_roll),
+        routes!(meetings::record_attendance),
+        routes!(meetings::report_link_test),
         routes!(quizzes::list_quizzes, quizzes::create_quiz),
         routes!(quizzes::get_quiz),
         routes!(quizzes::add_team),

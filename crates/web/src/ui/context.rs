@@ -34,6 +34,7 @@ pub struct Menu {
     pub evaluations: bool,
     pub inspections: bool,
     pub contests: bool,
+    pub meetings: bool,
     pub units: bool,
     pub api: bool,
 }
@@ -50,6 +51,7 @@ impl Menu {
             menu.evaluations |= all || unit || grant.role == Inspector;
             menu.inspections |= all || unit || grant.role == Inspector;
             menu.contests |= all || matches!(grant.role, Judge | Viewer);
+            menu.meetings |= all || unit;
             menu.units |= all || unit || grant.role == Inspector;
             menu.api |= all;
         }

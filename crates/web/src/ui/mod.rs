@@ -14,6 +14,7 @@ mod imports;
 mod inbox;
 mod inspections;
 mod login;
+mod meetings;
 mod multipart;
 pub use multipart::read_untrusted as read_multipart;
 mod page;
@@ -170,6 +171,17 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
             "/inspection-rounds/{id}/units/{unit}/findings",
             post(inspections::target_sheet::record_finding),
         )
+        .add("GET", "/meetings", get(meetings::list_meetings))
+        .add("POST", "/meetings", post(meetings::create_meeting))
+        .add("GET", "/meetings/{id}", get(meetings::show_meeting))
+        .add("POST", "/meetings/{id}/venues", post(meetings::add_venue))
+        .add("POST", "/meetings/{id}/agenda-items", post(meetings::add_agenda_item))
+        .add("GET", "/meetings/{id}/roll-call", get(meetings::show_roll_call))
+        .add("POST", "/meeting-agenda-items/{id}/summary", post(meetings::write_summary))
+        .add("GET", "/meetings/{id}/attendance.xlsx", get(meetings::attendance_xlsx))
+        .add("GET", "/meeting-venues/{id}", get(meetings::show_venue))
+        .add("POST", "/meeting-venues/{id}/attendance", post(meetings::record_attendance))
+        .add("POST", "/meeting-venues/{id}/link-test", post(meetings::report_link_test))
         .add("GET", "/contests", get(contests::list_contests))
         .add("POST", "/contests", post(contests::create_contest))
         .add("GET", "/contests/{id}", get(contests::show_contest))

@@ -28,6 +28,9 @@ impl World {
             Target::ContestAward => self.fresh_award(place).await,
             Target::Quiz => self.quiz_at(place).1,
             Target::QuizEvent => self.quiz_at(place).3,
+            Target::Meeting => self.meeting_at(place).1,
+            Target::MeetingVenue => self.meeting_at(place).2,
+            Target::MeetingAgendaItem => self.meeting_at(place).3,
             Target::Import => {
                 let caller = role.and_then(|r| self.role_users.iter().find(|(ur, _)| *ur == r)).map(|(_, id)| *id);
                 let owner = match (place, caller) {
@@ -220,6 +223,14 @@ impl World {
                     "/api/v1/rectifications/{id}/steps" => serde_json::json!({"step": "respond", "text": "已整改"}),
                     "/api/v1/rectifications/{id}/chase" => serde_json::json!({"message": "请按期整改"}),
                     "/api/v1/campaigns/{id}/contests" => serde_json::json!({"name": format!("演讲比赛{n}")}),
+                    "/api/v1/campaigns/{id}/meetings" => serde_json::json!({"title": format!("推进会{n}"),
+                        "starts_at": "2023-04-02T10:00:00+08:00", "mode": "video"}),
+                    "/api/v1/meetings/{id}/venues" => serde_json::json!({"kind": "branch",
+                        "name": format!("分会场{n}"), "host_unit_id": unit.id.0}),
+                    "/api/v1/meetings/{id}/agenda-items" => serde_json::json!({"title": "部署", "minutes": 20}),
+                    "/api/v1/meeting-venues/{id}/attendance/{unit}" => serde_json::json!({"attendance": "present"}),
+                    "/api/v1/meeting-venues/{id}/link-test" => serde_json::json!({"ok": true}),
+                    "/api/v1/meeting-agenda-items/{id}/summary" => serde_json::json!({"summary": "会议要求"}),
                     "/api/v1/contests/{id}/rounds" => serde_json::json!({"name": "预赛", "stage": "heat",
                         "criteria": [{"code": "content", "name": "内容", "max": "40"}]}),
                     "/api/v1/contest-rounds/{id}/judges" => serde_json::json!({"user_id": resident}),
@@ -366,6 +377,34 @@ impl World {
                     "/inspection-rounds/{id}/teams" => {
                         vec![("csrf", csrf), ("name", "督导组".into()), ("leader", resident_text)]
                     }
+                    "/meetings" => vec![
+                        ("csrf", csrf),
+                        ("campaign_id", self.plan_at(place).1.to_string()),
+                        ("title", format!("推进会{n}")),
+                        ("starts_at", "2023-04-02T10:00".into()),
+                        ("mode", "video".into()),
+                    ],
+                    "/meetings/{id}/venues" => vec![
+                        ("csrf", csrf),
+                        ("kind", "branch".into()),
+                        ("name", format!("分会场{n}")),
+                        ("host_code", code.clone()),
+                    ],
+                    "/meetings/{id}/agenda-items" => {
+                        vec![("csrf", csrf), ("title", "部署".into()), ("minutes", "20".into())]
+                    }
+                    "/meeting-venues/{id}/attendance" => vec![
+                        ("csrf", csrf),
+                        ("unit_id", unit.id.0.to_string()),
+                        ("attendance", "leave".into()),
+                        ("reason", "外出学习".into()),
+                    ],
+                    "/meeting-venues/{id}/link-test" => vec![("csrf", csrf), ("ok", "1".into())],
+                    "/meeting-agenda-items/{id}/summary" => vec![
+                        ("csrf", csrf),
+                        ("meeting_id", self.meeting_at(place).1.to_string()),
+                        ("summary", "会议要求".into()),
+                    ],
                     "/contests" => vec![
                         ("csrf", csrf),
                         ("campaign_id", self.plan_at(place).1.to_string()),

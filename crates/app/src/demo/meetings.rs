@@ -1,0 +1,165 @@
+//! The demo campaign's four progress meetings of 2023. The first, on 2 April, was held by
+//! television and telephone with the main venue in the capital and a branch venue in each of
+//! the 7 prefectures: it reviewed 2022, deployed the year's key tasks and gave instructions.
+//! The dates of the other three are not in the public record; they are placed a quarter apart.
+//! The first meeting's roll call was taken at every venue by its host, with a few units on
+//! leave and one venue's link needing a second test.
+//! Everything goes through the app layer as the office, checked and audited like real work.
+
+use pacesetter_domain::{
+    Timestamp, UnitKind,
+    ids::MeetingId,
+    meeting::{Attendance, Mode, VenueKind},
+};
+
+use super::actor;
+use crate::{
+    App, AppError,
+    contests::UnitRef,
+    meetings::{self, AgendaItemInput, MeetingInput, VenueInput},
+};
+
+/// The steering group's office, its functional groups and the lead departments: the main venue.
+const MAIN_VENUE_UNITS: [&str; 13] = [
+    "ZXB", "ZNZ-01", "ZNZ-02", "ZNZ-03", "CY-ZZB", "CY-FGW", "CY-XCB", "CY-JYT", "CY-TW", "CY-WL", "CY-MT", "CY-TZB",
+    "CY-MZW",
+];
+
+/// Each meeting: title, start (China Standard Time), how it is held, and its agenda (item,
+/// presenter, minutes).
+type Plan = (&'static str, &'static str, Mode, &'static [(&'static str, &'static str, u32)]);
+
+const MEETINGS: [Plan; 4] = [
+    (
+        "2023年第一次推进会",
+        "2023-04-02 10:00",
+        Mode::Telephone,
+        &[
+            ("总结2022年创建工作", "专项组办公室", 20),
+            ("部署2023年重点任务", "专项组办公室主任", 25),
+            ("成员单位交流发言", "自治区党委宣传部、拉萨市", 20),
+            ("专项组领导讲话，提出工作要求", "专项组组长", 30),
+        ],
+    ),
+    (
+        "2023年第二次推进会",
+        "2023-07-07 10:00",
+        Mode::Video,
+        &[
+            ("通报上半年重点任务进展", "专项组办公室", 20),
+            ("通报督导检查发现的问题及整改情况", "督导考评组", 20),
+            ("部署下半年工作", "专项组办公室主任", 20),
+            ("专项组领导讲话", "专项组组长", 25),
+        ],
+    ),
+    (
+        "2023年第三次推进会",
+        "2023-10-13 10:00",
+        Mode::Video,
+        &[
+            ("通报前三季度重点任务进展", "专项组办公室", 20),
+            ("安排年度综合考评", "督导考评组", 20),
+            ("专项组领导讲话", "专项组组长", 25),
+        ],
+    ),
+    (
+        "2023年第四次推进会",
+        "2023-12-22 10:00",
+        Mode::Hybrid,
+        &[
+            ("2023年创建工作总结", "专项组办公室", 25),
+            ("通报年度综合考评结果", "督导考评组", 15),
+            ("研究部署2024年工作", "专项组办公室主任", 25),
+            ("专项组领导讲话", "专项组组长", 30),
+        ],
+    ),
+];
+
+/// Loads the four meetings; returns them in the order they are held.
+pub async fn seed(app: &App) -> Result<Vec<MeetingId>, AppError> {
+    let office = actor(app, "office").await?;
+    let (campaign, prefectures) = super::campaign_and_units(app, &office, UnitKind::Prefecture).await?;
+    let (_, counties) = super::campaign_and_units(app, &office, UnitKind::County).await?;
+    let mut ids = Vec::new();
+    for (title, starts_at, mode, agenda) in MEETINGS {
+        let starts_at =
+            Timestamp::parse_cst(starts_at).ok_or_else(|| AppError::Internal(format!("bad demo time {starts_at}")))?;
+        let input = MeetingInput { title, starts_at, mode, chair: "专项组组长" };
+        let meeting = meetings::create(app, &office, campaign.id, &input).await?;
+        let main = VenueInput {
+            kind: VenueKind::Main,
+            name: "自治区主会场（拉萨）",
+            host: UnitRef::Typed("ZXB"),
+            positions: "专项组成员，各职能组、成员单位主要负责同志",
+            expected: MAIN_VENUE_UNITS.iter().map(|code| UnitRef::Typed(code)).collect(),
+        };
+        meetings::add_venue(app, &office, meeting.id, &main).await?;
+        for prefecture in &prefectures {
+            let name = format!("{}分会场", prefecture.name);
+            let mut expected = vec![UnitRef::Id(prefecture.id)];
+            expected.extend(counties.iter().filter(|c| c.parent_id == Some(prefecture.id)).map(|c| UnitRef::Id(c.id)));
+            let branch = VenueInput {
+                kind: VenueKind::Branch,
+                name: &name,
+                host: UnitRef::Id(prefecture.id),
+                positions: "地（市）分管负责同志，县（区）主要负责同志",
+                expected,
+            };
+            meetings::add_venue(app, &office, meeting.id, &branch).await?;
+        }
+        for (title, presenter, minutes) in agenda {
+            let item = AgendaItemInput { title, presenter, minutes: *minutes };
+            meetings::add_agenda_item(app, &office, meeting.id, &item).await?;
+        }
+        ids.push(meeting.id);
+    }
+    if let Some(first) = ids.first() {
+        roll_call(app, *first).await?;
+    }
+    Ok(ids)
+}
+
+/// The demo account hosting each prefecture's venue.
+const HOSTS: [(&str, &str); 7] = [
+    ("540100", "lhasa"),
+    ("540200", "shigatse"),
+    ("540300", "qamdo"),
+    ("540400", "nyingchi"),
+    ("540500", "shannan"),
+    ("540600", "nagqu"),
+    ("542500", "ngari"),
+];
+
+/// Units on leave at the first meeting, with the reason their venue's host was given.
+const ON_LEAVE: [(&str, &str); 3] = [
+    ("CY-WL", "参加全国文联工作会议"),
+    ("540221", "县委主要负责同志赴区外学习"),
+    ("540623", "防汛值班，由分管同志参会"),
+];
+
+/// Each venue's host tests the link and checks in the units expected there.
+async fn roll_call(app: &App, meeting: MeetingId) -> Result<(), AppError> {
+    let office = actor(app, "office").await?;
+    let view = meetings::get(app, &office, meeting).await?;
+    for venue in &view.venues {
+        let username = match venue.host.code.as_deref() {
+            Some(code) => HOSTS.iter().find(|(c, _)| *c == code).map_or("office", |(_, name)| *name),
+            None => "office",
+        };
+        let host = actor(app, username).await?;
+        // Nagqu's first test had no sound; the second, after the line was changed, worked.
+        if venue.host.code.as_deref() == Some("540600") {
+            meetings::report_link_test(app, &host, venue.venue.id, false, "主会场声音断续，已更换线路").await?;
+        }
+        meetings::report_link_test(app, &host, venue.venue.id, true, "").await?;
+        for unit in &venue.expected {
+            let leave = ON_LEAVE.iter().find(|(code, _)| unit.code.as_deref() == Some(*code));
+            let (attendance, reason) = match leave {
+                Some((_, reason)) => (Attendance::Leave, *reason),
+                None => (Attendance::Present, ""),
+            };
+            meetings::record_attendance(app, &host, venue.venue.id, unit.id, attendance, reason).await?;
+        }
+    }
+    Ok(())
+}

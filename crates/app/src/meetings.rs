@@ -1,0 +1,455 @@
+//! Progress meetings (推进会, PRODUCT.md C9): whoever runs a campaign schedules its meetings —
+//! the time, how they are held, the chair, the main venue and branch venues with the units
+//! expected at each, and the agenda. Everyone signed in may read the schedule.
+
+use pacesetter_domain::{
+    Permission, Timestamp, UnitId,
+    ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
+    meeting::{self, AgendaItem, Attendance, LinkTest, Meeting, Mode, RollCount, RollEntry, Venue, VenueKind},
+    unit::Unit,
+};
+use pacesetter_store::{
+    Conn,
+    meetings::{self as store, MeetingFields, NewAgendaItem, NewRollEntry, NewVenue},
+    units,
+};
+
+use crate::{
+    Actor, App, AppError, Resource, Result, audit,
+    contests::UnitRef,
+    text::{self, TextKind},
+};
+
+/// A meeting as its organiser asks for it.
+#[derive(Debug, Clone)]
+pub struct MeetingInput<'a> {
+    pub title: &'a str,
+    pub starts_at: Timestamp,
+    pub mode: Mode,
+    pub chair: &'a str,
+}
+
+/// A venue as its organiser asks for it.
+#[derive(Debug, Clone)]
+pub struct VenueInput<'a> {
+    pub kind: VenueKind,
+    pub name: &'a str,
+    pub host: UnitRef<'a>,
+    pub positions: &'a str,
+    pub expected: Vec<UnitRef<'a>>,
+}
+
+/// An agenda item as its organiser asks for it.
+#[derive(Debug, Clone)]
+pub struct AgendaItemInput<'a> {
+    pub title: &'a str,
+    pub presenter: &'a str,
+    pub minutes: u32,
+}
+
+/// The meeting with its campaign office: the organiser's scope.
+async fn load(conn: &mut Conn, id: MeetingId) -> Result<(Meeting, Unit)> {
+    let meeting = store::get_meeting(conn, id).await.map_err(AppError::from_store(Resource::Meeting))?;
+    let (_, office) = crate::plans::load_campaign(conn, meeting.campaign_id).await?;
+    Ok((meeting, office))
+}
+
+/// The meeting if the actor organises it (runs its campaign); `forbidden` otherwise.
+async fn organised(conn: &mut Conn, actor: &Actor, id: MeetingId) -> Result<Meeting> {
+    let (meeting, office) = load(conn, id).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    Ok(meeting)
+}
+
+/// Schedules a meeting of a campaign the actor runs.
+pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &MeetingInput<'_>) -> Result<Meeting> {
+    let mut tx = app.store.write().await?;
+    let (_, office) = crate::plans::load_campaign(&mut tx, campaign).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    let title = text::required("title", input.title, TextKind::Title)?;
+    let chair = text::optional("chair", Some(input.chair), TextKind::Name)?.unwrap_or_default();
+    let fields = MeetingFields { title: &title, starts_at: input.starts_at, mode: input.mode, chair: &chair };
+    let meeting = store::insert_meeting(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "meeting.create",
+        ("meeting", Some(meeting.id.0)),
+        None,
+        Some(&meeting),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(meeting)
+}
+
+/// A venue with its host and the units it expects, as the schedule shows them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VenueView {
+    pub venue: Venue,
+    pub host: Unit,
+    pub expected: Vec<Unit>,
+    /// Its roll call in numbers, for the organiser (the main venue watches every venue's).
+    pub count: Option<RollCount>,
+    /// Whether the reader runs its roll call.
+    pub can_record: bool,
+}
+
+/// Whether the actor runs a venue's roll call: its host's liaison (`report_progress` on the
+/// host unit), or the office running the meeting's campaign.
+fn runs_roll_call(actor: &Actor, host: &Unit, office: &Unit) -> bool {
+    actor.can(Permission::ReportProgress, &host.path) || actor.can(Permission::ManagePlans, &office.path)
+}
+
+/// An agenda item with when it starts and ends, the items run one after another.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScheduledItem {
+    pub item: AgendaItem,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
+
+fn scheduled(meeting: &Meeting, agenda: Vec<AgendaItem>) -> Vec<ScheduledItem> {
+    let slots = meeting::timetable(meeting.starts_at, &agenda);
+    agenda
+        .into_iter()
+        .zip(slots)
+        .map(|(item, (starts_at, ends_at))| ScheduledItem { item, starts_at, ends_at })
+        .collect()
+}
+
+/// A meeting's whole schedule.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MeetingView {
+    pub meeting: Meeting,
+    pub campaign: String,
+    pub venues: Vec<VenueView>,
+    pub agenda: Vec<ScheduledItem>,
+    pub can_organise: bool,
+}
+
+/// A meeting as anyone signed in sees it.
+pub async fn get(app: &App, actor: &Actor, id: MeetingId) -> Result<MeetingView> {
+    let mut conn = app.store.read().await?;
+    let (meeting, office) = load(&mut conn, id).await?;
+    let campaign = pacesetter_store::campaigns::get(&mut conn, meeting.campaign_id).await?;
+    let can_organise = actor.can(Permission::ManagePlans, &office.path);
+    let roll = if can_organise { store::attendance(&mut conn, id).await? } else { Vec::new() };
+    let mut venues = Vec::new();
+    for venue in store::venues(&mut conn, id).await? {
+        let host = units::get(&mut conn, venue.host_unit_id).await?;
+        let mut expected = Vec::with_capacity(venue.expected.len());
+        for unit in &venue.expected {
+            expected.push(units::get(&mut conn, *unit).await?);
+        }
+        let count = can_organise.then(|| RollCount::of(&venue.expected, &roll));
+        let can_record = runs_roll_call(actor, &host, &office);
+        venues.push(VenueView { venue, host, expected, count, can_record });
+    }
+    let agenda = scheduled(&meeting, store::agenda(&mut conn, id).await?);
+    Ok(MeetingView { meeting, campaign: campaign.name, venues, agenda, can_organise })
+}
+
+/// A campaign's meetings in the order they are held.
+pub async fn list(app: &App, _actor: &Actor, campaign: CampaignId) -> Result<Vec<Meeting>> {
+    let mut conn = app.store.read().await?;
+    crate::plans::load_campaign(&mut conn, campaign).await?;
+    Ok(store::meetings(&mut conn, campaign).await?)
+}
+
+/// A meeting on the meetings page: its campaign and how many venues and agenda items it has.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MeetingSummary {
+    pub meeting: Meeting,
+    pub campaign: String,
+    pub venues: usize,
+    pub agenda_items: usize,
+    /// The venues whose roll call the reader runs as their host's liaison: (venue, name).
+    pub hosted: Vec<(VenueId, String)>,
+}
+
+/// Every meeting of every campaign, newest campaign first, each campaign's in the order held.
+pub async fn overview(app: &App, actor: &Actor) -> Result<Vec<MeetingSummary>> {
+    let mut conn = app.store.read().await?;
+    let mut summaries = Vec::new();
+    for campaign in pacesetter_store::campaigns::all(&mut conn).await? {
+        let office = units::get(&mut conn, campaign.office_unit_id).await?;
+        // The office runs every venue's roll call from the meeting's page.
+        let organises = actor.can(Permission::ManagePlans, &office.path);
+        for meeting in store::meetings(&mut conn, campaign.id).await? {
+            let venues = store::venues(&mut conn, meeting.id).await?;
+            let mut hosted = Vec::new();
+            for venue in venues.iter().filter(|_| !organises) {
+                let host = units::get(&mut conn, venue.host_unit_id).await?;
+                if actor.can(Permission::ReportProgress, &host.path) {
+                    hosted.push((venue.id, venue.name.clone()));
+                }
+            }
+            let agenda_items = store::agenda(&mut conn, meeting.id).await?.len();
+            let campaign = campaign.name.clone();
+            summaries.push(MeetingSummary { meeting, campaign, venues: venues.len(), agenda_items, hosted });
+        }
+    }
+    Ok(summaries)
+}
+
+/// The unit `unit` names if the actor sees it, or `unit_not_found` on `field`.
+async fn visible_unit(conn: &mut Conn, actor: &Actor, unit: UnitRef<'_>, field: &'static str) -> Result<Unit> {
+    let found = match unit {
+        UnitRef::Id(id) => units::get(conn, id).await.ok().filter(|u| actor.can(Permission::ViewUnits, &u.path)),
+        UnitRef::Typed(text) if text.trim().is_empty() => return Err(AppError::invalid(field, "required")),
+        UnitRef::Typed(text) => crate::units::typed_in(conn, actor, text, field).await?,
+    };
+    found.ok_or(AppError::invalid(field, "unit_not_found"))
+}
+
+/// Adds a venue to a meeting the actor organises: one main venue at most, each unit expected
+/// at one venue of the meeting at most.
+pub async fn add_venue(app: &App, actor: &Actor, id: MeetingId, input: &VenueInput<'_>) -> Result<VenueView> {
+    let mut tx = app.store.write().await?;
+    organised(&mut tx, actor, id).await?;
+    let name = text::required("name", input.name, TextKind::Name)?;
+    let positions = text::optional("positions", Some(input.positions), TextKind::Line)?.unwrap_or_default();
+    let host = visible_unit(&mut tx, actor, input.host, "host_unit_id").await?;
+    if input.expected.len() > meeting::MAX_EXPECTED_UNITS {
+        return Err(AppError::invalid("expected_unit_ids", "too_many"));
+    }
+    let mut expected_units: Vec<Unit> = Vec::with_capacity(input.expected.len());
+    for unit in &input.expected {
+        let unit = visible_unit(&mut tx, actor, *unit, "expected_unit_ids").await?;
+        if expected_units.iter().any(|u| u.id == unit.id) {
+            return Err(AppError::invalid("expected_unit_ids", "unit_twice"));
+        }
+        expected_units.push(unit);
+    }
+    let expected: Vec<UnitId> = expected_units.iter().map(|u| u.id).collect();
+    let venues = store::venues(&mut tx, id).await?;
+    if venues.len() >= meeting::MAX_VENUES {
+        return Err(AppError::invalid("name", "too_many"));
+    }
+    if input.kind == VenueKind::Main && venues.iter().any(|v| v.kind == VenueKind::Main) {
+        return Err(AppError::invalid("kind", "main_venue_exists"));
+    }
+    if venues.iter().any(|v| v.expected.iter().any(|u| expected.contains(u))) {
+        return Err(AppError::invalid("expected_unit_ids", "unit_expected_elsewhere"));
+    }
+    let new =
+        NewVenue { kind: input.kind, name: &name, host_unit_id: host.id, positions: &positions, expected: &expected };
+    let venue = store::insert_venue(&mut tx, id, &new).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "meeting.venue.create",
+        ("meeting_venue", Some(venue.id.0)),
+        None,
+        Some(&venue),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(VenueView { venue, host, expected: expected_units, count: None, can_record: true })
+}
+
+/// Adds an item at the end of the agenda of a meeting the actor organises.
+pub async fn add_agenda_item(
+    app: &App,
+    actor: &Actor,
+    id: MeetingId,
+    input: &AgendaItemInput<'_>,
+) -> Result<ScheduledItem> {
+    let mut tx = app.store.write().await?;
+    let meeting = organised(&mut tx, actor, id).await?;
+    let title = text::required("title", input.title, TextKind::Title)?;
+    let presenter = text::optional("presenter", Some(input.presenter), TextKind::Name)?.unwrap_or_default();
+    if input.minutes == 0 || input.minutes > meeting::MAX_ITEM_MINUTES {
+        return Err(AppError::invalid("minutes", "out_of_range"));
+    }
+    let mut agenda = store::agenda(&mut tx, id).await?;
+    if agenda.len() >= meeting::MAX_AGENDA_ITEMS {
+        return Err(AppError::invalid("title", "too_many"));
+    }
+    let new = NewAgendaItem { title: &title, presenter: &presenter, minutes: input.minutes };
+    let item = store::insert_agenda_item(&mut tx, id, &new).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "meeting.agenda_item.create",
+        ("meeting_agenda_item", Some(item.id.0)),
+        None,
+        Some(&item),
+    )
+    .await?;
+    tx.commit().await?;
+    agenda.push(item);
+    scheduled(&meeting, agenda).pop().ok_or(AppError::Internal("the agenda lost its new item".into()))
+}
+
+/// A venue as its roll call needs it: the venue, its meeting and the meeting's office, its host.
+async fn venue_of(conn: &mut Conn, id: VenueId) -> Result<(Venue, Meeting, Unit, Unit)> {
+    let venue = store::get_venue(conn, id).await.map_err(AppError::from_store(Resource::Venue))?;
+    let (meeting, office) = load(conn, venue.meeting_id).await?;
+    let host = units::get(conn, venue.host_unit_id).await?;
+    Ok((venue, meeting, office, host))
+}
+
+/// The venue if the actor runs its roll call; `forbidden` otherwise.
+async fn hosted(conn: &mut Conn, actor: &Actor, id: VenueId) -> Result<(Venue, Meeting, Unit)> {
+    let (venue, meeting, office, host) = venue_of(conn, id).await?;
+    if !runs_roll_call(actor, &host, &office) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((venue, meeting, host))
+}
+
+/// A venue's roll call as its host sees it: each expected unit with what was recorded for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VenueRoll {
+    pub meeting: Meeting,
+    pub venue: Venue,
+    pub host: Unit,
+    pub lines: Vec<(Unit, Option<RollEntry>)>,
+    pub count: RollCount,
+}
+
+/// The roll call of a venue the actor hosts (or whose meeting the actor organises).
+pub async fn venue_roll(app: &App, actor: &Actor, id: VenueId) -> Result<VenueRoll> {
+    let mut conn = app.store.read().await?;
+    let (venue, meeting, host) = hosted(&mut conn, actor, id).await?;
+    let entries: Vec<RollEntry> =
+        store::attendance(&mut conn, meeting.id).await?.into_iter().filter(|e| e.venue_id == id).collect();
+    let count = RollCount::of(&venue.expected, &entries);
+    let mut lines = Vec::with_capacity(venue.expected.len());
+    for unit in &venue.expected {
+        let entry = entries.iter().find(|e| e.unit_id == *unit).cloned();
+        lines.push((units::get(&mut conn, *unit).await?, entry));
+    }
+    Ok(VenueRoll { meeting, venue, host, lines, count })
+}
+
+/// Records whether a unit expected at the venue came: present, absent, or on leave with the
+/// reason. Recording it again replaces what was recorded.
+pub async fn record_attendance(
+    app: &App,
+    actor: &Actor,
+    id: VenueId,
+    unit: UnitId,
+    attendance: Attendance,
+    reason: &str,
+) -> Result<RollEntry> {
+    let mut tx = app.store.write().await?;
+    let (venue, meeting, _) = hosted(&mut tx, actor, id).await?;
+    if !venue.expected.contains(&unit) {
+        return Err(AppError::invalid("unit_id", "unit_not_expected"));
+    }
+    let reason = text::optional("reason", Some(reason), TextKind::Note)?.unwrap_or_default();
+    if attendance.needs_reason() && reason.is_empty() {
+        return Err(AppError::invalid("reason", "required"));
+    }
+    let new = NewRollEntry { meeting: meeting.id, venue: id, unit, attendance, reason: &reason };
+    let entry = store::set_attendance(&mut tx, &new, actor.user.id, Timestamp::now()).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "meeting.attendance.record",
+        ("meeting_venue", Some(id.0)),
+        None,
+        Some(&entry),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// Records how the venue's link to the main venue tested before the start.
+pub async fn report_link_test(app: &App, actor: &Actor, id: VenueId, ok: bool, note: &str) -> Result<LinkTest> {
+    let mut tx = app.store.write().await?;
+    hosted(&mut tx, actor, id).await?;
+    let note = text::optional("note", Some(note), TextKind::Note)?.unwrap_or_default();
+    if !ok && note.is_empty() {
+        return Err(AppError::invalid("note", "required"));
+    }
+    let now = Timestamp::now();
+    store::set_link_test(&mut tx, id, ok, &note, actor.user.id, now).await?;
+    let test = LinkTest { ok, note, tested_by: actor.user.id, tested_at: now };
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "meeting.venue.link_test",
+        ("meeting_venue", Some(id.0)),
+        None,
+        Some(&test),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(test)
+}
+
+/// Every venue's roll call in numbers with its link test: what the main venue watches.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VenueCount {
+    pub venue: Venue,
+    pub host: Unit,
+    pub count: RollCount,
+}
+
+/// The roll call of every venue of a meeting the actor organises.
+pub async fn roll_call(app: &App, actor: &Actor, id: MeetingId) -> Result<Vec<VenueCount>> {
+    let mut conn = app.store.read().await?;
+    organised(&mut conn, actor, id).await?;
+    let entries = store::attendance(&mut conn, id).await?;
+    let mut counts = Vec::new();
+    for venue in store::venues(&mut conn, id).await? {
+        let host = units::get(&mut conn, venue.host_unit_id).await?;
+        counts.push(VenueCount { count: RollCount::of(&venue.expected, &entries), venue, host });
+    }
+    Ok(counts)
+}
+
+/// A line of the attendance sheet: a unit expected at a venue, and what was recorded for it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SheetLine {
+    pub venue: String,
+    pub unit: Unit,
+    pub entry: Option<RollEntry>,
+}
+
+/// The attendance sheet of a meeting the actor organises: every venue's units in order.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AttendanceSheet {
+    pub meeting: Meeting,
+    pub lines: Vec<SheetLine>,
+}
+
+pub async fn attendance_sheet(app: &App, actor: &Actor, id: MeetingId) -> Result<AttendanceSheet> {
+    let mut conn = app.store.read().await?;
+    let meeting = organised(&mut conn, actor, id).await?;
+    let entries = store::attendance(&mut conn, id).await?;
+    let mut lines = Vec::new();
+    for venue in store::venues(&mut conn, id).await? {
+        for unit in &venue.expected {
+            let entry = entries.iter().find(|e| e.unit_id == *unit).cloned();
+            lines.push(SheetLine { venue: venue.name.clone(), unit: units::get(&mut conn, *unit).await?, entry });
+        }
+    }
+    Ok(AttendanceSheet { meeting, lines })
+}
+
+/// Writes the minutes of an agenda item of a meeting the actor organises.
+pub async fn write_summary(app: &App, actor: &Actor, id: AgendaItemId, summary: &str) -> Result<ScheduledItem> {
+    let mut tx = app.store.write().await?;
+    let item = store::get_agenda_item(&mut tx, id).await.map_err(AppError::from_store(Resource::AgendaItem))?;
+    let meeting = organised(&mut tx, actor, item.meeting_id).await?;
+    let summary = text::optional("summary", Some(summary), TextKind::Text)?.unwrap_or_default();
+    let item = store::set_summary(&mut tx, id, &summary).await?;
+    audit::record::<(), _>(
+        &mut tx,
+        actor.into(),
+        "meeting.agenda_item.summary",
+        ("meeting_agenda_item", Some(id.0)),
+        None,
+        Some(&item),
+    )
+    .await?;
+    let agenda = store::agenda(&mut tx, meeting.id).await?;
+    tx.commit().await?;
+    scheduled(&meeting, agenda).into_iter().find(|s| s.item.id == id).ok_or(AppError::NotFound(Resource::AgendaItem))
+}

@@ -1,0 +1,558 @@
+//! `/api/v1/…meetings`: progress meetings (推进会). Whoever runs a campaign schedules its
+//! meetings: the time, how each is held and who chairs it, then the main venue and the branch
+//! venues with the units expected at each, and the agenda, whose items run one after another
+//! from the start. Everyone signed in may read the schedule. Times are RFC 3339.
+
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::{
+    AppError,
+    contests::UnitRef,
+    meetings::{
+        self, AgendaItemInput, MeetingInput, MeetingView, ScheduledItem, VenueCount, VenueInput, VenueRoll, VenueView,
+    },
+};
+use pacesetter_domain::{
+    Timestamp, UnitId,
+    ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
+    meeting::{Attendance, LinkTest, Meeting, Mode, RollCount, RollEntry, VenueKind},
+    unit::Unit,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    api::{ApiActor, ApiJson, ApiPath, extract::etag},
+    error::ApiError,
+};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeetingResponse {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub title: String,
+    /// When it starts, RFC 3339 in UTC.
+    pub starts_at: String,
+    pub mode: Mode,
+    /// Who chairs it, by position.
+    pub chair: String,
+    pub version: i64,
+}
+
+impl From<Meeting> for MeetingResponse {
+    fn from(m: Meeting) -> Self {
+        Self {
+            id: m.id.0,
+            campaign_id: m.campaign_id.0,
+            title: m.title,
+            starts_at: m.starts_at.to_db(),
+            mode: m.mode,
+            chair: m.chair,
+            version: m.version,
+        }
+    }
+}
+
+/// A unit as a meeting's schedule names it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeetingUnitResponse {
+    pub id: i64,
+    pub code: Option<String>,
+    pub name: String,
+}
+
+impl From<Unit> for MeetingUnitResponse {
+    fn from(u: Unit) -> Self {
+        Self { id: u.id.0, code: u.code, name: u.name }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VenueResponse {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub kind: VenueKind,
+    pub name: String,
+    /// The unit hosting it, whose liaison runs its roll call.
+    pub host_unit: MeetingUnitResponse,
+    /// Who of each expected unit attends, by position.
+    pub positions: String,
+    /// The units expected to attend here.
+    pub expected_units: Vec<MeetingUnitResponse>,
+    pub position: i64,
+    /// The latest test of its link to the main venue.
+    pub link_test: Option<LinkTestResponse>,
+    /// Its roll call in numbers: given to the organiser only.
+    pub roll_call: Option<RollCountResponse>,
+    /// Whether the caller runs its roll call.
+    pub can_record: bool,
+}
+
+impl From<VenueView> for VenueResponse {
+    fn from(v: VenueView) -> Self {
+        Self {
+            id: v.venue.id.0,
+            meeting_id: v.venue.meeting_id.0,
+            kind: v.venue.kind,
+            name: v.venue.name,
+            host_unit: v.host.into(),
+            positions: v.venue.positions,
+            expected_units: v.expected.into_iter().map(Into::into).collect(),
+            position: v.venue.position,
+            link_test: v.venue.link_test.map(Into::into),
+            roll_call: v.count.map(Into::into),
+            can_record: v.can_record,
+        }
+    }
+}
+
+/// How a venue's link to the main venue tested before the start.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LinkTestResponse {
+    pub ok: bool,
+    pub note: String,
+    pub tested_by: i64,
+    pub tested_at: String,
+}
+
+impl From<LinkTest> for LinkTestResponse {
+    fn from(l: LinkTest) -> Self {
+        Self { ok: l.ok, note: l.note, tested_by: l.tested_by.0, tested_at: l.tested_at.to_db() }
+    }
+}
+
+/// A venue's roll call in numbers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RollCountResponse {
+    pub expected: usize,
+    pub present: usize,
+    pub absent: usize,
+    pub leave: usize,
+    /// Expected units not yet called.
+    pub unmarked: usize,
+}
+
+impl From<RollCount> for RollCountResponse {
+    fn from(c: RollCount) -> Self {
+        Self { expected: c.expected, present: c.present, absent: c.absent, leave: c.leave, unmarked: c.unmarked }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AgendaItemResponse {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub position: i64,
+    pub title: String,
+    /// Who presents it.
+    pub presenter: String,
+    pub minutes: u32,
+    /// When it starts and ends, the items run one after another from the meeting's start.
+    pub starts_at: String,
+    pub ends_at: String,
+    /// Its minutes (会议纪要).
+    pub summary: String,
+}
+
+impl From<ScheduledItem> for AgendaItemResponse {
+    fn from(s: ScheduledItem) -> Self {
+        Self {
+            id: s.item.id.0,
+            meeting_id: s.item.meeting_id.0,
+            position: s.item.position,
+            title: s.item.title,
+            presenter: s.item.presenter,
+            minutes: s.item.minutes,
+            starts_at: s.starts_at.to_db(),
+            ends_at: s.ends_at.to_db(),
+            summary: s.item.summary,
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeetingDetailResponse {
+    pub meeting: MeetingResponse,
+    /// The campaign's name.
+    pub campaign: String,
+    /// The main venue first, then the branch venues.
+    pub venues: Vec<VenueResponse>,
+    pub agenda: Vec<AgendaItemResponse>,
+    /// Whether the caller organises it.
+    pub can_organise: bool,
+}
+
+impl From<MeetingView> for MeetingDetailResponse {
+    fn from(v: MeetingView) -> Self {
+        Self {
+            meeting: v.meeting.into(),
+            campaign: v.campaign,
+            venues: v.venues.into_iter().map(Into::into).collect(),
+            agenda: v.agenda.into_iter().map(Into::into).collect(),
+            can_organise: v.can_organise,
+        }
+    }
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingRequest {
+    pub title: String,
+    /// When it starts: RFC 3339 (`2023-04-02T10:00:00+08:00`).
+    pub starts_at: String,
+    pub mode: Mode,
+    /// Who chairs it, by position.
+    #[serde(default)]
+    pub chair: String,
+}
+
+/// A campaign's meetings in the order they are held.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/meetings", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = [MeetingResponse]), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn list_meetings(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<MeetingResponse>>, ApiError> {
+    let meetings = meetings::list(&state.app, &actor, CampaignId(id)).await?;
+    Ok(Json(meetings.into_iter().map(Into::into).collect()))
+}
+
+/// Schedules a progress meeting of the campaign.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/meetings", tag = "meetings", params(("id" = i64, Path)), request_body = MeetingRequest, security(("bearer" = [])),
+    responses((status = 201, body = MeetingResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn create_meeting(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MeetingRequest>,
+) -> Result<Response, ApiError> {
+    let starts_at = Timestamp::parse(&body.starts_at).ok_or(AppError::invalid("starts_at", "invalid_time"))?;
+    let input = MeetingInput { title: &body.title, starts_at, mode: body.mode, chair: &body.chair };
+    let meeting = meetings::create(&state.app, &actor, CampaignId(id), &input).await?;
+    Ok((StatusCode::CREATED, etag(meeting.version), Json(MeetingResponse::from(meeting))).into_response())
+}
+
+/// A meeting's schedule: its venues with the units expected at each, and its agenda.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = MeetingDetailResponse), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_meeting(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<MeetingDetailResponse>, ApiError> {
+    Ok(Json(meetings::get(&state.app, &actor, MeetingId(id)).await?.into()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueRequest {
+    pub kind: VenueKind,
+    pub name: String,
+    pub host_unit_id: i64,
+    /// Who of each expected unit attends, by position.
+    #[serde(default)]
+    pub positions: String,
+    /// The units expected to attend here; a unit is expected at one venue of a meeting at most.
+    #[serde(default)]
+    pub expected_unit_ids: Vec<i64>,
+}
+
+/// Adds the main venue or a branch venue, with the units expected there.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/venues", tag = "meetings", params(("id" = i64, Path)), request_body = VenueRequest, security(("bearer" = [])),
+    responses((status = 201, body = VenueResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_venue(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<VenueRequest>,
+) -> Result<Response, ApiError> {
+    let input = VenueInput {
+        kind: body.kind,
+        name: &body.name,
+        host: UnitRef::Id(UnitId(body.host_unit_id)),
+        positions: &body.positions,
+        expected: body.expected_unit_ids.iter().map(|id| UnitRef::Id(UnitId(*id))).collect(),
+    };
+    let venue = meetings::add_venue(&state.app, &actor, MeetingId(id), &input).await?;
+    Ok((StatusCode::CREATED, Json(VenueResponse::from(venue))).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaItemRequest {
+    pub title: String,
+    #[serde(default)]
+    pub presenter: String,
+    /// How long it runs, 1 to 480 minutes.
+    #[schema(minimum = 1, maximum = 480)]
+    pub minutes: u32,
+}
+
+/// Adds an item at the end of the meeting's agenda.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/agenda-items", tag = "meetings", params(("id" = i64, Path)), request_body = AgendaItemRequest, security(("bearer" = [])),
+    responses((status = 201, body = AgendaItemResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn add_agenda_item(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<AgendaItemRequest>,
+) -> Result<Response, ApiError> {
+    let input = AgendaItemInput { title: &body.title, presenter: &body.presenter, minutes: body.minutes };
+    let item = meetings::add_agenda_item(&state.app, &actor, MeetingId(id), &input).await?;
+    Ok((StatusCode::CREATED, Json(AgendaItemResponse::from(item))).into_response())
+}
+
+/// A unit's line of a venue's roll call.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RollEntryResponse {
+    pub venue_id: i64,
+    pub unit_id: i64,
+    pub attendance: Attendance,
+    /// Why the unit is on leave or absent.
+    pub reason: String,
+    pub recorded_by: i64,
+    pub recorded_at: String,
+}
+
+impl From<RollEntry> for RollEntryResponse {
+    fn from(e: RollEntry) -> Self {
+        Self {
+            venue_id: e.venue_id.0,
+            unit_id: e.unit_id.0,
+            attendance: e.attendance,
+            reason: e.reason,
+            recorded_by: e.recorded_by.0,
+            recorded_at: e.recorded_at.to_db(),
+        }
+    }
+}
+
+/// An expected unit with what its venue's host recorded for it, if anything yet.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RollLineResponse {
+    pub unit: MeetingUnitResponse,
+    pub entry: Option<RollEntryResponse>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VenueRollResponse {
+    pub meeting: MeetingResponse,
+    pub venue_id: i64,
+    pub name: String,
+    pub kind: VenueKind,
+    pub host_unit: MeetingUnitResponse,
+    pub link_test: Option<LinkTestResponse>,
+    /// Every unit the venue expects, in order.
+    pub lines: Vec<RollLineResponse>,
+    pub count: RollCountResponse,
+}
+
+impl From<VenueRoll> for VenueRollResponse {
+    fn from(r: VenueRoll) -> Self {
+        Self {
+            meeting: r.meeting.into(),
+            venue_id: r.venue.id.0,
+            name: r.venue.name,
+            kind: r.venue.kind,
+            host_unit: r.host.into(),
+            link_test: r.venue.link_test.map(Into::into),
+            lines: r
+                .lines
+                .into_iter()
+                .map(|(unit, entry)| RollLineResponse { unit: unit.into(), entry: entry.map(Into::into) })
+                .collect(),
+            count: r.count.into(),
+        }
+    }
+}
+
+/// A venue's roll call, for its host (the liaison of its host unit) or the meeting's organiser.
+#[utoipa::path(get, path = "/api/v1/meeting-venues/{id}/roll-call", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = VenueRollResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn venue_roll(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<VenueRollResponse>, ApiError> {
+    Ok(Json(meetings::venue_roll(&state.app, &actor, VenueId(id)).await?.into()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttendanceRequest {
+    pub attendance: Attendance,
+    /// Why the unit is on leave (required then) or absent.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Records whether an expected unit came to the venue; sent again, it replaces what was recorded.
+#[utoipa::path(put, path = "/api/v1/meeting-venues/{id}/attendance/{unit}", tag = "meetings", params(("id" = i64, Path), ("unit" = i64, Path)),
+    request_body = AttendanceRequest, security(("bearer" = [])),
+    responses((status = 200, body = RollEntryResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn record_attendance(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((id, unit)): ApiPath<(i64, i64)>,
+    ApiJson(body): ApiJson<AttendanceRequest>,
+) -> Result<Json<RollEntryResponse>, ApiError> {
+    let entry =
+        meetings::record_attendance(&state.app, &actor, VenueId(id), UnitId(unit), body.attendance, &body.reason)
+            .await?;
+    Ok(Json(entry.into()))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkTestRequest {
+    pub ok: bool,
+    /// What failed (required when it did not work).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Reports how the venue's link to the main venue tested before the start.
+#[utoipa::path(post, path = "/api/v1/meeting-venues/{id}/link-test", tag = "meetings", params(("id" = i64, Path)), request_body = LinkTestRequest, security(("bearer" = [])),
+    responses((status = 200, body = LinkTestResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn report_link_test(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<LinkTestRequest>,
+) -> Result<Json<LinkTestResponse>, ApiError> {
+    Ok(Json(meetings::report_link_test(&state.app, &actor, VenueId(id), body.ok, &body.note).await?.into()))
+}
+
+/// A venue's roll call in numbers, as the main venue watches it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct VenueCountResponse {
+    pub venue_id: i64,
+    pub name: String,
+    pub kind: VenueKind,
+    pub host_unit: MeetingUnitResponse,
+    pub link_test: Option<LinkTestResponse>,
+    pub count: RollCountResponse,
+}
+
+impl From<VenueCount> for VenueCountResponse {
+    fn from(c: VenueCount) -> Self {
+        Self {
+            venue_id: c.venue.id.0,
+            name: c.venue.name,
+            kind: c.venue.kind,
+            host_unit: c.host.into(),
+            link_test: c.venue.link_test.map(Into::into),
+            count: c.count.into(),
+        }
+    }
+}
+
+/// Every venue's roll call in numbers, for the meeting's organiser; poll it to watch the roll
+/// call come in.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/roll-call", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, body = [VenueCountResponse]), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn roll_call(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<VenueCountResponse>>, ApiError> {
+    let counts = meetings::roll_call(&state.app, &actor, MeetingId(id)).await?;
+    Ok(Json(counts.into_iter().map(Into::into).collect()))
+}
+
+/// The attendance sheet as an XLSX workbook in `t`'s language: every venue's expected units with
+/// what was recorded for each (served to the API and to the meeting page).
+pub(crate) async fn attendance_workbook(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    id: MeetingId,
+    t: crate::i18n::Tr,
+) -> Result<Response, AppError> {
+    use pacesetter_export::table_xlsx::{Column, write};
+    let sheet = meetings::attendance_sheet(&state.app, actor, id).await?;
+    let rows: Vec<Vec<String>> = sheet
+        .lines
+        .iter()
+        .map(|line| {
+            let entry = line.entry.as_ref();
+            vec![
+                line.venue.clone(),
+                line.unit.display_name(t.locale).to_owned(),
+                entry.map_or_else(
+                    || t.t("meeting.unmarked").to_owned(),
+                    |e| t.tk("meeting.attendance", e.attendance.as_str()).to_owned(),
+                ),
+                entry.map(|e| e.reason.clone()).unwrap_or_default(),
+                entry.map(|e| e.recorded_at.display_cst()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let headings = ["meeting.venues", "meeting.unit", "meeting.roll_call", "meeting.reason", "meeting.recorded_at"];
+    let widths = [22.0, 22.0, 10.0, 30.0, 18.0];
+    let columns: Vec<Column<'_>> =
+        headings.iter().zip(widths).map(|(key, width)| Column { heading: t.t(key), width }).collect();
+    let title = format!(
+        "{} · {} · {}",
+        sheet.meeting.title,
+        sheet.meeting.starts_at.display_cst(),
+        t.t("meeting.attendance_sheet")
+    );
+    let bytes = write(&title, t.t("meeting.roll_call"), &columns, &rows)
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    let filename = format!("attendance-{}.xlsx", id.0);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// The meeting's attendance sheet as an XLSX workbook, in the caller's language: each venue's
+/// expected units, present, absent or on leave with the reason.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/attendance.xlsx", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
+pub async fn attendance_xlsx(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    Ok(attendance_workbook(&state, &actor, MeetingId(id), t).await?)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryRequest {
+    /// The item's minutes; empty clears them.
+    pub summary: String,
+}
+
+/// Writes the minutes of an agenda item (会议纪要), replacing what was written.
+#[utoipa::path(put, path = "/api/v1/meeting-agenda-items/{id}/summary", tag = "meetings", params(("id" = i64, Path)), request_body = SummaryRequest, security(("bearer" = [])),
+    responses((status = 200, body = AgendaItemResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn write_summary(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<SummaryRequest>,
+) -> Result<Json<AgendaItemResponse>, ApiError> {
+    Ok(Json(meetings::write_summary(&state.app, &actor, AgendaItemId(id), &body.summary).await?.into()))
+}

@@ -1,0 +1,620 @@
+//! Progress meeting pages (推进会): the meetings of every campaign with the form that schedules
+//! one, and a meeting's schedule — its venues with the units expected at each and its agenda
+//! with each item's time — with the organiser's forms that add a venue and an agenda item.
+//! Every page calls the same app functions as the JSON API.
+
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use pacesetter_app::{
+    AppError,
+    contests::UnitRef,
+    meetings::{self, AgendaItemInput, MeetingInput, VenueInput},
+};
+use pacesetter_domain::{
+    Timestamp, UnitId, ValidationError,
+    ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
+    meeting::{Attendance, Mode, RollCount, Venue, VenueKind},
+};
+use serde::Deserialize;
+
+use super::context::{PageCtx, SignedIn, render};
+use crate::{
+    AppState,
+    ui::page::{PageForm, PageResult, field_errors, saved},
+};
+
+/// The message for `field`, or nothing.
+fn message(errors: &ValidationError, field: &str, p: &PageCtx) -> String {
+    errors.code_for(field).map(|code| p.t.error(code)).unwrap_or_default()
+}
+
+pub struct MeetingRow {
+    pub id: i64,
+    /// The venues whose roll call the reader runs: (venue, name).
+    pub hosted: Vec<(i64, String)>,
+    pub title: String,
+    pub campaign: String,
+    pub starts_at: String,
+    pub mode: &'static str,
+    pub venues: usize,
+    pub agenda_items: usize,
+}
+
+#[derive(Template)]
+#[template(path = "meetings/index.html")]
+struct ListPage {
+    p: PageCtx,
+    meetings: Vec<MeetingRow>,
+    /// The campaigns the visitor may schedule a meeting in.
+    campaigns: Vec<(i64, String)>,
+    modes: [Mode; 4],
+    form: MeetingForm,
+    errors: ValidationError,
+}
+
+impl ListPage {
+    fn error(&self, field: &str) -> String {
+        message(&self.errors, field, &self.p)
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MeetingForm {
+    #[serde(default)]
+    campaign_id: i64,
+    #[serde(default)]
+    title: String,
+    /// `YYYY-MM-DDTHH:MM` in China Standard Time, as the browser's field sends it.
+    #[serde(default)]
+    starts_at: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(default)]
+    chair: String,
+}
+
+impl Default for MeetingForm {
+    fn default() -> Self {
+        Self {
+            campaign_id: 0,
+            title: String::new(),
+            starts_at: String::new(),
+            mode: Mode::Telephone.as_str().to_owned(),
+            chair: String::new(),
+        }
+    }
+}
+
+async fn list_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    form: MeetingForm,
+    errors: ValidationError,
+) -> PageResult {
+    let meetings = meetings::overview(&state.app, actor)
+        .await?
+        .into_iter()
+        .map(|s| MeetingRow {
+            id: s.meeting.id.0,
+            hosted: s.hosted.into_iter().map(|(id, name)| (id.0, name)).collect(),
+            title: s.meeting.title,
+            campaign: s.campaign,
+            starts_at: s.meeting.starts_at.display_cst(),
+            mode: s.meeting.mode.as_str(),
+            venues: s.venues,
+            agenda_items: s.agenda_items,
+        })
+        .collect();
+    let campaigns = pacesetter_app::plans::manageable_campaigns(&state.app, actor)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.0, c.name))
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = ListPage { p: ctx.with_nav("meetings"), meetings, campaigns, modes: Mode::ALL, form, errors };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn list_meetings(State(state): State<AppState>, SignedIn { actor, ctx }: SignedIn) -> PageResult {
+    list_page(&state, &actor, ctx, MeetingForm::default(), ValidationError::new()).await
+}
+
+pub async fn create_meeting(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    PageForm(form): PageForm<MeetingForm>,
+) -> PageResult {
+    let result = async {
+        let starts_at = Timestamp::parse_cst(&form.starts_at).ok_or(AppError::invalid("starts_at", "invalid_time"))?;
+        let mode = Mode::parse(&form.mode).ok_or(AppError::invalid("mode", "invalid_mode"))?;
+        let input = MeetingInput { title: &form.title, starts_at, mode, chair: &form.chair };
+        meetings::create(&state.app, &actor, CampaignId(form.campaign_id), &input).await
+    }
+    .await;
+    match result {
+        Ok(meeting) => Ok(saved(&format!("/meetings/{}", meeting.id))),
+        Err(error) => list_page(&state, &actor, ctx, form, field_errors(error)?).await,
+    }
+}
+
+pub struct VenueRow {
+    pub id: i64,
+    pub kind: &'static str,
+    pub name: String,
+    pub host: String,
+    pub positions: String,
+    pub expected: Vec<String>,
+    /// Whether the reader runs its roll call (a link to it is shown).
+    pub can_record: bool,
+}
+
+/// A venue's line of the roll call the main venue watches.
+pub struct RollRow {
+    pub venue_id: i64,
+    pub name: String,
+    pub kind: &'static str,
+    /// `ok`, `failed`, or empty before the link was tested.
+    pub link: &'static str,
+    pub link_note: String,
+    pub count: RollCount,
+}
+
+impl RollRow {
+    fn new(venue: &Venue, count: RollCount) -> Self {
+        let link = match &venue.link_test {
+            Some(test) if test.ok => "ok",
+            Some(_) => "failed",
+            None => "",
+        };
+        let link_note = venue.link_test.as_ref().map(|t| t.note.clone()).unwrap_or_default();
+        Self { venue_id: venue.id.0, name: venue.name.clone(), kind: venue.kind.as_str(), link, link_note, count }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "meetings/_roll_call.html")]
+struct RollCallTable {
+    p: PageCtx,
+    roll: Vec<RollRow>,
+}
+
+pub struct AgendaRow {
+    pub id: i64,
+    pub summary: String,
+    pub position: i64,
+    pub title: String,
+    pub presenter: String,
+    /// `10:00–10:20` in China Standard Time.
+    pub time: String,
+}
+
+#[derive(Template)]
+#[template(path = "meetings/show.html")]
+struct MeetingPage {
+    p: PageCtx,
+    id: i64,
+    title: String,
+    campaign: String,
+    starts_at: String,
+    mode: &'static str,
+    chair: String,
+    venues: Vec<VenueRow>,
+    /// Every venue's roll call, for the organiser; empty for anyone else.
+    roll: Vec<RollRow>,
+    agenda: Vec<AgendaRow>,
+    /// How long the agenda runs ("共 95 分钟"), or nothing before it has an item.
+    total: String,
+    can_organise: bool,
+    has_main: bool,
+    venue: VenueForm,
+    item: AgendaItemForm,
+    /// An item's minutes sent back with why they were refused.
+    summary: Option<SummaryForm>,
+    errors: ValidationError,
+}
+
+impl MeetingPage {
+    /// The minutes to show in an item's form: those refused, or those kept.
+    fn summary_of(&self, row: &AgendaRow) -> String {
+        match &self.summary {
+            Some(form) if form.item_id == row.id => form.summary.clone(),
+            _ => row.summary.clone(),
+        }
+    }
+
+    /// Why an item's minutes were refused, or nothing.
+    fn summary_error(&self, row: &AgendaRow) -> String {
+        match &self.summary {
+            Some(form) if form.item_id == row.id => self.error("summary"),
+            _ => String::new(),
+        }
+    }
+
+    fn error(&self, field: &str) -> String {
+        message(&self.errors, field, &self.p)
+    }
+}
+
+/// The organiser's form adding a venue: units typed by code or name.
+#[derive(Deserialize, Default)]
+pub struct VenueForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    host_unit_id: String,
+    #[serde(default)]
+    positions: String,
+    /// Codes or names, a line each or between commas.
+    #[serde(default)]
+    expected_unit_ids: String,
+}
+
+/// The organiser's form adding an agenda item.
+#[derive(Deserialize)]
+pub struct AgendaItemForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    presenter: String,
+    #[serde(default)]
+    minutes: String,
+}
+
+impl Default for AgendaItemForm {
+    fn default() -> Self {
+        Self { title: String::new(), presenter: String::new(), minutes: "20".into() }
+    }
+}
+
+fn clock(at: Timestamp) -> String {
+    at.display_cst().split_once(' ').map(|(_, time)| time.to_owned()).unwrap_or_default()
+}
+
+/// The minutes of an agenda item as the organiser writes them.
+#[derive(Deserialize)]
+pub struct SummaryForm {
+    #[serde(default)]
+    item_id: i64,
+    #[serde(default)]
+    meeting_id: i64,
+    #[serde(default)]
+    summary: String,
+}
+
+/// The forms of the meeting page, one of them perhaps sent back with what was refused.
+#[derive(Default)]
+struct MeetingForms {
+    venue: VenueForm,
+    item: AgendaItemForm,
+    summary: Option<SummaryForm>,
+}
+
+async fn meeting_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    MeetingForms { venue, item, summary }: MeetingForms,
+    errors: ValidationError,
+) -> PageResult {
+    let view = meetings::get(&state.app, actor, MeetingId(id)).await?;
+    let locale = ctx.t.locale;
+    let venues = view
+        .venues
+        .iter()
+        .map(|v| VenueRow {
+            id: v.venue.id.0,
+            kind: v.venue.kind.as_str(),
+            name: v.venue.name.clone(),
+            host: v.host.display_name(locale).to_owned(),
+            positions: v.venue.positions.clone(),
+            expected: v.expected.iter().map(|u| u.display_name(locale).to_owned()).collect(),
+            can_record: v.can_record,
+        })
+        .collect();
+    let roll = view.venues.iter().filter_map(|v| v.count.map(|count| RollRow::new(&v.venue, count))).collect();
+    let agenda = view
+        .agenda
+        .iter()
+        .map(|s| AgendaRow {
+            id: s.item.id.0,
+            summary: s.item.summary.clone(),
+            position: s.item.position,
+            title: s.item.title.clone(),
+            presenter: s.item.presenter.clone(),
+            time: format!("{}–{}", clock(s.starts_at), clock(s.ends_at)),
+        })
+        .collect();
+    let total = match view.agenda.iter().map(|s| s.item.minutes).sum::<u32>() {
+        0 => String::new(),
+        minutes => ctx.t.f("meeting.total_minutes", &[("minutes", &minutes)]),
+    };
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = MeetingPage {
+        p: ctx.with_nav("meetings"),
+        id,
+        title: view.meeting.title,
+        campaign: view.campaign,
+        starts_at: view.meeting.starts_at.display_cst(),
+        mode: view.meeting.mode.as_str(),
+        chair: view.meeting.chair,
+        has_main: view.venues.iter().any(|v| v.venue.kind == VenueKind::Main),
+        venues,
+        roll,
+        total,
+        agenda,
+        can_organise: view.can_organise,
+        venue,
+        item,
+        summary,
+        errors,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn show_meeting(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    meeting_page(&state, &actor, ctx, id, MeetingForms::default(), ValidationError::new()).await
+}
+
+pub async fn add_venue(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<VenueForm>,
+) -> PageResult {
+    let result = async {
+        let kind = VenueKind::parse(&form.kind).ok_or(AppError::invalid("kind", "invalid_venue_kind"))?;
+        let expected = form
+            .expected_unit_ids
+            .split([',', '，', '、', ';', '；', '\n'])
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(UnitRef::Typed)
+            .collect();
+        let input = VenueInput {
+            kind,
+            name: &form.name,
+            host: UnitRef::Typed(&form.host_unit_id),
+            positions: &form.positions,
+            expected,
+        };
+        meetings::add_venue(&state.app, &actor, MeetingId(id), &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(saved(&format!("/meetings/{id}#venues"))),
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let forms = MeetingForms { venue: form, ..MeetingForms::default() };
+            meeting_page(&state, &actor, ctx, id, forms, errors).await
+        }
+    }
+}
+
+pub async fn add_agenda_item(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<AgendaItemForm>,
+) -> PageResult {
+    let result = async {
+        let minutes = form.minutes.trim().parse().map_err(|_| AppError::invalid("minutes", "out_of_range"))?;
+        let input = AgendaItemInput { title: &form.title, presenter: &form.presenter, minutes };
+        meetings::add_agenda_item(&state.app, &actor, MeetingId(id), &input).await
+    }
+    .await;
+    match result {
+        Ok(_) => Ok(saved(&format!("/meetings/{id}#agenda"))),
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let forms = MeetingForms { item: form, ..MeetingForms::default() };
+            meeting_page(&state, &actor, ctx, id, forms, errors).await
+        }
+    }
+}
+
+/// The roll call the main venue watches, alone: the meeting page fetches it again every few
+/// seconds (`data-poll`), so that the office sees each venue's check-in as it comes.
+pub async fn show_roll_call(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let counts = meetings::roll_call(&state.app, &actor, MeetingId(id)).await?;
+    let roll = counts.iter().map(|c| RollRow::new(&c.venue, c.count)).collect();
+    Ok(render(&RollCallTable { p: ctx, roll }).into_response())
+}
+
+/// An expected unit's line of a venue's roll call page.
+pub struct RollLine {
+    pub unit_id: i64,
+    pub unit: String,
+    /// `present`, `absent`, `leave`, or empty before it was called.
+    pub attendance: &'static str,
+    pub reason: String,
+    pub recorded_at: String,
+    /// The message of a refused change of this line.
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "meetings/venue.html")]
+struct VenuePage {
+    p: PageCtx,
+    id: i64,
+    meeting_id: i64,
+    meeting: String,
+    starts_at: String,
+    name: String,
+    host: String,
+    link: &'static str,
+    link_note: String,
+    link_at: String,
+    lines: Vec<RollLine>,
+    count: RollCount,
+    statuses: [Attendance; 3],
+    link_form: LinkTestForm,
+    errors: ValidationError,
+}
+
+impl VenuePage {
+    fn error(&self, field: &str) -> String {
+        message(&self.errors, field, &self.p)
+    }
+}
+
+/// One unit's line of the roll call as its host sets it.
+#[derive(Deserialize)]
+pub struct AttendanceForm {
+    #[serde(default)]
+    unit_id: i64,
+    #[serde(default)]
+    attendance: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// The venue's link test: worked ("1") or not, with what failed.
+#[derive(Deserialize, Default)]
+pub struct LinkTestForm {
+    #[serde(default)]
+    ok: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn venue_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    id: i64,
+    (refused, link_form): (Option<AttendanceForm>, LinkTestForm),
+    errors: ValidationError,
+) -> PageResult {
+    let roll = meetings::venue_roll(&state.app, actor, VenueId(id)).await?;
+    let locale = ctx.t.locale;
+    let lines = roll
+        .lines
+        .iter()
+        .map(|(unit, entry)| {
+            let mut line = RollLine {
+                unit_id: unit.id.0,
+                unit: unit.display_name(locale).to_owned(),
+                attendance: entry.as_ref().map(|e| e.attendance.as_str()).unwrap_or_default(),
+                reason: entry.as_ref().map(|e| e.reason.clone()).unwrap_or_default(),
+                recorded_at: entry.as_ref().map(|e| e.recorded_at.display_cst()).unwrap_or_default(),
+                error: String::new(),
+            };
+            // The refused line shows what was sent, with the reason it was refused.
+            if let Some(form) = refused.as_ref().filter(|f| f.unit_id == unit.id.0) {
+                line.attendance = Attendance::parse(&form.attendance).map(Attendance::as_str).unwrap_or_default();
+                line.reason = form.reason.clone();
+                line.error = errors.fields.first().map(|e| ctx.t.error(e.code).to_owned()).unwrap_or_default();
+            }
+            line
+        })
+        .collect();
+    let test = roll.venue.link_test.as_ref();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = VenuePage {
+        p: ctx.with_nav("meetings"),
+        id,
+        meeting_id: roll.meeting.id.0,
+        meeting: roll.meeting.title.clone(),
+        starts_at: roll.meeting.starts_at.display_cst(),
+        name: roll.venue.name.clone(),
+        host: roll.host.display_name(locale).to_owned(),
+        link: RollRow::new(&roll.venue, roll.count).link,
+        link_note: test.map(|t| t.note.clone()).unwrap_or_default(),
+        link_at: test.map(|t| t.tested_at.display_cst()).unwrap_or_default(),
+        lines,
+        count: roll.count,
+        statuses: Attendance::ALL,
+        link_form,
+        errors: if refused.is_some() { ValidationError::new() } else { errors },
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn show_venue(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    venue_page(&state, &actor, ctx, id, (None, LinkTestForm::default()), ValidationError::new()).await
+}
+
+pub async fn record_attendance(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<AttendanceForm>,
+) -> PageResult {
+    let result = async {
+        let attendance =
+            Attendance::parse(&form.attendance).ok_or(AppError::invalid("attendance", "invalid_attendance"))?;
+        meetings::record_attendance(&state.app, &actor, VenueId(id), UnitId(form.unit_id), attendance, &form.reason)
+            .await
+    }
+    .await;
+    match result {
+        Ok(entry) => Ok(saved(&format!("/meeting-venues/{id}#unit-{}", entry.unit_id))),
+        Err(error) => {
+            let errors = field_errors(error)?;
+            venue_page(&state, &actor, ctx, id, (Some(form), LinkTestForm::default()), errors).await
+        }
+    }
+}
+
+pub async fn report_link_test(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<LinkTestForm>,
+) -> PageResult {
+    let ok = form.ok == "1";
+    match meetings::report_link_test(&state.app, &actor, VenueId(id), ok, &form.note).await {
+        Ok(_) => Ok(saved(&format!("/meeting-venues/{id}"))),
+        Err(error) => {
+            let errors = field_errors(error)?;
+            venue_page(&state, &actor, ctx, id, (None, form), errors).await
+        }
+    }
+}
+
+/// The attendance sheet of the meeting as an XLSX workbook, in the visitor's language.
+pub async fn attendance_xlsx(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(crate::api::attendance_workbook(&state, &actor, MeetingId(id), ctx.t).await?)
+}
+
+pub async fn write_summary(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<SummaryForm>,
+) -> PageResult {
+    match meetings::write_summary(&state.app, &actor, AgendaItemId(id), &form.summary).await {
+        Ok(item) => Ok(saved(&format!("/meetings/{}#item-{id}", item.item.meeting_id))),
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let meeting = form.meeting_id;
+            let forms = MeetingForms { summary: Some(SummaryForm { item_id: id, ..form }), ..MeetingForms::default() };
+            meeting_page(&state, &actor, ctx, meeting, forms, errors).await
+        }
+    }
+}
