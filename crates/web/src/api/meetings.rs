@@ -510,17 +510,7 @@ pub(crate) async fn attendance_workbook(
     let bytes = write(&title, t.t("meeting.roll_call"), &columns, &rows)
         .map_err(|error| AppError::Internal(error.to_string()))?;
     let filename = format!("attendance-{}.xlsx", id.0);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::api::xlsx_download(bytes, &format!("attachment; filename=\"{filename}\"")))
 }
 
 /// The meeting's attendance sheet as an XLSX workbook, in the caller's language: each venue's

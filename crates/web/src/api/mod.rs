@@ -267,7 +267,7 @@ pub(crate) fn pdf_download(bytes: Vec<u8>, name: &str) -> axum::response::Respon
         .into_response()
 }
 
-pub(crate) fn xlsx_download(bytes: Vec<u8>, disposition: &'static str) -> axum::response::Response {
+pub(crate) fn xlsx_download(bytes: Vec<u8>, disposition: &str) -> axum::response::Response {
     use axum::{
         http::{HeaderValue, header},
         response::IntoResponse,
@@ -278,7 +278,9 @@ pub(crate) fn xlsx_download(bytes: Vec<u8>, disposition: &'static str) -> axum::
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     );
-    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(disposition));
+    if let Ok(value) = HeaderValue::from_str(disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
     response
 }
 

@@ -317,7 +317,7 @@ impl ShowPage {
     }
 
     fn field_error(&self, field: &str) -> String {
-        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+        crate::ui::page::field_message(&self.errors, field, self.p.t)
     }
 }
 

@@ -43,10 +43,7 @@ fn dec(value: Decimal) -> String {
     value.normalize().to_string()
 }
 
-/// The message for `field`, or nothing.
-fn message(errors: &ValidationError, field: &str, t: Tr) -> String {
-    errors.code_for(field).map(|code| t.error(code)).unwrap_or_default()
-}
+use crate::ui::page::field_message as message;
 
 pub struct ContestRow {
     pub id: i64,

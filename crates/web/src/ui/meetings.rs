@@ -24,13 +24,8 @@ use serde::Deserialize;
 use super::context::{PageCtx, SignedIn, render};
 use crate::{
     AppState,
-    ui::page::{PageForm, PageResult, field_errors, saved},
+    ui::page::{PageForm, PageResult, field_errors, field_message, saved},
 };
-
-/// The message for `field`, or nothing.
-fn message(errors: &ValidationError, field: &str, p: &PageCtx) -> String {
-    errors.code_for(field).map(|code| p.t.error(code)).unwrap_or_default()
-}
 
 pub struct MeetingRow {
     pub id: i64,
@@ -58,7 +53,7 @@ struct ListPage {
 
 impl ListPage {
     fn error(&self, field: &str) -> String {
-        message(&self.errors, field, &self.p)
+        field_message(&self.errors, field, self.p.t)
     }
 }
 
@@ -236,7 +231,7 @@ impl MeetingPage {
     }
 
     fn error(&self, field: &str) -> String {
-        message(&self.errors, field, &self.p)
+        field_message(&self.errors, field, self.p.t)
     }
 }
 
@@ -470,7 +465,7 @@ struct VenuePage {
 
 impl VenuePage {
     fn error(&self, field: &str) -> String {
-        message(&self.errors, field, &self.p)
+        field_message(&self.errors, field, self.p.t)
     }
 }
 

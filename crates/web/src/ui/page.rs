@@ -315,6 +315,12 @@ fn form_fields<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PageError> {
 pub struct NoFields {}
 
 /// The field errors of a refused form, to show it again; any other error ends the page.
+/// The message of `field`'s error in the visitor's language, or nothing: what a form shows
+/// beside the field.
+pub fn field_message(errors: &ValidationError, field: &str, t: crate::i18n::Tr) -> String {
+    errors.code_for(field).map(|code| t.error(code)).unwrap_or_default()
+}
+
 pub fn field_errors(error: AppError) -> Result<ValidationError, PageError> {
     match error {
         AppError::Invalid(errors) => Ok(errors),

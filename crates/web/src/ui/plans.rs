@@ -89,7 +89,7 @@ impl CampaignFormPage {
     }
 
     fn error(&self, field: &str) -> String {
-        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+        crate::ui::page::field_message(&self.errors, field, self.p.t)
     }
 }
 

@@ -237,7 +237,7 @@ impl FormPage {
     }
 
     fn error(&self, field: &str) -> String {
-        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+        crate::ui::page::field_message(&self.errors, field, self.p.t)
     }
 }
 

@@ -179,7 +179,7 @@ struct FormPage {
 
 impl FormPage {
     fn error(&self, field: &str) -> String {
-        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+        crate::ui::page::field_message(&self.errors, field, self.p.t)
     }
 }
 
@@ -300,7 +300,7 @@ struct EditPage {
 
 impl EditPage {
     fn error(&self, field: &str) -> String {
-        self.errors.code_for(field).map(|code| self.p.t.error(code)).unwrap_or_default()
+        crate::ui::page::field_message(&self.errors, field, self.p.t)
     }
 }
 

@@ -102,17 +102,7 @@ pub(crate) async fn results_workbook(
     let bytes = write_cells(&title, t.t("contest.results"), &columns, &rows)
         .map_err(|error| AppError::Internal(error.to_string()))?;
     let filename = format!("results-{}.xlsx", id.0);
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::api::xlsx_download(bytes, &format!("attachment; filename=\"{filename}\"")))
 }
 
 /// A round's results as an XLSX workbook, in the caller's language.
