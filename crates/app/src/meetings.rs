@@ -5,7 +5,9 @@
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
-    meeting::{self, AgendaItem, Attendance, LinkTest, Meeting, Mode, RollCount, RollEntry, Venue, VenueKind},
+    meeting::{
+        self, AgendaItem, Amendment, Attendance, LinkTest, Meeting, Mode, RollCount, RollEntry, Venue, VenueKind,
+    },
     unit::Unit,
 };
 use pacesetter_store::{
@@ -58,6 +60,22 @@ async fn load(conn: &mut Conn, id: MeetingId) -> Result<(Meeting, Unit)> {
 async fn organised(conn: &mut Conn, actor: &Actor, id: MeetingId) -> Result<Meeting> {
     let (meeting, office) = load(conn, id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
+    Ok(meeting)
+}
+
+/// Refuses a change to a closed meeting: its schedule, minutes and roll call are locked, and a
+/// correction is an amendment.
+fn still_open(meeting: &Meeting) -> Result<()> {
+    match meeting.closed {
+        Some(_) => Err(AppError::Conflict("meeting_closed")),
+        None => Ok(()),
+    }
+}
+
+/// The meeting if the actor organises it and it is not closed.
+async fn organised_open(conn: &mut Conn, actor: &Actor, id: MeetingId) -> Result<Meeting> {
+    let meeting = organised(conn, actor, id).await?;
+    still_open(&meeting)?;
     Ok(meeting)
 }
 
@@ -125,6 +143,8 @@ pub struct MeetingView {
     pub campaign: String,
     pub venues: Vec<VenueView>,
     pub agenda: Vec<ScheduledItem>,
+    /// Corrections since it closed, oldest first.
+    pub amendments: Vec<Amendment>,
     pub can_organise: bool,
 }
 
@@ -147,7 +167,8 @@ pub async fn get(app: &App, actor: &Actor, id: MeetingId) -> Result<MeetingView>
         venues.push(VenueView { venue, host, expected, count, can_record });
     }
     let agenda = scheduled(&meeting, store::agenda(&mut conn, id).await?);
-    Ok(MeetingView { meeting, campaign: campaign.name, venues, agenda, can_organise })
+    let amendments = store::amendments(&mut conn, id).await?;
+    Ok(MeetingView { meeting, campaign: campaign.name, venues, agenda, amendments, can_organise })
 }
 
 /// A campaign's meetings in the order they are held.
@@ -207,7 +228,7 @@ async fn visible_unit(conn: &mut Conn, actor: &Actor, unit: UnitRef<'_>, field: 
 /// at one venue of the meeting at most.
 pub async fn add_venue(app: &App, actor: &Actor, id: MeetingId, input: &VenueInput<'_>) -> Result<VenueView> {
     let mut tx = app.store.write().await?;
-    organised(&mut tx, actor, id).await?;
+    organised_open(&mut tx, actor, id).await?;
     let name = text::required("name", input.name, TextKind::Name)?;
     let positions = text::optional("positions", Some(input.positions), TextKind::Line)?.unwrap_or_default();
     let host = visible_unit(&mut tx, actor, input.host, "host_unit_id").await?;
@@ -257,7 +278,7 @@ pub async fn add_agenda_item(
     input: &AgendaItemInput<'_>,
 ) -> Result<ScheduledItem> {
     let mut tx = app.store.write().await?;
-    let meeting = organised(&mut tx, actor, id).await?;
+    let meeting = organised_open(&mut tx, actor, id).await?;
     let title = text::required("title", input.title, TextKind::Title)?;
     let presenter = text::optional("presenter", Some(input.presenter), TextKind::Name)?.unwrap_or_default();
     if input.minutes == 0 || input.minutes > meeting::MAX_ITEM_MINUTES {
@@ -337,6 +358,7 @@ pub async fn record_attendance(
 ) -> Result<RollEntry> {
     let mut tx = app.store.write().await?;
     let (venue, meeting, _) = hosted(&mut tx, actor, id).await?;
+    still_open(&meeting)?;
     if !venue.expected.contains(&unit) {
         return Err(AppError::invalid("unit_id", "unit_not_expected"));
     }
@@ -362,7 +384,8 @@ pub async fn record_attendance(
 /// Records how the venue's link to the main venue tested before the start.
 pub async fn report_link_test(app: &App, actor: &Actor, id: VenueId, ok: bool, note: &str) -> Result<LinkTest> {
     let mut tx = app.store.write().await?;
-    hosted(&mut tx, actor, id).await?;
+    let (_, meeting, _) = hosted(&mut tx, actor, id).await?;
+    still_open(&meeting)?;
     let note = text::optional("note", Some(note), TextKind::Note)?.unwrap_or_default();
     if !ok && note.is_empty() {
         return Err(AppError::invalid("note", "required"));
@@ -437,7 +460,7 @@ pub async fn attendance_sheet(app: &App, actor: &Actor, id: MeetingId) -> Result
 pub async fn write_summary(app: &App, actor: &Actor, id: AgendaItemId, summary: &str) -> Result<ScheduledItem> {
     let mut tx = app.store.write().await?;
     let item = store::get_agenda_item(&mut tx, id).await.map_err(AppError::from_store(Resource::AgendaItem))?;
-    let meeting = organised(&mut tx, actor, item.meeting_id).await?;
+    let meeting = organised_open(&mut tx, actor, item.meeting_id).await?;
     let summary = text::optional("summary", Some(summary), TextKind::Text)?.unwrap_or_default();
     let item = store::set_summary(&mut tx, id, &summary).await?;
     audit::record::<(), _>(
@@ -452,4 +475,63 @@ pub async fn write_summary(app: &App, actor: &Actor, id: AgendaItemId, summary: 
     let agenda = store::agenda(&mut tx, meeting.id).await?;
     tx.commit().await?;
     scheduled(&meeting, agenda).into_iter().find(|s| s.item.id == id).ok_or(AppError::NotFound(Resource::AgendaItem))
+}
+
+/// Closes a meeting the actor organises, at the version the actor read: its schedule, minutes
+/// and roll call are locked from then on, and corrections are amendments.
+pub async fn close(app: &App, actor: &Actor, id: MeetingId, version: i64) -> Result<Meeting> {
+    let mut tx = app.store.write().await?;
+    let before = organised_open(&mut tx, actor, id).await?;
+    let meeting = store::close(&mut tx, id, version, actor.user.id, Timestamp::now())
+        .await
+        .map_err(AppError::from_store(Resource::Meeting))?;
+    audit::record(&mut tx, actor.into(), "meeting.close", ("meeting", Some(id.0)), Some(&before), Some(&meeting))
+        .await?;
+    tx.commit().await?;
+    Ok(meeting)
+}
+
+/// Corrects a closed meeting the actor organises: an agenda item's minutes (`item`), or the roll
+/// call (no item). The correction is kept beside what it corrects, which stays as it was.
+pub async fn amend(
+    app: &App,
+    actor: &Actor,
+    id: MeetingId,
+    item: Option<AgendaItemId>,
+    text: &str,
+) -> Result<Amendment> {
+    let mut tx = app.store.write().await?;
+    let meeting = organised(&mut tx, actor, id).await?;
+    if meeting.closed.is_none() {
+        return Err(AppError::Conflict("meeting_not_closed"));
+    }
+    let text = text::required("text", text, TextKind::Text)?;
+    if let Some(item) = item {
+        let found = store::get_agenda_item(&mut tx, item).await.ok().filter(|i| i.meeting_id == id);
+        if found.is_none() {
+            return Err(AppError::invalid("agenda_item_id", "meeting_agenda_item_not_found"));
+        }
+    }
+    let amendment = store::insert_amendment(&mut tx, id, item, &text, actor.user.id, Timestamp::now()).await?;
+    audit::record::<(), _>(&mut tx, actor.into(), "meeting.amend", ("meeting", Some(id.0)), None, Some(&amendment))
+        .await?;
+    tx.commit().await?;
+    Ok(amendment)
+}
+
+/// What the minutes of a meeting the actor organises are made of: its schedule and amendments,
+/// and every venue's roll call line by line.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MinutesView {
+    pub view: MeetingView,
+    pub entries: Vec<RollEntry>,
+}
+
+pub async fn minutes(app: &App, actor: &Actor, id: MeetingId) -> Result<MinutesView> {
+    let entries = {
+        let mut conn = app.store.read().await?;
+        organised(&mut conn, actor, id).await?;
+        store::attendance(&mut conn, id).await?
+    };
+    Ok(MinutesView { view: get(app, actor, id).await?, entries })
 }

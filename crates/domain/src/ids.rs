@@ -104,3 +104,7 @@ id_type!(
     /// An item of a meeting's agenda.
     AgendaItemId
 );
+id_type!(
+    /// A correction of a closed meeting's minutes or roll call.
+    AmendmentId
+);

@@ -5,7 +5,7 @@
 
 use crate::{
     Timestamp, UnitId, UserId,
-    ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
+    ids::{AgendaItemId, AmendmentId, CampaignId, MeetingId, VenueId},
 };
 
 /// The most items an agenda takes, and the longest an item may run: far past any real meeting.
@@ -87,6 +87,20 @@ pub struct Meeting {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub version: i64,
+    /// When it was closed: its schedule, minutes and roll call are locked since.
+    pub closed: Option<(Timestamp, UserId)>,
+}
+
+/// A correction of a closed meeting, kept beside what it corrects: an agenda item's minutes,
+/// or (no item) the roll call.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Amendment {
+    pub id: AmendmentId,
+    pub meeting_id: MeetingId,
+    pub agenda_item_id: Option<AgendaItemId>,
+    pub text: String,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

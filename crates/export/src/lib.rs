@@ -7,6 +7,7 @@ pub mod charts;
 pub mod chase_notice;
 mod contain;
 pub mod csv_out;
+pub mod minutes;
 pub mod plan_xlsx;
 pub mod table_xlsx;
 pub mod tabular;

@@ -5,15 +5,15 @@ use std::collections::HashMap;
 
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
-    ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
-    meeting::{AgendaItem, Attendance, LinkTest, Meeting, Mode, RollEntry, Venue, VenueKind},
+    ids::{AgendaItemId, AmendmentId, CampaignId, MeetingId, VenueId},
+    meeting::{AgendaItem, Amendment, Attendance, LinkTest, Meeting, Mode, RollEntry, Venue, VenueKind},
 };
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Conn, Result, StoreError, contests::count, evaluations::decode_error, row};
 
 const MEETING_COLUMNS: &str =
-    "id, campaign_id, title, starts_at, mode, chair, created_by, created_at, updated_at, version";
+    "id, campaign_id, title, starts_at, mode, chair, created_by, created_at, updated_at, version, closed_at, closed_by";
 
 fn meeting_from_row(row: &AnyRow) -> Result<Meeting> {
     let mode: String = row.try_get("mode")?;
@@ -28,6 +28,10 @@ fn meeting_from_row(row: &AnyRow) -> Result<Meeting> {
         created_at: row::timestamp(row, "created_at")?,
         updated_at: row::timestamp(row, "updated_at")?,
         version: row.try_get("version")?,
+        closed: match (row::opt_timestamp(row, "closed_at")?, row.try_get::<Option<i64>, _>("closed_by")?) {
+            (Some(at), Some(by)) => Some((at, UserId(by))),
+            _ => None,
+        },
     })
 }
 
@@ -350,4 +354,74 @@ pub async fn set_summary(conn: &mut Conn, id: AgendaItemId, summary: &str) -> Re
         return Err(StoreError::NotFound);
     }
     get_agenda_item(conn, id).await
+}
+
+/// Closes a meeting at the version the caller read; `Stale` if it changed or closed since.
+pub async fn close(conn: &mut Conn, id: MeetingId, version: i64, by: UserId, now: Timestamp) -> Result<Meeting> {
+    let done = sqlx::query(
+        "UPDATE meetings SET closed_at = $3, closed_by = $4, updated_at = $3, version = version + 1
+         WHERE id = $1 AND version = $2 AND closed_at IS NULL",
+    )
+    .bind(id.0)
+    .bind(version)
+    .bind(now.to_db())
+    .bind(by.0)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(crate::error::stale_unless_missing(get_meeting(conn, id).await));
+    }
+    get_meeting(conn, id).await
+}
+
+pub async fn insert_amendment(
+    conn: &mut Conn,
+    meeting: MeetingId,
+    item: Option<AgendaItemId>,
+    text: &str,
+    by: UserId,
+    now: Timestamp,
+) -> Result<Amendment> {
+    let row = sqlx::query(
+        "INSERT INTO meeting_amendments (meeting_id, agenda_item_id, text, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(meeting.0)
+    .bind(item.map(|i| i.0))
+    .bind(text.to_owned())
+    .bind(by.0)
+    .bind(now.to_db())
+    .fetch_one(conn)
+    .await?;
+    Ok(Amendment {
+        id: AmendmentId(row.try_get("id")?),
+        meeting_id: meeting,
+        agenda_item_id: item,
+        text: text.to_owned(),
+        created_by: by,
+        created_at: now,
+    })
+}
+
+/// A meeting's amendments, oldest first.
+pub async fn amendments(conn: &mut Conn, meeting: MeetingId) -> Result<Vec<Amendment>> {
+    let rows = sqlx::query(
+        "SELECT id, meeting_id, agenda_item_id, text, created_by, created_at FROM meeting_amendments
+         WHERE meeting_id = $1 ORDER BY id",
+    )
+    .bind(meeting.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Amendment {
+                id: AmendmentId(row.try_get("id")?),
+                meeting_id: MeetingId(row.try_get("meeting_id")?),
+                agenda_item_id: row.try_get::<Option<i64>, _>("agenda_item_id")?.map(AgendaItemId),
+                text: row.try_get("text")?,
+                created_by: UserId(row.try_get("created_by")?),
+                created_at: row::timestamp(row, "created_at")?,
+            })
+        })
+        .collect()
 }

@@ -130,6 +130,91 @@ pub(crate) async fn chase_notice_pdf(fonts_dir: &std::path::Path, notice: ChaseN
     compile(fonts_dir, pacesetter_export::chase_notice::TEMPLATE, ("/notice.json", notice.json())).await
 }
 
+/// A meeting's minutes as the document states them, in Chinese (the language of record).
+pub(crate) fn minutes(source: pacesetter_app::meetings::MinutesView) -> pacesetter_export::minutes::Minutes {
+    use pacesetter_domain::meeting::{Attendance, RollCount};
+    use pacesetter_export::minutes::{Minutes, MinutesItem, MinutesVenue};
+    let t = crate::i18n::Tr::new(pacesetter_domain::Locale::ZhHans);
+    let view = source.view;
+    let held = view.meeting.starts_at;
+    let clock = |at: pacesetter_domain::Timestamp| {
+        at.display_cst().split_once(' ').map(|(_, c)| c.to_owned()).unwrap_or_default()
+    };
+    let venues = view
+        .venues
+        .iter()
+        .map(|v| {
+            let count = RollCount::of(&v.venue.expected, &source.entries);
+            let named = |attendance: Attendance| -> Vec<String> {
+                v.expected
+                    .iter()
+                    .filter_map(|unit| {
+                        let entry =
+                            source.entries.iter().find(|e| e.unit_id == unit.id && e.attendance == attendance)?;
+                        Some(if entry.reason.is_empty() {
+                            unit.name.clone()
+                        } else {
+                            format!("{}（{}）", unit.name, entry.reason)
+                        })
+                    })
+                    .collect()
+            };
+            MinutesVenue {
+                name: v.venue.name.clone(),
+                count: format!(
+                    "应到{}个单位，出席{}个，请假{}个，缺席{}个{}",
+                    count.expected,
+                    count.present,
+                    count.leave,
+                    count.absent,
+                    if count.unmarked > 0 { format!("，未签到{}个", count.unmarked) } else { String::new() }
+                ),
+                leave: named(Attendance::Leave),
+                absent: named(Attendance::Absent),
+            }
+        })
+        .collect();
+    let amended = |item: Option<pacesetter_domain::ids::AgendaItemId>| -> Vec<String> {
+        view.amendments
+            .iter()
+            .filter(|a| a.agenda_item_id == item)
+            .map(|a| format!("{}（{}）", a.text, a.created_at.display_cst()))
+            .collect()
+    };
+    let items = view
+        .agenda
+        .iter()
+        .map(|s| MinutesItem {
+            title: s.item.title.clone(),
+            presenter: s.item.presenter.clone(),
+            time: format!("{}–{}", clock(s.starts_at), clock(s.ends_at)),
+            paragraphs: s.item.summary.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+            amendments: amended(Some(s.item.id)),
+        })
+        .collect();
+    Minutes {
+        title: view.meeting.title.clone(),
+        campaign: view.campaign.clone(),
+        held: format!("{} {}", chinese_date(held.date_cst()), clock(held)),
+        mode: t.tk("meeting.mode", view.meeting.mode.as_str()).to_owned(),
+        chair: view.meeting.chair.clone(),
+        status: match view.meeting.closed {
+            Some(_) => "已闭会，纪要和签到已锁定".to_owned(),
+            None => "会议尚未闭会，本纪要为草稿".to_owned(),
+        },
+        venues,
+        items,
+        amendments: amended(None),
+    }
+}
+
+pub(crate) async fn minutes_pdf(
+    fonts_dir: &std::path::Path,
+    minutes: pacesetter_export::minutes::Minutes,
+) -> Result<Vec<u8>, AppError> {
+    compile(fonts_dir, pacesetter_export::minutes::TEMPLATE, ("/minutes.json", minutes.json())).await
+}
+
 /// Compiles `template` with its one data file on a blocking thread (typst takes about a second a
 /// page), with the fonts the templates ask for.
 async fn compile(

@@ -115,8 +115,30 @@ pub async fn seed(app: &App) -> Result<Vec<MeetingId>, AppError> {
     }
     if let Some(first) = ids.first() {
         roll_call(app, *first).await?;
+        write_minutes(app, *first).await?;
     }
     Ok(ids)
+}
+
+/// The minutes of the first meeting's agenda, as a campaign office writes them (synthetic; the
+/// public report gives the topics, not the words).
+const FIRST_MINUTES: [&str; 4] = [
+    "2022年，各成员单位和各地（市）按照创建工作方案，完成宣传教育、示范创建、督导考评等各项年度任务。\n存在的主要问题：个别单位任务推进不平衡，佐证材料报送不及时。",
+    "会议印发《2023年创建工作要点》，明确四项工程、六项行动的牵头单位和完成时限。\n各牵头单位于4月15日前完成任务分解并签收。",
+    "自治区党委宣传部介绍宣传教育工作做法；拉萨市介绍示范创建经验。",
+    "会议要求：一是提高政治站位，压实工作责任；二是对照任务清单，按月报送进展；三是专项办加强督导，对滞后任务及时催办。",
+];
+
+/// Writes the first meeting's minutes and closes it: on the demo's day it is long over.
+async fn write_minutes(app: &App, meeting: MeetingId) -> Result<(), AppError> {
+    let office = actor(app, "office").await?;
+    let view = meetings::get(app, &office, meeting).await?;
+    for (item, text) in view.agenda.iter().zip(FIRST_MINUTES) {
+        meetings::write_summary(app, &office, item.item.id, text).await?;
+    }
+    let version = meetings::get(app, &office, meeting).await?.meeting.version;
+    meetings::close(app, &office, meeting, version).await?;
+    Ok(())
 }
 
 /// The demo account hosting each prefecture's venue.

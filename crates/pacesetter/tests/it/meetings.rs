@@ -182,6 +182,9 @@ backend_test! {
         // The later meetings are still to be held.
         let later = t.get(&format!("/api/v1/meetings/{}/roll-call", ids[1]), &t.token("office").await).await.json();
         assert!(later.as_array().unwrap().iter().all(|c| c["count"]["present"] == 0));
+        // The first is over: its minutes written, the meeting closed.
+        assert!(first["meeting"]["closed_at"].is_string());
+        assert!(first["agenda"][3]["summary"].as_str().unwrap().starts_with("会议要求"));
     }
 }
 
@@ -307,5 +310,71 @@ backend_test! {
         let meeting_page = t.get(&format!("/meetings/{meeting}"), &office_session).await.text();
         assert!(meeting_page.contains(&format!("data-poll=\"/meetings/{meeting}/roll-call\"")));
         assert_eq!(t.get(&format!("/meetings/{meeting}/roll-call"), &liaison).await.status, StatusCode::FORBIDDEN);
+    }
+}
+
+backend_test! {
+    async fn a_closed_meeting_is_locked_and_corrected_by_amendments_kept_beside_the_original(t) {
+        let office = t.token("office").await;
+        let (meeting, venue, _) = meeting_with_two_venues(&t, &office).await;
+        let lhasa = t.unit_id("540100").await;
+        let item = post(&t, &format!("/api/v1/meetings/{meeting}/agenda-items"), &office, json!({"title": "部署", "minutes": 20})).await;
+        let item = item.json()["id"].as_i64().unwrap();
+        let summary = format!("/api/v1/meeting-agenda-items/{item}/summary");
+        assert_eq!(t.json(Method::PUT, &summary, &office, json!({"summary": "原纪要"})).await.status, StatusCode::OK);
+        let liaison = t.token("lhasa").await;
+        let mark = format!("/api/v1/meeting-venues/{venue}/attendance/{lhasa}");
+        assert_eq!(t.json(Method::PUT, &mark, &liaison, json!({"attendance": "absent"})).await.status, StatusCode::OK);
+        let amendments = format!("/api/v1/meetings/{meeting}/amendments");
+        let early = post(&t, &amendments, &office, json!({"text": "更正"})).await;
+        assert_eq!((early.status, early.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("meeting_not_closed")));
+
+        let close = format!("/api/v1/meetings/{meeting}/close");
+        let stale = crate::plans::send_if_match(&t, Method::POST, &close, &office, "99", json!({})).await;
+        assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+        let closed = crate::plans::send_if_match(&t, Method::POST, &close, &office, "1", json!({})).await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.text());
+        assert!(closed.json()["closed_at"].is_string());
+
+        // Locked: minutes, roll call, link test, schedule.
+        let code = |r: pacesetter_testkit::TestResponse| (r.status, r.json()["error"]["code"].as_str().map(str::to_owned));
+        let locked = (StatusCode::CONFLICT, Some("meeting_closed".to_owned()));
+        assert_eq!(code(t.json(Method::PUT, &summary, &office, json!({"summary": "改"})).await), locked);
+        assert_eq!(code(t.json(Method::PUT, &mark, &liaison, json!({"attendance": "present"})).await), locked);
+        let link = format!("/api/v1/meeting-venues/{venue}/link-test");
+        assert_eq!(code(post(&t, &link, &liaison, json!({"ok": true})).await), locked);
+        let item_path = format!("/api/v1/meetings/{meeting}/agenda-items");
+        assert_eq!(code(post(&t, &item_path, &office, json!({"title": "加议", "minutes": 5})).await), locked);
+
+        // Corrections are kept beside what they correct, which stays as it was.
+        let fixed = post(&t, &amendments, &office, json!({"agenda_item_id": item, "text": "第二段应为：7月底前完成"})).await;
+        assert_eq!(fixed.status, StatusCode::CREATED, "{}", fixed.text());
+        let roll = post(&t, &amendments, &office, json!({"text": "拉萨市实际出席，系登记有误"})).await;
+        assert_eq!(roll.status, StatusCode::CREATED);
+        let foreign = post(&t, &amendments, &office, json!({"agenda_item_id": 987_654, "text": "更正"})).await;
+        assert_eq!(error_of(&foreign), ("agenda_item_id".into(), "meeting_agenda_item_not_found".into()));
+        assert_eq!(post(&t, &amendments, &liaison, json!({"text": "更正"})).await.status, StatusCode::FORBIDDEN);
+        let detail = t.get(&format!("/api/v1/meetings/{meeting}"), &office).await.json();
+        assert_eq!(detail["agenda"][0]["summary"], "原纪要");
+        let kept: Vec<(Value, &str)> = detail["amendments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["agenda_item_id"].clone(), a["text"].as_str().unwrap()))
+            .collect();
+        assert_eq!(kept, [(json!(item), "第二段应为：7月底前完成"), (Value::Null, "拉萨市实际出席，系登记有误")]);
+        let sheet = t.get(&format!("/api/v1/meetings/{meeting}/attendance.xlsx"), &office).await;
+        let rows = pacesetter_export::read_sheet(&sheet.body).unwrap().rows;
+        assert!(rows.iter().any(|(_, cells)| cells.get(2).map(String::as_str) == Some("缺席")), "the original roll call stands");
+
+        // The minutes as a document: its text reads back.
+        let pdf = t.get(&format!("/api/v1/meetings/{meeting}/minutes.pdf"), &office).await;
+        assert_eq!((pdf.status, pdf.header("content-type")), (StatusCode::OK, Some("application/pdf")));
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        for expected in ["会议纪要", "原纪要", "第二段应为：7月底前完成", "缺席：拉萨市", "拉萨市实际出席"] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        let minutes = format!("/api/v1/meetings/{meeting}/minutes.pdf");
+        assert_eq!(t.get(&minutes, &liaison).await.status, StatusCode::FORBIDDEN);
     }
 }

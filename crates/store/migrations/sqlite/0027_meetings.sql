@@ -14,7 +14,10 @@ CREATE TABLE meetings (
     created_by  BIGINT NOT NULL REFERENCES users (id),
     created_at  TEXT NOT NULL,
     updated_at  TEXT NOT NULL,
-    version     BIGINT NOT NULL DEFAULT 1
+    version     BIGINT NOT NULL DEFAULT 1,
+    -- Once closed, its schedule, minutes and roll call are locked; corrections are amendments.
+    closed_at   TEXT,
+    closed_by   BIGINT REFERENCES users (id)
 );
 CREATE INDEX meetings_campaign ON meetings (campaign_id, starts_at);
 
@@ -73,3 +76,15 @@ CREATE TABLE meeting_attendance (
     FOREIGN KEY (venue_id, unit_id) REFERENCES meeting_expected (venue_id, unit_id) ON DELETE CASCADE
 );
 CREATE INDEX meeting_attendance_venue ON meeting_attendance (venue_id);
+
+-- Corrections after a meeting closed, kept beside what they correct: of an agenda item's
+-- minutes, or (no item) of the roll call.
+CREATE TABLE meeting_amendments (
+    id             INTEGER PRIMARY KEY,
+    meeting_id     BIGINT NOT NULL REFERENCES meetings (id) ON DELETE CASCADE,
+    agenda_item_id BIGINT REFERENCES meeting_agenda_items (id) ON DELETE CASCADE,
+    text           TEXT NOT NULL,
+    created_by     BIGINT NOT NULL REFERENCES users (id),
+    created_at     TEXT NOT NULL
+);
+CREATE INDEX meeting_amendments_meeting ON meeting_amendments (meeting_id, id);

@@ -19,14 +19,17 @@ use pacesetter_app::{
 use pacesetter_domain::{
     Timestamp, UnitId,
     ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
-    meeting::{Attendance, LinkTest, Meeting, Mode, RollCount, RollEntry, VenueKind},
+    meeting::{Amendment, Attendance, LinkTest, Meeting, Mode, RollCount, RollEntry, VenueKind},
     unit::Unit,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::{
     AppState,
-    api::{ApiActor, ApiJson, ApiPath, extract::etag},
+    api::{
+        ApiActor, ApiJson, ApiPath,
+        extract::{IfMatch, etag},
+    },
     error::ApiError,
 };
 
@@ -41,6 +44,8 @@ pub struct MeetingResponse {
     /// Who chairs it, by position.
     pub chair: String,
     pub version: i64,
+    /// When it was closed: its schedule, minutes and roll call are locked since.
+    pub closed_at: Option<String>,
 }
 
 impl From<Meeting> for MeetingResponse {
@@ -53,6 +58,7 @@ impl From<Meeting> for MeetingResponse {
             mode: m.mode,
             chair: m.chair,
             version: m.version,
+            closed_at: m.closed.map(|(at, _)| at.to_db()),
         }
     }
 }
@@ -182,6 +188,8 @@ pub struct MeetingDetailResponse {
     /// The main venue first, then the branch venues.
     pub venues: Vec<VenueResponse>,
     pub agenda: Vec<AgendaItemResponse>,
+    /// Corrections since it closed, oldest first.
+    pub amendments: Vec<AmendmentResponse>,
     /// Whether the caller organises it.
     pub can_organise: bool,
 }
@@ -193,6 +201,7 @@ impl From<MeetingView> for MeetingDetailResponse {
             campaign: v.campaign,
             venues: v.venues.into_iter().map(Into::into).collect(),
             agenda: v.agenda.into_iter().map(Into::into).collect(),
+            amendments: v.amendments.into_iter().map(Into::into).collect(),
             can_organise: v.can_organise,
         }
     }
@@ -545,4 +554,99 @@ pub async fn write_summary(
     ApiJson(body): ApiJson<SummaryRequest>,
 ) -> Result<Json<AgendaItemResponse>, ApiError> {
     Ok(Json(meetings::write_summary(&state.app, &actor, AgendaItemId(id), &body.summary).await?.into()))
+}
+
+/// A correction of a closed meeting, kept beside what it corrects.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AmendmentResponse {
+    pub id: i64,
+    pub meeting_id: i64,
+    /// The agenda item whose minutes it corrects; none for a correction of the roll call.
+    pub agenda_item_id: Option<i64>,
+    pub text: String,
+    pub created_by: i64,
+    pub created_at: String,
+}
+
+impl From<Amendment> for AmendmentResponse {
+    fn from(a: Amendment) -> Self {
+        Self {
+            id: a.id.0,
+            meeting_id: a.meeting_id.0,
+            agenda_item_id: a.agenda_item_id.map(|i| i.0),
+            text: a.text,
+            created_by: a.created_by.0,
+            created_at: a.created_at.to_db(),
+        }
+    }
+}
+
+/// Closes the meeting; needs `If-Match`. Its schedule, minutes and roll call are locked from
+/// then on (changes answer 409 `meeting_closed`); corrections are amendments.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/close", tag = "meetings", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),
+    responses((status = 200, body = MeetingResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+pub async fn close_meeting(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    IfMatch(version): IfMatch,
+) -> Result<Response, ApiError> {
+    let meeting = meetings::close(&state.app, &actor, MeetingId(id), version).await?;
+    Ok((etag(meeting.version), Json(MeetingResponse::from(meeting))).into_response())
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentRequest {
+    /// The agenda item whose minutes it corrects; leave out for a correction of the roll call.
+    #[serde(default)]
+    pub agenda_item_id: Option<i64>,
+    pub text: String,
+}
+
+/// Corrects a closed meeting's minutes or roll call; the correction is kept beside the original.
+#[utoipa::path(post, path = "/api/v1/meetings/{id}/amendments", tag = "meetings", params(("id" = i64, Path)), request_body = AmendmentRequest, security(("bearer" = [])),
+    responses((status = 201, body = AmendmentResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn amend_meeting(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<AmendmentRequest>,
+) -> Result<Response, ApiError> {
+    let item = body.agenda_item_id.map(AgendaItemId);
+    let amendment = meetings::amend(&state.app, &actor, MeetingId(id), item, &body.text).await?;
+    Ok((StatusCode::CREATED, Json(AmendmentResponse::from(amendment))).into_response())
+}
+
+/// The meeting's minutes (会议纪要) as PDF: attendance at each venue with those on leave and
+/// absent named, each agenda item with its minutes, and the amendments; a draft until it closes.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/minutes.pdf", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn minutes_pdf(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    Ok(minutes_document(&state, &actor, MeetingId(id)).await?)
+}
+
+/// The minutes PDF, served to the API and to the meeting page.
+pub(crate) async fn minutes_document(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    id: MeetingId,
+) -> Result<Response, AppError> {
+    let source = meetings::minutes(&state.app, actor, id).await?;
+    let bytes = crate::bulletin::minutes_pdf(&state.config.fonts_dir, crate::bulletin::minutes(source)).await?;
+    let disposition = format!("attachment; filename=\"minutes-{}.pdf\"", id.0);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }

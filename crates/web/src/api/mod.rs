@@ -44,7 +44,7 @@ pub use auth::OriginParts as OriginOf;
 pub(crate) use contests::results_workbook;
 pub use extract::{ApiActor, ApiJson, ApiPath};
 pub(crate) use findings::picture;
-pub(crate) use meetings::attendance_workbook;
+pub(crate) use meetings::{attendance_workbook, minutes_document};
 
 use crate::{AppState, authz::RouteError};
 
@@ -185,7 +185,10 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(meetings::add_agenda_item),
         routes!(meetings::write_summary),
         routes!(meetings::roll_call),
+        routes!(meetings::close_meeting),
+        routes!(meetings::amend_meeting),
         routes!(meetings::attendance_xlsx),
+        routes!(meetings::minutes_pdf),
         routes!(meetings::venue_roll),
         routes!(meetings::record_attendance),
         routes!(meetings::report_link_test),

@@ -181,6 +181,8 @@ struct RollCallTable {
 pub struct AgendaRow {
     pub id: i64,
     pub summary: String,
+    /// Corrections of its minutes since the meeting closed: (when, text).
+    pub amendments: Vec<(String, String)>,
     pub position: i64,
     pub title: String,
     pub presenter: String,
@@ -210,6 +212,12 @@ struct MeetingPage {
     item: AgendaItemForm,
     /// An item's minutes sent back with why they were refused.
     summary: Option<SummaryForm>,
+    /// When it was closed (then nothing is changed but by amendments), or empty.
+    closed: String,
+    version: i64,
+    /// Corrections of the roll call since it closed: (when, text).
+    roll_amendments: Vec<(String, String)>,
+    amendment: AmendmentForm,
     errors: ValidationError,
 }
 
@@ -283,12 +291,34 @@ pub struct SummaryForm {
     summary: String,
 }
 
+/// A correction of a closed meeting: of an item's minutes, or (no item) of the roll call.
+#[derive(Deserialize, Default)]
+pub struct AmendmentForm {
+    #[serde(default)]
+    agenda_item_id: String,
+    #[serde(default)]
+    text: String,
+}
+
 /// The forms of the meeting page, one of them perhaps sent back with what was refused.
 #[derive(Default)]
 struct MeetingForms {
     venue: VenueForm,
     item: AgendaItemForm,
     summary: Option<SummaryForm>,
+    amendment: AmendmentForm,
+}
+
+/// The amendments of one agenda item (or, for `None`, of the roll call): (when, text).
+fn amendments_of(
+    amendments: &[pacesetter_domain::meeting::Amendment],
+    item: Option<AgendaItemId>,
+) -> Vec<(String, String)> {
+    amendments
+        .iter()
+        .filter(|a| a.agenda_item_id == item)
+        .map(|a| (a.created_at.display_cst(), a.text.clone()))
+        .collect()
 }
 
 async fn meeting_page(
@@ -296,7 +326,7 @@ async fn meeting_page(
     actor: &pacesetter_app::Actor,
     ctx: PageCtx,
     id: i64,
-    MeetingForms { venue, item, summary }: MeetingForms,
+    MeetingForms { venue, item, summary, amendment }: MeetingForms,
     errors: ValidationError,
 ) -> PageResult {
     let view = meetings::get(&state.app, actor, MeetingId(id)).await?;
@@ -321,6 +351,7 @@ async fn meeting_page(
         .map(|s| AgendaRow {
             id: s.item.id.0,
             summary: s.item.summary.clone(),
+            amendments: amendments_of(&view.amendments, Some(s.item.id)),
             position: s.item.position,
             title: s.item.title.clone(),
             presenter: s.item.presenter.clone(),
@@ -349,6 +380,10 @@ async fn meeting_page(
         venue,
         item,
         summary,
+        closed: view.meeting.closed.map(|(at, _)| at.display_cst()).unwrap_or_default(),
+        version: view.meeting.version,
+        roll_amendments: amendments_of(&view.amendments, None),
+        amendment,
         errors,
     };
     Ok((status, render(&page)).into_response())
@@ -459,6 +494,8 @@ struct VenuePage {
     lines: Vec<RollLine>,
     count: RollCount,
     statuses: [Attendance; 3],
+    /// The meeting is closed: the roll call is shown, not changed.
+    closed: bool,
     link_form: LinkTestForm,
     errors: ValidationError,
 }
@@ -536,6 +573,7 @@ async fn venue_page(
         lines,
         count: roll.count,
         statuses: Attendance::ALL,
+        closed: roll.meeting.closed.is_some(),
         link_form,
         errors: if refused.is_some() { ValidationError::new() } else { errors },
     };
@@ -612,4 +650,46 @@ pub async fn write_summary(
             meeting_page(&state, &actor, ctx, meeting, forms, errors).await
         }
     }
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    version: i64,
+}
+
+pub async fn close_meeting(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx: _ }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<CloseForm>,
+) -> PageResult {
+    meetings::close(&state.app, &actor, MeetingId(id), form.version).await?;
+    Ok(saved(&format!("/meetings/{id}")))
+}
+
+pub async fn amend_meeting(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<AmendmentForm>,
+) -> PageResult {
+    let item = form.agenda_item_id.trim().parse().ok().map(AgendaItemId);
+    match meetings::amend(&state.app, &actor, MeetingId(id), item, &form.text).await {
+        Ok(_) => Ok(saved(&format!("/meetings/{id}#amendments"))),
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let forms = MeetingForms { amendment: form, ..MeetingForms::default() };
+            meeting_page(&state, &actor, ctx, id, forms, errors).await
+        }
+    }
+}
+
+/// The meeting's minutes as PDF.
+pub async fn minutes_pdf(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx: _ }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(crate::api::minutes_document(&state, &actor, MeetingId(id)).await?)
 }
