@@ -148,6 +148,10 @@ try {
       await page.screenshot({ path: `${out}/meeting-${lang}-${size}.png`, fullPage: true });
       await page.click("table.roll-call a >> nth=1");
       await page.screenshot({ path: `${out}/meeting-venue-${lang}-${size}.png`, fullPage: true });
+      // The second meeting: the first one's open follow-ups are back on its agenda.
+      await page.goto(`${env.base}/meetings`);
+      await page.click("table a >> nth=1");
+      await page.screenshot({ path: `${out}/meeting-next-${lang}-${size}.png`, fullPage: true });
       if (lang === "zh" && size === "desktop") {
         await page.goto(`${env.base}/api/docs/`);
         await page.waitForSelector(".opblock", { timeout: 10000 }).catch(() => {});

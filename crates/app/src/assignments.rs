@@ -206,6 +206,8 @@ pub struct Detail {
     pub chases: Vec<pacesetter_store::chases::Chase>,
     /// Whether this actor may chase it now.
     pub can_chase: bool,
+    /// The progress meeting whose decision the task follows up (督办), if it is one.
+    pub decided_at: Option<(pacesetter_domain::ids::MeetingId, String)>,
 }
 
 impl Detail {
@@ -295,7 +297,9 @@ async fn load_detail(app: &App, actor: &Actor, id: AssignmentId, with_evidence: 
     let values = indicators::values_for_assignment(&mut conn, id).await?;
     let chases = chases::of(&mut conn, Subject::Assignment(id)).await?;
     let can_chase = may_chase(actor, &loaded) && loaded.assignment.state != AssignmentState::Closed;
+    let decided_at = crate::meetings::decisions::decided_at(&mut conn, loaded.item.id).await?;
     Ok(Detail {
+        decided_at,
         indicators,
         values,
         chases,

@@ -2,12 +2,17 @@
 //! the time, how they are held, the chair, the main venue and branch venues with the units
 //! expected at each, and the agenda. Everyone signed in may read the schedule.
 
+pub mod decisions;
+
+use std::collections::HashMap;
+
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     ids::{AgendaItemId, CampaignId, MeetingId, VenueId},
     meeting::{
         self, AgendaItem, Amendment, Attendance, LinkTest, Meeting, Mode, RollCount, RollEntry, Venue, VenueKind,
     },
+    plan::Campaign,
     unit::Unit,
 };
 use pacesetter_store::{
@@ -49,11 +54,30 @@ pub struct AgendaItemInput<'a> {
     pub minutes: u32,
 }
 
+/// The units of `ids` by id, read at once.
+async fn units_by_id(conn: &mut Conn, ids: impl IntoIterator<Item = UnitId>) -> Result<HashMap<UnitId, Unit>> {
+    let mut ids: Vec<UnitId> = ids.into_iter().collect();
+    ids.sort_unstable_by_key(|id| id.0);
+    ids.dedup();
+    Ok(units::get_many(conn, &ids).await?.into_iter().map(|unit| (unit.id, unit)).collect())
+}
+
+/// The unit `id` of units read by [`units_by_id`].
+fn unit_of(units: &HashMap<UnitId, Unit>, id: UnitId) -> Result<Unit> {
+    units.get(&id).cloned().ok_or(AppError::NotFound(Resource::Unit))
+}
+
 /// The meeting with its campaign office: the organiser's scope.
 async fn load(conn: &mut Conn, id: MeetingId) -> Result<(Meeting, Unit)> {
-    let meeting = store::get_meeting(conn, id).await.map_err(AppError::from_store(Resource::Meeting))?;
-    let (_, office) = crate::plans::load_campaign(conn, meeting.campaign_id).await?;
+    let (meeting, _, office) = load_with_campaign(conn, id).await?;
     Ok((meeting, office))
+}
+
+/// The meeting with its campaign and the campaign's office.
+async fn load_with_campaign(conn: &mut Conn, id: MeetingId) -> Result<(Meeting, Campaign, Unit)> {
+    let meeting = store::get_meeting(conn, id).await.map_err(AppError::from_store(Resource::Meeting))?;
+    let (campaign, office) = crate::plans::load_campaign(conn, meeting.campaign_id).await?;
+    Ok((meeting, campaign, office))
 }
 
 /// The meeting if the actor organises it (runs its campaign); `forbidden` otherwise.
@@ -145,30 +169,46 @@ pub struct MeetingView {
     pub agenda: Vec<ScheduledItem>,
     /// Corrections since it closed, oldest first.
     pub amendments: Vec<Amendment>,
+    /// What it decided, each with its follow-up.
+    pub decisions: Vec<decisions::FollowUp>,
+    /// While it is open: the follow-ups of the campaign's earlier meetings not yet closed.
+    pub carried: Vec<decisions::FollowUp>,
     pub can_organise: bool,
 }
 
 /// A meeting as anyone signed in sees it.
 pub async fn get(app: &App, actor: &Actor, id: MeetingId) -> Result<MeetingView> {
     let mut conn = app.store.read().await?;
-    let (meeting, office) = load(&mut conn, id).await?;
-    let campaign = pacesetter_store::campaigns::get(&mut conn, meeting.campaign_id).await?;
+    let (meeting, campaign, office) = load_with_campaign(&mut conn, id).await?;
+    view(&mut conn, actor, meeting, campaign, office).await
+}
+
+/// The schedule of a meeting read with its campaign's office.
+async fn view(
+    conn: &mut Conn,
+    actor: &Actor,
+    meeting: Meeting,
+    campaign: Campaign,
+    office: Unit,
+) -> Result<MeetingView> {
+    let id = meeting.id;
     let can_organise = actor.can(Permission::ManagePlans, &office.path);
-    let roll = if can_organise { store::attendance(&mut conn, id).await? } else { Vec::new() };
-    let mut venues = Vec::new();
-    for venue in store::venues(&mut conn, id).await? {
-        let host = units::get(&mut conn, venue.host_unit_id).await?;
-        let mut expected = Vec::with_capacity(venue.expected.len());
-        for unit in &venue.expected {
-            expected.push(units::get(&mut conn, *unit).await?);
-        }
+    let roll = if can_organise { store::attendance(conn, id).await? } else { Vec::new() };
+    let stored = store::venues(conn, id).await?;
+    let units =
+        units_by_id(conn, stored.iter().flat_map(|v| v.expected.iter().copied().chain([v.host_unit_id]))).await?;
+    let mut venues = Vec::with_capacity(stored.len());
+    for venue in stored {
+        let host = unit_of(&units, venue.host_unit_id)?;
+        let expected = venue.expected.iter().map(|unit| unit_of(&units, *unit)).collect::<Result<_>>()?;
         let count = can_organise.then(|| RollCount::of(&venue.expected, &roll));
         let can_record = runs_roll_call(actor, &host, &office);
         venues.push(VenueView { venue, host, expected, count, can_record });
     }
-    let agenda = scheduled(&meeting, store::agenda(&mut conn, id).await?);
-    let amendments = store::amendments(&mut conn, id).await?;
-    Ok(MeetingView { meeting, campaign: campaign.name, venues, agenda, amendments, can_organise })
+    let agenda = scheduled(&meeting, store::agenda(conn, id).await?);
+    let amendments = store::amendments(conn, id).await?;
+    let (decisions, carried) = decisions::of_meeting(conn, &campaign, &meeting).await?;
+    Ok(MeetingView { meeting, campaign: campaign.name, venues, agenda, amendments, decisions, carried, can_organise })
 }
 
 /// A campaign's meetings in the order they are held.
@@ -197,18 +237,27 @@ pub async fn overview(app: &App, actor: &Actor) -> Result<Vec<MeetingSummary>> {
         let office = units::get(&mut conn, campaign.office_unit_id).await?;
         // The office runs every venue's roll call from the meeting's page.
         let organises = actor.can(Permission::ManagePlans, &office.path);
-        for meeting in store::meetings(&mut conn, campaign.id).await? {
-            let venues = store::venues(&mut conn, meeting.id).await?;
-            let mut hosted = Vec::new();
-            for venue in venues.iter().filter(|_| !organises) {
-                let host = units::get(&mut conn, venue.host_unit_id).await?;
-                if actor.can(Permission::ReportProgress, &host.path) {
-                    hosted.push((venue.id, venue.name.clone()));
-                }
-            }
-            let agenda_items = store::agenda(&mut conn, meeting.id).await?.len();
+        let meetings = store::meetings(&mut conn, campaign.id).await?;
+        if meetings.is_empty() {
+            continue;
+        }
+        let venues = store::campaign_venues(&mut conn, campaign.id).await?;
+        let agenda_counts = store::campaign_agenda_counts(&mut conn, campaign.id).await?;
+        let hosts = if organises {
+            HashMap::new()
+        } else {
+            units_by_id(&mut conn, venues.iter().map(|v| v.host_unit_id)).await?
+        };
+        for meeting in meetings {
+            let own: Vec<_> = venues.iter().filter(|v| v.meeting_id == meeting.id).collect();
+            let hosted = own
+                .iter()
+                .filter(|v| hosts.get(&v.host_unit_id).is_some_and(|h| actor.can(Permission::ReportProgress, &h.path)))
+                .map(|v| (v.id, v.name.clone()))
+                .collect();
+            let agenda_items = agenda_counts.get(&meeting.id).copied().unwrap_or(0) as usize;
             let campaign = campaign.name.clone();
-            summaries.push(MeetingSummary { meeting, campaign, venues: venues.len(), agenda_items, hosted });
+            summaries.push(MeetingSummary { meeting, campaign, venues: own.len(), agenda_items, hosted });
         }
     }
     Ok(summaries)
@@ -335,13 +384,13 @@ pub struct VenueRoll {
 pub async fn venue_roll(app: &App, actor: &Actor, id: VenueId) -> Result<VenueRoll> {
     let mut conn = app.store.read().await?;
     let (venue, meeting, host) = hosted(&mut conn, actor, id).await?;
-    let entries: Vec<RollEntry> =
-        store::attendance(&mut conn, meeting.id).await?.into_iter().filter(|e| e.venue_id == id).collect();
+    let entries = store::venue_attendance(&mut conn, id).await?;
     let count = RollCount::of(&venue.expected, &entries);
+    let units = units_by_id(&mut conn, venue.expected.iter().copied()).await?;
     let mut lines = Vec::with_capacity(venue.expected.len());
     for unit in &venue.expected {
         let entry = entries.iter().find(|e| e.unit_id == *unit).cloned();
-        lines.push((units::get(&mut conn, *unit).await?, entry));
+        lines.push((unit_of(&units, *unit)?, entry));
     }
     Ok(VenueRoll { meeting, venue, host, lines, count })
 }
@@ -419,9 +468,11 @@ pub async fn roll_call(app: &App, actor: &Actor, id: MeetingId) -> Result<Vec<Ve
     let mut conn = app.store.read().await?;
     organised(&mut conn, actor, id).await?;
     let entries = store::attendance(&mut conn, id).await?;
-    let mut counts = Vec::new();
-    for venue in store::venues(&mut conn, id).await? {
-        let host = units::get(&mut conn, venue.host_unit_id).await?;
+    let venues = store::venues(&mut conn, id).await?;
+    let hosts = units_by_id(&mut conn, venues.iter().map(|v| v.host_unit_id)).await?;
+    let mut counts = Vec::with_capacity(venues.len());
+    for venue in venues {
+        let host = unit_of(&hosts, venue.host_unit_id)?;
         counts.push(VenueCount { count: RollCount::of(&venue.expected, &entries), venue, host });
     }
     Ok(counts)
@@ -446,11 +497,13 @@ pub async fn attendance_sheet(app: &App, actor: &Actor, id: MeetingId) -> Result
     let mut conn = app.store.read().await?;
     let meeting = organised(&mut conn, actor, id).await?;
     let entries = store::attendance(&mut conn, id).await?;
+    let venues = store::venues(&mut conn, id).await?;
+    let units = units_by_id(&mut conn, venues.iter().flat_map(|v| v.expected.iter().copied())).await?;
     let mut lines = Vec::new();
-    for venue in store::venues(&mut conn, id).await? {
+    for venue in &venues {
         for unit in &venue.expected {
             let entry = entries.iter().find(|e| e.unit_id == *unit).cloned();
-            lines.push(SheetLine { venue: venue.name.clone(), unit: units::get(&mut conn, *unit).await?, entry });
+            lines.push(SheetLine { venue: venue.name.clone(), unit: unit_of(&units, *unit)?, entry });
         }
     }
     Ok(AttendanceSheet { meeting, lines })
@@ -528,10 +581,9 @@ pub struct MinutesView {
 }
 
 pub async fn minutes(app: &App, actor: &Actor, id: MeetingId) -> Result<MinutesView> {
-    let entries = {
-        let mut conn = app.store.read().await?;
-        organised(&mut conn, actor, id).await?;
-        store::attendance(&mut conn, id).await?
-    };
-    Ok(MinutesView { view: get(app, actor, id).await?, entries })
+    let mut conn = app.store.read().await?;
+    let (meeting, campaign, office) = load_with_campaign(&mut conn, id).await?;
+    actor.require(Permission::ManagePlans, &office.path)?;
+    let entries = store::attendance(&mut conn, id).await?;
+    Ok(MinutesView { view: view(&mut conn, actor, meeting, campaign, office).await?, entries })
 }

@@ -187,6 +187,36 @@ fn check_task(fields: &ItemFields, lead: Option<UnitId>) -> Result<(time::Date, 
     }
 }
 
+/// A key task as it is inserted, its units already checked.
+pub(crate) struct NewTask<'a> {
+    pub campaign: CampaignId,
+    pub parent: Option<PlanItemId>,
+    pub depth: u8,
+    pub fields: &'a ItemFields,
+    pub dates: (time::Date, time::Date),
+    pub lead: UnitId,
+    pub co_units: &'a [UnitId],
+    /// Units to assign it to; empty means the lead unit and the co-units.
+    pub assign_to: &'a [UnitId],
+}
+
+/// Inserts a key task with its co-units and fans it out to its units.
+pub(crate) async fn insert_task(conn: &mut Conn, task: &NewTask<'_>, now: Timestamp) -> Result<PlanItem> {
+    let item = plan_items::insert(conn, task.campaign, task.parent, task.depth, task.fields, Some(task.lead), now)
+        .await
+        .map_err(AppError::from_store(Resource::Item))?;
+    plan_items::set_co_units(conn, item.id, task.co_units).await?;
+    let mut targets = if task.assign_to.is_empty() {
+        std::iter::once(task.lead).chain(task.co_units.iter().copied()).collect::<Vec<_>>()
+    } else {
+        task.assign_to.to_vec()
+    };
+    targets.dedup();
+    let (starts, due) = task.dates;
+    assignments::fan_out(conn, item.id, &targets, starts, due, now).await?;
+    Ok(item)
+}
+
 /// Creates a plan item under `parent` (or at the top); at the task level it is a key task,
 /// fanned out to its units in the same transaction.
 pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<PlanItem> {
@@ -215,19 +245,20 @@ pub async fn create_item(app: &App, actor: &Actor, new: &NewItem<'_>) -> Result<
         let lead = new.lead_unit.ok_or(AppError::invalid("lead_unit_id", "required"))?;
         visible_units(&mut tx, actor, &[lead]).await?;
         visible_units(&mut tx, actor, &new.co_units).await?;
-        let item =
-            plan_items::insert(&mut tx, campaign.id, parent.as_ref().map(|p| p.id), depth, &fields, Some(lead), now)
-                .await
-                .map_err(AppError::from_store(Resource::Item))?;
-        plan_items::set_co_units(&mut tx, item.id, &new.co_units).await?;
-        let mut targets = if new.assign_to.is_empty() {
-            std::iter::once(lead).chain(new.co_units.iter().copied()).collect::<Vec<_>>()
-        } else {
+        if !new.assign_to.is_empty() {
             visible_units(&mut tx, actor, &new.assign_to).await?;
-            new.assign_to.clone()
+        }
+        let task = NewTask {
+            campaign: campaign.id,
+            parent: parent.as_ref().map(|p| p.id),
+            depth,
+            fields: &fields,
+            dates: (starts, due),
+            lead,
+            co_units: &new.co_units,
+            assign_to: &new.assign_to,
         };
-        targets.dedup();
-        assignments::fan_out(&mut tx, item.id, &targets, starts, due, now).await?;
+        let item = insert_task(&mut tx, &task, now).await?;
         indicators::set_for_item(&mut tx, item.id, &new.indicators).await?;
         item
     } else {

@@ -108,3 +108,7 @@ id_type!(
     /// A correction of a closed meeting's minutes or roll call.
     AmendmentId
 );
+id_type!(
+    /// Something a meeting decided (议定事项), followed up as a key task of the plan.
+    DecisionId
+);

@@ -5,7 +5,7 @@
 
 use crate::{
     Timestamp, UnitId, UserId,
-    ids::{AgendaItemId, AmendmentId, CampaignId, MeetingId, VenueId},
+    ids::{AgendaItemId, AmendmentId, CampaignId, DecisionId, MeetingId, PlanItemId, VenueId},
 };
 
 /// The most items an agenda takes, and the longest an item may run: far past any real meeting.
@@ -15,6 +15,9 @@ pub const MAX_ITEM_MINUTES: u32 = 480;
 /// most units one venue expects.
 pub const MAX_VENUES: usize = 200;
 pub const MAX_EXPECTED_UNITS: usize = 500;
+/// The most decisions one meeting records, and the most feedback checkpoints of one.
+pub const MAX_DECISIONS: usize = 100;
+pub const MAX_CHECKPOINTS: usize = 6;
 
 /// How a meeting is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -230,6 +233,78 @@ pub fn timetable(starts_at: Timestamp, items: &[AgendaItem]) -> Vec<(Timestamp, 
         .collect()
 }
 
+/// Something a meeting decided (议定事项). It is followed up as a key task of the campaign's
+/// plan (`item_id`, decision 0021) whose lead unit's assignment is the follow-up (督办).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Decision {
+    pub id: DecisionId,
+    pub meeting_id: MeetingId,
+    /// The agenda item it was decided under, if any.
+    pub agenda_item_id: Option<AgendaItemId>,
+    pub item_id: PlanItemId,
+    /// What was decided, in the minutes' words.
+    pub text: String,
+    /// When the lead unit reports back before the deadline, earliest first.
+    pub checkpoints: Vec<Checkpoint>,
+    pub created_by: UserId,
+    pub created_at: Timestamp,
+}
+
+/// A day by which the lead unit reports back on a decision (反馈节点): "first report within
+/// three days".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Checkpoint {
+    pub label: String,
+    #[serde(serialize_with = "crate::timestamp::iso_date")]
+    pub due_on: time::Date,
+}
+
+/// Where a feedback checkpoint stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointState {
+    /// The lead unit reported back by its day.
+    Met,
+    /// Its day has not passed.
+    Due,
+    /// Its day passed without the report.
+    Missed,
+}
+
+impl CheckpointState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::Due => "due",
+            Self::Missed => "missed",
+        }
+    }
+}
+
+/// The state of each checkpoint (in order, earliest first) given the days on which the lead
+/// unit posted progress: the k-th checkpoint is met once k reports were posted by its day.
+pub fn checkpoint_states(
+    checkpoints: &[Checkpoint],
+    reported_on: &[time::Date],
+    today: time::Date,
+) -> Vec<CheckpointState> {
+    checkpoints
+        .iter()
+        .enumerate()
+        .map(|(k, checkpoint)| {
+            let by_then = reported_on.iter().filter(|day| **day <= checkpoint.due_on).count();
+            if by_then > k {
+                CheckpointState::Met
+            } else if today > checkpoint.due_on {
+                CheckpointState::Missed
+            } else {
+                CheckpointState::Due
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +372,26 @@ mod tests {
             assert_eq!(Attendance::parse(attendance.as_str()), Some(attendance));
         }
         assert!(Attendance::Leave.needs_reason() && !Attendance::Absent.needs_reason());
+    }
+
+    #[test]
+    fn the_kth_checkpoint_needs_k_reports_by_its_day() {
+        use time::macros::date;
+        let checkpoints = [
+            Checkpoint { label: "3天内首次反馈".into(), due_on: date!(2023 - 04 - 05) },
+            Checkpoint { label: "月底前反馈进展".into(), due_on: date!(2023 - 04 - 30) },
+            Checkpoint { label: "5月15日前办结".into(), due_on: date!(2023 - 05 - 15) },
+        ];
+        // One report on time and one late: the first is met, the second missed (only one report
+        // by 30 April), the third met (two by 15 May).
+        let reported = [date!(2023 - 04 - 04), date!(2023 - 05 - 10)];
+        let states = checkpoint_states(&checkpoints, &reported, date!(2023 - 06 - 30));
+        assert_eq!(states, [CheckpointState::Met, CheckpointState::Missed, CheckpointState::Met]);
+        // Before any day has passed nothing is missed.
+        let states = checkpoint_states(&checkpoints, &[], date!(2023 - 04 - 03));
+        assert_eq!(states, [CheckpointState::Due; 3]);
+        // The day itself still counts as on time.
+        let states = checkpoint_states(&checkpoints[..1], &[date!(2023 - 04 - 05)], date!(2023 - 04 - 05));
+        assert_eq!(states, [CheckpointState::Met]);
     }
 }

@@ -6,11 +6,15 @@ use std::collections::HashMap;
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     ids::{AgendaItemId, AmendmentId, CampaignId, MeetingId, VenueId},
-    meeting::{AgendaItem, Amendment, Attendance, LinkTest, Meeting, Mode, RollEntry, Venue, VenueKind},
+    ids::{DecisionId, PlanItemId},
+    meeting::{
+        AgendaItem, Amendment, Attendance, Checkpoint, Decision, LinkTest, Meeting, Mode, RollEntry, Venue, VenueKind,
+    },
+    timestamp::format_date,
 };
 use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
-use crate::{Conn, Result, StoreError, contests::count, evaluations::decode_error, row};
+use crate::{Conn, Result, StoreError, campaigns::date, contests::count, evaluations::decode_error, row};
 
 const MEETING_COLUMNS: &str =
     "id, campaign_id, title, starts_at, mode, chair, created_by, created_at, updated_at, version, closed_at, closed_by";
@@ -86,6 +90,47 @@ pub async fn meetings(conn: &mut Conn, campaign: CampaignId) -> Result<Vec<Meeti
     rows.iter().map(meeting_from_row).collect()
 }
 
+/// A venue as the meetings list names it.
+pub struct VenueHeading {
+    pub meeting_id: MeetingId,
+    pub id: VenueId,
+    pub name: String,
+    pub host_unit_id: UnitId,
+}
+
+/// The venues of every meeting of a campaign, each meeting's in order.
+pub async fn campaign_venues(conn: &mut Conn, campaign: CampaignId) -> Result<Vec<VenueHeading>> {
+    let rows = sqlx::query(
+        "SELECT v.meeting_id, v.id, v.name, v.host_unit_id FROM meeting_venues v
+         JOIN meetings m ON m.id = v.meeting_id WHERE m.campaign_id = $1 ORDER BY v.meeting_id, v.position",
+    )
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(VenueHeading {
+                meeting_id: MeetingId(row.try_get("meeting_id")?),
+                id: VenueId(row.try_get("id")?),
+                name: row.try_get("name")?,
+                host_unit_id: UnitId(row.try_get("host_unit_id")?),
+            })
+        })
+        .collect()
+}
+
+/// How many agenda items each meeting of a campaign has (meetings without any are absent).
+pub async fn campaign_agenda_counts(conn: &mut Conn, campaign: CampaignId) -> Result<HashMap<MeetingId, u32>> {
+    let rows = sqlx::query(
+        "SELECT a.meeting_id, COUNT(*) AS items FROM meeting_agenda_items a
+         JOIN meetings m ON m.id = a.meeting_id WHERE m.campaign_id = $1 GROUP BY a.meeting_id",
+    )
+    .bind(campaign.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok((MeetingId(row.try_get("meeting_id")?), count(row, "items")?))).collect()
+}
+
 /// A venue as it is added, with the units it expects in order.
 pub struct NewVenue<'a> {
     pub kind: VenueKind,
@@ -123,7 +168,7 @@ pub async fn insert_venue(conn: &mut Conn, meeting: MeetingId, new: &NewVenue<'_
             .await
             .map_err(StoreError::on_unique("expected unit"))?;
     }
-    venues(conn, meeting).await?.into_iter().find(|v| v.id == id).ok_or(StoreError::NotFound)
+    get_venue(conn, id).await
 }
 
 const VENUE_COLUMNS: &str =
@@ -262,11 +307,21 @@ pub async fn set_attendance(
 
 /// The roll call of a meeting, every venue's.
 pub async fn attendance(conn: &mut Conn, meeting: MeetingId) -> Result<Vec<RollEntry>> {
-    let rows = sqlx::query(
+    roll_entries(conn, "meeting_id", meeting.0).await
+}
+
+/// The roll call of one venue.
+pub async fn venue_attendance(conn: &mut Conn, venue: VenueId) -> Result<Vec<RollEntry>> {
+    roll_entries(conn, "venue_id", venue.0).await
+}
+
+/// The roll entries whose `column` (a fixed column name) is `id`.
+async fn roll_entries(conn: &mut Conn, column: &'static str, id: i64) -> Result<Vec<RollEntry>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT venue_id, unit_id, attendance, reason, recorded_by, recorded_at FROM meeting_attendance
-         WHERE meeting_id = $1 ORDER BY venue_id, unit_id",
-    )
-    .bind(meeting.0)
+         WHERE {column} = $1 ORDER BY venue_id, unit_id"
+    )))
+    .bind(id)
     .fetch_all(conn)
     .await?;
     rows.iter()
@@ -305,8 +360,7 @@ pub async fn insert_agenda_item(conn: &mut Conn, meeting: MeetingId, new: &NewAg
     .bind(i64::from(new.minutes))
     .fetch_one(&mut *conn)
     .await?;
-    let id = AgendaItemId(row.try_get("id")?);
-    agenda(conn, meeting).await?.into_iter().find(|i| i.id == id).ok_or(StoreError::NotFound)
+    get_agenda_item(conn, AgendaItemId(row.try_get("id")?)).await
 }
 
 const AGENDA_COLUMNS: &str = "id, meeting_id, position, title, presenter, minutes, summary";
@@ -424,4 +478,126 @@ pub async fn amendments(conn: &mut Conn, meeting: MeetingId) -> Result<Vec<Amend
             })
         })
         .collect()
+}
+
+/// A decision as it is recorded, with its task already made.
+pub struct NewDecision<'a> {
+    pub meeting: MeetingId,
+    pub agenda_item: Option<AgendaItemId>,
+    pub item: PlanItemId,
+    pub text: &'a str,
+    pub checkpoints: &'a [Checkpoint],
+}
+
+pub async fn insert_decision(conn: &mut Conn, new: &NewDecision<'_>, by: UserId, now: Timestamp) -> Result<Decision> {
+    let row = sqlx::query(
+        "INSERT INTO meeting_decisions (meeting_id, agenda_item_id, item_id, text, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(new.meeting.0)
+    .bind(new.agenda_item.map(|i| i.0))
+    .bind(new.item.0)
+    .bind(new.text.to_owned())
+    .bind(by.0)
+    .bind(now.to_db())
+    .fetch_one(&mut *conn)
+    .await?;
+    let id = DecisionId(row.try_get("id")?);
+    for (position, checkpoint) in new.checkpoints.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO meeting_decision_checkpoints (decision_id, position, label, due_on) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.0)
+        .bind(position as i64 + 1)
+        .bind(checkpoint.label.clone())
+        .bind(format_date(checkpoint.due_on))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(Decision {
+        id,
+        meeting_id: new.meeting,
+        agenda_item_id: new.agenda_item,
+        item_id: new.item,
+        text: new.text.to_owned(),
+        checkpoints: new.checkpoints.to_vec(),
+        created_by: by,
+        created_at: now,
+    })
+}
+
+/// A meeting's decisions in the order they were recorded.
+pub async fn decisions(conn: &mut Conn, meeting: MeetingId) -> Result<Vec<Decision>> {
+    decisions_where(conn, "d.meeting_id = $1", meeting.0).await
+}
+
+/// The decisions of every meeting of a campaign, meeting by meeting.
+pub async fn campaign_decisions(conn: &mut Conn, campaign: CampaignId) -> Result<Vec<Decision>> {
+    decisions_where(conn, "m.campaign_id = $1", campaign.0).await
+}
+
+/// The decision followed up by a plan task, if the task is one.
+pub async fn decision_of_item(conn: &mut Conn, item: PlanItemId) -> Result<Option<Decision>> {
+    Ok(decisions_where(conn, "d.item_id = $1", item.0).await?.pop())
+}
+
+/// Decisions matching `clause` (fixed SQL with one parameter), with their checkpoints.
+async fn decisions_where(conn: &mut Conn, clause: &'static str, value: i64) -> Result<Vec<Decision>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT d.id, d.meeting_id, d.agenda_item_id, d.item_id, d.text, d.created_by, d.created_at
+         FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id
+         WHERE {clause} ORDER BY m.starts_at, m.id, d.id"
+    )))
+    .bind(value)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut decisions = rows
+        .iter()
+        .map(|row| {
+            Ok(Decision {
+                id: DecisionId(row.try_get("id")?),
+                meeting_id: MeetingId(row.try_get("meeting_id")?),
+                agenda_item_id: row.try_get::<Option<i64>, _>("agenda_item_id")?.map(AgendaItemId),
+                item_id: PlanItemId(row.try_get("item_id")?),
+                text: row.try_get("text")?,
+                checkpoints: Vec::new(),
+                created_by: UserId(row.try_get("created_by")?),
+                created_at: row::timestamp(row, "created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let ids: Vec<i64> = decisions.iter().map(|d| d.id.0).collect();
+    let rows = crate::sql::rows_where_in(
+        conn,
+        "SELECT decision_id, position, label, due_on FROM meeting_decision_checkpoints",
+        "decision_id",
+        &ids,
+    )
+    .await?;
+    let mut checkpoints: HashMap<i64, Vec<(i64, Checkpoint)>> = HashMap::new();
+    for row in &rows {
+        let checkpoint = Checkpoint { label: row.try_get("label")?, due_on: date(row, "due_on")? };
+        checkpoints.entry(row.try_get("decision_id")?).or_default().push((row.try_get("position")?, checkpoint));
+    }
+    for decision in &mut decisions {
+        let mut own = checkpoints.remove(&decision.id.0).unwrap_or_default();
+        own.sort_by_key(|(position, _)| *position);
+        decision.checkpoints = own.into_iter().map(|(_, c)| c).collect();
+    }
+    Ok(decisions)
+}
+
+/// The plan item the campaign's decisions are filed under: the parent of any decision's task.
+pub async fn decisions_parent(conn: &mut Conn, campaign: CampaignId) -> Result<Option<PlanItemId>> {
+    let row = sqlx::query(
+        "SELECT p.parent_id FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id
+         JOIN plan_items p ON p.id = d.item_id WHERE m.campaign_id = $1 ORDER BY d.id LIMIT 1",
+    )
+    .bind(campaign.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<Option<i64>, _>("parent_id")?.map(PlanItemId),
+        None => None,
+    })
 }

@@ -173,10 +173,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0027_meetings.sql"),
         include_str!("../migrations/postgres/0027_meetings.sql"),
     ),
+    (
+        28,
+        "meeting decisions",
+        include_str!("../migrations/sqlite/0028_meeting_decisions.sql"),
+        include_str!("../migrations/postgres/0028_meeting_decisions.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 27;
+pub const LATEST: i64 = 28;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -2,7 +2,29 @@
 //! It only ever joins fixed fragments and numbered placeholders; every value is bound.
 
 use pacesetter_domain::unit::UnitPath;
-use sqlx::{Any, AnyConnection, AssertSqlSafe, any::AnyArguments, query::Query};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, any::AnyArguments, any::AnyRow, query::Query};
+
+use crate::Result;
+
+/// The rows of `select … WHERE {column} IN (ids)`, asked 500 ids at a time (`select` and
+/// `column` are fixed SQL; the ids are bound).
+pub(crate) async fn rows_where_in(
+    conn: &mut AnyConnection,
+    select: &str,
+    column: &str,
+    ids: &[i64],
+) -> Result<Vec<AnyRow>> {
+    let mut rows = Vec::new();
+    for chunk in ids.chunks(500) {
+        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let mut query = sqlx::query(AssertSqlSafe(format!("{select} WHERE {column} IN ({})", listed.join(", "))));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
 
 /// A value to bind.
 #[derive(Debug, Clone)]

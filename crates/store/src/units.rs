@@ -199,18 +199,10 @@ pub async fn children(conn: &mut AnyConnection, parent: UnitId) -> Result<Vec<Un
     rows.iter().map(from_row).collect()
 }
 
-/// The rows of `select … WHERE {column} IN (ids)`, asked 500 ids at a time.
+/// The rows of `select … WHERE {column} IN (ids)` for units.
 async fn rows_where_in(conn: &mut AnyConnection, select: &str, column: &str, ids: &[UnitId]) -> Result<Vec<AnyRow>> {
-    let mut rows = Vec::new();
-    for chunk in ids.chunks(500) {
-        let listed: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let mut query = sqlx::query(AssertSqlSafe(format!("{select} WHERE {column} IN ({})", listed.join(", "))));
-        for id in chunk {
-            query = query.bind(id.0);
-        }
-        rows.extend(query.fetch_all(&mut *conn).await?);
-    }
-    Ok(rows)
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    crate::sql::rows_where_in(conn, select, column, &ids).await
 }
 
 /// The children of every unit in `parents`, in tree order.

@@ -3,20 +3,30 @@
 //! the 7 prefectures: it reviewed 2022, deployed the year's key tasks and gave instructions.
 //! The dates of the other three are not in the public record; they are placed a quarter apart.
 //! The first meeting's roll call was taken at every venue by its host, with a few units on
-//! leave and one venue's link needing a second test.
+//! leave and one venue's link needing a second test. Its decisions were followed up: on the
+//! demo's day (30 June) two are closed, one is overdue (and escalated once the reminder job
+//! runs) and one is on track; the two open ones are on the second meeting's agenda.
 //! Everything goes through the app layer as the office, checked and audited like real work.
 
 use pacesetter_domain::{
     Timestamp, UnitKind,
+    assignment::Step,
     ids::MeetingId,
     meeting::{Attendance, Mode, VenueKind},
 };
+use time::{
+    Date,
+    macros::{date, offset},
+};
 
-use super::actor;
+use super::{actor, plan::DemoStep};
 use crate::{
     App, AppError,
     contests::UnitRef,
-    meetings::{self, AgendaItemInput, MeetingInput, VenueInput},
+    meetings::{
+        self, AgendaItemInput, MeetingInput, VenueInput,
+        decisions::{self, DecisionInput},
+    },
 };
 
 /// The steering group's office, its functional groups and the lead departments: the main venue.
@@ -116,6 +126,8 @@ pub async fn seed(app: &App) -> Result<Vec<MeetingId>, AppError> {
     if let Some(first) = ids.first() {
         roll_call(app, *first).await?;
         write_minutes(app, *first).await?;
+        decide(app, *first).await?;
+        close(app, *first).await?;
     }
     Ok(ids)
 }
@@ -136,8 +148,126 @@ async fn write_minutes(app: &App, meeting: MeetingId) -> Result<(), AppError> {
     for (item, text) in view.agenda.iter().zip(FIRST_MINUTES) {
         meetings::write_summary(app, &office, item.item.id, text).await?;
     }
+    Ok(())
+}
+
+/// Closes the meeting: on the demo's day it is long over.
+async fn close(app: &App, meeting: MeetingId) -> Result<(), AppError> {
+    let office = actor(app, "office").await?;
     let version = meetings::get(app, &office, meeting).await?.meeting.version;
     meetings::close(app, &office, meeting, version).await?;
+    Ok(())
+}
+
+/// A decision of the first meeting: what, the words, the agenda item (by position), the lead
+/// unit and co-units (codes), the deadline, the checkpoints, and its follow-up's history as
+/// (step, percent, comment, day) taken by the lead unit's liaison (the office closes).
+struct DemoDecision {
+    title: &'static str,
+    text: &'static str,
+    item: usize,
+    lead: &'static str,
+    co_units: &'static [&'static str],
+    due_on: &'static str,
+    checkpoints: &'static [(&'static str, &'static str)],
+    history: &'static [(Step, Option<u8>, &'static str, Date)],
+}
+
+/// Synthetic decisions in the spirit of the meeting's instructions (the public report does not
+/// list them).
+const DECISIONS: [DemoDecision; 4] = [
+    DemoDecision {
+        title: "完成2023年县（区）创建任务分解",
+        text: "日喀则市于4月底前将2023年重点任务分解到各县（区），明确责任单位和完成时限。",
+        item: 2,
+        lead: "540200",
+        co_units: &[],
+        due_on: "2023-04-30",
+        checkpoints: &[("3日内首次反馈", "2023-04-05")],
+        history: &[
+            (Step::Acknowledge, None, "", date!(2023 - 04 - 03)),
+            (Step::Update, Some(40), "已召开专题会议研究分解方案。", date!(2023 - 04 - 04)),
+            (Step::Report, Some(100), "18个县（区）任务分解表已印发，报请审核。", date!(2023 - 04 - 25)),
+            (Step::Close, None, "经核实，同意办结。", date!(2023 - 04 - 27)),
+        ],
+    },
+    DemoDecision {
+        title: "总结推广示范创建经验",
+        text: "拉萨市会同自治区党委宣传部总结示范创建经验，形成可复制的做法，5月底前报专项办。",
+        item: 3,
+        lead: "540100",
+        co_units: &["CY-XCB"],
+        due_on: "2023-05-31",
+        checkpoints: &[("3日内首次反馈", "2023-04-05"), ("4月底前反馈进展", "2023-04-30")],
+        history: &[
+            (Step::Acknowledge, None, "", date!(2023 - 04 - 03)),
+            (Step::Update, Some(30), "已成立经验总结工作专班。", date!(2023 - 04 - 04)),
+            (Step::Update, Some(70), "经验材料初稿已完成，征求宣传部意见。", date!(2023 - 04 - 28)),
+            (Step::Report, Some(100), "经验材料已定稿报送。", date!(2023 - 05 - 26)),
+            (Step::Close, None, "材料质量较高，同意办结，择期印发。", date!(2023 - 05 - 29)),
+        ],
+    },
+    DemoDecision {
+        title: "补报2022年创建工作佐证材料",
+        text: "那曲市于5月15日前补齐2022年度考评缺报的佐证材料。",
+        item: 1,
+        lead: "540600",
+        co_units: &[],
+        due_on: "2023-05-15",
+        checkpoints: &[("3日内首次反馈", "2023-04-05"), ("4月底前反馈进展", "2023-04-30")],
+        history: &[
+            (Step::Acknowledge, None, "", date!(2023 - 04 - 03)),
+            (Step::Update, Some(20), "正在组织各县（区）收集材料，部分县受交通影响进度较慢。", date!(2023 - 04 - 10)),
+        ],
+    },
+    DemoDecision {
+        title: "按月报送创建工作进展",
+        text: "昌都市牵头，林芝市、山南市、阿里地区配合，每月5日前报送上月创建工作进展，6月底前报送上半年总结。",
+        item: 4,
+        lead: "540300",
+        co_units: &["540400", "540500", "542500"],
+        due_on: "2023-12-20",
+        checkpoints: &[("5月5日前报送4月进展", "2023-05-05"), ("6月5日前报送5月进展", "2023-06-05")],
+        history: &[
+            (Step::Acknowledge, None, "", date!(2023 - 04 - 04)),
+            (Step::Update, Some(15), "4月进展已汇总报送。", date!(2023 - 05 - 04)),
+            (Step::Update, Some(30), "5月进展已汇总报送。", date!(2023 - 06 - 02)),
+        ],
+    },
+];
+
+/// Records the first meeting's decisions as the office and walks each follow-up through its
+/// history up to the demo's day, at the days it happened.
+async fn decide(app: &App, meeting: MeetingId) -> Result<(), AppError> {
+    let office = actor(app, "office").await?;
+    let view = meetings::get(app, &office, meeting).await?;
+    for decision in &DECISIONS {
+        let input = DecisionInput {
+            title: decision.title,
+            text: decision.text,
+            agenda_item: view.agenda.get(decision.item - 1).map(|s| s.item.id),
+            lead: UnitRef::Typed(decision.lead),
+            co_units: decision.co_units.iter().map(|code| UnitRef::Typed(code)).collect(),
+            due_on: decision.due_on,
+            checkpoints: decision.checkpoints.to_vec(),
+        };
+        let follow_up = decisions::decide(app, &office, meeting, &input).await?;
+        let assignment = follow_up.assignment.ok_or(AppError::Internal("a decision without its follow-up".into()))?;
+        let liaison = HOSTS.iter().find(|(code, _)| *code == decision.lead).map_or("office", |(_, name)| *name);
+        let reporter = actor(app, liaison).await?.user.id;
+        let steps: Vec<DemoStep> = decision
+            .history
+            .iter()
+            .map(|&(step, percent, comment, day)| {
+                let who = if step == Step::Close { office.user.id } else { reporter };
+                let at = Timestamp::from_datetime(day.with_time(time::macros::time!(9:30)).assume_offset(offset!(+8)));
+                (step, percent, (!comment.is_empty()).then_some(comment), who, at)
+            })
+            .collect();
+        let mut tx = app.store.write().await?;
+        super::plan::replay(&mut tx, &assignment, &steps).await?;
+        tx.commit().await?;
+    }
     Ok(())
 }
 

@@ -7,7 +7,7 @@ use crate::AppError;
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     assignment::{AssignmentState, Step},
-    ids::PlanItemId,
+    ids::{EventId, PlanItemId},
     indicator::{Indicator, IndicatorSpec},
     light::Thresholds,
     plan::{Assignment, CampaignFields, ItemFields, PlanLevel},
@@ -314,7 +314,8 @@ const INDICATORS: [(&str, &[IndicatorSeed]); 3] = [
 ];
 
 /// One step of a demo history: the step, its progress, its comment, who, when.
-type DemoStep = (Step, Option<u8>, Option<&'static str>, UserId, Timestamp);
+/// A step of a demo history: the step, the progress it reports, its comment, who, and when.
+pub(super) type DemoStep = (Step, Option<u8>, Option<&'static str>, UserId, Timestamp);
 
 /// Walks one assignment through a plausible history up to `as_of`.
 async fn history(
@@ -345,7 +346,6 @@ async fn history(
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
         Timestamp::from_datetime(moment)
     };
-    let mut current = assignment.clone();
     let mut steps: Vec<DemoStep> = vec![(Step::Acknowledge, None, None, reporter, at(2))];
     let midway = (elapsed / 2).max(3);
     let first = (percent / 2) as u8;
@@ -370,12 +370,7 @@ async fn history(
         let latest = (elapsed - (serial % 28) as i64).max(midway + 1);
         steps.push((Step::Update, Some(percent as u8), Some(note), reporter, at(latest)));
     }
-    for (step, percent, comment, actor, when) in steps {
-        let next = current.state.after(step).map_err(|e| AppError::Internal(e.to_string()))?;
-        let value = percent.unwrap_or(if next == AssignmentState::Closed { 100 } else { 0 });
-        let updated = assignments::set_state(conn, &current, next, value, percent.is_some(), when).await?;
-        let event = assignments::NewEvent { step, from: current.state, to: next, percent, comment, actor };
-        let event_id = assignments::add_event(conn, assignment.id, &event, when).await?;
+    for (event_id, percent) in replay(conn, assignment, &steps).await? {
         // Indicator values grow with the progress reported: a share of each target.
         if let Some(percent) = percent {
             let values: Vec<_> = task_indicators
@@ -387,7 +382,26 @@ async fn history(
                 .collect();
             indicators::add_values(conn, event_id, &values).await?;
         }
-        current = updated;
     }
     Ok(())
+}
+
+/// Takes `steps` on an assignment at their times, as its history; returns each step's event
+/// with the progress it reported.
+pub(super) async fn replay(
+    conn: &mut Conn,
+    assignment: &Assignment,
+    steps: &[DemoStep],
+) -> Result<Vec<(EventId, Option<u8>)>, AppError> {
+    let mut current = assignment.clone();
+    let mut events = Vec::with_capacity(steps.len());
+    for &(step, percent, comment, actor, when) in steps {
+        let next = current.state.after(step).map_err(|e| AppError::Internal(e.to_string()))?;
+        let value = percent.unwrap_or(if next == AssignmentState::Closed { 100 } else { 0 });
+        let updated = assignments::set_state(conn, &current, next, value, percent.is_some(), when).await?;
+        let event = assignments::NewEvent { step, from: current.state, to: next, percent, comment, actor };
+        events.push((assignments::add_event(conn, assignment.id, &event, when).await?, percent));
+        current = updated;
+    }
+    Ok(events)
 }

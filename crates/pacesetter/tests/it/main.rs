@@ -31,6 +31,7 @@ mod imports;
 mod inspection_follow_up;
 mod inspection_planning;
 mod inspections;
+mod meeting_decisions;
 mod meetings;
 mod openapi;
 mod openapi_conformance;

@@ -204,6 +204,8 @@ pub struct AssignmentDetail {
     pub history: Vec<EventResponse>,
     /// Every chase (催办) of the assignment, oldest first.
     pub chases: Vec<ChaseResponse>,
+    /// The progress meeting whose decision (议定事项) the task follows up, if it is one.
+    pub meeting_id: Option<i64>,
 }
 
 /// A chase (催办) of an assignment or a rectification item: who, when, and the message.
@@ -273,7 +275,7 @@ pub async fn get_assignment(
         light: detail.light.as_str().to_owned(),
         days_left: detail.days_left,
         steps: detail.steps.iter().map(|s| s.as_str().to_owned()).collect(),
-
+        meeting_id: detail.decided_at.map(|(meeting, _)| meeting.0),
         assignment: detail.assignment.into(),
     };
     Ok((etag(version), Json(body)).into_response())

@@ -24,7 +24,9 @@ use pacesetter_domain::{
 };
 use serde::{Deserialize, Serialize};
 
+mod decisions;
 mod roll_call;
+pub use decisions::*;
 pub use roll_call::*;
 
 use crate::{
@@ -193,6 +195,11 @@ pub struct MeetingDetailResponse {
     pub agenda: Vec<AgendaItemResponse>,
     /// Corrections since it closed, oldest first.
     pub amendments: Vec<AmendmentResponse>,
+    /// What it decided, each with where its follow-up stands.
+    pub decisions: Vec<FollowUpResponse>,
+    /// While it is open: the follow-ups of the campaign's earlier meetings not yet closed, which
+    /// come back on its agenda.
+    pub carried_follow_ups: Vec<FollowUpResponse>,
     /// Whether the caller organises it.
     pub can_organise: bool,
 }
@@ -205,6 +212,8 @@ impl From<MeetingView> for MeetingDetailResponse {
             venues: v.venues.into_iter().map(Into::into).collect(),
             agenda: v.agenda.into_iter().map(Into::into).collect(),
             amendments: v.amendments.into_iter().map(Into::into).collect(),
+            decisions: v.decisions.into_iter().map(Into::into).collect(),
+            carried_follow_ups: v.carried.into_iter().map(Into::into).collect(),
             can_organise: v.can_organise,
         }
     }

@@ -187,6 +187,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(meetings::roll_call),
         routes!(meetings::close_meeting),
         routes!(meetings::amend_meeting),
+        routes!(meetings::list_decisions, meetings::decide),
         routes!(meetings::attendance_xlsx),
         routes!(meetings::minutes_pdf),
         routes!(meetings::venue_roll),

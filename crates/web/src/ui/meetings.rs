@@ -23,11 +23,13 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 
+mod decisions;
 mod roll_call;
 use crate::{
     AppState,
     ui::page::{PageForm, PageResult, field_errors, field_message, saved},
 };
+pub use decisions::*;
 pub use roll_call::*;
 
 pub struct MeetingRow {
@@ -221,6 +223,11 @@ struct MeetingPage {
     /// Corrections of the roll call since it closed: (when, text).
     roll_amendments: Vec<(String, String)>,
     amendment: AmendmentForm,
+    /// What it decided, each with its follow-up.
+    decisions: Vec<DecisionRow>,
+    /// While it is open: earlier meetings' follow-ups not yet closed.
+    carried: Vec<DecisionRow>,
+    decision: DecisionForm,
     errors: ValidationError,
 }
 
@@ -310,6 +317,7 @@ struct MeetingForms {
     item: AgendaItemForm,
     summary: Option<SummaryForm>,
     amendment: AmendmentForm,
+    decision: DecisionForm,
 }
 
 /// The amendments of one agenda item (or, for `None`, of the roll call): (when, text).
@@ -329,7 +337,7 @@ async fn meeting_page(
     actor: &pacesetter_app::Actor,
     ctx: PageCtx,
     id: i64,
-    MeetingForms { venue, item, summary, amendment }: MeetingForms,
+    MeetingForms { venue, item, summary, amendment, decision }: MeetingForms,
     errors: ValidationError,
 ) -> PageResult {
     let view = meetings::get(&state.app, actor, MeetingId(id)).await?;
@@ -387,6 +395,9 @@ async fn meeting_page(
         version: view.meeting.version,
         roll_amendments: amendments_of(&view.amendments, None),
         amendment,
+        decisions: view.decisions.iter().map(|f| DecisionRow::new(f, locale)).collect(),
+        carried: view.carried.iter().map(|f| DecisionRow::new(f, locale)).collect(),
+        decision,
         errors,
     };
     Ok((status, render(&page)).into_response())
@@ -408,13 +419,7 @@ pub async fn add_venue(
 ) -> PageResult {
     let result = async {
         let kind = VenueKind::parse(&form.kind).ok_or(AppError::invalid("kind", "invalid_venue_kind"))?;
-        let expected = form
-            .expected_unit_ids
-            .split([',', '，', '、', ';', '；', '\n'])
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(UnitRef::Typed)
-            .collect();
+        let expected = typed_units(&form.expected_unit_ids);
         let input = VenueInput {
             kind,
             name: &form.name,

@@ -179,6 +179,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/meetings/{id}/roll-call", get(meetings::show_roll_call))
         .add("POST", "/meetings/{id}/close", post(meetings::close_meeting))
         .add("POST", "/meetings/{id}/amendments", post(meetings::amend_meeting))
+        .add("POST", "/meetings/{id}/decisions", post(meetings::decide))
         .add("POST", "/meeting-agenda-items/{id}/summary", post(meetings::write_summary))
         .add("GET", "/meetings/{id}/attendance.xlsx", get(meetings::attendance_xlsx))
         .add("GET", "/meetings/{id}/minutes.pdf", get(meetings::minutes_pdf))

@@ -232,6 +232,8 @@ impl World {
                     "/api/v1/meeting-venues/{id}/link-test" => serde_json::json!({"ok": true}),
                     "/api/v1/meeting-agenda-items/{id}/summary" => serde_json::json!({"summary": "会议要求"}),
                     "/api/v1/meetings/{id}/amendments" => serde_json::json!({"text": "更正：城关区实到"}),
+                    "/api/v1/meetings/{id}/decisions" => serde_json::json!({"title": format!("议定事项{n}"),
+                        "lead_unit_id": unit.id.0, "due_on": "2030-12-31"}),
                     "/api/v1/contests/{id}/rounds" => serde_json::json!({"name": "预赛", "stage": "heat",
                         "criteria": [{"code": "content", "name": "内容", "max": "40"}]}),
                     "/api/v1/contest-rounds/{id}/judges" => serde_json::json!({"user_id": resident}),
@@ -403,6 +405,12 @@ impl World {
                     "/meeting-venues/{id}/link-test" => vec![("csrf", csrf), ("ok", "1".into())],
                     "/meetings/{id}/close" => vec![("csrf", csrf), ("version", "1".into())],
                     "/meetings/{id}/amendments" => vec![("csrf", csrf), ("text", "更正：城关区实到".into())],
+                    "/meetings/{id}/decisions" => vec![
+                        ("csrf", csrf),
+                        ("title", format!("议定事项{n}")),
+                        ("lead_unit", unit.code.clone().unwrap_or_default()),
+                        ("due_on", "2030-12-31".into()),
+                    ],
                     "/meeting-agenda-items/{id}/summary" => vec![
                         ("csrf", csrf),
                         ("meeting_id", self.meeting_at(place).1.to_string()),
