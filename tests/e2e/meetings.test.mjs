@@ -2,6 +2,8 @@
 // branch venue in Xigazê expecting the prefecture and two counties, an agenda item), with its
 // own page left open as the main venue; Xigazê's liaison opens the venue on a phone and checks
 // the units in, one on leave with a reason; the main venue's roll call follows without a reload.
+// Then the meeting decides: Xigazê leads a follow-up, which its liaison finds among its tasks,
+// and which comes back on the next meeting's agenda while it is open.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { start, signIn } from "./server.mjs";
@@ -73,6 +75,33 @@ test("a meeting is scheduled, a branch venue checks in from a phone, and the mai
     const numbers = line ? [...line.cells].slice(2).map((c) => c.textContent.trim()).join(" ") : "";
     return /联调正常/.test(line?.textContent ?? "") && numbers === "3 2 1 0 0";
   }, null, { timeout: 25000 });
+
+  // A decision with its lead unit, deadline and first checkpoint.
+  await office.page.fill("#decision-title", "补齐县（区）创建工作台账");
+  await office.page.fill("#decision-text", "日喀则市9月底前补齐各县（区）创建工作台账。");
+  await office.page.fill("#decision-lead", "540200");
+  await office.page.fill("#decision-due", "2023-09-30");
+  await office.page.fill("#checkpoint-label-1", "3日内首次反馈");
+  await office.page.fill("#checkpoint-due-1", "2023-08-21");
+  await office.page.click("button:has-text('记录议定事项')");
+  await office.page.waitForSelector("#decisions td:has-text('补齐县（区）创建工作台账')");
+  assert.match(await office.page.locator("#decisions").innerText(), /牵头单位：日喀则市[\s\S]*3日内首次反馈/);
+
+  // Xigazê's liaison finds it among the unit's tasks, and its page leads back to the meeting.
+  await host.page.goto(`${env.base}/assignments?q=${encodeURIComponent("补齐县（区）")}`);
+  await host.page.click("table a:has-text('补齐县（区）创建工作台账')");
+  await host.page.waitForSelector("h1:has-text('补齐县（区）创建工作台账')");
+  assert.match(await host.page.locator("main").innerText(), /来自推进会：专题推进会/);
+
+  // The next meeting carries it on its agenda until it is closed.
+  await office.page.goto(`${env.base}/meetings`);
+  await office.page.fill("#title", "第三季度推进会");
+  await office.page.fill("#starts_at", "2023-09-08T10:00");
+  await office.page.selectOption("#mode", "video");
+  await office.page.click("button:has-text('安排会议')");
+  await office.page.waitForSelector("h1:has-text('第三季度推进会')");
+  const carried = await office.page.locator("#carried").innerText();
+  assert.match(carried, /补齐县（区）创建工作台账[\s\S]*专题推进会/);
   await host.context.close();
   await office.context.close();
 });
