@@ -418,8 +418,18 @@ async fn step_in(
     if step == Step::Return {
         crate::reminders::returned(app, tx, after.id, &loaded.unit, &loaded.item.title, &comment).await?;
     }
+    // A meeting's decision is closed with its lead unit's share: the co-units' shares close too.
+    if step == Step::Close
+        && loaded.item.lead_unit_id == Some(before.unit_id)
+        && pacesetter_store::meetings::decision_of_item(tx, loaded.item.id).await?.is_some()
+    {
+        close_for_event(tx, actor, loaded.item.id, DECISION_CLOSED).await?;
+    }
     Ok(after)
 }
+
+/// Why a co-unit's share of a meeting's decision was closed.
+const DECISION_CLOSED: &str = "牵头单位已办结，议定事项销号。";
 
 /// Closes the open assignments of `item` in the caller's transaction because the event it plans
 /// has happened and its result is public (a contest's final published, a quiz closed). Each gets

@@ -2,6 +2,7 @@
 //! the time, how they are held, the chair, the main venue and branch venues with the units
 //! expected at each, and the agenda. Everyone signed in may read the schedule.
 
+pub mod briefing;
 pub mod decisions;
 
 use std::collections::HashMap;

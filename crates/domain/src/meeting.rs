@@ -382,9 +382,9 @@ mod tests {
             Checkpoint { label: "月底前反馈进展".into(), due_on: date!(2023 - 04 - 30) },
             Checkpoint { label: "5月15日前办结".into(), due_on: date!(2023 - 05 - 15) },
         ];
-        // One report on time and one late: the first is met, the second missed (only one report
-        // by 30 April), the third met (two by 15 May).
-        let reported = [date!(2023 - 04 - 04), date!(2023 - 05 - 10)];
+        // One report on time, then two late: the first is met, the second missed (one report by
+        // 30 April), the third met (three by 15 May).
+        let reported = [date!(2023 - 04 - 04), date!(2023 - 05 - 10), date!(2023 - 05 - 14)];
         let states = checkpoint_states(&checkpoints, &reported, date!(2023 - 06 - 30));
         assert_eq!(states, [CheckpointState::Met, CheckpointState::Missed, CheckpointState::Met]);
         // Before any day has passed nothing is missed.

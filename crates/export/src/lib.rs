@@ -1,6 +1,7 @@
 //! Reading and writing the files offices exchange: CSV and XLSX sheets for imports and
 //! exports, SVG charts, and the bulletin (通报) of an evaluation.
 
+pub mod briefing;
 pub mod bulletin;
 pub mod certificate;
 pub mod charts;

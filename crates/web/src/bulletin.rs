@@ -1,6 +1,7 @@
 //! The bulletin (通报) of a published run as files: the XLSX from `export`, the PDF compiled by
 //! typst (`pacesetter-pdf`) off the async threads, with fonts from the configured directory; and
-//! a contest prize's certificate and the reminder notices (督办单), compiled the same way.
+//! a contest prize's certificate, the reminder notices (督办单), a meeting's minutes and its
+//! briefing pack, compiled the same way.
 
 use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
 use pacesetter_domain::timestamp::format_date;
@@ -9,6 +10,9 @@ use pacesetter_export::{
     chase_notice::{ChaseNotice, NoticeLine, NoticeUnit, chinese_date},
 };
 use pacesetter_pdf::{FontSet, PdfError};
+
+mod briefing;
+pub(crate) use briefing::content as briefing;
 
 /// The font families the template asks for, with the Debian package that installs each.
 const FONTS: [(&str, &str); 3] = [
@@ -213,6 +217,14 @@ pub(crate) async fn minutes_pdf(
     minutes: pacesetter_export::minutes::Minutes,
 ) -> Result<Vec<u8>, AppError> {
     compile(fonts_dir, pacesetter_export::minutes::TEMPLATE, ("/minutes.json", minutes.json())).await
+}
+
+/// Compiles a meeting's briefing pack.
+pub(crate) async fn briefing_pdf(
+    fonts_dir: &std::path::Path,
+    pack: pacesetter_export::briefing::Briefing,
+) -> Result<Vec<u8>, AppError> {
+    compile(fonts_dir, pacesetter_export::briefing::TEMPLATE, ("/briefing.json", pack.json())).await
 }
 
 /// Compiles `template` with its one data file on a blocking thread (typst takes about a second a

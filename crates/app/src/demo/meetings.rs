@@ -19,6 +19,8 @@ use time::{
     macros::{date, offset},
 };
 
+use pacesetter_store::assignments;
+
 use super::{actor, plan::DemoStep};
 use crate::{
     App, AppError,
@@ -252,9 +254,10 @@ async fn decide(app: &App, meeting: MeetingId) -> Result<(), AppError> {
             checkpoints: decision.checkpoints.to_vec(),
         };
         let follow_up = decisions::decide(app, &office, meeting, &input).await?;
-        let assignment = follow_up.assignment.ok_or(AppError::Internal("a decision without its follow-up".into()))?;
-        let liaison = HOSTS.iter().find(|(code, _)| *code == decision.lead).map_or("office", |(_, name)| *name);
-        let reporter = actor(app, liaison).await?.user.id;
+        let assignment =
+            follow_up.assignment.clone().ok_or(AppError::Internal("a decision without its follow-up".into()))?;
+        let mut tx = app.store.write().await?;
+        let reporter = super::plan::reporter(&mut tx, follow_up.lead.id, office.user.id).await?;
         let steps: Vec<DemoStep> = decision
             .history
             .iter()
@@ -264,8 +267,21 @@ async fn decide(app: &App, meeting: MeetingId) -> Result<(), AppError> {
                 (step, percent, (!comment.is_empty()).then_some(comment), who, at)
             })
             .collect();
-        let mut tx = app.store.write().await?;
         super::plan::replay(&mut tx, &assignment, &steps).await?;
+        // Once the lead unit's share is closed, each co-unit's is: reported the day before.
+        if let Some(&(_, _, _, who, closed_at)) = steps.iter().find(|s| s.0 == Step::Close) {
+            let day_before = Timestamp::from_datetime(closed_at.datetime() - time::Duration::days(1));
+            let shares = assignments::for_item(&mut tx, follow_up.task.id).await?;
+            for share in shares.iter().filter(|a| a.unit_id != follow_up.lead.id) {
+                let helper = super::plan::reporter(&mut tx, share.unit_id, office.user.id).await?;
+                let steps: [DemoStep; 3] = [
+                    (Step::Acknowledge, None, None, helper, day_before),
+                    (Step::Report, Some(100), Some("已按分工配合完成。"), helper, day_before),
+                    (Step::Close, None, Some("牵头单位已办结，议定事项销号。"), who, closed_at),
+                ];
+                super::plan::replay(&mut tx, share, &steps).await?;
+            }
+        }
         tx.commit().await?;
     }
     Ok(())

@@ -272,6 +272,11 @@ pub(super) async fn of_meeting(
     if meeting.closed.is_some() {
         return Ok((own, Vec::new()));
     }
+    Ok((own, carried_into(conn, campaign, meeting).await?))
+}
+
+/// The follow-ups of the campaign's meetings held before `meeting` that are not yet closed.
+pub(super) async fn carried_into(conn: &mut Conn, campaign: &Campaign, meeting: &Meeting) -> Result<Vec<FollowUp>> {
     let earlier: Vec<Meeting> = store::meetings(conn, campaign.id)
         .await?
         .into_iter()
@@ -282,9 +287,7 @@ pub(super) async fn of_meeting(
         .into_iter()
         .filter(|d| earlier.iter().any(|m| m.id == d.meeting_id))
         .collect();
-    let carried =
-        follow_ups(conn, campaign, &earlier, decisions).await?.into_iter().filter(|f| !f.is_closed()).collect();
-    Ok((own, carried))
+    Ok(follow_ups(conn, campaign, &earlier, decisions).await?.into_iter().filter(|f| !f.is_closed()).collect())
 }
 
 /// A meeting's decisions with their follow-ups, for anyone signed in.

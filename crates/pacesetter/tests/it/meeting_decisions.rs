@@ -126,6 +126,11 @@ backend_test! {
         assert_eq!(next["carried_follow_ups"], json!([]));
         let listed = t.get(&decisions, &office).await.json();
         assert_eq!((listed[0]["closed"].as_bool(), listed[0]["light"].as_str()), (Some(true), Some("done")));
+        // The co-unit's share closed with the lead unit's.
+        let shares = t.get(&format!("/api/v1/assignments?task={task}"), &office).await.json();
+        let states: Vec<&str> =
+            shares["items"].as_array().unwrap().iter().map(|i| i["assignment"]["state"].as_str().unwrap()).collect();
+        assert_eq!(states, ["closed", "closed"], "{shares}");
 
         // A closed meeting records no more decisions.
         let version = t.get(&format!("/api/v1/meetings/{first}"), &office).await.json()["meeting"]["version"].to_string();
@@ -199,5 +204,38 @@ backend_test! {
         .await
         .unwrap();
         assert_eq!(sqlx::Row::try_get::<i64, _>(&row, "n").unwrap(), 1, "escalated to the office once");
+    }
+}
+
+backend_test! {
+    async fn the_briefing_pack_of_the_demos_second_meeting_reads_back(t) {
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let ids = pacesetter_app::demo::meetings::seed(&t.app).await.unwrap();
+        let office = t.token("office").await;
+        let path = format!("/api/v1/meetings/{}/briefing.pdf", ids[1]);
+        let pdf = t.get(&path, &office).await;
+        assert_eq!((pdf.status, pdf.header("content-type")), (StatusCode::OK, Some("application/pdf")), "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        for expected in [
+            "2023年第二次推进会",
+            "会议材料",
+            "数据截至2023年6月30日",
+            "分工程（行动）进展",
+            "第一项工程",
+            "分地（市）进展",
+            "ནག་ཆུ་གྲོང་ཁྱེར",
+            "超期未办结任务",
+            "督导检查发现问题整改情况",
+            "补报2022年创建工作佐证材料",
+            "按月报送创建工作进展",
+            "最新综合考评排名",
+        ] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        // The closed follow-ups are not in it.
+        assert!(!text.contains("完成2023年县（区）创建任务分解"), "{text}");
+        // It is the organiser's, like the minutes.
+        assert_eq!(t.get(&path, &t.token("lhasa").await).await.status, StatusCode::FORBIDDEN);
     }
 }

@@ -435,13 +435,41 @@ pub(crate) async fn minutes_document(
 ) -> Result<Response, AppError> {
     let source = meetings::minutes(&state.app, actor, id).await?;
     let bytes = crate::bulletin::minutes_pdf(&state.config.fonts_dir, crate::bulletin::minutes(source)).await?;
-    let disposition = format!("attachment; filename=\"minutes-{}.pdf\"", id.0);
-    Ok((
+    Ok(pdf_attachment(bytes, &format!("minutes-{}.pdf", id.0)))
+}
+
+/// The meeting's briefing pack (会议材料) as PDF: progress by pillar and by prefecture, overdue
+/// assignments, rectification items not yet closed, earlier meetings' open follow-ups and the
+/// latest published ranking, on the campaign's day.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/briefing.pdf", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pdf"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn briefing_pdf(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Response, ApiError> {
+    Ok(briefing_document(&state, &actor, MeetingId(id)).await?)
+}
+
+pub(crate) async fn briefing_document(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    id: MeetingId,
+) -> Result<Response, AppError> {
+    let source = meetings::briefing::briefing(&state.app, actor, id).await?;
+    let bytes = crate::bulletin::briefing_pdf(&state.config.fonts_dir, crate::bulletin::briefing(source)).await?;
+    Ok(pdf_attachment(bytes, &format!("briefing-{}.pdf", id.0)))
+}
+
+/// A PDF sent as a download named `name`.
+fn pdf_attachment(bytes: Vec<u8>, name: &str) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
+    (
         [
             (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
         ],
         bytes,
     )
-        .into_response())
+        .into_response()
 }

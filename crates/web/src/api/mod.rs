@@ -44,7 +44,7 @@ pub use auth::OriginParts as OriginOf;
 pub(crate) use contests::results_workbook;
 pub use extract::{ApiActor, ApiJson, ApiPath};
 pub(crate) use findings::picture;
-pub(crate) use meetings::{attendance_workbook, minutes_document};
+pub(crate) use meetings::{attendance_workbook, briefing_document, minutes_document};
 
 use crate::{AppState, authz::RouteError};
 
@@ -190,6 +190,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(meetings::list_decisions, meetings::decide),
         routes!(meetings::attendance_xlsx),
         routes!(meetings::minutes_pdf),
+        routes!(meetings::briefing_pdf),
         routes!(meetings::venue_roll),
         routes!(meetings::record_attendance),
         routes!(meetings::report_link_test),

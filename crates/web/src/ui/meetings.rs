@@ -529,3 +529,12 @@ pub async fn minutes_pdf(
 ) -> PageResult {
     Ok(crate::api::minutes_document(&state, &actor, MeetingId(id)).await?)
 }
+
+/// The meeting's briefing pack as PDF.
+pub async fn briefing_pdf(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx: _ }: SignedIn,
+    Path(id): Path<i64>,
+) -> PageResult {
+    Ok(crate::api::briefing_document(&state, &actor, MeetingId(id)).await?)
+}

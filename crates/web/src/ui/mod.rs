@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/meeting-agenda-items/{id}/summary", post(meetings::write_summary))
         .add("GET", "/meetings/{id}/attendance.xlsx", get(meetings::attendance_xlsx))
         .add("GET", "/meetings/{id}/minutes.pdf", get(meetings::minutes_pdf))
+        .add("GET", "/meetings/{id}/briefing.pdf", get(meetings::briefing_pdf))
         .add("GET", "/meeting-venues/{id}", get(meetings::show_venue))
         .add("POST", "/meeting-venues/{id}/attendance", post(meetings::record_attendance))
         .add("POST", "/meeting-venues/{id}/link-test", post(meetings::report_link_test))
