@@ -3,8 +3,9 @@
 
 Starts `pacesetter demo` on a fresh data directory and a free 127.0.0.1 port, then keeps
 CONNECTIONS keep-alive connections busy for DURATION seconds with a mix of API reads (lists,
-records, searches, the dashboard, the findings ledger, a page) and progress updates posted
-with If-Match by several writers at once, while the office changes the campaign's light
+records, searches, the dashboard, the findings ledger, the meetings with their decisions and
+roll call, a page) and progress updates posted with If-Match by several writers at once, while
+the office checks units in at an open meeting's venues and changes the campaign's light
 thresholds every two seconds (each change recounts the roll-ups a step at a time between the
 updates). It passes when:
 
@@ -181,7 +182,7 @@ def writable(port, liaisons, campaign, count):
     return found
 
 
-def reader(port, token, campaign, ids, stop, tally, seed):
+def reader(port, token, campaign, ids, meetings, stop, tally, seed):
     rng = random.Random(seed)
     client = Client(port, token)
     search = urllib.parse.quote("拉萨")
@@ -193,6 +194,10 @@ def reader(port, token, campaign, ids, stop, tally, seed):
         lambda: f"/api/v1/campaigns/{campaign}/findings",
         lambda: "/api/v1/me",
         lambda: "/login",
+        lambda: f"/api/v1/campaigns/{campaign}/meetings",
+        lambda: f"/api/v1/meetings/{rng.choice(meetings)}",
+        lambda: f"/api/v1/meetings/{rng.choice(meetings)}/decisions",
+        lambda: f"/api/v1/meetings/{rng.choice(meetings)}/roll-call",
     ]
     while not stop.is_set():
         path = rng.choice(paths)()
@@ -211,6 +216,37 @@ def writer(port, token, assignment, stop, tally):
             report_progress(client, path, tally.add)
         except Exception as error:  # noqa: BLE001
             tally.fail(f"POST {path}/updates", error)
+
+
+def meeting_lines(port, token, campaign):
+    """The meetings of the campaign, and (venue, unit) lines of the roll call of the first one
+    still open, to check in."""
+    client = Client(port, token)
+    _, _, body = client.request("GET", f"/api/v1/campaigns/{campaign}/meetings")
+    meetings = json.loads(body)
+    lines = []
+    for meeting in meetings:
+        if meeting["closed_at"] is None:
+            _, _, body = client.request("GET", f"/api/v1/meetings/{meeting['id']}")
+            for venue in json.loads(body)["venues"]:
+                lines += [(venue["id"], unit["id"]) for unit in venue["expected_units"]]
+            break
+    return [m["id"] for m in meetings], lines
+
+
+def roll_caller(port, token, lines, stop, tally, seed):
+    """The office checking units in at an open meeting's venues, present or on leave in turn."""
+    rng = random.Random(seed)
+    client = Client(port, token)
+    while not stop.is_set():
+        venue, unit = rng.choice(lines)
+        path = f"/api/v1/meeting-venues/{venue}/attendance/{unit}"
+        body = rng.choice([{"attendance": "present"}, {"attendance": "leave", "reason": "外出学习（压力测试）"}])
+        try:
+            status, _, _ = client.request("PUT", path, body)
+            tally.add(f"PUT {path}", status)
+        except Exception as error:  # noqa: BLE001
+            tally.fail(f"PUT {path}", error)
 
 
 def settings(port, token, campaign, stop, tally, every=2.0):
@@ -280,10 +316,15 @@ def main():
         for token, assignment in targets:
             threads.append(threading.Thread(target=writer, args=(port, token, assignment, stop, tally)))
         threads.append(threading.Thread(target=settings, args=(port, office, campaign, stop, tally)))
+        meetings, lines = meeting_lines(port, office, campaign)
+        if not meetings or not lines:
+            raise SystemExit("the demo has no open meeting to check units in at")
+        threads.append(threading.Thread(target=roll_caller, args=(port, office, lines, stop, tally, 0)))
         tokens = [office, lhasa, viewer, inspector]
-        for n in range(args.connections - len(targets) - 1):
+        for n in range(args.connections - len(targets) - 2):
             token = tokens[n % len(tokens)]
-            threads.append(threading.Thread(target=reader, args=(port, token, campaign, ids, stop, tally, n)))
+            args_ = (port, token, campaign, ids, meetings, stop, tally, n)
+            threads.append(threading.Thread(target=reader, args=args_))
         started = time.time()
         rss_start = rss_mib(child.pid)
         for thread in threads:
