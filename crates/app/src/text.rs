@@ -7,7 +7,8 @@ use pacesetter_domain::text::normalise;
 
 use crate::{AppError, Result};
 
-/// Normalised text that must be there and fit its kind.
+/// Normalised text that must be there and fit its kind: within its length, and free of control
+/// characters (a line break or a tab is kept in the kinds that hold several lines).
 pub(crate) fn required(field: &'static str, value: &str, kind: TextKind) -> Result<String> {
     let value = normalise(value);
     if value.is_empty() {
@@ -15,6 +16,10 @@ pub(crate) fn required(field: &'static str, value: &str, kind: TextKind) -> Resu
     }
     if value.chars().count() > kind.max_chars() {
         return Err(AppError::invalid(field, "too_long"));
+    }
+    let multiline = matches!(kind, TextKind::Note | TextKind::Text);
+    if value.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))) {
+        return Err(AppError::invalid(field, "control_characters"));
     }
     Ok(value)
 }
@@ -42,4 +47,19 @@ pub fn search_term(value: Option<&str>) -> Result<Option<String>> {
         });
     }
     Ok(Some(value.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_refused_but_lines_are_kept_where_text_has_lines() {
+        let refused = |field, value, kind| matches!(required(field, value, kind), Err(AppError::Invalid(_)));
+        assert!(refused("title", "a\u{0}b", TextKind::Title));
+        assert!(refused("title", "第一行\n第二行", TextKind::Title));
+        assert!(refused("text", "a\u{7}b", TextKind::Text));
+        assert_eq!(required("text", "第一行\r\n\t第二行", TextKind::Text).unwrap(), "第一行\r\n\t第二行");
+        assert_eq!(required("title", "  推进会  ", TextKind::Title).unwrap(), "推进会");
+    }
 }

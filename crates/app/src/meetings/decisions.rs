@@ -121,6 +121,9 @@ pub async fn decide(app: &App, actor: &Actor, id: MeetingId, input: &DecisionInp
             return Err(AppError::invalid("agenda_item_id", "meeting_agenda_item_not_found"));
         }
     }
+    if input.co_units.len() > meeting::MAX_EXPECTED_UNITS {
+        return Err(AppError::invalid("co_unit_ids", "too_many"));
+    }
     let lead = visible_unit(&mut tx, actor, input.lead, "lead_unit_id").await?;
     let mut co_units: Vec<Unit> = Vec::with_capacity(input.co_units.len());
     for unit in &input.co_units {
@@ -129,9 +132,6 @@ pub async fn decide(app: &App, actor: &Actor, id: MeetingId, input: &DecisionInp
             return Err(AppError::invalid("co_unit_ids", "unit_twice"));
         }
         co_units.push(unit);
-    }
-    if co_units.len() > meeting::MAX_EXPECTED_UNITS {
-        return Err(AppError::invalid("co_unit_ids", "too_many"));
     }
     let held_on = meeting.starts_at.date_cst();
     let due = day_in("due_on", input.due_on, held_on, None)?;
