@@ -37,6 +37,8 @@ pub enum Resource {
     Meeting,
     Venue,
     AgendaItem,
+    /// An edited string of the interface.
+    Translation,
     /// A record the store did not find, where the caller named no resource.
     Record,
 }
@@ -72,6 +74,7 @@ impl Resource {
             Self::Meeting => "meeting",
             Self::Venue => "meeting_venue",
             Self::AgendaItem => "meeting_agenda_item",
+            Self::Translation => "translation",
             Self::Record => "record",
         }
     }
@@ -107,6 +110,7 @@ impl Resource {
             Self::Meeting => "meeting_not_found",
             Self::Venue => "meeting_venue_not_found",
             Self::AgendaItem => "meeting_agenda_item_not_found",
+            Self::Translation => "translation_not_found",
             Self::Record => "record_not_found",
         }
     }

@@ -25,6 +25,7 @@ pub mod reminders;
 pub mod reports;
 pub mod search;
 mod text;
+pub mod translations;
 pub mod units;
 pub mod users;
 
@@ -34,6 +35,7 @@ use pacesetter_store::Store;
 pub use error::{AppError, Resource, Result};
 /// A chase (催办) of an assignment or a rectification item, as the pages and the API show it.
 pub use pacesetter_store::chases::Chase;
+pub use text::search_term;
 
 /// Hashes a password with the same argon2id parameters as sign-in uses (for seeding).
 pub fn hash_password(password: &str) -> Result<String> {

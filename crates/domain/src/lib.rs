@@ -26,6 +26,7 @@ pub mod rollup;
 pub mod table;
 pub mod text;
 pub mod timestamp;
+pub mod translation;
 pub mod unit;
 pub mod user;
 

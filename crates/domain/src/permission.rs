@@ -29,6 +29,8 @@ pub enum Permission {
     Inspect,
     /// Score the contestants of the contest rounds one is seated on the panel of.
     Judge,
+    /// Edit and review the deployment's own translations of the interface (issue 18).
+    ManageTranslations,
 }
 
 impl Permission {
@@ -39,7 +41,7 @@ impl Permission {
             Self::ManageUnits | Self::ManageUsers | Self::ManageGrants | Self::ManagePlans => {
                 matches!(role, Admin | Coordinator)
             }
-            Self::GrantAdmin | Self::ViewAudit => role == Admin,
+            Self::GrantAdmin | Self::ViewAudit | Self::ManageTranslations => role == Admin,
             Self::ReportProgress => matches!(role, Liaison | Coordinator),
             Self::ReviewProgress => matches!(role, UnitApprover | Coordinator),
             Self::Inspect => matches!(role, Inspector | Coordinator),

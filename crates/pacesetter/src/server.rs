@@ -80,6 +80,7 @@ pub async fn serve(config: &Config, app: App, demo: bool, on_ready: impl FnOnce(
     });
     tokio::spawn(sweep_sessions(app.clone()));
     tokio::spawn(send_reminders(app.clone()));
+    tokio::spawn(keep_translations(app.clone()));
     tokio::spawn(deliver_reminders(app, courier));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -112,6 +113,18 @@ async fn sweep_sessions(app: App) {
         let result = pacesetter_app::auth::sweep(&app, pacesetter_domain::Timestamp::now()).await;
         if let Err(error) = result {
             tracing::warn!(%error, "session sweep failed");
+        }
+    }
+}
+
+/// Keeps the deployment's reviewed translations in force: read at start, then again within five
+/// seconds of a change made on any instance (decision 0022).
+async fn keep_translations(app: App) {
+    let mut interval = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        interval.tick().await;
+        if let Err(error) = pacesetter_web::refresh_translations(&app).await {
+            tracing::warn!(%error, "reading the translations failed");
         }
     }
 }

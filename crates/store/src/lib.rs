@@ -36,6 +36,7 @@ pub mod snapshot;
 mod sql;
 pub mod throttle;
 pub mod tokens;
+pub mod translations;
 pub mod units;
 pub mod users;
 

@@ -179,10 +179,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0028_meeting_decisions.sql"),
         include_str!("../migrations/postgres/0028_meeting_decisions.sql"),
     ),
+    (
+        29,
+        "translations",
+        include_str!("../migrations/sqlite/0029_translations.sql"),
+        include_str!("../migrations/postgres/0029_translations.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 28;
+pub const LATEST: i64 = 29;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

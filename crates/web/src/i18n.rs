@@ -1,8 +1,15 @@
 //! Interface text in Simplified Chinese, English and Tibetan, from one resource file per
-//! language (`locales/*.toml`, flat keys). A missing key falls back to Chinese, then to the
-//! key itself; a test checks that every file has every key.
+//! language (`locales/*.toml`, flat keys), with the deployment's own reviewed translations laid
+//! over them (decision 0022). A missing key falls back to Chinese, then to the key itself; a
+//! test checks that every file has every key.
 
-use std::{collections::HashMap, sync::OnceLock};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, Mutex, OnceLock, RwLock,
+        atomic::{AtomicI64, Ordering},
+    },
+};
 
 use pacesetter_domain::Locale;
 
@@ -30,6 +37,67 @@ fn catalogues() -> &'static HashMap<Locale, Catalogue> {
     })
 }
 
+/// Every key, in order (Chinese is the source: every file has its keys).
+pub fn all_keys() -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> =
+        catalogues().get(&Locale::ZhHans).map(|c| c.keys().map(String::as_str).collect()).unwrap_or_default();
+    keys.sort_unstable();
+    keys
+}
+
+/// The text of `key` as `locale`'s file ships it.
+pub fn shipped(locale: Locale, key: &str) -> Option<&'static str> {
+    catalogues().get(&locale).and_then(|c| c.get(key)).map(String::as_str)
+}
+
+/// The reviewed overrides in force, by language and key, and the revision they were read at
+/// (-1 before the first read).
+type Overrides = HashMap<Locale, HashMap<String, &'static str>>;
+
+fn overrides() -> &'static RwLock<Arc<Overrides>> {
+    static OVERRIDES: OnceLock<RwLock<Arc<Overrides>>> = OnceLock::new();
+    OVERRIDES.get_or_init(Default::default)
+}
+
+static REVISION: AtomicI64 = AtomicI64::new(-1);
+
+/// One `&'static str` per distinct text ever put in force: what the interface hands out lives
+/// as long as the process, so a text is kept once however often it is put in force again (the
+/// texts are a translator's edits: kilobytes over a deployment's life).
+fn interned(text: &str) -> &'static str {
+    static TEXTS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut texts = TEXTS.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(kept) = texts.get(text) {
+        return kept;
+    }
+    let kept: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    texts.insert(kept);
+    kept
+}
+
+/// Puts the reviewed overrides read at `revision` in force: (language, key, text).
+pub fn install(revision: i64, reviewed: impl IntoIterator<Item = (Locale, String, String)>) {
+    let mut next = Overrides::new();
+    for (locale, key, text) in reviewed {
+        next.entry(locale).or_default().insert(key, interned(&text));
+    }
+    *overrides().write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+    REVISION.store(revision, Ordering::Release);
+}
+
+/// The revision of the overrides in force.
+pub fn installed_revision() -> i64 {
+    REVISION.load(Ordering::Acquire)
+}
+
+fn overridden(locale: Locale, key: &str) -> Option<&'static str> {
+    if REVISION.load(Ordering::Relaxed) <= 0 {
+        return None;
+    }
+    let current = overrides().read().unwrap_or_else(|poisoned| poisoned.into_inner());
+    current.get(&locale).and_then(|texts| texts.get(key)).copied()
+}
+
 /// The keys of one language's file, for the completeness test.
 pub fn keys(locale: Locale) -> Vec<String> {
     let mut keys: Vec<String> = catalogues().get(&locale).map(|c| c.keys().cloned().collect()).unwrap_or_default();
@@ -50,6 +118,9 @@ impl Tr {
 
     /// The text for `key`.
     pub fn t(&self, key: &str) -> &'static str {
+        if let Some(text) = overridden(self.locale, key) {
+            return text;
+        }
         let all = catalogues();
         all.get(&self.locale)
             .and_then(|c| c.get(key))

@@ -6,11 +6,13 @@ mod assets;
 pub mod authz;
 mod bulletin;
 pub use bulletin::missing_fonts;
+pub use translations::refresh as refresh_translations;
 mod error;
 pub mod i18n;
 mod overload;
 mod request;
 mod security;
+mod translations;
 pub mod ui;
 
 use std::sync::Arc;

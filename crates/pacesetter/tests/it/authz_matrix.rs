@@ -35,6 +35,7 @@ fn permission(entry: &Entry) -> Permission {
         "review_progress" => Permission::ReviewProgress,
         "inspect" => Permission::Inspect,
         "judge" => Permission::Judge,
+        "manage_translations" => Permission::ManageTranslations,
         other => panic!("unknown permission {other} in authz_matrix.toml"),
     }
 }
@@ -131,6 +132,12 @@ impl World {
             contests.push(contest_fixture(&mut tx, place, campaign, &unit, (uploader, own.id), panel).await);
             quizzes.push(quiz_fixture(&mut tx, place, campaign, &unit, uploader).await);
             meetings.push(meeting_fixture(&mut tx, place, campaign, &unit, uploader).await);
+        }
+        // Drafts of the interface's Tibetan by a resident, for translators to review or remove.
+        for key in ["meeting.heading", "meeting.none"] {
+            let draft =
+                pacesetter_store::translations::save_draft(&mut tx, "bo", key, "ཚོགས", uploader, Timestamp::now());
+            draft.await.unwrap();
         }
         tx.commit().await.unwrap();
         Self {

@@ -50,3 +50,4 @@ mod second_factor;
 mod sign_in;
 mod store;
 mod text_input;
+mod translations;

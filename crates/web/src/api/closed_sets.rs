@@ -79,3 +79,12 @@ pub enum VetoKind {
     CapGrade,
     ExcludeFromRanking,
 }
+
+/// A language the interface is translated into: Chinese is the source, not a target.
+#[derive(ToSchema)]
+pub enum TranslationLocale {
+    #[schema(rename = "bo")]
+    Bo,
+    #[schema(rename = "en")]
+    En,
+}

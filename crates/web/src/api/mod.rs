@@ -21,6 +21,7 @@ mod plans;
 mod quizzes;
 mod reports;
 mod responses;
+pub(crate) mod translations;
 mod units;
 mod users;
 
@@ -123,6 +124,10 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(reports::export_plan),
         routes!(reports::roll_over),
         routes!(reports::public_plan),
+        routes!(translations::list_translations),
+        routes!(translations::coverage),
+        routes!(translations::edit_translation, translations::remove_translation),
+        routes!(translations::review_translation),
         routes!(notifications::list_notifications),
         routes!(notifications::mark_notifications_read),
         routes!(notifications::get_notification_settings, notifications::put_notification_settings),

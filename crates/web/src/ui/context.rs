@@ -19,6 +19,8 @@ pub struct PageUser {
     pub username: String,
     pub can_manage_users: bool,
     pub can_import: bool,
+    /// Whether they translate the interface (the translation page is theirs).
+    pub can_translate: bool,
     /// Unread notifications, for the badge beside the inbox.
     pub unread: i64,
     /// The menu entries the person's roles use.
@@ -128,6 +130,7 @@ impl FromRequestParts<AppState> for SignedIn {
                     can_manage_users: actor.can_anywhere(Permission::ManageUsers),
                     can_import: actor.can_anywhere(Permission::ManageUnits)
                         || actor.can_anywhere(Permission::ManageUsers),
+                    can_translate: actor.can_anywhere(Permission::ManageTranslations),
                     unread,
                     menu: Menu::of(&actor),
                 };

@@ -25,6 +25,7 @@ mod reports;
 pub(crate) mod screens;
 mod search;
 mod second_factor;
+mod translations;
 mod units;
 mod users;
 
@@ -111,6 +112,9 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/plan-items/{id}", post(plan_items::update_item))
         .add("POST", "/plan-items/{id}/assign", post(plan_items::assign_task))
         .add("GET", "/search", get(search::search_page))
+        .add("GET", "/translations", get(translations::show_translations))
+        .add("POST", "/translations/{locale}/{key}", post(translations::edit_translation))
+        .add("POST", "/translations/{locale}/{key}/review", post(translations::review_translation))
         .add("GET", "/assignments", get(assignments::list_assignments))
         .add("GET", "/assignments/{id}", get(assignments::show_assignment))
         .add("POST", "/assignments/chase", post(assignment_selection::chase_selected))

@@ -45,6 +45,9 @@ impl World {
             entry.path.replace("{id}", &id.to_string()).replace("{*file}", "app.css").replace("{*rest}", "index.html");
         // A round's target, in the path: the place's unit.
         let path = path.replace("{unit}", &unit.id.0.to_string());
+        // An interface string with a draft by another translator: one to remove, one to review.
+        let key = if entry.method == "DELETE" { "meeting.none" } else { "meeting.heading" };
+        let path = path.replace("{locale}", "bo").replace("{key}", key);
         // A finding's photo: the one the fixture put on every finding.
         let path = path.replace("{sha256}", &pacesetter_domain::audit::sha256_hex(PHOTO));
         // The new-item form names its campaign in the query; a unit's evaluation entries and
@@ -231,6 +234,7 @@ impl World {
                     "/api/v1/meeting-venues/{id}/attendance/{unit}" => serde_json::json!({"attendance": "present"}),
                     "/api/v1/meeting-venues/{id}/link-test" => serde_json::json!({"ok": true}),
                     "/api/v1/meeting-agenda-items/{id}/summary" => serde_json::json!({"summary": "会议要求"}),
+                    "/api/v1/translations/{locale}/{key}" => serde_json::json!({"text": format!("ཚོགས་འདུ{n}")}),
                     "/api/v1/meetings/{id}/amendments" => serde_json::json!({"text": "更正：城关区实到"}),
                     "/api/v1/meetings/{id}/decisions" => serde_json::json!({"title": format!("议定事项{n}"),
                         "lead_unit_id": unit.id.0, "due_on": "2030-12-31"}),
@@ -404,6 +408,7 @@ impl World {
                     ],
                     "/meeting-venues/{id}/link-test" => vec![("csrf", csrf), ("ok", "1".into())],
                     "/meetings/{id}/close" => vec![("csrf", csrf), ("version", "1".into())],
+                    "/translations/{locale}/{key}" => vec![("csrf", csrf), ("text", format!("ཚོགས་འདུ{n}"))],
                     "/meetings/{id}/amendments" => vec![("csrf", csrf), ("text", "更正：城关区实到".into())],
                     "/meetings/{id}/decisions" => vec![
                         ("csrf", csrf),

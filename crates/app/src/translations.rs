@@ -1,0 +1,100 @@
+//! The deployment's own translations of the interface (issue 18, decision 0022): an admin edits
+//! a string of a language other than Chinese (the source), keeping its placeholders; a second
+//! admin reviews the edit, and from then on it overrides the shipped file on every instance.
+//! The web layer, which holds the resource files, names the string and gives its source.
+
+use pacesetter_domain::{Locale, Permission, Timestamp, translation};
+use pacesetter_store::translations as store;
+pub use pacesetter_store::translations::Override;
+
+use crate::{
+    Actor, App, AppError, Resource, Result, audit,
+    text::{self, TextKind},
+};
+
+/// Refuses whoever does not translate: asked first, before anything about the request is read.
+pub fn authorise(actor: &Actor) -> Result<()> {
+    require(actor)
+}
+
+fn require(actor: &Actor) -> Result<()> {
+    if actor.can_anywhere(Permission::ManageTranslations) { Ok(()) } else { Err(AppError::Forbidden) }
+}
+
+fn target(locale: Locale) -> Result<&'static str> {
+    match locale {
+        Locale::ZhHans => Err(AppError::invalid("locale", "source_language")),
+        other => Ok(other.tag()),
+    }
+}
+
+/// Every override, for whoever translates.
+pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Override>> {
+    require(actor)?;
+    let mut conn = app.store.read().await?;
+    Ok(store::all(&mut conn).await?)
+}
+
+/// The reviewed overrides with the revision they were read at, for the interface itself.
+pub async fn reviewed(app: &App) -> Result<(i64, Vec<Override>)> {
+    let mut conn = app.store.read().await?;
+    let revision = store::revision(&mut conn).await?;
+    let all = store::all(&mut conn).await?;
+    Ok((revision, all.into_iter().filter(|o| o.state == translation::State::Reviewed).collect()))
+}
+
+/// The overrides' revision: when it moves, [`reviewed`] is read again.
+pub async fn revision(app: &App) -> Result<i64> {
+    let mut conn = app.store.read().await?;
+    Ok(store::revision(&mut conn).await?)
+}
+
+/// Stores an edit of `key` in `locale` as a draft; `source` is its Chinese text, whose
+/// placeholders the edit must keep.
+pub async fn edit(app: &App, actor: &Actor, locale: Locale, key: &str, source: &str, text: &str) -> Result<Override> {
+    require(actor)?;
+    let locale = target(locale)?;
+    let text = text::required("text", text, TextKind::Note)?;
+    if !translation::same_placeholders(source, &text) {
+        return Err(AppError::invalid("text", "placeholders_differ"));
+    }
+    let mut tx = app.store.write().await?;
+    let before = store::get(&mut tx, locale, key).await.ok();
+    let after = store::save_draft(&mut tx, locale, key, &text, actor.user.id, Timestamp::now()).await?;
+    audit::record(&mut tx, actor.into(), "translation.edit", ("translation", None), before.as_ref(), Some(&after))
+        .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Marks a draft reviewed: by another translator than its editor.
+pub async fn review(app: &App, actor: &Actor, locale: Locale, key: &str) -> Result<Override> {
+    require(actor)?;
+    let locale = target(locale)?;
+    let mut tx = app.store.write().await?;
+    let before = store::get(&mut tx, locale, key).await.map_err(AppError::from_store(Resource::Translation))?;
+    if before.state == translation::State::Reviewed {
+        return Err(AppError::Conflict("already_reviewed"));
+    }
+    if before.edited_by == actor.user.id {
+        return Err(AppError::Conflict("review_own_edit"));
+    }
+    let after = store::review(&mut tx, locale, key, actor.user.id, Timestamp::now()).await?;
+    audit::record(&mut tx, actor.into(), "translation.review", ("translation", None), Some(&before), Some(&after))
+        .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Removes an edit: the shipped text stands again.
+pub async fn remove(app: &App, actor: &Actor, locale: Locale, key: &str) -> Result<()> {
+    require(actor)?;
+    let locale = target(locale)?;
+    let mut tx = app.store.write().await?;
+    let before = store::get(&mut tx, locale, key).await.map_err(AppError::from_store(Resource::Translation))?;
+    store::remove(&mut tx, locale, key).await?;
+    audit::record::<_, ()>(&mut tx, actor.into(), "translation.remove", ("translation", None), Some(&before), None)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

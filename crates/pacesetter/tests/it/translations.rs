@@ -1,0 +1,136 @@
+//! The deployment's own translations (issue 18) on every backend: an admin edits a Tibetan
+//! string (a draft, its placeholders kept), a second admin reviews it, and from then on the
+//! interface shows it — on this instance at once, on another when it reads the revision;
+//! coverage moves with it; what is refused keeps nothing.
+
+use axum::http::{Method, StatusCode};
+use pacesetter_domain::{Locale, Role, Timestamp};
+use pacesetter_testkit::{TestApp, backend_test};
+use serde_json::json;
+
+/// A second admin whose interface is in Tibetan: the reviewer.
+async fn tibetan_admin(t: &TestApp) {
+    let hash = pacesetter_app::hash_password(pacesetter_app::demo::DEMO_PASSWORD).unwrap();
+    let mut tx = t.db.store.write().await.unwrap();
+    let office = pacesetter_store::units::find_by_code(&mut tx, "ZXB").await.unwrap().unwrap();
+    let new = pacesetter_store::users::NewUser {
+        username: "translator",
+        display_name: "译员",
+        password_hash: &hash,
+        unit_id: office.id,
+        locale: Some(Locale::Bo),
+    };
+    let user = pacesetter_store::users::insert(&mut tx, &new, Timestamp::now()).await.unwrap();
+    pacesetter_store::grants::insert(&mut tx, user.id, Role::Admin, office.id, Timestamp::now()).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+fn code_of(response: &pacesetter_testkit::TestResponse) -> (StatusCode, String) {
+    let body = response.json();
+    let code = body["error"]["details"][0]["code"].as_str().or(body["error"]["code"].as_str()).unwrap_or_default();
+    (response.status, code.to_owned())
+}
+
+/// The heading of the meetings page as a Tibetan reader sees it.
+async fn meetings_heading(t: &TestApp, auth: &pacesetter_testkit::Auth) -> String {
+    let page = t.get("/meetings", auth).await.text();
+    page.split("<h1>").nth(1).and_then(|rest| rest.split("</h1>").next()).unwrap_or_default().to_owned()
+}
+
+backend_test! {
+    async fn an_edit_is_shown_once_a_second_translator_reviewed_it(t) {
+        tibetan_admin(&t).await;
+        let (admin, translator) = (t.token("admin").await, t.token("translator").await);
+        let reader = t.session("translator").await;
+        let before = meetings_heading(&t, &reader).await;
+        assert_eq!(before, "推进会", "not translated yet: the Chinese stands in");
+        let coverage = |body: serde_json::Value| body[0]["coverage"].clone();
+        let at_first = coverage(t.get("/api/v1/translations/coverage", &admin).await.json());
+        let missing = t.get("/api/v1/translations?locale=bo&state=missing&q=meeting.heading", &admin).await.json();
+        assert_eq!(missing["items"][0]["key"], "meeting.heading", "{missing}");
+
+        // Refused, and nothing kept: placeholders dropped, Chinese (the source), an unknown key,
+        // a control character, and anyone who is not an admin.
+        let edit = |key: &str| format!("/api/v1/translations/bo/{key}");
+        let dropped = t.json(Method::PUT, &edit("translations.total"), &admin, json!({"text": "ཡོད།"})).await;
+        assert_eq!(code_of(&dropped), (StatusCode::UNPROCESSABLE_ENTITY, "placeholders_differ".into()));
+        let source = t.json(Method::PUT, "/api/v1/translations/zh-Hans/meeting.heading", &admin, json!({"text": "会"})).await;
+        assert_eq!(code_of(&source), (StatusCode::UNPROCESSABLE_ENTITY, "source_language".into()));
+        let unknown = t.json(Method::PUT, &edit("no.such.key"), &admin, json!({"text": "ཚོགས"})).await;
+        assert_eq!(code_of(&unknown), (StatusCode::NOT_FOUND, "translation_not_found".into()));
+        let control = t.json(Method::PUT, &edit("meeting.heading"), &admin, json!({"text": "ཚོགས\u{0}"})).await;
+        assert_eq!(code_of(&control), (StatusCode::UNPROCESSABLE_ENTITY, "control_characters".into()));
+        let office = t.token("office").await;
+        assert_eq!(t.json(Method::PUT, &edit("meeting.heading"), &office, json!({"text": "ཚོགས"})).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(t.get("/api/v1/translations", &office).await.status, StatusCode::FORBIDDEN);
+
+        // A draft is not shown yet, and its editor cannot review it.
+        let text = "ཚོགས་འདུ།";
+        let drafted = t.json(Method::PUT, &edit("meeting.heading"), &admin, json!({"text": text})).await;
+        assert_eq!(drafted.status, StatusCode::OK, "{}", drafted.text());
+        assert_eq!((drafted.json()["state"].as_str(), drafted.json()["in_force"].as_str()), (Some("draft"), Some("推进会")));
+        assert_eq!(meetings_heading(&t, &reader).await, "推进会");
+        let own = t.json(Method::POST, &format!("{}/review", edit("meeting.heading")), &admin, json!({})).await;
+        assert_eq!(code_of(&own), (StatusCode::CONFLICT, "review_own_edit".into()));
+
+        // Reviewed by the second: shown at once, counted as translated.
+        let reviewed = t.json(Method::POST, &format!("{}/review", edit("meeting.heading")), &translator, json!({})).await;
+        assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.text());
+        assert_eq!(reviewed.json()["in_force"], text);
+        assert_eq!(meetings_heading(&t, &reader).await, text);
+        let now = coverage(t.get("/api/v1/translations/coverage", &admin).await.json());
+        assert_eq!(now["translated"].as_u64(), at_first["translated"].as_u64().map(|n| n + 1), "{at_first} → {now}");
+        assert_eq!(now["missing"].as_u64(), at_first["missing"].as_u64().map(|n| n - 1));
+        // Chinese and English readers are untouched.
+        assert_eq!(meetings_heading(&t, &t.session("office").await).await, "推进会");
+
+        // Removed: the shipped text stands again.
+        let removed = t.json(Method::DELETE, &edit("meeting.heading"), &admin, json!({})).await;
+        assert_eq!(removed.status, StatusCode::NO_CONTENT);
+        assert_eq!(meetings_heading(&t, &reader).await, "推进会");
+    }
+}
+
+backend_test! {
+    async fn another_instances_review_is_read_from_the_revision(t) {
+        tibetan_admin(&t).await;
+        let reader = t.session("translator").await;
+        // Written straight to the database, as another instance would.
+        {
+            let mut tx = t.db.store.write().await.unwrap();
+            let users = pacesetter_store::users::find_by_username(&mut tx, "admin").await.unwrap().unwrap();
+            let translator = pacesetter_store::users::find_by_username(&mut tx, "translator").await.unwrap().unwrap();
+            let store = pacesetter_store::translations::save_draft(&mut tx, "bo", "meeting.heading", "ཚོགས་འདུ།", users.id, Timestamp::now());
+            store.await.unwrap();
+            pacesetter_store::translations::review(&mut tx, "bo", "meeting.heading", translator.id, Timestamp::now()).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(meetings_heading(&t, &reader).await, "推进会", "not read yet");
+        pacesetter_web::refresh_translations(&t.app).await.unwrap();
+        assert_eq!(meetings_heading(&t, &reader).await, "ཚོགས་འདུ།");
+    }
+}
+
+backend_test! {
+    async fn the_translation_page_edits_in_place_and_keeps_a_refused_edit(t) {
+        let admin = t.session("admin").await;
+        let page = t.get("/translations?locale=bo&state=missing&area=meeting", &admin).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let text = page.text();
+        assert!(text.contains("meeting.heading") && text.contains("翻译覆盖率") && text.contains("བོད་སྐད་"), "{text}");
+        let back = "/translations?locale=bo&state=missing&area=meeting&q=&page=1";
+        let form = [("csrf", admin.csrf()), ("text", "{m} ཡོད།"), ("back", back)];
+        let refused = t.form("/translations/bo/translations.total", &admin, &form).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let text = refused.text();
+        assert!(text.contains("{m} ཡོད།") && text.contains("占位符"), "{text}");
+        let form = [("csrf", admin.csrf()), ("text", "ཚོགས་འདུ།"), ("back", back)];
+        let saved = t.form("/translations/bo/meeting.heading", &admin, &form).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text());
+        assert!(saved.header("location").unwrap().starts_with(back));
+        let drafts = t.get("/translations?locale=bo&state=draft", &admin).await.text();
+        assert!(drafts.contains("meeting.heading") && drafts.contains("ཚོགས་འདུ།"), "{drafts}");
+        assert!(!drafts.contains("/translations/bo/meeting.heading/review"), "its editor is not offered the review");
+        assert!(t.get("/users", &admin).await.text().contains("href=\"/translations\""));
+    }
+}

@@ -1,0 +1,265 @@
+//! `/api/v1/translations`: the deployment's own translations of the interface (issue 18,
+//! decision 0022). A translator (an admin) lists every string of a language with its Chinese
+//! source, edits one (a draft, its placeholders kept), and a second translator reviews it; a
+//! reviewed edit is shown on every instance without a restart. Coverage per language and area.
+
+use axum::{
+    Json,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use pacesetter_app::{AppError, PageRequest, translations};
+use pacesetter_domain::{Locale, translation::State as TranslationState};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AppState,
+    api::{ApiActor, ApiJson, ApiPath, extract::ApiQuery},
+    error::ApiError,
+    translations::{self as lines, Coverage, Line},
+};
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TranslationLine {
+    pub key: String,
+    /// The Chinese text: the source every language translates.
+    pub source: String,
+    pub english: String,
+    /// As the language's file ships it (the Chinese where it is not translated yet).
+    pub shipped: String,
+    /// What a reader of the language sees now.
+    pub in_force: String,
+    /// The deployment's edit, draft or reviewed.
+    pub edited: Option<String>,
+    pub state: TranslationState,
+    /// The page that shows it; none for text on every page (actions, errors, the menu).
+    pub used_on: Option<String>,
+}
+
+impl From<Line> for TranslationLine {
+    fn from(line: Line) -> Self {
+        Self {
+            key: line.key.to_owned(),
+            source: line.source.to_owned(),
+            english: line.english.to_owned(),
+            shipped: line.shipped.to_owned(),
+            in_force: line.in_force().to_owned(),
+            edited: line.edited.map(|e| e.text),
+            state: line.state,
+            used_on: lines::used_on(line.key).map(str::to_owned),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TranslationList {
+    pub items: Vec<TranslationLine>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TranslationQuery {
+    /// bo (the default) or en.
+    #[param(value_type = Option<super::closed_sets::TranslationLocale>)]
+    pub locale: Option<String>,
+    #[param(value_type = Option<TranslationState>)]
+    pub state: Option<String>,
+    /// Only the keys of this area (a key's first segment, or `common`).
+    pub area: Option<String>,
+    /// Search in keys and texts; at most 200 characters.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    pub page: Option<i64>,
+    /// At most 500; 50 when left out.
+    pub per_page: Option<i64>,
+}
+
+/// A language other than Chinese (the source), named by its tag.
+pub(crate) fn target_locale(tag: Option<&str>) -> Result<Locale, AppError> {
+    match tag.filter(|t| !t.is_empty()) {
+        None => Ok(Locale::Bo),
+        Some(tag) => match Locale::parse(tag) {
+            Some(Locale::ZhHans) => Err(AppError::invalid("locale", "source_language")),
+            Some(locale) => Ok(locale),
+            None => Err(AppError::invalid("locale", "invalid_locale")),
+        },
+    }
+}
+
+/// The strings of `locale` matching the filters, with the deployment's edits.
+pub(crate) async fn matching(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    locale: Locale,
+    wanted: Option<TranslationState>,
+    area: Option<&str>,
+    q: Option<&str>,
+) -> Result<Vec<Line>, AppError> {
+    let edits = translations::list(&state.app, actor).await?;
+    let q = pacesetter_app::search_term(q)?;
+    let area = area.filter(|a| !a.is_empty());
+    Ok(lines::lines(locale, &edits)
+        .into_iter()
+        .filter(|l| wanted.is_none_or(|s| l.state == s))
+        .filter(|l| area.is_none_or(|a| lines::area(l.key) == a))
+        .filter(|l| {
+            q.as_deref().is_none_or(|q| {
+                l.key.contains(q) || l.source.contains(q) || l.english.contains(q) || l.in_force().contains(q)
+            })
+        })
+        .collect())
+}
+
+/// Every string of a language with its state, a page at a time (for translators: admins).
+#[utoipa::path(get, path = "/api/v1/translations", tag = "translations", params(TranslationQuery), security(("bearer" = [])),
+    responses((status = 200, body = TranslationList), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn list_translations(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<TranslationQuery>,
+) -> Result<Json<TranslationList>, ApiError> {
+    translations::authorise(&actor)?;
+    let locale = target_locale(query.locale.as_deref())?;
+    let wanted = match query.state.as_deref().filter(|s| !s.is_empty()) {
+        Some(text) => Some(TranslationState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
+        None => None,
+    };
+    let found = matching(&state, &actor, locale, wanted, query.area.as_deref(), query.q.as_deref()).await?;
+    let page = PageRequest::new(query.page, query.per_page);
+    let total = found.len() as i64;
+    let items = found.into_iter().skip(page.offset() as usize).take(page.per_page as usize).map(Into::into).collect();
+    Ok(Json(TranslationList { items, total, page: page.page, per_page: page.per_page }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CoverageResponse {
+    pub total: usize,
+    pub translated: usize,
+    pub drafts: usize,
+    pub missing: usize,
+    /// Translated, in per cent, rounded down.
+    pub percent: usize,
+}
+
+impl From<Coverage> for CoverageResponse {
+    fn from(c: Coverage) -> Self {
+        Self { total: c.total, translated: c.translated, drafts: c.drafts, missing: c.missing, percent: c.percent() }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AreaCoverage {
+    pub area: String,
+    pub coverage: CoverageResponse,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LocaleCoverage {
+    #[schema(value_type = super::closed_sets::TranslationLocale)]
+    pub locale: String,
+    pub coverage: CoverageResponse,
+    pub areas: Vec<AreaCoverage>,
+}
+
+/// How much of each language is translated, in all and per area.
+#[utoipa::path(get, path = "/api/v1/translations/coverage", tag = "translations", security(("bearer" = [])),
+    responses((status = 200, body = [LocaleCoverage]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn coverage(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<LocaleCoverage>>, ApiError> {
+    let edits = translations::list(&state.app, &actor).await?;
+    let mut found = Vec::new();
+    for locale in [Locale::Bo, Locale::En] {
+        let (all, areas) = lines::coverage(&lines::lines(locale, &edits));
+        let areas =
+            areas.into_iter().map(|(area, c)| AreaCoverage { area: area.to_owned(), coverage: c.into() }).collect();
+        found.push(LocaleCoverage { locale: locale.tag().to_owned(), coverage: all.into(), areas });
+    }
+    Ok(Json(found))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TranslationRequest {
+    /// The translation; it keeps the source's `{name}` placeholders.
+    pub text: String,
+}
+
+/// The source of `key`, or `translation_not_found`.
+pub(crate) fn source_of(key: &str) -> Result<&'static str, AppError> {
+    crate::i18n::shipped(Locale::ZhHans, key).ok_or(AppError::NotFound(pacesetter_app::Resource::Translation))
+}
+
+/// The line of `key` after a change, with the change in force on this instance.
+pub(crate) async fn line_after(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    locale: Locale,
+    key: &str,
+) -> Result<TranslationLine, AppError> {
+    lines::refresh(&state.app).await?;
+    let edits = translations::list(&state.app, actor).await?;
+    lines::lines(locale, &edits)
+        .into_iter()
+        .find(|l| l.key == key)
+        .map(Into::into)
+        .ok_or(AppError::NotFound(pacesetter_app::Resource::Translation))
+}
+
+/// Edits a string of a language: a draft until a second translator reviews it.
+#[utoipa::path(put, path = "/api/v1/translations/{locale}/{key}", tag = "translations",
+    params(("locale" = super::closed_sets::TranslationLocale, Path), ("key" = String, Path)), request_body = TranslationRequest, security(("bearer" = [])),
+    responses((status = 200, body = TranslationLine), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn edit_translation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((locale, key)): ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<TranslationRequest>,
+) -> Result<Json<TranslationLine>, ApiError> {
+    translations::authorise(&actor)?;
+    let locale = target_locale(Some(&locale))?;
+    let source = source_of(&key)?;
+    translations::edit(&state.app, &actor, locale, &key, source, &body.text).await?;
+    Ok(Json(line_after(&state, &actor, locale, &key).await?))
+}
+
+/// Marks an edit reviewed (by another translator than its editor): it is shown from then on.
+#[utoipa::path(post, path = "/api/v1/translations/{locale}/{key}/review", tag = "translations",
+    params(("locale" = super::closed_sets::TranslationLocale, Path), ("key" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = TranslationLine), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn review_translation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((locale, key)): ApiPath<(String, String)>,
+) -> Result<Json<TranslationLine>, ApiError> {
+    translations::authorise(&actor)?;
+    let locale = target_locale(Some(&locale))?;
+    source_of(&key)?;
+    translations::review(&state.app, &actor, locale, &key).await?;
+    Ok(Json(line_after(&state, &actor, locale, &key).await?))
+}
+
+/// Removes an edit: the shipped text stands again.
+#[utoipa::path(delete, path = "/api/v1/translations/{locale}/{key}", tag = "translations",
+    params(("locale" = super::closed_sets::TranslationLocale, Path), ("key" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody)))]
+pub async fn remove_translation(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath((locale, key)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    translations::authorise(&actor)?;
+    let locale = target_locale(Some(&locale))?;
+    source_of(&key)?;
+    translations::remove(&state.app, &actor, locale, &key).await?;
+    lines::refresh(&state.app).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

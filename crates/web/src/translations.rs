@@ -1,0 +1,148 @@
+//! The interface's strings as the translation page and API list them: each key with its
+//! Chinese source, the English, the shipped text of the language translated and the
+//! deployment's edit, where on the product it is used, and its state; coverage per language and
+//! per area; and keeping the reviewed edits in force on this instance (decision 0022).
+
+use pacesetter_app::translations::Override;
+use pacesetter_app::{App, AppError, translations};
+use pacesetter_domain::{Locale, translation::State};
+
+use crate::i18n;
+
+/// The areas of the product a key's first segment belongs to, with the page that shows them;
+/// keys of any other segment (actions, errors, states, the menu) are used on every page.
+const AREAS: [(&str, &str); 22] = [
+    ("auth", "/login"),
+    ("burden", "/inspections"),
+    ("bulletin", "/evaluations"),
+    ("chase", "/assignments"),
+    ("contest", "/contests"),
+    ("dashboard", "/campaigns"),
+    ("evaluation", "/evaluations"),
+    ("evidence", "/assignments"),
+    ("imports", "/imports"),
+    ("inbox", "/inbox"),
+    ("inspection", "/inspections"),
+    ("meeting", "/meetings"),
+    ("plan", "/imports"),
+    ("plans", "/campaigns"),
+    ("public", "/"),
+    ("quiz", "/contests"),
+    ("search", "/search"),
+    ("second_factor", "/account/security"),
+    ("tasks", "/assignments"),
+    ("units", "/units"),
+    ("users", "/users"),
+    ("export", "/assignments"),
+];
+
+/// Where a key is used: the area's page, or every page (`None`).
+pub fn used_on(key: &str) -> Option<&'static str> {
+    let prefix = key.split('.').next().unwrap_or_default();
+    AREAS.iter().find(|(area, _)| *area == prefix).map(|(_, page)| *page)
+}
+
+/// The area a key belongs to: its first segment where it has a page, or `common`.
+pub fn area(key: &str) -> &'static str {
+    let prefix = key.split('.').next().unwrap_or_default();
+    AREAS.iter().find(|(area, _)| *area == prefix).map_or("common", |(area, _)| *area)
+}
+
+/// One string of the interface in one language.
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub key: &'static str,
+    pub source: &'static str,
+    pub english: &'static str,
+    /// As the language's file ships it (the Chinese where it is not translated yet).
+    pub shipped: &'static str,
+    /// The deployment's edit, if any.
+    pub edited: Option<Override>,
+    pub state: State,
+}
+
+impl Line {
+    /// The text a reader of the language sees: a reviewed edit, else the shipped text.
+    pub fn in_force(&self) -> &str {
+        match &self.edited {
+            Some(edit) if edit.state == State::Reviewed => &edit.text,
+            _ => self.shipped,
+        }
+    }
+}
+
+/// Every string of `locale`, in key order, with the deployment's edits.
+pub fn lines(locale: Locale, edits: &[Override]) -> Vec<Line> {
+    i18n::all_keys()
+        .into_iter()
+        .map(|key| {
+            let source = i18n::shipped(Locale::ZhHans, key).unwrap_or_default();
+            let shipped = i18n::shipped(locale, key).unwrap_or(source);
+            let edited = edits.iter().find(|e| e.locale == locale.tag() && e.key == key).cloned();
+            let state = match &edited {
+                Some(edit) => edit.state,
+                None if locale != Locale::ZhHans && shipped == source => State::Missing,
+                None => State::Shipped,
+            };
+            Line { key, source, english: i18n::shipped(Locale::En, key).unwrap_or_default(), shipped, edited, state }
+        })
+        .collect()
+}
+
+/// How much of a language (or of one area of it) is translated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Coverage {
+    pub total: usize,
+    /// Shipped attested, or edited and reviewed.
+    pub translated: usize,
+    pub drafts: usize,
+    pub missing: usize,
+}
+
+impl Coverage {
+    fn add(&mut self, state: State) {
+        self.total += 1;
+        match state {
+            State::Shipped | State::Reviewed => self.translated += 1,
+            State::Draft => self.drafts += 1,
+            State::Missing => self.missing += 1,
+        }
+    }
+
+    /// Translated, in per cent of the whole, rounded down.
+    pub fn percent(&self) -> usize {
+        (self.translated * 100).checked_div(self.total).unwrap_or(0)
+    }
+}
+
+/// The coverage of `lines`, in all and per area (in area order).
+pub fn coverage(lines: &[Line]) -> (Coverage, Vec<(&'static str, Coverage)>) {
+    let mut all = Coverage::default();
+    let mut areas: Vec<(&'static str, Coverage)> = Vec::new();
+    for line in lines {
+        all.add(line.state);
+        let name = area(line.key);
+        match areas.iter_mut().find(|(a, _)| *a == name) {
+            Some((_, coverage)) => coverage.add(line.state),
+            None => {
+                let mut coverage = Coverage::default();
+                coverage.add(line.state);
+                areas.push((name, coverage));
+            }
+        }
+    }
+    areas.sort_by_key(|(name, _)| *name);
+    (all, areas)
+}
+
+/// Puts the reviewed edits in force on this instance if they changed since they were last read.
+pub async fn refresh(app: &App) -> Result<(), AppError> {
+    let revision = translations::revision(app).await?;
+    if revision == i18n::installed_revision() {
+        return Ok(());
+    }
+    let (revision, reviewed) = translations::reviewed(app).await?;
+    let texts = reviewed.into_iter().filter_map(|o| Some((Locale::parse(&o.locale)?, o.key, o.text)));
+    i18n::install(revision, texts);
+    Ok(())
+}

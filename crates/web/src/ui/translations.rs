@@ -1,0 +1,246 @@
+//! The translation page (issue 18, decision 0022): every interface string of a language with
+//! its Chinese source, the English, the text in force and its state; a translator edits one in
+//! place (a draft) and a second translator reviews it; coverage in all and per area.
+
+use askama::Template;
+use axum::{
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::IntoResponse,
+};
+use pacesetter_app::{PageRequest, translations};
+use pacesetter_domain::{Locale, ValidationError, translation::State as TranslationState};
+use serde::Deserialize;
+
+use super::{
+    context::{PageCtx, SignedIn, render},
+    page::{PageForm, PageResult, field_errors, field_message, saved},
+};
+use crate::{
+    AppState,
+    api::translations::{matching, source_of, target_locale},
+    translations::{self as lines, Coverage, Line},
+};
+
+#[derive(Deserialize, Default, Clone)]
+pub struct TranslationFilter {
+    #[serde(default)]
+    locale: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    area: String,
+    #[serde(default)]
+    q: String,
+    page: Option<i64>,
+}
+
+impl TranslationFilter {
+    /// The page's address with these filters, ready for `page=`.
+    fn link(&self) -> String {
+        let encode = super::context::urlencode;
+        format!(
+            "/translations?locale={}&state={}&area={}&q={}&",
+            encode(&self.locale),
+            encode(&self.state),
+            encode(&self.area),
+            encode(&self.q)
+        )
+    }
+}
+
+/// A string as the page lists it.
+pub struct Row {
+    pub key: &'static str,
+    /// The row's anchor, for coming back to it after a change.
+    pub anchor: String,
+    pub source: &'static str,
+    pub english: &'static str,
+    pub in_force: String,
+    /// The edit waiting for review, if any.
+    pub draft: Option<String>,
+    pub state: &'static str,
+    pub used_on: Option<&'static str>,
+    /// Whether the reader may review the draft (they did not write it).
+    pub can_review: bool,
+}
+
+#[derive(Template)]
+#[template(path = "translations/index.html")]
+struct TranslationsPage {
+    p: PageCtx,
+    filter: TranslationFilter,
+    locale: &'static str,
+    /// Per language: (tag, its own name, coverage).
+    languages: Vec<(&'static str, &'static str, Coverage)>,
+    /// The chosen language's coverage per area.
+    areas: Vec<(&'static str, Coverage)>,
+    rows: Vec<Row>,
+    total: usize,
+    page: i64,
+    pages: i64,
+    /// The edit sent back with why it was refused: (key, text).
+    refused: Option<(String, String)>,
+    errors: ValidationError,
+}
+
+impl TranslationsPage {
+    fn error(&self, field: &str) -> String {
+        field_message(&self.errors, field, self.p.t)
+    }
+
+    /// The text to show in a row's form: what was refused there, or the draft, or what is in force.
+    fn text_of(&self, row: &Row) -> String {
+        match &self.refused {
+            Some((key, text)) if key == row.key => text.clone(),
+            _ => row.draft.clone().unwrap_or_else(|| row.in_force.clone()),
+        }
+    }
+
+    fn refused_here(&self, row: &Row) -> bool {
+        self.refused.as_ref().is_some_and(|(key, _)| key == row.key)
+    }
+}
+
+fn row_of(line: Line, reader: pacesetter_domain::UserId) -> Row {
+    let draft = line.edited.as_ref().filter(|e| e.state == TranslationState::Draft);
+    Row {
+        key: line.key,
+        anchor: anchor(line.key),
+        source: line.source,
+        english: line.english,
+        in_force: line.in_force().to_owned(),
+        draft: draft.map(|e| e.text.clone()),
+        can_review: draft.is_some_and(|e| e.edited_by != reader),
+        state: line.state.as_str(),
+        used_on: lines::used_on(line.key),
+    }
+}
+
+async fn translations_page(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    ctx: PageCtx,
+    filter: TranslationFilter,
+    refused: Option<(String, String)>,
+    errors: ValidationError,
+) -> PageResult {
+    translations::authorise(actor)?;
+    let locale = target_locale(Some(&filter.locale))?;
+    let wanted = TranslationState::parse(&filter.state);
+    let edits = translations::list(&state.app, actor).await?;
+    let languages = [Locale::Bo, Locale::En]
+        .into_iter()
+        .map(|l| (l.tag(), l.native_name(), lines::coverage(&lines::lines(l, &edits)).0))
+        .collect();
+    let (_, areas) = lines::coverage(&lines::lines(locale, &edits));
+    let found = matching(state, actor, locale, wanted, Some(&filter.area), Some(&filter.q)).await?;
+    let request = PageRequest::new(filter.page, Some(50));
+    let total = found.len();
+    let pages = (total as i64 + request.per_page - 1) / request.per_page;
+    let mut rows: Vec<Row> = found
+        .into_iter()
+        .skip(request.offset() as usize)
+        .take(request.per_page as usize)
+        .map(|line| row_of(line, actor.user.id))
+        .collect();
+    // A refused edit is shown with its message even where the list's filters leave its row out.
+    if let Some((key, _)) = &refused
+        && !rows.iter().any(|r| r.key == key)
+        && let Some(line) = lines::lines(locale, &edits).into_iter().find(|l| l.key == key)
+    {
+        rows.insert(0, row_of(line, actor.user.id));
+    }
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = TranslationsPage {
+        p: ctx,
+        locale: locale.tag(),
+        filter,
+        languages,
+        areas,
+        rows,
+        total,
+        page: request.page,
+        pages,
+        refused,
+        errors,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+pub async fn show_translations(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(filter): Query<TranslationFilter>,
+) -> PageResult {
+    translations_page(&state, &actor, ctx, filter, None, ValidationError::new()).await
+}
+
+/// An edit as the page's row sends it, with the filters to come back to.
+#[derive(Deserialize)]
+pub struct EditForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// The list to come back to: the filters the form carried, on this page only.
+fn back_to(back: &str) -> String {
+    if back.starts_with("/translations?") { back.to_owned() } else { "/translations".to_owned() }
+}
+
+/// The filters of a `back` address, to show the list again when an edit is refused.
+fn filter_of(back: &str) -> TranslationFilter {
+    let query = back.split_once('?').map_or("", |(_, q)| q);
+    serde_urlencoded::from_str(query).unwrap_or_default()
+}
+
+pub async fn edit_translation(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path((locale, key)): Path<(String, String)>,
+    PageForm(form): PageForm<EditForm>,
+) -> PageResult {
+    let result = async {
+        translations::authorise(&actor)?;
+        let locale = target_locale(Some(&locale))?;
+        let source = source_of(&key)?;
+        translations::edit(&state.app, &actor, locale, &key, source, &form.text).await?;
+        lines::refresh(&state.app).await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(saved(&format!("{}#{}", back_to(&form.back), anchor(&key)))),
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let filter = filter_of(&form.back);
+            translations_page(&state, &actor, ctx, filter, Some((key, form.text)), errors).await
+        }
+    }
+}
+
+/// A row's anchor: its key with the dots made dashes.
+fn anchor(key: &str) -> String {
+    format!("k-{}", key.replace('.', "-"))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn review_translation(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx: _ }: SignedIn,
+    Path((locale, key)): Path<(String, String)>,
+    PageForm(form): PageForm<ReviewForm>,
+) -> PageResult {
+    translations::authorise(&actor)?;
+    let locale = target_locale(Some(&locale))?;
+    source_of(&key)?;
+    translations::review(&state.app, &actor, locale, &key).await?;
+    lines::refresh(&state.app).await?;
+    Ok(saved(&format!("{}#{}", back_to(&form.back), anchor(&key))))
+}
