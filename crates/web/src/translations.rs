@@ -42,10 +42,34 @@ pub fn used_on(key: &str) -> Option<&'static str> {
     AREAS.iter().find(|(area, _)| *area == prefix).map(|(_, page)| *page)
 }
 
-/// The area a key belongs to: its first segment where it has a page, or `common`.
+/// The area a key belongs to: the page that shows it (`meetings` for `/meetings`), or `common`.
 pub fn area(key: &str) -> &'static str {
-    let prefix = key.split('.').next().unwrap_or_default();
-    AREAS.iter().find(|(area, _)| *area == prefix).map_or("common", |(area, _)| *area)
+    match used_on(key) {
+        Some("/") => "public",
+        Some(page) => page.trim_start_matches('/').split('/').next().unwrap_or("common"),
+        None => "common",
+    }
+}
+
+/// The interface text naming an area, for the filter and the coverage list.
+pub fn area_label(area: &str) -> &'static str {
+    match area {
+        "assignments" => "nav.tasks",
+        "campaigns" => "nav.plans",
+        "contests" => "nav.contests",
+        "evaluations" => "nav.evaluations",
+        "imports" => "nav.imports",
+        "inbox" => "inbox.title",
+        "inspections" => "nav.inspections",
+        "login" => "auth.sign_in",
+        "meetings" => "nav.meetings",
+        "public" => "public.link",
+        "search" => "search.title",
+        "account" => "second_factor.title",
+        "units" => "nav.units",
+        "users" => "nav.people",
+        _ => "translations.every_page",
+    }
 }
 
 /// One string of the interface in one language.

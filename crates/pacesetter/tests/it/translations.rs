@@ -114,11 +114,11 @@ backend_test! {
 backend_test! {
     async fn the_translation_page_edits_in_place_and_keeps_a_refused_edit(t) {
         let admin = t.session("admin").await;
-        let page = t.get("/translations?locale=bo&state=missing&area=meeting", &admin).await;
+        let page = t.get("/translations?locale=bo&state=missing&area=meetings", &admin).await;
         assert_eq!(page.status, StatusCode::OK);
         let text = page.text();
         assert!(text.contains("meeting.heading") && text.contains("翻译覆盖率") && text.contains("བོད་སྐད་"), "{text}");
-        let back = "/translations?locale=bo&state=missing&area=meeting&q=&page=1";
+        let back = "/translations?locale=bo&state=missing&area=meetings&q=&page=1";
         let form = [("csrf", admin.csrf()), ("text", "{m} ཡོད།"), ("back", back)];
         let refused = t.form("/translations/bo/translations.total", &admin, &form).await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -93,6 +93,8 @@ impl TranslationsPage {
     fn text_of(&self, row: &Row) -> String {
         match &self.refused {
             Some((key, text)) if key == row.key => text.clone(),
+            // Not translated yet: an empty field, the Chinese source above it.
+            _ if row.state == "missing" => String::new(),
             _ => row.draft.clone().unwrap_or_else(|| row.in_force.clone()),
         }
     }
