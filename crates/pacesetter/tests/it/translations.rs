@@ -132,5 +132,16 @@ backend_test! {
         assert!(drafts.contains("meeting.heading") && drafts.contains("ཚོགས་འདུ།"), "{drafts}");
         assert!(!drafts.contains("/translations/bo/meeting.heading/review"), "its editor is not offered the review");
         assert!(t.get("/users", &admin).await.text().contains("href=\"/translations\""));
+
+        // The whole language as a workbook for the translators' own tools, the draft beside the
+        // text in force.
+        let workbook = t.get("/translations/export.xlsx?locale=bo", &admin).await;
+        assert_eq!(workbook.status, StatusCode::OK);
+        let grid = pacesetter_export::read_sheet(&workbook.body).unwrap();
+        let row = grid.rows.iter().map(|(_, cells)| cells).find(|cells| cells.first().map(String::as_str) == Some("meeting.heading"));
+        let row = row.expect("the key's row");
+        assert_eq!((row[1].as_str(), row[3].as_str(), row[4].as_str(), row[5].as_str()), ("推进会", "推进会", "ཚོགས་འདུ།", "待审"));
+        assert!(grid.rows.len() > 1000, "every string: {}", grid.rows.len());
+        assert_eq!(t.get("/api/v1/translations/export.xlsx?locale=bo", &t.token("office").await).await.status, StatusCode::FORBIDDEN);
     }
 }

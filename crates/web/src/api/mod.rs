@@ -126,6 +126,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(reports::public_plan),
         routes!(translations::list_translations),
         routes!(translations::coverage),
+        routes!(translations::export_xlsx),
         routes!(translations::edit_translation, translations::remove_translation),
         routes!(translations::review_translation),
         routes!(notifications::list_notifications),

@@ -263,3 +263,71 @@ pub async fn remove_translation(
     lines::refresh(&state.app).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// bo (the default) or en.
+    #[param(value_type = Option<super::closed_sets::TranslationLocale>)]
+    pub locale: Option<String>,
+}
+
+/// Every string of a language as a workbook for the translators' own tools: key, Chinese
+/// source, English, the text in force, the edit waiting for review, and the state.
+#[utoipa::path(get, path = "/api/v1/translations/export.xlsx", tag = "translations", params(ExportQuery), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    Ok(workbook(
+        &state,
+        &actor,
+        query.locale.as_deref(),
+        crate::i18n::Tr::new(actor.locale().unwrap_or(Locale::ZhHans)),
+    )
+    .await?)
+}
+
+/// The translation workbook of a language, its headings in the reader's language.
+pub(crate) async fn workbook(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    locale: Option<&str>,
+    t: crate::i18n::Tr,
+) -> Result<Response, AppError> {
+    use pacesetter_export::table_xlsx::{Column, write};
+    translations::authorise(actor)?;
+    let locale = target_locale(locale)?;
+    let edits = translations::list(&state.app, actor).await?;
+    let headings = [
+        "translations.key",
+        "translations.source",
+        "translations.english",
+        "translations.in_force",
+        "translations.state.draft",
+        "translations.state_label",
+    ];
+    let widths = [34.0, 40.0, 40.0, 40.0, 40.0, 12.0];
+    let columns: Vec<Column<'_>> =
+        headings.iter().zip(widths).map(|(key, width)| Column { heading: t.t(key), width }).collect();
+    let rows: Vec<Vec<String>> = lines::lines(locale, &edits)
+        .into_iter()
+        .map(|line| {
+            let draft = line.edited.as_ref().filter(|e| e.state == TranslationState::Draft).map(|e| e.text.clone());
+            vec![
+                line.key.to_owned(),
+                line.source.to_owned(),
+                line.english.to_owned(),
+                line.in_force().to_owned(),
+                draft.unwrap_or_default(),
+                t.tk("translations.state", line.state.as_str()).to_owned(),
+            ]
+        })
+        .collect();
+    let title = format!("{} · {}", t.t("translations.title"), locale.native_name());
+    let bytes = write(&title, locale.tag(), &columns, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::api::xlsx_download(bytes, &format!("attachment; filename=\"translations-{}.xlsx\"", locale.tag())))
+}

@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("POST", "/plan-items/{id}/assign", post(plan_items::assign_task))
         .add("GET", "/search", get(search::search_page))
         .add("GET", "/translations", get(translations::show_translations))
+        .add("GET", "/translations/export.xlsx", get(translations::export_xlsx))
         .add("POST", "/translations/{locale}/{key}", post(translations::edit_translation))
         .add("POST", "/translations/{locale}/{key}/review", post(translations::review_translation))
         .add("GET", "/assignments", get(assignments::list_assignments))

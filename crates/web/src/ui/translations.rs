@@ -246,3 +246,12 @@ pub async fn review_translation(
     lines::refresh(&state.app).await?;
     Ok(saved(&format!("{}#{}", back_to(&form.back), anchor(&key))))
 }
+
+/// Every string of the language as a workbook, headed in the reader's language.
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Query(filter): Query<TranslationFilter>,
+) -> PageResult {
+    Ok(crate::api::translations::workbook(&state, &actor, Some(&filter.locale), ctx.t).await?)
+}
