@@ -54,10 +54,7 @@ pub async fn revision(app: &App) -> Result<i64> {
 pub async fn edit(app: &App, actor: &Actor, locale: Locale, key: &str, source: &str, text: &str) -> Result<Override> {
     require(actor)?;
     let locale = target(locale)?;
-    let text = text::required("text", text, TextKind::Note)?;
-    if !translation::same_placeholders(source, &text) {
-        return Err(AppError::invalid("text", "placeholders_differ"));
-    }
+    let text = check(source, text)?;
     let mut tx = app.store.write().await?;
     let before = store::get(&mut tx, locale, key).await.ok();
     let after = store::save_draft(&mut tx, locale, key, &text, actor.user.id, Timestamp::now()).await?;
@@ -97,4 +94,41 @@ pub async fn remove(app: &App, actor: &Actor, locale: Locale, key: &str) -> Resu
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// An edit read from a translator's workbook: the key, its Chinese source, the new text.
+#[derive(Debug, Clone)]
+pub struct SheetEdit<'a> {
+    pub key: &'a str,
+    pub source: &'a str,
+    pub text: &'a str,
+}
+
+/// Stores the edits of a workbook as drafts in one transaction: each checked as a single edit
+/// is, and all refused (with the first refusal, its key named) if one is.
+pub async fn edit_many(app: &App, actor: &Actor, locale: Locale, edits: &[SheetEdit<'_>]) -> Result<usize> {
+    require(actor)?;
+    let locale = target(locale)?;
+    let mut checked = Vec::with_capacity(edits.len());
+    for edit in edits {
+        checked.push((edit.key, check(edit.source, edit.text)?));
+    }
+    let mut tx = app.store.write().await?;
+    let now = Timestamp::now();
+    for (key, text) in &checked {
+        let after = store::save_draft(&mut tx, locale, key, text, actor.user.id, now).await?;
+        audit::record::<(), _>(&mut tx, actor.into(), "translation.import", ("translation", None), None, Some(&after))
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(checked.len())
+}
+
+/// An edit's text as it is kept, or why it is refused.
+pub fn check(source: &str, text: &str) -> Result<String> {
+    let text = text::required("text", text, TextKind::Note)?;
+    if !translation::same_placeholders(source, &text) {
+        return Err(AppError::invalid("text", "placeholders_differ"));
+    }
+    Ok(text)
 }

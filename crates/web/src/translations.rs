@@ -170,3 +170,52 @@ pub async fn refresh(app: &App) -> Result<(), AppError> {
     i18n::install(revision, texts);
     Ok(())
 }
+
+/// A string of a translator's workbook that differs from what is kept.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub key: &'static str,
+    pub source: &'static str,
+    /// The draft waiting for review, or else the text in force.
+    pub before: String,
+    pub after: String,
+    /// Why it would be refused: an error code.
+    pub problem: Option<&'static str>,
+}
+
+/// What a workbook would change: the rows whose translation differs from the kept one, and how
+/// many rows it has that change nothing. A workbook is read as [`crate::api::translations`]
+/// exports it: the key in the first column, the text in force in the fourth and a new text in
+/// the fifth (the fifth, when filled, is the one taken).
+pub fn changes(bytes: &[u8], locale: Locale, edits: &[Override]) -> Result<(Vec<Change>, usize), AppError> {
+    let grid = pacesetter_export::read_sheet(bytes).map_err(|e| AppError::invalid("file", e.code))?;
+    let kept = lines(locale, edits);
+    let mut found = Vec::new();
+    let mut unchanged = 0;
+    for (_, cells) in &grid.rows {
+        let cell = |i: usize| cells.get(i).map(|c| c.trim()).unwrap_or_default();
+        let Some(line) = kept.iter().find(|l| l.key == cell(0)) else { continue };
+        let after = if cell(4).is_empty() { cell(3) } else { cell(4) };
+        let before = match &line.edited {
+            Some(edit) => edit.text.as_str(),
+            None => line.in_force(),
+        };
+        if after.is_empty() || after == before {
+            unchanged += 1;
+            continue;
+        }
+        let problem = match translations::check(line.source, after) {
+            Ok(_) => None,
+            Err(AppError::Invalid(errors)) => errors.fields.first().map(|f| f.code),
+            Err(other) => return Err(other),
+        };
+        found.push(Change {
+            key: line.key,
+            source: line.source,
+            before: before.to_owned(),
+            after: after.to_owned(),
+            problem,
+        });
+    }
+    Ok((found, unchanged))
+}

@@ -145,3 +145,50 @@ backend_test! {
         assert_eq!(t.get("/api/v1/translations/export.xlsx?locale=bo", &t.token("office").await).await.status, StatusCode::FORBIDDEN);
     }
 }
+
+backend_test! {
+    async fn a_workbook_round_trips_and_its_edits_come_back_as_drafts(t) {
+        let admin = t.token("admin").await;
+        let drafted = t.json(Method::PUT, "/api/v1/translations/bo/meeting.heading", &admin, json!({"text": "ཚོགས་འདུ།"})).await;
+        assert_eq!(drafted.status, StatusCode::OK);
+        // Exported and imported as it is: nothing changes.
+        let workbook = t.get("/api/v1/translations/export.xlsx?locale=bo", &admin).await.body;
+        let same = t.post_bytes("/api/v1/translations/import?locale=bo&commit=true", &admin, workbook.to_vec()).await;
+        assert_eq!(same.status, StatusCode::OK, "{}", same.text());
+        assert_eq!((same.json()["changes"].as_array().unwrap().len(), same.json()["stored"].as_u64()), (0, Some(0)), "{}", same.text());
+
+        // A workbook with one good edit and one that drops a placeholder: previewed, and refused
+        // whole until it is mended.
+        let columns = ["键名", "中文原文", "英文", "当前生效", "待审", "状态"].map(String::from).to_vec();
+        let row = |key: &str, text: &str| vec![key.to_owned(), String::new(), String::new(), String::new(), text.to_owned(), String::new()];
+        let sheet = |rows: Vec<Vec<String>>| {
+            let columns: Vec<pacesetter_export::table_xlsx::Column<'_>> =
+                columns.iter().map(|c| pacesetter_export::table_xlsx::Column { heading: c, width: 20.0 }).collect();
+            pacesetter_export::table_xlsx::write("界面翻译", "bo", &columns, &rows).unwrap()
+        };
+        let wrong = sheet(vec![row("meeting.agenda", "ལས་རིམ།"), row("translations.total", "ཡོད།")]);
+        let preview = t.post_bytes("/api/v1/translations/import?locale=bo", &admin, wrong.clone()).await.json();
+        let problems: Vec<&str> =
+            preview["changes"].as_array().unwrap().iter().map(|c| c["problem"].as_str().unwrap_or("ok")).collect();
+        assert_eq!(problems, ["ok", "placeholders_differ"], "{preview}");
+        let refused = t.post_bytes("/api/v1/translations/import?locale=bo&commit=true", &admin, wrong).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        let drafts = t.get("/api/v1/translations?locale=bo&state=draft", &admin).await.json();
+        assert_eq!(drafts["total"], 1, "nothing of the refused workbook was kept: {drafts}");
+
+        let mended = sheet(vec![row("meeting.agenda", "ལས་རིམ།"), row("translations.total", "{n} ཡོད།")]);
+        let stored = t.post_bytes("/api/v1/translations/import?locale=bo&commit=true", &admin, mended).await;
+        assert_eq!(stored.json()["stored"], 2, "{}", stored.text());
+        let drafts = t.get("/api/v1/translations?locale=bo&state=draft", &admin).await.json();
+        assert_eq!(drafts["total"], 3);
+
+        // The same from the page: the preview, then the drafts stored from its form.
+        let session = t.session("admin").await;
+        let workbook = sheet(vec![row("meeting.venues", "ཚོགས་ས།")]);
+        let preview = t
+            .multipart("/translations/import", &session, &[("csrf", session.csrf()), ("locale", "bo")], &[("file", "bo.xlsx", &workbook)])
+            .await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.text());
+        assert!(preview.text().contains("ཚོགས་ས།") && preview.text().contains("/translations/import/commit"));
+    }
+}

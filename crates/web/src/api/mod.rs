@@ -127,6 +127,7 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(translations::list_translations),
         routes!(translations::coverage),
         routes!(translations::export_xlsx),
+        upload(routes!(translations::import_workbook)),
         routes!(translations::edit_translation, translations::remove_translation),
         routes!(translations::review_translation),
         routes!(notifications::list_notifications),

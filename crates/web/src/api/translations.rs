@@ -331,3 +331,79 @@ pub(crate) async fn workbook(
     let bytes = write(&title, locale.tag(), &columns, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::api::xlsx_download(bytes, &format!("attachment; filename=\"translations-{}.xlsx\"", locale.tag())))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// bo (the default) or en.
+    #[param(value_type = Option<super::closed_sets::TranslationLocale>)]
+    pub locale: Option<String>,
+    /// Store the changes as drafts; left out, the workbook is only read and its changes listed.
+    pub commit: Option<bool>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TranslationChange {
+    pub key: String,
+    pub source: String,
+    pub before: String,
+    pub after: String,
+    /// Why it is refused (an error code such as `placeholders_differ`); none when it is fine.
+    pub problem: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TranslationImport {
+    pub changes: Vec<TranslationChange>,
+    /// Rows that change nothing.
+    pub unchanged: usize,
+    /// Drafts stored (0 unless asked to commit).
+    pub stored: usize,
+}
+
+/// Reads a translator's workbook (as exported): lists what it would change, and with
+/// `commit=true` stores the changes as drafts — none if any is refused (`sheet_has_errors`).
+#[utoipa::path(post, path = "/api/v1/translations/import", tag = "translations", params(ImportQuery), security(("bearer" = [])),
+    request_body(content = super::FileBytes, content_type = "application/octet-stream"),
+    responses((status = 200, body = TranslationImport), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn import_workbook(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<TranslationImport>, ApiError> {
+    translations::authorise(&actor)?;
+    let locale = target_locale(query.locale.as_deref())?;
+    let edits = translations::list(&state.app, &actor).await?;
+    let (changes, unchanged) = lines::changes(&body, locale, &edits)?;
+    let mut stored = 0;
+    if query.commit.unwrap_or(false) {
+        if changes.iter().any(|c| c.problem.is_some()) {
+            return Err(AppError::invalid("file", "sheet_has_errors").into());
+        }
+        stored = store_changes(&state, &actor, locale, &changes).await?;
+    }
+    let changes = changes
+        .into_iter()
+        .map(|c| TranslationChange {
+            key: c.key.to_owned(),
+            source: c.source.to_owned(),
+            before: c.before,
+            after: c.after,
+            problem: c.problem.map(str::to_owned),
+        })
+        .collect();
+    Ok(Json(TranslationImport { changes, unchanged, stored }))
+}
+
+/// Stores read changes as drafts and puts nothing in force (drafts wait for review).
+pub(crate) async fn store_changes(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    locale: Locale,
+    changes: &[lines::Change],
+) -> Result<usize, AppError> {
+    let edits: Vec<translations::SheetEdit<'_>> =
+        changes.iter().map(|c| translations::SheetEdit { key: c.key, source: c.source, text: &c.after }).collect();
+    translations::edit_many(&state.app, actor, locale, &edits).await
+}

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::{
     context::{PageCtx, SignedIn, render},
+    multipart::MultipartForm,
     page::{PageForm, PageResult, field_errors, field_message, saved},
 };
 use crate::{
@@ -254,4 +255,61 @@ pub async fn export_xlsx(
     Query(filter): Query<TranslationFilter>,
 ) -> PageResult {
     Ok(crate::api::translations::workbook(&state, &actor, Some(&filter.locale), ctx.t).await?)
+}
+
+#[derive(Template)]
+#[template(path = "translations/import.html")]
+struct ImportPage {
+    p: PageCtx,
+    locale: &'static str,
+    changes: Vec<lines::Change>,
+    unchanged: usize,
+    refused: usize,
+}
+
+/// Reads a translator's workbook and shows what it would change, with the form that stores it.
+pub async fn preview_import(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    form: MultipartForm,
+) -> PageResult {
+    translations::authorise(&actor)?;
+    let locale = target_locale(Some(&form.value("locale")))?;
+    let bytes = form.files("file").next().map(|f| f.bytes.as_slice()).unwrap_or_default();
+    let edits = translations::list(&state.app, &actor).await?;
+    let read = if bytes.is_empty() {
+        Err(pacesetter_app::AppError::invalid("file", "file_empty"))
+    } else {
+        lines::changes(bytes, locale, &edits)
+    };
+    match read {
+        Ok((changes, unchanged)) => {
+            let refused = changes.iter().filter(|c| c.problem.is_some()).count();
+            let page = ImportPage { p: ctx, locale: locale.tag(), changes, unchanged, refused };
+            Ok(render(&page).into_response())
+        }
+        Err(error) => {
+            let errors = field_errors(error)?;
+            let filter = TranslationFilter { locale: locale.tag().to_owned(), ..TranslationFilter::default() };
+            translations_page(&state, &actor, ctx, filter, None, errors).await
+        }
+    }
+}
+
+/// Stores the previewed changes as drafts: the keys and texts the preview's form carries.
+pub async fn commit_import(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx: _ }: SignedIn,
+    form: MultipartForm,
+) -> PageResult {
+    translations::authorise(&actor)?;
+    let locale = target_locale(Some(&form.value("locale")))?;
+    let keys = form.fields().filter(|(name, _)| *name == "key").map(|(_, v)| v);
+    let texts = form.fields().filter(|(name, _)| *name == "text").map(|(_, v)| v);
+    let mut edits = Vec::new();
+    for (key, text) in keys.zip(texts) {
+        edits.push(translations::SheetEdit { key, source: source_of(key)?, text });
+    }
+    translations::edit_many(&state.app, &actor, locale, &edits).await?;
+    Ok(saved(&format!("/translations?locale={}&state=draft", locale.tag())))
 }

@@ -141,6 +141,14 @@ impl World {
                 let fields = [("csrf", auth.csrf()), ("version", "1"), ("step", "respond"), ("text", "已整改")];
                 self.t.multipart(&path, auth, &fields, &[]).await
             }
+            ("POST", false) if entry.path == "/translations/import" => {
+                let fields = [("csrf", auth.csrf()), ("locale", "bo")];
+                self.t.upload(&path, auth, &fields, "bo.csv", "meeting.agenda,,,,ལས་རིམ།\n".as_bytes()).await
+            }
+            ("POST", false) if entry.path == "/translations/import/commit" => {
+                let fields = [("csrf", auth.csrf()), ("locale", "bo"), ("key", "meeting.agenda"), ("text", "ལས་རིམ།")];
+                self.t.multipart(&path, auth, &fields, &[]).await
+            }
             ("POST", false) if entry.path == "/imports" => {
                 self.t.upload(&path, auth, &[("csrf", auth.csrf()), ("kind", "units")], "t.csv", IMPORT_SHEET).await
             }
