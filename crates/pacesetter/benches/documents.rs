@@ -10,50 +10,27 @@
 //! requests after the first, `PACESETTER_BENCH_DIR` where the data directory `documents` is made
 //! afresh (default the system's temporary directory, `pacesetter-bench/`).
 
+#[path = "common/serve.rs"]
+mod serve;
 #[path = "common/settings.rs"]
 mod settings;
 
 use std::{
-    net::SocketAddr,
     path::PathBuf,
     time::{Duration, Instant},
 };
 
 use pacesetter::{Config, config::SecondFactor, server};
-use pacesetter_app::{Actor, App, Origin, demo, meetings::briefing};
-use pacesetter_domain::{Scope, ids::MeetingId};
-use pacesetter_store::{Store, grants, users};
-use reqwest::header::CONTENT_TYPE;
-use serde_json::json;
+use pacesetter_app::{App, demo, meetings::briefing};
+use pacesetter_domain::ids::MeetingId;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The target: the demo meeting's briefing pack renders in under 2 s.
 const TARGET: Duration = Duration::from_secs(2);
 
 /// A row's repeats stop once they have taken this long, so that a slow machine still finishes.
 const BUDGET: Duration = Duration::from_secs(20);
-
-/// Starts the router the binary serves (`server::router`) on a free port of 127.0.0.1, on a
-/// runtime of its own with two worker threads, apart from the client's runtime.
-fn start_server(config: &Config, app: App) -> Result<SocketAddr, BoxError> {
-    let router = server::router(config, app, false)?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("server").enable_all().build()?;
-    std::thread::spawn(move || {
-        let served = runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await
-        });
-        if let Err(error) = served {
-            eprintln!("the server stopped: {error}");
-        }
-    });
-    Ok(addr)
-}
 
 /// The demo as `pacesetter demo` loads it, in its order; the meetings' ids in the order held.
 async fn seed_demo(app: &App) -> Result<Vec<MeetingId>, BoxError> {
@@ -64,14 +41,6 @@ async fn seed_demo(app: &App) -> Result<Vec<MeetingId>, BoxError> {
     demo::quiz::seed(app).await?;
     demo::exhibition::seed(app).await?;
     Ok(demo::meetings::seed(app).await?)
-}
-
-/// The signed-in user as the web layer would resolve them.
-async fn actor(store: &Store, username: &str) -> Result<Actor, BoxError> {
-    let mut conn = store.read().await?;
-    let user = users::find_by_username(&mut conn, username).await?.ok_or(format!("no account {username}"))?;
-    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    Ok(Actor { user, scope, origin: Origin::default() })
 }
 
 /// The demo's office on one connection of its own, with its API token.
@@ -86,17 +55,7 @@ impl Office {
     /// connection is open before anything is timed.
     async fn sign_in(base: String) -> Result<Self, BoxError> {
         let client = reqwest::Client::builder().build()?;
-        let body = json!({"username": "office", "password": demo::DEMO_PASSWORD});
-        let response = client
-            .post(format!("{base}/api/v1/auth/token"))
-            .header(CONTENT_TYPE, "application/json")
-            .body(body.to_string())
-            .send()
-            .await?
-            .error_for_status()?;
-        let answer: serde_json::Value = serde_json::from_str(&response.text().await?)?;
-        let token = answer["token"].as_str().ok_or("no token in the answer")?.to_owned();
-        client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await?.error_for_status()?;
+        let token = serve::token(&client, &base, "office").await?;
         Ok(Self { client, token, base })
     }
 
@@ -191,9 +150,9 @@ async fn main() -> Result<(), BoxError> {
     let &[first, second, third, ..] = ids.as_slice() else {
         return Err(format!("the demo holds {} meetings, not at least 3", ids.len()).into());
     };
-    let office = actor(&store, "office").await?;
+    let office = serve::actor(&store, "office").await?;
     eprintln!("  demo loaded in {:.1?}; fonts from {}", started.elapsed(), config.fonts_dir.display());
-    let addr = start_server(&config, app.clone())?;
+    let addr = serve::start_server(&config, app.clone())?;
     let client = Office::sign_in(format!("http://{addr}")).await?;
 
     // The pack first: its first request is the process's first PDF, which loads the fonts.

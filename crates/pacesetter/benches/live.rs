@@ -15,20 +15,21 @@ mod judges;
 mod report;
 #[path = "live/screens.rs"]
 mod screens;
+#[path = "common/serve.rs"]
+mod serve;
 #[path = "common/settings.rs"]
 mod settings;
 #[path = "live/stages.rs"]
 mod stages;
 
 use std::{
-    net::SocketAddr,
     path::PathBuf,
     time::{Duration, Instant},
 };
 
 use fixture::{Fixture, screen_sessions, submit_in_process};
 use pacesetter::{Config, server};
-use pacesetter_app::{App, contests};
+use pacesetter_app::contests;
 use pacesetter_domain::ids::ContestEntryId;
 use pacesetter_store::Store;
 use report::{Summary, ms};
@@ -82,27 +83,6 @@ impl Options {
         }
         Ok(options)
     }
-}
-
-/// Starts the router the binary serves (`server::router`) on a free port of 127.0.0.1, on a
-/// runtime of its own with two worker threads, apart from the clients' runtime.
-fn start_server(config: Config, app: App) -> Result<SocketAddr, BoxError> {
-    let router = server::router(&config, app, false)?;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("server").enable_all().build()?;
-    std::thread::spawn(move || {
-        let served = runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await
-        });
-        if let Err(error) = served {
-            eprintln!("the server stopped: {error}");
-        }
-    });
-    Ok(addr)
 }
 
 /// The median time of `calls` calls of `call`.
@@ -300,7 +280,7 @@ async fn main() -> Result<(), BoxError> {
     let started = Instant::now();
     let mut fixture = Fixture::set_up(app.clone(), &store, options.judges, 3 * options.rounds + 2).await?;
     eprintln!("  demo, judges and contest set up in {:.1?}", started.elapsed());
-    let addr = start_server(config, app.clone())?;
+    let addr = serve::start_server(&config, app.clone())?;
     let base = format!("http://{addr}");
     let phones = judges::sign_in(&base, options.judges).await?;
     eprintln!("  server on {base}; {} phones signed in", phones.len());

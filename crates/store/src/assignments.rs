@@ -1,5 +1,7 @@
 //! Assignments (one unit's share of a key task) and the history of steps taken on them.
 
+use std::collections::HashMap;
+
 use pacesetter_domain::{
     Timestamp, UnitId, UserId,
     assignment::{AssignmentState, Step},
@@ -87,7 +89,7 @@ async fn recount(
     let context = progress_cells::task_context(conn, item, *first).await?;
     // One unit (a step on one assignment) comes with the context; a fan-out reads the rest.
     let paths = match (units.len(), context.unit_path) {
-        (1, Some(path)) => std::collections::HashMap::from([(*first, path)]),
+        (1, Some(path)) => HashMap::from([(*first, path)]),
         _ => crate::units::paths_of(conn, &units).await?,
     };
     let mut changes = progress_cells::Changes::new(context.campaign, context.counting);
@@ -192,6 +194,16 @@ pub async fn for_item(conn: &mut AnyConnection, item: PlanItemId) -> Result<Vec<
     .bind(item.0)
     .fetch_all(conn)
     .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The lead unit's assignment of each of these tasks (tasks without one are left out).
+pub async fn of_leads(conn: &mut AnyConnection, items: &[PlanItemId]) -> Result<Vec<Assignment>> {
+    let ids: Vec<i64> = items.iter().map(|id| id.0).collect();
+    let select = format!(
+        "SELECT {COLUMNS} FROM assignments a JOIN plan_items p ON p.id = a.item_id AND p.lead_unit_id = a.unit_id"
+    );
+    let rows = crate::sql::rows_where_in(conn, &select, "a.item_id", &ids).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -387,6 +399,35 @@ pub async fn reports_per_week(
             Ok((day, row.try_get("n")?))
         })
         .collect()
+}
+
+/// When each of these assignments had a step of `steps` taken, oldest first per assignment.
+pub async fn step_times(
+    conn: &mut AnyConnection,
+    ids: &[AssignmentId],
+    steps: &[Step],
+) -> Result<HashMap<AssignmentId, Vec<Timestamp>>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let rows = crate::sql::rows_where_in(
+        conn,
+        "SELECT id, assignment_id, step, at FROM assignment_events",
+        "assignment_id",
+        &ids,
+    )
+    .await?;
+    let mut found: Vec<(i64, AssignmentId, Timestamp)> = Vec::new();
+    for row in &rows {
+        let step: String = row.try_get("step")?;
+        if steps.iter().any(|s| s.as_str() == step) {
+            found.push((row.try_get("id")?, AssignmentId(row.try_get("assignment_id")?), row::timestamp(row, "at")?));
+        }
+    }
+    found.sort_by_key(|(id, ..)| *id);
+    let mut times: HashMap<AssignmentId, Vec<Timestamp>> = HashMap::new();
+    for (_, assignment, at) in found {
+        times.entry(assignment).or_default().push(at);
+    }
+    Ok(times)
 }
 
 /// The history of an assignment, oldest first, with who took each step.

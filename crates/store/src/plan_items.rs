@@ -1,5 +1,7 @@
 //! The items of a campaign's plan, and the co-units of key tasks.
 
+use std::collections::HashMap;
+
 use pacesetter_domain::{
     Timestamp, UnitId,
     ids::{CampaignId, PlanItemId},
@@ -86,6 +88,13 @@ pub async fn get(conn: &mut AnyConnection, id: PlanItemId) -> Result<PlanItem> {
         .await?
         .ok_or(StoreError::NotFound)?;
     from_row(&row)
+}
+
+/// The items with these ids, in no particular order; ids not found are left out.
+pub async fn get_many(conn: &mut AnyConnection, ids: &[PlanItemId]) -> Result<Vec<PlanItem>> {
+    let ids: Vec<i64> = ids.iter().map(|id| id.0).collect();
+    let rows = crate::sql::rows_where_in(conn, &format!("SELECT {COLUMNS} FROM plan_items"), "id", &ids).await?;
+    rows.iter().map(from_row).collect()
 }
 
 pub async fn find_by_code(conn: &mut AnyConnection, campaign: CampaignId, code: &str) -> Result<Option<PlanItem>> {
@@ -184,4 +193,18 @@ pub async fn co_units(conn: &mut AnyConnection, item: PlanItemId) -> Result<Vec<
         .fetch_all(conn)
         .await?;
     rows.iter().map(|r| Ok(UnitId(r.try_get("unit_id")?))).collect()
+}
+
+/// The co-units of each of these tasks, in unit order; a task without any is left out.
+pub async fn co_units_of(conn: &mut AnyConnection, items: &[PlanItemId]) -> Result<HashMap<PlanItemId, Vec<UnitId>>> {
+    let ids: Vec<i64> = items.iter().map(|id| id.0).collect();
+    let rows = crate::sql::rows_where_in(conn, "SELECT item_id, unit_id FROM task_co_units", "item_id", &ids).await?;
+    let mut found: HashMap<PlanItemId, Vec<UnitId>> = HashMap::new();
+    for row in &rows {
+        found.entry(PlanItemId(row.try_get("item_id")?)).or_default().push(UnitId(row.try_get("unit_id")?));
+    }
+    for units in found.values_mut() {
+        units.sort();
+    }
+    Ok(found)
 }

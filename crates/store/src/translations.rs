@@ -2,7 +2,7 @@
 //! files, and the revision every instance watches to read them again.
 
 use pacesetter_domain::{Timestamp, UserId, translation::State};
-use sqlx::{Row, any::AnyRow};
+use sqlx::{Any, Row, any::AnyArguments, any::AnyRow, query::Query};
 
 use crate::{Conn, Result, StoreError, evaluations::decode_error, row};
 
@@ -82,35 +82,41 @@ pub async fn save_draft(
     by: UserId,
     now: Timestamp,
 ) -> Result<Override> {
-    sqlx::query(
+    let upsert = keyed(
         "INSERT INTO translation_overrides (locale, key, text, state, edited_by, edited_at)
-         VALUES ($1, $2, $3, 'draft', $4, $5)
+         VALUES ($1, $2, $5, 'draft', $3, $4)
          ON CONFLICT (locale, key) DO UPDATE SET text = excluded.text, state = 'draft',
              edited_by = excluded.edited_by, edited_at = excluded.edited_at, reviewed_by = NULL, reviewed_at = NULL",
-    )
-    .bind(locale.to_owned())
-    .bind(key.to_owned())
-    .bind(text.to_owned())
-    .bind(by.0)
-    .bind(now.to_db())
-    .execute(&mut *conn)
-    .await?;
-    bump(conn).await?;
-    get(conn, locale, key).await
+        locale,
+        key,
+        by,
+        now,
+    );
+    change(conn, upsert.bind(text.to_owned()), locale, key).await
 }
 
 /// Marks a draft reviewed.
 pub async fn review(conn: &mut Conn, locale: &str, key: &str, by: UserId, now: Timestamp) -> Result<Override> {
-    sqlx::query(
+    let update = keyed(
         "UPDATE translation_overrides SET state = 'reviewed', reviewed_by = $3, reviewed_at = $4
          WHERE locale = $1 AND key = $2",
-    )
-    .bind(locale.to_owned())
-    .bind(key.to_owned())
-    .bind(by.0)
-    .bind(now.to_db())
-    .execute(&mut *conn)
-    .await?;
+        locale,
+        key,
+        by,
+        now,
+    );
+    change(conn, update, locale, key).await
+}
+
+/// `sql` with the string's locale and key bound as `$1` and `$2`, and who changes it when as `$3`
+/// and `$4`.
+fn keyed(sql: &'static str, locale: &str, key: &str, by: UserId, now: Timestamp) -> Query<'static, Any, AnyArguments> {
+    sqlx::query(sql).bind(locale.to_owned()).bind(key.to_owned()).bind(by.0).bind(now.to_db())
+}
+
+/// Runs a change of one string, moves the revision on and reads the string back.
+async fn change(conn: &mut Conn, query: Query<'_, Any, AnyArguments>, locale: &str, key: &str) -> Result<Override> {
+    query.execute(&mut *conn).await?;
     bump(conn).await?;
     get(conn, locale, key).await
 }

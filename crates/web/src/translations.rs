@@ -3,6 +3,8 @@
 //! deployment's edit, where on the product it is used, and its state; coverage per language and
 //! per area; and keeping the reviewed edits in force on this instance (decision 0022).
 
+use std::collections::HashMap;
+
 use pacesetter_app::translations::Override;
 use pacesetter_app::{App, AppError, translations};
 use pacesetter_domain::{Locale, translation::State};
@@ -97,12 +99,14 @@ impl Line {
 
 /// Every string of `locale`, in key order, with the deployment's edits.
 pub fn lines(locale: Locale, edits: &[Override]) -> Vec<Line> {
+    let edited: HashMap<&str, &Override> =
+        edits.iter().filter(|e| e.locale == locale.tag()).map(|e| (e.key.as_str(), e)).collect();
     i18n::all_keys()
         .into_iter()
         .map(|key| {
             let source = i18n::shipped(Locale::ZhHans, key).unwrap_or_default();
             let shipped = i18n::shipped(locale, key).unwrap_or(source);
-            let edited = edits.iter().find(|e| e.locale == locale.tag() && e.key == key).cloned();
+            let edited = edited.get(key).map(|e| (*e).clone());
             let state = match &edited {
                 Some(edit) => edit.state,
                 None if locale != Locale::ZhHans && shipped == source => State::Missing,
@@ -189,12 +193,12 @@ pub struct Change {
 /// the fifth (the fifth, when filled, is the one taken).
 pub fn changes(bytes: &[u8], locale: Locale, edits: &[Override]) -> Result<(Vec<Change>, usize), AppError> {
     let grid = pacesetter_export::read_sheet(bytes).map_err(|e| AppError::invalid("file", e.code))?;
-    let kept = lines(locale, edits);
+    let kept: HashMap<&str, Line> = lines(locale, edits).into_iter().map(|l| (l.key, l)).collect();
     let mut found = Vec::new();
     let mut unchanged = 0;
     for (_, cells) in &grid.rows {
         let cell = |i: usize| cells.get(i).map(|c| c.trim()).unwrap_or_default();
-        let Some(line) = kept.iter().find(|l| l.key == cell(0)) else { continue };
+        let Some(line) = kept.get(cell(0)) else { continue };
         let after = if cell(4).is_empty() { cell(3) } else { cell(4) };
         let before = match &line.edited {
             Some(edit) => edit.text.as_str(),

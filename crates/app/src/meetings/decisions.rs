@@ -136,7 +136,7 @@ pub async fn decide(app: &App, actor: &Actor, id: MeetingId, input: &DecisionInp
     let held_on = meeting.starts_at.date_cst();
     let due = day_in("due_on", input.due_on, held_on, None)?;
     let checkpoints = checkpoints(&input.checkpoints, held_on, due)?;
-    if store::decisions(&mut tx, id).await?.len() >= meeting::MAX_DECISIONS {
+    if store::decision_count(&mut tx, id).await? as usize >= meeting::MAX_DECISIONS {
         return Err(AppError::invalid("title", "too_many"));
     }
     let now = Timestamp::now();
@@ -218,23 +218,27 @@ pub(super) async fn follow_ups(
     decisions: Vec<Decision>,
 ) -> Result<Vec<FollowUp>> {
     let today = campaign.today(Timestamp::now());
-    let mut tasks = Vec::with_capacity(decisions.len());
+    let items: Vec<PlanItemId> = decisions.iter().map(|d| d.item_id).collect();
+    let mut tasks: HashMap<PlanItemId, PlanItem> =
+        plan_items::get_many(conn, &items).await?.into_iter().map(|t| (t.id, t)).collect();
+    let mut co_units = plan_items::co_units_of(conn, &items).await?;
+    let mut leads: HashMap<PlanItemId, Assignment> =
+        assignments::of_leads(conn, &items).await?.into_iter().map(|a| (a.item_id, a)).collect();
+    let lead_ids: Vec<_> = leads.values().map(|a| a.id).collect();
+    let mut reports = assignments::step_times(conn, &lead_ids, &[Step::Update, Step::Report]).await?;
+    let mut found_tasks = Vec::with_capacity(decisions.len());
     for decision in &decisions {
-        let task = plan_items::get(conn, decision.item_id).await?;
-        let co_units = plan_items::co_units(conn, task.id).await?;
+        let task = tasks.remove(&decision.item_id).ok_or(AppError::Internal("a decision lost its task".into()))?;
         let lead = task.lead_unit_id.ok_or(AppError::Internal("a decision's task has no lead unit".into()))?;
-        let assignment = assignments::for_item(conn, task.id).await?.into_iter().find(|a| a.unit_id == lead);
+        let assignment = leads.remove(&task.id);
         let reported_on = match &assignment {
-            Some(assignment) => assignments::events(conn, assignment.id)
-                .await?
-                .into_iter()
-                .filter(|e| matches!(e.step, Step::Update | Step::Report))
-                .map(|e| e.at.date_cst())
-                .collect(),
+            Some(a) => reports.remove(&a.id).unwrap_or_default().iter().map(|at| at.date_cst()).collect(),
             None => Vec::new(),
         };
-        tasks.push((task, lead, co_units, assignment, reported_on));
+        let co = co_units.remove(&task.id).unwrap_or_default();
+        found_tasks.push((task, lead, co, assignment, reported_on));
     }
+    let tasks = found_tasks;
     let units: HashMap<UnitId, Unit> =
         units_by_id(conn, tasks.iter().flat_map(|(_, lead, co, ..)| co.iter().copied().chain([*lead]))).await?;
     let unit = |id: &UnitId| units.get(id).cloned().ok_or(AppError::NotFound(crate::Resource::Unit));

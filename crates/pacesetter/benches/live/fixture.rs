@@ -12,7 +12,7 @@ use pacesetter_app::{
     demo,
 };
 use pacesetter_domain::{
-    Role, Scope, Timestamp, UnitKind,
+    Role, Timestamp, UnitKind,
     contest::{Criterion, Entry, Kind, Rules, Stage},
     ids::{ContestEntryId, ContestRoundId},
 };
@@ -20,15 +20,7 @@ use pacesetter_store::{Store, campaigns, grants, units, users};
 use rust_decimal::Decimal;
 use tokio::{sync::Barrier, task::JoinSet};
 
-use crate::{BoxError, CRITERIA, judges};
-
-/// The signed-in user as the web layer would resolve them.
-async fn actor(store: &Store, username: &str) -> Result<Actor, BoxError> {
-    let mut conn = store.read().await?;
-    let user = users::find_by_username(&mut conn, username).await?.ok_or(format!("no account {username}"))?;
-    let scope = Scope::new(grants::scope_of(&mut conn, user.id).await?);
-    Ok(Actor { user, scope, origin: Origin::default() })
-}
+use crate::{BoxError, CRITERIA, judges, serve};
 
 /// The demo's organisation with a contest of one final round: `judges` judges homed at the
 /// office and seated, `entries` contestants from the counties (so no judge is ever excused),
@@ -45,7 +37,7 @@ pub struct Fixture {
 impl Fixture {
     pub async fn set_up(app: App, store: &Store, judges: usize, entries: usize) -> Result<Self, BoxError> {
         demo::seed(&app).await?;
-        let office = actor(store, "office").await?;
+        let office = serve::actor(store, "office").await?;
         let (campaign, all) = {
             let mut conn = store.read().await?;
             let campaign = campaigns::all(&mut conn).await?.into_iter().find(|c| c.year == 2023);
@@ -75,7 +67,7 @@ impl Fixture {
         tx.commit().await?;
         let mut panel = Vec::with_capacity(judges);
         for username in &usernames {
-            panel.push(actor(store, username).await?);
+            panel.push(serve::actor(store, username).await?);
         }
 
         let input =

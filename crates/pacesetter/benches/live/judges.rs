@@ -3,14 +3,13 @@
 
 use std::{sync::Arc, time::Instant};
 
-use pacesetter_app::demo;
 use pacesetter_domain::ids::ContestEntryId;
 use reqwest::{StatusCode, header::CONTENT_TYPE};
 use rust_decimal::Decimal;
 use serde_json::json;
 use tokio::{sync::Barrier, task::JoinSet};
 
-use crate::{BoxError, CRITERIA};
+use crate::{BoxError, CRITERIA, serve};
 
 /// Judge `seat`'s score: within the maxima, a little different from seat to seat.
 pub fn sheet(seat: usize) -> Vec<(String, Decimal)> {
@@ -32,17 +31,7 @@ pub async fn sign_in(base: &str, judges: usize) -> Result<Vec<Phone>, BoxError> 
         let base = base.to_owned();
         tasks.spawn(async move {
             let client = reqwest::Client::builder().build()?;
-            let body = json!({"username": format!("bench-judge{}", seat + 1), "password": demo::DEMO_PASSWORD});
-            let response = client
-                .post(format!("{base}/api/v1/auth/token"))
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.to_string())
-                .send()
-                .await?
-                .error_for_status()?;
-            let answer: serde_json::Value = serde_json::from_str(&response.text().await?)?;
-            let token = answer["token"].as_str().ok_or("no token in the answer")?.to_owned();
-            client.get(format!("{base}/api/v1/me")).bearer_auth(&token).send().await?.error_for_status()?;
+            let token = serve::token(&client, &base, &format!("bench-judge{}", seat + 1)).await?;
             Ok::<_, BoxError>(Phone { seat, client, token })
         });
     }

@@ -90,19 +90,17 @@ pub(crate) fn target_locale(tag: Option<&str>) -> Result<Locale, AppError> {
     }
 }
 
-/// The strings of `locale` matching the filters, with the deployment's edits.
-pub(crate) async fn matching(
-    state: &AppState,
-    actor: &pacesetter_app::Actor,
-    locale: Locale,
+/// The strings of `lines` matching the filters: a state, an area, a text in the key or any
+/// language.
+pub(crate) fn matching(
+    lines: Vec<Line>,
     wanted: Option<TranslationState>,
     area: Option<&str>,
     q: Option<&str>,
 ) -> Result<Vec<Line>, AppError> {
-    let edits = translations::list(&state.app, actor).await?;
     let q = pacesetter_app::search_term(q)?;
     let area = area.filter(|a| !a.is_empty());
-    Ok(lines::lines(locale, &edits)
+    Ok(lines
         .into_iter()
         .filter(|l| wanted.is_none_or(|s| l.state == s))
         .filter(|l| area.is_none_or(|a| lines::area(l.key) == a))
@@ -128,7 +126,8 @@ pub async fn list_translations(
         Some(text) => Some(TranslationState::parse(text).ok_or(AppError::invalid("state", "invalid_state"))?),
         None => None,
     };
-    let found = matching(&state, &actor, locale, wanted, query.area.as_deref(), query.q.as_deref()).await?;
+    let edits = translations::list(&state.app, &actor).await?;
+    let found = matching(lines::lines(locale, &edits), wanted, query.area.as_deref(), query.q.as_deref())?;
     let page = PageRequest::new(query.page, query.per_page);
     let total = found.len() as i64;
     let items = found.into_iter().skip(page.offset() as usize).take(page.per_page as usize).map(Into::into).collect();

@@ -132,12 +132,20 @@ async fn translations_page(
     let locale = target_locale(Some(&filter.locale))?;
     let wanted = TranslationState::parse(&filter.state);
     let edits = translations::list(&state.app, actor).await?;
-    let languages = [Locale::Bo, Locale::En]
-        .into_iter()
-        .map(|l| (l.tag(), l.native_name(), lines::coverage(&lines::lines(l, &edits)).0))
-        .collect();
-    let (_, areas) = lines::coverage(&lines::lines(locale, &edits));
-    let found = matching(state, actor, locale, wanted, Some(&filter.area), Some(&filter.q)).await?;
+    let mut languages = Vec::new();
+    let mut chosen = (Vec::new(), Vec::new());
+    for language in [Locale::Bo, Locale::En] {
+        let found = lines::lines(language, &edits);
+        let (all, areas) = lines::coverage(&found);
+        languages.push((language.tag(), language.native_name(), all));
+        if language == locale {
+            chosen = (found, areas);
+        }
+    }
+    let (chosen, areas) = chosen;
+    // A refused edit is shown with its message even where the list's filters leave its row out.
+    let refused_line = refused.as_ref().and_then(|(key, _)| chosen.iter().find(|l| l.key == key).cloned());
+    let found = matching(chosen, wanted, Some(&filter.area), Some(&filter.q))?;
     let request = PageRequest::new(filter.page, Some(50));
     let total = found.len();
     let pages = (total as i64 + request.per_page - 1) / request.per_page;
@@ -147,10 +155,8 @@ async fn translations_page(
         .take(request.per_page as usize)
         .map(|line| row_of(line, actor.user.id))
         .collect();
-    // A refused edit is shown with its message even where the list's filters leave its row out.
-    if let Some((key, _)) = &refused
-        && !rows.iter().any(|r| r.key == key)
-        && let Some(line) = lines::lines(locale, &edits).into_iter().find(|l| l.key == key)
+    if let Some(line) = refused_line
+        && !rows.iter().any(|r| r.key == line.key)
     {
         rows.insert(0, row_of(line, actor.user.id));
     }
