@@ -3,7 +3,7 @@
 
 use pacesetter_domain::{
     Permission, Timestamp, UnitId, UnitKind,
-    unit::{Unit, UnitFields, UnitInput},
+    unit::{Unit, UnitFields, UnitInput, UnitOrder},
     user::{Grant, User},
 };
 use pacesetter_store::{Conn, grants, units as store, users};
@@ -18,6 +18,7 @@ pub struct UnitQuery {
     pub under: Option<UnitId>,
     pub q: Option<String>,
     pub include_archived: bool,
+    pub order: UnitOrder,
 }
 
 /// Units the actor may see, one page at a time.
@@ -34,6 +35,7 @@ pub async fn list(app: &App, actor: &Actor, query: &UnitQuery, page: PageRequest
         under,
         query: crate::text::search_term(query.q.as_deref())?,
         include_archived: query.include_archived,
+        order: query.order,
         offset: page.offset(),
         limit: page.per_page,
     };

@@ -5,6 +5,7 @@
 
 pub mod assignment;
 pub mod audit;
+pub mod collation;
 pub mod contest;
 pub mod error;
 pub mod evaluation;

@@ -327,6 +327,17 @@ mod tests {
     }
 }
 
+/// The order of a list of units.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnitOrder {
+    /// The tree's order: each unit under its parent, siblings by when they were made.
+    #[default]
+    Tree,
+    /// By name in a language, as its readers sort (`crate::collation`); units without a name in
+    /// it come after, by their Chinese name.
+    Name(crate::Locale),
+}
+
 /// A stored unit.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Unit {

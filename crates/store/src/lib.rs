@@ -238,6 +238,7 @@ impl Store {
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self> {
         let store = Self::open(url, options).await?;
         migrate::run(&store).await?;
+        units::keep_sort_keys(&store).await?;
         Ok(store)
     }
 

@@ -185,10 +185,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0029_translations.sql"),
         include_str!("../migrations/postgres/0029_translations.sql"),
     ),
+    (
+        30,
+        "unit sort keys",
+        include_str!("../migrations/sqlite/0030_unit_sort_keys.sql"),
+        include_str!("../migrations/postgres/0030_unit_sort_keys.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 29;
+pub const LATEST: i64 = 30;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

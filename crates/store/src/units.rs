@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 
 use pacesetter_domain::{
-    Timestamp, UnitId, UnitKind, UnitPath,
-    unit::{Unit, UnitFields},
+    Locale, Timestamp, UnitId, UnitKind, UnitPath, collation,
+    unit::{Unit, UnitFields, UnitOrder},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
@@ -15,6 +15,62 @@ use crate::{
 };
 
 pub(crate) const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, aliases, path, archived_at, version, created_at, updated_at";
+
+/// The sort key of a unit's Chinese name.
+fn sort_zh(name: &str) -> Vec<u8> {
+    collation::sort_key(Locale::ZhHans, name)
+}
+
+/// The sort key of a unit's Tibetan name, if it has one.
+fn sort_bo(name: Option<&str>) -> Option<Vec<u8>> {
+    name.map(|name| collation::sort_key(Locale::Bo, name))
+}
+
+/// Makes the units' sort keys where they are missing (units written by an older release or
+/// straight in SQL), or all of them again when the collation changed since they were made; a
+/// few hundred units to a transaction, so that no write waits long.
+pub async fn keep_sort_keys(store: &crate::Store) -> Result<u64> {
+    let stored: String = {
+        let mut conn = store.read().await?;
+        sqlx::query("SELECT version FROM collation_state WHERE id = 1")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("version")?
+    };
+    let every = stored != collation::VERSION;
+    let mut after = 0i64;
+    let mut made = 0u64;
+    loop {
+        let mut tx = store.write().await?;
+        let select = if every {
+            "SELECT id, name, name_bo FROM units WHERE id > $1 ORDER BY id LIMIT 500"
+        } else {
+            "SELECT id, name, name_bo FROM units WHERE id > $1 AND sort_zh IS NULL ORDER BY id LIMIT 500"
+        };
+        let rows = sqlx::query(select).bind(after).fetch_all(&mut *tx).await?;
+        for row in &rows {
+            let (id, name, name_bo): (i64, String, Option<String>) =
+                (row.try_get("id")?, row.try_get("name")?, row.try_get("name_bo")?);
+            sqlx::query("UPDATE units SET sort_zh = $1, sort_bo = $2 WHERE id = $3")
+                .bind(sort_zh(&name))
+                .bind(sort_bo(name_bo.as_deref()))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            after = id;
+        }
+        made += rows.len() as u64;
+        if rows.len() < 500 {
+            sqlx::query("UPDATE collation_state SET version = $1 WHERE id = 1")
+                .bind(collation::VERSION)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(made);
+        }
+        tx.commit().await?;
+    }
+}
 
 /// Aliases are stored one a line.
 fn aliases_to_db(aliases: &[String]) -> String {
@@ -55,8 +111,9 @@ pub async fn insert(
 ) -> Result<Unit> {
     let now_text = now.to_db();
     let row = sqlx::query(
-        "INSERT INTO units (parent_id, kind, code, name, name_bo, name_en, category, aliases, path, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $9) RETURNING id",
+        "INSERT INTO units (parent_id, kind, code, name, name_bo, name_en, category, aliases, path, created_at, updated_at,
+             sort_zh, sort_bo)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '', $9, $9, $10, $11) RETURNING id",
     )
     .bind(parent.map(|p| p.id.0))
     .bind(fields.kind.as_str())
@@ -67,6 +124,8 @@ pub async fn insert(
     .bind(fields.category.clone())
     .bind(aliases_to_db(&fields.aliases))
     .bind(now_text)
+    .bind(sort_zh(&fields.name))
+    .bind(sort_bo(fields.name_bo.as_deref()))
     .fetch_one(&mut *conn)
     .await
     .map_err(StoreError::on_unique("code"))?;
@@ -125,6 +184,7 @@ pub struct UnitFilter {
     pub under: Option<UnitPath>,
     pub query: Option<String>,
     pub include_archived: bool,
+    pub order: UnitOrder,
     pub offset: i64,
     pub limit: i64,
 }
@@ -163,7 +223,14 @@ pub async fn list(conn: &mut AnyConnection, filter: &UnitFilter) -> Result<(Vec<
         .await?
         .try_get("n")?;
     let page_sql = format!(
-        "SELECT {COLUMNS} FROM units {where_sql} ORDER BY path LIMIT {} OFFSET {}",
+        "SELECT {COLUMNS} FROM units {where_sql} ORDER BY {} LIMIT {} OFFSET {}",
+        match filter.order {
+            UnitOrder::Tree => "path",
+            UnitOrder::Name(Locale::ZhHans) => "sort_zh, id",
+            // Units without a Tibetan name come after, in the Chinese order.
+            UnitOrder::Name(Locale::Bo) => "(sort_bo IS NULL), sort_bo, sort_zh, id",
+            UnitOrder::Name(Locale::En) => "(name_en IS NULL), LOWER(name_en), sort_zh, id",
+        },
         filter.limit.clamp(1, 1000),
         filter.offset.max(0)
     );
@@ -241,7 +308,7 @@ pub async fn update(
 ) -> Result<Unit> {
     let result = sqlx::query(
         "UPDATE units SET kind = $1, code = $2, name = $3, name_bo = $4, name_en = $5, category = $6,
-             aliases = $7, version = version + 1, updated_at = $8
+             aliases = $7, version = version + 1, updated_at = $8, sort_zh = $11, sort_bo = $12
          WHERE id = $9 AND version = $10",
     )
     .bind(fields.kind.as_str())
@@ -254,6 +321,8 @@ pub async fn update(
     .bind(now.to_db())
     .bind(id.0)
     .bind(version)
+    .bind(sort_zh(&fields.name))
+    .bind(sort_bo(fields.name_bo.as_deref()))
     .execute(&mut *conn)
     .await
     .map_err(StoreError::on_unique("code"))?;

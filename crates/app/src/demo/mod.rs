@@ -238,6 +238,7 @@ pub(crate) async fn campaign_and_units(
         under: None,
         query: None,
         include_archived: false,
+        order: Default::default(),
         offset: 0,
         limit: 500,
     };

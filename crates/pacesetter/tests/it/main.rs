@@ -12,6 +12,7 @@ mod body_limits;
 mod campaign_settings;
 mod chasing;
 mod cli;
+mod collation;
 mod compression;
 mod contests;
 mod damaged_sheets;

@@ -88,3 +88,13 @@ pub enum TranslationLocale {
     #[schema(rename = "en")]
     En,
 }
+
+/// The orders of the unit list.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum UnitSort {
+    Tree,
+    Name,
+    NameBo,
+    NameEn,
+}

@@ -8,8 +8,8 @@ use axum::{
 };
 use pacesetter_app::{PageRequest, units};
 use pacesetter_domain::{
-    UnitId, UnitKind,
-    unit::{Unit, UnitInput},
+    Locale, UnitId, UnitKind,
+    unit::{Unit, UnitInput, UnitOrder},
 };
 use serde::{Deserialize, Serialize};
 
@@ -84,10 +84,26 @@ pub struct UnitListQuery {
     #[param(max_length = 200)]
     pub q: Option<String>,
     pub include_archived: Option<bool>,
+    /// The order: the tree's (`tree`, the default), or by name as its readers sort: `name`
+    /// (Chinese, by pinyin), `name_bo` (Tibetan, by root letter), `name_en`; units without a
+    /// name in that language come after, by their Chinese name.
+    #[param(value_type = Option<crate::api::closed_sets::UnitSort>)]
+    pub sort: Option<String>,
     /// From 1.
     pub page: Option<i64>,
     /// At most 500; 50 when left out.
     pub per_page: Option<i64>,
+}
+
+/// The order `sort` names.
+fn unit_order(sort: Option<&str>) -> Result<UnitOrder, pacesetter_app::AppError> {
+    Ok(match sort.unwrap_or_default() {
+        "" | "tree" => UnitOrder::Tree,
+        "name" => UnitOrder::Name(Locale::ZhHans),
+        "name_bo" => UnitOrder::Name(Locale::Bo),
+        "name_en" => UnitOrder::Name(Locale::En),
+        _ => return Err(pacesetter_app::AppError::invalid("sort", "invalid_sort")),
+    })
 }
 
 /// Lists the units the caller may see, filtered and paged.
@@ -108,6 +124,7 @@ pub async fn list_units(
         under: query.under.map(UnitId),
         q: query.q,
         include_archived: query.include_archived.unwrap_or(false),
+        order: unit_order(query.sort.as_deref())?,
     };
     let page = units::list(&state.app, &actor, &filter, PageRequest::new(query.page, query.per_page)).await?;
     Ok(Json(UnitList {

@@ -10,7 +10,7 @@ use axum::{
 use pacesetter_app::{AppError, PageRequest, units};
 use pacesetter_domain::{
     Locale, UnitId, UnitKind, ValidationError,
-    unit::{Unit, UnitInput},
+    unit::{Unit, UnitInput, UnitOrder},
 };
 use serde::Deserialize;
 
@@ -67,6 +67,8 @@ struct IndexPage {
     kind: String,
     kinds: Vec<&'static str>,
     include_archived: bool,
+    /// Sorted by name in the reader's language, not in the tree's order.
+    by_name: bool,
     can_create: bool,
     searching: bool,
     /// The subtree the list is limited to, if any.
@@ -81,6 +83,8 @@ pub struct IndexQuery {
     archived: Option<String>,
     /// Only this unit's subtree.
     under: Option<i64>,
+    /// `name`: by name in the reader's language; otherwise the tree's order.
+    sort: Option<String>,
 }
 
 pub async fn list_units(
@@ -91,11 +95,13 @@ pub async fn list_units(
     let locale = ctx.t.locale;
     let kind = query.kind.as_deref().and_then(UnitKind::parse);
     let include_archived = query.archived.is_some();
+    let by_name = query.sort.as_deref() == Some("name");
     let filter = units::UnitQuery {
         kind,
         q: query.q.clone(),
         include_archived,
         under: query.under.map(UnitId),
+        order: if by_name { UnitOrder::Name(locale) } else { UnitOrder::Tree },
         ..Default::default()
     };
     let overview = units::overview(&state.app, &actor, &filter, PageRequest::new(query.page, Some(30))).await?;
@@ -119,6 +125,7 @@ pub async fn list_units(
         kind: kind.map(|k| k.as_str().to_owned()).unwrap_or_default(),
         kinds: UnitKind::ALL.iter().map(|k| k.as_str()).collect(),
         include_archived,
+        by_name,
         can_create: actor.can_anywhere(pacesetter_domain::Permission::ManageUnits),
         trees,
         p: ctx.with_nav("units"),

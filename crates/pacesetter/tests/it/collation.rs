@@ -1,0 +1,117 @@
+//! Units sorted by name as their readers expect (issue 18), on every backend: Tibetan names by
+//! root letter (units without one after, by their Chinese name), Chinese names by pinyin; the
+//! stored sort keys follow every edit, and are made again when they are missing or the
+//! collation changed.
+
+use axum::http::StatusCode;
+use pacesetter_domain::{Locale, Role, Timestamp};
+use pacesetter_store::units;
+use pacesetter_testkit::{TestApp, backend_test};
+
+/// The demo's seven prefectures in Chinese, sorted by pinyin: ā, chāng, lā, lín, nà, rì, shān.
+const BY_PINYIN: [&str; 7] = ["阿里地区", "昌都市", "拉萨市", "林芝市", "那曲市", "日喀则市", "山南市"];
+
+/// The prefectures' names (Chinese, Tibetan) as the API lists them in `sort`'s order.
+async fn prefectures(t: &TestApp, sort: &str) -> Vec<(String, Option<String>)> {
+    let admin = t.token("admin").await;
+    let body = t.get(&format!("/api/v1/units?kind=prefecture&per_page=50&sort={sort}"), &admin).await.json();
+    let items = body["items"].as_array().cloned().unwrap_or_default();
+    items
+        .iter()
+        .map(|u| (u["name"].as_str().unwrap_or_default().to_owned(), u["name_bo"].as_str().map(str::to_owned)))
+        .collect()
+}
+
+fn chinese(names: &[(String, Option<String>)]) -> Vec<&str> {
+    names.iter().map(|(zh, _)| zh.as_str()).collect()
+}
+
+/// Gives Xigazê the short Tibetan name TIBETAN.md attests, as an edit of the unit would.
+async fn name_xigaze(t: &TestApp) {
+    let mut tx = t.db.store.write().await.unwrap();
+    let unit = units::find_by_code(&mut tx, "540200").await.unwrap().unwrap();
+    let mut fields = unit.fields();
+    fields.name_bo = Some("གཞིས་རྩེ".into());
+    units::update(&mut tx, unit.id, unit.version, &fields, Timestamp::now()).await.unwrap();
+    tx.commit().await.unwrap();
+}
+
+backend_test! {
+    async fn units_sort_by_tibetan_root_letters_and_by_pinyin(t) {
+        // The demo's Tibetan names (TIBETAN.md §3): Nagqu (root ན) before Lhasa and Shannan (root
+        // ཧ under the superscript ལ; ལྷ before ལྷོ); the four without one follow by pinyin.
+        let tibetan = prefectures(&t, "name_bo").await;
+        assert_eq!(chinese(&tibetan), ["那曲市", "拉萨市", "山南市", "阿里地区", "昌都市", "林芝市", "日喀则市"]);
+        assert_eq!(tibetan[0].1.as_deref(), Some("ནག་ཆུ་གྲོང་ཁྱེར"));
+        assert_eq!(chinese(&prefectures(&t, "name").await), BY_PINYIN);
+        let tree = prefectures(&t, "tree").await;
+        assert_eq!(tree, prefectures(&t, "").await, "the tree's order is the default");
+        assert_ne!(chinese(&tree), BY_PINYIN);
+
+        // An edit moves the unit: གཞིས་རྩེ's root is ཞ (the prefix ག passed over), between ན and ཧ;
+        // in code-point order it would come first.
+        name_xigaze(&t).await;
+        assert_eq!(chinese(&prefectures(&t, "name_bo").await)[..4], ["那曲市", "日喀则市", "拉萨市", "山南市"]);
+
+        let admin = t.token("admin").await;
+        let refused = t.get("/api/v1/units?sort=pinyin", &admin).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.json()["error"]["details"][0]["code"], "invalid_sort");
+    }
+}
+
+backend_test! {
+    async fn the_unit_page_sorts_by_name_in_the_readers_language(t) {
+        let hash = pacesetter_app::hash_password(pacesetter_app::demo::DEMO_PASSWORD).unwrap();
+        {
+            let mut tx = t.db.store.write().await.unwrap();
+            let office = units::find_by_code(&mut tx, "ZXB").await.unwrap().unwrap();
+            let new = pacesetter_store::users::NewUser {
+                username: "reader-bo",
+                display_name: "读者",
+                password_hash: &hash,
+                unit_id: office.id,
+                locale: Some(Locale::Bo),
+            };
+            let user = pacesetter_store::users::insert(&mut tx, &new, Timestamp::now()).await.unwrap();
+            let region = units::find_by_code(&mut tx, "540000").await.unwrap().unwrap();
+            pacesetter_store::grants::insert(&mut tx, user.id, Role::Admin, region.id, Timestamp::now()).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        let reader = t.session("reader-bo").await;
+        let page = t.get("/units?kind=prefecture&sort=name", &reader).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.text();
+        let list = html.split("<table class=\"table\">").nth(1).unwrap_or_default();
+        let at = |name: &str| list.find(name).unwrap_or_else(|| panic!("{name} is not listed: {list}"));
+        assert!(at("ནག་ཆུ་གྲོང་ཁྱེར") < at("ལྷ་ས་གྲོང་ཁྱེར"));
+        assert!(at("ལྷ་ས་གྲོང་ཁྱེར") < at("ལྷོ་ཁ་གྲོང་ཁྱེར"));
+        assert!(at("ལྷོ་ཁ་གྲོང་ཁྱེར") < at("阿里地区"), "a unit without a Tibetan name comes after, in Chinese");
+        assert!(at("阿里地区") < at("昌都市"));
+        assert!(html.contains("<option value=\"name\" selected>"), "the order chosen stays chosen");
+    }
+}
+
+backend_test! {
+    async fn sort_keys_are_made_again_when_missing_or_when_the_collation_changes(t) {
+        {
+            let mut tx = t.db.store.write().await.unwrap();
+            sqlx::query("UPDATE units SET sort_zh = NULL, sort_bo = NULL WHERE code = '540100'").execute(&mut *tx).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(units::keep_sort_keys(&t.db.store).await.unwrap(), 1, "only the unit without keys");
+        assert_eq!(prefectures(&t, "name_bo").await[1].0, "拉萨市");
+
+        let total = {
+            let mut tx = t.db.store.write().await.unwrap();
+            sqlx::query("UPDATE collation_state SET version = 'an older one'").execute(&mut *tx).await.unwrap();
+            sqlx::query("UPDATE units SET sort_zh = NULL, sort_bo = NULL").execute(&mut *tx).await.unwrap();
+            let n: i64 = sqlx::Row::try_get(&sqlx::query("SELECT COUNT(*) AS n FROM units").fetch_one(&mut *tx).await.unwrap(), "n").unwrap();
+            tx.commit().await.unwrap();
+            n as u64
+        };
+        assert_eq!(units::keep_sort_keys(&t.db.store).await.unwrap(), total, "every unit again");
+        assert_eq!(units::keep_sort_keys(&t.db.store).await.unwrap(), 0, "nothing left to do");
+        assert_eq!(chinese(&prefectures(&t, "name").await), BY_PINYIN);
+    }
+}

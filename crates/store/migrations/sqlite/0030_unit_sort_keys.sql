@@ -1,0 +1,13 @@
+-- Units sorted by name as their readers expect (issue 18): the sort keys of the Chinese and the
+-- Tibetan name (`pacesetter_domain::collation`), compared byte by byte. Keys are made on every
+-- write, and all again when the collation's version changes (kept below), since a key is only
+-- valid for the rules that made it.
+
+ALTER TABLE units ADD COLUMN sort_zh BLOB;
+ALTER TABLE units ADD COLUMN sort_bo BLOB;
+
+CREATE TABLE collation_state (
+    id      BIGINT PRIMARY KEY CHECK (id = 1),
+    version TEXT NOT NULL
+);
+INSERT INTO collation_state (id, version) VALUES (1, '');
