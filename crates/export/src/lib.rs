@@ -8,6 +8,7 @@ pub mod charts;
 pub mod chase_notice;
 mod contain;
 pub mod csv_out;
+pub mod exchange;
 pub mod minutes;
 pub mod plan_xlsx;
 pub mod table_xlsx;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use pacesetter_app::translations::Override;
 use pacesetter_app::{App, AppError, translations};
 use pacesetter_domain::{Locale, translation::State};
+use pacesetter_export::exchange::{self, Format};
 
 use crate::i18n;
 
@@ -187,19 +188,37 @@ pub struct Change {
     pub problem: Option<&'static str>,
 }
 
-/// What a workbook would change: the rows whose translation differs from the kept one, and how
-/// many rows it has that change nothing. A workbook is read as [`crate::api::translations`]
-/// exports it: the key in the first column, the text in force in the fourth and a new text in
-/// the fifth (the fifth, when filled, is the one taken).
-pub fn changes(bytes: &[u8], locale: Locale, edits: &[Override]) -> Result<(Vec<Change>, usize), AppError> {
+/// Each key of a translator's file with the text it gives. A workbook (or CSV) is read as
+/// [`crate::api::translations`] exports it: the key in the first column, the text in force in the
+/// fourth and a new text in the fifth (the fifth, when filled, is the one taken); a PO or XLIFF
+/// file by its keys (`msgctxt`, the unit's `id`) and translations.
+fn filled(bytes: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    let sheet = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    let po = || bytes.windows(6).take(64 * 1024).any(|w| w == b"msgid " || w == b"msgctx");
+    if !sheet && (Format::of(bytes) == Format::Xliff || po()) {
+        return exchange::read(bytes).map_err(|e| AppError::invalid("file", e.code));
+    }
     let grid = pacesetter_export::read_sheet(bytes).map_err(|e| AppError::invalid("file", e.code))?;
+    Ok(grid
+        .rows
+        .iter()
+        .map(|(_, cells)| {
+            let cell = |i: usize| cells.get(i).map(|c| c.trim()).unwrap_or_default();
+            let after = if cell(4).is_empty() { cell(3) } else { cell(4) };
+            (cell(0).to_owned(), after.to_owned())
+        })
+        .collect())
+}
+
+/// What a translator's file would change: the strings whose translation differs from the kept
+/// one, and how many it has that change nothing.
+pub fn changes(bytes: &[u8], locale: Locale, edits: &[Override]) -> Result<(Vec<Change>, usize), AppError> {
     let kept: HashMap<&str, Line> = lines(locale, edits).into_iter().map(|l| (l.key, l)).collect();
     let mut found = Vec::new();
     let mut unchanged = 0;
-    for (_, cells) in &grid.rows {
-        let cell = |i: usize| cells.get(i).map(|c| c.trim()).unwrap_or_default();
-        let Some(line) = kept.get(cell(0)) else { continue };
-        let after = if cell(4).is_empty() { cell(3) } else { cell(4) };
+    for (key, after) in &filled(bytes)? {
+        let Some(line) = kept.get(key.as_str()) else { continue };
+        let after = after.trim();
         let before = match &line.edited {
             Some(edit) => edit.text.as_str(),
             None => line.in_force(),

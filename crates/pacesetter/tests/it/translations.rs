@@ -192,3 +192,72 @@ backend_test! {
         assert!(preview.text().contains("ཚོགས་ས།") && preview.text().contains("/translations/import/commit"));
     }
 }
+
+backend_test! {
+    async fn po_and_xliff_files_round_trip_for_the_translators_tools(t) {
+        let admin = t.token("admin").await;
+        let drafted = t.json(Method::PUT, "/api/v1/translations/bo/meeting.heading", &admin, json!({"text": "ཚོགས་འདུ།"})).await;
+        assert_eq!(drafted.status, StatusCode::OK);
+
+        // PO: the key as msgctxt, the Chinese as msgid, the draft marked fuzzy; attested text
+        // shipped as it is, a missing one empty.
+        let po = t.get("/api/v1/translations/export.po?locale=bo", &admin).await;
+        assert_eq!(po.status, StatusCode::OK);
+        assert!(po.header("content-type").unwrap().starts_with("text/x-gettext-translation"));
+        let po = po.text();
+        assert!(po.contains("#: /meetings\n#, fuzzy\nmsgctxt \"meeting.heading\"\nmsgid \"推进会\"\nmsgstr \"ཚོགས་འདུ།\""), "{po}");
+        assert!(po.contains("msgctxt \"meeting.agenda\"\nmsgid \"议程\"\nmsgstr \"\"\n"), "not translated yet: empty");
+        let same = t.post_bytes("/api/v1/translations/import?locale=bo", &admin, po.clone().into_bytes()).await;
+        assert_eq!(same.status, StatusCode::OK, "{}", same.text());
+        assert_eq!(same.json()["changes"].as_array().unwrap().len(), 0, "exported and read back: {}", same.text());
+
+        // A translator fills two strings, one dropping its placeholder: previewed, refused whole.
+        let filled = po
+            .replace("msgctxt \"meeting.agenda\"\nmsgid \"议程\"\nmsgstr \"\"", "msgctxt \"meeting.agenda\"\nmsgid \"议程\"\nmsgstr \"ལས་རིམ།\"");
+        let total = "msgctxt \"translations.total\"\nmsgid \"共 {n} 条\"\nmsgstr \"\"";
+        assert!(filled.contains(total), "{filled}");
+        let wrong = filled.replace(total, "msgctxt \"translations.total\"\nmsgid \"共 {n} 条\"\nmsgstr \"ཡོད།\"");
+        let preview = t.post_bytes("/api/v1/translations/import?locale=bo", &admin, wrong.clone().into_bytes()).await.json();
+        let problems: Vec<(&str, &str)> = preview["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["key"].as_str().unwrap(), c["problem"].as_str().unwrap_or("ok")))
+            .collect();
+        assert_eq!(problems, [("meeting.agenda", "ok"), ("translations.total", "placeholders_differ")], "{preview}");
+        let refused = t.post_bytes("/api/v1/translations/import?locale=bo&commit=true", &admin, wrong.into_bytes()).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let stored = t.post_bytes("/api/v1/translations/import?locale=bo&commit=true", &admin, filled.into_bytes()).await;
+        assert_eq!(stored.json()["stored"], 1, "{}", stored.text());
+
+        // XLIFF 2.0: both drafts as translated targets; read back, nothing changes.
+        let xliff = t.get("/api/v1/translations/export.xliff?locale=bo", &admin).await;
+        assert!(xliff.header("content-type").unwrap().starts_with("application/xliff+xml"));
+        let xliff = xliff.text();
+        assert!(xliff.contains("<xliff xmlns=\"urn:oasis:names:tc:xliff:document:2.0\" version=\"2.0\" srcLang=\"zh-Hans\" trgLang=\"bo\">"));
+        assert!(xliff.contains("<unit id=\"meeting.agenda\">") && xliff.contains("<target>ལས་རིམ།</target>"), "{xliff}");
+        let same = t.post_bytes("/api/v1/translations/import?locale=bo", &admin, xliff.clone().into_bytes()).await.json();
+        assert_eq!(same["changes"].as_array().unwrap().len(), 0, "{same}");
+        let edited = xliff.replace("<target>ལས་རིམ།</target>", "<target>ལས་རིམ་གསར་པ།</target>");
+        let stored = t.post_bytes("/api/v1/translations/import?locale=bo&commit=true", &admin, edited.into_bytes()).await.json();
+        assert_eq!(stored["stored"], 1, "{stored}");
+        let agenda = t.get("/api/v1/translations?locale=bo&q=meeting.agenda&state=draft", &admin).await.json();
+        assert_eq!(agenda["items"][0]["edited"], "ལས་རིམ་གསར་པ།", "{agenda}");
+
+        // Damaged files are refused with a code, and keep nothing.
+        for (bytes, code) in [
+            (&b"msgctxt \"meeting.agenda\"\nmsgstr \"unterminated\n"[..], "file_damaged"),
+            (&b"<xliff><unit id=\"meeting.agenda\"><target>x</target>"[..], "file_damaged"),
+            (&b"<!DOCTYPE x [<!ENTITY a \"aaaa\">]><xliff>&a;</xliff>"[..], "file_damaged"),
+        ] {
+            let refused = t.post_bytes("/api/v1/translations/import?locale=bo&commit=true", &admin, bytes.to_vec()).await;
+            assert_eq!(code_of(&refused), (StatusCode::UNPROCESSABLE_ENTITY, code.to_owned()), "{}", refused.text());
+        }
+        let office = t.token("office").await;
+        assert_eq!(t.get("/api/v1/translations/export.po?locale=bo", &office).await.status, StatusCode::FORBIDDEN);
+        let page = t.session("admin").await;
+        let page_po = t.get("/translations/export.xliff?locale=bo", &page).await;
+        assert_eq!(page_po.status, StatusCode::OK);
+        assert!(t.get("/translations", &page).await.text().contains("/translations/export.po?locale=bo"));
+    }
+}

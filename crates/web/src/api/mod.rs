@@ -127,6 +127,8 @@ fn operations() -> Vec<UtoipaMethodRouter<AppState>> {
         routes!(translations::list_translations),
         routes!(translations::coverage),
         routes!(translations::export_xlsx),
+        routes!(translations::export_po),
+        routes!(translations::export_xliff),
         upload(routes!(translations::import_workbook)),
         routes!(translations::edit_translation, translations::remove_translation),
         routes!(translations::review_translation),
@@ -280,16 +282,18 @@ pub(crate) fn pdf_download(bytes: Vec<u8>, name: &str) -> axum::response::Respon
 }
 
 pub(crate) fn xlsx_download(bytes: Vec<u8>, disposition: &str) -> axum::response::Response {
+    download(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disposition)
+}
+
+/// A file to save: its bytes with their content type and how to name it.
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, disposition: &str) -> axum::response::Response {
     use axum::{
         http::{HeaderValue, header},
         response::IntoResponse,
     };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

@@ -11,6 +11,7 @@ use axum::{
 };
 use pacesetter_app::{AppError, PageRequest, translations};
 use pacesetter_domain::{Locale, translation::State as TranslationState};
+use pacesetter_export::exchange::{self, Entry, EntryState, Format};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -331,6 +332,74 @@ pub(crate) async fn workbook(
     Ok(crate::api::xlsx_download(bytes, &format!("attachment; filename=\"translations-{}.xlsx\"", locale.tag())))
 }
 
+/// Every string of a language as a gettext PO file: `msgctxt` the key, `msgid` the Chinese
+/// source, `msgstr` the translation (a draft marked fuzzy; empty where none), the English and the
+/// page that uses it as comments.
+#[utoipa::path(get, path = "/api/v1/translations/export.po", tag = "translations", params(ExportQuery), security(("bearer" = [])),
+    responses((status = 200, content_type = "text/x-gettext-translation"),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn export_po(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    Ok(exchange_file(&state, &actor, query.locale.as_deref(), Format::Po).await?)
+}
+
+/// Every string of a language as an XLIFF 2.0 document: a unit per key, the Chinese source, the
+/// translation as its target (state `translated` for a draft, `final` once in force; no target
+/// where none), the English and the page that uses it as notes.
+#[utoipa::path(get, path = "/api/v1/translations/export.xliff", tag = "translations", params(ExportQuery), security(("bearer" = [])),
+    responses((status = 200, content_type = "application/xliff+xml"),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn export_xliff(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ExportQuery>,
+) -> Result<Response, ApiError> {
+    Ok(exchange_file(&state, &actor, query.locale.as_deref(), Format::Xliff).await?)
+}
+
+/// The strings of a language in a translators' exchange format, as a download.
+pub(crate) async fn exchange_file(
+    state: &AppState,
+    actor: &pacesetter_app::Actor,
+    locale: Option<&str>,
+    format: Format,
+) -> Result<Response, AppError> {
+    translations::authorise(actor)?;
+    let locale = target_locale(locale)?;
+    let edits = translations::list(&state.app, actor).await?;
+    let found = lines::lines(locale, &edits);
+    let entries: Vec<Entry<'_>> = found
+        .iter()
+        .map(|line| {
+            let draft = line.edited.as_ref().filter(|e| e.state == TranslationState::Draft);
+            let (text, state) = match (draft, line.state) {
+                (Some(draft), _) => (draft.text.as_str(), EntryState::Draft),
+                (None, TranslationState::Missing) => ("", EntryState::Missing),
+                (None, _) => (line.in_force(), EntryState::Final),
+            };
+            Entry {
+                key: line.key,
+                source: line.source,
+                english: line.english,
+                used_on: lines::used_on(line.key),
+                text,
+                state,
+            }
+        })
+        .collect();
+    let (body, content_type, extension) = match format {
+        Format::Po => (exchange::write_po(locale.tag(), &entries), "text/x-gettext-translation; charset=utf-8", "po"),
+        Format::Xliff => {
+            (exchange::write_xliff(locale.tag(), &entries), "application/xliff+xml; charset=utf-8", "xliff")
+        }
+    };
+    let disposition = format!("attachment; filename=\"translations-{}.{extension}\"", locale.tag());
+    Ok(crate::api::download(body.into_bytes(), content_type, &disposition))
+}
+
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
@@ -360,8 +429,9 @@ pub struct TranslationImport {
     pub stored: usize,
 }
 
-/// Reads a translator's workbook (as exported): lists what it would change, and with
-/// `commit=true` stores the changes as drafts — none if any is refused (`sheet_has_errors`).
+/// Reads a translator's file (the workbook, PO or XLIFF file as exported, told apart by
+/// content): lists what it would change, and with `commit=true` stores the changes as drafts —
+/// none if any is refused (`sheet_has_errors`).
 #[utoipa::path(post, path = "/api/v1/translations/import", tag = "translations", params(ImportQuery), security(("bearer" = [])),
     request_body(content = super::FileBytes, content_type = "application/octet-stream"),
     responses((status = 200, body = TranslationImport), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]

@@ -114,6 +114,8 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
         .add("GET", "/search", get(search::search_page))
         .add("GET", "/translations", get(translations::show_translations))
         .add("GET", "/translations/export.xlsx", get(translations::export_xlsx))
+        .add("GET", "/translations/export.po", get(translations::export_po))
+        .add("GET", "/translations/export.xliff", get(translations::export_xliff))
         .add_upload("POST", "/translations/import", post(translations::preview_import))
         .add_upload("POST", "/translations/import/commit", post(translations::commit_import))
         .add("POST", "/translations/{locale}/{key}", post(translations::edit_translation))

@@ -10,6 +10,7 @@ use axum::{
 };
 use pacesetter_app::{PageRequest, translations};
 use pacesetter_domain::{Locale, ValidationError, translation::State as TranslationState};
+use pacesetter_export::exchange::Format;
 use serde::Deserialize;
 
 use super::{
@@ -261,6 +262,24 @@ pub async fn export_xlsx(
     Query(filter): Query<TranslationFilter>,
 ) -> PageResult {
     Ok(crate::api::translations::workbook(&state, &actor, Some(&filter.locale), ctx.t).await?)
+}
+
+/// Every string of the language as a gettext PO file.
+pub async fn export_po(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Query(filter): Query<TranslationFilter>,
+) -> PageResult {
+    Ok(crate::api::translations::exchange_file(&state, &actor, Some(&filter.locale), Format::Po).await?)
+}
+
+/// Every string of the language as an XLIFF 2.0 document.
+pub async fn export_xliff(
+    State(state): State<AppState>,
+    SignedIn { actor, .. }: SignedIn,
+    Query(filter): Query<TranslationFilter>,
+) -> PageResult {
+    Ok(crate::api::translations::exchange_file(&state, &actor, Some(&filter.locale), Format::Xliff).await?)
 }
 
 #[derive(Template)]
