@@ -19,6 +19,8 @@ pub enum SheetField {
     Parent,
     Code,
     Title,
+    /// The task's title in Tibetan (藏文名称).
+    TitleBo,
     Measures,
     Lead,
     Units,
@@ -27,11 +29,12 @@ pub enum SheetField {
 }
 
 impl SheetField {
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Seq,
         Self::Parent,
         Self::Code,
         Self::Title,
+        Self::TitleBo,
         Self::Measures,
         Self::Lead,
         Self::Units,
@@ -45,6 +48,7 @@ impl SheetField {
             Self::Parent => "parent",
             Self::Code => "code",
             Self::Title => "title",
+            Self::TitleBo => "title_bo",
             Self::Measures => "measures",
             Self::Lead => "lead",
             Self::Units => "units",
@@ -65,6 +69,7 @@ impl SheetField {
             Self::Parent => &["工程/行动", "工程", "行动", "所属工程", "重点工程", "板块", "类别", "parent"],
             Self::Code => &["编号", "任务编号", "编码", "Code"],
             Self::Title => &["重点任务", "工作任务", "主要任务", "任务名称", "任务", "Key task", "title"],
+            Self::TitleBo => &["藏文名称", "藏文标题", "任务藏文名称", "Tibetan title", "title_bo"],
             Self::Measures => &["具体措施", "工作措施", "主要措施", "措施", "工作内容", "具体内容", "Measures"],
             Self::Lead => &["牵头单位", "牵头部门", "牵头", "Lead unit", "lead"],
             Self::Units => &["责任单位", "责任部门", "配合单位", "参与单位", "协办单位", "Co-units", "units"],

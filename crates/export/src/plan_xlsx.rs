@@ -1,5 +1,5 @@
 //! The office's task-breakdown table as XLSX: one sheet of key tasks in the layout offices use
-//! (序号, 重点任务, 具体措施, 牵头单位, 责任单位, 完成时限) with progress and light, and one sheet of
+//! (序号, 重点任务, 藏文名称, 具体措施, 牵头单位, 责任单位, 完成时限) with progress and light, and one sheet of
 //! each unit's assignment. Every text is written as a string cell, so nothing can become a
 //! formula.
 
@@ -11,6 +11,8 @@ pub struct TaskRow {
     pub pillar: String,
     pub code: String,
     pub title: String,
+    /// The title in Tibetan, if given (the 藏文名称 column the import reads back).
+    pub title_bo: String,
     pub measures: String,
     pub lead: String,
     pub co_units: String,
@@ -38,7 +40,7 @@ pub struct AssignmentRow {
 pub struct Headers {
     pub tasks_sheet: String,
     pub assignments_sheet: String,
-    pub tasks: [String; 10],
+    pub tasks: [String; 11],
     pub assignments: [String; 7],
 }
 
@@ -97,7 +99,7 @@ pub fn write(
     {
         let sheet = workbook.add_worksheet();
         sheet.set_name(&headers.tasks_sheet)?;
-        write_headers(sheet, &headers.tasks, &[6.0, 16.0, 10.0, 36.0, 36.0, 18.0, 24.0, 12.0, 10.0, 8.0])?;
+        write_headers(sheet, &headers.tasks, &[6.0, 16.0, 10.0, 36.0, 30.0, 36.0, 18.0, 24.0, 12.0, 10.0, 8.0])?;
         for (i, task) in tasks.iter().enumerate() {
             let row = i as u32 + 1;
             sheet.write_number_with_format(row, 0, (i + 1) as f64, &wrap)?;
@@ -105,18 +107,19 @@ pub fn write(
                 (1, &task.pillar),
                 (2, &task.code),
                 (3, &task.title),
-                (4, &task.measures),
-                (5, &task.lead),
-                (6, &task.co_units),
+                (4, &task.title_bo),
+                (5, &task.measures),
+                (6, &task.lead),
+                (7, &task.co_units),
             ] {
                 sheet.write_string_with_format(row, col, text, &wrap)?;
             }
-            write_day(sheet, row, 7, &task.due_on, &day, &wrap)?;
+            write_day(sheet, row, 8, &task.due_on, &day, &wrap)?;
             match task.percent {
-                Some(value) => sheet.write_number_with_format(row, 8, value, &percent)?,
-                None => sheet.write_string_with_format(row, 8, "", &wrap)?,
+                Some(value) => sheet.write_number_with_format(row, 9, value, &percent)?,
+                None => sheet.write_string_with_format(row, 9, "", &wrap)?,
             };
-            sheet.write_string_with_format(row, 9, &task.light, &wrap)?;
+            sheet.write_string_with_format(row, 10, &task.light, &wrap)?;
         }
     }
     {
@@ -151,6 +154,7 @@ mod tests {
                 s("工程/行动"),
                 s("编号"),
                 s("重点任务"),
+                s("藏文名称"),
                 s("具体措施"),
                 s("牵头单位"),
                 s("责任单位"),
@@ -168,6 +172,7 @@ mod tests {
             pillar: "第二项工程".into(),
             code: "RW-01".into(),
             title: "=HYPERLINK(\"http://x\",\"点我\")".into(),
+            title_bo: "ལྷ་ས".into(),
             measures: "+1+1".into(),
             lead: "自治区党委宣传部".into(),
             co_units: "拉萨市、日喀则市".into(),
@@ -188,7 +193,8 @@ mod tests {
         let table = crate::read_table(&bytes).unwrap();
         assert_eq!(table.headers[3], "重点任务");
         assert_eq!(table.rows[0].1[3], "=HYPERLINK(\"http://x\",\"点我\")", "kept as text, never a formula");
-        assert_eq!(table.rows[0].1[8], "45.5");
+        assert_eq!(table.rows[0].1[4], "ལྷ་ས");
+        assert_eq!(table.rows[0].1[9], "45.5");
         // The sheet's XML holds no formula element at all.
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
         let mut xml = String::new();

@@ -469,6 +469,7 @@ pub struct Listed {
     pub campaign_id: CampaignId,
     pub item_code: Option<String>,
     pub item_title: String,
+    pub item_title_bo: Option<String>,
     pub unit_name: String,
     pub unit_name_bo: Option<String>,
 }
@@ -569,7 +570,7 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
         filters.query(format!("SELECT COUNT(*) AS n {from} {where_sql}")).fetch_one(&mut *conn).await?.try_get("n")?;
     let rows = filters
         .query(format!(
-            "SELECT {COLUMNS}, i.campaign_id, i.code AS item_code, i.title AS item_title, u.name AS unit_name, u.name_bo AS unit_name_bo
+            "SELECT {COLUMNS}, i.campaign_id, i.code AS item_code, i.title AS item_title, i.title_bo AS item_title_bo, u.name AS unit_name, u.name_bo AS unit_name_bo
              {from} {where_sql}
              ORDER BY CASE WHEN a.state = 'closed' THEN 1 ELSE 0 END, a.due_day, a.id LIMIT {} OFFSET {}",
             filter.limit.clamp(1, 500),
@@ -585,6 +586,7 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
                 campaign_id: CampaignId(row.try_get("campaign_id")?),
                 item_code: row.try_get("item_code")?,
                 item_title: row.try_get("item_title")?,
+                item_title_bo: row.try_get("item_title_bo")?,
                 unit_name: row.try_get("unit_name")?,
                 unit_name_bo: row.try_get("unit_name_bo")?,
             })

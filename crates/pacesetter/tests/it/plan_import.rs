@@ -146,7 +146,7 @@ backend_test! {
         // Reading the codes as the titles makes every task new — and a column may not hold
         // two fields.
         let path = format!("/api/v1/imports/{id}/mapping");
-        let mut fields = json!({"seq": "A", "parent": "B", "title": "C", "lead": "F", "units": "G", "due_on": "H"});
+        let mut fields = json!({"seq": "A", "parent": "B", "title": "C", "lead": "G", "units": "H", "due_on": "I"});
         let remapped = t.json(Method::PUT, &path, &office, fields.clone()).await;
         assert_eq!(remapped.status, StatusCode::OK, "{}", remapped.text());
         let actions = remapped.json()["preview"]["rows"]
@@ -162,7 +162,7 @@ backend_test! {
         assert_eq!(twice.json()["error"]["details"][0]["code"], "column_mapped_twice");
 
         // Back to the headers' own mapping, the commit finds nothing to do.
-        let restored = json!({"seq": "A", "parent": "B", "code": "C", "title": "D", "measures": "E", "lead": "F", "units": "G", "due_on": "H"});
+        let restored = json!({"seq": "A", "parent": "B", "code": "C", "title": "D", "title_bo": "E", "measures": "F", "lead": "G", "units": "H", "due_on": "I"});
         assert_eq!(t.json(Method::PUT, &path, &office, restored).await.status, StatusCode::OK);
         let (status, summary) = commit(&t, &office, id).await;
         assert_eq!(status, StatusCode::OK, "{summary}");
@@ -230,5 +230,66 @@ backend_test! {
         let (status, refused) = commit(&t, &office, checked["id"].as_i64().unwrap()).await;
         assert_eq!((status, refused["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("import_has_errors")));
         assert!(tasks_titled(&t, campaign, "举办创建工作培训班").await.is_empty(), "nothing was written");
+    }
+}
+
+backend_test! {
+    async fn tibetan_titles_come_in_from_the_sheet_and_show_to_tibetan_readers(t) {
+        let office = t.token("office").await;
+        let campaign = demo_campaign(&t, &office).await;
+        let export = t.get(&format!("/api/v1/campaigns/{campaign}/export"), &office).await;
+        let grid = pacesetter_export::read_sheet(&export.body).unwrap();
+        let (_, header) = &grid.rows[0];
+        assert_eq!(header[4], "藏文名称", "the export has the column the import reads: {header:?}");
+        // The office fills one task's Tibetan title (the regulation's attested term, TIBETAN.md §3).
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        let mut titled = String::new();
+        for (r, (_, cells)) in grid.rows.iter().enumerate() {
+            for (c, cell) in cells.iter().enumerate() {
+                let text = if r == 1 && c == 4 { "མི་རིགས་མཐུན་སྒྲིལ་ཡར་ཐོན་" } else { cell.as_str() };
+                sheet.write_string(r as u32, c as u16, text).unwrap();
+            }
+            if r == 1 {
+                titled = cells[3].clone();
+            }
+        }
+        let job = upload(&t, &office, campaign, workbook.save_to_buffer().unwrap()).await;
+        let preview = &job["preview"];
+        assert_eq!(preview["error_count"], 0, "{preview}");
+        let updates = preview["rows"].as_array().unwrap().iter().filter(|r| r["action"] == "update").count();
+        assert_eq!(updates, 1, "only the task given a Tibetan title changes: {preview}");
+        let (status, summary) = commit(&t, &office, job["id"].as_i64().unwrap()).await;
+        assert_eq!(status, StatusCode::OK, "{summary}");
+        let task = tasks_titled(&t, campaign, &titled).await.pop().expect("the task");
+        assert_eq!(task.title_bo.as_deref(), Some("མི་རིགས་མཐུན་སྒྲིལ་ཡར་ཐོན་"));
+
+        // A Tibetan reader sees the Tibetan title; a task without one shows its Chinese, marked.
+        {
+            let hash = pacesetter_app::hash_password(pacesetter_app::demo::DEMO_PASSWORD).unwrap();
+            let mut tx = t.db.store.write().await.unwrap();
+            let office_unit = pacesetter_store::units::find_by_code(&mut tx, "ZXB").await.unwrap().unwrap();
+            let new = pacesetter_store::users::NewUser {
+                username: "reader-bo",
+                display_name: "读者",
+                password_hash: &hash,
+                unit_id: office_unit.id,
+                locale: Some(pacesetter_domain::Locale::Bo),
+            };
+            let now = pacesetter_domain::Timestamp::now();
+            let user = pacesetter_store::users::insert(&mut tx, &new, now).await.unwrap();
+            pacesetter_store::grants::insert(&mut tx, user.id, pacesetter_domain::Role::Coordinator, office_unit.id, now).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        let reader = t.session("reader-bo").await;
+        let page = t.get(&format!("/plan-items/{}", task.id.0), &reader).await.text();
+        assert!(page.contains("<h1><span lang=\"bo\">མི་རིགས་མཐུན་སྒྲིལ་ཡར་ཐོན་</span>"), "{page}");
+        assert!(page.contains(&format!("lang=\"zh-Hans\">{titled}</p>")), "the Chinese under it");
+        let plan = t.get(&format!("/campaigns/{campaign}"), &reader).await.text();
+        assert!(plan.contains("<span lang=\"bo\">མི་རིགས་མཐུན་སྒྲིལ་ཡར་ཐོན་</span>"));
+        assert!(plan.contains("<span class=\"untranslated\""), "the others' Chinese is marked");
+        let chinese = t.get(&format!("/plan-items/{}", task.id.0), &t.session("office").await).await.text();
+        assert!(chinese.contains(&format!("<h1><span lang=\"zh-Hans\">{titled}</span>")), "a Chinese reader sees the Chinese");
+        assert!(!chinese.contains("class=\"untranslated\""));
     }
 }

@@ -115,8 +115,8 @@ pub async fn export_selected(
             vec![
                 Cell::Text(t.tk("light", &row.light).to_owned()),
                 Cell::Text(row.code),
-                Cell::Text(row.task),
-                Cell::Text(row.unit),
+                Cell::Text(row.task.text),
+                Cell::Text(row.unit.text),
                 Cell::Text(t.t(&row.state_key).to_owned()),
                 Cell::Percent(f64::from(percent) / 100.0),
                 Cell::Date(due),

@@ -22,14 +22,15 @@ use super::{
     multipart::MultipartForm,
 };
 use crate::AppState;
+use crate::ui::named::Named;
 use crate::ui::page::{PageForm, PageResult, field_errors, saved};
 
 /// An assignment as a table row shows it.
 pub struct LineRow {
     pub id: i64,
-    pub task: String,
+    pub task: Named,
     pub code: String,
-    pub unit: String,
+    pub unit: Named,
     pub state_key: String,
     pub percent: u8,
     pub due_on: String,
@@ -39,15 +40,11 @@ pub struct LineRow {
 
 impl LineRow {
     pub fn new(line: assignments::Line, locale: Locale) -> Self {
-        let unit = match (locale, &line.unit_name_bo) {
-            (Locale::Bo, Some(bo)) => bo.clone(),
-            _ => line.unit_name.clone(),
-        };
         Self {
             id: line.assignment.id.0,
-            task: line.item_title,
+            task: Named::of(&line.item_title, line.item_title_bo.as_deref(), locale),
             code: line.item_code.unwrap_or_default(),
-            unit,
+            unit: Named::of(&line.unit_name, line.unit_name_bo.as_deref(), locale),
             state_key: format!("state.{}", line.assignment.state.as_str()),
             percent: line.assignment.percent,
             due_on: format_date(line.assignment.due_on),
@@ -178,7 +175,8 @@ pub async fn list_assignments(
         .find(|t| Some(t.id) == item)
         .or_else(|| pillars.iter().find(|p| Some(p.id) == query.pillar))
         .map(|p| p.name.as_str());
-    let title = list_title(ctx.t, &actor, &filter, pillar_name, query.unit.and(lines.first().map(|l| l.unit.as_str())));
+    let title =
+        list_title(ctx.t, &actor, &filter, pillar_name, query.unit.and(lines.first().map(|l| l.unit.text.as_str())));
     let campaigns = view.campaigns;
     Ok(render(&IndexPage {
         title,
@@ -257,6 +255,8 @@ pub struct EventRow {
 struct ShowPage {
     p: PageCtx,
     detail: assignments::Detail,
+    /// The task's title in the reader's language.
+    title: Named,
     unit_name: String,
     starts_on: String,
     due_on: String,
@@ -400,6 +400,7 @@ async fn show_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, failu
         })
         .collect();
     let page = ShowPage {
+        title: Named::of(&detail.item.title, detail.item.title_bo.as_deref(), ctx.t.locale),
         indicators,
         unit_name: detail.unit.display_name(ctx.t.locale).to_owned(),
         starts_on: format_date(detail.assignment.starts_on),

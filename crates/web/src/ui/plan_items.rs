@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
+use crate::ui::named::Named;
 use crate::ui::page::{PageForm, PageResult, saved};
 
 #[derive(Template)]
@@ -210,6 +211,9 @@ pub struct UnitChip {
 struct ItemPage {
     p: PageCtx,
     view: plans::ItemView,
+    /// The item's title in the reader's language, and the other language's under it.
+    title: Named,
+    other_title: Option<String>,
     lead: Option<UnitChip>,
     co_units: Vec<UnitChip>,
     lines: Vec<super::assignments::LineRow>,
@@ -246,7 +250,10 @@ async fn item_page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, error
         };
     let chip = |u: &pacesetter_domain::unit::Unit| UnitChip { id: u.id.0, name: u.display_name(locale).to_owned() };
     let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let (title, other_title) = titles(&view.item, locale);
     let page = ItemPage {
+        title,
+        other_title,
         lead: view.lead_unit.as_ref().map(chip),
         co_units: view.co_units.iter().map(chip).collect(),
         starts_on: view.item.starts_on.map(format_date).unwrap_or_default(),
@@ -370,4 +377,19 @@ pub async fn update_item(
         p: ctx.with_nav("plans"),
     };
     Ok((status, render(&page)).into_response())
+}
+
+/// A plan item's title for a reader of `locale`, and the title in the other language (the
+/// Chinese under the Tibetan, the Tibetan under the Chinese) where both are given.
+pub(super) fn titles(
+    item: &pacesetter_domain::plan::PlanItem,
+    locale: pacesetter_domain::Locale,
+) -> (Named, Option<String>) {
+    let title = Named::of(&item.title, item.title_bo.as_deref(), locale);
+    let other = match (&item.title_bo, title.lang) {
+        (Some(_), "bo") => Some(item.title.clone()),
+        (Some(bo), _) if !bo.trim().is_empty() => Some(bo.clone()),
+        _ => None,
+    };
+    (title, other)
 }

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
+use crate::ui::named::Named;
 use crate::ui::page::{PageForm, PageResult, saved};
 
 pub struct CampaignRow {
@@ -328,7 +329,7 @@ pub(super) struct PlanRow {
     pub id: i64,
     pub depth: u8,
     pub code: String,
-    pub title: String,
+    pub title: Named,
     pub level: String,
     pub weight: u32,
     pub due_on: String,
@@ -339,13 +340,13 @@ pub(super) struct PlanRow {
     pub counts: plans::LightCounts,
 }
 
-pub(super) fn flatten(nodes: &[plans::PlanNode], out: &mut Vec<PlanRow>) {
+pub(super) fn flatten(nodes: &[plans::PlanNode], locale: pacesetter_domain::Locale, out: &mut Vec<PlanRow>) {
     for node in nodes {
         out.push(PlanRow {
             id: node.item.id.0,
             depth: node.item.depth,
             code: node.item.code.clone().unwrap_or_default(),
-            title: node.item.title.clone(),
+            title: Named::of(&node.item.title, node.item.title_bo.as_deref(), locale),
             level: node.level.name.clone(),
             weight: node.item.weight,
             due_on: node.item.due_on.map(format_date).unwrap_or_default(),
@@ -354,7 +355,7 @@ pub(super) fn flatten(nodes: &[plans::PlanNode], out: &mut Vec<PlanRow>) {
             light: node.rolled.map(|r| r.light.as_str().to_owned()).unwrap_or_default(),
             counts: node.lights,
         });
-        flatten(&node.children, out);
+        flatten(&node.children, locale, out);
     }
 }
 
@@ -375,7 +376,7 @@ pub async fn show_campaign(
 ) -> PageResult {
     let (view, tree) = plans::plan(&state.app, &actor, CampaignId(id)).await?;
     let mut rows = Vec::new();
-    flatten(&tree, &mut rows);
+    flatten(&tree, ctx.t.locale, &mut rows);
     let mut totals = plans::LightCounts::default();
     for node in &tree {
         totals.done += node.lights.done;

@@ -265,7 +265,7 @@ pub async fn show_public_plan(
 ) -> PageResult {
     let (campaign, tree) = reports::public_plan(&state.app, CampaignId(id)).await?;
     let mut rows = Vec::new();
-    flatten(&tree, &mut rows);
+    flatten(&tree, ctx.t.locale, &mut rows);
     let as_of = format_date(campaign.today(pacesetter_domain::Timestamp::now()));
     Ok(render(&PublicPage { p: ctx.with_nav("public"), name: campaign.name, as_of, rows }))
 }

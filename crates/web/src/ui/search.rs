@@ -55,7 +55,7 @@ pub async fn search_page(
         Hit {
             link: format!("/assignments/{}", row.id),
             detail: format!("{} · {} · {}%", row.unit, t.t(&row.state_key), row.percent),
-            title: row.task,
+            title: row.task.text,
         }
     });
     let findings = found.findings.0.iter().map(|line| Hit {

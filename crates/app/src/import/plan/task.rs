@@ -150,7 +150,13 @@ pub(super) fn plan_task(ctx: &Context, group: &Group<'_>, mapping: &Mapping, new
         _ => measures.join("\n"),
     };
     let weight = existing.map(|e| e.weight.to_string()).unwrap_or_default();
-    let title_bo = existing.and_then(|e| e.title_bo.clone()).unwrap_or_default();
+    let title_bo = match column(SheetField::TitleBo) {
+        // A sheet without the column keeps what the plan says.
+        None => existing.and_then(|e| e.title_bo.clone()).unwrap_or_default(),
+        Some(_) => {
+            group.rows.iter().map(|(_, row)| cell(row, SheetField::TitleBo)).find(|t| !t.is_empty()).unwrap_or_default()
+        }
+    };
     let (starts_text, due_text) = (format_date(starts), due.map(format_date).unwrap_or_default());
     let input = ItemInput {
         code: &group.code,
@@ -167,6 +173,7 @@ pub(super) fn plan_task(ctx: &Context, group: &Group<'_>, mapping: &Mapping, new
             for FieldError { field, code } in invalid.fields {
                 let sheet_field = match field {
                     "code" => SheetField::Code,
+                    "title_bo" => SheetField::TitleBo,
                     "description" => SheetField::Measures,
                     "starts_on" => SheetField::StartsOn,
                     "due_on" => SheetField::DueOn,
