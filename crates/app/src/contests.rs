@@ -45,6 +45,8 @@ const KEY_MAX_CHARS: usize = 100;
 #[derive(Debug, Clone)]
 pub struct ContestInput<'a> {
     pub name: &'a str,
+    /// The name in Tibetan; blank for none.
+    pub name_bo: &'a str,
     pub kind: Kind,
     pub plan_item: Option<PlanItemId>,
     pub rules: Rules,
@@ -99,6 +101,7 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Cont
     let (_, office) = crate::plans::load_campaign(&mut tx, campaign).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let name = text::required("name", input.name, TextKind::Title)?;
+    let name_bo = text::optional("name_bo", Some(input.name_bo), TextKind::Title)?;
     check_rules(&input.rules)?;
     let mut rules = input.rules.clone();
     rules.tie_criterion = text::optional("tie_criterion", rules.tie_criterion.as_deref(), TextKind::Name)?;
@@ -109,7 +112,13 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Cont
             return Err(AppError::invalid("plan_item_id", "item_not_found"));
         }
     }
-    let fields = ContestFields { name: &name, kind: input.kind, plan_item_id: input.plan_item, rules: &rules };
+    let fields = ContestFields {
+        name: &name,
+        name_bo: name_bo.as_deref(),
+        kind: input.kind,
+        plan_item_id: input.plan_item,
+        rules: &rules,
+    };
     let contest = store::insert_contest(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,

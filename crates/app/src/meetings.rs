@@ -32,6 +32,8 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct MeetingInput<'a> {
     pub title: &'a str,
+    /// The title in Tibetan; blank for none.
+    pub title_bo: &'a str,
     pub starts_at: Timestamp,
     pub mode: Mode,
     pub chair: &'a str,
@@ -110,8 +112,15 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Meet
     let (_, office) = crate::plans::load_campaign(&mut tx, campaign).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let title = text::required("title", input.title, TextKind::Title)?;
+    let title_bo = text::optional("title_bo", Some(input.title_bo), TextKind::Title)?;
     let chair = text::optional("chair", Some(input.chair), TextKind::Name)?.unwrap_or_default();
-    let fields = MeetingFields { title: &title, starts_at: input.starts_at, mode: input.mode, chair: &chair };
+    let fields = MeetingFields {
+        title: &title,
+        title_bo: title_bo.as_deref(),
+        starts_at: input.starts_at,
+        mode: input.mode,
+        chair: &chair,
+    };
     let meeting = store::insert_meeting(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,

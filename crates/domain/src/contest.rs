@@ -296,6 +296,8 @@ pub struct Contest {
     /// The plan task it carries out (RW-02 …), if any.
     pub plan_item_id: Option<PlanItemId>,
     pub name: String,
+    /// The name in Tibetan, if given.
+    pub name_bo: Option<String>,
     pub kind: Kind,
     pub rules: Rules,
     pub created_by: UserId,

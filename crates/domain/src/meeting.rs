@@ -82,6 +82,8 @@ pub struct Meeting {
     pub id: MeetingId,
     pub campaign_id: CampaignId,
     pub title: String,
+    /// The title in Tibetan, if given.
+    pub title_bo: Option<String>,
     pub starts_at: Timestamp,
     pub mode: Mode,
     /// Who chairs it, by position (专项组组长), as people appear in the product.

@@ -14,7 +14,8 @@ use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{Conn, Result, StoreError, evaluations::decode_error, row};
 
-const CONTEST_COLUMNS: &str = "id, campaign_id, plan_item_id, name, kind, trim_high, trim_low, precision_dp, rounding,
+const CONTEST_COLUMNS: &str =
+    "id, campaign_id, plan_item_id, name, name_bo, kind, trim_high, trim_low, precision_dp, rounding,
     tie_criterion, reveal, created_by, created_at, updated_at, version";
 
 pub(crate) fn count(row: &AnyRow, column: &str) -> Result<u32> {
@@ -36,6 +37,7 @@ fn contest_from_row(row: &AnyRow) -> Result<Contest> {
         campaign_id: CampaignId(row.try_get("campaign_id")?),
         plan_item_id: row.try_get::<Option<i64>, _>("plan_item_id")?.map(PlanItemId),
         name: row.try_get("name")?,
+        name_bo: row.try_get("name_bo")?,
         kind: Kind::parse(&kind).ok_or_else(|| decode_error("contest kind"))?,
         rules: Rules {
             trim_high: count(row, "trim_high")?,
@@ -55,6 +57,7 @@ fn contest_from_row(row: &AnyRow) -> Result<Contest> {
 /// A contest's name, kind, plan task and rules.
 pub struct ContestFields<'a> {
     pub name: &'a str,
+    pub name_bo: Option<&'a str>,
     pub kind: Kind,
     pub plan_item_id: Option<PlanItemId>,
     pub rules: &'a Rules,
@@ -70,8 +73,8 @@ pub async fn insert_contest(
     let rules = fields.rules;
     let row = sqlx::query(
         "INSERT INTO contests (campaign_id, plan_item_id, name, trim_high, trim_low, precision_dp, rounding,
-             tie_criterion, reveal, created_by, created_at, updated_at, kind)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12) RETURNING id",
+             tie_criterion, reveal, created_by, created_at, updated_at, kind, name_bo)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13) RETURNING id",
     )
     .bind(campaign.0)
     .bind(fields.plan_item_id.map(|p| p.0))
@@ -85,6 +88,7 @@ pub async fn insert_contest(
     .bind(by.0)
     .bind(now.to_db())
     .bind(fields.kind.as_str())
+    .bind(fields.name_bo.map(str::to_owned))
     .fetch_one(&mut *conn)
     .await?;
     get_contest(conn, ContestId(row.try_get("id")?)).await

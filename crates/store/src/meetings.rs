@@ -18,8 +18,7 @@ pub use decisions::{
 
 use crate::{Conn, Result, StoreError, contests::count, evaluations::decode_error, row};
 
-const MEETING_COLUMNS: &str =
-    "id, campaign_id, title, starts_at, mode, chair, created_by, created_at, updated_at, version, closed_at, closed_by";
+const MEETING_COLUMNS: &str = "id, campaign_id, title, title_bo, starts_at, mode, chair, created_by, created_at, updated_at, version, closed_at, closed_by";
 
 fn meeting_from_row(row: &AnyRow) -> Result<Meeting> {
     let mode: String = row.try_get("mode")?;
@@ -27,6 +26,7 @@ fn meeting_from_row(row: &AnyRow) -> Result<Meeting> {
         id: MeetingId(row.try_get("id")?),
         campaign_id: CampaignId(row.try_get("campaign_id")?),
         title: row.try_get("title")?,
+        title_bo: row.try_get("title_bo")?,
         starts_at: row::timestamp(row, "starts_at")?,
         mode: Mode::parse(&mode).ok_or_else(|| decode_error("meeting mode"))?,
         chair: row.try_get("chair")?,
@@ -44,6 +44,7 @@ fn meeting_from_row(row: &AnyRow) -> Result<Meeting> {
 /// A meeting's title, time, mode and chair.
 pub struct MeetingFields<'a> {
     pub title: &'a str,
+    pub title_bo: Option<&'a str>,
     pub starts_at: Timestamp,
     pub mode: Mode,
     pub chair: &'a str,
@@ -57,8 +58,8 @@ pub async fn insert_meeting(
     now: Timestamp,
 ) -> Result<Meeting> {
     let row = sqlx::query(
-        "INSERT INTO meetings (campaign_id, title, starts_at, mode, chair, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO meetings (campaign_id, title, starts_at, mode, chair, created_by, created_at, updated_at, title_bo)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(campaign.0)
     .bind(fields.title.to_owned())
@@ -67,6 +68,7 @@ pub async fn insert_meeting(
     .bind(fields.chair.to_owned())
     .bind(by.0)
     .bind(now.to_db())
+    .bind(fields.title_bo.map(str::to_owned))
     .fetch_one(&mut *conn)
     .await?;
     get_meeting(conn, MeetingId(row.try_get("id")?)).await

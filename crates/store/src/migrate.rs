@@ -191,10 +191,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0030_unit_sort_keys.sql"),
         include_str!("../migrations/postgres/0030_unit_sort_keys.sql"),
     ),
+    (
+        31,
+        "tibetan names",
+        include_str!("../migrations/sqlite/0031_tibetan_names.sql"),
+        include_str!("../migrations/postgres/0031_tibetan_names.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 30;
+pub const LATEST: i64 = 31;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

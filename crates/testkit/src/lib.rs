@@ -303,6 +303,27 @@ impl TestApp {
         Auth::Cookie { token, csrf }
     }
 
+    /// An account beside the demo's, whose interface is in Tibetan: `role` on the unit coded
+    /// `unit_code`, home at the office, signed in with the demo's password.
+    pub async fn tibetan_reader(&self, username: &str, role: pacesetter_domain::Role, unit_code: &str) {
+        use pacesetter_store::{grants, units, users};
+        let hash = pacesetter_app::hash_password(demo::DEMO_PASSWORD).expect("hash");
+        let now = pacesetter_domain::Timestamp::now();
+        let mut tx = self.db.store.write().await.expect("write");
+        let office = units::find_by_code(&mut tx, "ZXB").await.expect("query").expect("the office");
+        let on = units::find_by_code(&mut tx, unit_code).await.expect("query").expect("the unit");
+        let new = users::NewUser {
+            username,
+            display_name: "藏文读者",
+            password_hash: &hash,
+            unit_id: office.id,
+            locale: Some(pacesetter_domain::Locale::Bo),
+        };
+        let user = users::insert(&mut tx, &new, now).await.expect("user");
+        grants::insert(&mut tx, user.id, role, on.id, now).await.expect("grant");
+        tx.commit().await.expect("commit");
+    }
+
     /// The id of a demo unit by its code.
     pub async fn unit_id(&self, code: &str) -> i64 {
         let mut conn = self.db.store.read().await.expect("conn");

@@ -177,7 +177,8 @@ pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppErro
 
     // The farmers' and herders' final: 50 finalists from the counties, 13 judges, all scored.
     let rules = pacesetter_domain::contest::Rules::default();
-    let input = ContestInput { name: FARMERS, kind: Kind::Speech, plan_item: task("RW-03"), rules: rules.clone() };
+    let input =
+        ContestInput { name: FARMERS, name_bo: "", kind: Kind::Speech, plan_item: task("RW-03"), rules: rules.clone() };
     let farmers = contests::create(app, &office, campaign.id, &input).await?;
     let finalists: Vec<(String, UnitId)> = (0..50).map(|n| (name(n), counties[(n * 3) % counties.len()].id)).collect();
     let panel: Vec<&Actor> = judges.iter().collect();
@@ -200,7 +201,7 @@ pub async fn seed(app: &App) -> Result<(ContestRoundId, ContestRoundId), AppErro
     }
 
     // The youth contest: a heat of six in each prefecture before five judges, the best two on.
-    let input = ContestInput { name: YOUTH, kind: Kind::Speech, plan_item: task("RW-02"), rules };
+    let input = ContestInput { name: YOUTH, name_bo: "", kind: Kind::Speech, plan_item: task("RW-02"), rules };
     let youth = contests::create(app, &office, campaign.id, &input).await?;
     let mut through = Vec::new();
     for (p, prefecture) in prefectures.iter().enumerate() {

@@ -49,7 +49,13 @@ pub async fn seed(app: &App) -> Result<(ContestId, Vec<ContestRoundId>), AppErro
     let (campaign, prefectures) = super::campaign_and_units(app, &office, UnitKind::Prefecture).await?;
     let codes = crate::plans::item_codes(app, &office, campaign.id).await?;
     let task = codes.iter().find(|(_, c)| c == "RW-05").map(|(id, _)| PlanItemId(*id));
-    let input = ContestInput { name: EXHIBITION, kind: Kind::Exhibition, plan_item: task, rules: Rules::default() };
+    let input = ContestInput {
+        name: EXHIBITION,
+        name_bo: "",
+        kind: Kind::Exhibition,
+        plan_item: task,
+        rules: Rules::default(),
+    };
     let exhibition = contests::create(app, &office, campaign.id, &input).await?;
     let mut jury = Vec::new();
     for n in 2..=6 {

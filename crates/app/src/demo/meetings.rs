@@ -96,7 +96,7 @@ pub async fn seed(app: &App) -> Result<Vec<MeetingId>, AppError> {
     for (title, starts_at, mode, agenda) in MEETINGS {
         let starts_at =
             Timestamp::parse_cst(starts_at).ok_or_else(|| AppError::Internal(format!("bad demo time {starts_at}")))?;
-        let input = MeetingInput { title, starts_at, mode, chair: "专项组组长" };
+        let input = MeetingInput { title, title_bo: "", starts_at, mode, chair: "专项组组长" };
         let meeting = meetings::create(app, &office, campaign.id, &input).await?;
         let main = VenueInput {
             kind: VenueKind::Main,

@@ -70,8 +70,13 @@ impl Fixture {
             panel.push(serve::actor(store, username).await?);
         }
 
-        let input =
-            ContestInput { name: "实时评分基准", kind: Kind::Speech, plan_item: None, rules: Rules::default() };
+        let input = ContestInput {
+            name: "实时评分基准",
+            name_bo: "",
+            kind: Kind::Speech,
+            plan_item: None,
+            rules: Rules::default(),
+        };
         let contest = contests::create(&app, &office, campaign.id, &input).await?;
         let criteria = CRITERIA
             .iter()

@@ -215,7 +215,10 @@ pub(crate) async fn contest_fixture(
     use pacesetter_store::contests as store;
     let now = Timestamp::now();
     let rules = Rules::default();
-    let fields = store::ContestFields { name: "演讲比赛", kind: Kind::Speech, plan_item_id: None, rules: &rules };
+    let fields =
+        store::ContestFields {
+            name: "演讲比赛", name_bo: None, kind: Kind::Speech, plan_item_id: None, rules: &rules
+        };
     let contest = store::insert_contest(tx, CampaignId(campaign), &fields, by.0, now).await.unwrap();
     let criteria = [
         Criterion { code: "content".into(), name: "内容".into(), max: 40.into() },
@@ -304,6 +307,7 @@ pub(crate) async fn meeting_fixture(
     use pacesetter_store::meetings as store;
     let fields = store::MeetingFields {
         title: "推进会",
+        title_bo: None,
         starts_at: Timestamp::parse("2023-04-02T02:00:00Z").unwrap(),
         mode: pacesetter_domain::meeting::Mode::Video,
         chair: "组长",

@@ -4,7 +4,7 @@
 //! collation changed.
 
 use axum::http::StatusCode;
-use pacesetter_domain::{Locale, Role, Timestamp};
+use pacesetter_domain::{Role, Timestamp};
 use pacesetter_store::units;
 use pacesetter_testkit::{TestApp, backend_test};
 
@@ -62,22 +62,7 @@ backend_test! {
 
 backend_test! {
     async fn the_unit_page_sorts_by_name_in_the_readers_language(t) {
-        let hash = pacesetter_app::hash_password(pacesetter_app::demo::DEMO_PASSWORD).unwrap();
-        {
-            let mut tx = t.db.store.write().await.unwrap();
-            let office = units::find_by_code(&mut tx, "ZXB").await.unwrap().unwrap();
-            let new = pacesetter_store::users::NewUser {
-                username: "reader-bo",
-                display_name: "读者",
-                password_hash: &hash,
-                unit_id: office.id,
-                locale: Some(Locale::Bo),
-            };
-            let user = pacesetter_store::users::insert(&mut tx, &new, Timestamp::now()).await.unwrap();
-            let region = units::find_by_code(&mut tx, "540000").await.unwrap().unwrap();
-            pacesetter_store::grants::insert(&mut tx, user.id, Role::Admin, region.id, Timestamp::now()).await.unwrap();
-            tx.commit().await.unwrap();
-        }
+        t.tibetan_reader("reader-bo", Role::Admin, "540000").await;
         let reader = t.session("reader-bo").await;
         let page = t.get("/units?kind=prefecture&sort=name", &reader).await;
         assert_eq!(page.status, StatusCode::OK);

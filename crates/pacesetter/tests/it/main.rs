@@ -51,4 +51,5 @@ mod second_factor;
 mod sign_in;
 mod store;
 mod text_input;
+mod tibetan_names;
 mod translations;

@@ -265,22 +265,7 @@ backend_test! {
         assert_eq!(task.title_bo.as_deref(), Some("མི་རིགས་མཐུན་སྒྲིལ་ཡར་ཐོན་"));
 
         // A Tibetan reader sees the Tibetan title; a task without one shows its Chinese, marked.
-        {
-            let hash = pacesetter_app::hash_password(pacesetter_app::demo::DEMO_PASSWORD).unwrap();
-            let mut tx = t.db.store.write().await.unwrap();
-            let office_unit = pacesetter_store::units::find_by_code(&mut tx, "ZXB").await.unwrap().unwrap();
-            let new = pacesetter_store::users::NewUser {
-                username: "reader-bo",
-                display_name: "读者",
-                password_hash: &hash,
-                unit_id: office_unit.id,
-                locale: Some(pacesetter_domain::Locale::Bo),
-            };
-            let now = pacesetter_domain::Timestamp::now();
-            let user = pacesetter_store::users::insert(&mut tx, &new, now).await.unwrap();
-            pacesetter_store::grants::insert(&mut tx, user.id, pacesetter_domain::Role::Coordinator, office_unit.id, now).await.unwrap();
-            tx.commit().await.unwrap();
-        }
+        t.tibetan_reader("reader-bo", pacesetter_domain::Role::Coordinator, "ZXB").await;
         let reader = t.session("reader-bo").await;
         let page = t.get(&format!("/plan-items/{}", task.id.0), &reader).await.text();
         assert!(page.contains("<h1><span lang=\"bo\">མི་རིགས་མཐུན་སྒྲིལ་ཡར་ཐོན་</span>"), "{page}");

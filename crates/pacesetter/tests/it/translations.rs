@@ -4,25 +4,13 @@
 //! coverage moves with it; what is refused keeps nothing.
 
 use axum::http::{Method, StatusCode};
-use pacesetter_domain::{Locale, Role, Timestamp};
+use pacesetter_domain::{Role, Timestamp};
 use pacesetter_testkit::{TestApp, backend_test};
 use serde_json::json;
 
 /// A second admin whose interface is in Tibetan: the reviewer.
 async fn tibetan_admin(t: &TestApp) {
-    let hash = pacesetter_app::hash_password(pacesetter_app::demo::DEMO_PASSWORD).unwrap();
-    let mut tx = t.db.store.write().await.unwrap();
-    let office = pacesetter_store::units::find_by_code(&mut tx, "ZXB").await.unwrap().unwrap();
-    let new = pacesetter_store::users::NewUser {
-        username: "translator",
-        display_name: "译员",
-        password_hash: &hash,
-        unit_id: office.id,
-        locale: Some(Locale::Bo),
-    };
-    let user = pacesetter_store::users::insert(&mut tx, &new, Timestamp::now()).await.unwrap();
-    pacesetter_store::grants::insert(&mut tx, user.id, Role::Admin, office.id, Timestamp::now()).await.unwrap();
-    tx.commit().await.unwrap();
+    t.tibetan_reader("translator", Role::Admin, "ZXB").await;
 }
 
 fn code_of(response: &pacesetter_testkit::TestResponse) -> (StatusCode, String) {

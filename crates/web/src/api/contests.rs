@@ -59,6 +59,8 @@ pub struct ContestResponse {
     /// The plan task the contest carries out.
     pub plan_item_id: Option<i64>,
     pub name: String,
+    /// The name in Tibetan, if given.
+    pub name_bo: Option<String>,
     /// A speech contest or an exhibition (whose rounds are its categories).
     pub kind: Kind,
     /// How many of the highest and lowest judge scores are dropped.
@@ -83,6 +85,7 @@ impl From<Contest> for ContestResponse {
             campaign_id: c.campaign_id.0,
             plan_item_id: c.plan_item_id.map(|p| p.0),
             name: c.name,
+            name_bo: c.name_bo,
             kind: c.kind,
             trim_high: c.rules.trim_high,
             trim_low: c.rules.trim_low,
@@ -190,6 +193,9 @@ fn default_precision() -> u32 {
 #[serde(deny_unknown_fields)]
 pub struct ContestRequest {
     pub name: String,
+    /// The name in Tibetan (optional).
+    #[serde(default)]
+    pub name_bo: String,
     /// `speech` (the default) or `exhibition`.
     #[serde(default)]
     pub kind: Option<Kind>,
@@ -225,6 +231,7 @@ impl ContestRequest {
         };
         Ok(ContestInput {
             name: &self.name,
+            name_bo: &self.name_bo,
             kind: self.kind.unwrap_or(Kind::Speech),
             plan_item: self.plan_item_id.map(PlanItemId),
             rules: Rules {

@@ -43,6 +43,8 @@ pub struct MeetingResponse {
     pub id: i64,
     pub campaign_id: i64,
     pub title: String,
+    /// The title in Tibetan, if given.
+    pub title_bo: Option<String>,
     /// When it starts, RFC 3339 in UTC.
     pub starts_at: String,
     pub mode: Mode,
@@ -59,6 +61,7 @@ impl From<Meeting> for MeetingResponse {
             id: m.id.0,
             campaign_id: m.campaign_id.0,
             title: m.title,
+            title_bo: m.title_bo,
             starts_at: m.starts_at.to_db(),
             mode: m.mode,
             chair: m.chair,
@@ -223,6 +226,9 @@ impl From<MeetingView> for MeetingDetailResponse {
 #[serde(deny_unknown_fields)]
 pub struct MeetingRequest {
     pub title: String,
+    /// The title in Tibetan (optional).
+    #[serde(default)]
+    pub title_bo: String,
     /// When it starts: RFC 3339 (`2023-04-02T10:00:00+08:00`).
     pub starts_at: String,
     pub mode: Mode,
@@ -254,7 +260,8 @@ pub async fn create_meeting(
     ApiJson(body): ApiJson<MeetingRequest>,
 ) -> Result<Response, ApiError> {
     let starts_at = Timestamp::parse(&body.starts_at).ok_or(AppError::invalid("starts_at", "invalid_time"))?;
-    let input = MeetingInput { title: &body.title, starts_at, mode: body.mode, chair: &body.chair };
+    let input =
+        MeetingInput { title: &body.title, title_bo: &body.title_bo, starts_at, mode: body.mode, chair: &body.chair };
     let meeting = meetings::create(&state.app, &actor, CampaignId(id), &input).await?;
     Ok((StatusCode::CREATED, etag(meeting.version), Json(MeetingResponse::from(meeting))).into_response())
 }

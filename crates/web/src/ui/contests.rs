@@ -23,6 +23,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
+use super::named::Named;
 use crate::ui::page::saved;
 use crate::{
     AppState,
@@ -47,7 +48,7 @@ use crate::ui::page::field_message as message;
 
 pub struct ContestRow {
     pub id: i64,
-    pub name: String,
+    pub name: Named,
     pub campaign: String,
     pub rounds: usize,
     pub open: usize,
@@ -108,6 +109,8 @@ pub struct ContestForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    name_bo: String,
+    #[serde(default)]
     kind: String,
     #[serde(default)]
     tie_criterion: String,
@@ -130,6 +133,7 @@ impl Default for ContestForm {
         Self {
             campaign_id: 0,
             name: String::new(),
+            name_bo: String::new(),
             kind: String::new(),
             tie_criterion: String::new(),
             reveal: String::new(),
@@ -163,7 +167,7 @@ pub(super) async fn list_page(
         .into_iter()
         .map(|c| ContestRow {
             id: c.contest.id.0,
-            name: c.contest.name,
+            name: Named::of(&c.contest.name, c.contest.name_bo.as_deref(), ctx.t.locale),
             campaign: c.campaign,
             rounds: c.rounds.len(),
             open: c.rounds.iter().filter(|r| r.status == RoundStatus::Open).count(),
@@ -210,7 +214,7 @@ pub async fn create_contest(
         ..Rules::default()
     };
     let kind = Kind::parse(&form.kind).unwrap_or(Kind::Speech);
-    let input = ContestInput { name: &form.name, kind, plan_item: None, rules };
+    let input = ContestInput { name: &form.name, name_bo: &form.name_bo, kind, plan_item: None, rules };
     match contests::create(&state.app, &actor, CampaignId(form.campaign_id), &input).await {
         Ok(contest) => Ok(saved(&format!("/contests/{}", contest.id))),
         Err(error) => list_page(&state, &actor, ctx, contest_refused(form, field_errors(error)?)).await,
@@ -231,7 +235,7 @@ pub struct RoundRow {
 struct ContestPage {
     p: PageCtx,
     id: i64,
-    name: String,
+    name: Named,
     rules: String,
     rounds: Vec<RoundRow>,
     can_organise: bool,
@@ -358,9 +362,9 @@ async fn contest_page(
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = ContestPage {
         rules: rules_text(&view.contest.rules, ctx.t),
+        name: Named::of(&view.contest.name, view.contest.name_bo.as_deref(), ctx.t.locale),
         p: ctx.with_nav("contests"),
         id,
-        name: view.contest.name,
         rounds,
         can_organise: view.can_organise,
         exhibition: view.contest.kind == Kind::Exhibition,

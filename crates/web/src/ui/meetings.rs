@@ -22,6 +22,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
+use super::named::Named;
 
 mod decisions;
 mod roll_call;
@@ -36,7 +37,7 @@ pub struct MeetingRow {
     pub id: i64,
     /// The venues whose roll call the reader runs: (venue, name).
     pub hosted: Vec<(i64, String)>,
-    pub title: String,
+    pub title: Named,
     pub campaign: String,
     pub starts_at: String,
     pub mode: &'static str,
@@ -68,6 +69,8 @@ pub struct MeetingForm {
     campaign_id: i64,
     #[serde(default)]
     title: String,
+    #[serde(default)]
+    title_bo: String,
     /// `YYYY-MM-DDTHH:MM` in China Standard Time, as the browser's field sends it.
     #[serde(default)]
     starts_at: String,
@@ -82,6 +85,7 @@ impl Default for MeetingForm {
         Self {
             campaign_id: 0,
             title: String::new(),
+            title_bo: String::new(),
             starts_at: String::new(),
             mode: Mode::Telephone.as_str().to_owned(),
             chair: String::new(),
@@ -102,7 +106,7 @@ async fn list_page(
         .map(|s| MeetingRow {
             id: s.meeting.id.0,
             hosted: s.hosted.into_iter().map(|(id, name)| (id.0, name)).collect(),
-            title: s.meeting.title,
+            title: Named::of(&s.meeting.title, s.meeting.title_bo.as_deref(), ctx.t.locale),
             campaign: s.campaign,
             starts_at: s.meeting.starts_at.display_cst(),
             mode: s.meeting.mode.as_str(),
@@ -132,7 +136,7 @@ pub async fn create_meeting(
     let result = async {
         let starts_at = Timestamp::parse_cst(&form.starts_at).ok_or(AppError::invalid("starts_at", "invalid_time"))?;
         let mode = Mode::parse(&form.mode).ok_or(AppError::invalid("mode", "invalid_mode"))?;
-        let input = MeetingInput { title: &form.title, starts_at, mode, chair: &form.chair };
+        let input = MeetingInput { title: &form.title, title_bo: &form.title_bo, starts_at, mode, chair: &form.chair };
         meetings::create(&state.app, &actor, CampaignId(form.campaign_id), &input).await
     }
     .await;
@@ -200,7 +204,7 @@ pub struct AgendaRow {
 struct MeetingPage {
     p: PageCtx,
     id: i64,
-    title: String,
+    title: Named,
     campaign: String,
     starts_at: String,
     mode: &'static str,
@@ -374,10 +378,11 @@ async fn meeting_page(
         minutes => ctx.t.f("meeting.total_minutes", &[("minutes", &minutes)]),
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let title = Named::of(&view.meeting.title, view.meeting.title_bo.as_deref(), ctx.t.locale);
     let page = MeetingPage {
         p: ctx.with_nav("meetings"),
         id,
-        title: view.meeting.title,
+        title,
         campaign: view.campaign,
         starts_at: view.meeting.starts_at.display_cst(),
         mode: view.meeting.mode.as_str(),
