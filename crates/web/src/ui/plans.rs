@@ -364,6 +364,8 @@ pub(super) fn flatten(nodes: &[plans::PlanNode], locale: pacesetter_domain::Loca
 struct CampaignPage {
     p: PageCtx,
     view: plans::CampaignView,
+    /// The campaign's name in the reader's language.
+    name: Named,
     rows: Vec<PlanRow>,
     totals: plans::LightCounts,
     as_of: String,
@@ -385,5 +387,6 @@ pub async fn show_campaign(
         totals.red += node.lights.red;
     }
     let as_of = format_date(view.campaign.today(pacesetter_domain::Timestamp::now()));
-    Ok(render(&CampaignPage { p: ctx.with_nav("plans"), view, rows, totals, as_of }))
+    let name = Named::of(&view.campaign.name, view.campaign.name_bo.as_deref(), ctx.t.locale);
+    Ok(render(&CampaignPage { p: ctx.with_nav("plans"), view, name, rows, totals, as_of }))
 }

@@ -30,6 +30,8 @@ pub struct UnitRow {
     pub code: String,
     pub archived: bool,
     pub below: i64,
+    /// A Tibetan reader sees the Chinese name: no Tibetan one was given.
+    pub untranslated: bool,
 }
 
 impl UnitRow {
@@ -45,6 +47,7 @@ impl UnitRow {
             code: unit.code.clone().unwrap_or_default(),
             archived: unit.is_archived(),
             below,
+            untranslated: locale == Locale::Bo && unit.name_bo.as_deref().is_none_or(|n| n.trim().is_empty()),
         }
     }
 }
