@@ -379,3 +379,19 @@ mod tests {
         }
     }
 }
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    #[test]
+    fn deep_wide_and_huge_files_are_read_or_refused_without_a_crash() {
+        let deep = format!("<xliff>{}{}</xliff>", "<a>".repeat(200_000), "</a>".repeat(200_000));
+        let _ = read(deep.as_bytes());
+        let wide = format!("<xliff>{}</xliff>", "<unit id=\"k\"><target>ཀ</target></unit>".repeat(300_000));
+        let _ = read(wide.as_bytes());
+        let long = format!("msgctxt \"k\"\nmsgid \"x\"\nmsgstr \"{}\"\n", "ཀ".repeat(4_000_000));
+        assert_eq!(read(long.as_bytes()).map(|_| ()).unwrap_err().code, "file_too_large");
+        let many = "msgctxt \"k\"\nmsgid \"x\"\nmsgstr \"ཀ\"\n".repeat(200_000);
+        assert_eq!(read(many.as_bytes()).unwrap().len(), 200_000);
+    }
+}
