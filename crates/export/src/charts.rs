@@ -5,7 +5,9 @@ use std::fmt::Write;
 
 use pacesetter_domain::light::Light;
 
-/// Escapes text for XML content and attribute values.
+/// Escapes text for XML content and attribute values (SVG here, XLIFF in `exchange`): the five
+/// markup characters as entities, and the control characters XML cannot carry dropped (tabs and
+/// line breaks are kept).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -15,6 +17,7 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\n' | '\t' | '\r' => out.push(c),
             c if c.is_control() => {}
             c => out.push(c),
         }

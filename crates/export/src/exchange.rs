@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use pacesetter_domain::table::SheetError;
 
-use crate::tabular::MAX_FILE_BYTES;
+use crate::{charts::escape as xml, tabular::MAX_FILE_BYTES};
 
 /// One string as it is written out.
 #[derive(Debug, Clone)]
@@ -99,20 +99,6 @@ pub fn write_po(language: &str, entries: &[Entry<'_>]) -> String {
     out
 }
 
-/// Text escaped for XML content and attribute values.
-fn xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The strings of `language` as an XLIFF 2.0 document, sources in Chinese.
 pub fn write_xliff(language: &str, entries: &[Entry<'_>]) -> String {
