@@ -350,6 +350,7 @@ pub async fn roll_over(app: &App, actor: &Actor, id: CampaignId) -> Result<Campa
         approval_required: from.approval_required,
         public_page: false,
         keep_photo_location: from.keep_photo_location,
+        documents_language: from.documents_language,
         as_of: None,
     };
     let now = Timestamp::now();

@@ -31,6 +31,8 @@ pub struct Campaign {
     pub public_page: bool,
     /// Whether photos of findings keep where they were taken (otherwise stripped on upload).
     pub keep_photo_location: bool,
+    /// The language its documents (the bulletin) are issued in.
+    pub documents_language: DocumentLanguage,
     /// The day lights are computed for, when pinned (the demo); otherwise today.
     #[serde(serialize_with = "crate::timestamp::iso_date_option")]
     pub as_of: Option<Date>,
@@ -80,6 +82,47 @@ pub fn check_levels(levels: &[PlanLevel]) -> Result<(), ValidationError> {
     errors.into_result()
 }
 
+/// The language a campaign issues its documents in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DocumentLanguage {
+    /// Chinese, with the Tibetan names of units beside theirs (the default).
+    #[default]
+    #[serde(rename = "zh")]
+    Chinese,
+    /// Tibetan; names without a Tibetan form stay in Chinese.
+    #[serde(rename = "bo")]
+    Tibetan,
+    /// Both: each fixed wording in Chinese with the Tibetan under it.
+    #[serde(rename = "both")]
+    Both,
+}
+
+impl DocumentLanguage {
+    pub const ALL: [Self; 3] = [Self::Chinese, Self::Tibetan, Self::Both];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chinese => "zh",
+            Self::Tibetan => "bo",
+            Self::Both => "both",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.as_str() == text)
+    }
+
+    /// The interface languages its fixed wording comes from, in print order.
+    pub fn locales(self) -> &'static [crate::Locale] {
+        match self {
+            Self::Chinese => &[crate::Locale::ZhHans],
+            Self::Tibetan => &[crate::Locale::Bo],
+            Self::Both => &[crate::Locale::ZhHans, crate::Locale::Bo],
+        }
+    }
+}
+
 /// The editable fields of a campaign, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignFields {
@@ -92,6 +135,7 @@ pub struct CampaignFields {
     pub approval_required: bool,
     pub public_page: bool,
     pub keep_photo_location: bool,
+    pub documents_language: DocumentLanguage,
     pub as_of: Option<Date>,
 }
 
@@ -108,6 +152,8 @@ pub struct CampaignInput<'a> {
     pub approval_required: bool,
     pub public_page: bool,
     pub keep_photo_location: bool,
+    /// `zh`, `bo` or `both`; blank for Chinese.
+    pub documents_language: &'a str,
     pub as_of: &'a str,
 }
 
@@ -140,6 +186,13 @@ impl CampaignFields {
         let yellow_at = errors.check(number("yellow_at", input.yellow_at, 0..=100));
         let red_at = errors.check(number("red_at", input.red_at, 0..=100));
         let as_of = errors.check(optional_date("as_of", input.as_of));
+        let documents_language = match input.documents_language.trim() {
+            "" => Some(DocumentLanguage::default()),
+            text => DocumentLanguage::parse(text).or_else(|| {
+                errors.push("documents_language", "invalid_documents_language");
+                None
+            }),
+        };
         if let (Some(start), Some(end)) = (starts_on, ends_on)
             && end < start
         {
@@ -155,23 +208,29 @@ impl CampaignFields {
             }
             _ => None,
         };
-        match (name, name_bo, year, starts_on, ends_on, thresholds, as_of) {
-            (Some(name), Some(name_bo), Some(year), Some(starts_on), Some(ends_on), Some(thresholds), Some(as_of))
-                if errors.is_empty() =>
-            {
-                Ok(Self {
-                    name,
-                    name_bo,
-                    year: year as i32,
-                    starts_on,
-                    ends_on,
-                    thresholds,
-                    approval_required: input.approval_required,
-                    public_page: input.public_page,
-                    keep_photo_location: input.keep_photo_location,
-                    as_of,
-                })
-            }
+        match (name, name_bo, year, starts_on, ends_on, thresholds, as_of, documents_language) {
+            (
+                Some(name),
+                Some(name_bo),
+                Some(year),
+                Some(starts_on),
+                Some(ends_on),
+                Some(thresholds),
+                Some(as_of),
+                Some(documents_language),
+            ) if errors.is_empty() => Ok(Self {
+                name,
+                name_bo,
+                year: year as i32,
+                starts_on,
+                ends_on,
+                thresholds,
+                approval_required: input.approval_required,
+                public_page: input.public_page,
+                keep_photo_location: input.keep_photo_location,
+                documents_language,
+                as_of,
+            }),
             _ => Err(errors),
         }
     }

@@ -1,5 +1,7 @@
-//! The bulletin (通报) of a published evaluation run, in the campaign's language: an XLSX of the
-//! results by category, and the typst document (template and data) that the PDF is made from.
+//! The bulletin (通报) of a published evaluation run, in the campaign's language or languages: an
+//! XLSX of the results by category, and the typst document (template and data) that the PDF is
+//! made from. The fixed wording comes from the caller ([`Wording`], the interface's resource
+//! files), one language or two; in two, each text in the first with the second under it.
 
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
@@ -8,8 +10,51 @@ use serde::Serialize;
 /// The typst template; it reads everything from `/bulletin.json` (see [`Bulletin::json`]).
 pub const TEMPLATE: &str = include_str!("bulletin.typ");
 
-/// The column headers of the results table, in order.
-pub const COLUMNS: [&str; 7] = ["名次", "单位", "基础分", "加分", "扣分", "最终得分", "等次"];
+/// A fixed text of the bulletin in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Said {
+    pub text: String,
+    /// `zh` or `bo`: the template sets Tibetan in its own font and line breaking.
+    pub lang: &'static str,
+}
+
+/// The bulletin's fixed wording in one language, as the interface's resource files give it.
+#[derive(Debug, Clone)]
+pub struct Wording {
+    /// `zh` or `bo`.
+    pub lang: &'static str,
+    /// "年度综合考评结果通报", the scheme's name in it.
+    pub heading: String,
+    /// Version and publication date.
+    pub subtitle: String,
+    /// The opening paragraph.
+    pub intro: String,
+    /// The results table's column headers: rank, unit, base, bonus, deductions, final, grade.
+    pub columns: [String; 7],
+    /// A category's chart title, `{category}` standing for its name.
+    pub chart_title: String,
+    /// Why a grade is not the plain one: a veto, the grade quota.
+    pub vetoed: String,
+    pub quota_moved: String,
+}
+
+/// The same text in each wording: once per language, a second language's left out where it is
+/// the first's (a text not yet translated stands in as the Chinese).
+fn said(wordings: &[Wording], text: impl Fn(&Wording) -> String) -> Vec<Said> {
+    let mut found: Vec<Said> = Vec::with_capacity(wordings.len());
+    for wording in wordings {
+        let text = text(wording);
+        if !found.iter().any(|s| s.text == text) {
+            found.push(Said { text, lang: wording.lang });
+        }
+    }
+    found
+}
+
+/// The texts of `said`, one after another, for places that hold one line (a workbook's cells).
+fn joined(said: &[Said]) -> String {
+    said.iter().map(|s| s.text.as_str()).collect::<Vec<_>>().join(" / ")
+}
 
 /// One unit's line, as printed.
 #[derive(Debug, Clone, Serialize)]
@@ -24,8 +69,8 @@ pub struct Row {
     pub deductions: String,
     pub final_score: String,
     pub grade: String,
-    /// Why the grade is not the plain one (一票否决, quota), or empty.
-    pub note: String,
+    /// Why the grade is not the plain one (一票否决, quota), in each language; empty for none.
+    pub note: Vec<Said>,
     /// A veto applies: its bar is grey.
     pub vetoed: bool,
     /// The final score as a share of the category's best, for the bar (0–1).
@@ -36,7 +81,7 @@ pub struct Row {
 #[derive(Debug, Clone, Serialize)]
 pub struct Category {
     pub name: String,
-    pub chart_title: String,
+    pub chart_title: Vec<Said>,
     pub rows: Vec<Row>,
 }
 
@@ -49,11 +94,12 @@ pub struct Bulletin {
     /// The scheme's name.
     pub scheme: String,
     /// 「…结果通报」
-    pub heading: String,
+    pub heading: Vec<Said>,
     /// Version and publication date.
-    pub subtitle: String,
-    pub intro: Vec<String>,
-    pub columns: [&'static str; 7],
+    pub subtitle: Vec<Said>,
+    pub intro: Vec<Said>,
+    /// Each column's header, in each language.
+    pub columns: Vec<Vec<Said>>,
     pub categories: Vec<Category>,
     /// The issuing office and the date, signed at the end.
     pub office: String,
@@ -110,22 +156,22 @@ fn number(d: Decimal) -> String {
 }
 
 impl Bulletin {
-    /// Groups `lines` (already in category and rank order) into the bulletin.
-    pub fn new(header: Header, lines: Vec<UnitLine>) -> Self {
+    /// Groups `lines` (already in category and rank order) into the bulletin, worded in each of
+    /// `wordings` (the first is the bulletin's main language).
+    pub fn new(header: Header, lines: Vec<UnitLine>, wordings: &[Wording]) -> Self {
         let mut categories: Vec<Category> = Vec::new();
-        let units = lines.len();
         for line in lines {
             if categories.last().is_none_or(|c| c.name != line.category) {
                 categories.push(Category {
-                    chart_title: format!("{}最终得分", line.category),
+                    chart_title: said(wordings, |w| w.chart_title.replace("{category}", &line.category)),
                     name: line.category.clone(),
                     rows: Vec::new(),
                 });
             }
             let note = match (line.vetoed, line.quota_moved) {
-                (true, _) => "一票否决",
-                (false, true) => "受等次比例限制",
-                _ => "",
+                (true, _) => said(wordings, |w| w.vetoed.clone()),
+                (false, true) => said(wordings, |w| w.quota_moved.clone()),
+                _ => Vec::new(),
             };
             let row = Row {
                 rank: line.rank.map(|r| r.to_string()).unwrap_or_default(),
@@ -136,7 +182,7 @@ impl Bulletin {
                 deductions: number(line.deductions),
                 final_score: line.final_score.to_string(),
                 grade: line.grade,
-                note: note.to_owned(),
+                note,
                 vetoed: line.vetoed,
                 ratio: 0.0,
             };
@@ -151,16 +197,14 @@ impl Bulletin {
                 row.ratio = if best > 0.0 { (score / best * 1000.0).round() / 1000.0 } else { 0.0 };
             }
         }
-        let intro =
-            vec![format!("根据{}，对{}个单位的创建工作进行了综合考评。现将考评结果通报如下。", header.scheme, units)];
         Self {
-            heading: format!("{}结果通报", header.scheme),
-            subtitle: format!("第{}版 · {}发布", header.version, header.published_on),
+            heading: said(wordings, |w| w.heading.clone()),
+            subtitle: said(wordings, |w| w.subtitle.clone()),
+            intro: said(wordings, |w| w.intro.clone()),
+            columns: (0..7).map(|i| said(wordings, |w| w.columns[i].clone())).collect(),
             title: header.campaign,
             title_bo: header.campaign_bo,
             scheme: header.scheme,
-            intro,
-            columns: COLUMNS,
             categories,
             office: header.office,
             date: header.published_on,
@@ -178,7 +222,8 @@ impl Bulletin {
     /// plus the Tibetan name; every text a string cell, so nothing can become a formula.
     pub fn xlsx(&self) -> Result<Vec<u8>, XlsxError> {
         let mut workbook = Workbook::new();
-        workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(&self.heading));
+        let heading = joined(&self.heading);
+        workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_title(&heading));
         let header = Format::new()
             .set_bold()
             .set_background_color(0xEEF2F7)
@@ -198,17 +243,24 @@ impl Bulletin {
         for category in &self.categories {
             let sheet = workbook.add_worksheet();
             sheet.set_name(sheet_name(&category.name, &mut used))?;
-            let mut headers: Vec<&str> = COLUMNS.to_vec();
-            headers.insert(2, "藏文名称");
-            headers.push("备注");
+            let mut headers: Vec<String> = self.columns.iter().map(|c| joined(c)).collect();
+            headers.insert(2, "藏文名称".to_owned());
+            headers.push("备注".to_owned());
             let last = (headers.len() - 1) as u16;
-            sheet.merge_range(0, 0, 0, last, &self.heading, &title)?;
+            sheet.merge_range(0, 0, 0, last, &heading, &title)?;
             sheet.set_row_height(0, 24)?;
-            sheet.merge_range(1, 0, 1, last, &format!("{} · {}", category.name, self.subtitle), &Format::new())?;
+            sheet.merge_range(
+                1,
+                0,
+                1,
+                last,
+                &format!("{} · {}", category.name, joined(&self.subtitle)),
+                &Format::new(),
+            )?;
             for (col, (text, width)) in
                 headers.iter().zip([6.0, 28.0, 28.0, 9.0, 9.0, 9.0, 10.0, 8.0, 16.0]).enumerate()
             {
-                sheet.write_string_with_format(3, col as u16, *text, &header)?;
+                sheet.write_string_with_format(3, col as u16, text, &header)?;
                 sheet.set_column_width(col as u16, width)?;
             }
             for (i, r) in category.rows.iter().enumerate() {
@@ -226,14 +278,13 @@ impl Bulletin {
                         _ => sheet.write_string_with_format(row, col, score, &top)?,
                     };
                 }
-                for (col, text) in [(7, &r.grade), (8, &r.note)] {
-                    sheet.write_string_with_format(row, col, text, &top)?;
-                }
+                sheet.write_string_with_format(row, 7, &r.grade, &top)?;
+                sheet.write_string_with_format(row, 8, joined(&r.note), &top)?;
             }
             sheet.set_freeze_panes(4, 0)?;
         }
         if self.categories.is_empty() {
-            workbook.add_worksheet().write_string(0, 0, &self.heading)?;
+            workbook.add_worksheet().write_string(0, 0, &heading)?;
         }
         workbook.save_to_buffer()
     }
@@ -273,15 +324,34 @@ mod tests {
         }
     }
 
-    fn sample() -> Bulletin {
-        let header = Header {
+    /// The wording as the Chinese resource file gives it.
+    fn chinese(header: &Header, units: usize) -> Wording {
+        Wording {
+            lang: "zh",
+            heading: format!("{}结果通报", header.scheme),
+            subtitle: format!("第{}版 · {}发布", header.version, header.published_on),
+            intro: format!("根据{}，对{units}个单位的创建工作进行了综合考评。现将考评结果通报如下。", header.scheme),
+            columns: ["名次", "单位", "基础分", "加分", "扣分", "最终得分", "等次"].map(String::from),
+            chart_title: "{category}最终得分".into(),
+            vetoed: "一票否决".into(),
+            quota_moved: "受等次比例限制".into(),
+        }
+    }
+
+    fn sample_header() -> Header {
+        Header {
             campaign: "2023年民族团结进步模范区创建工作计划".into(),
             campaign_bo: None,
             scheme: "年度综合考评".into(),
             version: 1,
             published_on: "2023-12-20".into(),
             office: "专项组办公室".into(),
-        };
+        }
+    }
+
+    fn sample() -> Bulletin {
+        let header = sample_header();
+        let wording = chinese(&header, 3);
         Bulletin::new(
             header,
             vec![
@@ -289,7 +359,22 @@ mod tests {
                 line("地市", None, "=1+1", 40),
                 line("牵头部门", Some(1), "自治区教育厅", 88),
             ],
+            &[wording],
         )
+    }
+
+    #[test]
+    fn in_two_languages_each_text_is_given_in_both_unless_the_second_stands_in_as_the_first() {
+        let header = sample_header();
+        let mut tibetan = chinese(&header, 1);
+        tibetan.lang = "bo";
+        tibetan.heading = "གྲུབ་འབྲས་བསྒྲགས་གཏམ།".into();
+        let b = Bulletin::new(header.clone(), vec![line("地市", None, "拉萨市", 90)], &[chinese(&header, 1), tibetan]);
+        let langs = |said: &[Said]| said.iter().map(|s| s.lang).collect::<Vec<_>>();
+        assert_eq!(langs(&b.heading), ["zh", "bo"]);
+        assert_eq!(b.heading[1].text, "གྲུབ་འབྲས་བསྒྲགས་གཏམ།");
+        assert_eq!(langs(&b.subtitle), ["zh"], "the same text once");
+        assert_eq!(langs(&b.categories[0].rows[0].note), ["zh"]);
     }
 
     #[test]
@@ -298,7 +383,8 @@ mod tests {
         assert_eq!(b.categories.len(), 2);
         assert_eq!(b.categories[0].rows[0].final_score, "93.5");
         assert_eq!(b.categories[0].rows[0].ratio, 1.0);
-        assert_eq!(b.categories[0].rows[1].note, "一票否决");
+        assert_eq!(b.categories[0].rows[1].note, [Said { text: "一票否决".into(), lang: "zh" }]);
+        assert!(b.categories[0].rows[0].note.is_empty());
         assert_eq!(b.categories[0].rows[1].rank, "");
         let json: serde_json::Value = serde_json::from_slice(&b.json()).unwrap();
         assert_eq!(json["categories"][0]["rows"][0]["unit_bo"], "ལྷ་ས་གྲོང་ཁྱེར");

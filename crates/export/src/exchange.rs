@@ -99,7 +99,6 @@ pub fn write_po(language: &str, entries: &[Entry<'_>]) -> String {
     out
 }
 
-
 /// The strings of `language` as an XLIFF 2.0 document, sources in Chinese.
 pub fn write_xliff(language: &str, entries: &[Entry<'_>]) -> String {
     let mut out = String::new();

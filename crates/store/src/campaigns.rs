@@ -4,7 +4,7 @@ use pacesetter_domain::{
     Timestamp, UnitId,
     ids::CampaignId,
     light::Thresholds,
-    plan::{Campaign, CampaignFields, PlanLevel},
+    plan::{Campaign, CampaignFields, DocumentLanguage, PlanLevel},
     rollup::RollupRule,
     timestamp::{format_date, parse_date},
 };
@@ -16,7 +16,8 @@ use crate::{
 };
 
 pub(crate) const COLUMNS: &str = "id, name, name_bo, year, starts_on, ends_on, office_unit_id, yellow_at, red_at, \
-                       approval_required, public_page, keep_photo_location, as_of, carried_from_id, version, created_at";
+                       approval_required, public_page, keep_photo_location, documents_language, as_of, carried_from_id, version, \
+                       created_at";
 
 fn decode_error(what: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Decode(format!("bad {what}").into()))
@@ -53,6 +54,8 @@ pub(crate) fn from_columns(row: &AnyRow, c: Columns) -> Result<Campaign> {
         approval_required: row.try_get::<i64, _>(&*c.name("approval_required"))? == 1,
         public_page: row.try_get::<i64, _>(&*c.name("public_page"))? == 1,
         keep_photo_location: row.try_get::<i64, _>(&*c.name("keep_photo_location"))? == 1,
+        documents_language: DocumentLanguage::parse(&row.try_get::<String, _>(&*c.name("documents_language"))?)
+            .ok_or_else(|| crate::evaluations::decode_error("documents language"))?,
         as_of: opt_date(row, &c.name("as_of"))?,
         carried_from: row.try_get::<Option<i64>, _>(&*c.name("carried_from_id"))?.map(CampaignId),
         version: row.try_get(&*c.name("version"))?,
@@ -69,8 +72,9 @@ pub async fn insert(
 ) -> Result<Campaign> {
     let row = sqlx::query(
         "INSERT INTO campaigns (name, name_bo, year, starts_on, ends_on, office_unit_id, yellow_at, red_at,
-             approval_required, public_page, as_of, carried_from_id, created_at, updated_at, keep_photo_location)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING id",
+             approval_required, public_page, as_of, carried_from_id, created_at, updated_at, keep_photo_location,
+             documents_language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) RETURNING id",
     )
     .bind(fields.name.clone())
     .bind(fields.name_bo.clone())
@@ -86,6 +90,7 @@ pub async fn insert(
     .bind(carried_from.map(|c| c.0))
     .bind(now.to_db())
     .bind(i64::from(fields.keep_photo_location))
+    .bind(fields.documents_language.as_str())
     .fetch_one(&mut *conn)
     .await?;
     get(conn, CampaignId(row.try_get("id")?)).await
@@ -137,7 +142,7 @@ pub async fn update(
     let result = sqlx::query(
         "UPDATE campaigns SET name = $1, name_bo = $2, year = $3, starts_on = $4, ends_on = $5, yellow_at = $6, red_at = $7,
              approval_required = $8, public_page = $9, as_of = $10, version = version + 1, updated_at = $11,
-             keep_photo_location = $14
+             keep_photo_location = $14, documents_language = $15
          WHERE id = $12 AND version = $13",
     )
     .bind(fields.name.clone())
@@ -154,6 +159,7 @@ pub async fn update(
     .bind(id.0)
     .bind(version)
     .bind(i64::from(fields.keep_photo_location))
+    .bind(fields.documents_language.as_str())
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {

@@ -197,10 +197,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0031_tibetan_names.sql"),
         include_str!("../migrations/postgres/0031_tibetan_names.sql"),
     ),
+    (
+        32,
+        "documents language",
+        include_str!("../migrations/sqlite/0032_documents_language.sql"),
+        include_str!("../migrations/postgres/0032_documents_language.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 31;
+pub const LATEST: i64 = 32;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -4,12 +4,14 @@
 //! briefing pack, compiled the same way.
 
 use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
-use pacesetter_domain::timestamp::format_date;
+use pacesetter_domain::{Locale, timestamp::format_date};
 use pacesetter_export::{
-    bulletin::{Bulletin, Header, TEMPLATE, UnitLine},
+    bulletin::{Bulletin, Header, TEMPLATE, UnitLine, Wording},
     chase_notice::{ChaseNotice, NoticeLine, NoticeUnit, chinese_date},
 };
 use pacesetter_pdf::{FontSet, PdfError};
+
+use crate::i18n::Tr;
 
 mod briefing;
 pub(crate) use briefing::content as briefing;
@@ -21,9 +23,18 @@ const FONTS: [(&str, &str); 3] = [
     ("Noto Serif Tibetan", "fonts-noto-core"),
 ];
 
-/// The bulletin's content in the campaign's language (Chinese, with Tibetan names).
+/// The bulletin's content in the campaign's documents language or languages (names in Chinese,
+/// with the Tibetan beside them), its fixed wording from the interface's resource files and the
+/// deployment's reviewed translations.
 pub(crate) fn content(view: BulletinView) -> Bulletin {
     let published = published_on(&view);
+    let wordings: Vec<Wording> = view
+        .campaign
+        .documents_language
+        .locales()
+        .iter()
+        .map(|locale| wording(Tr::new(*locale), &view, &format_date(published)))
+        .collect();
     let header = Header {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,
@@ -53,7 +64,23 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
             }
         })
         .collect();
-    Bulletin::new(header, lines)
+    Bulletin::new(header, lines, &wordings)
+}
+
+/// The bulletin's fixed wording in one language.
+fn wording(t: Tr, view: &BulletinView, published_on: &str) -> Wording {
+    let scheme: &dyn std::fmt::Display = &view.scheme_name;
+    let column = |key: &str| t.tk("bulletin.column", key).to_owned();
+    Wording {
+        lang: if t.locale == Locale::Bo { "bo" } else { "zh" },
+        heading: t.f("bulletin.heading", &[("scheme", scheme)]),
+        subtitle: t.f("bulletin.subtitle", &[("version", &view.run.version.unwrap_or(1)), ("date", &published_on)]),
+        intro: t.f("bulletin.intro", &[("scheme", scheme), ("units", &view.results.len())]),
+        columns: ["rank", "unit", "base", "bonus", "deductions", "final", "grade"].map(column),
+        chart_title: t.t("bulletin.chart_title").to_owned(),
+        vetoed: t.t("bulletin.vetoed").to_owned(),
+        quota_moved: t.t("bulletin.quota_moved").to_owned(),
+    }
 }
 
 /// The campaign's day when the run was published: its date in China, or the day a campaign is

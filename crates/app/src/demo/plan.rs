@@ -216,6 +216,7 @@ pub(super) async fn seed(conn: &mut Conn, office: UnitId, as_of: Date, now: Time
         approval_required: false,
         public_page: true,
         keep_photo_location: false,
+        documents_language: Default::default(),
         as_of: Some(as_of),
     };
     let campaign = campaigns::insert(conn, &fields, office, None, now).await?;

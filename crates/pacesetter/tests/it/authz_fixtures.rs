@@ -44,6 +44,7 @@ pub(crate) async fn plan_fixture(
         // Public, so that the public routes answer everyone.
         public_page: true,
         keep_photo_location: false,
+        documents_language: Default::default(),
         as_of: Some(day("2023-06-30")),
     };
     let now = Timestamp::now();

@@ -126,5 +126,36 @@ backend_test! {
         assert!(rows.iter().any(|r| r.get(1).is_some_and(|c| c == "拉萨市")));
         assert!(!rows.iter().flatten().any(|c| c == "日喀则市"), "{rows:?}");
         assert_eq!(t.get(&format!("{bulletin}.pdf"), &Auth::None).await.status, StatusCode::UNAUTHORIZED);
+
+        // Issued in both languages: each fixed wording in Chinese with the Tibetan under it, the
+        // Tibetan from the deployment's reviewed translations (a Chinese stand-in is not printed
+        // twice). The Tibetan here is the test's own, not shipped text.
+        {
+            let mut tx = t.db.store.write().await.unwrap();
+            sqlx::query("UPDATE campaigns SET documents_language = 'both' WHERE id = $1")
+                .bind(campaign)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let setting = t.get(&format!("/api/v1/campaigns/{campaign}"), &office).await.json();
+        assert_eq!(setting["documents_language"], "both", "{setting}");
+        t.tibetan_reader("translator", pacesetter_domain::Role::Admin, "ZXB").await;
+        let (admin, translator) = (t.token("admin").await, t.token("translator").await);
+        let edit = "/api/v1/translations/bo/bulletin.heading";
+        let drafted = t.json(Method::PUT, edit, &admin, json!({"text": "{scheme}གྲུབ་འབྲས་བསྒྲགས་གཏམ།"})).await;
+        assert_eq!(drafted.status, StatusCode::OK, "{}", drafted.text());
+        let reviewed = t.json(Method::POST, &format!("{edit}/review"), &translator, json!({})).await;
+        assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.text());
+        let pdf = t.get(&format!("{bulletin}.pdf"), &office).await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        for wanted in ["2023年度综合考评结果通报", "2023年度综合考评གྲུབ་འབྲས་བསྒྲགས་གཏམ།", "名次", "ལྷ་ས་གྲོང་ཁྱེར"] {
+            assert!(text.contains(wanted), "{wanted} not in {text}");
+        }
+        assert_eq!(text.matches("名次").count(), 2, "the stand-in column header once per table: {text}");
+        let rows = cells(&t.get(&format!("{bulletin}.xlsx"), &office).await.body);
+        assert_eq!(rows[0][0], "2023年度综合考评结果通报 / 2023年度综合考评གྲུབ་འབྲས་བསྒྲགས་གཏམ།");
     }
 }

@@ -12,7 +12,7 @@ use pacesetter_domain::{
     UnitId,
     ids::{CampaignId, PlanItemId},
     indicator::{Indicator, IndicatorSpec},
-    plan::{Campaign, CampaignInput, ItemInput, PlanItem, PlanLevel},
+    plan::{Campaign, CampaignInput, DocumentLanguage, ItemInput, PlanItem, PlanLevel},
     rollup::RollupRule,
     timestamp::format_date,
 };
@@ -55,6 +55,8 @@ pub struct CampaignResponse {
     pub public_page: bool,
     /// Whether photos of findings keep where they were taken.
     pub keep_photo_location: bool,
+    /// The language its bulletin is issued in.
+    pub documents_language: DocumentLanguage,
     /// The day lights are computed for, when pinned.
     pub as_of: Option<String>,
     pub version: i64,
@@ -75,6 +77,7 @@ pub(super) fn campaign_response(campaign: Campaign, levels: &[PlanLevel]) -> Cam
         approval_required: campaign.approval_required,
         public_page: campaign.public_page,
         keep_photo_location: campaign.keep_photo_location,
+        documents_language: campaign.documents_language,
         as_of: campaign.as_of.map(format_date),
         version: campaign.version,
         levels: levels
@@ -125,6 +128,9 @@ pub struct CampaignRequest {
     /// Keep where photos of findings were taken (off: stripped on upload).
     #[serde(default)]
     pub keep_photo_location: bool,
+    /// The language its bulletin is issued in (`zh` when left out).
+    #[serde(default)]
+    pub documents_language: DocumentLanguage,
     #[serde(default)]
     pub as_of: Option<String>,
     /// Only when creating: the office that runs it.
@@ -166,6 +172,7 @@ impl CampaignRequest {
             approval_required: self.approval_required,
             public_page: self.public_page,
             keep_photo_location: self.keep_photo_location,
+            documents_language: self.documents_language.as_str(),
             as_of: self.as_of.as_deref().unwrap_or(""),
         }
     }

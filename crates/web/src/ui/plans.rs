@@ -123,6 +123,8 @@ pub struct CampaignForm {
     #[serde(default)]
     keep_photo_location: Option<String>,
     #[serde(default)]
+    documents_language: String,
+    #[serde(default)]
     level1: String,
     #[serde(default)]
     rule1: String,
@@ -156,6 +158,7 @@ impl Default for CampaignForm {
             approval_required: None,
             public_page: None,
             keep_photo_location: None,
+            documents_language: String::new(),
             level1: "工程/行动".into(),
             rule1: "weighted_mean".into(),
             level2: "重点任务".into(),
@@ -226,6 +229,7 @@ impl CampaignForm {
             approval_required: self.approval_required.is_some(),
             public_page: self.public_page.is_some(),
             keep_photo_location: self.keep_photo_location.is_some(),
+            documents_language: &self.documents_language,
             as_of: &self.as_of,
         }
     }
@@ -246,6 +250,7 @@ impl CampaignForm {
             approval_required: checked(campaign.approval_required),
             public_page: checked(campaign.public_page),
             keep_photo_location: checked(campaign.keep_photo_location),
+            documents_language: campaign.documents_language.as_str().to_owned(),
             ..Self::default()
         }
     }

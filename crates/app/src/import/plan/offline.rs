@@ -26,6 +26,7 @@ pub fn preview_task_sheet_offline(grid: &Grid) -> Result<Preview> {
         approval_required: false,
         public_page: false,
         keep_photo_location: false,
+        documents_language: Default::default(),
         as_of: None,
         carried_from: None,
         version: 1,
