@@ -9,7 +9,10 @@ use std::fmt::Write as _;
 
 use pacesetter_domain::table::SheetError;
 
-use crate::{charts::escape as xml, tabular::MAX_FILE_BYTES};
+use crate::{
+    charts::escape as xml,
+    tabular::{self, MAX_FILE_BYTES},
+};
 
 /// One string as it is written out.
 #[derive(Debug, Clone)]
@@ -49,6 +52,20 @@ impl Format {
     pub fn of(bytes: &[u8]) -> Self {
         let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if text.trim_ascii_start().starts_with(b"<") { Self::Xliff } else { Self::Po }
+    }
+
+    /// The exchange format of an uploaded file, or `None` for a spreadsheet (or a file that is
+    /// neither XLIFF nor has a PO keyword in its first 64 KiB), which the table reader takes.
+    pub fn of_upload(bytes: &[u8]) -> Option<Self> {
+        if tabular::is_spreadsheet(bytes) {
+            return None;
+        }
+        let po = || bytes.windows(6).take(64 * 1024).any(|w| w == b"msgid " || w == b"msgctx");
+        match Self::of(bytes) {
+            Self::Xliff => Some(Self::Xliff),
+            Self::Po if po() => Some(Self::Po),
+            Self::Po => None,
+        }
     }
 }
 

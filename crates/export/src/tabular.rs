@@ -69,15 +69,23 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, ReadError> {
     Table::from_grid(read_grid(bytes)?).ok_or(ReadError::Empty)
 }
 
+/// Whether `bytes` open as a spreadsheet container: XLSX (a zip) or the legacy binary `.xls`.
+pub fn is_spreadsheet(bytes: &[u8]) -> bool {
+    bytes.starts_with(XLSX_MAGIC) || bytes.starts_with(XLS_MAGIC)
+}
+
+const XLSX_MAGIC: &[u8] = b"PK\x03\x04";
+const XLS_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0];
+
 /// Reads every non-empty row of a CSV or XLSX file, told apart by content (a zip container
 /// is XLSX), not by name.
 pub fn read_grid(bytes: &[u8]) -> Result<Grid, ReadError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge);
     }
-    if bytes.starts_with(b"PK\x03\x04") {
+    if bytes.starts_with(XLSX_MAGIC) {
         read_xlsx(bytes)
-    } else if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+    } else if bytes.starts_with(XLS_MAGIC) {
         // The legacy binary .xls format, often with macros: ask for XLSX instead.
         Err(ReadError::UnknownFormat)
     } else if pacesetter_domain::evidence::sniff(bytes).is_some() {

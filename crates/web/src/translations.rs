@@ -193,9 +193,7 @@ pub struct Change {
 /// fourth and a new text in the fifth (the fifth, when filled, is the one taken); a PO or XLIFF
 /// file by its keys (`msgctxt`, the unit's `id`) and translations.
 fn filled(bytes: &[u8]) -> Result<Vec<(String, String)>, AppError> {
-    let sheet = bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    let po = || bytes.windows(6).take(64 * 1024).any(|w| w == b"msgid " || w == b"msgctx");
-    if !sheet && (Format::of(bytes) == Format::Xliff || po()) {
+    if Format::of_upload(bytes).is_some() {
         return exchange::read(bytes).map_err(|e| AppError::invalid("file", e.code));
     }
     let grid = pacesetter_export::read_sheet(bytes).map_err(|e| AppError::invalid("file", e.code))?;

@@ -19,6 +19,7 @@ use super::{
     page::{PageForm, PageResult, field_errors},
 };
 use crate::AppState;
+use crate::ui::named::Named;
 use crate::ui::page::saved;
 
 /// A unit as a list row or tree node shows it.
@@ -47,7 +48,7 @@ impl UnitRow {
             code: unit.code.clone().unwrap_or_default(),
             archived: unit.is_archived(),
             below,
-            untranslated: locale == Locale::Bo && unit.name_bo.as_deref().is_none_or(|n| n.trim().is_empty()),
+            untranslated: Named::of(&unit.name, unit.name_bo.as_deref(), locale).untranslated,
         }
     }
 }
