@@ -7,7 +7,10 @@ use pacesetter_domain::{
     ids::{CampaignId, PlanItemId},
     indicator::{Indicator, IndicatorSpec},
     light::Light,
-    plan::{Campaign, CampaignFields, CampaignInput, ItemFields, ItemInput, PlanItem, PlanLevel, check_levels},
+    plan::{
+        Campaign, CampaignFields, CampaignInput, ItemFields, ItemInput, PlanItem, PlanLevel, check_levels,
+        rename_levels,
+    },
     rollup::{Child, Rolled, roll_up},
     unit::Unit,
 };
@@ -101,6 +104,7 @@ pub async fn update_campaign(
     id: CampaignId,
     version: i64,
     input: &CampaignInput<'_>,
+    renamed_levels: Option<&[PlanLevel]>,
 ) -> Result<Campaign> {
     // A recount of earlier thresholds is finished before new ones start another.
     progress_cells::finish_recount(&app.store, id).await?;
@@ -108,12 +112,17 @@ pub async fn update_campaign(
     let (before, office) = load_campaign(&mut tx, id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let fields = CampaignFields::parse(input)?;
+    let levels_before = campaigns::levels(&mut tx, id).await?;
+    let levels = renamed_levels.map(|renamed| rename_levels(&levels_before, renamed)).transpose()?;
     if before.version != version {
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }
     let after = campaigns::update(&mut tx, id, version, &fields, Timestamp::now())
         .await
         .map_err(AppError::from_store(Resource::Campaign))?;
+    if let Some(levels) = &levels {
+        campaigns::set_levels(&mut tx, id, levels).await?;
+    }
     // Every light turns on other days now: the turning days are counted again a step at a
     // time after the commit (one transaction for a national campaign held the write lock for
     // half a minute). Should another change have started a recount meanwhile, this one counts
@@ -124,6 +133,11 @@ pub async fn update_campaign(
     }
     audit::record(&mut tx, actor.into(), "campaign.update", ("campaign", Some(id.0)), Some(&before), Some(&after))
         .await?;
+    if let Some(levels) = levels.filter(|l| *l != levels_before) {
+        let target = ("campaign", Some(id.0));
+        audit::record(&mut tx, actor.into(), "campaign.rename_levels", target, Some(&levels_before), Some(&levels))
+            .await?;
+    }
     tx.commit().await?;
     if recount {
         // On its own task, so a client that goes away does not stop it half-way. The change is

@@ -82,6 +82,30 @@ pub fn check_levels(levels: &[PlanLevel]) -> Result<(), ValidationError> {
     errors.into_result()
 }
 
+/// `stored` levels with the names of `renamed`: a campaign's levels keep their number, rules
+/// and task level once it exists (its items hang on them), but their Chinese and Tibetan names
+/// may change.
+pub fn rename_levels(stored: &[PlanLevel], renamed: &[PlanLevel]) -> Result<Vec<PlanLevel>, ValidationError> {
+    let same_shape = stored.len() == renamed.len()
+        && stored.iter().zip(renamed).all(|(s, r)| s.rollup == r.rollup && s.is_task == r.is_task);
+    if !same_shape {
+        let mut errors = ValidationError::new();
+        errors.push("levels", "levels_fixed");
+        return Err(errors);
+    }
+    let levels: Vec<PlanLevel> = stored
+        .iter()
+        .zip(renamed)
+        .map(|(s, r)| PlanLevel {
+            name: r.name.trim().to_owned(),
+            name_bo: r.name_bo.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned),
+            ..s.clone()
+        })
+        .collect();
+    check_levels(&levels)?;
+    Ok(levels)
+}
+
 /// The language a campaign issues its documents in.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -393,6 +417,23 @@ mod tests {
         );
         assert!(check_levels(&[]).is_err());
         assert!(check_levels(&[level(1, false), level(3, true)]).is_err());
+    }
+
+    #[test]
+    fn levels_are_renamed_but_keep_their_shape() {
+        let stored = [level(1, false), level(2, true)];
+        let named = |name: &str, bo: &str, is_task| PlanLevel {
+            name: name.into(),
+            name_bo: Some(bo.into()),
+            ..level(1, is_task)
+        };
+        let renamed = rename_levels(&stored, &[named(" 工程 ", "ལས་གཞི", false), named("任务", " ", true)]).unwrap();
+        assert_eq!((renamed[0].name.as_str(), renamed[0].name_bo.as_deref()), ("工程", Some("ལས་གཞི")));
+        assert_eq!((renamed[1].depth, renamed[1].name_bo.as_ref()), (2, None), "depth kept, a blank Tibetan dropped");
+        let fixed = |r: &[PlanLevel]| rename_levels(&stored, r).unwrap_err().code_for("levels");
+        assert_eq!(fixed(&[named("工程", "", false)]), Some("levels_fixed"), "one level fewer");
+        assert_eq!(fixed(&[named("工程", "", true), named("任务", "", false)]), Some("levels_fixed"), "task moved");
+        assert_eq!(fixed(&[named("工程", "", false), named("", "", true)]), Some("level_name_required"));
     }
 
     #[test]

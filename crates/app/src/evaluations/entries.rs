@@ -240,6 +240,7 @@ pub async fn add_item(app: &App, actor: &Actor, id: SchemeId, input: &ItemInput)
 pub struct SheetLeaf {
     pub code: String,
     pub name: String,
+    pub name_bo: Option<String>,
     pub max: rust_decimal::Decimal,
     pub self_assessed: bool,
     pub computed: bool,
@@ -357,6 +358,7 @@ async fn sheet_needing(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, per
             SheetLeaf {
                 code: leaf.code.clone(),
                 name: leaf.name.clone(),
+                name_bo: leaf.name_bo.clone(),
                 max: scheme.leaf_max(leaf),
                 self_assessed: member.self_leaves.contains(&leaf.code),
                 computed: computed(scheme, &leaf.code),

@@ -504,6 +504,7 @@ pub async fn what_if(app: &App, actor: &Actor, id: RunId, changes: &serde_json::
 pub struct ExplainedLeaf {
     pub code: String,
     pub name: String,
+    pub name_bo: Option<String>,
     pub result: pacesetter_domain::evaluation::LeafResult,
     pub self_answer: Option<Answer>,
     pub inspector_answer: Option<Answer>,
@@ -541,6 +542,7 @@ pub async fn explain(app: &App, actor: &Actor, id: RunId, unit: UnitId) -> Resul
         .map(|leaf| ExplainedLeaf {
             code: leaf.code.clone(),
             name: scheme.node(&leaf.code).map(|n| n.name.clone()).unwrap_or_default(),
+            name_bo: scheme.node(&leaf.code).and_then(|n| n.name_bo.clone()),
             result: leaf.clone(),
             self_answer: input.self_entries.get(&leaf.code).map(|e| e.answer.clone()),
             inspector_answer: input.inspector_entries.get(&leaf.code).map(|e| e.answer.clone()),

@@ -65,6 +65,9 @@ pub struct Node {
     pub code: String,
     pub parent: Option<String>,
     pub name: String,
+    /// The name in Tibetan, where the office gave one (issue 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_bo: Option<String>,
     /// Max points (points aggregation).
     #[serde(default)]
     pub points: Option<Decimal>,

@@ -17,6 +17,7 @@ use crate::{
 const CODE: &[&str] = &["指标编码", "编码", "编号", "code"];
 const PARENT: &[&str] = &["上级编码", "上级指标", "上级", "parent"];
 const NAME: &[&str] = &["指标名称", "指标", "名称", "name"];
+const NAME_BO: &[&str] = &["藏文名称", "指标藏文名称", "Tibetan name", "name_bo"];
 const POINTS: &[&str] = &["分值", "满分", "points"];
 const WEIGHT: &[&str] = &["权重", "weight"];
 const RUBRIC: &[&str] = &["评分方法", "评分方式", "评分规则", "rubric"];
@@ -97,6 +98,7 @@ struct Columns {
     methods: Option<usize>,
     evidence: Option<usize>,
     self_units: Option<usize>,
+    name_bo: Option<usize>,
 }
 
 /// Reads the indicator rows. Fails with every bad cell, by row and column; a missing required
@@ -113,6 +115,7 @@ pub fn read(table: &Table) -> Result<SheetScheme, Vec<CellError>> {
         methods: table.column(METHODS),
         evidence: table.column(EVIDENCE),
         self_units: table.column(SELF_UNITS),
+        name_bo: table.column(NAME_BO),
     };
     let mut errors = Vec::new();
     let header = |column: Option<usize>| column.and_then(|i| table.headers.get(i)).cloned().unwrap_or_default();
@@ -197,6 +200,7 @@ pub fn read(table: &Table) -> Result<SheetScheme, Vec<CellError>> {
             code: code.to_owned(),
             parent,
             name: name.to_owned(),
+            name_bo: Some(cell(c.name_bo)).filter(|n| !n.is_empty()).map(str::to_owned),
             points,
             weight,
             rubric,
@@ -376,6 +380,19 @@ mod tests {
         assert_eq!(scheme.node("A1").unwrap().evidence.as_deref(), Some("成立文件"));
         assert_eq!(read.self_assess[1], ("A2".into(), SelfAssess::Units(vec!["540100".into(), "540200".into()])));
         assert_eq!(read.self_assess[2], ("B1".into(), SelfAssess::Nobody));
+        assert_eq!(scheme.node("A1").unwrap().name_bo, None, "no Tibetan column");
+    }
+
+    #[test]
+    fn a_tibetan_name_column_is_read_beside_the_chinese() {
+        let mut sheet = table(&[
+            &["A1", "", "组织机构", "100", "是否", "", "", "", "", "ཚོགས་པ།"],
+            &["A2", "", "机制", "0", "是否"],
+        ]);
+        sheet.headers.push("藏文名称".into());
+        let scheme = read(&sheet).unwrap().scheme();
+        assert_eq!(scheme.node("A1").unwrap().name_bo.as_deref(), Some("ཚོགས་པ།"));
+        assert_eq!(scheme.node("A2").unwrap().name_bo, None, "a short row has none");
     }
 
     #[test]

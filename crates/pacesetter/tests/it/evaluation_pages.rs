@@ -9,7 +9,7 @@ use crate::plans::campaign_with_task;
 
 /// The editor's fields for a two-leaf scheme (A1 levels 60, A2 checklist 40) ranking Lhasa
 /// and Shigatse; `checklist` is A2's parameters.
-fn scheme_fields(csrf: &str, campaign: i64, checklist: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn scheme_fields(csrf: &str, campaign: i64, checklist: &str) -> Vec<(&'static str, String)> {
     vec![
         ("csrf", csrf.to_owned()),
         ("campaign_id", campaign.to_string()),
@@ -49,12 +49,12 @@ fn scheme_fields(csrf: &str, campaign: i64, checklist: &str) -> Vec<(&'static st
     ]
 }
 
-async fn post(t: &TestApp, path: &str, auth: &Auth, fields: &[(&str, String)]) -> TestResponse {
+pub(crate) async fn post(t: &TestApp, path: &str, auth: &Auth, fields: &[(&str, String)]) -> TestResponse {
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     t.form(path, auth, &borrowed).await
 }
 
-fn redirected_to(response: &TestResponse) -> String {
+pub(crate) fn redirected_to(response: &TestResponse) -> String {
     assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.text());
     response.header("location").unwrap().to_owned()
 }

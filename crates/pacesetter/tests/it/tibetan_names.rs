@@ -70,3 +70,131 @@ backend_test! {
         assert!(listed.as_array().unwrap().iter().any(|m| m["title_bo"] == "ཚོགས་འདུ་བཞི་པ།"), "{listed}");
     }
 }
+
+backend_test! {
+    async fn a_plans_levels_are_renamed_in_tibetan_but_keep_their_shape(t) {
+        let office = t.token("office").await;
+        let (campaign, task) = crate::plans::campaign_with_task(&t, &office).await;
+        let path = format!("/api/v1/campaigns/{campaign}");
+        let read = t.get(&path, &office).await;
+        let etag = read.header("etag").unwrap().trim_matches('"').to_owned();
+        let settings = |levels: serde_json::Value| {
+            json!({"name": "2023年创建工作", "year": 2023, "starts_on": "2023-01-01", "ends_on": "2023-12-31",
+                "as_of": "2023-04-15", "levels": levels})
+        };
+        // A level more, or the task level moved: refused, nothing changed.
+        let moved = settings(json!([
+            {"name": "工程", "rollup": "weighted_mean", "is_task": true},
+            {"name": "重点任务", "rollup": "worst_light"}
+        ]));
+        let refused = crate::plans::send_if_match(&t, Method::PUT, &path, &office, &etag, moved).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
+        assert_eq!(refused.json()["error"]["details"][0]["code"], "levels_fixed", "{}", refused.text());
+        assert_eq!(t.get(&path, &office).await.header("etag").unwrap().trim_matches('"'), etag);
+
+        let renamed = settings(json!([
+            {"name": "工程", "name_bo": "ལས་གཞི།", "rollup": "weighted_mean"},
+            {"name": "重点任务", "rollup": "worst_light", "is_task": true}
+        ]));
+        let saved = crate::plans::send_if_match(&t, Method::PUT, &path, &office, &etag, renamed).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+        assert_eq!(saved.json()["levels"][0]["name_bo"], "ལས་གཞི།");
+        assert_eq!(saved.json()["levels"][1]["rollup"], "worst_light");
+
+        // The edit form has a row per level with its Tibetan name; its rules are shown, not asked.
+        let session = t.session("office").await;
+        let form = t.get(&format!("/campaigns/{campaign}/edit"), &session).await.text();
+        assert!(form.contains(r#"name="level1_bo" value="ལས་གཞི།""#), "{form}");
+        assert!(form.contains(r#"name="level_count" value="2""#) && form.contains(r#"type="hidden" name="rule2" value="worst_light""#));
+        assert!(!form.contains(r#"<select id="rule1""#) && !form.contains(r#"name="level3""#));
+        let version = saved.json()["version"].as_i64().unwrap().to_string();
+        let fields = [
+            ("csrf", session.csrf()),
+            ("version", &version),
+            ("name", "2023年创建工作"),
+            ("year", "2023"),
+            ("starts_on", "2023-01-01"),
+            ("ends_on", "2023-12-31"),
+            ("yellow_at", "10"),
+            ("red_at", "30"),
+            ("as_of", "2023-04-15"),
+            ("level1", "工程"),
+            ("level1_bo", "ལས་གཞི།"),
+            ("level2", "重点任务"),
+            ("level2_bo", "ལས་འགན་གཙོ་བོ།"),
+            ("level_count", "2"),
+            ("rule1", "weighted_mean"),
+            ("rule2", "worst_light"),
+        ];
+        let posted = t.form(&format!("/campaigns/{campaign}"), &session, &fields).await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text());
+        let levels = t.get(&path, &office).await.json()["levels"].clone();
+        assert_eq!((levels[1]["name_bo"].as_str(), levels[1]["is_task"].as_bool()), (Some("ལས་འགན་གཙོ་བོ།"), Some(true)));
+        let mut blank = fields.to_vec();
+        let next = (saved.json()["version"].as_i64().unwrap() + 1).to_string();
+        blank[1] = ("version", &next);
+        blank[11] = ("level2", " ");
+        let kept = t.form(&format!("/campaigns/{campaign}"), &session, &blank).await;
+        assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY, "a blank level name is refused");
+        assert!(kept.text().contains("每个层级都需要名称。") && kept.text().contains(r#"value="ལས་འགན་གཙོ་བོ།""#));
+
+        // A Tibetan reader sees the levels' Tibetan names on the plan and on a task.
+        t.tibetan_reader("reader-bo", Role::Coordinator, "ZXB").await;
+        let reader = t.session("reader-bo").await;
+        let plan = t.get(&format!("/campaigns/{campaign}"), &reader).await.text();
+        assert!(plan.contains(r#"<span lang="bo">ལས་གཞི།</span>"#), "{plan}");
+        let item = t.get(&format!("/plan-items/{task}"), &reader).await.text();
+        assert!(item.contains(r#"<span class="tag"><span lang="bo">ལས་འགན་གཙོ་བོ།</span></span>"#), "{item}");
+    }
+}
+
+backend_test! {
+    async fn indicators_carry_a_tibetan_name_and_the_editor_keeps_what_it_does_not_show(t) {
+        use crate::evaluation_pages::{post, redirected_to, scheme_fields};
+        let office_token = t.token("office").await;
+        let (campaign, _) = crate::plans::campaign_with_task(&t, &office_token).await;
+        let office = t.session("office").await;
+        let mut fields = scheme_fields(office.csrf(), campaign, "20, 20");
+        fields.push(("n0_name_bo", "ཁྱབ་བསྒྲགས།".into()));
+        let created = post(&t, "/evaluations", &office, &fields).await;
+        let id: i64 = redirected_to(&created).rsplit('/').next().unwrap().parse().unwrap();
+
+        // How A1 is assessed and its evidence come through the API; the editor does not show
+        // them, and saving it keeps them.
+        let path = format!("/api/v1/evaluations/{id}");
+        let read = t.get(&path, &office_token).await;
+        let mut body = read.json();
+        body["scheme"]["nodes"][0]["methods"] = json!(["查阅资料", "实地查看"]);
+        body["scheme"]["nodes"][0]["evidence"] = json!("会议记录");
+        let request = json!({"name": body["name"], "scheme": body["scheme"], "units": body["units"]});
+        let etag = read.header("etag").unwrap().trim_matches('"').to_owned();
+        let put = crate::plans::send_if_match(&t, Method::PUT, &path, &office_token, &etag, request).await;
+        assert_eq!(put.status, StatusCode::OK, "{}", put.text());
+        let edit = t.get(&format!("/evaluations/{id}/edit"), &office).await.text();
+        assert!(edit.contains(r#"name="n0_name_bo" value="ཁྱབ་བསྒྲགས།""#), "{edit}");
+        let methods = "查阅资料\n实地查看";
+        assert!(edit.contains(&format!(r#"name="n0_methods" value="{methods}""#)), "{edit}");
+        let mut again = scheme_fields(office.csrf(), campaign, "20, 20");
+        again.retain(|(k, _)| *k != "version");
+        let version = put.json()["version"].as_i64().unwrap().to_string();
+        again.extend([("version", version), ("n0_name_bo", "ཁྱབ་བསྒྲགས།".into()), ("n0_methods", methods.into())]);
+        again.push(("n0_evidence", "会议记录".into()));
+        redirected_to(&post(&t, &format!("/evaluations/{id}"), &office, &again).await);
+        let node = t.get(&path, &office_token).await.json()["scheme"]["nodes"][0].clone();
+        assert_eq!((node["name_bo"].clone(), node["methods"].clone()), (json!("ཁྱབ་བསྒྲགས།"), json!(["查阅资料", "实地查看"])));
+        assert_eq!(node["evidence"], "会议记录");
+
+        // The API's score sheet and the pages give Tibetan readers the Tibetan, A2 marked.
+        let lhasa = t.unit_id("540100").await;
+        let sheet = t.get(&format!("/api/v1/evaluations/{id}/entries?unit_id={lhasa}"), &office_token).await.json();
+        let names: Vec<_> = sheet["leaves"].as_array().unwrap().iter().map(|l| l["name_bo"].clone()).collect();
+        assert_eq!(names, [json!("ཁྱབ་བསྒྲགས།"), serde_json::Value::Null], "{sheet}");
+        t.tibetan_reader("reader-bo", Role::Coordinator, "ZXB").await;
+        let reader = t.session("reader-bo").await;
+        let page = t.get(&format!("/evaluations/{id}"), &reader).await.text();
+        assert!(page.contains(r#"<span lang="bo">ཁྱབ་བསྒྲགས།</span>"#), "{page}");
+        assert!(page.contains(r#"<span lang="zh-Hans">工作机制</span><span class="untranslated""#), "{page}");
+        let chinese = t.get(&format!("/evaluations/{id}"), &office).await.text();
+        assert!(chinese.contains(r#"<span lang="zh-Hans">宣传报道</span>"#));
+    }
+}

@@ -312,6 +312,8 @@ pub async fn what_if(
 pub struct ExplainedLeafBody {
     pub code: String,
     pub name: String,
+    /// The indicator's name in Tibetan, where the scheme gives one.
+    pub name_bo: Option<String>,
     pub max: String,
     /// The unit's answer (`domain::evaluation::Answer` JSON), if it gave one.
     #[schema(value_type = Option<Object>)]
@@ -392,6 +394,7 @@ pub async fn explain(
             .map(|l| ExplainedLeafBody {
                 code: l.code,
                 name: l.name,
+                name_bo: l.name_bo,
                 max: l.result.max.normalize().to_string(),
                 self_answer: answer(l.self_answer),
                 self_score: l.result.self_score.map(score_body),

@@ -464,6 +464,8 @@ pub(super) fn score_body(score: LeafScore) -> ScoreBody {
 pub struct SheetLeafResponse {
     pub code: String,
     pub name: String,
+    /// The indicator's name in Tibetan, where the scheme gives one.
+    pub name_bo: Option<String>,
     pub max: String,
     pub self_assessed: bool,
     /// Computed by the server (`task_completion`), not entered.
@@ -541,6 +543,7 @@ pub async fn get_entries(
             .map(|l| SheetLeafResponse {
                 code: l.code,
                 name: l.name,
+                name_bo: l.name_bo,
                 max: l.max.normalize().to_string(),
                 self_assessed: l.self_assessed,
                 computed: l.computed,

@@ -136,7 +136,8 @@ pub struct CampaignRequest {
     /// Only when creating: the office that runs it.
     #[serde(default)]
     pub office_unit_id: Option<i64>,
-    /// Only when creating: the plan's levels, top first.
+    /// The plan's levels, top first: given when creating; when editing, the same levels
+    /// renamed (left out: unchanged).
     #[serde(default)]
     pub levels: Vec<LevelBody>,
 }
@@ -223,9 +224,13 @@ pub async fn get_campaign(
     Ok((etag(view.campaign.version), Json(campaign_response(view.campaign, &view.levels))).into_response())
 }
 
-/// Edits a campaign's settings (levels are fixed once created); needs `If-Match`.
+/// Edits a campaign's settings and its levels' names; needs `If-Match`.
+///
+/// Given `levels`, they rename the campaign's levels: their number, rules and task level are
+/// fixed once created, and anything else is 422 `levels_fixed`.
 #[utoipa::path(put, path = "/api/v1/campaigns/{id}", tag = "plans", params(("id" = i64, Path), IfMatch), request_body = CampaignRequest, security(("bearer" = [])),
-    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = CampaignResponse), (status = 412, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+    responses((status = 403, body = crate::error::ErrorBody), (status = 200, body = CampaignResponse), (status = 412, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
 pub async fn update_campaign(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -234,7 +239,8 @@ pub async fn update_campaign(
     ApiJson(body): ApiJson<CampaignRequest>,
 ) -> Result<Response, ApiError> {
     let text = body.text();
-    plans::update_campaign(&state.app, &actor, CampaignId(id), version, &body.input(&text)).await?;
+    let levels = if body.levels.is_empty() { None } else { Some(body.levels()?) };
+    plans::update_campaign(&state.app, &actor, CampaignId(id), version, &body.input(&text), levels.as_deref()).await?;
     let view = plans::campaign(&state.app, &actor, CampaignId(id)).await?;
     Ok((etag(view.campaign.version), Json(campaign_response(view.campaign, &view.levels))).into_response())
 }

@@ -227,6 +227,13 @@ struct ItemPage {
     error: String,
 }
 
+impl ItemPage {
+    fn level_name(&self) -> Named {
+        let level = &self.view.level;
+        Named::of(&level.name, level.name_bo.as_deref(), self.p.t.locale)
+    }
+}
+
 pub async fn show_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,

@@ -64,29 +64,33 @@ struct CampaignFormPage {
     form: CampaignForm,
     errors: ValidationError,
     rules: Vec<String>,
-    /// The campaign being edited (its levels and office stay as they are), or none for a new one.
+    /// The campaign being edited (its office and its levels' rules stay as they are), or none
+    /// for a new one.
     editing: Option<Editing>,
 }
 
 /// What the edit form shows besides the fields.
 struct Editing {
     id: i64,
-    /// The levels, top first, as "工程/行动 → 重点任务".
-    levels: String,
+    /// How many levels the campaign has: their names may change, not their number or rules.
+    levels: usize,
     /// Someone saved the campaign since the form was opened.
     conflict: bool,
 }
 
 impl CampaignFormPage {
-    /// The four level rows of the form: number, name, roll-up rule.
-    fn level_rows(&self) -> Vec<(u8, String, String)> {
+    /// The level rows of the form: number, name, Tibetan name, roll-up rule; four for a new
+    /// campaign, the stored ones (up to four) when editing.
+    fn level_rows(&self) -> Vec<(u8, String, String, String)> {
         let f = &self.form;
-        vec![
-            (1, f.level1.clone(), f.rule1.clone()),
-            (2, f.level2.clone(), f.rule2.clone()),
-            (3, f.level3.clone(), f.rule3.clone()),
-            (4, f.level4.clone(), f.rule4.clone()),
-        ]
+        let rows = self.editing.as_ref().map_or(FORM_LEVELS, |e| e.levels);
+        let rows = if rows > FORM_LEVELS { 0 } else { rows };
+        f.level_slots()
+            .into_iter()
+            .take(rows)
+            .enumerate()
+            .map(|(i, (name, name_bo, rule))| ((i + 1) as u8, name.clone(), name_bo.clone(), rule.clone()))
+            .collect()
     }
 
     fn error(&self, field: &str) -> String {
@@ -127,20 +131,34 @@ pub struct CampaignForm {
     #[serde(default)]
     level1: String,
     #[serde(default)]
+    level1_bo: String,
+    #[serde(default)]
     rule1: String,
     #[serde(default)]
     level2: String,
+    #[serde(default)]
+    level2_bo: String,
     #[serde(default)]
     rule2: String,
     #[serde(default)]
     level3: String,
     #[serde(default)]
+    level3_bo: String,
+    #[serde(default)]
     rule3: String,
     #[serde(default)]
     level4: String,
     #[serde(default)]
+    level4_bo: String,
+    #[serde(default)]
     rule4: String,
+    /// When editing: how many levels the campaign has (their rules come back unseen).
+    #[serde(default)]
+    level_count: usize,
 }
+
+/// The levels the form has rows for (the API takes up to `MAX_LEVELS`).
+const FORM_LEVELS: usize = 4;
 
 impl Default for CampaignForm {
     fn default() -> Self {
@@ -160,42 +178,86 @@ impl Default for CampaignForm {
             keep_photo_location: None,
             documents_language: String::new(),
             level1: "工程/行动".into(),
+            level1_bo: String::new(),
             rule1: "weighted_mean".into(),
             level2: "重点任务".into(),
+            level2_bo: String::new(),
             rule2: "worst_light".into(),
             level3: String::new(),
+            level3_bo: String::new(),
             rule3: "weighted_mean".into(),
             level4: String::new(),
+            level4_bo: String::new(),
             rule4: "weighted_mean".into(),
+            level_count: 0,
         }
     }
 }
 
 impl CampaignForm {
-    /// The named levels, top first; the deepest named level holds the key tasks.
-    fn levels(&self) -> Vec<PlanLevel> {
-        let named: Vec<(&str, &str)> = [
-            (&self.level1, &self.rule1),
-            (&self.level2, &self.rule2),
-            (&self.level3, &self.rule3),
-            (&self.level4, &self.rule4),
+    /// The form's level slots, top first: name, Tibetan name, roll-up rule.
+    fn level_slots(&self) -> [(&String, &String, &String); FORM_LEVELS] {
+        [
+            (&self.level1, &self.level1_bo, &self.rule1),
+            (&self.level2, &self.level2_bo, &self.rule2),
+            (&self.level3, &self.level3_bo, &self.rule3),
+            (&self.level4, &self.level4_bo, &self.rule4),
         ]
-        .into_iter()
-        .filter(|(name, _)| !name.trim().is_empty())
-        .map(|(name, rule)| (name.as_str(), rule.as_str()))
-        .collect();
+    }
+
+    /// The named levels of a new campaign, top first; the deepest named level holds the key
+    /// tasks.
+    fn levels(&self) -> Vec<PlanLevel> {
+        let named: Vec<_> = self.level_slots().into_iter().filter(|(name, ..)| !name.trim().is_empty()).collect();
         let count = named.len();
         named
             .into_iter()
             .enumerate()
-            .map(|(i, (name, rule))| PlanLevel {
+            .map(|(i, (name, name_bo, rule))| PlanLevel {
                 depth: (i + 1) as u8,
                 name: name.trim().to_owned(),
-                name_bo: None,
+                name_bo: Some(name_bo.trim()).filter(|n| !n.is_empty()).map(str::to_owned),
                 rollup: RollupRule::parse(rule).unwrap_or(RollupRule::WeightedMean),
                 is_task: i + 1 == count,
             })
             .collect()
+    }
+
+    /// An edited campaign's levels as renamed, blank names included (to be refused by name);
+    /// `None` for more levels than the form has rows (renamed through the API only).
+    fn renamed_levels(&self) -> Option<Vec<PlanLevel>> {
+        let count = self.level_count;
+        (1..=FORM_LEVELS).contains(&count).then(|| {
+            self.level_slots()
+                .into_iter()
+                .take(count)
+                .enumerate()
+                .map(|(i, (name, name_bo, rule))| PlanLevel {
+                    depth: (i + 1) as u8,
+                    name: name.trim().to_owned(),
+                    name_bo: Some(name_bo.trim()).filter(|n| !n.is_empty()).map(str::to_owned),
+                    rollup: RollupRule::parse(rule).unwrap_or(RollupRule::WeightedMean),
+                    is_task: i + 1 == count,
+                })
+                .collect()
+        })
+    }
+
+    /// The form's level rows filled with stored levels.
+    fn with_levels(mut self, stored: &[PlanLevel]) -> Self {
+        let slots = [
+            (&mut self.level1, &mut self.level1_bo, &mut self.rule1),
+            (&mut self.level2, &mut self.level2_bo, &mut self.rule2),
+            (&mut self.level3, &mut self.level3_bo, &mut self.rule3),
+            (&mut self.level4, &mut self.level4_bo, &mut self.rule4),
+        ];
+        for ((name, name_bo, rule), level) in slots.into_iter().zip(stored) {
+            *name = level.name.clone();
+            *name_bo = level.name_bo.clone().unwrap_or_default();
+            *rule = level.rollup.as_str().to_owned();
+        }
+        self.level_count = stored.len();
+        self
     }
 }
 
@@ -264,16 +326,12 @@ pub async fn edit_campaign(
 ) -> PageResult {
     let view = plans::managed_campaign(&state.app, &actor, CampaignId(id)).await?;
     Ok(render(&CampaignFormPage {
-        form: CampaignForm::of(&view.campaign),
+        form: CampaignForm::of(&view.campaign).with_levels(&view.levels),
         errors: ValidationError::new(),
         rules: rules(),
-        editing: Some(Editing { id, levels: level_path(&view.levels), conflict: false }),
+        editing: Some(Editing { id, levels: view.levels.len(), conflict: false }),
         p: ctx.with_nav("plans"),
     }))
-}
-
-fn level_path(levels: &[PlanLevel]) -> String {
-    levels.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(" → ")
 }
 
 pub async fn update_campaign(
@@ -282,7 +340,10 @@ pub async fn update_campaign(
     Path(id): Path<i64>,
     PageForm(mut form): PageForm<CampaignForm>,
 ) -> PageResult {
-    let result = plans::update_campaign(&state.app, &actor, CampaignId(id), form.version, &form.input()).await;
+    let renamed = form.renamed_levels();
+    let result =
+        plans::update_campaign(&state.app, &actor, CampaignId(id), form.version, &form.input(), renamed.as_deref())
+            .await;
     let (status, errors, conflict) = match result {
         Ok(_) => return Ok(saved(&format!("/campaigns/{id}"))),
         Err(AppError::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors, false),
@@ -293,10 +354,7 @@ pub async fn update_campaign(
         }
         Err(error) => return Err(error.into()),
     };
-    let levels = match plans::campaign(&state.app, &actor, CampaignId(id)).await {
-        Ok(view) => level_path(&view.levels),
-        Err(error) => return Err(error.into()),
-    };
+    let levels = form.level_count;
     let page = CampaignFormPage {
         form,
         errors,
@@ -374,6 +432,12 @@ struct CampaignPage {
     rows: Vec<PlanRow>,
     totals: plans::LightCounts,
     as_of: String,
+}
+
+impl CampaignPage {
+    fn level_name(&self, level: &PlanLevel) -> Named {
+        Named::of(&level.name, level.name_bo.as_deref(), self.p.t.locale)
+    }
 }
 
 pub async fn show_campaign(

@@ -20,11 +20,12 @@ use crate::ui::page::PageResult;
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
+    ui::named::Named,
 };
 
 pub struct ExplainRow {
     pub code: String,
-    pub name: String,
+    pub name: Named,
     pub max: String,
     pub self_answer: String,
     pub self_step: String,
@@ -110,7 +111,7 @@ impl ExplainRow {
             .join("；");
         ExplainRow {
             code: l.code.clone(),
-            name: l.name.clone(),
+            name: Named::of(&l.name, l.name_bo.as_deref(), t.locale),
             max: dec(l.result.max),
             // A leaf the server computes shows how on both sides, not the bare quotient.
             self_answer: match (&l.notes.computed, &l.self_answer) {

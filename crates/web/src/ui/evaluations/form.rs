@@ -22,11 +22,17 @@ pub struct NodeRow {
     pub code: String,
     pub parent: String,
     pub name: String,
+    /// The name in Tibetan (issue 18); may be empty.
+    pub name_bo: String,
     /// Points or weight, by the scheme's aggregation.
     pub amount: String,
     /// A rubric kind, or "" for a node with children.
     pub rubric: String,
     pub params: String,
+    /// How it is assessed and the evidence it needs, given in a sheet or through the API: the
+    /// form carries them unseen (one method a line) so that saving it keeps them.
+    pub methods: String,
+    pub evidence: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -172,9 +178,12 @@ impl SchemeForm {
                 code: n.code.clone(),
                 parent: n.parent.clone().unwrap_or_default(),
                 name: n.name.clone(),
+                name_bo: n.name_bo.clone().unwrap_or_default(),
                 amount: (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default(),
                 rubric: n.rubric.as_ref().map(rubric_kind).unwrap_or_default().to_owned(),
                 params: n.rubric.as_ref().map(|r| params_of(r, item_code)).unwrap_or_default(),
+                methods: n.methods.join("\n"),
+                evidence: n.evidence.clone().unwrap_or_default(),
             })
             .collect();
         nodes.extend(std::iter::repeat_n(NodeRow::default(), BLANK_ROWS));
@@ -233,9 +242,12 @@ impl SchemeForm {
                 code: get(&format!("n{i}_code")).trim().to_owned(),
                 parent: get(&format!("n{i}_parent")).trim().to_owned(),
                 name: get(&format!("n{i}_name")).trim().to_owned(),
+                name_bo: get(&format!("n{i}_name_bo")).trim().to_owned(),
                 amount: get(&format!("n{i}_amount")).trim().to_owned(),
                 rubric: get(&format!("n{i}_rubric")),
                 params: get(&format!("n{i}_params")).trim().to_owned(),
+                methods: get(&format!("n{i}_methods")),
+                evidence: get(&format!("n{i}_evidence")).trim().to_owned(),
             })
             .collect();
         let members = (0..rows('m'))
@@ -355,8 +367,11 @@ impl SchemeForm {
             };
             let parent = if row.parent.is_empty() { Value::Null } else { json!(row.parent) };
             let (points, weight) = if weights { (Value::Null, amount) } else { (amount, Value::Null) };
-            nodes.push(json!({"code": row.code, "parent": parent, "name": row.name, "points": points,
-                "weight": weight, "rubric": rubric}));
+            let name_bo = Some(&row.name_bo).filter(|n| !n.is_empty());
+            let methods: Vec<&str> = row.methods.lines().map(str::trim).filter(|m| !m.is_empty()).collect();
+            let evidence = Some(&row.evidence).filter(|e| !e.is_empty());
+            nodes.push(json!({"code": row.code, "parent": parent, "name": row.name, "name_bo": name_bo,
+                "points": points, "weight": weight, "rubric": rubric, "methods": methods, "evidence": evidence}));
         }
         if !mistakes.is_empty() {
             return Err(mistakes);
@@ -488,6 +503,9 @@ mod tests {
             ("precision", "2"),
             ("n0_code", "A1"),
             ("n0_name", "宣传"),
+            ("n0_name_bo", "ཁྱབ་བསྒྲགས"),
+            ("n0_methods", "查阅资料\n实地查看"),
+            ("n0_evidence", "会议记录"),
             ("n0_amount", "60"),
             ("n0_rubric", "levels"),
             ("n0_params", "A=1, B＝0.8/2，C=0.6"),
@@ -513,6 +531,13 @@ mod tests {
         assert_eq!((levels[1].name.as_str(), levels[1].min_evidence), ("B", 2));
         assert_eq!(scheme.tie_breakers[1], TieBreaker::IndicatorDesc { code: "A1".into() });
         assert_eq!(params_of(scheme.nodes[0].rubric.as_ref().unwrap(), &|_| String::new()), "A=1, B=0.8/2, C=0.6");
+        let first = &scheme.nodes[0];
+        assert_eq!(first.name_bo.as_deref(), Some("ཁྱབ་བསྒྲགས"));
+        assert_eq!(
+            (first.methods.join("|"), first.evidence.as_deref()),
+            ("查阅资料|实地查看".to_owned(), Some("会议记录"))
+        );
+        assert_eq!((scheme.nodes[1].name_bo.as_ref(), scheme.nodes[1].methods.len()), (None, 0), "blank stays absent");
     }
 
     #[test]

@@ -25,6 +25,7 @@ use pacesetter_export::charts;
 use serde_json::json;
 
 use super::{dec, explain::Shown, parse_decimal, unit_name};
+use crate::ui::named::Named;
 use crate::ui::page::{NoFields, PageForm, PageResult};
 use crate::{
     AppState,
@@ -74,7 +75,7 @@ pub struct AppealRow {
 
 pub struct NodeInput {
     pub code: String,
-    pub name: String,
+    pub name: Named,
     pub value: String,
 }
 
@@ -216,7 +217,7 @@ pub(super) async fn run_page(
         appeals: view.appeals.iter().map(|a| appeal_row(a, name(&a.unit_id.0))).collect(),
         appealable: appealable.collect(),
         verification,
-        what_if_nodes: what_if_nodes(s, &extra.nodes),
+        what_if_nodes: what_if_nodes(s, &extra.nodes, t.locale),
         weights: s.aggregation == pacesetter_domain::evaluation::Aggregation::Weights,
         bands: extra.bands.unwrap_or_else(|| {
             s.bands.iter().map(|b| format!("{} {}", b.name, dec(b.min))).collect::<Vec<_>>().join("\n")
@@ -244,7 +245,7 @@ fn appeal_row(appeal: &Appeal, unit: String) -> AppealRow {
 }
 
 /// The what-if form's rows: each node's points or weight, as typed when the form comes back.
-fn what_if_nodes(scheme: &Scheme, typed: &[(String, String)]) -> Vec<NodeInput> {
+fn what_if_nodes(scheme: &Scheme, typed: &[(String, String)], locale: pacesetter_domain::Locale) -> Vec<NodeInput> {
     let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
     let kept = |code: &str| typed.iter().find(|(c, _)| c == code).map(|(_, v)| v.clone());
     scheme
@@ -252,7 +253,7 @@ fn what_if_nodes(scheme: &Scheme, typed: &[(String, String)]) -> Vec<NodeInput> 
         .iter()
         .map(|n| NodeInput {
             code: n.code.clone(),
-            name: n.name.clone(),
+            name: Named::of(&n.name, n.name_bo.as_deref(), locale),
             value: kept(&n.code)
                 .unwrap_or_else(|| (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default()),
         })

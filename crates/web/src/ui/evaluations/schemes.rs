@@ -19,6 +19,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::{dec, form::assessable_leaves, unit_name};
+use crate::ui::named::Named;
 use crate::ui::page::saved;
 use crate::ui::{multipart::MultipartForm, page::PageResult};
 use crate::{
@@ -162,7 +163,7 @@ fn import_messages(t: Tr, code: &str, details: &serde_json::Value) -> Vec<String
 
 pub struct NodeLine {
     pub code: String,
-    pub name: String,
+    pub name: Named,
     pub depth: usize,
     pub amount: String,
     pub rubric_key: String,
@@ -212,7 +213,11 @@ struct ShowPage {
 }
 
 /// The scheme's tree, one line per node, with each rubric in words.
-fn node_lines(scheme: &pacesetter_domain::evaluation::Scheme, item_codes: &[(i64, String)]) -> Vec<NodeLine> {
+fn node_lines(
+    scheme: &pacesetter_domain::evaluation::Scheme,
+    item_codes: &[(i64, String)],
+    locale: pacesetter_domain::Locale,
+) -> Vec<NodeLine> {
     let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
     let item_code = |id: i64| item_codes.iter().find(|(i, _)| *i == id).map(|(_, c)| c.clone()).unwrap_or_default();
     scheme
@@ -220,7 +225,7 @@ fn node_lines(scheme: &pacesetter_domain::evaluation::Scheme, item_codes: &[(i64
         .iter()
         .map(|n| NodeLine {
             code: n.code.clone(),
-            name: n.name.clone(),
+            name: Named::of(&n.name, n.name_bo.as_deref(), locale),
             depth: depth_of(scheme, &n.code),
             amount: (if weights { n.weight } else { n.points }).map(dec).unwrap_or_default(),
             rubric_key: n
@@ -294,7 +299,7 @@ pub async fn show_evaluation(
     let t = ctx.t;
     let scheme = &view.scheme.scheme;
     let weights = scheme.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
-    let nodes = node_lines(scheme, &item_codes);
+    let nodes = node_lines(scheme, &item_codes, t.locale);
     let pages = (lines.total.max(1) + UNITS_PER_PAGE - 1) / UNITS_PER_PAGE;
     let page = lines.page as usize;
     let all_leaves = assessable_leaves(scheme);

@@ -19,6 +19,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::{answer_text, dec, unit_name};
+use crate::ui::named::Named;
 use crate::ui::page::{PageForm, PageResult};
 use crate::{
     AppState,
@@ -43,7 +44,7 @@ pub struct EvidenceChoice {
 pub struct LeafRow {
     pub index: usize,
     pub code: String,
-    pub name: String,
+    pub name: Named,
     pub max: String,
     /// `select`, `checks` or `number`.
     pub input: &'static str,
@@ -218,7 +219,7 @@ fn leaf_row(leaf: &entries::SheetLeaf, rubric: &Rubric, kept: Option<Typed>, on:
     LeafRow {
         index: on.index,
         code: leaf.code.clone(),
-        name: leaf.name.clone(),
+        name: Named::of(&leaf.name, leaf.name_bo.as_deref(), t.locale),
         max: dec(leaf.max),
         input: input_kind(rubric),
         rubric_key: format!("evaluation.rubric.{}", super::form::rubric_kind(rubric)),
@@ -295,7 +296,8 @@ async fn sheet_page(
         .missing
         .iter()
         .map(|code| {
-            let name = scheme.node(code).map(|n| n.name.clone()).unwrap_or_default();
+            let name =
+                scheme.node(code).map(|n| Named::of(&n.name, n.name_bo.as_deref(), t.locale).text).unwrap_or_default();
             format!("{code} {name}")
         })
         .collect();
