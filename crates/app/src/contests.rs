@@ -133,6 +133,28 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Cont
     Ok(contest)
 }
 
+/// Renames a contest the actor organises, in Chinese and Tibetan, at `version`.
+pub async fn rename(
+    app: &App,
+    actor: &Actor,
+    id: ContestId,
+    version: i64,
+    name: &str,
+    name_bo: &str,
+) -> Result<Contest> {
+    let mut tx = app.store.write().await?;
+    let before = organised(&mut tx, actor, id).await?;
+    let name = text::required("name", name, TextKind::Title)?;
+    let name_bo = text::optional("name_bo", Some(name_bo), TextKind::Title)?;
+    let contest = store::rename(&mut tx, id, version, (&name, name_bo.as_deref()), Timestamp::now())
+        .await
+        .map_err(AppError::from_store(Resource::Contest))?;
+    audit::record(&mut tx, actor.into(), "contest.rename", ("contest", Some(id.0)), Some(&before), Some(&contest))
+        .await?;
+    tx.commit().await?;
+    Ok(contest)
+}
+
 /// A contest with its rounds.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ContestView {

@@ -554,6 +554,28 @@ pub async fn close(app: &App, actor: &Actor, id: MeetingId, version: i64) -> Res
     Ok(meeting)
 }
 
+/// Retitles an open meeting the actor organises, in Chinese and Tibetan, at `version`.
+pub async fn rename(
+    app: &App,
+    actor: &Actor,
+    id: MeetingId,
+    version: i64,
+    title: &str,
+    title_bo: &str,
+) -> Result<Meeting> {
+    let mut tx = app.store.write().await?;
+    let before = organised_open(&mut tx, actor, id).await?;
+    let title = text::required("title", title, TextKind::Title)?;
+    let title_bo = text::optional("title_bo", Some(title_bo), TextKind::Title)?;
+    let meeting = store::rename(&mut tx, id, version, (&title, title_bo.as_deref()), Timestamp::now())
+        .await
+        .map_err(AppError::from_store(Resource::Meeting))?;
+    audit::record(&mut tx, actor.into(), "meeting.rename", ("meeting", Some(id.0)), Some(&before), Some(&meeting))
+        .await?;
+    tx.commit().await?;
+    Ok(meeting)
+}
+
 /// Corrects a closed meeting the actor organises: an agenda item's minutes (`item`), or the roll
 /// call (no item). The correction is kept beside what it corrects, which stays as it was.
 pub async fn amend(

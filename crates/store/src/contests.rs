@@ -103,6 +103,20 @@ pub async fn get_contest(conn: &mut Conn, id: ContestId) -> Result<Contest> {
     contest_from_row(&row)
 }
 
+/// Gives a contest at `version` a new name and Tibetan name. `Stale` when it changed meanwhile.
+pub async fn rename(
+    conn: &mut Conn,
+    id: ContestId,
+    version: i64,
+    names: (&str, Option<&str>),
+    now: Timestamp,
+) -> Result<Contest> {
+    if !crate::sql::rename(conn, "contests", ("name", "name_bo"), id.0, version, names, now).await? {
+        return Err(crate::stale_unless_missing(get_contest(conn, id).await));
+    }
+    get_contest(conn, id).await
+}
+
 /// A campaign's contests, oldest first.
 pub async fn contests(conn: &mut Conn, campaign: CampaignId) -> Result<Vec<Contest>> {
     let rows = sqlx::query(AssertSqlSafe(format!(

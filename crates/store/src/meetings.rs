@@ -432,6 +432,20 @@ pub async fn close(conn: &mut Conn, id: MeetingId, version: i64, by: UserId, now
     get_meeting(conn, id).await
 }
 
+/// Gives a meeting at `version` a new title and Tibetan title. `Stale` when it changed meanwhile.
+pub async fn rename(
+    conn: &mut Conn,
+    id: MeetingId,
+    version: i64,
+    names: (&str, Option<&str>),
+    now: Timestamp,
+) -> Result<Meeting> {
+    if !crate::sql::rename(conn, "meetings", ("title", "title_bo"), id.0, version, names, now).await? {
+        return Err(crate::error::stale_unless_missing(get_meeting(conn, id).await));
+    }
+    get_meeting(conn, id).await
+}
+
 pub async fn insert_amendment(
     conn: &mut Conn,
     meeting: MeetingId,

@@ -26,6 +26,33 @@ pub(crate) async fn rows_where_in(
     Ok(rows)
 }
 
+/// Sets the Chinese and Tibetan name (`columns`) of row `id` of `table` if it is still at
+/// `version`, moving it on; false when it is not (changed meanwhile, or missing). `table` and
+/// `columns` are fixed SQL.
+pub(crate) async fn rename(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: (&str, &str),
+    id: i64,
+    version: i64,
+    (zh, bo): (&str, Option<&str>),
+    now: pacesetter_domain::Timestamp,
+) -> Result<bool> {
+    let (zh_column, bo_column) = columns;
+    let done = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {table} SET {zh_column} = $1, {bo_column} = $2, updated_at = $3, version = version + 1
+         WHERE id = $4 AND version = $5"
+    )))
+    .bind(zh.to_owned())
+    .bind(bo.map(str::to_owned))
+    .bind(now.to_db())
+    .bind(id)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// A value to bind.
 #[derive(Debug, Clone)]
 pub(crate) enum Bind {

@@ -198,3 +198,70 @@ backend_test! {
         assert!(chinese.contains(r#"<span lang="zh-Hans">宣传报道</span>"#));
     }
 }
+
+backend_test! {
+    async fn a_meeting_and_a_contest_are_renamed_in_both_languages(t) {
+        let office = t.token("office").await;
+        let id = campaign(&t).await;
+        let meeting = json!({"title": "第五次推进会", "starts_at": "2023-11-10T10:00:00+08:00", "mode": "video"});
+        let created = t.json(Method::POST, &format!("/api/v1/campaigns/{id}/meetings"), &office, meeting).await;
+        let (meeting_id, version) = (created.json()["id"].as_i64().unwrap(), created.json()["version"].as_i64().unwrap());
+        let path = format!("/api/v1/meetings/{meeting_id}/title");
+        let retitle = |title: &str, bo: &str| json!({"title": title, "title_bo": bo});
+        let send = |body, version: i64| {
+            let (t, office, path) = (&t, &office, &path);
+            async move { crate::plans::send_if_match(t, Method::PUT, path, office, &version.to_string(), body).await }
+        };
+
+        // Only the organiser; a blank title or an old version keeps what was there.
+        let lhasa = t.token("lhasa").await;
+        let refused = crate::plans::send_if_match(&t, Method::PUT, &path, &lhasa, &version.to_string(), retitle("改", "")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let blank = send(retitle(" ", "ཚོགས་འདུ།"), version).await;
+        assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(blank.json()["error"]["details"][0]["field"], "title", "{}", blank.text());
+        assert_eq!(send(retitle("第五次推进会（调整）", ""), version + 5).await.status, StatusCode::PRECONDITION_FAILED);
+        let renamed = send(retitle("第五次推进会（调整）", "ཚོགས་འདུ་ལྔ་པ།"), version).await;
+        assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text());
+        assert_eq!((renamed.json()["title"].as_str(), renamed.json()["title_bo"].as_str()), (Some("第五次推进会（调整）"), Some("ཚོགས་འདུ་ལྔ་པ།")));
+
+        // The page's own form: sent back open with the input kept, then saved.
+        let session = t.session("office").await;
+        let page = t.get(&format!("/meetings/{meeting_id}"), &session).await.text();
+        assert!(page.contains(&format!(r#"action="/meetings/{meeting_id}/title""#)) && page.contains(r#"value="ཚོགས་འདུ་ལྔ་པ།""#));
+        let now = (version + 1).to_string();
+        let form = |zh: &'static str, bo: &'static str| [("csrf", session.csrf().to_owned()), ("version", now.clone()), ("rename_zh", zh.into()), ("rename_bo", bo.into())];
+        let sent = |fields: [(&'static str, String); 4]| {
+            let (t, session) = (&t, &session);
+            async move {
+                let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                t.form(&format!("/meetings/{meeting_id}/title"), session, &borrowed).await
+            }
+        };
+        let kept = sent(form("", "ཚོགས་འདུ་དྲུག་པ།")).await;
+        assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(kept.text().contains(r#"<details class="rename" open>"#) && kept.text().contains(r#"value="ཚོགས་འདུ་དྲུག་པ།""#));
+        assert_eq!(sent(form("第六次推进会", "ཚོགས་འདུ་དྲུག་པ།")).await.status, StatusCode::SEE_OTHER);
+        let read = t.get(&format!("/api/v1/meetings/{meeting_id}"), &office).await.json();
+        assert_eq!(read["meeting"]["title_bo"], "ཚོགས་འདུ་དྲུག་པ།", "{read}");
+
+        // A closed meeting keeps its title.
+        let current = read["meeting"]["version"].as_i64().unwrap();
+        let closed = crate::plans::send_if_match(&t, Method::POST, &format!("/api/v1/meetings/{meeting_id}/close"), &office, &current.to_string(), json!({})).await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.text());
+        assert_eq!(send(retitle("又改", ""), current + 1).await.status, StatusCode::CONFLICT);
+
+        // A contest the same way; its name errors stay apart from the round form's.
+        let contest = t.json(Method::POST, &format!("/api/v1/campaigns/{id}/contests"), &office, json!({"name": "演讲比赛"})).await.json();
+        let contest_path = format!("/api/v1/contests/{}/name", contest["id"]);
+        let version = contest["version"].as_i64().unwrap().to_string();
+        let named = crate::plans::send_if_match(&t, Method::PUT, &contest_path, &office, &version, json!({"name": "演讲比赛", "name_bo": "གླེང་སྟེགས།"})).await;
+        assert_eq!((named.status, named.json()["name_bo"].clone()), (StatusCode::OK, json!("གླེང་སྟེགས།")), "{}", named.text());
+        let page = format!("/contests/{}/name", contest["id"]);
+        let next = named.json()["version"].as_i64().unwrap().to_string();
+        let blank = [("csrf", session.csrf()), ("version", next.as_str()), ("rename_zh", " "), ("rename_bo", "")];
+        let kept = t.form(&page, &session, &blank).await;
+        assert_eq!(kept.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(kept.text().contains(r#"id="rename_zh-error">"#) && !kept.text().contains(r#"id="name-error">请"#));
+    }
+}

@@ -283,6 +283,32 @@ pub async fn get_contest(
     Ok(Json(contests::get(&state.app, &actor, ContestId(id)).await?.into()))
 }
 
+/// A contest's new name.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContestNameRequest {
+    pub name: String,
+    /// In Tibetan; left out or empty: none.
+    #[serde(default)]
+    pub name_bo: Option<String>,
+}
+
+/// Renames a contest, in Chinese and Tibetan; needs `If-Match`. The organiser's.
+#[utoipa::path(put, path = "/api/v1/contests/{id}/name", tag = "contests", params(("id" = i64, Path), IfMatch), request_body = ContestNameRequest, security(("bearer" = [])),
+    responses((status = 200, body = ContestResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody), (status = 428, body = crate::error::ErrorBody)))]
+pub async fn rename_contest(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<ContestNameRequest>,
+) -> Result<Response, ApiError> {
+    let name_bo = body.name_bo.as_deref().unwrap_or("");
+    let contest = contests::rename(&state.app, &actor, ContestId(id), version, &body.name, name_bo).await?;
+    Ok((etag(contest.version), Json(ContestResponse::from(contest))).into_response())
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContestRoundRequest {

@@ -383,6 +383,34 @@ impl From<Amendment> for AmendmentResponse {
     }
 }
 
+/// A meeting's new title.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingTitleRequest {
+    pub title: String,
+    /// In Tibetan; left out or empty: none.
+    #[serde(default)]
+    pub title_bo: Option<String>,
+}
+
+/// Retitles an open meeting, in Chinese and Tibetan; needs `If-Match`. The organiser's; a
+/// closed meeting answers 409 `meeting_closed`.
+#[utoipa::path(put, path = "/api/v1/meetings/{id}/title", tag = "meetings", params(("id" = i64, Path), IfMatch), request_body = MeetingTitleRequest, security(("bearer" = [])),
+    responses((status = 200, body = MeetingResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody), (status = 412, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody),
+        (status = 428, body = crate::error::ErrorBody)))]
+pub async fn rename_meeting(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    IfMatch(version): IfMatch,
+    ApiJson(body): ApiJson<MeetingTitleRequest>,
+) -> Result<Response, ApiError> {
+    let title_bo = body.title_bo.as_deref().unwrap_or("");
+    let meeting = meetings::rename(&state.app, &actor, MeetingId(id), version, &body.title, title_bo).await?;
+    Ok((etag(meeting.version), Json(MeetingResponse::from(meeting))).into_response())
+}
+
 /// Closes the meeting; needs `If-Match`. Its schedule, minutes and roll call are locked from
 /// then on (changes answer 409 `meeting_closed`); corrections are amendments.
 #[utoipa::path(post, path = "/api/v1/meetings/{id}/close", tag = "meetings", params(("id" = i64, Path), IfMatch), security(("bearer" = [])),

@@ -23,7 +23,7 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
-use super::named::Named;
+use super::named::{Named, RenameForm};
 use crate::ui::page::saved;
 use crate::{
     AppState,
@@ -246,7 +246,23 @@ struct ContestPage {
     /// Awards to units: (id, unit, title).
     awards: Vec<(i64, String, String)>,
     award: AwardForm,
+    /// Renaming it, for the organiser.
+    rename: RenameForm,
     errors: ValidationError,
+}
+
+/// The forms of the contest page, one of them perhaps sent back with what was refused.
+struct ContestForms {
+    round: RoundForm,
+    award: AwardForm,
+    rename: Option<RenameForm>,
+}
+
+impl ContestForms {
+    fn fresh(t: Tr) -> Self {
+        let round = RoundForm { criteria: t.t("contest.criteria_example").to_owned(), ..RoundForm::default() };
+        Self { round, award: AwardForm::fresh(t), rename: None }
+    }
 }
 
 /// The organiser's form giving a unit an award.
@@ -338,10 +354,16 @@ async fn contest_page(
     actor: &pacesetter_app::Actor,
     ctx: PageCtx,
     id: i64,
-    (form, award): (RoundForm, AwardForm),
+    ContestForms { round: form, award, rename }: ContestForms,
     errors: ValidationError,
 ) -> PageResult {
     let view = contests::get(&state.app, actor, ContestId(id)).await?;
+    let c = &view.contest;
+    let action = format!("/contests/{id}/name");
+    let rename = rename.map_or_else(
+        || RenameForm::of(action.clone(), c.version, &c.name, c.name_bo.as_deref()),
+        |sent| RenameForm { action: action.clone(), ..sent },
+    );
     let rounds = view
         .rounds
         .iter()
@@ -372,6 +394,7 @@ async fn contest_page(
         form,
         awards,
         award,
+        rename,
         errors,
     };
     Ok((status, render(&page)).into_response())
@@ -382,9 +405,24 @@ pub async fn show_contest(
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
 ) -> PageResult {
-    let form = RoundForm { criteria: ctx.t.t("contest.criteria_example").to_owned(), ..RoundForm::default() };
-    let award = AwardForm::fresh(ctx.t);
-    contest_page(&state, &actor, ctx, id, (form, award), ValidationError::new()).await
+    let forms = ContestForms::fresh(ctx.t);
+    contest_page(&state, &actor, ctx, id, forms, ValidationError::new()).await
+}
+
+pub async fn rename_contest(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<RenameForm>,
+) -> PageResult {
+    match contests::rename(&state.app, &actor, ContestId(id), form.version, &form.rename_zh, &form.rename_bo).await {
+        Ok(_) => Ok(saved(&format!("/contests/{id}"))),
+        Err(error) => {
+            let errors = RenameForm::errors(field_errors(error)?, ("name", "name_bo"));
+            let forms = ContestForms { rename: Some(form), ..ContestForms::fresh(ctx.t) };
+            contest_page(&state, &actor, ctx, id, forms, errors).await
+        }
+    }
 }
 
 pub async fn add_award(
@@ -399,8 +437,8 @@ pub async fn add_award(
         Err(AppError::Conflict(code)) => ValidationError::single("award_unit", code),
         Err(error) => AwardForm::fields(field_errors(error)?),
     };
-    let form = RoundForm { criteria: ctx.t.t("contest.criteria_example").to_owned(), ..RoundForm::default() };
-    contest_page(&state, &actor, ctx, id, (form, award), error).await
+    let forms = ContestForms { award, ..ContestForms::fresh(ctx.t) };
+    contest_page(&state, &actor, ctx, id, forms, error).await
 }
 
 #[derive(Deserialize)]
@@ -444,8 +482,8 @@ pub async fn add_round(
     match result {
         Ok(round) => Ok(saved(&format!("/contest-rounds/{}", round.id))),
         Err(error) => {
-            let award = AwardForm::fresh(ctx.t);
-            contest_page(&state, &actor, ctx, id, (form, award), field_errors(error)?).await
+            let forms = ContestForms { round: form, ..ContestForms::fresh(ctx.t) };
+            contest_page(&state, &actor, ctx, id, forms, field_errors(error)?).await
         }
     }
 }

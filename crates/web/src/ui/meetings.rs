@@ -22,7 +22,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
-use super::named::Named;
+use super::named::{Named, RenameForm};
 
 mod decisions;
 mod roll_call;
@@ -232,6 +232,8 @@ struct MeetingPage {
     /// While it is open: earlier meetings' follow-ups not yet closed.
     carried: Vec<DecisionRow>,
     decision: DecisionForm,
+    /// Retitling it, while it is open.
+    rename: RenameForm,
     errors: ValidationError,
 }
 
@@ -322,6 +324,7 @@ struct MeetingForms {
     summary: Option<SummaryForm>,
     amendment: AmendmentForm,
     decision: DecisionForm,
+    rename: Option<RenameForm>,
 }
 
 /// The amendments of one agenda item (or, for `None`, of the roll call): (when, text).
@@ -341,7 +344,7 @@ async fn meeting_page(
     actor: &pacesetter_app::Actor,
     ctx: PageCtx,
     id: i64,
-    MeetingForms { venue, item, summary, amendment, decision }: MeetingForms,
+    MeetingForms { venue, item, summary, amendment, decision, rename }: MeetingForms,
     errors: ValidationError,
 ) -> PageResult {
     let view = meetings::get(&state.app, actor, MeetingId(id)).await?;
@@ -379,6 +382,12 @@ async fn meeting_page(
     };
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let title = Named::of(&view.meeting.title, view.meeting.title_bo.as_deref(), ctx.t.locale);
+    let m = &view.meeting;
+    let action = format!("/meetings/{id}/title");
+    let rename = rename.map_or_else(
+        || RenameForm::of(action.clone(), m.version, &m.title, m.title_bo.as_deref()),
+        |sent| RenameForm { action: action.clone(), ..sent },
+    );
     let page = MeetingPage {
         p: ctx.with_nav("meetings"),
         id,
@@ -403,6 +412,7 @@ async fn meeting_page(
         decisions: view.decisions.iter().map(|f| DecisionRow::new(f, locale)).collect(),
         carried: view.carried.iter().map(|f| DecisionRow::new(f, locale)).collect(),
         decision,
+        rename,
         errors,
     };
     Ok((status, render(&page)).into_response())
@@ -489,6 +499,22 @@ pub async fn write_summary(
             let meeting = form.meeting_id;
             let forms = MeetingForms { summary: Some(SummaryForm { item_id: id, ..form }), ..MeetingForms::default() };
             meeting_page(&state, &actor, ctx, meeting, forms, errors).await
+        }
+    }
+}
+
+pub async fn rename_meeting(
+    State(state): State<AppState>,
+    SignedIn { actor, ctx }: SignedIn,
+    Path(id): Path<i64>,
+    PageForm(form): PageForm<RenameForm>,
+) -> PageResult {
+    match meetings::rename(&state.app, &actor, MeetingId(id), form.version, &form.rename_zh, &form.rename_bo).await {
+        Ok(_) => Ok(saved(&format!("/meetings/{id}"))),
+        Err(error) => {
+            let errors = RenameForm::errors(field_errors(error)?, ("title", "title_bo"));
+            let forms = MeetingForms { rename: Some(form), ..MeetingForms::default() };
+            meeting_page(&state, &actor, ctx, id, forms, errors).await
         }
     }
 }

@@ -2,7 +2,8 @@
 //! the Tibetan to a Tibetan reader, and otherwise the Chinese — marked as Chinese on a Tibetan
 //! page where no Tibetan was given, so that the gap is seen, not hidden.
 
-use pacesetter_domain::Locale;
+use pacesetter_domain::{Locale, ValidationError};
+use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Named {
@@ -28,6 +29,43 @@ impl std::fmt::Display for Named {
     /// The text alone, for titles and attributes.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
+    }
+}
+
+/// The form renaming a record in both languages on the record's own page (a meeting's title, a
+/// contest's name), sent back with what was refused.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    pub version: i64,
+    #[serde(default)]
+    pub rename_zh: String,
+    #[serde(default)]
+    pub rename_bo: String,
+    /// Where it is sent.
+    #[serde(skip)]
+    pub action: String,
+}
+
+impl RenameForm {
+    /// The form filled with the stored names, sent to `action`.
+    pub fn of(action: String, version: i64, zh: &str, bo: Option<&str>) -> Self {
+        Self { version, rename_zh: zh.to_owned(), rename_bo: bo.unwrap_or_default().to_owned(), action }
+    }
+
+    /// The use case's errors on its fields `zh` and `bo` under this form's field names, apart
+    /// from the page's other forms.
+    pub fn errors(errors: ValidationError, (zh, bo): (&str, &str)) -> ValidationError {
+        let mut own = ValidationError::new();
+        for error in errors.fields {
+            let field = match error.field {
+                f if f == zh => "rename_zh",
+                f if f == bo => "rename_bo",
+                other => other,
+            };
+            own.push(field, error.code);
+        }
+        own
     }
 }
 

@@ -267,6 +267,8 @@ impl World {
                         serde_json::json!({"evaluation_id": self.evaluation_at(place).1, "points": ["3", "2", "1"]})
                     }
                     "/api/v1/campaigns/{id}/quizzes" => serde_json::json!({"name": format!("知识竞赛{n}")}),
+                    "/api/v1/meetings/{id}/title" => serde_json::json!({"title": format!("推进会{n}")}),
+                    "/api/v1/contests/{id}/name" => serde_json::json!({"name": format!("演讲比赛{n}")}),
                     "/api/v1/quizzes/{id}/teams" => serde_json::json!({"unit_id": unit.id.0}),
                     "/api/v1/quizzes/{id}/advance" => serde_json::json!({"move": "close"}),
                     "/api/v1/quizzes/{id}/events" => serde_json::json!({"team_id": self.quiz_at(place).2,
@@ -416,6 +418,9 @@ impl World {
                     ],
                     "/meeting-venues/{id}/link-test" => vec![("csrf", csrf), ("ok", "1".into())],
                     "/meetings/{id}/close" => vec![("csrf", csrf), ("version", "1".into())],
+                    "/meetings/{id}/title" | "/contests/{id}/name" => {
+                        vec![("csrf", csrf), ("version", "1".into()), ("rename_zh", format!("新名称{n}"))]
+                    }
                     "/translations/{locale}/{key}" => vec![("csrf", csrf), ("text", format!("ཚོགས་འདུ{n}"))],
                     "/meetings/{id}/amendments" => vec![("csrf", csrf), ("text", "更正：城关区实到".into())],
                     "/meetings/{id}/decisions" => vec![
