@@ -393,7 +393,9 @@ pub(super) struct PlanRow {
     pub depth: u8,
     pub code: String,
     pub title: Named,
-    pub level: String,
+    /// Its level's name in the reader's language (a Chinese stand-in is marked once, in the
+    /// legend of levels, not on every row).
+    pub level: Named,
     pub weight: u32,
     pub due_on: String,
     /// Rolled-up progress as "45.5", empty when nothing reports yet.
@@ -410,7 +412,7 @@ pub(super) fn flatten(nodes: &[plans::PlanNode], locale: pacesetter_domain::Loca
             depth: node.item.depth,
             code: node.item.code.clone().unwrap_or_default(),
             title: Named::of(&node.item.title, node.item.title_bo.as_deref(), locale),
-            level: node.level.name.clone(),
+            level: Named::of(&node.level.name, node.level.name_bo.as_deref(), locale),
             weight: node.item.weight,
             due_on: node.item.due_on.map(format_date).unwrap_or_default(),
             percent: node.rolled.map(|r| format!("{:.1}", f64::from(r.permille) / 10.0)).unwrap_or_default(),
