@@ -203,10 +203,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0032_documents_language.sql"),
         include_str!("../migrations/postgres/0032_documents_language.sql"),
     ),
+    (
+        33,
+        "checklist in tibetan",
+        include_str!("../migrations/sqlite/0033_checklist_tibetan.sql"),
+        include_str!("../migrations/postgres/0033_checklist_tibetan.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 32;
+pub const LATEST: i64 = 33;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -285,6 +285,8 @@ pub async fn set_targets(app: &App, actor: &Actor, id: RoundId, targets: &[(Unit
 #[derive(Debug, Clone)]
 pub struct ItemInput {
     pub title: String,
+    /// The title in Tibetan; empty or none: none.
+    pub title_bo: Option<String>,
     pub plan_item_id: Option<PlanItemId>,
     pub indicator_code: Option<String>,
     pub evidence_request: Option<String>,
@@ -298,9 +300,10 @@ pub async fn proposed_checklist(app: &App, actor: &Actor, id: RoundId) -> Result
     ctx.require_coordinator(actor)?;
     let targets: Vec<UnitId> = store::targets(&mut conn, id).await?.into_iter().map(|t| t.unit_id).collect();
     let mut items = Vec::new();
-    for (plan_item, title) in store::assigned_tasks(&mut conn, ctx.campaign.id, &targets).await? {
+    for (plan_item, title, title_bo) in store::assigned_tasks(&mut conn, ctx.campaign.id, &targets).await? {
         items.push(ItemInput {
             title,
+            title_bo,
             plan_item_id: Some(plan_item),
             indicator_code: None,
             evidence_request: Some("任务台账、过程材料与成效佐证".to_owned()),
@@ -313,6 +316,7 @@ pub async fn proposed_checklist(app: &App, actor: &Actor, id: RoundId) -> Result
         for leaf in stored.scheme.leaves() {
             items.push(ItemInput {
                 title: format!("{} {}", leaf.code, leaf.name),
+                title_bo: leaf.name_bo.as_ref().map(|name| format!("{} {name}", leaf.code)),
                 plan_item_id: None,
                 indicator_code: Some(leaf.code.clone()),
                 evidence_request: leaf.evidence.clone(),
@@ -347,6 +351,7 @@ pub async fn set_checklist(app: &App, actor: &Actor, id: RoundId, items: &[ItemI
         }
         checked.push(NewItem {
             title: text::required("items", &item.title, text::TextKind::Line)?,
+            title_bo: text::optional("items", item.title_bo.as_deref(), text::TextKind::Line)?,
             plan_item_id: item.plan_item_id,
             indicator_code: text::optional("items", item.indicator_code.as_deref(), text::TextKind::Label)?,
             evidence_request: text::optional("items", item.evidence_request.as_deref(), text::TextKind::Note)?,

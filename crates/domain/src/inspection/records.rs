@@ -158,6 +158,8 @@ pub struct CheckItem {
     pub round_id: RoundId,
     pub position: i64,
     pub title: String,
+    /// The title in Tibetan, where one was given.
+    pub title_bo: Option<String>,
     pub plan_item_id: Option<PlanItemId>,
     pub indicator_code: Option<String>,
     /// What evidence the inspectors ask to see.

@@ -173,8 +173,13 @@ pub(crate) async fn inspection_fixture(
     let round = store::insert_round(tx, CampaignId(campaign), &fields, by, now).await.unwrap();
     let round = store::update_round(tx, round.id, round.version, &fields, RoundStatus::Active, now).await.unwrap();
     store::set_targets(tx, round.id, &[(unit.id, None)]).await.unwrap();
-    let point =
-        store::NewItem { title: "要点".into(), plan_item_id: None, indicator_code: None, evidence_request: None };
+    let point = store::NewItem {
+        title: "要点".into(),
+        title_bo: None,
+        plan_item_id: None,
+        indicator_code: None,
+        evidence_request: None,
+    };
     let item = store::replace_items(tx, round.id, &[point]).await.unwrap().remove(0);
     let new = store::NewFinding {
         round: round.id,

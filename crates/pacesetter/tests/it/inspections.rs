@@ -76,6 +76,7 @@ backend_test! {
         assert!(items.iter().any(|i| i.plan_item_id.map(|p| p.0) == Some(task)), "the assigned task is proposed");
         items.push(inspections::ItemInput {
             title: "民族团结进步宣传月活动开展情况".into(),
+            title_bo: None,
             plan_item_id: None,
             indicator_code: None,
             evidence_request: Some("活动方案、照片".into()),

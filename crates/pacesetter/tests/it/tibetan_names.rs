@@ -265,3 +265,54 @@ backend_test! {
         assert!(kept.text().contains(r#"id="rename_zh-error">"#) && !kept.text().contains(r#"id="name-error">请"#));
     }
 }
+
+backend_test! {
+    async fn a_checklists_points_carry_a_tibetan_title(t) {
+        let office = t.token("office").await;
+        let (campaign, _) = crate::plans::campaign_with_task(&t, &office).await;
+        let body = json!({"name": "第一轮督导", "starts_on": "2023-09-04", "ends_on": "2023-09-22"});
+        let round = t.json(Method::POST, &format!("/api/v1/campaigns/{campaign}/inspection-rounds"), &office, body).await;
+        assert_eq!(round.status, StatusCode::CREATED, "{}", round.text());
+        let id = round.json()["id"].as_i64().unwrap();
+        let lhasa = t.unit_id("540100").await;
+        let targets = json!({"targets": [{"unit_id": lhasa}]});
+        assert_eq!(t.json(Method::PUT, &format!("/api/v1/inspection-rounds/{id}/targets"), &office, targets).await.status, StatusCode::OK);
+        let checklist = format!("/api/v1/inspection-rounds/{id}/checklist");
+        let items = json!({"items": [
+            {"title": "宣传月活动开展情况", "title_bo": "ཁྱབ་བསྒྲགས་ཟླ་བ།"},
+            {"title": "工作台账", "title_bo": "  "}
+        ]});
+        let saved = t.json(Method::PUT, &checklist, &office, items).await;
+        assert_eq!(saved.status, StatusCode::OK, "{}", saved.text());
+        assert_eq!((saved.json()[0]["title_bo"].clone(), saved.json()[1]["title_bo"].clone()), (json!("ཁྱབ་བསྒྲགས་ཟླ་བ།"), serde_json::Value::Null));
+        let bad = json!({"items": [{"title": "要点", "title_bo": "ཁ\u{0}"}]});
+        assert_eq!(t.json(Method::PUT, &checklist, &office, bad).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let kept = t.get(&format!("/api/v1/inspection-rounds/{id}"), &office).await.json();
+        assert_eq!(kept["items"][0]["title_bo"], "ཁྱབ་བསྒྲགས་ཟླ་བ།", "a refused checklist keeps the one before");
+
+        // The planning page's editor shows and takes it.
+        let session = t.session("office").await;
+        let page = t.get(&format!("/inspection-rounds/{id}"), &session).await.text();
+        assert!(page.contains(r#"name="i0_title_bo" value="ཁྱབ་བསྒྲགས་ཟླ་བ།""#), "{page}");
+        let fields = [("csrf", session.csrf()), ("i0_title", "工作台账"), ("i0_title_bo", "ཐོ་འགོད།"), ("i0_evidence", "")];
+        let posted = t.form(&format!("/inspection-rounds/{id}/checklist"), &session, &fields).await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text());
+        let items = t.get(&format!("/api/v1/inspection-rounds/{id}"), &office).await.json()["items"].clone();
+        assert_eq!((items.as_array().unwrap().len(), items[0]["title_bo"].clone()), (1, json!("ཐོ་འགོད།")));
+
+        // Once the round is under way, a Tibetan reader sees the Tibetan title on the round and on
+        // the unit's sheet.
+        let path = format!("/api/v1/inspection-rounds/{id}");
+        let etag = t.get(&path, &office).await.header("etag").unwrap().trim_matches('"').to_owned();
+        let active = json!({"name": "第一轮督导", "starts_on": "2023-09-04", "ends_on": "2023-09-22", "status": "active"});
+        let started = crate::plans::send_if_match(&t, Method::PUT, &path, &office, &etag, active).await;
+        assert_eq!(started.status, StatusCode::OK, "{}", started.text());
+        t.tibetan_reader("reader-bo", Role::Coordinator, "ZXB").await;
+        let reader = t.session("reader-bo").await;
+        let round = t.get(&format!("/inspection-rounds/{id}"), &reader).await.text();
+        assert!(round.contains(r#"<li><span lang="bo">ཐོ་འགོད།</span>"#), "{round}");
+        let sheet = t.get(&format!("/inspection-rounds/{id}/units/{lhasa}"), &t.session("office").await).await;
+        assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.text());
+        assert!(sheet.text().contains(r#"<span lang="zh-Hans">工作台账</span>"#), "{}", sheet.text());
+    }
+}

@@ -261,6 +261,7 @@ pub async fn submit_self(conn: &mut AnyConnection, round: RoundId, unit: UnitId,
 /// A checklist point to write.
 pub struct NewItem {
     pub title: String,
+    pub title_bo: Option<String>,
     pub plan_item_id: Option<PlanItemId>,
     pub indicator_code: Option<String>,
     pub evidence_request: Option<String>,
@@ -273,8 +274,9 @@ pub async fn replace_items(conn: &mut AnyConnection, round: RoundId, items: &[Ne
     sqlx::query("DELETE FROM inspection_items WHERE round_id = $1").bind(round.0).execute(&mut *conn).await?;
     for (position, item) in items.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO inspection_items (round_id, position, title, plan_item_id, indicator_code, evidence_request)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO inspection_items (round_id, position, title, plan_item_id, indicator_code, evidence_request,
+                 title_bo)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(round.0)
         .bind(position as i64)
@@ -282,6 +284,7 @@ pub async fn replace_items(conn: &mut AnyConnection, round: RoundId, items: &[Ne
         .bind(item.plan_item_id.map(|p| p.0))
         .bind(item.indicator_code.clone())
         .bind(item.evidence_request.clone())
+        .bind(item.title_bo.clone())
         .execute(&mut *conn)
         .await?;
     }
@@ -300,8 +303,8 @@ pub async fn has_checks(conn: &mut AnyConnection, round: RoundId) -> Result<bool
 /// A round's checklist, in order.
 pub async fn items_of(conn: &mut AnyConnection, round: RoundId) -> Result<Vec<CheckItem>> {
     let rows = sqlx::query(
-        "SELECT id, round_id, position, title, plan_item_id, indicator_code, evidence_request FROM inspection_items
-         WHERE round_id = $1 ORDER BY position, id",
+        "SELECT id, round_id, position, title, title_bo, plan_item_id, indicator_code, evidence_request
+         FROM inspection_items WHERE round_id = $1 ORDER BY position, id",
     )
     .bind(round.0)
     .fetch_all(conn)
@@ -313,6 +316,7 @@ pub async fn items_of(conn: &mut AnyConnection, round: RoundId) -> Result<Vec<Ch
                 round_id: RoundId(row.try_get("round_id")?),
                 position: row.try_get("position")?,
                 title: row.try_get("title")?,
+                title_bo: row.try_get("title_bo")?,
                 plan_item_id: row.try_get::<Option<i64>, _>("plan_item_id")?.map(PlanItemId),
                 indicator_code: row.try_get("indicator_code")?,
                 evidence_request: row.try_get("evidence_request")?,
@@ -380,25 +384,26 @@ pub async fn assigned_tasks(
     conn: &mut AnyConnection,
     campaign: CampaignId,
     units: &[UnitId],
-) -> Result<Vec<(PlanItemId, String)>> {
-    let mut tasks: Vec<(PlanItemId, String, i64)> = Vec::new();
+) -> Result<Vec<(PlanItemId, String, Option<String>)>> {
+    let mut tasks: Vec<(PlanItemId, String, Option<String>, i64)> = Vec::new();
     for chunk in units.chunks(500) {
         let list = chunk.iter().map(|u| u.0.to_string()).collect::<Vec<_>>().join(", ");
         // Ids are integers formatted here, never text from a request.
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT DISTINCT i.id, i.title, i.position FROM plan_items i JOIN assignments a ON a.item_id = i.id
+            "SELECT DISTINCT i.id, i.title, i.title_bo, i.position FROM plan_items i JOIN assignments a ON a.item_id = i.id
              WHERE i.campaign_id = $1 AND a.unit_id IN ({list})"
         )))
         .bind(campaign.0)
         .fetch_all(&mut *conn)
         .await?;
         for row in &rows {
-            tasks.push((PlanItemId(row.try_get("id")?), row.try_get("title")?, row.try_get("position")?));
+            let (title, title_bo) = (row.try_get("title")?, row.try_get("title_bo")?);
+            tasks.push((PlanItemId(row.try_get("id")?), title, title_bo, row.try_get("position")?));
         }
     }
-    tasks.sort_by_key(|t| (t.2, t.0));
+    tasks.sort_by_key(|t| (t.3, t.0));
     tasks.dedup_by_key(|t| t.0);
-    Ok(tasks.into_iter().map(|(id, title, _)| (id, title)).collect())
+    Ok(tasks.into_iter().map(|(id, title, title_bo, _)| (id, title, title_bo)).collect())
 }
 
 /// The evidence a unit already holds for a checklist point: what it attached to its reports on

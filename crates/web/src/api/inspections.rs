@@ -120,6 +120,8 @@ pub struct ItemBody {
     /// 0 in a proposed checklist, which is not stored yet.
     pub id: i64,
     pub title: String,
+    /// The title in Tibetan, where one was given.
+    pub title_bo: Option<String>,
     pub plan_item_id: Option<i64>,
     pub indicator_code: Option<String>,
     /// What evidence the inspectors ask to see.
@@ -130,6 +132,9 @@ pub struct ItemBody {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ChecklistItemRequest {
     pub title: String,
+    /// In Tibetan; left out or empty: none.
+    #[serde(default)]
+    pub title_bo: Option<String>,
     #[serde(default)]
     pub plan_item_id: Option<i64>,
     #[serde(default)]
@@ -144,6 +149,7 @@ impl From<CheckItem> for ItemBody {
         Self {
             id: i.id.0,
             title: i.title,
+            title_bo: i.title_bo,
             plan_item_id: i.plan_item_id.map(|p| p.0),
             indicator_code: i.indicator_code,
             evidence_request: i.evidence_request,
@@ -156,6 +162,7 @@ impl From<ItemInput> for ItemBody {
         Self {
             id: 0,
             title: i.title,
+            title_bo: i.title_bo,
             plan_item_id: i.plan_item_id.map(|p| p.0),
             indicator_code: i.indicator_code,
             evidence_request: i.evidence_request,
@@ -341,6 +348,7 @@ pub async fn set_checklist(
         .into_iter()
         .map(|i| ItemInput {
             title: i.title,
+            title_bo: i.title_bo,
             plan_item_id: i.plan_item_id.map(PlanItemId),
             indicator_code: i.indicator_code,
             evidence_request: i.evidence_request,

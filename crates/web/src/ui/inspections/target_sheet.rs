@@ -24,6 +24,7 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
+use crate::ui::named::Named;
 use crate::ui::page::{NoFields, PageForm, PageResult, saved};
 use crate::{
     AppState,
@@ -46,7 +47,7 @@ impl From<&Check> for AnswerView {
 
 pub struct PointRow {
     pub id: i64,
-    pub title: String,
+    pub title: Named,
     pub evidence_request: String,
     pub held: usize,
     pub own: Option<AnswerView>,
@@ -138,7 +139,7 @@ async fn sheet_page(
             .iter()
             .map(|l| PointRow {
                 id: l.item.id.0,
-                title: l.item.title.clone(),
+                title: Named::of(&l.item.title, l.item.title_bo.as_deref(), t.locale),
                 evidence_request: l.item.evidence_request.clone().unwrap_or_default(),
                 held: l.held.len(),
                 own: l.self_check.as_ref().map(Into::into),

@@ -19,7 +19,7 @@ use super::{
 use crate::ui::page::{NoFields, PageForm, PageResult};
 use crate::{AppState, ui::context::SignedIn};
 
-/// The rows as posted (`i{n}_title`, `i{n}_evidence`, `i{n}_plan_item`, `i{n}_indicator`),
+/// The rows as posted (`i{n}_title`, `i{n}_title_bo`, `i{n}_evidence`, `i{n}_plan_item`, `i{n}_indicator`),
 /// without those ticked `i{n}_remove`.
 fn rows(fields: &[(String, String)]) -> Vec<PointRow> {
     let get = |name: String| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap_or_default();
@@ -34,6 +34,7 @@ fn rows(fields: &[(String, String)]) -> Vec<PointRow> {
         .filter(|i| !fields.iter().any(|(n, _)| *n == format!("i{i}_remove")))
         .map(|i| PointRow {
             title: get(format!("i{i}_title")),
+            title_bo: get(format!("i{i}_title_bo")),
             evidence: get(format!("i{i}_evidence")),
             plan_item: get(format!("i{i}_plan_item")),
             indicator: get(format!("i{i}_indicator")),
@@ -45,6 +46,7 @@ fn input(row: &PointRow) -> ItemInput {
     let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     ItemInput {
         title: row.title.clone(),
+        title_bo: text(&row.title_bo),
         plan_item_id: row.plan_item.trim().parse().ok().map(PlanItemId),
         indicator_code: text(&row.indicator),
         evidence_request: text(&row.evidence),

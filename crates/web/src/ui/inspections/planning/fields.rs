@@ -50,6 +50,7 @@ pub struct TeamFields {
 #[derive(Debug, Clone, Default)]
 pub struct PointRow {
     pub title: String,
+    pub title_bo: String,
     pub evidence: String,
     pub plan_item: String,
     pub indicator: String,
@@ -243,6 +244,7 @@ fn checklist_rows(view: &RoundView, typed: Option<Vec<PointRow>>) -> Vec<PointRo
             .iter()
             .map(|item| PointRow {
                 title: item.title.clone(),
+                title_bo: item.title_bo.clone().unwrap_or_default(),
                 evidence: item.evidence_request.clone().unwrap_or_default(),
                 plan_item: item.plan_item_id.map(|p| p.0.to_string()).unwrap_or_default(),
                 indicator: item.indicator_code.clone().unwrap_or_default(),

@@ -32,6 +32,7 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
+use crate::ui::named::Named;
 use crate::ui::page::{PageForm, PageResult};
 use crate::{
     AppState,
@@ -60,7 +61,8 @@ struct RoundPage {
     next_status: Option<&'static str>,
     teams: Vec<(String, usize)>,
     targets: Vec<TargetRow>,
-    items: Vec<(String, String)>,
+    /// The checklist's points in the reader's language, with the evidence each asks for.
+    items: Vec<(Named, String)>,
     /// Whether the caller runs the campaign (and may plan another round).
     manages: bool,
     /// The planning forms, for the office while the round is planned or under way.
@@ -129,7 +131,14 @@ async fn page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Sho
         next_status,
         teams: view.teams.iter().map(|team| (team.name.clone(), team.members.len())).collect(),
         targets,
-        items: view.items.iter().map(|i| (i.title.clone(), i.evidence_request.clone().unwrap_or_default())).collect(),
+        items: view
+            .items
+            .iter()
+            .map(|i| {
+                let title = Named::of(&i.title, i.title_bo.as_deref(), ctx.t.locale);
+                (title, i.evidence_request.clone().unwrap_or_default())
+            })
+            .collect(),
         manages,
         plan,
         notice,
