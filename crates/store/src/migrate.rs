@@ -205,7 +205,7 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     ),
     (
         33,
-        "checklist in tibetan",
+        "checklist and findings in tibetan",
         include_str!("../migrations/sqlite/0033_checklist_tibetan.sql"),
         include_str!("../migrations/postgres/0033_checklist_tibetan.sql"),
     ),

@@ -182,6 +182,7 @@ pub async fn seed(app: &App) -> Result<Rounds, AppError> {
             indicator_code: None,
             severity: case.severity,
             category: case.category.into(),
+            category_bo: None,
             description: case.description.into(),
             rectification: None,
             // Two findings carry a photo taken on site (a placeholder image, as synthetic as

@@ -41,6 +41,8 @@ pub struct FindingInput {
     pub indicator_code: Option<String>,
     pub severity: Severity,
     pub category: String,
+    /// The category in Tibetan; empty or none: none.
+    pub category_bo: Option<String>,
     pub description: String,
     pub rectification: Option<RectificationInput>,
     /// Photos as uploaded; checked, cleaned and stored before anything is recorded.
@@ -96,6 +98,7 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
         text::required("category", &input.category, text::TextKind::Label)?,
         text::required("description", &input.description, text::TextKind::Text)?,
     );
+    let category_bo = text::optional("category_bo", input.category_bo.as_deref(), text::TextKind::Label)?;
     let named = input.indicator_code.as_deref().or_else(|| point.as_ref().and_then(|p| p.indicator_code.as_deref()));
     let indicator = text::optional("indicator_code", named, text::TextKind::Label)?;
     let new = NewFinding {
@@ -106,6 +109,7 @@ pub async fn record_finding(app: &App, actor: &Actor, id: RoundId, input: &Findi
         indicator_code: indicator.as_deref(),
         severity: input.severity,
         category: &category,
+        category_bo: category_bo.as_deref(),
         description: &description,
         by: actor.user.id,
     };

@@ -196,7 +196,10 @@ pub struct Finding {
     pub plan_item_id: Option<PlanItemId>,
     pub indicator_code: Option<String>,
     pub severity: Severity,
+    /// What was found wanting, in a few words: the finding's title.
     pub category: String,
+    /// The category in Tibetan, where one was given.
+    pub category_bo: Option<String>,
     pub description: String,
     pub photos: Vec<Photo>,
     pub created_by: UserId,

@@ -189,6 +189,7 @@ pub(crate) async fn inspection_fixture(
         indicator_code: None,
         severity: Severity::Minor,
         category: "台账",
+        category_bo: None,
         description: "缺失",
         by,
     };

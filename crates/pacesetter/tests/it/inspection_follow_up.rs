@@ -70,6 +70,7 @@ backend_test! {
             indicator_code: None,
             severity: Severity::Minor,
             category: "阵地".into(),
+            category_bo: None,
             description: "宣传栏破损".into(),
             rectification: None,
             photos,

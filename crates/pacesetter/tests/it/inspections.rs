@@ -138,6 +138,7 @@ backend_test! {
             indicator_code: None,
             severity: Severity::Major,
             category: "台账资料".into(),
+            category_bo: None,
             description: "乡镇一级台账缺失，活动记录不完整".into(),
             rectification: Some(RectificationInput {
                 unit: lhasa_unit,

@@ -314,5 +314,24 @@ backend_test! {
         let sheet = t.get(&format!("/inspection-rounds/{id}/units/{lhasa}"), &t.session("office").await).await;
         assert_eq!(sheet.status, StatusCode::OK, "{}", sheet.text());
         assert!(sheet.text().contains(r#"<span lang="zh-Hans">工作台账</span>"#), "{}", sheet.text());
+
+        // A finding's category (its title) in Tibetan too: kept, returned and shown.
+        let inspector = t.token("inspector").await;
+        let finding = json!({"unit_id": lhasa, "severity": "minor", "category": "台账不全", "category_bo": "ཐོ་མ་ཚང་།",
+            "description": "缺少第三季度记录"});
+        let findings = format!("/api/v1/inspection-rounds/{id}/findings");
+        let recorded = t.json(Method::POST, &findings, &inspector, finding).await;
+        assert_eq!(recorded.status, StatusCode::CREATED, "{}", recorded.text());
+        assert_eq!(recorded.json()["finding"]["category_bo"], "ཐོ་མ་ཚང་།", "{}", recorded.text());
+        let finding_id = recorded.json()["finding"]["id"].as_i64().unwrap();
+        t.tibetan_reader("inspector-bo", Role::Inspector, "540000").await;
+        let reader = t.session("inspector-bo").await;
+        let page = t.get(&format!("/findings/{finding_id}"), &reader).await.text();
+        assert!(page.contains(r#"<span lang="bo">ཐོ་མ་ཚང་།</span>"#), "{page}");
+        let ledger = t.get("/inspections", &reader).await.text();
+        assert!(ledger.contains(r#"<span lang="bo">ཐོ་མ་ཚང་།</span>："#), "{ledger}");
+        let bad = json!({"unit_id": lhasa, "severity": "minor", "category": "台账", "category_bo": "ཐོ\u{7}", "description": "缺"});
+        let refused = t.json(Method::POST, &findings, &inspector, bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
     }
 }

@@ -32,6 +32,7 @@ pub struct NewFinding<'a> {
     pub indicator_code: Option<&'a str>,
     pub severity: Severity,
     pub category: &'a str,
+    pub category_bo: Option<&'a str>,
     pub description: &'a str,
     pub by: UserId,
 }
@@ -39,8 +40,8 @@ pub struct NewFinding<'a> {
 pub async fn insert_finding(conn: &mut AnyConnection, new: &NewFinding<'_>, now: Timestamp) -> Result<Finding> {
     let row = sqlx::query(
         "INSERT INTO findings (round_id, unit_id, item_id, plan_item_id, indicator_code, severity, category,
-             description, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             description, created_by, created_at, category_bo)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(new.round.0)
     .bind(new.unit.0)
@@ -52,6 +53,7 @@ pub async fn insert_finding(conn: &mut AnyConnection, new: &NewFinding<'_>, now:
     .bind(new.description.to_owned())
     .bind(new.by.0)
     .bind(now.to_db())
+    .bind(new.category_bo.map(str::to_owned))
     .fetch_one(&mut *conn)
     .await?;
     get_finding(conn, FindingId(row.try_get("id")?)).await
@@ -73,7 +75,7 @@ pub async fn add_photo(conn: &mut AnyConnection, finding: FindingId, photo: &Pho
 }
 
 const FINDING_COLUMNS: &str = "f.id, f.round_id, f.unit_id, f.item_id, f.plan_item_id, f.indicator_code, f.severity, \
-                               f.category, f.description, f.created_by, f.created_at";
+                               f.category, f.category_bo, f.description, f.created_by, f.created_at";
 
 fn finding_from_row(row: &AnyRow) -> Result<Finding> {
     let severity: String = row.try_get("severity")?;
@@ -86,6 +88,7 @@ fn finding_from_row(row: &AnyRow) -> Result<Finding> {
         indicator_code: row.try_get("indicator_code")?,
         severity: Severity::parse(&severity).ok_or_else(|| decode_error("severity"))?,
         category: row.try_get("category")?,
+        category_bo: row.try_get("category_bo")?,
         description: row.try_get("description")?,
         photos: Vec::new(),
         created_by: UserId(row.try_get("created_by")?),

@@ -49,6 +49,8 @@ pub struct FindingBody {
     #[schema(value_type = pacesetter_domain::inspection::Severity)]
     pub severity: String,
     pub category: String,
+    /// The category in Tibetan, where one was given.
+    pub category_bo: Option<String>,
     pub description: String,
     pub created_by: i64,
     pub created_at: String,
@@ -74,6 +76,7 @@ impl From<Finding> for FindingBody {
             indicator_code: f.indicator_code,
             severity: f.severity.as_str().to_owned(),
             category: f.category,
+            category_bo: f.category_bo,
             description: f.description,
             created_by: f.created_by.0,
             created_at: f.created_at.to_db(),
@@ -185,6 +188,9 @@ pub struct FindingRequest {
     #[schema(value_type = pacesetter_domain::inspection::Severity)]
     pub severity: String,
     pub category: String,
+    /// The category in Tibetan; left out or empty: none.
+    #[serde(default)]
+    pub category_bo: Option<String>,
     pub description: String,
     #[serde(default)]
     pub rectification: Option<RectificationRequest>,
@@ -214,6 +220,7 @@ pub async fn record_finding(
         indicator_code: body.indicator_code,
         severity: Severity::parse(&body.severity).ok_or(AppError::invalid("severity", "invalid_severity"))?,
         category: body.category,
+        category_bo: body.category_bo,
         description: body.description,
         rectification,
         photos: Vec::new(),

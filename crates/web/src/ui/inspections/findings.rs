@@ -22,6 +22,7 @@ use pacesetter_domain::{
 
 use super::{name_of, severity_key};
 use crate::ui::chase::ChaseBlock;
+use crate::ui::named::Named;
 use crate::ui::page::{PageError, PageForm, PageResult, redirect_with_notice, saved};
 use crate::ui::{assignments::EvidenceRow, multipart::MultipartForm};
 use crate::{
@@ -65,7 +66,7 @@ struct FindingPage {
     campaign: i64,
     unit: String,
     severity: &'static str,
-    category: String,
+    category: Named,
     description: String,
     created_at: String,
     /// Where each photo is read, in the order taken.
@@ -129,7 +130,7 @@ async fn finding_page(
         campaign: view.campaign.0,
         unit: name_of(shown.found_at.as_ref(), t),
         severity: severity_key(f.severity),
-        category: f.category.clone(),
+        category: Named::of(&f.category, f.category_bo.as_deref(), t.locale),
         description: f.description.clone(),
         created_at: f.created_at.display_cst(),
         photos: f.photos.iter().map(|p| format!("/api/v1/findings/{id}/photos/{}", p.sha256)).collect(),

@@ -19,6 +19,7 @@ use pacesetter_domain::{
 };
 use serde::Deserialize;
 
+use crate::ui::named::Named;
 use crate::ui::page::PageResult;
 use crate::{
     AppState,
@@ -40,7 +41,7 @@ pub struct FindingRow {
     pub unit: String,
     pub round: String,
     pub severity: &'static str,
-    pub category: String,
+    pub category: Named,
     pub description: String,
     pub state: &'static str,
     pub due_on: String,
@@ -199,7 +200,7 @@ impl FindingRow {
             unit: name_of(unit, t),
             round,
             severity: severity_key(f.severity),
-            category: f.category.clone(),
+            category: Named::of(&f.category, f.category_bo.as_deref(), t.locale),
             description: f.description.clone(),
             state: rectification.map_or("none", |r| r.state.as_str()),
             due_on: rectification.map(|r| format_date(r.due_on)).unwrap_or_default(),
