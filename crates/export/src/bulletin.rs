@@ -10,13 +10,7 @@ use serde::Serialize;
 /// The typst template; it reads everything from `/bulletin.json` (see [`Bulletin::json`]).
 pub const TEMPLATE: &str = include_str!("bulletin.typ");
 
-/// A fixed text of the bulletin in one language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Said {
-    pub text: String,
-    /// `zh` or `bo`: the template sets Tibetan in its own font and line breaking.
-    pub lang: &'static str,
-}
+pub use crate::said::Said;
 
 /// The bulletin's fixed wording in one language, as the interface's resource files give it.
 #[derive(Debug, Clone)]
@@ -41,14 +35,7 @@ pub struct Wording {
 /// The same text in each wording: once per language, a second language's left out where it is
 /// the first's (a text not yet translated stands in as the Chinese).
 fn said(wordings: &[Wording], text: impl Fn(&Wording) -> String) -> Vec<Said> {
-    let mut found: Vec<Said> = Vec::with_capacity(wordings.len());
-    for wording in wordings {
-        let text = text(wording);
-        if !found.iter().any(|s| s.text == text) {
-            found.push(Said { text, lang: wording.lang });
-        }
-    }
-    found
+    Said::once(wordings.iter().map(|w| Said { text: text(w), lang: w.lang }))
 }
 
 /// The texts of `said`, one after another, for places that hold one line (a workbook's cells).

@@ -11,6 +11,7 @@ pub mod csv_out;
 pub mod exchange;
 pub mod minutes;
 pub mod plan_xlsx;
+pub mod said;
 pub mod table_xlsx;
 pub mod tabular;
 

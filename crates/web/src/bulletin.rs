@@ -6,7 +6,7 @@
 use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
 use pacesetter_domain::{Locale, timestamp::format_date};
 use pacesetter_export::{
-    bulletin::{Bulletin, Header, TEMPLATE, UnitLine, Wording},
+    bulletin::{Bulletin, Header, Said, TEMPLATE, UnitLine, Wording},
     chase_notice::{ChaseNotice, NoticeLine, NoticeUnit, chinese_date},
 };
 use pacesetter_pdf::{FontSet, PdfError};
@@ -107,6 +107,50 @@ pub(crate) async fn pdf(fonts_dir: &std::path::Path, bulletin: Bulletin) -> Resu
 }
 
 /// Compiles a prize certificate's PDF.
+/// A fixed wording of a document in `language`: `render` in each of its languages, where `key`
+/// (the wording's template) has its own Tibetan; a Tibetan stand-in for the Chinese is said once,
+/// in Chinese, rather than as a Chinese sentence around Tibetan names.
+pub(crate) fn document_said(
+    language: pacesetter_domain::plan::DocumentLanguage,
+    key: &str,
+    render: impl Fn(Tr) -> String,
+) -> Vec<Said> {
+    let chinese = Tr::new(Locale::ZhHans);
+    Said::once(language.locales().iter().map(|locale| {
+        let t = Tr::new(*locale);
+        match *locale == Locale::Bo && t.t(key) != chinese.t(key) {
+            true => Said { text: render(t), lang: "bo" },
+            false => Said { text: render(chinese), lang: "zh" },
+        }
+    }))
+}
+
+/// A contest's certificate of a `prize` (0 the first) for `contest` (its round and the work's
+/// title, empty for an award to a unit), in the campaign's documents language or languages.
+pub(crate) fn certificate_wording(
+    language: pacesetter_domain::plan::DocumentLanguage,
+    contest: &pacesetter_domain::contest::Contest,
+    round: &str,
+    title: &str,
+) -> (Vec<Said>, Vec<Said>) {
+    let heading = document_said(language, "certificate.heading", |t| t.t("certificate.heading").to_owned());
+    let citation = document_said(language, "certificate.citation", |t| {
+        let name = crate::ui::named::Named::of(&contest.name, contest.name_bo.as_deref(), t.locale).text;
+        let work = if title.is_empty() { String::new() } else { t.f("certificate.work", &[("title", &title)]) };
+        t.f("certificate.citation", &[("contest", &name), ("round", &round), ("work", &work)])
+    });
+    (heading, citation)
+}
+
+/// A prize's name ("一等奖") in the documents' language or languages; 0 is the first.
+pub(crate) fn prize_said(language: pacesetter_domain::plan::DocumentLanguage, prize: usize) -> Vec<Said> {
+    let key = ["contest.prize.first", "contest.prize.second", "contest.prize.third"].get(prize).copied();
+    document_said(language, key.unwrap_or("contest.prize_n"), |t| match key {
+        Some(key) => t.t(key).to_owned(),
+        None => t.n("contest.prize_n", prize + 1),
+    })
+}
+
 pub(crate) async fn certificate_pdf(
     fonts_dir: &std::path::Path,
     certificate: pacesetter_export::certificate::Certificate,

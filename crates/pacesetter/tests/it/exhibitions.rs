@@ -231,6 +231,39 @@ backend_test! {
         let none = t.get(&format!("/api/v1/contest-entries/{}/certificate.pdf", unpublished["lines"][0]["entry"]["id"]), &office).await;
         assert_eq!((none.status, none.json()["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("no_certificate")));
 
+        // Issued in both languages: the citation in Chinese and, from the deployment's reviewed
+        // translation, in Tibetan around the contest's Tibetan name; the heading and the prize,
+        // still Chinese stand-ins, once. The Tibetan is the test's own, not shipped text.
+        {
+            let mut tx = t.db.store.write().await.unwrap();
+            sqlx::query("UPDATE campaigns SET documents_language = 'both' WHERE id = $1")
+                .bind(campaign)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let contest = t.get(&format!("/api/v1/contests/{}", board["contest"]["id"]), &office).await.json()["contest"].clone();
+        let rename = format!("/api/v1/contests/{}/name", contest["id"]);
+        let tibetan = json!({"name": contest["name"], "name_bo": "གྲོང་ཁྱེར་ཚད།"});
+        let renamed = crate::plans::send_if_match(&t, Method::PUT, &rename, &office, &contest["version"].to_string(), tibetan).await;
+        assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.text());
+        t.tibetan_reader("translator", pacesetter_domain::Role::Admin, "ZXB").await;
+        let (admin, translator) = (t.token("admin").await, t.token("translator").await);
+        let edit = "/api/v1/translations/bo/certificate.citation";
+        let drafted = t.json(Method::PUT, edit, &admin, json!({"text": "{contest}{round}ནང་{work}བྱ་དགའ་ཐོབ།"})).await;
+        assert_eq!(drafted.status, StatusCode::OK, "{}", drafted.text());
+        let reviewed = t.json(Method::POST, &format!("{edit}/review"), &translator, json!({})).await;
+        assert_eq!(reviewed.status, StatusCode::OK, "{}", reviewed.text());
+        let pdf = t.get(&format!("/api/v1/contest-entries/{}/certificate.pdf", winner["entry"]["id"]), &office).await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        let chinese_name = contest["name"].as_str().unwrap();
+        for wanted in [chinese_name, "གྲོང་ཁྱེར་ཚད།", "ཐོབ།", "一等奖"] {
+            assert!(text.contains(wanted), "{wanted} in {text}");
+        }
+        assert_eq!((text.matches("荣誉证书").count(), text.matches("一等奖").count()), (1, 1), "{text}");
+
         let workbook = t.get(&format!("/contest-rounds/{}/results.xlsx", categories[0].0), &t.session("viewer").await).await;
         assert_eq!(workbook.status, StatusCode::OK);
         let grid = pacesetter_export::read_sheet(&workbook.body).unwrap();

@@ -16,7 +16,7 @@ mod inspections;
 mod login;
 mod meetings;
 mod multipart;
-mod named;
+pub(crate) mod named;
 pub use multipart::read_untrusted as read_multipart;
 mod page;
 mod plan_items;

@@ -108,14 +108,18 @@ pub(crate) async fn award_certificate(
 ) -> Result<Vec<u8>, AppError> {
     use pacesetter_export::certificate::Certificate;
     let view = contests::award_certificate(&state.app, actor, id).await?;
+    let (heading, citation) =
+        crate::bulletin::certificate_wording(view.campaign.documents_language, &view.contest, "", "");
     let certificate = Certificate {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,
         contestant: view.unit.name,
         unit: String::new(),
         unit_bo: view.unit.name_bo,
-        citation: Certificate::citation(&view.contest.name, "", ""),
-        prize: view.award.title,
+        heading,
+        citation,
+        // The award's title is the office's own words, in Chinese.
+        prize: vec![pacesetter_export::bulletin::Said { text: view.award.title, lang: "zh" }],
         office: view.office.name,
         date: pacesetter_domain::timestamp::format_date(view.award.created_at.datetime().date()),
     };

@@ -140,8 +140,9 @@ pub async fn promote(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// The certificate of an entry's prize as PDF (Chinese, with the campaign's and the unit's
-/// Tibetan names), once the round's results are published; an entry without a prize has none.
+/// The certificate of an entry's prize as PDF, in the campaign's documents language or languages
+/// (with the campaign's and the unit's Tibetan names), once the round's results are published;
+/// an entry without a prize has none.
 #[utoipa::path(get, path = "/api/v1/contest-entries/{id}/certificate.pdf", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn certificate_pdf(
@@ -151,9 +152,9 @@ pub async fn certificate_pdf(
 ) -> Result<Response, ApiError> {
     use pacesetter_export::certificate::Certificate;
     let view = contests::certificate(&state.app, &actor, ContestEntryId(id)).await?;
-    let prize = ["一等奖", "二等奖", "三等奖"]
-        .get(view.prize)
-        .map_or_else(|| format!("{}等奖", view.prize + 1), |p| (*p).to_owned());
+    let language = view.campaign.documents_language;
+    let (heading, citation) =
+        crate::bulletin::certificate_wording(language, &view.contest, &view.round.name, &view.entry.title);
     let published = view.round.published_at.unwrap_or(view.contest.updated_at);
     let certificate = Certificate {
         campaign: view.campaign.name,
@@ -161,8 +162,9 @@ pub async fn certificate_pdf(
         contestant: view.entry.contestant.clone(),
         unit: view.unit.name,
         unit_bo: view.unit.name_bo,
-        citation: Certificate::citation(&view.contest.name, &view.round.name, &view.entry.title),
-        prize,
+        heading,
+        citation,
+        prize: crate::bulletin::prize_said(language, view.prize),
         office: view.office.name,
         date: pacesetter_domain::timestamp::format_date(published.datetime().date()),
     };
