@@ -130,15 +130,7 @@ backend_test! {
         // Issued in both languages: each fixed wording in Chinese with the Tibetan under it, the
         // Tibetan from the deployment's reviewed translations (a Chinese stand-in is not printed
         // twice). The Tibetan here is the test's own, not shipped text.
-        {
-            let mut tx = t.db.store.write().await.unwrap();
-            sqlx::query("UPDATE campaigns SET documents_language = 'both' WHERE id = $1")
-                .bind(campaign)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
+        documents_in_both(&t, campaign).await;
         let setting = t.get(&format!("/api/v1/campaigns/{campaign}"), &office).await.json();
         assert_eq!(setting["documents_language"], "both", "{setting}");
         t.tibetan_reader("translator", pacesetter_domain::Role::Admin, "ZXB").await;
@@ -158,4 +150,15 @@ backend_test! {
         let rows = cells(&t.get(&format!("{bulletin}.xlsx"), &office).await.body);
         assert_eq!(rows[0][0], "2023年度综合考评结果通报 / 2023年度综合考评གྲུབ་འབྲས་བསྒྲགས་གཏམ།");
     }
+}
+
+/// Has `campaign` issue its documents in Chinese and Tibetan, as its settings form would.
+pub(crate) async fn documents_in_both(t: &pacesetter_testkit::TestApp, campaign: i64) {
+    let mut tx = t.db.store.write().await.unwrap();
+    sqlx::query("UPDATE campaigns SET documents_language = 'both' WHERE id = $1")
+        .bind(campaign)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }

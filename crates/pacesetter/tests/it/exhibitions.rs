@@ -234,15 +234,7 @@ backend_test! {
         // Issued in both languages: the citation in Chinese and, from the deployment's reviewed
         // translation, in Tibetan around the contest's Tibetan name; the heading and the prize,
         // still Chinese stand-ins, once. The Tibetan is the test's own, not shipped text.
-        {
-            let mut tx = t.db.store.write().await.unwrap();
-            sqlx::query("UPDATE campaigns SET documents_language = 'both' WHERE id = $1")
-                .bind(campaign)
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            tx.commit().await.unwrap();
-        }
+        crate::evaluation_bulletin::documents_in_both(&t, campaign).await;
         let contest = t.get(&format!("/api/v1/contests/{}", board["contest"]["id"]), &office).await.json()["contest"].clone();
         let rename = format!("/api/v1/contests/{}/name", contest["id"]);
         let tibetan = json!({"name": contest["name"], "name_bo": "གྲོང་ཁྱེར་ཚད།"});

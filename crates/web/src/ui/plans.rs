@@ -157,6 +157,23 @@ pub struct CampaignForm {
     level_count: usize,
 }
 
+/// Levels from the form's slots (name, Tibetan name, roll-up rule), top first; the last holds
+/// the key tasks.
+fn levels_of(slots: Vec<(&String, &String, &String)>) -> Vec<PlanLevel> {
+    let count = slots.len();
+    slots
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, name_bo, rule))| PlanLevel {
+            depth: (i + 1) as u8,
+            name: name.trim().to_owned(),
+            name_bo: Some(name_bo.trim()).filter(|n| !n.is_empty()).map(str::to_owned),
+            rollup: RollupRule::parse(rule).unwrap_or(RollupRule::WeightedMean),
+            is_task: i + 1 == count,
+        })
+        .collect()
+}
+
 /// The levels the form has rows for (the API takes up to `MAX_LEVELS`).
 const FORM_LEVELS: usize = 4;
 
@@ -208,39 +225,14 @@ impl CampaignForm {
     /// The named levels of a new campaign, top first; the deepest named level holds the key
     /// tasks.
     fn levels(&self) -> Vec<PlanLevel> {
-        let named: Vec<_> = self.level_slots().into_iter().filter(|(name, ..)| !name.trim().is_empty()).collect();
-        let count = named.len();
-        named
-            .into_iter()
-            .enumerate()
-            .map(|(i, (name, name_bo, rule))| PlanLevel {
-                depth: (i + 1) as u8,
-                name: name.trim().to_owned(),
-                name_bo: Some(name_bo.trim()).filter(|n| !n.is_empty()).map(str::to_owned),
-                rollup: RollupRule::parse(rule).unwrap_or(RollupRule::WeightedMean),
-                is_task: i + 1 == count,
-            })
-            .collect()
+        levels_of(self.level_slots().into_iter().filter(|(name, ..)| !name.trim().is_empty()).collect())
     }
 
     /// An edited campaign's levels as renamed, blank names included (to be refused by name);
     /// `None` for more levels than the form has rows (renamed through the API only).
     fn renamed_levels(&self) -> Option<Vec<PlanLevel>> {
         let count = self.level_count;
-        (1..=FORM_LEVELS).contains(&count).then(|| {
-            self.level_slots()
-                .into_iter()
-                .take(count)
-                .enumerate()
-                .map(|(i, (name, name_bo, rule))| PlanLevel {
-                    depth: (i + 1) as u8,
-                    name: name.trim().to_owned(),
-                    name_bo: Some(name_bo.trim()).filter(|n| !n.is_empty()).map(str::to_owned),
-                    rollup: RollupRule::parse(rule).unwrap_or(RollupRule::WeightedMean),
-                    is_task: i + 1 == count,
-                })
-                .collect()
-        })
+        (1..=FORM_LEVELS).contains(&count).then(|| levels_of(self.level_slots().into_iter().take(count).collect()))
     }
 
     /// The form's level rows filled with stored levels.
