@@ -74,6 +74,11 @@ pub fn check_levels(levels: &[PlanLevel]) -> Result<(), ValidationError> {
     if levels.iter().any(|l| l.name.trim().is_empty()) {
         errors.push("levels", "level_name_required");
     }
+    // A name as any other: one line, not too long, no control characters.
+    let names = levels.iter().flat_map(|l| std::iter::once(l.name.as_str()).chain(l.name_bo.as_deref()));
+    if let Some(error) = names.filter_map(|name| crate::unit::parse_name("levels", name, false).err()).next() {
+        errors.push("levels", error.code);
+    }
     let task_levels: Vec<&PlanLevel> = levels.iter().filter(|l| l.is_task).collect();
     match task_levels.as_slice() {
         [only] if Some(only.depth) == levels.last().map(|l| l.depth) => {}
@@ -434,6 +439,8 @@ mod tests {
         assert_eq!(fixed(&[named("工程", "", false)]), Some("levels_fixed"), "one level fewer");
         assert_eq!(fixed(&[named("工程", "", true), named("任务", "", false)]), Some("levels_fixed"), "task moved");
         assert_eq!(fixed(&[named("工程", "", false), named("", "", true)]), Some("level_name_required"));
+        assert_eq!(fixed(&[named("工\u{0}程", "", false), named("任务", "", true)]), Some("control_characters"));
+        assert_eq!(fixed(&[named("工程", &"ཀ".repeat(500), false), named("任务", "", true)]), Some("too_long"));
     }
 
     #[test]
