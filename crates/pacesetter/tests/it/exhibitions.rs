@@ -255,6 +255,9 @@ backend_test! {
             assert!(text.contains(wanted), "{wanted} in {text}");
         }
         assert_eq!((text.matches("荣誉证书").count(), text.matches("一等奖").count()), (1, 1), "{text}");
+        // The big screen opened in Tibetan names the contest in Tibetan.
+        let screen = t.get(&format!("/contest-rounds/{}/screen", categories[0].0), &t.session("translator").await).await;
+        assert!(screen.text().contains(r#"<h1 lang="bo">གྲོང་ཁྱེར་ཚད།</h1>"#), "{}", screen.text());
 
         let workbook = t.get(&format!("/contest-rounds/{}/results.xlsx", categories[0].0), &t.session("viewer").await).await;
         assert_eq!(workbook.status, StatusCode::OK);

@@ -52,7 +52,8 @@ pub struct LineView {
 
 /// The board as the console and the big screen show it.
 pub struct BoardView {
-    pub contest: String,
+    /// The contest's name in the reader's language (the big screen's, whoever opened it).
+    pub contest: Named,
     pub round: String,
     /// The round awards prizes and is closed: the board shows them.
     pub prizes: bool,
@@ -123,7 +124,7 @@ pub(super) fn board_view(board: &Board, units: &[String], t: Tr) -> BoardView {
     };
     let on_stage = current.map(|at| lines[at].clone());
     BoardView {
-        contest: board.contest.name.clone(),
+        contest: Named::of(&board.contest.name, board.contest.name_bo.as_deref(), t.locale),
         round: board.round.name.clone(),
         prizes: board.round.status == RoundStatus::Closed && !board.round.prizes.is_empty(),
         exhibition: board.contest.kind == Kind::Exhibition,
