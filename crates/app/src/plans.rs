@@ -112,15 +112,23 @@ pub async fn update_campaign(
     let (before, office) = load_campaign(&mut tx, id).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let fields = CampaignFields::parse(input)?;
-    let levels_before = campaigns::levels(&mut tx, id).await?;
-    let levels = renamed_levels.map(|renamed| rename_levels(&levels_before, renamed)).transpose()?;
+    // The levels are read only when asked to rename them, and kept as they were (before, after)
+    // only when a name changed.
+    let renamed = match renamed_levels {
+        Some(renamed) => {
+            let before = campaigns::levels(&mut tx, id).await?;
+            let after = rename_levels(&before, renamed)?;
+            (after != before).then_some((before, after))
+        }
+        None => None,
+    };
     if before.version != version {
         return Err(AppError::Stale { current: serde_json::to_value(&before).unwrap_or_default() });
     }
     let after = campaigns::update(&mut tx, id, version, &fields, Timestamp::now())
         .await
         .map_err(AppError::from_store(Resource::Campaign))?;
-    if let Some(levels) = &levels {
+    if let Some((_, levels)) = &renamed {
         campaigns::set_levels(&mut tx, id, levels).await?;
     }
     // Every light turns on other days now: the turning days are counted again a step at a
@@ -133,9 +141,9 @@ pub async fn update_campaign(
     }
     audit::record(&mut tx, actor.into(), "campaign.update", ("campaign", Some(id.0)), Some(&before), Some(&after))
         .await?;
-    if let Some(levels) = levels.filter(|l| *l != levels_before) {
+    if let Some((levels_before, levels)) = &renamed {
         let target = ("campaign", Some(id.0));
-        audit::record(&mut tx, actor.into(), "campaign.rename_levels", target, Some(&levels_before), Some(&levels))
+        audit::record(&mut tx, actor.into(), "campaign.rename_levels", target, Some(levels_before), Some(levels))
             .await?;
     }
     tx.commit().await?;

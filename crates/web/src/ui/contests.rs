@@ -28,7 +28,7 @@ use crate::ui::page::saved;
 use crate::{
     AppState,
     i18n::Tr,
-    ui::page::{PageForm, PageResult, field_errors},
+    ui::page::{PageForm, PageResult, field_errors, renamed_fields},
 };
 
 mod round;
@@ -281,16 +281,7 @@ impl AwardForm {
 
     /// The use case's errors under this form's own field names, apart from the round form's.
     fn fields(errors: ValidationError) -> ValidationError {
-        let mut own = ValidationError::new();
-        for error in errors.fields {
-            let field = match error.field {
-                "unit_id" => "award_unit",
-                "title" => "award_title",
-                other => other,
-            };
-            own.push(field, error.code);
-        }
-        own
+        renamed_fields(errors, &[("unit_id", "award_unit"), ("title", "award_title")])
     }
 }
 

@@ -56,16 +56,7 @@ impl RenameForm {
     /// The use case's errors on its fields `zh` and `bo` under this form's field names, apart
     /// from the page's other forms.
     pub fn errors(errors: ValidationError, (zh, bo): (&str, &str)) -> ValidationError {
-        let mut own = ValidationError::new();
-        for error in errors.fields {
-            let field = match error.field {
-                f if f == zh => "rename_zh",
-                f if f == bo => "rename_bo",
-                other => other,
-            };
-            own.push(field, error.code);
-        }
-        own
+        crate::ui::page::renamed_fields(errors, &[(zh, "rename_zh"), (bo, "rename_bo")])
     }
 }
 

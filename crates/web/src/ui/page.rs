@@ -314,13 +314,25 @@ fn form_fields<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PageError> {
 #[derive(Deserialize)]
 pub struct NoFields {}
 
-/// The field errors of a refused form, to show it again; any other error ends the page.
 /// The message of `field`'s error in the visitor's language, or nothing: what a form shows
 /// beside the field.
 pub fn field_message(errors: &ValidationError, field: &str, t: crate::i18n::Tr) -> String {
     errors.code_for(field).map(|code| t.error(code)).unwrap_or_default()
 }
 
+/// A use case's errors under a form's own field names (`(use case's, form's)` pairs), so that a
+/// page with several forms shows each error beside the form that was sent; fields not named
+/// keep their names.
+pub fn renamed_fields(errors: ValidationError, names: &[(&str, &'static str)]) -> ValidationError {
+    let mut own = ValidationError::new();
+    for error in errors.fields {
+        let field = names.iter().find(|(theirs, _)| *theirs == error.field).map_or(error.field, |(_, ours)| *ours);
+        own.push(field, error.code);
+    }
+    own
+}
+
+/// The field errors of a refused form, to show it again; any other error ends the page.
 pub fn field_errors(error: AppError) -> Result<ValidationError, PageError> {
     match error {
         AppError::Invalid(errors) => Ok(errors),
