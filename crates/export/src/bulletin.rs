@@ -21,6 +21,8 @@ pub struct Wording {
     pub heading: String,
     /// Version and publication date.
     pub subtitle: String,
+    /// The publication date as documents write it, signed at the end.
+    pub date: String,
     /// The opening paragraph.
     pub intro: String,
     /// The results table's column headers: rank, unit, base, bonus, deductions, final, grade.
@@ -88,9 +90,9 @@ pub struct Bulletin {
     /// Each column's header, in each language.
     pub columns: Vec<Vec<Said>>,
     pub categories: Vec<Category>,
-    /// The issuing office and the date, signed at the end.
+    /// The issuing office and the date, in each language, signed at the end.
     pub office: String,
-    pub date: String,
+    pub date: Vec<Said>,
     /// The red header (红头) of an official document, when the bulletin is issued as one.
     pub letterhead: Option<Letterhead>,
 }
@@ -133,8 +135,6 @@ pub struct Header {
     pub campaign_bo: Option<String>,
     pub scheme: String,
     pub version: i64,
-    /// `YYYY-MM-DD`
-    pub published_on: String,
     pub office: String,
 }
 
@@ -194,7 +194,7 @@ impl Bulletin {
             scheme: header.scheme,
             categories,
             office: header.office,
-            date: header.published_on,
+            date: said(wordings, |w| w.date.clone()),
             letterhead: None,
         }
     }
@@ -316,7 +316,8 @@ mod tests {
         Wording {
             lang: "zh",
             heading: format!("{}结果通报", header.scheme),
-            subtitle: format!("第{}版 · {}发布", header.version, header.published_on),
+            subtitle: format!("第{}版 · 2023年12月20日发布", header.version),
+            date: "2023年12月20日".into(),
             intro: format!("根据{}，对{units}个单位的创建工作进行了综合考评。现将考评结果通报如下。", header.scheme),
             columns: ["名次", "单位", "基础分", "加分", "扣分", "最终得分", "等次"].map(String::from),
             chart_title: "{category}最终得分".into(),
@@ -331,7 +332,6 @@ mod tests {
             campaign_bo: None,
             scheme: "年度综合考评".into(),
             version: 1,
-            published_on: "2023-12-20".into(),
             office: "专项组办公室".into(),
         }
     }

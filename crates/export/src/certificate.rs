@@ -25,9 +25,9 @@ pub struct Certificate {
     pub citation: Vec<Said>,
     /// "一等奖", or an award's title, in each language.
     pub prize: Vec<Said>,
-    /// The office that awards it, and the date the results were published.
+    /// The office that awards it, and the date the results were published, in each language.
     pub office: String,
-    pub date: String,
+    pub date: Vec<Said>,
 }
 
 impl Certificate {

@@ -53,17 +53,3 @@ impl ChaseNotice {
         serde_json::to_vec(self).unwrap_or_default()
     }
 }
-
-/// A day as Chinese documents write it: "2023年6月30日".
-pub fn chinese_date(day: time::Date) -> String {
-    format!("{}年{}月{}日", day.year(), u8::from(day.month()), day.day())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn days_are_written_without_leading_zeros() {
-        assert_eq!(super::chinese_date(time::macros::date!(2023 - 07 - 07)), "2023年7月7日");
-        assert_eq!(super::chinese_date(time::macros::date!(2023 - 12 - 31)), "2023年12月31日");
-    }
-}

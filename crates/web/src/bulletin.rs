@@ -4,10 +4,10 @@
 //! briefing pack, compiled the same way.
 
 use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
-use pacesetter_domain::{Locale, timestamp::format_date};
+use pacesetter_domain::{Locale, plan::DocumentLanguage};
 use pacesetter_export::{
     bulletin::{Bulletin, Header, Said, TEMPLATE, UnitLine, Wording},
-    chase_notice::{ChaseNotice, NoticeLine, NoticeUnit, chinese_date},
+    chase_notice::{ChaseNotice, NoticeLine, NoticeUnit},
 };
 use pacesetter_pdf::{FontSet, PdfError};
 
@@ -33,14 +33,13 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
         .documents_language
         .locales()
         .iter()
-        .map(|locale| wording(Tr::new(*locale), &view, &format_date(published)))
+        .map(|locale| wording(Tr::new(*locale), &view, published))
         .collect();
     let header = Header {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,
         scheme: view.scheme_name,
         version: view.run.version.unwrap_or(1),
-        published_on: format_date(published),
         office: view.office.name,
     };
     let shown = |value| view.rounding.round(value, view.precision);
@@ -68,13 +67,17 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
 }
 
 /// The bulletin's fixed wording in one language.
-fn wording(t: Tr, view: &BulletinView, published_on: &str) -> Wording {
+fn wording(t: Tr, view: &BulletinView, published: time::Date) -> Wording {
     let scheme: &dyn std::fmt::Display = &view.scheme_name;
     let column = |key: &str| t.tk("bulletin.column", key).to_owned();
+    let said = voice(t, "bulletin.subtitle");
+    let subtitle =
+        said.f("bulletin.subtitle", &[("version", &view.run.version.unwrap_or(1)), ("date", &said.date(published))]);
     Wording {
         lang: if t.locale == Locale::Bo { "bo" } else { "zh" },
         heading: t.f("bulletin.heading", &[("scheme", scheme)]),
-        subtitle: t.f("bulletin.subtitle", &[("version", &view.run.version.unwrap_or(1)), ("date", &published_on)]),
+        subtitle,
+        date: voice(t, "date.long").date(published),
         intro: t.f("bulletin.intro", &[("scheme", scheme), ("units", &view.results.len())]),
         columns: ["rank", "unit", "base", "bonus", "deductions", "final", "grade"].map(column),
         chart_title: t.t("bulletin.chart_title").to_owned(),
@@ -106,29 +109,41 @@ pub(crate) async fn pdf(fonts_dir: &std::path::Path, bulletin: Bulletin) -> Resu
     compile(fonts_dir, TEMPLATE, ("/bulletin.json", bulletin.json())).await
 }
 
-/// Compiles a prize certificate's PDF.
-/// A fixed wording of a document in `language`: `render` in each of its languages, where `key`
-/// (the wording's template) has its own Tibetan; a Tibetan stand-in for the Chinese is said once,
-/// in Chinese, rather than as a Chinese sentence around Tibetan names.
-pub(crate) fn document_said(
-    language: pacesetter_domain::plan::DocumentLanguage,
-    key: &str,
-    render: impl Fn(Tr) -> String,
-) -> Vec<Said> {
+/// Who says a document's wording `key` in `t`'s language: `t` where the key has its own
+/// Tibetan, else Chinese — a stand-in is said whole in Chinese (its dates too), never as a
+/// Chinese sentence around Tibetan parts.
+fn voice(t: Tr, key: &str) -> Tr {
     let chinese = Tr::new(Locale::ZhHans);
+    match t.locale == Locale::Bo && t.t(key) != chinese.t(key) {
+        true => t,
+        false => chinese,
+    }
+}
+
+/// A fixed wording of a document in `language`: `render` in each of its languages, by its
+/// [`voice`]; a stand-in is said once.
+pub(crate) fn document_said(language: DocumentLanguage, key: &str, render: impl Fn(Tr) -> String) -> Vec<Said> {
     Said::once(language.locales().iter().map(|locale| {
-        let t = Tr::new(*locale);
-        match *locale == Locale::Bo && t.t(key) != chinese.t(key) {
-            true => Said { text: render(t), lang: "bo" },
-            false => Said { text: render(chinese), lang: "zh" },
-        }
+        let t = voice(Tr::new(*locale), key);
+        Said { text: render(t), lang: if t.locale == Locale::Bo { "bo" } else { "zh" } }
     }))
+}
+
+/// A document's date in `language`: "2023年6月30日" with "སྤྱི་ལོ་2023 ཟླ་བ་དྲུག་པའི་ཚེས་30" under it
+/// in both languages (CLDR's long date pattern of each).
+pub(crate) fn document_date(language: DocumentLanguage, day: time::Date) -> Vec<Said> {
+    document_said(language, "date.long", |t| t.date(day))
+}
+
+/// A day as a document in Chinese only writes it: "2023年6月30日".
+pub(crate) fn chinese_date(day: time::Date) -> String {
+    Tr::new(Locale::ZhHans).date(day)
 }
 
 /// A contest's certificate of a `prize` (0 the first) for `contest` (its round and the work's
 /// title, empty for an award to a unit), in the campaign's documents language or languages.
 pub(crate) fn certificate_wording(
-    language: pacesetter_domain::plan::DocumentLanguage,
+    language: DocumentLanguage,
     contest: &pacesetter_domain::contest::Contest,
     round: &str,
     title: &str,
@@ -143,7 +158,7 @@ pub(crate) fn certificate_wording(
 }
 
 /// A prize's name ("一等奖") in the documents' language or languages; 0 is the first.
-pub(crate) fn prize_said(language: pacesetter_domain::plan::DocumentLanguage, prize: usize) -> Vec<Said> {
+pub(crate) fn prize_said(language: DocumentLanguage, prize: usize) -> Vec<Said> {
     let key = ["contest.prize.first", "contest.prize.second", "contest.prize.third"].get(prize).copied();
     document_said(language, key.unwrap_or("contest.prize_n"), |t| match key {
         Some(key) => t.t(key).to_owned(),
@@ -151,6 +166,7 @@ pub(crate) fn prize_said(language: pacesetter_domain::plan::DocumentLanguage, pr
     })
 }
 
+/// Compiles a prize certificate's PDF.
 pub(crate) async fn certificate_pdf(
     fonts_dir: &std::path::Path,
     certificate: pacesetter_export::certificate::Certificate,

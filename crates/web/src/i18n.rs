@@ -153,6 +153,15 @@ impl Tr {
         self.t(key).replace("{n}", &n.to_string())
     }
 
+    /// A day written out in the language's long form, after CLDR's `long` date pattern:
+    /// "2023年6月30日", "June 30, 2023", "སྤྱི་ལོ་2023 ཟླ་བ་དྲུག་པའི་ཚེས་30" — what a document
+    /// is dated with.
+    pub fn date(&self, day: time::Date) -> String {
+        let month = u8::from(day.month());
+        let month_name = self.tk("date.month", &month.to_string());
+        self.f("date.long", &[("year", &day.year()), ("month_name", &month_name), ("day", &day.day())])
+    }
+
     /// "Page 2 of 5".
     pub fn pages(&self, page: impl std::fmt::Display, pages: impl std::fmt::Display) -> String {
         self.t("pager.position").replace("{page}", &page.to_string()).replace("{pages}", &pages.to_string())
@@ -223,6 +232,16 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "keys missing from locales/zh-Hans.toml:\n{}", missing.join("\n"));
+    }
+
+    #[test]
+    fn documents_are_dated_in_each_language_long_form() {
+        let day = time::macros::date!(2023 - 06 - 30);
+        assert_eq!(Tr::new(Locale::ZhHans).date(day), "2023年6月30日");
+        assert_eq!(Tr::new(Locale::En).date(day), "June 30, 2023");
+        // CLDR bo's long pattern `སྤྱི་ལོ་y MMMMའི་ཚེས་d` with the format-wide month (TIBETAN.md §1).
+        assert_eq!(Tr::new(Locale::Bo).date(day), "སྤྱི་ལོ་2023 ཟླ་བ་དྲུག་པའི་ཚེས་30");
+        assert_eq!(Tr::new(Locale::ZhHans).date(time::macros::date!(2023 - 12 - 01)), "2023年12月1日");
     }
 
     #[test]

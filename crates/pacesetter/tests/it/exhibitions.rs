@@ -251,7 +251,8 @@ backend_test! {
         assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
         let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
         let chinese_name = contest["name"].as_str().unwrap();
-        for wanted in [chinese_name, "གྲོང་ཁྱེར་ཚད།", "ཐོབ།", "一等奖"] {
+        // Dated in both: "2023年…日" and CLDR's long Tibetan date, "སྤྱི་ལོ་2023 …".
+        for wanted in [chinese_name, "གྲོང་ཁྱེར་ཚད།", "ཐོབ།", "一等奖", "སྤྱི་ལོ་2023"] {
             assert!(text.contains(wanted), "{wanted} in {text}");
         }
         assert_eq!((text.matches("荣誉证书").count(), text.matches("一等奖").count()), (1, 1), "{text}");

@@ -239,3 +239,33 @@ backend_test! {
         assert_eq!(t.get(&path, &t.token("lhasa").await).await.status, StatusCode::FORBIDDEN);
     }
 }
+
+backend_test! {
+    async fn a_briefing_pack_in_both_languages_says_its_wording_and_dates_in_each(t) {
+        pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        pacesetter_app::demo::inspection::seed(&t.app).await.unwrap();
+        let ids = pacesetter_app::demo::meetings::seed(&t.app).await.unwrap();
+        let office = t.token("office").await;
+        let meeting = t.get(&format!("/api/v1/meetings/{}", ids[1]), &office).await.json();
+        let campaign = meeting["meeting"]["campaign_id"].as_i64().unwrap();
+        crate::evaluation_bulletin::documents_in_both(&t, campaign).await;
+        // A translator's reviewed Tibetan for one heading (the test's own text, not shipped).
+        t.tibetan_reader("translator", pacesetter_domain::Role::Admin, "ZXB").await;
+        let (admin, translator) = (t.token("admin").await, t.token("translator").await);
+        let edit = "/api/v1/translations/bo/briefing.overdue.heading";
+        assert_eq!(t.json(Method::PUT, edit, &admin, json!({"text": "ཚོགས་འདུ"})).await.status, StatusCode::OK);
+        assert_eq!(t.json(Method::POST, &format!("{edit}/review"), &translator, json!({})).await.status, StatusCode::OK);
+
+        let pdf = t.get(&format!("/api/v1/meetings/{}/briefing.pdf", ids[1]), &office).await;
+        assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
+        let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
+        // The translated heading in both languages; the dates in CLDR's long forms, the Tibetan
+        // one attested (སྤྱི་ལོ་ "CE" before the year).
+        for expected in ["三、超期未办结任务", "ཚོགས་འདུ", "数据截至2023年6月30日", "སྤྱི་ལོ་2023", "ནག་ཆུ་གྲོང་ཁྱེར"] {
+            assert!(text.contains(expected), "{expected} in {text}");
+        }
+        // A wording without its own Tibetan is said once, in Chinese.
+        assert_eq!(text.matches("会议材料").count(), 1, "{text}");
+        assert_eq!(text.matches("督导检查发现问题整改情况").count(), 1, "{text}");
+    }
+}

@@ -69,7 +69,7 @@ impl BulletinParams {
             issuer: if issuer.is_empty() { format!("{office}文件") } else { issuer },
             number: field("number", &self.number)?,
             signer: field("signer", &self.signer)?,
-            date: pacesetter_export::chase_notice::chinese_date(date),
+            date: crate::bulletin::chinese_date(date),
         }))
     }
 }

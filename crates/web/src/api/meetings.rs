@@ -475,7 +475,8 @@ pub(crate) async fn minutes_document(
 
 /// The meeting's briefing pack (会议材料) as PDF: progress by pillar and by prefecture, overdue
 /// assignments, rectification items not yet closed, earlier meetings' open follow-ups and the
-/// latest published ranking, on the campaign's day.
+/// latest published ranking, on the campaign's day; in the campaign's documents language or
+/// languages.
 #[utoipa::path(get, path = "/api/v1/meetings/{id}/briefing.pdf", tag = "meetings", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf"), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn briefing_pdf(

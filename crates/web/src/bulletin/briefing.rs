@@ -1,16 +1,18 @@
-//! A meeting's briefing pack as the document states it, in Chinese (the language of record) with
-//! the Tibetan names of units where they are attested.
+//! A meeting's briefing pack as the document states it: its fixed wording in the campaign's
+//! documents language or languages (from the resource files, a stand-in said once in Chinese),
+//! the names in Chinese with their Tibetan under them where they have one.
 
-use pacesetter_app::meetings::briefing::Briefing;
-use pacesetter_domain::{Locale, timestamp::format_date};
+use pacesetter_app::{meetings::briefing::Briefing, reports::DashboardCell};
+use pacesetter_domain::{plan::DocumentLanguage, timestamp::format_date};
 use pacesetter_export::{
-    briefing::{Briefing as Pack, Cell, Part, ProgressRow},
-    chase_notice::chinese_date,
+    briefing::{Briefing as Pack, Cell, Part, Progress, ProgressRow},
+    said::Said,
 };
 
+use super::{document_date, document_said};
 use crate::i18n::Tr;
 
-fn progress(name: &str, name_bo: Option<String>, cell: Option<pacesetter_app::reports::DashboardCell>) -> ProgressRow {
+fn progress(name: &str, name_bo: Option<String>, cell: Option<DashboardCell>) -> ProgressRow {
     let lights = cell.map(|c| c.lights).unwrap_or_default();
     let (percent, ratio) = match cell {
         Some(c) => (format!("{:.1}%", f64::from(c.rolled.permille) / 10.0), f64::from(c.rolled.permille) / 1000.0),
@@ -28,8 +30,49 @@ fn progress(name: &str, name_bo: Option<String>, cell: Option<pacesetter_app::re
     }
 }
 
+/// The pack's wording in its language or languages.
+struct Wording(DocumentLanguage);
+
+impl Wording {
+    /// The text of `key` as it stands.
+    fn text(&self, key: &str) -> Vec<Said> {
+        document_said(self.0, key, |t| t.t(key).to_owned())
+    }
+
+    /// The text of `key`, made by `render`.
+    fn made(&self, key: &str, render: impl Fn(Tr) -> String) -> Vec<Said> {
+        document_said(self.0, key, render)
+    }
+
+    fn cell(&self, key: &str) -> Cell {
+        Cell::said(&self.text(key))
+    }
+
+    fn columns(&self, keys: &[&str]) -> Vec<Vec<Said>> {
+        keys.iter().map(|key| self.text(&format!("briefing.column.{key}"))).collect()
+    }
+
+    /// A part's summary: `none` when it holds nothing, else `some` when `shown` is fewer than
+    /// `total` and `all` when every line is shown, with `args` (the counts) filled.
+    fn summary(&self, part: &str, total: usize, shown: usize, args: &[(&str, &dyn std::fmt::Display)]) -> Vec<Said> {
+        let which = match total {
+            0 => "none",
+            n if shown < n => "some",
+            _ => "all",
+        };
+        let key = format!("briefing.{part}.{which}");
+        self.made(&key, |t| {
+            let shown: &dyn std::fmt::Display = &shown;
+            let total: &dyn std::fmt::Display = &total;
+            let mut args = args.to_vec();
+            args.extend([("shown", shown), ("total", total)]);
+            t.f(&key, &args)
+        })
+    }
+}
+
 pub(crate) fn content(source: Briefing) -> Pack {
-    let t = Tr::new(Locale::ZhHans);
+    let said = Wording(source.campaign.documents_language);
     let held = source.meeting.starts_at;
     let clock = held.display_cst().split_once(' ').map(|(_, c)| c.to_owned()).unwrap_or_default();
     let pillars =
@@ -42,24 +85,19 @@ pub(crate) fn content(source: Briefing) -> Pack {
         .iter()
         .map(|line| {
             vec![
-                Cell::text(&line.item_title),
+                Cell::with_bo(&line.item_title, line.item_title_bo.clone()),
                 Cell::with_bo(&line.unit_name, line.unit_name_bo.clone()),
                 Cell::text(format_date(line.assignment.due_on)),
-                Cell::text(format!("{}天", -line.days_left)),
+                Cell::said(&said.made("briefing.days", |t| t.n("briefing.days", -line.days_left))),
                 Cell::text(format!("{}%", line.assignment.percent)),
-                Cell::text(t.tk("state", line.assignment.state.as_str())),
+                said.cell(&format!("state.{}", line.assignment.state.as_str())),
             ]
         })
         .collect();
-    let overdue_total = usize::try_from(source.overdue.total).unwrap_or(0);
     let overdue = Part {
-        heading: "超期未办结任务".into(),
-        summary: match overdue_total {
-            0 => "截至统计日，没有超期未办结的任务。".into(),
-            n if overdue_rows.len() < n => format!("共{n}项，列出超期最久的{}项。", overdue_rows.len()),
-            n => format!("共{n}项，按超期天数排列。"),
-        },
-        columns: ["任务", "责任单位", "完成时限", "超期", "进度", "状态"].map(String::from).to_vec(),
+        heading: said.text("briefing.overdue.heading"),
+        summary: said.summary("overdue", usize::try_from(source.overdue.total).unwrap_or(0), overdue_rows.len(), &[]),
+        columns: said.columns(&["task", "unit", "due", "late", "percent", "state"]),
         rows: overdue_rows,
     };
 
@@ -71,30 +109,27 @@ pub(crate) fn content(source: Briefing) -> Pack {
                 Some(r) => (r.measure.clone(), format_date(r.due_on), r.state.as_str()),
                 None => (String::new(), String::new(), "none"),
             };
+            let finding = &line.finding;
+            let category_bo = finding.category_bo.as_ref().map(|bo| format!("{bo}：{}", finding.description));
             vec![
                 Cell::with_bo(&unit.name, unit.name_bo.clone()),
-                Cell::text(format!("{}：{}", line.finding.category, line.finding.description)),
+                Cell::with_bo(format!("{}：{}", finding.category, finding.description), category_bo),
                 Cell::text(measure),
                 Cell::text(due),
-                Cell::text(t.tk("inspection.state", state)),
+                said.cell(&format!("inspection.state.{state}")),
             ]
         })
         .collect();
+    let late = source.rectifications_late;
     let rectifications = Part {
-        heading: "督导检查发现问题整改情况".into(),
-        summary: match source.rectifications_open {
-            0 => "督导检查发现的问题均已整改销号。".into(),
-            n => format!(
-                "尚未销号的整改事项共{n}项，其中超过时限仍未反馈的{}项{}",
-                source.rectifications_late,
-                if rectification_rows.len() < n {
-                    format!("；列出时限最早的{}项。", rectification_rows.len())
-                } else {
-                    "，按整改时限排列。".into()
-                }
-            ),
-        },
-        columns: ["责任单位", "问题", "整改措施", "整改时限", "状态"].map(String::from).to_vec(),
+        heading: said.text("briefing.rectifications.heading"),
+        summary: said.summary(
+            "rectifications",
+            source.rectifications_open,
+            rectification_rows.len(),
+            &[("open", &source.rectifications_open), ("late", &late)],
+        ),
+        columns: said.columns(&["unit", "finding", "measure", "rectify_by", "state"]),
         rows: rectification_rows,
     };
 
@@ -102,24 +137,28 @@ pub(crate) fn content(source: Briefing) -> Pack {
         .follow_ups
         .iter()
         .map(|f| {
-            let state = f.assignment.as_ref().map(|a| format!("{} {}%", t.tk("state", a.state.as_str()), a.percent));
+            let handling = match &f.assignment {
+                Some(a) => said.made(&format!("state.{}", a.state.as_str()), |t| {
+                    format!("{} {}%", t.tk("state", a.state.as_str()), a.percent)
+                }),
+                None => Vec::new(),
+            };
+            let light = f.light.map(|l| said.cell(&format!("light.{}", l.as_str())));
             vec![
-                Cell::text(&f.task.title),
+                Cell::with_bo(&f.task.title, f.task.title_bo.clone()),
                 Cell::text(&f.meeting.1),
                 Cell::with_bo(&f.lead.name, f.lead.name_bo.clone()),
                 Cell::text(f.task.due_on.map(format_date).unwrap_or_default()),
-                Cell::text(f.light.map(|l| t.tk("light", l.as_str()).to_owned()).unwrap_or_default()),
-                Cell::text(state.unwrap_or_default()),
+                light.unwrap_or_else(|| Cell::text("")),
+                Cell::said(&handling),
             ]
         })
         .collect();
+    let open = follow_up_rows.len();
     let follow_ups = Part {
-        heading: "往次会议议定事项督办情况".into(),
-        summary: match follow_up_rows.len() {
-            0 => "往次会议议定事项均已办结。".into(),
-            n => format!("尚未办结的议定事项共{n}项，列入本次会议议程。"),
-        },
-        columns: ["议定事项", "会议", "牵头单位", "办结时限", "亮灯", "办理情况"].map(String::from).to_vec(),
+        heading: said.text("briefing.follow_ups.heading"),
+        summary: said.summary("follow_ups", open, open, &[]),
+        columns: said.columns(&["decision", "meeting", "lead", "close_by", "light", "handling"]),
         rows: follow_up_rows,
     };
 
@@ -143,39 +182,54 @@ pub(crate) fn content(source: Briefing) -> Pack {
                     ]
                 })
                 .collect();
+            let version = view.run.version.unwrap_or(1);
             Part {
-                heading: "最新综合考评排名".into(),
-                summary: format!(
-                    "{}（第{}版，{}发布）。",
-                    view.scheme_name,
-                    view.run.version.unwrap_or(1),
-                    chinese_date(published)
-                ),
-                columns: ["类别", "名次", "单位", "得分", "等次"].map(String::from).to_vec(),
+                heading: said.text("briefing.ranking.heading"),
+                summary: said.made("briefing.ranking.published", |t| {
+                    let scheme: &dyn std::fmt::Display = &view.scheme_name;
+                    t.f(
+                        "briefing.ranking.published",
+                        &[("scheme", scheme), ("version", &version), ("date", &t.date(published))],
+                    )
+                }),
+                columns: said.columns(&["category", "rank", "unit", "score", "grade"]),
                 rows,
             }
         }
         None => Part {
-            heading: "最新综合考评排名".into(),
-            summary: "本年度综合考评尚未发布结果。".into(),
+            heading: said.text("briefing.ranking.heading"),
+            summary: said.text("briefing.ranking.none"),
             columns: Vec::new(),
             rows: Vec::new(),
         },
     };
 
+    let when: Vec<Said> = document_date(said.0, held.date_cst())
+        .into_iter()
+        .map(|day| Said { text: format!("{} {clock}", day.text), lang: day.lang })
+        .collect();
+    let today = source.today;
     Pack {
         title: source.meeting.title.clone(),
+        title_bo: source.meeting.title_bo.clone(),
+        kind: said.text("briefing.kind"),
         campaign: source.campaign.name.clone(),
-        held: format!(
-            "{} {} · {}",
-            chinese_date(held.date_cst()),
-            clock,
-            t.tk("meeting.mode", source.meeting.mode.as_str())
-        ),
-        as_of: format!("数据截至{}", chinese_date(source.today)),
+        campaign_bo: source.campaign.name_bo.clone(),
+        facts: vec![
+            when,
+            said.text(&format!("meeting.mode.{}", source.meeting.mode.as_str())),
+            said.made("briefing.as_of", |t| t.f("briefing.as_of", &[("date", &t.date(today))])),
+        ],
         office: source.office.name.clone(),
-        pillars,
-        areas,
+        progress_columns: said
+            .columns(&["percent", "done"])
+            .into_iter()
+            .chain(["light.green", "light.yellow", "light.red"].map(|key| said.text(key)))
+            .collect(),
+        progress: vec![
+            Progress { heading: said.text("briefing.pillars"), empty: said.text("briefing.no_tasks"), rows: pillars },
+            Progress { heading: said.text("briefing.areas"), empty: said.text("briefing.no_tasks"), rows: areas },
+        ],
         parts: vec![overdue, rectifications, follow_ups, ranking],
     }
 }

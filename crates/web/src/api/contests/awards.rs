@@ -87,8 +87,8 @@ pub async fn remove_award(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The certificate of a unit's award as PDF (Chinese, with the campaign's and the unit's
-/// Tibetan names).
+/// The certificate of a unit's award as PDF, in the campaign's documents language or languages
+/// (with the campaign's and the unit's Tibetan names; the award's title as the office wrote it).
 #[utoipa::path(get, path = "/api/v1/contest-awards/{id}/certificate.pdf", tag = "contests", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn award_certificate_pdf(
@@ -110,6 +110,8 @@ pub(crate) async fn award_certificate(
     let view = contests::award_certificate(&state.app, actor, id).await?;
     let (heading, citation) =
         crate::bulletin::certificate_wording(view.campaign.documents_language, &view.contest, "", "");
+    let date =
+        crate::bulletin::document_date(view.campaign.documents_language, view.campaign.today(view.award.created_at));
     let certificate = Certificate {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,
@@ -121,7 +123,7 @@ pub(crate) async fn award_certificate(
         // The award's title is the office's own words, in Chinese.
         prize: vec![pacesetter_export::bulletin::Said { text: view.award.title, lang: "zh" }],
         office: view.office.name,
-        date: pacesetter_domain::timestamp::format_date(view.award.created_at.datetime().date()),
+        date,
     };
     crate::bulletin::certificate_pdf(&state.config.fonts_dir, certificate).await
 }

@@ -156,6 +156,7 @@ pub async fn certificate_pdf(
     let (heading, citation) =
         crate::bulletin::certificate_wording(language, &view.contest, &view.round.name, &view.entry.title);
     let published = view.round.published_at.unwrap_or(view.contest.updated_at);
+    let date = crate::bulletin::document_date(language, view.campaign.today(published));
     let certificate = Certificate {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,
@@ -166,7 +167,7 @@ pub async fn certificate_pdf(
         citation,
         prize: crate::bulletin::prize_said(language, view.prize),
         office: view.office.name,
-        date: pacesetter_domain::timestamp::format_date(published.datetime().date()),
+        date,
     };
     let bytes = crate::bulletin::certificate_pdf(&state.config.fonts_dir, certificate).await?;
     Ok(crate::api::pdf_download(bytes, &format!("certificate-{id}.pdf")))
