@@ -33,7 +33,7 @@ fn decimal(row: &AnyRow, column: &str) -> Result<Option<Decimal>> {
     text.map(|t| t.parse::<Decimal>().map_err(|_| decode_error(column))).transpose()
 }
 
-const SCHEME_COLUMNS: &str = "id, campaign_id, name, scheme_json, status, version, created_at, updated_at";
+const SCHEME_COLUMNS: &str = "id, campaign_id, name, name_bo, scheme_json, status, version, created_at, updated_at";
 
 fn scheme_from_row(row: &AnyRow) -> Result<StoredScheme> {
     let status: String = row.try_get("status")?;
@@ -41,6 +41,7 @@ fn scheme_from_row(row: &AnyRow) -> Result<StoredScheme> {
         id: SchemeId(row.try_get("id")?),
         campaign_id: CampaignId(row.try_get("campaign_id")?),
         name: row.try_get("name")?,
+        name_bo: row.try_get("name_bo")?,
         scheme: json(row, "scheme_json")?,
         status: SchemeStatus::parse(&status).ok_or_else(|| decode_error("status"))?,
         version: row.try_get("version")?,
@@ -56,17 +57,18 @@ fn scheme_text(scheme: &Scheme) -> Result<String> {
 pub async fn insert_scheme(
     conn: &mut AnyConnection,
     campaign: CampaignId,
-    name: &str,
+    (name, name_bo): (&str, Option<&str>),
     scheme: &Scheme,
     by: UserId,
     now: Timestamp,
 ) -> Result<StoredScheme> {
     let row = sqlx::query(
-        "INSERT INTO evaluation_schemes (campaign_id, name, scheme_json, status, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, 'draft', $4, $5, $5) RETURNING id",
+        "INSERT INTO evaluation_schemes (campaign_id, name, name_bo, scheme_json, status, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'draft', $5, $6, $6) RETURNING id",
     )
     .bind(campaign.0)
     .bind(name.to_owned())
+    .bind(name_bo.map(str::to_owned))
     .bind(scheme_text(scheme)?)
     .bind(by.0)
     .bind(now.to_db())
@@ -95,21 +97,22 @@ pub async fn schemes(conn: &mut AnyConnection, campaign: Option<CampaignId>) -> 
     rows.iter().map(scheme_from_row).collect()
 }
 
-/// Replaces name, scheme and status if `version` is current.
+/// Replaces names, scheme and status if `version` is current.
 pub async fn update_scheme(
     conn: &mut AnyConnection,
     id: SchemeId,
     version: i64,
-    name: &str,
+    (name, name_bo): (&str, Option<&str>),
     scheme: &Scheme,
     status: SchemeStatus,
     now: Timestamp,
 ) -> Result<StoredScheme> {
     let result = sqlx::query(
-        "UPDATE evaluation_schemes SET name = $1, scheme_json = $2, status = $3, version = version + 1, updated_at = $4
-         WHERE id = $5 AND version = $6",
+        "UPDATE evaluation_schemes SET name = $1, name_bo = $2, scheme_json = $3, status = $4, version = version + 1,
+         updated_at = $5 WHERE id = $6 AND version = $7",
     )
     .bind(name.to_owned())
+    .bind(name_bo.map(str::to_owned))
     .bind(scheme_text(scheme)?)
     .bind(status.as_str())
     .bind(now.to_db())

@@ -209,10 +209,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0033_checklist_tibetan.sql"),
         include_str!("../migrations/postgres/0033_checklist_tibetan.sql"),
     ),
+    (
+        34,
+        "evaluation scheme names in tibetan",
+        include_str!("../migrations/sqlite/0034_scheme_tibetan.sql"),
+        include_str!("../migrations/postgres/0034_scheme_tibetan.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 33;
+pub const LATEST: i64 = 34;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -11,7 +11,7 @@ use pacesetter_export::{
 };
 use pacesetter_pdf::{FontSet, PdfError};
 
-use crate::i18n::Tr;
+use crate::{i18n::Tr, ui::named::Named};
 
 mod briefing;
 pub(crate) use briefing::content as briefing;
@@ -66,19 +66,26 @@ pub(crate) fn content(view: BulletinView) -> Bulletin {
     Bulletin::new(header, lines, &wordings)
 }
 
-/// The bulletin's fixed wording in one language.
+/// The bulletin's fixed wording in one language, each text by its [`voice`]; the scheme named in
+/// that voice's language (its Tibetan name, where it has one, in Tibetan).
 fn wording(t: Tr, view: &BulletinView, published: time::Date) -> Wording {
-    let scheme: &dyn std::fmt::Display = &view.scheme_name;
+    let scheme = |t: Tr| Named::of(&view.scheme_name, view.scheme_name_bo.as_deref(), t.locale).text;
+    let with_scheme = |key: &str, args: &[(&str, &dyn std::fmt::Display)]| {
+        let t = voice(t, key);
+        let scheme = scheme(t);
+        let mut args = args.to_vec();
+        args.push(("scheme", &scheme));
+        t.f(key, &args)
+    };
     let column = |key: &str| t.tk("bulletin.column", key).to_owned();
     let said = voice(t, "bulletin.subtitle");
-    let subtitle =
-        said.f("bulletin.subtitle", &[("version", &view.run.version.unwrap_or(1)), ("date", &said.date(published))]);
+    let version = view.run.version.unwrap_or(1);
     Wording {
         lang: if t.locale == Locale::Bo { "bo" } else { "zh" },
-        heading: t.f("bulletin.heading", &[("scheme", scheme)]),
-        subtitle,
+        heading: with_scheme("bulletin.heading", &[]),
+        subtitle: said.f("bulletin.subtitle", &[("version", &version), ("date", &said.date(published))]),
         date: voice(t, "date.long").date(published),
-        intro: t.f("bulletin.intro", &[("scheme", scheme), ("units", &view.results.len())]),
+        intro: with_scheme("bulletin.intro", &[("units", &view.results.len())]),
         columns: ["rank", "unit", "base", "bonus", "deductions", "final", "grade"].map(column),
         chart_title: t.t("bulletin.chart_title").to_owned(),
         vetoed: t.t("bulletin.vetoed").to_owned(),
@@ -150,7 +157,7 @@ pub(crate) fn certificate_wording(
 ) -> (Vec<Said>, Vec<Said>) {
     let heading = document_said(language, "certificate.heading", |t| t.t("certificate.heading").to_owned());
     let citation = document_said(language, "certificate.citation", |t| {
-        let name = crate::ui::named::Named::of(&contest.name, contest.name_bo.as_deref(), t.locale).text;
+        let name = Named::of(&contest.name, contest.name_bo.as_deref(), t.locale).text;
         let work = if title.is_empty() { String::new() } else { t.f("certificate.work", &[("title", &title)]) };
         t.f("certificate.citation", &[("contest", &name), ("round", &round), ("work", &work)])
     });

@@ -104,7 +104,7 @@ pub async fn seed(app: &App) -> Result<(SchemeId, i64, i64), AppError> {
         self_assess: None,
     }));
     let scheme: Value = serde_json::from_str(SCHEME).map_err(|e| AppError::Internal(e.to_string()))?;
-    let input = SchemeInput { name: SCHEME_NAME.into(), scheme, units };
+    let input = SchemeInput { name: SCHEME_NAME.into(), name_bo: String::new(), scheme, units };
     let stored = evaluations::create(app, &office, campaign.id, &input).await?;
     let stored =
         evaluations::update(app, &office, stored.id, stored.version, Some(SchemeStatus::Active), &input).await?;

@@ -24,6 +24,7 @@ pub struct BulletinView {
     pub campaign: Campaign,
     pub office: Unit,
     pub scheme_name: String,
+    pub scheme_name_bo: Option<String>,
     /// How the scheme rounds its scores, and to how many decimals: the bulletin shows every
     /// part of a score as the final score is shown.
     pub rounding: pacesetter_domain::evaluation::Rounding,
@@ -53,6 +54,7 @@ pub async fn bulletin(app: &App, actor: &Actor, id: RunId) -> Result<BulletinVie
         campaign: ctx.campaign,
         office: ctx.office,
         scheme_name: view.scheme_name,
+        scheme_name_bo: view.scheme_name_bo,
         rounding: ctx.scheme.scheme.rounding,
         precision: ctx.scheme.scheme.precision,
         results: view.results,

@@ -86,5 +86,5 @@ pub async fn import(app: &App, actor: &Actor, campaign: CampaignId, name: &str, 
         })
         .collect();
     let scheme = serde_json::to_value(&scheme).map_err(|e| AppError::Internal(e.to_string()))?;
-    create(app, actor, campaign, &SchemeInput { name: name.to_owned(), scheme, units }).await
+    create(app, actor, campaign, &SchemeInput { name: name.to_owned(), name_bo: String::new(), scheme, units }).await
 }

@@ -105,6 +105,8 @@ pub struct MemberInput {
 #[derive(Debug, Clone)]
 pub struct SchemeInput {
     pub name: String,
+    /// The name in Tibetan; blank for none.
+    pub name_bo: String,
     pub scheme: serde_json::Value,
     pub units: Vec<MemberInput>,
 }
@@ -130,8 +132,9 @@ async fn validate(
     actor: &Actor,
     campaign: CampaignId,
     input: &SchemeInput,
-) -> Result<(String, Scheme, Vec<Member>)> {
+) -> Result<((String, Option<String>), Scheme, Vec<Member>)> {
     let name = crate::text::required("name", &input.name, crate::text::TextKind::Title)?;
+    let name_bo = crate::text::optional("name_bo", Some(&input.name_bo), crate::text::TextKind::Title)?;
     let scheme = parse_scheme(&input.scheme)?;
     for leaf in scheme.leaves() {
         if let Some(Rubric::TaskCompletion { plan_items: items }) = &leaf.rubric {
@@ -172,7 +175,7 @@ async fn validate(
         };
         members.push(Member { unit_id: unit.id, category, self_leaves, submitted_at: None });
     }
-    Ok((name, scheme, members))
+    Ok(((name, name_bo), scheme, members))
 }
 
 /// A scheme as its pages and the API show it; its members are read apart ([`members`],
@@ -215,7 +218,15 @@ pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &Sche
     let (campaign, office) = load_campaign(&mut tx, campaign).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let (name, scheme, members) = validate(&mut tx, actor, campaign.id, input).await?;
-    let stored = store::insert_scheme(&mut tx, campaign.id, &name, &scheme, actor.user.id, Timestamp::now()).await?;
+    let stored = store::insert_scheme(
+        &mut tx,
+        campaign.id,
+        (&name.0, name.1.as_deref()),
+        &scheme,
+        actor.user.id,
+        Timestamp::now(),
+    )
+    .await?;
     store::set_members(&mut tx, stored.id, &members).await?;
     let after = json!({ "scheme": &stored, "members": &members });
     audit::record::<(), _>(
@@ -253,9 +264,10 @@ pub async fn update(
     let (name, scheme, members) = validate(&mut tx, actor, ctx.campaign.id, input).await?;
     let status = status.unwrap_or(ctx.scheme.status);
     let before = json!({ "scheme": &ctx.scheme, "members": store::members(&mut tx, id).await? });
-    let stored = store::update_scheme(&mut tx, id, version, &name, &scheme, status, Timestamp::now())
-        .await
-        .map_err(AppError::from_store(Resource::Evaluation))?;
+    let stored =
+        store::update_scheme(&mut tx, id, version, (&name.0, name.1.as_deref()), &scheme, status, Timestamp::now())
+            .await
+            .map_err(AppError::from_store(Resource::Evaluation))?;
     store::set_members(&mut tx, id, &members).await.map_err(|e| match e {
         StoreError::MissingReference => AppError::Conflict("unit_has_entries"),
         other => AppError::from(other),

@@ -236,6 +236,7 @@ pub(super) async fn store_run(
 pub struct RunView {
     pub run: Run,
     pub scheme_name: String,
+    pub scheme_name_bo: Option<String>,
     pub results: Vec<UnitLine>,
     pub appeals: Vec<Appeal>,
 }
@@ -256,7 +257,13 @@ pub async fn run(app: &App, actor: &Actor, id: pacesetter_domain::evaluation::re
     };
     let (run, results) = store_run(&mut tx, actor, &ctx, spec).await?;
     tx.commit().await?;
-    Ok(RunView { run, scheme_name: ctx.scheme.name, results: ordered(results), appeals: Vec::new() })
+    Ok(RunView {
+        run,
+        scheme_name: ctx.scheme.name,
+        scheme_name_bo: ctx.scheme.name_bo,
+        results: ordered(results),
+        appeals: Vec::new(),
+    })
 }
 
 /// By category, ranked units in rank order, then the excluded ones.
@@ -296,7 +303,13 @@ pub async fn results(app: &App, actor: &Actor, id: RunId) -> Result<RunView> {
         .into_iter()
         .filter(|a| a.run_id == id && units.contains(&a.unit_id.0))
         .collect();
-    Ok(RunView { run, scheme_name: ctx.scheme.name, results: ordered(visible), appeals })
+    Ok(RunView {
+        run,
+        scheme_name: ctx.scheme.name,
+        scheme_name_bo: ctx.scheme.name_bo,
+        results: ordered(visible),
+        appeals,
+    })
 }
 
 /// A scheme's runs: all of them for the office, published ones for everyone else.

@@ -66,6 +66,8 @@ pub struct StoredScheme {
     pub id: SchemeId,
     pub campaign_id: CampaignId,
     pub name: String,
+    /// The name in Tibetan, if given.
+    pub name_bo: Option<String>,
     pub scheme: Scheme,
     pub status: SchemeStatus,
     pub version: i64,

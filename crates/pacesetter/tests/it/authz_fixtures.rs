@@ -110,8 +110,8 @@ pub(crate) async fn evaluation_fixture(
     use pacesetter_store::{evaluation_run_rows, evaluation_runs, evaluations};
     let scheme: Scheme = serde_json::from_value(EVALUATION_SCHEME.clone()).unwrap();
     let now = Timestamp::now();
-    let stored = evaluations::insert_scheme(tx, CampaignId(campaign), "考评", &scheme, by, now).await.unwrap();
-    evaluations::update_scheme(tx, stored.id, 1, "考评", &scheme, SchemeStatus::Active, now).await.unwrap();
+    let stored = evaluations::insert_scheme(tx, CampaignId(campaign), ("考评", None), &scheme, by, now).await.unwrap();
+    evaluations::update_scheme(tx, stored.id, 1, ("考评", None), &scheme, SchemeStatus::Active, now).await.unwrap();
     let member =
         Member { unit_id: unit.id, category: "县区".into(), self_leaves: vec!["L1".into()], submitted_at: None };
     evaluations::set_members(tx, stored.id, &[member]).await.unwrap();

@@ -52,7 +52,7 @@ backend_test! {
         let cells = pdf_extract::extract_text_from_mem(&pdf.body).unwrap();
         assert_eq!(more_than_two(&cells), Vec::<String>::new(), "the bulletin: {cells}");
         assert!(text.contains("97.38") && !text.contains("97.375"), "Lhasa's base as its final score is shown");
-        assert!(text.contains("2023-06-30发布"), "dated on the campaign's day, within its year: {text}");
+        assert!(text.contains("2023年6月30日发布"), "dated on the campaign's day, within its year: {text}");
         let run_page = t.get(&format!("/evaluations/runs/{published}"), &t.session("office").await).await.text();
         assert_eq!(more_than_two(&run_page), Vec::<String>::new(), "the run's page");
         let none = t.get(&format!("/api/v1/evaluations/runs/{draft}/bulletin.pdf"), &office).await;

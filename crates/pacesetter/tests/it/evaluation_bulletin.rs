@@ -131,6 +131,14 @@ backend_test! {
         // Tibetan from the deployment's reviewed translations (a Chinese stand-in is not printed
         // twice). The Tibetan here is the test's own, not shipped text.
         documents_in_both(&t, campaign).await;
+        // The scheme has a Tibetan name (set here as its form would, before it was published).
+        let mut tx = t.db.store.write().await.unwrap();
+        sqlx::query("UPDATE evaluation_schemes SET name_bo = 'ཚོགས་འདུ།' WHERE campaign_id = $1")
+            .bind(campaign)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
         let setting = t.get(&format!("/api/v1/campaigns/{campaign}"), &office).await.json();
         assert_eq!(setting["documents_language"], "both", "{setting}");
         t.tibetan_reader("translator", pacesetter_domain::Role::Admin, "ZXB").await;
@@ -143,12 +151,13 @@ backend_test! {
         let pdf = t.get(&format!("{bulletin}.pdf"), &office).await;
         assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.text());
         let text: String = pdf_extract::extract_text_from_mem(&pdf.body).unwrap().split_whitespace().collect();
-        for wanted in ["2023年度综合考评结果通报", "2023年度综合考评གྲུབ་འབྲས་བསྒྲགས་གཏམ།", "名次", "ལྷ་ས་གྲོང་ཁྱེར"] {
+        // The Tibetan heading names the scheme in Tibetan.
+        for wanted in ["2023年度综合考评结果通报", "ཚོགས་འདུ།གྲུབ་འབྲས་བསྒྲགས་གཏམ།", "名次", "ལྷ་ས་གྲོང་ཁྱེར"] {
             assert!(text.contains(wanted), "{wanted} not in {text}");
         }
         assert_eq!(text.matches("名次").count(), 2, "the stand-in column header once per table: {text}");
         let rows = cells(&t.get(&format!("{bulletin}.xlsx"), &office).await.body);
-        assert_eq!(rows[0][0], "2023年度综合考评结果通报 / 2023年度综合考评གྲུབ་འབྲས་བསྒྲགས་གཏམ།");
+        assert_eq!(rows[0][0], "2023年度综合考评结果通报 / ཚོགས་འདུ།གྲུབ་འབྲས་བསྒྲགས་གཏམ།");
     }
 }
 

@@ -335,3 +335,50 @@ backend_test! {
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text());
     }
 }
+
+backend_test! {
+    async fn an_evaluation_scheme_is_named_in_tibetan(t) {
+        use crate::evaluation_pages::{post, redirected_to, scheme_fields};
+        let office_token = t.token("office").await;
+        let (campaign, _) = crate::plans::campaign_with_task(&t, &office_token).await;
+        let office = t.session("office").await;
+        let schemes = format!("/api/v1/evaluations?campaign_id={campaign}");
+
+        // A control character in the Tibetan name: the form again with the message beside the
+        // field and the input kept, nothing stored.
+        let mut fields = scheme_fields(office.csrf(), campaign, "20, 20");
+        fields.push(("name_bo", "ཚོགས་\u{7}འདུ".into()));
+        let refused = post(&t, "/evaluations", &office, &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let page = refused.text();
+        assert!(page.contains("不能包含控制字符") && page.contains(r#"name="name_bo""#), "{page}");
+        assert_eq!(t.get(&schemes, &office_token).await.json(), json!([]));
+
+        // Named in Tibetan (the test's own text); the API and the pages carry it.
+        fields.pop();
+        fields.push(("name_bo", "ཚོགས་འདུ།".into()));
+        let created = post(&t, "/evaluations", &office, &fields).await;
+        let id: i64 = redirected_to(&created).rsplit('/').next().unwrap().parse().unwrap();
+        let listed = t.get(&schemes, &office_token).await.json();
+        assert_eq!((listed[0]["name"].clone(), listed[0]["name_bo"].clone()), (json!("2023年度考评"), json!("ཚོགས་འདུ།")));
+        t.tibetan_reader("reader-bo", Role::Coordinator, "ZXB").await;
+        let reader = t.session("reader-bo").await;
+        for path in [format!("/evaluations/{id}"), format!("/evaluations?campaign={campaign}")] {
+            let page = t.get(&path, &reader).await.text();
+            assert!(page.contains(r#"<span lang="bo">ཚོགས་འདུ།</span>"#), "{path}: {page}");
+        }
+        let chinese = t.get(&format!("/evaluations/{id}"), &office).await.text();
+        assert!(chinese.contains(r#"<span lang="zh-Hans">2023年度考评</span>"#), "{chinese}");
+
+        // Renamed through the API: a blank Tibetan name is none.
+        let path = format!("/api/v1/evaluations/{id}");
+        let read = t.get(&path, &office_token).await;
+        let body = read.json();
+        let etag = read.header("etag").unwrap().trim_matches('"').to_owned();
+        let request = json!({"name": body["name"], "name_bo": " ", "scheme": body["scheme"], "units": body["units"]});
+        let put = crate::plans::send_if_match(&t, Method::PUT, &path, &office_token, &etag, request).await;
+        assert_eq!((put.status, put.json()["name_bo"].clone()), (StatusCode::OK, serde_json::Value::Null), "{}", put.text());
+        let edit = t.get(&format!("/evaluations/{id}/edit"), &office).await.text();
+        assert!(edit.contains(r#"name="name_bo" type="text" value="""#), "{edit}");
+    }
+}

@@ -145,6 +145,8 @@ impl From<Appeal> for AppealResponse {
 pub struct RunResultsResponse {
     pub run: RunResponse,
     pub evaluation_name: String,
+    /// The evaluation's name in Tibetan, if given.
+    pub evaluation_name_bo: Option<String>,
     /// By category; ranked units in rank order, then those a veto excludes.
     pub results: Vec<ResultLine>,
     pub appeals: Vec<AppealResponse>,
@@ -154,6 +156,7 @@ fn results_response(view: runs::RunView) -> RunResultsResponse {
     RunResultsResponse {
         run: view.run.into(),
         evaluation_name: view.scheme_name,
+        evaluation_name_bo: view.scheme_name_bo,
         results: view.results.into_iter().map(Into::into).collect(),
         appeals: view.appeals.into_iter().map(Into::into).collect(),
     }

@@ -76,6 +76,8 @@ pub struct SchemeResponse {
     pub id: i64,
     pub campaign_id: i64,
     pub name: String,
+    /// The name in Tibetan, if given.
+    pub name_bo: Option<String>,
     /// `draft` (being built) or `active` (open for scoring).
     #[schema(value_type = pacesetter_domain::evaluation::records::SchemeStatus)]
     pub status: String,
@@ -100,6 +102,7 @@ fn scheme_response(
         id: scheme.id.0,
         campaign_id: scheme.campaign_id.0,
         name: scheme.name,
+        name_bo: scheme.name_bo,
         status: scheme.status.as_str().to_owned(),
         version: scheme.version,
         scheme: serde_json::to_value(&scheme.scheme).unwrap_or_default(),
@@ -117,6 +120,9 @@ pub struct SchemeRequest {
     #[serde(default)]
     pub campaign_id: Option<i64>,
     pub name: String,
+    /// The name in Tibetan; absent or blank for none.
+    #[serde(default)]
+    pub name_bo: Option<String>,
     /// Only when editing: `draft` or `active` (default: unchanged).
     #[serde(default)]
     #[schema(value_type = Option<pacesetter_domain::evaluation::records::SchemeStatus>)]
@@ -133,6 +139,7 @@ impl SchemeRequest {
     fn input(&self) -> SchemeInput {
         SchemeInput {
             name: self.name.clone(),
+            name_bo: self.name_bo.clone().unwrap_or_default(),
             scheme: self.scheme.clone(),
             units: self
                 .units
@@ -159,6 +166,8 @@ pub struct SchemeSummary {
     pub id: i64,
     pub campaign_id: i64,
     pub name: String,
+    /// The name in Tibetan, if given.
+    pub name_bo: Option<String>,
     #[schema(value_type = pacesetter_domain::evaluation::records::SchemeStatus)]
     pub status: String,
     pub version: i64,
@@ -179,6 +188,7 @@ pub async fn list_evaluations(
                 id: s.id.0,
                 campaign_id: s.campaign_id.0,
                 name: s.name,
+                name_bo: s.name_bo,
                 status: s.status.as_str().to_owned(),
                 version: s.version,
             })

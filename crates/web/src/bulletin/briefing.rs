@@ -10,7 +10,7 @@ use pacesetter_export::{
 };
 
 use super::{document_date, document_said};
-use crate::i18n::Tr;
+use crate::{i18n::Tr, ui::named::Named};
 
 fn progress(name: &str, name_bo: Option<String>, cell: Option<DashboardCell>) -> ProgressRow {
     let lights = cell.map(|c| c.lights).unwrap_or_default();
@@ -186,7 +186,8 @@ pub(crate) fn content(source: Briefing) -> Pack {
             Part {
                 heading: said.text("briefing.ranking.heading"),
                 summary: said.made("briefing.ranking.published", |t| {
-                    let scheme: &dyn std::fmt::Display = &view.scheme_name;
+                    let scheme = Named::of(&view.scheme_name, view.scheme_name_bo.as_deref(), t.locale);
+                    let scheme: &dyn std::fmt::Display = &scheme;
                     t.f(
                         "briefing.ranking.published",
                         &[("scheme", scheme), ("version", &version), ("date", &t.date(published))],

@@ -79,8 +79,9 @@ impl FormPage {
 
 /// The settings a mistake can sit beside.
 fn field_static(field: &str) -> &'static str {
-    const FIELDS: [&str; 11] = [
+    const FIELDS: [&str; 12] = [
         "name",
+        "name_bo",
         "total_points",
         "discrepancy_pct",
         "bonus_cap",
@@ -210,7 +211,10 @@ fn place_error(form: &SchemeForm, error: AppError) -> Result<(Vec<Mistake>, Stat
                 .fields
                 .iter()
                 .map(|f| {
-                    let place = if f.field == "name" { Place::Field("name") } else { Place::Field("scheme") };
+                    let place = match f.field {
+                        "name" | "name_bo" => Place::Field(f.field),
+                        _ => Place::Field("scheme"),
+                    };
                     Mistake { place, code: f.code.to_owned() }
                 })
                 .collect();
@@ -272,7 +276,7 @@ async fn save(
             return Ok(page(form, mistakes, StatusCode::UNPROCESSABLE_ENTITY, ctx));
         }
     };
-    let input = SchemeInput { name: form.name.clone(), scheme: json, units: members };
+    let input = SchemeInput { name: form.name.clone(), name_bo: form.name_bo.clone(), scheme: json, units: members };
     let stored = match scheme {
         None => evaluations::create(&state.app, actor, CampaignId(campaign_id), &input).await,
         Some(id) => {

@@ -51,7 +51,7 @@ pub struct ItemLine {
 struct ExplainPage {
     p: PageCtx,
     run_id: i64,
-    scheme_name: String,
+    scheme_name: Named,
     unit: String,
     rows: Vec<ExplainRow>,
     items: Vec<ItemLine>,
@@ -176,7 +176,7 @@ pub async fn explain(
     let leaves_sum = e.leaves.iter().map(|l| shown.of(l.result.combined)).collect::<Vec<_>>().join(" + ");
     Ok(render(&ExplainPage {
         run_id: id,
-        scheme_name: scheme.scheme.name.clone(),
+        scheme_name: Named::of(&scheme.scheme.name, scheme.scheme.name_bo.as_deref(), t.locale),
         unit: unit.map(|u| unit_name(u, t)).unwrap_or_default(),
         rows,
         items,

@@ -50,6 +50,7 @@ pub struct MemberRow {
 pub struct SchemeForm {
     pub version: i64,
     pub name: String,
+    pub name_bo: String,
     pub status: String,
     pub total_points: String,
     pub aggregation: String,
@@ -80,6 +81,7 @@ impl Default for SchemeForm {
         Self {
             version: 0,
             name: String::new(),
+            name_bo: String::new(),
             status: "draft".into(),
             total_points: "100".into(),
             aggregation: "points".into(),
@@ -192,6 +194,7 @@ impl SchemeForm {
         Self {
             version: stored.version,
             name: stored.name.clone(),
+            name_bo: stored.name_bo.clone().unwrap_or_default(),
             status: stored.status.as_str().to_owned(),
             total_points: dec(s.total_points),
             aggregation: if weights { "weights" } else { "points" }.into(),
@@ -262,6 +265,7 @@ impl SchemeForm {
         Self {
             version: get("version").parse().unwrap_or(0),
             name: get("name"),
+            name_bo: get("name_bo"),
             status: get("status"),
             total_points: get("total_points"),
             aggregation: get("aggregation"),

@@ -2,6 +2,7 @@
 //! its source, the form that records one, and the button that turns overdue or reopened
 //! inspection findings into deduction items.
 
+use crate::ui::named::Named;
 use askama::Template;
 use axum::{
     extract::{Path, Query, State},
@@ -49,7 +50,7 @@ pub struct UnitOption {
 struct ItemsPage {
     p: PageCtx,
     scheme_id: i64,
-    scheme_name: String,
+    scheme_name: Named,
     items: Vec<ItemRow>,
     /// The units to choose from; empty when there are too many to list (then typed by code or name).
     units: Vec<UnitOption>,
@@ -149,7 +150,7 @@ async fn items_page(
     let pages = (items.total.max(1) + PER_PAGE - 1) / PER_PAGE;
     let page = ItemsPage {
         scheme_id: id,
-        scheme_name: view.scheme.name.clone(),
+        scheme_name: Named::of(&view.scheme.name, view.scheme.name_bo.as_deref(), ctx.t.locale),
         items: items
             .items
             .iter()

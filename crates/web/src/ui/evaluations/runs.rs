@@ -85,7 +85,7 @@ struct RunPage {
     p: PageCtx,
     run_id: i64,
     scheme_id: i64,
-    scheme_name: String,
+    scheme_name: Named,
     kind_key: String,
     version: String,
     published: bool,
@@ -207,7 +207,7 @@ pub(super) async fn run_page(
     let page = RunPage {
         run_id: id,
         scheme_id: view.run.scheme_id.0,
-        scheme_name: view.scheme_name.clone(),
+        scheme_name: Named::of(&view.scheme_name, view.scheme_name_bo.as_deref(), ctx.t.locale),
         kind_key: format!("evaluation.run_kind.{}", view.run.kind.as_str()),
         version: view.run.version.map(|v| t.n("evaluation.version_n", v)).unwrap_or_default(),
         published,

@@ -30,8 +30,8 @@ use crate::{
 
 pub struct SchemeRow {
     pub id: i64,
-    pub name: String,
-    pub campaign: String,
+    pub name: Named,
+    pub campaign: Named,
     pub status_key: String,
 }
 
@@ -70,6 +70,7 @@ async fn index_page(
     (import_name, import_errors): (String, Vec<String>),
     status: StatusCode,
 ) -> PageResult {
+    let locale = ctx.t.locale;
     let result = async {
         let campaigns = plans::list_campaigns(&state.app, actor).await?;
         let list = evaluations::list(&state.app, actor, query.campaign.map(CampaignId)).await?;
@@ -81,8 +82,11 @@ async fn index_page(
             .into_iter()
             .map(|s| SchemeRow {
                 id: s.id.0,
-                campaign: campaigns.iter().find(|c| c.id == s.campaign_id).map(|c| c.name.clone()).unwrap_or_default(),
-                name: s.name,
+                campaign: match campaigns.iter().find(|c| c.id == s.campaign_id) {
+                    Some(c) => Named::of(&c.name, c.name_bo.as_deref(), locale),
+                    None => Named::of("", None, locale),
+                },
+                name: Named::of(&s.name, s.name_bo.as_deref(), locale),
                 status_key: format!("evaluation.status.{}", s.status.as_str()),
             })
             .collect();
@@ -192,7 +196,7 @@ pub struct RunRow {
 struct ShowPage {
     p: PageCtx,
     id: i64,
-    name: String,
+    name: Named,
     campaign_id: i64,
     campaign: String,
     status_key: String,
@@ -307,7 +311,7 @@ pub async fn show_evaluation(
     let runs = run_list.into_iter().rev().map(|run| run_row(&run, t)).collect();
     Ok(render(&ShowPage {
         id,
-        name: view.scheme.name.clone(),
+        name: Named::of(&view.scheme.name, view.scheme.name_bo.as_deref(), ctx.t.locale),
         campaign_id: campaign.campaign.id.0,
         campaign: campaign.campaign.name.clone(),
         status_key: format!("evaluation.status.{}", view.scheme.status.as_str()),

@@ -73,7 +73,7 @@ pub struct LeafRow {
 struct SheetPage {
     p: PageCtx,
     scheme_id: i64,
-    scheme_name: String,
+    scheme_name: Named,
     unit_id: i64,
     unit: String,
     inspector: bool,
@@ -304,7 +304,7 @@ async fn sheet_page(
     let status = sheet_status(&error, typed, t);
     let page = SheetPage {
         scheme_id: id,
-        scheme_name: view.scheme.name.clone(),
+        scheme_name: Named::of(&view.scheme.name, view.scheme.name_bo.as_deref(), ctx.t.locale),
         unit_id: unit,
         unit: unit_name(&unit_found, t),
         inspector,
