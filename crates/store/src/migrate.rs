@@ -215,10 +215,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0034_scheme_tibetan.sql"),
         include_str!("../migrations/postgres/0034_scheme_tibetan.sql"),
     ),
+    (
+        35,
+        "inspection round names in tibetan",
+        include_str!("../migrations/sqlite/0035_round_tibetan.sql"),
+        include_str!("../migrations/postgres/0035_round_tibetan.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 34;
+pub const LATEST: i64 = 35;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

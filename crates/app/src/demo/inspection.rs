@@ -143,6 +143,7 @@ pub async fn seed(app: &App) -> Result<Rounds, AppError> {
     // The completed round: a team, the prefectures, the checklist the round proposes.
     let input = RoundInput {
         name: ROUND_NAME.into(),
+        name_bo: String::new(),
         starts_on: date!(2023 - 05 - 08),
         ends_on: date!(2023 - 05 - 26),
         scheme_id: scheme,
@@ -207,6 +208,7 @@ pub async fn seed(app: &App) -> Result<Rounds, AppError> {
     // have handed in their self-inspection, and the inspectors have begun at Nagqu.
     let midyear = RoundInput {
         name: ACTIVE_ROUND_NAME.into(),
+        name_bo: String::new(),
         starts_on: date!(2023 - 06 - 26),
         ends_on: date!(2023 - 07 - 07),
         scheme_id: scheme,
@@ -240,6 +242,7 @@ pub async fn seed(app: &App) -> Result<Rounds, AppError> {
     // The next round, still being planned.
     let next = RoundInput {
         name: PLANNED_ROUND_NAME.into(),
+        name_bo: String::new(),
         starts_on: date!(2023 - 09 - 04),
         ends_on: date!(2023 - 09 - 22),
         scheme_id: scheme,

@@ -72,13 +72,17 @@ async fn unit_for(conn: &mut Conn, ctx: &Context, actor: &Actor, unit: UnitId, p
 #[derive(Debug, Clone)]
 pub struct RoundInput {
     pub name: String,
+    /// The name in Tibetan; blank for none.
+    pub name_bo: String,
     pub starts_on: Date,
     pub ends_on: Date,
     pub scheme_id: Option<i64>,
 }
 
-async fn checked_fields(conn: &mut Conn, campaign: CampaignId, input: &RoundInput) -> Result<String> {
+/// The round's names, Chinese and Tibetan, once its fields are checked.
+async fn checked_fields(conn: &mut Conn, campaign: CampaignId, input: &RoundInput) -> Result<(String, Option<String>)> {
     let name = text::required("name", &input.name, text::TextKind::Title)?;
+    let name_bo = text::optional("name_bo", Some(&input.name_bo), text::TextKind::Title)?;
     if input.ends_on < input.starts_on {
         return Err(AppError::invalid("ends_on", "ends_before_start"));
     }
@@ -88,7 +92,7 @@ async fn checked_fields(conn: &mut Conn, campaign: CampaignId, input: &RoundInpu
             _ => return Err(AppError::invalid("scheme_id", "evaluation_not_found")),
         }
     }
-    Ok(name)
+    Ok((name, name_bo))
 }
 
 /// Plans a round (调研督导) of a campaign; it starts in planning.
@@ -96,9 +100,14 @@ pub async fn create_round(app: &App, actor: &Actor, campaign: CampaignId, input:
     let mut tx = app.store.write().await?;
     let (_, office) = load_campaign(&mut tx, campaign).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
-    let name = checked_fields(&mut tx, campaign, input).await?;
-    let fields =
-        RoundFields { name: &name, starts_on: input.starts_on, ends_on: input.ends_on, scheme_id: input.scheme_id };
+    let (name, name_bo) = checked_fields(&mut tx, campaign, input).await?;
+    let fields = RoundFields {
+        name: &name,
+        name_bo: name_bo.as_deref(),
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
+        scheme_id: input.scheme_id,
+    };
     let round = store::insert_round(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
@@ -125,13 +134,18 @@ pub async fn update_round(
     let mut tx = app.store.write().await?;
     let ctx = load(&mut tx, id).await?;
     ctx.require_coordinator(actor)?;
-    let name = checked_fields(&mut tx, ctx.campaign.id, input).await?;
+    let (name, name_bo) = checked_fields(&mut tx, ctx.campaign.id, input).await?;
     let order = |s: RoundStatus| RoundStatus::ALL.iter().position(|x| *x == s);
     if order(status) < order(ctx.round.status) {
         return Err(AppError::invalid("status", "round_cannot_go_back"));
     }
-    let fields =
-        RoundFields { name: &name, starts_on: input.starts_on, ends_on: input.ends_on, scheme_id: input.scheme_id };
+    let fields = RoundFields {
+        name: &name,
+        name_bo: name_bo.as_deref(),
+        starts_on: input.starts_on,
+        ends_on: input.ends_on,
+        scheme_id: input.scheme_id,
+    };
     let updated =
         store::update_round(&mut tx, id, version, &fields, status, Timestamp::now()).await.map_err(|e| match e {
             StoreError::Stale => AppError::Stale { current: serde_json::to_value(&ctx.round).unwrap_or_default() },

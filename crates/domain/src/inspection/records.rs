@@ -121,6 +121,8 @@ pub struct Round {
     pub id: RoundId,
     pub campaign_id: CampaignId,
     pub name: String,
+    /// The name in Tibetan, if given.
+    pub name_bo: Option<String>,
     #[serde(serialize_with = "crate::timestamp::iso_date")]
     pub starts_on: Date,
     #[serde(serialize_with = "crate::timestamp::iso_date")]

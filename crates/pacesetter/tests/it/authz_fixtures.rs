@@ -166,6 +166,7 @@ pub(crate) async fn inspection_fixture(
     let now = Timestamp::now();
     let fields = store::RoundFields {
         name: "调研督导",
+        name_bo: None,
         starts_on: day("2023-05-01"),
         ends_on: day("2023-05-31"),
         scheme_id: None,

@@ -29,6 +29,7 @@ async fn second_visit_to_lhasa(t: &TestApp, office: &Actor) -> RoundId {
     let campaign = inspections::round(&t.app, office, seeded_round(t).await).await.unwrap().round.campaign_id;
     let input = RoundInput {
         name: "专项督查".into(),
+        name_bo: String::new(),
         starts_on: date!(2023 - 05 - 20),
         ends_on: date!(2023 - 05 - 25),
         scheme_id: None,

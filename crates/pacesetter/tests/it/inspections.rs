@@ -46,6 +46,7 @@ backend_test! {
         // The office plans a round; a liaison may not.
         let input = RoundInput {
             name: "2023年第一轮调研督导".into(),
+            name_bo: String::new(),
             starts_on: date!(2023 - 05 - 08),
             ends_on: date!(2023 - 05 - 19),
             scheme_id: None,

@@ -382,3 +382,61 @@ backend_test! {
         assert!(edit.contains(r#"name="name_bo" type="text" value="""#), "{edit}");
     }
 }
+
+backend_test! {
+    async fn an_inspection_round_is_named_in_tibetan(t) {
+        let (office, token) = (t.session("office").await, t.token("office").await);
+        let (campaign, _) = crate::plans::campaign_with_task(&t, &token).await;
+        let campaign_text = campaign.to_string();
+        let fields = |name_bo: &str| -> Vec<(&str, String)> {
+            [
+                ("csrf", office.csrf()),
+                ("campaign_id", campaign_text.as_str()),
+                ("name", "2023年第三季度调研督导"),
+                ("name_bo", name_bo),
+                ("starts_on", "2023-09-04"),
+                ("ends_on", "2023-09-22"),
+                ("scheme_id", ""),
+            ]
+            .map(|(k, v)| (k, v.to_owned()))
+            .to_vec()
+        };
+        let send = |fields: Vec<(&'static str, String)>| {
+            let t = &t;
+            let office = &office;
+            async move {
+                let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                t.form("/inspection-rounds", office, &pairs).await
+            }
+        };
+        // 1,000 characters of Tibetan: the form again, the message beside the field, the input
+        // kept; nothing stored.
+        let long = "ཚོགས་".repeat(200);
+        let refused = send(fields(&long)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains("内容过长") && refused.text().contains(&long), "{}", refused.text());
+        let rounds = format!("/api/v1/campaigns/{campaign}/inspection-rounds");
+        assert_eq!(t.get(&rounds, &token).await.json(), json!([]));
+
+        let created = send(fields("ཚོགས་འདུ།")).await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+        let round_path = created.header("location").unwrap().to_owned();
+        let listed = t.get(&rounds, &token).await.json();
+        assert_eq!(listed[0]["name_bo"], "ཚོགས་འདུ།", "{listed}");
+        t.tibetan_reader("reader-bo", Role::Coordinator, "ZXB").await;
+        let reader = t.session("reader-bo").await;
+        for path in [round_path.clone(), format!("/inspections?campaign={campaign}")] {
+            let page = t.get(&path, &reader).await.text();
+            assert!(page.contains(r#"<span lang="bo">ཚོགས་འདུ།</span>"#), "{path}: {page}");
+        }
+        // The office's round page offers it for editing; the API renames it, blank is none.
+        assert!(t.get(&round_path, &office).await.text().contains(r#"name="name_bo" value="ཚོགས་འདུ།""#));
+        let api = format!("/api/v1/inspection-rounds/{}", listed[0]["id"]);
+        let version = listed[0]["version"].to_string();
+        let body = json!({"name": "2023年第三季度调研督导", "name_bo": "", "starts_on": "2023-09-04", "ends_on": "2023-09-22"});
+        let put = crate::plans::send_if_match(&t, Method::PUT, &api, &token, &version, body).await;
+        assert_eq!((put.status, put.json()["name_bo"].clone()), (StatusCode::OK, serde_json::Value::Null), "{}", put.text());
+        let page = t.get(&round_path, &reader).await.text();
+        assert!(page.contains(r#"<span lang="zh-Hans">2023年第三季度调研督导</span><span class="untranslated""#), "{page}");
+    }
+}

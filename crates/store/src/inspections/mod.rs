@@ -21,8 +21,7 @@ use time::Date;
 
 use crate::{Result, StoreError, campaigns::date, evaluations::decode_error, row};
 
-const ROUND_COLUMNS: &str =
-    "id, campaign_id, name, starts_on, ends_on, status, scheme_id, created_by, created_at, updated_at, version";
+const ROUND_COLUMNS: &str = "id, campaign_id, name, name_bo, starts_on, ends_on, status, scheme_id, created_by, created_at, updated_at, version";
 
 fn round_from_row(row: &AnyRow) -> Result<Round> {
     let status: String = row.try_get("status")?;
@@ -30,6 +29,7 @@ fn round_from_row(row: &AnyRow) -> Result<Round> {
         id: RoundId(row.try_get("id")?),
         campaign_id: CampaignId(row.try_get("campaign_id")?),
         name: row.try_get("name")?,
+        name_bo: row.try_get("name_bo")?,
         starts_on: date(row, "starts_on")?,
         ends_on: date(row, "ends_on")?,
         status: RoundStatus::parse(&status).ok_or_else(|| decode_error("round status"))?,
@@ -44,6 +44,7 @@ fn round_from_row(row: &AnyRow) -> Result<Round> {
 /// A round's name, dates and scheme.
 pub struct RoundFields<'a> {
     pub name: &'a str,
+    pub name_bo: Option<&'a str>,
     pub starts_on: Date,
     pub ends_on: Date,
     pub scheme_id: Option<i64>,
@@ -57,12 +58,13 @@ pub async fn insert_round(
     now: Timestamp,
 ) -> Result<Round> {
     let row = sqlx::query(
-        "INSERT INTO inspection_rounds (campaign_id, name, starts_on, ends_on, scheme_id, created_by, created_at,
-             updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO inspection_rounds (campaign_id, name, name_bo, starts_on, ends_on, scheme_id, created_by,
+             created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     )
     .bind(campaign.0)
     .bind(fields.name.to_owned())
+    .bind(fields.name_bo.map(str::to_owned))
     .bind(format_date(fields.starts_on))
     .bind(format_date(fields.ends_on))
     .bind(fields.scheme_id)
@@ -103,11 +105,12 @@ pub async fn update_round(
     now: Timestamp,
 ) -> Result<Round> {
     let done = sqlx::query(
-        "UPDATE inspection_rounds SET name = $1, starts_on = $2, ends_on = $3, scheme_id = $4, status = $5,
-             updated_at = $6, version = version + 1
-         WHERE id = $7 AND version = $8",
+        "UPDATE inspection_rounds SET name = $1, name_bo = $2, starts_on = $3, ends_on = $4, scheme_id = $5,
+             status = $6, updated_at = $7, version = version + 1
+         WHERE id = $8 AND version = $9",
     )
     .bind(fields.name.to_owned())
+    .bind(fields.name_bo.map(str::to_owned))
     .bind(format_date(fields.starts_on))
     .bind(format_date(fields.ends_on))
     .bind(fields.scheme_id)

@@ -46,6 +46,8 @@ pub struct RoundResponse {
     pub id: i64,
     pub campaign_id: i64,
     pub name: String,
+    /// The name in Tibetan, if given.
+    pub name_bo: Option<String>,
     pub starts_on: String,
     pub ends_on: String,
     /// `planning`, `active` or `completed`.
@@ -62,6 +64,7 @@ impl From<Round> for RoundResponse {
             id: r.id.0,
             campaign_id: r.campaign_id.0,
             name: r.name,
+            name_bo: r.name_bo,
             starts_on: format_date(r.starts_on),
             ends_on: format_date(r.ends_on),
             status: r.status.as_str().to_owned(),
@@ -193,6 +196,9 @@ impl From<RoundView> for RoundDetailResponse {
 #[serde(deny_unknown_fields)]
 pub struct RoundRequest {
     pub name: String,
+    /// The name in Tibetan; absent or blank for none.
+    #[serde(default)]
+    pub name_bo: Option<String>,
     pub starts_on: String,
     pub ends_on: String,
     #[serde(default)]
@@ -207,6 +213,7 @@ impl RoundRequest {
     fn input(&self) -> Result<RoundInput, AppError> {
         Ok(RoundInput {
             name: self.name.clone(),
+            name_bo: self.name_bo.clone().unwrap_or_default(),
             starts_on: date("starts_on", &self.starts_on)?,
             ends_on: date("ends_on", &self.ends_on)?,
             scheme_id: self.evaluation_id,

@@ -31,7 +31,7 @@ const PER_PAGE: i64 = 20;
 
 pub struct RoundRow {
     pub id: i64,
-    pub name: String,
+    pub name: Named,
     pub dates: String,
     pub status_key: String,
 }
@@ -39,7 +39,7 @@ pub struct RoundRow {
 pub struct FindingRow {
     pub id: i64,
     pub unit: String,
-    pub round: String,
+    pub round: Named,
     pub severity: &'static str,
     pub category: Named,
     pub description: String,
@@ -172,7 +172,7 @@ pub async fn list_rounds(
     page.api_filters = api_filters;
     page.campaigns = ledger.campaigns.iter().map(|c| (c.id.0, c.name.clone())).collect();
     page.campaign = ledger.campaign.id.0;
-    page.rounds = ledger.rounds.iter().map(RoundRow::new).collect();
+    page.rounds = ledger.rounds.iter().map(|r| RoundRow::new(r, t.locale)).collect();
     page.total = ledger.total;
     page.round = q.round.unwrap_or(0);
     page.under = q.under.unwrap_or(0);
@@ -193,7 +193,10 @@ impl FindingRow {
         t: Tr,
     ) -> Self {
         let (f, today) = (&line.finding, ledger.today);
-        let round = ledger.rounds.iter().find(|r| r.id == f.round_id).map(|r| r.name.clone()).unwrap_or_default();
+        let round = match ledger.rounds.iter().find(|r| r.id == f.round_id) {
+            Some(r) => Named::of(&r.name, r.name_bo.as_deref(), t.locale),
+            None => Named::of("", None, t.locale),
+        };
         let rectification = line.rectification.as_ref();
         Self {
             id: f.id.0,
@@ -212,10 +215,10 @@ impl FindingRow {
 }
 
 impl RoundRow {
-    fn new(r: &pacesetter_domain::inspection::records::Round) -> Self {
+    fn new(r: &pacesetter_domain::inspection::records::Round, locale: pacesetter_domain::Locale) -> Self {
         Self {
             id: r.id.0,
-            name: r.name.clone(),
+            name: Named::of(&r.name, r.name_bo.as_deref(), locale),
             dates: format!("{} — {}", format_date(r.starts_on), format_date(r.ends_on)),
             status_key: format!("inspection.round_status.{}", r.status.as_str()),
         }

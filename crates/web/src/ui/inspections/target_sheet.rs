@@ -61,7 +61,7 @@ pub struct PointRow {
 struct SheetPage {
     p: PageCtx,
     round_id: i64,
-    round: String,
+    round: Named,
     unit_id: i64,
     unit: String,
     submitted: bool,
@@ -129,7 +129,7 @@ async fn sheet_page(
     };
     let page = SheetPage {
         round_id: id,
-        round: sheet.round.name.clone(),
+        round: Named::of(&sheet.round.name, sheet.round.name_bo.as_deref(), t.locale),
         unit_id: unit,
         unit: name,
         submitted: sheet.target.self_submitted_at.is_some(),

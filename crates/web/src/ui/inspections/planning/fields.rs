@@ -21,6 +21,7 @@ use crate::i18n::Tr;
 pub struct RoundFields {
     pub version: i64,
     pub name: String,
+    pub name_bo: String,
     pub starts_on: String,
     pub ends_on: String,
     pub scheme_id: String,
@@ -31,6 +32,7 @@ impl RoundFields {
         Self {
             version: round.version,
             name: round.name.clone(),
+            name_bo: round.name_bo.clone().unwrap_or_default(),
             starts_on: format_date(round.starts_on),
             ends_on: format_date(round.ends_on),
             scheme_id: round.scheme_id.map(|s| s.to_string()).unwrap_or_default(),

@@ -53,7 +53,7 @@ struct RoundPage {
     p: PageCtx,
     id: i64,
     campaign: i64,
-    name: String,
+    name: Named,
     dates: String,
     status: &'static str,
     version: i64,
@@ -124,7 +124,7 @@ async fn page(state: &AppState, actor: &Actor, ctx: PageCtx, id: i64, shown: Sho
     let page = RoundPage {
         id,
         campaign: view.round.campaign_id.0,
-        name: view.round.name.clone(),
+        name: Named::of(&view.round.name, view.round.name_bo.as_deref(), t.locale),
         dates: format!("{} — {}", format_date(view.round.starts_on), format_date(view.round.ends_on)),
         status: view.round.status.as_str(),
         version: view.round.version,
@@ -200,6 +200,7 @@ pub async fn advance_round(
         let status = RoundStatus::parse(&form.status).ok_or(AppError::invalid("status", "invalid_status"))?;
         let input = RoundInput {
             name: round.name.clone(),
+            name_bo: round.name_bo.clone().unwrap_or_default(),
             starts_on: round.starts_on,
             ends_on: round.ends_on,
             scheme_id: round.scheme_id,

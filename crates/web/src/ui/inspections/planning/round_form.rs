@@ -52,6 +52,8 @@ pub struct RoundForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
+    name_bo: String,
+    #[serde(default)]
     starts_on: String,
     #[serde(default)]
     ends_on: String,
@@ -64,6 +66,7 @@ impl RoundForm {
         RoundFields {
             version: self.version,
             name: self.name.clone(),
+            name_bo: self.name_bo.clone(),
             starts_on: self.starts_on.clone(),
             ends_on: self.ends_on.clone(),
             scheme_id: self.scheme_id.clone(),
@@ -88,7 +91,7 @@ impl RoundForm {
         };
         match (starts_on, ends_on) {
             (Some(starts_on), Some(ends_on)) => {
-                Ok(RoundInput { name: self.name.clone(), starts_on, ends_on, scheme_id })
+                Ok(RoundInput { name: self.name.clone(), name_bo: self.name_bo.clone(), starts_on, ends_on, scheme_id })
             }
             _ => Err(errors),
         }
