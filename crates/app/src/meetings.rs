@@ -57,6 +57,8 @@ pub struct VenueInput<'a> {
 #[derive(Debug, Clone)]
 pub struct AgendaItemInput<'a> {
     pub title: &'a str,
+    /// The title in Tibetan; blank for none.
+    pub title_bo: &'a str,
     pub presenter: &'a str,
     pub minutes: u32,
 }
@@ -343,6 +345,7 @@ pub async fn add_agenda_item(
     let mut tx = app.store.write().await?;
     let meeting = organised_open(&mut tx, actor, id).await?;
     let title = text::required("title", input.title, TextKind::Title)?;
+    let title_bo = text::optional("title_bo", Some(input.title_bo), TextKind::Title)?;
     let presenter = text::optional("presenter", Some(input.presenter), TextKind::Name)?.unwrap_or_default();
     if input.minutes == 0 || input.minutes > meeting::MAX_ITEM_MINUTES {
         return Err(AppError::invalid("minutes", "out_of_range"));
@@ -351,7 +354,8 @@ pub async fn add_agenda_item(
     if agenda.len() >= meeting::MAX_AGENDA_ITEMS {
         return Err(AppError::invalid("title", "too_many"));
     }
-    let new = NewAgendaItem { title: &title, presenter: &presenter, minutes: input.minutes };
+    let new =
+        NewAgendaItem { title: &title, title_bo: title_bo.as_deref(), presenter: &presenter, minutes: input.minutes };
     let item = store::insert_agenda_item(&mut tx, id, &new).await?;
     audit::record::<(), _>(
         &mut tx,

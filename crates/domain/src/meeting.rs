@@ -132,6 +132,8 @@ pub struct AgendaItem {
     pub meeting_id: MeetingId,
     pub position: i64,
     pub title: String,
+    /// The title in Tibetan, if given.
+    pub title_bo: Option<String>,
     /// Who presents it, by position or unit.
     pub presenter: String,
     pub minutes: u32,
@@ -317,6 +319,7 @@ mod tests {
             meeting_id: MeetingId(1),
             position: 1,
             title: "总结".into(),
+            title_bo: None,
             presenter: "专项办".into(),
             minutes,
             summary: String::new(),

@@ -346,6 +346,7 @@ async fn roll_entries(conn: &mut Conn, column: &'static str, id: i64) -> Result<
 /// An agenda item as it is added.
 pub struct NewAgendaItem<'a> {
     pub title: &'a str,
+    pub title_bo: Option<&'a str>,
     pub presenter: &'a str,
     pub minutes: u32,
 }
@@ -353,13 +354,14 @@ pub struct NewAgendaItem<'a> {
 /// Adds an item at the end of the meeting's agenda.
 pub async fn insert_agenda_item(conn: &mut Conn, meeting: MeetingId, new: &NewAgendaItem<'_>) -> Result<AgendaItem> {
     let row = sqlx::query(
-        "INSERT INTO meeting_agenda_items (meeting_id, title, presenter, minutes, position)
-         VALUES ($1, $2, $3, $4,
+        "INSERT INTO meeting_agenda_items (meeting_id, title, title_bo, presenter, minutes, position)
+         VALUES ($1, $2, $3, $4, $5,
                  (SELECT COALESCE(MAX(position), 0) + 1 FROM meeting_agenda_items WHERE meeting_id = $1))
          RETURNING id",
     )
     .bind(meeting.0)
     .bind(new.title.to_owned())
+    .bind(new.title_bo.map(str::to_owned))
     .bind(new.presenter.to_owned())
     .bind(i64::from(new.minutes))
     .fetch_one(&mut *conn)
@@ -367,7 +369,7 @@ pub async fn insert_agenda_item(conn: &mut Conn, meeting: MeetingId, new: &NewAg
     get_agenda_item(conn, AgendaItemId(row.try_get("id")?)).await
 }
 
-const AGENDA_COLUMNS: &str = "id, meeting_id, position, title, presenter, minutes, summary";
+const AGENDA_COLUMNS: &str = "id, meeting_id, position, title, title_bo, presenter, minutes, summary";
 
 fn agenda_item_from_row(row: &AnyRow) -> Result<AgendaItem> {
     Ok(AgendaItem {
@@ -375,6 +377,7 @@ fn agenda_item_from_row(row: &AnyRow) -> Result<AgendaItem> {
         meeting_id: MeetingId(row.try_get("meeting_id")?),
         position: row.try_get("position")?,
         title: row.try_get("title")?,
+        title_bo: row.try_get("title_bo")?,
         presenter: row.try_get("presenter")?,
         minutes: count(row, "minutes")?,
         summary: row.try_get("summary")?,

@@ -221,10 +221,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0035_round_tibetan.sql"),
         include_str!("../migrations/postgres/0035_round_tibetan.sql"),
     ),
+    (
+        36,
+        "agenda item titles in tibetan",
+        include_str!("../migrations/sqlite/0036_agenda_tibetan.sql"),
+        include_str!("../migrations/postgres/0036_agenda_tibetan.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 35;
+pub const LATEST: i64 = 36;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -120,7 +120,7 @@ pub async fn seed(app: &App) -> Result<Vec<MeetingId>, AppError> {
             meetings::add_venue(app, &office, meeting.id, &branch).await?;
         }
         for (title, presenter, minutes) in agenda {
-            let item = AgendaItemInput { title, presenter, minutes: *minutes };
+            let item = AgendaItemInput { title, title_bo: "", presenter, minutes: *minutes };
             meetings::add_agenda_item(app, &office, meeting.id, &item).await?;
         }
         ids.push(meeting.id);

@@ -330,7 +330,7 @@ pub(crate) async fn meeting_fixture(
         expected: &[unit.id],
     };
     let venue = store::insert_venue(tx, meeting.id, &venue).await.unwrap();
-    let item = store::NewAgendaItem { title: "部署", presenter: "专项办", minutes: 20 };
+    let item = store::NewAgendaItem { title: "部署", title_bo: None, presenter: "专项办", minutes: 20 };
     let item = store::insert_agenda_item(tx, meeting.id, &item).await.unwrap();
     (place, meeting.id.0, venue.id.0, item.id.0)
 }

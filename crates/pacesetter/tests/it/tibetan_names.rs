@@ -440,3 +440,35 @@ backend_test! {
         assert!(page.contains(r#"<span lang="zh-Hans">2023年第三季度调研督导</span><span class="untranslated""#), "{page}");
     }
 }
+
+backend_test! {
+    async fn a_meetings_agenda_items_carry_a_tibetan_title(t) {
+        let office = t.token("office").await;
+        let id = campaign(&t).await;
+        let meeting = json!({"title": "第五次推进会", "starts_at": "2023-11-10T10:00:00+08:00", "mode": "video"});
+        let created = t.json(Method::POST, &format!("/api/v1/campaigns/{id}/meetings"), &office, meeting).await;
+        let meeting_id = created.json()["id"].as_i64().unwrap();
+        let items = format!("/api/v1/meetings/{meeting_id}/agenda-items");
+
+        // Through the API: a NUL in the Tibetan title is refused on its field, nothing added.
+        let bad = json!({"title": "通报工作进展", "title_bo": "ཚོགས་\u{0}འདུ", "minutes": 20});
+        let refused = t.json(Method::POST, &items, &office, bad).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused.json()["error"]["details"][0]["field"], "title_bo", "{}", refused.text());
+        let good = json!({"title": "通报工作进展", "title_bo": "ཚོགས་འདུ།", "minutes": 20});
+        let added = t.json(Method::POST, &items, &office, good).await;
+        assert_eq!((added.status, added.json()["title_bo"].clone()), (StatusCode::CREATED, json!("ཚོགས་འདུ།")), "{}", added.text());
+
+        // Through the page's form: one without a Tibetan title, which Tibetan readers see marked.
+        let session = t.session("office").await;
+        let fields = [("csrf", session.csrf()), ("title", "交流发言"), ("title_bo", ""), ("presenter", ""), ("minutes", "15")];
+        let sent = t.form(&format!("/meetings/{meeting_id}/agenda-items"), &session, &fields).await;
+        assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+        let agenda = t.get(&format!("/api/v1/meetings/{meeting_id}"), &office).await.json()["agenda"].clone();
+        assert_eq!((agenda[1]["title"].clone(), agenda[1]["title_bo"].clone()), (json!("交流发言"), serde_json::Value::Null));
+        t.tibetan_reader("reader-bo", Role::Viewer, "540000").await;
+        let page = t.get(&format!("/meetings/{meeting_id}"), &t.session("reader-bo").await).await.text();
+        assert!(page.contains(r#"<span lang="bo">ཚོགས་འདུ།</span>"#), "{page}");
+        assert!(page.contains(r#"<span lang="zh-Hans">交流发言</span><span class="untranslated""#), "{page}");
+    }
+}

@@ -162,6 +162,8 @@ pub struct AgendaItemResponse {
     pub meeting_id: i64,
     pub position: i64,
     pub title: String,
+    /// The title in Tibetan, if given.
+    pub title_bo: Option<String>,
     /// Who presents it.
     pub presenter: String,
     pub minutes: u32,
@@ -179,6 +181,7 @@ impl From<ScheduledItem> for AgendaItemResponse {
             meeting_id: s.item.meeting_id.0,
             position: s.item.position,
             title: s.item.title,
+            title_bo: s.item.title_bo,
             presenter: s.item.presenter,
             minutes: s.item.minutes,
             starts_at: s.starts_at.to_db(),
@@ -316,6 +319,9 @@ pub async fn add_venue(
 #[serde(deny_unknown_fields)]
 pub struct AgendaItemRequest {
     pub title: String,
+    /// The title in Tibetan; absent or blank for none.
+    #[serde(default)]
+    pub title_bo: String,
     #[serde(default)]
     pub presenter: String,
     /// How long it runs, 1 to 480 minutes.
@@ -333,7 +339,12 @@ pub async fn add_agenda_item(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<AgendaItemRequest>,
 ) -> Result<Response, ApiError> {
-    let input = AgendaItemInput { title: &body.title, presenter: &body.presenter, minutes: body.minutes };
+    let input = AgendaItemInput {
+        title: &body.title,
+        title_bo: &body.title_bo,
+        presenter: &body.presenter,
+        minutes: body.minutes,
+    };
     let item = meetings::add_agenda_item(&state.app, &actor, MeetingId(id), &input).await?;
     Ok((StatusCode::CREATED, Json(AgendaItemResponse::from(item))).into_response())
 }

@@ -193,7 +193,7 @@ pub struct AgendaRow {
     /// Corrections of its minutes since the meeting closed: (when, text).
     pub amendments: Vec<(String, String)>,
     pub position: i64,
-    pub title: String,
+    pub title: Named,
     pub presenter: String,
     /// `10:00–10:20` in China Standard Time.
     pub time: String,
@@ -281,6 +281,8 @@ pub struct AgendaItemForm {
     #[serde(default)]
     title: String,
     #[serde(default)]
+    title_bo: String,
+    #[serde(default)]
     presenter: String,
     #[serde(default)]
     minutes: String,
@@ -288,7 +290,7 @@ pub struct AgendaItemForm {
 
 impl Default for AgendaItemForm {
     fn default() -> Self {
-        Self { title: String::new(), presenter: String::new(), minutes: "20".into() }
+        Self { title: String::new(), title_bo: String::new(), presenter: String::new(), minutes: "20".into() }
     }
 }
 
@@ -371,7 +373,7 @@ async fn meeting_page(
             summary: s.item.summary.clone(),
             amendments: amendments_of(&view.amendments, Some(s.item.id)),
             position: s.item.position,
-            title: s.item.title.clone(),
+            title: Named::of(&s.item.title, s.item.title_bo.as_deref(), ctx.t.locale),
             presenter: s.item.presenter.clone(),
             time: format!("{}–{}", clock(s.starts_at), clock(s.ends_at)),
         })
@@ -463,7 +465,8 @@ pub async fn add_agenda_item(
 ) -> PageResult {
     let result = async {
         let minutes = form.minutes.trim().parse().map_err(|_| AppError::invalid("minutes", "out_of_range"))?;
-        let input = AgendaItemInput { title: &form.title, presenter: &form.presenter, minutes };
+        let input =
+            AgendaItemInput { title: &form.title, title_bo: &form.title_bo, presenter: &form.presenter, minutes };
         meetings::add_agenda_item(&state.app, &actor, MeetingId(id), &input).await
     }
     .await;
