@@ -128,8 +128,14 @@ pub async fn detail(app: &App, actor: &Actor, id: UnitId) -> Result<UnitDetail> 
         .collect();
     let children = store::children(&mut conn, unit.id).await?;
     let descendants = store::count_below(&mut conn, &unit.path).await?;
-    let (home, _) =
-        users::list_within(&mut conn, std::slice::from_ref(&unit.path), Some(unit.id), None, 0, 500).await?;
+    let (home, _) = users::list_within(
+        &mut conn,
+        std::slice::from_ref(&unit.path),
+        (Some(unit.id), None, Default::default()),
+        0,
+        500,
+    )
+    .await?;
     let mut people = Vec::with_capacity(home.len());
     for user in home {
         let grants = grants::for_user(&mut conn, user.id).await?;

@@ -5,7 +5,7 @@ use pacesetter_domain::{
     ids::GrantId,
     password::check_new_password,
     unit::Unit,
-    user::{Grant, User, parse_display_name, parse_username},
+    user::{Grant, User, UserOrder, parse_display_name, parse_username},
 };
 use pacesetter_store::{Conn, grants, sessions, tokens, units, users as store};
 
@@ -144,15 +144,14 @@ async fn visible(conn: &mut Conn, actor: &Actor, id: UserId) -> Result<(User, Un
 pub async fn list(
     app: &App,
     actor: &Actor,
-    q: Option<&str>,
-    unit: Option<UnitId>,
+    (q, unit, order): (Option<&str>, Option<UnitId>, UserOrder),
     page: PageRequest,
 ) -> Result<Page<User>> {
     let mut conn = app.store.read().await?;
     let within = actor.scope.roots(Permission::ViewUnits);
     let q = crate::text::search_term(q)?;
     let (items, total) =
-        store::list_within(&mut conn, &within, unit, q.as_deref(), page.offset(), page.per_page).await?;
+        store::list_within(&mut conn, &within, (unit, q.as_deref(), order), page.offset(), page.per_page).await?;
     Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
 

@@ -18,7 +18,7 @@ use icu_locale_core::{Locale as IcuLocale, locale};
 use crate::Locale;
 
 /// The rules and data the stored keys were made with: change it when either changes.
-pub const VERSION: &str = "icu_collator 2.4; Tibetan root letters 1";
+pub const VERSION: &str = "icu_collator 2.4; Tibetan root letters 1; Tibetan keys only for Tibetan text";
 
 fn collator(locale: IcuLocale) -> Option<CollatorBorrowed<'static>> {
     Collator::try_new(locale.into(), CollatorOptions::default()).ok()

@@ -37,6 +37,17 @@ mod tests {
     }
 }
 
+/// The order of a list of people.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UserOrder {
+    /// By username, the default.
+    #[default]
+    Username,
+    /// By name as readers of a language sort them (`crate::collation`); English readers get the
+    /// Chinese order, as names are written in Chinese or Tibetan.
+    Name(crate::Locale),
+}
+
 /// A stored account (the password hash stays in the store and app layers).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct User {

@@ -33,6 +33,7 @@ pub mod scorecards;
 pub mod second_factor;
 pub mod sessions;
 pub mod snapshot;
+pub mod sort_keys;
 mod sql;
 pub mod throttle;
 pub mod tokens;
@@ -238,7 +239,7 @@ impl Store {
     pub async fn connect_with(url: &str, options: StoreOptions) -> Result<Self> {
         let store = Self::open(url, options).await?;
         migrate::run(&store).await?;
-        units::keep_sort_keys(&store).await?;
+        sort_keys::keep(&store).await?;
         Ok(store)
     }
 

@@ -227,10 +227,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0036_agenda_tibetan.sql"),
         include_str!("../migrations/postgres/0036_agenda_tibetan.sql"),
     ),
+    (
+        37,
+        "user sort keys",
+        include_str!("../migrations/sqlite/0037_user_sort_keys.sql"),
+        include_str!("../migrations/postgres/0037_user_sort_keys.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 36;
+pub const LATEST: i64 = 37;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

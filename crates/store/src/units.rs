@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use pacesetter_domain::{
-    Locale, Timestamp, UnitId, UnitKind, UnitPath, collation,
+    Locale, Timestamp, UnitId, UnitKind, UnitPath,
     unit::{Unit, UnitFields, UnitOrder},
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
@@ -11,66 +11,11 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 use crate::{
     Result, StoreError,
     row::{self, Columns},
+    sort_keys::{sort_bo, sort_zh},
     sql::{Bind, Where, escape_like, upper_bound},
 };
 
 pub(crate) const COLUMNS: &str = "id, parent_id, kind, code, name, name_bo, name_en, category, aliases, path, archived_at, version, created_at, updated_at";
-
-/// The sort key of a unit's Chinese name.
-fn sort_zh(name: &str) -> Vec<u8> {
-    collation::sort_key(Locale::ZhHans, name)
-}
-
-/// The sort key of a unit's Tibetan name, if it has one.
-fn sort_bo(name: Option<&str>) -> Option<Vec<u8>> {
-    name.map(|name| collation::sort_key(Locale::Bo, name))
-}
-
-/// Makes the units' sort keys where they are missing (units written by an older release or
-/// straight in SQL), or all of them again when the collation changed since they were made; a
-/// few hundred units to a transaction, so that no write waits long.
-pub async fn keep_sort_keys(store: &crate::Store) -> Result<u64> {
-    let stored: String = {
-        let mut conn = store.read().await?;
-        sqlx::query("SELECT version FROM collation_state WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("version")?
-    };
-    let every = stored != collation::VERSION;
-    let mut after = 0i64;
-    let mut made = 0u64;
-    loop {
-        let mut tx = store.write().await?;
-        let select = if every {
-            "SELECT id, name, name_bo FROM units WHERE id > $1 ORDER BY id LIMIT 500"
-        } else {
-            "SELECT id, name, name_bo FROM units WHERE id > $1 AND sort_zh IS NULL ORDER BY id LIMIT 500"
-        };
-        let rows = sqlx::query(select).bind(after).fetch_all(&mut *tx).await?;
-        for row in &rows {
-            let (id, name, name_bo): (i64, String, Option<String>) =
-                (row.try_get("id")?, row.try_get("name")?, row.try_get("name_bo")?);
-            sqlx::query("UPDATE units SET sort_zh = $1, sort_bo = $2 WHERE id = $3")
-                .bind(sort_zh(&name))
-                .bind(sort_bo(name_bo.as_deref()))
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            after = id;
-        }
-        made += rows.len() as u64;
-        if rows.len() < 500 {
-            sqlx::query("UPDATE collation_state SET version = $1 WHERE id = 1")
-                .bind(collation::VERSION)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            return Ok(made);
-        }
-        tx.commit().await?;
-    }
-}
 
 /// Aliases are stored one a line.
 fn aliases_to_db(aliases: &[String]) -> String {

@@ -1,10 +1,14 @@
 //! Accounts.
 
-use pacesetter_domain::{Locale, Timestamp, UnitId, UserId, user::User};
+use pacesetter_domain::{
+    Locale, Timestamp, UnitId, UserId,
+    user::{User, UserOrder},
+};
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{
     Result, StoreError, row,
+    sort_keys::{sort_bo, sort_zh},
     sql::{Bind, Where, escape_like},
 };
 
@@ -36,8 +40,9 @@ pub struct NewUser<'a> {
 
 pub async fn insert(conn: &mut AnyConnection, user: &NewUser<'_>, now: Timestamp) -> Result<User> {
     let row = sqlx::query(
-        "INSERT INTO users (username, display_name, password_hash, unit_id, locale, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO users (username, display_name, password_hash, unit_id, locale, created_at, updated_at, sort_zh,
+             sort_bo)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
     )
     .bind(user.username.to_owned())
     .bind(user.display_name.to_owned())
@@ -45,6 +50,8 @@ pub async fn insert(conn: &mut AnyConnection, user: &NewUser<'_>, now: Timestamp
     .bind(user.unit_id.0)
     .bind(user.locale.map(|l| l.tag()))
     .bind(now.to_db())
+    .bind(sort_zh(user.display_name))
+    .bind(sort_bo(Some(user.display_name)))
     .fetch_one(&mut *conn)
     .await
     .map_err(StoreError::on_unique("username"))?;
@@ -80,8 +87,7 @@ pub async fn find_by_username(conn: &mut AnyConnection, username: &str) -> Resul
 pub async fn list_within(
     conn: &mut AnyConnection,
     within: &[pacesetter_domain::UnitPath],
-    unit: Option<UnitId>,
-    query: Option<&str>,
+    (unit, query, order): (Option<UnitId>, Option<&str>, UserOrder),
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<User>, i64)> {
@@ -105,7 +111,12 @@ pub async fn list_within(
     let columns = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
     let rows = filters
         .query(format!(
-            "SELECT {columns} {from} {where_sql} ORDER BY s.username LIMIT {} OFFSET {}",
+            "SELECT {columns} {from} {where_sql} ORDER BY {} LIMIT {} OFFSET {}",
+            match order {
+                UserOrder::Username => "s.username",
+                UserOrder::Name(Locale::Bo) => "(s.sort_bo IS NULL), s.sort_bo, s.sort_zh, s.username",
+                UserOrder::Name(_) => "s.sort_zh, s.username",
+            },
             limit.clamp(1, 1000),
             offset.max(0)
         ))
@@ -125,7 +136,8 @@ pub async fn update(
     now: Timestamp,
 ) -> Result<User> {
     let result = sqlx::query(
-        "UPDATE users SET display_name = $1, unit_id = $2, locale = $3, version = version + 1, updated_at = $4
+        "UPDATE users SET display_name = $1, unit_id = $2, locale = $3, version = version + 1, updated_at = $4,
+             sort_zh = $7, sort_bo = $8
          WHERE id = $5 AND version = $6",
     )
     .bind(display_name.to_owned())
@@ -134,6 +146,8 @@ pub async fn update(
     .bind(now.to_db())
     .bind(id.0)
     .bind(version)
+    .bind(sort_zh(display_name))
+    .bind(sort_bo(Some(display_name)))
     .execute(&mut *conn)
     .await?;
     if result.rows_affected() == 0 {

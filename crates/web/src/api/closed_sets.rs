@@ -98,3 +98,12 @@ pub enum UnitSort {
     NameBo,
     NameEn,
 }
+
+/// The orders of the people list.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum UserSort {
+    Username,
+    Name,
+    NameBo,
+}

@@ -6,11 +6,11 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
 };
-use pacesetter_app::{PageRequest, users};
+use pacesetter_app::{AppError, PageRequest, users};
 use pacesetter_domain::{
     Locale, Role, UnitId, UserId,
     ids::GrantId,
-    user::{Grant, User},
+    user::{Grant, User, UserOrder},
 };
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +86,10 @@ pub struct UserListQuery {
     pub q: Option<String>,
     /// Only people whose home unit is this one.
     pub unit: Option<i64>,
+    /// The order: by `username` (the default), or by name as its readers sort: `name` (Chinese,
+    /// by pinyin), `name_bo` (Tibetan names by root letter first, then the Chinese by pinyin).
+    #[param(value_type = Option<crate::api::closed_sets::UserSort>)]
+    pub sort: Option<String>,
     /// From 1.
     pub page: Option<i64>,
     /// At most 500; 50 when left out.
@@ -100,14 +104,14 @@ pub async fn list_users(
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<UserList>, ApiError> {
-    let page = users::list(
-        &state.app,
-        &actor,
-        query.q.as_deref(),
-        query.unit.map(UnitId),
-        PageRequest::new(query.page, query.per_page),
-    )
-    .await?;
+    let order = match query.sort.as_deref().unwrap_or_default() {
+        "" | "username" => UserOrder::Username,
+        "name" => UserOrder::Name(Locale::ZhHans),
+        "name_bo" => UserOrder::Name(Locale::Bo),
+        _ => return Err(AppError::invalid("sort", "invalid_sort").into()),
+    };
+    let filter = (query.q.as_deref(), query.unit.map(UnitId), order);
+    let page = users::list(&state.app, &actor, filter, PageRequest::new(query.page, query.per_page)).await?;
     Ok(Json(UserList {
         total: page.total,
         page: page.page,

@@ -8,7 +8,7 @@ use axum::{
     response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, PageRequest, units, users};
-use pacesetter_domain::{Locale, Role, UserId, ValidationError, ids::GrantId};
+use pacesetter_domain::{Locale, Role, UserId, ValidationError, ids::GrantId, user::UserOrder};
 use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
@@ -31,12 +31,15 @@ struct IndexPage {
     page: i64,
     pages: i64,
     q: String,
+    by_name: bool,
     can_create: bool,
 }
 
 #[derive(Deserialize)]
 pub struct IndexQuery {
     q: Option<String>,
+    /// `name`: by name as the reader's language sorts; else by username.
+    sort: Option<String>,
     page: Option<i64>,
 }
 
@@ -45,8 +48,10 @@ pub async fn list_users(
     SignedIn { actor, ctx }: SignedIn,
     Query(query): Query<IndexQuery>,
 ) -> PageResult {
-    let list =
-        users::list(&state.app, &actor, query.q.as_deref(), None, PageRequest::new(query.page, Some(30))).await?;
+    let by_name = query.sort.as_deref() == Some("name");
+    let order = if by_name { UserOrder::Name(ctx.t.locale) } else { UserOrder::Username };
+    let filter = (query.q.as_deref(), None, order);
+    let list = users::list(&state.app, &actor, filter, PageRequest::new(query.page, Some(30))).await?;
     Ok(render(&IndexPage {
         rows: list
             .items
@@ -62,6 +67,7 @@ pub async fn list_users(
         page: list.page,
         pages: list.pages(),
         q: query.q.unwrap_or_default(),
+        by_name,
         can_create: actor.can_anywhere(pacesetter_domain::Permission::ManageUsers),
         p: ctx.with_nav("users"),
     }))
