@@ -79,6 +79,13 @@ pub struct RoundInput {
     pub scheme_id: Option<i64>,
 }
 
+impl RoundInput {
+    /// What the store writes: the checked names with the input's dates and scheme.
+    fn fields<'a>(&self, name: &'a str, name_bo: Option<&'a str>) -> RoundFields<'a> {
+        RoundFields { name, name_bo, starts_on: self.starts_on, ends_on: self.ends_on, scheme_id: self.scheme_id }
+    }
+}
+
 /// The round's names, Chinese and Tibetan, once its fields are checked.
 async fn checked_fields(conn: &mut Conn, campaign: CampaignId, input: &RoundInput) -> Result<(String, Option<String>)> {
     let name = text::required("name", &input.name, text::TextKind::Title)?;
@@ -101,13 +108,7 @@ pub async fn create_round(app: &App, actor: &Actor, campaign: CampaignId, input:
     let (_, office) = load_campaign(&mut tx, campaign).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let (name, name_bo) = checked_fields(&mut tx, campaign, input).await?;
-    let fields = RoundFields {
-        name: &name,
-        name_bo: name_bo.as_deref(),
-        starts_on: input.starts_on,
-        ends_on: input.ends_on,
-        scheme_id: input.scheme_id,
-    };
+    let fields = input.fields(&name, name_bo.as_deref());
     let round = store::insert_round(&mut tx, campaign, &fields, actor.user.id, Timestamp::now()).await?;
     audit::record::<(), _>(
         &mut tx,
@@ -139,13 +140,7 @@ pub async fn update_round(
     if order(status) < order(ctx.round.status) {
         return Err(AppError::invalid("status", "round_cannot_go_back"));
     }
-    let fields = RoundFields {
-        name: &name,
-        name_bo: name_bo.as_deref(),
-        starts_on: input.starts_on,
-        ends_on: input.ends_on,
-        scheme_id: input.scheme_id,
-    };
+    let fields = input.fields(&name, name_bo.as_deref());
     let updated =
         store::update_round(&mut tx, id, version, &fields, status, Timestamp::now()).await.map_err(|e| match e {
             StoreError::Stale => AppError::Stale { current: serde_json::to_value(&ctx.round).unwrap_or_default() },
