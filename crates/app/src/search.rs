@@ -30,7 +30,8 @@ pub async fn search(app: &App, actor: &Actor, q: &str) -> Result<Found> {
     let found_units = units::list(app, actor, &unit_query, first).await?;
     let task_query = assignments::Query { q: Some(q.clone()), ..Default::default() };
     let found_tasks = assignments::list(app, actor, &task_query, first).await?;
-    let found_people = users::list(app, actor, (Some(&q), None, Default::default()), first).await?;
+    let found_people =
+        users::list(app, actor, users::UserFilter { query: Some(&q), ..Default::default() }, first).await?;
     let newest = {
         let mut conn = app.store.read().await?;
         campaigns::all(&mut conn).await?.into_iter().next()

@@ -131,7 +131,7 @@ pub async fn detail(app: &App, actor: &Actor, id: UnitId) -> Result<UnitDetail> 
     let (home, _) = users::list_within(
         &mut conn,
         std::slice::from_ref(&unit.path),
-        (Some(unit.id), None, Default::default()),
+        users::UserFilter { unit: Some(unit.id), ..Default::default() },
         0,
         500,
     )

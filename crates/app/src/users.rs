@@ -5,8 +5,9 @@ use pacesetter_domain::{
     ids::GrantId,
     password::check_new_password,
     unit::Unit,
-    user::{Grant, User, UserOrder, parse_display_name, parse_username},
+    user::{Grant, User, parse_display_name, parse_username},
 };
+pub use pacesetter_store::users::UserFilter;
 use pacesetter_store::{Conn, grants, sessions, tokens, units, users as store};
 
 use crate::{Actor, App, AppError, Page, PageRequest, Resource, Result, audit, password};
@@ -141,17 +142,12 @@ async fn visible(conn: &mut Conn, actor: &Actor, id: UserId) -> Result<(User, Un
 }
 
 /// Accounts whose home unit lies in the actor's scope.
-pub async fn list(
-    app: &App,
-    actor: &Actor,
-    (q, unit, order): (Option<&str>, Option<UnitId>, UserOrder),
-    page: PageRequest,
-) -> Result<Page<User>> {
+pub async fn list(app: &App, actor: &Actor, filter: UserFilter<'_>, page: PageRequest) -> Result<Page<User>> {
     let mut conn = app.store.read().await?;
     let within = actor.scope.roots(Permission::ViewUnits);
-    let q = crate::text::search_term(q)?;
-    let (items, total) =
-        store::list_within(&mut conn, &within, (unit, q.as_deref(), order), page.offset(), page.per_page).await?;
+    let q = crate::text::search_term(filter.query)?;
+    let filter = UserFilter { query: q.as_deref(), ..filter };
+    let (items, total) = store::list_within(&mut conn, &within, filter, page.offset(), page.per_page).await?;
     Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
 

@@ -84,10 +84,20 @@ pub async fn find_by_username(conn: &mut AnyConnection, username: &str) -> Resul
 }
 
 /// Accounts whose home unit lies in one of the subtrees, with an optional search.
+/// Which people a list holds, and in what order.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UserFilter<'a> {
+    /// Only people whose home unit is this one.
+    pub unit: Option<UnitId>,
+    /// Only people whose username or name contains this.
+    pub query: Option<&'a str>,
+    pub order: UserOrder,
+}
+
 pub async fn list_within(
     conn: &mut AnyConnection,
     within: &[pacesetter_domain::UnitPath],
-    (unit, query, order): (Option<UnitId>, Option<&str>, UserOrder),
+    UserFilter { unit, query, order }: UserFilter<'_>,
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<User>, i64)> {

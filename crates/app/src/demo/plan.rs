@@ -195,7 +195,8 @@ async fn unit(conn: &mut Conn, code: &str) -> Result<UnitId, AppError> {
 /// The person who reports for a unit: its liaison, or the office for the departments.
 pub(super) async fn reporter(conn: &mut Conn, unit: UnitId, office_user: UserId) -> Result<UserId, AppError> {
     let path = units::get(conn, unit).await?.path;
-    let (people, _) = users::list_within(conn, &[path], (Some(unit), None, Default::default()), 0, 5).await?;
+    let (people, _) =
+        users::list_within(conn, &[path], users::UserFilter { unit: Some(unit), ..Default::default() }, 0, 5).await?;
     Ok(people.first().map(|u| u.id).unwrap_or(office_user))
 }
 

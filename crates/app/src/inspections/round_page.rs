@@ -67,10 +67,7 @@ pub async fn round_page(app: &App, actor: &Actor, id: RoundId) -> Result<RoundPa
 }
 
 async fn planning_choices(app: &App, actor: &Actor, office: Unit, view: &RoundView) -> Result<PlanningChoices> {
-    let mut people =
-        users::list(app, actor, (None, None, Default::default()), PageRequest::new(Some(1), Some(CHOICES)))
-            .await?
-            .items;
+    let mut people = users::list(app, actor, Default::default(), PageRequest::new(Some(1), Some(CHOICES))).await?.items;
     people.retain(|user| user.disabled_at.is_none());
     let mut roots = vec![office.clone()];
     for path in actor.scope.roots(Permission::ManagePlans) {

@@ -110,7 +110,7 @@ pub async fn list_users(
         "name_bo" => UserOrder::Name(Locale::Bo),
         _ => return Err(AppError::invalid("sort", "invalid_sort").into()),
     };
-    let filter = (query.q.as_deref(), query.unit.map(UnitId), order);
+    let filter = users::UserFilter { query: query.q.as_deref(), unit: query.unit.map(UnitId), order };
     let page = users::list(&state.app, &actor, filter, PageRequest::new(query.page, query.per_page)).await?;
     Ok(Json(UserList {
         total: page.total,

@@ -110,10 +110,10 @@ pub(crate) fn content(source: Briefing) -> Pack {
                 None => (String::new(), String::new(), "none"),
             };
             let finding = &line.finding;
-            let category_bo = finding.category_bo.as_ref().map(|bo| format!("{bo}：{}", finding.description));
             vec![
                 Cell::with_bo(&unit.name, unit.name_bo.clone()),
-                Cell::with_bo(format!("{}：{}", finding.category, finding.description), category_bo),
+                // The description is written in Chinese only: the Tibetan line names the finding.
+                Cell::with_bo(format!("{}：{}", finding.category, finding.description), finding.category_bo.clone()),
                 Cell::text(measure),
                 Cell::text(due),
                 said.cell(&format!("inspection.state.{state}")),

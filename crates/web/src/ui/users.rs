@@ -50,7 +50,7 @@ pub async fn list_users(
 ) -> PageResult {
     let by_name = query.sort.as_deref() == Some("name");
     let order = if by_name { UserOrder::Name(ctx.t.locale) } else { UserOrder::Username };
-    let filter = (query.q.as_deref(), None, order);
+    let filter = users::UserFilter { query: query.q.as_deref(), unit: None, order };
     let list = users::list(&state.app, &actor, filter, PageRequest::new(query.page, Some(30))).await?;
     Ok(render(&IndexPage {
         rows: list

@@ -82,10 +82,11 @@ async fn index_page(
             .into_iter()
             .map(|s| SchemeRow {
                 id: s.id.0,
-                campaign: match campaigns.iter().find(|c| c.id == s.campaign_id) {
-                    Some(c) => Named::of(&c.name, c.name_bo.as_deref(), locale),
-                    None => Named::of("", None, locale),
-                },
+                campaign: campaigns
+                    .iter()
+                    .find(|c| c.id == s.campaign_id)
+                    .map(|c| Named::of(&c.name, c.name_bo.as_deref(), locale))
+                    .unwrap_or_default(),
                 name: Named::of(&s.name, s.name_bo.as_deref(), locale),
                 status_key: format!("evaluation.status.{}", s.status.as_str()),
             })

@@ -193,10 +193,12 @@ impl FindingRow {
         t: Tr,
     ) -> Self {
         let (f, today) = (&line.finding, ledger.today);
-        let round = match ledger.rounds.iter().find(|r| r.id == f.round_id) {
-            Some(r) => Named::of(&r.name, r.name_bo.as_deref(), t.locale),
-            None => Named::of("", None, t.locale),
-        };
+        let round = ledger
+            .rounds
+            .iter()
+            .find(|r| r.id == f.round_id)
+            .map(|r| Named::of(&r.name, r.name_bo.as_deref(), t.locale))
+            .unwrap_or_default();
         let rectification = line.rectification.as_ref();
         Self {
             id: f.id.0,
