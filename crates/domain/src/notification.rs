@@ -15,6 +15,10 @@ pub struct Notification {
     pub read: bool,
 }
 
+/// Every kind of notification: the reminder job's three (due soon, overdue, escalated), a report
+/// sent back, and a chase by the office.
+pub const KINDS: [&str; 5] = ["due_soon", "overdue", "escalation", "returned", "reminder"];
+
 /// What a person chose to receive (everything unless they said otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Prefs {

@@ -235,6 +235,15 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_notification_has_its_inbox_badge() {
+        for locale in Locale::ALL {
+            for kind in pacesetter_domain::notification::KINDS {
+                assert!(!Tr::new(locale).tk("inbox.badge", kind).is_empty(), "{kind} in {}", locale.tag());
+            }
+        }
+    }
+
+    #[test]
     fn documents_are_dated_in_each_language_long_form() {
         let day = time::macros::date!(2023 - 06 - 30);
         assert_eq!(Tr::new(Locale::ZhHans).date(day), "2023年6月30日");
