@@ -51,12 +51,15 @@ pub async fn keep(store: &crate::Store) -> Result<u64> {
     for keyed in &KEYED {
         made += keep_table(store, keyed, every).await?;
     }
-    let mut tx = store.write().await?;
-    sqlx::query("UPDATE collation_state SET version = $1 WHERE id = 1")
-        .bind(collation::VERSION)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
+    // The version is written only when it changed: a start with nothing to remake writes nothing.
+    if every {
+        let mut tx = store.write().await?;
+        sqlx::query("UPDATE collation_state SET version = $1 WHERE id = 1")
+            .bind(collation::VERSION)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
     Ok(made)
 }
 
