@@ -6,10 +6,21 @@
 //! [`deliver`] sends the queue through a [`Courier`], claiming each item so that one instance
 //! sends it, and retrying with a growing pause when the far end fails.
 
-use std::{future::Future, pin::Pin};
+use std::{
+    collections::{HashMap, hash_map::Entry},
+    future::Future,
+    pin::Pin,
+};
 
 use pacesetter_domain::{
-    Timestamp, ValidationError, assignment::AssignmentState, notification::Channels, timestamp::format_date,
+    Timestamp, UnitId, UnitPath, UserId, ValidationError,
+    assignment::AssignmentState,
+    ids::{AssignmentId, PlanItemId},
+    inspection::records::RectificationId,
+    notification::{Channels, Prefs},
+    plan::{Assignment, Campaign, PlanItem},
+    timestamp::format_date,
+    unit::Unit,
 };
 use pacesetter_store::{
     assignments, campaigns, inspections::follow_up as inspections, notifications as store, plan_items, units,
@@ -32,108 +43,233 @@ pub struct RunSummary {
     pub notifications: u32,
 }
 
+/// How many reminders one write transaction sends. A national campaign's first run of a day
+/// sends hundreds of thousands, and every other write waits while one transaction holds
+/// SQLite's lock; a page of them holds it for tens of milliseconds.
+const PAGE: i64 = 200;
+
 /// Sends what is due today, per campaign (each on its own day): reminders on assignments and
 /// on rectification items. Safe to run any number of times a day, from any number of instances.
+///
+/// What is due is read a page at a time, and each page is claimed and sent in a write
+/// transaction of its own; a reminder already claimed today is not read again.
 pub async fn run(app: &App) -> Result<RunSummary> {
-    let mut tx = app.store.write().await?;
-    let mut summary = RunSummary::default();
+    run_in_pages(app, PAGE).await
+}
+
+/// As [`run`], reading and sending `page` reminders at a time (a test spreads a small campaign
+/// over several pages).
+pub async fn run_in_pages(app: &App, page: i64) -> Result<RunSummary> {
     let now = Timestamp::now();
-    for campaign in campaigns::all(&mut tx).await? {
+    let all = campaigns::all(&mut *app.store.read().await?).await?;
+    let mut summary = RunSummary::default();
+    let mut known = Known::default();
+    for campaign in &all {
         let today = campaign.today(now);
-        let office = units::get(&mut tx, campaign.office_unit_id).await?;
-        for assignment in assignments::due_for_reminders(&mut tx, campaign.id, today, &DAYS_BEFORE).await? {
-            if assignment.state == AssignmentState::Closed {
-                continue;
-            }
-            let days_left = assignment.days_left(today);
-            let Some(kind) = Kind::of(days_left, &DAYS_BEFORE) else { continue };
-            let about = store::Reminded::Assignment(assignment.id);
-            if !store::claim(&mut tx, about, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
-                continue;
-            }
-            summary.reminders += 1;
-            let item = plan_items::get(&mut tx, assignment.item_id).await?;
-            let unit = units::get(&mut tx, assignment.unit_id).await?;
-            let (title, body) = match kind {
-                Kind::DueSoon => (
-                    format!("任务将于{}天后到期：{}", days_left, item.title),
-                    format!(
-                        "{}的任务“{}”完成时限为{}，当前进度{}%。",
-                        unit.name,
-                        item.title,
-                        format_date(assignment.due_on),
-                        assignment.percent
-                    ),
-                ),
-                Kind::Overdue => (
-                    format!("任务已超期{}天：{}", -days_left, item.title),
-                    format!(
-                        "{}的任务“{}”已于{}到期，当前进度{}%，请尽快办理。",
-                        unit.name,
-                        item.title,
-                        format_date(assignment.due_on),
-                        assignment.percent
-                    ),
-                ),
+        let mut after = AssignmentId(0);
+        loop {
+            let due = {
+                let mut conn = app.store.read().await?;
+                assignments::due_for_reminders(&mut conn, campaign.id, today, &DAYS_BEFORE, after, page).await?
             };
-            let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
-            let mut recipients = store::holders(&mut tx, &unit.path, &["liaison"]).await?;
-            if escalate {
-                recipients.extend(store::holders(&mut tx, &unit.path, &["unit_approver"]).await?);
-                recipients.extend(store::holders(&mut tx, &office.path, &["coordinator"]).await?);
+            let Some(last) = due.last() else { break };
+            after = last.id;
+            let mut tx = app.store.write().await?;
+            for assignment in &due {
+                remind_of_assignment(app, &mut tx, &mut known, campaign, assignment, now, &mut summary).await?;
             }
-            let message = Message {
-                kind: kind.as_str(),
-                escalate,
-                assignment: Some(assignment.id),
-                title,
-                body,
-                link: format!("/assignments/{}", assignment.id),
-            };
-            summary.notifications += notify(app, &mut tx, recipients, &message, now).await?;
+            tx.commit().await?;
         }
-        for due in inspections::due_for_reminders(&mut tx, campaign.id, today, &RECTIFICATION_DAYS_BEFORE).await? {
-            let item = &due.item;
-            let days_left = (item.due_on - today).whole_days();
-            let Some(kind) = Kind::of(days_left, &RECTIFICATION_DAYS_BEFORE) else { continue };
-            let about = store::Reminded::Rectification(item.id);
-            if !store::claim(&mut tx, about, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
-                continue;
-            }
-            summary.reminders += 1;
-            let unit = units::get(&mut tx, item.unit_id).await?;
-            let what = format!("{}的整改事项“{}”（{}发现的{}问题）", unit.name, item.measure, due.round, due.category);
-            let (title, body) = match kind {
-                Kind::DueSoon => (
-                    format!("整改事项将于{}天后到期：{}", days_left, due.category),
-                    format!("{what}整改时限为{}，请按时整改并反馈。", format_date(item.due_on)),
-                ),
-                Kind::Overdue => (
-                    format!("整改事项已超期{}天：{}", -days_left, due.category),
-                    format!("{what}已于{}到期，请尽快整改并反馈。", format_date(item.due_on)),
-                ),
+        let mut after = RectificationId(0);
+        loop {
+            let due = {
+                let mut conn = app.store.read().await?;
+                inspections::due_for_reminders(&mut conn, campaign.id, today, &RECTIFICATION_DAYS_BEFORE, after, page)
+                    .await?
             };
-            // Past a week, the unit's approvers, the office and the inspector who found it.
-            let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
-            let mut recipients = store::holders(&mut tx, &unit.path, &["liaison"]).await?;
-            if escalate {
-                recipients.extend(store::holders(&mut tx, &unit.path, &["unit_approver"]).await?);
-                recipients.extend(store::holders(&mut tx, &office.path, &["coordinator"]).await?);
-                recipients.push(due.inspector);
+            let Some(last) = due.last() else { break };
+            after = last.item.id;
+            let mut tx = app.store.write().await?;
+            for item in &due {
+                remind_of_rectification(app, &mut tx, &mut known, campaign, item, now, &mut summary).await?;
             }
-            let message = Message {
-                kind: kind.as_str(),
-                escalate,
-                assignment: None,
-                title,
-                body,
-                link: format!("/findings/{}", item.finding_id),
-            };
-            summary.notifications += notify(app, &mut tx, recipients, &message, now).await?;
+            tx.commit().await?;
         }
     }
-    tx.commit().await?;
     Ok(summary)
+}
+
+/// Claims and sends the reminder due today on one assignment, in the page's transaction.
+async fn remind_of_assignment(
+    app: &App,
+    tx: &mut pacesetter_store::Conn,
+    known: &mut Known,
+    campaign: &Campaign,
+    assignment: &Assignment,
+    now: Timestamp,
+    summary: &mut RunSummary,
+) -> Result<()> {
+    let today = campaign.today(now);
+    let days_left = assignment.days_left(today);
+    let Some(kind) = Kind::of(days_left, &DAYS_BEFORE) else { return Ok(()) };
+    if assignment.state == AssignmentState::Closed {
+        return Ok(());
+    }
+    let about = store::Reminded::Assignment(assignment.id);
+    if !store::claim(tx, about, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
+        return Ok(());
+    }
+    summary.reminders += 1;
+    let title = known.item(tx, assignment.item_id).await?.title.clone();
+    let unit = known.unit(tx, assignment.unit_id).await?.clone();
+    let (subject, body) = match kind {
+        Kind::DueSoon => (
+            format!("任务将于{}天后到期：{}", days_left, title),
+            format!(
+                "{}的任务“{}”完成时限为{}，当前进度{}%。",
+                unit.name,
+                title,
+                format_date(assignment.due_on),
+                assignment.percent
+            ),
+        ),
+        Kind::Overdue => (
+            format!("任务已超期{}天：{}", -days_left, title),
+            format!(
+                "{}的任务“{}”已于{}到期，当前进度{}%，请尽快办理。",
+                unit.name,
+                title,
+                format_date(assignment.due_on),
+                assignment.percent
+            ),
+        ),
+    };
+    let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
+    let mut recipients = known.holders(tx, &unit.path, &["liaison"]).await?;
+    if escalate {
+        recipients.extend(known.holders(tx, &unit.path, &["unit_approver"]).await?);
+        let office = known.unit(tx, campaign.office_unit_id).await?.path.clone();
+        recipients.extend(known.holders(tx, &office, &["coordinator"]).await?);
+    }
+    let message = Message {
+        kind: kind.as_str(),
+        escalate,
+        assignment: Some(assignment.id),
+        title: subject,
+        body,
+        link: format!("/assignments/{}", assignment.id),
+    };
+    summary.notifications += notify(app, tx, known, recipients, &message, now).await?;
+    Ok(())
+}
+
+/// Claims and sends the reminder due today on one rectification item, in the page's transaction.
+async fn remind_of_rectification(
+    app: &App,
+    tx: &mut pacesetter_store::Conn,
+    known: &mut Known,
+    campaign: &Campaign,
+    due: &inspections::DueItem,
+    now: Timestamp,
+    summary: &mut RunSummary,
+) -> Result<()> {
+    let today = campaign.today(now);
+    let item = &due.item;
+    let days_left = (item.due_on - today).whole_days();
+    let Some(kind) = Kind::of(days_left, &RECTIFICATION_DAYS_BEFORE) else { return Ok(()) };
+    let about = store::Reminded::Rectification(item.id);
+    if !store::claim(tx, about, kind.as_str(), i64::from(today.to_julian_day()), now).await? {
+        return Ok(());
+    }
+    summary.reminders += 1;
+    let unit = known.unit(tx, item.unit_id).await?.clone();
+    let what = format!("{}的整改事项“{}”（{}发现的{}问题）", unit.name, item.measure, due.round, due.category);
+    let (title, body) = match kind {
+        Kind::DueSoon => (
+            format!("整改事项将于{}天后到期：{}", days_left, due.category),
+            format!("{what}整改时限为{}，请按时整改并反馈。", format_date(item.due_on)),
+        ),
+        Kind::Overdue => (
+            format!("整改事项已超期{}天：{}", -days_left, due.category),
+            format!("{what}已于{}到期，请尽快整改并反馈。", format_date(item.due_on)),
+        ),
+    };
+    // Past a week, the unit's approvers, the office and the inspector who found it.
+    let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
+    let mut recipients = known.holders(tx, &unit.path, &["liaison"]).await?;
+    if escalate {
+        recipients.extend(known.holders(tx, &unit.path, &["unit_approver"]).await?);
+        let office = known.unit(tx, campaign.office_unit_id).await?.path.clone();
+        recipients.extend(known.holders(tx, &office, &["coordinator"]).await?);
+        recipients.push(due.inspector);
+    }
+    let message = Message {
+        kind: kind.as_str(),
+        escalate,
+        assignment: None,
+        title,
+        body,
+        link: format!("/findings/{}", item.finding_id),
+    };
+    summary.notifications += notify(app, tx, known, recipients, &message, now).await?;
+    Ok(())
+}
+
+/// What a reminder run reads again and again — tasks, units, who holds a role on a unit, what
+/// a person wants to receive and where — read once per run (a national run sends hundreds of
+/// thousands of reminders about a hundred tasks and a few thousand people).
+#[derive(Default)]
+struct Known {
+    items: HashMap<PlanItemId, PlanItem>,
+    units: HashMap<UnitId, Unit>,
+    grants: HashMap<UnitId, Vec<(UserId, String)>>,
+    wants: HashMap<UserId, (Prefs, Channels)>,
+}
+
+impl Known {
+    async fn item(&mut self, conn: &mut pacesetter_store::Conn, id: PlanItemId) -> Result<&PlanItem> {
+        Ok(match self.items.entry(id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(plan_items::get(conn, id).await?),
+        })
+    }
+
+    async fn unit(&mut self, conn: &mut pacesetter_store::Conn, id: UnitId) -> Result<&Unit> {
+        Ok(match self.units.entry(id) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert(units::get(conn, id).await?),
+        })
+    }
+
+    /// As `notifications::holders`: people holding one of `roles` on the unit or above it.
+    async fn holders(
+        &mut self,
+        conn: &mut pacesetter_store::Conn,
+        path: &UnitPath,
+        roles: &[&str],
+    ) -> Result<Vec<UserId>> {
+        let mut users = Vec::new();
+        for unit in path.ids() {
+            let grants = match self.grants.entry(unit) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(new) => new.insert(store::grants_on(conn, unit).await?),
+            };
+            for (user, role) in grants.iter() {
+                if roles.contains(&role.as_str()) && !users.contains(user) {
+                    users.push(*user);
+                }
+            }
+        }
+        Ok(users)
+    }
+
+    /// What `user` wants to receive, and where besides the inbox.
+    async fn wants(&mut self, conn: &mut pacesetter_store::Conn, user: UserId) -> Result<&(Prefs, Channels)> {
+        Ok(match self.wants.entry(user) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(new) => new.insert((store::prefs(conn, user).await?, store::channels(conn, user).await?)),
+        })
+    }
 }
 
 /// Which reminder is due: before the deadline, or once it has passed.
@@ -247,8 +383,9 @@ async fn tell_liaisons(
     unit: &pacesetter_domain::unit::Unit,
     message: &Message,
 ) -> Result<u32> {
-    let recipients = store::holders(tx, &unit.path, &["liaison"]).await?;
-    notify(app, tx, recipients, message, Timestamp::now()).await
+    let mut known = Known::default();
+    let recipients = known.holders(tx, &unit.path, &["liaison"]).await?;
+    notify(app, tx, &mut known, recipients, message, Timestamp::now()).await
 }
 
 /// One reminder's text, link and subject.
@@ -267,7 +404,8 @@ struct Message {
 async fn notify(
     app: &App,
     tx: &mut pacesetter_store::Conn,
-    mut recipients: Vec<pacesetter_domain::UserId>,
+    known: &mut Known,
+    mut recipients: Vec<UserId>,
     message: &Message,
     now: Timestamp,
 ) -> Result<u32> {
@@ -276,7 +414,8 @@ async fn notify(
     let kind = if message.escalate { "escalation" } else { message.kind };
     let mut made = 0;
     for user in recipients {
-        if !store::prefs(tx, user).await?.wants(kind) {
+        let (prefs, channels) = known.wants(tx, user).await?.clone();
+        if !prefs.wants(kind) {
             continue;
         }
         let new = store::NewNotification {
@@ -289,7 +428,6 @@ async fn notify(
         };
         let id = store::insert(tx, &new, now).await?;
         made += 1;
-        let channels = store::channels(tx, user).await?;
         if let (true, Some(email)) = (app.settings.email_enabled, &channels.email) {
             store::enqueue(tx, id, "email", email, now).await?;
         }

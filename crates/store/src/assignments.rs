@@ -222,26 +222,42 @@ pub async fn for_campaign(conn: &mut AnyConnection, campaign: CampaignId) -> Res
     rows.iter().map(from_row).collect()
 }
 
-/// The open assignments of a campaign that a reminder run looks at on `today`: those due in
-/// exactly one of `days_before` days, and those overdue. The rest of a national campaign's
-/// million assignments are never read.
+/// The open assignments of a campaign that a reminder run looks at on `today` and that have
+/// not been reminded of that day: those due in exactly one of `days_before` days, and those
+/// overdue. Read a page of `limit` at a time after the id `after`, so that a run never holds
+/// the write lock for all of a national campaign's reminders (hundreds of thousands) at once;
+/// the rest of its million assignments are never decoded.
 pub async fn due_for_reminders(
     conn: &mut AnyConnection,
     campaign: CampaignId,
     today: Date,
     days_before: &[i64],
+    after: AssignmentId,
+    limit: i64,
 ) -> Result<Vec<Assignment>> {
     let mut filters = Where::default();
     let p = filters.bind(Bind::Int(campaign.0));
     filters.push(format!("i.campaign_id = {p}"));
+    filters.push("i.id = a.item_id".to_owned());
+    let after = filters.bind(Bind::Int(after.0));
+    filters.push(format!("a.id > {after}"));
     filters.push("a.state <> 'closed'".to_owned());
-    let today = i64::from(today.to_julian_day());
-    let mut windows = vec![format!("a.due_day < {}", filters.bind(Bind::Int(today)))];
+    let day = i64::from(today.to_julian_day());
+    let today = filters.bind(Bind::Int(day));
+    let mut windows = vec![format!("a.due_day < {today}")];
     for days in days_before {
-        windows.push(format!("a.due_day = {}", filters.bind(Bind::Int(today + days))));
+        windows.push(format!("a.due_day = {}", filters.bind(Bind::Int(day + days))));
     }
     filters.push(format!("({})", windows.join(" OR ")));
-    let sql = format!("SELECT {COLUMNS} FROM assignments a JOIN plan_items i ON i.id = a.item_id {}", filters.sql());
+    filters
+        .push(format!("NOT EXISTS (SELECT 1 FROM reminder_ledger l WHERE l.assignment_id = a.id AND l.day = {today})"));
+    let limit = filters.bind(Bind::Int(limit));
+    // Assignments first, in id order (SQLite keeps the left table of a CROSS JOIN outside), so
+    // each page goes on where the last one stopped instead of sorting the campaign again.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM assignments a CROSS JOIN plan_items i {} ORDER BY a.id LIMIT {limit}",
+        filters.sql()
+    );
     let rows = filters.query(sql).fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
 }

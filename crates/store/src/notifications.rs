@@ -1,7 +1,7 @@
 //! The inbox, notification choices, and the reminder ledger.
 
 use pacesetter_domain::{
-    Timestamp, UserId,
+    Timestamp, UnitId, UserId,
     ids::{AssignmentId, NotificationId},
     inspection::records::RectificationId,
     notification::{Channels, Notification, Prefs},
@@ -131,16 +131,19 @@ pub enum Reminded {
 }
 
 /// Claims a reminder (`kind` on `day`): true for the one caller that records it first, false for
-/// everyone else.
+/// everyone else, and false when what it is about has been closed since it was read as due.
 pub async fn claim(conn: &mut AnyConnection, about: Reminded, kind: &str, day: i64, now: Timestamp) -> Result<bool> {
     let (sql, id) = match about {
         Reminded::Assignment(id) => (
-            "INSERT INTO reminder_ledger (assignment_id, kind, day, sent_at) VALUES ($1, $2, $3, $4)
+            "INSERT INTO reminder_ledger (assignment_id, kind, day, sent_at)
+             SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM assignments WHERE id = $1 AND state <> 'closed')
              ON CONFLICT DO NOTHING",
             id.0,
         ),
         Reminded::Rectification(id) => (
-            "INSERT INTO rectification_reminders (rectification_id, kind, day, sent_at) VALUES ($1, $2, $3, $4)
+            "INSERT INTO rectification_reminders (rectification_id, kind, day, sent_at)
+             SELECT $1, $2, $3, $4 WHERE EXISTS
+                 (SELECT 1 FROM rectifications WHERE id = $1 AND state IN ('open', 'reopened'))
              ON CONFLICT DO NOTHING",
             id.0,
         ),
@@ -158,21 +161,24 @@ pub async fn holders(
 ) -> Result<Vec<UserId>> {
     let mut users = Vec::new();
     for unit in unit_path.ids() {
-        let rows = sqlx::query(
-            "SELECT g.user_id, g.role FROM grants g JOIN users s ON s.id = g.user_id WHERE g.unit_id = $1 AND s.disabled_at IS NULL",
-        )
-        .bind(unit.0)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in rows {
-            let role: String = row.try_get("role")?;
-            let user = UserId(row.try_get("user_id")?);
+        for (user, role) in grants_on(&mut *conn, unit).await? {
             if roles.contains(&role.as_str()) && !users.contains(&user) {
                 users.push(user);
             }
         }
     }
     Ok(users)
+}
+
+/// The grants held on `unit` itself by people whose account is not disabled: (who, role).
+pub async fn grants_on(conn: &mut AnyConnection, unit: UnitId) -> Result<Vec<(UserId, String)>> {
+    let rows = sqlx::query(
+        "SELECT g.user_id, g.role FROM grants g JOIN users s ON s.id = g.user_id WHERE g.unit_id = $1 AND s.disabled_at IS NULL",
+    )
+    .bind(unit.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok((UserId(row.try_get("user_id")?), row.try_get("role")?))).collect()
 }
 
 /// Where a person wants reminders besides the inbox.
