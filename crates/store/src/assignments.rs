@@ -362,17 +362,13 @@ fn light_sql(filters: &mut Where, today: Date, thresholds: Thresholds) -> String
 /// One page of assignments, the most urgent first: open before closed, earliest deadline first.
 pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<Listed>, i64)> {
     let mut filters = Where::default();
-    let from = if filter.all_units {
-        "FROM assignments a JOIN plan_items i ON i.id = a.item_id JOIN units u ON u.id = a.unit_id"
-    } else {
+    let query = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let units_first = (!filter.all_units).then(|| {
         let from = from_units_first(&mut filters);
         filters.within("u.path", &filter.within);
         from
-    };
-    if let Some(campaign) = filter.campaign {
-        let p = filters.bind(Bind::Int(campaign.0));
-        filters.push(format!("i.campaign_id = {p}"));
-    }
+    });
+    let campaign = filter.campaign.map(|campaign| filters.bind(Bind::Int(campaign.0)));
     if let Some(item) = filter.item {
         let p = filters.bind(Bind::Int(item.0));
         filters.push(format!("a.item_id = {p}"));
@@ -404,15 +400,44 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
         let p = filters.bind(Bind::Text(light.as_str().to_owned()));
         filters.push(format!("{expression} = {p}"));
     }
-    if let Some(query) = filter.query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(query) = query {
         let p = filters.bind(Bind::Text(format!("%{}%", escape_like(query))));
         filters.push(format!(
             "(i.title LIKE {p} ESCAPE '\\' OR i.code LIKE {p} ESCAPE '\\' OR u.name LIKE {p} ESCAPE '\\')"
         ));
     }
+    // The campaign's assignments: counted through the index of their tasks, while a page reads
+    // them in its own order (`+` keeps the planner off the tasks' index there, so the index
+    // `assignments_urgency` gives the first page of a national campaign without a sort).
+    let mut counted = filters.clone();
+    if let Some(p) = &campaign {
+        let tasks = format!("a.item_id IN (SELECT id FROM plan_items WHERE campaign_id = {p})");
+        counted.push(tasks.clone());
+        filters.push(format!("+{tasks}"));
+    }
+    let (from, count_from) = match units_first {
+        Some(from) => (from, from),
+        None => {
+            // Assignments first (SQLite keeps the left table of a CROSS JOIN outside), so a page
+            // reads its rows in order and stops. Every assignment has its task and unit, so
+            // only a search, which reads their names, joins them to count.
+            let from = "FROM assignments a CROSS JOIN plan_items i CROSS JOIN units u";
+            let joins = ["i.id = a.item_id", "u.id = a.unit_id"];
+            joins.into_iter().for_each(|join| filters.push(join.to_owned()));
+            if query.is_some() {
+                joins.into_iter().for_each(|join| counted.push(join.to_owned()));
+                (from, from)
+            } else {
+                (from, "FROM assignments a")
+            }
+        }
+    };
     let where_sql = filters.sql();
-    let total: i64 =
-        filters.query(format!("SELECT COUNT(*) AS n {from} {where_sql}")).fetch_one(&mut *conn).await?.try_get("n")?;
+    let total: i64 = counted
+        .query(format!("SELECT COUNT(*) AS n {count_from} {}", counted.sql()))
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("n")?;
     let rows = filters
         .query(format!(
             "SELECT {COLUMNS}, i.campaign_id, i.code AS item_code, i.title AS item_title, i.title_bo AS item_title_bo, u.name AS unit_name, u.name_bo AS unit_name_bo

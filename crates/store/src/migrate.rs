@@ -233,10 +233,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0037_user_sort_keys.sql"),
         include_str!("../migrations/postgres/0037_user_sort_keys.sql"),
     ),
+    (
+        38,
+        "assignments in order of urgency",
+        include_str!("../migrations/sqlite/0038_assignments_urgency.sql"),
+        include_str!("../migrations/postgres/0038_assignments_urgency.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 37;
+pub const LATEST: i64 = 38;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -61,7 +61,7 @@ pub(crate) enum Bind {
 }
 
 /// WHERE clauses and their values, in placeholder order.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Where {
     clauses: Vec<String>,
     binds: Vec<Bind>,
