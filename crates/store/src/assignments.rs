@@ -406,13 +406,22 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
             "(i.title LIKE {p} ESCAPE '\\' OR i.code LIKE {p} ESCAPE '\\' OR u.name LIKE {p} ESCAPE '\\')"
         ));
     }
-    // The campaign's assignments: counted through the index of their tasks, while a page reads
-    // them in its own order (`+` keeps the planner off the tasks' index there, so the index
-    // `assignments_urgency` gives the first page of a national campaign without a sort).
+    // The campaign's assignments. A page reads them in its own order (`+` keeps the planner off
+    // the tasks' index, so the index `assignments_urgency` gives the first page of a national
+    // campaign without a sort). The whole campaign is counted through the tasks' index (40 ms
+    // for a million); a narrower count by its other conditions (overdue: 2 s through the tasks'
+    // index, 0.2 s without it).
+    let narrowed = filter.item.is_some()
+        || filter.under_item.is_some()
+        || filter.unit.is_some()
+        || filter.state.is_some()
+        || filter.light.is_some()
+        || filter.overdue
+        || filter.open_only;
     let mut counted = filters.clone();
     if let Some(p) = &campaign {
         let tasks = format!("a.item_id IN (SELECT id FROM plan_items WHERE campaign_id = {p})");
-        counted.push(tasks.clone());
+        counted.push(if narrowed { format!("+{tasks}") } else { tasks.clone() });
         filters.push(format!("+{tasks}"));
     }
     let (from, count_from) = match units_first {

@@ -34,6 +34,7 @@ mod inspection_planning;
 mod inspections;
 mod meeting_decisions;
 mod meetings;
+mod office_list;
 mod openapi;
 mod openapi_conformance;
 mod page_errors;
