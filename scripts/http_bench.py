@@ -16,6 +16,11 @@ the bare route's rate at the same connections. Bounded: `--seconds` per cell.
 `--database-url postgres://postgres@127.0.0.1:5432/postgres` runs the server on PostgreSQL instead:
 a fresh database is made beside the one named (and dropped afterwards). `--idle 70` waits that
 long after the runs and prints the memory then (idle connections close after a minute).
+`--national FILE` runs the same requests on a copy of the national dataset (PRODUCT.md, "Scale
+the design must hold") instead of the demo, its office coordinator and a county liaison signing
+in; the national bench makes the file and prints where it is:
+
+    PACESETTER_BENCH_ITERATIONS=0 cargo bench -p pacesetter --bench national
 """
 
 import argparse
@@ -38,6 +43,18 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def wait_quiet(pid, seconds=600):
+    """Waits until the server has finished its work (at start, the first reminder run sends a
+    national campaign's reminders for about a minute): a second with almost no CPU."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        before = cpu_seconds(pid)
+        time.sleep(1)
+        if cpu_seconds(pid) - before < 0.02:
+            return
+    raise SystemExit(f"the server was still busy {seconds} s after it started")
 
 
 def session_cookie(port, username):
@@ -75,6 +92,33 @@ def fresh_postgres(url):
 
 def drop_postgres(url, name):
     psql(url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def national_copy(dataset, data_dir, binary, env):
+    """A data directory holding a copy of the national dataset, where its office coordinator
+    and liaisons sign in with the demo's password: the generator gives them no password, so an
+    account made by the product's own `user add` lends them its hash."""
+    import sqlite3
+
+    os.makedirs(data_dir)
+    database = os.path.join(data_dir, "pacesetter.db")
+    shutil.copyfile(dataset, database)
+    with sqlite3.connect(database) as db:
+        (office,) = db.execute(
+            "SELECT code FROM units WHERE id = (SELECT unit_id FROM users WHERE username = 'office')"
+        ).fetchone()
+    subprocess.run(
+        [binary, "user", "add", "--data-dir", data_dir, "--username", "http-bench", "--display-name", "基准测试",
+         "--unit-code", office, "--role", "viewer"],
+        env={**env, "PACESETTER_NEW_PASSWORD": PASSWORD},
+        check=True,
+        capture_output=True,
+    )
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = 'http-bench') "
+            "WHERE username = 'office' OR username LIKE '%-liaison-%'"
+        )
 
 
 def wrk(url, connections, seconds, headers, script=None):
@@ -197,6 +241,9 @@ def main():
     parser.add_argument("--json", help="also write the figures here")
     parser.add_argument("--database-url", help="a PostgreSQL server to run on, instead of SQLite")
     parser.add_argument("--idle", type=int, default=2, help="seconds to wait idle before the last memory reading")
+    parser.add_argument("--national", metavar="FILE", help="the national dataset's database file, run on a copy "
+                        "instead of the demo (SQLite only)")
+    parser.add_argument("--server-log", metavar="FILE", help="keep the server's log here (default: discarded)")
     parser.add_argument("--only", help="run only the requests whose label matches this regular expression "
                         "(the bare route always runs), e.g. 'update' while a profiler watches the server")
     args = parser.parse_args()
@@ -208,22 +255,36 @@ def main():
     database = fresh_postgres(args.database_url) if args.database_url else None
     if database:
         env["PACESETTER_DATABASE_URL"] = database[1]
+    if args.national and database:
+        raise SystemExit("--national runs on SQLite only")
+    data_dir = os.path.join(workdir, "data")
+    if args.national:
+        national_copy(args.national, data_dir, args.bin, env)
+        # As in the demo: the office coordinator signs in with a password alone.
+        env["PACESETTER_SECOND_FACTOR"] = "optional"
+        # The office coordinator reads everything; a county liaison their county's tasks.
+        office_name, liaison_name = "office", "county-liaison-1"
+        others = tuple(f"county-liaison-{n}" for n in range(2, 8))
+    else:
+        office_name, liaison_name = "office", "lhasa"
+        others = ("shigatse", "qamdo", "nyingchi", "shannan", "nagqu", "ngari")
     port, bare_port = free_port(), free_port()
     server = subprocess.Popen(
-        [args.bin, "demo", "--listen", f"127.0.0.1:{port}", "--data-dir", os.path.join(workdir, "data")],
+        [args.bin, "serve" if args.national else "demo", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(args.server_log, "w") if args.server_log else subprocess.DEVNULL,
         env=env,
     )
     bare = subprocess.Popen([args.bare, f"127.0.0.1:{bare_port}"], stdout=subprocess.DEVNULL)
     rows = []
     try:
         wait_healthy(port, server, seconds=300)
+        wait_quiet(server.pid)
         rss_start = rss_mib(server.pid)
-        liaison = sign_in(port, "lhasa")
-        office = sign_in(port, "office")
-        liaison_page = session_cookie(port, "lhasa")
-        office_page = session_cookie(port, "office")
+        liaison = sign_in(port, liaison_name)
+        office = sign_in(port, office_name)
+        liaison_page = session_cookie(port, liaison_name)
+        office_page = session_cookie(port, office_name)
         client = Client(port, liaison)
         _, _, body = client.request("GET", "/api/v1/assignments?per_page=1")
         assignment = json.loads(body)["items"][0]["assignment"]["id"]
@@ -239,6 +300,8 @@ def main():
             ("my tasks (liaison, JSON)", f"{base}/api/v1/assignments", bearer(liaison), server.pid, 12, None),
             ("my tasks page (liaison, HTML)", f"{base}/assignments", [f"Cookie: {liaison_page}"], server.pid, 12, None),
             ("assignments, 100 rows (office, JSON)", f"{base}/api/v1/assignments?per_page=100", bearer(office), server.pid, 6, 300),
+            ("one campaign's, 100 rows (office, JSON)", f"{base}/api/v1/assignments?campaign={campaign}&per_page=100",
+             bearer(office), server.pid, 6, 300),
             ("dashboard page (office, HTML)", f"{base}/campaigns/{campaign}/dashboard", [f"Cookie: {office_page}"], server.pid, 6, None),
         ]
         floor = {}
@@ -248,6 +311,8 @@ def main():
             if pid != bare.pid and not wanted_label(label):
                 continue
             for connections in levels:
+                # A slow cell's requests go on after wrk has stopped waiting for them.
+                wait_quiet(server.pid)
                 before = cpu_seconds(pid)
                 rate, total, p50, p99, bad = wrk(url, connections, args.seconds, headers)
                 cpu_us = (cpu_seconds(pid) - before) / max(total, 1) * 1e6
@@ -265,7 +330,6 @@ def main():
                       f"{share:>6.1f}% {target:>7} {bad:>8}{p99_mark}", flush=True)
         # Durable writes: each update is acknowledged after its commit (synchronous=FULL on SQLite).
         threads = 2
-        others = ("shigatse", "qamdo", "nyingchi", "shannan", "nagqu", "ngari")
         liaisons = [liaison] + [sign_in(port, name) for name in others]
         # More assignments than connections per thread, so that one refused update starves none.
         wanted = threads * (max(levels) // threads + 2)

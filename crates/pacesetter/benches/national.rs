@@ -47,7 +47,8 @@ const BURDEN_TARGET_P99_MS: f64 = 100.0;
 struct Options {
     /// `PACESETTER_BENCH_SCALE`: shrinks the national dataset (1.0 is PRODUCT.md's size).
     scale: f64,
-    /// `PACESETTER_BENCH_ITERATIONS`: timed calls per query and dataset.
+    /// `PACESETTER_BENCH_ITERATIONS`: timed calls per query and dataset; 0 only makes (or finds)
+    /// the datasets and prints their files, e.g. for `scripts/http_bench.py --national`.
     iterations: usize,
     /// `PACESETTER_BENCH_SECONDS`: stop a query early after this long, so that a slow query
     /// still reports (with fewer samples) instead of running for hours.
@@ -69,7 +70,7 @@ impl Options {
         };
         Ok(Self {
             scale,
-            iterations: var("PACESETTER_BENCH_ITERATIONS", 200)?.max(1),
+            iterations: var("PACESETTER_BENCH_ITERATIONS", 200)?,
             budget: Duration::from_secs(var("PACESETTER_BENCH_SECONDS", 120)?),
             dir,
         })
@@ -382,6 +383,14 @@ async fn main() -> Result<(), BoxError> {
     let options = Options::from_env()?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("Pacesetter national benchmark — SQLite, {cores} cores, data in {}", options.dir.display());
+    if options.iterations == 0 {
+        for shape in [Shape::region(), Shape::national(options.scale)] {
+            let opened = dataset::open(&options.dir, shape).await?;
+            opened.store.close().await;
+            println!("dataset {}: {}", shape.name, dataset::file(&options.dir, shape).display());
+        }
+        return Ok(());
+    }
     let baseline = Fixture::load(&options, Shape::region()).await?;
     let national = Fixture::load(&options, Shape::national(options.scale)).await?;
     println!("{}", describe(&baseline).await?);

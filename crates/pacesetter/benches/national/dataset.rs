@@ -39,7 +39,7 @@ pub struct Opened {
 /// unreadable by this build (e.g. a migration it lacks was edited).
 pub async fn open(dir: &Path, shape: Shape) -> Result<Opened, BoxError> {
     std::fs::create_dir_all(dir)?;
-    let file = dir.join(format!("{}.db", shape.key()));
+    let file = file(dir, shape);
     let timing = file.with_extension("seconds");
     let layout = Layout::new(shape);
     if file.exists() {
@@ -58,6 +58,11 @@ pub async fn open(dir: &Path, shape: Shape) -> Result<Opened, BoxError> {
     std::fs::write(&timing, format!("{:.1}\n", generation.as_secs_f64()))?;
     let store = Store::connect(&url(&file)).await?;
     Ok(Opened { store, layout, generation, cached: false })
+}
+
+/// Where the dataset of `shape` is cached under `dir`.
+pub fn file(dir: &Path, shape: Shape) -> PathBuf {
+    dir.join(format!("{}.db", shape.key()))
 }
 
 fn url(file: &Path) -> String {
