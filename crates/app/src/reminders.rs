@@ -145,12 +145,7 @@ async fn remind_of_assignment(
         ),
     };
     let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
-    let mut recipients = known.holders(tx, &unit.path, &["liaison"]).await?;
-    if escalate {
-        recipients.extend(known.holders(tx, &unit.path, &["unit_approver"]).await?);
-        let office = known.unit(tx, campaign.office_unit_id).await?.path.clone();
-        recipients.extend(known.holders(tx, &office, &["coordinator"]).await?);
-    }
+    let recipients = known.recipients(tx, campaign, &unit.path, escalate).await?;
     let message = Message {
         kind: kind.as_str(),
         escalate,
@@ -196,11 +191,8 @@ async fn remind_of_rectification(
     };
     // Past a week, the unit's approvers, the office and the inspector who found it.
     let escalate = kind == Kind::Overdue && -days_left >= ESCALATE_AFTER;
-    let mut recipients = known.holders(tx, &unit.path, &["liaison"]).await?;
+    let mut recipients = known.recipients(tx, campaign, &unit.path, escalate).await?;
     if escalate {
-        recipients.extend(known.holders(tx, &unit.path, &["unit_approver"]).await?);
-        let office = known.unit(tx, campaign.office_unit_id).await?.path.clone();
-        recipients.extend(known.holders(tx, &office, &["coordinator"]).await?);
         recipients.push(due.inspector);
     }
     let message = Message {
@@ -241,7 +233,8 @@ impl Known {
         })
     }
 
-    /// As `notifications::holders`: people holding one of `roles` on the unit or above it.
+    /// People holding one of `roles` through a grant on the unit at `path` or one of its
+    /// ancestors (a grant covers its subtree).
     async fn holders(
         &mut self,
         conn: &mut pacesetter_store::Conn,
@@ -261,6 +254,24 @@ impl Known {
             }
         }
         Ok(users)
+    }
+
+    /// Who is told of a reminder about the unit at `path`: its liaisons, and once `escalate`d
+    /// its approvers and the campaign office's coordinators as well.
+    async fn recipients(
+        &mut self,
+        conn: &mut pacesetter_store::Conn,
+        campaign: &Campaign,
+        path: &UnitPath,
+        escalate: bool,
+    ) -> Result<Vec<UserId>> {
+        let mut recipients = self.holders(conn, path, &["liaison"]).await?;
+        if escalate {
+            recipients.extend(self.holders(conn, path, &["unit_approver"]).await?);
+            let office = self.unit(conn, campaign.office_unit_id).await?.path.clone();
+            recipients.extend(self.holders(conn, &office, &["coordinator"]).await?);
+        }
+        Ok(recipients)
     }
 
     /// What `user` wants to receive, and where besides the inbox.

@@ -152,24 +152,6 @@ pub async fn claim(conn: &mut AnyConnection, about: Reminded, kind: &str, day: i
     Ok(result.rows_affected() == 1)
 }
 
-/// People holding one of `roles` through a grant on the unit or one of its ancestors (a grant
-/// covers its subtree), for reminders and escalation.
-pub async fn holders(
-    conn: &mut AnyConnection,
-    unit_path: &pacesetter_domain::UnitPath,
-    roles: &[&str],
-) -> Result<Vec<UserId>> {
-    let mut users = Vec::new();
-    for unit in unit_path.ids() {
-        for (user, role) in grants_on(&mut *conn, unit).await? {
-            if roles.contains(&role.as_str()) && !users.contains(&user) {
-                users.push(user);
-            }
-        }
-    }
-    Ok(users)
-}
-
 /// The grants held on `unit` itself by people whose account is not disabled: (who, role).
 pub async fn grants_on(conn: &mut AnyConnection, unit: UnitId) -> Result<Vec<(UserId, String)>> {
     let rows = sqlx::query(
