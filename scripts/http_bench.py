@@ -134,6 +134,10 @@ def wrk(url, connections, seconds, headers, script=None):
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     total = int(re.search(r"(\d+) requests in", output).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    # Connections refused, reset or timed out: a cell that answered little says why.
+    socket_errors = re.search(r"Socket errors:.*", output)
+    if socket_errors:
+        print(f"  {url} at c={connections}: {socket_errors.group(0)}", file=sys.stderr)
 
     def percentile(p):
         match = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output)
