@@ -45,6 +45,32 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def memory_parts(pid):
+    """The server's resident memory by kind of mapping, in MiB: the code and data mapped from
+    files, the C heap (`[heap]`, where SQLite's page caches go when glibc has one arena:
+    MALLOC_ARENA_MAX=1), and the other anonymous memory (the Rust heap, mimalloc's, and the
+    other glibc arenas), with the number of threads."""
+    parts = {"files": 0, "c_heap": 0, "anonymous": 0}
+    kind = None
+    with open(f"/proc/{pid}/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                name = fields[5] if len(fields) > 5 else ""
+                kind = "c_heap" if name == "[heap]" else "files" if name.startswith("/") else "anonymous"
+            elif fields[0] == "Rss:":
+                parts[kind] += int(fields[1]) / 1024
+    with open(f"/proc/{pid}/status") as status:
+        parts["threads"] = next(int(line.split()[1]) for line in status if line.startswith("Threads:"))
+    return parts
+
+
+def describe_memory(pid):
+    parts = memory_parts(pid)
+    return (f"{sum(v for k, v in parts.items() if k != 'threads'):.0f} MiB ({parts['files']:.0f} mapped from "
+            f"files, {parts['c_heap']:.0f} C heap, {parts['anonymous']:.0f} other anonymous; {parts['threads']} threads)")
+
+
 def wait_quiet(pid, seconds=600):
     """Waits until the server has finished its work (at start, the first reminder run sends a
     national campaign's reminders for about a minute): a second with almost no CPU."""
@@ -285,6 +311,7 @@ def main():
         wait_healthy(port, server, seconds=300)
         wait_quiet(server.pid)
         rss_start = rss_mib(server.pid)
+        memory_start = describe_memory(server.pid)
         liaison = sign_in(port, liaison_name)
         office = sign_in(port, office_name)
         liaison_page = session_cookie(port, liaison_name)
@@ -359,10 +386,13 @@ def main():
             print(f"SQLite's own durable one-row commits in the same directory: {ceiling:.0f} per second "
                   "(target: updates at 2× this)")
         rss_end = rss_mib(server.pid)
+        memory_end = describe_memory(server.pid)
         time.sleep(args.idle)
         rss_idle = rss_mib(server.pid)
         print(f"server resident memory: {rss_start:.0f} MiB after start, {rss_end:.0f} MiB after the runs, "
               f"{rss_idle:.0f} MiB {args.idle} s later (targets: under 300 MiB under load, under 60 MiB idle)")
+        print(f"  at start: {memory_start}\n  after the runs: {memory_end}\n"
+              f"  {args.idle} s later: {describe_memory(server.pid)}")
         if args.json:
             figures = {"rows": rows, "rss_start_mib": rss_start, "rss_end_mib": rss_end, "rss_idle_mib": rss_idle,
                        "commit_ceiling": ceiling}

@@ -370,13 +370,14 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
         || filter.light.is_some()
         || filter.overdue
         || filter.open_only;
-    // Some subtrees, whole: counted from the roll-ups kept on their roots. Read units first
-    // unless they hold most of the assignments (the office's list across every campaign is its
-    // office and every province): then in the list's own order, as for every unit, each row's
-    // unit checked, and a page stops after about a page of rows.
-    let counted_on_roots = match filter.all_units || narrowed || query.is_some() {
+    // Every unit, or some subtrees, whole: counted from the roll-ups kept on the roots. Read
+    // units first unless the subtrees hold most of the assignments (the office's list across
+    // every campaign is its office and every province): then in the list's own order, as for
+    // every unit, each row's unit checked, and a page stops after about a page of rows.
+    let roots = if filter.all_units { &[][..] } else { &filter.within[..] };
+    let counted_on_roots = match narrowed || query.is_some() {
         true => None,
-        false => progress_cells::assignments_within(conn, filter.campaign, &filter.within).await?,
+        false => progress_cells::assignments_within(conn, filter.campaign, roots).await?,
     };
     let most = counted_on_roots.is_some_and(|within| within.scoped * 2 >= within.total);
     let units_first = (!filter.all_units && !most).then(|| from_units_first(&mut filters));
@@ -423,9 +424,9 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
     }
     // The campaign's assignments. A page reads them in its own order (`+` keeps the planner off
     // the tasks' index, so the index `assignments_urgency` gives the first page of a national
-    // campaign without a sort). The whole campaign is counted through the tasks' index (40 ms
-    // for a million); a narrower count by its other conditions (overdue: 2 s through the tasks'
-    // index, 0.2 s without it).
+    // campaign without a sort). Counted here (not from the roll-ups): a search and a campaign
+    // whose roll-ups are still to be counted through the tasks' index; a narrower count by its
+    // other conditions (overdue: 2 s through the tasks' index, 0.2 s without it).
     let mut counted = filters.clone();
     if let Some(p) = &campaign {
         let tasks = format!("a.item_id IN (SELECT id FROM plan_items WHERE campaign_id = {p})");
@@ -451,6 +452,7 @@ pub async fn list(conn: &mut AnyConnection, filter: &Filter) -> Result<(Vec<List
     };
     let where_sql = filters.sql();
     let total: i64 = match counted_on_roots {
+        Some(within) if filter.all_units => within.total,
         Some(within) => within.scoped,
         None => counted
             .query(format!("SELECT COUNT(*) AS n {count_from} {}", counted.sql()))

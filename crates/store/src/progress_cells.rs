@@ -605,7 +605,8 @@ async fn assignments_under(conn: &mut AnyConnection, campaign: Option<CampaignId
     let (campaigns, of_campaign) = match campaign {
         Some(campaign) => {
             let p = filters.bind(Bind::Int(campaign.0));
-            (p.clone(), format!("AND a.item_id IN (SELECT id FROM plan_items WHERE campaign_id = {p})"))
+            // `+`: the units' own few, found by unit, not the campaign's million by task.
+            (p.clone(), format!("AND +a.item_id IN (SELECT id FROM plan_items WHERE campaign_id = {p})"))
         }
         None => ("SELECT id FROM campaigns".to_owned(), String::new()),
     };
