@@ -263,11 +263,15 @@ impl Store {
             Backend::Sqlite => {
                 let cache_size = format!("PRAGMA cache_size = {}", limits.sqlite_cache_size(backend.max_connections()));
                 // A connection idle for a minute is closed with its page cache, so memory
-                // taken under load goes back once it ends; one stays open. A connection to a
-                // local file is not pinged before each use: every ping is a round trip to the
+                // taken under load goes back once it ends; one stays open. The pool hands out
+                // its longest-idle connection first, so a poll every few seconds (the
+                // translations', every 5 s) keeps eight connections from ever being idle for a
+                // minute: each is also replaced after five minutes. A connection to a local
+                // file is not pinged before each use: every ping is a round trip to the
                 // connection's thread, and a file does not drop a connection as a network does.
                 pool_options
                     .idle_timeout(Duration::from_secs(60))
+                    .max_lifetime(Duration::from_secs(300))
                     .min_connections(1)
                     .test_before_acquire(false)
                     .after_connect(move |conn, _meta| {
