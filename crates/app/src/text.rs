@@ -36,10 +36,12 @@ pub(crate) fn optional(field: &'static str, value: Option<&str>, kind: TextKind)
 /// no pattern gets expensive for the database.
 pub const SEARCH_MAX_CHARS: usize = 200;
 
-/// A list's free-text filter: trimmed, blank taken as none, refused past
-/// [`SEARCH_MAX_CHARS`] with `search_too_long`.
+/// A list's free-text filter: control characters read as spaces (no stored name has one; SQLite
+/// would end the pattern at a NUL and match everything, PostgreSQL refuse it), trimmed, blank
+/// taken as none, refused past [`SEARCH_MAX_CHARS`] with `search_too_long`.
 pub fn search_term(value: Option<&str>) -> Result<Option<String>> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let value: Option<String> = value.map(|v| v.chars().map(|c| if c.is_control() { ' ' } else { c }).collect());
+    let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
     if value.chars().count() > SEARCH_MAX_CHARS {
         return Err(AppError::Unprocessable {
             code: "search_too_long",
@@ -61,5 +63,13 @@ mod tests {
         assert!(refused("text", "a\u{7}b", TextKind::Text));
         assert_eq!(required("text", "第一行\r\n\t第二行", TextKind::Text).unwrap(), "第一行\r\n\t第二行");
         assert_eq!(required("title", "  推进会  ", TextKind::Title).unwrap(), "推进会");
+    }
+
+    #[test]
+    fn a_search_reads_control_characters_as_spaces() {
+        assert_eq!(search_term(Some("\u{0}'--")).unwrap().as_deref(), Some("'--"));
+        assert_eq!(search_term(Some("拉萨\t市")).unwrap().as_deref(), Some("拉萨 市"));
+        assert_eq!(search_term(Some(" \u{0}\n ")).unwrap(), None);
+        assert_eq!(search_term(None).unwrap(), None);
     }
 }

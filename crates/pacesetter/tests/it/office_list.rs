@@ -33,6 +33,9 @@ backend_test! {
         let total = found["total"].as_u64().unwrap() as usize;
         assert!(total > 0 && total < all.len(), "{total} of {}", all.len());
         assert_eq!(found["items"].as_array().unwrap().len(), total);
+        // A NUL ended SQLite's pattern (everything matched) and is refused by PostgreSQL.
+        let nul = t.get(&format!("/api/v1/assignments?campaign={id}&q=%00%27--"), &office).await.json();
+        assert_eq!(nul["total"], 0, "{nul}");
         let closed = t.get(&format!("/api/v1/assignments?campaign={id}&state=closed&per_page=1"), &office).await.json();
         let closed_count = all.iter().filter(|a| a.state == AssignmentState::Closed).count();
         assert_eq!(closed["total"].as_u64().unwrap() as usize, closed_count);
