@@ -30,7 +30,9 @@ use crate::{
 };
 
 mod recount;
+mod within;
 pub use recount::{RECOUNT_STEP, begin_recount, finish_recount, recount_step, recounting};
+pub use within::{Within, assignments_within};
 
 /// One assignment as the roll-ups count it.
 #[derive(Debug, Clone)]
@@ -550,77 +552,6 @@ pub async fn tallies(
     }
     add_own(conn, campaign, units, today, &mut tallies).await?;
     Ok(tallies)
-}
-
-/// How many assignments (of `campaign`, or of every campaign) the subtrees of `roots` hold,
-/// beside how many the whole tree holds, from the counts kept on the roots and the roots' own
-/// assignments: a few thousand rows where counting the assignments reads millions. `None` while
-/// a campaign's roll-ups are still to be counted (see [`pending`]). `roots` must not nest.
-pub async fn assignments_within(
-    conn: &mut AnyConnection,
-    campaign: Option<CampaignId>,
-    roots: &[UnitPath],
-) -> Result<Option<Within>> {
-    let pending = match campaign {
-        Some(campaign) => sqlx::query("SELECT COUNT(*) AS n FROM progress_cells_pending WHERE campaign_id = $1")
-            .bind(campaign.0)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get::<i64, _>("n")?,
-        None => {
-            sqlx::query("SELECT COUNT(*) AS n FROM progress_cells_pending").fetch_one(&mut *conn).await?.try_get("n")?
-        }
-    };
-    if pending > 0 {
-        return Ok(None);
-    }
-    let tops: Vec<UnitId> = sqlx::query("SELECT id FROM units WHERE parent_id IS NULL")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| Ok(UnitId(row.try_get("id")?)))
-        .collect::<Result<_>>()?;
-    let leaves: Vec<UnitId> = roots.iter().filter_map(|root| root.ids().last().copied()).collect();
-    let scoped = assignments_under(conn, campaign, &leaves).await?;
-    let total = assignments_under(conn, campaign, &tops).await?;
-    Ok(Some(Within { scoped, total }))
-}
-
-/// Assignments in the subtrees of `units` and in the whole tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Within {
-    pub scoped: i64,
-    pub total: i64,
-}
-
-/// The assignments of `units` and of their subtrees (which must not overlap).
-async fn assignments_under(conn: &mut AnyConnection, campaign: Option<CampaignId>, units: &[UnitId]) -> Result<i64> {
-    if units.is_empty() {
-        return Ok(0);
-    }
-    let mut filters = Where::default();
-    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
-    let listed = listed.join(", ");
-    // The cells are read by their key (campaign, unit, item): each campaign in turn.
-    let (campaigns, of_campaign) = match campaign {
-        Some(campaign) => {
-            let p = filters.bind(Bind::Int(campaign.0));
-            // `+`: the units' own few, found by unit, not the campaign's million by task.
-            (p.clone(), format!("AND +a.item_id IN (SELECT id FROM plan_items WHERE campaign_id = {p})"))
-        }
-        None => ("SELECT id FROM campaigns".to_owned(), String::new()),
-    };
-    let n: i64 = filters
-        .query(format!(
-            "SELECT CAST((SELECT COALESCE(SUM(assignments), 0) FROM progress_cells
-                     WHERE campaign_id IN ({campaigns}) AND unit_id IN ({listed}))
-                 + (SELECT COUNT(*) FROM assignments a WHERE a.unit_id IN ({listed}) {of_campaign})
-             AS BIGINT) AS n"
-        ))
-        .fetch_one(conn)
-        .await?
-        .try_get("n")?;
-    Ok(n)
 }
 
 /// Adds the units' own assignments, read and lit one by one.
