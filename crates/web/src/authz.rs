@@ -138,6 +138,8 @@ pub enum RouteError {
     Stale(String),
     #[error("OpenAPI schema names used by two different types: {0}")]
     SchemaNameClash(String),
+    #[error("the OpenAPI document cannot be written out: {0}")]
+    Document(String),
 }
 
 /// The API routes of the OpenAPI document, with utoipa's `{id}` path syntax.

@@ -87,10 +87,9 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
     let mut inventory = authz::inventory_from_openapi(&openapi);
     inventory.extend(ui_routes);
     authz::check_inventory(&inventory)?;
-    let openapi = Arc::new(openapi);
     Ok(Router::new()
         .merge(api_router)
-        .merge(api::docs_router(openapi))
+        .merge(api::docs_router(&openapi)?)
         .merge(ui_router)
         .merge(assets::router())
         .fallback(error::not_found)

@@ -9,6 +9,7 @@ async fn the_openapi_document_matches_the_snapshot() {
     let t = TestApp::new(Backend::Sqlite).await;
     let response = t.get("/api/v1/openapi.json", &Auth::None).await;
     assert_eq!(response.status, axum::http::StatusCode::OK);
+    assert_eq!(response.header("content-type"), Some("application/json"));
     let mut document = response.json();
     // The version changes with every release; the shape is what is reviewed.
     document["info"]["version"] = serde_json::Value::String("snapshot".into());
@@ -26,6 +27,18 @@ async fn the_openapi_document_matches_the_snapshot() {
             assert!(!codes.is_empty(), "{method} {path} documents no response");
         }
     }
+    t.remove().await;
+}
+
+#[tokio::test]
+async fn the_api_explorer_reads_the_served_document() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let page = t.get("/api/docs/", &Auth::None).await;
+    assert_eq!(page.status, axum::http::StatusCode::OK);
+    assert!(page.text().contains("swagger-initializer.js"), "{}", page.text());
+    let initializer = t.get("/api/docs/swagger-initializer.js", &Auth::None).await;
+    assert_eq!(initializer.status, axum::http::StatusCode::OK);
+    assert!(initializer.text().contains("\"url\": \"/api/v1/openapi.json\""), "{}", initializer.text());
     t.remove().await;
 }
 

@@ -25,10 +25,7 @@ pub(crate) mod translations;
 mod units;
 mod users;
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    sync::Arc,
-};
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Router;
 use utoipa::{
@@ -264,9 +261,17 @@ fn schema_name_clashes<'a>(schemas: impl IntoIterator<Item = &'a (String, RefOr<
 #[expect(dead_code, reason = "only its schema is read: handlers take the body as `Bytes`")]
 pub(crate) struct FileBytes(Vec<u8>);
 
-/// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary.
-pub fn docs_router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router {
-    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi.as_ref().clone()))
+/// `/api/v1/openapi.json` and the Swagger UI page at `/api/docs`, both from the binary. The
+/// document is written out once: kept as a tree it held three quarters of an idle server's
+/// heap (7.6 of 10.4 MB), and Swagger UI's own route wrote it out again for every request.
+pub fn docs_router(openapi: &utoipa::openapi::OpenApi) -> Result<Router, RouteError> {
+    use axum::{http::header, routing::get};
+    const PATH: &str = "/api/v1/openapi.json";
+    let document =
+        axum::body::Bytes::from(serde_json::to_vec(openapi).map_err(|error| RouteError::Document(error.to_string()))?);
+    Ok(Router::new()
+        .route(PATH, get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }))
+        .merge(SwaggerUi::new("/api/docs").config(utoipa_swagger_ui::Config::new([PATH]))))
 }
 
 /// An XLSX workbook as a download; `disposition` is the `Content-Disposition` value.
