@@ -16,6 +16,9 @@ the bare route's rate at the same connections. Bounded: `--seconds` per cell.
 `--database-url postgres://postgres@127.0.0.1:5432/postgres` runs the server on PostgreSQL instead:
 a fresh database is made beside the one named (and dropped afterwards). `--idle 70` waits that
 long after the runs and prints the memory then (idle connections close after a minute).
+`--statements` runs no load: it sends each request twice and prints how many SQL statements the
+second one ran (the server logs them at debug level, each with its request's id), the count that
+sets how often a request crosses between the runtime's threads and a SQLite connection's.
 `--national FILE` runs the same requests on a copy of the national dataset (PRODUCT.md, "Scale
 the design must hold") instead of the demo, its office coordinator and a county liaison signing
 in; the national bench makes the file and prints where it is:
@@ -24,6 +27,7 @@ in; the national bench makes the file and prints where it is:
 """
 
 import argparse
+import http.client
 import json
 import os
 import re
@@ -81,6 +85,26 @@ def wait_quiet(pid, seconds=600):
         if cpu_seconds(pid) - before < 0.02:
             return
     raise SystemExit(f"the server was still busy {seconds} s after it started")
+
+
+def statements_of(port, url, headers, log_path):
+    """The SQL statements one GET of `url` ran, as the server logged them under its request id:
+    the second of two requests, so that what is read once per process is not counted."""
+    path = url.split(f"127.0.0.1:{port}", 1)[1]
+    fields = dict(header.split(": ", 1) for header in headers)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(2):
+        connection.request("GET", path, headers=fields)
+        response = connection.getresponse()
+        response.read()
+    connection.close()
+    request_id = response.getheader("x-request-id")
+    # The log is written line by line; give the last lines a moment to reach the file.
+    time.sleep(0.3)
+    with open(log_path, encoding="utf-8", errors="replace") as log:
+        summaries = [re.search(r'summary="([^"]*)"', line) for line in log
+                     if f"request_id={request_id}" in line and "sqlx::query" in line]
+    return response.status, [summary.group(1) for summary in summaries if summary]
 
 
 def session_cookie(port, username):
@@ -274,6 +298,8 @@ def main():
     parser.add_argument("--national", metavar="FILE", help="the national dataset's database file, run on a copy "
                         "instead of the demo (SQLite only)")
     parser.add_argument("--server-log", metavar="FILE", help="keep the server's log here (default: discarded)")
+    parser.add_argument("--statements", action="store_true", help="no load: print how many SQL statements each "
+                        "request runs")
     parser.add_argument("--only", help="run only the requests whose label matches this regular expression "
                         "(the bare route always runs), e.g. 'update' while a profiler watches the server")
     args = parser.parse_args()
@@ -299,10 +325,15 @@ def main():
         office_name, liaison_name = "office", "lhasa"
         others = ("shigatse", "qamdo", "nyingchi", "shannan", "nagqu", "ngari")
     port, bare_port = free_port(), free_port()
+    server_log = args.server_log
+    if args.statements:
+        # The request span (at info) carries the id every statement is logged under.
+        env["PACESETTER_LOG"] = "info,sqlx=warn,sqlx::query=debug"
+        server_log = server_log or os.path.join(workdir, "server.log")
     server = subprocess.Popen(
         [args.bin, "serve" if args.national else "demo", "--listen", f"127.0.0.1:{port}", "--data-dir", data_dir],
         stdout=subprocess.DEVNULL,
-        stderr=open(args.server_log, "w") if args.server_log else subprocess.DEVNULL,
+        stderr=open(server_log, "w") if server_log else subprocess.DEVNULL,
         env=env,
     )
     bare = subprocess.Popen([args.bare, f"127.0.0.1:{bare_port}"], stdout=subprocess.DEVNULL)
@@ -335,6 +366,16 @@ def main():
              bearer(office), server.pid, 6, 300),
             ("dashboard page (office, HTML)", f"{base}/campaigns/{campaign}/dashboard", [f"Cookie: {office_page}"], server.pid, 6, None),
         ]
+        if args.statements:
+            print(f"{'request':40} {'status':>6} {'statements':>10}")
+            for label, url, headers, pid, _, _ in cases:
+                if pid == bare.pid or (args.only and not re.search(args.only, label)):
+                    continue
+                status, statements = statements_of(port, url, headers, server_log)
+                print(f"{label:40} {status:>6} {len(statements):>10}")
+                for summary in statements:
+                    print(f"{'':49}{summary}")
+            return
         floor = {}
         print(f"{'request':40} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'share':>7} {'target':>7} {'non-2xx':>8}")
         wanted_label = lambda label: not args.only or re.search(args.only, label)  # noqa: E731
