@@ -109,7 +109,6 @@ def statements_of(port, url, headers, log_path):
 
 def session_cookie(port, username):
     """A browser session for the pages, through the sign-in form."""
-    import http.client
     import urllib.parse
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -366,10 +365,11 @@ def main():
              bearer(office), server.pid, 6, 300),
             ("dashboard page (office, HTML)", f"{base}/campaigns/{campaign}/dashboard", [f"Cookie: {office_page}"], server.pid, 6, None),
         ]
+        wanted_label = lambda label: not args.only or re.search(args.only, label)  # noqa: E731
         if args.statements:
             print(f"{'request':40} {'status':>6} {'statements':>10}")
             for label, url, headers, pid, _, _ in cases:
-                if pid == bare.pid or (args.only and not re.search(args.only, label)):
+                if pid == bare.pid or not wanted_label(label):
                     continue
                 status, statements = statements_of(port, url, headers, server_log)
                 print(f"{label:40} {status:>6} {len(statements):>10}")
@@ -378,7 +378,6 @@ def main():
             return
         floor = {}
         print(f"{'request':40} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'share':>7} {'target':>7} {'non-2xx':>8}")
-        wanted_label = lambda label: not args.only or re.search(args.only, label)  # noqa: E731
         for label, url, headers, pid, target_share, target_cpu in cases:
             if pid != bare.pid and not wanted_label(label):
                 continue

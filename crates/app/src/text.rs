@@ -40,7 +40,7 @@ pub const SEARCH_MAX_CHARS: usize = 200;
 /// would end the pattern at a NUL and match everything, PostgreSQL refuse it), trimmed, blank
 /// taken as none, refused past [`SEARCH_MAX_CHARS`] with `search_too_long`.
 pub fn search_term(value: Option<&str>) -> Result<Option<String>> {
-    let value: Option<String> = value.map(|v| v.chars().map(|c| if c.is_control() { ' ' } else { c }).collect());
+    let value = value.map(|v| v.replace(char::is_control, " "));
     let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
     if value.chars().count() > SEARCH_MAX_CHARS {
         return Err(AppError::Unprocessable {
