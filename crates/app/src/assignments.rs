@@ -52,25 +52,28 @@ pub struct Query {
     pub q: Option<String>,
 }
 
-/// The campaign whose day and thresholds a list uses: the one asked for, else the newest.
-async fn campaign_for(conn: &mut Conn, id: Option<CampaignId>) -> Result<Option<Campaign>> {
-    match id {
-        Some(id) => Ok(Some(campaigns::get(conn, id).await.map_err(AppError::from_store(Resource::Campaign))?)),
-        None => Ok(campaigns::all(conn).await?.into_iter().next()),
-    }
-}
-
 /// Assignments the actor may see, the most urgent first. Within one campaign, its office's
 /// coordinators see every unit's; otherwise a unit's own subtree.
 pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) -> Result<Page<Line>> {
     let mut conn = app.store.read().await?;
-    let Some(campaign) = campaign_for(&mut conn, query.campaign).await? else {
-        return Ok(Page { items: Vec::new(), total: 0, page: page.page, per_page: page.per_page });
+    // The campaign asked for with its office, or else the newest; the others are kept for the
+    // lights of a list across campaigns.
+    let (campaign, office, mut others) = match query.campaign {
+        Some(id) => {
+            let (campaign, office) = crate::plans::load_campaign(&mut conn, id).await?;
+            (campaign, Some(office), Vec::new())
+        }
+        None => {
+            let mut all = campaigns::all(&mut conn).await?.into_iter();
+            let Some(newest) = all.next() else {
+                return Ok(Page { items: Vec::new(), total: 0, page: page.page, per_page: page.per_page });
+            };
+            (newest, None, all.collect())
+        }
     };
-    let office = units::get(&mut conn, campaign.office_unit_id).await?;
     let today = campaign.today(Timestamp::now());
     let mut within = actor.scope.roots(Permission::ViewUnits);
-    let mut all_units = query.campaign.is_some() && actor.can(Permission::ManagePlans, &office.path);
+    let mut all_units = office.is_some_and(|office| actor.can(Permission::ManagePlans, &office.path));
     if let Some(under) = query.under {
         // A unit outside the actor's scope lists nothing, exactly as a unit that does not
         // exist: the answer must not tell the two apart.
@@ -106,7 +109,13 @@ pub async fn list(app: &App, actor: &Actor, query: &Query, page: PageRequest) ->
         let (day, thresholds) = if row.campaign_id == campaign.id {
             (today, campaign.thresholds)
         } else {
-            let other = campaigns::get(&mut conn, row.campaign_id).await?;
+            let other = match others.iter().find(|c| c.id == row.campaign_id) {
+                Some(other) => other,
+                None => {
+                    others.push(campaigns::get(&mut conn, row.campaign_id).await?);
+                    &others[others.len() - 1]
+                }
+            };
             (other.today(Timestamp::now()), other.thresholds)
         };
         lines.push(Line {
@@ -281,7 +290,7 @@ pub async fn detail_with_evidence(app: &App, actor: &Actor, id: AssignmentId) ->
 async fn load_detail(app: &App, actor: &Actor, id: AssignmentId, with_evidence: bool) -> Result<Detail> {
     let mut conn = app.store.read().await?;
     let loaded = visible(&mut conn, actor, id).await?;
-    let events = store::events(&mut conn, id).await?;
+    let store::History { events, values } = store::history(&mut conn, id).await?;
     let today = loaded.campaign.today(Timestamp::now());
     let steps = possible_steps(actor, &loaded);
     let (evidence, library) = if with_evidence {
@@ -296,7 +305,6 @@ async fn load_detail(app: &App, actor: &Actor, id: AssignmentId, with_evidence: 
         (Vec::new(), Vec::new())
     };
     let indicators = indicators::for_item(&mut conn, loaded.item.id).await?;
-    let values = indicators::values_for_assignment(&mut conn, id).await?;
     let chases = chases::of(&mut conn, Subject::Assignment(id)).await?;
     let can_chase = may_chase(actor, &loaded) && loaded.assignment.state != AssignmentState::Closed;
     let decided_at = crate::meetings::decisions::decided_at(&mut conn, loaded.item.id).await?;
@@ -423,7 +431,7 @@ async fn step_in(
     // A meeting's decision is closed with its lead unit's share: the co-units' shares close too.
     if step == Step::Close
         && loaded.item.lead_unit_id == Some(before.unit_id)
-        && pacesetter_store::meetings::decision_of_item(tx, loaded.item.id).await?.is_some()
+        && pacesetter_store::meetings::meeting_deciding(tx, loaded.item.id).await?.is_some()
     {
         close_for_event(tx, actor, loaded.item.id, DECISION_CLOSED).await?;
     }

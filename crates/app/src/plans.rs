@@ -28,9 +28,7 @@ pub struct CampaignView {
 }
 
 pub(crate) async fn load_campaign(conn: &mut Conn, id: CampaignId) -> Result<(Campaign, Unit)> {
-    let campaign = campaigns::get(conn, id).await.map_err(AppError::from_store(Resource::Campaign))?;
-    let office = units::get(conn, campaign.office_unit_id).await?;
-    Ok((campaign, office))
+    campaigns::with_office(conn, id).await.map_err(AppError::from_store(Resource::Campaign))
 }
 
 /// Every campaign; plans are read by everyone who signs in.

@@ -81,42 +81,43 @@ const MAX_COLUMNS: usize = 60;
 
 pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<Dashboard> {
     let mut conn = app.store.read().await?;
-    let (campaign, office) = load_campaign(&mut conn, id).await?;
-    let levels = campaigns::levels(&mut conn, id).await?;
+    board(&mut conn, actor, id, focus).await
+}
+
+/// [`dashboard`] on a connection already held.
+async fn board(conn: &mut Conn, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<Dashboard> {
+    let (campaign, office) = load_campaign(conn, id).await?;
+    let levels = campaigns::levels(conn, id).await?;
     let today = campaign.today(Timestamp::now());
     let manages = actor.can(Permission::ManagePlans, &office.path);
     // The office's coordinators see every unit; anyone else the subtrees they may view.
     let roots: Vec<Unit> = if manages {
-        units::roots(&mut conn).await?
+        units::roots(conn).await?
     } else {
-        let mut roots = Vec::new();
-        for path in actor.scope.roots(Permission::ViewUnits) {
-            if let Some(id) = path.ids().last() {
-                roots.push(units::get(&mut conn, *id).await?);
-            }
-        }
-        roots
+        let ids: Vec<UnitId> =
+            actor.scope.roots(Permission::ViewUnits).iter().filter_map(|path| path.ids().last().copied()).collect();
+        units::get_many(conn, &ids).await?
     };
-    let rows = plan_items::top_level(&mut conn, id).await?;
+    let rows = plan_items::top_level(conn, id).await?;
     let root_paths: Vec<UnitPath> = roots.iter().map(|root| root.path.clone()).collect();
     let (focus, trail, columns, tallies) = match focus {
         Some(unit) => {
-            let unit = units::get(&mut conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
+            let unit = units::get(conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
             let Some(root) = roots.iter().find(|r| unit.path.is_within(&r.path)) else {
                 return Err(AppError::NotFound(Resource::Unit));
             };
-            let trail = trail_to(&mut conn, root, &unit).await?;
-            let (columns, tallies) = columns_of(&mut conn, &campaign, std::slice::from_ref(&unit), today).await?;
+            let trail = trail_to(conn, root, &unit).await?;
+            let (columns, tallies) = columns_of(conn, &campaign, std::slice::from_ref(&unit), today).await?;
             (Some(unit), trail, columns, tallies)
         }
         // Several roots with more branches than a page shows side by side (a country's
         // provinces' prefectures): the roots themselves.
-        None if roots.len() > 1 && branch_count(&mut conn, &roots).await? > MAX_COLUMNS => {
-            let (columns, tallies) = roots_as_columns(&mut conn, &campaign, roots, today).await?;
+        None if roots.len() > 1 && branch_count(conn, &roots).await? > MAX_COLUMNS => {
+            let (columns, tallies) = roots_as_columns(conn, &campaign, roots, today).await?;
             (None, Vec::new(), columns, tallies)
         }
         None => {
-            let (found, mut tallies) = columns_of(&mut conn, &campaign, &roots, today).await?;
+            let (found, mut tallies) = columns_of(conn, &campaign, &roots, today).await?;
             // A unit whose assignments all lie in one branch says nothing as a column of its
             // own: open the branch instead (专项组 → 办公室 → its groups).
             let mut columns = Vec::with_capacity(found.len());
@@ -133,7 +134,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
                     && only.drill
                 {
                     unit = only.unit.clone();
-                    let (below, counted) = columns_of(&mut conn, &campaign, std::slice::from_ref(&unit), today).await?;
+                    let (below, counted) = columns_of(conn, &campaign, std::slice::from_ref(&unit), today).await?;
                     mine = below;
                     tallies.extend(counted);
                 }
@@ -142,7 +143,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
             }
             match looked_at.as_slice() {
                 [(root, unit)] => {
-                    let trail = trail_to(&mut conn, root, unit).await?;
+                    let trail = trail_to(conn, root, unit).await?;
                     (Some(unit.clone()), trail, columns, tallies)
                 }
                 _ => (None, Vec::new(), columns, tallies),
@@ -177,7 +178,7 @@ pub async fn dashboard(app: &App, actor: &Actor, id: CampaignId, focus: Option<U
         None if manages => None,
         None => Some(root_paths),
     };
-    let trend = weekly_reports(&mut conn, id, counted.as_deref(), today).await?;
+    let trend = weekly_reports(conn, id, counted.as_deref(), today).await?;
     Ok(Dashboard {
         view: CampaignView { campaign, levels, office, can_manage: manages },
         today,
@@ -222,11 +223,9 @@ async fn roots_as_columns(
 
 /// The units from `root` down to `unit`'s parent.
 async fn trail_to(conn: &mut Conn, root: &Unit, unit: &Unit) -> Result<Vec<Unit>> {
-    let mut trail = Vec::new();
-    for above in unit.path.ids().into_iter().skip(root.path.depth() - 1).take_while(|a| *a != unit.id) {
-        trail.push(units::get(conn, above).await?);
-    }
-    Ok(trail)
+    let above: Vec<UnitId> =
+        unit.path.ids().into_iter().skip(root.path.depth() - 1).take_while(|a| *a != unit.id).collect();
+    Ok(units::get_many(conn, &above).await?)
 }
 
 /// Own columns are keyed by a unit id no real unit has (the negated id), so that a unit's
@@ -245,12 +244,10 @@ async fn columns_of(
     today: Date,
 ) -> Result<(Vec<DashboardColumn>, Tallies)> {
     let parent_ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
-    let children = units::children_of_many(conn, &parent_ids).await?;
-    let mut ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
+    let children = units::branches_of_many(conn, &parent_ids).await?;
+    let mut ids: Vec<UnitId> = children.iter().map(|(c, _)| c.id).collect();
     ids.extend(&parent_ids);
     let counted = progress_cells::tallies(conn, campaign, &ids, today).await?;
-    let child_ids: Vec<UnitId> = children.iter().map(|c| c.id).collect();
-    let with_children = units::with_children(conn, &child_ids).await?;
     let mut tallies = Tallies::new();
     let mut columns = Vec::new();
     for parent in parents {
@@ -262,7 +259,7 @@ async fn columns_of(
                 tallies.insert((parent.id, *item), *tally);
             }
         }
-        for child in children.iter().filter(|c| c.parent_id == Some(parent.id)) {
+        for (child, drill) in children.iter().filter(|(c, _)| c.parent_id == Some(parent.id)) {
             let mut any = false;
             for ((unit, item), tally) in &counted {
                 if *unit == child.id && tally.count() > 0 {
@@ -274,8 +271,7 @@ async fn columns_of(
                 }
             }
             if any {
-                let drill = with_children.contains(&child.id);
-                columns.push(DashboardColumn { unit: child.clone(), own: false, drill });
+                columns.push(DashboardColumn { unit: child.clone(), own: false, drill: *drill });
             }
         }
         own.retain(|_, tally| tally.count() > 0);
@@ -454,10 +450,16 @@ pub struct DashboardPage {
 
 /// The dashboard page: see [`DashboardPage`].
 pub async fn dashboard_page(app: &App, actor: &Actor, id: CampaignId, focus: Option<UnitId>) -> Result<DashboardPage> {
-    let board = dashboard(app, actor, id, focus).await?;
-    let ledger = crate::inspections::LedgerQuery { under: focus, ..Default::default() };
-    let (findings, findings_overdue) = crate::inspections::ledger_counts(app, actor, id, &ledger).await?;
-    let year = board.view.campaign.year;
-    let findings_by_month = crate::inspections::ledger_trend(app, actor, id, &ledger, year).await?;
-    Ok(DashboardPage { board, findings, findings_overdue, findings_by_month })
+    let mut conn = app.store.read().await?;
+    let board = board(&mut conn, actor, id, focus).await?;
+    // The findings of the unit asked for: the board's focus then, not one it opened by itself.
+    let under = focus.and(board.focus.as_ref());
+    let findings =
+        crate::inspections::ledger_summary(&mut conn, actor, &board.view.campaign, under, board.today).await?;
+    Ok(DashboardPage {
+        board,
+        findings: findings.counts,
+        findings_overdue: findings.overdue,
+        findings_by_month: findings.by_month,
+    })
 }

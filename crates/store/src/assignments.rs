@@ -22,7 +22,7 @@ use crate::{
 
 mod events;
 
-pub use events::{NewEvent, add_event, events, reports_per_hour, reports_per_week, step_times, week_of};
+pub use events::{History, NewEvent, add_event, history, reports_per_hour, reports_per_week, step_times, week_of};
 
 const COLUMNS: &str =
     "a.id, a.item_id, a.unit_id, a.state, a.percent, a.starts_day, a.due_day, a.last_update_at, a.version";

@@ -7,12 +7,14 @@ use pacesetter_domain::{
     plan::{Campaign, CampaignFields, DocumentLanguage, PlanLevel},
     rollup::RollupRule,
     timestamp::{format_date, parse_date},
+    unit::Unit,
 };
 use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{
     Result, StoreError,
-    row::{self, Columns},
+    row::{self, Columns, aliased},
+    units,
 };
 
 pub(crate) const COLUMNS: &str = "id, name, name_bo, year, starts_on, ends_on, office_unit_id, yellow_at, red_at, \
@@ -103,6 +105,17 @@ pub async fn get(conn: &mut AnyConnection, id: CampaignId) -> Result<Campaign> {
         .await?
         .ok_or(StoreError::NotFound)?;
     from_row(&row)
+}
+
+/// A campaign with its office's unit, in one statement.
+pub async fn with_office(conn: &mut AnyConnection, id: CampaignId) -> Result<(Campaign, Unit)> {
+    let sql = format!(
+        "SELECT {}, {} FROM campaigns c JOIN units o ON o.id = c.office_unit_id WHERE c.id = $1",
+        aliased(COLUMNS, "c", "c_"),
+        aliased(units::COLUMNS, "o", "o_"),
+    );
+    let row = sqlx::query(AssertSqlSafe(sql)).bind(id.0).fetch_optional(conn).await?.ok_or(StoreError::NotFound)?;
+    Ok((from_columns(&row, Columns::prefixed("c_"))?, units::from_columns(&row, Columns::prefixed("o_"))?))
 }
 
 /// Holds the campaign's row until the transaction ends (a no-op update takes PostgreSQL's row

@@ -77,24 +77,6 @@ pub async fn add_values(conn: &mut AnyConnection, event: EventId, values: &[(Ind
     Ok(())
 }
 
-/// Every value reported on an assignment: (event id, indicator id, value), oldest first.
-pub async fn values_for_assignment(
-    conn: &mut AnyConnection,
-    assignment: AssignmentId,
-) -> Result<Vec<(EventId, IndicatorId, String)>> {
-    let rows = sqlx::query(
-        "SELECT v.event_id, v.indicator_id, v.value FROM indicator_values v
-         JOIN assignment_events e ON e.id = v.event_id
-         WHERE e.assignment_id = $1 ORDER BY v.event_id, v.indicator_id",
-    )
-    .bind(assignment.0)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((EventId(r.try_get("event_id")?), IndicatorId(r.try_get("indicator_id")?), r.try_get("value")?)))
-        .collect()
-}
-
 /// The latest value of every indicator on every assignment of a campaign:
 /// (assignment id, indicator, value), in the order of the task's indicators.
 pub async fn latest_for_campaign(

@@ -13,7 +13,7 @@ use sqlx::{AssertSqlSafe, Row, any::AnyRow};
 mod decisions;
 
 pub use decisions::{
-    NewDecision, campaign_decisions, decision_count, decision_of_item, decisions, decisions_parent, insert_decision,
+    NewDecision, campaign_decisions, decision_count, decisions, decisions_parent, insert_decision, meeting_deciding,
 };
 
 use crate::{Conn, Result, StoreError, contests::count, evaluations::decode_error, row};

@@ -225,6 +225,22 @@ pub async fn children_of_many(conn: &mut AnyConnection, parents: &[UnitId]) -> R
     Ok(found)
 }
 
+/// [`children_of_many`], each child with whether units lie below it.
+pub async fn branches_of_many(conn: &mut AnyConnection, parents: &[UnitId]) -> Result<Vec<(Unit, bool)>> {
+    let select = format!(
+        "SELECT {COLUMNS}, CAST(CASE WHEN EXISTS (SELECT 1 FROM units below WHERE below.parent_id = units.id)
+                              THEN 1 ELSE 0 END AS BIGINT) AS branches
+         FROM units"
+    );
+    let rows = rows_where_in(conn, &select, "parent_id", parents).await?;
+    let mut found = rows
+        .iter()
+        .map(|row| Ok((from_row(row)?, row.try_get::<i64, _>("branches")? == 1)))
+        .collect::<Result<Vec<_>>>()?;
+    found.sort_by(|(a, _), (b, _)| a.path.as_str().cmp(b.path.as_str()));
+    Ok(found)
+}
+
 /// Top-level units (the roots of the two trees).
 pub async fn roots(conn: &mut AnyConnection) -> Result<Vec<Unit>> {
     let rows = sqlx::query(AssertSqlSafe(format!("SELECT {COLUMNS} FROM units WHERE parent_id IS NULL ORDER BY path")))

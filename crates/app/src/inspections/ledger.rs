@@ -1,16 +1,17 @@
 //! The findings ledger (问题台账): findings filtered, counted and charted by month, the
 //! inspections page built on it, and the deductions an evaluation takes from it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use pacesetter_domain::{
     Permission, Timestamp, UnitId,
     ids::CampaignId,
     inspection::{RectificationState, Severity, records::RoundId},
+    plan::Campaign,
     unit::Unit,
 };
 use pacesetter_store::{
-    Conn, evaluations, inspections as store,
+    Conn, campaigns, evaluations, inspections as store,
     inspections::{LedgerFilter, LedgerLine},
     units,
 };
@@ -43,25 +44,33 @@ async fn ledger_filter(
     campaign: CampaignId,
     query: &LedgerQuery,
 ) -> Result<(LedgerFilter, Date)> {
-    let today = load_campaign(conn, campaign).await?.0.today(Timestamp::now());
+    let today =
+        campaigns::get(conn, campaign).await.map_err(AppError::from_store(Resource::Campaign))?.today(Timestamp::now());
+    let under = match query.under {
+        Some(under) => Some(units::get(conn, under).await.map_err(|_| AppError::invalid("under", "unit_not_found"))?),
+        None => None,
+    };
+    Ok((filter_of(actor, query, under.as_ref(), today)?, today))
+}
+
+/// [`ledger_filter`] with the campaign's day and the unit `query.under` names already read.
+fn filter_of(actor: &Actor, query: &LedgerQuery, under: Option<&Unit>, today: Date) -> Result<LedgerFilter> {
     let mut roots = actor.scope.roots(Permission::ViewUnits);
-    if let Some(under) = query.under {
-        let unit = units::get(conn, under).await.map_err(|_| AppError::invalid("under", "unit_not_found"))?;
+    if let Some(unit) = under {
         roots = unit.path.narrow(&roots);
         // Out of scope answers as missing does, so that the answer does not tell them apart.
         if roots.is_empty() {
             return Err(AppError::invalid("under", "unit_not_found"));
         }
     }
-    let filter = LedgerFilter {
+    Ok(LedgerFilter {
         round: query.round,
         within: Some(roots),
         severity: query.severity,
         state: query.state,
         overdue_before: query.overdue.then_some(today),
         text: crate::text::search_term(query.q.as_deref())?,
-    };
-    Ok((filter, today))
+    })
 }
 
 /// How many findings of the ledger `query` asks for stand in each rectification state (every
@@ -74,12 +83,7 @@ pub async fn ledger_counts(
 ) -> Result<(Vec<(RectificationState, i64)>, i64)> {
     let mut conn = app.store.read().await?;
     let (filter, today) = ledger_filter(&mut conn, actor, campaign, query).await?;
-    let (found, late) = store::ledger_counts(&mut conn, campaign, &filter, today).await?;
-    let counts = RectificationState::ALL
-        .iter()
-        .map(|state| (*state, found.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n)))
-        .collect();
-    Ok((counts, late))
+    counts_of(&mut conn, campaign, &filter, today).await
 }
 
 /// Per month of `year` (January first, twelve entries), how many findings the ledger `query`
@@ -93,8 +97,50 @@ pub async fn ledger_trend(
 ) -> Result<Vec<(i64, i64)>> {
     let mut conn = app.store.read().await?;
     let (filter, _) = ledger_filter(&mut conn, actor, campaign, query).await?;
+    trend_of(&mut conn, campaign, &filter, year).await
+}
+
+/// The findings of a campaign's units within `under` (or all the actor sees): their counts by
+/// state, how many are overdue, and their trend over the campaign's year; as the dashboard
+/// shows them beside its board, read on the board's connection.
+pub(crate) async fn ledger_summary(
+    conn: &mut Conn,
+    actor: &Actor,
+    campaign: &Campaign,
+    under: Option<&Unit>,
+    today: Date,
+) -> Result<LedgerSummary> {
+    let query = LedgerQuery { under: under.map(|unit| unit.id), ..LedgerQuery::default() };
+    let filter = filter_of(actor, &query, under, today)?;
+    let (counts, overdue) = counts_of(conn, campaign.id, &filter, today).await?;
+    let by_month = trend_of(conn, campaign.id, &filter, campaign.year).await?;
+    Ok(LedgerSummary { counts, overdue, by_month })
+}
+
+/// See [`ledger_summary`].
+pub(crate) struct LedgerSummary {
+    pub counts: Vec<(RectificationState, i64)>,
+    pub overdue: i64,
+    pub by_month: Vec<(i64, i64)>,
+}
+
+async fn counts_of(
+    conn: &mut Conn,
+    campaign: CampaignId,
+    filter: &LedgerFilter,
+    today: Date,
+) -> Result<(Vec<(RectificationState, i64)>, i64)> {
+    let (found, late) = store::ledger_counts(conn, campaign, filter, today).await?;
+    let counts = RectificationState::ALL
+        .iter()
+        .map(|state| (*state, found.iter().find(|(s, _)| s == state).map_or(0, |(_, n)| *n)))
+        .collect();
+    Ok((counts, late))
+}
+
+async fn trend_of(conn: &mut Conn, campaign: CampaignId, filter: &LedgerFilter, year: i32) -> Result<Vec<(i64, i64)>> {
     let mut months = vec![(0, 0); 12];
-    for (month, found, closed) in store::ledger_trend(&mut conn, campaign, &filter, year).await? {
+    for (month, found, closed) in store::ledger_trend(conn, campaign, filter, year).await? {
         if let Some(slot) = months.get_mut(usize::from(month).wrapping_sub(1)) {
             *slot = (found, closed);
         }
@@ -217,11 +263,24 @@ pub async fn ledger_page(
     };
     let rounds = super::rounds(app, actor, id).await?;
     let (found, total) = ledger(app, actor, id, query).await?;
-    let mut lines = Vec::with_capacity(found.len());
-    for line in found {
-        let unit = crate::units::get(app, actor, line.finding.unit_id).await.ok();
-        lines.push((line, unit));
+    let mut unit_ids: Vec<UnitId> = found.iter().map(|line| line.finding.unit_id).collect();
+    unit_ids.sort_unstable_by_key(|id| id.0);
+    unit_ids.dedup();
+    let seen: HashMap<UnitId, Unit> = {
+        let mut conn = app.store.read().await?;
+        units::get_many(&mut conn, &unit_ids).await?
     }
+    .into_iter()
+    .filter(|unit| actor.can(Permission::ViewUnits, &unit.path))
+    .map(|unit| (unit.id, unit))
+    .collect();
+    let lines = found
+        .into_iter()
+        .map(|line| {
+            let unit = seen.get(&line.finding.unit_id).cloned();
+            (line, unit)
+        })
+        .collect();
     let (counts, overdue) = ledger_counts(app, actor, id, &LedgerQuery::default()).await?;
     let today = chosen.today(Timestamp::now());
     Ok(Some(LedgerPage {

@@ -387,6 +387,7 @@ pub use findings::{
     FindingInput, FindingPage, FindingView, RectificationInput, StepInput, chase_rectification, finding, finding_page,
     record_finding, take_step,
 };
+pub(crate) use ledger::ledger_summary;
 pub use ledger::{LedgerPage, LedgerQuery, deduct_from_findings, ledger, ledger_counts, ledger_page, ledger_trend};
 pub use pacesetter_store::inspections::LedgerLine;
 pub use photos::{add_photos, photo};

@@ -304,7 +304,5 @@ pub async fn list(app: &App, _actor: &Actor, id: MeetingId) -> Result<Vec<Follow
 
 /// The meeting whose decision a plan task follows up, if it is one: (meeting, title).
 pub async fn decided_at(conn: &mut Conn, item: PlanItemId) -> Result<Option<(MeetingId, String)>> {
-    let Some(decision) = store::decision_of_item(conn, item).await? else { return Ok(None) };
-    let meeting = store::get_meeting(conn, decision.meeting_id).await?;
-    Ok(Some((meeting.id, meeting.title)))
+    Ok(store::meeting_deciding(conn, item).await?)
 }

@@ -129,7 +129,7 @@ backend_test! {
         assert!(!shares.is_empty());
         for share in shares {
             assert_eq!((share.state, share.percent), (AssignmentState::Closed, 100), "{share:?}");
-            let events = pacesetter_store::assignments::events(&mut conn, share.id).await.unwrap();
+            let events = pacesetter_store::assignments::history(&mut conn, share.id).await.unwrap().events;
             let last = events.last().unwrap();
             assert_eq!((last.step, last.comment.as_deref()), (Step::Close, Some("书画摄影展：摄影")));
         }

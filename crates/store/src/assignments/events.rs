@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use pacesetter_domain::{
     Timestamp, UserId,
     assignment::{AssignmentState, Step},
-    ids::{AssignmentId, CampaignId, EventId},
+    ids::{AssignmentId, CampaignId, EventId, IndicatorId},
     plan::AssignmentEvent,
     unit::UnitPath,
 };
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, Row, any::AnyRow};
 use time::Date;
 
 use crate::{
@@ -160,36 +160,57 @@ pub async fn step_times(
     Ok(times)
 }
 
-/// The history of an assignment, oldest first, with who took each step.
-pub async fn events(conn: &mut AnyConnection, id: AssignmentId) -> Result<Vec<AssignmentEvent>> {
+/// The history of an assignment, oldest first, with who took each step, and the indicator
+/// values reported with its steps (by step, then indicator), read in one statement.
+pub async fn history(conn: &mut AnyConnection, id: AssignmentId) -> Result<History> {
     let rows = sqlx::query(
-        "SELECT e.id, e.step, e.from_state, e.to_state, e.percent, e.comment, e.actor_id, u.display_name, e.at
-         FROM assignment_events e JOIN users u ON u.id = e.actor_id WHERE e.assignment_id = $1 ORDER BY e.id",
+        "SELECT e.id, e.step, e.from_state, e.to_state, e.percent, e.comment, e.actor_id, u.display_name, e.at,
+                v.indicator_id, v.value
+         FROM assignment_events e JOIN users u ON u.id = e.actor_id
+              LEFT JOIN indicator_values v ON v.event_id = e.id
+         WHERE e.assignment_id = $1 ORDER BY e.id, v.indicator_id",
     )
     .bind(id.0)
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let state = |column: &str| -> Result<AssignmentState> {
-                let text: String = row.try_get(column)?;
-                AssignmentState::parse(&text)
-                    .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad state".into())))
-            };
-            Ok(AssignmentEvent {
-                id: EventId(row.try_get("id")?),
-                step: Step::parse(&row.try_get::<String, _>("step")?)
-                    .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad step".into())))?,
-                from_state: state("from_state")?,
-                to_state: state("to_state")?,
-                percent: row.try_get::<Option<i64>, _>("percent")?.map(|p| p.clamp(0, 100) as u8),
-                comment: row.try_get("comment")?,
-                actor_id: UserId(row.try_get("actor_id")?),
-                actor_name: row.try_get("display_name")?,
-                at: row::timestamp(row, "at")?,
-            })
-        })
-        .collect()
+    let mut history = History::default();
+    for row in &rows {
+        let event = EventId(row.try_get("id")?);
+        if history.events.last().is_none_or(|last| last.id != event) {
+            history.events.push(event_from_row(row)?);
+        }
+        if let Some(indicator) = row.try_get::<Option<i64>, _>("indicator_id")? {
+            history.values.push((event, IndicatorId(indicator), row.try_get("value")?));
+        }
+    }
+    Ok(history)
+}
+
+/// See [`history`].
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    pub events: Vec<AssignmentEvent>,
+    /// (step, indicator, value as reported)
+    pub values: Vec<(EventId, IndicatorId, String)>,
+}
+
+fn event_from_row(row: &AnyRow) -> Result<AssignmentEvent> {
+    let state = |column: &str| -> Result<AssignmentState> {
+        let text: String = row.try_get(column)?;
+        AssignmentState::parse(&text).ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad state".into())))
+    };
+    Ok(AssignmentEvent {
+        id: EventId(row.try_get("id")?),
+        step: Step::parse(&row.try_get::<String, _>("step")?)
+            .ok_or_else(|| StoreError::Database(sqlx::Error::Decode("bad step".into())))?,
+        from_state: state("from_state")?,
+        to_state: state("to_state")?,
+        percent: row.try_get::<Option<i64>, _>("percent")?.map(|p| p.clamp(0, 100) as u8),
+        comment: row.try_get("comment")?,
+        actor_id: UserId(row.try_get("actor_id")?),
+        actor_name: row.try_get("display_name")?,
+        at: row::timestamp(row, "at")?,
+    })
 }
 
 /// How many times progress was reported on a campaign's assignments (updates and reports)

@@ -78,9 +78,16 @@ pub async fn campaign_decisions(conn: &mut Conn, campaign: CampaignId) -> Result
     decisions_where(conn, "m.campaign_id = $1", campaign.0).await
 }
 
-/// The decision followed up by a plan task, if the task is one.
-pub async fn decision_of_item(conn: &mut Conn, item: PlanItemId) -> Result<Option<Decision>> {
-    Ok(decisions_where(conn, "d.item_id = $1", item.0).await?.pop())
+/// The meeting whose decision a plan task follows up, if the task is one: its id and title.
+pub async fn meeting_deciding(conn: &mut Conn, item: PlanItemId) -> Result<Option<(MeetingId, String)>> {
+    let row = sqlx::query(
+        "SELECT m.id, m.title FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id
+         WHERE d.item_id = $1 ORDER BY m.starts_at DESC, m.id DESC, d.id DESC LIMIT 1",
+    )
+    .bind(item.0)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| Ok((MeetingId(row.try_get("id")?), row.try_get("title")?))).transpose()
 }
 
 /// Decisions matching `clause` (fixed SQL with one parameter), with their checkpoints.
