@@ -8,7 +8,6 @@ use super::pending;
 use crate::{
     Result,
     sql::{Bind, Where},
-    units,
 };
 
 /// Assignments in the subtrees of some roots (`scoped`, the roots' own included) and in the
@@ -36,21 +35,9 @@ pub async fn assignments_within(
     if !counted {
         return Ok(None);
     }
-    let tree: Vec<UnitId> = units::roots(&mut *conn).await?.iter().map(|unit| unit.id).collect();
     let root_units: Vec<UnitId> = roots.iter().filter_map(|root| root.ids().last().copied()).collect();
-    let scoped = assignments_under(&mut *conn, campaign, &root_units).await?;
-    let total = assignments_under(conn, campaign, &tree).await?;
-    Ok(Some(Within { scoped, total }))
-}
-
-/// The assignments of `units` and of their subtrees (which must not overlap).
-async fn assignments_under(conn: &mut AnyConnection, campaign: Option<CampaignId>, units: &[UnitId]) -> Result<i64> {
-    if units.is_empty() {
-        return Ok(0);
-    }
     let mut filters = Where::default();
-    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
-    let listed = listed.join(", ");
+    let listed: Vec<String> = root_units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
     // The cells are read by their key (campaign, unit, item): each campaign in turn.
     let (campaigns, of_campaign) = match campaign {
         Some(campaign) => {
@@ -60,15 +47,16 @@ async fn assignments_under(conn: &mut AnyConnection, campaign: Option<CampaignId
         }
         None => ("SELECT id FROM campaigns".to_owned(), String::new()),
     };
-    let n: i64 = filters
-        .query(format!(
-            "SELECT CAST((SELECT COALESCE(SUM(assignments), 0) FROM progress_cells
-                     WHERE campaign_id IN ({campaigns}) AND unit_id IN ({listed}))
-                 + (SELECT COUNT(*) FROM assignments a WHERE a.unit_id IN ({listed}) {of_campaign})
-             AS BIGINT) AS n"
-        ))
-        .fetch_one(conn)
-        .await?
-        .try_get("n")?;
-    Ok(n)
+    // The assignments of some units and of their subtrees (which must not overlap).
+    let under = |units: &str| {
+        format!(
+            "CAST((SELECT COALESCE(SUM(assignments), 0) FROM progress_cells
+                   WHERE campaign_id IN ({campaigns}) AND unit_id IN ({units}))
+               + (SELECT COUNT(*) FROM assignments a WHERE a.unit_id IN ({units}) {of_campaign}) AS BIGINT)"
+        )
+    };
+    let scoped = if listed.is_empty() { "CAST(0 AS BIGINT)".to_owned() } else { under(&listed.join(", ")) };
+    let total = under("SELECT id FROM units WHERE parent_id IS NULL");
+    let row = filters.query(format!("SELECT {scoped} AS scoped, {total} AS total")).fetch_one(conn).await?;
+    Ok(Some(Within { scoped: row.try_get("scoped")?, total: row.try_get("total")? }))
 }
