@@ -100,6 +100,11 @@ async fn board(conn: &mut Conn, actor: &Actor, id: CampaignId, focus: Option<Uni
     };
     let rows = plan_items::top_level(conn, id).await?;
     let root_paths: Vec<UnitPath> = roots.iter().map(|root| root.path.clone()).collect();
+    // The roots' branches: the columns of a board that looks at no one unit.
+    let branches = match focus {
+        Some(_) => Vec::new(),
+        None => branches_of(conn, &roots).await?,
+    };
     let (focus, trail, columns, tallies) = match focus {
         Some(unit) => {
             let unit = units::get(conn, unit).await.map_err(AppError::from_store(Resource::Unit))?;
@@ -112,12 +117,12 @@ async fn board(conn: &mut Conn, actor: &Actor, id: CampaignId, focus: Option<Uni
         }
         // Several roots with more branches than a page shows side by side (a country's
         // provinces' prefectures): the roots themselves.
-        None if roots.len() > 1 && branch_count(conn, &roots).await? > MAX_COLUMNS => {
+        None if roots.len() > 1 && branches.len() > MAX_COLUMNS => {
             let (columns, tallies) = roots_as_columns(conn, &campaign, roots, today).await?;
             (None, Vec::new(), columns, tallies)
         }
         None => {
-            let (found, mut tallies) = columns_of(conn, &campaign, &roots, today).await?;
+            let (found, mut tallies) = columns_with(conn, &campaign, &roots, &branches, today).await?;
             // A unit whose assignments all lie in one branch says nothing as a column of its
             // own: open the branch instead (专项组 → 办公室 → its groups).
             let mut columns = Vec::with_capacity(found.len());
@@ -194,10 +199,10 @@ async fn board(conn: &mut Conn, actor: &Actor, id: CampaignId, focus: Option<Uni
     })
 }
 
-/// How many units sit directly below `parents`.
-async fn branch_count(conn: &mut Conn, parents: &[Unit]) -> Result<usize> {
+/// The units directly below `parents`, each with whether units lie below it.
+async fn branches_of(conn: &mut Conn, parents: &[Unit]) -> Result<Vec<(Unit, bool)>> {
     let ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
-    Ok(units::children_of_many(conn, &ids).await?.len())
+    Ok(units::branches_of_many(conn, &ids).await?)
 }
 
 /// Each root with assignments as one column of its whole subtree.
@@ -243,10 +248,20 @@ async fn columns_of(
     parents: &[Unit],
     today: Date,
 ) -> Result<(Vec<DashboardColumn>, Tallies)> {
-    let parent_ids: Vec<UnitId> = parents.iter().map(|p| p.id).collect();
-    let children = units::branches_of_many(conn, &parent_ids).await?;
+    let children = branches_of(conn, parents).await?;
+    columns_with(conn, campaign, parents, &children, today).await
+}
+
+/// [`columns_of`] with the parents' [`branches_of`] already read.
+async fn columns_with(
+    conn: &mut Conn,
+    campaign: &Campaign,
+    parents: &[Unit],
+    children: &[(Unit, bool)],
+    today: Date,
+) -> Result<(Vec<DashboardColumn>, Tallies)> {
     let mut ids: Vec<UnitId> = children.iter().map(|(c, _)| c.id).collect();
-    ids.extend(&parent_ids);
+    ids.extend(parents.iter().map(|p| p.id));
     let counted = progress_cells::tallies(conn, campaign, &ids, today).await?;
     let mut tallies = Tallies::new();
     let mut columns = Vec::new();
