@@ -222,29 +222,29 @@ pub async fn ledger_trend(
     filter: &LedgerFilter,
     year: i32,
 ) -> Result<Vec<(u8, i64, i64)>> {
+    let mut clauses = ledger_where(campaign, filter);
+    let (low, high) = (
+        clauses.bind(Bind::Text(format!("{year:04}-01-01"))),
+        clauses.bind(Bind::Text(format!("{:04}-01-01", year + 1))),
+    );
+    // The campaign's clause is always there, so `base` is never empty.
+    let base = clauses.sql();
+    let in_year = |column: &str| format!("{base} AND {column} >= {low} AND {column} < {high}");
+    let sql = format!(
+        "SELECT 'found' AS kind, substr(f.created_at, 6, 2) AS month, COUNT(*) AS n {LEDGER_FROM} {} GROUP BY 2
+         UNION ALL
+         SELECT 'closed' AS kind, substr(s.taken_at, 6, 2) AS month, COUNT(*) AS n {LEDGER_FROM}
+             JOIN rectification_steps s ON s.rectification_id = x.id AND s.step = 'close' {} GROUP BY 2",
+        in_year("f.created_at"),
+        in_year("s.taken_at"),
+    );
     let mut by_month: std::collections::BTreeMap<u8, (i64, i64)> = std::collections::BTreeMap::new();
-    let queries = [
-        ("f.created_at", String::new()),
-        ("s.taken_at", " JOIN rectification_steps s ON s.rectification_id = x.id AND s.step = 'close'".to_owned()),
-    ];
-    for (k, (column, join)) in queries.iter().enumerate() {
-        let mut clauses = ledger_where(campaign, filter);
-        let (low, high) = (
-            clauses.bind(Bind::Text(format!("{year:04}-01-01"))),
-            clauses.bind(Bind::Text(format!("{:04}-01-01", year + 1))),
-        );
-        clauses.push(format!("{column} >= {low} AND {column} < {high}"));
-        let sql = format!(
-            "SELECT substr({column}, 6, 2) AS month, COUNT(*) AS n {LEDGER_FROM}{join} {} GROUP BY 1",
-            clauses.sql()
-        );
-        for row in clauses.query(sql).fetch_all(&mut *conn).await? {
-            let month: String = row.try_get("month")?;
-            let Ok(month) = month.parse::<u8>() else { continue };
-            let entry = by_month.entry(month).or_default();
-            let n: i64 = row.try_get("n")?;
-            if k == 0 { entry.0 += n } else { entry.1 += n }
-        }
+    for row in clauses.query(sql).fetch_all(&mut *conn).await? {
+        let month: String = row.try_get("month")?;
+        let Ok(month) = month.parse::<u8>() else { continue };
+        let entry = by_month.entry(month).or_default();
+        let n: i64 = row.try_get("n")?;
+        if row.try_get::<String, _>("kind")? == "found" { entry.0 += n } else { entry.1 += n }
     }
     Ok(by_month.into_iter().map(|(month, (found, closed))| (month, found, closed)).collect())
 }
