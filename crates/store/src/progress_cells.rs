@@ -503,47 +503,52 @@ pub async fn tallies(
     if units.is_empty() {
         return Ok(tallies);
     }
-    // Each cell with the lights turned in it: over the months before this one, then this
-    // month's days up to today.
-    let mut binds = Where::default();
-    let p = binds.bind(Bind::Int(campaign.id.0));
-    let listed: Vec<String> = units.iter().map(|u| binds.bind(Bind::Int(u.0))).collect();
-    let units_in = listed.join(", ");
-    let month = binds.bind(Bind::Int(month_key(today)));
-    let day = binds.bind(Bind::Int(day_key(today)));
-    let cells = binds
+    let mut filters = Where::default();
+    let p = filters.bind(Bind::Int(campaign.id.0));
+    filters.push(format!("campaign_id = {p}"));
+    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
+    filters.push(format!("unit_id IN ({})", listed.join(", ")));
+    let cells = filters
         .query(format!(
-            "SELECT c.unit_id, c.item_id, c.assignments, c.closed, c.permille_sum, t.yellow, t.red
-             FROM progress_cells c LEFT JOIN (
-                 SELECT unit_id, item_id, CAST(SUM(to_yellow) AS BIGINT) AS yellow, CAST(SUM(to_red) AS BIGINT) AS red
-                 FROM (SELECT unit_id, item_id, to_yellow, to_red FROM light_turns_monthly
-                           WHERE campaign_id = {p} AND unit_id IN ({units_in}) AND day < {month}
-                       UNION ALL
-                       SELECT unit_id, item_id, to_yellow, to_red FROM light_turns
-                           WHERE campaign_id = {p} AND unit_id IN ({units_in}) AND day >= {month} AND day <= {day})
-                      AS turned
-                 GROUP BY unit_id, item_id) t ON t.unit_id = c.unit_id AND t.item_id = c.item_id
-             WHERE c.campaign_id = {p} AND c.unit_id IN ({units_in}) AND c.assignments > 0"
+            "SELECT unit_id, item_id, assignments, closed, permille_sum FROM progress_cells {} AND assignments > 0",
+            filters.sql()
         ))
         .fetch_all(&mut *conn)
         .await?;
     for row in &cells {
         let key = (UnitId(row.try_get("unit_id")?), PlanItemId(row.try_get("item_id")?));
         let (assignments, closed): (i64, i64) = (row.try_get("assignments")?, row.try_get("closed")?);
-        let open = (assignments - closed).max(0) as u64;
-        // Red ones have turned yellow first (or the same day).
-        let turned =
-            |column: &str| -> Result<u64> { Ok(row.try_get::<Option<i64>, _>(column)?.unwrap_or(0).max(0) as u64) };
-        let red = turned("red")?;
-        let yellow = turned("yellow")?.saturating_sub(red);
-        let red = red.min(open);
-        let yellow = yellow.min(open - red);
         let tally = tallies.entry(key).or_default();
         tally.lights[Light::Done as usize] = closed.max(0) as u64;
-        tally.lights[Light::Red as usize] = red;
-        tally.lights[Light::Yellow as usize] = yellow;
-        tally.lights[Light::Green as usize] = open - red - yellow;
+        tally.lights[Light::Green as usize] = (assignments - closed).max(0) as u64;
         tally.permille_sum = row.try_get::<i64, _>("permille_sum")?.max(0) as u64;
+    }
+    // The months before this one, then this month's days up to today.
+    let month = filters.bind(Bind::Int(month_key(today)));
+    let day = filters.bind(Bind::Int(day_key(today)));
+    let where_sql = filters.sql();
+    let turned = filters
+        .query(format!(
+            "SELECT unit_id, item_id, CAST(SUM(to_yellow) AS BIGINT) AS yellow, CAST(SUM(to_red) AS BIGINT) AS red
+             FROM (SELECT unit_id, item_id, to_yellow, to_red FROM light_turns_monthly {where_sql} AND day < {month}
+                   UNION ALL
+                   SELECT unit_id, item_id, to_yellow, to_red FROM light_turns {where_sql}
+                       AND day >= {month} AND day <= {day}) AS turned
+             GROUP BY unit_id, item_id"
+        ))
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in &turned {
+        let key = (UnitId(row.try_get("unit_id")?), PlanItemId(row.try_get("item_id")?));
+        let Some(tally) = tallies.get_mut(&key) else { continue };
+        // Red ones have turned yellow first (or the same day).
+        let red = row.try_get::<i64, _>("red")?.max(0) as u64;
+        let yellow = (row.try_get::<i64, _>("yellow")?.max(0) as u64).saturating_sub(red);
+        let open = tally.lights[Light::Green as usize];
+        tally.lights[Light::Red as usize] = red.min(open);
+        tally.lights[Light::Yellow as usize] = yellow.min(open - red.min(open));
+        tally.lights[Light::Green as usize] =
+            open - tally.lights[Light::Red as usize] - tally.lights[Light::Yellow as usize];
     }
     add_own(conn, campaign, units, today, &mut tallies).await?;
     Ok(tallies)
