@@ -5,8 +5,9 @@ Starts the release server on the demo campaign (a fresh data directory, a free 1
 and a bare axum route (`examples/bare_axum.rs`, the same runtime and HTTP stack doing nothing),
 then runs `wrk` (Debian) against the bare route and each request below at 1, 8 and 32
 connections. For each it prints requests per second, p50 and p99 latency, the server's CPU time
-per request (from /proc, user + system) and its resident memory after the run, and the share of
-the bare route's rate at the same connections. Bounded: `--seconds` per cell.
+per request (from /proc, user + system), its threads' context switches per request, its
+resident memory after the run, and the share of the bare route's rate at the same connections.
+Bounded: `--seconds` per cell.
 
     cargo build --release -p pacesetter --example bare_axum
     python3 scripts/http_bench.py --bin target/release/pacesetter --bare target/release/examples/bare_axum
@@ -47,6 +48,21 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def context_switches(pid):
+    """How many times the server's threads have given up or been taken off a core: each SQL
+    statement on SQLite is two hand-overs between a runtime thread and its connection's."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as status:
+                for line in status:
+                    if "ctxt_switches" in line:
+                        total += int(line.split()[1])
+        except FileNotFoundError:  # a thread that ended meanwhile
+            pass
+    return total
 
 
 def memory_parts(pid):
@@ -377,28 +393,30 @@ def main():
                     print(f"{'':49}{summary}")
             return
         floor = {}
-        print(f"{'request':40} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'share':>7} {'target':>7} {'non-2xx':>8}")
+        print(f"{'request':40} {'c':>3} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU µs/req':>11} {'share':>7} {'target':>7} "
+              f"{'non-2xx':>8} {'switches/req':>13}")
         for label, url, headers, pid, target_share, target_cpu in cases:
             if pid != bare.pid and not wanted_label(label):
                 continue
             for connections in levels:
                 # A slow cell's requests go on after wrk has stopped waiting for them.
                 wait_quiet(server.pid)
-                before = cpu_seconds(pid)
+                before, switched = cpu_seconds(pid), context_switches(pid)
                 rate, total, p50, p99, bad = wrk(url, connections, args.seconds, headers)
                 cpu_us = (cpu_seconds(pid) - before) / max(total, 1) * 1e6
+                switches = (context_switches(pid) - switched) / max(total, 1)
                 if pid == bare.pid:
                     floor[connections] = rate
                 share = rate / floor[connections] * 100 if floor.get(connections) else 100.0
                 rows.append(
                     {"request": label, "connections": connections, "rps": rate, "p50_ms": p50, "p99_ms": p99,
-                     "cpu_us": cpu_us, "share_percent": share, "non_2xx": bad}
+                     "cpu_us": cpu_us, "share_percent": share, "non_2xx": bad, "switches": switches}
                 )
                 target = f"{target_share}%" if target_share else "—"
                 cpu_target = f" (≤{target_cpu})" if target_cpu else ""
                 p99_mark = "" if pid == bare.pid or connections != 32 or p99 < 20 else " p99 over 20 ms"
                 print(f"{label:40} {connections:>3} {rate:>9.0f} {p50:>8.2f} {p99:>8.2f} {cpu_us:>5.0f}{cpu_target:>6} "
-                      f"{share:>6.1f}% {target:>7} {bad:>8}{p99_mark}", flush=True)
+                      f"{share:>6.1f}% {target:>7} {bad:>8} {switches:>13.1f}{p99_mark}", flush=True)
         # Durable writes: each update is acknowledged after its commit (synchronous=FULL on SQLite).
         threads = 2
         liaisons = [liaison] + [sign_in(port, name) for name in others]
