@@ -217,15 +217,7 @@ async fn rows_where_in(conn: &mut AnyConnection, select: &str, column: &str, ids
     crate::sql::rows_where_in(conn, select, column, &ids).await
 }
 
-/// The children of every unit in `parents`, in tree order.
-pub async fn children_of_many(conn: &mut AnyConnection, parents: &[UnitId]) -> Result<Vec<Unit>> {
-    let rows = rows_where_in(conn, &format!("SELECT {COLUMNS} FROM units"), "parent_id", parents).await?;
-    let mut found = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
-    found.sort_by(|a, b| a.path.as_str().cmp(b.path.as_str()));
-    Ok(found)
-}
-
-/// [`children_of_many`], each child with whether units lie below it.
+/// The children of every unit in `parents`, in tree order, each with whether units lie below it.
 pub async fn branches_of_many(conn: &mut AnyConnection, parents: &[UnitId]) -> Result<Vec<(Unit, bool)>> {
     let select = format!(
         "SELECT {COLUMNS}, CAST(CASE WHEN EXISTS (SELECT 1 FROM units below WHERE below.parent_id = units.id)
