@@ -95,6 +95,8 @@ pub struct App {
     screen_changes: tokio::sync::broadcast::Sender<live::Screen>,
     /// The time sessions and tokens are judged by.
     pub clock: Clock,
+    /// The deployment's reviewed translations this instance shows.
+    pub translations: &'static translations::InForce,
 }
 
 /// The time sessions, API tokens and sign-in codes are judged by: the system's (or the moment
@@ -146,6 +148,7 @@ impl App {
             checked_plans: import::CheckedPlans::default(),
             screen_changes: tokio::sync::broadcast::channel(256).0,
             clock: Clock::default(),
+            translations: translations::InForce::leaked(),
         }
     }
 

@@ -3,6 +3,14 @@
 //! admin reviews the edit, and from then on it overrides the shipped file on every instance.
 //! The web layer, which holds the resource files, names the string and gives its source.
 
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{
+        Arc, Mutex, OnceLock, RwLock,
+        atomic::{AtomicI64, Ordering},
+    },
+};
+
 use pacesetter_domain::{Locale, Permission, Timestamp, translation};
 use pacesetter_store::translations as store;
 pub use pacesetter_store::translations::Override;
@@ -26,6 +34,61 @@ fn target(locale: Locale) -> Result<&'static str> {
         Locale::ZhHans => Err(AppError::invalid("locale", "source_language")),
         other => Ok(other.tag()),
     }
+}
+
+/// The reviewed translations one instance has in force, by language and key, with the revision
+/// they were read at (-1 before the first read). Each [`App`] has its own, so that two apps in
+/// one process (the tests') never show each other's texts.
+#[derive(Debug)]
+pub struct InForce {
+    revision: AtomicI64,
+    texts: RwLock<Arc<HashMap<Locale, HashMap<String, &'static str>>>>,
+}
+
+impl InForce {
+    /// Made once per [`App`] and kept for the life of the process, so that the interface's
+    /// translator can point at it and stay `Copy`: one in a server's life, one per test app.
+    pub(crate) fn leaked() -> &'static Self {
+        Box::leak(Box::new(Self { revision: AtomicI64::new(-1), texts: RwLock::default() }))
+    }
+
+    /// The revision of the texts in force.
+    pub fn revision(&self) -> i64 {
+        self.revision.load(Ordering::Acquire)
+    }
+
+    /// Puts the reviewed overrides read at `revision` in force.
+    pub fn install(&self, revision: i64, reviewed: impl IntoIterator<Item = (Locale, String, String)>) {
+        let mut next: HashMap<Locale, HashMap<String, &'static str>> = HashMap::new();
+        for (locale, key, text) in reviewed {
+            next.entry(locale).or_default().insert(key, interned(&text));
+        }
+        *self.texts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+        self.revision.store(revision, Ordering::Release);
+    }
+
+    /// The reviewed text of `key` in `locale`, if one is in force.
+    pub fn get(&self, locale: Locale, key: &str) -> Option<&'static str> {
+        if self.revision.load(Ordering::Relaxed) <= 0 {
+            return None;
+        }
+        let current = self.texts.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        current.get(&locale).and_then(|texts| texts.get(key)).copied()
+    }
+}
+
+/// One `&'static str` per distinct text ever put in force: what the interface hands out lives
+/// as long as the process, so a text is kept once however often it is put in force again (the
+/// texts are a translator's edits: kilobytes over a deployment's life).
+fn interned(text: &str) -> &'static str {
+    static TEXTS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut texts = TEXTS.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(kept) = texts.get(text) {
+        return kept;
+    }
+    let kept: &'static str = Box::leak(text.to_owned().into_boxed_str());
+    texts.insert(kept);
+    kept
 }
 
 /// Every override, for whoever translates.

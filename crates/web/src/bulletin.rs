@@ -3,7 +3,7 @@
 //! a contest prize's certificate, the reminder notices (督办单), a meeting's minutes and its
 //! briefing pack, compiled the same way.
 
-use pacesetter_app::{AppError, evaluations::bulletin::BulletinView};
+use pacesetter_app::{App, AppError, evaluations::bulletin::BulletinView};
 use pacesetter_domain::{Locale, plan::DocumentLanguage};
 use pacesetter_export::{
     bulletin::{Bulletin, Header, Said, TEMPLATE, UnitLine, Wording},
@@ -26,14 +26,14 @@ const FONTS: [(&str, &str); 3] = [
 /// The bulletin's content in the campaign's documents language or languages (names in Chinese,
 /// with the Tibetan beside them), its fixed wording from the interface's resource files and the
 /// deployment's reviewed translations.
-pub(crate) fn content(view: BulletinView) -> Bulletin {
+pub(crate) fn content(view: BulletinView, app: &App) -> Bulletin {
     let published = published_on(&view);
     let wordings: Vec<Wording> = view
         .campaign
         .documents_language
         .locales()
         .iter()
-        .map(|locale| wording(Tr::new(*locale), &view, published))
+        .map(|locale| wording(Tr::new(*locale, app), &view, published))
         .collect();
     let header = Header {
         campaign: view.campaign.name,
@@ -120,7 +120,7 @@ pub(crate) async fn pdf(fonts_dir: &std::path::Path, bulletin: Bulletin) -> Resu
 /// Tibetan, else Chinese — a stand-in is said whole in Chinese (its dates too), never as a
 /// Chinese sentence around Tibetan parts.
 fn voice(t: Tr, key: &str) -> Tr {
-    let chinese = Tr::new(Locale::ZhHans);
+    let chinese = Tr::shipped(Locale::ZhHans);
     match t.locale == Locale::Bo && t.t(key) != chinese.t(key) {
         true => t,
         false => chinese,
@@ -129,34 +129,40 @@ fn voice(t: Tr, key: &str) -> Tr {
 
 /// A fixed wording of a document in `language`: `render` in each of its languages, by its
 /// [`voice`]; a stand-in is said once.
-pub(crate) fn document_said(language: DocumentLanguage, key: &str, render: impl Fn(Tr) -> String) -> Vec<Said> {
+pub(crate) fn document_said(
+    app: &App,
+    language: DocumentLanguage,
+    key: &str,
+    render: impl Fn(Tr) -> String,
+) -> Vec<Said> {
     Said::once(language.locales().iter().map(|locale| {
-        let t = voice(Tr::new(*locale), key);
+        let t = voice(Tr::new(*locale, app), key);
         Said { text: render(t), lang: if t.locale == Locale::Bo { "bo" } else { "zh" } }
     }))
 }
 
 /// A document's date in `language`: "2023年6月30日" with "སྤྱི་ལོ་2023 ཟླ་བ་དྲུག་པའི་ཚེས་30" under it
 /// in both languages (CLDR's long date pattern of each).
-pub(crate) fn document_date(language: DocumentLanguage, day: time::Date) -> Vec<Said> {
-    document_said(language, "date.long", |t| t.date(day))
+pub(crate) fn document_date(app: &App, language: DocumentLanguage, day: time::Date) -> Vec<Said> {
+    document_said(app, language, "date.long", |t| t.date(day))
 }
 
 /// A day as a document in Chinese only writes it: "2023年6月30日".
 pub(crate) fn chinese_date(day: time::Date) -> String {
-    Tr::new(Locale::ZhHans).date(day)
+    Tr::shipped(Locale::ZhHans).date(day)
 }
 
 /// A contest's certificate of a `prize` (0 the first) for `contest` (its round and the work's
 /// title, empty for an award to a unit), in the campaign's documents language or languages.
 pub(crate) fn certificate_wording(
+    app: &App,
     language: DocumentLanguage,
     contest: &pacesetter_domain::contest::Contest,
     round: &str,
     title: &str,
 ) -> (Vec<Said>, Vec<Said>) {
-    let heading = document_said(language, "certificate.heading", |t| t.t("certificate.heading").to_owned());
-    let citation = document_said(language, "certificate.citation", |t| {
+    let heading = document_said(app, language, "certificate.heading", |t| t.t("certificate.heading").to_owned());
+    let citation = document_said(app, language, "certificate.citation", |t| {
         let name = Named::of(&contest.name, contest.name_bo.as_deref(), t.locale).text;
         let work = if title.is_empty() { String::new() } else { t.f("certificate.work", &[("title", &title)]) };
         t.f("certificate.citation", &[("contest", &name), ("round", &round), ("work", &work)])
@@ -165,9 +171,9 @@ pub(crate) fn certificate_wording(
 }
 
 /// A prize's name ("一等奖") in the documents' language or languages; 0 is the first.
-pub(crate) fn prize_said(language: DocumentLanguage, prize: usize) -> Vec<Said> {
+pub(crate) fn prize_said(app: &App, language: DocumentLanguage, prize: usize) -> Vec<Said> {
     let key = ["contest.prize.first", "contest.prize.second", "contest.prize.third"].get(prize).copied();
-    document_said(language, key.unwrap_or("contest.prize_n"), |t| match key {
+    document_said(app, language, key.unwrap_or("contest.prize_n"), |t| match key {
         Some(key) => t.t(key).to_owned(),
         None => t.n("contest.prize_n", prize + 1),
     })
@@ -232,7 +238,7 @@ pub(crate) async fn chase_notice_pdf(fonts_dir: &std::path::Path, notice: ChaseN
 pub(crate) fn minutes(source: pacesetter_app::meetings::MinutesView) -> pacesetter_export::minutes::Minutes {
     use pacesetter_domain::meeting::{Attendance, RollCount};
     use pacesetter_export::minutes::{Minutes, MinutesItem, MinutesVenue};
-    let t = crate::i18n::Tr::new(pacesetter_domain::Locale::ZhHans);
+    let t = crate::i18n::Tr::shipped(pacesetter_domain::Locale::ZhHans);
     let view = source.view;
     let held = view.meeting.starts_at;
     let clock = |at: pacesetter_domain::Timestamp| {

@@ -3,14 +3,9 @@
 //! over them (decision 0022). A missing key falls back to Chinese, then to the key itself; a
 //! test checks that every file has every key.
 
-use std::{
-    collections::{HashMap, HashSet},
-    sync::{
-        Arc, Mutex, OnceLock, RwLock,
-        atomic::{AtomicI64, Ordering},
-    },
-};
+use std::{collections::HashMap, sync::OnceLock};
 
+use pacesetter_app::{App, translations::InForce};
 use pacesetter_domain::Locale;
 
 const SOURCES: [(Locale, &str); 3] = [
@@ -50,54 +45,6 @@ pub fn shipped(locale: Locale, key: &str) -> Option<&'static str> {
     catalogues().get(&locale).and_then(|c| c.get(key)).map(String::as_str)
 }
 
-/// The reviewed overrides in force, by language and key, and the revision they were read at
-/// (-1 before the first read).
-type Overrides = HashMap<Locale, HashMap<String, &'static str>>;
-
-fn overrides() -> &'static RwLock<Arc<Overrides>> {
-    static OVERRIDES: OnceLock<RwLock<Arc<Overrides>>> = OnceLock::new();
-    OVERRIDES.get_or_init(Default::default)
-}
-
-static REVISION: AtomicI64 = AtomicI64::new(-1);
-
-/// One `&'static str` per distinct text ever put in force: what the interface hands out lives
-/// as long as the process, so a text is kept once however often it is put in force again (the
-/// texts are a translator's edits: kilobytes over a deployment's life).
-fn interned(text: &str) -> &'static str {
-    static TEXTS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let mut texts = TEXTS.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some(kept) = texts.get(text) {
-        return kept;
-    }
-    let kept: &'static str = Box::leak(text.to_owned().into_boxed_str());
-    texts.insert(kept);
-    kept
-}
-
-/// Puts the reviewed overrides read at `revision` in force: (language, key, text).
-pub fn install(revision: i64, reviewed: impl IntoIterator<Item = (Locale, String, String)>) {
-    let mut next = Overrides::new();
-    for (locale, key, text) in reviewed {
-        next.entry(locale).or_default().insert(key, interned(&text));
-    }
-    *overrides().write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
-    REVISION.store(revision, Ordering::Release);
-}
-
-/// The revision of the overrides in force.
-pub fn installed_revision() -> i64 {
-    REVISION.load(Ordering::Acquire)
-}
-
-fn overridden(locale: Locale, key: &str) -> Option<&'static str> {
-    if REVISION.load(Ordering::Relaxed) <= 0 {
-        return None;
-    }
-    let current = overrides().read().unwrap_or_else(|poisoned| poisoned.into_inner());
-    current.get(&locale).and_then(|texts| texts.get(key)).copied()
-}
-
 /// The keys of one language's file, for the completeness test.
 pub fn keys(locale: Locale) -> Vec<String> {
     let mut keys: Vec<String> = catalogues().get(&locale).map(|c| c.keys().cloned().collect()).unwrap_or_default();
@@ -109,16 +56,32 @@ pub fn keys(locale: Locale) -> Vec<String> {
 #[derive(Debug, Clone, Copy)]
 pub struct Tr {
     pub locale: Locale,
+    /// The deployment's reviewed translations laid over the files; none for Chinese, the source.
+    in_force: Option<&'static InForce>,
 }
 
 impl Tr {
-    pub fn new(locale: Locale) -> Self {
-        Self { locale }
+    /// The interface in `locale` as `app` shows it: the files with the deployment's reviewed
+    /// translations over them.
+    pub fn new(locale: Locale, app: &App) -> Self {
+        Self { locale, in_force: Some(app.translations) }
+    }
+
+    /// The interface in the language `actor` chose (Chinese if none), as `app` shows it: what a
+    /// download made for the caller is written in.
+    pub fn of_actor(actor: &pacesetter_app::Actor, app: &App) -> Self {
+        Self::new(actor.locale().unwrap_or(Locale::ZhHans), app)
+    }
+
+    /// The interface in `locale` as the files ship it: for Chinese, which is not translated, and
+    /// where no deployment is at hand.
+    pub fn shipped(locale: Locale) -> Self {
+        Self { locale, in_force: None }
     }
 
     /// The text for `key`.
     pub fn t(&self, key: &str) -> &'static str {
-        if let Some(text) = overridden(self.locale, key) {
+        if let Some(text) = self.in_force.and_then(|texts| texts.get(self.locale, key)) {
             return text;
         }
         let all = catalogues();
@@ -238,7 +201,7 @@ mod tests {
     fn every_kind_of_notification_has_its_inbox_badge() {
         for locale in Locale::ALL {
             for kind in pacesetter_domain::notification::KINDS {
-                assert!(!Tr::new(locale).tk("inbox.badge", kind).is_empty(), "{kind} in {}", locale.tag());
+                assert!(!Tr::shipped(locale).tk("inbox.badge", kind).is_empty(), "{kind} in {}", locale.tag());
             }
         }
     }
@@ -246,18 +209,18 @@ mod tests {
     #[test]
     fn documents_are_dated_in_each_language_long_form() {
         let day = time::macros::date!(2023 - 06 - 30);
-        assert_eq!(Tr::new(Locale::ZhHans).date(day), "2023年6月30日");
-        assert_eq!(Tr::new(Locale::En).date(day), "June 30, 2023");
+        assert_eq!(Tr::shipped(Locale::ZhHans).date(day), "2023年6月30日");
+        assert_eq!(Tr::shipped(Locale::En).date(day), "June 30, 2023");
         // CLDR bo's long pattern `སྤྱི་ལོ་y MMMMའི་ཚེས་d` with the format-wide month (TIBETAN.md §1).
-        assert_eq!(Tr::new(Locale::Bo).date(day), "སྤྱི་ལོ་2023 ཟླ་བ་དྲུག་པའི་ཚེས་30");
-        assert_eq!(Tr::new(Locale::ZhHans).date(time::macros::date!(2023 - 12 - 01)), "2023年12月1日");
+        assert_eq!(Tr::shipped(Locale::Bo).date(day), "སྤྱི་ལོ་2023 ཟླ་བ་དྲུག་པའི་ཚེས་30");
+        assert_eq!(Tr::shipped(Locale::ZhHans).date(time::macros::date!(2023 - 12 - 01)), "2023年12月1日");
     }
 
     #[test]
     fn placeholders_are_filled() {
-        let t = Tr::new(Locale::En);
+        let t = Tr::shipped(Locale::En);
         assert_eq!(t.n("units.total", 95), "95 units");
         assert_eq!(t.pages(2, 4), "Page 2 of 4");
-        assert_eq!(Tr::new(Locale::Bo).t("auth.sign_in"), "ཐོ་འཇུག");
+        assert_eq!(Tr::shipped(Locale::Bo).t("auth.sign_in"), "ཐོ་འཇུག");
     }
 }

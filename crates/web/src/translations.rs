@@ -167,12 +167,12 @@ pub fn coverage(lines: &[Line]) -> (Coverage, Vec<(&'static str, Coverage)>) {
 /// Puts the reviewed edits in force on this instance if they changed since they were last read.
 pub async fn refresh(app: &App) -> Result<(), AppError> {
     let revision = translations::revision(app).await?;
-    if revision == i18n::installed_revision() {
+    if revision == app.translations.revision() {
         return Ok(());
     }
     let (revision, reviewed) = translations::reviewed(app).await?;
     let texts = reviewed.into_iter().filter_map(|o| Some((Locale::parse(&o.locale)?, o.key, o.text)));
-    i18n::install(revision, texts);
+    app.translations.install(revision, texts);
     Ok(())
 }
 

@@ -96,6 +96,13 @@ backend_test! {
         assert_eq!(meetings_heading(&t, &reader).await, "推进会", "not read yet");
         pacesetter_web::refresh_translations(&t.app).await.unwrap();
         assert_eq!(meetings_heading(&t, &reader).await, "ཚོགས་འདུ།");
+
+        // Another deployment served from the same process keeps its own texts.
+        let other = TestApp::new(t.backend).await;
+        tibetan_admin(&other).await;
+        pacesetter_web::refresh_translations(&other.app).await.unwrap();
+        assert_eq!(meetings_heading(&other, &other.session("translator").await).await, "推进会");
+        assert_eq!(meetings_heading(&t, &reader).await, "ཚོགས་འདུ།");
     }
 }
 

@@ -88,7 +88,7 @@ pub async fn bulletin_pdf(
 ) -> Result<Response, ApiError> {
     let view = bulletin::bulletin(&state.app, &actor, RunId(id)).await?;
     let letterhead = params.letterhead(&view.office.name, crate::bulletin::published_on(&view))?;
-    let mut content = crate::bulletin::content(view);
+    let mut content = crate::bulletin::content(view, &state.app);
     content.letterhead = letterhead;
     let bytes = crate::bulletin::pdf(&state.config.fonts_dir, content).await?;
     Ok(download(bytes, "application/pdf", format!("bulletin-{id}.pdf")))
@@ -103,7 +103,7 @@ pub async fn bulletin_xlsx(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let view = bulletin::bulletin(&state.app, &actor, RunId(id)).await?;
-    let bytes = crate::bulletin::xlsx(&crate::bulletin::content(view))?;
+    let bytes = crate::bulletin::xlsx(&crate::bulletin::content(view, &state.app))?;
     Ok(download(
         bytes,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

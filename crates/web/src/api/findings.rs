@@ -422,7 +422,7 @@ pub async fn ledger_xlsx(
     ApiQuery(params): ApiQuery<LedgerParams>,
 ) -> Result<Response, ApiError> {
     use pacesetter_export::table_xlsx::{Cell, Column, write_cells};
-    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    let t = crate::i18n::Tr::of_actor(&actor, &state.app);
     let campaign = CampaignId(id);
     let rounds = inspections::rounds(&state.app, &actor, campaign).await?;
     let mut query = LedgerQuery { page: PageRequest::new(Some(1), Some(200)), ..params.query()? };

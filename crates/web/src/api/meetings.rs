@@ -504,7 +504,8 @@ pub(crate) async fn briefing_document(
     id: MeetingId,
 ) -> Result<Response, AppError> {
     let source = meetings::briefing::briefing(&state.app, actor, id).await?;
-    let bytes = crate::bulletin::briefing_pdf(&state.config.fonts_dir, crate::bulletin::briefing(source)).await?;
+    let bytes =
+        crate::bulletin::briefing_pdf(&state.config.fonts_dir, crate::bulletin::briefing(source, &state.app)).await?;
     Ok(pdf_attachment(bytes, &format!("briefing-{}.pdf", id.0)))
 }
 

@@ -161,7 +161,7 @@ pub async fn export_plan(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     use pacesetter_export::plan_xlsx::{AssignmentRow, Headers, TaskRow};
-    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    let t = crate::i18n::Tr::of_actor(&actor, &state.app);
     let (view, tree) = plans::plan(&state.app, &actor, CampaignId(id)).await?;
     let mut tasks = Vec::new();
     for pillar in &tree {

@@ -282,13 +282,7 @@ pub async fn export_xlsx(
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    Ok(workbook(
-        &state,
-        &actor,
-        query.locale.as_deref(),
-        crate::i18n::Tr::new(actor.locale().unwrap_or(Locale::ZhHans)),
-    )
-    .await?)
+    Ok(workbook(&state, &actor, query.locale.as_deref(), crate::i18n::Tr::of_actor(&actor, &state.app)).await?)
 }
 
 /// The translation workbook of a language, its headings in the reader's language.

@@ -2,7 +2,7 @@
 //! documents language or languages (from the resource files, a stand-in said once in Chinese),
 //! the names in Chinese with their Tibetan under them where they have one.
 
-use pacesetter_app::{meetings::briefing::Briefing, reports::DashboardCell};
+use pacesetter_app::{App, meetings::briefing::Briefing, reports::DashboardCell};
 use pacesetter_domain::{plan::DocumentLanguage, timestamp::format_date};
 use pacesetter_export::{
     briefing::{Briefing as Pack, Cell, Part, Progress, ProgressRow},
@@ -31,17 +31,17 @@ fn progress(name: &str, name_bo: Option<String>, cell: Option<DashboardCell>) ->
 }
 
 /// The pack's wording in its language or languages.
-struct Wording(DocumentLanguage);
+struct Wording<'a>(DocumentLanguage, &'a App);
 
-impl Wording {
+impl Wording<'_> {
     /// The text of `key` as it stands.
     fn text(&self, key: &str) -> Vec<Said> {
-        document_said(self.0, key, |t| t.t(key).to_owned())
+        document_said(self.1, self.0, key, |t| t.t(key).to_owned())
     }
 
     /// The text of `key`, made by `render`.
     fn made(&self, key: &str, render: impl Fn(Tr) -> String) -> Vec<Said> {
-        document_said(self.0, key, render)
+        document_said(self.1, self.0, key, render)
     }
 
     fn cell(&self, key: &str) -> Cell {
@@ -71,8 +71,8 @@ impl Wording {
     }
 }
 
-pub(crate) fn content(source: Briefing) -> Pack {
-    let said = Wording(source.campaign.documents_language);
+pub(crate) fn content(source: Briefing, app: &App) -> Pack {
+    let said = Wording(source.campaign.documents_language, app);
     let held = source.meeting.starts_at;
     let clock = held.display_cst().split_once(' ').map(|(_, c)| c.to_owned()).unwrap_or_default();
     let pillars =
@@ -205,7 +205,7 @@ pub(crate) fn content(source: Briefing) -> Pack {
         },
     };
 
-    let when: Vec<Said> = document_date(said.0, held.date_cst())
+    let when: Vec<Said> = document_date(said.1, said.0, held.date_cst())
         .into_iter()
         .map(|day| Said { text: format!("{} {clock}", day.text), lang: day.lang })
         .collect();

@@ -122,7 +122,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let Some(token) = request::session_token(&parts.headers) else { return Err(login()) };
         match auth::session_actor(&state.app, &token, origin).await {
             Ok((actor, csrf)) => {
-                let t = Tr::new(locale_of(parts, Some(&actor)));
+                let t = Tr::new(locale_of(parts, Some(&actor)), &state.app);
                 let unread = pacesetter_app::reminders::unread(&state.app, &actor).await.unwrap_or(0);
                 let user = PageUser {
                     display_name: actor.user.display_name.clone(),
@@ -154,11 +154,11 @@ pub struct Anyone {
     pub ctx: PageCtx,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for Anyone {
+impl FromRequestParts<AppState> for Anyone {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ctx = PageCtx::anonymous(Tr::new(locale_of(parts, None)), parts.uri.path());
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ctx = PageCtx::anonymous(Tr::new(locale_of(parts, None), &state.app), parts.uri.path());
         if let Some(slot) = parts.extensions.get::<PageSlot>() {
             slot.fill(&ctx);
         }

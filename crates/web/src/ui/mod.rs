@@ -243,12 +243,15 @@ pub fn router(state: AppState) -> (Router, Vec<RouteKey>) {
     keys.push(RouteKey::new("GET", "/api/docs/{*rest}"));
     keys.sort();
     keys.dedup();
-    (routes.router.layer(axum::middleware::from_fn(page::show_errors)).with_state(state), keys)
+    (
+        routes.router.layer(axum::middleware::from_fn_with_state(state.clone(), page::show_errors)).with_state(state),
+        keys,
+    )
 }
 
 /// A generic error page in the visitor's language.
 pub async fn not_found_page(_uri: axum::http::Uri) -> Response {
-    let t = crate::i18n::Tr::new(pacesetter_domain::Locale::ZhHans);
+    let t = crate::i18n::Tr::shipped(pacesetter_domain::Locale::ZhHans);
     let view = page::ErrorView::refusal(axum::http::StatusCode::NOT_FOUND, "error.not_found");
     page::message_response(PageCtx::anonymous(t, "/"), &view)
 }

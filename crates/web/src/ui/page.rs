@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::{
     body::{Body, Bytes},
-    extract::{FromRequest, Request},
+    extract::{FromRequest, Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
@@ -21,7 +21,7 @@ use pacesetter_domain::{Locale, ValidationError};
 use serde::{Deserialize, de::DeserializeOwned};
 
 use super::context::{PageCtx, locale_of, render_html};
-use crate::i18n::Tr;
+use crate::{AppState, i18n::Tr};
 
 /// What a page handler returns.
 pub type PageResult<T = Response> = Result<T, PageError>;
@@ -159,9 +159,9 @@ impl PageSlot {
 }
 
 /// Renders the error a page handler gave up with (see [`PageError`]).
-pub async fn show_errors(request: Request, next: Next) -> Response {
+pub async fn show_errors(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let t = Tr::new(locale_of(&parts, None));
+    let t = Tr::new(locale_of(&parts, None), &state.app);
     let slot = PageSlot::default();
     parts.extensions.insert(slot.clone());
     let had_notice = super::context::cookie(&parts, NOTICE_COOKIE).is_some();

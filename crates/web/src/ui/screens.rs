@@ -43,7 +43,7 @@ pub(super) struct Lang {
 
 /// The fragment a screen shows, in `locale`, ready to be an event's data (one line).
 async fn fragment(state: &AppState, screen: Screen, locale: Locale) -> Result<Arc<str>, AppError> {
-    let t = Tr::new(locale);
+    let t = Tr::new(locale, &state.app);
     let html = match screen {
         Screen::ContestRound(round) => super::contests::board_html(state, t, round).await?,
         Screen::Quiz(quiz) => super::quizzes::standings_html(state, t, quiz).await?,

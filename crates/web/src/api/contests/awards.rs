@@ -109,9 +109,12 @@ pub(crate) async fn award_certificate(
     use pacesetter_export::certificate::Certificate;
     let view = contests::award_certificate(&state.app, actor, id).await?;
     let (heading, citation) =
-        crate::bulletin::certificate_wording(view.campaign.documents_language, &view.contest, "", "");
-    let date =
-        crate::bulletin::document_date(view.campaign.documents_language, view.campaign.today(view.award.created_at));
+        crate::bulletin::certificate_wording(&state.app, view.campaign.documents_language, &view.contest, "", "");
+    let date = crate::bulletin::document_date(
+        &state.app,
+        view.campaign.documents_language,
+        view.campaign.today(view.award.created_at),
+    );
     let certificate = Certificate {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,

@@ -113,7 +113,7 @@ pub async fn results_xlsx(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    let t = crate::i18n::Tr::of_actor(&actor, &state.app);
     Ok(results_workbook(&state, &actor, ContestRoundId(id), t).await?)
 }
 
@@ -154,9 +154,9 @@ pub async fn certificate_pdf(
     let view = contests::certificate(&state.app, &actor, ContestEntryId(id)).await?;
     let language = view.campaign.documents_language;
     let (heading, citation) =
-        crate::bulletin::certificate_wording(language, &view.contest, &view.round.name, &view.entry.title);
+        crate::bulletin::certificate_wording(&state.app, language, &view.contest, &view.round.name, &view.entry.title);
     let published = view.round.published_at.unwrap_or(view.contest.updated_at);
-    let date = crate::bulletin::document_date(language, view.campaign.today(published));
+    let date = crate::bulletin::document_date(&state.app, language, view.campaign.today(published));
     let certificate = Certificate {
         campaign: view.campaign.name,
         campaign_bo: view.campaign.name_bo,
@@ -165,7 +165,7 @@ pub async fn certificate_pdf(
         unit_bo: view.unit.name_bo,
         heading,
         citation,
-        prize: crate::bulletin::prize_said(language, view.prize),
+        prize: crate::bulletin::prize_said(&state.app, language, view.prize),
         office: view.office.name,
         date,
     };

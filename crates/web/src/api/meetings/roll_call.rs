@@ -216,6 +216,6 @@ pub async fn attendance_xlsx(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let t = crate::i18n::Tr::new(actor.user.locale.unwrap_or(pacesetter_domain::Locale::ZhHans));
+    let t = crate::i18n::Tr::of_actor(&actor, &state.app);
     Ok(attendance_workbook(&state, &actor, MeetingId(id), t).await?)
 }
