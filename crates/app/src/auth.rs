@@ -27,9 +27,19 @@ pub struct NewSession {
 
 /// 32 random bytes as hex: 256 bits, far past guessing.
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
+    random_hex::<32>()
+}
+
+/// `N` random bytes in hexadecimal.
+pub fn random_hex<const N: usize>() -> String {
+    use std::fmt::Write;
+    let mut bytes = [0u8; N];
     rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(2 * N);
+    for byte in bytes {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
 }
 
 /// Why a sign-in failed, for the audit log and the server log; the caller only ever hears
@@ -225,8 +235,24 @@ async fn actor_for(
 }
 
 /// The actor behind a session cookie, with the session's form token; ends sessions that
-/// were idle or lived too long. The session, the account and its grants are one query.
+/// were idle or lived too long.
 pub async fn session_actor(app: &App, token: &str, origin: Origin) -> Result<(Actor, String)> {
+    let session = page_session(app, token, origin).await?;
+    Ok((session.actor, session.csrf))
+}
+
+/// What a page needs of its session: who is signed in, the session's form token and how many of
+/// their notifications are unread (the header's count).
+#[derive(Debug)]
+pub struct PageSession {
+    pub actor: Actor,
+    pub csrf: String,
+    pub unread: i64,
+}
+
+/// [`session_actor`] with the unread count beside it. The session, its account and grants and
+/// the count are one query.
+pub async fn page_session(app: &App, token: &str, origin: Origin) -> Result<PageSession> {
     let hash = sha256_hex(token.as_bytes());
     let now = app.clock.now();
     let mut conn = app.store.read().await?;
@@ -248,7 +274,7 @@ pub async fn session_actor(app: &App, token: &str, origin: Origin) -> Result<(Ac
         sessions::touch(&mut tx, &hash, now).await?;
         tx.commit().await?;
     }
-    Ok((actor, session.csrf_token))
+    Ok(PageSession { actor, csrf: session.csrf_token, unread: session.unread })
 }
 
 /// The actor behind an API bearer token.

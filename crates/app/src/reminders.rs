@@ -460,11 +460,6 @@ pub async fn inbox(
     Ok(Page { items, total, page: page.page, per_page: page.per_page })
 }
 
-pub async fn unread(app: &App, actor: &Actor) -> Result<i64> {
-    let mut conn = app.store.read().await?;
-    Ok(store::unread_count(&mut conn, actor.user.id).await?)
-}
-
 pub async fn mark_all_read(app: &App, actor: &Actor) -> Result<u64> {
     let mut tx = app.store.write().await?;
     let changed = store::mark_all_read(&mut tx, actor.user.id, Timestamp::now()).await?;

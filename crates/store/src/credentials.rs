@@ -34,10 +34,13 @@ fn holder(rows: &[AnyRow]) -> Result<Option<Holder>> {
     Ok(Some(Holder { user: users::from_row(first)?, grants }))
 }
 
-/// The session with this token hash and its account, expired or not (the caller judges).
+/// The session with this token hash and its account, expired or not (the caller judges), with
+/// the account's unread notifications counted.
 pub async fn session(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<(SessionRow, Holder)>> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT c.csrf_token, c.created_at AS session_created_at, c.last_seen_at, c.expires_at, {HOLDER_FROM}
+        "SELECT c.csrf_token, c.created_at AS session_created_at, c.last_seen_at, c.expires_at,
+                (SELECT COUNT(*) FROM notifications n WHERE n.user_id = c.user_id AND n.read_at IS NULL) AS unread,
+                {HOLDER_FROM}
          FROM sessions c {HOLDER_JOINS} WHERE c.token_hash = $1 ORDER BY g.id"
     )))
     .bind(token_hash.to_owned())
@@ -51,6 +54,7 @@ pub async fn session(conn: &mut AnyConnection, token_hash: &str) -> Result<Optio
         created_at: row::timestamp(first, "session_created_at")?,
         last_seen_at: row::timestamp(first, "last_seen_at")?,
         expires_at: row::timestamp(first, "expires_at")?,
+        unread: first.try_get("unread")?,
     };
     Ok(Some((session, holder)))
 }

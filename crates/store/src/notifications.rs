@@ -76,14 +76,6 @@ pub async fn for_user(
     Ok((items, total))
 }
 
-pub async fn unread_count(conn: &mut AnyConnection, user: UserId) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(user.0)
-        .fetch_one(conn)
-        .await?;
-    Ok(row.try_get("n")?)
-}
-
 /// Marks all of a person's notifications read.
 pub async fn mark_all_read(conn: &mut AnyConnection, user: UserId, now: Timestamp) -> Result<u64> {
     let result = sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")

@@ -13,6 +13,8 @@ pub struct SessionRow {
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
     pub expires_at: Timestamp,
+    /// How many of the holder's notifications are unread: the count a page's header shows.
+    pub unread: i64,
 }
 
 pub async fn insert(

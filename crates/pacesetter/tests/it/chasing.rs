@@ -238,3 +238,22 @@ backend_test! {
         assert!(none.header("set-cookie").unwrap().starts_with("notice=notice_refused;"));
     }
 }
+
+backend_test! {
+    async fn the_page_header_counts_what_is_unread_until_it_is_read(t) {
+        let (office, lhasa) = (t.token("office").await, t.session("lhasa").await);
+        let badge = |page: String| page.split("class=\"badge-count\">").nth(1).and_then(|rest| rest.split('<').next()).map(str::to_owned);
+        let unread = |inbox: serde_json::Value| inbox.as_array().unwrap().iter().filter(|n| n["read"] == false).count();
+        let before = unread(t.get("/api/v1/notifications", &t.token("lhasa").await).await.json());
+
+        let open = t.get("/api/v1/assignments?state=in_progress", &t.token("lhasa").await).await.json();
+        let id = open["items"][0]["assignment"]["id"].as_i64().unwrap();
+        let chased = t.json(Method::POST, &format!("/api/v1/assignments/{id}/chase"), &office, json!({"message": "请报送"})).await;
+        assert_eq!(chased.status, StatusCode::OK, "{}", chased.text());
+        assert_eq!(badge(t.get("/assignments", &lhasa).await.text()), Some((before + 1).to_string()));
+
+        let read = t.form("/inbox/read", &lhasa, &[("csrf", lhasa.csrf())]).await;
+        assert_eq!(read.status, StatusCode::SEE_OTHER, "{}", read.text());
+        assert_eq!(badge(t.get("/assignments", &lhasa).await.text()), None);
+    }
+}

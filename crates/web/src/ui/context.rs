@@ -120,10 +120,9 @@ impl FromRequestParts<AppState> for SignedIn {
         let current_path = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
         let login = || Redirect::to(&format!("/login?next={}", urlencode(&current_path))).into_response();
         let Some(token) = request::session_token(&parts.headers) else { return Err(login()) };
-        match auth::session_actor(&state.app, &token, origin).await {
-            Ok((actor, csrf)) => {
+        match auth::page_session(&state.app, &token, origin).await {
+            Ok(auth::PageSession { actor, csrf, unread }) => {
                 let t = Tr::new(locale_of(parts, Some(&actor)), &state.app);
-                let unread = pacesetter_app::reminders::unread(&state.app, &actor).await.unwrap_or(0);
                 let user = PageUser {
                     display_name: actor.user.display_name.clone(),
                     username: actor.user.username.clone(),
