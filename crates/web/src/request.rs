@@ -16,15 +16,19 @@ use tracing::Instrument;
 pub struct RequestId(pub String);
 
 pub async fn assign_id(mut request: Request, next: Next) -> Response {
-    let id = pacesetter_app::auth::random_token()[..16].to_owned();
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", %method, path = %path.escape_debug(), request_id = %id);
+    let id = pacesetter_app::auth::random_hex::<8>();
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path().escape_debug(),
+        request_id = %id
+    );
+    let echoed = HeaderValue::from_str(&id).ok();
+    request.extensions_mut().insert(RequestId(id));
     // The span follows the future: a guard from `span.enter()` held across the await would be
     // left on whichever worker thread resumes it and corrupt the subscriber's span stack.
     let mut response = next.run(request).instrument(span).await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
+    if let Some(value) = echoed {
         response.headers_mut().insert("x-request-id", value);
     }
     response
