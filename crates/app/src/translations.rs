@@ -6,7 +6,7 @@
 use std::{
     collections::{HashMap, HashSet},
     sync::{
-        Arc, Mutex, OnceLock, RwLock,
+        Mutex, OnceLock, RwLock,
         atomic::{AtomicI64, Ordering},
     },
 };
@@ -42,7 +42,7 @@ fn target(locale: Locale) -> Result<&'static str> {
 #[derive(Debug)]
 pub struct InForce {
     revision: AtomicI64,
-    texts: RwLock<Arc<HashMap<Locale, HashMap<String, &'static str>>>>,
+    texts: RwLock<HashMap<Locale, HashMap<String, &'static str>>>,
 }
 
 impl InForce {
@@ -63,7 +63,7 @@ impl InForce {
         for (locale, key, text) in reviewed {
             next.entry(locale).or_default().insert(key, interned(&text));
         }
-        *self.texts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(next);
+        *self.texts.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = next;
         self.revision.store(revision, Ordering::Release);
     }
 
