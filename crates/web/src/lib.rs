@@ -38,13 +38,32 @@ pub struct WebConfig {
     pub request_timeout: std::time::Duration,
 }
 
-/// What every handler can reach.
+/// What every handler can reach. axum clones it for every request (every handler and
+/// middleware holds its own), so it is one pointer to what it shares.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] points to.
+#[derive(Debug)]
+pub struct Shared {
     pub app: App,
-    pub config: Arc<WebConfig>,
+    pub config: WebConfig,
     /// The big screens' feeds on this instance.
-    feeds: Arc<ui::screens::Feeds>,
+    feeds: ui::screens::Feeds,
+}
+
+impl AppState {
+    fn new(app: App, config: WebConfig) -> Self {
+        Self(Arc::new(Shared { app, config, feeds: ui::screens::Feeds::default() }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
 }
 
 /// Largest body of a JSON call or a page form: far more than any form needs, and small
@@ -81,35 +100,42 @@ fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::c
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
     let limits = overload::Limits::new(config.max_requests, config.request_timeout);
     let over_tls = security::OverTls(config.secure_cookies);
-    let state = AppState { app, config: Arc::new(config), feeds: Arc::default() };
+    let state = AppState::new(app, config);
     let (api_router, openapi) = api::router(state.clone())?;
     let (ui_router, ui_routes) = ui::router(state.clone());
     let mut inventory = authz::inventory_from_openapi(&openapi);
     inventory.extend(ui_routes);
     authz::check_inventory(&inventory)?;
-    Ok(Router::new()
+    let routes = Router::new()
         .merge(api_router)
         .merge(api::docs_router(&openapi)?)
         .merge(ui_router)
         .merge(assets::router())
-        .fallback(error::not_found)
-        .layer(axum::middleware::from_fn(security::csrf_guard))
-        .layer(axum::middleware::from_fn_with_state(over_tls, security::headers))
-        .layer(axum::middleware::from_fn(request::assign_id))
-        .layer(compression())
-        // No body is read past the largest upload, whatever a route's extractor does.
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
-        .layer(axum::middleware::from_fn(error::api_body_too_large))
-        // Past capacity, shed at once rather than queue; stop a request that takes too long.
-        .layer(axum::middleware::from_fn_with_state(limits, overload::guard))
+        .fallback(error::not_found);
+    // Around the whole router once, outermost first. `Router::layer` would wrap every route in
+    // each layer, one boxed service per layer, and axum clones a route's service for every
+    // request: nine allocations and clones of the state before a handler ran.
+    let stack = tower::ServiceBuilder::new()
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A bug must cost one request a generic 500, never the connection or the process.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES)))
+        // Past capacity, shed at once rather than queue; stop a request that takes too long.
+        .layer(axum::middleware::from_fn_with_state(limits, overload::guard))
+        .layer(axum::middleware::from_fn(error::api_body_too_large))
+        // No body is read past the largest upload, whatever a route's extractor does.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
+        .map_request(|request: axum::extract::Request<_>| request.map(axum::body::Body::new))
+        .layer(compression())
+        .layer(axum::middleware::from_fn(request::assign_id))
+        .layer(axum::middleware::from_fn_with_state(over_tls, security::headers))
+        .layer(axum::middleware::from_fn(security::csrf_guard))
+        .service(routes);
+    Ok(Router::new().fallback_service(stack))
 }
 
 /// Every (method, path) the router serves, for the authorization test.
 pub fn route_inventory(app: App, config: WebConfig) -> Result<Vec<authz::RouteKey>, RouteError> {
-    let state = AppState { app, config: Arc::new(config), feeds: Arc::default() };
+    let state = AppState::new(app, config);
     let (_, openapi) = api::router(state.clone())?;
     let (_, ui_routes) = ui::router(state);
     let mut inventory = authz::inventory_from_openapi(&openapi);

@@ -103,7 +103,7 @@ impl Feeds {
 
 /// Keeps `key`'s feed current until its last screen goes.
 async fn refresh(state: AppState, key: Key, feed: watch::Sender<Arc<str>>, mut changes: broadcast::Receiver<Screen>) {
-    let feeds = Arc::clone(&state.feeds);
+    let feeds = &state.feeds;
     loop {
         tokio::select! {
             () = feed.closed() => {
