@@ -9,20 +9,35 @@ use pacesetter_domain::light::Light;
 /// markup characters as entities, and the control characters XML cannot carry dropped (tabs and
 /// line breaks are kept).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' | '\t' | '\r' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
+    Escaped(text).to_string()
+}
+
+/// [`escape`] written straight into what is being formatted, without a string of its own.
+pub struct Escaped<'a>(pub &'a str);
+
+impl std::fmt::Display for Escaped<'_> {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(|c: char| matches!(c, '&' | '<' | '>' | '"' | '\'') || kept_out(c)) {
+            out.write_str(&rest[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            out.write_str(match c {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => "",
+            })?;
+            rest = &rest[at + c.len_utf8()..];
         }
+        out.write_str(rest)
     }
-    out
+}
+
+/// A control character XML cannot carry (tabs and line breaks it can).
+fn kept_out(c: char) -> bool {
+    c.is_control() && !matches!(c, '\n' | '\t' | '\r')
 }
 
 fn fill(light: Light) -> &'static str {
@@ -51,9 +66,12 @@ pub struct Column {
     pub href: Option<String>,
 }
 
-/// A roll-up's progress as the heat map writes it: "45%" for 455 ‰.
+/// A roll-up's progress as the heat map writes it: "45%" for 452 ‰, a half to the even
+/// percent ("46%" for 455 ‰, "44%" for 445 ‰).
 pub fn percent(permille: u32) -> String {
-    format!("{:.0}%", f64::from(permille) / 10.0)
+    let (whole, tenths) = (permille / 10, permille % 10);
+    let up = tenths > 5 || (tenths == 5 && whole % 2 == 1);
+    format!("{}%", whole + u32::from(up))
 }
 
 /// A heat map of rows × columns; an empty cell (`None`) means nothing assigned there.
@@ -71,9 +89,9 @@ pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>],
     let _ = write!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart heatmap" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#,
-        escape(title)
+        Escaped(title)
     );
-    let _ = write!(svg, "<title>{}</title>", escape(title));
+    let _ = write!(svg, "<title>{}</title>", Escaped(title));
     for (i, column) in columns.iter().enumerate() {
         let x = label_width + i * cell_width + cell_width / 2;
         let label = format!(
@@ -81,11 +99,11 @@ pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>],
             header - 8,
             header - 8,
             if column.href.is_some() { " link" } else { "" },
-            escape(&column.label)
+            Escaped(&column.label)
         );
         match &column.href {
             Some(href) => {
-                let _ = write!(svg, r#"<a href="{}">{label}</a>"#, escape(href));
+                let _ = write!(svg, r#"<a href="{}">{label}</a>"#, Escaped(href));
             }
             None => svg.push_str(&label),
         }
@@ -97,7 +115,7 @@ pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>],
             r#"<text x="{}" y="{}" text-anchor="end" class="axis">{}</text>"#,
             label_width - 8,
             y + cell_height / 2 + 5,
-            escape(row)
+            Escaped(row)
         );
         for (c, cell) in cells.get(r).map(Vec::as_slice).unwrap_or(&[]).iter().enumerate() {
             let x = label_width + c * cell_width;
@@ -107,16 +125,16 @@ pub fn heatmap(rows: &[String], columns: &[Column], cells: &[Vec<Option<Cell>>],
                     let _ = write!(
                         svg,
                         r#"<a href="{}"><rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="{}"><title>{} · {} · {} · {}</title></rect><text x="{}" y="{}" text-anchor="middle" class="cell">{}</text></a>"#,
-                        escape(&cell.href),
+                        Escaped(&cell.href),
                         x + 2,
                         y + 2,
                         cell_width - 4,
                         cell_height - 4,
                         fill(cell.light),
-                        escape(row),
-                        escape(columns.get(c).map(|c| c.label.as_str()).unwrap_or("")),
+                        Escaped(row),
+                        Escaped(columns.get(c).map(|c| c.label.as_str()).unwrap_or("")),
                         percent,
-                        escape(&cell.note),
+                        Escaped(&cell.note),
                         x + cell_width / 2,
                         y + cell_height / 2 + 5,
                         percent
@@ -168,8 +186,8 @@ pub fn grouped_bars(labels: &[String], series: &[Series<'_>], title: &str) -> St
     let _ = write!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}"><title>{}</title>"#,
-        escape(title),
-        escape(title)
+        Escaped(title),
+        Escaped(title)
     );
     if series.len() > 1 {
         for (k, one) in series.iter().enumerate() {
@@ -177,9 +195,9 @@ pub fn grouped_bars(labels: &[String], series: &[Series<'_>], title: &str) -> St
             let _ = write!(
                 svg,
                 r#"<rect x="{x}" y="8" width="12" height="12" rx="2" fill="{}"/><text x="{}" y="18" class="axis">{}</text>"#,
-                escape(one.colour),
+                Escaped(one.colour),
                 x + 18,
-                escape(one.name)
+                Escaped(one.name)
             );
         }
     }
@@ -194,11 +212,11 @@ pub fn grouped_bars(labels: &[String], series: &[Series<'_>], title: &str) -> St
             let y = baseline - bar_height;
             let left = x + 4 + k * slot;
             let named =
-                if one.name.is_empty() { escape(label) } else { format!("{} {}", escape(label), escape(one.name)) };
+                if one.name.is_empty() { escape(label) } else { format!("{} {}", Escaped(label), Escaped(one.name)) };
             let _ = write!(
                 svg,
                 r##"<rect x="{left}" y="{y}" width="{slot}" height="{bar_height}" rx="2" fill="{}"><title>{named}: {value}</title></rect>"##,
-                escape(one.colour)
+                Escaped(one.colour)
             );
             if value > 0 {
                 let _ = write!(
@@ -214,7 +232,7 @@ pub fn grouped_bars(labels: &[String], series: &[Series<'_>], title: &str) -> St
             r#"<text x="{}" y="{}" text-anchor="middle" class="axis">{}</text>"#,
             x + group_width / 2,
             baseline + 16,
-            escape(label)
+            Escaped(label)
         );
     }
     svg.push_str("</svg>");
@@ -240,8 +258,8 @@ pub fn ranking(bars: &[RankBar], max: f64, title: &str) -> String {
     let _ = write!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart ranking" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}"><title>{}</title>"#,
-        escape(title),
-        escape(title)
+        Escaped(title),
+        Escaped(title)
     );
     for (i, bar) in bars.iter().enumerate() {
         let y = top + row * i as f64;
@@ -252,14 +270,14 @@ pub fn ranking(bars: &[RankBar], max: f64, title: &str) -> String {
             r##"<text x="{}" y="{}" text-anchor="end" class="axis">{}</text><rect x="{label_width}" y="{}" width="{length}" height="{}" rx="2" fill="#1d5fa7"><title>{}: {}</title></rect><text x="{}" y="{}" class="value">{}</text>"##,
             label_width - 8.0,
             y + 17.0,
-            escape(&label),
+            Escaped(&label),
             y + 5.0,
             row - 10.0,
-            escape(&bar.label),
-            escape(&bar.text),
+            Escaped(&bar.label),
+            Escaped(&bar.text),
             label_width + length + 6.0,
             y + 17.0,
-            escape(&bar.text)
+            Escaped(&bar.text)
         );
     }
     svg.push_str("</svg>");
@@ -269,6 +287,20 @@ pub fn ranking(bars: &[RankBar], max: f64, title: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_rounds_as_a_float_would() {
+        for permille in 0..=2000 {
+            assert_eq!(percent(permille), format!("{:.0}%", f64::from(permille) / 10.0), "{permille}");
+        }
+    }
+
+    #[test]
+    fn escaping_keeps_text_and_line_breaks_and_drops_other_control_characters() {
+        assert_eq!(escape("a&b<c>d\"e'f"), "a&amp;b&lt;c&gt;d&quot;e&#39;f");
+        assert_eq!(escape("拉萨\n\tབོད\u{0}\u{7}x\r"), "拉萨\n\tབོདx\r");
+        assert_eq!(escape(""), "");
+    }
 
     #[test]
     fn labels_cannot_inject_markup() {

@@ -45,6 +45,34 @@ pub fn shipped(locale: Locale, key: &str) -> Option<&'static str> {
     catalogues().get(&locale).and_then(|c| c.get(key)).map(String::as_str)
 }
 
+/// `text` with each `{name}` of `args` replaced by its value, in one pass: a value is not read
+/// again for placeholders, and a brace that names no argument stays as it is.
+fn filled(text: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(text.len() + 8 * args.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let named = after.find('}').and_then(|close| {
+            let value = args.iter().find(|(name, _)| *name == &after[..close])?.1;
+            Some((close, value))
+        });
+        match named {
+            Some((close, value)) => {
+                let _ = write!(out, "{value}");
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The keys of one language's file, for the completeness test.
 pub fn keys(locale: Locale) -> Vec<String> {
     let mut keys: Vec<String> = catalogues().get(&locale).map(|c| c.keys().cloned().collect()).unwrap_or_default();
@@ -97,11 +125,7 @@ impl Tr {
 
     /// The text for `key` with `{name}` placeholders filled.
     pub fn f(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
-        let mut text = self.t(key).to_owned();
-        for (name, value) in args {
-            text = text.replace(&format!("{{{name}}}"), &value.to_string());
-        }
-        text
+        filled(self.t(key), args)
     }
 
     /// The message for an error or validation code, e.g. `error.code_taken`.
@@ -113,7 +137,7 @@ impl Tr {
 
     /// The text for `key` with `{n}` filled.
     pub fn n(&self, key: &str, n: impl std::fmt::Display) -> String {
-        self.t(key).replace("{n}", &n.to_string())
+        self.f(key, &[("n", &n)])
     }
 
     /// A day written out in the language's long form, after CLDR's `long` date pattern:
@@ -127,7 +151,7 @@ impl Tr {
 
     /// "Page 2 of 5".
     pub fn pages(&self, page: impl std::fmt::Display, pages: impl std::fmt::Display) -> String {
-        self.t("pager.position").replace("{page}", &page.to_string()).replace("{pages}", &pages.to_string())
+        self.f("pager.position", &[("page", &page), ("pages", &pages)])
     }
 
     /// The text for `prefix.suffix`, e.g. `("imports.status", "committed")`.
@@ -222,5 +246,14 @@ mod tests {
         assert_eq!(t.n("units.total", 95), "95 units");
         assert_eq!(t.pages(2, 4), "Page 2 of 4");
         assert_eq!(Tr::shipped(Locale::Bo).t("auth.sign_in"), "ཐོ་འཇུག");
+    }
+
+    #[test]
+    fn a_value_is_not_read_for_placeholders_and_unnamed_braces_stay() {
+        let title: &dyn std::fmt::Display = &"{b} 与 {";
+        assert_eq!(filled("{a}·{b}·{a}", &[("a", title), ("b", &2)]), "{b} 与 {·2·{b} 与 {");
+        assert_eq!(filled("{c} {b", &[("b", &2)]), "{c} {b");
+        assert_eq!(filled("无占位符", &[("b", &2)]), "无占位符");
+        assert_eq!(filled("{}{b}}", &[("b", &"拉萨")]), "{}拉萨}");
     }
 }
