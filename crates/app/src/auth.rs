@@ -32,12 +32,13 @@ pub fn random_token() -> String {
 
 /// `N` random bytes in hexadecimal.
 pub fn random_hex<const N: usize>() -> String {
-    use std::fmt::Write;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; N];
     rand::rng().fill_bytes(&mut bytes);
     let mut hex = String::with_capacity(2 * N);
     for byte in bytes {
-        let _ = write!(hex, "{byte:02x}");
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }
     hex
 }

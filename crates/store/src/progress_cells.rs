@@ -503,11 +503,7 @@ pub async fn tallies(
     if units.is_empty() {
         return Ok(tallies);
     }
-    let mut filters = Where::default();
-    let p = filters.bind(Bind::Int(campaign.id.0));
-    filters.push(format!("campaign_id = {p}"));
-    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
-    filters.push(format!("unit_id IN ({})", listed.join(", ")));
+    let mut filters = of_units(campaign, "campaign_id", units, "unit_id");
     let cells = filters
         .query(format!(
             "SELECT unit_id, item_id, assignments, closed, permille_sum FROM progress_cells {} AND assignments > 0",
@@ -545,13 +541,24 @@ pub async fn tallies(
         let red = row.try_get::<i64, _>("red")?.max(0) as u64;
         let yellow = (row.try_get::<i64, _>("yellow")?.max(0) as u64).saturating_sub(red);
         let open = tally.lights[Light::Green as usize];
-        tally.lights[Light::Red as usize] = red.min(open);
-        tally.lights[Light::Yellow as usize] = yellow.min(open - red.min(open));
-        tally.lights[Light::Green as usize] =
-            open - tally.lights[Light::Red as usize] - tally.lights[Light::Yellow as usize];
+        let red = red.min(open);
+        let yellow = yellow.min(open - red);
+        tally.lights[Light::Red as usize] = red;
+        tally.lights[Light::Yellow as usize] = yellow;
+        tally.lights[Light::Green as usize] = open - red - yellow;
     }
     add_own(conn, campaign, units, today, &mut tallies).await?;
     Ok(tallies)
+}
+
+/// A filter on `campaign`'s rows of `units`, in the columns named.
+fn of_units(campaign: &Campaign, campaign_column: &str, units: &[UnitId], unit_column: &str) -> Where {
+    let mut filters = Where::default();
+    let p = filters.bind(Bind::Int(campaign.id.0));
+    filters.push(format!("{campaign_column} = {p}"));
+    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
+    filters.push(format!("{unit_column} IN ({})", listed.join(", ")));
+    filters
 }
 
 /// Adds the units' own assignments, read and lit one by one.
@@ -562,11 +569,7 @@ async fn add_own(
     today: Date,
     tallies: &mut HashMap<(UnitId, PlanItemId), Tally>,
 ) -> Result<()> {
-    let mut filters = Where::default();
-    let p = filters.bind(Bind::Int(campaign.id.0));
-    filters.push(format!("i.campaign_id = {p}"));
-    let listed: Vec<String> = units.iter().map(|u| filters.bind(Bind::Int(u.0))).collect();
-    filters.push(format!("a.unit_id IN ({})", listed.join(", ")));
+    let filters = of_units(campaign, "i.campaign_id", units, "a.unit_id");
     let rows = filters
         .query(format!(
             "SELECT a.item_id, a.unit_id, a.state, a.percent, a.starts_day, a.due_day
