@@ -132,12 +132,10 @@ pub fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// Gives an API request refused for its size the JSON error: the body limit answers before any
-/// extractor does, in plain text.
-pub async fn api_body_too_large(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let api = request.uri().path().starts_with("/api/");
-    let response = next.run(request).await;
+/// extractor does, in plain text. Called by [`crate::overload::guard`] on API responses.
+pub fn api_body_too_large(response: Response) -> Response {
     let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|t| t == "application/json");
-    if api && response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
         let message = format!(
             "The body is larger than the server accepts ({} KiB, or {} MiB for a file upload).",
             crate::MAX_BODY_BYTES >> 10,

@@ -114,21 +114,20 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
         .fallback(error::not_found);
     // Around the whole router once, outermost first. `Router::layer` would wrap every route in
     // each layer, one boxed service per layer, and axum clones a route's service for every
-    // request: nine allocations and clones of the state before a handler ran.
+    // request: nine allocations and clones of the state before a handler ran. Each `from_fn` boxes
+    // the rest of the stack and its future per request, so the server's own checks share two.
     let stack = tower::ServiceBuilder::new()
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         // A bug must cost one request a generic 500, never the connection or the process.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(error::panic_response))
         // Past capacity, shed at once rather than queue; stop a request that takes too long.
         .layer(axum::middleware::from_fn_with_state(limits, overload::guard))
-        .layer(axum::middleware::from_fn(error::api_body_too_large))
         // No body is read past the largest upload, whatever a route's extractor does.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         .map_request(|request: axum::extract::Request<_>| request.map(axum::body::Body::new))
         .layer(compression())
-        .layer(axum::middleware::from_fn(request::assign_id))
-        .layer(axum::middleware::from_fn_with_state(over_tls, security::headers))
-        .layer(axum::middleware::from_fn(security::csrf_guard))
+        // The request's id and log span, the cross-site guard, the security headers.
+        .layer(axum::middleware::from_fn_with_state(over_tls, request::frame))
         .service(routes);
     Ok(Router::new().fallback_service(stack))
 }

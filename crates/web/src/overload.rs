@@ -36,16 +36,22 @@ const RETRY_AFTER_SECONDS: u64 = 1;
 /// How long a request past capacity waits for a turn before it is shed.
 pub const QUEUE_WAIT: Duration = Duration::from_millis(500);
 
+/// The outermost of the server's own middleware. Besides shedding and stopping, it gives an
+/// API request refused for its size the JSON error ([`crate::error::api_body_too_large`]): one
+/// middleware rather than two, since each `from_fn` layer boxes the rest of the stack and its
+/// future for every request.
 pub async fn guard(State(limits): State<Limits>, request: Request, next: Next) -> Response {
-    if request.uri().path() == "/api/v1/health" {
+    let path = request.uri().path();
+    let api = path.starts_with("/api/");
+    if path == "/api/v1/health" {
         return next.run(request).await;
     }
-    let api = request.uri().path().starts_with("/api/");
     let Ok(Ok(_permit)) = tokio::time::timeout(limits.wait, limits.permits.clone().acquire_owned()).await else {
         tracing::warn!(path = %request.uri().path(), "overloaded: request shed");
         return busy(api, "overloaded", "The server is busy; try again in a moment.");
     };
     match tokio::time::timeout(limits.timeout, next.run(request)).await {
+        Ok(response) if api => crate::error::api_body_too_large(response),
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(seconds = limits.timeout.as_secs(), "request timed out and was stopped");

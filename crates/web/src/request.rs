@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::{
-    extract::{ConnectInfo, Request},
+    extract::{ConnectInfo, Request, State},
     http::{HeaderMap, HeaderValue, header},
     middleware::Next,
     response::Response,
@@ -11,27 +11,53 @@ use axum::{
 use pacesetter_app::Origin;
 use tracing::Instrument;
 
+use crate::security::{self, OverTls};
+
 /// The id given to this request, echoed as `x-request-id`.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
-pub async fn assign_id(mut request: Request, next: Next) -> Response {
+/// What every request goes through inside the compression: an id and a log span, the
+/// cross-site guard, and the security headers on whatever comes back. One middleware rather
+/// than three, since each `from_fn` layer boxes the rest of the stack and its future for every
+/// request.
+pub async fn frame(State(over_tls): State<OverTls>, mut request: Request, next: Next) -> Response {
     let id = pacesetter_app::auth::random_hex::<8>();
     let span = tracing::info_span!(
         "request",
         method = %request.method(),
-        path = %request.uri().path().escape_debug(),
+        path = %LoggedPath(request.uri().path()),
         request_id = %id
     );
     let echoed = HeaderValue::from_str(&id).ok();
+    let docs = request.uri().path().starts_with("/api/docs");
     request.extensions_mut().insert(RequestId(id));
     // The span follows the future: a guard from `span.enter()` held across the await would be
     // left on whichever worker thread resumes it and corrupt the subscriber's span stack.
-    let mut response = next.run(request).instrument(span).await;
+    let answered = async {
+        match security::cross_site_refusal(&request) {
+            Some(refused) => refused,
+            None => next.run(request).await,
+        }
+    };
+    let mut response = answered.instrument(span).await;
+    security::set_headers(response.headers_mut(), over_tls, docs);
     if let Some(value) = echoed {
         response.headers_mut().insert("x-request-id", value);
     }
     response
+}
+
+/// A request's path as the log shows it: escaped where it holds a character that could forge
+/// a log line or hide in one, as it is otherwise (nearly always, and without the char-by-char
+/// writing of the escaped form).
+struct LoggedPath<'a>(&'a str);
+
+impl std::fmt::Display for LoggedPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plain = self.0.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'\\' | b'"' | b'\''));
+        if plain { f.write_str(self.0) } else { write!(f, "{}", self.0.escape_debug()) }
+    }
 }
 
 /// Where the request came from. The socket address is used, never `X-Forwarded-For`, so a
@@ -99,4 +125,18 @@ fn cookie(name: &str, token: &str, secure: bool, same_site: &str, max_age_secs: 
     let secure_flag = if secure { "; Secure" } else { "" };
     let max_age = if token.is_empty() { 0 } else { max_age_secs };
     format!("{name}={token}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure_flag}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoggedPath;
+
+    #[test]
+    fn a_logged_path_is_escaped_only_where_it_could_forge_a_line() {
+        assert_eq!(LoggedPath("/api/v1/assignments/42").to_string(), "/api/v1/assignments/42");
+        assert_eq!(LoggedPath("/a\nINFO forged").to_string(), "/a\\nINFO forged");
+        assert_eq!(LoggedPath("/a\"b\\c").to_string(), "/a\\\"b\\\\c");
+        assert_eq!(LoggedPath("/单位").to_string(), "/单位", "printable text is kept as it is escaped");
+        assert_eq!(LoggedPath("/a\u{200b}b").to_string(), "/a\\u{200b}b", "an invisible character is shown");
+    }
 }

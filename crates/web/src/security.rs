@@ -2,9 +2,8 @@
 //! state-changing request made with a cookie.
 
 use axum::{
-    extract::{Request, State},
-    http::{HeaderValue, Method, StatusCode, header},
-    middleware::Next,
+    extract::Request,
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     response::Response,
 };
 
@@ -18,10 +17,10 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
 #[derive(Debug, Clone, Copy)]
 pub struct OverTls(pub bool);
 
-pub async fn headers(State(over_tls): State<OverTls>, request: Request, next: Next) -> Response {
-    let docs = request.uri().path().starts_with("/api/docs");
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
+/// Puts the security headers on a response; `docs` is the API documentation page.
+pub fn set_headers(headers: &mut HeaderMap, over_tls: OverTls, docs: bool) {
+    // Room for them all at once, rather than the map growing on the way.
+    headers.reserve(6);
     // Served over HTTPS (directly or behind a proxy): browsers keep to HTTPS for a year.
     if over_tls.0 {
         headers
@@ -38,19 +37,18 @@ pub async fn headers(State(over_tls): State<OverTls>, request: Request, next: Ne
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
-    response
 }
 
-/// Refuses a state-changing request from another site, judged by Fetch Metadata
+/// The refusal of a state-changing request from another site, judged by Fetch Metadata
 /// (`Sec-Fetch-Site`) or, failing that, by `Origin`. API calls without a session cookie carry
 /// no ambient credential (scripts with a bearer token, or asking for one) and pass; page forms
 /// also carry a per-session token.
-pub async fn csrf_guard(request: Request, next: Next) -> Response {
+pub fn cross_site_refusal(request: &Request) -> Option<Response> {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let cookieless_api =
         request.uri().path().starts_with("/api/") && crate::request::session_token(request.headers()).is_none();
     if safe || cookieless_api {
-        return next.run(request).await;
+        return None;
     }
     let headers = request.headers();
     let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
@@ -65,9 +63,8 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
         },
     };
     if allowed {
-        next.run(request).await
-    } else {
-        tracing::warn!(fetch_site = ?fetch_site, "cross-site request refused");
-        crate::error::api_error(StatusCode::FORBIDDEN, "cross_site_request", "Cross-site requests are refused.")
+        return None;
     }
+    tracing::warn!(fetch_site = ?fetch_site, "cross-site request refused");
+    Some(crate::error::api_error(StatusCode::FORBIDDEN, "cross_site_request", "Cross-site requests are refused."))
 }
