@@ -222,3 +222,19 @@ async fn the_page_cache_is_shared_out_among_the_connections() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `.cargo/config.toml` builds the bundled SQLite without memory statistics (a mutex on every
+/// allocation); a build that lost the setting would be slower, not wrong, so only this notices.
+#[tokio::test]
+async fn sqlite_is_built_without_memory_statistics() {
+    let dir = std::env::temp_dir().join(format!("pacesetter-memstatus-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = pacesetter_store::Store::connect(&pacesetter_store::Store::sqlite_url(&dir)).await.unwrap();
+    let mut conn = store.read().await.unwrap();
+    let options: Vec<(String,)> = sqlx::query_as("PRAGMA compile_options").fetch_all(&mut *conn).await.unwrap();
+    assert!(options.iter().any(|(o,)| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    drop(conn);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
