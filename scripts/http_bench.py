@@ -51,18 +51,23 @@ def cpu_seconds(pid):
 
 
 def context_switches(pid):
-    """How many times the server's threads have given up or been taken off a core: each SQL
-    statement on SQLite is two hand-overs between a runtime thread and its connection's."""
-    total = 0
+    """How many times each of the server's threads has given up or been taken off a core, by
+    thread id: each SQL statement on SQLite is two hand-overs between a runtime thread and its
+    connection's."""
+    counts = {}
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
             with open(f"/proc/{pid}/task/{task}/status") as status:
-                for line in status:
-                    if "ctxt_switches" in line:
-                        total += int(line.split()[1])
+                counts[task] = sum(int(line.split()[1]) for line in status if "ctxt_switches" in line)
         except FileNotFoundError:  # a thread that ended meanwhile
             pass
-    return total
+    return counts
+
+
+def switches_since(pid, before):
+    """Context switches since `before`, over the threads alive now (one started meanwhile counts
+    from zero; one that ended meanwhile takes its count with it, so this can only undercount)."""
+    return sum(count - before.get(task, 0) for task, count in context_switches(pid).items())
 
 
 def memory_parts(pid):
@@ -404,7 +409,7 @@ def main():
                 before, switched = cpu_seconds(pid), context_switches(pid)
                 rate, total, p50, p99, bad = wrk(url, connections, args.seconds, headers)
                 cpu_us = (cpu_seconds(pid) - before) / max(total, 1) * 1e6
-                switches = (context_switches(pid) - switched) / max(total, 1)
+                switches = switches_since(pid, switched) / max(total, 1)
                 if pid == bare.pid:
                     floor[connections] = rate
                 share = rate / floor[connections] * 100 if floor.get(connections) else 100.0
