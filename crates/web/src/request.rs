@@ -136,7 +136,7 @@ mod tests {
         assert_eq!(LoggedPath("/api/v1/assignments/42").to_string(), "/api/v1/assignments/42");
         assert_eq!(LoggedPath("/a\nINFO forged").to_string(), "/a\\nINFO forged");
         assert_eq!(LoggedPath("/a\"b\\c").to_string(), "/a\\\"b\\\\c");
-        assert_eq!(LoggedPath("/单位").to_string(), "/单位", "printable text is kept as it is escaped");
+        assert_eq!(LoggedPath("/单位").to_string(), "/单位", "printable text beyond ASCII comes out as it is");
         assert_eq!(LoggedPath("/a\u{200b}b").to_string(), "/a\\u{200b}b", "an invisible character is shown");
     }
 }
