@@ -100,16 +100,12 @@ fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::c
 pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
     let limits = overload::Limits::new(config.max_requests, config.request_timeout);
     let over_tls = security::OverTls(config.secure_cookies);
-    let state = AppState::new(app, config);
-    let (api_router, openapi) = api::router(state.clone())?;
-    let (ui_router, ui_routes) = ui::router(state.clone());
-    let mut inventory = authz::inventory_from_openapi(&openapi);
-    inventory.extend(ui_routes);
-    authz::check_inventory(&inventory)?;
+    let parts = Routes::of(AppState::new(app, config))?;
+    authz::check_inventory(&parts.inventory)?;
     let routes = Router::new()
-        .merge(api_router)
-        .merge(api::docs_router(&openapi)?)
-        .merge(ui_router)
+        .merge(parts.api)
+        .merge(api::docs_router(&parts.openapi)?)
+        .merge(parts.ui)
         .merge(assets::router())
         .fallback(error::not_found);
     // Around the whole router once, outermost first. `Router::layer` would wrap every route in
@@ -134,10 +130,23 @@ pub fn router(app: App, config: WebConfig) -> Result<Router, RouteError> {
 
 /// Every (method, path) the router serves, for the authorization test.
 pub fn route_inventory(app: App, config: WebConfig) -> Result<Vec<authz::RouteKey>, RouteError> {
-    let state = AppState::new(app, config);
-    let (_, openapi) = api::router(state.clone())?;
-    let (_, ui_routes) = ui::router(state);
-    let mut inventory = authz::inventory_from_openapi(&openapi);
-    inventory.extend(ui_routes);
-    Ok(inventory)
+    Ok(Routes::of(AppState::new(app, config))?.inventory)
+}
+
+/// The API's and the pages' routes, and every (method, path) among them.
+struct Routes {
+    api: Router,
+    openapi: utoipa::openapi::OpenApi,
+    ui: Router,
+    inventory: Vec<authz::RouteKey>,
+}
+
+impl Routes {
+    fn of(state: AppState) -> Result<Self, RouteError> {
+        let (api, openapi) = api::router(state.clone())?;
+        let (ui, ui_routes) = ui::router(state);
+        let mut inventory = authz::inventory_from_openapi(&openapi);
+        inventory.extend(ui_routes);
+        Ok(Self { api, openapi, ui, inventory })
+    }
 }
