@@ -179,22 +179,35 @@ async fn evaluate_reruns_the_demo_s_published_run_from_the_database() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// The server turns transparent huge pages off for its process (main.rs): with them on, a few
-/// small allocations while idle kept whole 2 MiB pages of the allocator's arena resident.
-#[cfg(target_os = "linux")]
-#[test]
-fn the_server_runs_without_transparent_huge_pages() {
-    let dir = std::env::temp_dir().join(format!("pacesetter-thp-{}", std::process::id()));
+/// The real server on a free port, its standard error piped, once it accepts connections.
+fn serve(name: &str, env: &[(&str, &str)]) -> (std::process::Child, u16, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("pacesetter-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut server =
-        pacesetter().args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"]).arg(&dir).spawn().unwrap();
+    let mut server = pacesetter()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(&dir)
+        .envs(env.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(std::time::Instant::now() < deadline, "the server did not start");
         assert!(server.try_wait().unwrap().is_none(), "the server exited");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    (server, port, dir)
+}
+
+/// The server sets up its memory first thing (pacesetter-memory): transparent huge pages off,
+/// since with them on a few small allocations while idle kept whole 2 MiB pages of the
+/// allocator's arena resident.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_server_runs_without_transparent_huge_pages() {
+    let (mut server, _, dir) = serve("thp", &[]);
     let status = std::fs::read_to_string(format!("/proc/{}/status", server.id())).unwrap();
     server.kill().unwrap();
     server.wait().unwrap();
