@@ -18,7 +18,7 @@ Bounded: `--seconds` per cell.
 a fresh database is made beside the one named (and dropped afterwards). `--idle 70` waits that
 long after the runs and prints the memory then (idle connections close after a minute).
 `--statements` runs no load: it sends each request twice and prints how many SQL statements the
-second one ran (the server logs them at debug level, each with its request's id), the count that
+second one ran (the server logs them at debug level; nothing else runs meanwhile), the count that
 sets how often a request crosses between the runtime's threads and a SQLite connection's.
 `--national FILE` runs the same requests on a copy of the national dataset (PRODUCT.md, "Scale
 the design must hold") instead of the demo, its office coordinator and a county liaison signing
@@ -109,22 +109,27 @@ def wait_quiet(pid, seconds=600):
 
 
 def statements_of(port, url, headers, log_path):
-    """The SQL statements one GET of `url` ran, as the server logged them under its request id:
-    the second of two requests, so that what is read once per process is not counted."""
+    """The SQL statements one GET of `url` ran, as the server logged them while it answered: the
+    second of two requests, so that what is read once per process is not counted. Nothing else
+    runs meanwhile; a statement is logged on the database's own thread, which does not know the
+    request, so the lines are those written between the request and its answer."""
     path = url.split(f"127.0.0.1:{port}", 1)[1]
     fields = dict(header.split(": ", 1) for header in headers)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for _ in range(2):
-        connection.request("GET", path, headers=fields)
-        response = connection.getresponse()
-        response.read()
-    connection.close()
-    request_id = response.getheader("x-request-id")
+    connection.request("GET", path, headers=fields)
+    connection.getresponse().read()
     # The log is written line by line; give the last lines a moment to reach the file.
     time.sleep(0.3)
-    with open(log_path, encoding="utf-8", errors="replace") as log:
-        summaries = [re.search(r'summary="([^"]*)"', line) for line in log
-                     if f"request_id={request_id}" in line and "sqlx::query" in line]
+    start = os.path.getsize(log_path)
+    connection.request("GET", path, headers=fields)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    time.sleep(0.3)
+    with open(log_path, "rb") as log:
+        log.seek(start)
+        lines = log.read().decode("utf-8", errors="replace").splitlines()
+    summaries = [re.search(r'summary="([^"]*)"', line) for line in lines if "sqlx::query" in line]
     return response.status, [summary.group(1) for summary in summaries if summary]
 
 
@@ -347,7 +352,6 @@ def main():
     port, bare_port = free_port(), free_port()
     server_log = args.server_log
     if args.statements:
-        # The request span (at info) carries the id every statement is logged under.
         env["PACESETTER_LOG"] = "info,sqlx=warn,sqlx::query=debug"
         server_log = server_log or os.path.join(workdir, "server.log")
     server = subprocess.Popen(

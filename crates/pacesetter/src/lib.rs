@@ -5,6 +5,7 @@ pub mod cli;
 mod cli_evaluate;
 pub mod config;
 pub mod delivery;
+mod logging;
 pub mod server;
 pub mod untrusted;
 

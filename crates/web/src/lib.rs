@@ -11,6 +11,7 @@ mod error;
 pub mod i18n;
 mod overload;
 mod request;
+pub use request::{Answering, answering};
 mod security;
 mod translations;
 pub mod ui;

@@ -215,3 +215,52 @@ fn the_server_runs_without_transparent_huge_pages() {
     let thp = status.lines().find(|line| line.starts_with("THP_enabled:")).unwrap();
     assert_eq!(thp.split_whitespace().nth(1), Some("0"), "{thp}");
 }
+
+/// A line logged while a request is answered names it, with the id the response echoes; a line
+/// logged outside one does not. As text and as JSON (logging.rs).
+#[cfg(unix)]
+#[test]
+fn a_line_logged_while_answering_names_the_request() {
+    use std::io::{Read, Write};
+    for format in ["text", "json"] {
+        let env = [("PACESETTER_LOG_FORMAT", format), ("PACESETTER_LOG", "info")];
+        let (server, port, dir) = serve(&format!("log-{format}"), &env);
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        // A cross-site form post with a session cookie: refused with a warning, before routing.
+        stream
+            .write_all(
+                b"POST /logout HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: pacesetter_session=x\r\n\
+                  Sec-Fetch-Site: cross-site\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 403"), "{response}");
+        let id = response.lines().find_map(|line| line.strip_prefix("x-request-id: ")).unwrap().trim().to_owned();
+        // Stopped as an operator stops it, so that it logs its shutting down, outside any request.
+        assert!(Command::new("kill").arg(server.id().to_string()).status().unwrap().success());
+        let output = server.wait_with_output().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        let log = String::from_utf8(output.stderr).unwrap();
+        let refused =
+            log.lines().find(|line| line.contains("cross-site request refused")).unwrap_or_else(|| panic!("{log}"));
+        let shutting_down = log.lines().find(|line| line.contains("shutting down")).unwrap_or_else(|| panic!("{log}"));
+        if format == "text" {
+            let named = format!(
+                " WARN request{{method=POST path=/logout request_id={id}}}: pacesetter_web::security: cross-site request refused"
+            );
+            assert!(refused.contains(&named), "{refused}");
+            assert!(!shutting_down.contains("request{"), "{shutting_down}");
+        } else {
+            let refused: serde_json::Value = serde_json::from_str(refused).unwrap();
+            assert_eq!(refused["level"], "WARN");
+            assert_eq!(refused["target"], "pacesetter_web::security");
+            assert_eq!(refused["fields"]["message"], "cross-site request refused");
+            assert_eq!(refused["fields"]["fetch_site"], "Some(\"cross-site\")");
+            assert_eq!(refused["request"], serde_json::json!({"id": id, "method": "POST", "path": "/logout"}));
+            let shutting_down: serde_json::Value = serde_json::from_str(shutting_down).unwrap();
+            assert_eq!(shutting_down["fields"]["message"], "shutting down");
+            assert!(shutting_down.get("request").is_none(), "{shutting_down}");
+        }
+    }
+}
