@@ -36,6 +36,11 @@ async fn the_api_explorer_reads_the_served_document() {
     let page = t.get("/api/docs/", &Auth::None).await;
     assert_eq!(page.status, axum::http::StatusCode::OK);
     assert!(page.text().contains("swagger-initializer.js"), "{}", page.text());
+    // Swagger UI sets styles inline: its page alone is allowed them.
+    let policy = |response: &pacesetter_testkit::TestResponse| response.header("content-security-policy").unwrap().to_owned();
+    assert!(policy(&page).contains("style-src 'self' 'unsafe-inline'"), "{}", policy(&page));
+    let health = t.get("/api/v1/health", &Auth::None).await;
+    assert!(!policy(&health).contains("'unsafe-inline'"), "{}", policy(&health));
     let initializer = t.get("/api/docs/swagger-initializer.js", &Auth::None).await;
     assert_eq!(initializer.status, axum::http::StatusCode::OK);
     assert!(initializer.text().contains("\"url\": \"/api/v1/openapi.json\""), "{}", initializer.text());
