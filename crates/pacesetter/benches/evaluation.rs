@@ -26,7 +26,7 @@ use pacesetter_domain::{
     Scope, UnitId, UserId,
     evaluation::{
         Answer, Compiled, Entry, Scheme, UnitInput,
-        records::{SchemeId, Source},
+        records::{RunId, SchemeId, Source},
     },
 };
 use pacesetter_store::{Store, grants, users};
@@ -311,6 +311,22 @@ async fn page_times(app: &App, actor: &Actor, last: UnitId) -> Result<Vec<(&'sta
     ])
 }
 
+/// The run's page as the office opens it: the first page of every category, a page deep in
+/// the ranking, and a search.
+async fn run_page_times(app: &App, actor: &Actor, run: RunId) -> Result<Vec<(&'static str, Duration)>, BoxError> {
+    let wanted = |page: Option<i64>, search: Option<&str>| runs::ResultsQuery {
+        category: None,
+        search: search.map(str::to_owned),
+        page: PageRequest::new(page, None),
+    };
+    let (first, deep, named) = (wanted(None, None), wanted(Some(400), None), wanted(None, Some("单位7")));
+    Ok(vec![
+        ("run page, first 50 lines", median(|| pages::run_page(app, actor, run, &first, &[])).await?),
+        ("run page 400 (or the last)", median(|| pages::run_page(app, actor, run, &deep, &[])).await?),
+        ("run page, units named 单位7…", median(|| pages::run_page(app, actor, run, &named, &[])).await?),
+    ])
+}
+
 async fn measure(dir: &Path, name: &str, units: i64, scheme: &Scheme) -> Result<Row, BoxError> {
     // (a) The engine alone.
     let engine = engine(scheme, units)?;
@@ -349,7 +365,8 @@ async fn measure(dir: &Path, name: &str, units: i64, scheme: &Scheme) -> Result<
     let run = started.elapsed();
     assert_eq!(view.results.len(), units as usize);
     let last = view.results.iter().map(|line| line.unit).max().ok_or("no results")?;
-    let pages = page_times(&app, &actor, UnitId(last)).await?;
+    let mut pages = page_times(&app, &actor, UnitId(last)).await?;
+    pages.extend(run_page_times(&app, &actor, view.run.id).await?);
     // Leave the cached database as it was generated: the next run stores its own draft.
     let mut conn = store.write().await?;
     sqlx::query("DELETE FROM evaluation_runs").execute(&mut *conn).await?;

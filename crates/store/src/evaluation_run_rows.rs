@@ -144,6 +144,125 @@ pub async fn results(conn: &mut AnyConnection, run: RunId, roots: Option<&[UnitP
     rows.iter().map(line_from_row).collect()
 }
 
+/// Which of a run's result lines a page shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ResultFilter<'a> {
+    /// Units within these subtrees; every unit when `None`.
+    pub roots: Option<&'a [UnitPath]>,
+    /// Units whose name (Chinese or Tibetan) or code holds this.
+    pub query: Option<&'a str>,
+}
+
+impl ResultFilter<'_> {
+    fn clauses(&self, run: RunId) -> Where {
+        let mut clauses = Where::default();
+        let id = clauses.bind(Bind::Int(run.0));
+        clauses.push(format!("r.run_id = {id}"));
+        if let Some(roots) = self.roots {
+            clauses.within("u.path", roots);
+        }
+        clauses.unit_named(self.query);
+        clauses
+    }
+}
+
+/// How many of a category's lines pass a filter, and how many of them are ranked (the others
+/// a veto excludes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CategoryCount {
+    pub category: String,
+    pub lines: i64,
+    pub ranked: i64,
+}
+
+/// The categories of the lines that pass `filter`, each with its counts, in the order results
+/// are shown: by name, compared as Rust compares strings, whatever the database's collation.
+pub async fn result_categories(
+    conn: &mut AnyConnection,
+    run: RunId,
+    filter: ResultFilter<'_>,
+) -> Result<Vec<CategoryCount>> {
+    let clauses = filter.clauses(run);
+    let sql = format!(
+        "SELECT r.category, COUNT(*) AS n, COUNT(r.rank) AS ranked
+         FROM evaluation_run_results r JOIN units u ON u.id = r.unit_id {} GROUP BY r.category",
+        clauses.sql()
+    );
+    let rows = clauses.query(sql).fetch_all(conn).await?;
+    let mut counts = rows
+        .iter()
+        .map(|row| {
+            Ok(CategoryCount {
+                category: row.try_get("category")?,
+                lines: row.try_get("n")?,
+                ranked: row.try_get("ranked")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    counts.sort_by(|a, b| a.category.cmp(&b.category));
+    Ok(counts)
+}
+
+/// The most lines a page reads.
+pub const RESULTS_PAGE_MAX: i64 = 500;
+
+/// Up to `limit` lines that pass `filter`, from the `offset`th, in the order results are shown:
+/// category by category as `categories` lists them (from [`result_categories`], or some of
+/// them), each category's ranked lines by rank, then its unranked ones by unit. Each part is
+/// read in its own order from the index, so a page costs what it shows, not the whole run.
+pub async fn result_page(
+    conn: &mut AnyConnection,
+    run: RunId,
+    filter: ResultFilter<'_>,
+    categories: &[CategoryCount],
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<StoredLine>> {
+    let limit = limit.clamp(1, RESULTS_PAGE_MAX);
+    let mut skip = offset.max(0);
+    let mut page = Vec::new();
+    for count in categories {
+        for (ranked, lines) in [(true, count.ranked), (false, count.lines - count.ranked)] {
+            let wanted = limit - page.len() as i64;
+            if wanted <= 0 {
+                return Ok(page);
+            }
+            if skip >= lines {
+                skip -= lines;
+                continue;
+            }
+            page.extend(part(conn, run, filter, &count.category, ranked, skip, wanted).await?);
+            skip = 0;
+        }
+    }
+    Ok(page)
+}
+
+/// One category's ranked or unranked lines, in their order, `limit` from the `offset`th.
+async fn part(
+    conn: &mut AnyConnection,
+    run: RunId,
+    filter: ResultFilter<'_>,
+    category: &str,
+    ranked: bool,
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<StoredLine>> {
+    let mut clauses = filter.clauses(run);
+    let c = clauses.bind(Bind::Text(category.to_owned()));
+    clauses.push(format!("r.category = {c}"));
+    let (rank, order) =
+        if ranked { ("r.rank IS NOT NULL", "r.rank, r.unit_id") } else { ("r.rank IS NULL", "r.unit_id") };
+    clauses.push(rank.to_owned());
+    let sql = format!(
+        "SELECT r.line_json FROM evaluation_run_results r JOIN units u ON u.id = r.unit_id {}
+         ORDER BY {order} LIMIT {limit} OFFSET {offset}",
+        clauses.sql()
+    );
+    let rows = clauses.query(sql).fetch_all(conn).await?;
+    rows.iter().map(line_from_row).collect()
+}
+
 /// Up to `limit` result lines after unit `after`, in unit order.
 pub async fn results_page(conn: &mut AnyConnection, run: RunId, after: UnitId, limit: i64) -> Result<Vec<StoredLine>> {
     let rows = sqlx::query(

@@ -239,10 +239,16 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0038_assignments_urgency.sql"),
         include_str!("../migrations/postgres/0038_assignments_urgency.sql"),
     ),
+    (
+        39,
+        "run results in rank order",
+        include_str!("../migrations/sqlite/0039_run_results_in_rank_order.sql"),
+        include_str!("../migrations/postgres/0039_run_results_in_rank_order.sql"),
+    ),
 ];
 
 /// The highest migration this build knows.
-pub const LATEST: i64 = 38;
+pub const LATEST: i64 = 39;
 
 fn migrator(backend: Backend) -> Migrator {
     let migrations = MIGRATIONS

@@ -95,6 +95,17 @@ impl Where {
         }
     }
 
+    /// The unit aliased `u` has `query` in its name (Chinese or Tibetan) or its code; nothing
+    /// is added for a blank query.
+    pub(crate) fn unit_named(&mut self, query: Option<&str>) {
+        if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
+            let p = self.bind(Bind::Text(format!("%{}%", escape_like(query))));
+            self.push(format!(
+                "(u.name LIKE {p} ESCAPE '\\' OR u.name_bo LIKE {p} ESCAPE '\\' OR u.code LIKE {p} ESCAPE '\\')"
+            ));
+        }
+    }
+
     /// `WHERE …` (or nothing when there is no clause).
     pub(crate) fn sql(&self) -> String {
         if self.clauses.is_empty() { String::new() } else { format!("WHERE {}", self.clauses.join(" AND ")) }

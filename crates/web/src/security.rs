@@ -39,9 +39,9 @@ pub fn set_headers(headers: &mut HeaderMap, over_tls: OverTls, docs: bool) {
     headers.insert(header::REFERRER_POLICY, SAME_ORIGIN.clone());
     headers.insert(header::X_FRAME_OPTIONS, DENY.clone());
     // A response that set its own policy or caching keeps it.
-    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert_with(|| {
-        if docs { DOCS_POLICY.clone() } else { POLICY.clone() }
-    });
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert_with(|| if docs { DOCS_POLICY.clone() } else { POLICY.clone() });
     // Pages, API answers and downloads (plan exports, ledgers, bulletins) carry what a person
     // may see: no shared cache keeps them. Static assets and photos say otherwise themselves.
     headers.entry(header::CACHE_CONTROL).or_insert_with(|| NO_STORE.clone());

@@ -38,17 +38,16 @@ pub struct BulletinView {
 /// A published run's results and names, for whoever may read its results; drafts and
 /// what-ifs have no bulletin.
 pub async fn bulletin(app: &App, actor: &Actor, id: RunId) -> Result<BulletinView> {
-    let view = runs::results(app, actor, id).await?;
+    let view = runs::all_results(app, actor, id).await?;
     if view.run.kind != RunKind::Published {
         return Err(AppError::Conflict("run_not_published"));
     }
     let mut conn = app.store.read().await?;
     let ctx = super::load(&mut conn, view.run.scheme_id).await?;
-    let mut names = HashMap::with_capacity(view.results.len());
-    for result in &view.results {
-        let unit = units::get(&mut conn, UnitId(result.unit)).await.map_err(AppError::from_store(Resource::Unit))?;
-        names.insert(result.unit, unit);
-    }
+    // Read 500 at a time rather than one by one: a national bulletin names 45,000 units.
+    let ids: Vec<UnitId> = view.results.iter().map(|result| UnitId(result.unit)).collect();
+    let read = units::get_many(&mut conn, &ids).await.map_err(AppError::from_store(Resource::Unit))?;
+    let names: HashMap<i64, Unit> = read.into_iter().map(|unit| (unit.id.0, unit)).collect();
     Ok(BulletinView {
         run: view.run,
         campaign: ctx.campaign,

@@ -329,13 +329,6 @@ pub async fn every_member_line(app: &App, actor: &Actor, id: SchemeId) -> Result
     Ok(lines.into_iter().map(|(member, unit)| MemberLine::of(actor, member, unit)).collect())
 }
 
-/// The units of the scheme the caller sees, without their leaves (names for a run's lines).
-pub async fn member_units(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<pacesetter_domain::unit::Unit>> {
-    let mut conn = app.store.read().await?;
-    let ctx = load(&mut conn, id).await?;
-    Ok(store::member_units(&mut conn, id, ctx.member_scope(actor).as_deref()).await?)
-}
-
 async fn sheet_needing(app: &App, actor: &Actor, id: SchemeId, unit: UnitId, permission: Permission) -> Result<Sheet> {
     let mut conn = app.store.read().await?;
     let ctx = load(&mut conn, id).await?;

@@ -1,6 +1,8 @@
 //! What a scheme's page and a run's page show, each gathered in one call so that a page makes
 //! one request of this layer and an error anywhere is the page's error.
 
+use std::collections::HashMap;
+
 use pacesetter_domain::{
     Permission, UnitId,
     evaluation::records::{Item, Run, RunId, SchemeId},
@@ -10,7 +12,7 @@ use pacesetter_domain::{
 use super::{
     SchemeView,
     entries::{self, MemberLine},
-    runs::{self, RunView},
+    runs,
 };
 use pacesetter_store::evaluations as store;
 
@@ -64,24 +66,53 @@ pub async fn editor_page(app: &App, actor: &Actor, id: SchemeId) -> Result<Edito
     Ok(EditorPage { view, campaign, members, item_codes })
 }
 
-/// A run's results with the scheme they came from and the units the caller sees among its
-/// members (their names, and which of them may appeal).
+/// A page of a run's results with the scheme they came from, the units it names, and the
+/// units the caller may appeal for.
 #[derive(Debug, Clone)]
 pub struct RunPage {
-    pub results: RunView,
+    pub results: runs::ResultsPage,
     pub scheme: SchemeView,
-    pub members: Vec<Unit>,
-    /// The members the caller answers for (and so may appeal for, once the run is published).
-    pub answers_for: Vec<UnitId>,
+    /// The units of the page's lines, of its appeals and of those asked for, by id.
+    pub units: HashMap<i64, Unit>,
+    /// The members the caller answers for (and so may appeal for, once the run is published),
+    /// listed when there are at most [`LISTED_MEMBERS`].
+    pub answers_for: Vec<Unit>,
+    /// How many members the caller answers for.
+    pub answers_for_total: i64,
 }
 
-pub async fn run_page(app: &App, actor: &Actor, id: RunId) -> Result<RunPage> {
-    let results = runs::results(app, actor, id).await?;
+/// The run's page as `wanted` asks, naming `named` (units the page mentions beyond its lines
+/// and appeals) as well.
+pub async fn run_page(
+    app: &App,
+    actor: &Actor,
+    id: RunId,
+    wanted: &runs::ResultsQuery,
+    named: &[UnitId],
+) -> Result<RunPage> {
+    let results = runs::results(app, actor, id, wanted).await?;
     let scheme = super::get(app, actor, results.run.scheme_id).await?;
-    let members = entries::member_units(app, actor, results.run.scheme_id).await?;
-    let answers_for =
-        members.iter().filter(|unit| actor.can(Permission::ReportProgress, &unit.path)).map(|unit| unit.id).collect();
-    Ok(RunPage { results, scheme, members, answers_for })
+    let mut conn = app.store.read().await?;
+    let mut ids: Vec<UnitId> = results.results.items.iter().map(|line| UnitId(line.unit)).collect();
+    ids.extend(results.appeals.iter().map(|appeal| appeal.unit_id));
+    ids.extend_from_slice(named);
+    ids.sort_unstable();
+    ids.dedup();
+    let units = pacesetter_store::units::get_many(&mut conn, &ids).await?;
+    let answering = actor.scope.roots(Permission::ReportProgress);
+    let answers_for_total = store::member_count(&mut conn, results.run.scheme_id, Some(&answering)).await?;
+    let answers_for = if answers_for_total <= LISTED_MEMBERS {
+        store::member_units(&mut conn, results.run.scheme_id, Some(&answering)).await?
+    } else {
+        Vec::new()
+    };
+    Ok(RunPage {
+        results,
+        scheme,
+        units: units.into_iter().map(|unit| (unit.id.0, unit)).collect(),
+        answers_for,
+        answers_for_total,
+    })
 }
 
 /// The office's items page: one page of the scheme's bonus, deduction and veto items, each with
@@ -110,7 +141,7 @@ pub async fn items_page(app: &App, actor: &Actor, id: SchemeId, page: PageReques
         page = page.last_of(total);
         (items, total) = store::item_page(&mut conn, id, page.offset(), page.per_page).await?;
     }
-    let member_total = store::member_count(&mut conn, id).await?;
+    let member_total = store::member_count(&mut conn, id, None).await?;
     let members =
         if member_total <= LISTED_MEMBERS { store::member_units(&mut conn, id, None).await? } else { Vec::new() };
     let ids: Vec<UnitId> = items.iter().map(|item| item.unit_id).collect();

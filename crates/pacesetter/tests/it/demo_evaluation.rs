@@ -112,8 +112,10 @@ backend_test! {
         assert!(own.items[0].can_self_assess && !own.items[0].can_inspect);
         let members = evaluations::members(&t.app, &lhasa, scheme).await.unwrap();
         assert_eq!(members.iter().map(|m| m.unit_id).collect::<Vec<_>>(), [lhasa_unit]);
-        let run = pages::run_page(&t.app, &lhasa, pacesetter_domain::evaluation::records::RunId(published)).await.unwrap();
-        assert_eq!(run.answers_for, [lhasa_unit]);
+        let published = pacesetter_domain::evaluation::records::RunId(published);
+        let run = pages::run_page(&t.app, &lhasa, published, &Default::default(), &[]).await.unwrap();
+        assert_eq!(run.answers_for.iter().map(|u| u.id).collect::<Vec<_>>(), [lhasa_unit]);
+        assert_eq!((run.answers_for_total, run.results.results.total), (1, 1));
 
         // A search by name or code, on the page as well; an over-long one is refused.
         let found = entries::member_lines(&t.app, &office, scheme, Some(" 拉萨 "), PageRequest::default()).await.unwrap();
@@ -140,5 +142,105 @@ backend_test! {
         assert!(position(first.1.id) <= position(next.1.id) && first.0.unit_id == first.1.id);
         let refused = pages::items_page(&t.app, &lhasa, scheme, PageRequest::default()).await;
         assert!(matches!(refused, Err(pacesetter_app::AppError::Forbidden)), "{refused:?}");
+    }
+}
+
+backend_test! {
+    async fn a_runs_results_are_read_a_page_at_a_time_in_rank_order(t) {
+        use pacesetter_app::{
+            PageRequest,
+            evaluations::{entries, runs},
+        };
+        let (scheme, _, published) = pacesetter_app::demo::evaluation::seed(&t.app).await.unwrap();
+        let published = pacesetter_domain::evaluation::records::RunId(published);
+        let office = t.actor("office").await;
+        // A veto leaves a unit of each category out of the ranking (after the published run,
+        // items are added only for a unit under appeal): each category then has a ranked part
+        // and an unranked one, which a page reads one after the other.
+        let every = entries::every_member_line(&t.app, &office, scheme).await.unwrap();
+        for category in ["地市", "牵头部门"] {
+            let unit = every.iter().find(|l| l.member.category == category).unwrap().unit.id;
+            pacesetter_app::evaluations::appeals::file(&t.app, &office, published, unit, "复核").await.unwrap();
+            let veto = serde_json::json!({"kind": "veto", "effect": {"kind": "exclude_from_ranking"}});
+            let item = entries::ItemInput { unit, effect: veto, source: "一票否决".into(), source_link: None };
+            entries::add_item(&t.app, &office, scheme, &item).await.unwrap();
+        }
+        let run = runs::run(&t.app, &office, scheme).await.unwrap();
+        let all: Vec<i64> = run.results.iter().map(|l| l.unit).collect();
+        assert_eq!(run.results.iter().filter(|l| l.rank.is_none()).count(), 2, "{:?}", run.results);
+        let id = run.run.id;
+
+        // Five a page: every line once, in the order of the whole, across both categories.
+        let wanted = |category: Option<&str>, search: Option<&str>, page: i64| runs::ResultsQuery {
+            category: category.map(str::to_owned),
+            search: search.map(str::to_owned),
+            page: PageRequest::new(Some(page), Some(5)),
+        };
+        let mut paged = Vec::new();
+        for page in 1..=4 {
+            let shown = runs::results(&t.app, &office, id, &wanted(None, None, page)).await.unwrap();
+            assert_eq!((shown.results.total, shown.results.page), (16, page));
+            paged.extend(shown.results.items.iter().map(|l| l.unit));
+        }
+        assert_eq!(paged, all);
+        let first = runs::results(&t.app, &office, id, &wanted(None, None, 1)).await.unwrap();
+        let counts: Vec<(&str, i64, i64)> =
+            first.categories.iter().map(|c| (c.category.as_str(), c.lines, c.ranked)).collect();
+        assert_eq!(counts, [("地市", 7, 6), ("牵头部门", 9, 8)]);
+
+        // One category; a page past the end is the last one.
+        let departments = runs::results(&t.app, &office, id, &wanted(Some("牵头部门"), None, 9)).await.unwrap();
+        assert_eq!((departments.results.total, departments.results.page), (9, 2));
+        let shown: Vec<i64> = departments.results.items.iter().map(|l| l.unit).collect();
+        assert_eq!(shown, all[12..]);
+        assert_eq!(departments.categories.len(), 2, "the filter still offers every category");
+
+        // A search by name keeps the unit's true rank.
+        let lhasa = t.unit_id("540100").await;
+        let found = runs::results(&t.app, &office, id, &wanted(None, Some("拉萨"), 1)).await.unwrap();
+        let line = run.results.iter().find(|l| l.unit == lhasa).unwrap();
+        assert_eq!(found.results.items.iter().map(|l| (l.unit, l.rank)).collect::<Vec<_>>(), [(lhasa, line.rank)]);
+        let long = runs::results(&t.app, &office, id, &wanted(None, Some(&"x".repeat(300)), 1)).await;
+        assert!(matches!(long, Err(pacesetter_app::AppError::Unprocessable { code: "search_too_long", .. })));
+
+        // A prefecture's liaison reads only its own line of the published run.
+        let liaison = t.actor("lhasa").await;
+        let own = runs::results(&t.app, &liaison, published, &wanted(None, None, 1)).await.unwrap();
+        assert_eq!(own.results.items.iter().map(|l| l.unit).collect::<Vec<_>>(), [lhasa]);
+        assert_eq!(own.categories.iter().map(|c| (c.category.as_str(), c.lines)).collect::<Vec<_>>(), [("地市", 1)]);
+        let appealed = |page: &runs::ResultsPage| page.appeals.iter().map(|a| a.unit_id.0).collect::<Vec<_>>();
+        assert_eq!(appealed(&own), [lhasa], "the appeals of its own units only");
+        let everything = runs::results(&t.app, &office, published, &wanted(None, None, 1)).await.unwrap();
+        assert_eq!(appealed(&everything).len(), 2);
+
+        // Over the API: the page, its counts and the categories; a bad search is a 422.
+        let token = t.token("office").await;
+        let body = t.get(&format!("/api/v1/evaluations/runs/{id}?per_page=5&page=2"), &token).await.json();
+        let units: Vec<i64> = body["results"].as_array().unwrap().iter().map(|l| l["unit_id"].as_i64().unwrap()).collect();
+        assert_eq!(units, all[5..10]);
+        assert_eq!((body["total"].as_i64(), body["page"].as_i64(), body["per_page"].as_i64()), (Some(16), Some(2), Some(5)));
+        assert_eq!(body["categories"][1], serde_json::json!({"name": "牵头部门", "units": 9, "ranked": 8}));
+        let one = t.get(&format!("/api/v1/evaluations/runs/{id}?category=%E5%9C%B0%E5%B8%82"), &token).await.json();
+        assert_eq!(one["total"], 7);
+        let long = t.get(&format!("/api/v1/evaluations/runs/{id}?q={}", "x".repeat(300)), &token).await;
+        assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(long.json()["error"]["code"], "search_too_long");
+
+        // On the page: the filter keeps what was chosen, and the count says how many matched.
+        let session = t.session("office").await;
+        let html = t.get(&format!("/evaluations/runs/{id}?category=%E7%89%B5%E5%A4%B4%E9%83%A8%E9%97%A8&q="), &session).await.text();
+        assert!(html.contains("<option value=\"牵头部门\" selected>") && html.contains("共 9 个参评单位"), "{html}");
+        assert!(!html.contains("拉萨市"), "another category's units are not shown");
+        let html = t.get(&format!("/evaluations/runs/{id}?q=%E6%8B%89%E8%90%A8"), &session).await.text();
+        assert!(html.contains("拉萨市") && html.contains("共 1 个参评单位") && !html.contains("class=\"pager\""), "{html}");
+        let none = t.get(&format!("/evaluations/runs/{id}?q=%25_%25"), &session).await.text();
+        assert!(none.contains("没有名称或编码含此内容的参评单位"), "{none}");
+
+        // An appeal naming a unit that cannot be found comes back with the reason kept.
+        let liaison = t.session("lhasa").await;
+        let fields = [("csrf", liaison.csrf()), ("unit_code", "没有这个单位"), ("reason", "加分事项漏计")];
+        let refused = t.form(&format!("/evaluations/runs/{}/appeals", published.0), &liaison, &fields).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.text().contains(">加分事项漏计</textarea>"), "{}", refused.text());
     }
 }

@@ -37,7 +37,8 @@ async fn the_api_explorer_reads_the_served_document() {
     assert_eq!(page.status, axum::http::StatusCode::OK);
     assert!(page.text().contains("swagger-initializer.js"), "{}", page.text());
     // Swagger UI sets styles inline: its page alone is allowed them.
-    let policy = |response: &pacesetter_testkit::TestResponse| response.header("content-security-policy").unwrap().to_owned();
+    let policy =
+        |response: &pacesetter_testkit::TestResponse| response.header("content-security-policy").unwrap().to_owned();
     assert!(policy(&page).contains("style-src 'self' 'unsafe-inline'"), "{}", policy(&page));
     let health = t.get("/api/v1/health", &Auth::None).await;
     assert!(!policy(&health).contains("'unsafe-inline'"), "{}", policy(&health));

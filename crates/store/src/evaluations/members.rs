@@ -17,7 +17,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row, any::AnyRow};
 
 use crate::{
     Result, row,
-    sql::{Bind, Where, escape_like},
+    sql::{Bind, Where},
     units,
 };
 
@@ -107,12 +107,7 @@ fn member_filter(scheme: SchemeId, within: Option<&[UnitPath]>, query: Option<&s
     if let Some(roots) = within {
         filters.within("u.path", roots);
     }
-    if let Some(query) = query.map(str::trim).filter(|q| !q.is_empty()) {
-        let p = filters.bind(Bind::Text(format!("%{}%", escape_like(query))));
-        filters.push(format!(
-            "(u.name LIKE {p} ESCAPE '\\' OR u.name_bo LIKE {p} ESCAPE '\\' OR u.code LIKE {p} ESCAPE '\\')"
-        ));
-    }
+    filters.unit_named(query);
     filters
 }
 
@@ -128,14 +123,7 @@ pub async fn member_page(
     limit: i64,
 ) -> Result<(Vec<(Member, Unit)>, i64)> {
     let filters = member_filter(scheme, within, query);
-    let total: i64 = filters
-        .query(format!(
-            "SELECT COUNT(*) AS n FROM evaluation_units m JOIN units u ON u.id = m.unit_id {}",
-            filters.sql()
-        ))
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("n")?;
+    let total = count(conn, &filters).await?;
     let lines =
         lines(conn, scheme, &filters, &format!("LIMIT {} OFFSET {}", limit.clamp(1, PAGE_MAX), offset.max(0))).await?;
     Ok((lines, total))
@@ -187,13 +175,16 @@ async fn lines(
     rows.iter().map(|row| Ok((member_from_row(row, &mut leaves)?, units::from_row(row)?))).collect()
 }
 
-/// How many units the scheme ranks.
-pub async fn member_count(conn: &mut AnyConnection, scheme: SchemeId) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM evaluation_units WHERE scheme_id = $1")
-        .bind(scheme.0)
-        .fetch_one(conn)
-        .await?;
-    Ok(row.try_get("n")?)
+/// How many units the scheme ranks within `within` (in all when `None`).
+pub async fn member_count(conn: &mut AnyConnection, scheme: SchemeId, within: Option<&[UnitPath]>) -> Result<i64> {
+    count(conn, &member_filter(scheme, within, None)).await
+}
+
+/// How many members pass `filters`.
+async fn count(conn: &mut AnyConnection, filters: &Where) -> Result<i64> {
+    let sql =
+        format!("SELECT COUNT(*) AS n FROM evaluation_units m JOIN units u ON u.id = m.unit_id {}", filters.sql());
+    Ok(filters.query(sql).fetch_one(conn).await?.try_get("n")?)
 }
 
 /// The units of every member within `within` (every member when `None`), in unit-tree order,

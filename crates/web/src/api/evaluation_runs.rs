@@ -141,28 +141,79 @@ impl From<Appeal> for AppealResponse {
     }
 }
 
+/// A category of a run's results: how many of its lines the caller sees (that match the
+/// search), and how many of them are ranked (the others a veto excludes).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ResultCategory {
+    pub name: String,
+    pub units: i64,
+    pub ranked: i64,
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct RunResultsResponse {
     pub run: RunResponse,
     pub evaluation_name: String,
     /// The evaluation's name in Tibetan, if given.
     pub evaluation_name_bo: Option<String>,
-    /// By category; ranked units in rank order, then those a veto excludes.
+    /// Every category of the lines the caller sees that match `q`, by name, whichever
+    /// `category` the page shows.
+    pub categories: Vec<ResultCategory>,
+    /// One page of lines: by category, ranked units in rank order, then those a veto excludes.
     pub results: Vec<ResultLine>,
+    /// How many lines there are across the pages.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    /// The run's appeals about units the caller sees.
     pub appeals: Vec<AppealResponse>,
 }
 
-fn results_response(view: runs::RunView) -> RunResultsResponse {
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsParams {
+    /// Only this category's lines.
+    pub category: Option<String>,
+    /// Only units whose name (Chinese or Tibetan) or code holds this; at most 200 characters
+    /// (`search_too_long`).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// From 1; a page past the end answers the last one.
+    pub page: Option<i64>,
+    /// At most 500; 50 when left out.
+    pub per_page: Option<i64>,
+}
+
+impl ResultsParams {
+    fn query(self) -> runs::ResultsQuery {
+        runs::ResultsQuery {
+            category: self.category.filter(|c| !c.is_empty()),
+            search: self.q,
+            page: pacesetter_app::PageRequest::new(self.page, self.per_page),
+        }
+    }
+}
+
+fn results_response(view: runs::ResultsPage) -> RunResultsResponse {
     RunResultsResponse {
         run: view.run.into(),
         evaluation_name: view.scheme_name,
         evaluation_name_bo: view.scheme_name_bo,
-        results: view.results.into_iter().map(Into::into).collect(),
+        categories: view
+            .categories
+            .into_iter()
+            .map(|c| ResultCategory { name: c.category, units: c.lines, ranked: c.ranked })
+            .collect(),
+        results: view.results.items.into_iter().map(Into::into).collect(),
+        total: view.results.total,
+        page: view.results.page,
+        per_page: view.results.per_page,
         appeals: view.appeals.into_iter().map(Into::into).collect(),
     }
 }
 
-/// Runs the scheme on the current entries and items as a draft, storing its inputs and results.
+/// Runs the scheme on the current entries and items as a draft, storing its inputs and
+/// results; answers the first page of its results, as `GET /api/v1/evaluations/runs/{id}`.
 #[utoipa::path(post, path = "/api/v1/evaluations/{id}/runs", tag = "evaluations", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 201, body = RunResultsResponse), (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn create_run(
@@ -170,8 +221,9 @@ pub async fn create_run(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    let view = runs::run(&state.app, &actor, SchemeId(id)).await?;
-    Ok((StatusCode::CREATED, Json(results_response(view))).into_response())
+    let run = runs::run(&state.app, &actor, SchemeId(id)).await?.run;
+    let first = runs::results(&state.app, &actor, run.id, &runs::ResultsQuery::default()).await?;
+    Ok((StatusCode::CREATED, Json(results_response(first))).into_response())
 }
 
 /// A scheme's runs, newest first: all of them for the campaign office, published ones for others.
@@ -186,15 +238,16 @@ pub async fn list_runs(
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
-/// A run's results per category; units outside the caller's view are left out.
-#[utoipa::path(get, path = "/api/v1/evaluations/runs/{id}", tag = "evaluations", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = RunResultsResponse), (status = 404, body = crate::error::ErrorBody)))]
+/// A page of a run's results, by category; units outside the caller's view are left out.
+#[utoipa::path(get, path = "/api/v1/evaluations/runs/{id}", tag = "evaluations", params(("id" = i64, Path), ResultsParams), security(("bearer" = [])),
+    responses((status = 200, body = RunResultsResponse), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
 pub async fn get_run(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<ResultsParams>,
 ) -> Result<Json<RunResultsResponse>, ApiError> {
-    Ok(Json(results_response(runs::results(&state.app, &actor, RunId(id)).await?)))
+    Ok(Json(results_response(runs::results(&state.app, &actor, RunId(id), &params.query()).await?)))
 }
 
 /// Publishes a draft run as version 1, frozen with all its inputs; later versions come only

@@ -6,7 +6,7 @@ use axum::{
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
-use pacesetter_app::{AppError, evaluations::appeals};
+use pacesetter_app::{AppError, evaluations::appeals, units};
 use pacesetter_domain::{
     UnitId,
     evaluation::records::{AppealId, Decision, RunId},
@@ -21,6 +21,9 @@ use crate::{AppState, ui::context::SignedIn};
 pub struct AppealForm {
     #[serde(default)]
     unit_id: i64,
+    /// The unit's code or name, where the caller answers for too many units to list.
+    #[serde(default)]
+    unit_code: String,
     #[serde(default)]
     reason: String,
 }
@@ -31,16 +34,27 @@ pub async fn file_appeal(
     Path(id): Path<i64>,
     PageForm(form): PageForm<AppealForm>,
 ) -> PageResult {
-    Ok(match appeals::file(&state.app, &actor, RunId(id), UnitId(form.unit_id), &form.reason).await {
+    let t = ctx.t;
+    // The form comes back as typed, with the message above it.
+    let refused = |message: String| Extra::error(message).with_appeal(form.unit_id, &form.unit_code, &form.reason);
+    let appeal_error = |code: &str| refused(t.f("evaluation.appeal_error", &[("message", &t.error(code))]));
+    let unit = match units::typed(&state.app, &actor, &form.unit_code, "unit_id").await {
+        Ok(typed) => typed.unwrap_or(UnitId(form.unit_id)),
+        Err(AppError::Invalid(errors)) => {
+            let extra = appeal_error(errors.fields.first().map_or("unit_not_found", |f| f.code));
+            return run_page(&state, &actor, ctx, id, extra, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(error) => return Err(error.into()),
+    };
+    Ok(match appeals::file(&state.app, &actor, RunId(id), unit, &form.reason).await {
         Ok(_) => saved(&format!("/evaluations/runs/{id}#appeals")),
         Err(AppError::Invalid(errors)) => {
-            let code = errors.fields.first().map(|f| f.code).unwrap_or("invalid_input");
-            let message = ctx.t.f("evaluation.appeal_error", &[("message", &ctx.t.error(code))]);
-            return run_page(&state, &actor, ctx, id, Extra::error(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+            let extra = appeal_error(errors.fields.first().map(|f| f.code).unwrap_or("invalid_input"));
+            return run_page(&state, &actor, ctx, id, extra, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         Err(AppError::Conflict(code)) => {
-            let message = ctx.t.error(code);
-            return run_page(&state, &actor, ctx, id, Extra::error(message), StatusCode::CONFLICT).await;
+            let extra = refused(t.error(code));
+            return run_page(&state, &actor, ctx, id, extra, StatusCode::CONFLICT).await;
         }
         Err(error) => return Err(error.into()),
     })

@@ -1,27 +1,29 @@
 //! Runs: starting one, its results per category with a ranking chart, the what-if
 //! comparison, publishing and the re-run check. Explanations and appeals have their own files.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::{
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{
-    Actor, AppError,
+    Actor, AppError, PageRequest,
     evaluations::{
         self,
         pages::{self, RunPage as RunView},
         runs,
     },
 };
-use pacesetter_domain::evaluation::{
-    Scheme, UnitLine,
-    records::{Appeal, RunId, RunKind, SchemeId},
+use pacesetter_domain::{
+    UnitId,
+    evaluation::{
+        Scheme, UnitLine,
+        records::{Appeal, RunId, RunKind, SchemeId},
+    },
 };
 use pacesetter_export::charts;
+use serde::Deserialize;
 use serde_json::json;
 
 use super::{dec, explain::Shown, parse_decimal, unit_name};
@@ -30,7 +32,7 @@ use crate::ui::page::{NoFields, PageForm, PageResult};
 use crate::{
     AppState,
     i18n::Tr,
-    ui::context::{PageCtx, SignedIn, render},
+    ui::context::{PageCtx, SignedIn, render, urlencode},
 };
 
 pub async fn create_run(
@@ -91,10 +93,27 @@ struct RunPage {
     published: bool,
     draft: bool,
     can_manage: bool,
+    /// The page's lines, by category.
     categories: Vec<Category>,
+    /// Every category the caller sees, for the filter, and the one shown ("" for all).
+    category_names: Vec<String>,
+    category: String,
+    q: String,
+    /// How many lines match the filter, across the pages.
+    total: i64,
+    page: i64,
+    pages: i64,
+    /// The filter's address up to `page=`.
+    pager_link: String,
     appeals: Vec<AppealRow>,
-    /// Units the caller may appeal for.
+    /// Units the caller may appeal for, listed when there are few enough.
     appealable: Vec<(i64, String)>,
+    /// The caller may appeal for more units than the form lists: it takes a code or a name.
+    appeal_by_code: bool,
+    /// The appeal form as typed, when it comes back.
+    appeal_unit_id: i64,
+    appeal_unit_code: String,
+    appeal_reason: String,
     /// The re-run check's outcome, when asked for.
     verification: Option<(bool, bool, String)>,
     what_if_nodes: Vec<NodeInput>,
@@ -128,13 +147,13 @@ pub(super) fn rank_text(rank: Option<u32>, t: Tr) -> String {
 }
 
 /// Results grouped by category, each with a horizontal bar chart of final scores.
-fn categories(results: &[UnitLine], names: &HashMap<i64, String>, t: Tr, total: f64, shown: Shown) -> Vec<Category> {
+fn categories(results: &[UnitLine], name: &impl Fn(&i64) -> String, t: Tr, total: f64, shown: Shown) -> Vec<Category> {
     let precision = shown.precision;
     let mut out: Vec<Category> = Vec::new();
     for r in results {
         let row = ResultRow {
             unit_id: r.unit,
-            unit: names.get(&r.unit).cloned().unwrap_or_else(|| t.t("evaluation.unknown_unit").to_owned()),
+            unit: name(&r.unit),
             rank: rank_text(r.rank, t),
             final_score: fixed(r.final_score, precision),
             grade: r.grade.clone(),
@@ -166,9 +185,43 @@ fn categories(results: &[UnitLine], names: &HashMap<i64, String>, t: Tr, total: 
     out
 }
 
+/// Lines a run's page shows at a time.
+const LINES_PER_PAGE: i64 = 50;
+
+/// Which lines a run's page shows: one category's or all, whose unit's name or code holds `q`,
+/// a page at a time.
+#[derive(Deserialize, Default)]
+pub struct ResultsFilter {
+    category: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+}
+
+impl ResultsFilter {
+    fn query(&self) -> runs::ResultsQuery {
+        runs::ResultsQuery {
+            category: self.category.clone().filter(|c| !c.is_empty()),
+            search: self.q.clone(),
+            page: PageRequest::new(self.page, Some(LINES_PER_PAGE)),
+        }
+    }
+
+    /// The page's address up to `page=`, keeping the filter.
+    fn link(&self, run: i64) -> String {
+        format!(
+            "/evaluations/runs/{run}?category={}&q={}&",
+            urlencode(self.category.as_deref().unwrap_or("")),
+            urlencode(self.q.as_deref().unwrap_or(""))
+        )
+    }
+}
+
 /// What a run page shows beyond the results.
 #[derive(Default)]
 pub(super) struct Extra {
+    filter: ResultsFilter,
+    /// The appeal form as typed: the unit chosen, the unit typed, the reason.
+    appeal: (i64, String, String),
     verification: Option<runs::Verification>,
     error: String,
     moves: Vec<runs::Move>,
@@ -182,6 +235,11 @@ impl Extra {
     pub(super) fn error(message: String) -> Self {
         Self { error: message, ..Self::default() }
     }
+
+    /// The appeal form comes back as it was typed.
+    pub(super) fn with_appeal(self, unit_id: i64, unit_code: &str, reason: &str) -> Self {
+        Self { appeal: (unit_id, unit_code.to_owned(), reason.to_owned()), ..self }
+    }
 }
 
 pub(super) async fn run_page(
@@ -192,18 +250,26 @@ pub(super) async fn run_page(
     extra: Extra,
     status: StatusCode,
 ) -> PageResult {
-    let RunView { results: view, scheme, members, answers_for } = pages::run_page(&state.app, actor, RunId(id)).await?;
+    let filter = &extra.filter;
+    let mut named: Vec<UnitId> = extra.moves.iter().map(|m| UnitId(m.unit)).collect();
+    if let Some(check) = &extra.verification {
+        named.extend(check.differing_units.iter().map(|unit| UnitId(*unit)));
+    }
+    let RunView { results: view, scheme, units, answers_for, answers_for_total } =
+        pages::run_page(&state.app, actor, RunId(id), &filter.query(), &named).await?;
     let t = ctx.t;
-    let names: HashMap<i64, String> = members.iter().map(|unit| (unit.id.0, unit_name(unit, t))).collect();
-    let name = |unit: &i64| names.get(unit).cloned().unwrap_or_default();
+    let name = |unit: &i64| {
+        units.get(unit).map(|u| unit_name(u, t)).unwrap_or_else(|| t.t("evaluation.unknown_unit").to_owned())
+    };
     let s = &scheme.scheme.scheme;
     let total: f64 = (s.total_points + s.bonus_cap).to_string().parse().unwrap_or(100.0);
     let published = view.run.kind == RunKind::Published;
-    let appealable = answers_for.iter().filter(|_| published).map(|unit| (unit.0, name(&unit.0)));
+    let appealable = answers_for.iter().filter(|_| published).map(|unit| (unit.id.0, unit_name(unit, t)));
     let verification = extra.verification.map(|check| {
         let differing: Vec<String> = check.differing_units.iter().map(name).collect();
         (check.identical, check.inputs_intact, differing.join("、"))
     });
+    let lines = &view.results;
     let page = RunPage {
         run_id: id,
         scheme_id: view.run.scheme_id.0,
@@ -213,9 +279,20 @@ pub(super) async fn run_page(
         published,
         draft: view.run.kind == RunKind::Draft && scheme.published_version.is_none(),
         can_manage: scheme.can_manage,
-        categories: categories(&view.results, &names, t, total, Shown { rounding: s.rounding, precision: s.precision }),
+        categories: categories(&lines.items, &name, t, total, Shown { rounding: s.rounding, precision: s.precision }),
+        category_names: view.categories.iter().map(|c| c.category.clone()).collect(),
+        category: filter.category.clone().unwrap_or_default(),
+        q: filter.q.clone().unwrap_or_default(),
+        total: lines.total,
+        page: lines.page,
+        pages: lines.pages(),
+        pager_link: filter.link(id),
         appeals: view.appeals.iter().map(|a| appeal_row(a, name(&a.unit_id.0))).collect(),
         appealable: appealable.collect(),
+        appeal_by_code: published && answers_for.is_empty() && answers_for_total > 0,
+        appeal_unit_id: extra.appeal.0,
+        appeal_unit_code: extra.appeal.1,
+        appeal_reason: extra.appeal.2,
         verification,
         what_if_nodes: what_if_nodes(s, &extra.nodes, t.locale),
         weights: s.aggregation == pacesetter_domain::evaluation::Aggregation::Weights,
@@ -282,8 +359,9 @@ pub async fn show_run(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
+    Query(filter): Query<ResultsFilter>,
 ) -> PageResult {
-    run_page(&state, &actor, ctx, id, Extra::default(), StatusCode::OK).await
+    run_page(&state, &actor, ctx, id, Extra { filter, ..Extra::default() }, StatusCode::OK).await
 }
 
 /// Re-runs the frozen inputs and shows whether every number came out the same.
@@ -329,7 +407,7 @@ pub async fn what_if(
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> PageResult {
     let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
-    let run = runs::results(&state.app, &actor, RunId(id)).await?.run;
+    let run = runs::get(&state.app, &actor, RunId(id)).await?;
     // The office's alone; nobody else learns how their input would be judged.
     let current = evaluations::managed(&state.app, &actor, run.scheme_id).await?.scheme.scheme;
     let weights = current.aggregation == pacesetter_domain::evaluation::Aggregation::Weights;
