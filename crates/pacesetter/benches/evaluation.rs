@@ -312,7 +312,8 @@ async fn page_times(app: &App, actor: &Actor, last: UnitId) -> Result<Vec<(&'sta
 }
 
 /// The run's page as the office opens it: the first page of every category, a page deep in
-/// the ranking, and a search.
+/// the ranking, and a search; beside them every line of the run, as the page read it before it
+/// was paged (the bulletin still does).
 async fn run_page_times(app: &App, actor: &Actor, run: RunId) -> Result<Vec<(&'static str, Duration)>, BoxError> {
     let wanted = |page: Option<i64>, search: Option<&str>| runs::ResultsQuery {
         category: None,
@@ -324,6 +325,7 @@ async fn run_page_times(app: &App, actor: &Actor, run: RunId) -> Result<Vec<(&'s
         ("run page, first 50 lines", median(|| pages::run_page(app, actor, run, &first, &[])).await?),
         ("run page 400 (or the last)", median(|| pages::run_page(app, actor, run, &deep, &[])).await?),
         ("run page, units named 单位7…", median(|| pages::run_page(app, actor, run, &named, &[])).await?),
+        ("every line of the run (the page before)", median(|| runs::all_results(app, actor, run)).await?),
     ])
 }
 
