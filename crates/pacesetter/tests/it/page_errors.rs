@@ -16,6 +16,19 @@ backend_test! {
 }
 
 backend_test! {
+    async fn an_address_whose_query_cannot_be_read_is_an_error_page_in_the_visitors_language(t) {
+        let session = t.session("office").await;
+        for path in ["/assignments?page=abc", "/units?page=-", "/inbox?page=1.5"] {
+            let refused = t.get(path, &session).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{path}");
+            let html = refused.text();
+            assert!(html.contains("网址中的参数无法识别") && html.contains("action=\"/logout\""), "{path}: {html}");
+            assert!(!html.contains("Failed to deserialize"), "{path}: not the framework's English");
+        }
+    }
+}
+
+backend_test! {
     async fn a_form_with_a_wrong_token_or_a_garbled_field_changes_nothing(t) {
         let session = t.session("admin").await;
         let id = t.unit_id("540100").await;

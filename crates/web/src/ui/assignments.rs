@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -23,7 +23,7 @@ use super::{
 };
 use crate::AppState;
 use crate::ui::named::Named;
-use crate::ui::page::{PageForm, PageResult, field_errors, saved};
+use crate::ui::page::{PageForm, PageQuery, PageResult, field_errors, saved};
 
 /// An assignment as a table row shows it.
 pub struct LineRow {
@@ -127,7 +127,7 @@ pub struct IndexQuery {
 pub async fn list_assignments(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<IndexQuery>,
+    PageQuery(query): PageQuery<IndexQuery>,
 ) -> PageResult {
     let filter = assignments::Query {
         campaign: query.campaign.map(CampaignId),

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -15,7 +15,7 @@ use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
 use crate::ui::{
     multipart::MultipartForm,
-    page::{PageForm, PageResult},
+    page::{PageForm, PageQuery, PageResult},
 };
 
 #[derive(Template)]
@@ -70,7 +70,7 @@ pub struct IndexQuery {
 pub async fn list_imports(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<IndexQuery>,
+    PageQuery(query): PageQuery<IndexQuery>,
 ) -> PageResult {
     index_page(&state, &actor, ctx, ("", query.campaign), String::new()).await
 }

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Query, State},
+    extract::State,
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
-use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::ui::page::{NoFields, PageForm, PageQuery, PageResult};
 
 #[derive(Template)]
 #[template(path = "inbox.html")]
@@ -56,7 +56,7 @@ pub struct InboxQuery {
 pub async fn list_notifications(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<InboxQuery>,
+    PageQuery(query): PageQuery<InboxQuery>,
 ) -> PageResult {
     inbox_page(&state, &actor, ctx, query.page, query.saved.is_some(), None).await
 }

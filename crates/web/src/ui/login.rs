@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Query, State},
+    extract::State,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect},
 };
@@ -11,7 +11,7 @@ use pacesetter_domain::Locale;
 use serde::Deserialize;
 
 use super::context::{Anyone, PageCtx, SignedIn, render};
-use crate::ui::page::{NoFields, OpenForm, PageForm, PageResult};
+use crate::ui::page::{NoFields, OpenForm, PageForm, PageQuery, PageResult};
 use crate::{AppState, request};
 
 #[derive(Template)]
@@ -56,7 +56,7 @@ pub async fn home(State(state): State<AppState>, SignedIn { actor, .. }: SignedI
 pub async fn show_login(
     State(state): State<AppState>,
     Anyone { ctx }: Anyone,
-    Query(query): Query<NextQuery>,
+    PageQuery(query): PageQuery<NextQuery>,
 ) -> PageResult {
     let error = query.expired.is_some().then(|| ctx.t.error("sign_in_expired"));
     Ok(render(&LoginPage {

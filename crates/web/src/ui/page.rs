@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::{
     body::{Body, Bytes},
-    extract::{FromRequest, Request, State},
-    http::{HeaderValue, StatusCode, header},
+    extract::{FromRequest, FromRequestParts, Request, State},
+    http::{HeaderValue, StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -308,6 +308,21 @@ async fn form_bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes
 fn form_fields<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, PageError> {
     serde_urlencoded::from_bytes(bytes)
         .map_err(|_| PageError::Shown(ErrorView::refusal(StatusCode::UNPROCESSABLE_ENTITY, "error.invalid_input")))
+}
+
+/// A page's query string (filters, a page number): one that cannot be read is the error page
+/// in the visitor's language, not the framework's English text.
+pub struct PageQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(_) => Err(PageError::Shown(ErrorView::refusal(StatusCode::BAD_REQUEST, "error.invalid_query"))),
+        }
+    }
 }
 
 /// A form with nothing but its token: a button that confirms an action (sign out, mark read).

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -20,7 +20,7 @@ use serde::Deserialize;
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
 use crate::ui::named::Named;
-use crate::ui::page::{PageForm, PageResult, saved};
+use crate::ui::page::{PageForm, PageQuery, PageResult, saved};
 
 #[derive(Template)]
 #[template(path = "plans/item_form.html")]
@@ -126,7 +126,7 @@ async fn new_item_context(
 pub async fn new_item(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<NewItemQuery>,
+    PageQuery(query): PageQuery<NewItemQuery>,
 ) -> PageResult {
     let (campaign_id, campaign_name, parent_title, level) =
         new_item_context(&state, &actor, query.campaign, query.parent).await?;

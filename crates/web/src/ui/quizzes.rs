@@ -5,7 +5,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
@@ -28,7 +28,7 @@ use super::{
     context::{PageCtx, SignedIn, render, render_html},
     screens::Lang,
 };
-use crate::ui::page::saved;
+use crate::ui::page::{PageQuery, saved};
 use crate::{
     AppState,
     i18n::Tr,
@@ -375,7 +375,7 @@ pub async fn show_quiz(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(carry): Query<Carry>,
+    PageQuery(carry): PageQuery<Carry>,
 ) -> PageResult {
     quiz_page(&state, &actor, ctx, id, carry, Again::default()).await
 }

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     response::{IntoResponse, Redirect},
 };
 use pacesetter_app::{AppError, plans, reports};
@@ -14,7 +14,7 @@ use super::{
     context::{PageCtx, SignedIn, render},
     plans::{PlanRow, flatten},
 };
-use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::ui::page::{NoFields, PageForm, PageQuery, PageResult};
 use crate::{AppState, i18n::Tr};
 
 #[derive(Template)]
@@ -53,7 +53,7 @@ pub async fn show_dashboard(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<DashboardQuery>,
+    PageQuery(query): PageQuery<DashboardQuery>,
 ) -> PageResult {
     let view = reports::dashboard_page(&state.app, &actor, CampaignId(id), query.unit.map(UnitId)).await?;
     let (t, board) = (ctx.t, &view.board);

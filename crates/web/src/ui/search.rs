@@ -1,14 +1,14 @@
 //! The header's search: one page of units, tasks, findings and people matching a text.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use pacesetter_app::search;
 use serde::Deserialize;
 
 use super::{
     assignments::LineRow,
     context::{PageCtx, SignedIn, render},
-    page::PageResult,
+    page::{PageQuery, PageResult},
 };
 use crate::AppState;
 
@@ -37,7 +37,7 @@ struct SearchPage {
 pub async fn search_page(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<SearchQuery>,
+    PageQuery(query): PageQuery<SearchQuery>,
 ) -> PageResult {
     let found = search::search(&state.app, &actor, &query.q).await?;
     let (t, locale) = (ctx.t, ctx.t.locale);

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
@@ -16,7 +16,7 @@ use pacesetter_domain::UserId;
 use serde::Deserialize;
 
 use super::context::{Anyone, PageCtx, SignedIn, render, urlencode};
-use crate::ui::page::{NoFields, OpenForm, PageForm, PageResult, redirect_with_notice};
+use crate::ui::page::{NoFields, OpenForm, PageForm, PageQuery, PageResult, redirect_with_notice};
 use crate::{AppState, request};
 
 /// The secret being set up, as the enrolment pages show it.
@@ -102,7 +102,7 @@ pub async fn show_verify(
     State(state): State<AppState>,
     Anyone { ctx }: Anyone,
     headers: HeaderMap,
-    Query(query): Query<NextQuery>,
+    PageQuery(query): PageQuery<NextQuery>,
 ) -> PageResult {
     let next = super::login::safe_next(query.next.as_deref());
     let Some(token) = request::sign_in_token(&headers) else { return Ok(start_again(&next)) };
@@ -184,7 +184,7 @@ pub async fn show_enrol(
     State(state): State<AppState>,
     Anyone { ctx }: Anyone,
     headers: HeaderMap,
-    Query(query): Query<NextQuery>,
+    PageQuery(query): PageQuery<NextQuery>,
 ) -> PageResult {
     let next = super::login::safe_next(query.next.as_deref());
     let Some(token) = request::sign_in_token(&headers) else { return Ok(start_again(&next)) };

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::{
     context::{PageCtx, SignedIn, render},
     multipart::MultipartForm,
-    page::{PageForm, PageResult, field_errors, field_message, saved},
+    page::{PageForm, PageQuery, PageResult, field_errors, field_message, saved},
 };
 use crate::{
     AppState,
@@ -181,7 +181,7 @@ async fn translations_page(
 pub async fn show_translations(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(filter): Query<TranslationFilter>,
+    PageQuery(filter): PageQuery<TranslationFilter>,
 ) -> PageResult {
     translations_page(&state, &actor, ctx, filter, None, ValidationError::new()).await
 }
@@ -259,7 +259,7 @@ pub async fn review_translation(
 pub async fn export_xlsx(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(filter): Query<TranslationFilter>,
+    PageQuery(filter): PageQuery<TranslationFilter>,
 ) -> PageResult {
     Ok(crate::api::translations::workbook(&state, &actor, Some(&filter.locale), ctx.t).await?)
 }
@@ -268,7 +268,7 @@ pub async fn export_xlsx(
 pub async fn export_po(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
-    Query(filter): Query<TranslationFilter>,
+    PageQuery(filter): PageQuery<TranslationFilter>,
 ) -> PageResult {
     Ok(crate::api::translations::exchange_file(&state, &actor, Some(&filter.locale), Format::Po).await?)
 }
@@ -277,7 +277,7 @@ pub async fn export_po(
 pub async fn export_xliff(
     State(state): State<AppState>,
     SignedIn { actor, .. }: SignedIn,
-    Query(filter): Query<TranslationFilter>,
+    PageQuery(filter): PageQuery<TranslationFilter>,
 ) -> PageResult {
     Ok(crate::api::translations::exchange_file(&state, &actor, Some(&filter.locale), Format::Xliff).await?)
 }

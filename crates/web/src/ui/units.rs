@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use super::{
     context::{PageCtx, SignedIn, render},
-    page::{PageForm, PageResult, field_errors},
+    page::{PageForm, PageQuery, PageResult, field_errors},
 };
 use crate::AppState;
 use crate::ui::named::Named;
@@ -94,7 +94,7 @@ pub struct IndexQuery {
 pub async fn list_units(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<IndexQuery>,
+    PageQuery(query): PageQuery<IndexQuery>,
 ) -> PageResult {
     let locale = ctx.t.locale;
     let kind = query.kind.as_deref().and_then(UnitKind::parse);
@@ -310,7 +310,7 @@ pub struct NewQuery {
 pub async fn new_unit(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<NewQuery>,
+    PageQuery(query): PageQuery<NewQuery>,
 ) -> PageResult {
     let parent = match query.parent {
         Some(id) => Some(units::get(&state.app, &actor, UnitId(id)).await?),

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::context::{PageCtx, SignedIn, render};
 use crate::AppState;
-use crate::ui::page::{NoFields, PageForm, PageResult, saved};
+use crate::ui::page::{NoFields, PageForm, PageQuery, PageResult, saved};
 
 pub struct UserRow {
     pub id: i64,
@@ -46,7 +46,7 @@ pub struct IndexQuery {
 pub async fn list_users(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<IndexQuery>,
+    PageQuery(query): PageQuery<IndexQuery>,
 ) -> PageResult {
     let by_name = query.sort.as_deref() == Some("name");
     let order = if by_name { UserOrder::Name(ctx.t.locale) } else { UserOrder::Username };
@@ -107,7 +107,7 @@ pub async fn show_user(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<ShowQuery>,
+    PageQuery(query): PageQuery<ShowQuery>,
 ) -> PageResult {
     let done = match query.done.as_deref() {
         Some("password") => ctx.t.t("users.password_reset_done").to_owned(),

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -23,7 +23,7 @@ use super::{
     form::{MemberRow, Mistake, Place, RUBRICS, SchemeForm, assessable_leaves},
     split_list, unit_name,
 };
-use crate::ui::page::{PageForm, PageResult, saved};
+use crate::ui::page::{PageForm, PageQuery, PageResult, saved};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -104,7 +104,7 @@ pub struct NewQuery {
 pub async fn new_evaluation(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<NewQuery>,
+    PageQuery(query): PageQuery<NewQuery>,
 ) -> PageResult {
     let campaign = plans::managed_campaign(&state.app, &actor, CampaignId(query.campaign)).await?;
     Ok(render(&FormPage {

@@ -3,7 +3,7 @@
 //! its source; and the sum down to the rounded final score.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use pacesetter_app::evaluations::runs;
 use pacesetter_domain::{
     UnitId,
@@ -16,7 +16,7 @@ use super::{
     runs::{fixed, rank_text},
     unit_name,
 };
-use crate::ui::page::PageResult;
+use crate::ui::page::{PageQuery, PageResult};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -164,7 +164,7 @@ pub async fn explain(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<ExplainQuery>,
+    PageQuery(query): PageQuery<ExplainQuery>,
 ) -> PageResult {
     let view = runs::explain_view(&state.app, &actor, RunId(id), UnitId(query.unit_id)).await?;
     let (e, unit, scheme, t) = (&view.explanation, view.unit.as_ref(), &view.scheme, ctx.t);

@@ -5,7 +5,7 @@
 use crate::ui::named::Named;
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -25,7 +25,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{dec, parse_decimal, unit_name};
-use crate::ui::page::{PageForm, PageResult, saved};
+use crate::ui::page::{PageForm, PageQuery, PageResult, saved};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -185,7 +185,7 @@ fn blank_form() -> ItemForm {
 }
 
 #[derive(Deserialize)]
-pub struct PageQuery {
+pub struct ItemsQuery {
     page: Option<usize>,
     /// How many deduction items the last run from findings made.
     deducted: Option<String>,
@@ -195,7 +195,7 @@ pub async fn list_items(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<PageQuery>,
+    PageQuery(query): PageQuery<ItemsQuery>,
 ) -> PageResult {
     let form = blank_form();
     let notice = match query.deducted.as_deref().map(str::parse::<usize>) {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -28,7 +28,7 @@ use serde_json::json;
 
 use super::{dec, explain::Shown, parse_decimal, unit_name};
 use crate::ui::named::Named;
-use crate::ui::page::{NoFields, PageForm, PageResult};
+use crate::ui::page::{NoFields, PageForm, PageQuery, PageResult};
 use crate::{
     AppState,
     i18n::Tr,
@@ -359,7 +359,7 @@ pub async fn show_run(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(filter): Query<ResultsFilter>,
+    PageQuery(filter): PageQuery<ResultsFilter>,
 ) -> PageResult {
     run_page(&state, &actor, ctx, id, Extra { filter, ..Extra::default() }, StatusCode::OK).await
 }

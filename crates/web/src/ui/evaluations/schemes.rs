@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::IntoResponse,
 };
@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::{dec, form::assessable_leaves, unit_name};
 use crate::ui::named::Named;
-use crate::ui::page::saved;
+use crate::ui::page::{PageQuery, saved};
 use crate::ui::{multipart::MultipartForm, page::PageResult};
 use crate::{
     AppState,
@@ -56,7 +56,7 @@ pub struct CampaignQuery {
 pub async fn list_evaluations(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<CampaignQuery>,
+    PageQuery(query): PageQuery<CampaignQuery>,
 ) -> PageResult {
     index_page(&state, &actor, ctx, query, (String::new(), Vec::new()), StatusCode::OK).await
 }
@@ -282,7 +282,7 @@ fn depth_of(scheme: &pacesetter_domain::evaluation::Scheme, code: &str) -> usize
 }
 
 #[derive(Deserialize)]
-pub struct PageQuery {
+pub struct MembersQuery {
     page: Option<usize>,
     /// Only the units whose name or code holds this.
     q: Option<String>,
@@ -295,7 +295,7 @@ pub async fn show_evaluation(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<PageQuery>,
+    PageQuery(query): PageQuery<MembersQuery>,
 ) -> PageResult {
     let wanted = PageRequest::new(query.page.map(|p| p as i64), Some(UNITS_PER_PAGE));
     let q = query.q.unwrap_or_default();

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use super::{answer_text, dec, unit_name};
 use crate::ui::named::Named;
-use crate::ui::page::{PageForm, PageResult};
+use crate::ui::page::{PageForm, PageQuery, PageResult};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -322,7 +322,7 @@ pub async fn show_self_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<UnitQuery>,
+    PageQuery(query): PageQuery<UnitQuery>,
 ) -> PageResult {
     let saved = query.saved.is_some();
     sheet_page(&state, &actor, ctx, id, query.unit_id, Source::SelfAssessment, Shown { saved, ..Default::default() })
@@ -333,7 +333,7 @@ pub async fn show_inspection_sheet(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<UnitQuery>,
+    PageQuery(query): PageQuery<UnitQuery>,
 ) -> PageResult {
     let saved = query.saved.is_some();
     sheet_page(&state, &actor, ctx, id, query.unit_id, Source::Inspector, Shown { saved, ..Default::default() }).await

@@ -6,10 +6,7 @@ pub mod planning;
 pub mod target_sheet;
 
 use askama::Template;
-use axum::{
-    extract::{Query, State},
-    response::IntoResponse,
-};
+use axum::{extract::State, response::IntoResponse};
 use pacesetter_app::inspections::{self, LedgerQuery};
 use pacesetter_domain::{
     Timestamp, UnitId,
@@ -20,7 +17,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use crate::ui::named::Named;
-use crate::ui::page::PageResult;
+use crate::ui::page::{PageQuery, PageResult};
 use crate::{
     AppState,
     i18n::Tr,
@@ -144,7 +141,7 @@ impl IndexPage {
 pub async fn list_rounds(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(q): Query<IndexQuery>,
+    PageQuery(q): PageQuery<IndexQuery>,
 ) -> PageResult {
     let mut page = IndexPage::empty(ctx.with_nav("inspections"));
     let (severity, state_asked, overdue) =
@@ -300,7 +297,7 @@ pub struct BurdenQueryForm {
 pub async fn show_burden(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(q): Query<BurdenQueryForm>,
+    PageQuery(q): PageQuery<BurdenQueryForm>,
 ) -> PageResult {
     let t = ctx.t;
     let page = pacesetter_app::PageRequest::new(q.page, Some(PER_PAGE));

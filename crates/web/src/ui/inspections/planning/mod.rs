@@ -14,7 +14,7 @@ pub use teams::{add_team, set_targets};
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -33,7 +33,7 @@ use pacesetter_domain::{
 use serde::Deserialize;
 
 use crate::ui::named::Named;
-use crate::ui::page::{PageForm, PageResult};
+use crate::ui::page::{PageForm, PageQuery, PageResult};
 use crate::{
     AppState,
     i18n::Tr,
@@ -81,7 +81,7 @@ pub async fn show_round(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
     Path(id): Path<i64>,
-    Query(query): Query<DoneQuery>,
+    PageQuery(query): PageQuery<DoneQuery>,
 ) -> PageResult {
     let t = ctx.t;
     let notice = match query.done.as_deref() {

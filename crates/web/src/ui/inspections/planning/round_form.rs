@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
     response::{IntoResponse, Redirect},
 };
@@ -19,7 +19,7 @@ use super::{
     fields::{RoundFields, Shown, scheme_options},
     plans_round, refused,
 };
-use crate::ui::page::{PageError, PageForm, PageResult, saved};
+use crate::ui::page::{PageError, PageForm, PageQuery, PageResult, saved};
 use crate::{
     AppState,
     ui::context::{PageCtx, SignedIn, render},
@@ -129,7 +129,7 @@ async fn new_page(
 pub async fn new_round(
     State(state): State<AppState>,
     SignedIn { actor, ctx }: SignedIn,
-    Query(query): Query<NewQuery>,
+    PageQuery(query): PageQuery<NewQuery>,
 ) -> PageResult {
     let Some(campaign) = query.campaign else {
         return Err(PageError::from(AppError::NotFound(pacesetter_app::Resource::Campaign)));
