@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use pacesetter_domain::{
     Permission, UnitId,
-    evaluation::records::{Item, Run, RunId, SchemeId},
+    evaluation::records::{Item, Run, RunId, RunKind, SchemeId},
     unit::Unit,
 };
 
@@ -74,10 +74,10 @@ pub struct RunPage {
     pub scheme: SchemeView,
     /// The units of the page's lines, of its appeals and of those asked for, by id.
     pub units: HashMap<i64, Unit>,
-    /// The members the caller answers for (and so may appeal for, once the run is published),
-    /// listed when there are at most [`LISTED_MEMBERS`].
+    /// The members the caller answers for and so may appeal for, listed when there are at most
+    /// [`LISTED_MEMBERS`]; none for a run not published.
     pub answers_for: Vec<Unit>,
-    /// How many members the caller answers for.
+    /// How many members the caller answers for (0 for a run not published).
     pub answers_for_total: i64,
 }
 
@@ -99,13 +99,15 @@ pub async fn run_page(
     ids.sort_unstable();
     ids.dedup();
     let units = pacesetter_store::units::get_many(&mut conn, &ids).await?;
-    let answering = actor.scope.roots(Permission::ReportProgress);
-    let answers_for_total = store::member_count(&mut conn, results.run.scheme_id, Some(&answering)).await?;
-    let answers_for = if answers_for_total <= LISTED_MEMBERS {
-        store::member_units(&mut conn, results.run.scheme_id, Some(&answering)).await?
-    } else {
-        Vec::new()
-    };
+    // Only a published run is appealed: a draft's page asks nothing more.
+    let (mut answers_for, mut answers_for_total) = (Vec::new(), 0);
+    if results.run.kind == RunKind::Published {
+        let answering = actor.scope.roots(Permission::ReportProgress);
+        answers_for_total = store::member_count(&mut conn, results.run.scheme_id, Some(&answering)).await?;
+        if answers_for_total <= LISTED_MEMBERS {
+            answers_for = store::member_units(&mut conn, results.run.scheme_id, Some(&answering)).await?;
+        }
+    }
     Ok(RunPage {
         results,
         scheme,
