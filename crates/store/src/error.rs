@@ -53,6 +53,17 @@ impl StoreError {
         Self::Connect(error.to_string())
     }
 
+    /// This error as told to the other writers whose commit it stopped (decision 0026): what
+    /// an operator must act on (a full disk, a damaged file) is kept, anything else is the
+    /// database being unavailable for now.
+    pub(crate) fn for_others(&self) -> Self {
+        match self {
+            Self::Full(cause) => Self::Full(cause.clone()),
+            Self::Damaged(cause) => Self::Damaged(cause.clone()),
+            other => Self::Unavailable(sqlx::Error::Protocol(format!("a shared commit failed: {other}"))),
+        }
+    }
+
     /// Maps a unique violation to `Duplicate(what)`, leaving other errors as they are.
     pub(crate) fn on_unique(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |error| match StoreError::from(error) {

@@ -40,9 +40,9 @@ pub mod tokens;
 pub mod translations;
 pub mod units;
 pub mod users;
+mod write;
 
 use std::{
-    ops::{Deref, DerefMut},
     path::{Path, PathBuf},
     str::FromStr,
     sync::Arc,
@@ -53,6 +53,7 @@ pub use audit_anchor::AuditAnchor;
 pub use backend::Backend;
 pub use error::StoreError;
 use error::stale_unless_missing;
+pub use write::WriteTx;
 /// A connection or an open transaction, as every store function takes it. Callers get one from
 /// [`Store::read`] or [`Store::write`] and never name the driver behind it.
 pub type Conn = sqlx::AnyConnection;
@@ -95,10 +96,9 @@ pub struct Store {
     backend: Backend,
     anchor: Option<Arc<AuditAnchor>>,
     last_answer: Arc<LastAnswer>,
-    /// SQLite's writers take turns here before they take a connection: SQLite lets one write at
-    /// a time, and its own wait for the lock polls with sleeps of up to 100 ms, which put a
-    /// queue of writers' p99 at most of a second (decision 0019).
-    writer: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite's writers take turns here before they take a connection, and share commits
+    /// (decisions 0019 and 0026).
+    writers: Arc<write::Writers>,
 }
 
 /// When the database last answered the health check, so that a load balancer polling many
@@ -121,112 +121,6 @@ impl LastAnswer {
 
 /// A connection from the pool, for reads.
 pub type ReadConn = PoolConnection<sqlx::Any>;
-
-/// A write transaction; commit it or it rolls back when dropped. Committing also moves the
-/// audit anchor, when the store has one.
-///
-/// The transaction is begun, committed and rolled back here rather than by sqlx's
-/// `Transaction`: a COMMIT that fails (a full disk) leaves SQLite inside the transaction, and a
-/// connection in that state must never go back to the pool, where every later write on it
-/// would fail. Whenever ending the transaction fails, the connection is closed instead.
-pub struct WriteTx {
-    /// Taken only by `commit`, `rollback` and `drop`, which end the transaction.
-    conn: Option<PoolConnection<sqlx::Any>>,
-    store: Store,
-    /// This writer's turn on SQLite, given back once the transaction has ended.
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    /// The audit chain's head as this transaction leaves it, for the anchor once committed.
-    audited: Option<pacesetter_domain::audit::Anchor>,
-}
-
-/// Ends the transaction on `conn` with `statement`; closes the connection if that fails.
-async fn end(mut conn: PoolConnection<sqlx::Any>, statement: &'static str) -> Result<()> {
-    if let Err(error) = conn.execute(statement).await {
-        if statement == "COMMIT" && conn.execute("ROLLBACK").await.is_ok() {
-            return Err(error.into());
-        }
-        conn.close_on_drop();
-        return Err(error.into());
-    }
-    Ok(())
-}
-
-impl WriteTx {
-    pub async fn commit(mut self) -> Result<()> {
-        if let Some(conn) = self.conn.take() {
-            end(conn, "COMMIT").await?;
-        }
-        self.turn.take();
-        if let (Some(anchor), Some(head)) = (&self.store.anchor, self.audited.take()) {
-            // After the commit, so a failure here cannot undo the change: it is logged, and
-            // the anchor stays at an older, true record.
-            if let Err(error) = anchor.advance_to(head).await {
-                tracing::error!(%error, path = %anchor.path().display(), "cannot write the audit anchor");
-            }
-        }
-        Ok(())
-    }
-
-    pub async fn rollback(mut self) -> Result<()> {
-        match self.conn.take() {
-            Some(conn) => end(conn, "ROLLBACK").await,
-            None => Ok(()),
-        }
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.store.backend
-    }
-
-    /// Appends a record to the audit chain in this transaction, so the change and its record
-    /// commit together or not at all.
-    pub async fn audit(&mut self, record: audit::NewAudit) -> Result<i64> {
-        let backend = self.store.backend;
-        let head = audit::append(self, backend, record).await?;
-        let seq = head.seq;
-        self.audited = Some(head);
-        Ok(seq)
-    }
-}
-
-impl Drop for WriteTx {
-    /// Rolls back a transaction left unfinished (an error returned early) on the runtime; the
-    /// connection goes back to the pool only once that has worked.
-    fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else { return };
-        let turn = self.turn.take();
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(async move {
-                    let _ = end(conn, "ROLLBACK").await;
-                    drop(turn);
-                });
-            }
-            Err(_) => conn.close_on_drop(),
-        }
-    }
-}
-
-impl Deref for WriteTx {
-    type Target = Conn;
-
-    fn deref(&self) -> &Conn {
-        match &self.conn {
-            Some(conn) => conn,
-            // `conn` is taken only by the methods that consume the transaction, and by `drop`.
-            None => unreachable!("a write transaction is used after it ended"),
-        }
-    }
-}
-
-impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Conn {
-        match &mut self.conn {
-            Some(conn) => conn,
-            None => unreachable!("a write transaction is used after it ended"),
-        }
-    }
-}
 
 impl Store {
     /// Connects to `url` (`sqlite://…` or `postgres://…`), applies pragmas and runs the
@@ -297,7 +191,7 @@ impl Store {
             pool.execute("PRAGMA journal_mode = WAL").await.map_err(StoreError::connect)?;
         }
         let last_answer = LastAnswer { opened: std::time::Instant::now(), at_ms: 0.into() };
-        Ok(Self { pool, backend, anchor: None, last_answer: Arc::new(last_answer), writer: Arc::default() })
+        Ok(Self { pool, backend, anchor: None, last_answer: Arc::new(last_answer), writers: Arc::default() })
     }
 
     /// Whether the database answers a query: the health check. An answer stands for a second;
@@ -344,34 +238,6 @@ impl Store {
 
     pub async fn read(&self) -> Result<ReadConn> {
         Ok(self.pool.acquire().await?)
-    }
-
-    /// Starts a write transaction; on SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so a read-then-write cannot fail half-way under contention.
-    pub async fn write(&self) -> Result<WriteTx> {
-        // The turn first, then a connection: waiting writers hold no connection readers need.
-        // Bounded (then 503 Unavailable), should a task ever hold one write transaction while
-        // it asks for another: longer than SQLite's own lock wait (`busy_timeout`, 5 s), as a
-        // turn waits for a queue of writers, not for one.
-        let turn = match self.backend {
-            Backend::Sqlite => Some(
-                tokio::time::timeout(Duration::from_secs(10), self.writer.clone().lock_owned())
-                    .await
-                    .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))?,
-            ),
-            Backend::Postgres => None,
-        };
-        let mut conn = self.pool.acquire().await?;
-        let begin = match self.backend {
-            Backend::Sqlite => "BEGIN IMMEDIATE",
-            Backend::Postgres => "BEGIN",
-        };
-        if let Err(error) = conn.execute(begin).await {
-            // A connection that cannot begin (left inside a transaction, broken) is not reused.
-            conn.close_on_drop();
-            return Err(error.into());
-        }
-        Ok(WriteTx { conn: Some(conn), store: self.clone(), turn, audited: None })
     }
 
     pub async fn close(&self) {

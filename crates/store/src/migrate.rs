@@ -286,7 +286,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
     // existed before migration 9 (the light rule is Rust). One transaction per campaign.
     let pending = crate::progress_cells::pending(&mut *store.read().await?).await?;
     for campaign in pending {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_alone().await?;
         crate::progress_cells::rebuild(&mut tx, campaign).await?;
         tx.commit().await?;
     }
@@ -299,7 +299,7 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
     // format is Rust's). One transaction per scheme.
     let pending = crate::scorecards::pending(&mut *store.read().await?).await?;
     for scheme in pending {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_alone().await?;
         crate::scorecards::rebuild(&mut tx, scheme).await?;
         tx.commit().await?;
     }

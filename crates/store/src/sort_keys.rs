@@ -53,7 +53,7 @@ pub async fn keep(store: &crate::Store) -> Result<u64> {
     }
     // The version is written only when it changed: a start with nothing to remake writes nothing.
     if every {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_alone().await?;
         sqlx::query("UPDATE collation_state SET version = $1 WHERE id = 1")
             .bind(collation::VERSION)
             .execute(&mut *tx)
@@ -72,7 +72,7 @@ async fn keep_table(store: &crate::Store, keyed: &Keyed, every: bool) -> Result<
     let update = format!("UPDATE {table} SET sort_zh = $1, sort_bo = $2 WHERE id = $3");
     let (mut after, mut made) = (0i64, 0u64);
     loop {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_alone().await?;
         let rows = sqlx::query(AssertSqlSafe(select.clone())).bind(after).fetch_all(&mut *tx).await?;
         for row in &rows {
             let (id, name, name_bo): (i64, String, Option<String>) =

@@ -214,7 +214,7 @@ pub async fn members(app: &App, actor: &Actor, id: SchemeId) -> Result<Vec<Membe
 
 /// Creates a scheme (as a draft) with the units it ranks.
 pub async fn create(app: &App, actor: &Actor, campaign: CampaignId, input: &SchemeInput) -> Result<StoredScheme> {
-    let mut tx = app.store.write().await?;
+    let mut tx = app.store.write_alone().await?;
     let (campaign, office) = load_campaign(&mut tx, campaign).await?;
     actor.require(Permission::ManagePlans, &office.path)?;
     let (name, scheme, members) = validate(&mut tx, actor, campaign.id, input).await?;
@@ -252,7 +252,7 @@ pub async fn update(
     status: Option<SchemeStatus>,
     input: &SchemeInput,
 ) -> Result<StoredScheme> {
-    let mut tx = app.store.write().await?;
+    let mut tx = app.store.write_alone().await?;
     let ctx = load(&mut tx, id).await?;
     ctx.require_coordinator(actor)?;
     if evaluation_runs::latest_published(&mut tx, id).await?.is_some() {

@@ -247,7 +247,7 @@ pub struct RunView {
 
 /// Runs the scheme on the current inputs as a draft.
 pub async fn run(app: &App, actor: &Actor, id: pacesetter_domain::evaluation::records::SchemeId) -> Result<RunView> {
-    let mut tx = app.store.write().await?;
+    let mut tx = app.store.write_alone().await?;
     let ctx = load(&mut tx, id).await?;
     ctx.require_coordinator(actor)?;
     let scheme = ctx.scheme.scheme.clone();
@@ -304,7 +304,7 @@ pub async fn list(app: &App, actor: &Actor, id: pacesetter_domain::evaluation::r
 
 /// Freezes a draft as the first published version; later versions come only from appeals.
 pub async fn publish(app: &App, actor: &Actor, id: RunId) -> Result<Run> {
-    let mut tx = app.store.write().await?;
+    let mut tx = app.store.write_alone().await?;
     let run = store::get_run(&mut tx, id).await.map_err(AppError::from_store(Resource::EvaluationRun))?;
     let ctx = load(&mut tx, run.scheme_id).await?;
     ctx.require_coordinator(actor)?;
@@ -454,7 +454,7 @@ fn apply(scheme: &Scheme, changes: &WhatIfChanges) -> Result<Scheme> {
 /// Evaluates a run's frozen inputs under changed weights, points, bands or quotas, stored as a
 /// what-if beside it; the run itself is untouched.
 pub async fn what_if(app: &App, actor: &Actor, id: RunId, changes: &serde_json::Value) -> Result<WhatIf> {
-    let mut tx = app.store.write().await?;
+    let mut tx = app.store.write_alone().await?;
     let (base, ctx) = visible_run(&mut tx, actor, id).await?;
     ctx.require_coordinator(actor)?;
     let changes: WhatIfChanges = serde_json::from_value(changes.clone())

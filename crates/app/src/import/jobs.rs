@@ -271,15 +271,15 @@ pub async fn commit(app: &App, actor: &Actor, id: i64) -> Result<Summary> {
             // Passwords are hashed before the transaction opens, so it stays short.
             let table = table(read(app, &bytes)?)?;
             let prepared = users::prepare_users(app, actor, &table).await?;
-            tx = app.store.write().await?;
+            tx = app.store.write_alone().await?;
             users::apply_users(&mut tx, actor, prepared, table.rows.len(), &row.sha256).await?
         }
         ImportKind::Units => {
-            tx = app.store.write().await?;
+            tx = app.store.write_alone().await?;
             units::apply_units(&mut tx, actor, &table(read(app, &bytes)?)?, &row.sha256).await?
         }
         ImportKind::Plan => {
-            tx = app.store.write().await?;
+            tx = app.store.write_alone().await?;
             plan::apply_plan(app, &mut tx, actor, (id, &bytes), &options, &row.sha256).await?
         }
     };

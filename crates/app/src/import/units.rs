@@ -198,7 +198,7 @@ fn require_import(actor: &Actor) -> Result<()> {
 
 /// Writes a clean units sheet in one transaction; refuses the whole file if any row fails.
 pub async fn commit_units(app: &App, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
-    let mut tx = app.store.write().await?;
+    let mut tx = app.store.write_alone().await?;
     let summary = apply_units(&mut tx, actor, table, file_sha256).await?;
     tx.commit().await?;
     Ok(summary)

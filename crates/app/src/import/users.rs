@@ -155,7 +155,7 @@ fn require_users(actor: &Actor) -> Result<()> {
 /// Creates every account of a clean sheet in one transaction, with its role on its unit.
 pub async fn commit_users(app: &App, actor: &Actor, table: &Table, file_sha256: &str) -> Result<Summary> {
     let prepared = prepare_users(app, actor, table).await?;
-    let mut tx = app.store.write().await?;
+    let mut tx = app.store.write_alone().await?;
     let summary = apply_users(&mut tx, actor, prepared, table.rows.len(), file_sha256).await?;
     tx.commit().await?;
     Ok(summary)

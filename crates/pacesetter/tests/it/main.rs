@@ -28,6 +28,7 @@ mod evidence;
 mod exhibitions;
 mod existence;
 mod fuzz_corpus;
+mod group_commit;
 mod imports;
 mod inspection_follow_up;
 mod inspection_planning;

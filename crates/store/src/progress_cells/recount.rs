@@ -106,7 +106,7 @@ pub async fn finish_recount(store: &crate::Store, campaign: CampaignId) -> Resul
         }
     };
     loop {
-        let mut tx = store.write().await?;
+        let mut tx = store.write_alone().await?;
         let done = recount_step(&mut tx, campaign, &mut tops, RECOUNT_STEP).await?;
         tx.commit().await?;
         if done {

@@ -1,0 +1,231 @@
+//! Writers that queue on SQLite share one commit (decision 0026): each is answered only once
+//! the commit holding its part is on disk, a part that fails is undone alone, a long write
+//! shares with no one, and a writer that gives up waiting leaves no one waiting for ever.
+
+use std::time::Duration;
+
+use pacesetter_app::audit::{Verdict, verify};
+use pacesetter_domain::{
+    Timestamp, UnitKind,
+    unit::{Unit, UnitFields},
+};
+use pacesetter_store::{Backend, Store, StoreError, WriteTx, audit::NewAudit, units};
+use pacesetter_testkit::{TestDb, backend_test};
+
+fn county(code: &str) -> UnitFields {
+    UnitFields {
+        kind: UnitKind::County,
+        code: Some(code.into()),
+        name: format!("县{code}"),
+        name_bo: None,
+        name_en: None,
+        category: None,
+        aliases: Vec::new(),
+    }
+}
+
+/// A store with one prefecture to write counties under.
+async fn prefecture(db: &TestDb) -> Unit {
+    let mut tx = db.store.write().await.unwrap();
+    let fields = UnitFields { kind: UnitKind::Prefecture, name: "甲市".into(), ..county("P") };
+    let unit = units::insert(&mut tx, None, &fields, Timestamp::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    unit
+}
+
+async fn write_county(tx: &mut WriteTx, parent: &Unit, code: &str) -> Result<Unit, StoreError> {
+    units::insert(tx, Some(parent), &county(code), Timestamp::now()).await
+}
+
+/// The codes of the committed counties, as another connection reads them.
+async fn committed(store: &Store, parent: &Unit) -> Vec<String> {
+    let mut conn = store.read().await.unwrap();
+    let filter = units::UnitFilter { within: vec![parent.path.clone()], limit: 100, ..Default::default() };
+    let mut codes: Vec<String> = units::list(&mut conn, &filter)
+        .await
+        .unwrap()
+        .0
+        .into_iter()
+        .filter(|u| u.id != parent.id)
+        .filter_map(|u| u.code)
+        .collect();
+    codes.sort();
+    codes
+}
+
+/// Lets the other tasks run until `writers` writers wait for their turn.
+async fn until_waiting(store: &Store, writers: usize) {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while store.writers_waiting() != writers {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the writer did not queue");
+}
+
+/// Polls `future` once: it must not be ready yet.
+async fn still_waiting<F: std::future::Future + Unpin>(future: &mut F)
+where
+    F::Output: std::fmt::Debug,
+{
+    tokio::select! {
+        biased;
+        outcome = future => panic!("answered before its group committed: {outcome:?}"),
+        () = std::future::ready(()) => {}
+    }
+}
+
+#[tokio::test]
+async fn a_writer_is_answered_only_once_the_commit_it_shares_with_the_next_is_on_disk() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let parent = prefecture(&db).await;
+    let mut first = db.store.write().await.unwrap();
+    write_county(&mut first, &parent, "A").await.unwrap();
+
+    let (began, began_rx) = tokio::sync::oneshot::channel();
+    let (go, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let (store, next_parent) = (db.store.clone(), parent.clone());
+    let next = tokio::spawn(async move {
+        let mut tx = store.write().await?;
+        write_county(&mut tx, &next_parent, "B").await?;
+        let _ = began.send(());
+        let _ = go_rx.await;
+        tx.commit().await
+    });
+    until_waiting(&db.store, 1).await;
+
+    // The first writer's part is done while the next waits: it leaves the transaction open.
+    let mut first_commit = Box::pin(first.commit());
+    still_waiting(&mut first_commit).await;
+    began_rx.await.unwrap();
+    still_waiting(&mut first_commit).await;
+    assert!(committed(&db.store, &parent).await.is_empty(), "nothing is committed before the group is");
+
+    go.send(()).unwrap();
+    first_commit.await.unwrap();
+    next.await.unwrap().unwrap();
+    assert_eq!(committed(&db.store, &parent).await, ["A", "B"]);
+    db.remove().await;
+}
+
+#[tokio::test]
+async fn a_part_that_fails_in_a_shared_transaction_is_undone_alone() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let parent = prefecture(&db).await;
+    let mut first = db.store.write().await.unwrap();
+    write_county(&mut first, &parent, "A").await.unwrap();
+
+    let (store, next_parent) = (db.store.clone(), parent.clone());
+    let next = tokio::spawn(async move {
+        let mut tx = store.write().await?;
+        write_county(&mut tx, &next_parent, "B").await?;
+        // The first writer's county, not yet committed, is already in the shared transaction.
+        write_county(&mut tx, &next_parent, "A").await?;
+        tx.commit().await
+    });
+    until_waiting(&db.store, 1).await;
+    first.commit().await.unwrap();
+    let refused = next.await.unwrap();
+    assert!(matches!(refused, Err(StoreError::Duplicate("code"))), "{refused:?}");
+    assert_eq!(committed(&db.store, &parent).await, ["A"], "B went with the part that failed");
+
+    // And the next group starts afresh.
+    let mut tx = db.store.write().await.unwrap();
+    write_county(&mut tx, &parent, "C").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(committed(&db.store, &parent).await, ["A", "C"]);
+    db.remove().await;
+}
+
+#[tokio::test]
+async fn a_long_write_commits_the_open_group_before_it_begins() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let parent = prefecture(&db).await;
+    let mut first = db.store.write().await.unwrap();
+    write_county(&mut first, &parent, "A").await.unwrap();
+
+    let (began, began_rx) = tokio::sync::oneshot::channel();
+    let (go, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let (store, long_parent) = (db.store.clone(), parent.clone());
+    let long = tokio::spawn(async move {
+        let mut tx = store.write_alone().await?;
+        write_county(&mut tx, &long_parent, "L").await?;
+        let _ = began.send(());
+        let _ = go_rx.await;
+        tx.commit().await
+    });
+    until_waiting(&db.store, 1).await;
+    // The first writer is answered while the long one still holds its transaction open.
+    tokio::time::timeout(Duration::from_secs(10), first.commit()).await.expect("held back by a long write").unwrap();
+    began_rx.await.unwrap();
+    assert_eq!(committed(&db.store, &parent).await, ["A"]);
+    go.send(()).unwrap();
+    long.await.unwrap().unwrap();
+    assert_eq!(committed(&db.store, &parent).await, ["A", "L"]);
+    db.remove().await;
+}
+
+#[tokio::test]
+async fn a_writer_that_gives_up_waiting_does_not_leave_the_group_it_was_awaited_by_open() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let parent = prefecture(&db).await;
+    let mut first = db.store.write().await.unwrap();
+    write_county(&mut first, &parent, "A").await.unwrap();
+
+    let store = db.store.clone();
+    let next = tokio::spawn(async move { store.write().await.map(drop) });
+    until_waiting(&db.store, 1).await;
+    // The first leaves the transaction open for the next (one poll, on this one thread: the
+    // next has not run since), which is then given up before it takes its turn.
+    let mut first_commit = Box::pin(first.commit());
+    still_waiting(&mut first_commit).await;
+    next.abort();
+    assert!(next.await.unwrap_err().is_cancelled());
+    tokio::time::timeout(Duration::from_secs(10), first_commit).await.expect("left waiting").unwrap();
+    assert_eq!(committed(&db.store, &parent).await, ["A"]);
+    db.remove().await;
+}
+
+backend_test! {
+    /// Many writers at once, each with an audit record: every one is answered, stored, and the
+    /// chain with its anchor is intact.
+    async fn writers_at_once_are_all_stored_with_an_intact_audit_chain(t) {
+        // The application's store, anchoring its audit chain where the application does.
+        let store = t.db.store.clone().with_audit_anchor(t.data_dir.join("audit-anchor"));
+        let mut tx = store.write().await.unwrap();
+        let fields = UnitFields { kind: UnitKind::Prefecture, name: "并发".into(), ..county("CONC") };
+        let parent = units::insert(&mut tx, None, &fields, Timestamp::now()).await.unwrap();
+        tx.commit().await.unwrap();
+        let writers: Vec<_> = (0..24)
+            .map(|n| {
+                let (store, parent) = (store.clone(), parent.clone());
+                tokio::spawn(async move {
+                    let mut tx = store.write().await?;
+                    let unit = write_county(&mut tx, &parent, &format!("C{n:02}")).await?;
+                    tx.audit(NewAudit {
+                        at: Timestamp::now().to_db(),
+                        actor_id: None,
+                        actor_name: "test".into(),
+                        action: "unit.create".into(),
+                        entity: "unit".into(),
+                        entity_id: Some(unit.id.0),
+                        before: None,
+                        after: None,
+                        ip: None,
+                        request_id: None,
+                    })
+                    .await?;
+                    tx.commit().await
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.await.unwrap().unwrap();
+        }
+        assert_eq!(committed(&store, &parent).await.len(), 24);
+        let verdict = verify(&t.app).await.unwrap();
+        assert!(matches!(verdict, Verdict::Intact { records } if records >= 24), "{verdict:?}");
+        t.remove().await;
+    }
+}
