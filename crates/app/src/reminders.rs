@@ -74,7 +74,7 @@ pub async fn run_in_pages(app: &App, page: i64) -> Result<RunSummary> {
             };
             let Some(last) = due.last() else { break };
             after = last.id;
-            let mut tx = app.store.write().await?;
+            let mut tx = app.store.write_alone().await?;
             for assignment in &due {
                 remind_of_assignment(app, &mut tx, &mut known, campaign, assignment, now, &mut summary).await?;
             }
@@ -89,7 +89,7 @@ pub async fn run_in_pages(app: &App, page: i64) -> Result<RunSummary> {
             };
             let Some(last) = due.last() else { break };
             after = last.item.id;
-            let mut tx = app.store.write().await?;
+            let mut tx = app.store.write_alone().await?;
             for item in &due {
                 remind_of_rectification(app, &mut tx, &mut known, campaign, item, now, &mut summary).await?;
             }

@@ -139,6 +139,38 @@ async fn a_part_that_fails_in_a_shared_transaction_is_undone_alone() {
 }
 
 #[tokio::test]
+async fn a_shared_commit_that_fails_fails_for_every_member_and_stores_none_of_them() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let parent = prefecture(&db).await;
+    let mut first = db.store.write().await.unwrap();
+    write_county(&mut first, &parent, "A").await.unwrap();
+
+    let (store, next_parent) = (db.store.clone(), parent.clone());
+    let next = tokio::spawn(async move {
+        let mut tx = store.write().await?;
+        let unit = write_county(&mut tx, &next_parent, "B").await?;
+        // A foreign key checked only at the commit, as a full disk would fail it: a parent
+        // that does not exist.
+        sqlx::query("PRAGMA defer_foreign_keys = ON").execute(&mut *tx).await?;
+        sqlx::query("UPDATE units SET parent_id = 999999 WHERE id = $1").bind(unit.id.0).execute(&mut *tx).await?;
+        tx.commit().await
+    });
+    until_waiting(&db.store, 1).await;
+    let first_outcome = first.commit().await;
+    let next_outcome = next.await.unwrap();
+    assert!(matches!(first_outcome, Err(StoreError::Unavailable(_))), "{first_outcome:?}");
+    assert!(next_outcome.is_err(), "{next_outcome:?}");
+    assert!(committed(&db.store, &parent).await.is_empty(), "neither part is stored");
+
+    // The connection went back clean: the next writer commits.
+    let mut tx = db.store.write().await.unwrap();
+    write_county(&mut tx, &parent, "C").await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(committed(&db.store, &parent).await, ["C"]);
+    db.remove().await;
+}
+
+#[tokio::test]
 async fn a_long_write_commits_the_open_group_before_it_begins() {
     let db = TestDb::new(Backend::Sqlite).await;
     let parent = prefecture(&db).await;
