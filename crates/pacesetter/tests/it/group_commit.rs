@@ -53,6 +53,25 @@ async fn committed(store: &Store, parent: &Unit) -> Vec<String> {
     codes
 }
 
+/// A database with a prefecture, and a writer that has written county A under it.
+async fn first_writer() -> (TestDb, Unit, WriteTx) {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let parent = prefecture(&db).await;
+    let mut first = db.store.write().await.unwrap();
+    write_county(&mut first, &parent, "A").await.unwrap();
+    (db, parent, first)
+}
+
+/// The next writer, alone, commits county C: whatever went before left the store clean.
+async fn then_commits_afresh(db: &TestDb, parent: &Unit, before: &[&str]) {
+    let mut tx = db.store.write().await.unwrap();
+    write_county(&mut tx, parent, "C").await.unwrap();
+    tx.commit().await.unwrap();
+    let mut expected: Vec<&str> = before.to_vec();
+    expected.push("C");
+    assert_eq!(committed(&db.store, parent).await, expected);
+}
+
 /// Lets the other tasks run until `writers` writers wait for their turn.
 async fn until_waiting(store: &Store, writers: usize) {
     tokio::time::timeout(Duration::from_secs(10), async {
@@ -76,45 +95,52 @@ where
     }
 }
 
-#[tokio::test]
-async fn a_writer_is_answered_only_once_the_commit_it_shares_with_the_next_is_on_disk() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let parent = prefecture(&db).await;
-    let mut first = db.store.write().await.unwrap();
-    write_county(&mut first, &parent, "A").await.unwrap();
+/// A writer queued behind the current one that writes county `code` and then holds its
+/// transaction open: `began` hears once its part is written, `go` lets it commit.
+struct Held {
+    writer: tokio::task::JoinHandle<Result<(), StoreError>>,
+    began: tokio::sync::oneshot::Receiver<()>,
+    go: tokio::sync::oneshot::Sender<()>,
+}
 
+fn held_writer(store: &Store, parent: &Unit, code: &'static str, alone: bool) -> Held {
     let (began, began_rx) = tokio::sync::oneshot::channel();
     let (go, go_rx) = tokio::sync::oneshot::channel::<()>();
-    let (store, next_parent) = (db.store.clone(), parent.clone());
-    let next = tokio::spawn(async move {
-        let mut tx = store.write().await?;
-        write_county(&mut tx, &next_parent, "B").await?;
+    let (store, parent) = (store.clone(), parent.clone());
+    let writer = tokio::spawn(async move {
+        let mut tx = if alone { store.write_alone().await? } else { store.write().await? };
+        write_county(&mut tx, &parent, code).await?;
         let _ = began.send(());
         let _ = go_rx.await;
         tx.commit().await
     });
+    Held { writer, began: began_rx, go }
+}
+
+#[tokio::test]
+async fn a_writer_is_answered_only_once_the_commit_it_shares_with_the_next_is_on_disk() {
+    let (db, parent, first) = first_writer().await;
+
+    let next = held_writer(&db.store, &parent, "B", false);
     until_waiting(&db.store, 1).await;
 
     // The first writer's part is done while the next waits: it leaves the transaction open.
     let mut first_commit = Box::pin(first.commit());
     still_waiting(&mut first_commit).await;
-    began_rx.await.unwrap();
+    next.began.await.unwrap();
     still_waiting(&mut first_commit).await;
     assert!(committed(&db.store, &parent).await.is_empty(), "nothing is committed before the group is");
 
-    go.send(()).unwrap();
+    next.go.send(()).unwrap();
     first_commit.await.unwrap();
-    next.await.unwrap().unwrap();
+    next.writer.await.unwrap().unwrap();
     assert_eq!(committed(&db.store, &parent).await, ["A", "B"]);
     db.remove().await;
 }
 
 #[tokio::test]
 async fn a_part_that_fails_in_a_shared_transaction_is_undone_alone() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let parent = prefecture(&db).await;
-    let mut first = db.store.write().await.unwrap();
-    write_county(&mut first, &parent, "A").await.unwrap();
+    let (db, parent, first) = first_writer().await;
 
     let (store, next_parent) = (db.store.clone(), parent.clone());
     let next = tokio::spawn(async move {
@@ -130,20 +156,13 @@ async fn a_part_that_fails_in_a_shared_transaction_is_undone_alone() {
     assert!(matches!(refused, Err(StoreError::Duplicate("code"))), "{refused:?}");
     assert_eq!(committed(&db.store, &parent).await, ["A"], "B went with the part that failed");
 
-    // And the next group starts afresh.
-    let mut tx = db.store.write().await.unwrap();
-    write_county(&mut tx, &parent, "C").await.unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(committed(&db.store, &parent).await, ["A", "C"]);
+    then_commits_afresh(&db, &parent, &["A"]).await;
     db.remove().await;
 }
 
 #[tokio::test]
 async fn a_shared_commit_that_fails_fails_for_every_member_and_stores_none_of_them() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let parent = prefecture(&db).await;
-    let mut first = db.store.write().await.unwrap();
-    write_county(&mut first, &parent, "A").await.unwrap();
+    let (db, parent, first) = first_writer().await;
 
     let (store, next_parent) = (db.store.clone(), parent.clone());
     let next = tokio::spawn(async move {
@@ -162,48 +181,29 @@ async fn a_shared_commit_that_fails_fails_for_every_member_and_stores_none_of_th
     assert!(next_outcome.is_err(), "{next_outcome:?}");
     assert!(committed(&db.store, &parent).await.is_empty(), "neither part is stored");
 
-    // The connection went back clean: the next writer commits.
-    let mut tx = db.store.write().await.unwrap();
-    write_county(&mut tx, &parent, "C").await.unwrap();
-    tx.commit().await.unwrap();
-    assert_eq!(committed(&db.store, &parent).await, ["C"]);
+    then_commits_afresh(&db, &parent, &[]).await;
     db.remove().await;
 }
 
 #[tokio::test]
 async fn a_long_write_commits_the_open_group_before_it_begins() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let parent = prefecture(&db).await;
-    let mut first = db.store.write().await.unwrap();
-    write_county(&mut first, &parent, "A").await.unwrap();
+    let (db, parent, first) = first_writer().await;
 
-    let (began, began_rx) = tokio::sync::oneshot::channel();
-    let (go, go_rx) = tokio::sync::oneshot::channel::<()>();
-    let (store, long_parent) = (db.store.clone(), parent.clone());
-    let long = tokio::spawn(async move {
-        let mut tx = store.write_alone().await?;
-        write_county(&mut tx, &long_parent, "L").await?;
-        let _ = began.send(());
-        let _ = go_rx.await;
-        tx.commit().await
-    });
+    let long = held_writer(&db.store, &parent, "L", true);
     until_waiting(&db.store, 1).await;
     // The first writer is answered while the long one still holds its transaction open.
     tokio::time::timeout(Duration::from_secs(10), first.commit()).await.expect("held back by a long write").unwrap();
-    began_rx.await.unwrap();
+    long.began.await.unwrap();
     assert_eq!(committed(&db.store, &parent).await, ["A"]);
-    go.send(()).unwrap();
-    long.await.unwrap().unwrap();
+    long.go.send(()).unwrap();
+    long.writer.await.unwrap().unwrap();
     assert_eq!(committed(&db.store, &parent).await, ["A", "L"]);
     db.remove().await;
 }
 
 #[tokio::test]
 async fn a_writer_that_gives_up_waiting_does_not_leave_the_group_it_was_awaited_by_open() {
-    let db = TestDb::new(Backend::Sqlite).await;
-    let parent = prefecture(&db).await;
-    let mut first = db.store.write().await.unwrap();
-    write_county(&mut first, &parent, "A").await.unwrap();
+    let (db, parent, first) = first_writer().await;
 
     let store = db.store.clone();
     let next = tokio::spawn(async move { store.write().await.map(drop) });
